@@ -1,0 +1,145 @@
+/* codec.h -- JSON <-> struct codec for signaling protocol v1 (docs/protocol.md).
+ * Pure functions on jansson and GLib: no websocket, no session state, no
+ * logging. Input is untrusted: every failure is a GError in YF_SIG_ERROR,
+ * never an assert. Output is compact JSON that always carries "v":1. */
+#ifndef YF_SIG_CODEC_H
+#define YF_SIG_CODEC_H
+
+#include <stddef.h>
+
+#include <glib.h>
+#include <jansson.h>
+
+#define YF_SIG_PROTOCOL_VERSION 1
+#define YF_SIG_MAX_MESSAGE   65536 /* bytes of one websocket message */
+#define YF_SIG_MAX_DEPTH     16    /* nesting of arrays/objects in a request */
+#define YF_SIG_MAX_ID        64    /* bytes of a string id */
+#define YF_SIG_MAX_CLIENT    256
+#define YF_SIG_MAX_SDP       32768
+#define YF_SIG_MAX_CANDIDATE 1024
+#define YF_SIG_MAX_MID       64
+#define YF_SIG_MAX_MLINE     63
+
+/* The stable error codes of protocol v1; yf_sig_errc_str() gives the wire
+ * string. Used as GError codes in the YF_SIG_ERROR domain. */
+typedef enum {
+    YF_SIG_ERR_BAD_JSON,
+    YF_SIG_ERR_TOO_LARGE,
+    YF_SIG_ERR_BAD_REQUEST,
+    YF_SIG_ERR_UNKNOWN_TYPE,
+    YF_SIG_ERR_UNSUPPORTED_VERSION,
+    YF_SIG_ERR_NOT_READY,
+    YF_SIG_ERR_BAD_SDP,
+    YF_SIG_ERR_BAD_CANDIDATE,
+    YF_SIG_ERR_BUSY,
+    YF_SIG_ERR_INTERNAL,
+} yf_sig_errc;
+
+#define YF_SIG_ERROR (yf_sig_error_quark())
+GQuark yf_sig_error_quark(void);
+
+/* "bad_json", ...; "internal" for a value outside the enum. Static string. */
+const char *yf_sig_errc_str(yf_sig_errc code);
+
+/* A request id as the client sent it, kept by value (no ownership) so a
+ * session can copy it freely. Invariants: !set => the reply carries null;
+ * set && is_int => num >= 0; set && !is_int => str is NUL-terminated UTF-8 of
+ * at most YF_SIG_MAX_ID bytes. */
+typedef struct yf_sig_id {
+    gboolean set;
+    gboolean is_int;
+    gint64 num;
+    char str[YF_SIG_MAX_ID + 1];
+} yf_sig_id;
+
+typedef enum {
+    YF_SIG_NONE = 0,
+    YF_SIG_HELLO,
+    YF_SIG_ECHO_OFFER,
+    YF_SIG_ICE_CANDIDATE,
+    YF_SIG_BYE,
+} yf_sig_type;
+
+/* A parsed request. Owns every string (g_malloc'd); release with
+ * yf_sig_request_clear(). Only the member of the request's type is filled;
+ * optional strings absent (or null) on the wire are NULL. */
+typedef struct yf_sig_request {
+    yf_sig_type type;
+    yf_sig_id id;
+    struct {
+        char *client;          /* optional, <= YF_SIG_MAX_CLIENT bytes */
+    } hello;
+    struct {
+        char *sdp;             /* required, <= YF_SIG_MAX_SDP bytes */
+    } offer;
+    struct {
+        char *candidate;       /* required, may be "" (end of candidates) */
+        char *sdp_mid;         /* optional, <= YF_SIG_MAX_MID bytes */
+        int sdp_mline_index;   /* 0..YF_SIG_MAX_MLINE, or -1 when absent */
+    } ice;
+} yf_sig_request;
+
+/* Parses one websocket message of len bytes (buf need not be NUL-terminated).
+ * *out is overwritten without being cleared first. On success returns TRUE
+ * and *out holds the request. On failure returns FALSE, sets *error
+ * (YF_SIG_ERROR, code = a yf_sig_errc, message for people) and leaves *out
+ * zeroed except out->id, which holds the id to echo in the error reply (unset
+ * when the id was missing or unusable). Either way call
+ * yf_sig_request_clear(out) when done. Thread-safe; no global state. */
+gboolean yf_sig_parse(const char *buf, size_t len, yf_sig_request *out,
+                      GError **error);
+
+/* Frees the strings of req and zeroes it; req may be NULL. */
+void yf_sig_request_clear(yf_sig_request *req);
+
+/* Wire name of a request type ("hello", ...); NULL for YF_SIG_NONE. */
+const char *yf_sig_type_str(yf_sig_type type);
+
+/* Encoders. Each returns a newly allocated NUL-terminated compact JSON text
+ * to be released with g_free() (jansson allocates with malloc, which is
+ * GLib's allocator since 2.46), or NULL when an argument is not valid UTF-8
+ * or memory runs out. id may be NULL or unset: the reply then carries
+ * "id":null. A string id is echoed as a string, an integer id as an integer.
+ * const char * and const json_t * arguments are borrowed for the call. */
+
+/* {"v":1,"id":ID,"type":"reply","ok":true,"result":RESULT}. Takes ownership
+ * of result (its reference is stolen, also on failure); NULL means {}. */
+char *yf_sig_reply_ok_take(const yf_sig_id *id, json_t *result);
+
+/* {"v":1,"id":ID,"type":"reply","ok":false,"error":{"code":..,"message":..}}.
+ * message may be NULL (then ""); invalid UTF-8 in it is replaced, so this
+ * returns NULL only when memory runs out. */
+char *yf_sig_reply_error(const yf_sig_id *id, yf_sig_errc code,
+                         const char *message);
+
+/* The error reply for a GError: its code when the domain is YF_SIG_ERROR,
+ * else "internal"; error NULL also gives "internal". */
+char *yf_sig_reply_gerror(const yf_sig_id *id, const GError *error);
+
+/* {"v":1,"type":"event","event":NAME,"data":DATA}. Takes ownership of data
+ * (stolen, also on failure); NULL means {}. */
+char *yf_sig_event_take(const char *name, json_t *data);
+
+/* hello result: {"server":"yuanfang","version":YF_VERSION,"protocol":1,
+ * "session":SESSION,"ice_servers":ICE}. ice_servers is a borrowed JSON array
+ * (copied); NULL means []. Returns NULL if ice_servers is not an array. */
+char *yf_sig_reply_hello(const yf_sig_id *id, const char *session,
+                         const json_t *ice_servers);
+
+/* echo.offer result: {"sdp":SDP}. */
+char *yf_sig_reply_offer(const yf_sig_id *id, const char *sdp);
+
+/* ice.candidate event: {"candidate":C,"sdpMid":MID,"sdpMLineIndex":N};
+ * sdp_mid NULL and sdp_mline_index < 0 leave those members out. */
+char *yf_sig_event_ice_candidate(const char *candidate, const char *sdp_mid,
+                                 int sdp_mline_index);
+
+/* media.state event: {"state":S[,"srtp_profile":P][,"reason":R]}; NULL
+ * optionals are left out. */
+char *yf_sig_event_media_state(const char *state, const char *srtp_profile,
+                               const char *reason);
+
+/* server.shutdown event: {"reason":R}; reason NULL means "". */
+char *yf_sig_event_shutdown(const char *reason);
+
+#endif

@@ -1,0 +1,358 @@
+/* test_signaling_codec.c -- table tests of signaling/codec.c: message text in,
+ * request type or error code out, plus the id each reply must echo; then the
+ * encoders against the exact text of docs/protocol.md. */
+#include <stdlib.h>
+
+#include "codec.h"
+#include "yf_test.h"
+
+#define OK(t) (t), -1
+#define ERR(e) YF_SIG_NONE, (e)
+
+typedef struct {
+    const char *name;
+    const char *json;
+    yf_sig_type type; /* expected on success; YF_SIG_NONE for a failure */
+    int errc;         /* expected yf_sig_errc, -1 for a success */
+    const char *id;   /* JSON text of the id the reply must carry */
+} parse_case;
+
+static const parse_case cases[] = {
+    { "hello", "{\"v\":1,\"id\":1,\"type\":\"hello\",\"client\":\"devtest/0.1\"}", OK(YF_SIG_HELLO), "1" },
+    { "hello no v, string id", "{\"id\":\"a1\",\"type\":\"hello\"}", OK(YF_SIG_HELLO), "\"a1\"" },
+    { "hello client null", "{\"id\":0,\"type\":\"hello\",\"client\":null}", OK(YF_SIG_HELLO), "0" },
+    { "echo.offer", "{\"v\":1,\"id\":2,\"type\":\"echo.offer\",\"sdp\":\"v=0\\r\\n\"}", OK(YF_SIG_ECHO_OFFER), "2" },
+    { "ice.candidate", "{\"v\":1,\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"candidate:1 1 udp 1 192.0.2.7 5 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}", OK(YF_SIG_ICE_CANDIDATE), "3" },
+    { "ice end of candidates", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\"}", OK(YF_SIG_ICE_CANDIDATE), "3" },
+    { "ice null mid/index", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMid\":null,\"sdpMLineIndex\":null}", OK(YF_SIG_ICE_CANDIDATE), "3" },
+    { "ice index 63", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":63}", OK(YF_SIG_ICE_CANDIDATE), "3" },
+    { "bye", "{\"v\":1,\"id\":4,\"type\":\"bye\"}", OK(YF_SIG_BYE), "4" },
+    { "unknown members ignored", "{\"v\":1,\"id\":4,\"type\":\"bye\",\"x\":[1,{\"y\":null}]}", OK(YF_SIG_BYE), "4" },
+    { "id max int", "{\"id\":9223372036854775807,\"type\":\"bye\"}", OK(YF_SIG_BYE), "9223372036854775807" },
+    { "id 64 bytes", "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123\",\"type\":\"bye\"}", OK(YF_SIG_BYE), "\"0123456789012345678901234567890123456789012345678901234567890123\"" },
+    { "id empty string", "{\"id\":\"\",\"type\":\"bye\"}", OK(YF_SIG_BYE), "\"\"" },
+    { "id utf-8", "{\"id\":\"\xe8\xbf\x9c\",\"type\":\"bye\"}", OK(YF_SIG_BYE), "\"\xe8\xbf\x9c\"" },
+
+    { "truncated", "{\"v\":1,\"id\":1,", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "bare word", "hello", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "empty", "", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "array top level", "[{\"id\":1,\"type\":\"bye\"}]", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "number top level", "42", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "string top level", "\"bye\"", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "trailing garbage", "{\"id\":1,\"type\":\"bye\"} x", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "two objects", "{\"id\":1,\"type\":\"bye\"}{}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "duplicate keys", "{\"id\":1,\"type\":\"bye\",\"type\":\"hello\"}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "escaped NUL in sdp", "{\"id\":2,\"type\":\"echo.offer\",\"sdp\":\"v=0\\u0000x\"}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "escaped NUL in id", "{\"id\":\"a\\u0000b\",\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "bad utf-8 in string", "{\"id\":1,\"type\":\"bye\",\"x\":\"\xff\xfe\"}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "bad utf-8 token", "\xc3\x28", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+    { "id too big", "{\"id\":9223372036854775808,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_JSON), "null" },
+
+    { "v=2", "{\"v\":2,\"id\":5,\"type\":\"hello\"}", ERR(YF_SIG_ERR_UNSUPPORTED_VERSION), "5" },
+    { "v=\"1\"", "{\"v\":\"1\",\"id\":5,\"type\":\"hello\"}", ERR(YF_SIG_ERR_UNSUPPORTED_VERSION), "5" },
+    { "v=1.0", "{\"v\":1.0,\"id\":\"q\",\"type\":\"hello\"}", ERR(YF_SIG_ERR_UNSUPPORTED_VERSION), "\"q\"" },
+    { "v=null", "{\"v\":null,\"id\":5,\"type\":\"hello\"}", ERR(YF_SIG_ERR_UNSUPPORTED_VERSION), "5" },
+    { "v=2 bad id", "{\"v\":2,\"id\":-5,\"type\":\"hello\"}", ERR(YF_SIG_ERR_UNSUPPORTED_VERSION), "null" },
+
+    { "id float", "{\"id\":1.5,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id 1.0", "{\"id\":1.0,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id negative", "{\"id\":-1,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id object", "{\"id\":{\"a\":1},\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id array", "{\"id\":[1],\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id bool", "{\"id\":true,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id null", "{\"id\":null,\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id missing", "{\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+    { "id 65 bytes", "{\"id\":\"01234567890123456789012345678901234567890123456789012345678901234\",\"type\":\"bye\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "null" },
+
+    { "type missing", "{\"v\":1,\"id\":6}", ERR(YF_SIG_ERR_BAD_REQUEST), "6" },
+    { "type number", "{\"v\":1,\"id\":6,\"type\":7}", ERR(YF_SIG_ERR_BAD_REQUEST), "6" },
+    { "type null", "{\"v\":1,\"id\":6,\"type\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "6" },
+    { "unknown type", "{\"v\":1,\"id\":\"u\",\"type\":\"echo.answer\"}", ERR(YF_SIG_ERR_UNKNOWN_TYPE), "\"u\"" },
+    { "type reply", "{\"v\":1,\"id\":6,\"type\":\"reply\"}", ERR(YF_SIG_ERR_UNKNOWN_TYPE), "6" },
+    { "type case", "{\"v\":1,\"id\":6,\"type\":\"Hello\"}", ERR(YF_SIG_ERR_UNKNOWN_TYPE), "6" },
+
+    { "client number", "{\"id\":1,\"type\":\"hello\",\"client\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "1" },
+    { "offer without sdp", "{\"v\":1,\"id\":9,\"type\":\"echo.offer\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "9" },
+    { "sdp number", "{\"v\":1,\"id\":9,\"type\":\"echo.offer\",\"sdp\":12}", ERR(YF_SIG_ERR_BAD_REQUEST), "9" },
+    { "sdp null", "{\"v\":1,\"id\":9,\"type\":\"echo.offer\",\"sdp\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "9" },
+    { "candidate missing", "{\"id\":3,\"type\":\"ice.candidate\",\"sdpMid\":\"0\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "candidate object", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":{}}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "sdpMid number", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMid\":0}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "sdpMid 65 bytes", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMid\":\"01234567890123456789012345678901234567890123456789012345678901234\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "index 64", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":64}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "index -1", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":-1}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "index string", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":\"0\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "index real", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":0.0}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+    { "index huge", "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\",\"sdpMLineIndex\":4294967296}", ERR(YF_SIG_ERR_BAD_REQUEST), "3" },
+};
+
+/* The "id" member of a reply text, compared with the expected JSON text. */
+static int reply_id_is(const char *reply, const char *want)
+{
+    json_t *r = reply ? json_loads(reply, 0, NULL) : NULL;
+    json_t *w = json_loads(want, JSON_DECODE_ANY, NULL);
+    json_t *v = r ? json_object_get(r, "v") : NULL;
+    int same = r && w && json_equal(json_object_get(r, "id"), w) &&
+               json_is_integer(v) && json_integer_value(v) == 1;
+
+    json_decref(r);
+    json_decref(w);
+    return same;
+}
+
+/* Parses buf and checks the outcome and the id its reply echoes. */
+static void check_parse(const char *name, const char *buf, size_t len,
+                        yf_sig_type type, int errc, const char *id)
+{
+    yf_sig_request req;
+    GError *error = NULL;
+    gboolean ok = yf_sig_parse(buf, len, &req, &error);
+    char *reply;
+
+    if (ok != (errc < 0) || (!ok && !g_error_matches(error, YF_SIG_ERROR, errc)) ||
+        (ok && req.type != type))
+        fprintf(stderr, "case \"%s\": got %s %s\n", name,
+                ok ? "type" : "error",
+                ok ? yf_sig_type_str(req.type) : error->message);
+    CHECK(ok == (errc < 0));
+    if (ok) {
+        CHECK_EQ_INT(req.type, type);
+        reply = yf_sig_reply_ok_take(&req.id, NULL);
+    } else {
+        CHECK(error != NULL && error->domain == YF_SIG_ERROR);
+        CHECK_EQ_INT(error ? error->code : -1, errc);
+        CHECK_EQ_INT(req.type, YF_SIG_NONE);
+        CHECK(req.hello.client == NULL && req.offer.sdp == NULL &&
+              req.ice.candidate == NULL && req.ice.sdp_mid == NULL);
+        reply = yf_sig_reply_gerror(&req.id, error);
+    }
+    CHECK(reply != NULL);
+    if (!reply_id_is(reply, id))
+        fprintf(stderr, "case \"%s\": reply %s, wanted id %s\n", name,
+                reply ? reply : "(null)", id);
+    CHECK(reply_id_is(reply, id));
+    g_free(reply);
+    g_clear_error(&error);
+    yf_sig_request_clear(&req);
+}
+
+/* {"id":7,"type":TYPE,"KEY":"<n times 'x'>"} */
+static char *with_long_string(const char *type, const char *key, size_t n)
+{
+    char *fill = g_strnfill(n, 'x');
+    char *s = g_strdup_printf("{\"id\":7,\"type\":\"%s\",\"%s\":\"%s\"}", type, key, fill);
+
+    g_free(fill);
+    return s;
+}
+
+/* {"id":7,"type":"bye","x":[[...[]...]]} with the message nesting depth levels. */
+static char *with_depth(int depth)
+{
+    GString *s = g_string_new("{\"id\":7,\"type\":\"bye\",\"x\":");
+
+    for (int i = 1; i < depth; i++)
+        g_string_append_c(s, '[');
+    for (int i = 1; i < depth; i++)
+        g_string_append_c(s, ']');
+    g_string_append_c(s, '}');
+    return g_string_free(s, FALSE);
+}
+
+/* A valid bye padded with spaces to exactly len bytes. */
+static char *padded(size_t len)
+{
+    const char *msg = "{\"id\":7,\"type\":\"bye\"}";
+    char *s = g_malloc(len + 1);
+
+    memset(s, ' ', len);
+    memcpy(s, msg, strlen(msg));
+    s[len] = '\0';
+    return s;
+}
+
+static void test_generated(void)
+{
+    struct { const char *name; char *json; yf_sig_type type; int errc; } g[] = {
+        { "sdp 32 KiB", with_long_string("echo.offer", "sdp", YF_SIG_MAX_SDP), OK(YF_SIG_ECHO_OFFER) },
+        { "sdp 32 KiB+1", with_long_string("echo.offer", "sdp", YF_SIG_MAX_SDP + 1), ERR(YF_SIG_ERR_BAD_REQUEST) },
+        { "candidate 1024", with_long_string("ice.candidate", "candidate", 1024), OK(YF_SIG_ICE_CANDIDATE) },
+        { "candidate 1025", with_long_string("ice.candidate", "candidate", 1025), ERR(YF_SIG_ERR_BAD_REQUEST) },
+        { "client 256", with_long_string("hello", "client", 256), OK(YF_SIG_HELLO) },
+        { "client 257", with_long_string("hello", "client", 257), ERR(YF_SIG_ERR_BAD_REQUEST) },
+        { "depth 16", with_depth(YF_SIG_MAX_DEPTH), OK(YF_SIG_BYE) },
+        { "depth 17", with_depth(YF_SIG_MAX_DEPTH + 1), ERR(YF_SIG_ERR_BAD_REQUEST) },
+        { "depth 3000", with_depth(3000), ERR(YF_SIG_ERR_BAD_JSON) },
+        { "exactly 64 KiB", padded(YF_SIG_MAX_MESSAGE), OK(YF_SIG_BYE) },
+        { "64 KiB + 1", padded(YF_SIG_MAX_MESSAGE + 1), ERR(YF_SIG_ERR_TOO_LARGE) },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(g); i++) {
+        int bad_json = g[i].errc == YF_SIG_ERR_BAD_JSON || g[i].errc == YF_SIG_ERR_TOO_LARGE;
+        check_parse(g[i].name, g[i].json, strlen(g[i].json), g[i].type,
+                    g[i].errc, bad_json ? "null" : "7");
+        g_free(g[i].json);
+    }
+}
+
+static void test_table(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        check_parse(cases[i].name, cases[i].json, strlen(cases[i].json),
+                    cases[i].type, cases[i].errc, cases[i].id);
+    /* a raw NUL byte inside the buffer, and a buffer without a terminator */
+    check_parse("raw NUL", "{\"id\":1,\"type\":\"bye\"\0}", 22, ERR(YF_SIG_ERR_BAD_JSON), "null");
+    check_parse("unterminated buffer", "{\"id\":1,\"type\":\"bye\"}XYZ", 21, OK(YF_SIG_BYE), "1");
+    check_parse("NULL buffer", NULL, 0, ERR(YF_SIG_ERR_BAD_JSON), "null");
+    test_generated();
+}
+
+/* The fields of parsed requests, and the error texts docs/protocol.md shows. */
+static void test_fields(void)
+{
+    yf_sig_request req;
+    GError *error = NULL;
+    const char *msg;
+
+    msg = "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"candidate:1\",\"sdpMid\":\"a\",\"sdpMLineIndex\":5}";
+
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.ice.candidate && strcmp(req.ice.candidate, "candidate:1") == 0);
+    CHECK(req.ice.sdp_mid && strcmp(req.ice.sdp_mid, "a") == 0);
+    CHECK_EQ_INT(req.ice.sdp_mline_index, 5);
+    CHECK(req.id.set && req.id.is_int && req.id.num == 3);
+    yf_sig_request_clear(&req);
+    CHECK(req.ice.candidate == NULL && req.ice.sdp_mline_index == -1);
+
+    msg = "{\"id\":\"x\",\"type\":\"ice.candidate\",\"candidate\":\"\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.ice.candidate && req.ice.candidate[0] == '\0');
+    CHECK(req.ice.sdp_mid == NULL);
+    CHECK_EQ_INT(req.ice.sdp_mline_index, -1);
+    CHECK(req.id.set && !req.id.is_int && strcmp(req.id.str, "x") == 0);
+    yf_sig_request_clear(&req);
+
+    msg = "{\"id\":1,\"type\":\"hello\",\"client\":\"p/1\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.hello.client && strcmp(req.hello.client, "p/1") == 0);
+    yf_sig_request_clear(&req);
+    msg = "{\"id\":2,\"type\":\"echo.offer\",\"sdp\":\"v=0\\r\\n\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.offer.sdp && strcmp(req.offer.sdp, "v=0\r\n") == 0);
+    yf_sig_request_clear(&req);
+    yf_sig_request_clear(NULL);
+
+    CHECK(!yf_sig_parse("hello", 5, &req, &error));
+    CHECK(error && strcmp(error->message, "'[' or '{' expected near 'hello' (line 1, column 5)") == 0);
+    g_clear_error(&error);
+    yf_sig_request_clear(&req);
+    CHECK(!yf_sig_parse("{\"v\":1,\"id\":9,\"type\":\"echo.offer\"}", 34, &req, &error));
+    CHECK(error && strcmp(error->message, "echo.offer needs a string field \"sdp\"") == 0);
+    g_clear_error(&error);
+    yf_sig_request_clear(&req);
+}
+
+static void check_str(const char *got, const char *want)
+{
+    if (!got || strcmp(got, want) != 0)
+        fprintf(stderr, "got  %s\nwant %s\n", got ? got : "(null)", want);
+    CHECK(got && strcmp(got, want) == 0);
+}
+
+static void test_replies(void)
+{
+    yf_sig_id n = { .set = TRUE, .is_int = TRUE, .num = 4 };
+    yf_sig_id s = { .set = TRUE, .str = "r-1" };
+    yf_sig_id unset = { 0 };
+    GError *foreign = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_NOENT, "gone");
+    GError *mine = g_error_new_literal(YF_SIG_ERROR, YF_SIG_ERR_BUSY, "full");
+    json_t *ice = json_pack("[{s:s}]", "urls", "stun:stun.example.org");
+    char *t;
+
+#define EXPECT(expr, want) do { t = (expr); check_str(t, want); g_free(t); } while (0)
+    EXPECT(yf_sig_reply_ok_take(&n, NULL), "{\"v\":1,\"id\":4,\"type\":\"reply\",\"ok\":true,\"result\":{}}");
+    EXPECT(yf_sig_reply_ok_take(&s, json_pack("{s:i}", "a", 1)), "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":true,\"result\":{\"a\":1}}");
+    EXPECT(yf_sig_reply_ok_take(NULL, NULL), "{\"v\":1,\"id\":null,\"type\":\"reply\",\"ok\":true,\"result\":{}}");
+    EXPECT(yf_sig_reply_ok_take(&unset, NULL), "{\"v\":1,\"id\":null,\"type\":\"reply\",\"ok\":true,\"result\":{}}");
+    n.num = 9;
+    EXPECT(yf_sig_reply_error(&n, YF_SIG_ERR_BAD_REQUEST, "echo.offer needs a string field \"sdp\""),
+           "{\"v\":1,\"id\":9,\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"bad_request\",\"message\":\"echo.offer needs a string field \\\"sdp\\\"\"}}");
+    EXPECT(yf_sig_reply_error(NULL, YF_SIG_ERR_BAD_JSON, "'[' or '{' expected near 'hello' (line 1, column 5)"),
+           "{\"v\":1,\"id\":null,\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"bad_json\",\"message\":\"'[' or '{' expected near 'hello' (line 1, column 5)\"}}");
+    EXPECT(yf_sig_reply_error(&s, (yf_sig_errc)99, NULL),
+           "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"\"}}");
+    EXPECT(yf_sig_reply_error(&s, YF_SIG_ERR_NOT_READY, "a\xff" "b"),
+           "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"not_ready\",\"message\":\"a\xef\xbf\xbd" "b\"}}");
+    EXPECT(yf_sig_reply_gerror(&s, foreign), "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"gone\"}}");
+    EXPECT(yf_sig_reply_gerror(&s, mine), "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"full\"}}");
+    n.num = 1;
+    EXPECT(yf_sig_reply_hello(&n, "5f0c2a9e", NULL),
+           "{\"v\":1,\"id\":1,\"type\":\"reply\",\"ok\":true,\"result\":{\"server\":\"yuanfang\",\"version\":\"" YF_VERSION "\",\"protocol\":1,\"session\":\"5f0c2a9e\",\"ice_servers\":[]}}");
+    EXPECT(yf_sig_reply_hello(&s, "s", ice),
+           "{\"v\":1,\"id\":\"r-1\",\"type\":\"reply\",\"ok\":true,\"result\":{\"server\":\"yuanfang\",\"version\":\"" YF_VERSION "\",\"protocol\":1,\"session\":\"s\",\"ice_servers\":[{\"urls\":\"stun:stun.example.org\"}]}}");
+    CHECK_EQ_INT(ice->refcount, 1); /* borrowed, copied */
+    t = yf_sig_reply_hello(&s, "s", json_object_get(json_array_get(ice, 0), "urls"));
+    CHECK(t == NULL);
+    n.num = 2;
+    EXPECT(yf_sig_reply_offer(&n, "v=0\r\na=setup:passive\r\n"),
+           "{\"v\":1,\"id\":2,\"type\":\"reply\",\"ok\":true,\"result\":{\"sdp\":\"v=0\\r\\na=setup:passive\\r\\n\"}}");
+    t = yf_sig_reply_offer(&n, "v=0\xff");
+    CHECK(t == NULL);
+    t = yf_sig_reply_offer(&n, NULL);
+    CHECK(t == NULL);
+#undef EXPECT
+    json_decref(ice);
+    g_error_free(foreign);
+    g_error_free(mine);
+}
+
+static void test_events(void)
+{
+    char *t;
+
+#define EXPECT(expr, want) do { t = (expr); check_str(t, want); g_free(t); } while (0)
+    EXPECT(yf_sig_event_ice_candidate("candidate:1 1 UDP 2015363327 127.0.0.1 40231 typ host", "0", 0),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"candidate:1 1 UDP 2015363327 127.0.0.1 40231 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
+    EXPECT(yf_sig_event_ice_candidate("", "0", 0),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
+    EXPECT(yf_sig_event_ice_candidate("", NULL, -1),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"\"}}");
+    EXPECT(yf_sig_event_media_state("connecting", NULL, NULL),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"connecting\"}}");
+    EXPECT(yf_sig_event_media_state("connected", "AEAD_AES_128_GCM", NULL),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"connected\",\"srtp_profile\":\"AEAD_AES_128_GCM\"}}");
+    EXPECT(yf_sig_event_media_state("failed", NULL, "dtls timeout"),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"failed\",\"reason\":\"dtls timeout\"}}");
+    EXPECT(yf_sig_event_shutdown("restart"),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"server.shutdown\",\"data\":{\"reason\":\"restart\"}}");
+    EXPECT(yf_sig_event_shutdown(NULL),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"server.shutdown\",\"data\":{\"reason\":\"\"}}");
+    EXPECT(yf_sig_event_take("x.y", NULL), "{\"v\":1,\"type\":\"event\",\"event\":\"x.y\",\"data\":{}}");
+#undef EXPECT
+    t = yf_sig_event_take(NULL, json_object());
+    CHECK(t == NULL);
+    t = yf_sig_event_media_state(NULL, NULL, NULL);
+    CHECK(t == NULL);
+    t = yf_sig_event_ice_candidate("\xc0\x80", NULL, -1);
+    CHECK(t == NULL);
+}
+
+static void test_names(void)
+{
+    CHECK(strcmp(yf_sig_errc_str(YF_SIG_ERR_BAD_JSON), "bad_json") == 0);
+    CHECK(strcmp(yf_sig_errc_str(YF_SIG_ERR_UNSUPPORTED_VERSION), "unsupported_version") == 0);
+    CHECK(strcmp(yf_sig_errc_str(YF_SIG_ERR_INTERNAL), "internal") == 0);
+    CHECK(strcmp(yf_sig_errc_str((yf_sig_errc)-1), "internal") == 0);
+    CHECK(strcmp(yf_sig_type_str(YF_SIG_ICE_CANDIDATE), "ice.candidate") == 0);
+    CHECK(yf_sig_type_str(YF_SIG_NONE) == NULL);
+}
+
+int main(void)
+{
+    test_table();
+    test_fields();
+    test_replies();
+    test_events();
+    test_names();
+    return yf_test_done("test_signaling_codec");
+}
