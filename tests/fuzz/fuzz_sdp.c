@@ -1,0 +1,64 @@
+/* fuzz_sdp.c -- libFuzzer target for media/sdp: any bytes as an offer; an
+ * accepted offer must yield an answer that GstSDPMessage parses and that our
+ * own offer parser accepts with the same sections and payload types (the
+ * answer is BUNDLE/rtcp-mux/ICE/DTLS complete). Aborts otherwise. The SDP
+ * functions of GStreamer need no gst_init. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gst/sdp/sdp.h>
+#include "yf_sdp.h"
+
+static void check_answer(const yf_sdp_offer *o, const char *answer)
+{
+    GstSDPMessage *msg = NULL;
+    yf_sdp_offer back;
+    GError *err = NULL;
+
+    if (gst_sdp_message_new_from_text(answer, &msg) != GST_SDP_OK ||
+        gst_sdp_message_medias_len(msg) != (guint)o->n_media)
+        abort();
+    gst_sdp_message_free(msg);
+    if (!yf_sdp_parse_offer(answer, strlen(answer), &back, &err)) {
+        fprintf(stderr, "answer refused: %s\n%s", err->message, answer);
+        abort();
+    }
+    if (back.n_media != o->n_media)
+        abort();
+    for (int i = 0; i < o->n_media; i++) {
+        if (back.media[i].accepted != o->media[i].accepted ||
+            strcmp(back.media[i].mid, o->media[i].mid) != 0 ||
+            (o->media[i].accepted && (back.media[i].pt != o->media[i].pt ||
+                                      back.media[i].codec != o->media[i].codec)))
+            abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    yf_sdp_offer offer;
+    GError *err = NULL;
+
+    if (!yf_sdp_parse_offer((const char *)data, size, &offer, &err)) {
+        if (!err || err->domain != YF_SDP_ERROR)
+            abort();
+        g_error_free(err);
+        return 0;
+    }
+    yf_sdp_answer_params p = {
+        .ice_ufrag = "fuzZ", .ice_pwd = "fuzzfuzzfuzzfuzzfuzz+/", .session_id = size,
+        .fingerprint = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                       "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+        .setup = offer.setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE,
+        .cname = "fuzz",
+    };
+    for (int i = 0; i < YF_SDP_MAX_MEDIA; i++)
+        p.ssrc[i] = (i % 3 == 2) ? 0 : 0x10000u * (uint32_t)(i + 1) + (uint32_t)size;
+    char *answer = yf_sdp_build_answer(&offer, &p, &err);
+    if (!answer)
+        abort(); /* every accepted offer must be answerable */
+    check_answer(&offer, answer);
+    g_free(answer);
+    return 0;
+}
