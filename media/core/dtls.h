@@ -1,0 +1,64 @@
+/* dtls.h -- DTLS 1.2 (RFC 6347) for DTLS-SRTP (RFC 5764) as a sans-IO machine on
+ * OpenSSL: datagrams in, datagrams to send and a state out. Certificates are
+ * checked against the SDP fingerprint (RFC 8122 §5), not a CA. Internal to
+ * media/core; peer.c is its only user. The one wall-clock dependency of the
+ * core lives here (OpenSSL's retransmission timer): see dtls.c. */
+#ifndef YF_DTLS_H
+#define YF_DTLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "peer.h"
+#include "srtp.h"
+
+typedef enum {
+    YF_DTLS_HANDSHAKING,
+    YF_DTLS_CONNECTED, /* keys available from yf_dtls_get_keys */
+    YF_DTLS_FAILED,    /* see yf_dtls_fail_reason */
+    YF_DTLS_CLOSED,    /* close_notify sent or received */
+} yf_dtls_state;
+
+/* RFC 5764 §4.2: the exporter output split into the two directions. */
+typedef struct {
+    yf_srtp_profile profile;
+    uint8_t client_key[YF_SRTP_MAX_KEY_LEN], server_key[YF_SRTP_MAX_KEY_LEN];
+    uint8_t client_salt[YF_SRTP_MAX_SALT_LEN], server_salt[YF_SRTP_MAX_SALT_LEN];
+} yf_dtls_keys;
+
+typedef struct yf_dtls yf_dtls;
+
+#define YF_DTLS_DEFAULT_PROFILES "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
+#define YF_DTLS_DEFAULT_MTU 1200
+
+/* Creates the machine. profiles: OpenSSL names, preference order, NULL for the
+ * default; only the two yf_srtp_profile values are accepted. remote_fp may be
+ * "" and set later (before the peer's certificate arrives). mtu 0 = default.
+ * A client queues its ClientHello at once. Returns NULL on bad arguments or
+ * OpenSSL failure. */
+yf_dtls *yf_dtls_new(const yf_dtls_cert *cert, bool is_client, const char *profiles,
+                     const char *remote_fp, unsigned mtu);
+void yf_dtls_free(yf_dtls *d); /* accepts NULL */
+int yf_dtls_set_remote_fingerprint(yf_dtls *d, const char *fp);
+
+/* Feeds one DTLS datagram (first byte 20..63). Runs the handshake or reads
+ * records (alerts, retransmitted flights; application data is discarded). */
+int yf_dtls_handle_datagram(yf_dtls *d, const uint8_t *buf, size_t len);
+/* Runs OpenSSL's retransmission timer; harmless when it has not expired. */
+int yf_dtls_handle_timeout(yf_dtls *d);
+/* Microseconds until the retransmission timer expires (by the wall clock,
+ * see dtls.c), 0 if expired, -1 if no timer runs. */
+int64_t yf_dtls_timer_remaining_us(yf_dtls *d);
+/* Sends close_notify (if a session exists) and moves to CLOSED. */
+void yf_dtls_close(yf_dtls *d);
+
+/* Pops the next datagram to send; false when none. The caller takes *data
+ * and frees it. */
+bool yf_dtls_take_transmit(yf_dtls *d, uint8_t **data, size_t *len);
+
+yf_dtls_state yf_dtls_get_state(const yf_dtls *d);
+const char *yf_dtls_fail_reason(const yf_dtls *d); /* "" unless FAILED */
+/* YF_ESTATE unless CONNECTED. */
+int yf_dtls_get_keys(const yf_dtls *d, yf_dtls_keys *out);
+uint64_t yf_dtls_dropped_transmits(const yf_dtls *d);
+
+#endif

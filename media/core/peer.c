@@ -1,0 +1,366 @@
+/* peer.c -- one WebRTC transport as a sans-IO machine: demux by first byte
+ * (RFC 7983 §7; RTCP by payload type, RFC 5761 §4), DTLS-SRTP (dtls.c) and
+ * SRTP (srtp.c), a bounded output queue of datagrams and events. No sockets,
+ * no clock (only dtls.c's OpenSSL timer, see there), no locks. Untrusted input
+ * is counted and dropped, never asserted on. */
+#include "peer.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "dtls.h"
+#include "srtp.h"
+
+#define OUT_QUEUE 256
+#define MAX_DATAGRAM 8192 /* nothing WebRTC sends us is larger */
+
+typedef enum { CLS_STUN, CLS_DTLS, CLS_RTP, CLS_RTCP, CLS_GARBAGE } pkt_class;
+
+typedef struct {
+    yf_output_kind kind; /* TRANSMIT or EVENT */
+    yf_event_kind event;
+    uint8_t *data; /* owned */
+    size_t len;
+    const char *reason; /* static or owned by dtls */
+} entry;
+
+/* Invariants: srtp is non-NULL exactly while seen == CONNECTED; the queue is a
+ * ring of `count` entries from `head`, each owning its data; `cur` owns the
+ * data of the last output handed out, freed on the next poll; at most three
+ * state events (CONNECTED, FAILED/CLOSED) are ever queued. */
+struct yf_peer {
+    yf_dtls *dtls;
+    yf_srtp *srtp;
+    bool is_client;
+    yf_dtls_state seen;
+    const char *profile;
+    entry q[OUT_QUEUE];
+    unsigned head, count;
+    uint8_t *cur;
+    yf_peer_stats st;
+};
+
+/* RFC 7983 §7 */
+static pkt_class classify(const uint8_t *b, size_t len)
+{
+    if (b[0] <= 3) return CLS_STUN;
+    if (b[0] >= 20 && b[0] <= 63) return CLS_DTLS;
+    if (b[0] >= 128 && b[0] <= 191)
+        return len >= 2 && b[1] >= 192 && b[1] <= 223 ? CLS_RTCP : CLS_RTP;
+    return CLS_GARBAGE;
+}
+
+/* ---- output queue --------------------------------------------------------- */
+
+static bool is_state_event(const entry *e)
+{
+    return e->kind == YF_OUT_EVENT && e->event != YF_EV_RTP && e->event != YF_EV_RTCP;
+}
+
+/* Full queue: drop the oldest entry that is not a state event. */
+static void drop_one(yf_peer *p)
+{
+    unsigned i = 0;
+
+    while (i < p->count && is_state_event(&p->q[(p->head + i) % OUT_QUEUE]))
+        i++;
+    if (i == p->count)
+        i = 0;
+    free(p->q[(p->head + i) % OUT_QUEUE].data);
+    for (unsigned j = i; j > 0; j--)
+        p->q[(p->head + j) % OUT_QUEUE] = p->q[(p->head + j - 1) % OUT_QUEUE];
+    p->head = (p->head + 1) % OUT_QUEUE;
+    p->count--;
+    p->st.dropped_queue++;
+}
+
+static void push(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *data, size_t len,
+                 const char *reason)
+{
+    entry *e;
+
+    if (p->count == OUT_QUEUE)
+        drop_one(p);
+    e = &p->q[(p->head + p->count) % OUT_QUEUE];
+    e->kind = kind;
+    e->event = ev;
+    e->data = data;
+    e->len = len;
+    e->reason = reason;
+    p->count++;
+}
+
+/* ---- DTLS state changes → events ------------------------------------------ */
+
+/* DTLS datagrams join the one queue in the order they were made, before the
+ * event their flight caused (the server's last flight, then CONNECTED). */
+static void take_dtls_transmits(yf_peer *p)
+{
+    uint8_t *data;
+    size_t len;
+
+    while (yf_dtls_take_transmit(p->dtls, &data, &len))
+        push(p, YF_OUT_TRANSMIT, YF_EV_RTP, data, len, NULL);
+}
+
+static void on_connected(yf_peer *p)
+{
+    yf_dtls_keys k;
+    int rc;
+
+    memset(&k, 0, sizeof k);
+    rc = yf_dtls_get_keys(p->dtls, &k);
+
+    if (rc == YF_OK) {
+        if (p->is_client)
+            rc = yf_srtp_new(&p->srtp, k.profile, k.client_key, k.client_salt,
+                             k.server_key, k.server_salt);
+        else
+            rc = yf_srtp_new(&p->srtp, k.profile, k.server_key, k.server_salt,
+                             k.client_key, k.client_salt);
+    }
+    p->profile = yf_srtp_profile_name(k.profile);
+    memset(&k, 0, sizeof k);
+    if (rc != YF_OK) {
+        yf_dtls_close(p->dtls);
+        take_dtls_transmits(p);
+        p->seen = YF_DTLS_FAILED;
+        push(p, YF_OUT_EVENT, YF_EV_FAILED, NULL, 0, "SRTP setup failed");
+        return;
+    }
+    push(p, YF_OUT_EVENT, YF_EV_CONNECTED, NULL, 0, NULL);
+}
+
+static void after_dtls(yf_peer *p)
+{
+    yf_dtls_state s;
+
+    take_dtls_transmits(p);
+    s = yf_dtls_get_state(p->dtls);
+
+    if (s == p->seen || p->seen == YF_DTLS_FAILED || p->seen == YF_DTLS_CLOSED)
+        return;
+    p->seen = s;
+    switch (s) {
+    case YF_DTLS_CONNECTED: on_connected(p); return;
+    case YF_DTLS_FAILED:
+        push(p, YF_OUT_EVENT, YF_EV_FAILED, NULL, 0, yf_dtls_fail_reason(p->dtls));
+        break;
+    case YF_DTLS_CLOSED: push(p, YF_OUT_EVENT, YF_EV_CLOSED, NULL, 0, NULL); break;
+    case YF_DTLS_HANDSHAKING: return;
+    }
+    yf_srtp_free(p->srtp); /* no media after the session ends */
+    p->srtp = NULL;
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+yf_peer *yf_peer_new(const yf_peer_config *cfg, int64_t now_us)
+{
+    char fp[sizeof cfg->remote_fingerprint];
+    yf_peer *p;
+
+    (void)now_us;
+    if (!cfg || !cfg->cert ||
+        (cfg->role != YF_DTLS_ROLE_CLIENT && cfg->role != YF_DTLS_ROLE_SERVER))
+        return NULL;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    memcpy(fp, cfg->remote_fingerprint, sizeof fp);
+    fp[sizeof fp - 1] = '\0';
+    p->is_client = cfg->role == YF_DTLS_ROLE_CLIENT;
+    p->seen = YF_DTLS_HANDSHAKING;
+    p->dtls = yf_dtls_new(cfg->cert, p->is_client, cfg->srtp_profiles, fp, cfg->dtls_mtu);
+    if (!p->dtls) {
+        free(p);
+        return NULL;
+    }
+    take_dtls_transmits(p); /* a client's ClientHello */
+    return p;
+}
+
+void yf_peer_free(yf_peer *p)
+{
+    if (!p)
+        return;
+    while (p->count) {
+        free(p->q[p->head].data);
+        p->head = (p->head + 1) % OUT_QUEUE;
+        p->count--;
+    }
+    free(p->cur);
+    yf_srtp_free(p->srtp);
+    yf_dtls_free(p->dtls);
+    free(p);
+}
+
+int yf_peer_set_remote_fingerprint(yf_peer *p, const char *fp)
+{
+    return p && fp ? yf_dtls_set_remote_fingerprint(p->dtls, fp) : YF_EMALFORMED;
+}
+
+/* ---- inputs --------------------------------------------------------------- */
+
+static int on_dtls(yf_peer *p, const uint8_t *buf, size_t len)
+{
+    int rc;
+
+    p->st.dtls_in++;
+    rc = yf_dtls_handle_datagram(p->dtls, buf, len);
+    after_dtls(p);
+    return rc;
+}
+
+static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
+{
+    uint8_t *plain;
+    size_t n = 0;
+    int rc;
+
+    if (!p->srtp) {
+        p->st.dropped_early++; /* also after the session ended */
+        return YF_ESTATE;
+    }
+    if (len < (rtcp ? 8u : 12u)) {
+        p->st.dropped_garbage++;
+        return YF_ESHORT;
+    }
+    plain = malloc(len);
+    if (!plain)
+        return YF_ENOMEM;
+    rc = rtcp ? yf_srtp_unprotect_rtcp(p->srtp, buf, len, plain, len, &n)
+              : yf_srtp_unprotect_rtp(p->srtp, buf, len, plain, len, &n);
+    if (rc != YF_OK) {
+        free(plain);
+        if (rc == YF_EAUTH)
+            p->st.dropped_auth++;
+        else
+            p->st.dropped_garbage++;
+        return rc;
+    }
+    if (rtcp)
+        p->st.rtcp_in++;
+    else
+        p->st.rtp_in++;
+    push(p, YF_OUT_EVENT, rtcp ? YF_EV_RTCP : YF_EV_RTP, plain, n, NULL);
+    return YF_OK;
+}
+
+int yf_peer_handle_datagram(yf_peer *p, int64_t now_us, const uint8_t *buf, size_t len)
+{
+    (void)now_us;
+    if (!p)
+        return YF_ESTATE;
+    if (!buf || len == 0 || len > MAX_DATAGRAM) {
+        p->st.dropped_garbage++;
+        return len ? YF_EMALFORMED : YF_ESHORT;
+    }
+    switch (classify(buf, len)) {
+    case CLS_STUN: p->st.stun_in++; return YF_OK; /* libnice's; we ignore it */
+    case CLS_DTLS: return on_dtls(p, buf, len);
+    case CLS_RTP: return on_media(p, buf, len, false);
+    case CLS_RTCP: return on_media(p, buf, len, true);
+    case CLS_GARBAGE: break;
+    }
+    p->st.dropped_garbage++;
+    return YF_EMALFORMED;
+}
+
+int yf_peer_handle_timeout(yf_peer *p, int64_t now_us)
+{
+    (void)now_us;
+    if (!p)
+        return YF_ESTATE;
+    yf_dtls_handle_timeout(p->dtls);
+    after_dtls(p);
+    return YF_OK;
+}
+
+static int send_media(yf_peer *p, const uint8_t *pkt, size_t len, bool rtcp)
+{
+    uint8_t *wire;
+    size_t n = 0;
+    int rc;
+
+    if (!p || !p->srtp)
+        return YF_ESTATE;
+    if (!pkt || len < (rtcp ? 8u : 12u))
+        return YF_ESHORT;
+    if (len > MAX_DATAGRAM - YF_SRTP_MAX_OVERHEAD)
+        return YF_EMALFORMED;
+    wire = malloc(len + YF_SRTP_MAX_OVERHEAD);
+    if (!wire)
+        return YF_ENOMEM;
+    rc = rtcp ? yf_srtp_protect_rtcp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n)
+              : yf_srtp_protect_rtp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n);
+    if (rc != YF_OK) {
+        free(wire);
+        return rc;
+    }
+    if (rtcp)
+        p->st.rtcp_out++;
+    else
+        p->st.rtp_out++;
+    push(p, YF_OUT_TRANSMIT, YF_EV_RTP, wire, n, NULL);
+    return YF_OK;
+}
+
+int yf_peer_send_rtp(yf_peer *p, int64_t now_us, const uint8_t *rtp, size_t len)
+{
+    (void)now_us;
+    return send_media(p, rtp, len, false);
+}
+
+int yf_peer_send_rtcp(yf_peer *p, int64_t now_us, const uint8_t *rtcp, size_t len)
+{
+    (void)now_us;
+    return send_media(p, rtcp, len, true);
+}
+
+void yf_peer_close(yf_peer *p, int64_t now_us)
+{
+    (void)now_us;
+    if (!p)
+        return;
+    yf_dtls_close(p->dtls);
+    after_dtls(p);
+}
+
+/* ---- outputs -------------------------------------------------------------- */
+
+void yf_peer_poll_output(yf_peer *p, int64_t now_us, yf_output *out)
+{
+    int64_t rem;
+    entry e;
+
+    memset(out, 0, sizeof *out);
+    free(p->cur);
+    p->cur = NULL;
+    if (p->count) {
+        e = p->q[p->head];
+        p->head = (p->head + 1) % OUT_QUEUE;
+        p->count--;
+        p->cur = e.data;
+        out->kind = e.kind;
+        out->event = e.event;
+        out->data = e.data;
+        out->len = e.len;
+        out->reason = e.reason;
+        out->srtp_profile = e.event == YF_EV_CONNECTED && e.kind == YF_OUT_EVENT ? p->profile : NULL;
+        return;
+    }
+    out->kind = YF_OUT_TIMEOUT;
+    rem = yf_dtls_timer_remaining_us(p->dtls);
+    out->timeout_us = rem < 0 || rem > YF_TIME_NEVER - now_us ? YF_TIME_NEVER : now_us + rem;
+}
+
+void yf_peer_get_stats(const yf_peer *p, yf_peer_stats *out)
+{
+    *out = p->st;
+    out->dropped_queue += yf_dtls_dropped_transmits(p->dtls);
+}
+
+bool yf_peer_is_connected(const yf_peer *p)
+{
+    return p && p->srtp && p->seen == YF_DTLS_CONNECTED;
+}

@@ -1,0 +1,175 @@
+/* srtp.c -- SRTP/SRTCP protect and unprotect on libsrtp2 (RFC 3711, RFC 7714).
+ * Keys come from the DTLS-SRTP exporter (RFC 5764 §4.2); policies take any SSRC
+ * (ssrc_any_inbound / ssrc_any_outbound), a 1024-packet replay window and allow
+ * repeated transmission (NACK retransmissions re-protect the same seq).
+ * libsrtp works in place, so every call copies into the caller's buffer first. */
+#include "srtp.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <srtp2/srtp.h>
+
+_Static_assert(YF_SRTP_MAX_OVERHEAD >= SRTP_MAX_TRAILER_LEN + 4, "SRTCP overhead");
+
+#define REPLAY_WINDOW 1024
+#define MAX_PACKET 65536 /* libsrtp lengths are int; UDP payloads are smaller */
+
+/* Invariant: both sessions exist for the whole life of the struct. */
+struct yf_srtp {
+    srtp_t tx;
+    srtp_t rx;
+    yf_srtp_profile profile;
+};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static srtp_err_status_t init_status = srtp_err_status_init_fail;
+
+static void init_libsrtp(void)
+{
+    init_status = srtp_init();
+}
+
+void yf_srtp_profile_lengths(yf_srtp_profile prof, size_t *key_len, size_t *salt_len)
+{
+    *key_len = 16;
+    *salt_len = prof == YF_SRTP_AEAD_AES_128_GCM ? 12 : 14;
+}
+
+const char *yf_srtp_profile_name(yf_srtp_profile prof)
+{
+    return prof == YF_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80";
+}
+
+/* One session: key||salt as libsrtp wants its master key. */
+static int make_session(srtp_t *out, yf_srtp_profile prof, srtp_ssrc_type_t type,
+                        const uint8_t *key, const uint8_t *salt)
+{
+    uint8_t master[YF_SRTP_MAX_KEY_LEN + YF_SRTP_MAX_SALT_LEN];
+    size_t klen, slen;
+    srtp_policy_t pol;
+    srtp_err_status_t st;
+
+    yf_srtp_profile_lengths(prof, &klen, &slen);
+    memcpy(master, key, klen);
+    memcpy(master + klen, salt, slen);
+    memset(&pol, 0, sizeof pol);
+    if (prof == YF_SRTP_AEAD_AES_128_GCM) {
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+        srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+    } else {
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
+        srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+    }
+    pol.ssrc.type = type;
+    pol.key = master;
+    pol.window_size = REPLAY_WINDOW;
+    pol.allow_repeat_tx = 1;
+    pol.next = NULL;
+    st = srtp_create(out, &pol);
+    memset(master, 0, sizeof master);
+    if (st != srtp_err_status_ok) {
+        *out = NULL;
+        return st == srtp_err_status_alloc_fail ? YF_ENOMEM : YF_ECRYPTO;
+    }
+    return YF_OK;
+}
+
+int yf_srtp_new(yf_srtp **out, yf_srtp_profile prof,
+                const uint8_t *tx_key, const uint8_t *tx_salt,
+                const uint8_t *rx_key, const uint8_t *rx_salt)
+{
+    yf_srtp *s;
+    int rc;
+
+    *out = NULL;
+    pthread_once(&init_once, init_libsrtp);
+    if (init_status != srtp_err_status_ok)
+        return YF_ECRYPTO;
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return YF_ENOMEM;
+    s->profile = prof;
+    rc = make_session(&s->tx, prof, ssrc_any_outbound, tx_key, tx_salt);
+    if (rc == YF_OK)
+        rc = make_session(&s->rx, prof, ssrc_any_inbound, rx_key, rx_salt);
+    if (rc != YF_OK) {
+        yf_srtp_free(s);
+        return rc;
+    }
+    *out = s;
+    return YF_OK;
+}
+
+void yf_srtp_free(yf_srtp *s)
+{
+    if (!s)
+        return;
+    if (s->tx)
+        srtp_dealloc(s->tx);
+    if (s->rx)
+        srtp_dealloc(s->rx);
+    free(s);
+}
+
+static int map_err(srtp_err_status_t st, int inbound)
+{
+    switch (st) {
+    case srtp_err_status_ok: return YF_OK;
+    case srtp_err_status_alloc_fail: return YF_ENOMEM;
+    case srtp_err_status_parse_err:
+    case srtp_err_status_bad_param: return YF_EMALFORMED;
+    default:
+        /* Inbound, anything else (tag, replay, GCM open) means "not authentic". */
+        return inbound ? YF_EAUTH : YF_ECRYPTO;
+    }
+}
+
+typedef srtp_err_status_t (*srtp_fn)(srtp_t, void *, int *);
+
+/* Shared body: bounds, copy into dst, run libsrtp in place there. */
+static int run(srtp_t ctx, srtp_fn fn, int inbound, size_t min_len,
+               const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len)
+{
+    size_t need = inbound ? len : len + YF_SRTP_MAX_OVERHEAD;
+    int n = (int)len;
+    int rc;
+
+    *out_len = 0;
+    if (len < min_len)
+        return YF_ESHORT;
+    if (len > MAX_PACKET)
+        return YF_EMALFORMED;
+    if (cap < need)
+        return YF_ENOMEM;
+    if (dst != src)
+        memmove(dst, src, len);
+    rc = map_err(fn(ctx, dst, &n), inbound);
+    if (rc == YF_OK)
+        *out_len = (size_t)n;
+    return rc;
+}
+
+int yf_srtp_protect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
+                        uint8_t *dst, size_t cap, size_t *out_len)
+{
+    return run(s->tx, srtp_protect, 0, 12, src, len, dst, cap, out_len);
+}
+
+int yf_srtp_unprotect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
+                          uint8_t *dst, size_t cap, size_t *out_len)
+{
+    return run(s->rx, srtp_unprotect, 1, 12, src, len, dst, cap, out_len);
+}
+
+int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
+                         uint8_t *dst, size_t cap, size_t *out_len)
+{
+    return run(s->tx, srtp_protect_rtcp, 0, 8, src, len, dst, cap, out_len);
+}
+
+int yf_srtp_unprotect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
+                           uint8_t *dst, size_t cap, size_t *out_len)
+{
+    return run(s->rx, srtp_unprotect_rtcp, 1, 8, src, len, dst, cap, out_len);
+}

@@ -1,0 +1,76 @@
+/* simnet.h -- a deterministic network for sans-IO peers, after str0m's
+ * tests/common.rs: a virtual clock (int64 µs), a seeded PRNG, a link with loss,
+ * latency and jitter, packets in flight ordered by delivery time, and
+ * sim_progress() that advances the clock to the earliest pending event (a
+ * delivery or a peer's timeout) and feeds it. No sockets, no threads. */
+#ifndef YF_SIMNET_H
+#define YF_SIMNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "peer.h"
+
+typedef struct {
+    uint64_t s;
+} sim_rng;
+
+void sim_rng_seed(sim_rng *r, uint64_t seed);
+uint64_t sim_rng_next(sim_rng *r); /* splitmix64 */
+double sim_rng_unit(sim_rng *r);   /* uniform in [0, 1) */
+
+typedef struct sim_peer sim_peer;
+/* Called for every YF_OUT_EVENT the peer emits; may call into the peer. */
+typedef void (*sim_event_fn)(sim_peer *sp, int64_t now_us, const yf_output *ev);
+
+struct sim_peer {
+    const char *name;
+    yf_peer *peer;     /* borrowed */
+    int id;            /* 0 or 1: index in the net; packets go to the other */
+    int64_t timeout;   /* from the peer's last poll */
+    sim_event_fn on_event;
+    void *user;
+};
+
+/* Per direction (index = sender id). */
+typedef struct {
+    uint64_t sent, lost, delivered;
+    uint64_t delivered_rtp, delivered_rtcp; /* by first byte, RFC 7983 */
+} sim_link_stats;
+
+typedef struct {
+    int64_t at;
+    uint64_t order;
+    int to;
+    uint8_t *data;
+    size_t len;
+} sim_pkt;
+
+typedef struct {
+    int64_t now;
+    sim_rng rng;
+    double loss;
+    int64_t latency_us, jitter_us;
+    sim_pkt *q; /* in flight, unordered; sim_progress picks the earliest */
+    size_t n, cap;
+    uint64_t order;
+    sim_peer *peers[2];
+    sim_link_stats link[2];
+    int64_t wall_waited_us; /* real time slept for OpenSSL's DTLS timer */
+    uint64_t steps;
+} sim_net;
+
+/* Both peers start at virtual time `start_us`; a and b get ids 0 and 1. */
+void sim_net_init(sim_net *n, uint64_t seed, double loss, int64_t latency_us,
+                  int64_t jitter_us, sim_peer *a, sim_peer *b, int64_t start_us);
+void sim_net_clear(sim_net *n); /* frees packets still in flight */
+
+/* Polls both peers until each says "timeout": transmits go on the link,
+ * events to on_event. */
+void sim_drain(sim_net *n);
+/* One step: the earliest delivery or timeout. False when nothing is pending. */
+bool sim_progress(sim_net *n);
+/* Steps through every event up to `t`, then sets the clock to `t`. */
+void sim_run_until(sim_net *n, int64_t t);
+
+#endif
