@@ -30,6 +30,12 @@ static void init_libsrtp(void)
     init_status = srtp_init();
 }
 
+int yf_srtp_global_init(void)
+{
+    pthread_once(&init_once, init_libsrtp);
+    return init_status == srtp_err_status_ok ? YF_OK : YF_ECRYPTO;
+}
+
 void yf_srtp_profile_lengths(yf_srtp_profile prof, size_t *key_len, size_t *salt_len)
 {
     *key_len = 16;

@@ -23,6 +23,11 @@ typedef enum {
 typedef struct yf_srtp yf_srtp;
 
 /* Master key and salt lengths of a profile (16/14 for AES-CM, 16/12 for GCM). */
+/* Initializes libsrtp2 once per process (thread-safe; later calls are
+ * free). yf_srtp_new does it on first use; calling it at start-up moves its
+ * one-time cost (~50 ms with NSS) off the first petitioner's connection. */
+int yf_srtp_global_init(void);
+
 void yf_srtp_profile_lengths(yf_srtp_profile prof, size_t *key_len, size_t *salt_len);
 /* "AES_CM_128_HMAC_SHA1_80" or "AEAD_AES_128_GCM" (the SDES / RFC names). */
 const char *yf_srtp_profile_name(yf_srtp_profile prof);

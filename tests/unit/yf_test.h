@@ -32,6 +32,27 @@ static int yf_test_checks;
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 
+/* Decodes hex digits into out, skipping spaces and any other non-hex
+ * character, so vectors can be written in readable groups. Returns bytes. */
+static inline size_t yf_test_hex(const char *s, unsigned char *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (; *s; s++) {
+        int v = (*s >= '0' && *s <= '9') ? *s - '0' : (*s >= 'a' && *s <= 'f') ? *s - 'a' + 10
+              : (*s >= 'A' && *s <= 'F') ? *s - 'A' + 10 : -1;
+        if (v < 0)
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else if (n < cap) {
+            out[n++] = (unsigned char)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return n;
+}
+
 static inline int yf_test_done(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, yf_test_checks, yf_test_failures);
