@@ -1,0 +1,57 @@
+/* net_private.h -- what worker.c and echo_session.c share inside media/net:
+ * the worker threads, the yf_media object and the cross-thread posting helper.
+ * Nothing here is used outside media/net. */
+#ifndef YF_NET_PRIVATE_H
+#define YF_NET_PRIVATE_H
+
+#undef G_LOG_DOMAIN /* glib.h defines it to NULL when it is not set yet */
+#define G_LOG_DOMAIN "yf-media"
+
+#include <nice/agent.h>
+#include "yf_media.h"
+
+/* One media worker. Invariants: `ctx` is owned (iterated) only by `thread`
+ * while the loop runs; `load` counts the sessions placed on this worker: it
+ * is incremented by the control thread at placement and decremented by the
+ * worker when a session's teardown has run (g_atomic_int_*, no lock). */
+typedef struct {
+    unsigned index;
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    gint load;
+} yf_worker;
+
+/* The media edge. Invariants: everything but the workers' `load` is touched
+ * only on the control thread; `sessions` holds the live (not yet stopped)
+ * sessions, borrowed, so yf_media_free can stop them; `parser` is a NiceAgent
+ * without streams, on the control context, used only to parse remote
+ * candidate lines for validation before they are posted to a worker. */
+struct yf_media {
+    GMainContext *control;
+    unsigned n_workers;
+    yf_worker *workers;
+    char **local_addresses;
+    guint port_min, port_max;
+    char *stun_server;
+    guint stun_port;
+    const yf_dtls_cert *cert;
+    NiceAgent *parser;
+    GHashTable *sessions;
+    guint next_session_id;
+};
+
+/* Runs fn(data) on ctx's thread, after everything posted to ctx before it
+ * (FIFO: one idle source per call, default priority); destroy(data) runs
+ * after it, or when the context is freed without running it. Any thread. */
+void yf_net_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+
+/* The least loaded worker; its load is incremented. Control thread. */
+yf_worker *yf_media_place(yf_media *m);
+
+/* Detaches the session from the media and stops it on its worker (the
+ * control handle stays valid until yf_echo_session_free). Control thread;
+ * used by yf_media_free. */
+void yf_echo_session_stop(yf_echo_session *s);
+
+#endif
