@@ -1,0 +1,210 @@
+/* config.c -- loads yf_config: built-in defaults, then the [server], [tls],
+ * [media] and [log] groups of an INI file, then command-line options, which
+ * win. Refuses unknown groups/keys' bad values with a message naming them. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef YF_WEB_DIR_DEFAULT
+#define YF_WEB_DIR_DEFAULT "web"
+#endif
+
+static void set_defaults(yf_config *cfg)
+{
+    cfg->listen = g_strdup("127.0.0.1");
+    cfg->port = 8443;
+    cfg->data_dir = g_strdup("data");
+    cfg->web_dir = g_strdup(YF_WEB_DIR_DEFAULT);
+    cfg->workers = 0;
+    cfg->media_addresses = g_strsplit("127.0.0.1", ",", -1);
+    cfg->max_sessions = 200;
+    cfg->log_level = g_strdup("info");
+}
+
+static void take_string(GKeyFile *kf, const char *group, const char *key, char **dst)
+{
+    char *v = g_key_file_get_string(kf, group, key, NULL);
+    if (v == NULL)
+        return;
+    g_strstrip(v);
+    g_free(*dst);
+    *dst = *v ? v : (g_free(v), NULL);
+}
+
+static gboolean take_int(GKeyFile *kf, const char *group, const char *key, int *dst, GError **err)
+{
+    GError *e = NULL;
+    if (!g_key_file_has_key(kf, group, key, NULL))
+        return TRUE;
+    int v = g_key_file_get_integer(kf, group, key, &e);
+    if (e) {
+        g_propagate_prefixed_error(err, e, "[%s] %s: ", group, key);
+        return FALSE;
+    }
+    *dst = v;
+    return TRUE;
+}
+
+static gboolean check_keys(GKeyFile *kf, GError **err)
+{
+    static const char *known[] = {
+        "server:listen", "server:port", "server:data_dir", "server:web_dir",
+        "tls:cert", "tls:key",
+        "media:workers", "media:addresses", "media:port_min", "media:port_max",
+        "media:stun_server", "media:max_sessions", "log:level", NULL};
+    gboolean ok = TRUE;
+    gchar **groups = g_key_file_get_groups(kf, NULL);
+    for (gsize g = 0; ok && groups[g]; g++) {
+        gchar **keys = g_key_file_get_keys(kf, groups[g], NULL, NULL);
+        for (gsize k = 0; ok && keys && keys[k]; k++) {
+            char *name = g_strdup_printf("%s:%s", groups[g], keys[k]);
+            ok = g_strv_contains(known, name);
+            if (!ok)
+                g_set_error(err, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+                            "unknown key [%s] %s (see docs/config.md)", groups[g], keys[k]);
+            g_free(name);
+        }
+        g_strfreev(keys);
+    }
+    g_strfreev(groups);
+    return ok;
+}
+
+static gboolean load_file(yf_config *cfg, const char *path, GError **err)
+{
+    GKeyFile *kf = g_key_file_new();
+    gboolean ok = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, err) && check_keys(kf, err);
+    if (!ok)
+        goto out;
+    take_string(kf, "server", "listen", &cfg->listen);
+    take_string(kf, "server", "data_dir", &cfg->data_dir);
+    take_string(kf, "server", "web_dir", &cfg->web_dir);
+    take_string(kf, "tls", "cert", &cfg->tls_cert);
+    take_string(kf, "tls", "key", &cfg->tls_key);
+    take_string(kf, "media", "stun_server", &cfg->stun_server);
+    take_string(kf, "log", "level", &cfg->log_level);
+    char *addrs = NULL;
+    take_string(kf, "media", "addresses", &addrs);
+    if (addrs) {
+        g_strfreev(cfg->media_addresses);
+        cfg->media_addresses = g_strsplit_set(addrs, ", ", -1);
+        g_free(addrs);
+    }
+    ok = take_int(kf, "server", "port", &cfg->port, err) &&
+         take_int(kf, "media", "workers", &cfg->workers, err) &&
+         take_int(kf, "media", "port_min", &cfg->port_min, err) &&
+         take_int(kf, "media", "port_max", &cfg->port_max, err) &&
+         take_int(kf, "media", "max_sessions", &cfg->max_sessions, err);
+out:
+    g_key_file_free(kf);
+    return ok;
+}
+
+/* Drops empty entries that g_strsplit_set leaves for "a, b". */
+static char **compact_strv(char **v)
+{
+    GPtrArray *out = g_ptr_array_new();
+    for (gsize i = 0; v && v[i]; i++)
+        if (*v[i])
+            g_ptr_array_add(out, g_strdup(v[i]));
+    g_ptr_array_add(out, NULL);
+    g_strfreev(v);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static gboolean validate(yf_config *cfg, GError **err)
+{
+    static const char *levels[] = {"error", "warning", "info", "debug", NULL};
+    cfg->media_addresses = compact_strv(cfg->media_addresses);
+    const char *bad = NULL;
+    if (cfg->port < 1 || cfg->port > 65535)
+        bad = "port must be 1..65535";
+    else if (cfg->workers < 0 || cfg->workers > 256)
+        bad = "media workers must be 0..256";
+    else if (cfg->port_min < 0 || cfg->port_max > 65535 || cfg->port_min > cfg->port_max)
+        bad = "media port_min..port_max must be a range within 0..65535";
+    else if (cfg->max_sessions < 1)
+        bad = "media max_sessions must be at least 1";
+    else if (!g_strv_contains(levels, cfg->log_level))
+        bad = "log level must be error, warning, info or debug";
+    else if (!cfg->media_addresses[0])
+        bad = "media addresses must name at least one address";
+    else if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+        bad = "tls cert and key must be given together";
+    if (bad)
+        g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", bad);
+    return bad == NULL;
+}
+
+gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_now, GError **err)
+{
+    char *file = NULL, *listen = NULL, *data = NULL, *web = NULL, *level = NULL;
+    char *cert = NULL, *key = NULL, *stun = NULL;
+    char **addrs = NULL;
+    int port = G_MININT, workers = G_MININT;
+    gboolean version = FALSE, ok = FALSE;
+    GOptionEntry entries[] = {
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &file, "INI configuration file", "FILE"},
+        {"listen", 0, 0, G_OPTION_ARG_STRING, &listen, "HTTPS/WSS address (127.0.0.1)", "ADDR"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &port, "HTTPS/WSS port (8443)", "PORT"},
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory (./data)", "DIR"},
+        {"web-dir", 0, 0, G_OPTION_ARG_FILENAME, &web, "directory of the browser client", "DIR"},
+        {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE"},
+        {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE"},
+        {"media-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &addrs, "address for ICE host candidates (repeatable)", "ADDR"},
+        {"workers", 'w', 0, G_OPTION_ARG_INT, &workers, "media worker threads (0: one per core)", "N"},
+        {"stun-server", 0, 0, G_OPTION_ARG_STRING, &stun, "STUN server host:port", "HOST:PORT"},
+        {"log-level", 0, 0, G_OPTION_ARG_STRING, &level, "error|warning|info|debug (info)", "LEVEL"},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "print the version and exit", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- yuanfang video remote-reception server");
+    g_option_context_set_summary(ctx, "Serves HTTPS, the /ws signaling endpoint and WebRTC media.\n"
+                                      "Settings come from defaults, then --config FILE, then these options.\n"
+                                      "Every configuration key is described in docs/config.md.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    *exit_now = FALSE;
+    set_defaults(cfg);
+    if (!g_option_context_parse(ctx, argc, argv, err))
+        goto out;
+    if (version) {
+        printf("yuanfang %s\n", YF_VERSION);
+        *exit_now = TRUE;
+        ok = TRUE;
+        goto out;
+    }
+    if (file && !load_file(cfg, file, err))
+        goto out;
+    cfg->config_file = g_steal_pointer(&file);
+#define OVERRIDE(dst, src) do { if (src) { g_free(dst); (dst) = g_steal_pointer(&(src)); } } while (0)
+    OVERRIDE(cfg->listen, listen);
+    OVERRIDE(cfg->data_dir, data);
+    OVERRIDE(cfg->web_dir, web);
+    OVERRIDE(cfg->tls_cert, cert);
+    OVERRIDE(cfg->tls_key, key);
+    OVERRIDE(cfg->stun_server, stun);
+    OVERRIDE(cfg->log_level, level);
+#undef OVERRIDE
+    if (addrs) {
+        g_strfreev(cfg->media_addresses);
+        cfg->media_addresses = g_steal_pointer(&addrs);
+    }
+    if (port != G_MININT)
+        cfg->port = port;
+    if (workers != G_MININT)
+        cfg->workers = workers;
+    ok = validate(cfg, err);
+out:
+    g_free(file); g_free(listen); g_free(data); g_free(web); g_free(level);
+    g_free(cert); g_free(key); g_free(stun); g_strfreev(addrs);
+    g_option_context_free(ctx);
+    return ok;
+}
+
+void yf_config_clear(yf_config *cfg)
+{
+    g_free(cfg->config_file); g_free(cfg->listen); g_free(cfg->data_dir); g_free(cfg->web_dir);
+    g_free(cfg->tls_cert); g_free(cfg->tls_key); g_strfreev(cfg->media_addresses);
+    g_free(cfg->stun_server); g_free(cfg->log_level);
+    memset(cfg, 0, sizeof *cfg);
+}

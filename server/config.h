@@ -1,0 +1,34 @@
+/* config.h -- yuanfang's configuration: defaults, then the INI file (GKeyFile),
+ * then command-line overrides. Every key is documented in docs/config.md. */
+#ifndef YF_CONFIG_H
+#define YF_CONFIG_H
+
+#include <glib.h>
+
+typedef struct {
+    char *config_file;     /* NULL: none */
+    /* [server] */
+    char *listen;          /* address for HTTPS/WSS, default 127.0.0.1 */
+    int port;              /* default 8443 */
+    char *data_dir;        /* default ./data */
+    char *web_dir;         /* default: the source tree's web/ */
+    /* [tls] */
+    char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
+    char *tls_key;
+    /* [media] */
+    int workers;           /* 0: one per core */
+    char **media_addresses; /* host-candidate addresses, default 127.0.0.1 */
+    int port_min, port_max;
+    char *stun_server;     /* "host:port" or NULL */
+    int max_sessions;      /* media sessions at once, default 200 */
+    /* [log] */
+    char *log_level;       /* error|warning|info|debug, default info */
+} yf_config;
+
+/* Fills cfg from defaults, the file named by --config and the command line.
+ * On --help prints usage and sets *exit_now (returns TRUE); on a bad option
+ * or file returns FALSE with *err set. cfg must be zeroed. */
+gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_now, GError **err);
+void yf_config_clear(yf_config *cfg);
+
+#endif

@@ -1,0 +1,159 @@
+/* server.c -- assembles one yuanfang: data directory, HTTPS certificate, the
+ * process's DTLS identity, the media workers, and the libwebsockets context
+ * on the control GMainContext (lws's GLib event library, foreign loop).
+ * libwebsockets is single-threaded here: only the control thread calls it. */
+#define G_LOG_DOMAIN "yf-server"
+#include "server.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "http.h"
+#include "selfsigned.h"
+#include "srtp.h"
+#include "peer.h"
+#include "ws.h"
+#include "yf_media.h"
+
+
+struct yf_server {
+    gint64 started_us;
+    char *web_dir;
+    char *cert_path, *key_path;
+    yf_dtls_cert *dtls_cert;
+    yf_media *media;
+    yf_ws_hub *hub;
+    struct lws_context *lws;
+    struct lws_protocols protocols[3];
+    struct lws_http_mount mounts[2];
+    void *foreign_loops[1];
+};
+
+const char *yf_server_version(void) { return YF_VERSION; }
+
+gint64 yf_server_uptime_s(const yf_server *s)
+{
+    return (g_get_monotonic_time() - s->started_us) / G_USEC_PER_SEC;
+}
+
+static gboolean prepare_dirs(const yf_config *cfg, yf_server *s, GError **err)
+{
+    if (g_mkdir_with_parents(cfg->data_dir, 0700) != 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create data directory %s: %s",
+                    cfg->data_dir, g_strerror(errno));
+        return FALSE;
+    }
+    char *index = g_build_filename(cfg->web_dir, "index.html", NULL);
+    gboolean ok = g_file_test(index, G_FILE_TEST_IS_REGULAR);
+    if (!ok)
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "web directory %s has no index.html (set [server] web_dir or --web-dir)", cfg->web_dir);
+    g_free(index);
+    if (!ok)
+        return FALSE;
+    s->web_dir = g_canonicalize_filename(cfg->web_dir, NULL);
+    if (cfg->tls_cert) {
+        s->cert_path = g_strdup(cfg->tls_cert);
+        s->key_path = g_strdup(cfg->tls_key);
+        return TRUE;
+    }
+    return yf_selfsigned_ensure(cfg->data_dir, &s->cert_path, &s->key_path, err);
+}
+
+static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
+{
+    if (yf_srtp_global_init() != YF_OK || yf_dtls_cert_generate(&s->dtls_cert) != YF_OK) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot initialize SRTP or generate the DTLS certificate");
+        return FALSE;
+    }
+    char *stun_host = NULL;
+    guint stun_port = 3478;
+    if (cfg->stun_server) {
+        char **hp = g_strsplit(cfg->stun_server, ":", 2);
+        stun_host = g_strdup(hp[0]);
+        if (hp[1])
+            stun_port = (guint)g_ascii_strtoull(hp[1], NULL, 10);
+        g_strfreev(hp);
+    }
+    yf_media_config mc = {
+        .n_workers = (unsigned)cfg->workers,
+        .local_addresses = cfg->media_addresses,
+        .port_min = (guint)cfg->port_min,
+        .port_max = (guint)cfg->port_max,
+        .stun_server = stun_host,
+        .stun_port = stun_port,
+        .cert = s->dtls_cert,
+    };
+    s->media = yf_media_new(&mc, g_main_context_default(), err);
+    g_free(stun_host);
+    if (!s->media)
+        return FALSE;
+    s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server);
+    return TRUE;
+}
+
+static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *loop, GError **err)
+{
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    s->protocols[0] = (struct lws_protocols){"http", yf_http_callback, 0, 0, 0, s, 0};
+    s->protocols[1] = (struct lws_protocols){YF_WS_PROTOCOL, yf_ws_callback, sizeof(void *), 4096, 0, s->hub, 0};
+    yf_http_mounts_init(s->mounts, s->web_dir);
+    s->foreign_loops[0] = loop;
+    info.port = cfg->port;
+    info.iface = cfg->listen;
+    info.protocols = s->protocols;
+    info.mounts = s->mounts;
+    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.foreign_loops = s->foreign_loops;
+    info.ssl_cert_filepath = s->cert_path;
+    info.ssl_private_key_filepath = s->key_path;
+    info.vhost_name = "yuanfang";
+    info.timeout_secs = 30;
+    s->lws = lws_create_context(&info);
+    if (!s->lws) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+                    "cannot listen on https://%s:%d (port in use, or certificate %s unreadable)",
+                    cfg->listen, cfg->port, s->cert_path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
+{
+    yf_server *s = g_new0(yf_server, 1);
+    s->started_us = g_get_monotonic_time();
+    if (!prepare_dirs(cfg, s, err) || !start_media(cfg, s, err) || !start_listener(cfg, s, loop, err)) {
+        yf_server_free(s);
+        return NULL;
+    }
+    g_message("yuanfang %s listening on https://%s:%d (web %s, data %s, %u media workers)", YF_VERSION,
+              cfg->listen, cfg->port, s->web_dir, cfg->data_dir, yf_media_n_workers(s->media));
+    return s;
+}
+
+void yf_server_shutdown(yf_server *s, const char *reason)
+{
+    if (s && s->hub)
+        yf_ws_hub_shutdown(s->hub, reason);
+}
+
+void yf_server_free(yf_server *s)
+{
+    if (!s)
+        return;
+    if (s->hub)
+        yf_ws_hub_shutdown(s->hub, "server stopping");
+    if (s->lws)
+        lws_context_destroy(s->lws);
+    yf_ws_hub_free(s->hub);
+    yf_media_free(s->media);
+    yf_dtls_cert_free(s->dtls_cert);
+    g_free(s->web_dir); g_free(s->cert_path); g_free(s->key_path);
+    g_free(s);
+}

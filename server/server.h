@@ -1,0 +1,25 @@
+/* server.h -- one running yuanfang: the HTTPS/WSS listener (libwebsockets on
+ * the control GMainContext), the media workers and the signaling hub. */
+#ifndef YF_SERVER_H
+#define YF_SERVER_H
+
+#include <glib.h>
+#include "config.h"
+
+typedef struct yf_server yf_server;
+
+/* Prepares the data directory and certificate, starts the media workers and
+ * the listener on the default GMainContext, which `loop` runs. Returns NULL
+ * with *err set (port in use, unreadable certificate, ...). */
+yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err);
+/* Tells every connected client the server is stopping and closes sessions;
+ * the loop should run a little longer so the messages go out. */
+void yf_server_shutdown(yf_server *s, const char *reason);
+/* Stops the listener and the workers. Accepts NULL. */
+void yf_server_free(yf_server *s);
+
+/* For /healthz. */
+const char *yf_server_version(void);
+gint64 yf_server_uptime_s(const yf_server *s);
+
+#endif

@@ -1,0 +1,383 @@
+/* store.h -- the case store: the one interface the server uses for staff,
+ * sessions, cases and their timeline, appointments and invitations, hearings,
+ * notes, recordings, aid, ratings and the hash-chained audit log. SQLite stands
+ * behind it today (store_*.c); nothing here names SQLite, so another engine can.
+ * Every mutating call takes the acting principal and an explicit time, and writes
+ * its audit entry in the same transaction. Control thread only; not thread-safe. */
+#ifndef YF_STORE_H
+#define YF_STORE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#define YF_STORE_ERROR (yf_store_error_quark())
+GQuark yf_store_error_quark(void);
+
+typedef enum {
+    YF_STORE_ERROR_NOT_FOUND,  /* no such row, or an unknown token */
+    YF_STORE_ERROR_CONFLICT,   /* a unique value already taken */
+    YF_STORE_ERROR_INVALID,    /* bad value, illegal transition, weak password */
+    YF_STORE_ERROR_AUTH,       /* wrong password, expired/revoked token, wrong role */
+    YF_STORE_ERROR_BUSY,       /* database locked longer than the busy timeout */
+    YF_STORE_ERROR_VERSION,    /* database written by a newer yuanfang */
+    YF_STORE_ERROR_INTERNAL,   /* I/O, corruption, a bug */
+} yf_store_error;
+
+typedef struct yf_store yf_store;
+
+/* ---- principals ------------------------------------------------------- */
+
+typedef enum {
+    YF_ACTOR_SYSTEM,      /* the server itself, the CLI, migrations */
+    YF_ACTOR_STAFF,       /* id = staff.id */
+    YF_ACTOR_INVITEE,     /* id = invitee.id (a petitioner admitted by invitation) */
+} yf_actor_kind;
+
+typedef struct {
+    yf_actor_kind kind;
+    int64_t id;
+} yf_actor;
+
+static inline yf_actor yf_actor_system(void) { return (yf_actor){ YF_ACTOR_SYSTEM, 0 }; }
+static inline yf_actor yf_actor_staff(int64_t id) { return (yf_actor){ YF_ACTOR_STAFF, id }; }
+static inline yf_actor yf_actor_invitee(int64_t id) { return (yf_actor){ YF_ACTOR_INVITEE, id }; }
+/* "system", "staff:12", "invitee:5"; newly allocated. */
+char *yf_actor_to_string(yf_actor a);
+
+/* ---- enums: stored as the ASCII code, shown with the Chinese label ------ */
+
+typedef enum {
+    YF_ROLE_ADMIN, YF_ROLE_PROSECUTOR, YF_ROLE_CLERK, YF_ROLE_AID_STAFF, YF_ROLE_VIEWER,
+    YF_ROLE_COUNT_
+} yf_role;
+
+typedef enum {
+    YF_CASE_ACCUSATION,          /* 控告 */
+    YF_CASE_APPEAL,              /* 申诉 */
+    YF_CASE_REPORT,              /* 举报 */
+    YF_CASE_STATE_COMPENSATION,  /* 国家赔偿 */
+    YF_CASE_JUDICIAL_AID,        /* 司法救助 */
+    YF_CASE_LEGAL_CONSULTATION,  /* 法律咨询 */
+    YF_CASE_TYPE_COUNT_
+} yf_case_type;
+
+typedef enum {
+    YF_CHANNEL_LETTER, YF_CHANNEL_VISIT, YF_CHANNEL_ONLINE, YF_CHANNEL_PHONE, YF_CHANNEL_VIDEO,
+    YF_CHANNEL_COUNT_                  /* 信 访 网 电 视频 */
+} yf_channel;
+
+/* The stage timeline 登记 → 审查 → 分流/交办 → 办理 → 答复 → 复查 → 终结; the legal
+ * moves are the table in store_cases.c (docs/store.md). */
+typedef enum {
+    YF_STAGE_REGISTER, YF_STAGE_REVIEW, YF_STAGE_ASSIGN, YF_STAGE_HANDLE,
+    YF_STAGE_REPLY, YF_STAGE_RECHECK, YF_STAGE_CLOSED,
+    YF_STAGE_COUNT_
+} yf_stage;
+
+typedef enum {
+    YF_INVITEE_PETITIONER, YF_INVITEE_AGENT, YF_INVITEE_WITNESS, YF_INVITEE_INTERPRETER,
+    YF_INVITEE_HEARING_MEMBER, YF_INVITEE_OTHER,
+    YF_INVITEE_ROLE_COUNT_
+} yf_invitee_role;
+
+typedef enum {
+    YF_HEARING_RECEPTION, YF_HEARING_PUBLIC, YF_HEARING_AID_DISBURSEMENT,
+    YF_HEARING_KIND_COUNT_
+} yf_hearing_kind;
+
+/* code: "admin", "accusation", "register", ...; label: the Chinese term (roles and
+ * invitee roles too). NULL when out of range. parse accepts the code only. */
+const char *yf_role_code(yf_role r);
+const char *yf_case_type_code(yf_case_type t);
+const char *yf_case_type_label(yf_case_type t);
+const char *yf_channel_code(yf_channel c);
+const char *yf_channel_label(yf_channel c);
+const char *yf_stage_code(yf_stage s);
+const char *yf_stage_label(yf_stage s);
+const char *yf_invitee_role_code(yf_invitee_role r);
+const char *yf_hearing_kind_code(yf_hearing_kind k);
+gboolean yf_role_parse(const char *code, yf_role *out);
+gboolean yf_case_type_parse(const char *code, yf_case_type *out);
+gboolean yf_channel_parse(const char *code, yf_channel *out);
+gboolean yf_stage_parse(const char *code, yf_stage *out);
+gboolean yf_invitee_role_parse(const char *code, yf_invitee_role *out);
+gboolean yf_hearing_kind_parse(const char *code, yf_hearing_kind *out);
+/* TRUE when from → to is a legal move of the stage timeline. */
+gboolean yf_stage_transition_allowed(yf_stage from, yf_stage to);
+
+/* ---- open, close, bootstrap -------------------------------------------- */
+
+typedef enum {
+    YF_STORE_OPEN_DEFAULT = 0,
+    YF_STORE_OPEN_SYNC_FULL = 1 << 0,  /* synchronous=FULL instead of NORMAL */
+} yf_store_open_flags;
+
+/* Opens (creating if absent) the database at path, sets WAL, foreign keys,
+ * synchronous, busy timeout, and applies every pending migration, each in its own
+ * transaction. A database newer than this build fails with YF_STORE_ERROR_VERSION.
+ * Returns NULL with *error set; nothing is left open then. */
+yf_store *yf_store_open(const char *path, yf_store_open_flags flags, GError **error);
+void yf_store_close(yf_store *st); /* accepts NULL */
+int yf_store_schema_version(yf_store *st);
+/* The path DATA_DIR/yuanfang.db, newly allocated. */
+char *yf_store_path_in(const char *data_dir);
+/* scrypt cost (log2 N) used for new password hashes; default YF_PASSWORD_LN_DEFAULT.
+ * Tests lower it to keep fast; production code never calls this. */
+void yf_store_set_password_cost(yf_store *st, int log2n);
+/* Production start check: FALSE with a message saying how to create the first
+ * admin (yuanfang admin create-user ...) when no enabled admin account exists. */
+gboolean yf_store_check_bootstrap(yf_store *st, const char *data_dir, GError **error);
+
+/* ---- staff and sessions -------------------------------------------------- */
+
+/* Invariant: username unique, 1..64 bytes; password_hash is never given out by
+ * list/get calls other than the store's own login. */
+typedef struct {
+    int64_t id;
+    char *username;
+    char *display_name;
+    yf_role role;
+    gboolean disabled;
+    int64_t created_ms;
+} yf_staff;
+void yf_staff_clear(yf_staff *s);
+void yf_staff_free(yf_staff *s);
+
+/* Creates an account; the password must pass yf_password_check_policy (INVALID
+ * otherwise); a taken username is CONFLICT. *out_id may be NULL. */
+gboolean yf_store_staff_create(yf_store *st, yf_actor actor, int64_t now_ms,
+                               const char *username, const char *display_name, yf_role role,
+                               const char *password, int64_t *out_id, GError **error);
+gboolean yf_store_staff_get(yf_store *st, int64_t id, yf_staff *out, GError **error);
+gboolean yf_store_staff_get_by_username(yf_store *st, const char *username, yf_staff *out,
+                                        GError **error);
+gboolean yf_store_staff_set_password(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     const char *password, GError **error);
+/* Disabling also revokes the account's sessions. */
+gboolean yf_store_staff_set_disabled(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     gboolean disabled, GError **error);
+/* GPtrArray of yf_staff*, ordered by id; role < 0 for all. */
+GPtrArray *yf_store_staff_list(yf_store *st, int role, GError **error);
+int64_t yf_store_staff_count_admins(yf_store *st, GError **error); /* -1 on error */
+
+/* Checks the password (the same scrypt work for unknown users), writes login.ok or
+ * login.fail to the audit log, and on success creates a session of ttl_ms: the
+ * token (base64url of 32 random bytes; only its SHA-256 is stored) goes to
+ * *out_token (g_free). Wrong password, unknown or disabled user: AUTH. */
+gboolean yf_store_login(yf_store *st, const char *username, const char *password,
+                        int64_t now_ms, int64_t ttl_ms, char **out_token, yf_staff *out_staff,
+                        GError **error);
+/* The staff behind a live session; unknown/expired/revoked/disabled: AUTH. */
+gboolean yf_store_session_lookup(yf_store *st, const char *token, int64_t now_ms,
+                                 yf_staff *out_staff, GError **error);
+/* Logout. An unknown token is NOT_FOUND; revoking twice is fine. */
+gboolean yf_store_session_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
+                                 const char *token, GError **error);
+
+/* ---- cases --------------------------------------------------------------- */
+
+/* Invariant: reply_due = received + 7 calendar days, result_due = received + 3
+ * months (clamped to month end), both derived by deadline.c at creation and never
+ * stored independently of received. prosecutor_id 0 = unassigned. */
+typedef struct {
+    int64_t id;
+    char *case_no;
+    yf_case_type type;
+    yf_channel channel;
+    char *petitioner;
+    char *contact;
+    char *summary;
+    int64_t prosecutor_id;
+    GDate received, reply_due, result_due;
+    yf_stage stage;
+    int64_t created_ms, updated_ms;
+} yf_case;
+void yf_case_clear(yf_case *c);
+void yf_case_free(yf_case *c);
+
+typedef struct {
+    const char *case_no;     /* human number, unique */
+    yf_case_type type;
+    yf_channel channel;
+    const char *petitioner;
+    const char *contact;     /* NULL = "" */
+    const char *summary;     /* NULL = "" */
+    int64_t prosecutor_id;   /* 0 = none; otherwise an enabled prosecutor */
+    GDate received;
+} yf_case_new;
+
+/* Creates the case at stage 登记 with its first timeline event. */
+gboolean yf_store_case_create(yf_store *st, yf_actor actor, int64_t now_ms, const yf_case_new *in,
+                              int64_t *out_id, GError **error);
+gboolean yf_store_case_get(yf_store *st, int64_t id, yf_case *out, GError **error);
+gboolean yf_store_case_get_by_no(yf_store *st, const char *case_no, yf_case *out, GError **error);
+/* prosecutor_id 0 unassigns. */
+gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              int64_t prosecutor_id, GError **error);
+/* NULL fields are left as they are. */
+gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              const char *petitioner, const char *contact, const char *summary,
+                              GError **error);
+/* Moves the case along the timeline; an illegal move is INVALID and changes nothing. */
+gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                                  yf_stage to, const char *note, GError **error);
+
+#define YF_STORE_LIST_MAX 200
+
+typedef struct {
+    int stage;               /* yf_stage, or -1 for any */
+    int type;                /* yf_case_type, or -1 */
+    int64_t prosecutor_id;   /* 0 any */
+    const GDate *overdue_on; /* NULL any; else only cases overdue on that day */
+    const GDate *received_from, *received_to; /* inclusive; NULL = open */
+    int64_t after_id;        /* keyset: ids > after_id, ascending */
+    int limit;               /* 1..YF_STORE_LIST_MAX; 0 = 50 */
+} yf_case_filter;
+
+/* GPtrArray of yf_case*, ascending id. Next page: after_id = last id. Overdue means
+ * not closed and either today > result_due, or still at 登记/审查 and today > reply_due. */
+GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **error);
+
+typedef struct {
+    int64_t id, case_id;
+    int64_t at_ms;
+    char *actor;             /* "staff:12" */
+    int from_stage;          /* yf_stage, -1 for the creation event */
+    yf_stage to_stage;
+    char *note;
+} yf_case_event;
+void yf_case_event_clear(yf_case_event *e);
+void yf_case_event_free(yf_case_event *e);
+/* GPtrArray of yf_case_event*, oldest first. */
+GPtrArray *yf_store_case_events(yf_store *st, int64_t case_id, GError **error);
+
+/* ---- appointments and invitations ---------------------------------------- */
+
+typedef struct {
+    int64_t id, case_id, host_id;
+    int64_t start_ms;
+    char *title;
+    gboolean cancelled;
+} yf_appointment;
+void yf_appointment_clear(yf_appointment *a);
+
+gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                                     int64_t host_id, int64_t start_ms, const char *title,
+                                     int64_t *out_id, GError **error);
+gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error);
+
+/* Invariant: token_hash = SHA-256(raw 32-byte token); the raw token exists only in
+ * the value returned to the caller once. */
+typedef struct {
+    int64_t id, appointment_id;
+    yf_invitee_role role;
+    char *name;
+    char *contact;
+    int64_t expires_ms;
+    int64_t revoked_ms;      /* 0 = live */
+    int64_t admitted_ms;     /* last admission, 0 = never */
+} yf_invitee;
+void yf_invitee_clear(yf_invitee *i);
+
+/* Adds an invitee and issues its invitation token (*out_token, g_free). */
+gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t appointment_id,
+                              yf_invitee_role role, const char *name, const char *contact,
+                              int64_t expires_ms, int64_t *out_id, char **out_token,
+                              GError **error);
+/* The invitee behind a token; unknown, expired or revoked: AUTH. */
+gboolean yf_store_invitation_lookup(yf_store *st, const char *token, int64_t now_ms,
+                                    yf_invitee *out, GError **error);
+/* Admission: token must be live and bound to this appointment and role, else
+ * AUTH. Written to the audit log (hearing.admit / admit.refused). */
+gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appointment_id,
+                                   yf_invitee_role role, int64_t now_ms, yf_invitee *out,
+                                   GError **error);
+gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
+                                    int64_t invitee_id, GError **error);
+
+/* ---- hearings, participants, notes ---------------------------------------- */
+
+typedef struct {
+    int64_t id, case_id, appointment_id; /* appointment_id 0 = none */
+    yf_hearing_kind kind;
+    char *room;
+    int64_t start_ms, end_ms;            /* end_ms 0 = still running */
+} yf_hearing;
+void yf_hearing_clear(yf_hearing *h);
+
+gboolean yf_store_hearing_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                                 int64_t appointment_id, yf_hearing_kind kind, const char *room,
+                                 int64_t start_ms, int64_t *out_id, GError **error);
+gboolean yf_store_hearing_end(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                              GError **error);
+gboolean yf_store_hearing_get(yf_store *st, int64_t id, yf_hearing *out, GError **error);
+
+/* staff_id or invitee_id (one of them, or neither for a walk-in), role free text. */
+gboolean yf_store_participant_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                                  const char *name, const char *role, int64_t staff_id,
+                                  int64_t invitee_id, int64_t *out_id, GError **error);
+
+/* One note per hearing, created on first entry. Entries after finalization: INVALID. */
+gboolean yf_store_note_add_entry(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                                 int64_t offset_ms, const char *text, int64_t *out_entry_id,
+                                 GError **error);
+gboolean yf_store_note_finalize(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                                GError **error);
+/* A participant confirms (TRUE) or refuses the finalized note; once each. */
+gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                               int64_t participant_id, gboolean confirm, const char *reason,
+                               GError **error);
+/* The note's entries as text, "[offset_ms] author: text" per line (g_free). */
+char *yf_store_note_text(yf_store *st, int64_t hearing_id, GError **error);
+
+/* ---- recordings, aid, ratings -------------------------------------------- */
+
+typedef struct {
+    int64_t id, hearing_id, participant_id; /* participant_id 0 = composite */
+    char *path;
+    int64_t size_bytes, duration_ms;
+    guint8 sha256[32];
+    int64_t created_ms;
+} yf_recording;
+void yf_recording_clear(yf_recording *r);
+
+gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
+                                const yf_recording *in, int64_t *out_id, GError **error);
+/* Looks the recording up and writes recording.<what> ("view", "download") to the
+ * audit log; call it for every view and download. */
+gboolean yf_store_recording_access(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                   const char *what, yf_recording *out, GError **error);
+
+/* Amount in fen (分), > 0; decision_no unique (CONFLICT). */
+gboolean yf_store_aid_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                             int64_t hearing_id, const char *decision_no, int64_t amount_fen,
+                             int64_t *out_id, GError **error);
+gboolean yf_store_aid_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t aid_id,
+                              GError **error);
+
+/* score 1..5. */
+gboolean yf_store_rating_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                             int64_t hearing_id, int score, const char *comment,
+                             int64_t *out_id, GError **error);
+
+/* ---- audit log ------------------------------------------------------------ */
+
+/* Appends one entry in its own transaction, for events the store does not
+ * record itself (a page view, a refused API call). object e.g. "case:12". */
+gboolean yf_store_audit_record(yf_store *st, yf_actor actor, int64_t now_ms, const char *action,
+                               const char *object, const char *detail, GError **error);
+
+typedef struct {
+    gboolean ok;
+    int64_t count;           /* entries checked */
+    guint8 head[32];         /* hash of the last entry (zeros when empty) */
+    int64_t broken_id;       /* first broken entry when !ok */
+    char *reason;            /* why, when !ok */
+} yf_audit_report;
+void yf_audit_report_clear(yf_audit_report *r);
+
+/* Walks the chain; FALSE only when the walk itself fails (I/O). A broken chain is
+ * TRUE with report->ok FALSE. */
+gboolean yf_store_audit_verify(yf_store *st, yf_audit_report *report, GError **error);
+
+#endif

@@ -1,0 +1,337 @@
+/* ws.c -- the signaling session behind each /ws websocket: reassembles
+ * fragments up to 64 KiB, parses with codec.c, dispatches one function per
+ * request type, queues replies and events and writes them only when lws says
+ * the socket is writeable. Bad input gets an error reply and a log line; it
+ * never touches another session. Control thread only. */
+#define G_LOG_DOMAIN "yf-ws"
+#include "ws.h"
+
+#include <string.h>
+
+#include "codec.h"
+
+
+struct yf_ws_hub {
+    yf_media *media;
+    int max_media, n_media;
+    json_t *ice_servers;
+    GList *sessions;        /* of yf_ws_session */
+    gboolean stopping;
+};
+
+/* Invariants: wsi is valid until LWS_CALLBACK_CLOSED, when the session is
+ * freed; `echo` is NULL or a live media session owned by this session;
+ * rx holds the fragments of one message, never more than YF_SIG_MAX_MESSAGE. */
+typedef struct {
+    yf_ws_hub *hub;
+    struct lws *wsi;
+    char id[17];
+    gboolean hello_done;
+    gboolean close_after_write;
+    GQueue txq;             /* of char *, g_free */
+    GByteArray *rx;
+    gboolean rx_oversized;
+    yf_echo_session *echo;
+    guint connect_timer;    /* running from the offer until "connected" */
+    GList *link;            /* in hub->sessions */
+} yf_ws_session;
+
+yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server)
+{
+    yf_ws_hub *hub = g_new0(yf_ws_hub, 1);
+    hub->media = media;
+    hub->max_media = max_media_sessions;
+    hub->ice_servers = json_array();
+    if (stun_server) {
+        char *url = g_strdup_printf("stun:%s", stun_server);
+        json_array_append_new(hub->ice_servers, json_pack("{s:[s]}", "urls", url));
+        g_free(url);
+    }
+    return hub;
+}
+
+static void send_msg_take(yf_ws_session *s, char *msg)
+{
+    if (!msg)
+        return;
+    if (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE) {
+        g_warning("session %s: client does not read, %u messages queued; closing", s->id, YF_WS_MAX_QUEUE);
+        g_free(msg);
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    g_queue_push_tail(&s->txq, msg);
+    lws_callback_on_writable(s->wsi);
+}
+
+static void end_media(yf_ws_session *s)
+{
+    if (s->connect_timer) {
+        g_source_remove(s->connect_timer);
+        s->connect_timer = 0;
+    }
+    if (!s->echo)
+        return;
+    yf_echo_session_free(s->echo);
+    s->echo = NULL;
+    s->hub->n_media--;
+}
+
+void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason)
+{
+    if (!hub || hub->stopping)
+        return;
+    hub->stopping = TRUE;
+    for (GList *l = hub->sessions; l; l = l->next) {
+        yf_ws_session *s = l->data;
+        end_media(s);
+        send_msg_take(s, yf_sig_event_shutdown(reason));
+        s->close_after_write = TRUE;
+    }
+}
+
+void yf_ws_hub_free(yf_ws_hub *hub)
+{
+    if (!hub)
+        return;
+    /* The lws context is destroyed first, so every session saw CLOSED. */
+    g_warn_if_fail(hub->sessions == NULL);
+    json_decref(hub->ice_servers);
+    g_free(hub);
+}
+
+/* ---- media callbacks: run on the control context, like lws ---- */
+
+static void on_local_candidate(void *user, const char *candidate, const char *mid, int mline_index)
+{
+    yf_ws_session *s = user;
+    send_msg_take(s, yf_sig_event_ice_candidate(candidate, mid, mline_index));
+}
+
+static void on_media_state(void *user, const char *state, const char *srtp_profile, const char *reason)
+{
+    yf_ws_session *s = user;
+    g_debug("session %s: media %s%s%s", s->id, state, srtp_profile ? " " : "", srtp_profile ? srtp_profile : "");
+    if (s->connect_timer && strcmp(state, "connecting") != 0) {
+        g_source_remove(s->connect_timer);
+        s->connect_timer = 0;
+    }
+    send_msg_take(s, yf_sig_event_media_state(state, srtp_profile, reason));
+}
+
+/* A browser whose network blocks UDP never finishes ICE, and libnice waits for
+ * an end-of-candidates that may never come: give up and say so. */
+static gboolean on_connect_timeout(gpointer data)
+{
+    yf_ws_session *s = data;
+    s->connect_timer = 0;
+    g_message("session %s: media not connected within %d s; ending it", s->id, YF_WS_CONNECT_TIMEOUT_S);
+    end_media(s);
+    send_msg_take(s, yf_sig_event_media_state("failed", NULL, "no media connection within the time limit "
+                                                                "(the network may block UDP)"));
+    return G_SOURCE_REMOVE;
+}
+
+static const yf_media_callbacks media_callbacks = {on_local_candidate, on_media_state};
+
+/* ---- one function per request type ---- */
+
+static void do_hello(yf_ws_session *s, const yf_sig_request *req)
+{
+    s->hello_done = TRUE;
+    g_debug("session %s: hello from %s", s->id, req->hello.client ? req->hello.client : "(unnamed client)");
+    send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, s->hub->ice_servers));
+}
+
+static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
+{
+    GError *err = NULL;
+    char *answer = NULL;
+    end_media(s);
+    if (s->hub->n_media >= s->hub->max_media) {
+        g_warning("session %s: refused a media session, %d already running", s->id, s->hub->n_media);
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY, "the server is at its limit of media sessions; try again later"));
+        return;
+    }
+    s->echo = yf_echo_session_new(s->hub->media, req->offer.sdp, strlen(req->offer.sdp), &media_callbacks, s,
+                                  &answer, &err);
+    if (!s->echo) {
+        gboolean sdp = g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP);
+        g_message("session %s: echo.offer refused: %s", s->id, err->message);
+        send_msg_take(s, yf_sig_reply_error(&req->id, sdp ? YF_SIG_ERR_BAD_SDP : YF_SIG_ERR_INTERNAL, err->message));
+        g_error_free(err);
+        return;
+    }
+    s->hub->n_media++;
+    s->connect_timer = g_timeout_add_seconds(YF_WS_CONNECT_TIMEOUT_S, on_connect_timeout, s);
+    send_msg_take(s, yf_sig_reply_offer(&req->id, answer));
+    g_free(answer);
+}
+
+static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
+{
+    GError *err = NULL;
+    if (!s->echo) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "send an offer before candidates"));
+        return;
+    }
+    if (!yf_echo_session_add_remote_candidate(s->echo, req->ice.candidate, &err)) {
+        g_message("session %s: bad candidate: %s", s->id, err->message);
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BAD_CANDIDATE, err->message));
+        g_error_free(err);
+        return;
+    }
+    send_msg_take(s, yf_sig_reply_ok_take(&req->id, NULL));
+}
+
+static void do_bye(yf_ws_session *s, const yf_sig_request *req)
+{
+    end_media(s);
+    send_msg_take(s, yf_sig_reply_ok_take(&req->id, NULL));
+    s->close_after_write = TRUE;
+}
+
+static void dispatch(yf_ws_session *s, const yf_sig_request *req)
+{
+    if (!s->hello_done && req->type != YF_SIG_HELLO) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "the first request must be hello"));
+        return;
+    }
+    switch (req->type) {
+    case YF_SIG_HELLO: do_hello(s, req); break;
+    case YF_SIG_ECHO_OFFER: do_echo_offer(s, req); break;
+    case YF_SIG_ICE_CANDIDATE: do_ice_candidate(s, req); break;
+    case YF_SIG_BYE: do_bye(s, req); break;
+    default:
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_INTERNAL, "request type not dispatched"));
+        break;
+    }
+}
+
+static void handle_message(yf_ws_session *s, const char *buf, size_t len)
+{
+    yf_sig_request req;
+    GError *err = NULL;
+    if (yf_sig_parse(buf, len, &req, &err)) {
+        dispatch(s, &req);
+    } else {
+        g_message("session %s: bad request: %s", s->id, err->message);
+        send_msg_take(s, yf_sig_reply_gerror(&req.id, err));
+        g_error_free(err);
+    }
+    yf_sig_request_clear(&req);
+}
+
+/* Collects fragments; an oversized message is answered once and dropped. */
+static void on_receive(yf_ws_session *s, const void *in, size_t len)
+{
+    if (lws_is_first_fragment(s->wsi)) {
+        g_byte_array_set_size(s->rx, 0);
+        s->rx_oversized = FALSE;
+    }
+    if (!s->rx_oversized && s->rx->len + len > YF_SIG_MAX_MESSAGE) {
+        s->rx_oversized = TRUE;
+        g_byte_array_set_size(s->rx, 0);
+    }
+    if (!s->rx_oversized)
+        g_byte_array_append(s->rx, in, (guint)len);
+    if (!lws_is_final_fragment(s->wsi))
+        return;
+    if (s->rx_oversized) {
+        g_message("session %s: message over %d bytes refused", s->id, YF_SIG_MAX_MESSAGE);
+        send_msg_take(s, yf_sig_reply_error(NULL, YF_SIG_ERR_TOO_LARGE, "message longer than 64 KiB"));
+    } else {
+        handle_message(s, (const char *)s->rx->data, s->rx->len);
+    }
+    g_byte_array_set_size(s->rx, 0);
+}
+
+static int on_writeable(yf_ws_session *s)
+{
+    char *msg = g_queue_pop_head(&s->txq);
+    if (msg) {
+        size_t len = strlen(msg);
+        unsigned char *buf = g_malloc(LWS_PRE + len);
+        memcpy(buf + LWS_PRE, msg, len);
+        int n = lws_write(s->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+        g_free(buf);
+        g_free(msg);
+        if (n < (int)len)
+            return -1;
+    }
+    if (!g_queue_is_empty(&s->txq)) {
+        lws_callback_on_writable(s->wsi);
+        return 0;
+    }
+    if (s->close_after_write) {
+        lws_close_reason(s->wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
+{
+    yf_ws_session *s = g_new0(yf_ws_session, 1);
+    unsigned char rnd[8];
+    lws_get_random(lws_get_context(wsi), rnd, sizeof rnd);
+    for (int i = 0; i < 8; i++)
+        g_snprintf(s->id + 2 * i, 3, "%02x", rnd[i]);
+    s->hub = hub;
+    s->wsi = wsi;
+    g_queue_init(&s->txq);
+    s->rx = g_byte_array_new();
+    hub->sessions = g_list_prepend(hub->sessions, s);
+    s->link = hub->sessions;
+    return s;
+}
+
+static void session_free(yf_ws_session *s)
+{
+    end_media(s);
+    s->hub->sessions = g_list_delete_link(s->hub->sessions, s->link);
+    g_queue_clear_full(&s->txq, g_free);
+    g_byte_array_unref(s->rx);
+    g_free(s);
+}
+
+/* Only /ws upgrades to the signaling protocol. Over HTTP/1.1 the path is in
+ * the GET line; over HTTP/2 (RFC 8441 extended CONNECT) in :path. */
+static int check_path(struct lws *wsi)
+{
+    char uri[64];
+    int n = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
+    if (n <= 0)
+        n = lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_HTTP_COLON_PATH);
+    return (n > 0 && strcmp(uri, "/ws") == 0) ? 0 : -1;
+}
+
+int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    yf_ws_session **slot = user;
+    const struct lws_protocols *proto = lws_get_protocol(wsi);
+    yf_ws_hub *hub = proto ? proto->user : NULL;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return (hub && !hub->stopping) ? check_path(wsi) : -1;
+    case LWS_CALLBACK_ESTABLISHED:
+        *slot = session_new(hub, wsi);
+        g_debug("session %s: open", (*slot)->id);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        if (*slot)
+            on_receive(*slot, in, len);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return *slot ? on_writeable(*slot) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (*slot) {
+            g_debug("session %s: closed", (*slot)->id);
+            session_free(*slot);
+            *slot = NULL;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}

@@ -1,0 +1,28 @@
+/* ws.h -- the /ws endpoint: one signaling session per websocket, speaking
+ * protocol v1 (docs/protocol.md) and owning at most one media session.
+ * Runs on the control thread only (libwebsockets is single-threaded here). */
+#ifndef YF_WS_H
+#define YF_WS_H
+
+#include <libwebsockets.h>
+#include "yf_media.h"
+
+#define YF_WS_PROTOCOL "yuanfang.v1"
+#define YF_WS_MAX_QUEUE 512 /* queued outgoing messages before a slow client is dropped */
+#define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
+
+/* Per-listener state: the live sessions and the limits they share. */
+typedef struct yf_ws_hub yf_ws_hub;
+
+/* media is borrowed and outlives the hub; stun_server ("host:port") may be
+ * NULL and is handed to browsers in hello's ice_servers. */
+yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server);
+/* Sends server.shutdown to every session, ends their media and closes them. */
+void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason);
+void yf_ws_hub_free(yf_ws_hub *hub); /* accepts NULL; call after the lws context is gone */
+
+/* The lws protocol callback; the protocol's `user` must be the hub and its
+ * per_session_data_size sizeof(void *). */
+int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+
+#endif

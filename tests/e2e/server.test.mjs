@@ -1,0 +1,168 @@
+// server.test.mjs -- the yuanfang process as an administrator meets it, without a
+// browser: --help and --version, a bad configuration refused with a message, the
+// first start generating its certificate under the data directory and a restart
+// reusing it, /healthz, static files and path escapes, security headers, and a
+// clean exit 0 on SIGTERM. Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+
+const bin = process.env.YF_SERVER_BIN;
+const webDir = process.env.YF_WEB_DIR;
+if (!bin || !webDir) {
+  console.error('server.test: YF_SERVER_BIN and YF_WEB_DIR must be set');
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) {
+    passed++;
+    console.log(`ok   ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(port, pathname) {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path: pathname, rejectUnauthorized: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+      });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function certFingerprint(port) {
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const der = sock.getPeerCertificate().raw;
+      sock.end();
+      resolve(createHash('sha256').update(der).digest('hex'));
+    });
+    sock.on('error', reject);
+  });
+}
+
+async function startServer(dataDir, port) {
+  const child = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
+    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.log = '';
+  child.stdout.on('data', (d) => { child.log += d; });
+  child.stderr.on('data', (d) => { child.log += d; });
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) break;
+    try {
+      const r = await get(port, '/healthz');
+      if (r.status === 200) return child;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not come up on ${port}:\n${child.log}`);
+}
+
+async function stopServer(child) {
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const r = await child.exited;
+  clearTimeout(timer);
+  return r;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-server-test-'));
+let child = null;
+try {
+  const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
+  check('--help exits 0 and lists the options', help.status === 0 && /--data-dir/.test(help.stdout) &&
+    /--media-address/.test(help.stdout), help.stderr);
+  const version = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  check('--version prints the version', version.status === 0 && /^yuanfang \d+\.\d+\.\d+/.test(version.stdout));
+
+  const badIni = path.join(tmp, 'bad.conf');
+  fs.writeFileSync(badIni, '[server]\nprot = 8443\n');
+  const bad = spawnSync(bin, ['--config', badIni], { encoding: 'utf8' });
+  check('a misspelt key is refused with its name', bad.status !== 0 && /unknown key \[server\] prot/.test(bad.stderr),
+    bad.stderr);
+
+  const dataDir = path.join(tmp, 'data');
+  const port = await freePort();
+  child = await startServer(dataDir, port);
+  const keyPath = path.join(dataDir, 'tls', 'key.pem');
+  check('first start generates the certificate under the data directory',
+    fs.existsSync(path.join(dataDir, 'tls', 'cert.pem')) && fs.existsSync(keyPath));
+  check('the private key is readable by the owner only', (fs.statSync(keyPath).mode & 0o077) === 0);
+
+  const health = await get(port, '/healthz');
+  let hj = null;
+  try { hj = JSON.parse(health.body); } catch { /* checked below */ }
+  check('/healthz answers JSON with version and uptime', health.status === 200 && hj && hj.status === 'ok' &&
+    /^\d+\.\d+\.\d+$/.test(hj.version) && Number.isInteger(hj.uptime_s), health.body);
+  check('/healthz is not cached', /no-store/.test(health.headers['cache-control'] || ''));
+
+  const page = await get(port, '/devtest.html');
+  check('the device-test page is served', page.status === 200 && /<html/i.test(page.body));
+  check('pages carry a content security policy', /default-src/.test(page.headers['content-security-policy'] || ''),
+    JSON.stringify(page.headers));
+  const index = await get(port, '/');
+  check('/ serves index.html', index.status === 200 && /<html/i.test(index.body));
+  const missing = await get(port, '/no-such-file.js');
+  check('a missing file is 404', missing.status === 404, String(missing.status));
+  for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/css/../../CMakeLists.txt']) {
+    const r = await get(port, p);
+    check(`no escape from web/ via ${p}`, r.status >= 400 && !/root:|cmake_minimum_required/.test(r.body),
+      `${r.status} ${r.body.slice(0, 80)}`);
+  }
+  const fp1 = await certFingerprint(port);
+
+  const stopped = await stopServer(child);
+  child = null;
+  check('SIGTERM stops the server with exit code 0', stopped.code === 0, JSON.stringify(stopped));
+
+  child = await startServer(dataDir, port);
+  const fp2 = await certFingerprint(port);
+  check('a restart reuses the generated certificate', fp1 === fp2);
+
+  const busy = spawnSync(bin, ['--data-dir', path.join(tmp, 'data2'), '--listen', '127.0.0.1', '--port', String(port),
+    '--web-dir', webDir], { encoding: 'utf8', timeout: 10000 });
+  check('a port in use is refused with a clear message', busy.status !== 0 && /cannot listen/.test(busy.stderr),
+    busy.stderr);
+  const stopped2 = await stopServer(child);
+  child = null;
+  check('the second run also stops cleanly', stopped2.code === 0, JSON.stringify(stopped2));
+} catch (e) {
+  check('server test ran to the end', false, e.stack || String(e));
+} finally {
+  if (child) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`server: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

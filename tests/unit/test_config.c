@@ -1,0 +1,122 @@
+/* test_config.c -- configuration: defaults, the INI file, command-line
+ * overrides winning over it, and bad files/values refused with a message
+ * naming the problem. */
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "yf_test.h"
+
+static gboolean load(yf_config *cfg, const char *ini, const char *const *extra, GError **err)
+{
+    char *path = NULL;
+    GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(args, g_strdup("yuanfang"));
+    if (ini) {
+        int fd = g_file_open_tmp("yf-config-XXXXXX.ini", &path, NULL);
+        g_assert(fd >= 0);
+        close(fd);
+        g_file_set_contents(path, ini, -1, NULL);
+        g_ptr_array_add(args, g_strdup("--config"));
+        g_ptr_array_add(args, g_strdup(path));
+    }
+    for (int i = 0; extra && extra[i]; i++)
+        g_ptr_array_add(args, g_strdup(extra[i]));
+    int argc = (int)args->len;
+    char **argv = g_new0(char *, argc + 1);
+    char **keep = argv;
+    for (int i = 0; i < argc; i++)
+        argv[i] = args->pdata[i];
+    gboolean exit_now = FALSE;
+    memset(cfg, 0, sizeof *cfg);
+    gboolean ok = yf_config_load(cfg, &argc, &argv, &exit_now, err);
+    CHECK(!exit_now);
+    g_free(keep);
+    g_ptr_array_free(args, TRUE);
+    if (path) {
+        g_unlink(path);
+        g_free(path);
+    }
+    return ok;
+}
+
+static void test_defaults(void)
+{
+    yf_config cfg;
+    CHECK(load(&cfg, NULL, NULL, NULL));
+    CHECK(g_str_equal(cfg.listen, "127.0.0.1"));
+    CHECK_EQ_INT(cfg.port, 8443);
+    CHECK(g_str_equal(cfg.data_dir, "data"));
+    CHECK(cfg.media_addresses && g_str_equal(cfg.media_addresses[0], "127.0.0.1") && !cfg.media_addresses[1]);
+    CHECK_EQ_INT(cfg.workers, 0);
+    CHECK(cfg.tls_cert == NULL);
+    CHECK(g_str_equal(cfg.log_level, "info"));
+    yf_config_clear(&cfg);
+}
+
+static void test_file_and_overrides(void)
+{
+    const char *ini = "[server]\nlisten = 0.0.0.0\nport = 9000\ndata_dir = /tmp/yfdata\n"
+                      "[media]\nworkers = 3\naddresses = 10.0.0.1, 192.0.2.4\nport_min = 40000\nport_max = 40100\n"
+                      "[log]\nlevel = debug\n";
+    const char *args[] = {"--port", "9443", "--media-address", "127.0.0.1", NULL};
+    yf_config cfg;
+    GError *err = NULL;
+    CHECK(load(&cfg, ini, args, &err));
+    CHECK(err == NULL);
+    CHECK(g_str_equal(cfg.listen, "0.0.0.0"));
+    CHECK_EQ_INT(cfg.port, 9443); /* the command line wins */
+    CHECK_EQ_INT(cfg.workers, 3);
+    CHECK_EQ_INT(cfg.port_min, 40000);
+    CHECK(g_str_equal(cfg.media_addresses[0], "127.0.0.1") && !cfg.media_addresses[1]);
+    CHECK(g_str_equal(cfg.log_level, "debug"));
+    yf_config_clear(&cfg);
+
+    CHECK(load(&cfg, "[media]\naddresses = 10.0.0.1, 192.0.2.4\n", NULL, NULL));
+    CHECK(g_strv_length(cfg.media_addresses) == 2 && g_str_equal(cfg.media_addresses[1], "192.0.2.4"));
+    yf_config_clear(&cfg);
+}
+
+static const struct {
+    const char *ini;
+    const char *args[4];
+    const char *message_part;
+} bad[] = {
+    {"[server]\nprot = 1\n", {NULL}, "unknown key [server] prot"},
+    {"[sever]\nport = 1\n", {NULL}, "unknown key [sever] port"},
+    {"[server]\nport = eighty\n", {NULL}, "port"},
+    {"[server]\nport = 70000\n", {NULL}, "port must be"},
+    {"not an ini file\n", {NULL}, ""},
+    {NULL, {"--port", "0", NULL}, "port must be"},
+    {NULL, {"--log-level", "loud", NULL}, "log level"},
+    {NULL, {"--workers", "-2", NULL}, ""},
+    {NULL, {"--tls-cert", "/x.pem", NULL}, "together"},
+    {NULL, {"--no-such-option", NULL}, "no-such-option"},
+    {"[media]\nport_min = 5000\nport_max = 4000\n", {NULL}, "port_min"},
+    {"[media]\naddresses = ,\n", {NULL}, "at least one address"},
+};
+
+static void test_bad(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        yf_config cfg;
+        GError *err = NULL;
+        gboolean ok = load(&cfg, bad[i].ini, bad[i].args, &err);
+        CHECK(!ok);
+        CHECK(err != NULL);
+        if (err && !strstr(err->message, bad[i].message_part)) {
+            fprintf(stderr, "case %zu: message '%s' lacks '%s'\n", i, err->message, bad[i].message_part);
+            CHECK(0);
+        }
+        g_clear_error(&err);
+        yf_config_clear(&cfg);
+    }
+}
+
+int main(void)
+{
+    test_defaults();
+    test_file_and_overrides();
+    test_bad();
+    return yf_test_done("test_config");
+}
