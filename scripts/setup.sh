@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
-  chromium fonts-noto-cjk nodejs npm curl ca-certificates
+  chromium nodejs npm curl ca-certificates
 )
 
 die() { echo "setup: $*" >&2; exit 1; }
