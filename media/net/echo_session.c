@@ -362,6 +362,22 @@ static gboolean start_on_worker(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+
+/* One line per session at its end: what came in, what went out, and what was
+ * dropped and why (garbage, failed authentication, too early). No addresses. */
+static void log_counters(const yf_echo_session *s)
+{
+    yf_peer_stats st;
+    if (!s->peer)
+        return;
+    yf_peer_get_stats(s->peer, &st);
+    g_info("session %u: rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", rtcp in %" G_GUINT64_FORMAT
+           " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT " auth %" G_GUINT64_FORMAT
+           " early %" G_GUINT64_FORMAT,
+           s->id, st.rtp_in, st.rtp_out, st.rtcp_in, st.rtcp_out, st.dropped_garbage, st.dropped_auth,
+           st.dropped_early);
+}
+
 static gboolean teardown_on_worker(gpointer data)
 {
     yf_echo_session *s = data;
@@ -385,6 +401,7 @@ static gboolean teardown_on_worker(gpointer data)
         g_clear_pointer(&s->timer, g_source_unref);
     }
     g_clear_pointer(&s->early, g_ptr_array_unref);
+    log_counters(s);
     g_clear_pointer(&s->peer, yf_peer_free);
     g_clear_pointer(&s->echo, yf_echo_free);
     g_atomic_int_add(&s->worker->load, -1);
