@@ -67,7 +67,7 @@ typedef enum {
 } yf_channel;
 
 /* The stage timeline 登记 → 审查 → 分流/交办 → 办理 → 答复 → 复查 → 终结; the legal
- * moves are the table in store_cases.c (docs/store.md). */
+ * moves are the table in store_enums.c (docs/store.md). */
 typedef enum {
     YF_STAGE_REGISTER, YF_STAGE_REVIEW, YF_STAGE_ASSIGN, YF_STAGE_HANDLE,
     YF_STAGE_REPLY, YF_STAGE_RECHECK, YF_STAGE_CLOSED,
@@ -85,8 +85,8 @@ typedef enum {
     YF_HEARING_KIND_COUNT_
 } yf_hearing_kind;
 
-/* code: "admin", "accusation", "register", ...; label: the Chinese term (roles and
- * invitee roles too). NULL when out of range. parse accepts the code only. */
+/* code: "admin", "accusation", "register", ...; label: the Chinese term (types,
+ * channels, stages). NULL when out of range. parse accepts the code only. */
 const char *yf_role_code(yf_role r);
 const char *yf_case_type_code(yf_case_type t);
 const char *yf_case_type_label(yf_case_type t);

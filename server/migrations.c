@@ -1,0 +1,250 @@
+/* migrations.c -- the case store's schema as an ordered list of SQL scripts
+ * and the runner that applies them at open (from empty or any older version),
+ * each transactional with its user_version bump. Enum columns store ASCII codes
+ * guarded by CHECK; the Chinese labels live in store_enums.c. */
+#include "migrations.h"
+
+#include "store.h"
+
+static const char v1_base[] =
+    "CREATE TABLE staff ("
+    " id INTEGER PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE CHECK (length(username) BETWEEN 1 AND 64),"
+    " display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),"
+    " role TEXT NOT NULL CHECK (role IN ('admin','prosecutor','clerk','aid_staff','viewer')),"
+    " password_hash TEXT NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0,1)),"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE TABLE sessions ("
+    " id INTEGER PRIMARY KEY,"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " staff_id INTEGER NOT NULL REFERENCES staff(id),"
+    " created_ms INTEGER NOT NULL,"
+    " expires_ms INTEGER NOT NULL,"
+    " revoked_ms INTEGER);"
+    "CREATE INDEX sessions_staff ON sessions(staff_id);"
+    "CREATE TABLE cases ("
+    " id INTEGER PRIMARY KEY,"
+    " case_no TEXT NOT NULL UNIQUE CHECK (length(case_no) BETWEEN 1 AND 64),"
+    " type TEXT NOT NULL CHECK (type IN ('accusation','appeal','report','state_compensation',"
+    "  'judicial_aid','legal_consultation')),"
+    " channel TEXT NOT NULL CHECK (channel IN ('letter','visit','online','phone','video')),"
+    " petitioner TEXT NOT NULL CHECK (length(petitioner) BETWEEN 1 AND 200),"
+    " contact TEXT NOT NULL DEFAULT '' CHECK (length(contact) <= 500),"
+    " summary TEXT NOT NULL DEFAULT '' CHECK (length(summary) <= 20000),"
+    " prosecutor_id INTEGER REFERENCES staff(id),"
+    " received TEXT NOT NULL CHECK (received GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'),"
+    " reply_due TEXT NOT NULL CHECK (reply_due > received),"
+    " result_due TEXT NOT NULL CHECK (result_due > received),"
+    " stage TEXT NOT NULL CHECK (stage IN ('register','review','assign','handle','reply',"
+    "  'recheck','closed')),"
+    " created_ms INTEGER NOT NULL,"
+    " updated_ms INTEGER NOT NULL);"
+    "CREATE INDEX cases_prosecutor ON cases(prosecutor_id);"
+    "CREATE TABLE case_events ("
+    " id INTEGER PRIMARY KEY,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " at_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " from_stage TEXT CHECK (from_stage IN ('register','review','assign','handle','reply',"
+    "  'recheck','closed')),"
+    " to_stage TEXT NOT NULL CHECK (to_stage IN ('register','review','assign','handle','reply',"
+    "  'recheck','closed')),"
+    " note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 5000));"
+    "CREATE INDEX case_events_case ON case_events(case_id, id);"
+    "CREATE TABLE appointments ("
+    " id INTEGER PRIMARY KEY,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " host_id INTEGER NOT NULL REFERENCES staff(id),"
+    " start_ms INTEGER NOT NULL,"
+    " title TEXT NOT NULL DEFAULT '',"
+    " cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0,1)));"
+    "CREATE INDEX appointments_case ON appointments(case_id);"
+    "CREATE TABLE invitees ("
+    " id INTEGER PRIMARY KEY,"
+    " appointment_id INTEGER NOT NULL REFERENCES appointments(id),"
+    " role TEXT NOT NULL CHECK (role IN ('petitioner','agent','witness','interpreter',"
+    "  'hearing_member','other')),"
+    " name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),"
+    " contact TEXT NOT NULL DEFAULT '',"
+    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+    " expires_ms INTEGER NOT NULL,"
+    " revoked_ms INTEGER,"
+    " admitted_ms INTEGER);"
+    "CREATE INDEX invitees_appointment ON invitees(appointment_id);"
+    "CREATE TABLE hearings ("
+    " id INTEGER PRIMARY KEY,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " appointment_id INTEGER REFERENCES appointments(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('reception','public_hearing','aid_disbursement')),"
+    " room TEXT NOT NULL,"
+    " start_ms INTEGER NOT NULL,"
+    " end_ms INTEGER CHECK (end_ms IS NULL OR end_ms >= start_ms));"
+    "CREATE INDEX hearings_case ON hearings(case_id);"
+    "CREATE TABLE participants ("
+    " id INTEGER PRIMARY KEY,"
+    " hearing_id INTEGER NOT NULL REFERENCES hearings(id),"
+    " name TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " staff_id INTEGER REFERENCES staff(id),"
+    " invitee_id INTEGER REFERENCES invitees(id),"
+    " joined_ms INTEGER NOT NULL,"
+    " CHECK (staff_id IS NULL OR invitee_id IS NULL));"
+    "CREATE INDEX participants_hearing ON participants(hearing_id);"
+    "CREATE TABLE notes ("
+    " id INTEGER PRIMARY KEY,"
+    " hearing_id INTEGER NOT NULL UNIQUE REFERENCES hearings(id),"
+    " finalized_ms INTEGER,"
+    " finalized_by TEXT);"
+    "CREATE TABLE note_entries ("
+    " id INTEGER PRIMARY KEY,"
+    " note_id INTEGER NOT NULL REFERENCES notes(id),"
+    " author TEXT NOT NULL,"
+    " text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 20000),"
+    " offset_ms INTEGER NOT NULL CHECK (offset_ms >= 0),"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX note_entries_note ON note_entries(note_id, id);"
+    "CREATE TABLE note_confirmations ("
+    " note_id INTEGER NOT NULL REFERENCES notes(id),"
+    " participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    " decision TEXT NOT NULL CHECK (decision IN ('confirm','refuse')),"
+    " reason TEXT NOT NULL DEFAULT '',"
+    " at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (note_id, participant_id));"
+    "CREATE TABLE recordings ("
+    " id INTEGER PRIMARY KEY,"
+    " hearing_id INTEGER NOT NULL REFERENCES hearings(id),"
+    " participant_id INTEGER REFERENCES participants(id),"
+    " path TEXT NOT NULL UNIQUE,"
+    " size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),"
+    " duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),"
+    " sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX recordings_hearing ON recordings(hearing_id);"
+    "CREATE TABLE aid_disbursements ("
+    " id INTEGER PRIMARY KEY,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " hearing_id INTEGER REFERENCES hearings(id),"
+    " decision_no TEXT NOT NULL UNIQUE CHECK (length(decision_no) BETWEEN 1 AND 64),"
+    " amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+    " created_ms INTEGER NOT NULL,"
+    " confirmed_ms INTEGER,"
+    " confirmed_by TEXT);"
+    "CREATE TABLE audit_log ("
+    " id INTEGER PRIMARY KEY,"
+    " at_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " object TEXT NOT NULL,"
+    " detail TEXT NOT NULL,"
+    " prev_hash BLOB NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "CREATE TABLE audit_head ("
+    " one INTEGER PRIMARY KEY CHECK (one = 1),"
+    " last_id INTEGER NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "INSERT INTO audit_head (one, last_id, hash) VALUES (1, 0, zeroblob(32));"
+    /* Guards against our own bugs; the hash chain is what catches tampering. */
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+    " BEGIN SELECT RAISE(ABORT, 'audit head cannot be deleted'); END;";
+
+static const char v2_ratings_overdue[] =
+    "CREATE TABLE ratings ("
+    " id INTEGER PRIMARY KEY,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " hearing_id INTEGER REFERENCES hearings(id),"
+    " score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
+    " comment TEXT NOT NULL DEFAULT '' CHECK (length(comment) <= 2000),"
+    " by_actor TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL);"
+    "CREATE INDEX ratings_case ON ratings(case_id);"
+    /* The overdue list: a prosecutor's open cases in id order, closed ones left out. */
+    "CREATE INDEX cases_open_by_prosecutor ON cases(prosecutor_id, id) WHERE stage <> 'closed';"
+    "CREATE INDEX cases_received ON cases(received);";
+
+static const yf_migration migrations[] = {
+    { 1, "base schema", v1_base },
+    { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
+};
+
+int yf_migrations_latest(void)
+{
+    return (int)G_N_ELEMENTS(migrations);
+}
+
+const yf_migration *yf_migrations_all(int *n)
+{
+    *n = (int)G_N_ELEMENTS(migrations);
+    return migrations;
+}
+
+int yf_migrations_current(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* One migration in one transaction; re-checks the version inside it so two
+ * processes opening at once do not both apply it. */
+static gboolean apply_one(sqlite3 *db, const yf_migration *m, GError **error)
+{
+    char *msg = NULL, *bump = NULL;
+    gboolean ok = FALSE;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+        goto out;
+    int cur = yf_migrations_current(db);
+    if (cur >= m->version) {
+        ok = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) == SQLITE_OK;
+        goto out;
+    }
+    bump = g_strdup_printf("PRAGMA user_version = %d", m->version);  /* our constant */
+    if (sqlite3_exec(db, m->sql, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, bump, NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        goto out;
+    }
+    ok = TRUE;
+out:
+    if (!ok)
+        g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_INTERNAL, "migration %d (%s) failed: %s",
+                    m->version, m->name, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    g_free(bump);
+    return ok;
+}
+
+gboolean yf_migrations_apply(sqlite3 *db, int target, GError **error)
+{
+    int latest = yf_migrations_latest();
+    int cur = yf_migrations_current(db);
+    if (target <= 0 || target > latest)
+        target = latest;
+    if (cur < 0) {
+        g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_INTERNAL, "cannot read schema version: %s",
+                    sqlite3_errmsg(db));
+        return FALSE;
+    }
+    if (cur > latest) {
+        g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_VERSION,
+                    "database schema version %d is newer than this yuanfang knows (%d); "
+                    "run a newer yuanfang or restore a backup", cur, latest);
+        return FALSE;
+    }
+    for (int i = 0; i < latest; i++) {
+        if (migrations[i].version <= cur || migrations[i].version > target)
+            continue;
+        if (!apply_one(db, &migrations[i], error))
+            return FALSE;
+    }
+    return TRUE;
+}

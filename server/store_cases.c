@@ -1,0 +1,434 @@
+/* store_cases.c -- cases (一案一档) and their stage timeline: creation with the
+ * derived deadlines, assignment, edits, legal stage moves (store_enums.c) with
+ * a case_events row each, and the filtered, keyset-paginated list. Every change
+ * writes its audit entry in the same transaction. */
+#define G_LOG_DOMAIN "yf-store"
+#include <string.h>
+
+#include "deadline.h"
+#include "store_priv.h"
+
+#define CASE_COLS "id, case_no, type, channel, petitioner, contact, summary, prosecutor_id," \
+                  " received, reply_due, result_due, stage, created_ms, updated_ms"
+
+void yf_case_clear(yf_case *c)
+{
+    g_free(c->case_no);
+    g_free(c->petitioner);
+    g_free(c->contact);
+    g_free(c->summary);
+    memset(c, 0, sizeof *c);
+}
+
+void yf_case_free(yf_case *c)
+{
+    if (c == NULL)
+        return;
+    yf_case_clear(c);
+    g_free(c);
+}
+
+void yf_case_event_clear(yf_case_event *e)
+{
+    g_free(e->actor);
+    g_free(e->note);
+    memset(e, 0, sizeof *e);
+}
+
+void yf_case_event_free(yf_case_event *e)
+{
+    if (e == NULL)
+        return;
+    yf_case_event_clear(e);
+    g_free(e);
+}
+
+static void read_case(sqlite3_stmt *s, yf_case *c)
+{
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(s, 0);
+    c->case_no = yf_store_col_text(s, 1);
+    yf_case_type_parse((const char *)sqlite3_column_text(s, 2), &c->type);
+    yf_channel_parse((const char *)sqlite3_column_text(s, 3), &c->channel);
+    c->petitioner = yf_store_col_text(s, 4);
+    c->contact = yf_store_col_text(s, 5);
+    c->summary = yf_store_col_text(s, 6);
+    c->prosecutor_id = sqlite3_column_int64(s, 7);
+    yf_store_col_date(s, 8, &c->received);
+    yf_store_col_date(s, 9, &c->reply_due);
+    yf_store_col_date(s, 10, &c->result_due);
+    yf_stage_parse((const char *)sqlite3_column_text(s, 11), &c->stage);
+    c->created_ms = sqlite3_column_int64(s, 12);
+    c->updated_ms = sqlite3_column_int64(s, 13);
+}
+
+static gboolean get_case(yf_store *st, sqlite3_stmt *s, yf_case *out, GError **error)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        read_case(s, out);
+    else if (rc == SQLITE_DONE)
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "case not found");
+    else
+        yf_store_fail(st, rc, "get case", error);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW;
+}
+
+gboolean yf_store_case_get(yf_store *st, int64_t id, yf_case *out, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT " CASE_COLS " FROM cases WHERE id = ?", error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 1, id);
+    return get_case(st, s, out, error);
+}
+
+gboolean yf_store_case_get_by_no(yf_store *st, const char *case_no, yf_case *out, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT " CASE_COLS " FROM cases WHERE case_no = ?", error);
+    if (s == NULL)
+        return FALSE;
+    yf_store_bind_text(s, 1, case_no);
+    return get_case(st, s, out, error);
+}
+
+/* 0 is fine (unassigned); otherwise an enabled prosecutor account. */
+static gboolean check_prosecutor(yf_store *st, int64_t id, GError **error)
+{
+    GError *e = NULL;
+    if (id == 0 || yf_store_row_exists(st, "SELECT 1 FROM staff WHERE id = ? AND role ="
+                                           " 'prosecutor' AND disabled = 0", id, "prosecutor", &e))
+        return TRUE;
+    if (e->code == YF_STORE_ERROR_NOT_FOUND) {
+        g_clear_error(&e);
+        g_set_error(&e, YF_STORE_ERROR, YF_STORE_ERROR_INVALID,
+                    "staff %" G_GINT64_FORMAT " is not an enabled prosecutor", (gint64)id);
+    }
+    g_propagate_error(error, e);
+    return FALSE;
+}
+
+static gboolean insert_event(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                             int from, yf_stage to, const char *note, GError **error)
+{
+    char *who = yf_actor_to_string(actor);
+    sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO case_events (case_id, at_ms, actor,"
+                                        " from_stage, to_stage, note) VALUES (?,?,?,?,?,?)", error);
+    gboolean ok = FALSE;
+    if (s != NULL) {
+        sqlite3_bind_int64(s, 1, case_id);
+        sqlite3_bind_int64(s, 2, now_ms);
+        yf_store_bind_text(s, 3, who);
+        if (from >= 0)
+            yf_store_bind_text(s, 4, yf_stage_code((yf_stage)from));
+        yf_store_bind_text(s, 5, yf_stage_code(to));
+        yf_store_bind_text(s, 6, note);
+        ok = yf_store_exec_stmt(st, s, "case event", error);
+    }
+    g_free(who);
+    return ok;
+}
+
+static gboolean check_new_case(const yf_case_new *in, GError **error)
+{
+    const char *why = NULL;
+    if (in->case_no == NULL || *in->case_no == '\0' || !g_utf8_validate(in->case_no, -1, NULL))
+        why = "case number is empty or not UTF-8";
+    else if (yf_case_type_code(in->type) == NULL)
+        why = "unknown case type";
+    else if (yf_channel_code(in->channel) == NULL)
+        why = "unknown channel";
+    else if (in->petitioner == NULL || *in->petitioner == '\0')
+        why = "petitioner is empty";
+    else if (!g_date_valid(&in->received) || g_date_get_year(&in->received) < 1900 ||
+             g_date_get_year(&in->received) > 9990)
+        why = "received date is not a valid date";
+    if (why)
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, why);
+    return why == NULL;
+}
+
+static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in, GError **error)
+{
+    GDate reply, result;
+    char d_recv[11], d_reply[11], d_result[11];
+    yf_deadline_reply_due(&in->received, &reply);
+    yf_deadline_result_due(&in->received, &result);
+    yf_date_format_iso(&in->received, d_recv);
+    yf_date_format_iso(&reply, d_reply);
+    yf_date_format_iso(&result, d_result);
+    sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO cases (case_no, type, channel, petitioner,"
+                                        " contact, summary, prosecutor_id, received, reply_due,"
+                                        " result_due, stage, created_ms, updated_ms)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?,?,'register',?,?)", error);
+    if (s == NULL)
+        return FALSE;
+    yf_store_bind_text(s, 1, in->case_no);
+    yf_store_bind_text(s, 2, yf_case_type_code(in->type));
+    yf_store_bind_text(s, 3, yf_channel_code(in->channel));
+    yf_store_bind_text(s, 4, in->petitioner);
+    yf_store_bind_text(s, 5, in->contact);
+    yf_store_bind_text(s, 6, in->summary);
+    yf_store_bind_id(s, 7, in->prosecutor_id);
+    yf_store_bind_text(s, 8, d_recv);
+    yf_store_bind_text(s, 9, d_reply);
+    yf_store_bind_text(s, 10, d_result);
+    sqlite3_bind_int64(s, 11, now_ms);
+    sqlite3_bind_int64(s, 12, now_ms);
+    return yf_store_exec_stmt(st, s, "create case", error);
+}
+
+gboolean yf_store_case_create(yf_store *st, yf_actor actor, int64_t now_ms, const yf_case_new *in,
+                              int64_t *out_id, GError **error)
+{
+    char *obj = NULL, *detail = NULL;
+    char d_recv[11];
+    gboolean ok = FALSE;
+    if (!check_new_case(in, error) || !yf_store_begin(st, error))
+        return FALSE;
+    if (!yf_store_check_actor(st, actor, error) || !check_prosecutor(st, in->prosecutor_id, error) ||
+        !insert_case(st, now_ms, in, error))
+        goto out;
+    int64_t id = sqlite3_last_insert_rowid(st->db);
+    obj = yf_store_obj("case", id);
+    yf_date_format_iso(&in->received, d_recv);
+    detail = g_strdup_printf("case_no=%s type=%s channel=%s received=%s prosecutor=%" G_GINT64_FORMAT,
+                             in->case_no, yf_case_type_code(in->type), yf_channel_code(in->channel),
+                             d_recv, (gint64)in->prosecutor_id);
+    ok = insert_event(st, actor, now_ms, id, -1, YF_STAGE_REGISTER, "", error) &&
+         yf_store_audit_append(st, actor, now_ms, "case.create", obj, detail, error) &&
+         yf_store_commit(st, error);
+    if (ok && out_id)
+        *out_id = id;
+out:
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    g_free(detail);
+    return ok;
+}
+
+gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              int64_t prosecutor_id, GError **error)
+{
+    char *obj = yf_store_obj("case", case_id), *detail = NULL;
+    gboolean ok = FALSE;
+    if (!yf_store_begin(st, error))
+        goto out;
+    if (!yf_store_check_actor(st, actor, error) || !check_prosecutor(st, prosecutor_id, error) ||
+        !yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error))
+        goto out;
+    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET prosecutor_id = ?, updated_ms = ?"
+                                        " WHERE id = ?", error);
+    if (s == NULL)
+        goto out;
+    yf_store_bind_id(s, 1, prosecutor_id);
+    sqlite3_bind_int64(s, 2, now_ms);
+    sqlite3_bind_int64(s, 3, case_id);
+    detail = g_strdup_printf("prosecutor=%" G_GINT64_FORMAT, (gint64)prosecutor_id);
+    ok = yf_store_exec_stmt(st, s, "assign case", error) &&
+         yf_store_audit_append(st, actor, now_ms, "case.assign", obj, detail, error) &&
+         yf_store_commit(st, error);
+out:
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    g_free(detail);
+    return ok;
+}
+
+gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              const char *petitioner, const char *contact, const char *summary,
+                              GError **error)
+{
+    char *obj = yf_store_obj("case", case_id), *detail = NULL;
+    gboolean ok = FALSE;
+    if (petitioner && *petitioner == '\0') {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "petitioner is empty");
+        goto out;
+    }
+    if (!yf_store_begin(st, error))
+        goto out;
+    if (!yf_store_check_actor(st, actor, error) ||
+        !yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error))
+        goto out;
+    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET petitioner = coalesce(?, petitioner),"
+                                        " contact = coalesce(?, contact), summary ="
+                                        " coalesce(?, summary), updated_ms = ? WHERE id = ?", error);
+    if (s == NULL)
+        goto out;
+    if (petitioner)
+        yf_store_bind_text(s, 1, petitioner);
+    if (contact)
+        yf_store_bind_text(s, 2, contact);
+    if (summary)
+        yf_store_bind_text(s, 3, summary);
+    sqlite3_bind_int64(s, 4, now_ms);
+    sqlite3_bind_int64(s, 5, case_id);
+    detail = g_strdup_printf("fields=%s%s%s", petitioner ? "petitioner," : "",
+                             contact ? "contact," : "", summary ? "summary," : "");
+    ok = yf_store_exec_stmt(st, s, "update case", error) &&
+         yf_store_audit_append(st, actor, now_ms, "case.update", obj, detail, error) &&
+         yf_store_commit(st, error);
+out:
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    g_free(detail);
+    return ok;
+}
+
+/* The stage now, read inside the caller's transaction. */
+static gboolean current_stage(yf_store *st, int64_t case_id, yf_stage *out, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT stage FROM cases WHERE id = ?", error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 1, case_id);
+    int rc = sqlite3_step(s);
+    gboolean ok = rc == SQLITE_ROW && yf_stage_parse((const char *)sqlite3_column_text(s, 0), out);
+    sqlite3_reset(s);
+    if (!ok && rc == SQLITE_DONE)
+        g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "case %" G_GINT64_FORMAT
+                    " not found", (gint64)case_id);
+    else if (!ok)
+        yf_store_fail(st, rc, "case stage", error);
+    return ok;
+}
+
+gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                                  yf_stage to, const char *note, GError **error)
+{
+    char *obj = yf_store_obj("case", case_id), *detail = NULL;
+    yf_stage from;
+    gboolean ok = FALSE;
+    if (!yf_store_begin(st, error))
+        goto out;
+    if (!yf_store_check_actor(st, actor, error) || !current_stage(st, case_id, &from, error))
+        goto out;
+    if (!yf_stage_transition_allowed(from, to)) {
+        g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "illegal stage move %s → %s",
+                    yf_stage_label(from), yf_stage_label(to) ? yf_stage_label(to) : "?");
+        goto out;
+    }
+    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET stage = ?, updated_ms = ? WHERE id = ?",
+                                    error);
+    if (s == NULL)
+        goto out;
+    yf_store_bind_text(s, 1, yf_stage_code(to));
+    sqlite3_bind_int64(s, 2, now_ms);
+    sqlite3_bind_int64(s, 3, case_id);
+    detail = g_strdup_printf("%s -> %s; note=%s", yf_stage_code(from), yf_stage_code(to),
+                             note ? note : "");
+    ok = yf_store_exec_stmt(st, s, "case stage", error) &&
+         insert_event(st, actor, now_ms, case_id, (int)from, to, note, error) &&
+         yf_store_audit_append(st, actor, now_ms, "case.stage", obj, detail, error) &&
+         yf_store_commit(st, error);
+out:
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    g_free(detail);
+    return ok;
+}
+
+/* The list query from fixed fragments, one per filter that is set; values are
+ * always bound (?1 after_id, ?2 stage, ?3 type, ?4 prosecutor, ?5 overdue day,
+ * ?6 from, ?7 to, ?8 limit). At most 2^6 distinct texts end in the cache. */
+static char *list_sql(const yf_case_filter *f)
+{
+    GString *q = g_string_new("SELECT " CASE_COLS " FROM cases WHERE id > ?1");
+    if (f->stage >= 0)
+        g_string_append(q, " AND stage = ?2");
+    if (f->type >= 0)
+        g_string_append(q, " AND type = ?3");
+    if (f->prosecutor_id > 0)
+        g_string_append(q, " AND prosecutor_id = ?4");
+    if (f->overdue_on)
+        g_string_append(q, " AND stage <> 'closed' AND (result_due < ?5 OR"
+                           " (stage IN ('register','review') AND reply_due < ?5))");
+    if (f->received_from)
+        g_string_append(q, " AND received >= ?6");
+    if (f->received_to)
+        g_string_append(q, " AND received <= ?7");
+    g_string_append(q, " ORDER BY id LIMIT ?8");
+    return g_string_free(q, FALSE);
+}
+
+static void bind_date(sqlite3_stmt *s, int i, const GDate *d)
+{
+    char buf[11];
+    if (d == NULL || !g_date_valid(d))
+        return;
+    yf_date_format_iso(d, buf);
+    sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **error)
+{
+    GPtrArray *arr = NULL;
+    int limit = f->limit == 0 ? 50 : f->limit;
+    if (limit < 1 || limit > YF_STORE_LIST_MAX || (f->stage >= 0 && !yf_stage_code(f->stage)) ||
+        (f->type >= 0 && !yf_case_type_code(f->type))) {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "bad list filter");
+        return NULL;
+    }
+    char *sql = list_sql(f);
+    sqlite3_stmt *s = yf_store_prep(st, sql, error);
+    g_free(sql);
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, f->after_id);
+    if (f->stage >= 0)
+        yf_store_bind_text(s, 2, yf_stage_code(f->stage));
+    if (f->type >= 0)
+        yf_store_bind_text(s, 3, yf_case_type_code(f->type));
+    sqlite3_bind_int64(s, 4, f->prosecutor_id);
+    bind_date(s, 5, f->overdue_on);
+    bind_date(s, 6, f->received_from);
+    bind_date(s, 7, f->received_to);
+    sqlite3_bind_int(s, 8, limit);
+    arr = g_ptr_array_new_with_free_func((GDestroyNotify)yf_case_free);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        yf_case *c = g_new0(yf_case, 1);
+        read_case(s, c);
+        g_ptr_array_add(arr, c);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        yf_store_fail(st, rc, "list cases", error);
+        g_clear_pointer(&arr, g_ptr_array_unref);
+    }
+    return arr;
+}
+
+GPtrArray *yf_store_case_events(yf_store *st, int64_t case_id, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, case_id, at_ms, actor, from_stage, to_stage,"
+                                        " note FROM case_events WHERE case_id = ? ORDER BY id", error);
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, case_id);
+    GPtrArray *arr = g_ptr_array_new_with_free_func((GDestroyNotify)yf_case_event_free);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        yf_case_event *e = g_new0(yf_case_event, 1);
+        yf_stage from;
+        e->id = sqlite3_column_int64(s, 0);
+        e->case_id = sqlite3_column_int64(s, 1);
+        e->at_ms = sqlite3_column_int64(s, 2);
+        e->actor = yf_store_col_text(s, 3);
+        e->from_stage = yf_stage_parse((const char *)sqlite3_column_text(s, 4), &from) ? (int)from : -1;
+        yf_stage_parse((const char *)sqlite3_column_text(s, 5), &e->to_stage);
+        e->note = yf_store_col_text(s, 6);
+        g_ptr_array_add(arr, e);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        yf_store_fail(st, rc, "case events", error);
+        g_clear_pointer(&arr, g_ptr_array_unref);
+    }
+    return arr;
+}

@@ -1,0 +1,55 @@
+/* store_priv.h -- what the store_*.c files share and nothing else sees: the
+ * yf_store struct, the prepared-statement cache, transactions, SQLite error
+ * mapping to YF_STORE_ERROR, binding helpers and the in-transaction audit append. */
+#ifndef YF_STORE_PRIV_H
+#define YF_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Invariants: db is open with foreign_keys=ON and WAL; every cached statement in
+ * stmts belongs to db and is reset when no call is running; in_tx is TRUE exactly
+ * between a successful begin and its commit/rollback (no nesting). */
+struct yf_store {
+    sqlite3 *db;
+    GHashTable *stmts;      /* SQL text (owned) -> sqlite3_stmt* */
+    int password_ln;
+    char *dummy_hash;       /* lazily made; login verifies it for unknown users */
+    gboolean in_tx;
+};
+
+/* A cached statement, reset with bindings cleared. NULL with *error set. The
+ * caller resets it (sqlite3_reset) before returning. */
+sqlite3_stmt *yf_store_prep(yf_store *st, const char *sql, GError **error);
+/* Sets *error from the connection's last error (rc = the failing result code),
+ * mapping constraint kinds to CONFLICT/INVALID. Always returns FALSE. */
+gboolean yf_store_fail(yf_store *st, int rc, const char *what, GError **error);
+/* Steps a statement that returns no rows, then resets it. */
+gboolean yf_store_exec_stmt(yf_store *st, sqlite3_stmt *s, const char *what, GError **error);
+
+gboolean yf_store_begin(yf_store *st, GError **error);
+gboolean yf_store_commit(yf_store *st, GError **error);
+void yf_store_rollback(yf_store *st);
+
+/* Appends one audit entry inside the caller's open transaction and moves the
+ * chain head. */
+gboolean yf_store_audit_append(yf_store *st, yf_actor actor, int64_t now_ms, const char *action,
+                               const char *object, const char *detail, GError **error);
+
+/* Binding helpers: NULL text binds "" (bind_text) or SQL NULL (bind_opt); id 0
+ * binds SQL NULL. Text is copied (SQLITE_TRANSIENT). */
+void yf_store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void yf_store_bind_id(sqlite3_stmt *s, int i, int64_t id);
+char *yf_store_col_text(sqlite3_stmt *s, int i);   /* g_strdup, "" for NULL */
+void yf_store_col_date(sqlite3_stmt *s, int i, GDate *out);
+
+/* An object reference such as "case:12" (g_free). */
+char *yf_store_obj(const char *kind, int64_t id);
+/* Checks an actor that is staff exists and is enabled (INVALID otherwise). */
+gboolean yf_store_check_actor(yf_store *st, yf_actor actor, GError **error);
+/* NOT_FOUND "<what> <id> not found" when the row is absent. */
+gboolean yf_store_row_exists(yf_store *st, const char *sql, int64_t id, const char *what,
+                             GError **error);
+
+#endif

@@ -1,0 +1,590 @@
+/* test_store.c -- the case store against a real SQLite file in a temp dir:
+ * migrations (from empty, from v1 with data, a too-new file refused),
+ * constraints, stage transitions, deadlines on cases, the overdue list and
+ * paging, sessions, invitations, hearings and notes, hostile text, bootstrap. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "deadline.h"
+#include "migrations.h"
+#include "store.h"
+#include "yf_test.h"
+
+#define T0 1710000000000LL      /* 2024-03-09T16:00Z */
+#define HOUR (3600LL * 1000)
+#define PW "a good long passphrase"
+
+static char *tmp_dir;
+static int db_seq;
+
+static char *new_path(void)
+{
+    char *name = g_strdup_printf("s%d.db", ++db_seq);
+    char *p = g_build_filename(tmp_dir, name, NULL);
+    g_free(name);
+    return p;
+}
+
+static yf_store *fresh(void)
+{
+    char *p = new_path();
+    GError *e = NULL;
+    yf_store *st = yf_store_open(p, 0, &e);
+    if (!st)
+        fprintf(stderr, "open: %s\n", e->message);
+    CHECK(st != NULL);
+    g_clear_error(&e);
+    g_free(p);
+    yf_store_set_password_cost(st, 10);
+    return st;
+}
+
+static int err_code(GError **e)
+{
+    int c = *e ? (*e)->code : -1;
+    g_clear_error(e);
+    return c;
+}
+
+static GDate day(const char *s)
+{
+    GDate d;
+    CHECK(yf_date_parse_iso(s, &d));
+    return d;
+}
+
+static int64_t add_staff(yf_store *st, const char *user, yf_role role)
+{
+    int64_t id = 0;
+    GError *e = NULL;
+    CHECK(yf_store_staff_create(st, yf_actor_system(), T0, user, user, role, PW, &id, &e));
+    if (e)
+        fprintf(stderr, "add_staff %s: %s\n", user, e->message);
+    g_clear_error(&e);
+    return id;
+}
+
+static int64_t add_case(yf_store *st, int64_t actor, const char *no, int64_t pros, const char *recv)
+{
+    yf_case_new in = { .case_no = no, .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
+                       .petitioner = "张三", .prosecutor_id = pros, .received = day(recv) };
+    int64_t id = 0;
+    GError *e = NULL;
+    CHECK(yf_store_case_create(st, yf_actor_staff(actor), T0, &in, &id, &e));
+    if (e)
+        fprintf(stderr, "add_case %s: %s\n", no, e->message);
+    g_clear_error(&e);
+    return id;
+}
+
+static void test_open_empty(void)
+{
+    char *p = new_path();
+    yf_store *st = yf_store_open(p, 0, NULL);
+    CHECK(st != NULL);
+    CHECK_EQ_INT(yf_store_schema_version(st), yf_migrations_latest());
+    CHECK(yf_migrations_latest() >= 2);
+    yf_store_close(st);
+    /* Reopening applies nothing and keeps WAL. */
+    st = yf_store_open(p, YF_STORE_OPEN_SYNC_FULL, NULL);
+    CHECK(st && yf_store_schema_version(st) == yf_migrations_latest());
+    yf_store_close(st);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(s) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(s, 0), "wal") == 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    g_free(p);
+}
+
+/* Builds a version-1 database with rows in it, then opens it with the full store. */
+static void test_migrate_from_v1(void)
+{
+    char *p = new_path();
+    sqlite3 *db = NULL;
+    GError *e = NULL;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    CHECK(yf_migrations_apply(db, 1, &e));
+    CHECK_EQ_INT(yf_migrations_current(db), 1);
+    CHECK(sqlite3_exec(db,
+        "INSERT INTO staff (id, username, display_name, role, password_hash, created_ms)"
+        " VALUES (7, 'li', '李检察官', 'prosecutor', '$scrypt$x', 1);"
+        "INSERT INTO cases (case_no, type, channel, petitioner, prosecutor_id, received,"
+        " reply_due, result_due, stage, created_ms, updated_ms) VALUES ('V1-001', 'report',"
+        " 'letter', '王五', 7, '2023-11-30', '2023-12-07', '2024-02-29', 'review', 1, 1);",
+        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+
+    yf_store *st = yf_store_open(p, 0, &e);
+    CHECK(st != NULL);
+    CHECK_EQ_INT(yf_store_schema_version(st), yf_migrations_latest());
+    yf_case c = { 0 };
+    CHECK(st && yf_store_case_get_by_no(st, "V1-001", &c, NULL));
+    CHECK(c.petitioner && strcmp(c.petitioner, "王五") == 0);
+    CHECK_EQ_INT(c.prosecutor_id, 7);
+    CHECK_EQ_INT(c.stage, YF_STAGE_REVIEW);
+    CHECK_EQ_INT(g_date_get_day(&c.result_due), 29);
+    /* v2's ratings table works on the migrated file. */
+    CHECK(st && yf_store_rating_add(st, yf_actor_system(), T0, c.id, 0, 4, "满意", NULL, NULL));
+    yf_case_clear(&c);
+    yf_store_close(st);
+    g_clear_error(&e);
+    g_free(p);
+}
+
+static void test_too_new(void)
+{
+    char *p = new_path();
+    sqlite3 *db = NULL;
+    GError *e = NULL;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(yf_store_open(p, 0, &e) == NULL);
+    CHECK(e && e->code == YF_STORE_ERROR_VERSION && strstr(e->message, "newer"));
+    g_clear_error(&e);
+    g_free(p);
+}
+
+static void test_constraints(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t clerk = add_staff(st, "clerk1", YF_ROLE_CLERK);
+    int64_t pros = add_staff(st, "pros1", YF_ROLE_PROSECUTOR);
+    CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "clerk1", "x", YF_ROLE_VIEWER, PW, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "weak", "x", YF_ROLE_VIEWER, "short", NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "bad", "x", (yf_role)42, PW, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+
+    add_case(st, clerk, "京检控〔2024〕1号", pros, "2024-03-01");
+    yf_case_new in = { .case_no = "京检控〔2024〕1号", .type = YF_CASE_REPORT,
+                       .channel = YF_CHANNEL_LETTER, .petitioner = "x", .received = day("2024-03-01") };
+    CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    in.case_no = "N-2";
+    in.prosecutor_id = 9999;
+    CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    in.prosecutor_id = clerk;                           /* not a prosecutor */
+    CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    in.prosecutor_id = 0;
+    in.type = (yf_case_type)17;
+    CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    in.type = YF_CASE_REPORT;
+    CHECK(!yf_store_case_create(st, yf_actor_staff(9999), T0, &in, NULL, &e));  /* unknown actor */
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_case_assign(st, yf_actor_staff(clerk), T0, 12345, pros, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(!yf_store_rating_add(st, yf_actor_system(), T0, 1, 0, 6, "", NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    yf_store_close(st);
+}
+
+/* The CHECK constraints refuse bad enum values written past the API. */
+static void test_raw_checks(void)
+{
+    char *p = new_path();
+    yf_store_close(yf_store_open(p, 0, NULL));
+    sqlite3 *db = NULL;
+    static const char *const bad[] = {
+        "INSERT INTO staff (username, display_name, role, password_hash, created_ms)"
+        " VALUES ('u', 'u', 'superuser', 'h', 1)",
+        "INSERT INTO cases (case_no, type, channel, petitioner, received, reply_due, result_due,"
+        " stage, created_ms, updated_ms) VALUES ('c', 'gossip', 'letter', 'p', '2024-01-01',"
+        " '2024-01-08', '2024-04-01', 'register', 1, 1)",
+        "INSERT INTO cases (case_no, type, channel, petitioner, received, reply_due, result_due,"
+        " stage, created_ms, updated_ms) VALUES ('c', 'report', 'pigeon', 'p', '2024-01-01',"
+        " '2024-01-08', '2024-04-01', 'register', 1, 1)",
+        "INSERT INTO cases (case_no, type, channel, petitioner, received, reply_due, result_due,"
+        " stage, created_ms, updated_ms) VALUES ('c', 'report', 'letter', 'p', '2024-01-01',"
+        " '2024-01-08', '2024-04-01', 'limbo', 1, 1)",
+        "INSERT INTO cases (case_no, type, channel, petitioner, received, reply_due, result_due,"
+        " stage, created_ms, updated_ms) VALUES ('c', 'report', 'letter', 'p', '01/01/2024',"
+        " '2024-01-08', '2024-04-01', 'register', 1, 1)",
+        "INSERT INTO cases (case_no, type, channel, petitioner, prosecutor_id, received, reply_due,"
+        " result_due, stage, created_ms, updated_ms) VALUES ('c', 'report', 'letter', 'p', 77,"
+        " '2024-01-01', '2024-01-08', '2024-04-01', 'register', 1, 1)",   /* foreign key */
+    };
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        int rc = sqlite3_exec(db, bad[i], NULL, NULL, NULL);
+        CHECK_EQ_INT(rc & 0xff, SQLITE_CONSTRAINT);
+    }
+    sqlite3_close(db);
+    g_free(p);
+}
+
+static void test_transition_table(void)
+{
+    /* from \ to: register review assign handle reply recheck closed */
+    static const char allowed[YF_STAGE_COUNT_][YF_STAGE_COUNT_ + 1] = {
+        "0100000", "0010001", "0001000", "0000100", "0000011", "0001101", "0000000",
+    };
+    for (int f = 0; f < YF_STAGE_COUNT_; f++)
+        for (int t = 0; t < YF_STAGE_COUNT_; t++) {
+            gboolean want = allowed[f][t] == '1';
+            if (yf_stage_transition_allowed(f, t) != want)
+                fprintf(stderr, "move %s -> %s\n", yf_stage_code(f), yf_stage_code(t));
+            CHECK(yf_stage_transition_allowed(f, t) == want);
+        }
+    CHECK(!yf_stage_transition_allowed(YF_STAGE_REGISTER, (yf_stage)99));
+}
+
+static void test_transitions(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t id = add_case(st, clerk, "T-1", 0, "2024-01-31");
+    yf_case c = { 0 };
+    CHECK(yf_store_case_get(st, id, &c, NULL));
+    char buf[11];
+    yf_date_format_iso(&c.reply_due, buf);
+    CHECK(strcmp(buf, "2024-02-07") == 0);
+    yf_date_format_iso(&c.result_due, buf);
+    CHECK(strcmp(buf, "2024-04-30") == 0);
+    CHECK_EQ_INT(c.stage, YF_STAGE_REGISTER);
+    yf_case_clear(&c);
+
+    CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, id, YF_STAGE_HANDLE, "skip", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    static const yf_stage path[] = { YF_STAGE_REVIEW, YF_STAGE_ASSIGN, YF_STAGE_HANDLE,
+                                     YF_STAGE_REPLY, YF_STAGE_RECHECK, YF_STAGE_HANDLE,
+                                     YF_STAGE_REPLY, YF_STAGE_CLOSED };
+    for (unsigned i = 0; i < G_N_ELEMENTS(path); i++)
+        CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0 + (int64_t)i, id, path[i],
+                                       "备注", NULL));
+    CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, id, YF_STAGE_REVIEW, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, 999, YF_STAGE_REVIEW, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    GPtrArray *ev = yf_store_case_events(st, id, NULL);
+    CHECK(ev && ev->len == 1 + G_N_ELEMENTS(path));
+    if (ev && ev->len == 1 + G_N_ELEMENTS(path)) {
+        yf_case_event *first = ev->pdata[0], *last = ev->pdata[ev->len - 1];
+        CHECK_EQ_INT(first->from_stage, -1);
+        CHECK_EQ_INT(first->to_stage, YF_STAGE_REGISTER);
+        CHECK_EQ_INT(last->from_stage, YF_STAGE_REPLY);
+        CHECK_EQ_INT(last->to_stage, YF_STAGE_CLOSED);
+        CHECK(strcmp(last->actor, "staff:1") == 0 && strcmp(last->note, "备注") == 0);
+    }
+    g_ptr_array_unref(ev);
+    yf_store_close(st);
+}
+
+static int list_count(yf_store *st, const yf_case_filter *f)
+{
+    GPtrArray *a = yf_store_case_list(st, f, NULL);
+    int n = a ? (int)a->len : -1;
+    if (a)
+        g_ptr_array_unref(a);
+    return n;
+}
+
+static void test_list(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t p1 = add_staff(st, "p1", YF_ROLE_PROSECUTOR), p2 = add_staff(st, "p2", YF_ROLE_PROSECUTOR);
+    int64_t a = add_case(st, clerk, "L-1", p1, "2024-01-01");   /* reply 01-08, result 04-01 */
+    int64_t b = add_case(st, clerk, "L-2", p1, "2024-03-01");   /* reply 03-08, result 06-01 */
+    add_case(st, clerk, "L-3", p2, "2024-01-01");
+    int64_t d = add_case(st, clerk, "L-4", p1, "2023-12-01");   /* closed below */
+    add_case(st, clerk, "L-5", p1, "2024-03-05");
+    for (yf_stage s = YF_STAGE_REVIEW; s <= YF_STAGE_ASSIGN; s++)
+        CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, b, s, "", NULL));
+    CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, d, YF_STAGE_REVIEW, "", NULL));
+    CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, d, YF_STAGE_CLOSED, "", NULL));
+
+    GDate on = day("2024-03-10"), later = day("2024-04-02"), from = day("2024-01-01"),
+          to = day("2024-02-29");
+    yf_case_filter f = { .stage = -1, .type = -1 };
+    CHECK_EQ_INT(list_count(st, &f), 5);
+    f.prosecutor_id = p1;
+    CHECK_EQ_INT(list_count(st, &f), 4);
+    f.overdue_on = &on;     /* a: reply overdue; b: past 审查, result not due; d closed; L-5 in time */
+    GPtrArray *r = yf_store_case_list(st, &f, NULL);
+    CHECK(r && r->len == 1 && ((yf_case *)r->pdata[0])->id == a);
+    g_ptr_array_unref(r);
+    f.overdue_on = &later;  /* a's result is overdue too; L-5 reply overdue */
+    CHECK_EQ_INT(list_count(st, &f), 2);
+    f.overdue_on = NULL;
+    f.prosecutor_id = 0;
+    f.stage = YF_STAGE_ASSIGN;
+    CHECK_EQ_INT(list_count(st, &f), 1);
+    f.stage = -1;
+    f.received_from = &from;
+    f.received_to = &to;
+    CHECK_EQ_INT(list_count(st, &f), 2);
+    /* Keyset paging: two per page over all five. */
+    yf_case_filter pg = { .stage = -1, .type = -1, .limit = 2 };
+    int seen = 0, pages = 0;
+    for (;;) {
+        GPtrArray *page = yf_store_case_list(st, &pg, NULL);
+        if (!page || page->len == 0) {
+            if (page)
+                g_ptr_array_unref(page);
+            break;
+        }
+        seen += (int)page->len;
+        pages++;
+        pg.after_id = ((yf_case *)page->pdata[page->len - 1])->id;
+        g_ptr_array_unref(page);
+    }
+    CHECK_EQ_INT(seen, 5);
+    CHECK_EQ_INT(pages, 3);
+    pg.limit = YF_STORE_LIST_MAX + 1;
+    CHECK(yf_store_case_list(st, &pg, &e) == NULL);
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    yf_store_close(st);
+}
+
+static void test_sessions(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    char *tok = NULL;
+    yf_staff who = { 0 };
+    int64_t id = add_staff(st, "zhao", YF_ROLE_PROSECUTOR);
+    CHECK(yf_store_login(st, "zhao", PW, T0, HOUR, &tok, &who, NULL));
+    CHECK(tok && strlen(tok) == 43 && who.id == id && who.role == YF_ROLE_PROSECUTOR);
+    yf_staff_clear(&who);
+    CHECK(yf_store_session_lookup(st, tok, T0 + HOUR - 1, &who, NULL));
+    CHECK_EQ_INT(who.id, id);
+    yf_staff_clear(&who);
+    CHECK(!yf_store_session_lookup(st, tok, T0 + HOUR, &who, &e));     /* expired */
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(yf_store_session_revoke(st, yf_actor_staff(id), T0 + 1, tok, NULL));
+    CHECK(!yf_store_session_lookup(st, tok, T0 + 2, &who, &e));        /* revoked */
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    g_free(tok);
+    tok = NULL;
+    CHECK(!yf_store_login(st, "zhao", "wrong password!", T0, HOUR, &tok, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_login(st, "nobody", PW, T0, HOUR, &tok, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_session_lookup(st, "not-a-token", T0, &who, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    /* Disabling an account ends its live sessions and refuses new logins. */
+    CHECK(yf_store_login(st, "zhao", PW, T0, HOUR, &tok, NULL, NULL));
+    CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0 + 5, id, TRUE, NULL));
+    CHECK(!yf_store_session_lookup(st, tok, T0 + 6, &who, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    g_free(tok);
+    tok = NULL;
+    CHECK(!yf_store_login(st, "zhao", PW, T0, HOUR, &tok, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    /* New password works, the old one does not. */
+    CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0 + 7, id, FALSE, NULL));
+    CHECK(yf_store_staff_set_password(st, yf_actor_staff(id), T0 + 8, id, "another long one", NULL));
+    CHECK(!yf_store_login(st, "zhao", PW, T0 + 9, HOUR, &tok, NULL, NULL));
+    CHECK(yf_store_login(st, "zhao", "another long one", T0 + 9, HOUR, &tok, NULL, NULL));
+    g_free(tok);
+    /* Logins, failures and logouts are in the audit log, which is intact. */
+    yf_audit_report r;
+    CHECK(yf_store_audit_verify(st, &r, NULL) && r.ok && r.count >= 9);
+    yf_audit_report_clear(&r);
+    yf_store_close(st);
+}
+
+static void test_invitations(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t host = add_staff(st, "host", YF_ROLE_PROSECUTOR), appt = 0, appt2 = 0, inv_id = 0;
+    int64_t c = add_case(st, host, "I-1", host, "2024-03-01");
+    char *tok = NULL;
+    yf_invitee inv = { 0 };
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "接访", &appt, NULL));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "", &appt2, NULL));
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(host), T0, appt, YF_INVITEE_PETITIONER, "张三",
+                               "13800000000", T0 + 2 * HOUR, &inv_id, &tok, NULL));
+    CHECK(yf_store_invitation_lookup(st, tok, T0 + 1, &inv, NULL));
+    CHECK(inv.id == inv_id && inv.appointment_id == appt && inv.role == YF_INVITEE_PETITIONER);
+    yf_invitee_clear(&inv);
+    CHECK(!yf_store_invitation_admit(st, tok, appt, YF_INVITEE_WITNESS, T0 + 1, &inv, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_invitation_admit(st, tok, appt2, YF_INVITEE_PETITIONER, T0 + 1, &inv, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2, &inv, NULL));
+    CHECK_EQ_INT(inv.admitted_ms, T0 + 2);
+    yf_invitee_clear(&inv);
+    CHECK(!yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2 * HOUR, &inv, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);   /* expired */
+    CHECK(yf_store_invitation_revoke(st, yf_actor_staff(host), T0 + 3, inv_id, NULL));
+    CHECK(!yf_store_invitation_lookup(st, tok, T0 + 4, &inv, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_invitee_add(st, yf_actor_staff(host), T0, appt, YF_INVITEE_AGENT, "x", "",
+                                T0 - 1, NULL, &tok, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    g_free(tok);
+    yf_store_close(st);
+}
+
+static void test_hearing_records(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, part = 0, rec = 0, aid = 0;
+    int64_t c = add_case(st, pros, "H-1", pros, "2024-03-01");
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_PUBLIC, "room-1",
+                                  T0, &h, NULL));
+    CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "张三", "petitioner", 0, 0, &part, NULL));
+    CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 1500, "申请人陈述", NULL, NULL));
+    CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 500, "开始", NULL, NULL));
+    CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0, h, part, TRUE, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);               /* not final yet */
+    CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, NULL));
+    CHECK(!yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 2000, "late", NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_note_confirm(st, yf_actor_system(), T0, h, part, FALSE, "记录不全", NULL));
+    CHECK(!yf_store_note_confirm(st, yf_actor_system(), T0, h, part, TRUE, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);              /* once each */
+    char *text = yf_store_note_text(st, h, NULL);
+    CHECK(text && strcmp(text, "[500] staff:1: 开始\n[1500] staff:1: 申请人陈述\n") == 0);
+    g_free(text);
+    CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
+    yf_hearing hr = { 0 };
+    CHECK(yf_store_hearing_get(st, h, &hr, NULL) && hr.end_ms == T0 + HOUR &&
+          hr.kind == YF_HEARING_PUBLIC);
+    yf_hearing_clear(&hr);
+
+    yf_recording in = { .hearing_id = h, .path = "rec/h1/composite.webm", .size_bytes = 1234,
+                        .duration_ms = 60000 }, out = { 0 };
+    memset(in.sha256, 0xab, 32);
+    CHECK(yf_store_recording_add(st, yf_actor_system(), T0, &in, &rec, NULL));
+    CHECK(yf_store_recording_access(st, yf_actor_staff(pros), T0, rec, "download", &out, NULL));
+    CHECK(out.path && strcmp(out.path, in.path) == 0 && memcmp(out.sha256, in.sha256, 32) == 0);
+    yf_recording_clear(&out);
+
+    CHECK(yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "救助〔2024〕3号", 500000, &aid, NULL));
+    CHECK(!yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "救助〔2024〕3号", 1, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK(!yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "other", 0, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_aid_confirm(st, yf_actor_invitee(1), T0, aid, NULL));
+    CHECK(!yf_store_aid_confirm(st, yf_actor_invitee(1), T0, aid, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(yf_store_rating_add(st, yf_actor_invitee(1), T0, c, h, 5, "很好", NULL, NULL));
+    yf_audit_report r;
+    CHECK(yf_store_audit_verify(st, &r, NULL) && r.ok);
+    yf_audit_report_clear(&r);
+    yf_store_close(st);
+}
+
+/* SQL metacharacters and long Unicode text come back byte for byte. */
+static void test_hostile_text(void)
+{
+    yf_store *st = fresh();
+    int64_t clerk = add_staff(st, "o'brien\";--", YF_ROLE_CLERK);
+    GString *big = g_string_new(NULL);
+    for (int i = 0; i < 3000; i++)
+        g_string_append(big, i % 3 ? "检察" : "𠀀🙂");
+    const char *no = "X'); DROP TABLE cases;-- %_\\\"";
+    yf_case_new in = { .case_no = no, .type = YF_CASE_STATE_COMPENSATION, .channel = YF_CHANNEL_ONLINE,
+                       .petitioner = "Robert'); DROP TABLE staff;--", .contact = "\t\r\n'\"`$(x)",
+                       .summary = big->str, .received = day("2024-02-29") };
+    int64_t id = 0;
+    yf_case c = { 0 };
+    CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &id, NULL));
+    CHECK(yf_store_case_get_by_no(st, no, &c, NULL));
+    CHECK(c.id == id && strcmp(c.case_no, no) == 0 && strcmp(c.petitioner, in.petitioner) == 0);
+    CHECK(strcmp(c.contact, in.contact) == 0 && strcmp(c.summary, big->str) == 0);
+    CHECK(c.type == YF_CASE_STATE_COMPENSATION && c.channel == YF_CHANNEL_ONLINE);
+    yf_case_clear(&c);
+    yf_staff s = { 0 };
+    CHECK(yf_store_staff_get_by_username(st, "o'brien\";--", &s, NULL) && s.id == clerk);
+    yf_staff_clear(&s);
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, id, NULL, "新联系方式", NULL, NULL));
+    CHECK(yf_store_case_get(st, id, &c, NULL) && strcmp(c.contact, "新联系方式") == 0 &&
+          strcmp(c.summary, big->str) == 0);
+    yf_case_clear(&c);
+    g_string_free(big, TRUE);
+    yf_store_close(st);
+}
+
+static void test_bootstrap_and_cli(void)
+{
+    char *dir = g_build_filename(tmp_dir, "boot", NULL);
+    char *path = yf_store_path_in(dir);
+    char *pwfile = g_build_filename(tmp_dir, "pw.txt", NULL);
+    GError *e = NULL;
+    g_mkdir(dir, 0700);
+    yf_store *st = yf_store_open(path, 0, NULL);
+    CHECK(st && !yf_store_check_bootstrap(st, dir, &e));
+    CHECK(e && strstr(e->message, "admin create-user"));
+    g_clear_error(&e);
+    yf_store_close(st);
+
+    char *argv[] = { "yuanfang", "admin", "create-user", "--data-dir", dir, "--username", "root",
+                     "--display-name", "管理员", "--role=admin", "--password-stdin", NULL };
+    CHECK(g_file_set_contents(pwfile, "short\n", -1, NULL));
+    CHECK(freopen(pwfile, "r", stdin) != NULL);
+    CHECK_EQ_INT(yf_cli_main(11, argv), 1);                 /* weak password refused */
+    CHECK(g_file_set_contents(pwfile, "root password long enough\n", -1, NULL));
+    CHECK(freopen(pwfile, "r", stdin) != NULL);
+    CHECK_EQ_INT(yf_cli_main(11, argv), 0);
+    CHECK(freopen(pwfile, "r", stdin) != NULL);
+    CHECK_EQ_INT(yf_cli_main(11, argv), 1);                 /* username taken */
+    argv[9] = "--role=wizard";
+    CHECK_EQ_INT(yf_cli_main(11, argv), 2);
+
+    st = yf_store_open(path, 0, NULL);
+    CHECK(st && yf_store_check_bootstrap(st, dir, NULL));
+    char *tok = NULL;
+    CHECK(st && yf_store_login(st, "root", "root password long enough", T0, HOUR, &tok, NULL, NULL));
+    g_free(tok);
+    yf_store_close(st);
+    g_free(pwfile);
+    g_free(path);
+    g_free(dir);
+}
+
+static void rm_rf(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        char *p = g_build_filename(path, name, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            rm_rf(p);
+        else
+            g_unlink(p);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(path);
+}
+
+int main(void)
+{
+    tmp_dir = g_dir_make_tmp("yf-store-XXXXXX", NULL);
+    test_open_empty();
+    test_migrate_from_v1();
+    test_too_new();
+    test_constraints();
+    test_raw_checks();
+    test_transition_table();
+    test_transitions();
+    test_list();
+    test_sessions();
+    test_invitations();
+    test_hearing_records();
+    test_hostile_text();
+    test_bootstrap_and_cli();
+    rm_rf(tmp_dir);
+    g_free(tmp_dir);
+    return yf_test_done("test_store");
+}
