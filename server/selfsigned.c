@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
+#include <time.h>
 #include <unistd.h>
 
 static gboolean add_ext(X509 *x, int nid, const char *value)
@@ -53,28 +54,59 @@ static X509 *make_cert(EVP_PKEY *key)
     return x;
 }
 
-/* Writes PEM through a temporary file and rename, with the given mode. */
-static gboolean write_pem(const char *path, int mode, EVP_PKEY *key, X509 *cert, GError **err)
+/* Writes PEM to PATH.tmp (created fresh with `mode`); the caller renames. */
+static gboolean write_pem_tmp(const char *path, int mode, EVP_PKEY *key, X509 *cert, GError **err)
 {
     char *tmp = g_strdup_printf("%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    g_unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    gboolean ok = f != NULL;
-    if (ok && key)
-        ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
-    if (ok && cert)
-        ok = PEM_write_X509(f, cert) == 1;
-    if (f)
-        ok = (fflush(f) == 0 && fsync(fileno(f)) == 0 && fclose(f) == 0) && ok;
-    else if (fd >= 0)
+    const char *why = f ? NULL : g_strerror(errno);
+    if (f && ((key && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) != 1) ||
+              (cert && PEM_write_X509(f, cert) != 1)))
+        why = "PEM encoding failed";
+    if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0) && !why)
+        why = g_strerror(errno);
+    if (f && fclose(f) != 0 && !why)
+        why = g_strerror(errno);
+    if (!f && fd >= 0)
         close(fd);
-    ok = ok && g_rename(tmp, path) == 0;
-    if (!ok) {
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot write %s: %s", path,
-                    g_strerror(errno));
+    if (why) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot write %s: %s", tmp, why);
         g_unlink(tmp);
     }
     g_free(tmp);
+    return why == NULL;
+}
+
+static gboolean rename_tmp(const char *path, GError **err)
+{
+    char *tmp = g_strdup_printf("%s.tmp", path);
+    gboolean ok = g_rename(tmp, path) == 0;
+    if (!ok)
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot rename %s: %s", tmp,
+                    g_strerror(errno));
+    g_free(tmp);
+    return ok;
+}
+
+/* TRUE when the pair on disk is usable for 30 more days: both parse, the key
+ * matches the certificate, and it does not expire soon. */
+static gboolean existing_pair_ok(const char *cert, const char *key)
+{
+    FILE *fc = fopen(cert, "r"), *fk = fopen(key, "r");
+    X509 *x = fc ? PEM_read_X509(fc, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *k = fk ? PEM_read_PrivateKey(fk, NULL, NULL, NULL) : NULL;
+    time_t soon = time(NULL) + 30L * 24 * 3600;
+    gboolean ok = x && k && X509_check_private_key(x, k) == 1 &&
+                  X509_cmp_time(X509_get0_notAfter(x), &soon) > 0;
+    if (fc)
+        fclose(fc);
+    if (fk)
+        fclose(fk);
+    X509_free(x);
+    EVP_PKEY_free(k);
+    ERR_clear_error();
     return ok;
 }
 
@@ -86,10 +118,12 @@ gboolean yf_selfsigned_ensure(const char *data_dir, char **cert_path, char **key
     EVP_PKEY *pkey = NULL;
     X509 *x = NULL;
     gboolean ok = FALSE;
-    if (g_file_test(cert, G_FILE_TEST_IS_REGULAR) && g_file_test(key, G_FILE_TEST_IS_REGULAR)) {
+    if (existing_pair_ok(cert, key)) {
         ok = TRUE;
         goto out;
     }
+    if (g_file_test(cert, G_FILE_TEST_EXISTS))
+        g_message("the self-signed certificate in %s is unusable or expires within 30 days; making a new one", dir);
     if (g_mkdir_with_parents(dir, 0700) != 0) {
         g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s", dir,
                     g_strerror(errno));
@@ -102,7 +136,9 @@ gboolean yf_selfsigned_ensure(const char *data_dir, char **cert_path, char **key
                     ERR_reason_error_string(ERR_get_error()));
         goto out;
     }
-    ok = write_pem(key, 0600, pkey, NULL, err) && write_pem(cert, 0644, NULL, x, err);
+    /* Both files are complete before either replaces an old one. */
+    ok = write_pem_tmp(key, 0600, pkey, NULL, err) && write_pem_tmp(cert, 0644, NULL, x, err) &&
+         rename_tmp(key, err) && rename_tmp(cert, err);
     if (ok)
         g_message("generated a self-signed TLS certificate in %s", dir);
 out:

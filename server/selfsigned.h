@@ -6,8 +6,8 @@
 
 #include <glib.h>
 
-/* Makes sure DATA_DIR/tls/cert.pem and key.pem exist (key mode 0600),
- * generating them if either is missing. Returns the two paths (g_free) or
+/* Makes sure DATA_DIR/tls/cert.pem and key.pem exist (key mode 0600), match
+ * each other and stay valid for 30 more days, generating a new pair if not. Returns the two paths (g_free) or
  * FALSE with *err set; a failure leaves no half-written file behind. */
 gboolean yf_selfsigned_ensure(const char *data_dir, char **cert_path, char **key_path, GError **err);
 

@@ -28,6 +28,8 @@ typedef struct {
     char id[17];
     gboolean hello_done;
     gboolean close_after_write;
+    gboolean dead;          /* dropped for not reading: ignore everything */
+    gsize txq_bytes;
     GQueue txq;             /* of char *, g_free */
     GByteArray *rx;
     gboolean rx_oversized;
@@ -50,16 +52,25 @@ yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *st
     return hub;
 }
 
+/* Queues a message for the client. A client that stops reading is dropped
+ * at once: its session is marked dead, so nothing it sends afterwards is
+ * dispatched, and lws closes it on the next callback. */
 static void send_msg_take(yf_ws_session *s, char *msg)
 {
-    if (!msg)
-        return;
-    if (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE) {
-        g_warning("session %s: client does not read, %u messages queued; closing", s->id, YF_WS_MAX_QUEUE);
+    if (!msg || s->dead) {
         g_free(msg);
+        return;
+    }
+    gsize len = strlen(msg);
+    if (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE || s->txq_bytes + len > YF_WS_MAX_QUEUE_BYTES) {
+        g_warning("session %s: client does not read (%u messages, %" G_GSIZE_FORMAT " bytes queued); closing",
+                  s->id, g_queue_get_length(&s->txq), s->txq_bytes);
+        g_free(msg);
+        s->dead = TRUE;
         lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
         return;
     }
+    s->txq_bytes += len;
     g_queue_push_tail(&s->txq, msg);
     lws_callback_on_writable(s->wsi);
 }
@@ -117,6 +128,10 @@ static void on_media_state(void *user, const char *state, const char *srtp_profi
         s->connect_timer = 0;
     }
     send_msg_take(s, yf_sig_event_media_state(state, srtp_profile, reason));
+    /* A failed or closed media session frees its slot, agent and port now,
+     * not when the websocket goes; the page may send a new offer. */
+    if (strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0)
+        end_media(s);
 }
 
 /* A browser whose network blocks UDP never finishes ICE, and libnice waits for
@@ -193,6 +208,10 @@ static void do_bye(yf_ws_session *s, const yf_sig_request *req)
 
 static void dispatch(yf_ws_session *s, const yf_sig_request *req)
 {
+    if (s->close_after_write || s->hub->stopping) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "the session is closing"));
+        return;
+    }
     if (!s->hello_done && req->type != YF_SIG_HELLO) {
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "the first request must be hello"));
         return;
@@ -251,6 +270,7 @@ static int on_writeable(yf_ws_session *s)
     char *msg = g_queue_pop_head(&s->txq);
     if (msg) {
         size_t len = strlen(msg);
+        s->txq_bytes -= len;
         unsigned char *buf = g_malloc(LWS_PRE + len);
         memcpy(buf + LWS_PRE, msg, len);
         int n = lws_write(s->wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
@@ -319,10 +339,14 @@ int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
         g_debug("session %s: open", (*slot)->id);
         return 0;
     case LWS_CALLBACK_RECEIVE:
+        if (*slot && (*slot)->dead)
+            return -1;
         if (*slot)
             on_receive(*slot, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (*slot && (*slot)->dead)
+            return -1;
         return *slot ? on_writeable(*slot) : 0;
     case LWS_CALLBACK_CLOSED:
         if (*slot) {

@@ -9,6 +9,7 @@
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
 #define YF_WS_MAX_QUEUE 512 /* queued outgoing messages before a slow client is dropped */
+#define YF_WS_MAX_QUEUE_BYTES (1024 * 1024) /* ... or queued bytes */
 #define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
 
 /* Per-listener state: the live sessions and the limits they share. */

@@ -2,7 +2,10 @@
  * Keys come from the DTLS-SRTP exporter (RFC 5764 §4.2); policies take any SSRC
  * (ssrc_any_inbound / ssrc_any_outbound), a 1024-packet replay window and allow
  * repeated transmission (NACK retransmissions re-protect the same seq).
- * libsrtp works in place, so every call copies into the caller's buffer first. */
+ * libsrtp works in place, so every call copies into the caller's buffer first.
+ * Inbound, libsrtp adds a stream per new SSRC and searches them linearly, so a
+ * client could flood it with SSRCs; we accept at most YF_SRTP_MAX_INBOUND_SSRCS
+ * distinct SSRCs per session and drop packets from any further one unread. */
 #include "srtp.h"
 
 #include <pthread.h>
@@ -15,8 +18,11 @@ _Static_assert(YF_SRTP_MAX_OVERHEAD >= SRTP_MAX_TRAILER_LEN + 4, "SRTCP overhead
 #define REPLAY_WINDOW 1024
 #define MAX_PACKET 65536 /* libsrtp lengths are int; UDP payloads are smaller */
 
-/* Invariant: both sessions exist for the whole life of the struct. */
+/* Invariants: both sessions exist for the whole life of the struct;
+ * in_ssrc[0..n_in) are the SSRCs libsrtp has an inbound stream for. */
 struct yf_srtp {
+    uint32_t in_ssrc[YF_SRTP_MAX_INBOUND_SSRCS];
+    unsigned n_in;
     srtp_t tx;
     srtp_t rx;
     yf_srtp_profile profile;
@@ -162,10 +168,46 @@ int yf_srtp_protect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
     return run(s->tx, srtp_protect, 0, 12, src, len, dst, cap, out_len);
 }
 
+/* Admits the SSRC at src[off..off+4) if known or if there is room; the room is
+ * only taken once the packet has authenticated (see remember_ssrc). */
+static int ssrc_slot(const yf_srtp *s, const uint8_t *src, size_t len, size_t off, uint32_t *ssrc)
+{
+    if (len < off + 4)
+        return YF_ESHORT;
+    *ssrc = yf_rd32(src + off);
+    for (unsigned i = 0; i < s->n_in; i++)
+        if (s->in_ssrc[i] == *ssrc)
+            return 1;
+    return s->n_in < YF_SRTP_MAX_INBOUND_SSRCS ? 0 : YF_EAUTH;
+}
+
+static void remember_ssrc(yf_srtp *s, uint32_t ssrc)
+{
+    for (unsigned i = 0; i < s->n_in; i++)
+        if (s->in_ssrc[i] == ssrc)
+            return;
+    if (s->n_in < YF_SRTP_MAX_INBOUND_SSRCS)
+        s->in_ssrc[s->n_in++] = ssrc;
+}
+
+static int unprotect(yf_srtp *s, srtp_fn fn, size_t min_len, size_t ssrc_off,
+                     const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len)
+{
+    uint32_t ssrc = 0;
+    int known = ssrc_slot(s, src, len, ssrc_off, &ssrc);
+    *out_len = 0;
+    if (known < 0)
+        return known;
+    int rc = run(s->rx, fn, 1, min_len, src, len, dst, cap, out_len);
+    if (rc == YF_OK && !known)
+        remember_ssrc(s, ssrc);
+    return rc;
+}
+
 int yf_srtp_unprotect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
                           uint8_t *dst, size_t cap, size_t *out_len)
 {
-    return run(s->rx, srtp_unprotect, 1, 12, src, len, dst, cap, out_len);
+    return unprotect(s, srtp_unprotect, 12, 8, src, len, dst, cap, out_len);
 }
 
 int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
@@ -177,5 +219,5 @@ int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
 int yf_srtp_unprotect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
                            uint8_t *dst, size_t cap, size_t *out_len)
 {
-    return run(s->rx, srtp_unprotect_rtcp, 1, 8, src, len, dst, cap, out_len);
+    return unprotect(s, srtp_unprotect_rtcp, 8, 4, src, len, dst, cap, out_len);
 }

@@ -23,6 +23,11 @@ typedef enum {
 typedef struct yf_srtp yf_srtp;
 
 /* Master key and salt lengths of a profile (16/14 for AES-CM, 16/12 for GCM). */
+/* Distinct inbound SSRCs one session accepts (a publisher has at most a few:
+ * audio, video, their retransmission and simulcast streams); packets from
+ * further SSRCs are refused with YF_EAUTH before libsrtp sees them. */
+#define YF_SRTP_MAX_INBOUND_SSRCS 32
+
 /* Initializes libsrtp2 once per process (thread-safe; later calls are
  * free). yf_srtp_new does it on first use; calling it at start-up moves its
  * one-time cost (~50 ms with NSS) off the first petitioner's connection. */

@@ -452,6 +452,44 @@ static void post_remote_cand(yf_echo_session *s, NiceCandidate *c)
     yf_net_post(s->worker->ctx, remote_cand_on_worker, r, remote_cand_free);
 }
 
+static gboolean is_loopback_string(const char *addr)
+{
+    GInetAddress *a = g_inet_address_new_from_string(addr);
+    gboolean lo = a && g_inet_address_get_is_loopback(a);
+    g_clear_object(&a);
+    return lo;
+}
+
+/* A browser's candidates name where our media ports will send STUN checks, so
+ * a hostile client must not aim them at multicast, broadcast, "any", port 0,
+ * or (unless the server itself offers loopback, as in tests) at the server's
+ * own loopback or link-local neighbours. Returns the reason, or NULL. */
+static const char *unusable_address(yf_echo_session *s, const NiceCandidate *c)
+{
+    char str[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&c->addr, str);
+    GInetAddress *a = g_inet_address_new_from_string(str);
+    const char *why = NULL;
+    if (!a)
+        why = "address not understood";
+    else if (nice_address_get_port(&c->addr) == 0)
+        why = "port 0";
+    else if (g_inet_address_get_is_any(a) || g_inet_address_get_is_multicast(a) ||
+             strcmp(str, "255.255.255.255") == 0)
+        why = "not a unicast address";
+    else if (g_inet_address_get_is_link_local(a))
+        why = "link-local address";
+    else if (g_inet_address_get_is_loopback(a)) {
+        gboolean allowed = FALSE;
+        for (char **p = s->media->local_addresses; p && *p && !allowed; p++)
+            allowed = is_loopback_string(*p);
+        if (!allowed)
+            why = "loopback address";
+    }
+    g_clear_object(&a);
+    return why;
+}
+
 /* Parses one "candidate:..." line (RFC 8839 section 5.1) for validation.
  * Returns the candidate, or NULL with *err set, or NULL without *err for a
  * candidate we deliberately ignore. */
@@ -483,6 +521,12 @@ static NiceCandidate *parse_candidate(yf_echo_session *s, const char *cand, GErr
     }
     if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || c->component_id != 1) {
         g_debug("session %u: non-UDP or non-RTP-component candidate ignored", s->id);
+        nice_candidate_free(c);
+        return NULL;
+    }
+    const char *why = unusable_address(s, c);
+    if (why) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate refused: %s", why);
         nice_candidate_free(c);
         return NULL;
     }

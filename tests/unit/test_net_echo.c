@@ -401,6 +401,23 @@ static void test_refusals(T *t)
     CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:garbage", &err));
     CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE);
     g_clear_error(&err);
+    /* Candidates that would aim our STUN checks somewhere they must not go. */
+    static const char *const refused[] = {
+        "candidate:1 1 udp 2122260223 224.0.0.251 5353 typ host",
+        "candidate:1 1 udp 2122260223 255.255.255.255 9 typ host",
+        "candidate:1 1 udp 2122260223 0.0.0.0 9 typ host",
+        "candidate:1 1 udp 2122260223 169.254.10.20 40000 typ host",
+        "candidate:1 1 udp 2122260223 fe80::1 40000 typ host",
+        "candidate:1 1 udp 2122260223 192.0.2.1 0 typ host",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+        CHECK(!yf_echo_session_add_remote_candidate(s, refused[i], &err));
+        CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE && strstr(err->message, "refused"));
+        g_clear_error(&err);
+    }
+    /* Loopback is allowed here only because the server offers 127.0.0.1. */
+    CHECK(yf_echo_session_add_remote_candidate(s, "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host", &err));
+    CHECK(err == NULL);
     /* A Chromium mDNS host candidate is not an error, just unusable. */
     CHECK(yf_echo_session_add_remote_candidate(
         s, "candidate:1 1 udp 2122260223 0b5c7a1e-1111.local 54321 typ host generation 0", &err));

@@ -159,6 +159,36 @@ out:
     yf_srtp_free(b);
 }
 
+/* A client cannot make libsrtp grow a stream per SSRC without bound: the
+ * first YF_SRTP_MAX_INBOUND_SSRCS authentic SSRCs are accepted, a further one
+ * is refused unread, known ones keep working, and a forged packet from a new
+ * SSRC takes no slot. */
+static void test_ssrc_limit(const kat *k)
+{
+    _Alignas(4) uint8_t pt[200], wire[200 + YF_SRTP_MAX_OVERHEAD], back[sizeof wire];
+    size_t ptn, n, m;
+    yf_srtp *a = NULL, *b = NULL;
+    make_pair(k, &a, &b);
+    ptn = make_rtp(pt, 7, 100);
+    /* A forged packet under a fresh SSRC first: refused, and it must not use a slot. */
+    yf_wr32(pt + 8, 0xdead0000u);
+    CHECK_EQ_INT(yf_srtp_protect_rtp(a, pt, ptn, wire, sizeof wire, &n), YF_OK);
+    wire[n - 1] ^= 1;
+    CHECK_EQ_INT(yf_srtp_unprotect_rtp(b, wire, n, back, sizeof back, &m), YF_EAUTH);
+    for (uint32_t i = 0; i <= YF_SRTP_MAX_INBOUND_SSRCS; i++) {
+        yf_wr32(pt + 8, 0x5000u + i);
+        CHECK_EQ_INT(yf_srtp_protect_rtp(a, pt, ptn, wire, sizeof wire, &n), YF_OK);
+        int want = i < YF_SRTP_MAX_INBOUND_SSRCS ? YF_OK : YF_EAUTH;
+        CHECK_EQ_INT(yf_srtp_unprotect_rtp(b, wire, n, back, sizeof back, &m), want);
+    }
+    yf_wr32(pt + 8, 0x5000u);
+    pt[2] = 0, pt[3] = 8; /* next sequence number of a known SSRC */
+    CHECK_EQ_INT(yf_srtp_protect_rtp(a, pt, ptn, wire, sizeof wire, &n), YF_OK);
+    CHECK_EQ_INT(yf_srtp_unprotect_rtp(b, wire, n, back, sizeof back, &m), YF_OK);
+    yf_srtp_free(a);
+    yf_srtp_free(b);
+}
+
 static void test_fingerprint(void)
 {
     yf_dtls_cert *c1 = NULL, *c2 = NULL;
@@ -190,6 +220,7 @@ int main(void)
     for (size_t i = 0; i < sizeof kats / sizeof kats[0]; i++) {
         test_known_answers(&kats[i]);
         test_behaviour(&kats[i]);
+        test_ssrc_limit(&kats[i]);
     }
     yf_srtp_profile_lengths(YF_SRTP_AEAD_AES_128_GCM, &k, &s);
     CHECK(k == 16 && s == 12);
