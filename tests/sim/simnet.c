@@ -206,3 +206,81 @@ void sim_run_until(sim_net *n, int64_t t)
     if (t > n->now)
         n->now = t;
 }
+
+void sim_link_init(sim_link *l, uint64_t seed, double loss, int64_t latency_us, int64_t jitter_us)
+{
+    memset(l, 0, sizeof *l);
+    sim_rng_seed(&l->rng, seed);
+    l->loss = loss;
+    l->latency_us = latency_us;
+    l->jitter_us = jitter_us;
+}
+
+void sim_link_clear(sim_link *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->q[i].data);
+    free(l->q);
+    l->q = NULL;
+    l->n = l->cap = 0;
+}
+
+void sim_link_send(sim_link *l, int64_t now_us, int to, const uint8_t *data, size_t len)
+{
+    int64_t jitter = 0;
+
+    l->st.sent++;
+    if (sim_rng_unit(&l->rng) < l->loss) {
+        l->st.lost++;
+        return;
+    }
+    if (l->jitter_us > 0)
+        jitter = (int64_t)(sim_rng_next(&l->rng) % (uint64_t)(2 * l->jitter_us + 1)) - l->jitter_us;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        sim_pkt *q = realloc(l->q, cap * sizeof *q);
+        if (!q)
+            abort();
+        l->q = q;
+        l->cap = cap;
+    }
+    sim_pkt *p = &l->q[l->n++];
+    p->at = now_us + l->latency_us + jitter;
+    if (l->fifo && p->at < l->last_at)
+        p->at = l->last_at;
+    l->last_at = p->at;
+    p->order = l->order++;
+    p->to = to;
+    p->data = malloc(len ? len : 1);
+    if (!p->data)
+        abort();
+    memcpy(p->data, data, len);
+    p->len = len;
+}
+
+int64_t sim_link_next(const sim_link *l)
+{
+    int64_t t = YF_TIME_NEVER;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->q[i].at < t)
+            t = l->q[i].at;
+    return t;
+}
+
+bool sim_link_pop(sim_link *l, int64_t now_us, sim_pkt *out)
+{
+    size_t best = (size_t)-1;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->q[i].at > now_us)
+            continue;
+        if (best == (size_t)-1 || l->q[i].at < l->q[best].at ||
+            (l->q[i].at == l->q[best].at && l->q[i].order < l->q[best].order))
+            best = i;
+    }
+    if (best == (size_t)-1)
+        return false;
+    *out = l->q[best];
+    l->q[best] = l->q[--l->n];
+    l->st.delivered++;
+    return true;
+}

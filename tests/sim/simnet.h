@@ -73,4 +73,30 @@ bool sim_progress(sim_net *n);
 /* Steps through every event up to `t`, then sets the clock to `t`. */
 void sim_run_until(sim_net *n, int64_t t);
 
+/* A standalone one-way lossy link for sans-IO machines that are not a
+ * yf_peer (e.g. the router, driven with plaintext RTP): the same loss,
+ * latency and jitter model, a caller-chosen destination tag per packet, and
+ * the caller's own clock. */
+typedef struct {
+    sim_rng rng;
+    double loss;
+    int64_t latency_us, jitter_us;
+    bool fifo;          /* jitter never reorders (a queue, not parallel paths) */
+    int64_t last_at;
+    sim_pkt *q;
+    size_t n, cap;
+    uint64_t order;
+    sim_link_stats st;
+} sim_link;
+
+void sim_link_init(sim_link *l, uint64_t seed, double loss, int64_t latency_us, int64_t jitter_us);
+void sim_link_clear(sim_link *l); /* frees packets still in flight */
+/* Queues a copy (or loses it, by the link's loss rate) for delivery to `to`. */
+void sim_link_send(sim_link *l, int64_t now_us, int to, const uint8_t *data, size_t len);
+/* The earliest delivery time, or YF_TIME_NEVER. */
+int64_t sim_link_next(const sim_link *l);
+/* Pops the earliest packet due at now (ties in send order) into *out; the
+ * caller frees out->data. False when none is due. */
+bool sim_link_pop(sim_link *l, int64_t now_us, sim_pkt *out);
+
 #endif

@@ -1,0 +1,184 @@
+/* router.h -- the forwarding core of one hearing room: a sans-IO selective
+ * forwarding unit (RFC 7667 §3.7 "Selective Forwarding Middlebox"). Decrypted
+ * RTP/RTCP from the participants' peers and `now` go in; plaintext RTP/RTCP to
+ * hand to a peer's yf_peer_send_rtp/send_rtcp, events and the next timeout
+ * come out of yf_router_poll_output. Per subscriber track: SSRC/seq/ts
+ * rewriting (rewrite.h), keyframe gating (keyframe.h); per publisher track:
+ * retransmission cache and upstream NACK (nack.h, RFC 4585 §6.2.1), receiver
+ * reports (reports.h, RFC 3550 §6.4.2), PLI rate limiting (RFC 4585 §6.3.1);
+ * per publisher connection: transport-wide CC feedback (twcc.h); per
+ * subscriber: sender reports in its rewritten timestamp space (§6.4.1).
+ * No IO, no clock, no locks, no GLib: one router is used by one thread. */
+#ifndef YF_ROUTER_H
+#define YF_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "keyframe.h"
+#include "nack.h"
+#include "yf_common.h"
+
+/* Zero means "the default" for every field. */
+typedef struct {
+    unsigned max_participants;      /* 16 */
+    unsigned max_tracks;            /* publisher tracks in the room: 32 */
+    unsigned max_subscriptions;     /* max_tracks * max_participants */
+    unsigned rtx_cache_packets;     /* per video track: 512 (YF_RTX_CACHE_MAX) */
+    uint64_t seed;                  /* our RTCP SSRCs and the subscribers'
+                                       first seq/ts are drawn from it; give
+                                       it 64 random bits in production */
+    int64_t rr_interval_us;         /* receiver reports to publishers: 1 s */
+    int64_t sr_interval_us;         /* sender reports to subscribers: 1 s */
+    int64_t twcc_interval_us;       /* transport-cc feedback: 50 ms */
+    int64_t pli_min_interval_us;    /* at most one PLI per publisher video
+                                       track per this: 500 ms */
+    int64_t keyframe_retry_us;      /* re-ask while a subscriber still waits
+                                       for a keyframe: 1 s */
+    int64_t initial_rtt_us;         /* NACK retry interval until measured: 100 ms */
+    int64_t nack_reorder_us;        /* wait before the first NACK of a gap: 5 ms */
+    unsigned nack_max_tries;        /* NACKs per missing packet: 10 */
+    int64_t speaker_interval_us;    /* audio level / active speaker: 500 ms */
+} yf_router_config;
+
+typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
+
+/* A publisher track as negotiated in the publisher's SDP. Extension ids
+ * are the a=extmap ids (RFC 8285); 0 means not negotiated. */
+typedef struct {
+    yf_track_kind kind;
+    yf_codec codec;           /* decides keyframe detection */
+    uint32_t ssrc;            /* from a=ssrc, or 0 to learn it from the first
+                                 packet with this payload type (or mid) */
+    uint8_t pt;
+    uint32_t clock_rate;      /* 48000 Opus, 90000 video */
+    uint8_t twcc_ext_id;      /* transport-wide-cc-extensions-01 */
+    uint8_t audio_level_ext_id; /* urn:ietf:params:rtp-hdrext:ssrc-audio-level, RFC 6464 */
+    uint8_t mid_ext_id;       /* urn:ietf:params:rtp-hdrext:sdes:mid, RFC 8843 §15.2 */
+    char mid[17];             /* the track's a=mid; "" if none */
+    bool nack;                /* a=rtcp-fb:<pt> nack: we send NACKs upstream */
+} yf_router_track_config;
+
+/* Which of a participant's two connections a packet came in on / goes out on. */
+typedef enum { YF_CONN_PUBLISHER, YF_CONN_SUBSCRIBER } yf_router_conn;
+
+typedef enum {
+    YF_ROUTER_OUT_TIMEOUT, /* nothing more now; call handle_timeout at .timeout_us */
+    YF_ROUTER_OUT_RTP,     /* yf_peer_send_rtp(.participant's .conn peer, .data, .len) */
+    YF_ROUTER_OUT_RTCP,    /* yf_peer_send_rtcp(... same) */
+    YF_ROUTER_OUT_EVENT,   /* see .event */
+} yf_router_output_kind;
+
+typedef enum {
+    YF_ROUTER_EV_KEYFRAME_REQUESTED, /* a PLI went to .participant for .track_id */
+    YF_ROUTER_EV_SOURCE_SWITCHED,    /* .track_id's publisher SSRC changed */
+    YF_ROUTER_EV_AUDIO_LEVEL,        /* .track_id's recent .level changed (>= 3 dB) */
+    YF_ROUTER_EV_ACTIVE_SPEAKER,     /* .track_id / .participant now loudest */
+} yf_router_event_kind;
+
+typedef struct {
+    yf_router_output_kind kind;
+    int64_t timeout_us;         /* TIMEOUT: YF_TIME_NEVER if nothing is pending */
+    uint32_t participant;
+    yf_router_conn conn;
+    const uint8_t *data;        /* RTP/RTCP: valid until the next call into
+                                   the router */
+    size_t len;
+    bool retransmission;        /* RTP: an answer to a subscriber's NACK */
+    yf_router_event_kind event;
+    uint32_t track_id;          /* events */
+    uint8_t level;              /* AUDIO_LEVEL, ACTIVE_SPEAKER: -dBov, 0 loudest, 127 silence */
+} yf_router_output;
+
+typedef struct {
+    uint64_t rtp_in, rtp_malformed, rtp_unknown, rtp_too_big, rtp_stale_ssrc;
+    uint64_t forwarded, retransmitted;   /* RTP outputs */
+    uint64_t nack_in, nack_miss;         /* seqs asked by subscribers / not in cache */
+    uint64_t pli_in, fir_in;             /* from subscribers */
+    uint64_t pli_sent, pli_suppressed;   /* upstream, and requests folded by the limit */
+    uint64_t nack_sent, rr_sent, twcc_sent, sr_sent; /* RTCP packets we wrote */
+    uint64_t rtcp_malformed;
+    uint64_t queue_drops, pool_exhausted, source_switches;
+} yf_router_stats;
+
+typedef struct {
+    uint32_t ssrc;
+    uint64_t packets;                    /* received (incl. retransmissions) */
+    yf_nack_stats nack;                  /* upstream NACK generator */
+    int64_t rtt_us;                      /* learnt from retransmissions */
+    uint8_t level;                       /* audio: recent level, -dBov */
+    uint64_t keyframes;
+} yf_router_track_stats;
+
+typedef struct {
+    uint32_t out_ssrc;
+    uint64_t packets, octets;            /* forwarded (RTP payload octets) */
+    uint64_t retransmitted;
+    uint64_t dropped;                    /* waiting for a keyframe / stale */
+    uint64_t epochs;                     /* 1 + source switches seen */
+    uint8_t fraction_lost;               /* from the subscriber's last RR */
+    uint32_t jitter;
+} yf_router_sub_stats;
+
+typedef struct yf_router yf_router;
+
+/* Returns NULL on allocation failure. *cfg is copied. */
+yf_router *yf_router_new(const yf_router_config *cfg);
+void yf_router_free(yf_router *r); /* accepts NULL */
+
+/* A participant, known by the caller's id (unique in the room). YF_ESTATE if
+ * the id exists, YF_ENOMEM if the room is full. */
+int yf_router_add_participant(yf_router *r, uint32_t participant);
+/* Removes its publisher tracks (and everyone's subscriptions to them) and
+ * its own subscriptions. YF_ESTATE if unknown. */
+int yf_router_remove_participant(yf_router *r, uint32_t participant);
+
+/* Adds a track the participant publishes; *track_id gets its room-unique id
+ * (never 0, never reused). Grows the packet pool by the track's cache (one
+ * allocation). YF_ESTATE (unknown participant, duplicate nonzero SSRC or
+ * payload type), YF_ENOMEM, YF_EMALFORMED (clock_rate 0, pt > 127). */
+int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
+                                  const yf_router_track_config *cfg, uint32_t *track_id);
+int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id);
+/* Tells the router the track's source is now `ssrc` (0: learn it from the
+ * next packet), e.g. after the publisher's connection was replaced. Without
+ * this call a packet with a new SSRC but the track's payload type (or mid)
+ * switches the source automatically. Subscribers' rewriters continue
+ * seamlessly; video restarts at the next keyframe. */
+int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t track_id, uint32_t ssrc);
+
+/* The subscriber receives track_id as out_ssrc / out_pt (from its SDP
+ * offer). For video, a PLI goes upstream (rate limited) so the picture
+ * appears at once. YF_ESTATE (unknown ids, already subscribed, out_ssrc in
+ * use for this subscriber), YF_ENOMEM. */
+int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint32_t track_id,
+                        uint32_t out_ssrc, uint8_t out_pt);
+int yf_router_unsubscribe(yf_router *r, uint32_t subscriber, uint32_t track_id);
+
+/* A decrypted RTP packet from the participant's publisher connection
+ * (YF_EV_RTP of its publisher peer). YF_OK, or an error for a dropped
+ * packet (counted): YF_ESHORT/YF_EMALFORMED, YF_ESTATE (unknown participant
+ * or stream), YF_ENOMEM (larger than YF_PKTBUF_CAP, or no buffer). */
+int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
+                         const uint8_t *pkt, size_t len);
+/* A decrypted compound RTCP packet from either of the participant's
+ * connections: SRs on the publisher connection; NACK, PLI, FIR and receiver
+ * reports on the subscriber connection. YF_OK or an error (counted). */
+int yf_router_handle_rtcp(yf_router *r, int64_t now_us, uint32_t participant,
+                          yf_router_conn conn, const uint8_t *pkt, size_t len);
+/* Timers: NACK retries, RR, SR, TWCC feedback, deferred PLIs, speakers.
+ * Calling early is harmless. */
+void yf_router_handle_timeout(yf_router *r, int64_t now_us);
+/* The next output; call until it returns YF_ROUTER_OUT_TIMEOUT after every
+ * handle_* call. RTP comes out fully rewritten in a router-owned buffer. */
+void yf_router_poll_output(yf_router *r, int64_t now_us, yf_router_output *out);
+
+void yf_router_get_stats(const yf_router *r, yf_router_stats *out);
+int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_track_stats *out);
+int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t track_id,
+                            yf_router_sub_stats *out);
+/* Our SSRC in the RTCP we send on a participant's publisher connection
+ * (the worker may announce it; tests match it). 0 if unknown. */
+uint32_t yf_router_rtcp_ssrc(const yf_router *r, uint32_t participant);
+
+#endif

@@ -1,0 +1,110 @@
+/* router_priv.h -- the router's tables and output queue, shared by
+ * router.c (tables, queue, API), router_rtp.c (the RTP path) and
+ * router_rtcp.c (RTCP in, timers, reports). Internal to media/core. */
+#ifndef YF_ROUTER_PRIV_H
+#define YF_ROUTER_PRIV_H
+
+#include "nack.h"
+#include "pktbuf.h"
+#include "reports.h"
+#include "rewrite.h"
+#include "router.h"
+#include "twcc.h"
+
+#define RTCP_SLOTS 64
+#define RTCP_SLOT_CAP 1200
+#define NO_IDX (-1)
+
+/* Invariant: used participants have distinct ids; timers are 0 until armed. */
+typedef struct {
+    bool used;
+    uint32_t id;
+    uint32_t rtcp_ssrc;       /* our SSRC towards its publisher connection */
+    uint8_t twcc_ext_id;      /* last nonzero of its tracks */
+    yf_twcc_recv twcc;
+    uint32_t twcc_media_ssrc;
+    int64_t next_rr_us, next_twcc_us, next_sr_us;
+} rt_participant;
+
+/* Invariant: a used track's owner is a used participant; subs heads the
+ * list of its subscriptions linked by next_in_track. */
+typedef struct {
+    bool used;
+    uint32_t id;
+    int owner;
+    yf_router_track_config cfg;
+    uint32_t ssrc;            /* current source; 0 until learnt */
+    uint32_t prev_ssrc;       /* the one before a switch (its stragglers are dropped) */
+    yf_rtx_cache cache;
+    yf_nack_gen nack;
+    yf_rx_stats rx;
+    yf_sr_clock sr;
+    int64_t last_pli_us;      /* 0: never */
+    bool pli_pending;         /* a request waits for the rate limit */
+    int subs;
+    uint64_t packets, keyframes;
+    uint8_t level;            /* 127 until heard */
+    uint32_t loud_sum, loud_n; /* this speaker interval: sum of 127 - level */
+    uint8_t reported_level;
+} rt_track;
+
+typedef struct {
+    bool used;
+    int sub;                  /* participant index */
+    int track;
+    int next_in_track;
+    yf_rewrite rw;
+    uint64_t packets, octets, retransmitted;
+    uint8_t fraction_lost;
+    uint32_t jitter;
+} rt_sub;
+
+typedef struct {
+    uint8_t kind;             /* yf_router_output_kind */
+    uint8_t conn;
+    uint8_t pt;
+    uint8_t event;
+    uint8_t level;
+    bool rtx;
+    uint16_t seq;
+    uint16_t rtcp_len;
+    uint16_t rtcp_slot;
+    uint32_t participant;
+    uint32_t ssrc, ts, track_id;
+    yf_pktbuf *buf;           /* RTP: holds one reference */
+} rt_out;
+
+struct yf_router {
+    yf_router_config cfg;
+    uint64_t rng;
+    rt_participant *parts;
+    rt_track *tracks;
+    rt_sub *subs;
+    uint32_t next_track_id;
+    yf_pktbuf_pool *pool;
+    rt_out *q;                /* FIFO ring */
+    size_t q_cap, q_head, q_len;
+    uint8_t (*rtcp)[RTCP_SLOT_CAP];
+    size_t rtcp_head, rtcp_len;
+    int64_t next_speaker_us;
+    int active_speaker;       /* track index or NO_IDX */
+    yf_router_stats st;
+    _Alignas(16) uint8_t scratch[YF_PKTBUF_CAP + 16];
+};
+
+uint32_t rt_random32(yf_router *r);
+int rt_find_participant(const yf_router *r, uint32_t id);
+int rt_find_track(const yf_router *r, uint32_t id);
+/* Queue helpers: each returns false (and counts a drop) when full. */
+bool rt_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx);
+/* Writes RTCP: slot to fill, then commit with its length. */
+uint8_t *rt_rtcp_begin(yf_router *r);
+void rt_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len);
+void rt_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
+                   uint32_t track_id, uint8_t level);
+
+/* router_rtcp.c */
+void rt_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);
+int64_t rt_rtcp_next_timeout(const yf_router *r);
+
+#endif
