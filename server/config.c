@@ -3,6 +3,8 @@
  * win. Refuses unknown groups/keys' bad values with a message naming them. */
 #include "config.h"
 
+#include <gio/gio.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -46,10 +48,24 @@ static gboolean take_int(GKeyFile *kf, const char *group, const char *key, int *
     return TRUE;
 }
 
+static gboolean take_bool(GKeyFile *kf, const char *group, const char *key, gboolean *dst, GError **err)
+{
+    GError *e = NULL;
+    if (!g_key_file_has_key(kf, group, key, NULL))
+        return TRUE;
+    gboolean v = g_key_file_get_boolean(kf, group, key, &e);
+    if (e) {
+        g_propagate_prefixed_error(err, e, "[%s] %s: ", group, key);
+        return FALSE;
+    }
+    *dst = v;
+    return TRUE;
+}
+
 static gboolean check_keys(GKeyFile *kf, GError **err)
 {
     static const char *known[] = {
-        "server:listen", "server:port", "server:data_dir", "server:web_dir",
+        "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "log:level", NULL};
@@ -91,7 +107,8 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
         cfg->media_addresses = g_strsplit_set(addrs, ", ", -1);
         g_free(addrs);
     }
-    ok = take_int(kf, "server", "port", &cfg->port, err) &&
+    ok = take_bool(kf, "server", "production", &cfg->production, err) &&
+         take_int(kf, "server", "port", &cfg->port, err) &&
          take_int(kf, "media", "workers", &cfg->workers, err) &&
          take_int(kf, "media", "port_min", &cfg->port_min, err) &&
          take_int(kf, "media", "port_max", &cfg->port_max, err) &&
@@ -113,6 +130,15 @@ static char **compact_strv(char **v)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+static gboolean stun_ok(const char *s)
+{
+    GSocketConnectable *na = g_network_address_parse(s, 3478, NULL);
+    gboolean ok = na && g_network_address_get_port(G_NETWORK_ADDRESS(na)) > 0 &&
+                  *g_network_address_get_hostname(G_NETWORK_ADDRESS(na));
+    g_clear_object(&na);
+    return ok;
+}
+
 static gboolean validate(yf_config *cfg, GError **err)
 {
     static const char *levels[] = {"error", "warning", "info", "debug", NULL};
@@ -130,6 +156,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "log level must be error, warning, info or debug";
     else if (!cfg->media_addresses[0])
         bad = "media addresses must name at least one address";
+    else if (cfg->stun_server && !stun_ok(cfg->stun_server))
+        bad = "media stun_server must be host, host:port or [ipv6]:port with a port in 1..65535";
     else if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
         bad = "tls cert and key must be given together";
     if (bad)
@@ -143,13 +171,14 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     char *cert = NULL, *key = NULL, *stun = NULL;
     char **addrs = NULL;
     int port = G_MININT, workers = G_MININT;
-    gboolean version = FALSE, ok = FALSE;
+    gboolean version = FALSE, ok = FALSE, production = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &file, "INI configuration file", "FILE"},
         {"listen", 0, 0, G_OPTION_ARG_STRING, &listen, "HTTPS/WSS address (127.0.0.1)", "ADDR"},
         {"port", 'p', 0, G_OPTION_ARG_INT, &port, "HTTPS/WSS port (8443)", "PORT"},
         {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory (./data)", "DIR"},
         {"web-dir", 0, 0, G_OPTION_ARG_FILENAME, &web, "directory of the browser client", "DIR"},
+        {"production", 0, 0, G_OPTION_ARG_NONE, &production, "production mode: refuse to start without an admin account", NULL},
         {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE"},
         {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE"},
         {"media-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &addrs, "address for ICE host candidates (repeatable)", "ADDR"},
@@ -191,6 +220,8 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     }
     if (port != G_MININT)
         cfg->port = port;
+    if (production)
+        cfg->production = TRUE;
     if (workers != G_MININT)
         cfg->workers = workers;
     ok = validate(cfg, err);

@@ -12,6 +12,7 @@ typedef struct {
     int port;              /* default 8443 */
     char *data_dir;        /* default ./data */
     char *web_dir;         /* default: the source tree's web/ */
+    gboolean production;   /* refuse to start without an admin account; default FALSE */
     /* [tls] */
     char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
     char *tls_key;

@@ -4,52 +4,83 @@
 #define G_LOG_DOMAIN "yf-http"
 #include "http.h"
 
-#include <jansson.h>
+#include <glib.h>
+#include <stdio.h>
 #include <string.h>
 #include "server.h"
 
-static int send_json(struct lws *wsi, unsigned status, const char *body)
+/* Per-request state of the "http" protocol: the /healthz body, made when the
+ * request arrives so Content-Length and the body written later agree. */
+struct yf_http_pss {
+    char body[160];
+    size_t len;
+};
+
+static int send_headers(struct lws *wsi, unsigned status, size_t len)
 {
-    size_t len = strlen(body);
     unsigned char buf[LWS_PRE + 1024];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
-    if (len > 512)
-        return -1;
     if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
         return -1;
-    memcpy(p, body, len);
-    if (lws_write(wsi, p, len, LWS_WRITE_HTTP_FINAL) != (int)len)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return 0;
 }
 
-static int serve_healthz(struct lws *wsi, const char *uri)
+static int start_healthz(struct lws *wsi, struct yf_http_pss *pss, const char *uri)
 {
     const yf_server *s = lws_get_protocol(wsi)->user;
     if (strcmp(uri, "/healthz") != 0 && strcmp(uri, "/") != 0 && uri[0] != '\0')
         return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : lws_http_transaction_completed(wsi);
-    json_t *o = json_pack("{s:s, s:s, s:I}", "status", "ok", "version", yf_server_version(),
-                          "uptime_s", (json_int_t)yf_server_uptime_s(s));
-    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    int rc = body ? send_json(wsi, HTTP_STATUS_OK, body) : -1;
-    free(body);
-    json_decref(o);
-    return rc;
+    int n = snprintf(pss->body, sizeof pss->body, "{\"status\":\"ok\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT "}",
+                     yf_server_version(), yf_server_uptime_s(s));
+    pss->len = n > 0 && (size_t)n < sizeof pss->body ? (size_t)n : 0;
+    if (send_headers(wsi, HTTP_STATUS_OK, pss->len))
+        return -1;
+    /* HEAD gets the headers only; the body goes out when writeable, which
+     * is also what an HTTP/2 stream needs after its HEADERS frame. */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) {
+        pss->len = 0;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int write_healthz(struct lws *wsi, struct yf_http_pss *pss)
+{
+    unsigned char buf[LWS_PRE + sizeof pss->body];
+    if (!pss->len)
+        return 0;
+    memcpy(buf + LWS_PRE, pss->body, pss->len);
+    size_t len = pss->len;
+    pss->len = 0;
+    if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 int yf_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
+    struct yf_http_pss *pss = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
         /* Only the /healthz mount reaches here; `in` is the path below it. */
-        return serve_healthz(wsi, in ? (const char *)in : "");
+        return start_healthz(wsi, pss, in ? (const char *)in : "");
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->len)
+            return write_healthz(wsi, pss);
+        break;
     default:
         break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+size_t yf_http_pss_size(void)
+{
+    return sizeof(struct yf_http_pss);
 }
 
 void yf_http_mounts_init(struct lws_http_mount mounts[2], const char *web_dir)

@@ -1,5 +1,6 @@
 /* server.c -- assembles one yuanfang: data directory, HTTPS certificate, the
- * process's DTLS identity, the media workers, and the libwebsockets context
+ * case store and REST API, the process's DTLS identity, the media workers, and
+ * the libwebsockets context
  * on the control GMainContext (lws's GLib event library, foreign loop).
  * libwebsockets is single-threaded here: only the control thread calls it. */
 #define G_LOG_DOMAIN "yf-server"
@@ -11,9 +12,11 @@
 #include <libwebsockets.h>
 #include <string.h>
 
+#include "api.h"
 #include "http.h"
 #include "selfsigned.h"
 #include "srtp.h"
+#include "store.h"
 #include "peer.h"
 #include "ws.h"
 #include "yf_media.h"
@@ -26,9 +29,12 @@ struct yf_server {
     yf_dtls_cert *dtls_cert;
     yf_media *media;
     yf_ws_hub *hub;
+    yf_store *store;
+    yf_api *api;
     struct lws_context *lws;
-    struct lws_protocols protocols[3];
+    struct lws_protocols protocols[4];
     struct lws_http_mount mounts[2];
+    struct lws_http_mount api_mount;
     void *foreign_loops[1];
 };
 
@@ -63,6 +69,28 @@ static gboolean prepare_dirs(const yf_config *cfg, yf_server *s, GError **err)
     return yf_selfsigned_ensure(cfg->data_dir, &s->cert_path, &s->key_path, err);
 }
 
+/* The case store and the REST API over it. Production refuses to start with no
+ * administrator (the message says how to make one); development only warns. */
+static gboolean open_store(const yf_config *cfg, yf_server *s, GError **err)
+{
+    char *path = yf_store_path_in(cfg->data_dir);
+    GError *boot = NULL;
+    s->store = yf_store_open(path, YF_STORE_OPEN_DEFAULT, err);
+    g_free(path);
+    if (!s->store)
+        return FALSE;
+    if (!yf_store_check_bootstrap(s->store, cfg->data_dir, &boot)) {
+        if (cfg->production) {
+            g_propagate_error(err, boot);
+            return FALSE;
+        }
+        g_warning("development mode: %s", boot->message);
+        g_error_free(boot);
+    }
+    s->api = yf_api_new(s->store, cfg->data_dir, err);
+    return s->api != NULL;
+}
+
 static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
 {
     if (yf_srtp_global_init() != YF_OK || yf_dtls_cert_generate(&s->dtls_cert) != YF_OK) {
@@ -71,12 +99,13 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     }
     char *stun_host = NULL;
     guint stun_port = 3478;
-    if (cfg->stun_server) {
-        char **hp = g_strsplit(cfg->stun_server, ":", 2);
-        stun_host = g_strdup(hp[0]);
-        if (hp[1])
-            stun_port = (guint)g_ascii_strtoull(hp[1], NULL, 10);
-        g_strfreev(hp);
+    if (cfg->stun_server) { /* validated by the config: "host", "host:port", "[v6]:port" */
+        GSocketConnectable *na = g_network_address_parse(cfg->stun_server, 3478, NULL);
+        if (na) {
+            stun_host = g_strdup(g_network_address_get_hostname(G_NETWORK_ADDRESS(na)));
+            stun_port = g_network_address_get_port(G_NETWORK_ADDRESS(na));
+            g_object_unref(na);
+        }
     }
     yf_media_config mc = {
         .n_workers = (unsigned)cfg->workers,
@@ -99,14 +128,16 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    s->protocols[0] = (struct lws_protocols){"http", yf_http_callback, 0, 0, 0, s, 0};
+    s->protocols[0] = (struct lws_protocols){"http", yf_http_callback, yf_http_pss_size(), 0, 0, s, 0};
     s->protocols[1] = (struct lws_protocols){YF_WS_PROTOCOL, yf_ws_callback, sizeof(void *), 4096, 0, s->hub, 0};
+    s->protocols[2] = (struct lws_protocols){YF_API_PROTOCOL, yf_api_callback, YF_API_PSS_SIZE, 0, 0, s->api, 0};
     yf_http_mounts_init(s->mounts, s->web_dir);
+    yf_api_mount_init(&s->api_mount, &s->mounts[0]);
     s->foreign_loops[0] = loop;
     info.port = cfg->port;
     info.iface = cfg->listen;
     info.protocols = s->protocols;
-    info.mounts = s->mounts;
+    info.mounts = &s->api_mount;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     info.foreign_loops = s->foreign_loops;
@@ -114,6 +145,10 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
     info.ssl_private_key_filepath = s->key_path;
     info.vhost_name = "yuanfang";
     info.timeout_secs = 30;
+    /* A phone that drops off the network sends no FIN: ping websockets idle
+     * for 20 s and hang up on those silent for 40 s, so their sessions end. */
+    static const lws_retry_bo_t idle_policy = {.secs_since_valid_ping = 20, .secs_since_valid_hangup = 40};
+    info.retry_and_idle_policy = &idle_policy;
     s->lws = lws_create_context(&info);
     if (!s->lws) {
         g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -128,12 +163,14 @@ yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
 {
     yf_server *s = g_new0(yf_server, 1);
     s->started_us = g_get_monotonic_time();
-    if (!prepare_dirs(cfg, s, err) || !start_media(cfg, s, err) || !start_listener(cfg, s, loop, err)) {
+    if (!prepare_dirs(cfg, s, err) || !open_store(cfg, s, err) || !start_media(cfg, s, err) ||
+        !start_listener(cfg, s, loop, err)) {
         yf_server_free(s);
         return NULL;
     }
-    g_message("yuanfang %s listening on https://%s:%d (web %s, data %s, %u media workers)", YF_VERSION,
-              cfg->listen, cfg->port, s->web_dir, cfg->data_dir, yf_media_n_workers(s->media));
+    g_message("yuanfang %s listening on https://%s:%d (web %s, data %s, %u media workers, %s mode)",
+              YF_VERSION, cfg->listen, cfg->port, s->web_dir, cfg->data_dir, yf_media_n_workers(s->media),
+              cfg->production ? "production" : "development");
     return s;
 }
 
@@ -154,6 +191,8 @@ void yf_server_free(yf_server *s)
     yf_ws_hub_free(s->hub);
     yf_media_free(s->media);
     yf_dtls_cert_free(s->dtls_cert);
+    yf_api_free(s->api);
+    yf_store_close(s->store);
     g_free(s->web_dir); g_free(s->cert_path); g_free(s->key_path);
     g_free(s);
 }

@@ -75,6 +75,10 @@ static void test_file_and_overrides(void)
     CHECK(load(&cfg, "[media]\naddresses = 10.0.0.1, 192.0.2.4\n", NULL, NULL));
     CHECK(g_strv_length(cfg.media_addresses) == 2 && g_str_equal(cfg.media_addresses[1], "192.0.2.4"));
     yf_config_clear(&cfg);
+
+    const char *v6[] = {"--stun-server", "[2001:db8::1]:3479", NULL};
+    CHECK(load(&cfg, NULL, v6, NULL));
+    yf_config_clear(&cfg);
 }
 
 static const struct {
@@ -94,6 +98,8 @@ static const struct {
     {NULL, {"--no-such-option", NULL}, "no-such-option"},
     {"[media]\nport_min = 5000\nport_max = 4000\n", {NULL}, "port_min"},
     {"[media]\naddresses = ,\n", {NULL}, "at least one address"},
+    {NULL, {"--stun-server", "stun.example.org:70000", NULL}, "stun_server"},
+    {NULL, {"--stun-server", ":3478", NULL}, "stun_server"},
 };
 
 static void test_bad(void)

@@ -1,0 +1,182 @@
+/* api_auth.c -- sign-in, sign-out and "who am I", and the administrator's
+ * account management (/staff). Passwords go straight to the store (scrypt);
+ * they are never logged or echoed. Every login is audited by the store. */
+#define G_LOG_DOMAIN "yf-api"
+#include "api_priv.h"
+
+#define SESSION_TTL_MS (12 * 3600 * 1000LL)   /* one working day */
+
+void yf_api_auth_login(yf_api_req *r)
+{
+    static const char *const fields[] = {"username", "password", NULL};
+    const char *user, *pass;
+    char *token = NULL;
+    yf_staff s = {0};
+    GError *err = NULL;
+    json_t *o = yf_api_body_object(r);
+    if (!o || !yf_api_only_fields(r, o, fields) ||
+        !yf_api_field_str(r, o, "username", TRUE, 64, &user) ||
+        !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
+        goto out;
+    if (!yf_store_login(r->api->store, user, pass, r->now_ms, SESSION_TTL_MS, &token, &s, &err)) {
+        if (err->code == YF_STORE_ERROR_AUTH)
+            yf_api_error(r, 401, "unauthorized", "wrong username or password, or account disabled");
+        else
+            yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
+                                        "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
+                                        "staff", yf_api_staff_json(&s)));
+out:
+    g_clear_error(&err);
+    yf_staff_clear(&s);
+    g_free(token);
+    json_decref(o);
+}
+
+void yf_api_auth_logout(yf_api_req *r)
+{
+    GError *err = NULL;
+    if (r->who.kind != YF_PRINCIPAL_STAFF) {
+        yf_api_error(r, 401, "unauthorized", "sign in first (Authorization: Bearer TOKEN)");
+        return;
+    }
+    if (!yf_store_session_revoke(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->bearer, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        g_error_free(err);
+        return;
+    }
+    yf_api_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+void yf_api_me(yf_api_req *r)
+{
+    if (r->who.kind == YF_PRINCIPAL_STAFF)
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:o}", "kind", "staff",
+                                            "staff", yf_api_staff_json(&r->who.staff)));
+    else if (r->who.kind == YF_PRINCIPAL_INVITEE)
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:{s:s, s:s}}", "kind", "invitee", "invitee",
+                                            "name", r->who.invitee.name,
+                                            "role", yf_invitee_role_code(r->who.invitee.role)));
+    else
+        yf_api_error(r, 401, "unauthorized", "sign in first (Authorization: Bearer TOKEN)");
+}
+
+void yf_api_staff_list(yf_api_req *r)
+{
+    GError *err = NULL;
+    yf_role role = 0;
+    const char *q = yf_api_query(r, "role");
+    if (!yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL))
+        return;
+    if (q && !yf_role_parse(q, &role)) {
+        yf_api_error(r, 400, "bad_request", "unknown role");
+        return;
+    }
+    GPtrArray *list = yf_store_staff_list(r->api->store, q ? (int)role : -1, &err);
+    if (!list) {
+        yf_api_store_error(r, err, FALSE);
+        g_error_free(err);
+        return;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < list->len; i++)
+        json_array_append_new(items, yf_api_staff_json(g_ptr_array_index(list, i)));
+    g_ptr_array_unref(list);
+    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static void reply_staff(yf_api_req *r, unsigned status, int64_t id)
+{
+    yf_staff s = {0};
+    GError *err = NULL;
+    if (yf_store_staff_get(r->api->store, id, &s, &err))
+        yf_api_reply_json(r, status, yf_api_staff_json(&s));
+    else
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    yf_staff_clear(&s);
+}
+
+void yf_api_staff_create(yf_api_req *r)
+{
+    static const char *const fields[] = {"username", "display_name", "role", "password", NULL};
+    const char *user, *name, *role_s, *pass;
+    yf_role role;
+    int64_t id = 0;
+    GError *err = NULL;
+    json_t *o = NULL;
+    if (!yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL) || !(o = yf_api_body_object(r)) ||
+        !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "username", TRUE, 64, &user) ||
+        !yf_api_field_str(r, o, "display_name", TRUE, 200, &name) ||
+        !yf_api_field_str(r, o, "role", TRUE, 32, &role_s) ||
+        !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
+        goto out;
+    if (!yf_role_parse(role_s, &role)) {
+        yf_api_error(r, 400, "bad_request", "role must be admin, prosecutor, clerk, aid_staff or viewer");
+        goto out;
+    }
+    if (!yf_store_staff_create(r->api->store, yf_principal_actor(&r->who), r->now_ms, user, name,
+                               role, pass, &id, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    reply_staff(r, 201, id);
+out:
+    g_clear_error(&err);
+    json_decref(o);
+}
+
+void yf_api_staff_get(yf_api_req *r)
+{
+    if (yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL))
+        reply_staff(r, 200, r->ids[0]);
+}
+
+void yf_api_staff_patch(yf_api_req *r)
+{
+    static const char *const fields[] = {"disabled", NULL};
+    GError *err = NULL;
+    json_t *o = NULL, *v;
+    if (!yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL) || !(o = yf_api_body_object(r)) ||
+        !yf_api_only_fields(r, o, fields))
+        goto out;
+    if (!json_is_boolean(v = json_object_get(o, "disabled"))) {
+        yf_api_error(r, 400, "bad_request", "field \"disabled\" must be true or false");
+        goto out;
+    }
+    if (r->ids[0] == r->who.staff.id && json_is_true(v)) {
+        yf_api_error(r, 409, "conflict", "an administrator cannot disable their own account");
+        goto out;
+    }
+    if (!yf_store_staff_set_disabled(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0],
+                                     json_is_true(v), &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    reply_staff(r, 200, r->ids[0]);
+out:
+    g_clear_error(&err);
+    json_decref(o);
+}
+
+void yf_api_staff_password(yf_api_req *r)
+{
+    static const char *const fields[] = {"password", NULL};
+    const char *pass;
+    GError *err = NULL;
+    json_t *o = NULL;
+    if (!yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL) || !(o = yf_api_body_object(r)) ||
+        !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
+        goto out;
+    if (!yf_store_staff_set_password(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0],
+                                     pass, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    yf_api_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+out:
+    g_clear_error(&err);
+    json_decref(o);
+}

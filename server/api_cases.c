@@ -1,0 +1,342 @@
+/* api_cases.c -- /cases: register, list with filters and keyset pagination,
+ * read, edit, assign, move along the stage timeline, and the timeline itself.
+ * The store writes the audit entry of every change; permissions come from
+ * yf_api_authorize only (a listing checks each case it returns). */
+#define G_LOG_DOMAIN "yf-api"
+#include "api_priv.h"
+
+#include <string.h>
+
+#include "deadline.h"
+
+#define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
+
+/* The enum query parameters of a case listing. */
+static gboolean parse_enum(const char *name, const char *v, int *value)
+{
+    yf_stage s;
+    yf_case_type t;
+    yf_channel c;
+    if (strcmp(name, "stage") == 0 && yf_stage_parse(v, &s))
+        *value = (int)s;
+    else if (strcmp(name, "type") == 0 && yf_case_type_parse(v, &t))
+        *value = (int)t;
+    else if (strcmp(name, "channel") == 0 && yf_channel_parse(v, &c))
+        *value = (int)c;
+    else
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean parse_enum_query(yf_api_req *r, const char *name, int *out)
+{
+    const char *v = yf_api_query(r, name);
+    int value = 0;
+    *out = -1;
+    if (v == NULL)
+        return TRUE;
+    if (!parse_enum(name, v, &value)) {
+        yf_api_error(r, 400, "bad_request", "unknown %s \"%.32s\"", name, v);
+        return FALSE;
+    }
+    *out = value;
+    return TRUE;
+}
+
+static gboolean parse_date_query(yf_api_req *r, const char *name, GDate *d, const GDate **out)
+{
+    const char *v = yf_api_query(r, name);
+    *out = NULL;
+    if (v == NULL)
+        return TRUE;
+    if (!yf_date_parse_iso(v, d)) {
+        yf_api_error(r, 400, "bad_request", "%s must be a date YYYY-MM-DD", name);
+        return FALSE;
+    }
+    *out = d;
+    return TRUE;
+}
+
+typedef struct {
+    yf_case_filter f;
+    GDate today, from, to;
+    int channel;
+    int64_t limit;
+    gboolean nothing;   /* the caller's scope excludes every match */
+} list_query;
+
+static gboolean read_list_query(yf_api_req *r, list_query *q)
+{
+    const char *assigned = yf_api_query(r, "assigned"), *overdue = yf_api_query(r, "overdue");
+    memset(q, 0, sizeof *q);
+    yf_api_today(r, &q->today);
+    if (!parse_enum_query(r, "stage", &q->f.stage) || !parse_enum_query(r, "type", &q->f.type) ||
+        !parse_enum_query(r, "channel", &q->channel) ||
+        !parse_date_query(r, "received_from", &q->from, &q->f.received_from) ||
+        !parse_date_query(r, "received_to", &q->to, &q->f.received_to) ||
+        !yf_api_query_int(r, "limit", 1, YF_STORE_LIST_MAX, 50, &q->limit) ||
+        !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &q->f.after_id))
+        return FALSE;
+    if ((assigned && strcmp(assigned, "me") != 0) ||
+        (overdue && strcmp(overdue, "true") != 0 && strcmp(overdue, "false") != 0)) {
+        yf_api_error(r, 400, "bad_request", "assigned must be \"me\"; overdue true or false");
+        return FALSE;
+    }
+    if (overdue && strcmp(overdue, "true") == 0)
+        q->f.overdue_on = &q->today;
+    if (assigned)
+        q->f.prosecutor_id = r->who.staff.id;
+    /* Narrow the query to the caller's scope; authz still checks each case. */
+    if (r->who.staff.role == YF_ROLE_PROSECUTOR)
+        q->f.prosecutor_id = r->who.staff.id;
+    if (r->who.staff.role == YF_ROLE_AID_STAFF) {
+        q->nothing = q->f.type >= 0 && q->f.type != YF_CASE_JUDICIAL_AID;
+        q->f.type = YF_CASE_JUDICIAL_AID;
+    }
+    q->f.limit = YF_STORE_LIST_MAX;
+    return TRUE;
+}
+
+/* Appends visible cases of one store page; FALSE when the listing is full
+ * (*cursor = the last case returned). */
+static gboolean take_page(yf_api_req *r, list_query *q, GPtrArray *page, json_t *items,
+                          int64_t *cursor)
+{
+    for (guint i = 0; i < page->len; i++) {
+        const yf_case *c = g_ptr_array_index(page, i);
+        yf_authz_object obj = {.kase = c, .case_type = -1};
+        q->f.after_id = c->id;
+        if ((q->channel >= 0 && (int)c->channel != q->channel) ||
+            yf_authz_check(r->api->store, &r->who, YF_ACT_CASE_READ, &obj) != YF_AUTHZ_ALLOW)
+            continue;
+        json_array_append_new(items, yf_api_case_json(c, &q->today));
+        if ((int64_t)json_array_size(items) == q->limit) {
+            *cursor = c->id;
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+void yf_api_cases_list(yf_api_req *r)
+{
+    list_query q;
+    GError *err = NULL;
+    int64_t cursor = 0;
+    if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) || !read_list_query(r, &q))
+        return;
+    json_t *items = json_array();
+    for (int round = 0; round < SCAN_PAGES && !q.nothing; round++) {
+        GPtrArray *page = yf_store_case_list(r->api->store, &q.f, &err);
+        if (page == NULL) {
+            json_decref(items);
+            yf_api_store_error(r, err, FALSE);
+            g_error_free(err);
+            return;
+        }
+        gboolean room = take_page(r, &q, page, items, &cursor);
+        gboolean end = (int)page->len < q.f.limit;
+        g_ptr_array_unref(page);
+        if (!room || end)
+            break;
+        cursor = q.f.after_id;   /* scanned a full page without filling: resume after it */
+    }
+    yf_api_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items,
+                                        "next_cursor", cursor ? json_sprintf("%" G_GINT64_FORMAT,
+                                                                             (gint64)cursor) : json_null()));
+}
+
+static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *received)
+{
+    static const char *const fields[] = {"case_no", "type", "channel", "petitioner", "contact",
+                                         "summary", "received", "prosecutor_id", NULL};
+    const char *type, *channel, *recv;
+    if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "case_no", TRUE, 64, &in->case_no) ||
+        !yf_api_field_str(r, o, "type", TRUE, 32, &type) ||
+        !yf_api_field_str(r, o, "channel", TRUE, 32, &channel) ||
+        !yf_api_field_str(r, o, "petitioner", TRUE, 200, &in->petitioner) ||
+        !yf_api_field_str(r, o, "contact", FALSE, 500, &in->contact) ||
+        !yf_api_field_str(r, o, "summary", FALSE, 20000, &in->summary) ||
+        !yf_api_field_str(r, o, "received", FALSE, 10, &recv) ||
+        !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &in->prosecutor_id, NULL))
+        return FALSE;
+    if (!yf_case_type_parse(type, &in->type) || !yf_channel_parse(channel, &in->channel)) {
+        yf_api_error(r, 400, "bad_request", "unknown type or channel (see docs/api.md)");
+        return FALSE;
+    }
+    if (recv && !yf_date_parse_iso(recv, received)) {
+        yf_api_error(r, 400, "bad_request", "received must be a date YYYY-MM-DD");
+        return FALSE;
+    }
+    if (!recv)
+        yf_api_today(r, received);
+    in->received = *received;
+    return TRUE;
+}
+
+static void reply_case(yf_api_req *r, unsigned status, int64_t id)
+{
+    yf_case c;
+    GDate today;
+    yf_api_today(r, &today);
+    if (yf_api_load_case(r, id, &c))
+        yf_api_reply_json(r, status, yf_api_case_json(&c, &today));
+    yf_case_clear(&c);
+}
+
+void yf_api_cases_create(yf_api_req *r)
+{
+    yf_case_new in = {0};
+    GDate received;
+    GError *err = NULL;
+    int64_t id = 0;
+    json_t *o = NULL;
+    if (!yf_api_authorize(r, YF_ACT_CASE_CREATE, NULL) || !(o = yf_api_body_object(r)) ||
+        !read_new_case(r, o, &in, &received))
+        goto out;
+    yf_authz_object obj = {.case_type = (int)in.type};
+    if (!yf_api_authorize(r, YF_ACT_CASE_CREATE, &obj))
+        goto out;
+    if (r->who.staff.role == YF_ROLE_PROSECUTOR && in.prosecutor_id == 0)
+        in.prosecutor_id = r->who.staff.id;   /* a prosecutor registers their own case */
+    yf_case would = {.prosecutor_id = in.prosecutor_id, .type = in.type};
+    yf_authz_object assign = {.kase = &would, .case_type = -1};
+    if (in.prosecutor_id && !yf_api_authorize(r, YF_ACT_CASE_ASSIGN, &assign))
+        goto out;
+    if (!yf_store_case_create(r->api->store, yf_principal_actor(&r->who), r->now_ms, &in, &id, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    reply_case(r, 201, id);
+out:
+    g_clear_error(&err);
+    json_decref(o);
+}
+
+/* Loads case ids[0] and checks action on it; FALSE after replying. */
+static gboolean case_for(yf_api_req *r, yf_authz_action action, yf_case *c)
+{
+    if (!yf_api_load_case(r, r->ids[0], c))
+        return FALSE;
+    yf_authz_object obj = {.kase = c, .case_type = -1};
+    return yf_api_authorize(r, action, &obj);
+}
+
+void yf_api_case_get(yf_api_req *r)
+{
+    yf_case c = {0};
+    GDate today;
+    yf_api_today(r, &today);
+    if (case_for(r, YF_ACT_CASE_READ, &c))
+        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today));
+    yf_case_clear(&c);
+}
+
+static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
+{
+    const char *pet, *contact, *summary;
+    int64_t pid = 0;
+    gboolean has_pid = FALSE;
+    GError *err = NULL;
+    yf_actor who = yf_principal_actor(&r->who);
+    json_t *pv = json_object_get(o, "prosecutor_id");
+    if (!yf_api_field_str(r, o, "petitioner", FALSE, 200, &pet) ||
+        !yf_api_field_str(r, o, "contact", FALSE, 500, &contact) ||
+        !yf_api_field_str(r, o, "summary", FALSE, 20000, &summary) ||
+        (pv && !json_is_null(pv) &&
+         !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &pid, &has_pid)))
+        return FALSE;
+    if (pet && !*pet) {
+        yf_api_error(r, 400, "bad_request", "field \"petitioner\" must not be empty");
+        return FALSE;
+    }
+    yf_authz_object obj = {.kase = c, .case_type = -1};
+    if (((pet || contact || summary) && !yf_api_authorize(r, YF_ACT_CASE_UPDATE, &obj)) ||
+        (pv && !yf_api_authorize(r, YF_ACT_CASE_ASSIGN, &obj)))
+        return FALSE;
+    gboolean ok = (!(pet || contact || summary) ||
+                   yf_store_case_update(r->api->store, who, r->now_ms, c->id, pet, contact, summary, &err)) &&
+                  (!pv || yf_store_case_assign(r->api->store, who, r->now_ms, c->id, pid, &err));
+    if (!ok)
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    return ok;
+}
+
+void yf_api_case_patch(yf_api_req *r)
+{
+    static const char *const fields[] = {"petitioner", "contact", "summary", "prosecutor_id", NULL};
+    yf_case c = {0};
+    json_t *o = NULL;
+    if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) || !yf_api_load_case(r, r->ids[0], &c) ||
+        !(o = yf_api_body_object(r)) || !yf_api_only_fields(r, o, fields))
+        goto out;
+    if (json_object_size(o) == 0) {
+        yf_api_error(r, 400, "bad_request", "nothing to change");
+        goto out;
+    }
+    if (apply_patch(r, o, &c))
+        reply_case(r, 200, c.id);
+out:
+    yf_case_clear(&c);
+    json_decref(o);
+}
+
+void yf_api_case_transition(yf_api_req *r)
+{
+    static const char *const fields[] = {"to", "note", NULL};
+    const char *to_s, *note;
+    yf_stage to;
+    yf_case c = {0};
+    GError *err = NULL;
+    json_t *o = NULL;
+    if (!case_for(r, YF_ACT_CASE_TRANSITION, &c) || !(o = yf_api_body_object(r)) ||
+        !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "to", TRUE, 32, &to_s) ||
+        !yf_api_field_str(r, o, "note", FALSE, 5000, &note))
+        goto out;
+    if (!yf_stage_parse(to_s, &to)) {
+        yf_api_error(r, 400, "bad_request", "unknown stage \"%.32s\"", to_s);
+        goto out;
+    }
+    if (!yf_store_case_transition(r->api->store, yf_principal_actor(&r->who), r->now_ms, c.id, to,
+                                  note ? note : "", &err)) {
+        yf_api_store_error(r, err, TRUE);
+        goto out;
+    }
+    reply_case(r, 200, c.id);
+out:
+    g_clear_error(&err);
+    yf_case_clear(&c);
+    json_decref(o);
+}
+
+static json_t *event_json(const yf_case_event *e)
+{
+    json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id,
+                          "at", yf_api_time_json(e->at_ms), "actor", e->actor,
+                          "to", yf_stage_code(e->to_stage), "to_label", yf_stage_label(e->to_stage),
+                          "note", e->note);
+    json_object_set_new(o, "from", e->from_stage >= 0 ? json_string(yf_stage_code(e->from_stage)) : json_null());
+    return o;
+}
+
+void yf_api_case_events(yf_api_req *r)
+{
+    yf_case c = {0};
+    GError *err = NULL;
+    if (!case_for(r, YF_ACT_CASE_READ, &c))
+        goto out;
+    GPtrArray *ev = yf_store_case_events(r->api->store, c.id, &err);
+    if (!ev) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < ev->len; i++)
+        json_array_append_new(items, event_json(g_ptr_array_index(ev, i)));
+    g_ptr_array_unref(ev);
+    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+out:
+    g_clear_error(&err);
+    yf_case_clear(&c);
+}

@@ -1,0 +1,144 @@
+/* api_priv.h -- what the api*.c files share: the request state, reply and error
+ * helpers, JSON field readers, and every route handler. Handlers run on the
+ * control thread, reply exactly once (the first reply wins) and decide nothing
+ * about permissions themselves: they call yf_api_authorize. */
+#ifndef YF_API_PRIV_H
+#define YF_API_PRIV_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "authz.h"
+#include "room_token.h"
+#include "store.h"
+
+struct yf_api {
+    yf_store *store;           /* borrowed */
+    char *data_dir;
+    yf_room_key room_key;
+};
+
+typedef enum {
+    YF_API_GET, YF_API_POST, YF_API_PATCH, YF_API_PUT, YF_API_DELETE, YF_API_OTHER
+} yf_api_method;
+
+/* One HTTP transaction. Invariants: replied is set by the first reply and the
+ * response (status, headers, out or fd) never changes after; fd >= 0 only for
+ * a file response, whose bytes file_pos..file_pos+file_left remain to send. */
+typedef struct {
+    yf_api *api;
+    struct lws *wsi;
+    yf_api_method method;
+    char *path;                 /* below /api/v1, "/cases/3" */
+    int64_t ids[2];             /* numeric path segments, in order */
+    GHashTable *query;          /* decoded name -> value */
+    GByteArray *body;
+    gboolean body_too_large;
+    yf_principal who;
+    char *bearer;               /* the session token presented, for logout */
+    char *invitation;           /* the invitation token presented */
+    int64_t now_ms;
+    /* the response */
+    gboolean is_h2;
+    gboolean replied, headers_sent, close_after;
+    unsigned status;
+    const char *content_type;
+    GPtrArray *headers;         /* "name:" then value, alternating */
+    GByteArray *out;
+    size_t out_pos;
+    int fd;
+    int64_t file_pos, file_left, content_length;
+} yf_api_req;
+
+typedef void (*yf_api_handler)(yf_api_req *r);
+
+/* ---- replies (api.c) ---- */
+void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body);   /* takes body */
+void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+/* Maps a store error: NOT_FOUND 404, CONFLICT 409, INVALID 400 (or 409 when
+ * invalid_is_conflict), AUTH 401, BUSY 503, else 500. */
+void yf_api_store_error(yf_api_req *r, const GError *e, gboolean invalid_is_conflict);
+void yf_api_add_header(yf_api_req *r, const char *name, const char *value);
+/* Sends len bytes of fd from pos (fd is taken and closed at the end). */
+void yf_api_reply_file(yf_api_req *r, unsigned status, const char *content_type, int fd,
+                       int64_t pos, int64_t len);
+
+/* Asks authz; on refusal replies 401 unauthorized or 403 forbidden (and writes
+ * api.refused to the audit log) and returns FALSE. */
+gboolean yf_api_authorize(yf_api_req *r, yf_authz_action action, const yf_authz_object *obj);
+
+/* ---- input (api_json.c) ---- */
+/* The body as a JSON object (new reference); NULL after replying bad_json. */
+json_t *yf_api_body_object(yf_api_req *r);
+/* FALSE after replying bad_request when o has a key outside allowed (NULL-ended). */
+gboolean yf_api_only_fields(yf_api_req *r, json_t *o, const char *const *allowed);
+/* String field: FALSE after replying bad_request when missing (if required), not
+ * a string, empty (if required) or longer than max_chars code points. *out is
+ * borrowed from o, NULL when absent. */
+gboolean yf_api_field_str(yf_api_req *r, json_t *o, const char *key, gboolean required,
+                          size_t max_chars, const char **out);
+/* Integer field within [min, max]; *present tells whether it was there (may be NULL). */
+gboolean yf_api_field_int(yf_api_req *r, json_t *o, const char *key, gboolean required,
+                          int64_t min, int64_t max, int64_t *out, gboolean *present);
+const char *yf_api_query(yf_api_req *r, const char *name);
+/* A request header's value (g_free), NULL when absent. */
+char *yf_api_header(yf_api_req *r, enum lws_token_indexes t);
+/* Query integer within [min, max], def when absent; FALSE after replying bad_request. */
+gboolean yf_api_query_int(yf_api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
+                          int64_t *out);
+/* RFC 3339 ("2024-05-01T09:00:00+08:00") to Unix ms; FALSE when malformed. */
+gboolean yf_api_parse_time(const char *s, int64_t *ms);
+/* Unix ms as RFC 3339 UTC (json string), or JSON null for 0. */
+json_t *yf_api_time_json(int64_t ms);
+json_t *yf_api_date_json(const GDate *d);
+/* Today's civil date in China Standard Time. */
+void yf_api_today(const yf_api_req *r, GDate *out);
+
+/* ---- shared loaders and views (api_json.c) ---- */
+/* Loads the case; FALSE after replying 404 or 500. */
+gboolean yf_api_load_case(yf_api_req *r, int64_t id, yf_case *out);
+json_t *yf_api_case_json(const yf_case *c, const GDate *today);
+json_t *yf_api_staff_json(const yf_staff *s);
+/* "appt-<id>" (g_free): the signaling room of an appointment. */
+char *yf_api_room_name(int64_t appointment_id);
+int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which);
+
+/* ---- handlers ---- */
+void yf_api_auth_login(yf_api_req *r);
+void yf_api_auth_logout(yf_api_req *r);
+void yf_api_me(yf_api_req *r);
+void yf_api_staff_list(yf_api_req *r);
+void yf_api_staff_create(yf_api_req *r);
+void yf_api_staff_get(yf_api_req *r);
+void yf_api_staff_patch(yf_api_req *r);
+void yf_api_staff_password(yf_api_req *r);
+void yf_api_cases_list(yf_api_req *r);
+void yf_api_cases_create(yf_api_req *r);
+void yf_api_case_get(yf_api_req *r);
+void yf_api_case_patch(yf_api_req *r);
+void yf_api_case_transition(yf_api_req *r);
+void yf_api_case_events(yf_api_req *r);
+void yf_api_case_appointments(yf_api_req *r);
+void yf_api_case_hearings(yf_api_req *r);
+void yf_api_appointment_create(yf_api_req *r);
+void yf_api_appointment_get(yf_api_req *r);
+void yf_api_appointment_room_token(yf_api_req *r);
+void yf_api_hearing_start(yf_api_req *r);
+void yf_api_hearing_get(yf_api_req *r);
+void yf_api_hearing_end(yf_api_req *r);
+void yf_api_hearing_add_staff(yf_api_req *r);
+void yf_api_notes_get(yf_api_req *r);
+void yf_api_notes_add(yf_api_req *r);
+void yf_api_recordings_list(yf_api_req *r);
+void yf_api_recording_download(yf_api_req *r);
+void yf_api_recording_view(yf_api_req *r);
+void yf_api_stats(yf_api_req *r);
+void yf_api_audit_list(yf_api_req *r);
+void yf_api_audit_verify(yf_api_req *r);
+void yf_api_invitation_get(yf_api_req *r);
+void yf_api_invitation_rate(yf_api_req *r);
+void yf_api_invitation_room_token(yf_api_req *r);
+
+#endif

@@ -1,0 +1,323 @@
+/* store_api.c -- the REST API's extra read queries (store_api.h) on the SQLite
+ * schema of migrations.c: listings, participation, rating-once, the audit list
+ * and statistics rows. Read-only: no row is written here, so no audit entry. */
+#define G_LOG_DOMAIN "yf-store"
+#include "store_api.h"
+
+#include <string.h>
+
+#include "deadline.h"
+#include "store_priv.h"
+
+typedef gpointer (*row_reader)(sqlite3_stmt *s);
+
+/* Binds the given int64 parameters (n of them), steps every row through read. */
+static GPtrArray *list_rows(yf_store *st, const char *sql, const int64_t *args, int n,
+                            row_reader read, GDestroyNotify free_fn, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, sql, error);
+    if (s == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        sqlite3_bind_int64(s, i + 1, args[i]);
+    GPtrArray *out = g_ptr_array_new_with_free_func(free_fn);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        g_ptr_array_add(out, read(s));
+    if (rc != SQLITE_DONE) {
+        yf_store_fail(st, rc, "list", error);
+        g_ptr_array_unref(out);
+        out = NULL;
+    }
+    sqlite3_reset(s);
+    return out;
+}
+
+static gboolean exists(yf_store *st, const char *sql, int64_t a, int64_t b, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, sql, error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 2, b);
+    int rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        yf_store_fail(st, rc, "participation", error);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW;
+}
+
+gboolean yf_store_api_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
+                                       GError **error)
+{
+    return exists(st, "SELECT 1 FROM participants WHERE staff_id = ? AND hearing_id = ?",
+                  staff_id, hearing_id, error);
+}
+
+gboolean yf_store_api_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id, GError **error)
+{
+    return exists(st, "SELECT 1 FROM participants p JOIN hearings h ON h.id = p.hearing_id"
+                      " WHERE p.staff_id = ? AND h.case_id = ? LIMIT 1", staff_id, case_id, error);
+}
+
+static gpointer read_appointment(sqlite3_stmt *s)
+{
+    yf_appointment *a = g_new0(yf_appointment, 1);
+    a->id = sqlite3_column_int64(s, 0);
+    a->case_id = sqlite3_column_int64(s, 1);
+    a->host_id = sqlite3_column_int64(s, 2);
+    a->start_ms = sqlite3_column_int64(s, 3);
+    a->title = yf_store_col_text(s, 4);
+    a->cancelled = sqlite3_column_int(s, 5) != 0;
+    return a;
+}
+
+static void free_appointment(gpointer p)
+{
+    yf_appointment_clear(p);
+    g_free(p);
+}
+
+GPtrArray *yf_store_api_appointments(yf_store *st, int64_t case_id, GError **error)
+{
+    return list_rows(st, "SELECT id, case_id, host_id, start_ms, title, cancelled FROM appointments"
+                         " WHERE case_id = ? ORDER BY id", &case_id, 1, read_appointment,
+                     free_appointment, error);
+}
+
+static gpointer read_invitee(sqlite3_stmt *s)
+{
+    yf_invitee *i = g_new0(yf_invitee, 1);
+    i->id = sqlite3_column_int64(s, 0);
+    i->appointment_id = sqlite3_column_int64(s, 1);
+    yf_invitee_role_parse((const char *)sqlite3_column_text(s, 2), &i->role);
+    i->name = yf_store_col_text(s, 3);
+    i->contact = yf_store_col_text(s, 4);
+    i->expires_ms = sqlite3_column_int64(s, 5);
+    i->revoked_ms = sqlite3_column_int64(s, 6);
+    i->admitted_ms = sqlite3_column_int64(s, 7);
+    return i;
+}
+
+static void free_invitee(gpointer p)
+{
+    yf_invitee_clear(p);
+    g_free(p);
+}
+
+GPtrArray *yf_store_api_invitees(yf_store *st, int64_t appointment_id, GError **error)
+{
+    return list_rows(st, "SELECT id, appointment_id, role, name, contact, expires_ms, revoked_ms,"
+                         " admitted_ms FROM invitees WHERE appointment_id = ? ORDER BY id",
+                     &appointment_id, 1, read_invitee, free_invitee, error);
+}
+
+static gpointer read_hearing(sqlite3_stmt *s)
+{
+    yf_hearing *h = g_new0(yf_hearing, 1);
+    h->id = sqlite3_column_int64(s, 0);
+    h->case_id = sqlite3_column_int64(s, 1);
+    h->appointment_id = sqlite3_column_int64(s, 2);
+    yf_hearing_kind_parse((const char *)sqlite3_column_text(s, 3), &h->kind);
+    h->room = yf_store_col_text(s, 4);
+    h->start_ms = sqlite3_column_int64(s, 5);
+    h->end_ms = sqlite3_column_int64(s, 6);
+    return h;
+}
+
+static void free_hearing(gpointer p)
+{
+    yf_hearing_clear(p);
+    g_free(p);
+}
+
+GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointment_id,
+                                 GError **error)
+{
+    if (case_id > 0)
+        return list_rows(st, "SELECT id, case_id, appointment_id, kind, room, start_ms, end_ms"
+                             " FROM hearings WHERE case_id = ? ORDER BY id", &case_id, 1,
+                         read_hearing, free_hearing, error);
+    return list_rows(st, "SELECT id, case_id, appointment_id, kind, room, start_ms, end_ms"
+                         " FROM hearings WHERE appointment_id = ? ORDER BY id", &appointment_id, 1,
+                     read_hearing, free_hearing, error);
+}
+
+static gpointer read_recording(sqlite3_stmt *s)
+{
+    yf_recording *r = g_new0(yf_recording, 1);
+    r->id = sqlite3_column_int64(s, 0);
+    r->hearing_id = sqlite3_column_int64(s, 1);
+    r->participant_id = sqlite3_column_int64(s, 2);
+    r->path = yf_store_col_text(s, 3);
+    r->size_bytes = sqlite3_column_int64(s, 4);
+    r->duration_ms = sqlite3_column_int64(s, 5);
+    if (sqlite3_column_bytes(s, 6) == 32)
+        memcpy(r->sha256, sqlite3_column_blob(s, 6), 32);
+    r->created_ms = sqlite3_column_int64(s, 7);
+    return r;
+}
+
+static void free_recording(gpointer p)
+{
+    yf_recording_clear(p);
+    g_free(p);
+}
+
+GPtrArray *yf_store_api_recordings(yf_store *st, int64_t hearing_id, GError **error)
+{
+    return list_rows(st, "SELECT id, hearing_id, participant_id, path, size_bytes, duration_ms,"
+                         " sha256, created_ms FROM recordings WHERE hearing_id = ? ORDER BY id",
+                     &hearing_id, 1, read_recording, free_recording, error);
+}
+
+void yf_participant_free(yf_participant *p)
+{
+    if (p == NULL)
+        return;
+    g_free(p->name);
+    g_free(p->role);
+    g_free(p);
+}
+
+static gpointer read_participant(sqlite3_stmt *s)
+{
+    yf_participant *p = g_new0(yf_participant, 1);
+    p->id = sqlite3_column_int64(s, 0);
+    p->name = yf_store_col_text(s, 1);
+    p->role = yf_store_col_text(s, 2);
+    p->staff_id = sqlite3_column_int64(s, 3);
+    p->invitee_id = sqlite3_column_int64(s, 4);
+    p->joined_ms = sqlite3_column_int64(s, 5);
+    return p;
+}
+
+GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **error)
+{
+    return list_rows(st, "SELECT id, name, role, staff_id, invitee_id, joined_ms FROM participants"
+                         " WHERE hearing_id = ? ORDER BY id", &hearing_id, 1, read_participant,
+                     (GDestroyNotify)yf_participant_free, error);
+}
+
+gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
+                                        GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT hearing_id FROM recordings WHERE id = ?", error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 1, recording_id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *hearing_id = sqlite3_column_int64(s, 0);
+    else if (rc == SQLITE_DONE)
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "recording not found");
+    else
+        yf_store_fail(st, rc, "recording", error);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW;
+}
+
+int64_t yf_store_api_rating_count(yf_store *st, yf_actor actor, GError **error)
+{
+    char *who = yf_actor_to_string(actor);
+    int64_t n = -1;
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT count(*) FROM ratings WHERE by_actor = ?", error);
+    if (s == NULL)
+        goto out;
+    yf_store_bind_text(s, 1, who);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    else
+        yf_store_fail(st, rc, "rating count", error);
+    sqlite3_reset(s);
+out:
+    g_free(who);
+    return n;
+}
+
+void yf_audit_row_free(yf_audit_row *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->actor);
+    g_free(r->action);
+    g_free(r->object);
+    g_free(r->detail);
+    g_free(r);
+}
+
+GPtrArray *yf_store_api_audit_list(yf_store *st, int64_t after_id, int limit,
+                                   const char *action_prefix, GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, at_ms, actor, action, object, detail"
+                                        " FROM audit_log WHERE id > ?1 AND (?2 = '' OR"
+                                        " substr(action, 1, length(?2)) = ?2) ORDER BY id LIMIT ?3",
+                                    error);
+    if (s == NULL)
+        return NULL;
+    sqlite3_bind_int64(s, 1, after_id);
+    yf_store_bind_text(s, 2, action_prefix);
+    sqlite3_bind_int(s, 3, limit);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)yf_audit_row_free);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        yf_audit_row *r = g_new0(yf_audit_row, 1);
+        r->id = sqlite3_column_int64(s, 0);
+        r->at_ms = sqlite3_column_int64(s, 1);
+        r->actor = yf_store_col_text(s, 2);
+        r->action = yf_store_col_text(s, 3);
+        r->object = yf_store_col_text(s, 4);
+        r->detail = yf_store_col_text(s, 5);
+        g_ptr_array_add(out, r);
+    }
+    if (rc != SQLITE_DONE) {
+        yf_store_fail(st, rc, "audit list", error);
+        g_clear_pointer(&out, g_ptr_array_unref);
+    }
+    sqlite3_reset(s);
+    return out;
+}
+
+static void read_stats_row(sqlite3_stmt *s, yf_stats_row *r)
+{
+    memset(r, 0, sizeof *r);
+    yf_case_type_parse((const char *)sqlite3_column_text(s, 0), &r->type);
+    yf_channel_parse((const char *)sqlite3_column_text(s, 1), &r->channel);
+    yf_stage_parse((const char *)sqlite3_column_text(s, 2), &r->stage);
+    yf_store_col_date(s, 3, &r->received);
+    yf_store_col_date(s, 4, &r->reply_due);
+    yf_store_col_date(s, 5, &r->result_due);
+    r->forwarded_ms = sqlite3_column_int64(s, 6);
+    r->closed_ms = sqlite3_column_int64(s, 7);
+}
+
+GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error)
+{
+    char a[11], b[11];
+    sqlite3_stmt *s = yf_store_prep(st,
+        "SELECT c.type, c.channel, c.stage, c.received, c.reply_due, c.result_due,"
+        " (SELECT min(at_ms) FROM case_events e WHERE e.case_id = c.id AND e.from_stage IS NOT NULL"
+        "   AND e.to_stage NOT IN ('register','review')),"
+        " (SELECT min(at_ms) FROM case_events e WHERE e.case_id = c.id AND e.to_stage = 'closed')"
+        " FROM cases c WHERE c.received BETWEEN ?1 AND ?2 ORDER BY c.id", error);
+    if (s == NULL)
+        return NULL;
+    yf_date_format_iso(from, a);
+    yf_date_format_iso(to, b);
+    yf_store_bind_text(s, 1, a);
+    yf_store_bind_text(s, 2, b);
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(yf_stats_row));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        yf_stats_row r;
+        read_stats_row(s, &r);
+        g_array_append_val(out, r);
+    }
+    if (rc != SQLITE_DONE) {
+        yf_store_fail(st, rc, "stats", error);
+        g_clear_pointer(&out, g_array_unref);
+    }
+    sqlite3_reset(s);
+    return out;
+}

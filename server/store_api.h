@@ -1,0 +1,58 @@
+/* store_api.h -- read queries the REST API needs beyond store.h: listings by
+ * case/appointment/hearing, the clerk's participation, rating-once, the audit
+ * listing and the statistics rows. Same engine-neutral style as store.h; lives
+ * apart so the core store stays small. Control thread only. */
+#ifndef YF_STORE_API_H
+#define YF_STORE_API_H
+
+#include "store.h"
+
+/* TRUE when staff_id is a participant of the hearing / of any hearing of the case.
+ * FALSE with *error set on failure (FALSE without error: not a participant). */
+gboolean yf_store_api_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
+                                       GError **error);
+gboolean yf_store_api_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id,
+                                    GError **error);
+
+/* Each returns a GPtrArray that frees its elements, oldest first; NULL on error. */
+GPtrArray *yf_store_api_appointments(yf_store *st, int64_t case_id, GError **error);   /* yf_appointment* */
+GPtrArray *yf_store_api_invitees(yf_store *st, int64_t appointment_id, GError **error); /* yf_invitee* */
+GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointment_id,
+                                 GError **error);  /* yf_hearing*; filter by case, or appointment when case_id 0 */
+GPtrArray *yf_store_api_recordings(yf_store *st, int64_t hearing_id, GError **error); /* yf_recording* */
+
+typedef struct {
+    int64_t id, staff_id, invitee_id, joined_ms;
+    char *name, *role;
+} yf_participant;
+void yf_participant_free(yf_participant *p);
+GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **error);
+
+/* The hearing a recording belongs to (no audit entry: that comes with access). */
+gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
+                                        GError **error);
+/* Number of ratings given by actor ("invitee:5"); -1 on error. */
+int64_t yf_store_api_rating_count(yf_store *st, yf_actor actor, GError **error);
+
+typedef struct {
+    int64_t id, at_ms;
+    char *actor, *action, *object, *detail;
+} yf_audit_row;
+void yf_audit_row_free(yf_audit_row *r);
+/* Entries with id > after_id (ascending), at most limit; action_prefix NULL = all. */
+GPtrArray *yf_store_api_audit_list(yf_store *st, int64_t after_id, int limit,
+                                   const char *action_prefix, GError **error);
+
+/* One case received within [from, to] with its two answer times (0 = not yet). */
+typedef struct {
+    yf_case_type type;
+    yf_channel channel;
+    yf_stage stage;
+    GDate received, reply_due, result_due;
+    int64_t forwarded_ms;   /* first move out of 登记/审查 */
+    int64_t closed_ms;      /* first move to 终结 */
+} yf_stats_row;
+/* GArray of yf_stats_row, NULL on error. */
+GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error);
+
+#endif
