@@ -63,6 +63,8 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     yf_api *api = g_new0(yf_api, 1);
     api->store = store;
     api->data_dir = g_strdup(data_dir);
+    api->login_by_user = yf_throttle_new(YF_LOGIN_MAX_FAIL_USER, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
+    api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
         yf_api_free(api);
         return NULL;
@@ -75,6 +77,8 @@ void yf_api_free(yf_api *api)
     if (api == NULL)
         return;
     explicit_bzero(&api->room_key, sizeof api->room_key);
+    yf_throttle_free(api->login_by_user);
+    yf_throttle_free(api->login_by_addr);
     g_free(api->data_dir);
     g_free(api);
 }

@@ -10,6 +10,12 @@
 
 #include "store.h"
 
+/* Sign-in throttling: this many failures within the window lock a username /
+ * a client address until the window ends. */
+#define YF_LOGIN_MAX_FAIL_USER 5
+#define YF_LOGIN_MAX_FAIL_ADDR 20
+#define YF_LOGIN_WINDOW_MS (15 * 60 * 1000LL)
+
 #define YF_API_PROTOCOL "api"
 #define YF_API_MOUNTPOINT "/api/v1"
 #define YF_API_MAX_BODY (1024 * 1024)   /* larger bodies: 413 too_large */

@@ -6,6 +6,24 @@
 
 #define SESSION_TTL_MS (12 * 3600 * 1000LL)   /* one working day */
 
+/* Refuses a sign-in while its username or client address is locked out by
+ * earlier failures (429 with Retry-After), and audits the refusal. Guessing
+ * passwords is slowed to a few tries per quarter hour, and the scrypt cost
+ * of each try no longer lets one client occupy the control thread. */
+static gboolean login_throttled(yf_api_req *r, const char *user, const char *ukey, const char *akey)
+{
+    int64_t wait = MAX(yf_throttle_wait_ms(r->api->login_by_user, ukey, r->now_ms),
+                       yf_throttle_wait_ms(r->api->login_by_addr, akey, r->now_ms));
+    if (wait <= 0)
+        return FALSE;
+    char secs[24];
+    g_snprintf(secs, sizeof secs, "%" G_GINT64_FORMAT, (wait + 999) / 1000);
+    yf_store_audit_record(r->api->store, yf_actor_system(), r->now_ms, "login.throttled", user, NULL, NULL);
+    yf_api_add_header(r, "retry-after", secs);
+    yf_api_error(r, 429, "too_many_requests", "too many failed sign-ins; try again in %s s", secs);
+    return TRUE;
+}
+
 void yf_api_auth_login(yf_api_req *r)
 {
     static const char *const fields[] = {"username", "password", NULL};
@@ -18,13 +36,23 @@ void yf_api_auth_login(yf_api_req *r)
         !yf_api_field_str(r, o, "username", TRUE, 64, &user) ||
         !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
         goto out;
+    char addr[64] = "", ukey[80], akey[80];
+    lws_get_peer_simple(r->wsi, addr, sizeof addr);
+    g_snprintf(ukey, sizeof ukey, "%s", user);
+    g_snprintf(akey, sizeof akey, "%s", addr);
+    if (login_throttled(r, user, ukey, akey))
+        goto out;
     if (!yf_store_login(r->api->store, user, pass, r->now_ms, SESSION_TTL_MS, &token, &s, &err)) {
-        if (err->code == YF_STORE_ERROR_AUTH)
+        if (err->code == YF_STORE_ERROR_AUTH) {
+            yf_throttle_fail(r->api->login_by_user, ukey, r->now_ms);
+            yf_throttle_fail(r->api->login_by_addr, akey, r->now_ms);
             yf_api_error(r, 401, "unauthorized", "wrong username or password, or account disabled");
-        else
+        } else {
             yf_api_store_error(r, err, FALSE);
+        }
         goto out;
     }
+    yf_throttle_success(r->api->login_by_user, ukey);
     yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
                                         "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
                                         "staff", yf_api_staff_json(&s)));

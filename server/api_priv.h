@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "throttle.h"
 #include "authz.h"
 #include "room_token.h"
 #include "store.h"
@@ -17,6 +18,8 @@ struct yf_api {
     yf_store *store;           /* borrowed */
     char *data_dir;
     yf_room_key room_key;
+    yf_throttle *login_by_user;  /* failed sign-ins per username */
+    yf_throttle *login_by_addr;  /* ... and per client address */
 };
 
 typedef enum {

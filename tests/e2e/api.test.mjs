@@ -496,6 +496,21 @@ try {
   r = await api('GET', '/stats', { token: T.pros2 });
   check('a prosecutor\'s overdue list holds only their cases', r.status === 200 && r.json.overdue.length === 0);
 
+  // ---- sign-in throttling: a guessed password stops working after 5 tries ----
+  // (viewer2 already failed once above, while disabled.)
+  const loginStatuses = [];
+  for (let i = 0; i < 5; i++) {
+    r = await api('POST', '/auth/login', { body: { username: 'viewer2', password: `guess-${i}-password` } });
+    loginStatuses.push(r.status);
+  }
+  check('wrong passwords are 401 until the fifth failure, then 429', loginStatuses.join(',') === '401,401,401,401,429',
+    loginStatuses.join(','));
+  r = await api('POST', '/auth/login', { body: { username: 'viewer2', password: 'viewer2-new-password' } });
+  check('then even the right password is 429 with Retry-After', r.status === 429 &&
+    errCode(r) === 'too_many_requests' && Number(r.headers['retry-after']) > 0, `${r.status} ${r.raw}`);
+  r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
+  check('other accounts can still sign in', r.status === 200, String(r.status));
+
   // ---- logout and the audit trail ----
   r = await api('POST', '/auth/logout', { token: T.pros2, body: {} });
   check('POST /auth/logout', r.status === 200);
@@ -504,7 +519,7 @@ try {
   r = await api('GET', '/audit?limit=1000', { token: T.admin });
   const actions = new Set(r.json.items.map((e) => e.action));
   for (const a of ['login.ok', 'login.fail', 'case.create', 'case.update', 'case.stage', 'case.assign', 'hearing.admit',
-    'recording.download', 'recording.view', 'rating.add', 'staff.create', 'staff.disable']) {
+    'recording.download', 'recording.view', 'rating.add', 'staff.create', 'staff.disable', 'login.throttled']) {
     check(`the audit log has ${a}`, actions.has(a), [...actions].join(' '));
   }
   const downloads = r.json.items.filter((e) => e.action === 'recording.download').length;
