@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target yuanfang
-echo "start: open https://127.0.0.1:8443/devtest.html (the certificate is self-signed); Ctrl-C stops"
+echo "start: the device test is at https://127.0.0.1:<port>/devtest.html (8443 unless --port; the certificate is self-signed); Ctrl-C stops"
 exec build/server/yuanfang --data-dir data "$@"
