@@ -8,20 +8,6 @@
 #include "store_priv.h"
 #include "token.h"
 
-/* Audits and commits when ok, else rolls back. Returns the outcome. */
-static gboolean finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms,
-                       const char *action, const char *kind, int64_t id, const char *detail,
-                       GError **error)
-{
-    char *obj = yf_store_obj(kind, id);
-    ok = ok && yf_store_audit_append(st, actor, now_ms, action, obj, detail, error) &&
-         yf_store_commit(st, error);
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    return ok;
-}
-
 void yf_appointment_clear(yf_appointment *a)
 {
     g_free(a->title);
@@ -51,7 +37,7 @@ gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_m
     }
     char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " start_ms=%" G_GINT64_FORMAT,
                                    (gint64)case_id, (gint64)start_ms);
-    ok = finish(st, ok, actor, now_ms, "appointment.create", "appointment", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "appointment.create", "appointment", id, detail, error);
     g_free(detail);
     if (ok && out_id)
         *out_id = id;
@@ -126,7 +112,7 @@ gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int6
     char *detail = g_strdup_printf("appointment=%" G_GINT64_FORMAT " role=%s expires_ms=%"
                                    G_GINT64_FORMAT, (gint64)appointment_id,
                                    yf_invitee_role_code(role), (gint64)expires_ms);
-    ok = finish(st, ok, actor, now_ms, "invitation.issue", "invitee", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "invitation.issue", "invitee", id, detail, error);
     g_free(detail);
     if (ok) {
         if (out_id)
@@ -212,7 +198,7 @@ gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appo
         }
     }
     if (ok || st->in_tx)
-        ok = finish(st, ok, who, now_ms, why ? "admit.refused" : "hearing.admit", "invitee",
+        ok = yf_store_finish(st, ok, who, now_ms, why ? "admit.refused" : "hearing.admit", "invitee",
                     inv.id, detail, error);
     g_free(detail);
     if (ok && why) {
@@ -243,7 +229,7 @@ gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms
         sqlite3_bind_int64(s, 2, invitee_id);
         ok = yf_store_exec_stmt(st, s, "revoke invitation", error);
     }
-    return finish(st, ok, actor, now_ms, "invitation.revoke", "invitee", invitee_id, "", error);
+    return yf_store_finish(st, ok, actor, now_ms, "invitation.revoke", "invitee", invitee_id, "", error);
 }
 
 void yf_hearing_clear(yf_hearing *h)
@@ -277,7 +263,7 @@ gboolean yf_store_hearing_create(yf_store *st, yf_actor actor, int64_t now_ms, i
     }
     char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " kind=%s", (gint64)case_id,
                                    yf_hearing_kind_code(kind));
-    ok = finish(st, ok, actor, now_ms, "hearing.create", "hearing", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "hearing.create", "hearing", id, detail, error);
     g_free(detail);
     if (ok && out_id)
         *out_id = id;
@@ -302,7 +288,7 @@ gboolean yf_store_hearing_end(yf_store *st, yf_actor actor, int64_t now_ms, int6
             ok = FALSE;
         }
     }
-    return finish(st, ok, actor, now_ms, "hearing.end", "hearing", hearing_id, "", error);
+    return yf_store_finish(st, ok, actor, now_ms, "hearing.end", "hearing", hearing_id, "", error);
 }
 
 gboolean yf_store_hearing_get(yf_store *st, int64_t id, yf_hearing *out, GError **error)
@@ -354,7 +340,7 @@ gboolean yf_store_participant_add(yf_store *st, yf_actor actor, int64_t now_ms, 
     }
     char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " role=%s", (gint64)hearing_id,
                                    role ? role : "");
-    ok = finish(st, ok, actor, now_ms, "participant.add", "participant", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "participant.add", "participant", id, detail, error);
     g_free(detail);
     if (ok && out_id)
         *out_id = id;

@@ -30,6 +30,11 @@ gboolean yf_store_exec_stmt(yf_store *st, sqlite3_stmt *s, const char *what, GEr
 
 gboolean yf_store_begin(yf_store *st, GError **error);
 gboolean yf_store_commit(yf_store *st, GError **error);
+/* Ends a write transaction begun by the caller: when ok, appends the audit
+ * entry (action on "<kind>:<id>") and commits; otherwise, or if either fails,
+ * rolls back. Returns the outcome. */
+gboolean yf_store_finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms, const char *action,
+                         const char *kind, int64_t id, const char *detail, GError **error);
 void yf_store_rollback(yf_store *st);
 
 /* Appends one audit entry inside the caller's open transaction and moves the

@@ -7,19 +7,6 @@
 
 #include "store_priv.h"
 
-static gboolean finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms,
-                       const char *action, const char *kind, int64_t id, const char *detail,
-                       GError **error)
-{
-    char *obj = yf_store_obj(kind, id);
-    ok = ok && yf_store_audit_append(st, actor, now_ms, action, obj, detail, error) &&
-         yf_store_commit(st, error);
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    return ok;
-}
-
 /* The hearing's note id (creating it when create), and whether it is final. */
 static gboolean note_of(yf_store *st, int64_t hearing_id, gboolean create, int64_t *note_id,
                         gboolean *final, GError **error)
@@ -90,7 +77,7 @@ gboolean yf_store_note_add_entry(yf_store *st, yf_actor actor, int64_t now_ms, i
     }
     char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " offset_ms=%" G_GINT64_FORMAT,
                                    (gint64)hearing_id, (gint64)offset_ms);
-    ok = finish(st, ok, actor, now_ms, "note.entry", "note_entry", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "note.entry", "note_entry", id, detail, error);
     g_free(detail);
     g_free(who);
     if (ok && out_entry_id)
@@ -119,7 +106,7 @@ gboolean yf_store_note_finalize(yf_store *st, yf_actor actor, int64_t now_ms, in
         ok = yf_store_exec_stmt(st, s, "finalize note", error);
     }
     g_free(who);
-    return finish(st, ok, actor, now_ms, "note.finalize", "hearing", hearing_id, "", error);
+    return yf_store_finish(st, ok, actor, now_ms, "note.finalize", "hearing", hearing_id, "", error);
 }
 
 gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
@@ -155,7 +142,7 @@ gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int
     }
     char *detail = g_strdup_printf("participant=%" G_GINT64_FORMAT " %s", (gint64)participant_id,
                                    confirm ? "confirm" : "refuse");
-    ok = finish(st, ok, actor, now_ms, "note.confirm", "hearing", hearing_id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "note.confirm", "hearing", hearing_id, detail, error);
     g_free(detail);
     return ok;
 }
@@ -214,7 +201,7 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
     char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " participant=%" G_GINT64_FORMAT
                                    " size=%" G_GINT64_FORMAT, (gint64)in->hearing_id,
                                    (gint64)in->participant_id, (gint64)in->size_bytes);
-    ok = finish(st, ok, actor, now_ms, "recording.add", "recording", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "recording.add", "recording", id, detail, error);
     g_free(detail);
     if (ok && out_id)
         *out_id = id;
@@ -258,7 +245,7 @@ gboolean yf_store_recording_access(yf_store *st, yf_actor actor, int64_t now_ms,
     gboolean ok = yf_store_begin(st, error);
     if (ok) {
         ok = yf_store_check_actor(st, actor, error) && read_recording(st, id, &r, error);
-        ok = finish(st, ok, actor, now_ms, action, "recording", id, "", error);
+        ok = yf_store_finish(st, ok, actor, now_ms, action, "recording", id, "", error);
     }
     if (ok && out)
         *out = r;
@@ -290,7 +277,7 @@ gboolean yf_store_aid_create(yf_store *st, yf_actor actor, int64_t now_ms, int64
     }
     char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " decision=%s amount_fen=%" G_GINT64_FORMAT,
                                    (gint64)case_id, decision_no ? decision_no : "", (gint64)amount_fen);
-    ok = finish(st, ok, actor, now_ms, "aid.create", "aid", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "aid.create", "aid", id, detail, error);
     g_free(detail);
     if (ok && out_id)
         *out_id = id;
@@ -321,7 +308,7 @@ gboolean yf_store_aid_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int6
         }
     }
     g_free(who);
-    return finish(st, ok, actor, now_ms, "aid.confirm", "aid", aid_id, "", error);
+    return yf_store_finish(st, ok, actor, now_ms, "aid.confirm", "aid", aid_id, "", error);
 }
 
 gboolean yf_store_rating_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
@@ -348,7 +335,7 @@ gboolean yf_store_rating_add(yf_store *st, yf_actor actor, int64_t now_ms, int64
         id = sqlite3_last_insert_rowid(st->db);
     }
     char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " score=%d", (gint64)case_id, score);
-    ok = finish(st, ok, actor, now_ms, "rating.add", "rating", id, detail, error);
+    ok = yf_store_finish(st, ok, actor, now_ms, "rating.add", "rating", id, detail, error);
     g_free(detail);
     g_free(who);
     if (ok && out_id)

@@ -271,3 +271,14 @@ gboolean yf_store_check_actor(yf_store *st, yf_actor actor, GError **error)
     g_propagate_error(error, e);
     return FALSE;
 }
+
+gboolean yf_store_finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms, const char *action,
+                         const char *kind, int64_t id, const char *detail, GError **error)
+{
+    char *obj = yf_store_obj(kind, id);
+    ok = ok && yf_store_audit_append(st, actor, now_ms, action, obj, detail, error) && yf_store_commit(st, error);
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    return ok;
+}
