@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "store.h"
 #include "yf_test.h"
+#include "yf_test_fs.h"
 
 #define N_ENTRIES 10
 
@@ -168,23 +169,6 @@ static void test_cli(void)
     g_free(path);
 }
 
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            rm_rf(p);
-        else
-            g_unlink(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(path);
-}
-
 int main(void)
 {
     tmp_dir = g_dir_make_tmp("yf-audit-XXXXXX", NULL);
@@ -193,7 +177,7 @@ int main(void)
     test_guards();
     test_delete_then_append();
     test_cli();
-    rm_rf(tmp_dir);
+    yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
     return yf_test_done("test_audit");
 }

@@ -11,6 +11,7 @@
 #include "migrations.h"
 #include "store.h"
 #include "yf_test.h"
+#include "yf_test_fs.h"
 
 #define T0 1710000000000LL      /* 2024-03-09T16:00Z */
 #define HOUR (3600LL * 1000)
@@ -551,23 +552,6 @@ static void test_bootstrap_and_cli(void)
     g_free(dir);
 }
 
-static void rm_rf(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    const char *name;
-    while (d && (name = g_dir_read_name(d))) {
-        char *p = g_build_filename(path, name, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR))
-            rm_rf(p);
-        else
-            g_unlink(p);
-        g_free(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(path);
-}
-
 int main(void)
 {
     tmp_dir = g_dir_make_tmp("yf-store-XXXXXX", NULL);
@@ -584,7 +568,7 @@ int main(void)
     test_hearing_records();
     test_hostile_text();
     test_bootstrap_and_cli();
-    rm_rf(tmp_dir);
+    yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
     return yf_test_done("test_store");
 }
