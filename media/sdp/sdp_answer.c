@@ -2,7 +2,9 @@
  * (RFC 8829 section 5.3 as Chromium accepts it): one BUNDLE group of the
  * accepted mids (RFC 8843 section 7.3), rtcp-mux (RFC 5761), DTLS role
  * (RFC 5763 section 5), one payload type per section, rejected sections with
- * port 0 (RFC 3264 section 6). Echoes only strings sdp_media.c vetted. */
+ * port 0 (RFC 3264 section 6); with params.twcc, transport-wide congestion
+ * control (draft-holmer-rmcat-transport-wide-cc-extensions-01 section 4).
+ * Echoes only strings sdp_media.c vetted. */
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
@@ -15,7 +17,7 @@ static gboolean fail(GError **err, int code, const char *what)
 }
 
 /* "AB:CD:..." of SHA-256: 32 hex pairs. */
-static gboolean our_fingerprint_ok(const char *f)
+gboolean yf_sdp_our_fingerprint_ok(const char *f)
 {
     if (!f || strlen(f) != 95)
         return FALSE;
@@ -51,7 +53,7 @@ static gboolean check_params(const yf_sdp_offer *o, const yf_sdp_answer_params *
         return fail(err, YF_SDP_ERROR_UNSUPPORTED, "the offer has no accepted section");
     if (!yf_sdp_ice_chars_ok(p->ice_ufrag, 4, 256) || !yf_sdp_ice_chars_ok(p->ice_pwd, 22, 256))
         return fail(err, YF_SDP_ERROR_INVALID, "ice_ufrag or ice_pwd missing or malformed");
-    if (!our_fingerprint_ok(p->fingerprint))
+    if (!yf_sdp_our_fingerprint_ok(p->fingerprint))
         return fail(err, YF_SDP_ERROR_INVALID, "fingerprint is not a SHA-256 \"AB:CD:...\"");
     if (sends && (!p->cname || !*p->cname || strchr(p->cname, ' ') ||
                   !yf_sdp_is_printable(p->cname, 256)))
@@ -75,7 +77,15 @@ static const char *answer_direction(yf_direction offered, gboolean we_send)
     }
 }
 
-static void add_codec(GstSDPMedia *s, const yf_sdp_media *m)
+/* The transport-cc feedback line is kept only with its extension: feedback
+ * needs the sequence numbers (draft-holmer-rmcat-transport-wide-cc-
+ * extensions-01 section 4). */
+static gboolean keeps_twcc(const yf_sdp_media *m, const yf_sdp_answer_params *p)
+{
+    return p->twcc && m->ext_twcc != 0;
+}
+
+static void add_codec(GstSDPMedia *s, const yf_sdp_media *m, const yf_sdp_answer_params *p)
 {
     char *v = NULL;
     if (m->codec == YF_CODEC_OPUS)
@@ -84,11 +94,13 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_media *m)
         v = g_strdup_printf("%d %s/90000", m->pt, m->codec == YF_CODEC_VP8 ? "VP8" : "H264");
     gst_sdp_media_add_attribute(s, "rtpmap", v);
     g_free(v);
-    static const struct { unsigned bit; const char *text; } fb[] = {
-        { YF_SDP_FB_NACK, "nack" }, { YF_SDP_FB_PLI, "nack pli" }, { YF_SDP_FB_FIR, "ccm fir" },
+    static const struct { unsigned bit; const char *text; gboolean video_only; } fb[] = {
+        { YF_SDP_FB_NACK, "nack", TRUE }, { YF_SDP_FB_PLI, "nack pli", TRUE },
+        { YF_SDP_FB_FIR, "ccm fir", TRUE }, { YF_SDP_FB_TWCC, "transport-cc", FALSE },
     };
-    for (size_t i = 0; m->kind == YF_MEDIA_VIDEO && i < G_N_ELEMENTS(fb); i++) {
-        if (!(m->rtcp_fb & fb[i].bit))
+    for (size_t i = 0; i < G_N_ELEMENTS(fb); i++) {
+        if (!(m->rtcp_fb & fb[i].bit) || (fb[i].video_only && m->kind != YF_MEDIA_VIDEO) ||
+            (fb[i].bit == YF_SDP_FB_TWCC && !keeps_twcc(m, p)))
             continue;
         v = g_strdup_printf("%d %s", m->pt, fb[i].text);
         gst_sdp_media_add_attribute(s, "rtcp-fb", v);
@@ -101,18 +113,19 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_media *m)
     }
 }
 
-static void add_transport(GstSDPMedia *s, const yf_sdp_answer_params *p)
+void yf_sdp_add_transport(GstSDPMedia *s, const char *ufrag, const char *pwd, const char *fp,
+                          const char *setup)
 {
-    char *fp = g_strdup_printf("sha-256 %s", p->fingerprint);
+    char *f = g_strdup_printf("sha-256 %s", fp);
     gst_sdp_media_add_attribute(s, "rtcp", "9 IN IP4 0.0.0.0");
-    gst_sdp_media_add_attribute(s, "ice-ufrag", p->ice_ufrag);
-    gst_sdp_media_add_attribute(s, "ice-pwd", p->ice_pwd);
-    gst_sdp_media_add_attribute(s, "fingerprint", fp);
-    gst_sdp_media_add_attribute(s, "setup", p->setup == YF_SETUP_ACTIVE ? "active" : "passive");
-    g_free(fp);
+    gst_sdp_media_add_attribute(s, "ice-ufrag", ufrag);
+    gst_sdp_media_add_attribute(s, "ice-pwd", pwd);
+    gst_sdp_media_add_attribute(s, "fingerprint", f);
+    gst_sdp_media_add_attribute(s, "setup", setup);
+    g_free(f);
 }
 
-static void add_extmap(GstSDPMedia *s, int id, const char *uri)
+void yf_sdp_add_extmap(GstSDPMedia *s, int id, const char *uri)
 {
     char *v = g_strdup_printf("%d %s", id, uri);
     gst_sdp_media_add_attribute(s, "extmap", v);
@@ -131,12 +144,15 @@ static void accepted_section(GstSDPMedia *s, const yf_sdp_media *m, uint32_t ssr
     gst_sdp_media_set_port_info(s, 9, 0);
     gst_sdp_media_set_proto(s, "UDP/TLS/RTP/SAVPF");
     gst_sdp_media_add_format(s, pt);
-    add_transport(s, p);
+    yf_sdp_add_transport(s, p->ice_ufrag, p->ice_pwd, p->fingerprint,
+                         p->setup == YF_SETUP_ACTIVE ? "active" : "passive");
     gst_sdp_media_add_attribute(s, "mid", m->mid);
     if (m->ext_mid)
-        add_extmap(s, m->ext_mid, "urn:ietf:params:rtp-hdrext:sdes:mid");
+        yf_sdp_add_extmap(s, m->ext_mid, YF_SDP_EXT_MID);
     if (m->kind == YF_MEDIA_AUDIO && m->ext_audio_level)
-        add_extmap(s, m->ext_audio_level, "urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+        yf_sdp_add_extmap(s, m->ext_audio_level, YF_SDP_EXT_AUDIO_LEVEL);
+    if (keeps_twcc(m, p))
+        yf_sdp_add_extmap(s, m->ext_twcc, YF_SDP_EXT_TWCC);
     gst_sdp_media_add_attribute(s, dir, NULL);
     char *msid = g_strdup_printf("yuanfang %s-%u", m->media, ssrc);
     char *cname = g_strdup_printf("%u cname:%s", ssrc, p->cname);
@@ -145,7 +161,7 @@ static void accepted_section(GstSDPMedia *s, const yf_sdp_media *m, uint32_t ssr
     gst_sdp_media_add_attribute(s, "rtcp-mux", NULL);
     if (m->rtcp_rsize)
         gst_sdp_media_add_attribute(s, "rtcp-rsize", NULL);
-    add_codec(s, m);
+    add_codec(s, m, p);
     if (sending)
         gst_sdp_media_add_attribute(s, "ssrc", cname);
     g_free(msid);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include "sdp_private.h"
 
-#define EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
-#define EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
-#define EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
-#define EXT_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+#define EXT_MID YF_SDP_EXT_MID
+#define EXT_AUDIO_LEVEL YF_SDP_EXT_AUDIO_LEVEL
+#define EXT_ABS_SEND_TIME YF_SDP_EXT_ABS_SEND_TIME
+#define EXT_TWCC YF_SDP_EXT_TWCC
 
 /* A value "<pt> <rest>" whose pt equals want: returns rest, else NULL. */
 static const char *after_pt(const char *v, unsigned long want)
@@ -191,7 +191,37 @@ static void parse_ssrc(const GstSDPMedia *media, yf_sdp_media *m)
         m->ssrc = (uint32_t)ssrc;
 }
 
-static yf_direction parse_direction(const GstSDPMessage *msg, const GstSDPMedia *media)
+/* "<stream> <track>" (RFC 8830 section 2: msid-id 1*64token-char, the
+ * appdata likewise) into m->msid_*; anything else leaves them "". */
+static void take_msid(const char *v, yf_sdp_media *m)
+{
+    char **f = v ? g_strsplit(v, " ", -1) : NULL;
+    if (f && g_strv_length(f) == 2 && yf_sdp_is_token(f[0], sizeof m->msid_stream) &&
+        yf_sdp_is_token(f[1], sizeof m->msid_track)) {
+        g_strlcpy(m->msid_stream, f[0], sizeof m->msid_stream);
+        g_strlcpy(m->msid_track, f[1], sizeof m->msid_track);
+    }
+    g_strfreev(f);
+}
+
+/* a=msid (RFC 8830 section 2), else "a=ssrc:<m->ssrc> msid:..." (the
+ * Plan B form Chromium still writes beside it). */
+static void parse_msid(const GstSDPMedia *media, yf_sdp_media *m)
+{
+    const char *v = gst_sdp_media_get_attribute_val(media, "msid");
+    for (guint i = 0; !v && m->ssrc; i++) {
+        const char *s = gst_sdp_media_get_attribute_val_n(media, "ssrc", i);
+        unsigned long ssrc;
+        if (!s)
+            break;
+        if (yf_sdp_parse_uint(&s, 0xffffffffUL, &ssrc) && ssrc == m->ssrc &&
+            strncmp(s, " msid:", 6) == 0)
+            v = s + 6;
+    }
+    take_msid(v, m);
+}
+
+yf_direction yf_sdp_direction(const GstSDPMessage *msg, const GstSDPMedia *media)
 {
     static const char *const names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
     for (int level = 0; level < 2; level++)
@@ -202,7 +232,7 @@ static yf_direction parse_direction(const GstSDPMessage *msg, const GstSDPMedia 
     return YF_DIR_SENDRECV; /* RFC 3264 section 5.1 default */
 }
 
-static gboolean in_bundle(const char *bundle, const char *mid)
+gboolean yf_sdp_in_bundle(const char *bundle, const char *mid)
 {
     size_t n = strlen(mid);
     for (const char *p = bundle; *p;) {
@@ -244,7 +274,8 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
     const char *proto = gst_sdp_media_get_proto(media);
 
     describe(media, m);
-    m->direction = parse_direction(msg, media);
+    m->codec = YF_CODEC_NONE; /* not 0: that is YF_CODEC_OPUS */
+    m->direction = yf_sdp_direction(msg, media);
     if (mid && !yf_sdp_is_token(mid, sizeof m->mid)) {
         g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED,
                     "SDP offer section %u has an a=mid that is empty, longer than %zu "
@@ -256,7 +287,7 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
     gboolean rtp = proto && g_str_has_suffix(proto, "RTP/SAVPF");
     /* port 0 with a=bundle-only is a live bundled section (RFC 8843 section 6) */
     gboolean live = gst_sdp_media_get_port(media) != 0 || yf_sdp_has_attr(NULL, media, "bundle-only");
-    gboolean bundled = mid && in_bundle(bundle, mid);
+    gboolean bundled = mid && yf_sdp_in_bundle(bundle, mid);
     if (!rtp || !live || !bundled || m->kind == YF_MEDIA_OTHER)
         return TRUE;
     if (!yf_sdp_has_attr(msg, media, "rtcp-mux")) {
@@ -271,6 +302,7 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
     parse_extmaps(msg, media, m);
     parse_rtcp_fb(media, m);
     parse_ssrc(media, m);
+    parse_msid(media, m);
     m->rtcp_rsize = yf_sdp_has_attr(msg, media, "rtcp-rsize");
     m->accepted = TRUE;
     return TRUE;

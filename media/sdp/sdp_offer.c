@@ -110,17 +110,18 @@ static gboolean line_ok(const char *l, size_t n)
 /* GstSDPMessage parses nearly anything without complaint, so the shape of
  * the text is checked here: size, UTF-8 without NUL, "v=0" first, and every
  * line a type letter and '=' (empty lines only at the end). */
-static gboolean check_text(const char *sdp, size_t len, GError **err)
+gboolean yf_sdp_check_text(const char *sdp, size_t len, size_t max, const char *what,
+                           GError **err)
 {
     const char *why = NULL;
     if (!sdp || len == 0)
-        why = "empty";
-    else if (len > YF_SDP_MAX_LEN)
-        why = "longer than YF_SDP_MAX_LEN (32 KiB)";
+        why = "is empty";
+    else if (len > max)
+        why = "is too long";
     else if (memchr(sdp, '\0', len))
         why = "contains a NUL byte";
     else if (!g_utf8_validate_len(sdp, len, NULL))
-        why = "not UTF-8";
+        why = "is not UTF-8";
     else if (len < 3 || memcmp(sdp, "v=0", 3) != 0)
         why = "does not start with v=0";
     for (size_t pos = 0; !why && pos < len;) {
@@ -140,20 +141,22 @@ static gboolean check_text(const char *sdp, size_t len, GError **err)
         if (n == 0)
             break;
     }
-    if (why)
-        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP offer %s", why);
+    if (why && len > max)
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP %s is longer than %zu bytes",
+                    what, max);
+    else if (why)
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP %s %s", what, why);
     return why == NULL;
 }
 
 /* ---- session ---------------------------------------------------------- */
 
-/* a=group:BUNDLE <mid>... (RFC 8843 section 7.1) into offer->bundle_group. */
-static gboolean parse_bundle(const GstSDPMessage *msg, yf_sdp_offer *offer, GError **err)
+char *yf_sdp_bundle_mids(const GstSDPMessage *msg)
 {
     for (guint i = 0; ; i++) {
         const char *g = gst_sdp_message_get_attribute_val_n(msg, "group", i);
         if (!g)
-            break;
+            return NULL;
         if (strncmp(g, "BUNDLE", 6) != 0 || (g[6] != ' ' && g[6] != '\0'))
             continue;
         char **mids = g_strsplit_set(g + 6, " \t", -1);
@@ -163,18 +166,26 @@ static gboolean parse_bundle(const GstSDPMessage *msg, yf_sdp_offer *offer, GErr
                 continue;
             g_string_append_printf(s, "%s%s", s->len ? " " : "", *m);
         }
-        gboolean fits = s->len > 0 && s->len < sizeof offer->bundle_group;
-        if (fits)
-            memcpy(offer->bundle_group, s->str, s->len + 1);
-        g_string_free(s, TRUE);
         g_strfreev(mids);
-        if (fits)
-            return TRUE;
+        if (s->len > 0)
+            return g_string_free(s, FALSE);
+        g_string_free(s, TRUE);
     }
-    g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED,
-                "SDP offer has no usable a=group:BUNDLE line; yuanfang needs BUNDLE "
-                "(RTCPeerConnection bundlePolicy 'balanced' or 'max-bundle')");
-    return FALSE;
+}
+
+/* a=group:BUNDLE <mid>... (RFC 8843 section 7.1) into offer->bundle_group. */
+static gboolean parse_bundle(const GstSDPMessage *msg, yf_sdp_offer *offer, GError **err)
+{
+    char *mids = yf_sdp_bundle_mids(msg);
+    gboolean fits = mids && strlen(mids) < sizeof offer->bundle_group;
+    if (fits)
+        g_strlcpy(offer->bundle_group, mids, sizeof offer->bundle_group);
+    g_free(mids);
+    if (!fits)
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED,
+                    "SDP offer has no usable a=group:BUNDLE line; yuanfang needs BUNDLE "
+                    "(RTCPeerConnection bundlePolicy 'balanced' or 'max-bundle')");
+    return fits;
 }
 
 gboolean yf_sdp_ice_chars_ok(const char *s, size_t min, size_t max)
@@ -226,35 +237,51 @@ static gboolean find_fingerprint(const GstSDPMessage *msg, const GstSDPMedia *me
     }
 }
 
+gboolean yf_sdp_parse_transport(const GstSDPMessage *msg, const GstSDPMedia *media,
+                                const char *what, yf_sdp_transport *t, GError **err)
+{
+    const char *ufrag = yf_sdp_attr_val(msg, media, "ice-ufrag");
+    const char *pwd = yf_sdp_attr_val(msg, media, "ice-pwd");
+    const char *why = NULL;
+    memset(t, 0, sizeof *t); /* callers copy whole buffers */
+    if (!ufrag || !pwd)
+        why = "has no a=ice-ufrag / a=ice-pwd";
+    else if (!yf_sdp_ice_chars_ok(ufrag, 4, 256) || !yf_sdp_ice_chars_ok(pwd, 22, 256))
+        why = "has a malformed a=ice-ufrag or a=ice-pwd (RFC 8839 section 5.4)";
+    else if (!find_fingerprint(msg, media, t->fingerprint, sizeof t->fingerprint))
+        why = "has no a=fingerprint:sha-256 (DTLS-SRTP needs a SHA-256 certificate fingerprint)";
+    if (why) {
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED, "SDP %s %s", what, why);
+        return FALSE;
+    }
+    g_strlcpy(t->ice_ufrag, ufrag, sizeof t->ice_ufrag);
+    g_strlcpy(t->ice_pwd, pwd, sizeof t->ice_pwd);
+    t->setup = yf_sdp_attr_val(msg, media, "setup");
+    return TRUE;
+}
+
 /* Transport of the tagged section (RFC 8843 section 7.2.1: the first
  * accepted bundled one); media-level before session-level. */
 static gboolean parse_transport(const GstSDPMessage *msg, const GstSDPMedia *media,
                                 yf_sdp_offer *offer, GError **err)
 {
-    const char *ufrag = yf_sdp_attr_val(msg, media, "ice-ufrag");
-    const char *pwd = yf_sdp_attr_val(msg, media, "ice-pwd");
-    const char *setup = yf_sdp_attr_val(msg, media, "setup");
-    const char *why = NULL;
-    if (!ufrag || !pwd)
-        why = "has no a=ice-ufrag / a=ice-pwd";
-    else if (!yf_sdp_ice_chars_ok(ufrag, 4, 256) || !yf_sdp_ice_chars_ok(pwd, 22, 256))
-        why = "has a malformed a=ice-ufrag or a=ice-pwd (RFC 8839 section 5.4)";
-    else if (!find_fingerprint(msg, media, offer->fingerprint, sizeof offer->fingerprint))
-        why = "has no a=fingerprint:sha-256 (DTLS-SRTP needs a SHA-256 certificate fingerprint)";
-    else if (!setup || strcmp(setup, "actpass") == 0)
+    yf_sdp_transport t;
+    if (!yf_sdp_parse_transport(msg, media, "offer", &t, err))
+        return FALSE;
+    if (!t.setup || strcmp(t.setup, "actpass") == 0)
         offer->setup = YF_SETUP_ACTPASS; /* absent: browsers always send it */
-    else if (strcmp(setup, "active") == 0)
+    else if (strcmp(t.setup, "active") == 0)
         offer->setup = YF_SETUP_ACTIVE;
-    else if (strcmp(setup, "passive") == 0)
+    else if (strcmp(t.setup, "passive") == 0)
         offer->setup = YF_SETUP_PASSIVE;
-    else
-        why = "has an a=setup other than actpass, active or passive";
-    if (why) {
-        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED, "SDP offer %s", why);
+    else {
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED,
+                    "SDP offer has an a=setup other than actpass, active or passive");
         return FALSE;
     }
-    g_strlcpy(offer->ice_ufrag, ufrag, sizeof offer->ice_ufrag);
-    g_strlcpy(offer->ice_pwd, pwd, sizeof offer->ice_pwd);
+    memcpy(offer->ice_ufrag, t.ice_ufrag, sizeof offer->ice_ufrag);
+    memcpy(offer->ice_pwd, t.ice_pwd, sizeof offer->ice_pwd);
+    memcpy(offer->fingerprint, t.fingerprint, sizeof offer->fingerprint);
     return TRUE;
 }
 
@@ -303,7 +330,7 @@ gboolean yf_sdp_parse_offer(const char *sdp, size_t len, yf_sdp_offer *out, GErr
     gboolean ok = FALSE;
 
     memset(out, 0, sizeof *out);
-    if (!check_text(sdp, len, err))
+    if (!yf_sdp_check_text(sdp, len, YF_SDP_MAX_LEN, "offer", err))
         goto out;
     text = g_strndup(sdp, len);
     if (gst_sdp_message_new_from_text(text, &msg) != GST_SDP_OK) {

@@ -29,6 +29,55 @@ gboolean yf_sdp_ice_chars_ok(const char *s, size_t min, size_t max);
  * *s past it. FALSE if there is no digit or the number exceeds max. */
 gboolean yf_sdp_parse_uint(const char **s, unsigned long max, unsigned long *v);
 
+/* The shape of SDP text before GstSDPMessage sees it: 1..max bytes, UTF-8
+ * without NUL, "v=0" first, every line <letter>=<value>. what ("offer",
+ * "answer") starts the error message. (sdp_offer.c) */
+gboolean yf_sdp_check_text(const char *sdp, size_t len, size_t max, const char *what,
+                           GError **err);
+
+/* The mids of the first non-empty a=group:BUNDLE, single-space separated,
+ * newly allocated (g_free); NULL if none. */
+char *yf_sdp_bundle_mids(const GstSDPMessage *msg);
+
+/* TRUE if mid is one of the space-separated bundle mids. (sdp_media.c) */
+gboolean yf_sdp_in_bundle(const char *bundle, const char *mid);
+
+/* The section's direction attribute, else the session's, else sendrecv
+ * (RFC 3264 section 5.1). (sdp_media.c) */
+yf_direction yf_sdp_direction(const GstSDPMessage *msg, const GstSDPMedia *media);
+
+/* ICE credentials and sha-256 fingerprint of a section (media-level before
+ * session-level), checked; setup is the a=setup value, borrowed from msg,
+ * NULL if absent (the caller decides). FALSE with *err (UNSUPPORTED,
+ * "SDP <what> has no ..."). */
+typedef struct {
+    char ice_ufrag[257];
+    char ice_pwd[257];
+    char fingerprint[128];
+    const char *setup;
+} yf_sdp_transport;
+gboolean yf_sdp_parse_transport(const GstSDPMessage *msg, const GstSDPMedia *media,
+                                const char *what, yf_sdp_transport *t, GError **err);
+
+/* Our sha-256 fingerprint parameter: "AB:CD:..." of 32 hex pairs. (sdp_answer.c) */
+gboolean yf_sdp_our_fingerprint_ok(const char *f);
+
+/* Adds a=rtcp, ICE credentials, fingerprint and a=setup:<setup> to s. */
+void yf_sdp_add_transport(GstSDPMedia *s, const char *ufrag, const char *pwd, const char *fp,
+                          const char *setup);
+
+/* Adds "a=extmap:<id> <uri>" to s. */
+void yf_sdp_add_extmap(GstSDPMedia *s, int id, const char *uri);
+
+/* Validates an offer's parameters (sdp_local_offer.c); FALSE with *err
+ * YF_SDP_ERROR_INVALID naming what is wrong. */
+gboolean yf_sdp_offer_params_ok(const yf_sdp_offer_params *p, GError **err);
+
+#define YF_SDP_EXT_MID "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define YF_SDP_EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define YF_SDP_EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+#define YF_SDP_EXT_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
 /* Fills m from section idx of msg (sdp_media.c). Never fails on odd content:
  * what it cannot use leaves m->accepted false. Returns FALSE with *err only
  * for what makes the whole offer unanswerable (a bad mid, a bundled RTP

@@ -1,8 +1,9 @@
 /* fuzz_sdp.c -- libFuzzer target for media/sdp: any bytes as an offer; an
  * accepted offer must yield an answer that GstSDPMessage parses and that our
  * own offer parser accepts with the same sections and payload types (the
- * answer is BUNDLE/rtcp-mux/ICE/DTLS complete). Aborts otherwise. The SDP
- * functions of GStreamer need no gst_init. */
+ * answer is BUNDLE/rtcp-mux/ICE/DTLS complete) and the transport-cc
+ * extension id kept exactly when params.twcc (odd sizes). Aborts otherwise.
+ * The SDP functions of GStreamer need no gst_init. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include <gst/sdp/sdp.h>
 #include "yf_sdp.h"
 
-static void check_answer(const yf_sdp_offer *o, const char *answer)
+static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twcc)
 {
     GstSDPMessage *msg = NULL;
     yf_sdp_offer back;
@@ -32,6 +33,10 @@ static void check_answer(const yf_sdp_offer *o, const char *answer)
             (o->media[i].accepted && (back.media[i].pt != o->media[i].pt ||
                                       back.media[i].codec != o->media[i].codec)))
             abort();
+        /* transport-cc: the offer's id kept only when asked for */
+        if (o->media[i].accepted &&
+            back.media[i].ext_twcc != (twcc ? o->media[i].ext_twcc : 0))
+            abort();
     }
 }
 
@@ -51,14 +56,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .fingerprint = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
         .setup = offer.setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE,
-        .cname = "fuzz",
+        .cname = "fuzz", .twcc = size & 1,
     };
     for (int i = 0; i < YF_SDP_MAX_MEDIA; i++)
         p.ssrc[i] = (i % 3 == 2) ? 0 : 0x10000u * (uint32_t)(i + 1) + (uint32_t)size;
     char *answer = yf_sdp_build_answer(&offer, &p, &err);
     if (!answer)
         abort(); /* every accepted offer must be answerable */
-    check_answer(&offer, answer);
+    check_answer(&offer, answer, p.twcc);
     g_free(answer);
     return 0;
 }
