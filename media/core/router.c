@@ -233,6 +233,22 @@ int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t tr
     return YF_OK;
 }
 
+int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_id, bool forward)
+{
+    int t = rt_find_track(r, track_id);
+    if (t == NO_IDX)
+        return YF_ESTATE;
+    rt_track *tr = &r->tracks[t];
+    if (forward && tr->paused) {
+        for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
+            yf_rewrite_reset_source(&r->subs[s].rw);
+        if (tr->subs != NO_IDX)
+            rt_request_keyframe(r, now_us, tr, false);
+    }
+    tr->paused = !forward;
+    return YF_OK;
+}
+
 static bool out_ssrc_taken(const yf_router *r, int part, uint32_t out_ssrc)
 {
     for (unsigned i = 0; i < r->cfg.max_subscriptions; i++)

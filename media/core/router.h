@@ -147,6 +147,13 @@ int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id);
  * seamlessly; video restarts at the next keyframe. */
 int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t track_id, uint32_t ssrc);
 
+/* Server-side mute: while `forward` is false the track's packets are still
+ * received (stats, NACK, RR) but reach no subscriber. Resuming starts a new
+ * epoch in every subscriber's rewriter (sequence numbers continue at last +
+ * 1, no gap to NACK) and, for video, asks the publisher for a keyframe.
+ * YF_ESTATE for an unknown track. */
+int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_id, bool forward);
+
 /* The subscriber receives track_id as out_ssrc / out_pt (from its SDP
  * offer). For video, a PLI goes upstream (rate limited) so the picture
  * appears at once. YF_ESTATE (unknown ids, already subscribed, out_ssrc in

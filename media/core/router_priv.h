@@ -41,6 +41,7 @@ typedef struct {
     yf_sr_clock sr;
     int64_t last_pli_us;      /* 0: never */
     bool pli_pending;         /* a request waits for the rate limit */
+    bool paused;              /* yf_router_set_track_forwarding(false): cached, not fanned out */
     int subs;
     uint64_t packets, keyframes;
     uint8_t level;            /* 127 until heard */

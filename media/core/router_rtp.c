@@ -158,7 +158,8 @@ int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
     yf_pktbuf *b = store(r, t, &h, pkt, len, now_us);
     if (!b)
         return YF_ENOMEM;
-    fan_out(r, now_us, t, b);
+    if (!t->paused)
+        fan_out(r, now_us, t, b);
     yf_pktbuf_unref(r->pool, b);
     return YF_OK;
 }
