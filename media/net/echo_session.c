@@ -13,7 +13,6 @@
 
 #define ICE_UFRAG_LEN 8   /* RFC 8839 section 5.4: at least 4 ice-chars */
 #define ICE_PWD_LEN 24    /* ... and at least 22 for the password */
-#define CANDIDATE_MAX 1024
 #define PKT_MAX 2048      /* a decrypted datagram never exceeds the MTU */
 #define EARLY_MAX 16      /* datagrams kept while ICE has no selected pair */
 
@@ -452,87 +451,6 @@ static void post_remote_cand(yf_echo_session *s, NiceCandidate *c)
     yf_net_post(s->worker->ctx, remote_cand_on_worker, r, remote_cand_free);
 }
 
-static gboolean is_loopback_string(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    gboolean lo = a && g_inet_address_get_is_loopback(a);
-    g_clear_object(&a);
-    return lo;
-}
-
-/* A browser's candidates name where our media ports will send STUN checks, so
- * a hostile client must not aim them at multicast, broadcast, "any", port 0,
- * or (unless the server itself offers loopback, as in tests) at the server's
- * own loopback or link-local neighbours. Returns the reason, or NULL. */
-static const char *unusable_address(yf_echo_session *s, const NiceCandidate *c)
-{
-    char str[NICE_ADDRESS_STRING_LEN];
-    nice_address_to_string(&c->addr, str);
-    GInetAddress *a = g_inet_address_new_from_string(str);
-    const char *why = NULL;
-    if (!a)
-        why = "address not understood";
-    else if (nice_address_get_port(&c->addr) == 0)
-        why = "port 0";
-    else if (g_inet_address_get_is_any(a) || g_inet_address_get_is_multicast(a) ||
-             strcmp(str, "255.255.255.255") == 0)
-        why = "not a unicast address";
-    else if (g_inet_address_get_is_link_local(a))
-        why = "link-local address";
-    else if (g_inet_address_get_is_loopback(a)) {
-        gboolean allowed = FALSE;
-        for (char **p = s->media->local_addresses; p && *p && !allowed; p++)
-            allowed = is_loopback_string(*p);
-        if (!allowed)
-            why = "loopback address";
-    }
-    g_clear_object(&a);
-    return why;
-}
-
-/* Parses one "candidate:..." line (RFC 8839 section 5.1) for validation.
- * Returns the candidate, or NULL with *err set, or NULL without *err for a
- * candidate we deliberately ignore. */
-static NiceCandidate *parse_candidate(yf_echo_session *s, const char *cand, GError **err)
-{
-    char *line;
-    NiceCandidate *c;
-
-    if (strlen(cand) > CANDIDATE_MAX) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate longer than %d bytes",
-                    CANDIDATE_MAX);
-        return NULL;
-    }
-    if (g_str_has_prefix(cand, "a="))
-        cand += 2;
-    /* libnice wants the attribute line with its "a=" prefix. */
-    line = g_strconcat("a=", cand, NULL);
-    c = nice_agent_parse_remote_candidate_sdp(s->media->parser, 1, line);
-    g_free(line);
-    if (!c && strstr(cand, ".local ")) {
-        g_debug("session %u: mDNS candidate ignored (peer-reflexive discovery covers it)", s->id);
-        return NULL;
-    }
-    if (!c) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE,
-                    "cannot parse candidate: want \"candidate:<foundation> <component> "
-                    "<transport> <priority> <ip> <port> typ <type> ...\"");
-        return NULL;
-    }
-    if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || c->component_id != 1) {
-        g_debug("session %u: non-UDP or non-RTP-component candidate ignored", s->id);
-        nice_candidate_free(c);
-        return NULL;
-    }
-    const char *why = unusable_address(s, c);
-    if (why) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate refused: %s", why);
-        nice_candidate_free(c);
-        return NULL;
-    }
-    return c;
-}
-
 gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *candidate, GError **err)
 {
     NiceCandidate *c;
@@ -546,7 +464,9 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
         post_remote_cand(s, NULL);
         return TRUE;
     }
-    c = parse_candidate(s, candidate, &perr);
+    char who[32];
+    g_snprintf(who, sizeof who, "session %u", s->id);
+    c = yf_net_parse_candidate(s->media, who, candidate, &perr);
     if (perr) {
         g_propagate_error(err, perr);
         return FALSE;

@@ -24,7 +24,7 @@ typedef struct {
 
 /* The media edge. Invariants: everything but the workers' `load` is touched
  * only on the control thread; `sessions` holds the live (not yet stopped)
- * sessions, borrowed, so yf_media_free can stop them; `parser` is a NiceAgent
+ * sessions and `rooms`, borrowed, so yf_media_free can stop them; `parser` is a NiceAgent
  * without streams, on the control context, used only to parse remote
  * candidate lines for validation before they are posted to a worker. */
 struct yf_media {
@@ -38,6 +38,7 @@ struct yf_media {
     const yf_dtls_cert *cert;
     NiceAgent *parser;
     GHashTable *sessions;
+    GHashTable *rooms;          /* live rooms, borrowed (yf_room_stop) */
     guint next_session_id;
 };
 
@@ -53,5 +54,18 @@ yf_worker *yf_media_place(yf_media *m);
  * control handle stays valid until yf_echo_session_free). Control thread;
  * used by yf_media_free. */
 void yf_echo_session_stop(yf_echo_session *s);
+
+/* The same for a room (room.c): no callback runs after it, the worker tears
+ * the room down; the handle stays valid until yf_room_free. */
+struct yf_room;
+void yf_room_stop(struct yf_room *r);
+
+/* Parses and validates one remote "candidate:..." line (candidate.c, RFC
+ * 8839 section 5.1) on the control thread with m->parser. Returns the
+ * candidate (nice_candidate_free), or NULL with *err set
+ * (YF_MEDIA_ERROR_CANDIDATE), or NULL without *err for a candidate that is
+ * deliberately ignored (mDNS, TCP, RTCP component). `who` names the session
+ * in debug lines. */
+NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const char *cand, GError **err);
 
 #endif

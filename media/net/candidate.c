@@ -1,0 +1,89 @@
+/* candidate.c -- validation of a browser's trickled ICE candidate lines
+ * (RFC 8839 section 5.1) on the control thread, shared by the echo session
+ * and the room: parse with a stream-less libnice agent, keep UDP RTP
+ * component candidates, refuse addresses our STUN checks must not be aimed
+ * at. Never touches a worker's agent. */
+#include "net_private.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#define CANDIDATE_MAX 1024
+
+static gboolean is_loopback_string(const char *addr)
+{
+    GInetAddress *a = g_inet_address_new_from_string(addr);
+    gboolean lo = a && g_inet_address_get_is_loopback(a);
+    g_clear_object(&a);
+    return lo;
+}
+
+/* A browser's candidates name where our media ports will send STUN checks, so
+ * a hostile client must not aim them at multicast, broadcast, "any", port 0,
+ * or (unless the server itself offers loopback, as in tests) at the server's
+ * own loopback or link-local neighbours. Returns the reason, or NULL. */
+static const char *unusable_address(const yf_media *m, const NiceCandidate *c)
+{
+    char str[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&c->addr, str);
+    GInetAddress *a = g_inet_address_new_from_string(str);
+    const char *why = NULL;
+    if (!a)
+        why = "address not understood";
+    else if (nice_address_get_port(&c->addr) == 0)
+        why = "port 0";
+    else if (g_inet_address_get_is_any(a) || g_inet_address_get_is_multicast(a) ||
+             strcmp(str, "255.255.255.255") == 0)
+        why = "not a unicast address";
+    else if (g_inet_address_get_is_link_local(a))
+        why = "link-local address";
+    else if (g_inet_address_get_is_loopback(a)) {
+        gboolean allowed = FALSE;
+        for (char **p = m->local_addresses; p && *p && !allowed; p++)
+            allowed = is_loopback_string(*p);
+        if (!allowed)
+            why = "loopback address";
+    }
+    g_clear_object(&a);
+    return why;
+}
+
+NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const char *cand, GError **err)
+{
+    char *line;
+    NiceCandidate *c;
+
+    if (strlen(cand) > CANDIDATE_MAX) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate longer than %d bytes",
+                    CANDIDATE_MAX);
+        return NULL;
+    }
+    if (g_str_has_prefix(cand, "a="))
+        cand += 2;
+    /* libnice wants the attribute line with its "a=" prefix. */
+    line = g_strconcat("a=", cand, NULL);
+    c = nice_agent_parse_remote_candidate_sdp(m->parser, 1, line);
+    g_free(line);
+    if (!c && strstr(cand, ".local ")) {
+        g_debug("%s: mDNS candidate ignored (peer-reflexive discovery covers it)", who);
+        return NULL;
+    }
+    if (!c) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE,
+                    "cannot parse candidate: want \"candidate:<foundation> <component> "
+                    "<transport> <priority> <ip> <port> typ <type> ...\"");
+        return NULL;
+    }
+    if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || c->component_id != 1) {
+        g_debug("%s: non-UDP or non-RTP-component candidate ignored", who);
+        nice_candidate_free(c);
+        return NULL;
+    }
+    const char *why = unusable_address(m, c);
+    if (why) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate refused: %s", why);
+        nice_candidate_free(c);
+        return NULL;
+    }
+    return c;
+}

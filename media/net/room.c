@@ -1,0 +1,750 @@
+/* room.c -- the control half of a hearing room (yf_room.h): answers each
+ * participant's publisher offer (RFC 8829), keeps every participant's
+ * subscriber m-line table and writes its offers (mids never reused: a gone
+ * track's line turns inactive, RFC 8843 BUNDLE), checks answers and
+ * candidates, and posts what the worker needs (room_worker.c). Callbacks
+ * from the worker are delivered here, on the control context, and never
+ * after yf_room_free.
+ *
+ * Design: one room = one worker (least loaded at creation) = one yf_router.
+ * Per participant two connections: publish (the browser offers, we answer
+ * passive, i.e. DTLS server, preferring AEAD_AES_128_GCM) and subscribe (we
+ * offer actpass; Chromium answers active, so we are the DTLS server there
+ * too). What changed in a repeated publisher offer decides what happens to
+ * the connection: same ICE credentials and fingerprint: renegotiation;
+ * new ufrag, same fingerprint: ICE restart (new local credentials, same DTLS
+ * session); new fingerprint: a new agent + peer, the router tracks (keyed by
+ * the publisher's mid) stay and switch source to the new SSRCs, so the
+ * subscribers' sequence numbers continue. Subscriber offers go out only when
+ * a participant's line table changes and has at least one line; the worker
+ * subscribes in the router only while the subscriber connection is
+ * connected (so the first keyframe request reaches a live receiver). */
+#include "room_private.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+/* ---- refcount, notes (worker -> control) ---- */
+
+yf_room *yf_room_ref(yf_room *r)
+{
+    g_atomic_int_inc(&r->refs);
+    return r;
+}
+
+void yf_room_unref(gpointer data)
+{
+    yf_room *r = data;
+
+    if (g_atomic_int_dec_and_test(&r->refs))
+        g_free(r);
+}
+
+typedef enum { NOTE_CAND, NOTE_STATE, NOTE_LEVEL, NOTE_SPEAKER, NOTE_OFFER } note_kind;
+
+typedef struct {
+    yf_room *r;
+    note_kind kind;
+    uint32_t part;
+    yf_pc_kind pc;
+    char *text;     /* candidate, state, offer SDP */
+    char *text2;    /* srtp profile, mid */
+    char *reason;
+    int num;        /* mline index, level, revision */
+    GArray *tracks; /* NOTE_OFFER: yf_room_track */
+} room_note;
+
+static gboolean note_deliver(gpointer data)
+{
+    room_note *n = data;
+    yf_room *r = n->r;
+    const yf_room_callbacks *cb = &r->cb;
+
+    if (r->closed)
+        return G_SOURCE_REMOVE;
+    switch (n->kind) {
+    case NOTE_CAND:
+        if (cb->on_local_candidate)
+            cb->on_local_candidate(r->user, n->part, n->pc, n->text, n->text2, n->num);
+        break;
+    case NOTE_STATE:
+        if (cb->on_pc_state)
+            cb->on_pc_state(r->user, n->part, n->pc, n->text, n->text2, n->reason);
+        break;
+    case NOTE_LEVEL:
+        if (cb->on_audio_level)
+            cb->on_audio_level(r->user, n->part, n->num);
+        break;
+    case NOTE_SPEAKER:
+        if (cb->on_active_speaker)
+            cb->on_active_speaker(r->user, n->part);
+        break;
+    case NOTE_OFFER:
+        if (cb->on_subscribe_offer)
+            cb->on_subscribe_offer(r->user, n->part, n->text, (unsigned)n->num,
+                                   (const yf_room_track *)(void *)n->tracks->data, n->tracks->len);
+        break;
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void note_free(gpointer data)
+{
+    room_note *n = data;
+
+    yf_room_unref(n->r);
+    g_free(n->text);
+    g_free(n->text2);
+    g_free(n->reason);
+    if (n->tracks)
+        g_array_unref(n->tracks);
+    g_free(n);
+}
+
+static room_note *note_new(yf_room *r, note_kind kind, uint32_t part)
+{
+    room_note *n = g_new0(room_note, 1);
+
+    n->r = yf_room_ref(r);
+    n->kind = kind;
+    n->part = part;
+    return n;
+}
+
+static void note_post(room_note *n)
+{
+    yf_net_post(n->r->conf->control, note_deliver, n, note_free);
+}
+
+void yf_room_note_candidate(yf_room *r, uint32_t part, yf_pc_kind pc, const char *cand, const char *mid,
+                            int mline)
+{
+    room_note *n = note_new(r, NOTE_CAND, part);
+
+    n->pc = pc;
+    n->text = g_strdup(cand);
+    n->text2 = g_strdup(mid);
+    n->num = mline;
+    note_post(n);
+}
+
+void yf_room_note_state(yf_room *r, uint32_t part, yf_pc_kind pc, const char *state, const char *profile,
+                        const char *reason)
+{
+    room_note *n = note_new(r, NOTE_STATE, part);
+
+    n->pc = pc;
+    n->text = g_strdup(state);
+    n->text2 = g_strdup(profile);
+    n->reason = g_strdup(reason);
+    note_post(n);
+}
+
+void yf_room_note_level(yf_room *r, uint32_t part, int level, gboolean speaker)
+{
+    room_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part);
+
+    n->num = level;
+    note_post(n);
+}
+
+/* ---- messages (control -> worker) ---- */
+
+static room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
+{
+    room_msg *m = g_new0(room_msg, 1);
+
+    m->room = yf_room_ref(r);
+    m->kind = kind;
+    m->part = part;
+    return m;
+}
+
+static void msg_post(yf_room *r, room_msg *m)
+{
+    yf_net_post(r->worker->ctx, yf_room_wk_dispatch, m, yf_room_msg_free);
+}
+
+/* ---- randomness ---- */
+
+static gboolean random_bytes(void *dst, size_t n)
+{
+    return RAND_bytes(dst, (int)n) == 1;
+}
+
+/* RFC 8839 ice-char: 64 of them, so a byte's low six bits pick uniformly. */
+static gboolean random_ice_string(char *dst, size_t n)
+{
+    static const char ice_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t raw[64];
+
+    if (n > sizeof raw || !random_bytes(raw, n))
+        return FALSE;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = ice_chars[raw[i] & 63];
+    dst[n] = '\0';
+    return TRUE;
+}
+
+static gboolean new_creds(char *ufrag, char *pwd)
+{
+    return random_ice_string(ufrag, ROOM_UFRAG_LEN) && random_ice_string(pwd, ROOM_PWD_LEN);
+}
+
+/* ---- participants ---- */
+
+static void ctl_part_free(gpointer data)
+{
+    room_ctl_part *p = data;
+
+    g_array_unref(p->pub_tracks);
+    g_array_unref(p->lines);
+    g_free(p);
+}
+
+static room_ctl_part *ctl_part(yf_room *r, uint32_t id)
+{
+    return g_hash_table_lookup(r->parts, GUINT_TO_POINTER(id));
+}
+
+static gboolean no_part(yf_room *r, uint32_t id, room_ctl_part **out, GError **err)
+{
+    *out = ctl_part(r, id);
+    if (*out)
+        return FALSE;
+    g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u: no participant %u", r->id, id);
+    return TRUE;
+}
+
+/* ---- subscriber offers ---- */
+
+/* yf_sdp_offer_params with the strings it borrows. */
+typedef struct {
+    yf_sdp_offer_params p;
+    yf_sdp_offer_media media[YF_SDP_MAX_OFFER_MEDIA];
+    char stream[YF_SDP_MAX_OFFER_MEDIA][16];
+    char track[YF_SDP_MAX_OFFER_MEDIA][64];
+} offer_build;
+
+static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
+{
+    int level_id = 0;
+
+    memset(b, 0, sizeof *b);
+    b->p.ice_ufrag = p->sub_ufrag;
+    b->p.ice_pwd = p->sub_pwd;
+    b->p.fingerprint = r->fingerprint;
+    b->p.session_id = p->sub_session_id;
+    b->p.session_version = p->sub_version;
+    b->p.cname = "yuanfang";
+    b->p.n_media = MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA);
+    b->p.media = b->media;
+    for (size_t i = 0; i < b->p.n_media; i++) {
+        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+        yf_sdp_offer_media *md = &b->media[i];
+        int lid = l->track.cfg.audio_level_ext_id;
+
+        g_snprintf(b->stream[i], sizeof b->stream[i], "p%u", l->publisher);
+        g_snprintf(b->track[i], sizeof b->track[i], "p%u-%s", l->publisher, l->pub_mid);
+        md->mid = l->mid;
+        md->kind = l->track.cfg.kind == YF_TRACK_AUDIO ? YF_MEDIA_AUDIO : YF_MEDIA_VIDEO;
+        md->codec = l->track.cfg.codec;
+        md->pt = l->track.cfg.pt;
+        md->clock_rate = (int)l->track.cfg.clock_rate;
+        md->channels = l->track.channels;
+        md->fmtp = l->track.fmtp;
+        md->ssrc = l->out_ssrc;
+        md->msid_stream = b->stream[i];
+        md->msid_track = b->track[i];
+        md->active = l->active;
+        /* One id per URI in an offer: the first publisher's wins. */
+        if (md->kind == YF_MEDIA_AUDIO && lid && l->active && (!level_id || level_id == lid))
+            md->ext_audio_level = level_id = lid;
+    }
+}
+
+/* Writes the participant's next subscriber offer and posts its lines (and
+ * what happens to the connection) to the worker; the offer reaches the
+ * callback through the control context's queue, before any of the new
+ * connection's candidates. */
+static void offer_subscriber(yf_room *r, room_ctl_part *p)
+{
+    offer_build *b;
+    GError *err = NULL;
+    char *sdp;
+    room_msg *m;
+    room_note *n;
+
+    if (!p->lines->len || !r->media)
+        return;
+    if (!p->sub_created)
+        p->sub_pending = CONN_NEW;
+    if (p->sub_pending == CONN_NEW) {
+        p->sub_remote_ufrag[0] = p->sub_remote_fp[0] = '\0';
+        random_bytes(&p->sub_session_id, sizeof p->sub_session_id);
+        p->sub_session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff);
+    }
+    if (p->sub_pending != CONN_KEEP && !new_creds(p->sub_ufrag, p->sub_pwd))
+        g_warning("room %u: no randomness for ICE credentials", r->id);
+    p->sub_version++;
+    b = g_new(offer_build, 1);
+    offer_fill(r, p, b);
+    sdp = yf_sdp_build_offer(&b->p, &err);
+    g_free(b);
+    if (!sdp) {
+        g_warning("room %u: participant %u: cannot write the subscriber offer: %s", r->id, p->id,
+                  err->message);
+        g_error_free(err);
+        return;
+    }
+    p->revision++;
+    m = msg_new(r, MSG_SUB_LINES, p->id);
+    m->change = p->sub_pending;
+    g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag);
+    g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
+    g_strlcpy(m->mid, g_array_index(p->lines, room_sub_line, 0).mid, sizeof m->mid);
+    m->tracks = g_array_copy(p->lines); /* the worker's own */
+    n = note_new(r, NOTE_OFFER, p->id);
+    n->text = sdp;
+    n->num = (int)p->revision;
+    n->tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_track));
+    for (guint i = 0; i < MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA); i++) {
+        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+        yf_room_track t = { .participant = l->publisher, .active = l->active };
+
+        g_strlcpy(t.mid, l->mid, sizeof t.mid);
+        g_strlcpy(t.kind, l->track.cfg.kind == YF_TRACK_AUDIO ? "audio" : "video", sizeof t.kind);
+        g_array_append_val(n->tracks, t);
+    }
+    note_post(n);
+    msg_post(r, m);
+    g_debug("room %u: participant %u: subscriber offer %u (%u m-lines)", r->id, p->id, p->revision,
+            p->lines->len);
+    p->sub_created = TRUE;
+    p->sub_pending = CONN_KEEP;
+}
+
+static gboolean ssrc_in_lines(const GArray *lines, uint32_t v)
+{
+    for (guint i = 0; i < lines->len; i++)
+        if (g_array_index(lines, room_sub_line, i).out_ssrc == v)
+            return TRUE;
+    return FALSE;
+}
+
+static uint32_t fresh_ssrc(const GArray *lines)
+{
+    uint32_t v = 0;
+
+    while (v == 0 || ssrc_in_lines(lines, v))
+        if (!random_bytes(&v, sizeof v))
+            v = g_random_int();
+    return v;
+}
+
+/* Brings subscriber s's lines for publisher pub in line with pub's tracks
+ * (NULL or empty: all inactive). Returns TRUE if anything changed. */
+static gboolean update_lines(room_ctl_part *s, uint32_t pub, const GArray *tracks)
+{
+    gboolean changed = FALSE;
+
+    for (guint i = 0; i < s->lines->len; i++) {
+        room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
+        gboolean found = FALSE;
+
+        if (l->publisher != pub)
+            continue;
+        for (guint j = 0; tracks && j < tracks->len && !found; j++) {
+            const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
+            if (!strcmp(t->mid, l->pub_mid) && t->cfg.kind == l->track.cfg.kind) {
+                found = TRUE;
+                changed |= !l->active || t->cfg.pt != l->track.cfg.pt;
+                l->track = *t;
+            }
+        }
+        changed |= l->active != found;
+        l->active = found;
+    }
+    for (guint j = 0; tracks && j < tracks->len; j++) {
+        const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
+        gboolean have = FALSE;
+
+        for (guint i = 0; i < s->lines->len && !have; i++) {
+            const room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
+            have = l->publisher == pub && !strcmp(l->pub_mid, t->mid) && t->cfg.kind == l->track.cfg.kind;
+        }
+        if (have)
+            continue;
+        if (s->lines->len >= YF_SDP_MAX_OFFER_MEDIA) {
+            g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SDP_MAX_OFFER_MEDIA);
+            break;
+        }
+        room_sub_line nl = { .publisher = pub, .track = *t, .active = TRUE };
+        g_snprintf(nl.mid, sizeof nl.mid, "%u", s->next_mid++);
+        g_strlcpy(nl.pub_mid, t->mid, sizeof nl.pub_mid);
+        nl.out_ssrc = fresh_ssrc(s->lines);
+        g_array_append_val(s->lines, nl);
+        changed = TRUE;
+    }
+    return changed;
+}
+
+/* Publisher pub's tracks changed (or it left: tracks NULL): every other
+ * participant's lines follow, and those that changed are renegotiated. */
+static void publisher_changed(yf_room *r, uint32_t pub, const GArray *tracks)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, r->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        room_ctl_part *s = v;
+        if (s->id != pub && update_lines(s, pub, tracks))
+            offer_subscriber(r, s);
+    }
+}
+
+/* ---- publisher offers ---- */
+
+static gboolean is_published(const yf_sdp_media *md)
+{
+    return md->accepted && (md->kind == YF_MEDIA_AUDIO || md->kind == YF_MEDIA_VIDEO) &&
+           md->codec != YF_CODEC_NONE &&
+           (md->direction == YF_DIR_SENDRECV || md->direction == YF_DIR_SENDONLY);
+}
+
+static GArray *offer_tracks(const yf_sdp_offer *o)
+{
+    GArray *a = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
+
+    for (int i = 0; i < o->n_media; i++) {
+        const yf_sdp_media *md = &o->media[i];
+        room_pub_track t;
+
+        if (!is_published(md))
+            continue;
+        memset(&t, 0, sizeof t);
+        g_strlcpy(t.mid, md->mid, sizeof t.mid);
+        t.cfg.kind = md->kind == YF_MEDIA_AUDIO ? YF_TRACK_AUDIO : YF_TRACK_VIDEO;
+        t.cfg.codec = md->codec;
+        t.cfg.ssrc = md->ssrc;
+        t.cfg.pt = (uint8_t)md->pt;
+        t.cfg.clock_rate = (uint32_t)md->clock_rate;
+        t.cfg.twcc_ext_id = (uint8_t)md->ext_twcc;
+        t.cfg.audio_level_ext_id = (uint8_t)md->ext_audio_level;
+        t.cfg.mid_ext_id = (uint8_t)md->ext_mid;
+        g_strlcpy(t.cfg.mid, md->mid, sizeof t.cfg.mid);
+        t.cfg.nack = (md->rtcp_fb & YF_SDP_FB_NACK) != 0;
+        t.channels = md->channels;
+        g_strlcpy(t.fmtp, md->fmtp, sizeof t.fmtp);
+        g_array_append_val(a, t);
+    }
+    return a;
+}
+
+static int first_accepted(const yf_sdp_offer *o)
+{
+    for (int i = 0; i < o->n_media; i++)
+        if (o->media[i].accepted)
+            return i;
+    return -1;
+}
+
+static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *o, room_msg *m,
+                              GError **err)
+{
+    yf_sdp_answer_params ap;
+    GError *serr = NULL;
+    char *answer;
+
+    memset(&ap, 0, sizeof ap);
+    if (m->change != CONN_KEEP && !new_creds(p->pub_ufrag, p->pub_pwd)) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no randomness");
+        return NULL;
+    }
+    random_bytes(&ap.session_id, sizeof ap.session_id);
+    ap.session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff); /* RFC 8829 5.2.1: < 2^63 */
+    ap.ice_ufrag = p->pub_ufrag;
+    ap.ice_pwd = p->pub_pwd;
+    ap.fingerprint = r->fingerprint;
+    /* The DTLS server (we choose the SRTP profile: GCM) unless the offerer
+     * insists on being it. We send nothing on this connection but RTCP. */
+    ap.setup = o->setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE;
+    ap.cname = "yuanfang";
+    ap.twcc = TRUE;
+    m->role = ap.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
+    answer = yf_sdp_build_answer(o, &ap, &serr);
+    if (!answer) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_error_free(serr);
+    }
+    return answer;
+}
+
+static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o)
+{
+    if (!p->has_pub || strcmp(p->pub_remote_fp, o->fingerprint))
+        return CONN_NEW;
+    if (strcmp(p->pub_remote_ufrag, o->ice_ufrag))
+        return CONN_ICE_RESTART;
+    return CONN_KEEP;
+}
+
+gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
+                               GError **err)
+{
+    yf_sdp_offer *o = NULL;
+    room_ctl_part *p;
+    room_msg *m = NULL;
+    GError *serr = NULL;
+    gboolean ok = FALSE;
+    int first;
+
+    g_return_val_if_fail(r && sdp && answer, FALSE);
+    *answer = NULL;
+    if (no_part(r, participant, &p, err))
+        return FALSE;
+    o = g_new0(yf_sdp_offer, 1);
+    if (!yf_sdp_parse_offer(sdp, strlen(sdp), o, &serr)) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_error_free(serr);
+        goto out;
+    }
+    first = first_accepted(o);
+    m = msg_new(r, MSG_PUBLISH, participant);
+    m->change = publisher_change(p, o);
+    *answer = first < 0 ? NULL : answer_publisher(r, p, o, m, err);
+    if (first < 0)
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "the offer has no section we can answer");
+    if (!*answer)
+        goto out;
+    g_strlcpy(m->local_ufrag, p->pub_ufrag, sizeof m->local_ufrag);
+    g_strlcpy(m->local_pwd, p->pub_pwd, sizeof m->local_pwd);
+    g_strlcpy(m->remote_ufrag, o->ice_ufrag, sizeof m->remote_ufrag);
+    g_strlcpy(m->remote_pwd, o->ice_pwd, sizeof m->remote_pwd);
+    g_strlcpy(m->remote_fp, o->fingerprint, sizeof m->remote_fp);
+    g_strlcpy(m->mid, o->media[first].mid, sizeof m->mid);
+    m->mline = first;
+    m->tracks = offer_tracks(o);
+    g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->id, participant,
+            m->change == CONN_NEW ? "new connection" : m->change == CONN_ICE_RESTART ? "ice restart"
+                                                                                   : "renegotiation",
+            m->tracks->len);
+    p->has_pub = TRUE;
+    g_strlcpy(p->pub_remote_ufrag, o->ice_ufrag, sizeof p->pub_remote_ufrag);
+    g_strlcpy(p->pub_remote_fp, o->fingerprint, sizeof p->pub_remote_fp);
+    g_array_unref(p->pub_tracks);
+    p->pub_tracks = g_array_copy(m->tracks);
+    if (r->media)
+        msg_post(r, g_steal_pointer(&m));
+    publisher_changed(r, participant, p->pub_tracks);
+    ok = TRUE;
+out:
+    if (m)
+        yf_room_msg_free(m);
+    g_free(o);
+    return ok;
+}
+
+/* ---- subscriber answers and restarts ---- */
+
+gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
+                                  GError **err)
+{
+    room_ctl_part *p;
+    yf_sdp_answer_info *info;
+    offer_build *b;
+    GError *serr = NULL;
+    gboolean ok = FALSE;
+
+    g_return_val_if_fail(r && sdp, FALSE);
+    if (no_part(r, participant, &p, err))
+        return FALSE;
+    if (!p->revision || revision != p->revision) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "stale: answer to offer %u, latest is %u",
+                    revision, p->revision);
+        return FALSE;
+    }
+    info = g_new0(yf_sdp_answer_info, 1);
+    b = g_new(offer_build, 1);
+    offer_fill(r, p, b); /* the lines have not changed since that offer */
+    if (!yf_sdp_parse_answer(sdp, strlen(sdp), &b->p, info, &serr)) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_error_free(serr);
+        goto out;
+    }
+    room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
+    if (strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
+        g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
+        g_strlcpy(m->remote_pwd, info->ice_pwd, sizeof m->remote_pwd);
+    }
+    g_strlcpy(m->remote_fp, info->fingerprint, sizeof m->remote_fp);
+    m->role = info->setup == YF_SETUP_PASSIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
+    g_strlcpy(p->sub_remote_ufrag, info->ice_ufrag, sizeof p->sub_remote_ufrag);
+    g_strlcpy(p->sub_remote_fp, info->fingerprint, sizeof p->sub_remote_fp);
+    if (r->media)
+        msg_post(r, m);
+    else
+        yf_room_msg_free(m);
+    ok = TRUE;
+out:
+    g_free(b);
+    g_free(info);
+    return ok;
+}
+
+static gboolean resubscribe(yf_room *r, uint32_t participant, room_conn_change change, GError **err)
+{
+    room_ctl_part *p;
+
+    if (no_part(r, participant, &p, err))
+        return FALSE;
+    if (p->sub_created)
+        p->sub_pending = change;
+    offer_subscriber(r, p);
+    return TRUE;
+}
+
+gboolean yf_room_subscribe_reset(yf_room *r, uint32_t participant, GError **err)
+{
+    return resubscribe(r, participant, CONN_NEW, err);
+}
+
+gboolean yf_room_subscribe_restart(yf_room *r, uint32_t participant, GError **err)
+{
+    return resubscribe(r, participant, CONN_ICE_RESTART, err);
+}
+
+/* ---- candidates, forwarding ---- */
+
+gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_kind pc, const char *candidate,
+                                      GError **err)
+{
+    room_ctl_part *p;
+    NiceCandidate *c = NULL;
+    GError *perr = NULL;
+    char who[48];
+    room_msg *m;
+
+    g_return_val_if_fail(r != NULL, FALSE);
+    if (no_part(r, participant, &p, err))
+        return FALSE;
+    if (!r->media)
+        return TRUE;
+    if (candidate && *candidate) {
+        g_snprintf(who, sizeof who, "room %u participant %u", r->id, participant);
+        c = yf_net_parse_candidate(r->media, who, candidate, &perr);
+        if (perr) {
+            g_propagate_error(err, perr);
+            return FALSE;
+        }
+        if (!c)
+            return TRUE; /* deliberately ignored */
+    }
+    m = msg_new(r, MSG_CANDIDATE, participant);
+    m->pc = pc;
+    m->cand = c;
+    msg_post(r, m);
+    return TRUE;
+}
+
+void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gboolean video)
+{
+    room_msg *m;
+
+    g_return_if_fail(r != NULL);
+    if (!ctl_part(r, participant) || !r->media)
+        return;
+    m = msg_new(r, MSG_FORWARDING, participant);
+    m->audio = audio;
+    m->video = video;
+    msg_post(r, m);
+}
+
+/* ---- the room's life ---- */
+
+yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err)
+{
+    yf_room *r;
+
+    g_return_val_if_fail(m && cb, NULL);
+    r = g_new0(yf_room, 1);
+    if (yf_dtls_cert_fingerprint(m->cert, r->fingerprint, sizeof r->fingerprint) != YF_OK) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no certificate fingerprint");
+        g_free(r);
+        return NULL;
+    }
+    r->refs = 1;
+    r->id = ++m->next_session_id;
+    g_strlcpy(r->name, name ? name : "", sizeof r->name);
+    r->conf = m;
+    r->media = m;
+    r->cb = *cb;
+    r->user = user;
+    r->parts = g_hash_table_new_full(NULL, NULL, NULL, ctl_part_free);
+    r->worker = yf_media_place(m);
+    g_hash_table_add(m->rooms, r);
+    g_debug("room %u (%s): placed on worker %u", r->id, r->name, r->worker->index);
+    return r;
+}
+
+gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
+{
+    room_ctl_part *p;
+    GHashTableIter it;
+    gpointer v;
+
+    g_return_val_if_fail(r != NULL, FALSE);
+    if (participant == 0 || ctl_part(r, participant)) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u: participant id %u %s", r->id,
+                    participant, participant ? "already in the room" : "is not allowed");
+        return FALSE;
+    }
+    p = g_new0(room_ctl_part, 1);
+    p->id = participant;
+    p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
+    p->lines = g_array_new(FALSE, TRUE, sizeof(room_sub_line));
+    g_hash_table_insert(r->parts, GUINT_TO_POINTER(participant), p);
+    if (r->media)
+        msg_post(r, msg_new(r, MSG_ADD_PART, participant));
+    /* Everyone already publishing becomes its first subscriber offer. */
+    g_hash_table_iter_init(&it, r->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        room_ctl_part *pub = v;
+        if (pub != p && pub->pub_tracks->len)
+            update_lines(p, pub->id, pub->pub_tracks);
+    }
+    offer_subscriber(r, p);
+    return TRUE;
+}
+
+void yf_room_remove_participant(yf_room *r, uint32_t participant)
+{
+    g_return_if_fail(r != NULL);
+    if (!g_hash_table_remove(r->parts, GUINT_TO_POINTER(participant)))
+        return;
+    if (r->media)
+        msg_post(r, msg_new(r, MSG_REMOVE_PART, participant));
+    publisher_changed(r, participant, NULL);
+    g_debug("room %u: participant %u removed", r->id, participant);
+}
+
+void yf_room_stop(yf_room *r)
+{
+    if (!r->media)
+        return;
+    r->closed = TRUE;
+    g_hash_table_remove(r->media->rooms, r);
+    r->media = NULL;
+    yf_net_post(r->worker->ctx, yf_room_wk_teardown, yf_room_ref(r), yf_room_unref);
+}
+
+void yf_room_free(yf_room *r)
+{
+    if (!r)
+        return;
+    r->closed = TRUE;
+    yf_room_stop(r);
+    g_clear_pointer(&r->parts, g_hash_table_destroy);
+    yf_room_unref(r);
+}

@@ -1,0 +1,218 @@
+/* room_private.h -- what room.c (control half: SDP, subscriber m-line
+ * tables, the public API) and room_worker.c / room_conn.c (worker half:
+ * agents, peers, the router) share. The halves talk only through room_msg
+ * (control -> worker, FIFO) and room_note (worker -> control, FIFO). */
+#ifndef YF_ROOM_PRIVATE_H
+#define YF_ROOM_PRIVATE_H
+
+#include "net_private.h"
+#include "router.h"
+#include "yf_room.h"
+#include "yf_sdp.h"
+
+#define ROOM_UFRAG_LEN 8  /* RFC 8839 section 5.4 */
+#define ROOM_PWD_LEN 24
+#define ROOM_EARLY_MAX 16 /* datagrams held while ICE has no selected pair */
+
+/* A track a participant publishes, as negotiated from its offer; known by
+ * the offer's mid (a reloaded page reuses its mids, so the same mid means
+ * the same track with a new source). */
+typedef struct {
+    char mid[32];
+    yf_router_track_config cfg;
+    int channels;
+    char fmtp[256];
+} room_pub_track;
+
+/* One m-line of a participant's subscriber offer. Lines are never removed
+ * (mids are never reused): a departed track's line turns inactive. */
+typedef struct {
+    char mid[32];             /* ours, in the subscriber connection */
+    uint32_t publisher;
+    char pub_mid[32];         /* the publisher's mid of the track */
+    room_pub_track track;     /* its codec, as last published */
+    uint32_t out_ssrc;
+    gboolean active;
+} room_sub_line;
+
+typedef enum {
+    MSG_ADD_PART,
+    MSG_REMOVE_PART,
+    MSG_PUBLISH,      /* tracks + how the publisher connection changes */
+    MSG_SUB_LINES,    /* the subscriber's wanted subscriptions; may create,
+                         reset or ICE-restart its connection */
+    MSG_SUB_ANSWER,   /* the browser's credentials for the subscriber conn */
+    MSG_CANDIDATE,
+    MSG_FORWARDING,
+} room_msg_kind;
+
+typedef enum {
+    CONN_KEEP,        /* renegotiation: the connection stays */
+    CONN_NEW,         /* new agent + new peer (first offer, or a reload) */
+    CONN_ICE_RESTART, /* new ICE credentials, same DTLS session */
+} room_conn_change;
+
+/* A message from the control thread to the room's worker. Owns its arrays
+ * and candidate. */
+typedef struct {
+    struct yf_room *room;
+    room_msg_kind kind;
+    uint32_t part;
+    yf_pc_kind pc;
+    room_conn_change change;
+    char local_ufrag[ROOM_UFRAG_LEN + 1], local_pwd[ROOM_PWD_LEN + 1];
+    char remote_ufrag[257], remote_pwd[257], remote_fp[128];
+    yf_dtls_role role;
+    char mid[32];             /* what our local candidates carry ... */
+    int mline;                /* ... and their m-line index */
+    GArray *tracks;           /* room_pub_track (PUBLISH) or room_sub_line (SUB_LINES) */
+    NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
+    gboolean audio, video;    /* FORWARDING */
+} room_msg;
+
+/* Control half of a room. Invariants: `parts` maps id -> room_ctl_part and
+ * holds exactly the participants added and not removed; lines[] of a part
+ * mirror, in order, the m-lines of its last subscriber offer; `closed` is
+ * set (control thread only) before any free, and every note checks it. */
+typedef struct {
+    uint32_t id;
+    /* publisher connection */
+    gboolean has_pub;
+    char pub_ufrag[ROOM_UFRAG_LEN + 1], pub_pwd[ROOM_PWD_LEN + 1];
+    char pub_remote_ufrag[257], pub_remote_fp[128];
+    GArray *pub_tracks;       /* room_pub_track */
+    /* subscriber connection */
+    GArray *lines;            /* room_sub_line */
+    unsigned next_mid;
+    unsigned revision;        /* last offered; 0: never */
+    unsigned sub_version;     /* o= version */
+    uint64_t sub_session_id;
+    gboolean sub_created;     /* the worker has a connection */
+    room_conn_change sub_pending; /* what the next offer does to it */
+    char sub_ufrag[ROOM_UFRAG_LEN + 1], sub_pwd[ROOM_PWD_LEN + 1];
+    char sub_remote_ufrag[257], sub_remote_fp[128];
+} room_ctl_part;
+
+typedef struct room_wk room_wk;
+
+/* The room, shared by the control thread and its worker without a lock, by
+ * ownership of field groups (as yf_echo_session, see echo_session.c):
+ *  - immutable after yf_room_new: id, name, worker, conf;
+ *  - control thread only: media (NULL once stopped), cb, user, closed, parts,
+ *    fingerprint;
+ *  - worker only: wk (created by the first message, freed by the teardown);
+ *  - refs (g_atomic_*): the control handle plus one per message or note in
+ *    flight. */
+struct yf_room {
+    gint refs;
+    guint id;
+    char name[64];
+    yf_worker *worker;
+    const yf_media *conf;
+
+    yf_media *media;
+    yf_room_callbacks cb;
+    void *user;
+    gboolean closed;
+    GHashTable *parts;        /* uint32 id -> room_ctl_part* */
+    char fingerprint[128];
+
+    room_wk *wk;
+};
+
+/* ---- worker half (room_worker.c, room_conn.c); worker thread only ---- */
+
+typedef struct room_wpart room_wpart;
+
+/* One connection: a libnice stream (BUNDLE + rtcp-mux: one component) and a
+ * yf_peer. Invariants: peer is NULL until the DTLS role and remote
+ * fingerprint are known (publisher: at once; subscriber: at the first
+ * answer); `held` holds remote candidates only while !have_remote_creds;
+ * once `closing` is set no note leaves for the control thread. */
+typedef struct {
+    room_wk *wk;
+    room_wpart *part;
+    yf_pc_kind kind;
+    unsigned serial;          /* per room, for logs */
+    NiceAgent *agent;
+    guint stream_id;
+    yf_peer *peer;
+    yf_peer_config peer_cfg;
+    char mid[32];
+    int mline;
+    GPtrArray *early;
+    GSList *held;
+    gboolean have_remote_creds;
+    gboolean ice_up, said_connecting, said_failed, connected, closing;
+    int64_t next_timeout;
+} room_conn;
+
+typedef struct {
+    char mid[32];
+    uint32_t track_id;
+    yf_track_kind kind;
+} room_wk_track;
+
+typedef struct {
+    uint32_t publisher;
+    char pub_mid[32];
+    uint32_t out_ssrc;
+    uint8_t out_pt;
+    gboolean active;
+    uint32_t track_id;        /* the router subscription's track; 0: none */
+} room_wk_sub;
+
+struct room_wpart {
+    uint32_t id;
+    room_conn *pub, *sub;
+    GArray *tracks;           /* room_wk_track */
+    GArray *subs;             /* room_wk_sub */
+    gboolean fwd_audio, fwd_video;
+};
+
+/* Invariants: `conns` lists every live conn of `parts` (for the timer);
+ * router_next is the router's timeout after its last drain. */
+struct room_wk {
+    struct yf_room *room;
+    yf_router *router;
+    GHashTable *parts;        /* uint32 id -> room_wpart* */
+    GPtrArray *conns;
+    GSource *timer;
+    int64_t router_next;
+    uint32_t speaker;
+    unsigned next_serial;
+    gboolean torn_down;
+};
+
+/* room_conn.c */
+room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const room_msg *m);
+void room_conn_set_remote(room_conn *c, const room_msg *m);
+void room_conn_ice_restart(room_conn *c, const room_msg *m);
+void room_conn_add_candidate(room_conn *c, NiceCandidate *cand);
+void room_conn_timeout(room_conn *c, int64_t now);
+void room_conn_drain(room_conn *c, int64_t now);
+void room_conn_log_counters(const room_conn *c);
+/* Sends close_notify, frees agent and peer. Accepts NULL. */
+void room_conn_free(room_conn *c);
+
+/* room_worker.c, called by room_conn.c */
+void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o);
+void room_wk_after_input(room_wk *wk, int64_t now);
+
+/* room.c */
+struct yf_room *yf_room_ref(struct yf_room *r);
+void yf_room_unref(gpointer r);
+/* Worker -> control notes (room_worker.c posts them; room.c delivers). */
+void yf_room_note_candidate(struct yf_room *r, uint32_t part, yf_pc_kind pc, const char *cand,
+                            const char *mid, int mline);
+void yf_room_note_state(struct yf_room *r, uint32_t part, yf_pc_kind pc, const char *state,
+                        const char *profile, const char *reason);
+void yf_room_note_level(struct yf_room *r, uint32_t part, int level, gboolean speaker);
+
+/* room_worker.c: runs a message on the worker (yf_net_post callback) and
+ * tears the worker half down. */
+gboolean yf_room_wk_dispatch(gpointer msg);
+void yf_room_msg_free(gpointer msg);
+gboolean yf_room_wk_teardown(gpointer room);
+
+#endif

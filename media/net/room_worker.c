@@ -1,0 +1,445 @@
+/* room_worker.c -- the worker half of a room: its yf_router, its
+ * participants' connections (room_conn.c), the messages the control thread
+ * posts, and the packet path peer -> router -> peers (RFC 7667 section 3.7).
+ * One timer per room: the earliest of the router's and every peer's
+ * timeout. No lock, no allocation and no log per packet. */
+#include "room_private.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+/* ---- lookups ---- */
+
+static room_wpart *wpart(room_wk *wk, uint32_t id)
+{
+    return g_hash_table_lookup(wk->parts, GUINT_TO_POINTER(id));
+}
+
+static room_conn *wconn(room_wk *wk, uint32_t id, yf_router_conn conn)
+{
+    room_wpart *p = wpart(wk, id);
+
+    if (!p)
+        return NULL;
+    return conn == YF_CONN_PUBLISHER ? p->pub : p->sub;
+}
+
+static uint32_t find_track_id(room_wk *wk, uint32_t publisher, const char *mid)
+{
+    room_wpart *p = wpart(wk, publisher);
+
+    for (guint i = 0; p && i < p->tracks->len; i++) {
+        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        if (!strcmp(t->mid, mid))
+            return t->track_id;
+    }
+    return 0;
+}
+
+/* ---- subscriptions: the router holds one exactly for every active line of
+ * a connected subscriber whose publisher track exists ---- */
+
+static void sync_subs(room_wk *wk, room_wpart *s, int64_t now)
+{
+    gboolean live = s->sub && s->sub->connected;
+
+    for (guint i = 0; i < s->subs->len; i++) {
+        room_wk_sub *e = &g_array_index(s->subs, room_wk_sub, i);
+        uint32_t want = live && e->active ? find_track_id(wk, e->publisher, e->pub_mid) : 0;
+
+        if (e->track_id && e->track_id != want) {
+            yf_router_unsubscribe(wk->router, s->id, e->track_id); /* gone with its track: harmless */
+            e->track_id = 0;
+        }
+        if (want && !e->track_id) {
+            int rc = yf_router_subscribe(wk->router, now, s->id, want, e->out_ssrc, e->out_pt);
+            if (rc == YF_OK)
+                e->track_id = want;
+            else
+                g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->id, s->id,
+                          want, yf_strerror(rc));
+        }
+    }
+}
+
+static void sync_all(room_wk *wk, int64_t now)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, wk->parts);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        sync_subs(wk, v, now);
+}
+
+/* ---- the packet path ---- */
+
+void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o)
+{
+    room_wk *wk = c->wk;
+    yf_router_conn rc = c->kind == YF_PC_PUBLISH ? YF_CONN_PUBLISHER : YF_CONN_SUBSCRIBER;
+
+    if (c->closing)
+        return;
+    switch (o->event) {
+    case YF_EV_RTP:
+        if (c->kind == YF_PC_PUBLISH)
+            yf_router_handle_rtp(wk->router, now, c->part->id, o->data, o->len);
+        break;
+    case YF_EV_RTCP: yf_router_handle_rtcp(wk->router, now, c->part->id, rc, o->data, o->len); break;
+    case YF_EV_CONNECTED:
+    case YF_EV_CLOSED:
+        if (c->kind == YF_PC_SUBSCRIBE)
+            sync_subs(wk, c->part, now);
+        break;
+    case YF_EV_FAILED: break;
+    }
+}
+
+static void router_out(room_wk *wk, int64_t now, const yf_router_output *o)
+{
+    room_conn *c = wconn(wk, o->participant, o->conn);
+
+    if (!c || !c->peer || !c->connected)
+        return;
+    if (o->kind == YF_ROUTER_OUT_RTP)
+        yf_peer_send_rtp(c->peer, now, o->data, o->len);
+    else
+        yf_peer_send_rtcp(c->peer, now, o->data, o->len);
+    room_conn_drain(c, now);
+}
+
+static void router_event(room_wk *wk, const yf_router_output *o)
+{
+    switch (o->event) {
+    case YF_ROUTER_EV_AUDIO_LEVEL: yf_room_note_level(wk->room, o->participant, o->level, FALSE); break;
+    case YF_ROUTER_EV_ACTIVE_SPEAKER:
+        if (o->participant != wk->speaker) {
+            wk->speaker = o->participant;
+            yf_room_note_level(wk->room, o->participant, o->level, TRUE);
+        }
+        break;
+    case YF_ROUTER_EV_SOURCE_SWITCHED:
+        g_debug("room %u: track %u of participant %u switched source", wk->room->id, o->track_id,
+                o->participant);
+        break;
+    case YF_ROUTER_EV_KEYFRAME_REQUESTED: break;
+    }
+}
+
+static void drain_router(room_wk *wk, int64_t now)
+{
+    yf_router_output o;
+
+    for (;;) {
+        yf_router_poll_output(wk->router, now, &o);
+        if (o.kind == YF_ROUTER_OUT_TIMEOUT)
+            break;
+        if (o.kind == YF_ROUTER_OUT_EVENT)
+            router_event(wk, &o);
+        else
+            router_out(wk, now, &o);
+    }
+    wk->router_next = o.timeout_us;
+}
+
+static void rearm(room_wk *wk)
+{
+    int64_t at = wk->router_next;
+
+    for (guint i = 0; i < wk->conns->len; i++) {
+        const room_conn *c = wk->conns->pdata[i];
+        if (c->peer && c->next_timeout < at)
+            at = c->next_timeout;
+    }
+    if (at == YF_TIME_NEVER)
+        g_source_set_ready_time(wk->timer, -1);
+    else
+        g_source_set_ready_time(wk->timer, at < 0 ? 0 : at);
+}
+
+void room_wk_after_input(room_wk *wk, int64_t now)
+{
+    if (wk->torn_down)
+        return;
+    drain_router(wk, now);
+    rearm(wk);
+}
+
+static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
+{
+    g_source_set_ready_time(src, -1);
+    return fn(data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
+
+static gboolean on_timer(gpointer data)
+{
+    room_wk *wk = data;
+    int64_t now = g_get_monotonic_time();
+
+    for (guint i = 0; i < wk->conns->len; i++)
+        room_conn_timeout(wk->conns->pdata[i], now);
+    if (wk->router_next != YF_TIME_NEVER && now >= wk->router_next)
+        yf_router_handle_timeout(wk->router, now);
+    room_wk_after_input(wk, now);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- set-up and teardown ---- */
+
+static void wpart_free(gpointer data)
+{
+    room_wpart *p = data;
+
+    room_conn_free(p->pub);
+    room_conn_free(p->sub);
+    g_array_unref(p->tracks);
+    g_array_unref(p->subs);
+    g_free(p);
+}
+
+static room_wk *wk_new(yf_room *r)
+{
+    room_wk *wk = g_new0(room_wk, 1);
+    yf_router_config rc = { 0 };
+
+    if (RAND_bytes((unsigned char *)&rc.seed, sizeof rc.seed) != 1)
+        rc.seed = (uint64_t)g_get_real_time() ^ r->id;
+    wk->room = r;
+    wk->router = yf_router_new(&rc);
+    wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
+    wk->conns = g_ptr_array_new();
+    wk->router_next = YF_TIME_NEVER;
+    wk->timer = g_source_new(&timer_funcs, sizeof(GSource));
+    g_source_set_callback(wk->timer, on_timer, wk, NULL);
+    g_source_set_static_name(wk->timer, "yf-media room timer");
+    g_source_attach(wk->timer, r->worker->ctx);
+    g_debug("room %u: started on worker %u", r->id, r->worker->index);
+    return wk;
+}
+
+static void log_router(const room_wk *wk)
+{
+    yf_router_stats st;
+
+    yf_router_get_stats(wk->router, &st);
+    g_info("room %u: router rtp in %" G_GUINT64_FORMAT " forwarded %" G_GUINT64_FORMAT
+           " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
+           ", nack in %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT ", pli in %" G_GUINT64_FORMAT
+           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
+           wk->room->id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
+           st.nack_in, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+}
+
+gboolean yf_room_wk_teardown(gpointer data)
+{
+    yf_room *r = data;
+    room_wk *wk = r->wk;
+
+    if (!wk) {
+        g_atomic_int_add(&r->worker->load, -1);
+        return G_SOURCE_REMOVE;
+    }
+    wk->torn_down = TRUE; /* before the closes: no note after this */
+    g_hash_table_destroy(wk->parts); /* close_notify on every connection */
+    g_ptr_array_unref(wk->conns);
+    g_source_destroy(wk->timer);
+    g_source_unref(wk->timer);
+    log_router(wk);
+    yf_router_free(wk->router);
+    g_free(wk);
+    r->wk = NULL;
+    g_atomic_int_add(&r->worker->load, -1);
+    g_debug("room %u: torn down", r->id);
+    return G_SOURCE_REMOVE;
+}
+
+/* ---- messages ---- */
+
+static void msg_add_part(room_wk *wk, const room_msg *m)
+{
+    room_wpart *p;
+
+    if (wpart(wk, m->part) || yf_router_add_participant(wk->router, m->part) != YF_OK) {
+        g_warning("room %u: cannot add participant %u to the router", wk->room->id, m->part);
+        return;
+    }
+    p = g_new0(room_wpart, 1);
+    p->id = m->part;
+    p->tracks = g_array_new(FALSE, TRUE, sizeof(room_wk_track));
+    p->subs = g_array_new(FALSE, TRUE, sizeof(room_wk_sub));
+    p->fwd_audio = p->fwd_video = TRUE;
+    g_hash_table_insert(wk->parts, GUINT_TO_POINTER(p->id), p);
+}
+
+static void msg_remove_part(room_wk *wk, const room_msg *m, int64_t now)
+{
+    if (!wpart(wk, m->part))
+        return;
+    yf_router_remove_participant(wk->router, m->part); /* its tracks and subscriptions */
+    g_hash_table_remove(wk->parts, GUINT_TO_POINTER(m->part));
+    sync_all(wk, now);
+}
+
+static void apply_forwarding(room_wk *wk, room_wpart *p, const room_wk_track *t, int64_t now)
+{
+    gboolean fwd = t->kind == YF_TRACK_AUDIO ? p->fwd_audio : p->fwd_video;
+
+    yf_router_set_track_forwarding(wk->router, now, t->track_id, fwd);
+}
+
+/* One published track: the same mid and payload type keeps its router
+ * track (a new SSRC switches its source); otherwise a new router track. */
+static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, gboolean new_conn, int64_t now)
+{
+    for (guint i = 0; i < p->tracks->len; i++) {
+        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_router_track_stats ts;
+
+        if (strcmp(t->mid, pt->mid))
+            continue;
+        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind) {
+            /* kept; pt changes are not expected from one browser */
+            if ((pt->cfg.ssrc && pt->cfg.ssrc != ts.ssrc) || (new_conn && !pt->cfg.ssrc))
+                yf_router_replace_publisher_source(wk->router, now, t->track_id, pt->cfg.ssrc);
+            return;
+        }
+        yf_router_remove_publisher_track(wk->router, t->track_id);
+        g_array_remove_index(p->tracks, i);
+        break;
+    }
+    room_wk_track nt = { .kind = pt->cfg.kind };
+    int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
+    if (rc != YF_OK) {
+        g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->id, p->id, pt->mid,
+                  yf_strerror(rc));
+        return;
+    }
+    g_strlcpy(nt.mid, pt->mid, sizeof nt.mid);
+    g_array_append_val(p->tracks, nt);
+    apply_forwarding(wk, p, &nt, now);
+}
+
+static gboolean has_mid(const GArray *tracks, const char *mid)
+{
+    for (guint i = 0; i < tracks->len; i++)
+        if (!strcmp(g_array_index(tracks, room_pub_track, i).mid, mid))
+            return TRUE;
+    return FALSE;
+}
+
+static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
+{
+    room_wpart *p = wpart(wk, m->part);
+
+    if (!p)
+        return;
+    if (m->change == CONN_NEW || !p->pub) {
+        room_conn_free(p->pub);
+        p->pub = room_conn_new(wk, p, YF_PC_PUBLISH, m);
+    } else if (m->change == CONN_ICE_RESTART) {
+        room_conn_ice_restart(p->pub, m);
+    }
+    for (guint i = p->tracks->len; i-- > 0;) {
+        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        if (!has_mid(m->tracks, t->mid)) {
+            yf_router_remove_publisher_track(wk->router, t->track_id);
+            g_array_remove_index(p->tracks, i);
+        }
+    }
+    for (guint i = 0; i < m->tracks->len; i++)
+        publish_track(wk, p, &g_array_index(m->tracks, room_pub_track, i), m->change == CONN_NEW, now);
+    sync_all(wk, now);
+}
+
+static void msg_sub_lines(room_wk *wk, room_msg *m, int64_t now)
+{
+    room_wpart *p = wpart(wk, m->part);
+
+    if (!p)
+        return;
+    if (m->change == CONN_NEW || !p->sub) {
+        room_conn_free(p->sub);
+        p->sub = room_conn_new(wk, p, YF_PC_SUBSCRIBE, m);
+    } else if (m->change == CONN_ICE_RESTART) {
+        room_conn_ice_restart(p->sub, m);
+    }
+    /* Lines only grow and keep their order: entry i is line i. */
+    for (guint i = 0; i < m->tracks->len; i++) {
+        const room_sub_line *l = &g_array_index(m->tracks, room_sub_line, i);
+        if (i >= p->subs->len) {
+            room_wk_sub e = { .publisher = l->publisher, .out_ssrc = l->out_ssrc,
+                              .out_pt = l->track.cfg.pt };
+            g_strlcpy(e.pub_mid, l->pub_mid, sizeof e.pub_mid);
+            g_array_append_val(p->subs, e);
+        }
+        g_array_index(p->subs, room_wk_sub, i).active = l->active;
+    }
+    sync_subs(wk, p, now);
+}
+
+static void msg_forwarding(room_wk *wk, const room_msg *m, int64_t now)
+{
+    room_wpart *p = wpart(wk, m->part);
+
+    if (!p)
+        return;
+    p->fwd_audio = m->audio;
+    p->fwd_video = m->video;
+    for (guint i = 0; i < p->tracks->len; i++)
+        apply_forwarding(wk, p, &g_array_index(p->tracks, room_wk_track, i), now);
+}
+
+static void msg_candidate(room_wk *wk, room_msg *m)
+{
+    room_wpart *p = wpart(wk, m->part);
+    room_conn *c = p ? (m->pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
+
+    if (c)
+        room_conn_add_candidate(c, m->cand);
+}
+
+static void msg_sub_answer(room_wk *wk, room_msg *m)
+{
+    room_wpart *p = wpart(wk, m->part);
+
+    if (p && p->sub)
+        room_conn_set_remote(p->sub, m);
+}
+
+gboolean yf_room_wk_dispatch(gpointer data)
+{
+    room_msg *m = data;
+    yf_room *r = m->room;
+    int64_t now = g_get_monotonic_time();
+
+    if (!r->wk)
+        r->wk = wk_new(r);
+    if (r->wk->torn_down)
+        return G_SOURCE_REMOVE;
+    switch (m->kind) {
+    case MSG_ADD_PART: msg_add_part(r->wk, m); break;
+    case MSG_REMOVE_PART: msg_remove_part(r->wk, m, now); break;
+    case MSG_PUBLISH: msg_publish(r->wk, m, now); break;
+    case MSG_SUB_LINES: msg_sub_lines(r->wk, m, now); break;
+    case MSG_SUB_ANSWER: msg_sub_answer(r->wk, m); break;
+    case MSG_CANDIDATE: msg_candidate(r->wk, m); break;
+    case MSG_FORWARDING: msg_forwarding(r->wk, m, now); break;
+    }
+    room_wk_after_input(r->wk, now);
+    return G_SOURCE_REMOVE;
+}
+
+void yf_room_msg_free(gpointer data)
+{
+    room_msg *m = data;
+
+    if (m->tracks)
+        g_array_unref(m->tracks);
+    if (m->cand)
+        nice_candidate_free(m->cand);
+    yf_room_unref(m->room);
+    g_free(m);
+}
