@@ -21,6 +21,7 @@ static void set_defaults(yf_config *cfg)
     cfg->workers = 0;
     cfg->media_addresses = g_strsplit("127.0.0.1", ",", -1);
     cfg->max_sessions = 200;
+    cfg->grace_s = 60;
     cfg->log_level = g_strdup("info");
 }
 
@@ -68,7 +69,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
-        "media:stun_server", "media:max_sessions", "log:level", NULL};
+        "media:stun_server", "media:max_sessions", "room:grace_s", "log:level", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -112,7 +113,8 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "media", "workers", &cfg->workers, err) &&
          take_int(kf, "media", "port_min", &cfg->port_min, err) &&
          take_int(kf, "media", "port_max", &cfg->port_max, err) &&
-         take_int(kf, "media", "max_sessions", &cfg->max_sessions, err);
+         take_int(kf, "media", "max_sessions", &cfg->max_sessions, err) &&
+         take_int(kf, "room", "grace_s", &cfg->grace_s, err);
 out:
     g_key_file_free(kf);
     return ok;
@@ -152,6 +154,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media port_min..port_max must be a range within 0..65535";
     else if (cfg->max_sessions < 1)
         bad = "media max_sessions must be at least 1";
+    else if (cfg->grace_s < 0 || cfg->grace_s > 3600)
+        bad = "room grace_s must be 0..3600";
     else if (!g_strv_contains(levels, cfg->log_level))
         bad = "log level must be error, warning, info or debug";
     else if (!cfg->media_addresses[0])

@@ -22,6 +22,8 @@ typedef struct {
     int port_min, port_max;
     char *stun_server;     /* "host:port" or NULL */
     int max_sessions;      /* media sessions at once, default 200 */
+    /* [room] */
+    int grace_s;           /* seconds a dropped participant keeps its place, default 60 */
     /* [log] */
     char *log_level;       /* error|warning|info|debug, default info */
 } yf_config;

@@ -19,6 +19,7 @@
 #include "store.h"
 #include "peer.h"
 #include "ws.h"
+#include "room_token.h"
 #include "yf_media.h"
 
 
@@ -120,7 +121,11 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     g_free(stun_host);
     if (!s->media)
         return FALSE;
-    s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server);
+    yf_room_key key;
+    if (!yf_room_key_load(cfg->data_dir, &key, err))
+        return FALSE;
+    s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server, &key, cfg->grace_s);
+    explicit_bzero(&key, sizeof key);
     return TRUE;
 }
 

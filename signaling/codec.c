@@ -24,6 +24,11 @@ static const char *const errc_names[] = {
     [YF_SIG_ERR_BAD_CANDIDATE] = "bad_candidate",
     [YF_SIG_ERR_BUSY] = "busy",
     [YF_SIG_ERR_INTERNAL] = "internal",
+    [YF_SIG_ERR_BAD_TOKEN] = "bad_token",
+    [YF_SIG_ERR_TOKEN_EXPIRED] = "token_expired",
+    [YF_SIG_ERR_FORBIDDEN] = "forbidden",
+    [YF_SIG_ERR_NOT_FOUND] = "not_found",
+    [YF_SIG_ERR_STALE] = "stale",
 };
 
 const char *yf_sig_errc_str(yf_sig_errc code)
@@ -140,6 +145,33 @@ static gboolean parse_offer(json_t *root, yf_sig_request *out, GError **error)
                       &out->offer.sdp, error);
 }
 
+const char *yf_sig_pc_str(yf_sig_pc pc)
+{
+    return pc == YF_SIG_PC_PUBLISH ? "publish" : pc == YF_SIG_PC_SUBSCRIBE ? "subscribe" : NULL;
+}
+
+/* The optional "pc" member: "publish" or "subscribe". */
+static gboolean parse_pc(json_t *root, const char *what, yf_sig_pc *pc, GError **error)
+{
+    json_t *j = json_object_get(root, "pc");
+    const char *v;
+
+    *pc = YF_SIG_PC_NONE;
+    if (!j || json_is_null(j))
+        return TRUE;
+    v = json_is_string(j) ? json_string_value(j) : "";
+    if (strcmp(v, "publish") == 0)
+        *pc = YF_SIG_PC_PUBLISH;
+    else if (strcmp(v, "subscribe") == 0)
+        *pc = YF_SIG_PC_SUBSCRIBE;
+    else {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST,
+                  "%s: \"pc\" must be \"publish\" or \"subscribe\"", what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean parse_ice(json_t *root, yf_sig_request *out, GError **error)
 {
     const char *what = "ice.candidate";
@@ -149,6 +181,8 @@ static gboolean parse_ice(json_t *root, yf_sig_request *out, GError **error)
                     &out->ice.candidate, error) ||
         !get_string(root, what, "sdpMid", FALSE, YF_SIG_MAX_MID,
                     &out->ice.sdp_mid, error))
+        return FALSE;
+    if (!parse_pc(root, what, &out->ice.pc, error))
         return FALSE;
     idx = json_object_get(root, "sdpMLineIndex");
     if (!idx || json_is_null(idx))
@@ -164,13 +198,107 @@ static gboolean parse_ice(json_t *root, yf_sig_request *out, GError **error)
     return TRUE;
 }
 
-/* bye has no parameters; unknown members are ignored as for every type. */
+/* bye (and subscribe.restart, room.leave) has no parameters; unknown members are ignored as for every type. */
 static gboolean parse_bye(json_t *root, yf_sig_request *out, GError **error)
 {
     (void)root;
     (void)out;
     (void)error;
     return TRUE;
+}
+
+static gboolean parse_join(json_t *root, yf_sig_request *out, GError **error)
+{
+    if (!get_string(root, "room.join", "token", TRUE, YF_SIG_MAX_TOKEN, &out->join.token, error))
+        return FALSE;
+    if (out->join.token[0] == '\0') {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "room.join: \"token\" is empty");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean parse_publish(json_t *root, yf_sig_request *out, GError **error)
+{
+    return get_string(root, "publish.offer", "sdp", TRUE, YF_SIG_MAX_SDP, &out->offer.sdp, error);
+}
+
+static gboolean parse_sub_answer(json_t *root, yf_sig_request *out, GError **error)
+{
+    json_t *rev = json_object_get(root, "revision");
+
+    if (!get_string(root, "subscribe.answer", "sdp", TRUE, YF_SIG_MAX_SDP, &out->offer.sdp, error))
+        return FALSE;
+    if (!json_is_integer(rev) || json_integer_value(rev) < 0 ||
+        json_integer_value(rev) > (json_int_t)G_MAXUINT32) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST,
+                  "subscribe.answer needs an integer field \"revision\" 0..%u", G_MAXUINT32);
+        return FALSE;
+    }
+    out->offer.revision = (guint32)json_integer_value(rev);
+    return TRUE;
+}
+
+/* "kind": "audio" or "video", required. */
+static gboolean parse_kind(json_t *root, const char *what, yf_sig_request *out, GError **error)
+{
+    json_t *j = json_object_get(root, "kind");
+    const char *v = json_is_string(j) ? json_string_value(j) : "";
+
+    if (strcmp(v, "audio") != 0 && strcmp(v, "video") != 0) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST,
+                  "%s needs a field \"kind\": \"audio\" or \"video\"", what);
+        return FALSE;
+    }
+    g_strlcpy(out->member.kind, v, sizeof out->member.kind);
+    return TRUE;
+}
+
+/* "muted": a boolean; required, or optional with default TRUE. */
+static gboolean parse_muted(json_t *root, const char *what, gboolean required, yf_sig_request *out,
+                            GError **error)
+{
+    json_t *j = json_object_get(root, "muted");
+
+    out->member.muted = TRUE;
+    if (!required && (!j || json_is_null(j)))
+        return TRUE;
+    if (!json_is_boolean(j)) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "%s needs a boolean field \"muted\"", what);
+        return FALSE;
+    }
+    out->member.muted = json_is_true(j);
+    return TRUE;
+}
+
+static gboolean parse_participant(json_t *root, const char *what, yf_sig_request *out,
+                                  GError **error)
+{
+    return get_string(root, what, "participant", TRUE, YF_SIG_MAX_PARTICIPANT,
+                      &out->member.participant, error);
+}
+
+static gboolean parse_mute_self(json_t *root, yf_sig_request *out, GError **error)
+{
+    return parse_kind(root, "room.mute_self", out, error) &&
+           parse_muted(root, "room.mute_self", TRUE, out, error);
+}
+
+static gboolean parse_admit(json_t *root, yf_sig_request *out, GError **error)
+{
+    return parse_participant(root, "room.admit", out, error);
+}
+
+static gboolean parse_mute(json_t *root, yf_sig_request *out, GError **error)
+{
+    return parse_participant(root, "room.mute", out, error) &&
+           parse_kind(root, "room.mute", out, error) &&
+           parse_muted(root, "room.mute", FALSE, out, error);
+}
+
+static gboolean parse_remove(json_t *root, yf_sig_request *out, GError **error)
+{
+    return parse_participant(root, "room.remove", out, error);
 }
 
 typedef struct {
@@ -184,6 +312,15 @@ static const request_kind kinds[] = {
     { "echo.offer", YF_SIG_ECHO_OFFER, parse_offer },
     { "ice.candidate", YF_SIG_ICE_CANDIDATE, parse_ice },
     { "bye", YF_SIG_BYE, parse_bye },
+    { "room.join", YF_SIG_ROOM_JOIN, parse_join },
+    { "publish.offer", YF_SIG_PUBLISH_OFFER, parse_publish },
+    { "subscribe.answer", YF_SIG_SUBSCRIBE_ANSWER, parse_sub_answer },
+    { "subscribe.restart", YF_SIG_SUBSCRIBE_RESTART, parse_bye },
+    { "room.mute_self", YF_SIG_ROOM_MUTE_SELF, parse_mute_self },
+    { "room.admit", YF_SIG_ROOM_ADMIT, parse_admit },
+    { "room.mute", YF_SIG_ROOM_MUTE, parse_mute },
+    { "room.remove", YF_SIG_ROOM_REMOVE, parse_remove },
+    { "room.leave", YF_SIG_ROOM_LEAVE, parse_bye },
 };
 
 const char *yf_sig_type_str(yf_sig_type type)
@@ -270,6 +407,7 @@ gboolean yf_sig_parse(const char *buf, size_t len, yf_sig_request *out,
     g_return_val_if_fail(out != NULL, FALSE);
     memset(out, 0, sizeof *out);
     out->ice.sdp_mline_index = -1;
+    out->ice.pc = YF_SIG_PC_NONE;
     if (len > YF_SIG_MAX_MESSAGE) {
         set_error(error, YF_SIG_ERR_TOO_LARGE,
                   "the message is %zu bytes, more than %d", len,
@@ -302,8 +440,11 @@ void yf_sig_request_clear(yf_sig_request *req)
     g_free(req->offer.sdp);
     g_free(req->ice.candidate);
     g_free(req->ice.sdp_mid);
+    g_free(req->join.token);
+    g_free(req->member.participant);
     memset(req, 0, sizeof *req);
     req->ice.sdp_mline_index = -1;
+    req->ice.pc = YF_SIG_PC_NONE;
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -424,7 +565,7 @@ char *yf_sig_reply_offer(const yf_sig_id *id, const char *sdp)
 }
 
 char *yf_sig_event_ice_candidate(const char *candidate, const char *sdp_mid,
-                                 int sdp_mline_index)
+                                 int sdp_mline_index, yf_sig_pc pc)
 {
     json_t *data = json_object();
     int rc;
@@ -436,6 +577,8 @@ char *yf_sig_event_ice_candidate(const char *candidate, const char *sdp_mid,
     if (sdp_mline_index >= 0)
         rc |= json_object_set_new(data, "sdpMLineIndex",
                                   json_integer(sdp_mline_index));
+    if (pc != YF_SIG_PC_NONE)
+        rc |= json_object_set_new(data, "pc", json_string(yf_sig_pc_str(pc)));
     if (rc) {
         json_decref(data);
         return NULL;
@@ -444,7 +587,7 @@ char *yf_sig_event_ice_candidate(const char *candidate, const char *sdp_mid,
 }
 
 char *yf_sig_event_media_state(const char *state, const char *srtp_profile,
-                               const char *reason)
+                               const char *reason, yf_sig_pc pc)
 {
     json_t *data = json_object();
     int rc;
@@ -455,6 +598,8 @@ char *yf_sig_event_media_state(const char *state, const char *srtp_profile,
                                   json_string(srtp_profile));
     if (reason)
         rc |= json_object_set_new(data, "reason", json_string(reason));
+    if (pc != YF_SIG_PC_NONE)
+        rc |= json_object_set_new(data, "pc", json_string(yf_sig_pc_str(pc)));
     if (rc) {
         json_decref(data);
         return NULL;

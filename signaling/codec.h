@@ -19,6 +19,8 @@
 #define YF_SIG_MAX_CANDIDATE 1024
 #define YF_SIG_MAX_MID       64
 #define YF_SIG_MAX_MLINE     63
+#define YF_SIG_MAX_TOKEN     4096  /* bytes of a room token */
+#define YF_SIG_MAX_PARTICIPANT 16  /* bytes of a participant id ("p12") */
 
 /* The stable error codes of protocol v1; yf_sig_errc_str() gives the wire
  * string. Used as GError codes in the YF_SIG_ERROR domain. */
@@ -33,6 +35,11 @@ typedef enum {
     YF_SIG_ERR_BAD_CANDIDATE,
     YF_SIG_ERR_BUSY,
     YF_SIG_ERR_INTERNAL,
+    YF_SIG_ERR_BAD_TOKEN,
+    YF_SIG_ERR_TOKEN_EXPIRED,
+    YF_SIG_ERR_FORBIDDEN,
+    YF_SIG_ERR_NOT_FOUND,
+    YF_SIG_ERR_STALE,
 } yf_sig_errc;
 
 #define YF_SIG_ERROR (yf_sig_error_quark())
@@ -58,7 +65,21 @@ typedef enum {
     YF_SIG_ECHO_OFFER,
     YF_SIG_ICE_CANDIDATE,
     YF_SIG_BYE,
+    YF_SIG_ROOM_JOIN,
+    YF_SIG_PUBLISH_OFFER,
+    YF_SIG_SUBSCRIBE_ANSWER,
+    YF_SIG_SUBSCRIBE_RESTART,
+    YF_SIG_ROOM_MUTE_SELF,
+    YF_SIG_ROOM_ADMIT,
+    YF_SIG_ROOM_MUTE,
+    YF_SIG_ROOM_REMOVE,
+    YF_SIG_ROOM_LEAVE,
 } yf_sig_type;
+
+/* Which of a room participant's two connections a candidate or state is for. */
+typedef enum { YF_SIG_PC_NONE = -1, YF_SIG_PC_PUBLISH = 0, YF_SIG_PC_SUBSCRIBE = 1 } yf_sig_pc;
+/* "publish", "subscribe"; NULL for YF_SIG_PC_NONE. */
+const char *yf_sig_pc_str(yf_sig_pc pc);
 
 /* A parsed request. Owns every string (g_malloc'd); release with
  * yf_sig_request_clear(). Only the member of the request's type is filled;
@@ -70,13 +91,24 @@ typedef struct yf_sig_request {
         char *client;          /* optional, <= YF_SIG_MAX_CLIENT bytes */
     } hello;
     struct {
-        char *sdp;             /* required, <= YF_SIG_MAX_SDP bytes */
+        char *sdp;             /* required, <= YF_SIG_MAX_SDP bytes: echo.offer,
+                                  publish.offer, subscribe.answer */
+        guint32 revision;      /* subscribe.answer: required, 0..2^32-1 */
     } offer;
     struct {
         char *candidate;       /* required, may be "" (end of candidates) */
         char *sdp_mid;         /* optional, <= YF_SIG_MAX_MID bytes */
         int sdp_mline_index;   /* 0..YF_SIG_MAX_MLINE, or -1 when absent */
+        yf_sig_pc pc;          /* optional ("publish"/"subscribe"); rooms need it */
     } ice;
+    struct {
+        char *token;           /* room.join: required, 1..YF_SIG_MAX_TOKEN bytes */
+    } join;
+    struct {
+        char *participant;     /* room.admit/mute/remove: required, <= YF_SIG_MAX_PARTICIPANT */
+        char kind[8];          /* room.mute, room.mute_self: "audio" or "video" */
+        gboolean muted;        /* room.mute_self: required; room.mute: optional, default TRUE */
+    } member;
 } yf_sig_request;
 
 /* Parses one websocket message of len bytes (buf need not be NUL-terminated).
@@ -129,17 +161,55 @@ char *yf_sig_reply_hello(const yf_sig_id *id, const char *session,
 /* echo.offer result: {"sdp":SDP}. */
 char *yf_sig_reply_offer(const yf_sig_id *id, const char *sdp);
 
-/* ice.candidate event: {"candidate":C,"sdpMid":MID,"sdpMLineIndex":N};
- * sdp_mid NULL and sdp_mline_index < 0 leave those members out. */
+/* ice.candidate event: {"candidate":C,"sdpMid":MID,"sdpMLineIndex":N[,"pc":PC]};
+ * sdp_mid NULL, sdp_mline_index < 0 and pc YF_SIG_PC_NONE leave those out. */
 char *yf_sig_event_ice_candidate(const char *candidate, const char *sdp_mid,
-                                 int sdp_mline_index);
+                                 int sdp_mline_index, yf_sig_pc pc);
 
-/* media.state event: {"state":S[,"srtp_profile":P][,"reason":R]}; NULL
- * optionals are left out. */
+/* media.state event: {"state":S[,"srtp_profile":P][,"reason":R][,"pc":PC]};
+ * NULL optionals and YF_SIG_PC_NONE are left out. */
 char *yf_sig_event_media_state(const char *state, const char *srtp_profile,
-                               const char *reason);
+                               const char *reason, yf_sig_pc pc);
 
 /* server.shutdown event: {"reason":R}; reason NULL means "". */
 char *yf_sig_event_shutdown(const char *reason);
+
+/* ---- hearing rooms (codec_room.c) ---- */
+
+/* A PARTICIPANT of docs/protocol.md, borrowed for the call. */
+typedef struct {
+    const char *id, *name, *role, *state;  /* state: waiting, present, reconnecting */
+    gboolean audio_muted, video_muted;     /* by the participant */
+    gboolean host_muted_audio, host_muted_video;
+} yf_sig_participant;
+
+/* One m-line of a subscribe.offer. */
+typedef struct {
+    const char *mid, *participant, *kind;
+    gboolean active;
+} yf_sig_track;
+
+/* A new JSON object for p (NULL when a string is NULL or not UTF-8). */
+json_t *yf_sig_participant_json(const yf_sig_participant *p);
+/* room.join result: {"room":R,"self":P,"state":S,"participants":[...],
+ * "recording":true,"ice_servers":ICE}; ice_servers borrowed (copied), NULL = []. */
+char *yf_sig_reply_join(const yf_sig_id *id, const char *room, const yf_sig_participant *self,
+                        const char *state, const yf_sig_participant *list, size_t n,
+                        const json_t *ice_servers);
+/* room.participants {"participants":[...]} or room.waiting {"waiting":[...]}. */
+char *yf_sig_event_participants(gboolean waiting, const yf_sig_participant *list, size_t n);
+/* room.admitted {}. */
+char *yf_sig_event_admitted(void);
+/* room.removed {"reason":R}. */
+char *yf_sig_event_removed(const char *reason);
+/* room.muted {"kind":K,"by":P[,"muted":false]} (muted TRUE leaves it out). */
+char *yf_sig_event_muted(const char *kind, const char *by, gboolean muted);
+/* subscribe.offer {"sdp":S,"revision":N,"tracks":[{"mid","participant","kind","active"}...]}. */
+char *yf_sig_event_subscribe_offer(const char *sdp, guint32 revision, const yf_sig_track *tracks,
+                                   size_t n);
+/* room.speaking {"participant":P,"level":L}. */
+char *yf_sig_event_speaking(const char *participant, int level);
+/* room.active_speaker {"participant":P}. */
+char *yf_sig_event_active_speaker(const char *participant);
 
 #endif

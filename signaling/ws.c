@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "codec.h"
-
+#include "room.h"
 
 struct yf_ws_hub {
     yf_media *media;
@@ -17,10 +17,13 @@ struct yf_ws_hub {
     json_t *ice_servers;
     GList *sessions;        /* of yf_ws_session */
     gboolean stopping;
+    yf_sigroom_hub *rooms;
 };
 
 /* Invariants: wsi is valid until LWS_CALLBACK_CLOSED, when the session is
  * freed; `echo` is NULL or a live media session owned by this session;
+ * `member` is NULL or the room participant bound to this session (never both
+ * echo and member: a session is a device test or a room session);
  * rx holds the fragments of one message, never more than YF_SIG_MAX_MESSAGE. */
 typedef struct {
     yf_ws_hub *hub;
@@ -34,11 +37,15 @@ typedef struct {
     GByteArray *rx;
     gboolean rx_oversized;
     yf_echo_session *echo;
+    yf_sigroom_member *member;
     guint connect_timer;    /* running from the offer until "connected" */
     GList *link;            /* in hub->sessions */
 } yf_ws_session;
 
-yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server)
+static const yf_sigroom_conn_ops conn_ops;
+
+yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server,
+                         const yf_room_key *room_key, int grace_s)
 {
     yf_ws_hub *hub = g_new0(yf_ws_hub, 1);
     hub->media = media;
@@ -49,6 +56,7 @@ yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *st
         json_array_append_new(hub->ice_servers, json_pack("{s:[s]}", "urls", url));
         g_free(url);
     }
+    hub->rooms = yf_sigroom_hub_new(media, room_key, grace_s, hub->ice_servers, &conn_ops, NULL);
     return hub;
 }
 
@@ -75,6 +83,29 @@ static void send_msg_take(yf_ws_session *s, char *msg)
     lws_callback_on_writable(s->wsi);
 }
 
+/* ---- the connection ops the rooms use ---- */
+
+static void conn_send_take(void *conn, char *msg)
+{
+    send_msg_take(conn, msg);
+}
+
+static void conn_unbind(void *conn)
+{
+    yf_ws_session *s = conn;
+    s->member = NULL;
+}
+
+static void conn_close(void *conn)
+{
+    yf_ws_session *s = conn;
+    s->close_after_write = TRUE;
+    if (!s->dead)
+        lws_callback_on_writable(s->wsi);
+}
+
+static const yf_sigroom_conn_ops conn_ops = {conn_send_take, conn_unbind, conn_close};
+
 static void end_media(yf_ws_session *s)
 {
     if (s->connect_timer) {
@@ -96,6 +127,11 @@ void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason)
     for (GList *l = hub->sessions; l; l = l->next) {
         yf_ws_session *s = l->data;
         end_media(s);
+        if (s->member) {
+            yf_sigroom_member *m = s->member;
+            s->member = NULL;
+            yf_sigroom_detach(m);
+        }
         send_msg_take(s, yf_sig_event_shutdown(reason));
         s->close_after_write = TRUE;
     }
@@ -107,6 +143,7 @@ void yf_ws_hub_free(yf_ws_hub *hub)
         return;
     /* The lws context is destroyed first, so every session saw CLOSED. */
     g_warn_if_fail(hub->sessions == NULL);
+    yf_sigroom_hub_free(hub->rooms);
     json_decref(hub->ice_servers);
     g_free(hub);
 }
@@ -116,7 +153,7 @@ void yf_ws_hub_free(yf_ws_hub *hub)
 static void on_local_candidate(void *user, const char *candidate, const char *mid, int mline_index)
 {
     yf_ws_session *s = user;
-    send_msg_take(s, yf_sig_event_ice_candidate(candidate, mid, mline_index));
+    send_msg_take(s, yf_sig_event_ice_candidate(candidate, mid, mline_index, YF_SIG_PC_NONE));
 }
 
 static void on_media_state(void *user, const char *state, const char *srtp_profile, const char *reason)
@@ -127,7 +164,7 @@ static void on_media_state(void *user, const char *state, const char *srtp_profi
         g_source_remove(s->connect_timer);
         s->connect_timer = 0;
     }
-    send_msg_take(s, yf_sig_event_media_state(state, srtp_profile, reason));
+    send_msg_take(s, yf_sig_event_media_state(state, srtp_profile, reason, YF_SIG_PC_NONE));
     /* A failed or closed media session frees its slot, agent and port now,
      * not when the websocket goes; the page may send a new offer. */
     if (strcmp(state, "failed") == 0 || strcmp(state, "closed") == 0)
@@ -143,7 +180,7 @@ static gboolean on_connect_timeout(gpointer data)
     g_message("session %s: media not connected within %d s; ending it", s->id, YF_WS_CONNECT_TIMEOUT_S);
     end_media(s);
     send_msg_take(s, yf_sig_event_media_state("failed", NULL, "no media connection within the time limit "
-                                                                "(the network may block UDP)"));
+                                                                "(the network may block UDP)", YF_SIG_PC_NONE));
     return G_SOURCE_REMOVE;
 }
 
@@ -162,6 +199,10 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
 {
     GError *err = NULL;
     char *answer = NULL;
+    if (s->member) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "this session is in a room"));
+        return;
+    }
     end_media(s);
     if (s->hub->n_media >= s->hub->max_media) {
         g_warning("session %s: refused a media session, %d already running", s->id, s->hub->n_media);
@@ -186,6 +227,10 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
 static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
 {
     GError *err = NULL;
+    if (s->member) {
+        yf_sigroom_request(s->member, req);
+        return;
+    }
     if (!s->echo) {
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "send an offer before candidates"));
         return;
@@ -201,9 +246,35 @@ static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
 
 static void do_bye(yf_ws_session *s, const yf_sig_request *req)
 {
+    if (s->member) {
+        yf_sigroom_member *m = s->member;
+        s->member = NULL;
+        yf_sigroom_detach(m);
+    }
     end_media(s);
     send_msg_take(s, yf_sig_reply_ok_take(&req->id, NULL));
     s->close_after_write = TRUE;
+}
+
+static void do_room_join(yf_ws_session *s, const yf_sig_request *req)
+{
+    if (s->echo || s->member) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY,
+                                            s->echo ? "this session runs a device test"
+                                                    : "already in a room; send room.leave first"));
+        return;
+    }
+    s->member = yf_sigroom_join(s->hub->rooms, s, req);
+}
+
+/* Every other room request goes to the participant bound to this session. */
+static void do_room_request(yf_ws_session *s, const yf_sig_request *req)
+{
+    if (!s->member) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "send room.join first"));
+        return;
+    }
+    yf_sigroom_request(s->member, req);
 }
 
 static void dispatch(yf_ws_session *s, const yf_sig_request *req)
@@ -221,6 +292,15 @@ static void dispatch(yf_ws_session *s, const yf_sig_request *req)
     case YF_SIG_ECHO_OFFER: do_echo_offer(s, req); break;
     case YF_SIG_ICE_CANDIDATE: do_ice_candidate(s, req); break;
     case YF_SIG_BYE: do_bye(s, req); break;
+    case YF_SIG_ROOM_JOIN: do_room_join(s, req); break;
+    case YF_SIG_PUBLISH_OFFER:
+    case YF_SIG_SUBSCRIBE_ANSWER:
+    case YF_SIG_SUBSCRIBE_RESTART:
+    case YF_SIG_ROOM_MUTE_SELF:
+    case YF_SIG_ROOM_ADMIT:
+    case YF_SIG_ROOM_MUTE:
+    case YF_SIG_ROOM_REMOVE:
+    case YF_SIG_ROOM_LEAVE: do_room_request(s, req); break;
     default:
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_INTERNAL, "request type not dispatched"));
         break;
@@ -308,6 +388,11 @@ static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
 
 static void session_free(yf_ws_session *s)
 {
+    if (s->member) {
+        yf_sigroom_member *m = s->member;
+        s->member = NULL;
+        yf_sigroom_detach(m);
+    }
     end_media(s);
     s->hub->sessions = g_list_delete_link(s->hub->sessions, s->link);
     g_queue_clear_full(&s->txq, g_free);

@@ -6,6 +6,7 @@
 
 #include <libwebsockets.h>
 #include "yf_media.h"
+#include "room_token.h"
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
 #define YF_WS_MAX_QUEUE 512 /* queued outgoing messages before a slow client is dropped */
@@ -16,8 +17,11 @@
 typedef struct yf_ws_hub yf_ws_hub;
 
 /* media is borrowed and outlives the hub; stun_server ("host:port") may be
- * NULL and is handed to browsers in hello's ice_servers. */
-yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server);
+ * NULL and is handed to browsers in hello's ice_servers. room_key (copied)
+ * verifies room tokens; grace_s is how long a dropped room participant keeps
+ * its place ([room] grace_s). */
+yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server,
+                         const yf_room_key *room_key, int grace_s);
 /* Sends server.shutdown to every session, ends their media and closes them. */
 void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason);
 void yf_ws_hub_free(yf_ws_hub *hub); /* accepts NULL; call after the lws context is gone */

@@ -54,6 +54,18 @@ static void check_round_trip(const yf_sig_request *req)
     if (req->ice.sdp_mline_index >= 0)
         json_object_set_new(j, "sdpMLineIndex",
                             json_integer(req->ice.sdp_mline_index));
+    if (req->ice.pc != YF_SIG_PC_NONE)
+        json_object_set_new(j, "pc", json_string(yf_sig_pc_str(req->ice.pc)));
+    if (req->type == YF_SIG_SUBSCRIBE_ANSWER)
+        json_object_set_new(j, "revision", json_integer(req->offer.revision));
+    if (req->join.token)
+        json_object_set_new(j, "token", json_string(req->join.token));
+    if (req->member.participant)
+        json_object_set_new(j, "participant", json_string(req->member.participant));
+    if (req->member.kind[0])
+        json_object_set_new(j, "kind", json_string(req->member.kind));
+    if (req->type == YF_SIG_ROOM_MUTE_SELF || req->type == YF_SIG_ROOM_MUTE)
+        json_object_set_new(j, "muted", json_boolean(req->member.muted));
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!text || !yf_sig_parse(text, strlen(text), &again, NULL))
@@ -65,7 +77,12 @@ static void check_round_trip(const yf_sig_request *req)
         !same_str(again.offer.sdp, req->offer.sdp) ||
         !same_str(again.ice.candidate, req->ice.candidate) ||
         !same_str(again.ice.sdp_mid, req->ice.sdp_mid) ||
-        again.ice.sdp_mline_index != req->ice.sdp_mline_index)
+        again.ice.sdp_mline_index != req->ice.sdp_mline_index ||
+        again.ice.pc != req->ice.pc || again.offer.revision != req->offer.revision ||
+        !same_str(again.join.token, req->join.token) ||
+        !same_str(again.member.participant, req->member.participant) ||
+        strcmp(again.member.kind, req->member.kind) != 0 ||
+        again.member.muted != req->member.muted)
         abort();
     yf_sig_request_clear(&again);
     free(text);
@@ -81,11 +98,41 @@ static void check_encoders(const yf_sig_request *req)
         text = yf_sig_reply_hello(&req->id, req->hello.client ? req->hello.client : "s", NULL);
         break;
     case YF_SIG_ECHO_OFFER:
+    case YF_SIG_PUBLISH_OFFER:
         text = yf_sig_reply_offer(&req->id, req->offer.sdp);
+        break;
+    case YF_SIG_ROOM_JOIN: {
+        yf_sig_participant p = { "p1", req->join.token, "clerk", "present", FALSE, FALSE, FALSE, FALSE };
+        text = yf_sig_reply_join(&req->id, req->join.token, &p, "admitted", &p, 1, NULL);
+        break;
+    }
+    case YF_SIG_SUBSCRIBE_ANSWER: {
+        yf_sig_track t = { "0", "p1", "audio", TRUE };
+        text = yf_sig_event_subscribe_offer(req->offer.sdp, req->offer.revision, &t, 1);
+        if (!text)
+            abort();
+        g_free(text);
+        text = yf_sig_reply_ok_take(&req->id, NULL);
+        break;
+    }
+    case YF_SIG_ROOM_MUTE:
+    case YF_SIG_ROOM_MUTE_SELF:
+        text = yf_sig_event_muted(req->member.kind, req->member.participant ? req->member.participant : "p1",
+                                  req->member.muted);
+        if (!text)
+            abort();
+        g_free(text);
+        text = yf_sig_reply_ok_take(&req->id, NULL);
+        break;
+    case YF_SIG_SUBSCRIBE_RESTART:
+    case YF_SIG_ROOM_ADMIT:
+    case YF_SIG_ROOM_REMOVE:
+    case YF_SIG_ROOM_LEAVE:
+        text = yf_sig_reply_ok_take(&req->id, NULL);
         break;
     case YF_SIG_ICE_CANDIDATE:
         text = yf_sig_event_ice_candidate(req->ice.candidate, req->ice.sdp_mid,
-                                          req->ice.sdp_mline_index);
+                                          req->ice.sdp_mline_index, req->ice.pc);
         if (!text)
             abort();
         g_free(text);

@@ -33,6 +33,47 @@ static const parse_case cases[] = {
     { "id empty string", "{\"id\":\"\",\"type\":\"bye\"}", OK(YF_SIG_BYE), "\"\"" },
     { "id utf-8", "{\"id\":\"\xe8\xbf\x9c\",\"type\":\"bye\"}", OK(YF_SIG_BYE), "\"\xe8\xbf\x9c\"" },
 
+    { "room.join", "{\"v\":1,\"id\":10,\"type\":\"room.join\",\"token\":\"eyJ2IjoxfQ.abc\"}", OK(YF_SIG_ROOM_JOIN), "10" },
+    { "publish.offer", "{\"v\":1,\"id\":11,\"type\":\"publish.offer\",\"sdp\":\"v=0\\r\\n\"}", OK(YF_SIG_PUBLISH_OFFER), "11" },
+    { "subscribe.answer", "{\"v\":1,\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\\r\\n\",\"revision\":3}", OK(YF_SIG_SUBSCRIBE_ANSWER), "12" },
+    { "subscribe.answer rev max", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\",\"revision\":4294967295}", OK(YF_SIG_SUBSCRIBE_ANSWER), "12" },
+    { "subscribe.restart", "{\"v\":1,\"id\":13,\"type\":\"subscribe.restart\"}", OK(YF_SIG_SUBSCRIBE_RESTART), "13" },
+    { "ice pc publish", "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"publish\",\"candidate\":\"\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}", OK(YF_SIG_ICE_CANDIDATE), "14" },
+    { "ice pc subscribe", "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}", OK(YF_SIG_ICE_CANDIDATE), "14" },
+    { "ice pc null", "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":null,\"candidate\":\"\"}", OK(YF_SIG_ICE_CANDIDATE), "14" },
+    { "room.mute_self", "{\"v\":1,\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":true}", OK(YF_SIG_ROOM_MUTE_SELF), "15" },
+    { "room.admit", "{\"v\":1,\"id\":16,\"type\":\"room.admit\",\"participant\":\"p3\"}", OK(YF_SIG_ROOM_ADMIT), "16" },
+    { "room.mute", "{\"v\":1,\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}", OK(YF_SIG_ROOM_MUTE), "17" },
+    { "room.mute unmute", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"audio\",\"muted\":false}", OK(YF_SIG_ROOM_MUTE), "17" },
+    { "room.remove", "{\"v\":1,\"id\":18,\"type\":\"room.remove\",\"participant\":\"p3\"}", OK(YF_SIG_ROOM_REMOVE), "18" },
+    { "room.leave", "{\"v\":1,\"id\":19,\"type\":\"room.leave\"}", OK(YF_SIG_ROOM_LEAVE), "19" },
+    { "participant 16 bytes", "{\"id\":16,\"type\":\"room.admit\",\"participant\":\"p123456789012345\"}", OK(YF_SIG_ROOM_ADMIT), "16" },
+
+    { "join without token", "{\"id\":10,\"type\":\"room.join\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
+    { "join token number", "{\"id\":10,\"type\":\"room.join\",\"token\":5}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
+    { "join token empty", "{\"id\":10,\"type\":\"room.join\",\"token\":\"\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
+    { "join token null", "{\"id\":10,\"type\":\"room.join\",\"token\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
+    { "publish without sdp", "{\"id\":11,\"type\":\"publish.offer\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "11" },
+    { "answer without revision", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "answer revision -1", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\",\"revision\":-1}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "answer revision 2^32", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\",\"revision\":4294967296}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "answer revision string", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\",\"revision\":\"1\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "answer revision real", "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"\",\"revision\":1.0}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "answer without sdp", "{\"id\":12,\"type\":\"subscribe.answer\",\"revision\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "12" },
+    { "ice pc other", "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"echo\",\"candidate\":\"\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "14" },
+    { "ice pc number", "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":0,\"candidate\":\"\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "14" },
+    { "mute_self no muted", "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "15" },
+    { "mute_self muted 1", "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "15" },
+    { "mute_self kind screen", "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"screen\",\"muted\":true}", ERR(YF_SIG_ERR_BAD_REQUEST), "15" },
+    { "mute_self no kind", "{\"id\":15,\"type\":\"room.mute_self\",\"muted\":true}", ERR(YF_SIG_ERR_BAD_REQUEST), "15" },
+    { "admit no participant", "{\"id\":16,\"type\":\"room.admit\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "admit participant number", "{\"id\":16,\"type\":\"room.admit\",\"participant\":3}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "participant 17 bytes", "{\"id\":16,\"type\":\"room.admit\",\"participant\":\"p1234567890123456\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "mute no kind", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "17" },
+    { "mute muted string", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"audio\",\"muted\":\"no\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "17" },
+    { "remove no participant", "{\"id\":18,\"type\":\"room.remove\",\"participant\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "18" },
+    { "room.Join case", "{\"id\":10,\"type\":\"room.Join\",\"token\":\"x\"}", ERR(YF_SIG_ERR_UNKNOWN_TYPE), "10" },
+
     { "truncated", "{\"v\":1,\"id\":1,", ERR(YF_SIG_ERR_BAD_JSON), "null" },
     { "bare word", "hello", ERR(YF_SIG_ERR_BAD_JSON), "null" },
     { "empty", "", ERR(YF_SIG_ERR_BAD_JSON), "null" },
@@ -179,6 +220,10 @@ static void test_generated(void)
         { "candidate 1024", with_long_string("ice.candidate", "candidate", 1024), OK(YF_SIG_ICE_CANDIDATE) },
         { "candidate 1025", with_long_string("ice.candidate", "candidate", 1025), ERR(YF_SIG_ERR_BAD_REQUEST) },
         { "client 256", with_long_string("hello", "client", 256), OK(YF_SIG_HELLO) },
+        { "token 4096", with_long_string("room.join", "token", YF_SIG_MAX_TOKEN), OK(YF_SIG_ROOM_JOIN) },
+        { "token 4097", with_long_string("room.join", "token", YF_SIG_MAX_TOKEN + 1), ERR(YF_SIG_ERR_BAD_REQUEST) },
+        { "publish sdp 32 KiB", with_long_string("publish.offer", "sdp", YF_SIG_MAX_SDP), OK(YF_SIG_PUBLISH_OFFER) },
+        { "publish sdp 32 KiB+1", with_long_string("publish.offer", "sdp", YF_SIG_MAX_SDP + 1), ERR(YF_SIG_ERR_BAD_REQUEST) },
         { "client 257", with_long_string("hello", "client", 257), ERR(YF_SIG_ERR_BAD_REQUEST) },
         { "depth 16", with_depth(YF_SIG_MAX_DEPTH), OK(YF_SIG_BYE) },
         { "depth 17", with_depth(YF_SIG_MAX_DEPTH + 1), ERR(YF_SIG_ERR_BAD_REQUEST) },
@@ -241,6 +286,34 @@ static void test_fields(void)
     CHECK(req.offer.sdp && strcmp(req.offer.sdp, "v=0\r\n") == 0);
     yf_sig_request_clear(&req);
     yf_sig_request_clear(NULL);
+
+    msg = "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":4294967295}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.offer.sdp && strcmp(req.offer.sdp, "v=0") == 0);
+    CHECK(req.offer.revision == 4294967295u);
+    yf_sig_request_clear(&req);
+    msg = "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_SUBSCRIBE);
+    yf_sig_request_clear(&req);
+    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_NONE);
+    msg = "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_NONE);
+    yf_sig_request_clear(&req);
+    msg = "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.join.token && strcmp(req.join.token, "a.b") == 0);
+    yf_sig_request_clear(&req);
+    msg = "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(req.member.participant && strcmp(req.member.participant, "p3") == 0);
+    CHECK(strcmp(req.member.kind, "video") == 0 && req.member.muted);
+    yf_sig_request_clear(&req);
+    msg = "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":false}";
+    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
+    CHECK(strcmp(req.member.kind, "audio") == 0 && !req.member.muted);
+    yf_sig_request_clear(&req);
 
     CHECK(!yf_sig_parse("hello", 5, &req, &error));
     CHECK(error && strcmp(error->message, "'[' or '{' expected near 'hello' (line 1, column 5)") == 0);
@@ -311,17 +384,17 @@ static void test_events(void)
     char *t;
 
 #define EXPECT(expr, want) do { t = (expr); check_str(t, want); g_free(t); } while (0)
-    EXPECT(yf_sig_event_ice_candidate("candidate:1 1 UDP 2015363327 127.0.0.1 40231 typ host", "0", 0),
+    EXPECT(yf_sig_event_ice_candidate("candidate:1 1 UDP 2015363327 127.0.0.1 40231 typ host", "0", 0, YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"candidate:1 1 UDP 2015363327 127.0.0.1 40231 typ host\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
-    EXPECT(yf_sig_event_ice_candidate("", "0", 0),
+    EXPECT(yf_sig_event_ice_candidate("", "0", 0, YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}}");
-    EXPECT(yf_sig_event_ice_candidate("", NULL, -1),
+    EXPECT(yf_sig_event_ice_candidate("", NULL, -1, YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"\"}}");
-    EXPECT(yf_sig_event_media_state("connecting", NULL, NULL),
+    EXPECT(yf_sig_event_media_state("connecting", NULL, NULL, YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"connecting\"}}");
-    EXPECT(yf_sig_event_media_state("connected", "AEAD_AES_128_GCM", NULL),
+    EXPECT(yf_sig_event_media_state("connected", "AEAD_AES_128_GCM", NULL, YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"connected\",\"srtp_profile\":\"AEAD_AES_128_GCM\"}}");
-    EXPECT(yf_sig_event_media_state("failed", NULL, "dtls timeout"),
+    EXPECT(yf_sig_event_media_state("failed", NULL, "dtls timeout", YF_SIG_PC_NONE),
            "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"failed\",\"reason\":\"dtls timeout\"}}");
     EXPECT(yf_sig_event_shutdown("restart"),
            "{\"v\":1,\"type\":\"event\",\"event\":\"server.shutdown\",\"data\":{\"reason\":\"restart\"}}");
@@ -331,10 +404,65 @@ static void test_events(void)
 #undef EXPECT
     t = yf_sig_event_take(NULL, json_object());
     CHECK(t == NULL);
-    t = yf_sig_event_media_state(NULL, NULL, NULL);
+    t = yf_sig_event_media_state(NULL, NULL, NULL, YF_SIG_PC_NONE);
     CHECK(t == NULL);
-    t = yf_sig_event_ice_candidate("\xc0\x80", NULL, -1);
+    t = yf_sig_event_ice_candidate("\xc0\x80", NULL, -1, YF_SIG_PC_NONE);
     CHECK(t == NULL);
+}
+
+static void test_room_events(void)
+{
+    yf_sig_id n = { .set = TRUE, .is_int = TRUE, .num = 10 };
+    yf_sig_participant ps[2] = {
+        { "p1", "\xe7\x8e\x8b\xe6\xa3\x80", "prosecutor", "present", FALSE, FALSE, FALSE, FALSE },
+        { "p3", "\xe5\xbc\xa0\xe4\xb8\x89", "petitioner", "waiting", TRUE, FALSE, TRUE, FALSE },
+    };
+    yf_sig_track tr[2] = { { "0", "p1", "audio", TRUE }, { "1", "p1", "video", FALSE } };
+    yf_sig_participant bad = { "p1", NULL, "clerk", "present", FALSE, FALSE, FALSE, FALSE };
+    char *t;
+
+#define P1 "{\"id\":\"p1\",\"name\":\"\xe7\x8e\x8b\xe6\xa3\x80\",\"role\":\"prosecutor\",\"state\":\"present\",\"audio_muted\":false,\"video_muted\":false,\"host_muted_audio\":false,\"host_muted_video\":false}"
+#define P3 "{\"id\":\"p3\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\",\"role\":\"petitioner\",\"state\":\"waiting\",\"audio_muted\":true,\"video_muted\":false,\"host_muted_audio\":true,\"host_muted_video\":false}"
+#define EXPECT(expr, want) do { t = (expr); check_str(t, want); g_free(t); } while (0)
+    EXPECT(yf_sig_reply_join(&n, "appt-1", &ps[0], "admitted", ps, 1, NULL),
+           "{\"v\":1,\"id\":10,\"type\":\"reply\",\"ok\":true,\"result\":{\"room\":\"appt-1\",\"self\":" P1 ",\"state\":\"admitted\",\"participants\":[" P1 "],\"recording\":true,\"ice_servers\":[]}}");
+    EXPECT(yf_sig_event_participants(FALSE, ps, 2),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.participants\",\"data\":{\"participants\":[" P1 "," P3 "]}}");
+    EXPECT(yf_sig_event_participants(TRUE, &ps[1], 1),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.waiting\",\"data\":{\"waiting\":[" P3 "]}}");
+    EXPECT(yf_sig_event_participants(TRUE, NULL, 0),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.waiting\",\"data\":{\"waiting\":[]}}");
+    EXPECT(yf_sig_event_admitted(), "{\"v\":1,\"type\":\"event\",\"event\":\"room.admitted\",\"data\":{}}");
+    EXPECT(yf_sig_event_removed("removed by the host"),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.removed\",\"data\":{\"reason\":\"removed by the host\"}}");
+    EXPECT(yf_sig_event_muted("audio", "p1", TRUE),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.muted\",\"data\":{\"kind\":\"audio\",\"by\":\"p1\"}}");
+    EXPECT(yf_sig_event_muted("video", "p1", FALSE),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.muted\",\"data\":{\"kind\":\"video\",\"by\":\"p1\",\"muted\":false}}");
+    EXPECT(yf_sig_event_subscribe_offer("v=0\r\n", 2, tr, 2),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"subscribe.offer\",\"data\":{\"sdp\":\"v=0\\r\\n\",\"revision\":2,\"tracks\":[{\"mid\":\"0\",\"participant\":\"p1\",\"kind\":\"audio\",\"active\":true},{\"mid\":\"1\",\"participant\":\"p1\",\"kind\":\"video\",\"active\":false}]}}");
+    EXPECT(yf_sig_event_speaking("p2", 35),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.speaking\",\"data\":{\"participant\":\"p2\",\"level\":35}}");
+    EXPECT(yf_sig_event_active_speaker("p2"),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"room.active_speaker\",\"data\":{\"participant\":\"p2\"}}");
+    EXPECT(yf_sig_event_ice_candidate("", "0", 0, YF_SIG_PC_SUBSCRIBE),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"ice.candidate\",\"data\":{\"candidate\":\"\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0,\"pc\":\"subscribe\"}}");
+    EXPECT(yf_sig_event_media_state("connected", "AEAD_AES_128_GCM", NULL, YF_SIG_PC_PUBLISH),
+           "{\"v\":1,\"type\":\"event\",\"event\":\"media.state\",\"data\":{\"state\":\"connected\",\"srtp_profile\":\"AEAD_AES_128_GCM\",\"pc\":\"publish\"}}");
+#undef EXPECT
+#undef P1
+#undef P3
+    t = yf_sig_reply_join(&n, "r", &bad, "admitted", NULL, 0, NULL);
+    CHECK(t == NULL);
+    t = yf_sig_event_participants(FALSE, &bad, 1);
+    CHECK(t == NULL);
+    t = yf_sig_event_subscribe_offer(NULL, 1, tr, 2);
+    CHECK(t == NULL);
+    CHECK(strcmp(yf_sig_errc_str(YF_SIG_ERR_TOKEN_EXPIRED), "token_expired") == 0);
+    CHECK(strcmp(yf_sig_errc_str(YF_SIG_ERR_STALE), "stale") == 0);
+    CHECK(strcmp(yf_sig_type_str(YF_SIG_ROOM_MUTE_SELF), "room.mute_self") == 0);
+    CHECK(strcmp(yf_sig_pc_str(YF_SIG_PC_PUBLISH), "publish") == 0);
+    CHECK(yf_sig_pc_str(YF_SIG_PC_NONE) == NULL);
 }
 
 static void test_names(void)
@@ -353,6 +481,7 @@ int main(void)
     test_fields();
     test_replies();
     test_events();
+    test_room_events();
     test_names();
     return yf_test_done("test_signaling_codec");
 }

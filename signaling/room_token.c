@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "token.h"
 
 #define MAX_TOKEN_LEN 4096
 
@@ -88,6 +87,17 @@ out:
     return ok;
 }
 
+/* Unpadded base64url (RFC 4648 §5) of len bytes (g_free). */
+static char *b64url_encode(const guint8 *data, gsize len)
+{
+    char *s = g_base64_encode(data, len);
+    size_t n = 0;
+    for (char *p = s; *p && *p != '='; p++, n++)
+        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    s[n] = '\0';
+    return s;
+}
+
 static void mac_of(const yf_room_key *key, const char *data, size_t len, guint8 mac[32])
 {
     unsigned int n = 32;
@@ -106,10 +116,10 @@ char *yf_room_token_mint(const yf_room_key *key, const yf_room_claims *c)
     json_decref(o);
     if (!payload)
         return NULL;
-    char *head = yf_base64url_encode((const guint8 *)payload, strlen(payload));
+    char *head = b64url_encode((const guint8 *)payload, strlen(payload));
     free(payload);
     mac_of(key, head, strlen(head), mac);
-    char *tail = yf_base64url_encode(mac, sizeof mac);
+    char *tail = b64url_encode(mac, sizeof mac);
     char *token = g_strconcat(head, ".", tail, NULL);
     g_free(head);
     g_free(tail);

@@ -1,0 +1,479 @@
+/* room.c -- hearing rooms on the control thread: rooms by name (made on the
+ * first join, freed after the grace period once empty), participants with the
+ * role their room token gives, the waiting room (petitioners and observers
+ * wait; a prosecutor admits), host mute/remove, presence events and the
+ * reconnection grace period (docs/protocol.md, "Hearing rooms"). Media
+ * requests live in room_media.c. Logs ids and roles, never names. */
+#define G_LOG_DOMAIN "yf-room"
+#include "room_priv.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const yf_sigroom_media_ops real_media = {
+    yf_room_new, yf_room_free, yf_room_add_participant, yf_room_remove_participant,
+    yf_room_publish_offer, yf_room_subscribe_answer, yf_room_subscribe_reset,
+    yf_room_subscribe_restart, yf_room_add_remote_candidate, yf_room_set_forwarding,
+};
+
+static void room_free(gpointer data);
+
+/* ---- hub ---- */
+
+yf_sigroom_hub *yf_sigroom_hub_new(yf_media *media, const yf_room_key *key, int grace_s,
+                                   const json_t *ice_servers, const yf_sigroom_conn_ops *conn,
+                                   const yf_sigroom_media_ops *mops)
+{
+    yf_sigroom_hub *h = g_new0(yf_sigroom_hub, 1);
+    h->media = media;
+    if (key)
+        h->key = *key;
+    h->grace_ms = grace_s > 0 ? (guint)grace_s * 1000u : 0;
+    h->ice_servers = ice_servers;
+    h->conn = conn;
+    h->mops = mops ? mops : &real_media;
+    h->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_free);
+    return h;
+}
+
+void yf_sigroom_hub_free(yf_sigroom_hub *h)
+{
+    if (!h)
+        return;
+    g_hash_table_destroy(h->rooms);
+    explicit_bzero(&h->key, sizeof h->key);
+    g_free(h);
+}
+
+void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms)
+{
+    h->grace_ms = grace_ms;
+}
+
+guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h)
+{
+    return g_hash_table_size(h->rooms);
+}
+
+const char *yf_sigroom_member_id(const yf_sigroom_member *m)
+{
+    return m->id;
+}
+
+/* ---- members ---- */
+
+static void member_free(gpointer data)
+{
+    yf_sigroom_member *m = data;
+    if (m->grace_timer)
+        g_source_remove(m->grace_timer);
+    g_free(m->pid);
+    g_free(m->name);
+    g_free(m->role);
+    g_free(m);
+}
+
+static void room_free(gpointer data)
+{
+    yf_sigroom *r = data;
+    yf_sigroom_hub *h = r->hub;
+    if (r->empty_timer)
+        g_source_remove(r->empty_timer);
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->conn)
+            h->conn->unbind(m->conn);
+    }
+    g_ptr_array_free(r->members, TRUE);
+    h->mops->room_free(r->media);
+    g_hash_table_destroy(r->removed);
+    g_free(r->name);
+    g_free(r);
+}
+
+void yf_sigroom_send(yf_sigroom_member *m, char *msg)
+{
+    if (m->conn)
+        m->room->hub->conn->send_take(m->conn, msg);
+    else
+        g_free(msg);
+}
+
+void yf_sigroom_reply_error(yf_sigroom_member *m, const yf_sig_request *req, yf_sig_errc code,
+                            const char *msg)
+{
+    yf_sigroom_send(m, yf_sig_reply_error(&req->id, code, msg));
+}
+
+yf_sigroom_member *yf_sigroom_find_num(yf_sigroom *r, uint32_t num)
+{
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->num == num)
+            return m;
+    }
+    return NULL;
+}
+
+static yf_sigroom_member *find_id(yf_sigroom *r, const char *id)
+{
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (strcmp(m->id, id) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static yf_sigroom_member *find_pid(yf_sigroom *r, const char *pid)
+{
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (strcmp(m->pid, pid) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+static const char *state_of(const yf_sigroom_member *m)
+{
+    return !m->admitted ? "waiting" : m->conn ? "present" : "reconnecting";
+}
+
+static yf_sig_participant wire_of(const yf_sigroom_member *m)
+{
+    return (yf_sig_participant){m->id, m->name, m->role, state_of(m), m->audio_muted,
+                                m->video_muted, m->host_muted_audio, m->host_muted_video};
+}
+
+/* The admitted (waiting == FALSE) or waiting members as wire structs (g_free). */
+static yf_sig_participant *list_of(yf_sigroom *r, gboolean waiting, size_t *n)
+{
+    yf_sig_participant *out = g_new0(yf_sig_participant, r->members->len + 1);
+    *n = 0;
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->admitted != waiting)
+            out[(*n)++] = wire_of(m);
+    }
+    return out;
+}
+
+void yf_sigroom_broadcast(yf_sigroom *r, char *msg)
+{
+    for (guint i = 0; msg && i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->admitted && m->conn)
+            r->hub->conn->send_take(m->conn, g_strdup(msg));
+    }
+    g_free(msg);
+}
+
+/* room.participants to everyone admitted and room.waiting to the hosts. */
+static void announce(yf_sigroom *r)
+{
+    size_t n;
+    yf_sig_participant *list = list_of(r, FALSE, &n);
+    yf_sigroom_broadcast(r, yf_sig_event_participants(FALSE, list, n));
+    g_free(list);
+    list = list_of(r, TRUE, &n);
+    char *msg = yf_sig_event_participants(TRUE, list, n);
+    for (guint i = 0; msg && i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->host && m->conn)
+            r->hub->conn->send_take(m->conn, g_strdup(msg));
+    }
+    g_free(msg);
+    g_free(list);
+}
+
+static gboolean on_room_empty(gpointer data)
+{
+    yf_sigroom *r = data;
+    r->empty_timer = 0;
+    g_info("room %s: empty for the grace period; closed", r->name);
+    g_hash_table_remove(r->hub->rooms, r->name);
+    return G_SOURCE_REMOVE;
+}
+
+/* Takes m out of the room: its media ends, its connection (if any) is unbound,
+ * the others are told. The room is freed after the grace period once empty. */
+static void member_drop(yf_sigroom_member *m, const char *why)
+{
+    yf_sigroom *r = m->room;
+    g_info("room %s: %s (%s) %s", r->name, m->id, m->role, why);
+    if (m->conn)
+        r->hub->conn->unbind(m->conn);
+    m->conn = NULL;
+    yf_sigroom_media_remove(m);
+    g_ptr_array_remove(r->members, m);   /* frees m */
+    announce(r);
+    if (r->members->len == 0 && !r->empty_timer)
+        r->empty_timer = g_timeout_add(r->hub->grace_ms, on_room_empty, r);
+}
+
+static gboolean on_grace_over(gpointer data)
+{
+    yf_sigroom_member *m = data;
+    m->grace_timer = 0;
+    member_drop(m, "did not come back within the grace period; removed");
+    return G_SOURCE_REMOVE;
+}
+
+void yf_sigroom_detach(yf_sigroom_member *m)
+{
+    if (!m || !m->conn)
+        return;
+    m->conn = NULL;
+    if (m->room->hub->grace_ms == 0) {
+        member_drop(m, "disconnected; removed");
+        return;
+    }
+    g_info("room %s: %s (%s) disconnected; keeping the place", m->room->name, m->id, m->role);
+    m->grace_timer = g_timeout_add(m->room->hub->grace_ms, on_grace_over, m);
+    announce(m->room);
+}
+
+/* ---- room.join ---- */
+
+/* Verifies the token into *c; on failure sends the error reply to conn. */
+static gboolean check_token(yf_sigroom_hub *h, void *conn, const yf_sig_request *req,
+                            yf_room_claims *c)
+{
+    GError *err = NULL;
+    yf_sig_errc code = YF_SIG_ERR_BAD_TOKEN;
+    if (yf_room_token_verify(&h->key, req->join.token, NULL, g_get_real_time() / G_USEC_PER_SEC, c,
+                             &err)) {
+        if (yf_room_role_valid(c->role) && g_utf8_validate(c->name, -1, NULL) &&
+            g_utf8_validate(c->room, -1, NULL))
+            return TRUE;
+        yf_room_claims_clear(c);
+        g_set_error_literal(&err, YF_ROOM_TOKEN_ERROR, YF_ROOM_TOKEN_ERROR_MALFORMED,
+                            "room token has an unknown role");
+    }
+    if (g_error_matches(err, YF_ROOM_TOKEN_ERROR, YF_ROOM_TOKEN_ERROR_EXPIRED))
+        code = YF_SIG_ERR_TOKEN_EXPIRED;
+    g_message("room.join refused: %s", err->message);
+    h->conn->send_take(conn, yf_sig_reply_error(&req->id, code, err->message));
+    g_error_free(err);
+    return FALSE;
+}
+
+static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
+{
+    yf_sigroom *r = g_hash_table_lookup(h->rooms, name);
+    if (r) {
+        if (r->empty_timer)
+            g_source_remove(r->empty_timer);
+        r->empty_timer = 0;
+        return r;
+    }
+    r = g_new0(yf_sigroom, 1);
+    r->hub = h;
+    r->name = g_strdup(name);
+    r->members = g_ptr_array_new_with_free_func(member_free);
+    r->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    r->media = h->mops->room_new(h->media, name, &yf_sigroom_media_callbacks, r, err);
+    if (!r->media) {
+        g_ptr_array_free(r->members, TRUE);
+        g_hash_table_destroy(r->removed);
+        g_free(r->name);
+        g_free(r);
+        return NULL;
+    }
+    g_hash_table_insert(h->rooms, r->name, r);
+    g_info("room %s: opened", name);
+    return r;
+}
+
+static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
+{
+    yf_sigroom_member *m = g_new0(yf_sigroom_member, 1);
+    m->room = r;
+    m->num = ++r->next_num;
+    g_snprintf(m->id, sizeof m->id, "p%u", m->num);
+    m->pid = g_strdup(c->participant);
+    m->name = g_strdup(c->name);
+    m->role = g_strdup(c->role);
+    m->host = strcmp(c->role, "prosecutor") == 0;
+    m->admitted = strcmp(c->role, "petitioner") != 0 && strcmp(c->role, "observer") != 0;
+    g_ptr_array_add(r->members, m);
+    if (m->admitted)
+        yf_sigroom_media_add(m);
+    g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, state_of(m));
+    return m;
+}
+
+/* Binds an existing member to a new connection; a live older one is closed. */
+static void member_rebind(yf_sigroom_member *m, void *conn)
+{
+    const yf_sigroom_conn_ops *ops = m->room->hub->conn;
+    if (m->conn && m->conn != conn) {
+        ops->send_take(m->conn, yf_sig_event_removed("replaced by a newer connection"));
+        ops->unbind(m->conn);
+        ops->close(m->conn);
+    }
+    if (m->grace_timer)
+        g_source_remove(m->grace_timer);
+    m->grace_timer = 0;
+    g_info("room %s: %s (%s) rejoined, %s", m->room->name, m->id, m->role,
+           m->admitted ? "admitted" : "waiting");
+}
+
+static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    size_t n = 0;
+    yf_sig_participant self = wire_of(m);
+    yf_sig_participant *list = m->admitted ? list_of(m->room, FALSE, &n) : g_new0(yf_sig_participant, 1);
+    yf_sigroom_send(m, yf_sig_reply_join(&req->id, m->room->name, &self,
+                                         m->admitted ? "admitted" : "waiting", list, n,
+                                         m->room->hub->ice_servers));
+    g_free(list);
+}
+
+yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_request *req)
+{
+    yf_room_claims c = {0};
+    GError *err = NULL;
+    yf_sigroom_member *m = NULL;
+    gboolean again = FALSE;
+    if (!check_token(h, conn, req, &c))
+        return NULL;
+    yf_sigroom *r = room_get(h, c.room, &err);
+    if (!r) {
+        g_warning("room %s: cannot open its media: %s", c.room, err->message);
+        h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_INTERNAL, err->message));
+        g_error_free(err);
+        goto out;
+    }
+    if (g_hash_table_contains(r->removed, c.participant)) {
+        g_info("room %s: a removed participant (%s) tried to join again", r->name, c.role);
+        h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_FORBIDDEN,
+                                                    "you were removed from this hearing"));
+        if (r->members->len == 0 && !r->empty_timer)
+            r->empty_timer = g_timeout_add(h->grace_ms, on_room_empty, r);
+        goto out;
+    }
+    m = find_pid(r, c.participant);
+    again = m != NULL;
+    if (again)
+        member_rebind(m, conn);
+    else
+        m = member_new(r, &c);
+    m->conn = conn;
+    send_join_reply(m, req);
+    announce(r);
+    if (again)
+        yf_sigroom_media_rejoin(m);
+out:
+    yf_room_claims_clear(&c);
+    return m;
+}
+
+/* ---- host actions and the participant's own state ---- */
+
+/* The member a host request names; NULL after an error reply. */
+static yf_sigroom_member *host_target(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_member *t;
+    if (!m->host) {
+        g_info("room %s: %s (%s) tried a host action", m->room->name, m->id, m->role);
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "only the host may do this");
+        return NULL;
+    }
+    t = find_id(m->room, req->member.participant);
+    if (!t)
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_NOT_FOUND, "no such participant in the room");
+    return t;
+}
+
+static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_member *t = host_target(m, req);
+    if (!t)
+        return;
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    if (t->admitted)
+        return;
+    t->admitted = TRUE;
+    g_info("room %s: %s admitted %s (%s)", m->room->name, m->id, t->id, t->role);
+    yf_sigroom_media_add(t);
+    yf_sigroom_send(t, yf_sig_event_admitted());
+    announce(m->room);
+}
+
+static void do_mute(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_member *t = host_target(m, req);
+    gboolean audio = strcmp(req->member.kind, "audio") == 0;
+    if (!t)
+        return;
+    if (audio)
+        t->host_muted_audio = req->member.muted;
+    else
+        t->host_muted_video = req->member.muted;
+    g_info("room %s: %s %s %s of %s (%s)", m->room->name, m->id, req->member.muted ? "muted" : "unmuted",
+           req->member.kind, t->id, t->role);
+    if (t->in_media)
+        m->room->hub->mops->set_forwarding(m->room->media, t->num, !t->host_muted_audio,
+                                           !t->host_muted_video);
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    yf_sigroom_send(t, yf_sig_event_muted(req->member.kind, m->id, req->member.muted));
+    announce(m->room);
+}
+
+static void do_remove(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_member *t = host_target(m, req);
+    if (!t)
+        return;
+    if (t == m) {
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BAD_REQUEST, "use room.leave to leave");
+        return;
+    }
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    g_hash_table_add(m->room->removed, g_strdup(t->pid));
+    if (t->conn) {
+        void *conn = t->conn;
+        yf_sigroom_send(t, yf_sig_event_removed("removed by the host"));
+        member_drop(t, "removed by the host");
+        m->room->hub->conn->close(conn);
+        return;
+    }
+    member_drop(t, "removed by the host");
+}
+
+static void do_mute_self(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    if (strcmp(req->member.kind, "audio") == 0)
+        m->audio_muted = req->member.muted;
+    else
+        m->video_muted = req->member.muted;
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    if (m->admitted)
+        announce(m->room);
+}
+
+static void do_leave(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    member_drop(m, "left");
+}
+
+void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    switch (req->type) {
+    case YF_SIG_PUBLISH_OFFER: yf_sigroom_publish_offer(m, req); break;
+    case YF_SIG_SUBSCRIBE_ANSWER: yf_sigroom_subscribe_answer(m, req); break;
+    case YF_SIG_SUBSCRIBE_RESTART: yf_sigroom_subscribe_restart(m, req); break;
+    case YF_SIG_ICE_CANDIDATE: yf_sigroom_ice_candidate(m, req); break;
+    case YF_SIG_ROOM_MUTE_SELF: do_mute_self(m, req); break;
+    case YF_SIG_ROOM_ADMIT: do_admit(m, req); break;
+    case YF_SIG_ROOM_MUTE: do_mute(m, req); break;
+    case YF_SIG_ROOM_REMOVE: do_remove(m, req); break;
+    case YF_SIG_ROOM_LEAVE: do_leave(m, req); break;
+    default:
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BAD_REQUEST, "not a room request");
+        break;
+    }
+}

@@ -1,0 +1,77 @@
+/* room.h -- the hearing-room state machine of docs/protocol.md ("Hearing
+ * rooms"): rooms by name, participants with roles from their room token, the
+ * waiting room, host actions (admit, mute, remove), presence events, the
+ * binding of a participant to one connection and the reconnection grace
+ * period. Media goes through yf_room (media/net/yf_room.h) behind a small ops
+ * table, so tests can run it without media. Knows no websocket: a connection
+ * is an opaque pointer with three ops. Control thread only. */
+#ifndef YF_SIG_ROOM_H
+#define YF_SIG_ROOM_H
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "codec.h"
+#include "room_token.h"
+#include "yf_room.h"
+
+#define YF_SIGROOM_DEFAULT_GRACE_S 60
+
+typedef struct yf_sigroom_hub yf_sigroom_hub;
+typedef struct yf_sigroom_member yf_sigroom_member;
+
+/* What the room needs of a connection (a websocket session in ws.c). */
+typedef struct {
+    void (*send_take)(void *conn, char *msg);   /* queue one message (takes it; NULL = nothing) */
+    void (*unbind)(void *conn);                 /* conn no longer belongs to a member: forget it */
+    void (*close)(void *conn);                  /* close conn after what is queued */
+} yf_sigroom_conn_ops;
+
+/* The yf_room functions the state machine uses; NULL ops means the real ones. */
+typedef struct {
+    yf_room *(*room_new)(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user,
+                         GError **err);
+    void (*room_free)(yf_room *r);
+    gboolean (*add_participant)(yf_room *r, uint32_t participant, GError **err);
+    void (*remove_participant)(yf_room *r, uint32_t participant);
+    gboolean (*publish_offer)(yf_room *r, uint32_t participant, const char *sdp, char **answer,
+                              GError **err);
+    gboolean (*subscribe_answer)(yf_room *r, uint32_t participant, unsigned revision,
+                                 const char *sdp, GError **err);
+    gboolean (*subscribe_reset)(yf_room *r, uint32_t participant, GError **err);
+    gboolean (*subscribe_restart)(yf_room *r, uint32_t participant, GError **err);
+    gboolean (*add_remote_candidate)(yf_room *r, uint32_t participant, yf_pc_kind pc,
+                                     const char *candidate, GError **err);
+    void (*set_forwarding)(yf_room *r, uint32_t participant, gboolean audio, gboolean video);
+} yf_sigroom_media_ops;
+
+/* media, key, ice_servers (a JSON array), conn and mops are borrowed and must
+ * outlive the hub; mops NULL selects the real yf_room functions. grace_s >= 0:
+ * how long a dropped participant keeps its place (0: removed at once). */
+yf_sigroom_hub *yf_sigroom_hub_new(yf_media *media, const yf_room_key *key, int grace_s,
+                                   const json_t *ice_servers, const yf_sigroom_conn_ops *conn,
+                                   const yf_sigroom_media_ops *mops);
+/* Frees every room (no event is sent; connections are not told). Accepts NULL. */
+void yf_sigroom_hub_free(yf_sigroom_hub *h);
+/* Tests: the grace period in milliseconds instead of seconds. */
+void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms);
+guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h);
+
+/* room.join from conn: verifies the token, creates the room on first join,
+ * adds the participant or binds the one with the same token again (same id,
+ * no waiting room; a live older connection is told room.removed and closed).
+ * Sends the reply to conn itself, then the events. Returns the member now
+ * bound to conn, or NULL (an error reply was sent). */
+yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_request *req);
+/* Any other room request from the connection bound to m: one function per
+ * type; sends the reply (and events). m may be gone when this returns (after
+ * room.leave the conn is unbound first). */
+void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req);
+/* The connection bound to m is gone: m becomes "reconnecting" for the grace
+ * period, then is removed. */
+void yf_sigroom_detach(yf_sigroom_member *m);
+
+/* For logs and tests: "p3". */
+const char *yf_sigroom_member_id(const yf_sigroom_member *m);
+
+#endif

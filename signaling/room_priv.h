@@ -1,0 +1,69 @@
+/* room_priv.h -- the structs shared by room.c (membership, waiting room, host
+ * actions, grace timers) and room_media.c (media requests and callbacks).
+ * Not for other modules. Control thread only. */
+#ifndef YF_SIG_ROOM_PRIV_H
+#define YF_SIG_ROOM_PRIV_H
+
+#include "room.h"
+
+typedef struct yf_sigroom yf_sigroom;
+
+struct yf_sigroom_hub {
+    yf_media *media;
+    yf_room_key key;
+    guint grace_ms;
+    const json_t *ice_servers;
+    const yf_sigroom_conn_ops *conn;
+    const yf_sigroom_media_ops *mops;
+    GHashTable *rooms;          /* name -> yf_sigroom (owned) */
+};
+
+/* Invariants: members in join order; every member's num unique and != 0;
+ * media != NULL for the room's lifetime; empty_timer != 0 only while members
+ * is empty. */
+struct yf_sigroom {
+    yf_sigroom_hub *hub;
+    char *name;
+    yf_room *media;
+    GPtrArray *members;         /* of yf_sigroom_member (owned) */
+    GHashTable *removed;        /* token participant ids the host removed */
+    uint32_t next_num;
+    guint empty_timer;
+};
+
+/* Invariants: conn == NULL <=> grace_timer != 0 (a dropped member waits to be
+ * bound again); in_media => admitted; state is derived, never stored. */
+struct yf_sigroom_member {
+    yf_sigroom *room;
+    uint32_t num;
+    char id[16];                /* "p<num>" */
+    char *pid, *name, *role;    /* from the token */
+    gboolean host, admitted, in_media;
+    gboolean audio_muted, video_muted, host_muted_audio, host_muted_video;
+    void *conn;
+    guint grace_timer;
+    gboolean sub_offered;
+    guint32 sub_revision;       /* of the last subscribe.offer sent */
+};
+
+extern const yf_room_callbacks yf_sigroom_media_callbacks;
+
+/* room.c */
+void yf_sigroom_send(yf_sigroom_member *m, char *msg);
+void yf_sigroom_reply_error(yf_sigroom_member *m, const yf_sig_request *req, yf_sig_errc code,
+                            const char *msg);
+yf_sigroom_member *yf_sigroom_find_num(yf_sigroom *r, uint32_t num);
+void yf_sigroom_broadcast(yf_sigroom *r, char *msg);    /* to every bound admitted member */
+
+/* room_media.c: one function per media request type. */
+void yf_sigroom_publish_offer(yf_sigroom_member *m, const yf_sig_request *req);
+void yf_sigroom_subscribe_answer(yf_sigroom_member *m, const yf_sig_request *req);
+void yf_sigroom_subscribe_restart(yf_sigroom_member *m, const yf_sig_request *req);
+void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req);
+/* Puts m into the room's media (after admission); FALSE logs why. */
+gboolean yf_sigroom_media_add(yf_sigroom_member *m);
+void yf_sigroom_media_remove(yf_sigroom_member *m);
+/* A reloaded page joined again: a fresh subscriber connection (its offer follows). */
+void yf_sigroom_media_rejoin(yf_sigroom_member *m);
+
+#endif

@@ -1,0 +1,332 @@
+// room.test.mjs -- end-to-end test of a hearing room: one headless Chromium
+// (fake camera and microphone) with three contexts -- the host (prosecutor),
+// a petitioner admitted from the waiting room by the host clicking 准许进入,
+// and a clerk -- through the real yuanfang server's rooms. Checks that everyone
+// decodes everyone else, host mute, a petitioner reload within the grace
+// period, the publisher's bandwidth estimate (needs the router's TWCC
+// feedback), and removal. Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set.
+// Ends "room: N passed, M failed"; exit 77 when a prerequisite is missing.
+// YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, createWriteStream, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import https from 'node:https';
+
+const CHROMIUM = process.env.YF_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+const PHONE = { width: 360, height: 740 };
+const HEALTH_TIMEOUT_MS = 20000;
+const MEDIA_TIMEOUT_MS = 40000;
+const ROOM = 'hearing-e2e';
+
+let passed = 0;
+let failed = 0;
+const serverLog = [];
+const pageLog = [];
+
+function check(name, ok, detail = '') {
+  if (ok) passed++; else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- server ------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function startServer(bin, dataDir, port, webDir, logPath) {
+  const args = ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
+    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '2', '--log-level', 'debug'];
+  console.log(`# server: ${bin} ${args.join(' ')}`);
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = createWriteStream(logPath);
+  const keep = (chunk) => {
+    file.write(chunk);
+    for (const line of chunk.toString().split('\n')) if (line) serverLog.push(line);
+    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exitInfo = null;
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    child.exitInfo = { code, signal };
+    file.end();
+    resolve(child.exitInfo);
+  }));
+  return child;
+}
+
+function httpsGetJson(url, timeoutMs = 3000) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        try { resolve({ status: res.statusCode, json: JSON.parse(body) }); } catch (e) { reject(new Error(`not JSON: ${body.slice(0, 200)}`)); }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitHealthy(server, base) {
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  let last = null;
+  while (Date.now() < deadline) {
+    if (server.exitInfo) throw new Error(`server exited (${JSON.stringify(server.exitInfo)}) before answering /healthz`);
+    try {
+      const r = await httpsGetJson(`${base}/healthz`, 1000);
+      if (r.status === 200) return r.json;
+      last = `HTTP ${r.status}`;
+    } catch (e) { last = e.message; }
+    await sleep(200);
+  }
+  throw new Error(`no answer from ${base}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})`);
+}
+
+async function stopServer(server) {
+  if (!server || server.exitInfo) return server && server.exitInfo;
+  server.kill('SIGTERM');
+  const info = await Promise.race([server.exited, sleep(5000).then(() => null)]);
+  if (info) return info;
+  console.log('# server ignored SIGTERM for 5 s: SIGKILL');
+  server.kill('SIGKILL');
+  await server.exited;
+  return { ...server.exitInfo, killed: true };
+}
+
+// ---- room helpers -----------------------------------------------------------------
+
+function mintToken(bin, dataDir, name, role, pid) {
+  const args = ['token', '--data-dir', dataDir, '--room', ROOM, '--name', name, '--role', role, '--ttl', '2h'];
+  if (pid) args.push('--participant', pid);
+  return execFileSync(bin, args, { encoding: 'utf8' }).trim();
+}
+
+async function openRoom(browser, base, token, label) {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true, viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN',
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => { pageLog.push(`[${label}] ${m.type()}: ${m.text()}`); if (pageLog.length > 300) pageLog.shift(); });
+  page.on('pageerror', (e) => pageLog.push(`[${label}] pageerror: ${e.message}`));
+  page.on('dialog', (d) => d.accept().catch(() => {}));
+  await page.goto(`${base}/room.html?token=${encodeURIComponent(token)}`);
+  const notice = await page.locator('#notice .notice-text').textContent();
+  check(`${label}: recording notice shown before joining`, notice.includes('本次接访全程录音录像'), notice);
+  await page.click('#notice-continue');
+  return { context, page, label };
+}
+
+const roomState = (page) => page.evaluate(() => window.yfRoom && window.yfRoom.state).catch(() => null);
+const selfId = (page) => page.evaluate(() => window.yfRoom && window.yfRoom.self && window.yfRoom.self.id).catch(() => null);
+
+async function waitState(page, want, timeoutMs = 15000) {
+  await page.waitForFunction((w) => window.yfRoom && window.yfRoom.state === w, want,
+    { timeout: timeoutMs, polling: 200 }).catch(() => {});
+  return roomState(page);
+}
+
+const roomStats = (page) => page.evaluate(() => window.yfRoom.stats()).catch(() => null);
+
+/** Polls until every remote in ids decodes > 30 frames and receives audio. */
+async function waitDecoding(page, ids, timeoutMs, since = null, audio = true) {
+  const deadline = Date.now() + timeoutMs;
+  let s = null;
+  const ok = (st) => ids.every((id) => {
+    const p = st.participants[id];
+    const base = since && since.participants[id] ? since.participants[id] : { framesDecoded: 0, audioPacketsReceived: 0 };
+    return p && p.framesDecoded - base.framesDecoded > 30 && (!audio || p.audioPacketsReceived - base.audioPacketsReceived > 0);
+  });
+  while (Date.now() < deadline) {
+    s = await roomStats(page);
+    if (s && ok(s)) return { ok: true, s };
+    await sleep(500);
+  }
+  return { ok: false, s };
+}
+
+const brief = (s, ids) => (s ? ids.map((id) => {
+  const p = s.participants[id];
+  return `${id}: frames=${p ? p.framesDecoded : '-'} audioPackets=${p ? p.audioPacketsReceived : '-'}`;
+}).join(', ') : 'no stats');
+
+async function tileAttr(page, id, attr) {
+  return page.locator(`.tile[data-participant="${id}"]`).getAttribute(attr, { timeout: 2000 }).catch(() => null);
+}
+
+async function waitTileAttr(page, id, attr, want, timeoutMs = 8000) {
+  const deadline = Date.now() + timeoutMs;
+  let v = null;
+  while (Date.now() < deadline) {
+    v = await tileAttr(page, id, attr);
+    if (v === want) return v;
+    await sleep(200);
+  }
+  return v;
+}
+
+// ---- the scenario -----------------------------------------------------------------
+
+async function scenario(browser, base, tokens, tmp) {
+  const host = await openRoom(browser, base, tokens.host, 'host');
+  if (!check('host enters directly', await waitState(host.page, 'admitted') === 'admitted')) return;
+  const clerk = await openRoom(browser, base, tokens.clerk, 'clerk');
+  check('clerk enters directly', await waitState(clerk.page, 'admitted') === 'admitted');
+  const pet = await openRoom(browser, base, tokens.petitioner, 'petitioner');
+  check('petitioner waits in the waiting room', await waitState(pet.page, 'waiting') === 'waiting');
+  const waitText = await pet.page.locator('#waiting .waiting-text').textContent().catch(() => '');
+  check('petitioner sees the waiting text', waitText.includes('请稍候，检察官将很快请您进入'), waitText);
+  await pet.page.screenshot({ path: join(tmp, 'petitioner-waiting.png') }).catch(() => {});
+
+  const ids = { host: await selfId(host.page), clerk: await selfId(clerk.page), pet: await selfId(pet.page) };
+  console.log(`# ids: ${JSON.stringify(ids)}`);
+  const admit = host.page.locator(`#waiting-list li[data-participant="${ids.pet}"] .admit`);
+  await admit.waitFor({ timeout: 10000 }).catch(() => {});
+  const label = await admit.textContent().catch(() => '');
+  check('host sees the petitioner in the waiting list with 准许进入', label === '准许进入', label);
+  await admit.click().catch(() => {});
+  if (!check('petitioner admitted after the host clicks 准许进入', await waitState(pet.page, 'admitted') === 'admitted')) return;
+
+  const others = (me) => Object.values(ids).filter((x) => x !== me);
+  const t0 = Date.now();
+  const dec = await Promise.all([host, clerk, pet].map((x) => waitDecoding(x.page, others(ids[x.label === 'petitioner' ? 'pet' : x.label]), MEDIA_TIMEOUT_MS)));
+  [host, clerk, pet].forEach((x, i) => {
+    const me = ids[x.label === 'petitioner' ? 'pet' : x.label];
+    check(`${x.label} decodes the other two's video (>30 frames each) and receives their audio`, dec[i].ok, brief(dec[i].s, others(me)));
+  });
+  console.log(`# media flowing after ${Date.now() - t0} ms`);
+
+  // the publisher's bandwidth estimate rises only with the router's TWCC feedback
+  let maxBwe = 0;
+  const bweDeadline = Date.now() + 20000;
+  while (Date.now() < bweDeadline) {
+    const s = await roomStats(host.page);
+    if (s) maxBwe = Math.max(maxBwe, s.availableOutgoingBitrate || 0);
+    if (maxBwe > 1000000) break;
+    await sleep(500);
+  }
+  check('host publish PC availableOutgoingBitrate > 1,000,000 within 20 s', maxBwe > 1000000, `max ${Math.round(maxBwe)} bps`);
+
+  await host.page.screenshot({ path: join(tmp, 'host-room.png') }).catch(() => {});
+  await pet.page.screenshot({ path: join(tmp, 'petitioner-room.png') }).catch(() => {});
+
+  // host mutes the petitioner; the others see it
+  await host.page.click(`.tile[data-participant="${ids.pet}"] .tile-mute`).catch((e) => console.log(`# mute click: ${e.message}`));
+  check('clerk sees the petitioner muted', await waitTileAttr(clerk.page, ids.pet, 'data-audio-muted', 'true') === 'true');
+  check('host sees the petitioner muted', await waitTileAttr(host.page, ids.pet, 'data-audio-muted', 'true') === 'true');
+  const petStatus = await pet.page.locator('#status').textContent().catch(() => '');
+  check('petitioner is told the host muted them', petStatus.includes('静音'), petStatus);
+  await clerk.page.screenshot({ path: join(tmp, 'clerk-muted.png') }).catch(() => {});
+
+  // the petitioner reloads within the grace period and is back
+  const before = await roomStats(host.page);
+  const tr = Date.now();
+  await pet.page.reload();
+  const back = await waitState(pet.page, 'admitted', 20000);
+  const newId = await selfId(pet.page);
+  check('petitioner back after a reload, same id, no waiting room', back === 'admitted' && newId === ids.pet, `${back} ${newId}`);
+  check('host sees the petitioner present again', await waitTileAttr(host.page, ids.pet, 'data-state', 'present', 10000) === 'present');
+  const again = await waitDecoding(pet.page, others(ids.pet), MEDIA_TIMEOUT_MS);
+  check('petitioner decodes both others again after the reload', again.ok, brief(again.s, others(ids.pet)));
+  // video only: the petitioner's audio is still muted by the host, so no audio may arrive
+  const hostAgain = await waitDecoding(host.page, [ids.pet], MEDIA_TIMEOUT_MS, before, false);
+  check('host decodes the petitioner video again after the reload', hostAgain.ok, brief(hostAgain.s, [ids.pet]));
+  check('host mute survives the reload', await tileAttr(host.page, ids.pet, 'data-audio-muted') === 'true');
+  const bp = before && before.participants[ids.pet], ap = hostAgain.s && hostAgain.s.participants[ids.pet];
+  check('no petitioner audio reaches the host while muted', bp && ap && ap.audioPacketsReceived - bp.audioPacketsReceived < 10,
+    `audio packets ${bp ? bp.audioPacketsReceived : '-'} -> ${ap ? ap.audioPacketsReceived : '-'}`);
+  console.log(`# reload to decoding again: ${Date.now() - tr} ms`);
+
+  // removal
+  await host.page.click(`.tile[data-participant="${ids.clerk}"] .tile-remove`).catch((e) => console.log(`# remove click: ${e.message}`));
+  check('clerk is removed', await waitState(clerk.page, 'removed', 10000) === 'removed');
+  await host.page.waitForFunction((id) => !window.yfRoom.participants.some((p) => p.id === id), ids.clerk,
+    { timeout: 10000, polling: 200 }).catch(() => {});
+  const left = await host.page.evaluate(() => window.yfRoom.participants.map((p) => p.id)).catch(() => []);
+  check('host no longer lists the clerk', !left.includes(ids.clerk), JSON.stringify(left));
+  const tiles = await host.page.locator(`.tile[data-participant="${ids.clerk}"]`).count().catch(() => -1);
+  check('the clerk tile is gone on the host page', tiles === 0, String(tiles));
+
+  for (const x of [host, clerk, pet]) await x.context.close().catch(() => {});
+}
+
+// ---- main --------------------------------------------------------------------------
+
+async function main() {
+  const bin = process.env.YF_SERVER_BIN;
+  const webDir = process.env.YF_WEB_DIR || (process.env.YF_SOURCE_DIR && join(process.env.YF_SOURCE_DIR, 'web'));
+  if (!bin || !existsSync(bin) || !webDir) {
+    console.log(`# YF_SERVER_BIN (${bin}) and YF_WEB_DIR (${webDir}) must name the server binary and web/`);
+    process.exit(2);
+  }
+  if (!existsSync(CHROMIUM)) { console.log(`# ${CHROMIUM} is missing`); process.exit(77); }
+  let chromium;
+  try { chromium = (await import('playwright-core')).chromium; } catch (e) {
+    console.log(`# playwright-core is missing (${e.code || e.message}): run \`npm ci\` in tests/e2e`);
+    process.exit(77);
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-room-'));
+  const keep = process.env.YF_E2E_KEEP === '1';
+  let server = null;
+  let browser = null;
+  try {
+    const dataDir = join(tmp, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const tokens = {
+      host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'staff:1'),
+      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'staff:2'),
+      petitioner: mintToken(bin, dataDir, '张三', 'petitioner', 'invitee:9'),
+    };
+    const port = await freePort();
+    const base = `https://127.0.0.1:${port}`;
+    server = startServer(bin, dataDir, port, webDir, join(tmp, 'server.log'));
+    try { await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    await scenario(browser, base, tokens, tmp);
+    check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
+    if (process.env.YF_E2E_SHOTS) {
+      mkdirSync(process.env.YF_E2E_SHOTS, { recursive: true });
+      for (const f of ['petitioner-waiting.png', 'host-room.png', 'petitioner-room.png', 'clerk-muted.png'])
+        if (existsSync(join(tmp, f))) copyFileSync(join(tmp, f), join(process.env.YF_E2E_SHOTS, f));
+    }
+  } catch (e) {
+    check('test ran to the end', false, e.stack || e.message);
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    await stopServer(server).catch(() => {});
+    if (failed) {
+      console.log('# --- page console (last 60) ---');
+      for (const l of pageLog.slice(-60)) console.log(`#   ${l}`);
+      console.log('# --- server log (last 80 lines) ---');
+      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
+    }
+    if (keep) console.log(`# kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
+console.log(`room: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,367 @@
+/* test_room_state.c -- the hearing-room state machine (signaling/room.c)
+ * against a recording fake of the media ops and fake connections: join,
+ * waiting room, admit, host-only actions, mute, remove, leave, rejoin within
+ * and after the grace period, replaced connections, bad and expired tokens. */
+#include <stdlib.h>
+
+#include "room.h"
+#include "yf_test.h"
+
+/* ---- fakes ---- */
+
+typedef struct {
+    GPtrArray *msgs;            /* of char * */
+    gboolean closed;
+    yf_sigroom_member *member;
+} fake_conn;
+
+static void conn_send_take(void *c, char *msg)
+{
+    fake_conn *fc = c;
+    if (msg)
+        g_ptr_array_add(fc->msgs, msg);
+}
+static void conn_unbind(void *c) { ((fake_conn *)c)->member = NULL; }
+static void conn_close(void *c) { ((fake_conn *)c)->closed = TRUE; }
+static const yf_sigroom_conn_ops conn_ops = {conn_send_take, conn_unbind, conn_close};
+
+static GString *media_log;
+static const yf_room_callbacks *media_cb;
+static void *media_user;
+static int dummy_room;
+
+static yf_room *f_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user,
+                           GError **err)
+{
+    (void)m; (void)err;
+    g_string_append_printf(media_log, "new %s;", name);
+    media_cb = cb;
+    media_user = user;
+    return (yf_room *)&dummy_room;
+}
+static void f_room_free(yf_room *r) { (void)r; g_string_append(media_log, "free;"); }
+static gboolean f_add(yf_room *r, uint32_t p, GError **err)
+{
+    (void)r; (void)err;
+    g_string_append_printf(media_log, "add %u;", p);
+    return TRUE;
+}
+static void f_remove(yf_room *r, uint32_t p) { (void)r; g_string_append_printf(media_log, "remove %u;", p); }
+static gboolean f_publish(yf_room *r, uint32_t p, const char *sdp, char **answer, GError **err)
+{
+    (void)r;
+    if (strcmp(sdp, "bad") == 0) {
+        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "no BUNDLE");
+        return FALSE;
+    }
+    g_string_append_printf(media_log, "publish %u;", p);
+    *answer = g_strdup("answer");
+    return TRUE;
+}
+static gboolean f_sub_answer(yf_room *r, uint32_t p, unsigned rev, const char *sdp, GError **err)
+{
+    (void)r; (void)sdp; (void)err;
+    g_string_append_printf(media_log, "answer %u %u;", p, rev);
+    return TRUE;
+}
+static gboolean f_sub_reset(yf_room *r, uint32_t p, GError **err)
+{
+    (void)r; (void)err;
+    g_string_append_printf(media_log, "reset %u;", p);
+    return TRUE;
+}
+static gboolean f_sub_restart(yf_room *r, uint32_t p, GError **err)
+{
+    (void)r; (void)err;
+    g_string_append_printf(media_log, "restart %u;", p);
+    return TRUE;
+}
+static gboolean f_cand(yf_room *r, uint32_t p, yf_pc_kind pc, const char *c, GError **err)
+{
+    (void)r; (void)c; (void)err;
+    g_string_append_printf(media_log, "cand %u %s;", p, pc == YF_PC_PUBLISH ? "pub" : "sub");
+    return TRUE;
+}
+static void f_fwd(yf_room *r, uint32_t p, gboolean a, gboolean v)
+{
+    (void)r;
+    g_string_append_printf(media_log, "fwd %u %d %d;", p, a, v);
+}
+static const yf_sigroom_media_ops media_ops = {
+    f_room_new, f_room_free, f_add, f_remove, f_publish, f_sub_answer, f_sub_reset, f_sub_restart,
+    f_cand, f_fwd,
+};
+
+/* ---- helpers ---- */
+
+static yf_room_key key;
+static yf_sigroom_hub *hub;
+
+static fake_conn *conn_new(void)
+{
+    fake_conn *c = g_new0(fake_conn, 1);
+    c->msgs = g_ptr_array_new_with_free_func(g_free);
+    return c;
+}
+static void conn_free(fake_conn *c)
+{
+    g_ptr_array_free(c->msgs, TRUE);
+    g_free(c);
+}
+
+static char *token(const char *room, const char *pid, const char *name, const char *role, int64_t ttl,
+                   const yf_room_key *k)
+{
+    yf_room_claims c = {(char *)room, (char *)pid, (char *)name, (char *)role,
+                        g_get_real_time() / G_USEC_PER_SEC + ttl};
+    return yf_room_token_mint(k ? k : &key, &c);
+}
+
+static void parse(const char *json, yf_sig_request *req)
+{
+    GError *err = NULL;
+    if (!yf_sig_parse(json, strlen(json), req, &err)) {
+        fprintf(stderr, "test request does not parse: %s\n", err->message);
+        abort();
+    }
+}
+
+static void join(fake_conn *c, const char *tok)
+{
+    yf_sig_request req;
+    char *json = g_strdup_printf("{\"id\":1,\"type\":\"room.join\",\"token\":\"%s\"}", tok);
+    parse(json, &req);
+    c->member = yf_sigroom_join(hub, c, &req);
+    c->closed = FALSE;
+    yf_sig_request_clear(&req);
+    g_free(json);
+}
+
+/* Sends a room request from c; its reply is the next message. */
+static void request(fake_conn *c, const char *json)
+{
+    yf_sig_request req;
+    parse(json, &req);
+    yf_sigroom_request(c->member, &req);
+    yf_sig_request_clear(&req);
+}
+
+/* TRUE when some message of c since index `from` contains every needle. */
+static gboolean got(fake_conn *c, guint from, const char *n1, const char *n2)
+{
+    for (guint i = from; i < c->msgs->len; i++) {
+        const char *m = g_ptr_array_index(c->msgs, i);
+        if (strstr(m, n1) && (!n2 || strstr(m, n2)))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The last message of c. */
+static const char *last(fake_conn *c)
+{
+    return c->msgs->len ? g_ptr_array_index(c->msgs, c->msgs->len - 1) : "";
+}
+
+static gboolean logged(const char *what)
+{
+    return strstr(media_log->str, what) != NULL;
+}
+
+static void run_for_ms(guint ms)
+{
+    gint64 end = g_get_monotonic_time() + ms * 1000;
+    while (g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, FALSE), g_usleep(2000);
+}
+
+/* ---- the cases ---- */
+
+static void test_tokens(void)
+{
+    yf_room_key other;
+    fake_conn *c = conn_new();
+    memset(&other, 7, sizeof other);
+    char *t = token("r1", "x:1", "X", "clerk", 3600, &other);
+    join(c, t);
+    CHECK(c->member == NULL && strstr(last(c), "\"code\":\"bad_token\""));
+    g_free(t);
+    t = token("r1", "x:1", "X", "clerk", -10, NULL);
+    join(c, t);
+    CHECK(c->member == NULL && strstr(last(c), "\"code\":\"token_expired\""));
+    g_free(t);
+    join(c, "garbage");
+    CHECK(c->member == NULL && strstr(last(c), "\"code\":\"bad_token\""));
+    t = token("r1", "x:1", "X", "judge", 3600, NULL);
+    join(c, t);
+    CHECK(c->member == NULL && strstr(last(c), "\"code\":\"bad_token\""));
+    g_free(t);
+    CHECK_EQ_INT(yf_sigroom_hub_n_rooms(hub), 0);
+    conn_free(c);
+}
+
+static void test_hearing(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *clerk = conn_new(), *pet2 = conn_new(),
+              *pet3 = conn_new();
+    char *th = token("r2", "staff:1", "王检察官", "prosecutor", 3600, NULL);
+    char *tp = token("r2", "invitee:9", "张三", "petitioner", 3600, NULL);
+    char *tc = token("r2", "staff:2", "李书记员", "clerk", 3600, NULL);
+    guint mark;
+
+    /* host enters directly; the petitioner waits; the clerk enters directly */
+    join(host, th);
+    CHECK(host->member && got(host, 0, "\"state\":\"admitted\"", "\"recording\":true") &&
+          got(host, 0, "\"self\":{\"id\":\"p1\"", NULL));
+    CHECK(got(host, 0, "\"event\":\"room.participants\"", NULL));
+    CHECK(logged("new r2;add 1;"));
+    mark = host->msgs->len;
+    join(pet, tp);
+    CHECK(pet->member && got(pet, 0, "\"state\":\"waiting\"", "\"participants\":[]"));
+    CHECK(got(host, mark, "\"event\":\"room.waiting\"", "\"id\":\"p2\""));
+    CHECK(!logged("add 2;"));
+    request(pet, "{\"id\":5,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
+    CHECK(strstr(last(pet), "\"code\":\"forbidden\""));
+    join(clerk, tc);
+    CHECK(clerk->member != NULL);
+    CHECK(got(clerk, 0, "\"state\":\"admitted\"", "\"id\":\"p3\""));
+    CHECK(!got(clerk, 0, "room.waiting", NULL)); /* only hosts see the waiting room */
+
+    /* host-only checks */
+    request(clerk, "{\"id\":6,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(clerk, 0, "\"id\":6", "\"code\":\"forbidden\""));
+    request(host, "{\"id\":7,\"type\":\"room.admit\",\"participant\":\"p9\"}");
+    CHECK(got(host, 0, "\"id\":7", "\"code\":\"not_found\""));
+
+    /* admit */
+    mark = clerk->msgs->len;
+    request(host, "{\"id\":8,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(host, 0, "\"id\":8", "\"ok\":true"));
+    CHECK(got(pet, 0, "\"event\":\"room.admitted\"", NULL));
+    CHECK(logged("add 2;"));
+    CHECK(got(clerk, mark, "room.participants", "\"id\":\"p2\",\"name\":\"张三\",\"role\":\"petitioner\",\"state\":\"present\""));
+
+    /* media: publish, subscriber offer and answer, candidates */
+    request(pet, "{\"id\":9,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
+    CHECK(strstr(last(pet), "\"id\":9") && strstr(last(pet), "\"sdp\":\"answer\""));
+    request(pet, "{\"id\":10,\"type\":\"publish.offer\",\"sdp\":\"bad\"}");
+    CHECK(strstr(last(pet), "\"code\":\"bad_sdp\""));
+    yf_room_track tr[2] = {{"0", 1, "audio", TRUE}, {"1", 1, "video", TRUE}};
+    media_cb->on_subscribe_offer(media_user, 2, "offer", 5, tr, 2);
+    CHECK(strstr(last(pet), "\"event\":\"subscribe.offer\"") && strstr(last(pet), "\"revision\":5") &&
+          strstr(last(pet), "{\"mid\":\"1\",\"participant\":\"p1\",\"kind\":\"video\",\"active\":true}"));
+    request(pet, "{\"id\":11,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":4}");
+    CHECK(strstr(last(pet), "\"code\":\"stale\""));
+    request(pet, "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":5}");
+    CHECK(strstr(last(pet), "\"id\":12") && strstr(last(pet), "\"ok\":true") && logged("answer 2 5;"));
+    request(pet, "{\"id\":13,\"type\":\"ice.candidate\",\"candidate\":\"\"}");
+    CHECK(strstr(last(pet), "\"code\":\"bad_request\""));
+    request(pet, "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}");
+    CHECK(strstr(last(pet), "\"ok\":true") && logged("cand 2 sub;"));
+    media_cb->on_local_candidate(media_user, 2, YF_PC_PUBLISH, "candidate:1 1 UDP 1 127.0.0.1 9 typ host", "0", 0);
+    CHECK(strstr(last(pet), "\"pc\":\"publish\"") && strstr(last(pet), "ice.candidate"));
+    media_cb->on_pc_state(media_user, 2, YF_PC_SUBSCRIBE, "connected", "AEAD_AES_128_GCM", NULL);
+    CHECK(strstr(last(pet), "\"state\":\"connected\"") && strstr(last(pet), "\"pc\":\"subscribe\""));
+    request(pet, "{\"id\":15,\"type\":\"subscribe.restart\"}");
+    CHECK(logged("restart 2;"));
+    media_cb->on_active_speaker(media_user, 2);
+    CHECK(strstr(last(clerk), "room.active_speaker") && strstr(last(clerk), "\"p2\""));
+
+    /* host mute */
+    request(clerk, "{\"id\":16,\"type\":\"room.mute\",\"participant\":\"p2\",\"kind\":\"audio\"}");
+    CHECK(strstr(last(clerk), "\"code\":\"forbidden\""));
+    mark = clerk->msgs->len;
+    request(host, "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p2\",\"kind\":\"audio\"}");
+    CHECK(logged("fwd 2 0 1;"));
+    CHECK(got(pet, 0, "\"event\":\"room.muted\"", "\"by\":\"p1\""));
+    CHECK(got(clerk, mark, "room.participants", "\"id\":\"p2\",\"name\":\"张三\",\"role\":\"petitioner\",\"state\":\"present\",\"audio_muted\":false,\"video_muted\":false,\"host_muted_audio\":true"));
+    request(pet, "{\"id\":18,\"type\":\"room.mute_self\",\"kind\":\"video\",\"muted\":true}");
+    CHECK(got(clerk, mark, "room.participants", "\"video_muted\":true"));
+
+    /* rejoin within the grace period: same id, straight in, fresh subscriber */
+    mark = clerk->msgs->len;
+    yf_sigroom_detach(pet->member);
+    CHECK(got(clerk, mark, "room.participants", "\"id\":\"p2\",\"name\":\"张三\",\"role\":\"petitioner\",\"state\":\"reconnecting\""));
+    join(pet2, tp);
+    CHECK(pet2->member && got(pet2, 0, "\"state\":\"admitted\"", "\"self\":{\"id\":\"p2\""));
+    CHECK(logged("reset 2;"));
+    CHECK(strstr(media_log->str, "remove 2;") == NULL);
+
+    /* a second live connection with the same token replaces the first */
+    join(pet3, tp);
+    CHECK(pet3->member && pet2->member == NULL && pet2->closed);
+    CHECK(strstr(last(pet2), "room.removed"));
+    media_cb->on_local_candidate(media_user, 2, YF_PC_SUBSCRIBE, "", "0", 0);
+    CHECK(strstr(last(pet3), "ice.candidate"));
+
+    /* after the grace period the clerk is gone; coming back gives a new id */
+    yf_sigroom_hub_set_grace_ms(hub, 100);
+    mark = clerk->msgs->len;
+    yf_sigroom_detach(clerk->member);
+    clerk->member = NULL;
+    run_for_ms(300);
+    CHECK(logged("remove 3;"));
+    CHECK(!strstr(last(host), "\"id\":\"p3\""));
+    join(clerk, tc);
+    CHECK(clerk->member && got(clerk, mark, "\"self\":{\"id\":\"p4\"", NULL));
+
+    /* remove: the petitioner is told, closed, and may not come back */
+    mark = host->msgs->len;
+    request(host, "{\"id\":19,\"type\":\"room.remove\",\"participant\":\"p2\"}");
+    CHECK(got(host, mark, "\"id\":19", "\"ok\":true"));
+    CHECK(strstr(last(pet3), "room.removed") && pet3->closed && pet3->member == NULL);
+    CHECK(logged("remove 2;"));
+    CHECK(!strstr(last(host), "\"id\":\"p2\""));
+    join(pet, tp);
+    CHECK(pet->member == NULL && strstr(last(pet), "\"code\":\"forbidden\""));
+    request(host, "{\"id\":20,\"type\":\"room.remove\",\"participant\":\"p1\"}");
+    CHECK(strstr(last(host), "\"code\":\"bad_request\""));
+
+    /* leave; the empty room closes after the grace period */
+    request(clerk, "{\"id\":21,\"type\":\"room.leave\"}");
+    CHECK(clerk->member == NULL && got(clerk, 0, "\"id\":21", "\"ok\":true"));
+    request(host, "{\"id\":22,\"type\":\"room.leave\"}");
+    CHECK(host->member == NULL);
+    CHECK_EQ_INT(yf_sigroom_hub_n_rooms(hub), 1);
+    run_for_ms(300);
+    CHECK_EQ_INT(yf_sigroom_hub_n_rooms(hub), 0);
+    CHECK(logged("free;"));
+
+    g_free(th); g_free(tp); g_free(tc);
+    conn_free(host); conn_free(pet); conn_free(clerk); conn_free(pet2); conn_free(pet3);
+}
+
+/* An observer waits too; a waiting participant who drops and comes back within
+ * the grace period waits again, with the same id. */
+static void test_waiting_rejoin(void)
+{
+    fake_conn *host = conn_new(), *obs = conn_new(), *obs2 = conn_new();
+    char *th = token("r3", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *to = token("r3", "guest:1", "O", "observer", 3600, NULL);
+    yf_sigroom_hub_set_grace_ms(hub, 5000);
+    join(host, th);
+    join(obs, to);
+    CHECK(got(obs, 0, "\"state\":\"waiting\"", NULL));
+    yf_sigroom_detach(obs->member);
+    join(obs2, to);
+    CHECK(got(obs2, 0, "\"state\":\"waiting\"", "\"self\":{\"id\":\"p2\""));
+    request(host, "{\"id\":3,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(obs2, 0, "room.admitted", NULL));
+    g_free(th); g_free(to);
+    yf_sigroom_hub_free(hub);   /* frees the room with members in it */
+    hub = NULL;
+    CHECK(host->member == NULL && obs2->member == NULL);
+    conn_free(host); conn_free(obs); conn_free(obs2);
+}
+
+int main(void)
+{
+    media_log = g_string_new(NULL);
+    memset(&key, 1, sizeof key);
+    hub = yf_sigroom_hub_new(NULL, &key, 60, NULL, &conn_ops, &media_ops);
+    test_tokens();
+    test_hearing();
+    test_waiting_rejoin();
+    g_string_free(media_log, TRUE);
+    return yf_test_done("test_room_state");
+}

@@ -1,0 +1,94 @@
+// grid.js -- the participant grid of the room page: one tile per admitted
+// participant (video, name, role, mute and reconnecting badges, the active
+// speaker highlighted) and, for the host, per-tile 静音 / 移出 buttons. Tiles
+// are updated in place so playing videos are never recreated.
+import { t } from './i18n.js';
+
+export function roleName(role) { return t(`role.${role}`); }
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+export class Grid {
+  /** root: the grid element; actions: {mute(id, kind, muted), remove(id, name)}. */
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.tiles = new Map();   // id -> {tile, video, name, badges, buttons}
+    this.selfId = null;
+    this.isHost = false;
+  }
+
+  #tile(p) {
+    let x = this.tiles.get(p.id);
+    if (x) return x;
+    const tile = el('figure', 'tile');
+    tile.dataset.participant = p.id;
+    const video = el('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    if (p.id === this.selfId) video.muted = true;
+    const cap = el('figcaption', 'tile-cap');
+    const name = el('span', 'tile-name');
+    const role = el('span', 'tile-role');
+    const badges = el('span', 'tile-badges');
+    cap.append(name, role, badges);
+    const buttons = el('div', 'tile-actions');
+    const mute = el('button', 'btn small tile-mute');
+    mute.type = 'button';
+    mute.addEventListener('click', () => this.actions.mute(p.id, 'audio', !x.hostMuted));
+    const remove = el('button', 'btn small danger tile-remove', t('room.remove'));
+    remove.type = 'button';
+    remove.addEventListener('click', () => this.actions.remove(p.id, x.p.name));
+    buttons.append(mute, remove);
+    tile.append(video, cap, buttons);
+    this.root.append(tile);
+    x = { tile, video, name, role, badges, buttons, mute, p, hostMuted: false };
+    this.tiles.set(p.id, x);
+    return x;
+  }
+
+  /** Shows exactly these participants (admitted ones), in this order. */
+  update(participants) {
+    const keep = new Set(participants.map((p) => p.id));
+    for (const [id, x] of this.tiles) {
+      if (!keep.has(id)) { x.video.srcObject = null; x.tile.remove(); this.tiles.delete(id); }
+    }
+    for (const p of participants) {
+      const x = this.#tile(p);
+      x.p = p;
+      x.hostMuted = p.host_muted_audio;
+      x.name.textContent = p.name + (p.id === this.selfId ? t('room.me') : '');
+      x.role.textContent = roleName(p.role);
+      const audioMuted = p.audio_muted || p.host_muted_audio;
+      const videoMuted = p.video_muted || p.host_muted_video;
+      x.tile.dataset.audioMuted = String(audioMuted);
+      x.tile.dataset.videoMuted = String(videoMuted);
+      x.tile.dataset.state = p.state;
+      x.badges.replaceChildren();
+      if (audioMuted) x.badges.append(el('span', 'badge badge-muted', t('room.muted')));
+      if (videoMuted) x.badges.append(el('span', 'badge', t('room.videoOff')));
+      if (p.state === 'reconnecting') x.badges.append(el('span', 'badge badge-warn', t('room.participantReconnecting')));
+      x.buttons.hidden = !this.isHost || p.id === this.selfId;
+      x.mute.textContent = t(p.host_muted_audio ? 'room.unmute' : 'room.mute');
+      this.root.append(x.tile);   // keeps the order of the list
+    }
+    this.root.dataset.count = String(participants.length);
+  }
+
+  attach(id, stream) {
+    const x = this.tiles.get(id);
+    if (!x) return false;
+    if (x.video.srcObject !== stream) x.video.srcObject = stream;
+    x.video.play().catch(() => {});
+    return true;
+  }
+
+  setSpeaker(id) {
+    for (const [pid, x] of this.tiles) x.tile.classList.toggle('speaking', pid === id);
+  }
+}

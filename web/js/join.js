@@ -1,0 +1,48 @@
+// join.js -- the invitation link (join.html?t=INVITATION_TOKEN): trades the
+// invitation for a room token (POST /api/v1/invitation/room-token, docs/api.md),
+// shows the recording notice and, once accepted, opens room.html?token=...
+import { applyI18n, t, withLang } from './i18n.js';
+import { markNoticeSeen } from './notice.js';
+
+const $ = (id) => document.getElementById(id);
+
+function status(key) { $('status').textContent = t(key); }
+
+async function roomToken(invitation) {
+  const res = await fetch('/api/v1/invitation/room-token', {
+    method: 'POST',
+    headers: { Authorization: `Invitation ${invitation}` },
+  });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const body = await res.json();
+  if (!body.token) throw new Error('no token in the reply');
+  return body.token;
+}
+
+async function main() {
+  applyI18n();
+  const invitation = new URLSearchParams(location.search).get('t');
+  if (!invitation) { status('join.noToken'); return; }
+  status('join.loading');
+  let token;
+  try {
+    token = await roomToken(invitation);
+  } catch (e) {
+    console.warn('join: room token refused', e);
+    status('join.bad');
+    return;
+  }
+  $('status').textContent = '';
+  $('notice').hidden = false;
+  $('devtest').href = withLang('devtest.html');
+  $('continue').addEventListener('click', async () => {
+    await markNoticeSeen(token);
+    location.href = withLang(`room.html?token=${encodeURIComponent(token)}`);
+  });
+  $('decline').addEventListener('click', () => {
+    $('notice').hidden = true;
+    status('join.declined');
+  });
+}
+
+main();

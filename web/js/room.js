@@ -1,0 +1,162 @@
+// room.js -- the hearing-room page (room.html?token=ROOM_TOKEN): the recording
+// notice, the waiting-room screen, the participant grid, the host's waiting
+// list (准许进入 / 移出) and per-tile 静音 / 移出, self mute and leave. A reload
+// rejoins with the same token (the URL keeps it). window.yfRoom is for tests.
+import { applyI18n, t } from './i18n.js';
+import { noticeSeen, markNoticeSeen } from './notice.js';
+import { RoomClient } from './roomclient.js';
+import { Grid, roleName } from './grid.js';
+
+const $ = (id) => document.getElementById(id);
+const roomEl = $('room');
+
+function screen(name) { roomEl.dataset.screen = name; }
+function status(key, vars) { $('status').textContent = key ? t(key, vars) : ''; }
+
+let client = null;
+let grid = null;
+const pendingStreams = new Map();
+
+function renderWaiting(list) {
+  const ul = $('waiting-list');
+  ul.replaceChildren();
+  $('waiting-empty').hidden = list.length > 0;
+  for (const p of list) {
+    const li = document.createElement('li');
+    li.dataset.participant = p.id;
+    const who = document.createElement('span');
+    who.className = 'waiting-who';
+    who.textContent = `${p.name} · ${roleName(p.role)}`;
+    const admit = document.createElement('button');
+    admit.type = 'button';
+    admit.className = 'btn primary small admit';
+    admit.textContent = t('room.admit');
+    admit.addEventListener('click', () => client.admit(p.id));
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'btn small danger remove';
+    remove.textContent = t('room.remove');
+    remove.addEventListener('click', () => confirmRemove(p.id, p.name));
+    li.append(who, admit, remove);
+    ul.append(li);
+  }
+}
+
+function confirmRemove(id, name) {
+  if (window.confirm(t('room.removeConfirm', { name }))) client.remove(id);
+}
+
+function onParticipants(list) {
+  grid.update(list);
+  for (const [id, stream] of pendingStreams) if (grid.attach(id, stream)) pendingStreams.delete(id);
+  const me = list.find((p) => p.id === grid.selfId);
+  if (me) grid.attach(me.id, client.local);
+}
+
+function onState({ state, detail }) {
+  switch (state) {
+    case 'joining': screen('joining'); status('room.connecting'); break;
+    case 'waiting': screen('waiting'); status(null); break;
+    case 'admitted':
+      screen('room');
+      status(null);
+      grid.selfId = client.self.id;
+      grid.isHost = client.self.role === 'prosecutor';
+      $('host-panel').hidden = !grid.isHost;
+      onParticipants(client.participants);
+      break;
+    case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
+    case 'left': screen('ended'); status('room.left'); break;
+    case 'removed':
+      screen('ended');
+      status(/newer connection/.test(detail || '') ? 'room.replaced' : 'room.removed');
+      break;
+    case 'error': screen('ended'); status(detail === 'token_expired' ? 'room.expired' : 'room.badToken'); break;
+    default: break;
+  }
+}
+
+function setupControls() {
+  let mic = false, cam = false;
+  $('mic').addEventListener('click', () => {
+    mic = !mic;
+    $('mic').textContent = t(mic ? 'room.micOn' : 'room.micOff');
+    $('mic').classList.toggle('off', mic);
+    client.muteSelf('audio', mic);
+  });
+  $('cam').addEventListener('click', () => {
+    cam = !cam;
+    $('cam').textContent = t(cam ? 'room.camOn' : 'room.camOff');
+    $('cam').classList.toggle('off', cam);
+    client.muteSelf('video', cam);
+  });
+  $('leave').addEventListener('click', () => {
+    if (window.confirm(t('room.leaveConfirm'))) client.leave();
+  });
+}
+
+async function join(token) {
+  let local;
+  screen('joining');
+  status('room.connecting');
+  try {
+    local = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true },
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
+    });
+  } catch (e) {
+    console.warn('room: getUserMedia', e);
+    screen('ended');
+    status('room.noDevices');
+    return;
+  }
+  $('waiting-self').srcObject = local;
+  client = new RoomClient(token, local);
+  grid = new Grid($('grid'), {
+    mute: (id, kind, muted) => client.mute(id, kind, muted),
+    remove: (id, name) => confirmRemove(id, name),
+  });
+  client.on('state', onState);
+  client.on('participants', (list) => { if (client.state === 'admitted') onParticipants(list); });
+  client.on('waiting', renderWaiting);
+  client.on('track', ({ participant, stream }) => {
+    if (!grid.attach(participant, stream)) pendingStreams.set(participant, stream);
+  });
+  client.on('speaker', (id) => grid.setSpeaker(id));
+  client.on('muted', (d) => {
+    if (d.muted === false) status('room.hostUnmuted');
+    else status(d.kind === 'video' ? 'room.hostMutedVideo' : 'room.hostMuted');
+  });
+  setupControls();
+  window.yfRoom = {
+    get state() { return client.state; },
+    get self() { return client.self; },
+    get participants() { return client.participants; },
+    get waiting() { return client.waiting; },
+    stats: () => client.stats(),
+  };
+  try {
+    await client.start();
+  } catch (e) {
+    console.warn('room: join failed', e);
+    if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
+      client.stopped = true;
+      client.sig?.close();
+      onState({ state: 'error', detail: e.code });
+    }
+  }
+}
+
+async function main() {
+  applyI18n();
+  const token = new URLSearchParams(location.search).get('token');
+  if (!token) { screen('ended'); status('room.noToken'); return; }
+  if (await noticeSeen(token)) { join(token); return; }
+  screen('notice');
+  $('notice-continue').addEventListener('click', async () => {
+    await markNoticeSeen(token);
+    join(token);
+  }, { once: true });
+}
+
+main();

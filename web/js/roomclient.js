@@ -1,0 +1,281 @@
+// roomclient.js -- the hearing-room protocol of docs/protocol.md ("Hearing
+// rooms") for one participant: join with a room token, the publish connection
+// (we offer camera and microphone), the subscribe connection (the server
+// offers everyone else's tracks), trickle ICE on both with `pc`, ICE restarts,
+// and rejoining after the websocket drops. No DOM here: the page listens to
+// emit()ted events ('state', 'participants', 'waiting', 'track', 'notice', ...).
+import { Signaling } from './signaling.js';
+
+const REJOIN_DELAY_MS = 1500;
+
+export class RoomClient {
+  constructor(token, localStream) {
+    this.token = token;
+    this.local = localStream;
+    this.sig = null;
+    this.state = 'idle';       // idle, joining, waiting, admitted, reconnecting, left, removed, error
+    this.self = null;
+    this.participants = [];
+    this.waiting = [];
+    this.iceServers = [];
+    this.pub = null;
+    this.sub = null;
+    this.subTracks = new Map();  // mid -> {participant, kind, active}
+    this.streams = new Map();    // participant id -> MediaStream
+    this.pending = { publish: [], subscribe: [] };  // remote candidates before the description
+    this.listeners = new Map();
+    this.activeSpeaker = null;
+    this.stopped = false;
+  }
+
+  on(name, fn) {
+    if (!this.listeners.has(name)) this.listeners.set(name, []);
+    this.listeners.get(name).push(fn);
+  }
+
+  emit(name, data) {
+    for (const fn of this.listeners.get(name) || []) fn(data);
+  }
+
+  setState(s, detail) {
+    this.state = s;
+    this.emit('state', { state: s, detail });
+  }
+
+  /** Connects, says hello and joins; resolves when joined (waiting or admitted). */
+  async start() {
+    this.setState('joining');
+    const sig = new Signaling();
+    this.sig = sig;
+    sig.on('room.participants', (d) => { this.participants = d.participants || []; this.emit('participants', this.participants); });
+    sig.on('room.waiting', (d) => { this.waiting = d.waiting || []; this.emit('waiting', this.waiting); });
+    sig.on('room.admitted', () => this.#admitted());
+    sig.on('room.removed', (d) => this.#removed(d.reason || ''));
+    sig.on('room.muted', (d) => this.emit('muted', d));
+    sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
+    sig.on('room.speaking', (d) => this.emit('speaking', d));
+    sig.on('subscribe.offer', (d) => this.#onSubscribeOffer(d).catch((e) => console.warn('room: subscribe offer', e)));
+    sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
+    sig.on('media.state', (d) => this.emit('media', d));
+    sig.on('server.shutdown', () => this.emit('shutdown', {}));
+    sig.onclose = () => this.#onClose();
+    await sig.connect();
+    const hello = await sig.request('hello', { client: 'room/0.1' });
+    this.iceServers = hello.ice_servers || [];
+    const res = await sig.request('room.join', { token: this.token });
+    this.iceServers = res.ice_servers || this.iceServers;
+    this.self = res.self;
+    this.room = res.room;
+    this.participants = res.participants || [];
+    this.emit('participants', this.participants);
+    if (res.state === 'admitted') await this.#admitted();
+    else this.setState('waiting');
+  }
+
+  async #admitted() {
+    if (this.state === 'admitted') return;
+    this.setState('admitted');
+    await this.#publish();
+  }
+
+  #newPc(kind) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = (e) => {
+      const c = e.candidate;
+      this.#request('ice.candidate', {
+        pc: kind,
+        candidate: c ? c.candidate : '',
+        sdpMid: c ? c.sdpMid : undefined,
+        sdpMLineIndex: c ? c.sdpMLineIndex : undefined,
+      });
+    };
+    pc.oniceconnectionstatechange = () => {
+      const s = pc.iceConnectionState;
+      this.emit('pcstate', { pc: kind, state: s });
+      if (s === 'disconnected' || s === 'failed') this.#restartLater(kind, pc);
+    };
+    return pc;
+  }
+
+  /** Resolves; a failed request is logged, not thrown (the page keeps going). */
+  #request(type, params) {
+    if (!this.sig) return Promise.resolve(null);
+    return this.sig.request(type, params).catch((e) => { console.warn(`room: ${type}`, e); return null; });
+  }
+
+  async #publish() {
+    if (this.pub) this.pub.close();
+    const pc = this.#newPc('publish');
+    this.pub = pc;
+    this.pending.publish = [];
+    for (const track of this.local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [this.local] });
+    await this.#offerPublish(false);
+  }
+
+  async #offerPublish(iceRestart) {
+    const pc = this.pub;
+    const offer = await pc.createOffer({ iceRestart });
+    await pc.setLocalDescription(offer);
+    const res = await this.sig.request('publish.offer', { sdp: pc.localDescription.sdp });
+    if (pc !== this.pub) return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: res.sdp });
+    for (const c of this.pending.publish.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+  }
+
+  // ICE restart when the network changes: a new publish offer with new
+  // credentials; the server makes a new subscribe offer on subscribe.restart.
+  #restartLater(kind, pc) {
+    if (pc.restartTimer) return;
+    pc.restartTimer = setTimeout(async () => {
+      pc.restartTimer = null;
+      const s = pc.iceConnectionState;
+      if (this.state !== 'admitted' || (s !== 'disconnected' && s !== 'failed')) return;
+      if (kind === 'publish' && pc === this.pub) {
+        pc.restartIce();
+        await this.#offerPublish(true).catch((e) => console.warn('room: ICE restart', e));
+      } else if (kind === 'subscribe' && pc === this.sub) {
+        await this.#request('subscribe.restart', {});
+      }
+    }, s === 'failed' ? 0 : 2000);
+  }
+
+  async #onSubscribeOffer(d) {
+    for (const tr of d.tracks || []) this.subTracks.set(tr.mid, tr);
+    if (!this.sub) {
+      this.sub = this.#newPc('subscribe');
+      this.sub.ontrack = () => this.#attachTracks();
+      this.pending.subscribe = [];
+    }
+    const pc = this.sub;
+    await pc.setRemoteDescription({ type: 'offer', sdp: d.sdp });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    for (const c of this.pending.subscribe.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+    this.#attachTracks();
+    await this.sig.request('subscribe.answer', { sdp: pc.localDescription.sdp, revision: d.revision })
+      .catch((e) => { if (e.code !== 'stale') console.warn('room: subscribe.answer', e); });
+  }
+
+  /** One MediaStream per remote participant (for lip sync), from the mids. */
+  #attachTracks() {
+    if (!this.sub) return;
+    const changed = new Set();
+    for (const tr of this.sub.getTransceivers()) {
+      const info = tr.mid != null ? this.subTracks.get(tr.mid) : null;
+      if (!info) continue;
+      const track = tr.receiver.track;
+      for (const [pid, stream] of this.streams) {
+        if (stream.getTracks().includes(track) && (pid !== info.participant || !info.active)) {
+          stream.removeTrack(track);
+          changed.add(pid);
+        }
+      }
+      if (!info.active) continue;
+      let stream = this.streams.get(info.participant);
+      if (!stream) { stream = new MediaStream(); this.streams.set(info.participant, stream); }
+      if (!stream.getTracks().includes(track)) {
+        for (const old of stream.getTracks()) if (old.kind === track.kind) stream.removeTrack(old);
+        stream.addTrack(track);
+        changed.add(info.participant);
+      }
+    }
+    for (const pid of changed) this.emit('track', { participant: pid, stream: this.streams.get(pid) });
+  }
+
+  #onRemoteCandidate(d) {
+    const pc = d.pc === 'subscribe' ? this.sub : this.pub;
+    const init = d.candidate ? { candidate: d.candidate, sdpMid: d.sdpMid, sdpMLineIndex: d.sdpMLineIndex } : null;
+    if (!init) return;   // end of candidates: nothing to do in the browser
+    if (!pc || !pc.remoteDescription) {
+      this.pending[d.pc === 'subscribe' ? 'subscribe' : 'publish'].push(init);
+      return;
+    }
+    pc.addIceCandidate(init).catch((e) => console.warn('room: candidate', e));
+  }
+
+  #removed(reason) {
+    this.stopped = true;
+    this.#closePcs();
+    this.setState('removed', reason);
+  }
+
+  #closePcs() {
+    if (this.pub) this.pub.close();
+    if (this.sub) this.sub.close();
+    this.pub = this.sub = null;
+    this.subTracks.clear();
+    this.streams.clear();
+  }
+
+  // The websocket dropped: join again with the same token (same id, no
+  // waiting room), with fresh media connections.
+  #onClose() {
+    if (this.stopped) return;
+    this.#closePcs();
+    this.setState('reconnecting');
+    setTimeout(() => this.#rejoin(), REJOIN_DELAY_MS);
+  }
+
+  async #rejoin() {
+    if (this.stopped) return;
+    try {
+      await this.start();
+    } catch (e) {
+      console.warn('room: rejoin failed', e);
+      if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
+        this.stopped = true;
+        this.setState('error', e.code);
+        return;
+      }
+      setTimeout(() => this.#rejoin(), REJOIN_DELAY_MS * 2);
+    }
+  }
+
+  muteSelf(kind, muted) {
+    for (const tr of this.local.getTracks()) if (tr.kind === kind) tr.enabled = !muted;
+    return this.#request('room.mute_self', { kind, muted });
+  }
+
+  admit(id) { return this.#request('room.admit', { participant: id }); }
+  mute(id, kind, muted = true) { return this.#request('room.mute', { participant: id, kind, muted }); }
+  remove(id) { return this.#request('room.remove', { participant: id }); }
+
+  async leave() {
+    this.stopped = true;
+    await this.#request('room.leave', {});
+    this.#closePcs();
+    if (this.sig) this.sig.close();
+    this.setState('left');
+  }
+
+  /** Per remote participant: framesDecoded and audio packetsReceived; and the
+   *  publish connection's availableOutgoingBitrate (for tests and diagnostics). */
+  async stats() {
+    const out = { participants: {}, availableOutgoingBitrate: 0 };
+    if (this.sub) {
+      const report = await this.sub.getStats();
+      for (const s of report.values()) {
+        if (s.type !== 'inbound-rtp') continue;
+        const info = this.subTracks.get(s.mid);
+        if (!info) continue;
+        const p = (out.participants[info.participant] ||= { framesDecoded: 0, audioPacketsReceived: 0 });
+        if (s.kind === 'video') p.framesDecoded += s.framesDecoded || 0;
+        else p.audioPacketsReceived += s.packetsReceived || 0;
+      }
+    }
+    if (this.pub) {
+      const report = await this.pub.getStats();
+      for (const s of report.values()) {
+        if (s.type === 'transport' && s.selectedCandidatePairId) {
+          const pair = report.get(s.selectedCandidatePairId);
+          if (pair && pair.availableOutgoingBitrate) out.availableOutgoingBitrate = pair.availableOutgoingBitrate;
+        }
+      }
+      if (!out.availableOutgoingBitrate) {
+        for (const s of report.values())
+          if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate) out.availableOutgoingBitrate = s.availableOutgoingBitrate;
+      }
+    }
+    return out;
+  }
+}
