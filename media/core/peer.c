@@ -12,6 +12,12 @@
 
 #define OUT_QUEUE 256
 #define MAX_DATAGRAM 8192 /* nothing WebRTC sends us is larger */
+/* Media buffers are recycled: a packet up to POOL_BUF bytes (every RTP/RTCP a
+ * browser sends fits) takes a buffer from the peer's free list and gives it
+ * back when the next output is polled, so steady forwarding allocates
+ * nothing. At most POOL_KEEP idle buffers are kept. */
+#define POOL_BUF 2048
+#define POOL_KEEP 64
 
 typedef enum { CLS_STUN, CLS_DTLS, CLS_RTP, CLS_RTCP, CLS_GARBAGE } pkt_class;
 
@@ -20,6 +26,7 @@ typedef struct {
     yf_event_kind event;
     uint8_t *data; /* owned */
     size_t len;
+    bool pooled;   /* data is a POOL_BUF buffer to give back to the pool */
     const char *reason; /* static or owned by dtls */
 } entry;
 
@@ -36,6 +43,9 @@ struct yf_peer {
     entry q[OUT_QUEUE];
     unsigned head, count;
     uint8_t *cur;
+    bool cur_pooled;
+    uint8_t *pool[POOL_KEEP];
+    unsigned n_pool;
     yf_peer_stats st;
 };
 
@@ -47,6 +57,27 @@ static pkt_class classify(const uint8_t *b, size_t len)
     if (b[0] >= 128 && b[0] <= 191)
         return len >= 2 && b[1] >= 192 && b[1] <= 223 ? CLS_RTCP : CLS_RTP;
     return CLS_GARBAGE;
+}
+
+/* ---- buffers --------------------------------------------------------------- */
+
+static uint8_t *buf_get(yf_peer *p, size_t need, bool *pooled)
+{
+    *pooled = need <= POOL_BUF;
+    if (!*pooled)
+        return malloc(need);
+    if (p->n_pool)
+        return p->pool[--p->n_pool];
+    p->st.buffers_allocated++;
+    return malloc(POOL_BUF);
+}
+
+static void buf_put(yf_peer *p, uint8_t *b, bool pooled)
+{
+    if (b && pooled && p->n_pool < POOL_KEEP)
+        p->pool[p->n_pool++] = b;
+    else
+        free(b);
 }
 
 /* ---- output queue --------------------------------------------------------- */
@@ -65,7 +96,7 @@ static void drop_one(yf_peer *p)
         i++;
     if (i == p->count)
         i = 0;
-    free(p->q[(p->head + i) % OUT_QUEUE].data);
+    buf_put(p, p->q[(p->head + i) % OUT_QUEUE].data, p->q[(p->head + i) % OUT_QUEUE].pooled);
     for (unsigned j = i; j > 0; j--)
         p->q[(p->head + j) % OUT_QUEUE] = p->q[(p->head + j - 1) % OUT_QUEUE];
     p->head = (p->head + 1) % OUT_QUEUE;
@@ -73,8 +104,8 @@ static void drop_one(yf_peer *p)
     p->st.dropped_queue++;
 }
 
-static void push(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *data, size_t len,
-                 const char *reason)
+static void push_buf(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *data, size_t len,
+                     const char *reason, bool pooled)
 {
     entry *e;
 
@@ -86,7 +117,14 @@ static void push(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *dat
     e->data = data;
     e->len = len;
     e->reason = reason;
+    e->pooled = pooled;
     p->count++;
+}
+
+static void push(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *data, size_t len,
+                 const char *reason)
+{
+    push_buf(p, kind, ev, data, len, reason, false);
 }
 
 /* ---- DTLS state changes → events ------------------------------------------ */
@@ -189,6 +227,8 @@ void yf_peer_free(yf_peer *p)
         p->count--;
     }
     free(p->cur);
+    while (p->n_pool)
+        free(p->pool[--p->n_pool]);
     yf_srtp_free(p->srtp);
     yf_dtls_free(p->dtls);
     free(p);
@@ -215,6 +255,7 @@ static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
 {
     uint8_t *plain;
     size_t n = 0;
+    bool pooled;
     int rc;
 
     if (!p->srtp) {
@@ -225,13 +266,13 @@ static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
         p->st.dropped_garbage++;
         return YF_ESHORT;
     }
-    plain = malloc(len);
+    plain = buf_get(p, len, &pooled);
     if (!plain)
         return YF_ENOMEM;
     rc = rtcp ? yf_srtp_unprotect_rtcp(p->srtp, buf, len, plain, len, &n)
               : yf_srtp_unprotect_rtp(p->srtp, buf, len, plain, len, &n);
     if (rc != YF_OK) {
-        free(plain);
+        buf_put(p, plain, pooled);
         if (rc == YF_EAUTH)
             p->st.dropped_auth++;
         else
@@ -242,7 +283,7 @@ static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
         p->st.rtcp_in++;
     else
         p->st.rtp_in++;
-    push(p, YF_OUT_EVENT, rtcp ? YF_EV_RTCP : YF_EV_RTP, plain, n, NULL);
+    push_buf(p, YF_OUT_EVENT, rtcp ? YF_EV_RTCP : YF_EV_RTP, plain, n, NULL, pooled);
     return YF_OK;
 }
 
@@ -280,6 +321,7 @@ static int send_media(yf_peer *p, const uint8_t *pkt, size_t len, bool rtcp)
 {
     uint8_t *wire;
     size_t n = 0;
+    bool pooled;
     int rc;
 
     if (!p || !p->srtp)
@@ -288,20 +330,20 @@ static int send_media(yf_peer *p, const uint8_t *pkt, size_t len, bool rtcp)
         return YF_ESHORT;
     if (len > MAX_DATAGRAM - YF_SRTP_MAX_OVERHEAD)
         return YF_EMALFORMED;
-    wire = malloc(len + YF_SRTP_MAX_OVERHEAD);
+    wire = buf_get(p, len + YF_SRTP_MAX_OVERHEAD, &pooled);
     if (!wire)
         return YF_ENOMEM;
     rc = rtcp ? yf_srtp_protect_rtcp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n)
               : yf_srtp_protect_rtp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n);
     if (rc != YF_OK) {
-        free(wire);
+        buf_put(p, wire, pooled);
         return rc;
     }
     if (rtcp)
         p->st.rtcp_out++;
     else
         p->st.rtp_out++;
-    push(p, YF_OUT_TRANSMIT, YF_EV_RTP, wire, n, NULL);
+    push_buf(p, YF_OUT_TRANSMIT, YF_EV_RTP, wire, n, NULL, pooled);
     return YF_OK;
 }
 
@@ -334,13 +376,14 @@ void yf_peer_poll_output(yf_peer *p, int64_t now_us, yf_output *out)
     entry e;
 
     memset(out, 0, sizeof *out);
-    free(p->cur);
+    buf_put(p, p->cur, p->cur_pooled);
     p->cur = NULL;
     if (p->count) {
         e = p->q[p->head];
         p->head = (p->head + 1) % OUT_QUEUE;
         p->count--;
         p->cur = e.data;
+        p->cur_pooled = e.pooled;
         out->kind = e.kind;
         out->event = e.event;
         out->data = e.data;

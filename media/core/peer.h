@@ -109,6 +109,8 @@ typedef struct {
     uint64_t rtp_out, rtcp_out;
     uint64_t dropped_queue;     /* outputs dropped because nobody polled (the
                                    queue holds 256; DTLS flights 64 more) */
+    uint64_t buffers_allocated; /* media buffers ever allocated: flat once the
+                                   peer's pool is warm (no allocation per packet) */
 } yf_peer_stats;
 
 void yf_peer_get_stats(const yf_peer *p, yf_peer_stats *out);

@@ -373,6 +373,39 @@ static void test_media_and_close(void)
     yf_peer_free(s);
 }
 
+/* Forwarding steadily allocates nothing: after the first packets warm the
+ * peer's buffer pool, thousands more each way (sent, protected, received,
+ * decrypted, polled) leave the allocation counter where it was. */
+static void test_no_allocation_per_packet(void)
+{
+    yf_peer *c = make(YF_DTLS_ROLE_CLIENT, CM_FIRST, false, 0);
+    yf_peer *s = make(YF_DTLS_ROLE_SERVER, NULL, false, 0);
+    ev_log lc = {0}, ls = {0};
+    uint8_t pkt[1300];
+    yf_peer_stats sc0, ss0, sc1, ss1;
+
+    pump(c, &lc, s, &ls);
+    for (uint16_t i = 0; i < 2100; i++) {
+        if (i == 100) {
+            yf_peer_get_stats(c, &sc0);
+            yf_peer_get_stats(s, &ss0);
+        }
+        size_t n = make_rtp(pkt, i);
+        CHECK_EQ_INT(yf_peer_send_rtp(c, 0, pkt, n), YF_OK);
+        CHECK_EQ_INT(yf_peer_send_rtp(s, 0, pkt, n), YF_OK);
+        pump(c, &lc, s, &ls);
+    }
+    yf_peer_get_stats(c, &sc1);
+    yf_peer_get_stats(s, &ss1);
+    CHECK_EQ_INT(ls.rtp, 2100);
+    CHECK_EQ_INT(lc.rtp, 2100);
+    CHECK(sc0.buffers_allocated > 0 && sc0.buffers_allocated <= 4);
+    CHECK_EQ_INT(sc1.buffers_allocated, sc0.buffers_allocated);
+    CHECK_EQ_INT(ss1.buffers_allocated, ss0.buffers_allocated);
+    yf_peer_free(c);
+    yf_peer_free(s);
+}
+
 /* Random datagrams of every class at a connected pair: nothing crashes, no
  * event appears, and media still flows afterwards. */
 static void test_random_input(void)
@@ -427,6 +460,7 @@ int main(void)
     test_late_fingerprint();
     test_demux_and_garbage();
     test_media_and_close();
+    test_no_allocation_per_packet();
     test_random_input();
     CHECK(make(YF_DTLS_ROLE_CLIENT, "SRTP_AEAD_AES_256_GCM", false, 0) == NULL); /* unsupported */
     CHECK(yf_peer_new(NULL, 0) == NULL);
