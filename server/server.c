@@ -92,6 +92,25 @@ static gboolean open_store(const yf_config *cfg, yf_server *s, GError **err)
     return s->api != NULL;
 }
 
+/* Room events (joins, admissions, mutes, removals, disconnects) go into the
+ * case store's hash-chained audit log. The store is on this thread, like the
+ * rooms; a failed append is logged, never silently lost. */
+static void audit_room_event(void *user, const char *room, const char *action, const char *participant,
+                             const char *role, const char *by, const char *detail)
+{
+    yf_server *s = user;
+    GError *err = NULL;
+    char *object = g_strdup_printf("room:%s", room);
+    char *text = g_strdup_printf("participant=%s role=%s%s%s%s%s", participant, role, by ? " by=" : "",
+                                 by ? by : "", detail ? " detail=" : "", detail ? detail : "");
+    if (!yf_store_audit_record(s->store, yf_actor_system(), g_get_real_time() / 1000, action, object, text, &err)) {
+        g_warning("audit: cannot record %s on %s: %s", action, object, err->message);
+        g_error_free(err);
+    }
+    g_free(text);
+    g_free(object);
+}
+
 static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
 {
     if (yf_srtp_global_init() != YF_OK || yf_dtls_cert_generate(&s->dtls_cert) != YF_OK) {
@@ -126,6 +145,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         return FALSE;
     s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);
+    yf_ws_hub_set_audit(s->hub, audit_room_event, s);
     return TRUE;
 }
 

@@ -45,6 +45,20 @@ void yf_sigroom_hub_free(yf_sigroom_hub *h)
     g_free(h);
 }
 
+void yf_sigroom_hub_set_audit(yf_sigroom_hub *h, yf_sigroom_audit_fn fn, void *user)
+{
+    h->audit = fn;
+    h->audit_user = user;
+}
+
+static void audit(const yf_sigroom_member *m, const char *action, const yf_sigroom_member *by,
+                  const char *detail)
+{
+    yf_sigroom_hub *h = m->room->hub;
+    if (h->audit)
+        h->audit(h->audit_user, m->room->name, action, m->pid, m->role, by ? by->pid : NULL, detail);
+}
+
 void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms)
 {
     h->grace_ms = grace_ms;
@@ -202,6 +216,7 @@ static void member_drop(yf_sigroom_member *m, const char *why)
 {
     yf_sigroom *r = m->room;
     g_info("room %s: %s (%s) %s", r->name, m->id, m->role, why);
+    audit(m, "room.leave", NULL, why);
     if (m->conn)
         r->hub->conn->unbind(m->conn);
     m->conn = NULL;
@@ -230,6 +245,7 @@ void yf_sigroom_detach(yf_sigroom_member *m)
         return;
     }
     g_info("room %s: %s (%s) disconnected; keeping the place", m->room->name, m->id, m->role);
+    audit(m, "room.disconnect", NULL, NULL);
     m->grace_timer = g_timeout_add(m->room->hub->grace_ms, on_grace_over, m);
     announce(m->room);
 }
@@ -301,6 +317,7 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
     if (m->admitted)
         yf_sigroom_media_add(m);
     g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, state_of(m));
+    audit(m, m->admitted ? "room.join" : "room.wait", NULL, NULL);
     return m;
 }
 
@@ -318,6 +335,7 @@ static void member_rebind(yf_sigroom_member *m, void *conn)
     m->grace_timer = 0;
     g_info("room %s: %s (%s) rejoined, %s", m->room->name, m->id, m->role,
            m->admitted ? "admitted" : "waiting");
+    audit(m, "room.rejoin", NULL, NULL);
 }
 
 static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
@@ -397,6 +415,7 @@ static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
         return;
     t->admitted = TRUE;
     g_info("room %s: %s admitted %s (%s)", m->room->name, m->id, t->id, t->role);
+    audit(t, "hearing.admit", m, NULL);
     yf_sigroom_media_add(t);
     yf_sigroom_send(t, yf_sig_event_admitted());
     announce(m->room);
@@ -414,6 +433,7 @@ static void do_mute(yf_sigroom_member *m, const yf_sig_request *req)
         t->host_muted_video = req->member.muted;
     g_info("room %s: %s %s %s of %s (%s)", m->room->name, m->id, req->member.muted ? "muted" : "unmuted",
            req->member.kind, t->id, t->role);
+    audit(t, req->member.muted ? "room.mute" : "room.unmute", m, req->member.kind);
     if (t->in_media)
         m->room->hub->mops->set_forwarding(m->room->media, t->num, !t->host_muted_audio,
                                            !t->host_muted_video);
@@ -432,6 +452,7 @@ static void do_remove(yf_sigroom_member *m, const yf_sig_request *req)
         return;
     }
     yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    audit(t, "room.remove", m, NULL);
     g_hash_table_add(m->room->removed, g_strdup(t->pid));
     if (t->conn) {
         void *conn = t->conn;

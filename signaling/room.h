@@ -45,6 +45,15 @@ typedef struct {
     void (*set_forwarding)(yf_room *r, uint32_t participant, gboolean audio, gboolean video);
 } yf_sigroom_media_ops;
 
+/* What happens in a room that belongs in the audit log: joined, waiting,
+ * admitted, muted/unmuted, removed, left, disconnected, rejoined, expired.
+ * `participant` and `by` are the token's participant ids ("staff:3",
+ * "invitee:9"; by is NULL when nobody acted), role the token's role, detail
+ * may be NULL. Called on the control thread as it happens. */
+typedef void (*yf_sigroom_audit_fn)(void *user, const char *room, const char *action,
+                                    const char *participant, const char *role, const char *by,
+                                    const char *detail);
+
 /* media, key, ice_servers (a JSON array), conn and mops are borrowed and must
  * outlive the hub; mops NULL selects the real yf_room functions. grace_s >= 0:
  * how long a dropped participant keeps its place (0: removed at once). */
@@ -53,6 +62,8 @@ yf_sigroom_hub *yf_sigroom_hub_new(yf_media *media, const yf_room_key *key, int 
                                    const yf_sigroom_media_ops *mops);
 /* Frees every room (no event is sent; connections are not told). Accepts NULL. */
 void yf_sigroom_hub_free(yf_sigroom_hub *h);
+/* Sets the audit hook (NULL: none). */
+void yf_sigroom_hub_set_audit(yf_sigroom_hub *h, yf_sigroom_audit_fn fn, void *user);
 /* Tests: the grace period in milliseconds instead of seconds. */
 void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms);
 guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h);

@@ -16,6 +16,8 @@ struct yf_sigroom_hub {
     const yf_sigroom_conn_ops *conn;
     const yf_sigroom_media_ops *mops;
     GHashTable *rooms;          /* name -> yf_sigroom (owned) */
+    yf_sigroom_audit_fn audit;  /* may be NULL */
+    void *audit_user;
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;

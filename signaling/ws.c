@@ -119,6 +119,11 @@ static void end_media(yf_ws_session *s)
     s->hub->n_media--;
 }
 
+void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user)
+{
+    yf_sigroom_hub_set_audit(hub->rooms, fn, user);
+}
+
 void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason)
 {
     if (!hub || hub->stopping)

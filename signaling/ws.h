@@ -5,6 +5,7 @@
 #define YF_WS_H
 
 #include <libwebsockets.h>
+#include "room.h"
 #include "yf_media.h"
 #include "room_token.h"
 
@@ -22,6 +23,8 @@ typedef struct yf_ws_hub yf_ws_hub;
  * its place ([room] grace_s). */
 yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server,
                          const yf_room_key *room_key, int grace_s);
+/* Where room events go for the audit log (see yf_sigroom_audit_fn). */
+void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user);
 /* Sends server.shutdown to every session, ends their media and closes them. */
 void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason);
 void yf_ws_hub_free(yf_ws_hub *hub); /* accepts NULL; call after the lws context is gone */

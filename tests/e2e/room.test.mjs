@@ -105,6 +105,31 @@ async function waitHealthy(server, base) {
   throw new Error(`no answer from ${base}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})`);
 }
 
+/* The hearing left its trace in the case store's hash-chained audit log:
+ * joins, the waiting room, the admission, the mute and the removal, with who
+ * acted; and the chain still verifies. */
+function auditChecks(bin, dataDir) {
+  const db = join(dataDir, 'yuanfang.db');
+  const rows = execFileSync('sqlite3', [db, "SELECT action || ' ' || detail FROM audit_log WHERE object = 'room:" +
+    ROOM + "' ORDER BY id"], { encoding: 'utf8' }).trim().split('\n');
+  const has = (re) => rows.some((r) => re.test(r));
+  check('audit: the host and the clerk joined', has(/^room\.join participant=staff:1 role=prosecutor/) &&
+    has(/^room\.join participant=staff:2 role=clerk/), rows.join(' | '));
+  check('audit: the petitioner waited and the host admitted them',
+    has(/^room\.wait participant=invitee:9 role=petitioner/) &&
+    has(/^hearing\.admit participant=invitee:9 role=petitioner by=staff:1/), rows.join(' | '));
+  check('audit: the host muted the petitioner', has(/^room\.mute participant=invitee:9 .*by=staff:1 detail=audio/),
+    rows.join(' | '));
+  check('audit: the host removed the clerk', has(/^room\.remove participant=staff:2 role=clerk by=staff:1/),
+    rows.join(' | '));
+  let verify = '';
+  let status = 0;
+  try { verify = execFileSync(bin, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' }); } catch (e) {
+    status = e.status; verify = `${e.stdout}${e.stderr}`;
+  }
+  check('audit: the chain verifies after the hearing', status === 0 && /intact/.test(verify), verify);
+}
+
 async function stopServer(server) {
   if (!server || server.exitInfo) return server && server.exitInfo;
   server.kill('SIGTERM');
@@ -306,6 +331,9 @@ async function main() {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     await scenario(browser, base, tokens, tmp);
     check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
+    await stopServer(server);
+    server = null;
+    auditChecks(bin, dataDir);
     if (process.env.YF_E2E_SHOTS) {
       mkdirSync(process.env.YF_E2E_SHOTS, { recursive: true });
       for (const f of ['petitioner-waiting.png', 'host-room.png', 'petitioner-room.png', 'clerk-muted.png'])
