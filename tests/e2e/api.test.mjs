@@ -8,9 +8,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { check, finish, freePort } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -19,28 +19,6 @@ if (!bin || !webDir) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let port = 0;
 // One request: opts.token (Bearer), opts.inv (Invitation), opts.body (object or raw string/Buffer).
@@ -538,8 +516,7 @@ try {
   const verify = spawnSync(bin, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
   check('yuanfang audit verify passes at the end', verify.status === 0, verify.stdout + verify.stderr);
 } catch (e) {
-  failed++;
-  console.log(`FAIL unexpected: ${e.stack || e}`);
+  check('api test ran to the end', false, e.stack || String(e));
   if (child) console.log(child.log);
 } finally {
   if (child) {
@@ -548,5 +525,4 @@ try {
   }
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`api: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('api');

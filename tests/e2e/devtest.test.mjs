@@ -6,111 +6,18 @@
 // exits non-zero on any failure (77 when a prerequisite is missing).
 // YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log); YF_CHROMIUM overrides the browser.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import net from 'node:net';
-import https from 'node:https';
+import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, results, sleep, startServer,
+  stopServer, waitHealthy } from './lib.mjs';
 
-const CHROMIUM = process.env.YF_CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-];
+const CHROMIUM_ARGS = [...BASE_ARGS];
 const PHONE = { width: 360, height: 740 };
-const HEALTH_TIMEOUT_MS = 20000;
 const MEDIA_TIMEOUT_MS = 20000;
 
-let passed = 0;
-let failed = 0;
 const serverLog = [];   // the server's output lines, the last few hundred
 const pageLog = [];     // the page's console, for failures
-
-function check(name, ok, detail = '') {
-  if (ok) passed++; else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${detail ? `: ${detail}` : ''}`);
-  return ok;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- server ------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function startServer(bin, dataDir, port, webDir, logPath) {
-  const args = ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
-    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '2', '--log-level', 'debug'];
-  console.log(`# server: ${bin} ${args.join(' ')}`);
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const file = createWriteStream(logPath);
-  const keep = (chunk) => {
-    file.write(chunk);
-    for (const line of chunk.toString().split('\n')) if (line) serverLog.push(line);
-    if (serverLog.length > 400) serverLog.splice(0, serverLog.length - 400);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  child.exitInfo = null;
-  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
-    child.exitInfo = { code, signal };
-    file.end();
-    resolve(child.exitInfo);
-  }));
-  return child;
-}
-
-function httpsGetJson(url, timeoutMs = 3000) {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => {
-        try { resolve({ status: res.statusCode, json: JSON.parse(body) }); } catch (e) { reject(new Error(`not JSON: ${body.slice(0, 200)}`)); }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
-
-async function waitHealthy(server, base) {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = null;
-  while (Date.now() < deadline) {
-    if (server.exitInfo) throw new Error(`server exited (${JSON.stringify(server.exitInfo)}) before answering /healthz`);
-    try {
-      const r = await httpsGetJson(`${base}/healthz`, 1000);
-      if (r.status === 200) return r.json;
-      last = `HTTP ${r.status}`;
-    } catch (e) { last = e.message; }
-    await sleep(200);
-  }
-  throw new Error(`no answer from ${base}/healthz within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})`);
-}
-
-async function stopServer(server) {
-  if (!server || server.exitInfo) return server && server.exitInfo;
-  server.kill('SIGTERM');
-  const info = await Promise.race([server.exited, sleep(5000).then(() => null)]);
-  if (info) return info;
-  console.log('# server ignored SIGTERM for 5 s: SIGKILL');
-  server.kill('SIGKILL');
-  await server.exited;
-  return { ...server.exitInfo, killed: true };
-}
 
 // ---- page helpers ----------------------------------------------------------------
 
@@ -297,7 +204,7 @@ async function main() {
   try {
     const port = await freePort();
     const base = `https://127.0.0.1:${port}`;
-    server = startServer(bin, join(tmp, 'data'), port, webDir, join(tmp, 'server.log'));
+    server = startServer(bin, { dataDir: join(tmp, 'data'), port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
     let health = null;
     try { health = await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
     check('server answers /healthz', health.status === 'ok' && typeof health.version === 'string' &&
@@ -319,7 +226,7 @@ async function main() {
   } finally {
     if (context) await context.close().catch(() => {});
     await stopServer(server).catch(() => {});
-    if (failed) {
+    if (results.failed) {
       console.log('# --- page console (last 40) ---');
       for (const l of pageLog.slice(-40)) console.log(`#   ${l}`);
       console.log('# --- server log (last 80 lines) ---');
@@ -331,5 +238,4 @@ async function main() {
 }
 
 await main();
-console.log(`devtest: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('devtest');

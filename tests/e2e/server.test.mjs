@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { check, finish, freePort } from './lib.mjs';
 import tls from 'node:tls';
 
 const bin = process.env.YF_SERVER_BIN;
@@ -19,28 +19,6 @@ if (!bin || !webDir) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) {
-    passed++;
-    console.log(`ok   ${name}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function get(port, pathname) {
   return new Promise((resolve, reject) => {
@@ -164,5 +142,4 @@ try {
   }
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`server: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish('server');

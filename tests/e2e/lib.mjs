@@ -1,0 +1,111 @@
+// lib.mjs -- what the browser and server tests share: the check counter and
+// its summary line, a free loopback port, starting the yuanfang server with a
+// kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
+// 5 s), and headless Chromium's flags (fake camera and microphone).
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+
+export const CHROMIUM = process.env.YF_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+];
+
+export const results = { passed: 0, failed: 0 };
+
+/** Counts and prints one check; the detail is shown whole on failure and
+ * cut to 160 characters on success (measured numbers, not dumps). */
+export function check(name, ok, detail = '') {
+  if (ok) results.passed++; else results.failed++;
+  let d = String(detail || '');
+  if (ok && d.length > 160) d = `${d.slice(0, 157)}...`;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${d ? `: ${d}` : ''}`);
+  return ok;
+}
+
+/** Prints "NAME: N passed, M failed" and exits non-zero on any failure. */
+export function finish(name) {
+  console.log(`${name}: ${results.passed} passed, ${results.failed} failed`);
+  process.exit(results.failed ? 1 : 0);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the server on 127.0.0.1:port; its output goes to logPath and the
+ * last 400 lines to the `log` array. The child gets exitInfo and exited. */
+export function startServer(bin, { dataDir, port, webDir, logPath, log, extra = [] }) {
+  const args = ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
+    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '2', '--log-level', 'debug', ...extra];
+  console.log(`# server: ${bin} ${args.join(' ')}`);
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const file = createWriteStream(logPath);
+  const keep = (chunk) => {
+    file.write(chunk);
+    for (const line of chunk.toString().split('\n')) if (line) log.push(line);
+    if (log.length > 400) log.splice(0, log.length - 400);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.exitInfo = null;
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    child.exitInfo = { code, signal };
+    file.end();
+    resolve(child.exitInfo);
+  }));
+  return child;
+}
+
+export function httpsGetJson(url, timeoutMs = 3000) {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => {
+        try { resolve({ status: res.statusCode, json: JSON.parse(body) }); } catch (e) { reject(new Error(`not JSON: ${body.slice(0, 200)}`)); }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export async function waitHealthy(server, base, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  while (Date.now() < deadline) {
+    if (server.exitInfo) throw new Error(`server exited (${JSON.stringify(server.exitInfo)}) before answering /healthz`);
+    try {
+      const r = await httpsGetJson(`${base}/healthz`, 1000);
+      if (r.status === 200) return r.json;
+      last = `HTTP ${r.status}`;
+    } catch (e) { last = e.message; }
+    await sleep(200);
+  }
+  throw new Error(`no answer from ${base}/healthz within ${timeoutMs / 1000} s (last: ${last})`);
+}
+
+export async function stopServer(server) {
+  if (!server || server.exitInfo) return server && server.exitInfo;
+  server.kill('SIGTERM');
+  const info = await Promise.race([server.exited, sleep(5000).then(() => null)]);
+  if (info) return info;
+  console.log('# server ignored SIGTERM for 5 s: SIGKILL');
+  server.kill('SIGKILL');
+  await server.exited;
+  return { ...server.exitInfo, killed: true };
+}
