@@ -42,6 +42,7 @@ yf_router *yf_router_new(const yf_router_config *cfg)
     r->q = calloc(r->q_cap, sizeof *r->q);
     r->rtcp = calloc(RTCP_SLOTS, sizeof *r->rtcp);
     r->pool = yf_pktbuf_pool_new(64);
+    r->pool_reserved = 64;
     r->next_track_id = 1;
     r->active_speaker = NO_IDX;
     if (!r->parts || !r->tracks || !r->subs || !r->q || !r->rtcp || !r->pool) {
@@ -186,11 +187,15 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
     for (unsigned i = 0; i < r->cfg.max_tracks; i++) {
         if (r->tracks[i].used)
             continue;
-        /* the pool grows by what this track can hold: its cache + slack */
+        /* Reserve what this track can hold (its cache + slack); the pool
+         * grows only when live tracks need more than it has ever had. */
         size_t more = (cfg->kind == YF_TRACK_VIDEO ? r->cfg.rtx_cache_packets : 0) + 32;
-        if (yf_pktbuf_pool_grow(r->pool, more) != YF_OK)
+        size_t have = yf_pktbuf_pool_size(r->pool);
+        if (r->pool_reserved + more > have && yf_pktbuf_pool_grow(r->pool, r->pool_reserved + more - have) != YF_OK)
             return YF_ENOMEM;
         init_track(r, &r->tracks[i], p, cfg);
+        r->tracks[i].pool_share = more;
+        r->pool_reserved += more;
         *track_id = r->tracks[i].id;
         return YF_OK;
     }
@@ -210,6 +215,8 @@ int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
     yf_rtx_cache_clear(&tr->cache, r->pool);
     if (r->active_speaker == t)
         r->active_speaker = NO_IDX;
+    r->pool_reserved -= tr->pool_share;
+    tr->pool_share = 0;
     tr->used = false;
     return YF_OK;
 }
@@ -425,6 +432,7 @@ void yf_router_get_stats(const yf_router *r, yf_router_stats *out)
 {
     *out = r->st;
     out->pool_exhausted = yf_pktbuf_pool_exhausted(r->pool);
+    out->pool_buffers = yf_pktbuf_pool_size(r->pool);
 }
 
 int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_track_stats *out)

@@ -99,6 +99,8 @@ typedef struct {
     uint64_t nack_sent, rr_sent, twcc_sent, sr_sent; /* RTCP packets we wrote */
     uint64_t rtcp_malformed;
     uint64_t queue_drops, pool_exhausted, source_switches;
+    uint64_t pool_buffers;               /* packet buffers the pool holds (bounded by
+                                            the live tracks' needs, not by churn) */
 } yf_router_stats;
 
 typedef struct {

@@ -32,6 +32,7 @@ typedef struct {
     bool used;
     uint32_t id;
     int owner;
+    size_t pool_share;        /* buffers this track added to pool_reserved */
     yf_router_track_config cfg;
     uint32_t ssrc;            /* current source; 0 until learnt */
     uint32_t prev_ssrc;       /* the one before a switch (its stragglers are dropped) */
@@ -83,6 +84,9 @@ struct yf_router {
     rt_sub *subs;
     uint32_t next_track_id;
     yf_pktbuf_pool *pool;
+    size_t pool_reserved;     /* buffers promised to live tracks (+ the initial 64):
+                                 the pool grows only past this, so tracks that come
+                                 and go reuse buffers instead of growing it */
     rt_out *q;                /* FIFO ring */
     size_t q_cap, q_head, q_len;
     uint8_t (*rtcp)[RTCP_SLOT_CAP];
