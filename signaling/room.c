@@ -101,6 +101,8 @@ static void room_free(gpointer data)
     g_ptr_array_free(r->members, TRUE);
     h->mops->room_free(r->media);
     g_hash_table_destroy(r->removed);
+    g_hash_table_destroy(r->host_mutes);
+    g_hash_table_destroy(r->nums);
     g_free(r->name);
     g_free(r);
 }
@@ -289,10 +291,14 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
     r->name = g_strdup(name);
     r->members = g_ptr_array_new_with_free_func(member_free);
     r->removed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    r->host_mutes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    r->nums = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     r->media = h->mops->room_new(h->media, name, &yf_sigroom_media_callbacks, r, err);
     if (!r->media) {
         g_ptr_array_free(r->members, TRUE);
         g_hash_table_destroy(r->removed);
+        g_hash_table_destroy(r->host_mutes);
+        g_hash_table_destroy(r->nums);
         g_free(r->name);
         g_free(r);
         return NULL;
@@ -306,13 +312,20 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
 {
     yf_sigroom_member *m = g_new0(yf_sigroom_member, 1);
     m->room = r;
-    m->num = ++r->next_num;
+    m->num = GPOINTER_TO_UINT(g_hash_table_lookup(r->nums, c->participant));
+    if (!m->num || yf_sigroom_find_num(r, m->num)) {
+        m->num = ++r->next_num;
+        g_hash_table_replace(r->nums, g_strdup(c->participant), GUINT_TO_POINTER(m->num));
+    }
     g_snprintf(m->id, sizeof m->id, "p%u", m->num);
     m->pid = g_strdup(c->participant);
     m->name = g_strdup(c->name);
     m->role = g_strdup(c->role);
     m->host = strcmp(c->role, "prosecutor") == 0;
     m->admitted = strcmp(c->role, "petitioner") != 0 && strcmp(c->role, "observer") != 0;
+    guint mutes = GPOINTER_TO_UINT(g_hash_table_lookup(r->host_mutes, m->pid));
+    m->host_muted_audio = (mutes & HOST_MUTED_AUDIO) != 0;
+    m->host_muted_video = (mutes & HOST_MUTED_VIDEO) != 0;
     g_ptr_array_add(r->members, m);
     if (m->admitted)
         yf_sigroom_media_add(m);
@@ -431,6 +444,9 @@ static void do_mute(yf_sigroom_member *m, const yf_sig_request *req)
         t->host_muted_audio = req->member.muted;
     else
         t->host_muted_video = req->member.muted;
+    g_hash_table_replace(m->room->host_mutes, g_strdup(t->pid),
+                         GUINT_TO_POINTER((t->host_muted_audio ? HOST_MUTED_AUDIO : 0) |
+                                          (t->host_muted_video ? HOST_MUTED_VIDEO : 0)));
     g_info("room %s: %s %s %s of %s (%s)", m->room->name, m->id, req->member.muted ? "muted" : "unmuted",
            req->member.kind, t->id, t->role);
     audit(t, req->member.muted ? "room.mute" : "room.unmute", m, req->member.kind);

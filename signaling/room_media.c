@@ -50,6 +50,9 @@ gboolean yf_sigroom_media_add(yf_sigroom_member *m)
         return FALSE;
     }
     m->in_media = TRUE;
+    /* A host mute set while waiting, or before leaving and rejoining, holds. */
+    if (m->host_muted_audio || m->host_muted_video)
+        ops_of(m)->set_forwarding(m->room->media, m->num, !m->host_muted_audio, !m->host_muted_video);
     return TRUE;
 }
 

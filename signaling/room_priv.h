@@ -29,6 +29,11 @@ struct yf_sigroom {
     yf_room *media;
     GPtrArray *members;         /* of yf_sigroom_member (owned) */
     GHashTable *removed;        /* token participant ids the host removed */
+    GHashTable *host_mutes;     /* token participant id -> HOST_MUTED_* bits: a
+                                   host mute outlives leaving and rejoining */
+    GHashTable *nums;           /* token participant id -> the num it had, so a
+                                   participant who rejoins keeps "p<num>" and
+                                   their old media lines come back */
     uint32_t next_num;
     guint empty_timer;
 };
@@ -47,6 +52,9 @@ struct yf_sigroom_member {
     gboolean sub_offered;
     guint32 sub_revision;       /* of the last subscribe.offer sent */
 };
+
+#define HOST_MUTED_AUDIO 1
+#define HOST_MUTED_VIDEO 2
 
 extern const yf_room_callbacks yf_sigroom_media_callbacks;
 

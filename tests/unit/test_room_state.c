@@ -294,7 +294,8 @@ static void test_hearing(void)
     media_cb->on_local_candidate(media_user, 2, YF_PC_SUBSCRIBE, "", "0", 0);
     CHECK(strstr(last(pet3), "ice.candidate"));
 
-    /* after the grace period the clerk is gone; coming back gives a new id */
+    /* after the grace period the clerk is gone; coming back is a new join
+     * that keeps the old id, so their media lines elsewhere come back */
     yf_sigroom_hub_set_grace_ms(hub, 100);
     mark = clerk->msgs->len;
     yf_sigroom_detach(clerk->member);
@@ -302,8 +303,10 @@ static void test_hearing(void)
     run_for_ms(300);
     CHECK(logged("remove 3;"));
     CHECK(!strstr(last(host), "\"id\":\"p3\""));
+    g_string_truncate(media_log, 0);
     join(clerk, tc);
-    CHECK(clerk->member && got(clerk, mark, "\"self\":{\"id\":\"p4\"", NULL));
+    CHECK(clerk->member && got(clerk, mark, "\"self\":{\"id\":\"p3\"", NULL));
+    CHECK(logged("add 3;"));
 
     /* remove: the petitioner is told, closed, and may not come back */
     mark = host->msgs->len;
@@ -333,6 +336,39 @@ static void test_hearing(void)
 
 /* An observer waits too; a waiting participant who drops and comes back within
  * the grace period waits again, with the same id. */
+/* A host mute cannot be escaped: one set while the petitioner waits holds
+ * when they are admitted, and a muted clerk who leaves and rejoins with the
+ * same token comes back muted. */
+static void test_mute_holds(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *clerk = conn_new(), *clerk2 = conn_new();
+    char *th = token("r4", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r4", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *tc = token("r4", "staff:2", "C", "clerk", 3600, NULL);
+    join(host, th);
+    join(pet, tp);
+    join(clerk, tc);
+    request(host, "{\"id\":1,\"type\":\"room.mute\",\"participant\":\"p2\",\"kind\":\"audio\"}");
+    CHECK(got(host, 0, "\"id\":1", "\"ok\":true"));
+    g_string_truncate(media_log, 0);
+    request(host, "{\"id\":2,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(logged("add 2;fwd 2 0 1;"));   /* muted from the first packet */
+
+    request(host, "{\"id\":3,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}");
+    request(clerk, "{\"id\":4,\"type\":\"room.leave\"}");
+    g_string_truncate(media_log, 0);
+    join(clerk2, tc);
+    CHECK(clerk2->member != NULL);
+    CHECK(got(clerk2, 0, "\"host_muted_video\":true", NULL));
+    CHECK(got(clerk2, 0, "\"self\":{\"id\":\"p3\"", NULL)); /* the same id again */
+    CHECK(logged("fwd 3 1 0;"));          /* video still held back */
+    g_free(th); g_free(tp); g_free(tc);
+    request(host, "{\"id\":5,\"type\":\"room.leave\"}");
+    request(pet, "{\"id\":6,\"type\":\"room.leave\"}");
+    request(clerk2, "{\"id\":7,\"type\":\"room.leave\"}");
+    conn_free(host); conn_free(pet); conn_free(clerk); conn_free(clerk2);
+}
+
 static void test_waiting_rejoin(void)
 {
     fake_conn *host = conn_new(), *obs = conn_new(), *obs2 = conn_new();
@@ -361,6 +397,7 @@ int main(void)
     hub = yf_sigroom_hub_new(NULL, &key, 60, NULL, &conn_ops, &media_ops);
     test_tokens();
     test_hearing();
+    test_mute_holds();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");
