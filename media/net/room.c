@@ -375,6 +375,23 @@ static gboolean update_lines(room_ctl_part *s, uint32_t pub, const GArray *track
         }
         if (have)
             continue;
+        /* The same publisher's inactive line of this kind comes back to life
+         * (a renegotiation that renamed its mids, or a rejoin): lines are
+         * never reused across publishers, so the page's mid -> participant
+         * mapping stays true, and churn cannot fill the table. */
+        room_sub_line *again = NULL;
+        for (guint i = 0; i < s->lines->len && !again; i++) {
+            room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
+            if (!l->active && l->publisher == pub && l->track.cfg.kind == t->cfg.kind)
+                again = l;
+        }
+        if (again) {
+            again->track = *t;
+            g_strlcpy(again->pub_mid, t->mid, sizeof again->pub_mid);
+            again->active = TRUE;
+            changed = TRUE;
+            continue;
+        }
         if (s->lines->len >= YF_SDP_MAX_OFFER_MEDIA) {
             g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SDP_MAX_OFFER_MEDIA);
             break;
@@ -423,6 +440,8 @@ static GArray *offer_tracks(const yf_sdp_offer *o)
 
         if (!is_published(md))
             continue;
+        if (a->len >= YF_ROOM_MAX_PUB_TRACKS) /* a camera, a microphone, and a spare each */
+            break;
         memset(&t, 0, sizeof t);
         g_strlcpy(t.mid, md->mid, sizeof t.mid);
         t.cfg.kind = md->kind == YF_MEDIA_AUDIO ? YF_TRACK_AUDIO : YF_TRACK_VIDEO;
@@ -695,6 +714,11 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     gpointer v;
 
     g_return_val_if_fail(r != NULL, FALSE);
+    if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u is full (%d participants)", r->id,
+                    YF_ROOM_MAX_PARTICIPANTS);
+        return FALSE;
+    }
     if (participant == 0 || ctl_part(r, participant)) {
         g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u: participant id %u %s", r->id,
                     participant, participant ? "already in the room" : "is not allowed");

@@ -238,6 +238,7 @@ static void flush_held(room_conn *c)
     GSList *held = g_slist_reverse(c->held);
 
     c->held = NULL;
+    c->n_held = 0;
     for (GSList *l = held; l; l = l->next) {
         GSList one = { .data = l->data, .next = NULL };
 
@@ -306,7 +307,10 @@ void room_conn_add_candidate(room_conn *c, NiceCandidate *cand)
     }
     cand->stream_id = c->stream_id;
     if (!c->have_remote_creds) {
+        if (c->n_held >= ROOM_HELD_MAX)
+            return; /* libnice keeps 25 remote candidates anyway */
         c->held = g_slist_prepend(c->held, nice_candidate_copy(cand));
+        c->n_held++;
         return;
     }
     GSList one = { .data = cand, .next = NULL };

@@ -13,6 +13,7 @@
 #define ROOM_UFRAG_LEN 8  /* RFC 8839 section 5.4 */
 #define ROOM_PWD_LEN 24
 #define ROOM_EARLY_MAX 16 /* datagrams held while ICE has no selected pair */
+#define ROOM_HELD_MAX 32  /* remote candidates held before the remote credentials */
 
 /* A track a participant publishes, as negotiated from its offer; known by
  * the offer's mid (a reloaded page reuses its mids, so the same mid means
@@ -142,6 +143,7 @@ typedef struct {
     int mline;
     GPtrArray *early;
     GSList *held;
+    guint n_held;               /* at most ROOM_HELD_MAX */
     gboolean have_remote_creds;
     gboolean ice_up, said_connecting, said_failed, connected, closing;
     int64_t next_timeout;

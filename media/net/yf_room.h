@@ -14,6 +14,12 @@
 
 typedef enum { YF_PC_PUBLISH, YF_PC_SUBSCRIBE } yf_pc_kind;
 
+/* Limits that keep one participant from exhausting a room: participants whose
+ * media a room carries (the router's table), and tracks one participant may
+ * publish (further m-lines of an offer are answered but not forwarded). */
+#define YF_ROOM_MAX_PARTICIPANTS 16
+#define YF_ROOM_MAX_PUB_TRACKS 4
+
 /* One track a subscriber receives: which m-line, whose, what. */
 typedef struct {
     char mid[32];

@@ -773,6 +773,20 @@ static void scenario(T *t)
     answer_subscribe(t, p2);
     pump_for(t, 100 * 1000);
     CHECK(p2->sub->connected);
+
+    /* P1 comes back (a rejoin keeps its id) and publishes again: P2's old
+     * lines for it come back to life; none are added, so a participant who
+     * leaves and rejoins in a loop cannot fill everyone's connection. */
+    char *again = publish_offer_text(p1->pub, 0x1111, 0x2222), *ans = NULL;
+    g_offers = p2->n_offers;
+    CHECK(yf_room_add_participant(t->room, 1, &err));
+    CHECK(yf_room_publish_offer(t->room, 1, again, &ans, &err));
+    CHECK(pump(t, p2_new_offer));
+    CHECK_EQ_INT(p2->n_tracks, 2);
+    for (size_t i = 0; i < p2->n_tracks; i++)
+        CHECK(p2->tracks[i].active && p2->tracks[i].participant == 1);
+    g_free(again);
+    g_free(ans);
 }
 
 int main(void)
