@@ -391,6 +391,13 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
         member_rebind(m, conn);
     else
         m = member_new(r, &c);
+    if (m->admitted && !m->in_media) { /* the room's media is full */
+        member_drop(m, "refused: the hearing is full");
+        m = NULL;
+        h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY,
+                                                    "this hearing has as many participants as it can carry"));
+        goto out;
+    }
     m->conn = conn;
     send_join_reply(m, req);
     announce(r);
@@ -423,13 +430,16 @@ static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
     yf_sigroom_member *t = host_target(m, req);
     if (!t)
         return;
+    if (!t->admitted && !yf_sigroom_media_add(t)) {
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BUSY, "this hearing has as many participants as it can carry");
+        return;
+    }
     yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
     if (t->admitted)
         return;
     t->admitted = TRUE;
     g_info("room %s: %s admitted %s (%s)", m->room->name, m->id, t->id, t->role);
     audit(t, "hearing.admit", m, NULL);
-    yf_sigroom_media_add(t);
     yf_sigroom_send(t, yf_sig_event_admitted());
     announce(m->room);
 }

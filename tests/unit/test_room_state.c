@@ -40,9 +40,14 @@ static yf_room *f_room_new(yf_media *m, const char *name, const yf_room_callback
     return (yf_room *)&dummy_room;
 }
 static void f_room_free(yf_room *r) { (void)r; g_string_append(media_log, "free;"); }
+static gboolean media_full; /* f_add refuses, as a full room does */
 static gboolean f_add(yf_room *r, uint32_t p, GError **err)
 {
-    (void)r; (void)err;
+    (void)r;
+    if (media_full) {
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room is full");
+        return FALSE;
+    }
     g_string_append_printf(media_log, "add %u;", p);
     return TRUE;
 }
@@ -369,6 +374,34 @@ static void test_mute_holds(void)
     conn_free(host); conn_free(pet); conn_free(clerk); conn_free(clerk2);
 }
 
+/* A full room says so: a directly admitted joiner is refused with busy, and
+ * the host's admit of a waiting petitioner answers busy (one reply) and
+ * leaves them waiting. */
+static void test_full_room(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *clerk = conn_new();
+    char *th = token("r5", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r5", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *tc = token("r5", "staff:2", "C", "clerk", 3600, NULL);
+    join(host, th);
+    join(pet, tp);
+    media_full = TRUE;
+    join(clerk, tc);
+    CHECK(clerk->member == NULL && strstr(last(clerk), "\"code\":\"busy\""));
+    guint mark = host->msgs->len;
+    request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(host, mark, "\"id\":1", "\"code\":\"busy\""));
+    CHECK(!got(host, mark, "\"id\":1", "\"ok\":true"));
+    CHECK(!got(pet, 0, "room.admitted", NULL));
+    media_full = FALSE;
+    request(host, "{\"id\":2,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(pet, 0, "room.admitted", NULL));
+    request(host, "{\"id\":3,\"type\":\"room.leave\"}");
+    request(pet, "{\"id\":4,\"type\":\"room.leave\"}");
+    g_free(th); g_free(tp); g_free(tc);
+    conn_free(host); conn_free(pet); conn_free(clerk);
+}
+
 static void test_waiting_rejoin(void)
 {
     fake_conn *host = conn_new(), *obs = conn_new(), *obs2 = conn_new();
@@ -398,6 +431,7 @@ int main(void)
     test_tokens();
     test_hearing();
     test_mute_holds();
+    test_full_room();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");
