@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "evidence_cli.h"
 #include "room_token_cli.h"
 #include "server.h"
 
@@ -96,6 +97,8 @@ int main(int argc, char **argv)
         rc = yf_cli_main(argc, argv);
         if (rc < 0)
             rc = yf_token_cli_main(argc, argv);
+        if (rc < 0)
+            rc = yf_evidence_cli_main(argc, argv);
         if (rc < 0) {
             fprintf(stderr, "unknown command %s\n", argv[1]);
             rc = 2;

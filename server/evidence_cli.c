@@ -1,0 +1,334 @@
+/* evidence_cli.c -- the evidence subcommands (docs/evidence.md):
+ *   yuanfang verify ARCHIVE --pubkey FILE      offline check, exit 0 intact / 1 not
+ *   yuanfang evidence pubkey --data-dir D      print the signing key's public half
+ *   yuanfang evidence build --data-dir D --out FILE --case-no N --hearing-id H
+ *                           --file KIND:PATH ...   the low-level packer
+ * stdout carries results, stderr errors; untrusted paths are printed escaped. */
+#define G_LOG_DOMAIN "yf-evidence"
+#include "evidence_cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "store.h"
+
+#define USAGE                                                                              \
+    "usage:\n"                                                                             \
+    "  yuanfang verify ARCHIVE --pubkey FILE\n"                                            \
+    "  yuanfang evidence pubkey --data-dir DIR\n"                                          \
+    "  yuanfang evidence build --data-dir DIR --out FILE --case-no N --hearing-id H\n"     \
+    "         [--case-type T] [--hearing-kind K] [--room R] [--started-ms MS] [--ended-ms MS]\n" \
+    "         [--participant NAME:ROLE ...] --file KIND:PATH [--file KIND:PATH ...]\n"
+
+static int usage(void)
+{
+    fputs(USAGE, stderr);
+    return 2;
+}
+
+/* Parses argv[first..] with entries; argv itself is left as it was (GOption
+ * reorders the array it is given, so it gets a copy). Leftover positional
+ * arguments go to *rest (g_free the array, not the strings). */
+static gboolean parse(int argc, char **argv, int first, GOptionEntry *entries, char ***rest,
+                      int *n_rest)
+{
+    GError *err = NULL;
+    int n = argc - first + 1;
+    char **copy = g_new0(char *, n + 1);
+    copy[0] = argv[0];
+    for (int i = first; i < argc; i++)
+        copy[i - first + 1] = argv[i];
+    GOptionContext *ctx = g_option_context_new(NULL);
+    g_option_context_set_help_enabled(ctx, FALSE);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    char **arr = copy;
+    gboolean ok = g_option_context_parse(ctx, &n, &arr, &err);
+    if (!ok)
+        fprintf(stderr, "yuanfang: %s\n", err->message);
+    g_clear_error(&err);
+    g_option_context_free(ctx);
+    *n_rest = ok ? n - 1 : 0;
+    if (ok && rest)
+        memmove(copy, copy + 1, sizeof *copy * (size_t)n);   /* drop the program name */
+    if (rest)
+        *rest = copy;
+    else
+        g_free(copy);
+    return ok;
+}
+
+static void print_finding(const yf_evidence_finding *f)
+{
+    printf("%s %s: %s\n", yf_evidence_code_name(f->code), f->path ? f->path : "(archive)",
+           f->detail);
+}
+
+static int print_report(const yf_evidence_report *r)
+{
+    char hex[65], key[65], head[65];
+    for (size_t i = 0; i < r->n_findings; i++)
+        print_finding(&r->findings[i]);
+    if (!r->intact) {
+        printf("evidence NOT intact: %zu finding%s%s\n", r->n_findings,
+               r->n_findings == 1 ? "" : "s",
+               r->signature_valid ? ""
+                                  : "; the signature does not hold, so no artifact was checked");
+        return 1;
+    }
+    const yf_evidence_manifest *m = &r->manifest;
+    yf_evidence_hex(r->manifest_sha256, hex);
+    yf_evidence_hex(m->key_id, key);
+    printf("evidence intact: %zu artifacts, manifest sha256 %s\n", m->n_artifacts, hex);
+    if (m->has_audit)
+        yf_evidence_hex(m->audit_head, head);
+    char *audit = m->has_audit ? g_strdup_printf("%" G_GINT64_FORMAT " entries, head %s",
+                                                 (gint64)m->audit_count, head)
+                               : g_strdup("none recorded");
+    printf("case %s, hearing %" G_GINT64_FORMAT ", created %s, signing key %s, audit chain %s\n",
+           m->case_no, (gint64)m->hearing_id, m->created_at, key, audit);
+    g_free(audit);
+    return 0;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    char *pubkey = NULL, **rest = NULL;
+    int n_rest = 0, rc = 2;
+    yf_evidence_report r = { 0 };
+    GError *err = NULL;
+    GOptionEntry entries[] = {
+        {"pubkey", 0, 0, G_OPTION_ARG_FILENAME, &pubkey, "the reviewer's public key", "FILE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!parse(argc, argv, 2, entries, &rest, &n_rest) || n_rest != 1 || pubkey == NULL) {
+        usage();
+        goto out;
+    }
+    if (!yf_evidence_verify(rest[0], pubkey, &r, &err)) {
+        fprintf(stderr, "yuanfang verify: %s\n", err->message);
+        rc = 1;
+        goto out;
+    }
+    rc = print_report(&r);
+out:
+    g_clear_error(&err);
+    yf_evidence_report_clear(&r);
+    g_free(rest);
+    g_free(pubkey);
+    return rc;
+}
+
+static int cmd_pubkey(int argc, char **argv)
+{
+    char *dir = NULL, *pem = NULL;
+    int n_rest = 0, rc = 1;
+    guint8 id[32];
+    char hex[65];
+    GError *err = NULL;
+    EVP_PKEY *key = NULL;
+    GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "data directory of the key", "DIR"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!parse(argc, argv, 3, entries, NULL, &n_rest) || n_rest != 0 || dir == NULL) {
+        rc = usage();
+        goto out;
+    }
+    if ((key = yf_evidence_key_load(dir, &err)) == NULL) {
+        fprintf(stderr, "yuanfang evidence: %s\n", err->message);
+        goto out;
+    }
+    if ((pem = yf_evidence_pubkey_pem(key)) == NULL || !yf_evidence_key_id(key, id))
+        goto out;
+    yf_evidence_hex(id, hex);
+    fputs(pem, stdout);
+    fprintf(stderr, "key id (sha256 of the DER public key): %s\n", hex);
+    rc = 0;
+out:
+    g_clear_error(&err);
+    EVP_PKEY_free(key);
+    g_free(pem);
+    g_free(dir);
+    return rc;
+}
+
+/* Options of `evidence build`, as GOption fills them. Strings are taken as
+ * FILENAME arguments, i.e. bytes as given, not converted from the locale's
+ * charset (a C locale would refuse 张三); the manifest builder insists on UTF-8. */
+typedef struct {
+    char *dir, *out, *case_no, *case_type, *kind, *room;
+    gint64 hearing_id, started_ms, ended_ms;
+    char **participants, **files;
+} build_opts;
+
+static void build_opts_clear(build_opts *o)
+{
+    g_free(o->dir);
+    g_free(o->out);
+    g_free(o->case_no);
+    g_free(o->case_type);
+    g_free(o->kind);
+    g_free(o->room);
+    g_strfreev(o->participants);
+    g_strfreev(o->files);
+}
+
+/* "KIND:PATH" -> a file stored as notes/<base> (kind notes) or recordings/<base>;
+ * the strings go to keep (freed with it). FALSE when malformed. */
+static gboolean file_arg(const char *arg, yf_evidence_file *f, GPtrArray *keep)
+{
+    const char *colon = strchr(arg, ':');
+    if (colon == NULL || colon == arg || colon[1] == '\0')
+        return FALSE;
+    char *kind = g_strndup(arg, (gsize)(colon - arg)), *base = g_path_get_basename(colon + 1);
+    f->kind = kind;
+    f->disk_path = colon + 1;
+    f->archive_path = g_strdup_printf("%s/%s", strcmp(kind, "notes") == 0 ? "notes" : "recordings",
+                                      base);
+    g_ptr_array_add(keep, kind);
+    g_ptr_array_add(keep, (char *)f->archive_path);
+    g_free(base);
+    return TRUE;
+}
+
+/* "NAME:ROLE" (split at the last ':'). */
+static gboolean participant_arg(const char *arg, yf_evidence_participant *p, GPtrArray *keep)
+{
+    const char *colon = strrchr(arg, ':');
+    if (colon == NULL || colon == arg || colon[1] == '\0')
+        return FALSE;
+    p->name = g_strndup(arg, (gsize)(colon - arg));
+    p->role = colon + 1;
+    g_ptr_array_add(keep, (char *)p->name);
+    return TRUE;
+}
+
+/* The audit head from DATA_DIR/yuanfang.db when there is one; FALSE when the
+ * chain is broken or unreadable (nothing is signed then). */
+static gboolean audit_head(const char *dir, yf_evidence_input *in, yf_store **st_out)
+{
+    char *path = yf_store_path_in(dir);
+    yf_audit_report ar = { 0 };
+    GError *err = NULL;
+    gboolean ok = TRUE;
+    yf_store *st = NULL;
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        fprintf(stderr, "yuanfang evidence: no case store at %s; the manifest records no audit "
+                        "head\n", path);
+    } else if ((st = yf_store_open(path, YF_STORE_OPEN_DEFAULT, &err)) == NULL ||
+               !yf_store_audit_verify(st, &ar, &err)) {
+        fprintf(stderr, "yuanfang evidence: %s\n", err->message);
+        ok = FALSE;
+    } else if (!ar.ok) {
+        fprintf(stderr, "yuanfang evidence: audit chain broken at entry %" G_GINT64_FORMAT
+                        " (%s); refusing to sign\n", (gint64)ar.broken_id, ar.reason);
+        ok = FALSE;
+    } else {
+        in->has_audit = TRUE;
+        in->audit_count = ar.count;
+        memcpy(in->audit_head, ar.head, 32);
+    }
+    if (!ok) {
+        yf_store_close(st);
+        st = NULL;
+    }
+    *st_out = st;
+    yf_audit_report_clear(&ar);
+    g_clear_error(&err);
+    g_free(path);
+    return ok;
+}
+
+/* Fills in from o; FALSE (usage) on a malformed --file or --participant. */
+static gboolean build_input(const build_opts *o, yf_evidence_input *in, GPtrArray *keep)
+{
+    guint nf = o->files ? g_strv_length(o->files) : 0;
+    guint np = o->participants ? g_strv_length(o->participants) : 0;
+    yf_evidence_file *files = g_new0(yf_evidence_file, nf + 1);
+    yf_evidence_participant *parts = g_new0(yf_evidence_participant, np + 1);
+    g_ptr_array_add(keep, files);
+    g_ptr_array_add(keep, parts);
+    *in = (yf_evidence_input){ .case_no = o->case_no, .case_type = o->case_type,
+                               .hearing_id = o->hearing_id, .hearing_kind = o->kind,
+                               .room = o->room, .started_ms = o->started_ms,
+                               .ended_ms = o->ended_ms, .participants = parts,
+                               .n_participants = np, .files = files, .n_files = nf,
+                               .created_ms = g_get_real_time() / 1000 };
+    for (guint i = 0; i < nf; i++)
+        if (!file_arg(o->files[i], &files[i], keep)) {
+            fprintf(stderr, "yuanfang evidence: --file wants KIND:PATH, not '%s'\n", o->files[i]);
+            return FALSE;
+        }
+    for (guint i = 0; i < np; i++)
+        if (!participant_arg(o->participants[i], &parts[i], keep)) {
+            fprintf(stderr, "yuanfang evidence: --participant wants NAME:ROLE, not '%s'\n",
+                    o->participants[i]);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    build_opts o = { .kind = NULL };
+    yf_evidence_input in;
+    GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+    GError *err = NULL;
+    yf_store *st = NULL;
+    int n_rest = 0, rc = 2;
+    GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.dir, "key and case store", "DIR"},
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "package to write", "FILE"},
+        {"case-no", 0, 0, G_OPTION_ARG_FILENAME, &o.case_no, "case number", "N"},
+        {"case-type", 0, 0, G_OPTION_ARG_FILENAME, &o.case_type, "case type code", "T"},
+        {"hearing-id", 0, 0, G_OPTION_ARG_INT64, &o.hearing_id, "hearing id", "H"},
+        {"hearing-kind", 0, 0, G_OPTION_ARG_FILENAME, &o.kind, "hearing kind code", "K"},
+        {"room", 0, 0, G_OPTION_ARG_FILENAME, &o.room, "room name", "R"},
+        {"started-ms", 0, 0, G_OPTION_ARG_INT64, &o.started_ms, "start, Unix ms", "MS"},
+        {"ended-ms", 0, 0, G_OPTION_ARG_INT64, &o.ended_ms, "end, Unix ms", "MS"},
+        {"participant", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.participants, "NAME:ROLE", "P"},
+        {"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.files, "KIND:PATH", "F"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!parse(argc, argv, 3, entries, NULL, &n_rest) || n_rest != 0 || !o.dir || !o.out ||
+        !o.case_no || o.hearing_id <= 0 || !o.files || !build_input(&o, &in, keep)) {
+        usage();
+        goto out;
+    }
+    rc = 1;
+    if (!audit_head(o.dir, &in, &st))
+        goto out;
+    if (!yf_evidence_build(&in, o.dir, o.out, &err)) {
+        fprintf(stderr, "yuanfang evidence: %s\n", err->message);
+        goto out;
+    }
+    char *object = g_strdup_printf("hearing:%" G_GINT64_FORMAT, (gint64)o.hearing_id);
+    if (st && !yf_store_audit_record(st, yf_actor_system(), g_get_real_time() / 1000,
+                                     "evidence.export", object, o.out, &err))
+        fprintf(stderr, "yuanfang evidence: package written, audit entry failed: %s\n",
+                err->message);
+    else
+        rc = 0;
+    g_free(object);
+    printf("wrote %s: %zu artifacts, signed\n", o.out, in.n_files);
+out:
+    g_clear_error(&err);
+    yf_store_close(st);
+    g_ptr_array_free(keep, TRUE);
+    build_opts_clear(&o);
+    return rc;
+}
+
+int yf_evidence_cli_main(int argc, char **argv)
+{
+    if (argc < 2)
+        return -1;
+    if (strcmp(argv[1], "verify") == 0)
+        return cmd_verify(argc, argv);
+    if (strcmp(argv[1], "evidence") != 0)
+        return -1;
+    if (argc >= 3 && strcmp(argv[2], "pubkey") == 0)
+        return cmd_pubkey(argc, argv);
+    if (argc >= 3 && strcmp(argv[2], "build") == 0)
+        return cmd_build(argc, argv);
+    return usage();
+}

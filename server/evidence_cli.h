@@ -1,0 +1,11 @@
+/* evidence_cli.h -- `yuanfang verify ARCHIVE --pubkey FILE` and `yuanfang
+ * evidence pubkey|build ...` (docs/evidence.md). */
+#ifndef YF_EVIDENCE_CLI_H
+#define YF_EVIDENCE_CLI_H
+
+/* Runs the subcommand named by argv[1] ("verify" or "evidence") and returns the
+ * exit code: 0 intact / done, 1 not intact or failed, 2 usage; -1 when argv[1]
+ * is not one of these, without output. Does not modify argv. Main thread. */
+int yf_evidence_cli_main(int argc, char **argv);
+
+#endif
