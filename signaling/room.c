@@ -329,7 +329,7 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
     g_ptr_array_add(r->members, m);
     if (m->admitted)
         yf_sigroom_media_add(m);
-    g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, state_of(m));
+    g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, m->admitted ? "admitted" : "waiting");
     audit(m, m->admitted ? "room.join" : "room.wait", NULL, NULL);
     return m;
 }

@@ -133,7 +133,13 @@ async function join(token) {
     get self() { return client.self; },
     get participants() { return client.participants; },
     get waiting() { return client.waiting; },
+    get connects() { return client.connects; },
+    get activeSpeaker() { return client.activeSpeaker; },
+    get speaking() { return client.speaking; },
     stats: () => client.stats(),
+    restartIce: (kind) => client.restartIce(kind),
+    ice: (kind) => client.iceInfo(kind),
+    pc: (kind) => (kind === 'subscribe' ? client.sub : client.pub),
   };
   try {
     await client.start();

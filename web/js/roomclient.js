@@ -25,6 +25,8 @@ export class RoomClient {
     this.pending = { publish: [], subscribe: [] };  // remote candidates before the description
     this.listeners = new Map();
     this.activeSpeaker = null;
+    this.speaking = {};          // participant id -> {count, level, min} of room.speaking events
+    this.connects = 0;           // websockets opened (a rejoin opens another)
     this.stopped = false;
   }
 
@@ -53,13 +55,20 @@ export class RoomClient {
     sig.on('room.removed', (d) => this.#removed(d.reason || ''));
     sig.on('room.muted', (d) => this.emit('muted', d));
     sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
-    sig.on('room.speaking', (d) => this.emit('speaking', d));
+    sig.on('room.speaking', (d) => {
+      const e = (this.speaking[d.participant] ||= { count: 0, level: 127, min: 127 });
+      e.count++;
+      e.level = d.level;
+      e.min = Math.min(e.min, d.level);
+      this.emit('speaking', d);
+    });
     sig.on('subscribe.offer', (d) => this.#onSubscribeOffer(d).catch((e) => console.warn('room: subscribe offer', e)));
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
     sig.on('media.state', (d) => this.emit('media', d));
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
     sig.onclose = () => this.#onClose();
     await sig.connect();
+    this.connects++;
     const hello = await sig.request('hello', { client: 'room/0.1' });
     this.iceServers = hello.ice_servers || [];
     const res = await sig.request('room.join', { token: this.token });
@@ -129,14 +138,23 @@ export class RoomClient {
     pc.restartTimer = setTimeout(async () => {
       pc.restartTimer = null;
       const s = pc.iceConnectionState;
-      if (this.state !== 'admitted' || (s !== 'disconnected' && s !== 'failed')) return;
-      if (kind === 'publish' && pc === this.pub) {
-        pc.restartIce();
-        await this.#offerPublish(true).catch((e) => console.warn('room: ICE restart', e));
-      } else if (kind === 'subscribe' && pc === this.sub) {
-        await this.#request('subscribe.restart', {});
-      }
-    }, s === 'failed' ? 0 : 2000);
+      if (s !== 'disconnected' && s !== 'failed') return;
+      if ((kind === 'publish' && pc === this.pub) || (kind === 'subscribe' && pc === this.sub)) await this.restartIce(kind);
+    }, pc.iceConnectionState === 'failed' ? 0 : 2000);
+  }
+
+  /** Restarts ICE on one connection over the same websocket: for 'publish' a
+   *  new offer with new credentials (same DTLS session), for 'subscribe' a
+   *  subscribe.restart (the server's new offer follows). Resolves when sent. */
+  async restartIce(kind) {
+    if (this.state !== 'admitted') return false;
+    if (kind === 'publish' && this.pub) {
+      this.pub.restartIce();
+      try { await this.#offerPublish(true); } catch (e) { console.warn('room: ICE restart', e); return false; }
+      return true;
+    }
+    if (kind === 'subscribe' && this.sub) return (await this.#request('subscribe.restart', {})) !== null;
+    return false;
   }
 
   async #onSubscribeOffer(d) {
@@ -246,6 +264,23 @@ export class RoomClient {
     this.#closePcs();
     if (this.sig) this.sig.close();
     this.setState('left');
+  }
+
+  /** One connection's ICE credentials (local and remote ice-ufrag), its ICE
+   *  state and its transport's selected pair (for tests and diagnostics). */
+  async iceInfo(kind) {
+    const pc = kind === 'subscribe' ? this.sub : this.pub;
+    if (!pc) return null;
+    const ufrag = (d) => (d && (/^a=ice-ufrag:(\S+)/m.exec(d.sdp) || [])[1]) || null;
+    const out = { local: ufrag(pc.localDescription), remote: ufrag(pc.remoteDescription),
+      iceConnectionState: pc.iceConnectionState, transport: null };
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'transport') continue;
+      out.transport = { iceState: s.iceState, iceLocalUsernameFragment: s.iceLocalUsernameFragment,
+        dtlsState: s.dtlsState, selectedCandidatePairChanges: s.selectedCandidatePairChanges,
+        bytesSent: s.bytesSent, bytesReceived: s.bytesReceived };
+    }
+    return out;
   }
 
   /** Per remote participant: framesDecoded and audio packetsReceived; and the
