@@ -1,8 +1,8 @@
-/* candidate.c -- validation of a browser's trickled ICE candidate lines
- * (RFC 8839 section 5.1) on the control thread, shared by the echo session
- * and the room: parse with a stream-less libnice agent, keep UDP RTP
+/* candidate.c -- what the echo session and the room share about ICE:
+ * validation of a browser's trickled candidate lines (RFC 8839 section 5.1)
+ * on the control thread -- parse with a stream-less libnice agent, keep UDP RTP
  * component candidates, refuse addresses our STUN checks must not be aimed
- * at. Never touches a worker's agent. */
+ * at -- and the set-up of each connection's agent on its worker. */
 #include "net_private.h"
 
 #include <gio/gio.h>
@@ -86,4 +86,32 @@ NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const 
         return NULL;
     }
     return c;
+}
+
+/* ---- agents ---- */
+
+static void set_if_exists(GObject *obj, const char *prop, gboolean v)
+{
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(obj), prop))
+        g_object_set(obj, prop, v, NULL);
+}
+
+NiceAgent *yf_net_agent_new(const yf_media *conf, GMainContext *ctx)
+{
+    NiceAgent *a = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
+                                       NICE_AGENT_OPTION_ICE_TRICKLE |
+                                       NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+
+    g_object_set(a, "controlling-mode", FALSE, "ice-tcp", FALSE, NULL);
+    set_if_exists(G_OBJECT(a), "upnp", FALSE);
+    if (conf->stun_server)
+        g_object_set(a, "stun-server", conf->stun_server, "stun-server-port", conf->stun_port, NULL);
+    for (char **p = conf->local_addresses; p && *p; p++) {
+        NiceAddress addr;
+
+        nice_address_init(&addr);
+        if (nice_address_set_from_string(&addr, *p))
+            nice_agent_add_local_address(a, &addr);
+    }
+    return a;
 }

@@ -285,32 +285,6 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
 
 /* ---- worker: start and teardown ---- */
 
-static void set_if_exists(GObject *obj, const char *prop, gboolean v)
-{
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(obj), prop))
-        g_object_set(obj, prop, v, NULL);
-}
-
-static NiceAgent *agent_new(const yf_media *conf, GMainContext *ctx)
-{
-    NiceAgent *a = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                       NICE_AGENT_OPTION_ICE_TRICKLE |
-                                       NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-
-    g_object_set(a, "controlling-mode", FALSE, "ice-tcp", FALSE, NULL);
-    set_if_exists(G_OBJECT(a), "upnp", FALSE);
-    if (conf->stun_server)
-        g_object_set(a, "stun-server", conf->stun_server, "stun-server-port", conf->stun_port, NULL);
-    for (char **p = conf->local_addresses; p && *p; p++) {
-        NiceAddress addr;
-
-        nice_address_init(&addr);
-        if (nice_address_set_from_string(&addr, *p))
-            nice_agent_add_local_address(a, &addr);
-    }
-    return a;
-}
-
 /* Creates the agent's one stream (BUNDLE + rtcp-mux: one component). */
 static const char *stream_setup(yf_echo_session *s)
 {
@@ -345,7 +319,7 @@ static gboolean start_on_worker(gpointer data)
     g_source_attach(s->timer, s->worker->ctx);
     s->echo = yf_echo_new(&s->echo_cfg);
     s->peer = yf_peer_new(&s->peer_cfg, now);
-    s->agent = agent_new(s->conf, s->worker->ctx);
+    s->agent = yf_net_agent_new(s->conf, s->worker->ctx);
     if (!s->echo)
         why = "cannot create the echo";
     else if (!s->peer)

@@ -68,4 +68,10 @@ void yf_room_stop(struct yf_room *r);
  * in debug lines. */
 NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const char *cand, GError **err);
 
+/* A libnice agent for one browser connection on the worker context `ctx`:
+ * RFC 5245, controlled (the browser controls), trickle ICE, consent freshness
+ * (RFC 7675), UDP only, no UPnP, the configured STUN server, and host
+ * candidates on the configured addresses (libnice skips loopback otherwise). */
+NiceAgent *yf_net_agent_new(const yf_media *conf, GMainContext *ctx);
+
 #endif

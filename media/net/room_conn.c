@@ -142,32 +142,6 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
 
 /* ---- set-up ---- */
 
-static void set_if_exists(GObject *obj, const char *prop, gboolean v)
-{
-    if (g_object_class_find_property(G_OBJECT_GET_CLASS(obj), prop))
-        g_object_set(obj, prop, v, NULL);
-}
-
-static NiceAgent *agent_new(const yf_media *conf, GMainContext *ctx)
-{
-    NiceAgent *a = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                       NICE_AGENT_OPTION_ICE_TRICKLE |
-                                       NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-
-    g_object_set(a, "controlling-mode", FALSE, "ice-tcp", FALSE, NULL);
-    set_if_exists(G_OBJECT(a), "upnp", FALSE);
-    if (conf->stun_server)
-        g_object_set(a, "stun-server", conf->stun_server, "stun-server-port", conf->stun_port, NULL);
-    for (char **p = conf->local_addresses; p && *p; p++) {
-        NiceAddress addr;
-
-        nice_address_init(&addr);
-        if (nice_address_set_from_string(&addr, *p))
-            nice_agent_add_local_address(a, &addr);
-    }
-    return a;
-}
-
 static const char *stream_setup(room_conn *c, const room_msg *m)
 {
     const yf_media *conf = c->wk->room->conf;
@@ -218,7 +192,7 @@ room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const r
     c->next_timeout = YF_TIME_NEVER;
     g_strlcpy(c->mid, m->mid, sizeof c->mid);
     c->mline = m->mline;
-    c->agent = agent_new(wk->room->conf, wk->room->worker->ctx);
+    c->agent = yf_net_agent_new(wk->room->conf, wk->room->worker->ctx);
     if (kind == YF_PC_PUBLISH)
         why = peer_setup(c, m, now);
     if (!why)
