@@ -7,29 +7,9 @@
 #include <gst/sdp/sdp.h>
 #include "yf_sdp.h"
 #include "yf_test.h"
+#include "yf_test_fs.h"
 
 #define OUR_FP "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
-
-static char *load(const char *name)
-{
-    const char *dir = getenv("YF_TEST_DATA");
-    char *path = g_build_filename(dir ? dir : "tests/data", "sdp", name, NULL);
-    char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        fprintf(stderr, "cannot read %s (set YF_TEST_DATA)\n", path);
-    g_free(path);
-    return text;
-}
-
-/* Replaces every occurrence of from with to; frees text. */
-static char *edit(char *text, const char *from, const char *to)
-{
-    char **parts = g_strsplit(text, from, -1);
-    char *out = g_strjoinv(to, parts);
-    g_strfreev(parts);
-    g_free(text);
-    return out;
-}
 
 static yf_sdp_answer_params params(uint32_t s0, uint32_t s1, uint32_t s2)
 {
@@ -91,7 +71,7 @@ static void check_roundtrip(const yf_sdp_offer *o, const char *answer)
 
 static void test_chrome_av(void)
 {
-    char *text = load("chrome_av.sdp");
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
     yf_sdp_offer o;
     GError *err = NULL;
     CHECK(parse_text(text, &o, &err));
@@ -176,7 +156,7 @@ static void test_chrome_av(void)
 
 static void test_safari_h264(void)
 {
-    char *text = load("safari_h264.sdp");
+    char *text = yf_test_load("sdp", "safari_h264.sdp");
     yf_sdp_offer o;
     GError *err = NULL;
     CHECK(parse_text(text, &o, &err));
@@ -208,11 +188,11 @@ static void test_safari_h264(void)
     g_free(ans);
 
     /* without 42xxxx the High profile with packetization-mode=1 is taken */
-    text = edit(text, "profile-level-id=42e01f", "profile-level-id=4d0032");
+    text = yf_test_edit(text, "profile-level-id=42e01f", "profile-level-id=4d0032");
     CHECK(parse_text(text, &o, NULL));
     CHECK_EQ_INT(o.media[1].pt, 96);
     /* packetization-mode=0 only: the video section is rejected */
-    text = edit(text, "packetization-mode=1", "packetization-mode=0");
+    text = yf_test_edit(text, "packetization-mode=1", "packetization-mode=0");
     CHECK(parse_text(text, &o, NULL));
     CHECK(o.media[0].accepted && !o.media[1].accepted);
     ans = yf_sdp_build_answer(&o, &p, NULL);
@@ -225,7 +205,7 @@ static void test_safari_h264(void)
 
 static void test_datachannel(void)
 {
-    char *text = load("chrome_datachannel.sdp");
+    char *text = yf_test_load("sdp", "chrome_datachannel.sdp");
     yf_sdp_offer o;
     GError *err = NULL;
     CHECK(parse_text(text, &o, &err));
@@ -270,7 +250,7 @@ static void test_refusals(void)
         { "reject_garbage.sdp", YF_SDP_ERROR_PARSE, "v=0" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        char *text = load(cases[i].file);
+        char *text = yf_test_load("sdp", cases[i].file);
         yf_sdp_offer o;
         GError *err = NULL;
         memset(&o, 0x55, sizeof o);
@@ -303,7 +283,7 @@ static void expect_code(const char *text, size_t len, int code, const char *what
 
 static void test_bytes_and_limits(void)
 {
-    char *text = load("chrome_av.sdp");
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
     size_t len = strlen(text);
     expect_code("", 0, YF_SDP_ERROR_PARSE, "empty");
     expect_code(NULL, 0, YF_SDP_ERROR_PARSE, "NULL");
@@ -328,16 +308,16 @@ static void test_bytes_and_limits(void)
     expect_code(many->str, many->len, YF_SDP_ERROR_UNSUPPORTED, "too many sections");
     g_string_free(many, TRUE);
 
-    char *dup = edit(g_strdup(text), "a=mid:1", "a=mid:0");
+    char *dup = yf_test_edit(g_strdup(text), "a=mid:1", "a=mid:0");
     expect_code(dup, strlen(dup), YF_SDP_ERROR_UNSUPPORTED, "duplicate mid");
     g_free(dup);
-    char *longmid = edit(g_strdup(text), "a=mid:1", "a=mid:0123456789012345678901234567890123");
+    char *longmid = yf_test_edit(g_strdup(text), "a=mid:1", "a=mid:0123456789012345678901234567890123");
     expect_code(longmid, strlen(longmid), YF_SDP_ERROR_UNSUPPORTED, "long mid");
     g_free(longmid);
-    char *shortpwd = edit(g_strdup(text), "P0tq8sQ5JrX1dT0wY8hB2mFz", "short");
+    char *shortpwd = yf_test_edit(g_strdup(text), "P0tq8sQ5JrX1dT0wY8hB2mFz", "short");
     expect_code(shortpwd, strlen(shortpwd), YF_SDP_ERROR_UNSUPPORTED, "short ice-pwd");
     g_free(shortpwd);
-    char *sha1 = edit(g_strdup(text), "a=fingerprint:sha-256 ", "a=fingerprint:sha-1 ");
+    char *sha1 = yf_test_edit(g_strdup(text), "a=fingerprint:sha-256 ", "a=fingerprint:sha-1 ");
     expect_code(sha1, strlen(sha1), YF_SDP_ERROR_UNSUPPORTED, "sha-1 only");
     g_free(sha1);
     g_free(text);
@@ -346,7 +326,7 @@ static void test_bytes_and_limits(void)
 /* Port 0 rejects a section; port 0 with a=bundle-only does not (RFC 8843). */
 static void test_port_zero(void)
 {
-    char *text = edit(load("chrome_av.sdp"), "m=video 9 ", "m=video 0 ");
+    char *text = yf_test_edit(yf_test_load("sdp", "chrome_av.sdp"), "m=video 9 ", "m=video 0 ");
     yf_sdp_offer o;
     CHECK(parse_text(text, &o, NULL));
     CHECK(o.media[0].accepted && !o.media[1].accepted);
@@ -357,7 +337,7 @@ static void test_port_zero(void)
     HASNT(ans, "a=ssrc:2 ");
     check_roundtrip(&o, ans);
     g_free(ans);
-    text = edit(text, "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
+    text = yf_test_edit(text, "a=mid:1\r\n", "a=mid:1\r\na=bundle-only\r\n");
     CHECK(parse_text(text, &o, NULL));
     CHECK(o.media[1].accepted);
     g_free(text);
@@ -372,7 +352,7 @@ static void test_directions_and_setup(void)
         { YF_DIR_SENDONLY, 5, "a=recvonly" }, { YF_DIR_SENDONLY, 0, "a=recvonly" },
         { YF_DIR_INACTIVE, 5, "a=inactive" }, { YF_DIR_INACTIVE, 0, "a=inactive" },
     };
-    char *text = load("chrome_av.sdp");
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
     yf_sdp_offer o;
     GError *err = NULL;
     CHECK(parse_text(text, &o, NULL));
@@ -411,8 +391,8 @@ static void test_directions_and_setup(void)
 /* Session-level direction and rtcp-mux apply where the section has none. */
 static void test_session_level(void)
 {
-    char *text = edit(load("chrome_av.sdp"), "a=sendrecv\r\n", "");
-    text = edit(text, "a=msid-semantic:", "a=recvonly\r\na=msid-semantic:");
+    char *text = yf_test_edit(yf_test_load("sdp", "chrome_av.sdp"), "a=sendrecv\r\n", "");
+    text = yf_test_edit(text, "a=msid-semantic:", "a=recvonly\r\na=msid-semantic:");
     yf_sdp_offer o;
     CHECK(parse_text(text, &o, NULL));
     CHECK_EQ_INT(o.media[0].direction, YF_DIR_RECVONLY);

@@ -9,6 +9,7 @@
 #include <gst/sdp/sdp.h>
 #include "yf_sdp.h"
 #include "yf_test.h"
+#include "yf_test_fs.h"
 
 #define OUR_FP "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
 #define TWCC_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
@@ -16,27 +17,6 @@
 
 #define HAS(s, line) CHECK((s) && strstr((s), line "\r\n") != NULL)
 #define HASNT(s, x) CHECK((s) && strstr((s), x) == NULL)
-
-static char *load(const char *name)
-{
-    const char *dir = getenv("YF_TEST_DATA");
-    char *path = g_build_filename(dir ? dir : "tests/data", "sdp", name, NULL);
-    char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        fprintf(stderr, "cannot read %s (set YF_TEST_DATA)\n", path);
-    g_free(path);
-    return text;
-}
-
-/* Replaces every occurrence of from with to; frees text. */
-static char *edit(char *text, const char *from, const char *to)
-{
-    char **parts = g_strsplit(text, from, -1);
-    char *out = g_strjoinv(to, parts);
-    g_strfreev(parts);
-    g_free(text);
-    return out;
-}
 
 static int count(const char *s, const char *needle)
 {
@@ -71,7 +51,7 @@ static char *answer(const char *offer, gboolean twcc, yf_sdp_offer *o)
 
 static void test_publisher_twcc(void)
 {
-    char *text = load("chrome_av.sdp");
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
     yf_sdp_offer o;
 
     /* the primary SSRC and msid of each track, for the router and the room */
@@ -109,7 +89,7 @@ static void test_publisher_twcc(void)
     g_free(ans);
 
     /* feedback offered without the extension: neither line */
-    char *noext = edit(g_strdup(text), "a=extmap:3 " TWCC_URI "\r\n", "");
+    char *noext = yf_test_edit(g_strdup(text), "a=extmap:3 " TWCC_URI "\r\n", "");
     ans = answer(noext, TRUE, &o);
     HASNT(ans, "transport-cc");
     HASNT(ans, TWCC_URI);
@@ -117,7 +97,7 @@ static void test_publisher_twcc(void)
     g_free(noext);
 
     /* the extension without feedback for the pt: the extension only */
-    char *nofb = edit(g_strdup(text), "a=rtcp-fb:111 transport-cc\r\n", "");
+    char *nofb = yf_test_edit(g_strdup(text), "a=rtcp-fb:111 transport-cc\r\n", "");
     ans = answer(nofb, TRUE, &o);
     CHECK_EQ_INT(count(ans, "a=extmap:3 " TWCC_URI "\r\n"), 2);
     HASNT(ans, "a=rtcp-fb:111 transport-cc");
@@ -126,7 +106,7 @@ static void test_publisher_twcc(void)
     g_free(nofb);
 
     /* another id is echoed as offered */
-    char *id9 = edit(g_strdup(text), "a=extmap:3 ", "a=extmap:9 ");
+    char *id9 = yf_test_edit(g_strdup(text), "a=extmap:3 ", "a=extmap:9 ");
     ans = answer(id9, TRUE, &o);
     CHECK_EQ_INT(count(ans, "a=extmap:9 " TWCC_URI "\r\n"), 2);
     g_free(ans);
@@ -355,14 +335,14 @@ static void test_offer_max(void)
     CHECK(text != NULL);
     check_offer_gst(text, &p);
     /* the browser's answer: its transport, recvonly, no ssrc/msid lines */
-    text = edit(text, "a=setup:actpass", "a=setup:active");
-    text = edit(text, "a=sendonly", "a=recvonly");
-    text = edit(text, "a=ice-ufrag:sUb1", "a=ice-ufrag:brws");
+    text = yf_test_edit(text, "a=setup:actpass", "a=setup:active");
+    text = yf_test_edit(text, "a=sendonly", "a=recvonly");
+    text = yf_test_edit(text, "a=ice-ufrag:sUb1", "a=ice-ufrag:brws");
     for (int i = 0; i < YF_SDP_MAX_OFFER_MEDIA; i++) {
         char *l0 = g_strdup_printf("a=ssrc:%u cname:yuanfang\r\n", 5000 + i);
         char *l1 = g_strdup_printf("a=ssrc:%u msid:p2 t%d\r\n", 5000 + i, i);
         char *l2 = g_strdup_printf("a=msid:p2 t%d\r\n", i);
-        text = edit(edit(edit(text, l0, ""), l1, ""), l2, "");
+        text = yf_test_edit(yf_test_edit(yf_test_edit(text, l0, ""), l1, ""), l2, "");
         g_free(l0), g_free(l1), g_free(l2);
     }
     CHECK(strlen(text) < YF_SDP_MAX_ANSWER_LEN);
@@ -493,7 +473,7 @@ static gboolean parse_answer(const char *text, const yf_sdp_offer_params *p, yf_
  * createAnswer: the same shape as chrome_subscribe_answer.sdp. */
 static void test_chromium156_answer(void)
 {
-    char *text = load("chromium156_subscribe_answer.sdp");
+    char *text = yf_test_load("sdp", "chromium156_subscribe_answer.sdp");
     yf_sdp_offer_params p = offer_params(four, 4);
     yf_sdp_answer_info info;
     GError *err = NULL;
@@ -512,7 +492,7 @@ static void test_chromium156_answer(void)
 
 static void test_chrome_answer(void)
 {
-    char *text = load("chrome_subscribe_answer.sdp");
+    char *text = yf_test_load("sdp", "chrome_subscribe_answer.sdp");
     yf_sdp_offer_params p = offer_params(four, 4);
     yf_sdp_answer_info info;
     GError *err = NULL;
@@ -536,22 +516,22 @@ static void test_chrome_answer(void)
     }
 
     /* passive is an answer too; setup may sit at session level */
-    char *t2 = edit(g_strdup(text), "a=setup:active", "a=setup:passive");
+    char *t2 = yf_test_edit(g_strdup(text), "a=setup:active", "a=setup:passive");
     CHECK(parse_answer(t2, &p, &info, NULL));
     CHECK_EQ_INT(info.setup, YF_SETUP_PASSIVE);
     g_free(t2);
 
     /* a browser without H.264 rejects m-line 3 (port 0, out of BUNDLE) */
-    t2 = edit(g_strdup(text), "m=video 9 UDP/TLS/RTP/SAVPF 102", "m=video 0 UDP/TLS/RTP/SAVPF 102");
-    t2 = edit(t2, "a=group:BUNDLE 0 1 2 3", "a=group:BUNDLE 0 1 2");
+    t2 = yf_test_edit(g_strdup(text), "m=video 9 UDP/TLS/RTP/SAVPF 102", "m=video 0 UDP/TLS/RTP/SAVPF 102");
+    t2 = yf_test_edit(t2, "a=group:BUNDLE 0 1 2 3", "a=group:BUNDLE 0 1 2");
     CHECK(parse_answer(t2, &p, &info, NULL));
     CHECK(info.media[0].accepted && !info.media[3].accepted);
     g_free(t2);
 
     /* the first m-line rejected: transport from the next accepted one */
-    t2 = edit(g_strdup(text), "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:Lq2e",
+    t2 = yf_test_edit(g_strdup(text), "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:Lq2e",
               "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\na=ice-ufrag:zzzz");
-    t2 = edit(t2, "a=group:BUNDLE 0 1 2 3", "a=group:BUNDLE 1 2 3");
+    t2 = yf_test_edit(t2, "a=group:BUNDLE 0 1 2 3", "a=group:BUNDLE 1 2 3");
     CHECK(parse_answer(t2, &p, &info, &err));
     g_clear_error(&err);
     CHECK(!info.media[0].accepted && info.media[1].accepted);
@@ -578,7 +558,7 @@ static void expect_refused(const char *text, size_t len, const yf_sdp_offer_para
 static void refuse_edit(const char *text, const char *from, const char *to, int code, const char *words)
 {
     yf_sdp_offer_params p = offer_params(four, 4);
-    char *t = edit(g_strdup(text), from, to);
+    char *t = yf_test_edit(g_strdup(text), from, to);
     CHECK(strcmp(t, text) != 0); /* the edit applied */
     expect_refused(t, strlen(t), &p, code, words);
     g_free(t);
@@ -586,7 +566,7 @@ static void refuse_edit(const char *text, const char *from, const char *to, int 
 
 static void test_answer_refusals(void)
 {
-    char *text = load("chrome_subscribe_answer.sdp");
+    char *text = yf_test_load("sdp", "chrome_subscribe_answer.sdp");
     const int U = YF_SDP_ERROR_UNSUPPORTED, P = YF_SDP_ERROR_PARSE;
     yf_sdp_offer_params p = offer_params(four, 4);
 
@@ -638,7 +618,7 @@ static void test_answer_refusals(void)
         g_string_append(big, "a=x-padding:0123456789abcdef0123456789abcdef\r\n");
     expect_refused(big->str, big->len, &p, P, "longer than");
     g_string_free(big, TRUE);
-    char *garbage = load("reject_garbage.sdp");
+    char *garbage = yf_test_load("sdp", "reject_garbage.sdp");
     expect_refused(garbage, strlen(garbage), &p, P, "SDP answer");
     g_free(garbage);
 
