@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, results, sleep, startServer,
+import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, results, sleep, startServer,
   stopServer, waitHealthy } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS];
@@ -178,24 +178,8 @@ async function scenarioShutdown(page, server) {
 
 // ---- main --------------------------------------------------------------------------
 
-async function loadPlaywright() {
-  try {
-    return (await import('playwright-core')).chromium;
-  } catch (e) {
-    console.log(`# playwright-core is missing (${e.code || e.message}): run \`npm ci\` in tests/e2e`);
-    process.exit(77);
-  }
-}
-
 async function main() {
-  const bin = process.env.YF_SERVER_BIN;
-  const webDir = process.env.YF_WEB_DIR || (process.env.YF_SOURCE_DIR && join(process.env.YF_SOURCE_DIR, 'web'));
-  if (!bin || !existsSync(bin) || !webDir) {
-    console.log(`# YF_SERVER_BIN (${bin}) and YF_WEB_DIR (${webDir}) must name the server binary and web/`);
-    process.exit(2);
-  }
-  if (!existsSync(CHROMIUM)) { console.log(`# ${CHROMIUM} is missing (apt-get install chromium)`); process.exit(77); }
-  const chromium = await loadPlaywright();
+  const { bin, webDir, chromium } = await browserTestPrerequisites();
 
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-devtest-'));
   const keep = process.env.YF_E2E_KEEP === '1';

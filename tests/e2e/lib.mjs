@@ -3,9 +3,10 @@
 // kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
 // 5 s), and headless Chromium's flags (fake camera and microphone).
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
+import { join } from 'node:path';
 
 export const CHROMIUM = process.env.YF_CHROMIUM || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -108,4 +109,24 @@ export async function stopServer(server) {
   server.kill('SIGKILL');
   await server.exited;
   return { ...server.exitInfo, killed: true };
+}
+
+/** What a browser test needs, or a clear exit: 2 when CTest did not say where
+ * the server and web/ are, 77 when Chromium or playwright-core is missing
+ * (setup.sh installs both). Returns { bin, webDir, chromium }. */
+export async function browserTestPrerequisites() {
+  const bin = process.env.YF_SERVER_BIN;
+  const webDir = process.env.YF_WEB_DIR || (process.env.YF_SOURCE_DIR && join(process.env.YF_SOURCE_DIR, 'web'));
+  if (!bin || !existsSync(bin) || !webDir) {
+    console.log(`# YF_SERVER_BIN (${bin}) and YF_WEB_DIR (${webDir}) must name the server binary and web/`);
+    process.exit(2);
+  }
+  if (!existsSync(CHROMIUM)) { console.log(`# ${CHROMIUM} is missing (apt-get install chromium)`); process.exit(77); }
+  try {
+    return { bin, webDir, chromium: (await import('playwright-core')).chromium };
+  } catch (e) {
+    console.log(`# playwright-core is missing (${e.code || e.message}): run \`npm ci\` in tests/e2e`);
+    process.exit(77);
+  }
+  return null;
 }

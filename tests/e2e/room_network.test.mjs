@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, results, sleep, startServer,
+import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, results, sleep, startServer,
   stopServer, waitHealthy } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS, '--autoplay-policy=no-user-gesture-required'];
@@ -446,18 +446,7 @@ async function petitionerScenario(browser, base) {
 // ---- main --------------------------------------------------------------------------
 
 async function main() {
-  const bin = process.env.YF_SERVER_BIN;
-  const webDir = process.env.YF_WEB_DIR || (process.env.YF_SOURCE_DIR && join(process.env.YF_SOURCE_DIR, 'web'));
-  if (!bin || !existsSync(bin) || !webDir) {
-    console.log(`# YF_SERVER_BIN (${bin}) and YF_WEB_DIR (${webDir}) must name the server binary and web/`);
-    process.exit(2);
-  }
-  if (!existsSync(CHROMIUM)) { console.log(`# ${CHROMIUM} is missing`); process.exit(77); }
-  let chromium;
-  try { chromium = (await import('playwright-core')).chromium; } catch (e) {
-    console.log(`# playwright-core is missing (${e.code || e.message}): run \`npm ci\` in tests/e2e`);
-    process.exit(77);
-  }
+  const { bin, webDir, chromium } = await browserTestPrerequisites();
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-net-'));
   const keep = process.env.YF_E2E_KEEP === '1';
   let server = null;
