@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libarchive-dev zlib1g-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps
+  gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps fonts-droid-fallback
   chromium nodejs npm curl ca-certificates
 )
 

@@ -1,0 +1,128 @@
+/* post_priv.h -- internals of media/post shared by its files: a capture file
+ * loaded as an index of its RTP packets (post_source.c), every packet placed
+ * on the hearing's wall clock and the tracks grouped per participant
+ * (post_timeline.c), the appsrc feeder (post_feed.c), the pipeline runner and
+ * the job (post.c), the two kinds of output (post_participant.c,
+ * post_composite.c). Nothing outside media/post includes this header. */
+#ifndef YF_POST_PRIV_H
+#define YF_POST_PRIV_H
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "capfile.h"
+#include "yf_post.h"
+
+typedef enum { YF_POST_VP8, YF_POST_H264, YF_POST_OPUS } yf_post_codec;
+
+/* One RTP packet of a track, by reference into its file. */
+typedef struct {
+    int64_t off;          /* file offset of the packet (the record's payload) */
+    int64_t ext_seq;      /* sequence number unwrapped in file order */
+    int64_t ext_ts;       /* RTP timestamp unwrapped in file order */
+    int64_t arrival_us;   /* server wall clock when it arrived */
+    int64_t wall_us;      /* on the hearing's clock (post_timeline.c) */
+    int32_t sr;           /* latest SR before it in the file, -1: none */
+    uint32_t order;       /* file order, tie-break of the sort */
+    uint32_t len;         /* packet bytes */
+    uint8_t skip;         /* of this stream but not media (padding only, other
+                             payload type): kept so it leaves no sequence gap */
+} yf_post_pkt;
+
+/* One RTCP sender report of the track's SSRC (RFC 3550 §6.4.1). */
+typedef struct {
+    int64_t arrival_us;
+    int64_t ntp_us;       /* the publisher's wall clock, Unix µs */
+    int64_t ext_ts;       /* its RTP timestamp, unwrapped with the packets' */
+    gboolean valid;       /* agrees with its session's clock offset */
+} yf_post_sr;
+
+/* One capture file. Invariants once loaded by post_timeline.c: pkts sorted
+ * by ext_seq without duplicates; n_media > 0; first_us <= last_us are the
+ * wall times of its first and last media packet. */
+typedef struct {
+    char *path;
+    int fd;                   /* open for the feeder's pread */
+    yf_cap_meta meta;
+    yf_post_codec codec;
+    GArray *pkts;             /* yf_post_pkt */
+    GArray *srs;              /* yf_post_sr, file order */
+    guint n_media;            /* packets with skip == 0 */
+    int64_t first_arrival_us, last_arrival_us;
+    int64_t first_us, last_us;
+    gboolean damaged;         /* stopped at a bad record or had no END */
+} yf_post_track;
+
+/* A participant: its tracks of each kind, by first_us, one codec per kind
+ * (tracks of another codec than the first are left out, with a warning). */
+typedef struct {
+    uint32_t id;
+    char *name, *role;        /* labels (the job's, or "参与人 N") */
+    GPtrArray *audio, *video; /* yf_post_track*, borrowed from the timeline */
+    int64_t first_us, last_us;
+} yf_post_party;
+
+/* The hearing: t0_us is its earliest media, end_us just after its last. */
+typedef struct {
+    GPtrArray *tracks;        /* yf_post_track*, owned */
+    GPtrArray *parties;       /* yf_post_party*, owned, by id */
+    int64_t t0_us, end_us;
+} yf_post_timeline;
+
+/* post_source.c: reads one capture (untrusted: any damage ends it at its
+ * last good record). NULL + YF_POST_ERROR_INPUT if the header is unreadable,
+ * the codec is not VP8/H264/opus, or no packet of its stream is in it. */
+yf_post_track *yf_post_track_load(const char *path, GError **err);
+void yf_post_track_free(gpointer t);
+/* Parses an RTP header (RFC 3550 §5.1, CSRCs, §5.3.1 extension, padding).
+ * TRUE with the payload's offset and length if it is well-formed. */
+gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
+                           size_t *payload_off, size_t *payload_len);
+
+/* post_timeline.c: loads every capture of the job, maps each packet to the
+ * wall clock (sender reports, one clock offset per participant session),
+ * groups by participant. NULL + YF_POST_ERROR_INPUT if nothing usable. */
+yf_post_timeline *yf_post_timeline_new(const yf_post_job *job, GError **err);
+void yf_post_timeline_free(yf_post_timeline *tl);
+const char *yf_post_codec_name(yf_post_codec c);
+
+/* post_feed.c: feeds one kind of one participant into an appsrc from the
+ * appsrc's streaming thread (need-data): packets in sequence order, PTS =
+ * wall - base_us, sequence numbers and SSRC rewritten so reconnects form one
+ * stream with a gap (DISCONT) between files. */
+typedef struct yf_post_feed yf_post_feed;
+yf_post_feed *yf_post_feed_new(const GPtrArray *tracks, int64_t base_us);
+void yf_post_feed_free(gpointer f);
+/* Sets caps and callbacks on `src`; the feed must outlive the pipeline. */
+void yf_post_feed_attach(yf_post_feed *f, GstElement *src);
+GstCaps *yf_post_rtp_caps(yf_post_codec c);
+
+/* post.c: runs `pipe` to EOS on the calling thread; every 100 ms checks the
+ * job's cancel flag and reports base + span * (*pos_ns / total_ns). FALSE +
+ * YF_POST_ERROR_PIPELINE / _IO (an element's resource error) / _CANCELLED.
+ * Leaves the pipeline in NULL. */
+gboolean yf_post_pipeline_run(GstElement *pipe, const yf_post_job *job, double base, double span,
+                              const _Atomic int64_t *pos_ns, int64_t total_ns, GError **err);
+/* Builds a pipeline from a description (only numbers and fixed words in
+ * it: no user text). NULL + YF_POST_ERROR_PLUGIN. */
+GstElement *yf_post_parse(const char *desc, GError **err);
+GstElement *yf_post_get(GstElement *pipe, const char *name); /* borrowed */
+/* Stores the largest buffer PTS seen on el's pad into *pos (any thread). */
+void yf_post_watch_pts(GstElement *el, const char *pad_name, _Atomic int64_t *pos);
+/* Renames tmp to final; FALSE + YF_POST_ERROR_IO. */
+gboolean yf_post_commit(const char *tmp, const char *final, GError **err);
+yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const char *media_type,
+                                   int64_t start_us, int64_t end_us, gboolean audio, gboolean video);
+
+/* post_participant.c: p<N>.webm / p<N>.mkv of one participant. */
+yf_post_output *yf_post_participant_run(const yf_post_job *job, const yf_post_party *p, double base, double span,
+                                        GError **err);
+/* post_composite.c: composite.webm of the whole timeline. */
+yf_post_output *yf_post_composite_run(const yf_post_job *job, const yf_post_timeline *tl, double base, double span,
+                                      GError **err);
+
+#define YF_POST_FONT "Noto Sans CJK SC,Droid Sans Fallback,Sans"
+
+#endif

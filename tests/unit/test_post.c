@@ -1,0 +1,634 @@
+/* test_post.c -- post-processing (media/post/yf_post.h) on captures made here
+ * with GStreamer: participant 1 sends VP8 (black, white flashes at 2 s and
+ * 4 s) and Opus (1 kHz beeps (triangle) at the same instants) with a 1 s loss, late
+ * (reordered) and duplicated packets, RTP timestamps and sequence numbers
+ * that wrap; participant 2 sends Opus only from a clock 3 s off. Checks the
+ * outputs with GstDiscoverer, decodes the composite to the end and measures
+ * the flash-to-beep offset in it. Then: a damaged tail, a capture without
+ * media, cancel. */
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
+#include <gst/video/video.h>
+#include <math.h>
+#include <string.h>
+
+#include "capfile.h"
+#include "yf_post.h"
+#include "yf_test.h"
+#include "yf_test_fs.h"
+
+#define BASE_US 1736899200000000LL   /* 2025-01-15 00:00:00 UTC */
+#define NET_DELAY_US 10000
+#define SECONDS 6
+#define W 320
+#define H 240
+#define VFPS 30
+#define RATE 48000
+#define GAP_FROM_US 2500000
+#define GAP_TO_US 3500000
+
+typedef struct {
+    int64_t arrival_us;
+    uint8_t type;
+    GBytes *data;
+} rec;
+
+typedef struct {
+    GArray *recs;            /* rec */
+    uint32_t ssrc, clock_rate;
+    uint32_t ts0;            /* RTP timestamp of the first packet */
+    int64_t pts0_us;         /* its PTS */
+    uint32_t packets, octets;
+} track;
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static gboolean flash_at(int frame) { return (frame >= 60 && frame < 63) || (frame >= 120 && frame < 123); }
+static gboolean beep_at(int64_t sample)
+{
+    return (sample >= 2 * RATE && sample < 2 * RATE + RATE / 10) ||
+           (sample >= 4 * RATE && sample < 4 * RATE + RATE / 10);
+}
+
+/* Raw media for participant 1, pushed into the encoder's appsrc. */
+static void push_video(GstAppSrc *src)
+{
+    for (int i = 0; i < SECONDS * VFPS; i++) {
+        GstBuffer *b = gst_buffer_new_allocate(NULL, W * H * 3 / 2, NULL);
+        GstMapInfo m;
+        gst_buffer_map(b, &m, GST_MAP_WRITE);
+        memset(m.data, flash_at(i) ? 235 : 16, W * H);
+        memset(m.data + W * H, 128, W * H / 2);
+        gst_buffer_unmap(b, &m);
+        GST_BUFFER_PTS(b) = gst_util_uint64_scale(i, GST_SECOND, VFPS);
+        GST_BUFFER_DURATION(b) = GST_SECOND / VFPS;
+        gst_app_src_push_buffer(src, b);
+    }
+}
+
+static void push_audio(GstAppSrc *src)
+{
+    for (int64_t s0 = 0; s0 < SECONDS * RATE; s0 += 960) {
+        GstBuffer *b = gst_buffer_new_allocate(NULL, 960 * 2, NULL);
+        GstMapInfo m;
+        gst_buffer_map(b, &m, GST_MAP_WRITE);
+        for (int i = 0; i < 960; i++) {
+            int64_t s = s0 + i;
+            int64_t ph = s % 48; /* a 1 kHz triangle */
+            int16_t v = beep_at(s) ? (int16_t)(26000 * (ph < 24 ? ph - 12 : 36 - ph) / 12) : 0;
+            memcpy(m.data + 2 * i, &v, 2);
+        }
+        gst_buffer_unmap(b, &m);
+        GST_BUFFER_PTS(b) = gst_util_uint64_scale(s0, GST_SECOND, RATE);
+        GST_BUFFER_DURATION(b) = gst_util_uint64_scale(960, GST_SECOND, RATE);
+        gst_app_src_push_buffer(src, b);
+    }
+}
+
+static void add_rec(track *t, int64_t arrival, uint8_t type, const void *p, size_t n)
+{
+    rec r = { arrival, type, g_bytes_new(p, n) };
+    g_array_append_val(t->recs, r);
+}
+
+/* RTCP SR (RFC 3550 §6.4.1) for the publisher time t_us, from a clock that
+ * is off by skew_us, arriving NET_DELAY_US later. */
+static void add_sr(track *t, int64_t t_us, int64_t skew_us)
+{
+    uint8_t p[28] = { 0x80, 200, 0, 6 };
+    int64_t ntp_us = BASE_US + skew_us + t_us;
+    uint64_t frac = ((uint64_t)(ntp_us % 1000000) << 32) / 1000000;
+
+    put32(p + 4, t->ssrc);
+    put32(p + 8, (uint32_t)(ntp_us / 1000000 + 2208988800LL));
+    put32(p + 12, (uint32_t)frac);
+    put32(p + 16, t->ts0 + (uint32_t)((t_us - t->pts0_us) * t->clock_rate / 1000000));
+    put32(p + 20, t->packets);
+    put32(p + 24, t->octets);
+    add_rec(t, BASE_US + t_us + NET_DELAY_US, YF_CAP_RTCP, p, sizeof p);
+}
+
+/* Runs the encoder pipeline, turns its RTP packets into records: arrival =
+ * BASE + PTS + delay (every 37th 15 ms late; every 101st twice), drops the
+ * loss window if asked; adds an SR every second. */
+static void capture(track *t, const char *desc, void (*push)(GstAppSrc *), gboolean loss, int64_t skew_us)
+{
+    GstElement *pipe = gst_parse_launch(desc, NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src"), *sink = gst_bin_get_by_name(GST_BIN(pipe), "sink");
+    GstSample *s;
+    int n = 0;
+
+    gst_element_set_state(pipe, GST_STATE_PLAYING);
+    if (push) {
+        push(GST_APP_SRC(src));
+        gst_app_src_end_of_stream(GST_APP_SRC(src));
+    }
+    while ((s = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
+        GstBuffer *b = gst_sample_get_buffer(s);
+        int64_t pts_us = (int64_t)(GST_BUFFER_PTS(b) / 1000);
+        GstMapInfo m;
+        gst_buffer_map(b, &m, GST_MAP_READ);
+        if (n++ == 0) {
+            t->ts0 = ((uint32_t)m.data[4] << 24) | ((uint32_t)m.data[5] << 16) | ((uint32_t)m.data[6] << 8) | m.data[7];
+            t->pts0_us = pts_us;
+        }
+        if (!(loss && pts_us >= GAP_FROM_US && pts_us < GAP_TO_US)) {
+            int64_t late = n % 37 == 0 ? 15000 : 0;
+            add_rec(t, BASE_US + pts_us + NET_DELAY_US + late, YF_CAP_RTP, m.data, m.size);
+            if (n % 101 == 0)
+                add_rec(t, BASE_US + pts_us + NET_DELAY_US + 40000, YF_CAP_RTP, m.data, m.size);
+            t->packets++;
+            t->octets += (uint32_t)m.size - 12;
+        }
+        gst_buffer_unmap(b, &m);
+        gst_sample_unref(s);
+    }
+    for (int sec = 1; sec < SECONDS; sec++)
+        add_sr(t, sec * 1000000LL, skew_us);
+    gst_element_set_state(pipe, GST_STATE_NULL);
+    if (src)
+        gst_object_unref(src);
+    gst_object_unref(sink);
+    gst_object_unref(pipe);
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+    const rec *x = a, *y = b;
+    return x->arrival_us < y->arrival_us ? -1 : x->arrival_us > y->arrival_us;
+}
+
+/* Writes t as a capture file; with_end FALSE leaves the END record out. */
+static void write_cap(const char *path, const yf_cap_meta *meta, track *t, gboolean with_end)
+{
+    GByteArray *out = g_byte_array_new();
+    uint8_t buf[YF_CAP_RECORD_MAX];
+    int n = yf_cap_header_encode(meta, BASE_US, buf, sizeof buf);
+
+    CHECK(n > 0);
+    g_byte_array_append(out, buf, (guint)n);
+    g_array_sort(t->recs, cmp_rec); /* stable for equal times: mergesort */
+    for (guint i = 0; i < t->recs->len; i++) {
+        rec *r = &g_array_index(t->recs, rec, i);
+        gsize len;
+        const uint8_t *p = g_bytes_get_data(r->data, &len);
+        n = yf_cap_record_encode(r->type, r->arrival_us, p, len, buf, sizeof buf);
+        g_byte_array_append(out, buf, (guint)n);
+    }
+    if (with_end) {
+        n = yf_cap_record_encode(YF_CAP_END, BASE_US + SECONDS * 1000000LL, NULL, 0, buf, sizeof buf);
+        g_byte_array_append(out, buf, (guint)n);
+    }
+    CHECK(g_file_set_contents(path, (const char *)out->data, out->len, NULL));
+    g_byte_array_unref(out);
+}
+
+static void track_init(track *t, uint32_t ssrc, uint32_t clock_rate)
+{
+    memset(t, 0, sizeof *t);
+    t->recs = g_array_new(FALSE, FALSE, sizeof(rec));
+    t->ssrc = ssrc;
+    t->clock_rate = clock_rate;
+}
+
+static void track_clear(track *t)
+{
+    for (guint i = 0; i < t->recs->len; i++)
+        g_bytes_unref(g_array_index(t->recs, rec, i).data);
+    g_array_unref(t->recs);
+}
+
+static yf_cap_meta meta_for(uint32_t participant, yf_cap_kind kind, uint32_t ssrc)
+{
+    yf_cap_meta m = { .participant = participant, .kind = kind, .payload_type = kind == YF_CAP_AUDIO ? 111 : 96,
+                      .clock_rate = kind == YF_CAP_AUDIO ? 48000 : 90000, .ssrc = ssrc };
+    g_strlcpy(m.room, "听证-2025-001", sizeof m.room);
+    g_strlcpy(m.codec, kind == YF_CAP_AUDIO ? "opus" : "VP8", sizeof m.codec);
+    return m;
+}
+
+/* The three captures of the hearing into dir. */
+static void make_captures(const char *dir)
+{
+    static const struct {
+        uint32_t participant, ssrc;
+        yf_cap_kind kind;
+        const char *file, *desc;
+        void (*push)(GstAppSrc *);
+        gboolean loss;
+        int64_t skew_us;
+    } spec[] = {
+        { 1, 0x11111111, YF_CAP_VIDEO, "p1-video.ycap",
+          "appsrc name=src format=time caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\" ! "
+          "vp8enc deadline=1 keyframe-max-dist=10 target-bitrate=300000 ! rtpvp8pay pt=96 mtu=600 "
+          "ssrc=286331153 seqnum-offset=65400 timestamp-offset=4294697296 ! appsink name=sink sync=false",
+          push_video, TRUE, 0 },
+        { 1, 0x22222222, YF_CAP_AUDIO, "p1-audio.ycap",
+          "appsrc name=src format=time caps=\"audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved\" ! "
+          "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=572662306 timestamp-offset=4294919296 ! "
+          "appsink name=sink sync=false",
+          push_audio, TRUE, 0 },
+        { 2, 0x33333333, YF_CAP_AUDIO, "p2-audio.ycap",
+          "audiotestsrc wave=sine freq=300 volume=0.05 samplesperbuffer=960 num-buffers=300 ! opusenc frame-size=20 "
+          "! rtpopuspay pt=111 ssrc=858993459 ! appsink name=sink sync=false",
+          NULL, FALSE, 3000000 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(spec); i++) {
+        track t;
+        yf_cap_meta m = meta_for(spec[i].participant, spec[i].kind, spec[i].ssrc);
+        char *path = g_build_filename(dir, spec[i].file, NULL);
+        track_init(&t, spec[i].ssrc, m.clock_rate);
+        capture(&t, spec[i].desc, spec[i].push, spec[i].loss, spec[i].skew_us);
+        CHECK(t.packets > 100);
+        write_cap(path, &m, &t, TRUE);
+        track_clear(&t);
+        g_free(path);
+    }
+}
+
+/* ---- checking the outputs ---- */
+
+static GstDiscovererInfo *discover(const char *path)
+{
+    GstDiscoverer *d = gst_discoverer_new(10 * GST_SECOND, NULL);
+    char *uri = gst_filename_to_uri(path, NULL);
+    GError *e = NULL;
+    GstDiscovererInfo *info = d ? gst_discoverer_discover_uri(d, uri, &e) : NULL;
+
+    if (!info || gst_discoverer_info_get_result(info) != GST_DISCOVERER_OK)
+        fprintf(stderr, "discover %s: %s\n", path, e ? e->message : "failed");
+    g_clear_error(&e);
+    g_free(uri);
+    if (d)
+        g_object_unref(d);
+    return info;
+}
+
+/* Whether the file has a stream of kind (video/audio) with caps name. */
+static gboolean has_stream(GstDiscovererInfo *info, gboolean video, const char *caps_name)
+{
+    GList *l = video ? gst_discoverer_info_get_video_streams(info) : gst_discoverer_info_get_audio_streams(info);
+    gboolean found = FALSE;
+
+    for (GList *i = l; i; i = i->next) {
+        GstCaps *c = gst_discoverer_stream_info_get_caps(i->data);
+        found |= c && gst_structure_has_name(gst_caps_get_structure(c, 0), caps_name);
+        if (c)
+            gst_caps_unref(c);
+    }
+    gst_discoverer_stream_info_list_free(l);
+    return found;
+}
+
+static double duration_s(GstDiscovererInfo *info)
+{
+    return (double)gst_discoverer_info_get_duration(info) / GST_SECOND;
+}
+
+/* Flash and beep onsets found while decoding the composite. */
+typedef struct {
+    int64_t flash_ns[2], beep_ns[2];
+    int n_flash, n_beep;
+    gboolean bright;
+    int64_t last_loud_ns, last_video_ns;
+    guint64 frames, samples;
+} measure;
+
+static GstFlowReturn on_video(GstAppSink *sink, gpointer user)
+{
+    measure *ms = user;
+    GstSample *s = gst_app_sink_pull_sample(sink);
+    GstBuffer *b = gst_sample_get_buffer(s);
+    GstVideoInfo vi;
+    GstMapInfo m;
+    guint64 sum = 0, n = 0;
+
+    gst_video_info_from_caps(&vi, gst_sample_get_caps(s));
+    gst_buffer_map(b, &m, GST_MAP_READ);
+    /* participant 1's tile: the left half; its 4:3 picture in the middle */
+    for (int y = vi.height * 3 / 10; y < vi.height * 7 / 10; y += 2)
+        for (int x = vi.width / 8; x < vi.width * 3 / 8; x += 2, n++)
+            sum += m.data[(size_t)y * GST_VIDEO_INFO_PLANE_STRIDE(&vi, 0) + (size_t)x];
+    gst_buffer_unmap(b, &m);
+    if (n && sum / n > 128 && !ms->bright && ms->n_flash < 2)
+        ms->flash_ns[ms->n_flash++] = (int64_t)GST_BUFFER_PTS(b);
+    ms->bright = n && sum / n > 128;
+    ms->last_video_ns = (int64_t)GST_BUFFER_PTS(b);
+    ms->frames++;
+    gst_sample_unref(s);
+    return GST_FLOW_OK;
+}
+
+static GstFlowReturn on_audio(GstAppSink *sink, gpointer user)
+{
+    measure *ms = user;
+    GstSample *s = gst_app_sink_pull_sample(sink);
+    GstBuffer *b = gst_sample_get_buffer(s);
+    GstMapInfo m;
+
+    gst_buffer_map(b, &m, GST_MAP_READ);
+    for (size_t i = 0; i + 1 < m.size; i += 2) {
+        int16_t v;
+        int64_t t = (int64_t)GST_BUFFER_PTS(b) + (int64_t)gst_util_uint64_scale(i / 2, GST_SECOND, RATE);
+        memcpy(&v, m.data + i, 2);
+        if (abs(v) < 0.3 * 32767)
+            continue;
+        if (t - ms->last_loud_ns > 50 * GST_MSECOND && ms->n_beep < 2)
+            ms->beep_ns[ms->n_beep++] = t;
+        ms->last_loud_ns = t;
+    }
+    ms->samples += m.size / 2;
+    gst_buffer_unmap(b, &m);
+    gst_sample_unref(s);
+    return GST_FLOW_OK;
+}
+
+/* Decodes path to the end; TRUE if no element reported an error. */
+static gboolean decode(const char *path, measure *ms)
+{
+    char *desc = g_strdup_printf(
+        "filesrc name=src ! matroskademux name=d d.video_0 ! queue ! vp8dec threads=1 ! videoconvert ! "
+        "video/x-raw,format=GRAY8 ! "
+        "appsink name=v sync=false d.audio_0 ! queue ! opusdec ! audioconvert ! audioresample ! "
+        "audio/x-raw,format=S16LE,channels=1,rate=48000 ! appsink name=a sync=false");
+    GstElement *pipe = gst_parse_launch(desc, NULL);
+    GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src"), *v = gst_bin_get_by_name(GST_BIN(pipe), "v"),
+               *a = gst_bin_get_by_name(GST_BIN(pipe), "a");
+    GstAppSinkCallbacks vcb = { .new_sample = on_video }, acb = { .new_sample = on_audio };
+    GstBus *bus = gst_element_get_bus(pipe);
+    GstMessage *msg;
+    gboolean ok;
+
+    g_object_set(src, "location", path, NULL);
+    gst_app_sink_set_callbacks(GST_APP_SINK(v), &vcb, ms, NULL);
+    gst_app_sink_set_callbacks(GST_APP_SINK(a), &acb, ms, NULL);
+    gst_element_set_state(pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    ok = msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS;
+    if (msg && !ok) {
+        GError *e = NULL;
+        gst_message_parse_error(msg, &e, NULL);
+        fprintf(stderr, "decode %s: %s\n", path, e->message);
+        g_error_free(e);
+    }
+    if (msg)
+        gst_message_unref(msg);
+    gst_element_set_state(pipe, GST_STATE_NULL);
+    gst_object_unref(bus);
+    gst_object_unref(src);
+    gst_object_unref(v);
+    gst_object_unref(a);
+    gst_object_unref(pipe);
+    g_free(desc);
+    return ok;
+}
+
+typedef struct {
+    double last;
+    int calls;
+    gboolean monotonic;
+    gint cancel;
+    double cancel_at;    /* > 0: set cancel when progress passes it */
+} progress_log;
+
+static void on_progress(void *user, double f)
+{
+    progress_log *p = user;
+
+    p->monotonic &= f >= p->last && f <= 1.0;
+    p->last = f;
+    p->calls++;
+    if (p->cancel_at > 0 && f >= p->cancel_at)
+        g_atomic_int_set(&p->cancel, 1);
+}
+
+static const yf_post_person people[] = {
+    { 1, "张三", "检察官" },
+    { 2, "李四", "申诉人" },
+};
+
+static GPtrArray *run_job(const char *const *caps, const char *out, progress_log *pl, GError **err)
+{
+    yf_post_job job = { .captures = caps, .people = people, .n_people = 2, .case_no = "京检听〔2025〕1号",
+                        .tz_offset_s = 28800, .out_dir = out, .progress = on_progress, .progress_user = pl,
+                        .cancel = &pl->cancel };
+    return yf_post_run(&job, err);
+}
+
+static const yf_post_output *find_out(GPtrArray *outs, const char *suffix)
+{
+    for (guint i = 0; outs && i < outs->len; i++)
+        if (g_str_has_suffix(((yf_post_output *)outs->pdata[i])->path, suffix))
+            return outs->pdata[i];
+    return NULL;
+}
+
+static void check_participants(GPtrArray *outs)
+{
+    const yf_post_output *p1 = find_out(outs, "/p1.webm"), *p2 = find_out(outs, "/p2.webm");
+    GstDiscovererInfo *info;
+
+    CHECK(p1 && p1->has_video && p1->has_audio && !strcmp(p1->media_type, "video/webm"));
+    CHECK(p2 && !p2->has_video && p2->has_audio && !strcmp(p2->media_type, "audio/webm"));
+    if (p1 && (info = discover(p1->path))) {
+        CHECK(has_stream(info, TRUE, "video/x-vp8") && has_stream(info, FALSE, "audio/x-opus"));
+        CHECK(fabs(duration_s(info) - SECONDS) < 0.5);
+        printf("p1.webm: %.3f s (output says %" G_GINT64_FORMAT " ms)\n", duration_s(info), p1->duration_ms);
+        g_object_unref(info);
+    }
+    if (p2 && (info = discover(p2->path))) {
+        CHECK(!has_stream(info, TRUE, "video/x-vp8") && has_stream(info, FALSE, "audio/x-opus"));
+        CHECK(fabs(duration_s(info) - SECONDS) < 0.5);
+        g_object_unref(info);
+    }
+}
+
+static void check_composite(const yf_post_output *c)
+{
+    GstDiscovererInfo *info;
+    measure ms = { 0 };
+
+    CHECK(c && c->participant == 0 && c->has_video && c->has_audio);
+    if (!c)
+        return;
+    /* participant 2's clock is 3 s ahead: aligned, the hearing stays ~6 s */
+    CHECK(llabs(c->duration_ms - SECONDS * 1000) < 300);
+    CHECK(llabs(c->start_us - (BASE_US + NET_DELAY_US)) < 50000);
+    if ((info = discover(c->path))) {
+        CHECK(has_stream(info, TRUE, "video/x-vp8") && has_stream(info, FALSE, "audio/x-opus"));
+        CHECK(fabs(duration_s(info) - (double)c->duration_ms / 1000) < 0.5);
+        printf("composite.webm: %.3f s, timeline %" G_GINT64_FORMAT " ms\n", duration_s(info), c->duration_ms);
+        g_object_unref(info);
+    }
+    CHECK(decode(c->path, &ms));
+    CHECK(ms.last_video_ns > (c->duration_ms - 200) * GST_MSECOND);
+    CHECK_EQ_INT(ms.n_flash, 2);
+    CHECK_EQ_INT(ms.n_beep, 2);
+    for (int k = 0; k < MIN(ms.n_flash, ms.n_beep); k++) {
+        double off_ms = (double)(ms.flash_ns[k] - ms.beep_ns[k]) / 1e6;
+        printf("A/V sync %d: flash at %.3f s, beep at %.3f s: video - audio = %+.1f ms\n", k,
+               (double)ms.flash_ns[k] / 1e9, (double)ms.beep_ns[k] / 1e9, off_ms);
+        CHECK(fabs(off_ms) < 40);
+        CHECK(llabs(ms.beep_ns[k] - (k ? 4 : 2) * (int64_t)GST_SECOND) < 40 * GST_MSECOND);
+    }
+}
+
+static char **capture_list(const char *dir, const char *const *names)
+{
+    GPtrArray *a = g_ptr_array_new();
+
+    for (size_t i = 0; names[i]; i++)
+        g_ptr_array_add(a, g_build_filename(dir, names[i], NULL));
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+static void test_hearing(const char *in, const char *out)
+{
+    static const char *const names[] = { "p1-video.ycap", "p1-audio.ycap", "p2-audio.ycap", NULL };
+    char **caps = capture_list(in, names);
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+    GPtrArray *outs = run_job((const char *const *)caps, out, &pl, &err);
+
+    if (!outs)
+        fprintf(stderr, "yf_post_run: %s\n", err->message);
+    CHECK(outs && outs->len == 3);
+    CHECK(pl.monotonic && pl.calls > 2 && pl.last == 1.0);
+    check_participants(outs);
+    check_composite(find_out(outs, "/composite.webm"));
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+static guint count_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    guint n = 0;
+
+    while (d && g_dir_read_name(d))
+        n++;
+    if (d)
+        g_dir_close(d);
+    return n;
+}
+
+/* The video capture cut inside a record (no END): used up to there. */
+static void test_damaged(const char *in, const char *out)
+{
+    static const char *const names[] = { "damaged.ycap", "p1-audio.ycap", NULL };
+    char **caps = capture_list(in, names);
+    char *src = g_build_filename(in, "p1-video.ycap", NULL), *data = NULL;
+    gsize len = 0;
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+    GPtrArray *outs;
+
+    CHECK(g_file_get_contents(src, &data, &len, NULL) && len > 5000);
+    data[len / 2] ^= 0x55;   /* a CRC fails half way: the rest is not used */
+    CHECK(g_file_set_contents(caps[0], data, (gssize)(len - 777), NULL));
+    outs = run_job((const char *const *)caps, out, &pl, &err);
+    if (!outs)
+        fprintf(stderr, "damaged: %s\n", err->message);
+    CHECK(outs && outs->len == 2);
+    if (outs) {
+        const yf_post_output *p1 = find_out(outs, "/p1.webm");
+        CHECK(p1 && p1->has_video && p1->has_audio);
+        g_ptr_array_unref(outs);
+    }
+    g_clear_error(&err);
+    g_strfreev(caps);
+    g_free(src);
+    g_free(data);
+}
+
+/* Only a header and END, plus a file that is not a capture at all. */
+static void test_no_media(const char *in, const char *out)
+{
+    static const char *const names[] = { "empty.ycap", "garbage.ycap", "missing.ycap", NULL };
+    char **caps = capture_list(in, names);
+    track t;
+    yf_cap_meta m = meta_for(1, YF_CAP_VIDEO, 1);
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+    GPtrArray *outs;
+
+    track_init(&t, 1, 90000);
+    write_cap(caps[0], &m, &t, TRUE);
+    track_clear(&t);
+    CHECK(g_file_set_contents(caps[1], "YFCAP1\0\0 not really", 20, NULL));
+    outs = run_job((const char *const *)caps, out, &pl, &err);
+    CHECK(!outs);
+    CHECK(err && err->domain == YF_POST_ERROR && err->code == YF_POST_ERROR_INPUT);
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+static void test_cancel(const char *in, const char *out)
+{
+    static const char *const names[] = { "p1-video.ycap", "p1-audio.ycap", "p2-audio.ycap", NULL };
+    char **caps = capture_list(in, names);
+    progress_log pl = { .monotonic = TRUE, .cancel_at = 0.2 };
+    GError *err = NULL;
+    GPtrArray *outs = run_job((const char *const *)caps, out, &pl, &err);
+
+    CHECK(!outs);
+    CHECK(err && err->domain == YF_POST_ERROR && err->code == YF_POST_ERROR_CANCELLED);
+    CHECK_EQ_INT(count_files(out), 0);   /* nothing left behind, not even a .part */
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/* Full stacks for LeakSanitizer, so tests/lsan.supp can name the library
+ * constructor behind GLib's deliberate quark-block leak. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+#endif
+
+int main(void)
+{
+    GError *err = NULL;
+    int rc;
+    char *root = g_dir_make_tmp("yf-test-post-XXXXXX", NULL);
+    const char *sub[] = { "in", "out", "out-damaged", "out-empty", "out-cancel" };
+    char *dir[G_N_ELEMENTS(sub)];
+
+    CHECK(yf_post_init(&err));
+    if (err) {
+        fprintf(stderr, "yf_post_init: %s\n", err->message);
+        return yf_test_done("test_post");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(sub); i++) {
+        dir[i] = g_build_filename(root, sub[i], NULL);
+        g_mkdir(dir[i], 0700);
+    }
+    make_captures(dir[0]);
+    test_hearing(dir[0], dir[1]);
+    test_damaged(dir[0], dir[2]);
+    test_no_media(dir[0], dir[3]);
+    test_cancel(dir[0], dir[4]);
+    if (!getenv("YF_TEST_KEEP"))
+        yf_test_rm_rf(root);
+    else
+        printf("kept %s\n", root);
+    for (size_t i = 0; i < G_N_ELEMENTS(sub); i++)
+        g_free(dir[i]);
+    g_free(root);
+    gst_deinit();
+    rc = yf_test_done("test_post");
+    fflush(stdout); /* LeakSanitizer exits without flushing stdio */
+    return rc;
+}
