@@ -680,6 +680,19 @@ void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gb
     msg_post(r, m);
 }
 
+void yf_room_set_capture(yf_room *r, yf_rec_writer *w, const char *dir)
+{
+    room_msg *m;
+
+    g_return_if_fail(r != NULL);
+    if (!r->media)
+        return;
+    m = msg_new(r, MSG_CAPTURE, 0);
+    m->rec = dir ? w : NULL;
+    m->rec_dir = dir && w ? g_strdup(dir) : NULL;
+    msg_post(r, m);
+}
+
 /* ---- the room's life ---- */
 
 yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err)

@@ -7,6 +7,7 @@
 
 #include "net_private.h"
 #include "router.h"
+#include "writer.h"
 #include "yf_room.h"
 #include "yf_sdp.h"
 
@@ -45,6 +46,7 @@ typedef enum {
     MSG_SUB_ANSWER,   /* the browser's credentials for the subscriber conn */
     MSG_CANDIDATE,
     MSG_FORWARDING,
+    MSG_CAPTURE,      /* start (dir) or stop (NULL) capturing the room */
 } room_msg_kind;
 
 typedef enum {
@@ -69,6 +71,8 @@ typedef struct {
     GArray *tracks;           /* room_pub_track (PUBLISH) or room_sub_line (SUB_LINES) */
     NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
     gboolean audio, video;    /* FORWARDING */
+    yf_rec_writer *rec;       /* CAPTURE: borrowed; NULL = stop */
+    char *rec_dir;            /* CAPTURE: owned */
 } room_msg;
 
 /* Control half of a room. Invariants: `parts` maps id -> room_ctl_part and
@@ -149,10 +153,18 @@ typedef struct {
     int64_t next_timeout;
 } room_conn;
 
+/* A published track on the worker. rec is open only while the room is
+ * captured and this track has media; rec_ssrc is the SSRC it was opened for
+ * (a new SSRC -- a reloaded page -- starts a new file). */
 typedef struct {
     char mid[32];
     uint32_t track_id;
     yf_track_kind kind;
+    yf_codec codec;
+    uint8_t pt;
+    uint32_t clock_rate;
+    yf_rec_track *rec;
+    uint32_t rec_ssrc;
 } room_wk_track;
 
 typedef struct {
@@ -184,6 +196,8 @@ struct room_wk {
     uint32_t speaker;
     unsigned next_serial;
     gboolean torn_down;
+    yf_rec_writer *rec;       /* capturing into rec_dir while non-NULL */
+    char *rec_dir;
 };
 
 /* room_conn.c */
@@ -200,6 +214,16 @@ void room_conn_free(room_conn *c);
 /* room_worker.c, called by room_conn.c */
 void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o);
 void room_wk_after_input(room_wk *wk, int64_t now);
+
+/* room_capture.c: the capture tap (docs/recording-format.md). Publisher RTP
+ * and sender reports are queued to the capture writer with their arrival
+ * time; the writer thread does the disk work. */
+void room_cap_rtp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len);
+void room_cap_rtcp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len);
+void room_cap_close_track(room_wk_track *t);
+void room_cap_close_part(room_wpart *p);
+/* Starts (rec != NULL; dir taken) or stops capturing; stopping closes every file. */
+void room_cap_set(room_wk *wk, yf_rec_writer *rec, char *dir);
 
 /* room.c */
 struct yf_room *yf_room_ref(struct yf_room *r);

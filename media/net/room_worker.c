@@ -83,10 +83,16 @@ void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o)
         return;
     switch (o->event) {
     case YF_EV_RTP:
-        if (c->kind == YF_PC_PUBLISH)
+        if (c->kind == YF_PC_PUBLISH) {
             yf_router_handle_rtp(wk->router, now, c->part->id, o->data, o->len);
+            room_cap_rtp(wk, c->part, o->data, o->len);
+        }
         break;
-    case YF_EV_RTCP: yf_router_handle_rtcp(wk->router, now, c->part->id, rc, o->data, o->len); break;
+    case YF_EV_RTCP:
+        yf_router_handle_rtcp(wk->router, now, c->part->id, rc, o->data, o->len);
+        if (c->kind == YF_PC_PUBLISH)
+            room_cap_rtcp(wk, c->part, o->data, o->len);
+        break;
     case YF_EV_CONNECTED:
     case YF_EV_CLOSED:
         if (c->kind == YF_PC_SUBSCRIBE)
@@ -193,6 +199,7 @@ static void wpart_free(gpointer data)
 {
     room_wpart *p = data;
 
+    room_cap_close_part(p);
     room_conn_free(p->pub);
     room_conn_free(p->sub);
     g_array_unref(p->tracks);
@@ -249,6 +256,7 @@ gboolean yf_room_wk_teardown(gpointer data)
     g_source_unref(wk->timer);
     log_router(wk);
     yf_router_free(wk->router);
+    g_free(wk->rec_dir);
     g_free(wk);
     r->wk = NULL;
     g_atomic_int_add(&r->worker->load, -1);
@@ -302,15 +310,22 @@ static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, 
             continue;
         if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind) {
             /* kept; pt changes are not expected from one browser */
+            t->codec = pt->cfg.codec;
+            t->clock_rate = pt->cfg.clock_rate;
+            if (t->pt != pt->cfg.pt)
+                room_cap_close_track(t);
+            t->pt = pt->cfg.pt;
             if ((pt->cfg.ssrc && pt->cfg.ssrc != ts.ssrc) || (new_conn && !pt->cfg.ssrc))
                 yf_router_replace_publisher_source(wk->router, now, t->track_id, pt->cfg.ssrc);
             return;
         }
+        room_cap_close_track(t);
         yf_router_remove_publisher_track(wk->router, t->track_id);
         g_array_remove_index(p->tracks, i);
         break;
     }
-    room_wk_track nt = { .kind = pt->cfg.kind };
+    room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
+                         .clock_rate = pt->cfg.clock_rate };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->id, p->id, pt->mid,
@@ -345,6 +360,7 @@ static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
     for (guint i = p->tracks->len; i-- > 0;) {
         room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
         if (!has_mid(m->tracks, t->mid)) {
+            room_cap_close_track(t);
             yf_router_remove_publisher_track(wk->router, t->track_id);
             g_array_remove_index(p->tracks, i);
         }
@@ -427,6 +443,10 @@ gboolean yf_room_wk_dispatch(gpointer data)
     case MSG_SUB_ANSWER: msg_sub_answer(r->wk, m); break;
     case MSG_CANDIDATE: msg_candidate(r->wk, m); break;
     case MSG_FORWARDING: msg_forwarding(r->wk, m, now); break;
+    case MSG_CAPTURE:
+        room_cap_set(r->wk, m->rec, m->rec_dir);
+        m->rec_dir = NULL;
+        break;
     }
     room_wk_after_input(r->wk, now);
     return G_SOURCE_REMOVE;
@@ -440,6 +460,7 @@ void yf_room_msg_free(gpointer data)
         g_array_unref(m->tracks);
     if (m->cand)
         nice_candidate_free(m->cand);
+    g_free(m->rec_dir);
     yf_room_unref(m->room);
     g_free(m);
 }

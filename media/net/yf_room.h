@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <stdint.h>
+#include "writer.h"
 #include "yf_media.h"
 
 typedef enum { YF_PC_PUBLISH, YF_PC_SUBSCRIBE } yf_pc_kind;
@@ -86,5 +87,12 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
 /* Server-side mute by the host: stop forwarding the participant's audio or
  * video to everyone (the browser keeps sending; nothing leaves the server). */
 void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gboolean video);
+
+/* Recording (docs/recording-format.md): from now on every track the room's
+ * participants publish is captured into DIR (which must exist) through the
+ * writer w (borrowed: must outlive the room), one file per track and SSRC;
+ * dir NULL stops and finishes every file. Files open at a track's first
+ * packet and close when the track, its participant or the room goes. */
+void yf_room_set_capture(yf_room *r, yf_rec_writer *w, const char *dir);
 
 #endif

@@ -11,8 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "capfile.h"
 #include "yf_room.h"
 #include "yf_test.h"
+#include "yf_test_fs.h"
 
 #define DEADLINE_US (30 * G_USEC_PER_SEC)
 #define MAX_RX 64
@@ -789,6 +794,52 @@ static void scenario(T *t)
     g_free(ans);
 }
 
+/* RTP records per (participant, SSRC) in the finished captures of dir;
+ * every file must be complete. */
+static void check_captures(const char *dir)
+{
+    static const struct { uint32_t part, ssrc; int rtp; } want[] = {
+        { 1, 1111, 5 }, { 1, 2222, 5 }, { 1, 5555, 11 }, { 1, 6666, 5 }, { 2, 3333, 3 },
+    };
+    int got[G_N_ELEMENTS(want)] = { 0 }, files = 0;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+
+    CHECK(d != NULL);
+    while (d && (n = g_dir_read_name(d))) {
+        char *path = g_build_filename(dir, n, NULL);
+        int fd = open(path, O_RDONLY);
+        yf_cap_reader *r = yf_cap_reader_new_fd(fd);
+        yf_cap_header h;
+        yf_cap_meta m;
+        yf_cap_record rec;
+        int rtp = 0;
+
+        CHECK(g_str_has_suffix(n, YF_CAP_SUFFIX));
+        CHECK(yf_cap_reader_header(r, &h, NULL) && yf_cap_meta_parse(h.meta_json, h.meta_len, &m) == YF_CAP_OK);
+        while (yf_cap_reader_next(r, &rec, NULL) == 1)
+            rtp += rec.type == YF_CAP_RTP;
+        CHECK(yf_cap_reader_complete(r));
+        CHECK(!strcmp(m.room, "test") && m.clock_rate > 0);
+        for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
+            if (want[i].part == m.participant && want[i].ssrc == m.ssrc)
+                got[i] += rtp;
+        files++;
+        yf_cap_reader_free(r);
+        close(fd);
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    CHECK_EQ_INT(files, (int)G_N_ELEMENTS(want));
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        if (got[i] != want[i].rtp)
+            printf("capture of participant %u ssrc %u: %d RTP records, want %d\n", want[i].part, want[i].ssrc,
+                   got[i], want[i].rtp);
+        CHECK_EQ_INT(got[i], want[i].rtp);
+    }
+}
+
 int main(void)
 {
     T t;
@@ -815,6 +866,12 @@ int main(void)
     CHECK(t.media != NULL);
     t.room = yf_room_new(t.media, "test", &callbacks, &t, &err);
     CHECK(t.room != NULL);
+    /* Everything published is captured, one file per track and SSRC. */
+    char *capdir = g_dir_make_tmp("yf-room-cap-XXXXXX", NULL);
+    yf_rec_writer *w = yf_rec_writer_new(NULL, NULL);
+    CHECK(capdir && w);
+    if (t.room)
+        yf_room_set_capture(t.room, w, capdir);
     if (t.media && t.room)
         scenario(&t);
 
@@ -824,6 +881,10 @@ int main(void)
     CHECK_EQ_INT(t.callbacks_after_free, 0);
     yf_media_free(t.media);
     pump_for(&t, 20 * 1000);
+    yf_rec_writer_free(w);
+    check_captures(capdir);
+    yf_test_rm_rf(capdir);
+    g_free(capdir);
 
     g_source_destroy(ticker);
     g_source_unref(ticker);
