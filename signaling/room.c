@@ -14,6 +14,7 @@ static const yf_sigroom_media_ops real_media = {
     yf_room_new, yf_room_free, yf_room_add_participant, yf_room_remove_participant,
     yf_room_publish_offer, yf_room_subscribe_answer, yf_room_subscribe_reset,
     yf_room_subscribe_restart, yf_room_add_remote_candidate, yf_room_set_forwarding,
+    yf_room_set_capture,
 };
 
 static void room_free(gpointer data);
@@ -59,6 +60,25 @@ static void audit(const yf_sigroom_member *m, const char *action, const yf_sigro
         h->audit(h->audit_user, m->room->name, action, m->pid, m->role, by ? by->pid : NULL, detail);
 }
 
+void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_sigroom_capture_hooks *hooks,
+                                void *user)
+{
+    h->rec = w;
+    memset(&h->capture, 0, sizeof h->capture);
+    if (hooks)
+        h->capture = *hooks;
+    h->capture_user = user;
+}
+
+gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir)
+{
+    yf_sigroom *r = g_hash_table_lookup(h->rooms, room);
+    if (!r)
+        return FALSE;
+    yf_sigroom_capture_set(r, dir);
+    return TRUE;
+}
+
 void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms)
 {
     h->grace_ms = grace_ms;
@@ -100,6 +120,8 @@ static void room_free(gpointer data)
     }
     g_ptr_array_free(r->members, TRUE);
     h->mops->room_free(r->media);
+    if (r->capturing && h->capture.room_closed)
+        h->capture.room_closed(h->capture_user, r->name);
     g_hash_table_destroy(r->removed);
     g_hash_table_destroy(r->host_mutes);
     g_hash_table_destroy(r->nums);
@@ -305,6 +327,12 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
     }
     g_hash_table_insert(h->rooms, r->name, r);
     g_info("room %s: opened", name);
+    if (h->rec && h->capture.room_opened) {
+        char *dir = h->capture.room_opened(h->capture_user, r->name);
+        if (dir)
+            yf_sigroom_capture_set(r, dir);
+        g_free(dir);
+    }
     return r;
 }
 

@@ -43,7 +43,21 @@ typedef struct {
     gboolean (*add_remote_candidate)(yf_room *r, uint32_t participant, yf_pc_kind pc,
                                      const char *candidate, GError **err);
     void (*set_forwarding)(yf_room *r, uint32_t participant, gboolean audio, gboolean video);
+    void (*set_capture)(yf_room *r, yf_rec_writer *w, const char *dir);   /* may be NULL */
 } yf_sigroom_media_ops;
+
+/* Recording (server/recorder.c). room_opened: a room has just opened;
+ * returns the directory to capture it into (g_free) or NULL (not recorded
+ * now). member: a participant entered the media of a captured room, as
+ * participant number `num` of its capture files (called for everyone in the
+ * media when capture starts on a live room). room_closed: a captured room
+ * closed, so its capture ended. Control thread; any hook may be NULL. */
+typedef struct {
+    char *(*room_opened)(void *user, const char *room);
+    void (*member)(void *user, const char *room, uint32_t num, const char *participant, const char *name,
+                   const char *role);
+    void (*room_closed)(void *user, const char *room);
+} yf_sigroom_capture_hooks;
 
 /* What happens in a room that belongs in the audit log: joined, waiting,
  * admitted, muted/unmuted, removed, left, disconnected, rejoined, expired.
@@ -67,6 +81,11 @@ void yf_sigroom_hub_set_audit(yf_sigroom_hub *h, yf_sigroom_audit_fn fn, void *u
 /* Tests: the grace period in milliseconds instead of seconds. */
 void yf_sigroom_hub_set_grace_ms(yf_sigroom_hub *h, guint grace_ms);
 guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h);
+/* Sets the capture writer (borrowed: must outlive the hub) and hooks (copied). */
+void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_sigroom_capture_hooks *hooks,
+                                void *user);
+/* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
+gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 
 /* room.join from conn: verifies the token, creates the room on first join,
  * adds the participant or binds the one with the same token again (same id,

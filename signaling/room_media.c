@@ -50,10 +50,28 @@ gboolean yf_sigroom_media_add(yf_sigroom_member *m)
         return FALSE;
     }
     m->in_media = TRUE;
+    yf_sigroom_hub *h = m->room->hub;
+    if (m->room->capturing && h->capture.member)
+        h->capture.member(h->capture_user, m->room->name, m->num, m->pid, m->name, m->role);
     /* A host mute set while waiting, or before leaving and rejoining, holds. */
     if (m->host_muted_audio || m->host_muted_video)
         ops_of(m)->set_forwarding(m->room->media, m->num, !m->host_muted_audio, !m->host_muted_video);
     return TRUE;
+}
+
+void yf_sigroom_capture_set(yf_sigroom *r, const char *dir)
+{
+    yf_sigroom_hub *h = r->hub;
+    if (!h->rec || !h->mops->set_capture)
+        return;
+    h->mops->set_capture(r->media, h->rec, dir);
+    r->capturing = dir != NULL;
+    g_info("room %s: recording %s", r->name, dir ? "started" : "stopped");
+    for (guint i = 0; dir && h->capture.member && i < r->members->len; i++) {
+        const yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->in_media)
+            h->capture.member(h->capture_user, r->name, m->num, m->pid, m->name, m->role);
+    }
 }
 
 void yf_sigroom_media_remove(yf_sigroom_member *m)

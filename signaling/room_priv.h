@@ -18,6 +18,9 @@ struct yf_sigroom_hub {
     GHashTable *rooms;          /* name -> yf_sigroom (owned) */
     yf_sigroom_audit_fn audit;  /* may be NULL */
     void *audit_user;
+    yf_rec_writer *rec;         /* NULL: rooms are not captured */
+    yf_sigroom_capture_hooks capture;
+    void *capture_user;
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;
@@ -36,6 +39,7 @@ struct yf_sigroom {
                                    their old media lines come back */
     uint32_t next_num;
     guint empty_timer;
+    gboolean capturing;
 };
 
 /* Invariants: conn == NULL <=> grace_timer != 0 (a dropped member waits to be
@@ -75,5 +79,8 @@ gboolean yf_sigroom_media_add(yf_sigroom_member *m);
 void yf_sigroom_media_remove(yf_sigroom_member *m);
 /* A reloaded page joined again: a fresh subscriber connection (its offer follows). */
 void yf_sigroom_media_rejoin(yf_sigroom_member *m);
+/* Starts (dir) or stops (NULL) the room's capture and tells the recorder
+ * who is in the media. */
+void yf_sigroom_capture_set(yf_sigroom *r, const char *dir);
 
 #endif

@@ -119,6 +119,11 @@ static void end_media(yf_ws_session *s)
     s->hub->n_media--;
 }
 
+yf_sigroom_hub *yf_ws_hub_rooms(yf_ws_hub *hub)
+{
+    return hub->rooms;
+}
+
 void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user)
 {
     yf_sigroom_hub_set_audit(hub->rooms, fn, user);

@@ -25,6 +25,8 @@ yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *st
                          const yf_room_key *room_key, int grace_s);
 /* Where room events go for the audit log (see yf_sigroom_audit_fn). */
 void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user);
+/* The hearing rooms behind the endpoint (for the recorder's hooks). */
+yf_sigroom_hub *yf_ws_hub_rooms(yf_ws_hub *hub);
 /* Sends server.shutdown to every session, ends their media and closes them. */
 void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason);
 void yf_ws_hub_free(yf_ws_hub *hub); /* accepts NULL; call after the lws context is gone */

@@ -92,10 +92,36 @@ static void f_fwd(yf_room *r, uint32_t p, gboolean a, gboolean v)
     (void)r;
     g_string_append_printf(media_log, "fwd %u %d %d;", p, a, v);
 }
+static void f_capture(yf_room *r, yf_rec_writer *w, const char *dir)
+{
+    (void)r; (void)w;
+    g_string_append_printf(media_log, "capture %s;", dir ? dir : "stop");
+}
 static const yf_sigroom_media_ops media_ops = {
     f_room_new, f_room_free, f_add, f_remove, f_publish, f_sub_answer, f_sub_reset, f_sub_restart,
-    f_cand, f_fwd,
+    f_cand, f_fwd, f_capture,
 };
+
+/* The recorder's hooks, logged. */
+static GString *cap_log;
+static char *cap_opened(void *user, const char *room)
+{
+    (void)user;
+    g_string_append_printf(cap_log, "opened %s;", room);
+    return strcmp(room, "r6") == 0 ? g_strdup("/cap/r6") : NULL;
+}
+static void cap_member(void *user, const char *room, uint32_t num, const char *pid, const char *name,
+                       const char *role)
+{
+    (void)user;
+    g_string_append_printf(cap_log, "member %s %u %s %s %s;", room, num, pid, name, role);
+}
+static void cap_closed(void *user, const char *room)
+{
+    (void)user;
+    g_string_append_printf(cap_log, "closed %s;", room);
+}
+static const yf_sigroom_capture_hooks cap_hooks = {cap_opened, cap_member, cap_closed};
 
 /* ---- helpers ---- */
 
@@ -423,6 +449,50 @@ static void test_waiting_rejoin(void)
     conn_free(host); conn_free(obs); conn_free(obs2);
 }
 
+/* A room the recorder wants is captured from its opening; everyone who
+ * enters its media is named to the recorder, waiting participants only once
+ * admitted; capture can stop and start again on the open room; the close is
+ * reported. Rooms the recorder does not want are not captured. */
+static void test_capture(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *other = conn_new();
+    char *th = token("r6", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r6", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *t7 = token("r7", "staff:1", "H", "prosecutor", 3600, NULL);
+    int dummy_writer;
+    cap_log = g_string_new(NULL);
+    yf_sigroom_hub_set_grace_ms(hub, 0);
+    yf_sigroom_hub_set_capture(hub, (yf_rec_writer *)&dummy_writer, &cap_hooks, NULL);
+    g_string_truncate(media_log, 0);
+    join(host, th);
+    CHECK(logged("new r6;capture /cap/r6;"));
+    CHECK(strstr(cap_log->str, "opened r6;member r6 1 staff:1 H prosecutor;") != NULL);
+    join(pet, tp);
+    CHECK(strstr(cap_log->str, "invitee:9") == NULL);   /* waiting: not in the media */
+    request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(strstr(cap_log->str, "member r6 2 invitee:9 P petitioner;") != NULL);
+    CHECK(yf_sigroom_hub_capture(hub, "r6", NULL));
+    CHECK(logged("capture stop;"));
+    g_string_truncate(cap_log, 0);
+    CHECK(yf_sigroom_hub_capture(hub, "r6", "/cap/again"));
+    CHECK(logged("capture /cap/again;"));
+    CHECK(!strcmp(cap_log->str, "member r6 1 staff:1 H prosecutor;member r6 2 invitee:9 P petitioner;"));
+    CHECK(!yf_sigroom_hub_capture(hub, "nosuch", "/x"));
+    g_string_truncate(media_log, 0);
+    join(other, t7);
+    CHECK(logged("new r7;") && !logged("capture"));
+    request(other, "{\"id\":2,\"type\":\"room.leave\"}");
+    g_string_truncate(cap_log, 0);
+    request(host, "{\"id\":3,\"type\":\"room.leave\"}");
+    request(pet, "{\"id\":4,\"type\":\"room.leave\"}");
+    run_for_ms(20);
+    CHECK(!strcmp(cap_log->str, "closed r6;"));   /* r7 was not captured */
+    yf_sigroom_hub_set_capture(hub, NULL, NULL, NULL);
+    g_free(th); g_free(tp); g_free(t7);
+    conn_free(host); conn_free(pet); conn_free(other);
+    g_string_free(cap_log, TRUE);
+}
+
 int main(void)
 {
     media_log = g_string_new(NULL);
@@ -432,6 +502,7 @@ int main(void)
     test_hearing();
     test_mute_holds();
     test_full_room();
+    test_capture();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");
