@@ -45,7 +45,10 @@ static const route routes[] = {
     {YF_API_POST, "/hearings/#/participants", yf_api_hearing_add_staff},
     {YF_API_GET, "/hearings/#/notes", yf_api_notes_get},
     {YF_API_POST, "/hearings/#/notes", yf_api_notes_add},
+    {YF_API_POST, "/hearings/#/notes/finalize", yf_api_notes_finalize},
+    {YF_API_POST, "/hearings/#/notes/confirm", yf_api_notes_confirm},
     {YF_API_GET, "/hearings/#/recordings", yf_api_recordings_list},
+    {YF_API_GET, "/hearings/#/evidence", yf_api_hearing_evidence},
     {YF_API_GET, "/recordings/#/download", yf_api_recording_download},
     {YF_API_GET, "/recordings/#/view", yf_api_recording_view},
     {YF_API_GET, "/stats", yf_api_stats},
@@ -81,6 +84,12 @@ void yf_api_free(yf_api *api)
     yf_throttle_free(api->login_by_addr);
     g_free(api->data_dir);
     g_free(api);
+}
+
+void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user)
+{
+    api->hooks = hooks ? *hooks : (yf_api_recording_hooks){0};
+    api->hooks_user = user;
 }
 
 void yf_api_mount_init(struct lws_http_mount *m, const struct lws_http_mount *next)
@@ -214,6 +223,11 @@ gboolean yf_api_authorize(yf_api_req *r, yf_authz_action action, const yf_authz_
     g_free(object);
     yf_api_error(r, 403, "forbidden", "not allowed: %s", yf_authz_action_code(action));
     return FALSE;
+}
+
+gboolean yf_api_may(yf_api_req *r, yf_authz_action action, const yf_authz_object *obj)
+{
+    return yf_authz_check(r->api->store, &r->who, action, obj) == YF_AUTHZ_ALLOW;
 }
 
 /* ---- request parsing ---- */

@@ -6,7 +6,9 @@
 #define YF_API_H
 
 #include <glib.h>
+#include <jansson.h>
 #include <libwebsockets.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -26,6 +28,27 @@ typedef struct yf_api yf_api;
  * data_dir (created on first use). NULL with *error when the key cannot be read. */
 yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error);
 void yf_api_free(yf_api *api);   /* accepts NULL; call after the lws context is gone */
+
+/* What the API asks of the hearing recorder (server/recorder.c); every hook
+ * runs on the control thread and may be NULL. */
+typedef struct {
+    /* The store has just recorded a hearing's start or end. */
+    void (*hearing_started)(void *user, int64_t hearing_id, const char *room);
+    void (*hearing_ended)(void *user, int64_t hearing_id);
+    /* The recording's state as JSON (new reference): {"state": "none" |
+     * "waiting" (the hearing runs, its room is closed) | "recording" |
+     * "queued" | "processing" | "done" | "failed", "progress": 0..1,
+     * "error": string|null} (docs/recording.md). NULL = unknown hearing. */
+    json_t *(*status)(void *user, int64_t hearing_id);
+    /* The notes were finalized or a participant confirmed them. */
+    void (*notes_changed)(void *user, int64_t hearing_id);
+    /* The path of the hearing's evidence archive once built (g_free), as
+     * open() takes it (the data directory included), else NULL. */
+    char *(*evidence_path)(void *user, int64_t hearing_id);
+} yf_api_recording_hooks;
+
+/* Sets the recorder hooks (copied; user borrowed). */
+void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);
 
 /* The protocol callback; its protocol `user` is the yf_api, per-session data is
  * YF_API_PSS_SIZE bytes. */

@@ -1,7 +1,9 @@
 /* api_hearings.c -- appointments (scheduling and invitations, whose raw tokens
  * appear only in the creating reply), hearings (start, staff participants,
- * end), the clerk's notes, staff room tokens, and the listings under a case.
- * Admission of staff to a room is audited here; the store audits the rest. */
+ * end, and the view that gathers participants, recordings and the note for
+ * whoever may read them), staff room tokens, and the listings under a case.
+ * Tells the recorder when a hearing starts and ends. Admission of staff to a
+ * room is audited here; the store audits the rest. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -76,21 +78,6 @@ static gboolean appointment_for(yf_api_req *r, yf_authz_action action, yf_appoin
         if (hs)
             g_ptr_array_unref(hs);
     }
-    return yf_api_authorize(r, action, &obj);
-}
-
-/* Hearing ids[0] and its case, checked for action; FALSE after replying. */
-static gboolean hearing_for(yf_api_req *r, yf_authz_action action, yf_hearing *h, yf_case *c)
-{
-    GError *err = NULL;
-    if (!yf_store_hearing_get(r->api->store, r->ids[0], h, &err)) {
-        yf_api_store_error(r, err, FALSE);
-        g_error_free(err);
-        return FALSE;
-    }
-    if (!yf_api_load_case(r, h->case_id, c))
-        return FALSE;
-    yf_authz_object obj = {.kase = c, .case_type = -1, .hearing_id = h->id};
     return yf_api_authorize(r, action, &obj);
 }
 
@@ -358,6 +345,8 @@ void yf_api_hearing_start(yf_api_req *r)
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
+    if (r->api->hooks.hearing_started)
+        r->api->hooks.hearing_started(r->api->hooks_user, h.id, h.room);
     yf_api_reply_json(r, 201, hearing_json(&h));
 out:
     g_clear_error(&err);
@@ -367,19 +356,12 @@ out:
     yf_case_clear(&c);
 }
 
-void yf_api_hearing_get(yf_api_req *r)
+static json_t *participants_json(yf_api_req *r, int64_t hearing_id, GError **err)
 {
-    yf_hearing h = {0};
-    yf_case c = {0};
-    GError *err = NULL;
-    if (!hearing_for(r, YF_ACT_CASE_READ, &h, &c))
-        goto out;
-    GPtrArray *ps = yf_store_api_participants(r->api->store, h.id, &err);
-    if (!ps) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    json_t *o = hearing_json(&h), *items = json_array();
+    GPtrArray *ps = yf_store_api_participants(r->api->store, hearing_id, err);
+    if (!ps)
+        return NULL;
+    json_t *items = json_array();
     for (guint i = 0; i < ps->len; i++) {
         const yf_participant *p = g_ptr_array_index(ps, i);
         json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)p->id,
@@ -389,10 +371,49 @@ void yf_api_hearing_get(yf_api_req *r)
                                                "joined_at", yf_api_time_json(p->joined_ms)));
     }
     g_ptr_array_unref(ps);
-    json_object_set_new(o, "participants", items);
-    yf_api_reply_json(r, 200, o);
+    return items;
+}
+
+/* Adds to o what the caller may also read: "recording" and "recordings" with
+ * recording.read, "notes" with notes.read. FALSE with *err on a store failure. */
+static gboolean add_readable_parts(yf_api_req *r, const yf_hearing *h, const yf_case *c, json_t *o,
+                                   GError **err)
+{
+    yf_authz_object obj = {.kase = c, .case_type = -1, .hearing_id = h->id};
+    json_t *part;
+    if (yf_api_may(r, YF_ACT_RECORDING_READ, &obj)) {
+        if (!(part = yf_api_recording_items(r, h->id, err)))
+            return FALSE;
+        json_object_set_new(o, "recording", yf_api_recording_status(r, h->id));
+        json_object_set_new(o, "recordings", part);
+    }
+    if (yf_api_may(r, YF_ACT_NOTES_READ, &obj)) {
+        if (!(part = yf_api_notes_json(r, h->id, err)))
+            return FALSE;
+        json_object_set_new(o, "notes", part);
+    }
+    return TRUE;
+}
+
+void yf_api_hearing_get(yf_api_req *r)
+{
+    yf_hearing h = {0};
+    yf_case c = {0};
+    GError *err = NULL;
+    json_t *o = NULL, *ps = NULL;
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_CASE_READ, &h, &c))
+        goto out;
+    o = hearing_json(&h);
+    if ((ps = participants_json(r, h.id, &err)))
+        json_object_set_new(o, "participants", ps);
+    if (!ps || !add_readable_parts(r, &h, &c, o, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    yf_api_reply_json(r, 200, g_steal_pointer(&o));
 out:
     g_clear_error(&err);
+    json_decref(o);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
 }
@@ -402,7 +423,7 @@ void yf_api_hearing_end(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     GError *err = NULL;
-    if (!hearing_for(r, YF_ACT_HEARING_RUN, &h, &c))
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_HEARING_RUN, &h, &c))
         goto out;
     if (h.end_ms) {
         yf_api_error(r, 409, "conflict", "the hearing has already ended");
@@ -414,6 +435,8 @@ void yf_api_hearing_end(yf_api_req *r)
         yf_api_store_error(r, err, TRUE);
         goto out;
     }
+    if (r->api->hooks.hearing_ended)
+        r->api->hooks.hearing_ended(r->api->hooks_user, h.id);
     yf_api_reply_json(r, 200, hearing_json(&h));
 out:
     g_clear_error(&err);
@@ -430,7 +453,7 @@ void yf_api_hearing_add_staff(yf_api_req *r)
     int64_t sid = 0, pid = 0;
     GError *err = NULL;
     json_t *o = NULL;
-    if (!hearing_for(r, YF_ACT_HEARING_RUN, &h, &c) || !(o = yf_api_body_object(r)) ||
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_HEARING_RUN, &h, &c) || !(o = yf_api_body_object(r)) ||
         !yf_api_only_fields(r, o, fields) ||
         !yf_api_field_int(r, o, "staff_id", TRUE, 1, G_MAXINT64, &sid, NULL))
         goto out;
@@ -446,53 +469,6 @@ out:
     g_clear_error(&err);
     json_decref(o);
     yf_staff_clear(&s);
-    yf_hearing_clear(&h);
-    yf_case_clear(&c);
-}
-
-void yf_api_notes_get(yf_api_req *r)
-{
-    yf_hearing h = {0};
-    yf_case c = {0};
-    GError *err = NULL;
-    if (!hearing_for(r, YF_ACT_NOTES_READ, &h, &c))
-        goto out;
-    char *text = yf_store_note_text(r->api->store, h.id, &err);
-    if (!text) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    yf_api_reply_json(r, 200, json_pack("{s:I, s:s}", "hearing_id", (json_int_t)h.id, "text", text));
-    g_free(text);
-out:
-    g_clear_error(&err);
-    yf_hearing_clear(&h);
-    yf_case_clear(&c);
-}
-
-void yf_api_notes_add(yf_api_req *r)
-{
-    static const char *const fields[] = {"offset_ms", "text", NULL};
-    yf_hearing h = {0};
-    yf_case c = {0};
-    const char *text;
-    int64_t offset = 0, id = 0;
-    GError *err = NULL;
-    json_t *o = NULL;
-    if (!hearing_for(r, YF_ACT_NOTES_WRITE, &h, &c) || !(o = yf_api_body_object(r)) ||
-        !yf_api_only_fields(r, o, fields) ||
-        !yf_api_field_int(r, o, "offset_ms", TRUE, 0, G_MAXINT64 / 2, &offset, NULL) ||
-        !yf_api_field_str(r, o, "text", TRUE, 20000, &text))
-        goto out;
-    if (!yf_store_note_add_entry(r->api->store, yf_principal_actor(&r->who), r->now_ms, h.id, offset,
-                                 text, &id, &err)) {
-        yf_api_store_error(r, err, TRUE);
-        goto out;
-    }
-    yf_api_reply_json(r, 201, json_pack("{s:I, s:I}", "id", (json_int_t)id, "hearing_id", (json_int_t)h.id));
-out:
-    g_clear_error(&err);
-    json_decref(o);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
 }

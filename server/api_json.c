@@ -1,7 +1,8 @@
 /* api_json.c -- the REST API's JSON edges: the body parsed with jansson (never
  * by hand) into an object, typed field readers that answer bad_request naming
- * the field, query parameters, RFC 3339 times, and the shared views of a case
- * and a staff account. Nothing here talks to the network. */
+ * the field, query parameters, RFC 3339 times, the shared loaders of a case and
+ * a hearing, and the shared views of a case and a staff account. Nothing here
+ * talks to the network. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -176,6 +177,21 @@ gboolean yf_api_load_case(yf_api_req *r, int64_t id, yf_case *out)
     yf_api_store_error(r, err, FALSE);
     g_error_free(err);
     return FALSE;
+}
+
+gboolean yf_api_load_hearing(yf_api_req *r, int64_t id, yf_authz_action action, yf_hearing *h,
+                             yf_case *c)
+{
+    GError *err = NULL;
+    if (!yf_store_hearing_get(r->api->store, id, h, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        g_error_free(err);
+        return FALSE;
+    }
+    if (!yf_api_load_case(r, h->case_id, c))
+        return FALSE;
+    yf_authz_object obj = {.kase = c, .case_type = -1, .hearing_id = h->id};
+    return yf_api_authorize(r, action, &obj);
 }
 
 int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which)

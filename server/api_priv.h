@@ -20,6 +20,8 @@ struct yf_api {
     yf_room_key room_key;
     yf_throttle *login_by_user;  /* failed sign-ins per username */
     yf_throttle *login_by_addr;  /* ... and per client address */
+    yf_api_recording_hooks hooks;  /* the recorder's; any member may be NULL */
+    void *hooks_user;              /* borrowed, passed to every hook */
 };
 
 typedef enum {
@@ -71,6 +73,9 @@ void yf_api_reply_file(yf_api_req *r, unsigned status, const char *content_type,
 /* Asks authz; on refusal replies 401 unauthorized or 403 forbidden (and writes
  * api.refused to the audit log) and returns FALSE. */
 gboolean yf_api_authorize(yf_api_req *r, yf_authz_action action, const yf_authz_object *obj);
+/* The same question without an answer to the client and without an audit entry:
+ * for optional parts of a reply, left out when the caller may not see them. */
+gboolean yf_api_may(yf_api_req *r, yf_authz_action action, const yf_authz_object *obj);
 
 /* ---- input (api_json.c) ---- */
 /* The body as a JSON object (new reference); NULL after replying bad_json. */
@@ -102,11 +107,25 @@ void yf_api_today(const yf_api_req *r, GDate *out);
 /* ---- shared loaders and views (api_json.c) ---- */
 /* Loads the case; FALSE after replying 404 or 500. */
 gboolean yf_api_load_case(yf_api_req *r, int64_t id, yf_case *out);
+/* Loads hearing id and its case and checks action on that hearing; FALSE after
+ * replying 404, 500 or the refusal. h and c are filled as far as they got. */
+gboolean yf_api_load_hearing(yf_api_req *r, int64_t id, yf_authz_action action, yf_hearing *h,
+                             yf_case *c);
 json_t *yf_api_case_json(const yf_case *c, const GDate *today);
 json_t *yf_api_staff_json(const yf_staff *s);
 /* "appt-<id>" (g_free): the signaling room of an appointment. */
 char *yf_api_room_name(int64_t appointment_id);
 int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which);
+
+/* ---- hearing files (api_recordings.c, api_notes.c); callers check authz ---- */
+/* The recorder's status of the hearing, or {"state":"none","progress":0,"error":null}
+ * without a status hook or for a hearing it does not know (new reference). */
+json_t *yf_api_recording_status(yf_api_req *r, int64_t hearing_id);
+/* The items of GET /hearings/{id}/recordings (new reference); NULL with *error. */
+json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error);
+/* {"text", "finalized_at", "confirmations": [...]} of the hearing's note (new
+ * reference); NULL with *error. */
+json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
@@ -134,7 +153,10 @@ void yf_api_hearing_end(yf_api_req *r);
 void yf_api_hearing_add_staff(yf_api_req *r);
 void yf_api_notes_get(yf_api_req *r);
 void yf_api_notes_add(yf_api_req *r);
+void yf_api_notes_finalize(yf_api_req *r);
+void yf_api_notes_confirm(yf_api_req *r);
 void yf_api_recordings_list(yf_api_req *r);
+void yf_api_hearing_evidence(yf_api_req *r);
 void yf_api_recording_download(yf_api_req *r);
 void yf_api_recording_view(yf_api_req *r);
 void yf_api_stats(yf_api_req *r);

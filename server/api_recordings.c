@@ -1,7 +1,8 @@
-/* api_recordings.c -- a hearing's recordings: the listing (no file paths) and
- * the file itself with a single HTTP range (RFC 9110 §14: 206 + Content-Range,
- * 416 when unsatisfiable). Every view or download, ranged or whole, is an
- * audit entry written by yf_store_recording_access before a byte is sent. */
+/* api_recordings.c -- a hearing's recordings and evidence archive: the listing
+ * (no file paths) with the recorder's status, and the files themselves with a
+ * single HTTP range (RFC 9110 §14: 206 + Content-Range, 416 when unsatisfiable).
+ * Every view or download, ranged or whole, is an audit entry written before a
+ * byte is sent (yf_store_recording_access; evidence.download for the archive). */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -13,18 +14,68 @@
 #include "range.h"
 #include "store_api.h"
 
-static gboolean hearing_case_for(yf_api_req *r, int64_t hearing_id, yf_hearing *h, yf_case *c)
+static const char *media_type(const char *path)
 {
-    GError *err = NULL;
-    if (!yf_store_hearing_get(r->api->store, hearing_id, h, &err)) {
-        yf_api_store_error(r, err, FALSE);
-        g_error_free(err);
-        return FALSE;
+    static const struct { const char *ext, *type; } types[] = {
+        {".webm", "video/webm"}, {".mkv", "video/x-matroska"}, {".mp4", "video/mp4"},
+        {".tar", "application/x-tar"}, {".json", "application/json"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(types); i++)
+        if (g_str_has_suffix(path, types[i].ext))
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+json_t *yf_api_recording_status(yf_api_req *r, int64_t hearing_id)
+{
+    json_t *s = r->api->hooks.status ? r->api->hooks.status(r->api->hooks_user, hearing_id) : NULL;
+    if (s && !json_is_object(s)) {
+        g_warning("hearing %" G_GINT64_FORMAT ": the recorder's status is not an object", (gint64)hearing_id);
+        g_clear_pointer(&s, json_decref);
     }
-    if (!yf_api_load_case(r, h->case_id, c))
-        return FALSE;
-    yf_authz_object obj = {.kase = c, .case_type = -1, .hearing_id = h->id};
-    return yf_api_authorize(r, YF_ACT_RECORDING_READ, &obj);
+    return s ? s : json_pack("{s:s, s:f, s:n}", "state", "none", "progress", 0.0, "error");
+}
+
+static json_t *recording_json(const yf_recording *rec, GHashTable *participants)
+{
+    char hex[65], url[96];
+    const yf_participant *p = rec->participant_id ? g_hash_table_lookup(participants, &rec->participant_id) : NULL;
+    for (int k = 0; k < 32; k++)
+        g_snprintf(hex + 2 * k, 3, "%02x", rec->sha256[k]);
+    json_t *o = json_pack("{s:I, s:I, s:o, s:o, s:s, s:s, s:I, s:I, s:s, s:o}", "id", (json_int_t)rec->id,
+                          "hearing_id", (json_int_t)rec->hearing_id,
+                          "participant_id", rec->participant_id ? json_integer(rec->participant_id) : json_null(),
+                          "participant", p ? json_pack("{s:s, s:s}", "name", p->name, "role", p->role) : json_null(),
+                          "kind", rec->participant_id ? "participant" : "composite",
+                          "media_type", media_type(rec->path), "size_bytes", (json_int_t)rec->size_bytes,
+                          "duration_ms", (json_int_t)rec->duration_ms, "sha256", hex,
+                          "created_at", yf_api_time_json(rec->created_ms));
+    g_snprintf(url, sizeof url, YF_API_MOUNTPOINT "/recordings/%" G_GINT64_FORMAT "/view", (gint64)rec->id);
+    json_object_set_new(o, "view_url", json_string(url));
+    g_snprintf(url, sizeof url, YF_API_MOUNTPOINT "/recordings/%" G_GINT64_FORMAT "/download", (gint64)rec->id);
+    json_object_set_new(o, "download_url", json_string(url));
+    return o;
+}
+
+json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error)
+{
+    GPtrArray *ps = yf_store_api_participants(r->api->store, hearing_id, error);
+    GPtrArray *list = ps ? yf_store_api_recordings(r->api->store, hearing_id, error) : NULL;
+    json_t *items = NULL;
+    if (list) {
+        GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+        for (guint i = 0; i < ps->len; i++) {
+            yf_participant *p = g_ptr_array_index(ps, i);
+            g_hash_table_insert(by_id, &p->id, p);
+        }
+        items = json_array();
+        for (guint i = 0; i < list->len; i++)
+            json_array_append_new(items, recording_json(g_ptr_array_index(list, i), by_id));
+        g_hash_table_unref(by_id);
+        g_ptr_array_unref(list);
+    }
+    if (ps)
+        g_ptr_array_unref(ps);
+    return items;
 }
 
 void yf_api_recordings_list(yf_api_req *r)
@@ -32,51 +83,26 @@ void yf_api_recordings_list(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     GError *err = NULL;
-    if (!hearing_case_for(r, r->ids[0], &h, &c))
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_RECORDING_READ, &h, &c))
         goto out;
-    GPtrArray *list = yf_store_api_recordings(r->api->store, h.id, &err);
-    if (!list) {
+    json_t *items = yf_api_recording_items(r, h.id, &err);
+    if (!items) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
-    json_t *items = json_array();
-    for (guint i = 0; i < list->len; i++) {
-        const yf_recording *rec = g_ptr_array_index(list, i);
-        char hex[65];
-        for (int k = 0; k < 32; k++)
-            g_snprintf(hex + 2 * k, 3, "%02x", rec->sha256[k]);
-        json_array_append_new(items, json_pack("{s:I, s:I, s:o, s:I, s:I, s:s, s:o}", "id", (json_int_t)rec->id,
-                                               "hearing_id", (json_int_t)rec->hearing_id,
-                                               "participant_id", rec->participant_id ? json_integer(rec->participant_id) : json_null(),
-                                               "size_bytes", (json_int_t)rec->size_bytes,
-                                               "duration_ms", (json_int_t)rec->duration_ms, "sha256", hex,
-                                               "created_at", yf_api_time_json(rec->created_ms)));
-    }
-    g_ptr_array_unref(list);
-    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    yf_api_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items,
+                                        "recording", yf_api_recording_status(r, h.id)));
 out:
     g_clear_error(&err);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
 }
 
-static const char *media_type(const char *path)
-{
-    if (g_str_has_suffix(path, ".webm"))
-        return "video/webm";
-    if (g_str_has_suffix(path, ".mp4"))
-        return "video/mp4";
-    if (g_str_has_suffix(path, ".json"))
-        return "application/json";
-    return "application/octet-stream";
-}
-
-/* Opens the recording's file (relative paths are under the data directory). */
-static int open_recording(yf_api_req *r, const yf_recording *rec, int64_t *size)
+/* Opens a regular file for reading (a symlink at the end is refused); -1 when
+ * there is none. */
+static int open_file(const char *path, int64_t *size)
 {
     struct stat sb;
-    char *path = g_path_is_absolute(rec->path) ? g_strdup(rec->path)
-                                               : g_build_filename(r->api->data_dir, rec->path, NULL);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
         close(fd);
@@ -85,15 +111,18 @@ static int open_recording(yf_api_req *r, const yf_recording *rec, int64_t *size)
     if (fd >= 0)
         *size = (int64_t)sb.st_size;
     else
-        g_warning("recording %" G_GINT64_FORMAT " file missing", (gint64)rec->id);
-    g_free(path);
+        g_warning("%s: file missing", path);
     return fd;
 }
 
-static void send_range(yf_api_req *r, const yf_recording *rec, int fd, int64_t size, gboolean inline_view)
+/* Replies with fd (taken) of size bytes: the whole file (200), one range (206)
+ * or 416, as filename, inline or as an attachment. Sends nothing yet: the
+ * bytes go out when the connection is writeable, after the handler returns. */
+static void send_file(yf_api_req *r, int fd, int64_t size, const char *type, gboolean inline_view,
+                      const char *filename)
 {
     int64_t first = 0, last = size - 1;
-    char *range = yf_api_header(r, WSI_TOKEN_HTTP_RANGE), buf[96];
+    char *range = yf_api_header(r, WSI_TOKEN_HTTP_RANGE), buf[160];
     yf_range_result res = yf_range_parse(range, range ? strlen(range) : 0, size, &first, &last);
     g_free(range);
     yf_api_add_header(r, "accept-ranges", "bytes");
@@ -104,17 +133,15 @@ static void send_range(yf_api_req *r, const yf_recording *rec, int fd, int64_t s
         yf_api_error(r, 416, "range_not_satisfiable", "the file has %" G_GINT64_FORMAT " bytes", (gint64)size);
         return;
     }
-    g_snprintf(buf, sizeof buf, "%s; filename=\"recording-%" G_GINT64_FORMAT "%s\"",
-               inline_view ? "inline" : "attachment", (gint64)rec->id,
-               strrchr(rec->path, '.') && strlen(strrchr(rec->path, '.')) < 8 ? strrchr(rec->path, '.') : "");
+    g_snprintf(buf, sizeof buf, "%s; filename=\"%s\"", inline_view ? "inline" : "attachment", filename);
     yf_api_add_header(r, "content-disposition", buf);
     if (res == YF_RANGE_OK) {
         g_snprintf(buf, sizeof buf, "bytes %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
                    (gint64)first, (gint64)last, (gint64)size);
         yf_api_add_header(r, "content-range", buf);
-        yf_api_reply_file(r, 206, media_type(rec->path), fd, first, last - first + 1);
+        yf_api_reply_file(r, 206, type, fd, first, last - first + 1);
     } else {
-        yf_api_reply_file(r, 200, media_type(rec->path), fd, 0, size);
+        yf_api_reply_file(r, 200, type, fd, 0, size);
     }
 }
 
@@ -131,18 +158,26 @@ static void serve(yf_api_req *r, const char *what)
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
-    if (!hearing_case_for(r, hearing_id, &h, &c))
+    if (!yf_api_load_hearing(r, hearing_id, YF_ACT_RECORDING_READ, &h, &c))
         goto out;
     if (!yf_store_recording_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0], what,
                                    &rec, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
-    int fd = open_recording(r, &rec, &size);
-    if (fd < 0)
+    char *path = g_path_is_absolute(rec.path) ? g_strdup(rec.path)   /* the store's are relative */
+                                              : g_build_filename(r->api->data_dir, rec.path, NULL);
+    int fd = open_file(path, &size);
+    g_free(path);
+    if (fd < 0) {
         yf_api_error(r, 404, "not_found", "the recording's file is missing");
-    else
-        send_range(r, &rec, fd, size, strcmp(what, "view") == 0);
+        goto out;
+    }
+    const char *ext = strrchr(rec.path, '.');
+    char *name = g_strdup_printf("recording-%" G_GINT64_FORMAT "%s", (gint64)rec.id,
+                                 ext && strlen(ext) < 8 && !strpbrk(ext, "\"\\/") ? ext : "");
+    send_file(r, fd, size, media_type(rec.path), strcmp(what, "view") == 0, name);
+    g_free(name);
 out:
     g_clear_error(&err);
     yf_recording_clear(&rec);
@@ -158,4 +193,47 @@ void yf_api_recording_download(yf_api_req *r)
 void yf_api_recording_view(yf_api_req *r)
 {
     serve(r, "view");
+}
+
+/* The hearing's evidence archive (docs/evidence.md) once the recorder has built
+ * it: 409 not_ready before. Audited as evidence.download on hearing:<id> once
+ * the file is open, before a byte is sent. */
+void yf_api_hearing_evidence(yf_api_req *r)
+{
+    yf_hearing h = {0};
+    yf_case c = {0};
+    GError *err = NULL;
+    char *path = NULL, *object = NULL, *name = NULL;
+    int64_t size = 0;
+    int fd = -1;
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_RECORDING_READ, &h, &c))
+        goto out;
+    if (r->api->hooks.evidence_path)
+        path = r->api->hooks.evidence_path(r->api->hooks_user, h.id);
+    if (path == NULL) {
+        yf_api_error(r, 409, "not_ready", "the hearing's evidence archive is not built yet");
+        goto out;
+    }
+    if ((fd = open_file(path, &size)) < 0) {   /* the recorder's path is usable as is */
+        yf_api_error(r, 404, "not_found", "the evidence archive's file is missing");
+        goto out;
+    }
+    object = g_strdup_printf("hearing:%" G_GINT64_FORMAT, (gint64)h.id);
+    if (!yf_store_audit_record(r->api->store, yf_principal_actor(&r->who), r->now_ms, "evidence.download",
+                               object, "", &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    name = g_strdup_printf("hearing-%" G_GINT64_FORMAT "-evidence.tar", (gint64)h.id);
+    send_file(r, fd, size, "application/x-tar", FALSE, name);
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
+    g_clear_error(&err);
+    g_free(name);
+    g_free(object);
+    g_free(path);
+    yf_hearing_clear(&h);
+    yf_case_clear(&c);
 }

@@ -1,6 +1,6 @@
 /* store_api.c -- the REST API's extra read queries (store_api.h) on the SQLite
- * schema of migrations.c: listings, participation, rating-once, the audit list
- * and statistics rows. Read-only: no row is written here, so no audit entry. */
+ * schema of migrations.c: listings, participation, note finalization and
+ * confirmations, rating-once, the audit list and statistics rows. Read-only: no row is written here, so no audit entry. */
 #define G_LOG_DOMAIN "yf-store"
 #include "store_api.h"
 
@@ -197,6 +197,53 @@ GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **
     return list_rows(st, "SELECT id, name, role, staff_id, invitee_id, joined_ms FROM participants"
                          " WHERE hearing_id = ? ORDER BY id", &hearing_id, 1, read_participant,
                      (GDestroyNotify)yf_participant_free, error);
+}
+
+gboolean yf_store_api_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
+                                     GError **error)
+{
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT coalesce(finalized_ms, 0) FROM notes"
+                                        " WHERE hearing_id = ?", error);
+    if (s == NULL)
+        return FALSE;
+    sqlite3_bind_int64(s, 1, hearing_id);
+    int rc = sqlite3_step(s);
+    *finalized_ms = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        yf_store_fail(st, rc, "note finalized", error);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+void yf_note_confirmation_free(yf_note_confirmation *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->name);
+    g_free(c->role);
+    g_free(c->reason);
+    g_free(c);
+}
+
+static gpointer read_confirmation(sqlite3_stmt *s)
+{
+    yf_note_confirmation *c = g_new0(yf_note_confirmation, 1);
+    c->participant_id = sqlite3_column_int64(s, 0);
+    c->name = yf_store_col_text(s, 1);
+    c->role = yf_store_col_text(s, 2);
+    c->confirm = g_strcmp0((const char *)sqlite3_column_text(s, 3), "confirm") == 0;
+    c->reason = yf_store_col_text(s, 4);
+    c->at_ms = sqlite3_column_int64(s, 5);
+    return c;
+}
+
+GPtrArray *yf_store_api_note_confirmations(yf_store *st, int64_t hearing_id, GError **error)
+{
+    return list_rows(st, "SELECT c.participant_id, p.name, p.role, c.decision, c.reason, c.at_ms"
+                         " FROM note_confirmations c JOIN notes n ON n.id = c.note_id"
+                         " JOIN participants p ON p.id = c.participant_id"
+                         " WHERE n.hearing_id = ? ORDER BY c.at_ms, c.rowid", &hearing_id, 1,
+                     read_confirmation, (GDestroyNotify)yf_note_confirmation_free, error);
 }
 
 gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,

@@ -1,6 +1,6 @@
 /* store_api.h -- read queries the REST API needs beyond store.h: listings by
- * case/appointment/hearing, the clerk's participation, rating-once, the audit
- * listing and the statistics rows. Same engine-neutral style as store.h; lives
+ * case/appointment/hearing, the clerk's participation, a note's finalization
+ * and confirmations, rating-once, the audit listing and the statistics rows. Same engine-neutral style as store.h; lives
  * apart so the core store stays small. Control thread only. */
 #ifndef YF_STORE_API_H
 #define YF_STORE_API_H
@@ -27,6 +27,22 @@ typedef struct {
 } yf_participant;
 void yf_participant_free(yf_participant *p);
 GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **error);
+
+/* When the hearing's note was finalized: *finalized_ms 0 when it is not (yet),
+ * or when the hearing has no note. */
+gboolean yf_store_api_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
+                                     GError **error);
+
+/* One participant's decision on a finalized note (yf_store_note_confirm). */
+typedef struct {
+    int64_t participant_id, at_ms;
+    char *name, *role;         /* the participant's, as in participants */
+    gboolean confirm;          /* FALSE: refused */
+    char *reason;              /* "" when none was given */
+} yf_note_confirmation;
+void yf_note_confirmation_free(yf_note_confirmation *c);   /* accepts NULL */
+/* yf_note_confirmation*, in the order they were given; empty without a note. */
+GPtrArray *yf_store_api_note_confirmations(yf_store *st, int64_t hearing_id, GError **error);
 
 /* The hearing a recording belongs to (no audit entry: that comes with access). */
 gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,

@@ -130,3 +130,37 @@ export async function browserTestPrerequisites() {
   }
   return null;
 }
+
+/** One REST call to https://127.0.0.1:port/api/v1 + pathname (or a path
+ * that already starts with /api/v1/, as the API's own URLs do): opts.token
+ * (Bearer), opts.inv (Invitation), opts.body (object, string or Buffer),
+ * opts.headers. Resolves { status, headers, raw (Buffer), json (or null) }. */
+export function apiRequest(port, method, pathname, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = { ...(opts.headers || {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.inv) headers.authorization = `Invitation ${opts.inv}`;
+    let payload = null;
+    if (opts.body !== undefined) {
+      payload = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
+      payload = Buffer.from(payload);
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    const full = pathname.startsWith('/api/v1/') ? pathname : '/api/v1' + pathname;
+    const req = https.request({ host: '127.0.0.1', port, method, path: full, headers,
+      rejectUnauthorized: false, timeout: opts.timeoutMs || 15000, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        let json = null;
+        try { json = JSON.parse(raw.toString('utf8')); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: res.headers, raw, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    if (payload) req.end(payload); else req.end();
+  });
+}

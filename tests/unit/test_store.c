@@ -1,7 +1,8 @@
 /* test_store.c -- the case store against a real SQLite file in a temp dir:
  * migrations (from empty, from v1 with data, a too-new file refused),
  * constraints, stage transitions, deadlines on cases, the overdue list and
- * paging, sessions, invitations, hearings and notes, hostile text, bootstrap. */
+ * paging, sessions, invitations, hearings and notes (finalization and the
+ * confirmations as the API lists them), hostile text, bootstrap. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -10,6 +11,7 @@
 #include "deadline.h"
 #include "migrations.h"
 #include "store.h"
+#include "store_api.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
@@ -485,6 +487,60 @@ static void test_hearing_records(void)
 }
 
 /* SQL metacharacters and long Unicode text come back byte for byte. */
+/* What GET /hearings/{id} shows of a note: when it was finalized and who confirmed
+ * or refused it, with the participant's name, in the order given. */
+static void test_note_confirmations(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, h2 = 0, p1 = 0, p2 = 0, fin = -1;
+    int64_t c = add_case(st, pros, "N-1", pros, "2024-03-01");
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_RECEPTION, "room-n",
+                                  T0, &h, NULL));
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_RECEPTION, "room-n2",
+                                  T0, &h2, NULL));
+    CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "张三", "petitioner", 0, 0, &p1, NULL));
+    CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "pros 名", "prosecutor", pros, 0, &p2,
+                                   NULL));
+
+    /* no note yet: not finalized, nothing confirmed, and nothing to finalize */
+    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == 0);
+    GPtrArray *list = yf_store_api_note_confirmations(st, h, NULL);
+    CHECK(list && list->len == 0);
+    g_clear_pointer(&list, g_ptr_array_unref);
+    CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+
+    CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 0, "开始", NULL, NULL));
+    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == 0);
+    CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 5, h, NULL));
+    CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 6, h, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);                /* finalized once */
+    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == T0 + 5);
+
+    CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 20, h, p2, TRUE, "", NULL));
+    CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 10, h, p1, FALSE, "记录不全", NULL));
+    CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 30, h2, p1, TRUE, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);              /* h2 has no note */
+    list = yf_store_api_note_confirmations(st, h, NULL);
+    CHECK(list && list->len == 2);
+    if (list && list->len == 2) {
+        const yf_note_confirmation *a = g_ptr_array_index(list, 0), *b = g_ptr_array_index(list, 1);
+        CHECK(a->participant_id == p1 && !a->confirm && a->at_ms == T0 + 10);
+        CHECK(strcmp(a->name, "张三") == 0 && strcmp(a->role, "petitioner") == 0 &&
+              strcmp(a->reason, "记录不全") == 0);
+        CHECK(b->participant_id == p2 && b->confirm && strcmp(b->reason, "") == 0 &&
+              strcmp(b->name, "pros 名") == 0);
+    }
+    g_clear_pointer(&list, g_ptr_array_unref);
+    list = yf_store_api_note_confirmations(st, h2, NULL);
+    CHECK(list && list->len == 0);
+    g_clear_pointer(&list, g_ptr_array_unref);
+    CHECK(yf_store_api_note_finalized(st, 999, &fin, NULL) && fin == 0);   /* unknown hearing */
+    yf_note_confirmation_free(NULL);
+    yf_store_close(st);
+}
+
 static void test_hostile_text(void)
 {
     yf_store *st = fresh();
@@ -566,6 +622,7 @@ int main(void)
     test_sessions();
     test_invitations();
     test_hearing_records();
+    test_note_confirmations();
     test_hostile_text();
     test_bootstrap_and_cli();
     yf_test_rm_rf(tmp_dir);
