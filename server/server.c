@@ -18,6 +18,7 @@
 #include "srtp.h"
 #include "store.h"
 #include "peer.h"
+#include "recorder.h"
 #include "ws.h"
 #include "room_token.h"
 #include "yf_media.h"
@@ -32,6 +33,7 @@ struct yf_server {
     yf_ws_hub *hub;
     yf_store *store;
     yf_api *api;
+    yf_recorder *recorder;
     struct lws_context *lws;
     struct lws_protocols protocols[4];
     struct lws_http_mount mounts[2];
@@ -89,7 +91,11 @@ static gboolean open_store(const yf_config *cfg, yf_server *s, GError **err)
         g_error_free(boot);
     }
     s->api = yf_api_new(s->store, cfg->data_dir, err);
-    return s->api != NULL;
+    if (!s->api)
+        return FALSE;
+    /* Recovers a crashed server's captures before anything records. */
+    s->recorder = yf_recorder_new(s->store, cfg->data_dir, err);
+    return s->recorder != NULL;
 }
 
 /* Room events (joins, admissions, mutes, removals, disconnects) go into the
@@ -109,6 +115,7 @@ static void audit_room_event(void *user, const char *room, const char *action, c
     }
     g_free(text);
     g_free(object);
+    yf_recorder_room_event(s->recorder, room, action, participant, role);
 }
 
 static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
@@ -146,6 +153,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);
     yf_ws_hub_set_audit(s->hub, audit_room_event, s);
+    yf_recorder_attach(s->recorder, yf_ws_hub_rooms(s->hub), s->api);
     return TRUE;
 }
 
@@ -215,6 +223,7 @@ void yf_server_free(yf_server *s)
         lws_context_destroy(s->lws);
     yf_ws_hub_free(s->hub);
     yf_media_free(s->media);
+    yf_recorder_free(s->recorder);   /* after the rooms: their captures are closed */
     yf_dtls_cert_free(s->dtls_cert);
     yf_api_free(s->api);
     yf_store_close(s->store);

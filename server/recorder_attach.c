@@ -1,0 +1,292 @@
+/* recorder_attach.c -- the end of a hearing's recording, on the control
+ * thread: the post-processed files join the case file (one recordings row
+ * each, with size, duration and SHA-256, the participant matched to the
+ * hearing's participants), then the evidence package is assembled (captures,
+ * outputs, the notes as text, the audit head) for the job thread to sign and
+ * write. Every step is an audit entry; a failure leaves the hearing "failed"
+ * with the reason, and the next start-up tries again. */
+#define G_LOG_DOMAIN "yf-recorder"
+#include "recorder_priv.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "capfile.h"
+#include "store_api.h"
+#include "yf_post.h"
+
+static int64_t now_ms(void)
+{
+    return g_get_real_time() / 1000;
+}
+
+/* path relative to the data directory when it is inside it (the store
+ * keeps relative paths, so the data directory can move). */
+static const char *relative(const yf_recorder *rec, const char *path)
+{
+    size_t n = strlen(rec->data_dir);
+    if (strncmp(path, rec->data_dir, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+/* The hearing's participants row for a token participant ("staff:3",
+ * "invitee:9"), added when missing; 0 when it cannot be matched or added. */
+static int64_t participant_row(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name,
+                               const char *role)
+{
+    int64_t staff = 0, invitee = 0, id = 0;
+    GError *err = NULL;
+    if (g_str_has_prefix(pid, "staff:"))
+        staff = g_ascii_strtoll(pid + 6, NULL, 10);
+    else if (g_str_has_prefix(pid, "invitee:"))
+        invitee = g_ascii_strtoll(pid + 8, NULL, 10);
+    GPtrArray *ps = yf_store_api_participants(rec->store, hearing_id, &err);
+    for (guint i = 0; ps && i < ps->len && !id; i++) {
+        const yf_participant *p = ps->pdata[i];
+        if ((staff && p->staff_id == staff) || (invitee && p->invitee_id == invitee))
+            id = p->id;
+    }
+    if (ps)
+        g_ptr_array_unref(ps);
+    if (!id && !yf_store_participant_add(rec->store, yf_actor_system(), now_ms(), hearing_id, name, role, staff,
+                                         invitee, &id, &err)) {
+        g_warning("hearing %" G_GINT64_FORMAT ": cannot add participant %s: %s", (gint64)hearing_id, pid,
+                  err ? err->message : "?");
+        id = 0;
+    }
+    g_clear_error(&err);
+    return id;
+}
+
+/* The outputs into the store; FALSE with the reason in *err. */
+static gboolean attach(yf_recorder *rec, rec_job *j, GError **err)
+{
+    for (guint i = 0; i < j->outputs->len; i++) {
+        const yf_post_output *o = j->outputs->pdata[i];
+        const char *pid = j->output_pids->pdata[i];
+        yf_recording r = {
+            .hearing_id = j->h->id,
+            .size_bytes = g_array_index(j->sizes, int64_t, i),
+            .duration_ms = o->duration_ms,
+            .created_ms = now_ms(),
+        };
+        if (*pid && !(r.participant_id = participant_row(rec, j->h->id, pid, j->output_names->pdata[i],
+                                                         j->output_roles->pdata[i]))) {
+            g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "participant %s cannot be matched", pid);
+            return FALSE;
+        }
+        memcpy(r.sha256, &g_array_index(j->sha256, guint8, i * 32), 32);
+        r.path = (char *)relative(rec, o->path);
+        if (!yf_store_recording_add(rec->store, yf_actor_system(), now_ms(), &r, NULL, err))
+            return FALSE;
+    }
+    char *marker = g_build_filename(j->h->dir, REC_ATTACHED, NULL);
+    gboolean ok = g_file_set_contents(marker, "", 0, err);
+    g_free(marker);
+    return ok;
+}
+
+static void fail(yf_recorder *rec, rec_hearing *h, const char *step, const GError *err)
+{
+    g_warning("hearing %" G_GINT64_FORMAT ": recording %s failed: %s", (gint64)h->id, step, err->message);
+    rec_audit(rec, h, "recording.failed", "step=%s error=%s", step, err->message);
+    rec_set_state(rec, h, REC_FAILED, 0, err->message);
+}
+
+static void full_done(yf_recorder *rec, rec_job *j)
+{
+    rec_hearing *h = j->h;
+    GError *err = NULL;
+    if (g_error_matches(j->error, YF_POST_ERROR, YF_POST_ERROR_INPUT) && !j->outputs) {
+        rec_audit(rec, h, "recording.empty", "%s", j->error->message);
+        rec_set_state(rec, h, REC_NONE, 0, j->error->message);
+        return;
+    }
+    if (j->error) {
+        fail(rec, h, "post-processing", j->error);
+        return;
+    }
+    if (!attach(rec, j, &err)) {
+        fail(rec, h, "attach", err);
+        g_error_free(err);
+        return;
+    }
+    rec_audit(rec, h, "recording.attached", "files=%u", j->outputs->len);
+    rec_queue_evidence(rec, h);
+}
+
+void rec_job_done(rec_job *j)
+{
+    yf_recorder *rec = j->rec;
+    if (j->kind == JOB_FULL) {
+        full_done(rec, j);
+    } else if (j->error) {
+        fail(rec, j->h, "evidence", j->error);
+    } else {
+        char *path = g_build_filename(j->dir, REC_EVIDENCE, NULL);
+        rec_audit(rec, j->h, "evidence.build", "path=%s", relative(rec, path));
+        g_free(path);
+        rec_set_state(rec, j->h, REC_DONE, 1, NULL);
+        if (j->h->notes_stale)
+            rec_queue_evidence(rec, j->h);
+    }
+    rec_job_free(j);
+}
+
+/* ---- the evidence package ---- */
+
+static const char *keep(rec_job *j, char *s)
+{
+    g_ptr_array_add(j->keep, s);
+    return s;
+}
+
+static void add_file(rec_job *j, GArray *files, char *disk, char *archive, const char *kind)
+{
+    yf_evidence_file f = {keep(j, disk), keep(j, archive), kind};
+    g_array_append_val(files, f);
+}
+
+/* Captures s<K>/NAME.ycap as capture/s<K>/NAME.ycap, outputs under media/. */
+static void add_captures(rec_job *j, GArray *files)
+{
+    GDir *d = g_dir_open(j->dir, 0, NULL);
+    const char *s, *n;
+    while (d && (s = g_dir_read_name(d))) {
+        char *sd = g_build_filename(j->dir, s, NULL);
+        GDir *sdd = s[0] == 's' ? g_dir_open(sd, 0, NULL) : NULL;
+        while (sdd && (n = g_dir_read_name(sdd)))
+            if (g_str_has_suffix(n, YF_CAP_SUFFIX) || !strcmp(n, REC_ROSTER))
+                add_file(j, files, g_build_filename(sd, n, NULL), g_strdup_printf("capture/%s/%s", s, n),
+                         g_str_has_suffix(n, YF_CAP_SUFFIX) ? "capture" : "roster");
+        if (sdd)
+            g_dir_close(sdd);
+        g_free(sd);
+    }
+    if (d)
+        g_dir_close(d);
+}
+
+static void add_outputs(yf_recorder *rec, rec_job *j, GArray *files)
+{
+    GError *err = NULL;
+    GPtrArray *list = yf_store_api_recordings(rec->store, j->h->id, &err);
+    for (guint i = 0; list && i < list->len; i++) {
+        const yf_recording *r = list->pdata[i];
+        char *base = g_path_get_basename(r->path);
+        add_file(j, files, g_build_filename(rec->data_dir, r->path, NULL), g_strdup_printf("media/%s", base),
+                 r->participant_id ? "participant-media" : "composite");
+        g_free(base);
+    }
+    if (list)
+        g_ptr_array_unref(list);
+    g_clear_error(&err);
+}
+
+/* The notes' entries, then whether they are finalized and each participant's
+ * decision on them (the evidence package says what was confirmed). */
+static char *notes_text(yf_recorder *rec, int64_t hearing_id, GError **err)
+{
+    int64_t final_ms = 0;
+    char *entries = yf_store_note_text(rec->store, hearing_id, err);
+    GPtrArray *cs = entries && yf_store_api_note_finalized(rec->store, hearing_id, &final_ms, err)
+                        ? yf_store_api_note_confirmations(rec->store, hearing_id, err) : NULL;
+    if (!cs) {
+        g_free(entries);
+        return NULL;
+    }
+    GString *s = g_string_new(entries);
+    if (final_ms)
+        g_string_append_printf(s, "-- 笔录已定稿 finalized_ms=%" G_GINT64_FORMAT "\n", (gint64)final_ms);
+    else
+        g_string_append(s, "-- 笔录未定稿\n");
+    for (guint i = 0; i < cs->len; i++) {
+        const yf_note_confirmation *c = cs->pdata[i];
+        g_string_append_printf(s, "-- %s（%s）%s at_ms=%" G_GINT64_FORMAT "%s%s\n", c->name, c->role,
+                               c->confirm ? "确认无误" : "拒绝确认", (gint64)c->at_ms, *c->reason ? " 理由：" : "",
+                               c->reason);
+    }
+    g_ptr_array_unref(cs);
+    g_free(entries);
+    return g_string_free(s, FALSE);
+}
+
+static gboolean write_notes(yf_recorder *rec, rec_job *j, GArray *files, GError **err)
+{
+    char *text = notes_text(rec, j->h->id, err);
+    char *path = g_build_filename(j->dir, REC_NOTES, NULL);
+    gboolean ok = text && g_file_set_contents(path, text, -1, err);
+    if (ok)
+        add_file(j, files, path, g_strdup(REC_NOTES), "notes");
+    else
+        g_free(path);
+    g_free(text);
+    return ok;
+}
+
+static gboolean evidence_input(yf_recorder *rec, rec_job *j, GError **err)
+{
+    yf_hearing sh = {0};
+    yf_case c = {0};
+    yf_audit_report ar = {0};
+    GArray *files = g_array_new(FALSE, TRUE, sizeof(yf_evidence_file));
+    GArray *people = g_array_new(FALSE, TRUE, sizeof(yf_evidence_participant));
+    j->ev_files = files;
+    j->ev_people = people;
+    gboolean ok = yf_store_hearing_get(rec->store, j->h->id, &sh, err) &&
+                  yf_store_case_get(rec->store, sh.case_id, &c, err) && write_notes(rec, j, files, err) &&
+                  yf_store_audit_verify(rec->store, &ar, err);
+    if (ok && !ar.ok) {
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "audit chain broken at entry %" G_GINT64_FORMAT ": %s",
+                    (gint64)ar.broken_id, ar.reason);
+        ok = FALSE;
+    }
+    GPtrArray *ps = ok ? yf_store_api_participants(rec->store, j->h->id, err) : NULL;
+    for (guint i = 0; ps && i < ps->len; i++) {
+        const yf_participant *p = ps->pdata[i];
+        yf_evidence_participant e = {keep(j, g_strdup(p->name)), keep(j, g_strdup(p->role))};
+        g_array_append_val(people, e);
+    }
+    if (ok && ps) {
+        add_captures(j, files);
+        add_outputs(rec, j, files);
+        j->ev = (yf_evidence_input){
+            .case_no = keep(j, g_strdup(c.case_no)), .case_type = yf_case_type_code(c.type),
+            .hearing_id = sh.id, .hearing_kind = yf_hearing_kind_code(sh.kind), .room = keep(j, g_strdup(sh.room)),
+            .started_ms = sh.start_ms, .ended_ms = sh.end_ms,
+            .participants = (const yf_evidence_participant *)(void *)people->data, .n_participants = people->len,
+            .files = (const yf_evidence_file *)(void *)files->data, .n_files = files->len,
+            .has_audit = TRUE, .audit_count = ar.count, .created_ms = now_ms(),
+        };
+        memcpy(j->ev.audit_head, ar.head, 32);
+    }
+    if (ps)
+        g_ptr_array_unref(ps);
+    yf_audit_report_clear(&ar);
+    yf_hearing_clear(&sh);
+    yf_case_clear(&c);
+    return ok && ps;
+}
+
+void rec_queue_evidence(yf_recorder *rec, rec_hearing *h)
+{
+    rec_job *j = g_new0(rec_job, 1);
+    GError *err = NULL;
+    j->dir = g_strdup(h->dir);
+    j->h = h;
+    j->keep = g_ptr_array_new_with_free_func(g_free);
+    h->notes_stale = FALSE;   /* the notes are read now */
+    if (!evidence_input(rec, j, &err)) {
+        fail(rec, h, "evidence", err);
+        g_error_free(err);
+        rec_job_free(j);
+        return;
+    }
+    g_free(j->dir);
+    j->dir = NULL;
+    rec_queue_job(rec, h, JOB_EVIDENCE, j);
+}

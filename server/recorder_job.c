@@ -1,0 +1,317 @@
+/* recorder_job.c -- the recorder's job thread: after a hearing, waits for its
+ * capture files to be finished, gathers them with the rosters that name their
+ * participants, post-processes them (media/post), hashes the outputs, and
+ * builds evidence packages. It never touches the case store: results go back
+ * to the control thread (rec_job_done). One job at a time, in order. */
+#define G_LOG_DOMAIN "yf-recorder"
+#include "recorder_priv.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capfile.h"
+#include "yf_post.h"
+
+#define PART_WAIT_MS 20000   /* a capture still open after the hearing ended */
+#define TZ_BEIJING_S (8 * 3600)
+
+void rec_job_free(rec_job *j)
+{
+    if (!j)
+        return;
+    g_free(j->dir);
+    g_free(j->case_no);
+    if (j->outputs)
+        g_ptr_array_unref(j->outputs);
+    if (j->output_pids)
+        g_ptr_array_unref(j->output_pids);
+    if (j->output_names)
+        g_ptr_array_unref(j->output_names);
+    if (j->output_roles)
+        g_ptr_array_unref(j->output_roles);
+    if (j->sha256)
+        g_array_unref(j->sha256);
+    if (j->sizes)
+        g_array_unref(j->sizes);
+    if (j->keep)
+        g_ptr_array_unref(j->keep);
+    if (j->ev_files)
+        g_array_unref(j->ev_files);
+    if (j->ev_people)
+        g_array_unref(j->ev_people);
+    g_clear_error(&j->error);
+    g_free(j);
+}
+
+/* ---- gathering the captures ---- */
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in dir with the given prefix and suffix (g_strfreev). */
+static char **list_dir(const char *dir, const char *prefix, const char *suffix)
+{
+    GPtrArray *a = g_ptr_array_new();
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d)))
+        if (g_str_has_prefix(n, prefix) && g_str_has_suffix(n, suffix))
+            g_ptr_array_add(a, g_strdup(n));
+    if (d)
+        g_dir_close(d);
+    g_ptr_array_sort(a, cmp_names);
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+static gboolean parts_left(const char *dir)
+{
+    char **sessions = list_dir(dir, "s", "");
+    gboolean left = FALSE;
+    for (char **s = sessions; *s && !left; s++) {
+        char *sd = g_build_filename(dir, *s, NULL);
+        char **parts = list_dir(sd, "", YF_CAP_PART_SUFFIX);
+        left = parts[0] != NULL;
+        g_strfreev(parts);
+        g_free(sd);
+    }
+    g_strfreev(sessions);
+    return left;
+}
+
+/* The participant number in a capture's metadata; FALSE if unreadable. */
+static gboolean capture_participant(const char *path, uint32_t *num)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    yf_cap_reader *r = fd >= 0 ? yf_cap_reader_new_fd(fd) : NULL;
+    yf_cap_header h;
+    yf_cap_meta m;
+    gboolean ok = r && yf_cap_reader_header(r, &h, NULL) &&
+                  yf_cap_meta_parse(h.meta_json, h.meta_len, &m) == YF_CAP_OK;
+    if (ok)
+        *num = m.participant;
+    yf_cap_reader_free(r);
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Everyone across the sessions, by token participant: one number each. */
+typedef struct {
+    GPtrArray *paths;         /* char* */
+    GArray *of;               /* uint32 per path */
+    GPtrArray *pids, *names, *roles;  /* index = number - 1 */
+} gathered;
+
+static uint32_t person(gathered *g, const char *pid, const char *name, const char *role)
+{
+    for (guint i = 0; i < g->pids->len; i++)
+        if (!strcmp(g->pids->pdata[i], pid))
+            return i + 1;
+    g_ptr_array_add(g->pids, g_strdup(pid));
+    g_ptr_array_add(g->names, g_strdup(name));
+    g_ptr_array_add(g->roles, g_strdup(role));
+    return g->pids->len;
+}
+
+static void gather_session(gathered *g, const char *sdir, const char *sname)
+{
+    char *rpath = g_build_filename(sdir, REC_ROSTER, NULL);
+    json_t *roster = json_load_file(rpath, 0, NULL);
+    char **caps = list_dir(sdir, "", YF_CAP_SUFFIX);
+    for (char **c = caps; *c; c++) {
+        char *path = g_build_filename(sdir, *c, NULL);
+        uint32_t num = 0, who = 0;
+        if (!capture_participant(path, &num)) {
+            g_warning("recording: %s has no readable header; skipped", path);
+            g_free(path);
+            continue;
+        }
+        size_t i;
+        json_t *e;
+        json_array_foreach(roster, i, e) {
+            if (json_integer_value(json_object_get(e, "num")) == (json_int_t)num) {
+                const char *pid = json_string_value(json_object_get(e, "participant"));
+                const char *name = json_string_value(json_object_get(e, "name"));
+                const char *role = json_string_value(json_object_get(e, "role"));
+                if (pid && name && role)
+                    who = person(g, pid, name, role);
+                break;
+            }
+        }
+        if (!who) { /* no roster entry: keep the file, with a neutral label */
+            char *pid = g_strdup_printf("%s/p%u", sname, num), *name = g_strdup_printf("参与人 %u", num);
+            who = person(g, pid, name, "");
+            g_free(pid);
+            g_free(name);
+        }
+        g_ptr_array_add(g->paths, path);
+        g_array_append_val(g->of, who);
+    }
+    g_strfreev(caps);
+    json_decref(roster);
+    g_free(rpath);
+}
+
+static void gather(gathered *g, const char *dir)
+{
+    g->paths = g_ptr_array_new_with_free_func(g_free);
+    g->of = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    g->pids = g_ptr_array_new_with_free_func(g_free);
+    g->names = g_ptr_array_new_with_free_func(g_free);
+    g->roles = g_ptr_array_new_with_free_func(g_free);
+    char **sessions = list_dir(dir, "s", "");
+    for (char **s = sessions; *s; s++) {
+        char *sd = g_build_filename(dir, *s, NULL);
+        if (g_file_test(sd, G_FILE_TEST_IS_DIR))
+            gather_session(g, sd, *s);
+        g_free(sd);
+    }
+    g_strfreev(sessions);
+}
+
+static void gathered_clear(gathered *g)
+{
+    g_ptr_array_unref(g->paths);
+    g_array_unref(g->of);
+    g_ptr_array_unref(g->pids);
+    g_ptr_array_unref(g->names);
+    g_ptr_array_unref(g->roles);
+}
+
+/* ---- hashing ---- */
+
+static gboolean hash_file(const char *path, guint8 out[32], int64_t *size, GError **err)
+{
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    guint8 buf[65536];
+    ssize_t n = 0;
+    gsize len = 32;
+    *size = 0;
+    while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+        g_checksum_update(ck, buf, (gsize)n);
+        *size += n;
+    }
+    if (fd < 0 || n < 0)
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read %s: %s", path, g_strerror(errno));
+    else
+        g_checksum_get_digest(ck, out, &len);
+    if (fd >= 0)
+        close(fd);
+    g_checksum_free(ck);
+    return fd >= 0 && n == 0;
+}
+
+/* ---- the jobs ---- */
+
+static void on_progress(void *user, double fraction)
+{
+    rec_job *j = user;
+    rec_set_state(j->rec, j->h, REC_PROCESSING, fraction, NULL);
+}
+
+static void wait_parts(rec_job *j)
+{
+    for (int waited = 0; parts_left(j->dir) && waited < PART_WAIT_MS && !g_atomic_int_get(&j->rec->cancel);
+         waited += 200)
+        g_usleep(200 * 1000);
+    if (parts_left(j->dir))
+        g_warning("recording of hearing %" G_GINT64_FORMAT ": capture files still open after %d s; "
+                  "processing the finished ones", (gint64)j->h->id, PART_WAIT_MS / 1000);
+}
+
+static gboolean hash_outputs(rec_job *j, const gathered *g)
+{
+    j->sha256 = g_array_new(FALSE, TRUE, 32);
+    j->sizes = g_array_new(FALSE, TRUE, sizeof(int64_t));
+    j->output_pids = g_ptr_array_new_with_free_func(g_free);
+    j->output_names = g_ptr_array_new_with_free_func(g_free);
+    j->output_roles = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < j->outputs->len; i++) {
+        const yf_post_output *o = j->outputs->pdata[i];
+        guint8 sha[32];
+        int64_t size;
+        if (!hash_file(o->path, sha, &size, &j->error))
+            return FALSE;
+        g_array_append_vals(j->sha256, sha, 1);
+        g_array_append_val(j->sizes, size);
+        gboolean person_out = o->participant >= 1 && o->participant <= g->pids->len;
+        guint k = person_out ? o->participant - 1 : 0;
+        g_ptr_array_add(j->output_pids, g_strdup(person_out ? g->pids->pdata[k] : ""));
+        g_ptr_array_add(j->output_names, g_strdup(person_out ? g->names->pdata[k] : ""));
+        g_ptr_array_add(j->output_roles, g_strdup(person_out ? g->roles->pdata[k] : ""));
+    }
+    return TRUE;
+}
+
+static void run_full(rec_job *j)
+{
+    gathered g;
+    wait_parts(j);
+    gather(&g, j->dir);
+    if (g.paths->len == 0) {
+        g_set_error_literal(&j->error, YF_POST_ERROR, YF_POST_ERROR_INPUT, "nothing was captured");
+        gathered_clear(&g);
+        return;
+    }
+    yf_post_person *people = g_new0(yf_post_person, g.pids->len);
+    g_ptr_array_add(g.paths, NULL);
+    for (guint i = 0; i < g.pids->len; i++)
+        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.roles->pdata[i]};
+    char *out = g_build_filename(j->dir, "out", NULL);
+    yf_post_job pj = {
+        .captures = (const char *const *)g.paths->pdata,
+        .participant_of = (const uint32_t *)(void *)g.of->data,
+        .people = people,
+        .n_people = g.pids->len,
+        .case_no = j->case_no,
+        .tz_offset_s = TZ_BEIJING_S,
+        .out_dir = out,
+        .progress = on_progress,
+        .progress_user = j,
+        .cancel = &j->rec->cancel,
+    };
+    if (g_mkdir_with_parents(out, 0750) != 0)
+        g_set_error(&j->error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", out, g_strerror(errno));
+    else if (yf_post_init(&j->error) && (j->outputs = yf_post_run(&pj, &j->error)) != NULL)
+        hash_outputs(j, &g);
+    g_free(out);
+    g_free(people);
+    gathered_clear(&g);
+}
+
+static void run_evidence(rec_job *j)
+{
+    char *path = g_build_filename(j->dir, REC_EVIDENCE, NULL);
+    yf_evidence_build(&j->ev, j->rec->data_dir, path, &j->error);
+    g_free(path);
+}
+
+gpointer rec_job_thread(gpointer data)
+{
+    yf_recorder *rec = data;
+    for (;;) {
+        rec_job *j = g_async_queue_pop(rec->jobs);
+        if (!j->h) {
+            rec_job_free(j);
+            return NULL;
+        }
+        if (j->kind == JOB_FULL) {
+            rec_set_state(rec, j->h, REC_PROCESSING, 0, NULL);
+            run_full(j);
+        } else {
+            run_evidence(j);
+        }
+        g_async_queue_push(rec->done, j);
+        g_source_set_ready_time(rec->done_src, 0);
+    }
+}

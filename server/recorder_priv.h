@@ -1,0 +1,111 @@
+/* recorder_priv.h -- what recorder.c (control thread: capture, notes, audit,
+ * attach) and recorder_job.c (the job thread: post-processing, hashing,
+ * evidence) share. Not for other modules. */
+#ifndef YF_RECORDER_PRIV_H
+#define YF_RECORDER_PRIV_H
+
+#include <jansson.h>
+
+#include "evidence.h"
+#include "recorder.h"
+
+/* A hearing's recording directory DATA_DIR/recordings/h<ID>:
+ *   s<K>/          one capture session (a room's life while the hearing ran):
+ *                  *.ycap and roster.json ([{num, participant, name, role}])
+ *   out/           post-processing outputs (p<N>.webm|mkv, composite.webm)
+ *   notes.txt      the notes as packed into the evidence package
+ *   attached       marker: the outputs are in the case store
+ *   evidence.tar   the signed evidence package */
+#define REC_DIR_NAME "recordings"
+#define REC_ROSTER "roster.json"
+#define REC_ATTACHED "attached"
+#define REC_EVIDENCE "evidence.tar"
+#define REC_NOTES "notes.txt"
+
+typedef enum {
+    REC_NONE,        /* nothing captured (yet) */
+    REC_WAITING,     /* the hearing runs; its room is not open */
+    REC_RECORDING,
+    REC_QUEUED,
+    REC_PROCESSING,
+    REC_DONE,
+    REC_FAILED,
+} rec_state;
+
+/* One hearing the recorder knows. Invariants: never freed before the
+ * recorder (the job thread holds pointers); state, progress and error are
+ * guarded by the recorder's lock, everything else is control-thread only;
+ * session != NULL <=> state == REC_RECORDING. */
+typedef struct {
+    int64_t id;
+    char *room;
+    char *dir;
+    char *session;            /* the capture session being written */
+    json_t *roster;           /* of `session` */
+    int64_t start_ms;         /* the hearing's start (note offsets) */
+    int64_t gap_since_ms;     /* capture interrupted since (0: not) ... */
+    char *gap_reason;         /* ... and why */
+    gboolean notes_stale;     /* the notes changed after the queued package
+                                 gathered them: build it again after */
+    rec_state state;
+    double progress;
+    char *error;
+} rec_hearing;
+
+/* A job for the thread. FULL: post-process, hash; EVIDENCE: build the
+ * package from `ev` (strings owned by `keep`). */
+typedef enum { JOB_FULL, JOB_EVIDENCE } rec_job_kind;
+
+typedef struct {
+    yf_recorder *rec;
+    rec_hearing *h;
+    rec_job_kind kind;
+    char *dir;                /* copy of h->dir */
+    char *case_no;
+    /* results of JOB_FULL, for the control thread */
+    GPtrArray *outputs;       /* yf_post_output* */
+    GPtrArray *output_pids;   /* char*: the token participant of each output ("" composite) */
+    GPtrArray *output_names, *output_roles;
+    GArray *sha256;           /* guint8[32] per output */
+    GArray *sizes;            /* int64 per output */
+    /* JOB_EVIDENCE */
+    yf_evidence_input ev;
+    GPtrArray *keep;          /* strings ev points into */
+    GArray *ev_files, *ev_people;
+    GError *error;
+} rec_job;
+
+struct yf_recorder {
+    yf_store *store;
+    char *data_dir, *root;
+    yf_sigroom_hub *rooms;
+    yf_rec_writer *writer;
+    GHashTable *hearings;     /* int64* id -> rec_hearing* */
+    GMutex lock;              /* rec_hearing state/progress/error; busy */
+    GThread *thread;
+    GAsyncQueue *jobs;        /* rec_job*; a job with h == NULL stops the thread */
+    gint cancel;              /* g_atomic: the running job stops */
+    GAsyncQueue *done;        /* rec_job*: finished, for the control thread */
+    GSource *done_src;        /* on the control context: drains `done` */
+};
+
+void rec_job_free(rec_job *j);
+/* recorder_job.c: the thread's loop (GThreadFunc, data = the recorder). */
+gpointer rec_job_thread(gpointer data);
+/* recorder.c */
+void rec_audit(yf_recorder *rec, const rec_hearing *h, const char *action, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+void rec_note(yf_recorder *rec, const rec_hearing *h, int64_t at_ms, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+char *rec_clock_text(int64_t ms);   /* "14:03:05", UTC+8 */
+rec_hearing *rec_hearing_get(yf_recorder *rec, int64_t id);   /* from the store on first use */
+void rec_hearing_free(gpointer h);
+void rec_queue_job(yf_recorder *rec, rec_hearing *h, rec_job_kind kind, rec_job *j);
+void rec_queue_full(yf_recorder *rec, rec_hearing *h);
+extern const yf_api_recording_hooks rec_api_hooks;
+extern const yf_sigroom_capture_hooks rec_room_hooks;
+/* recorder_attach.c: a finished job, on the control thread (takes it). */
+void rec_job_done(rec_job *j);
+/* recorder_attach.c: the evidence job for h, whose outputs are attached. */
+void rec_queue_evidence(yf_recorder *rec, rec_hearing *h);
+void rec_set_state(yf_recorder *rec, rec_hearing *h, rec_state s, double progress, const char *error);
+
+#endif
