@@ -1,0 +1,209 @@
+// recording.test.mjs -- a 20-second hearing recorded end to end: a prosecutor
+// and a petitioner, each a headless Chromium fed known media (the host's has a
+// white flash and a beep at the same instants), hold a hearing made through
+// the REST API. Afterwards the hearing lists a file per participant and a
+// composite, each downloadable with the SHA-256 and size the API states,
+// playable (gst-discoverer: streams present, duration within 1 s of what was
+// sent), the composite plays in Chromium's <video>, its flash and beep are
+// less than 80 ms apart, the notes say when recording started and ended, the
+// evidence package verifies offline, and every access is in the audit log.
+// Ends "recording: N passed, M failed"; exit 77 when a prerequisite is missing.
+// YF_E2E_KEEP=1 keeps the temp dir.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { apiRequest, browserTestPrerequisites, check, finish, freePort, results, sleep, startServer, stopServer,
+  waitHealthy } from './lib.mjs';
+import { admit, discover, launchWith, makeMedia, makeProsecutor, openHearing, openRoom, pageLog, publishStarted,
+  roomTokens, sha256hex, waitProcessed, waitState } from './hearing.mjs';
+
+const HEARING_S = 20;
+const serverLog = [];
+
+/** The composite plays in Chromium's <video> (a page beside the file). */
+async function playsInChromium(browser, file) {
+  const html = `${file}.html`;
+  writeFileSync(html, `<!doctype html><video muted src="${basename(file)}"></video>`);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`file://${html}`);
+  const r = await page.evaluate(async () => {
+    const v = document.querySelector('video');
+    await v.play().catch(() => {});
+    const t0 = Date.now();
+    while (Date.now() - t0 < 15000 && v.currentTime < 1.5 && !v.error) await new Promise((res) => setTimeout(res, 100));
+    return { time: v.currentTime, duration: v.duration, width: v.videoWidth, height: v.videoHeight,
+      error: v.error && v.error.message };
+  }).catch((e) => ({ error: e.message }));
+  await context.close().catch(() => {});
+  return r;
+}
+
+async function checkFiles(h, list, times, tmp, browser) {
+  const items = list.items || [];
+  const composite = items.find((i) => i.kind === 'composite');
+  const people = items.filter((i) => i.kind === 'participant');
+  check('the hearing lists one composite and a file per participant', composite && people.length === 2,
+    JSON.stringify(items.map((i) => [i.kind, i.participant && i.participant.name, i.media_type])));
+  const expect = { composite: (times.end - times.host) / 1000, 王检察官: (times.end - times.host) / 1000,
+    张三: (times.end - times.pet) / 1000 };
+  const files = {};
+  for (const it of items) {
+    const who = it.kind === 'composite' ? 'composite' : it.participant && it.participant.name;
+    const r = await apiRequest(h.port, 'GET', `/recordings/${it.id}/download`, { token: h.token, timeoutMs: 60000 });
+    const file = join(tmp, `${who}-${it.id}.${it.media_type === 'video/x-matroska' ? 'mkv' : 'webm'}`);
+    writeFileSync(file, r.raw);
+    files[who] = file;
+    check(`${who}: downloads with the size and SHA-256 the case file states`, r.status === 200 &&
+      r.raw.length === it.size_bytes && sha256hex(r.raw) === it.sha256, `${r.status} ${r.raw.length}/${it.size_bytes}`);
+    const d = discover(file);
+    const want = expect[who];
+    check(`${who}: plays (gst-discoverer), video and audio, ${d.seconds.toFixed(2)} s for ${want && want.toFixed(2)} s sent`,
+      d.ok && d.video && d.audio && want !== undefined && Math.abs(d.seconds - want) <= 1.0, d.text.slice(0, 400));
+    check(`${who}: the listed duration matches the file`, Math.abs(it.duration_ms / 1000 - d.seconds) <= 0.5,
+      `${it.duration_ms} ms vs ${d.seconds} s`);
+  }
+  if (composite) {
+    const r = await apiRequest(h.port, 'GET', `/recordings/${composite.id}/view`, { token: h.token,
+      headers: { range: 'bytes=100-199' } });
+    check('the composite serves a range (the browser can seek)', r.status === 206 && r.raw.length === 100 &&
+      /^bytes 100-199\//.test(r.headers['content-range'] || ''), `${r.status} ${r.headers['content-range']}`);
+  }
+  if (files.composite) {
+    const play = await playsInChromium(browser, files.composite);
+    check('Chromium plays the composite in a <video>', !play.error && play.time >= 1.5 && play.width > 0,
+      JSON.stringify(play));
+    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0,0,0.5,1', '--json'],
+      { encoding: 'utf8', timeout: 120000 });
+    let sync = null;
+    try { sync = JSON.parse(m.stdout); } catch { /* reported below */ }
+    check('composite: the host\'s flashes and beeps are found', sync && sync.n_pairs >= 5, `${m.stdout}${m.stderr}`.slice(0, 600));
+    check('composite: flash and beep less than 80 ms apart', sync && sync.n_pairs > 0 && sync.max_abs_offset_ms < 80,
+      sync ? `max ${sync.max_abs_offset_ms.toFixed(1)} ms, mean ${(sync.mean_offset_ms || 0).toFixed(1)} ms over ${sync.n_pairs}` : m.stderr);
+  }
+  return items;
+}
+
+async function checkCaseFile(h, items, tmp, bin, dataDir) {
+  const r = await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}`, { token: h.token });
+  const listed = (r.json && r.json.recordings) || [];
+  check('GET /hearings/{id} lists the recordings with their hashes', r.status === 200 &&
+    listed.length === items.length && items.every((i) => listed.some((l) => l.id === i.id && l.sha256 === i.sha256)));
+  const notes = (r.json && r.json.notes && r.json.notes.text) || '';
+  check('the notes say when recording started', /录音录像于 \d\d:\d\d:\d\d 开始/.test(notes), notes);
+  check('the notes say when recording ended', /录音录像于 \d\d:\d\d:\d\d 结束/.test(notes), notes);
+  const ev = await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}/evidence`, { token: h.token, timeoutMs: 60000 });
+  const tar = join(tmp, 'evidence.tar');
+  writeFileSync(tar, ev.raw);
+  const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
+  check('the evidence package downloads and verifies offline', ev.status === 200 && v.status === 0,
+    `${ev.status} ${v.stdout}${v.stderr}`.slice(0, 400));
+  const list = execFileSync('tar', ['-tf', tar], { encoding: 'utf8' });
+  check('the package holds the captures, the media, the notes and the manifest',
+    /capture\/s1\/.*\.ycap/.test(list) && /media\/composite\.webm/.test(list) && /notes\.txt/.test(list) &&
+    /manifest\.sig/.test(list), list.slice(0, 400));
+}
+
+/** The clerk's notes are finalized and the petitioner confirms them: the
+ * evidence package is built again and carries both. */
+async function checkConfirmedNotes(h, tmp, bin, dataDir) {
+  let r = await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}`, { token: h.token });
+  const pet = ((r.json && r.json.participants) || []).find((p) => p.name === '张三');
+  r = await apiRequest(h.port, 'POST', `/hearings/${h.hearing.id}/notes/finalize`, { token: h.token, body: {} });
+  const fin = r.status;
+  r = await apiRequest(h.port, 'POST', `/hearings/${h.hearing.id}/notes/confirm`, { token: h.token,
+    body: { participant_id: pet ? pet.id : 0, confirm: true } });
+  check('the notes are finalized and the petitioner (a participant of the recording) confirms them',
+    pet && fin === 200 && r.status === 200, `${fin} ${r.status} ${r.raw}`);
+  const list = await waitProcessed(h.port, h.token, h.hearing.id, 60000);
+  const ev = await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}/evidence`, { token: h.token, timeoutMs: 60000 });
+  const tar = join(tmp, 'evidence-confirmed.tar');
+  writeFileSync(tar, ev.raw);
+  const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
+  const notes = spawnSync('tar', ['-xOf', tar, 'notes.txt'], { encoding: 'utf8' }).stdout || '';
+  check('the package is built again with the finalized, confirmed notes and verifies',
+    list && list.recording.state === 'done' && v.status === 0 && /笔录已定稿/.test(notes) && /张三（petitioner）确认无误/.test(notes),
+    `${v.stdout}${v.stderr} ${notes.slice(-200)}`);
+}
+
+function checkAudit(bin, dataDir, h, items) {
+  const rows = execFileSync('sqlite3', [join(dataDir, 'yuanfang.db'),
+    'SELECT action || \' \' || object || \' \' || detail FROM audit_log ORDER BY id'], { encoding: 'utf8' }).split('\n');
+  const has = (re) => rows.some((x) => re.test(x));
+  const H = `hearing:${h.hearing.id}`;
+  check('audit: recording start, stop, attach and the evidence build',
+    has(new RegExp(`^recording\\.start ${H}`)) && has(new RegExp(`^recording\\.stop ${H} .*hearing ended`)) &&
+    has(new RegExp(`^recording\\.attached ${H}`)) && has(new RegExp(`^evidence\\.build ${H}`)),
+    rows.filter((x) => /recording|evidence/.test(x)).join(' | '));
+  check('audit: every download of a recording', items.every((i) => has(new RegExp(`^recording\\.download recording:${i.id}`))),
+    rows.filter((x) => /^recording\.(download|view)/.test(x)).join(' | '));
+  check('audit: the evidence download', has(new RegExp(`^evidence\\.download ${H}`)));
+  const verify = spawnSync(bin, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+  check('audit: the chain verifies', verify.status === 0, verify.stdout + verify.stderr);
+}
+
+async function main() {
+  const { bin, webDir, chromium } = await browserTestPrerequisites();
+  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-rec-'));
+  const keep = process.env.YF_E2E_KEEP === '1';
+  let server = null;
+  const browsers = [];
+  try {
+    const dataDir = join(tmp, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const media = makeMedia(tmp, 36);
+    makeProsecutor(bin, dataDir);
+    const port = await freePort();
+    const base = `https://127.0.0.1:${port}`;
+    server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
+    try { await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
+    const h = await openHearing(port, '京检申〔2026〕1号');
+    const tokens = await roomTokens(h);
+    browsers.push(await launchWith(chromium, media.hostVideo, media.hostAudio));
+    browsers.push(await launchWith(chromium, media.petVideo, media.petAudio));
+    const host = await openRoom(browsers[0], base, tokens.host, 'host');
+    if (!check('host enters the room', await waitState(host.page, 'admitted') === 'admitted')) return;
+    const times = { host: await publishStarted(host.page) };
+    const pet = await openRoom(browsers[1], base, tokens.pet, 'petitioner');
+    check('petitioner waits, then the host admits them', await waitState(pet.page, 'waiting') === 'waiting' &&
+      await admit(host, pet) === 'admitted');
+    times.pet = await publishStarted(pet.page);
+    if (!check('both publish', times.host && times.pet)) return;
+    await sleep(Math.max(0, times.pet + HEARING_S * 1000 - Date.now()));
+    const end = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
+    times.end = Date.now();
+    check('the prosecutor ends the hearing', end.status === 200, end.raw.toString());
+    for (const b of browsers.splice(0)) await b.close().catch(() => {});
+    const t0 = Date.now();
+    const list = await waitProcessed(port, h.token, h.hearing.id);
+    check('the recording is processed and attached', list && list.recording.state === 'done',
+      JSON.stringify(list && list.recording));
+    console.log(`# post-processing and evidence took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    browsers.push(await chromium.launch({ executablePath: process.env.YF_CHROMIUM || '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] }));
+    const items = await checkFiles(h, list || {}, times, tmp, browsers[0]);
+    await checkCaseFile(h, items, tmp, bin, dataDir);
+    await checkConfirmedNotes(h, tmp, bin, dataDir);
+    check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
+    await stopServer(server);
+    server = null;
+    checkAudit(bin, dataDir, h, items);
+  } catch (e) {
+    check('test ran to the end', false, e.stack || e.message);
+  } finally {
+    for (const b of browsers) await b.close().catch(() => {});
+    await stopServer(server).catch(() => {});
+    if (results.failed) {
+      console.log('# --- page console (last 40) ---');
+      for (const l of pageLog.slice(-40)) console.log(`#   ${l}`);
+      console.log('# --- server log (last 80 lines) ---');
+      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
+    }
+    if (keep) console.log(`# kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();
+finish('recording');
