@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { check, finish, freePort } from './lib.mjs';
+import { apiRequest, check, finish, freePort } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -21,35 +21,7 @@ if (!bin || !webDir) {
 
 
 let port = 0;
-// One request: opts.token (Bearer), opts.inv (Invitation), opts.body (object or raw string/Buffer).
-function api(method, pathname, opts = {}) {
-  return new Promise((resolve, reject) => {
-    const headers = { ...(opts.headers || {}) };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    if (opts.inv) headers.authorization = `Invitation ${opts.inv}`;
-    let payload = null;
-    if (opts.body !== undefined) {
-      payload = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
-      payload = Buffer.from(payload);
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = payload.length;
-    }
-    const req = https.request({ host: '127.0.0.1', port, method, path: '/api/v1' + pathname, headers,
-      rejectUnauthorized: false, timeout: 15000, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        let json = null;
-        try { json = JSON.parse(raw.toString('utf8')); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, headers: res.headers, raw, json });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    if (payload) req.end(payload); else req.end();
-  });
-}
+const api = (method, pathname, opts) => apiRequest(port, method, pathname, opts);
 
 async function startServer(dataDir, extra = []) {
   const child = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),

@@ -6,11 +6,10 @@
 // exits non-zero on any failure (77 when a prerequisite is missing).
 // YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log); YF_CHROMIUM overrides the browser.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, results, sleep, startServer,
-  stopServer, waitHealthy } from './lib.mjs';
+import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS];
 const PHONE = { width: 360, height: 740 };
@@ -182,7 +181,6 @@ async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
 
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-devtest-'));
-  const keep = process.env.YF_E2E_KEEP === '1';
   let server = null;
   let context = null;
   try {
@@ -209,15 +207,7 @@ async function main() {
     check('test ran to the end', false, e.stack || e.message);
   } finally {
     if (context) await context.close().catch(() => {});
-    await stopServer(server).catch(() => {});
-    if (results.failed) {
-      console.log('# --- page console (last 40) ---');
-      for (const l of pageLog.slice(-40)) console.log(`#   ${l}`);
-      console.log('# --- server log (last 80 lines) ---');
-      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
-    }
-    if (keep) console.log(`# kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
+    await wrapUp({ server, tmp, pageLog, serverLog });
   }
 }
 

@@ -3,7 +3,7 @@
 // kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
 // 5 s), and headless Chromium's flags (fake camera and microphone).
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -163,4 +163,19 @@ export function apiRequest(port, method, pathname, opts = {}) {
     req.on('error', reject);
     if (payload) req.end(payload); else req.end();
   });
+}
+
+/** The end of a browser test: stops the server, and on any failure prints
+ * the last lines of the page console and of the server log; removes the
+ * temp dir unless YF_E2E_KEEP=1. */
+export async function wrapUp({ server, tmp, pageLog = [], serverLog = [] }) {
+  await stopServer(server).catch(() => {});
+  if (results.failed) {
+    console.log('# --- page console (last 40) ---');
+    for (const l of pageLog.slice(-40)) console.log(`#   ${l}`);
+    console.log('# --- server log (last 80 lines) ---');
+    for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
+  }
+  if (process.env.YF_E2E_KEEP === '1') console.log(`# kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
 }

@@ -10,11 +10,10 @@
 // Ends "recording: N passed, M failed"; exit 77 when a prerequisite is missing.
 // YF_E2E_KEEP=1 keeps the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, freePort, results, sleep, startServer, stopServer,
-  waitHealthy } from './lib.mjs';
+import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
 import { admit, discover, launchWith, makeMedia, makeProsecutor, openHearing, openRoom, pageLog, publishStarted,
   roomTokens, sha256hex, waitProcessed, waitState } from './hearing.mjs';
 
@@ -146,7 +145,6 @@ function checkAudit(bin, dataDir, h, items) {
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-rec-'));
-  const keep = process.env.YF_E2E_KEEP === '1';
   let server = null;
   const browsers = [];
   try {
@@ -193,15 +191,7 @@ async function main() {
     check('test ran to the end', false, e.stack || e.message);
   } finally {
     for (const b of browsers) await b.close().catch(() => {});
-    await stopServer(server).catch(() => {});
-    if (results.failed) {
-      console.log('# --- page console (last 40) ---');
-      for (const l of pageLog.slice(-40)) console.log(`#   ${l}`);
-      console.log('# --- server log (last 80 lines) ---');
-      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
-    }
-    if (keep) console.log(`# kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
+    await wrapUp({ server, tmp, pageLog, serverLog });
   }
 }
 
