@@ -212,6 +212,9 @@ static void session_started(yf_recorder *rec, rec_hearing *h)
     }
     h->gap_since_ms = 0;
     g_clear_pointer(&h->gap_reason, g_free);
+    char *paused = g_build_filename(h->dir, REC_PAUSED, NULL);
+    g_unlink(paused);
+    g_free(paused);
     g_free(base);
 }
 
@@ -280,6 +283,38 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
         roster_put(h, num, pid, name, role);
 }
 
+/* Capture stopped while the hearing runs: remembered (also on disk, so the
+ * note written when capture resumes, perhaps after a restart, says since
+ * when and why). */
+static void pause_mark(rec_hearing *h, int64_t since_ms, const char *why)
+{
+    char *path = g_build_filename(h->dir, REC_PAUSED, NULL);
+    char *text = g_strdup_printf("%" G_GINT64_FORMAT " %s", (gint64)since_ms, why);
+    if (!g_file_set_contents(path, text, -1, NULL))
+        g_warning("hearing %" G_GINT64_FORMAT ": cannot write %s", (gint64)h->id, path);
+    h->gap_since_ms = since_ms;
+    g_free(h->gap_reason);
+    h->gap_reason = g_strdup(why);
+    g_free(text);
+    g_free(path);
+}
+
+/* A pause remembered on disk by an earlier run of the server. */
+static void pause_load(rec_hearing *h)
+{
+    char *path = g_build_filename(h->dir, REC_PAUSED, NULL), *text = NULL, *end = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+        gint64 since = g_ascii_strtoll(text, &end, 10);
+        if (since > 0 && end && *end == ' ' && g_utf8_validate(end + 1, -1, NULL)) {
+            h->gap_since_ms = since;
+            g_free(h->gap_reason);
+            h->gap_reason = g_strdup(end + 1);
+        }
+    }
+    g_free(text);
+    g_free(path);
+}
+
 static void on_room_closed(void *user, const char *room)
 {
     yf_recorder *rec = user;
@@ -291,8 +326,7 @@ static void on_room_closed(void *user, const char *room)
     rec_note(rec, h, now, "录音录像于 %s 暂停：全体参与人已离开会议室", at);
     g_free(at);
     session_end(rec, h, REC_WAITING, "room closed");
-    h->gap_since_ms = now;
-    h->gap_reason = g_strdup("全体参与人离开会议室");
+    pause_mark(h, now, "全体参与人离开会议室");
 }
 
 void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *action, const char *participant,
@@ -369,7 +403,8 @@ static void on_hearing_ended(void *user, int64_t id)
     if (h->session) {
         int64_t now = now_ms();
         char *at = rec_clock_text(now);
-        yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
+        if (rec->rooms)
+            yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
         rec_note(rec, h, now, "录音录像于 %s 结束", at);
         g_free(at);
         session_end(rec, h, REC_WAITING, "hearing ended");
@@ -479,10 +514,9 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
     char *attached = g_build_filename(h->dir, REC_ATTACHED, NULL), *ev = g_build_filename(h->dir, REC_EVIDENCE, NULL);
     if (sh.end_ms == 0) {
         rec_set_state(rec, h, REC_WAITING, 0, NULL);
-        if (crashed) {
-            h->gap_since_ms = crashed;
-            h->gap_reason = g_strdup("服务器异常停止后重新启动");
-        }
+        pause_load(h);
+        if (crashed)
+            pause_mark(h, crashed, "服务器异常停止后重新启动");
     } else if (!g_file_test(attached, G_FILE_TEST_EXISTS)) {
         rec_queue_full(rec, h);
     } else if (!g_file_test(ev, G_FILE_TEST_EXISTS)) {
@@ -563,6 +597,28 @@ void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
     rec->rooms = rooms;
     yf_sigroom_hub_set_capture(rooms, rec->writer, &rec_room_hooks, rec);
     yf_api_set_recording_hooks(api, &rec_api_hooks, rec);
+}
+
+void yf_recorder_shutdown(yf_recorder *rec)
+{
+    GHashTableIter it;
+    gpointer v;
+    if (!rec)
+        return;
+    g_hash_table_iter_init(&it, rec->hearings);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        rec_hearing *h = v;
+        if (!h->session)
+            continue;
+        int64_t now = now_ms();
+        char *at = rec_clock_text(now);
+        if (rec->rooms)
+            yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
+        rec_note(rec, h, now, "录音录像于 %s 因服务器停止而中断", at);
+        g_free(at);
+        session_end(rec, h, REC_WAITING, "server stopping");
+        pause_mark(h, now, "服务器停止后重新启动");
+    }
 }
 
 void yf_recorder_free(yf_recorder *rec)

@@ -29,6 +29,11 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
  * Accepts NULL. Call after the rooms are gone. */
 void yf_recorder_free(yf_recorder *rec);
 
+/* The server is stopping (SIGTERM): every capture ends with a note saying
+ * so; a hearing still running resumes in a new session after the restart,
+ * with a note on how long it was interrupted. Call while the rooms exist. */
+void yf_recorder_shutdown(yf_recorder *rec);
+
 /* Hooks the recorder into the rooms (capture) and the API (start, end,
  * status, evidence); rooms must outlive the recorder. */
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api);

@@ -13,6 +13,7 @@
  *   s<K>/          one capture session (a room's life while the hearing ran):
  *                  *.ycap and roster.json ([{num, participant, name, role}])
  *   out/           post-processing outputs (p<N>.webm|mkv, composite.webm)
+ *   paused         while a running hearing is not captured: since when, why
  *   notes.txt      the notes as packed into the evidence package
  *   attached       marker: the outputs are in the case store
  *   evidence.tar   the signed evidence package */
@@ -21,6 +22,7 @@
 #define REC_ATTACHED "attached"
 #define REC_EVIDENCE "evidence.tar"
 #define REC_NOTES "notes.txt"
+#define REC_PAUSED "paused"       /* "<ms> <reason>" (kept across a restart) */
 
 typedef enum {
     REC_NONE,        /* nothing captured (yet) */

@@ -209,6 +209,8 @@ yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
 
 void yf_server_shutdown(yf_server *s, const char *reason)
 {
+    if (s)
+        yf_recorder_shutdown(s->recorder);   /* before the rooms close */
     if (s && s->hub)
         yf_ws_hub_shutdown(s->hub, reason);
 }
@@ -217,6 +219,7 @@ void yf_server_free(yf_server *s)
 {
     if (!s)
         return;
+    yf_recorder_shutdown(s->recorder);
     if (s->hub)
         yf_ws_hub_shutdown(s->hub, "server stopping");
     if (s->lws)

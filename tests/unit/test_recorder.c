@@ -1,0 +1,198 @@
+/* test_recorder.c -- the recorder's bookkeeping without media or rooms
+ * (server/recorder.c): its hooks driven directly against a real case store
+ * in a temp dir. Capture starts when the room of a running hearing opens, a
+ * closed room and a graceful stop pause it with a note, and the note on
+ * resuming says since when and why -- across a restart too; a capture a
+ * killed server left is recovered at start-up with an audit entry and a note
+ * at its last record; after the end the captures are processed, attached and
+ * packed. */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capfile.h"
+#include "recorder_priv.h"
+#include "store_api.h"
+#include "yf_test.h"
+#include "yf_test_fs.h"
+
+#define PW "correct-horse-battery-9"
+
+static int64_t make_hearing(yf_store *st)
+{
+    int64_t pros = 0, kase = 0, appt = 0, hearing = 0;
+    GError *e = NULL;
+    int64_t now = g_get_real_time() / 1000;
+    GDate today;
+    g_date_clear(&today, 1);
+    g_date_set_time_t(&today, time(NULL));
+    yf_case_new in = { .case_no = "京检申〔2026〕9号", .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
+                       .petitioner = "张三", .received = today };
+    CHECK(yf_store_staff_create(st, yf_actor_system(), now, "pros", "王检察官", YF_ROLE_PROSECUTOR, PW, &pros, &e));
+    in.prosecutor_id = pros;
+    CHECK(yf_store_case_create(st, yf_actor_staff(pros), now, &in, &kase, &e));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), now, kase, pros, now, "接访", &appt, &e));
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), now, kase, appt, YF_HEARING_RECEPTION, "appt-1", now,
+                                  &hearing, &e));
+    if (e)
+        fprintf(stderr, "make_hearing: %s\n", e->message);
+    g_clear_error(&e);
+    CHECK_EQ_INT(appt, 1);
+    return hearing;
+}
+
+static char *notes(yf_store *st, int64_t id)
+{
+    char *t = yf_store_note_text(st, id, NULL);
+    return t ? t : g_strdup("");
+}
+
+/* How many audit entries of this action name hearing id. */
+static int audited(yf_store *st, const char *action, int64_t id)
+{
+    GPtrArray *rows = yf_store_api_audit_list(st, 0, 1000, action, NULL);
+    char *object = g_strdup_printf("hearing:%" G_GINT64_FORMAT, (gint64)id);
+    int n = 0;
+    for (guint i = 0; rows && i < rows->len; i++) {
+        const yf_audit_row *r = rows->pdata[i];
+        n += !strcmp(r->action, action) && !strcmp(r->object, object);
+    }
+    if (rows)
+        g_ptr_array_unref(rows);
+    g_free(object);
+    return n;
+}
+
+static char *state_of(yf_recorder *rec, int64_t id)
+{
+    json_t *o = rec_api_hooks.status(rec, id);
+    char *s = g_strdup(json_string_value(json_object_get(o, "state")));
+    json_decref(o);
+    return s;
+}
+
+/* A .part capture as a killed server leaves it: header and two RTP records. */
+static int64_t leave_partial(const char *dir)
+{
+    yf_cap_meta m = { .room = "appt-1", .participant = 1, .kind = YF_CAP_AUDIO, .codec = "opus",
+                      .payload_type = 111, .clock_rate = 48000, .ssrc = 7 };
+    uint8_t buf[4096], rtp[20] = { 0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7 };
+    int64_t at = g_get_real_time() - 1500 * 1000;
+    char *path = g_build_filename(dir, "appt-1-p1-audio-00000007-1.ycap.part", NULL);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+    int n = yf_cap_header_encode(&m, at, buf, sizeof buf);
+    CHECK(fd >= 0 && n > 0 && write(fd, buf, (size_t)n) == n);
+    for (int i = 0; i < 2; i++) {
+        n = yf_cap_record_encode(YF_CAP_RTP, at + i * 20000, rtp, sizeof rtp, buf, sizeof buf);
+        CHECK(write(fd, buf, (size_t)n) == n);
+    }
+    close(fd);
+    g_free(path);
+    return (at + 20000) / 1000;
+}
+
+int main(void)
+{
+    GError *e = NULL;
+    char *data = g_dir_make_tmp("yf-recorder-XXXXXX", NULL);
+    char *db = yf_store_path_in(data);
+    yf_store *st = yf_store_open(db, 0, &e);
+    CHECK(st != NULL);
+    int64_t id = make_hearing(st);
+
+    /* The room opens: capture starts into s1, with a note. */
+    yf_recorder *rec = yf_recorder_new(st, data, &e);
+    CHECK(rec != NULL);
+    char *dir = rec_room_hooks.room_opened(rec, "appt-1");
+    char *want = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/s1", data, (gint64)id);
+    CHECK(dir && !strcmp(dir, want));
+    CHECK(rec_room_hooks.room_opened(rec, "appt-2") == NULL);   /* no hearing runs there */
+    char *s = state_of(rec, id);
+    CHECK(!strcmp(s, "recording"));
+    g_free(s);
+    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor");
+    char *roster = g_build_filename(dir, "roster.json", NULL), *text = NULL;
+    CHECK(g_file_get_contents(roster, &text, NULL, NULL) && strstr(text, "\"participant\": \"staff:1\""));
+    g_free(text);
+    char *n = notes(st, id);
+    CHECK(strstr(n, "【系统】录音录像于") && strstr(n, "开始"));
+    g_free(n);
+
+    /* Everyone leaves: paused; the server restarts; the room opens again. */
+    rec_room_hooks.room_closed(rec, "appt-1");
+    n = notes(st, id);
+    CHECK(strstr(n, "暂停：全体参与人已离开会议室") != NULL);
+    g_free(n);
+    yf_recorder_free(rec);
+    rec = yf_recorder_new(st, data, &e);
+    s = state_of(rec, id);
+    CHECK(!strcmp(s, "waiting"));
+    g_free(s);
+    char *dir2 = rec_room_hooks.room_opened(rec, "appt-1");
+    CHECK(dir2 && g_str_has_suffix(dir2, "/s2"));
+    n = notes(st, id);
+    CHECK(strstr(n, "秒，原因：全体参与人离开会议室）") != NULL);
+    g_free(n);
+
+    /* A graceful stop, then a crash that leaves a .part capture in s2. */
+    yf_recorder_shutdown(rec);
+    n = notes(st, id);
+    CHECK(strstr(n, "因服务器停止而中断") != NULL);
+    g_free(n);
+    yf_recorder_free(rec);
+    int64_t last = leave_partial(dir2);
+    rec = yf_recorder_new(st, data, &e);
+    char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
+    CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
+    n = notes(st, id);
+    char *crash = rec_clock_text(last);
+    char *line = g_strdup_printf("录音录像于 %s 因服务器异常停止而中断", crash);
+    CHECK(strstr(n, line) != NULL);
+    g_free(n);
+    char *dir3 = rec_room_hooks.room_opened(rec, "appt-1");
+    CHECK(dir3 && g_str_has_suffix(dir3, "/s3"));
+    n = notes(st, id);
+    CHECK(strstr(n, "原因：服务器异常停止后重新启动") != NULL);
+    g_free(n);
+
+    /* The hearing ends: the 40 ms the crash left are post-processed, attached
+     * and packed. */
+    CHECK(yf_store_hearing_end(st, yf_actor_system(), g_get_real_time() / 1000, id, &e));
+    rec_api_hooks.hearing_ended(rec, id);
+    n = notes(st, id);
+    CHECK(strstr(n, "结束") != NULL);
+    g_free(n);
+    for (int i = 0; i < 600; i++) {
+        s = state_of(rec, id);
+        gboolean busy = !strcmp(s, "queued") || !strcmp(s, "processing");
+        g_free(s);
+        if (!busy)
+            break;
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(50 * 1000);
+    }
+    s = state_of(rec, id);
+    CHECK(!strcmp(s, "done"));
+    g_free(s);
+    char *ev = rec_api_hooks.evidence_path(rec, id);
+    CHECK(ev && g_file_test(ev, G_FILE_TEST_IS_REGULAR));
+    g_free(ev);
+    GPtrArray *files = yf_store_api_recordings(st, id, NULL);
+    CHECK(files && files->len == 2);   /* the participant's file and the composite */
+    if (files)
+        g_ptr_array_unref(files);
+    CHECK_EQ_INT(audited(st, "recording.attached", id), 1);
+    CHECK_EQ_INT(audited(st, "evidence.build", id), 1);
+    CHECK_EQ_INT(audited(st, "recording.recovered", id), 1);
+    CHECK_EQ_INT(audited(st, "recording.start", id), 3);
+    CHECK_EQ_INT(audited(st, "recording.stop", id), 3);   /* room closed, server stopping, hearing ended */
+    CHECK_EQ_INT(audited(st, "recording.gap", id), 2);
+    yf_recorder_free(rec);
+
+    yf_store_close(st);
+    yf_test_rm_rf(data);
+    g_free(line); g_free(crash); g_free(fixed); g_free(dir3); g_free(dir2); g_free(roster); g_free(want);
+    g_free(dir); g_free(db); g_free(data);
+    g_clear_error(&e);
+    return yf_test_done("test_recorder");
+}
