@@ -250,7 +250,8 @@ static gboolean run(const yf_post_job *job, const yf_post_timeline *tl, const ch
         setup_overlays(pipe, job, &clock, h);
         setup_parties(pipe, tl, feeds, w, h);
         yf_post_watch_pts(yf_post_get(pipe, "venc"), "sink", &pos);
-        ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (tl->end_us - tl->t0_us) * 1000, err);
+        ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (tl->end_us - tl->t0_us) * 1000, err) &&
+             yf_post_mkv_mark_audio_keyframes(tmp, err);
         gst_object_unref(pipe);
     }
     g_ptr_array_unref(feeds);

@@ -52,7 +52,8 @@ static gboolean run(const yf_post_job *job, const yf_post_party *p, gboolean h26
         yf_post_feed_attach(fa, yf_post_get(pipe, "a"));
         yf_post_watch_pts(yf_post_get(pipe, "a"), "src", &pos);
     }
-    ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (p->last_us - p->first_us) * 1000, err);
+    ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (p->last_us - p->first_us) * 1000, err) &&
+         (!p->audio->len || yf_post_mkv_mark_audio_keyframes(tmp, err));
     gst_object_unref(pipe);
     yf_post_feed_free(fv);
     yf_post_feed_free(fa);

@@ -3,7 +3,8 @@
  * on the hearing's wall clock and the tracks grouped per participant
  * (post_timeline.c), the appsrc feeder (post_feed.c), the pipeline runner and
  * the job (post.c), the two kinds of output (post_participant.c,
- * post_composite.c). Nothing outside media/post includes this header. */
+ * post_composite.c) and a fix-up of their files (post_mkv.c). Nothing
+ * outside media/post includes this header. */
 #ifndef YF_POST_PRIV_H
 #define YF_POST_PRIV_H
 
@@ -115,6 +116,13 @@ void yf_post_watch_pts(GstElement *el, const char *pad_name, _Atomic int64_t *po
 gboolean yf_post_commit(const char *tmp, const char *final, GError **err);
 yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const char *media_type,
                                    int64_t start_us, int64_t end_us, gboolean audio, gboolean video);
+
+/* post_mkv.c: sets the keyframe flag on every SimpleBlock of the Opus
+ * track(s) of a Matroska/WebM file written by matroskamux (which leaves it
+ * off), so FFmpeg-based players (Chromium) can seek on the audio track: in
+ * place, nothing else changes. FALSE + YF_POST_ERROR_IO on an I/O error; a
+ * structure it does not understand is left as it is, with a warning. */
+gboolean yf_post_mkv_mark_audio_keyframes(const char *path, GError **err);
 
 /* post_participant.c: p<N>.webm / p<N>.mkv of one participant. */
 yf_post_output *yf_post_participant_run(const yf_post_job *job, const yf_post_party *p, double base, double span,

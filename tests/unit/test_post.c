@@ -291,6 +291,94 @@ static double duration_s(GstDiscovererInfo *info)
     return (double)gst_discoverer_info_get_duration(info) / GST_SECOND;
 }
 
+/* ---- the Matroska blocks: what FFmpeg (Chromium's <video>) seeks by ---- */
+
+/* FFmpeg's Matroska demuxer seeks a track by the Cues (matroskamux writes them
+ * for the video track only) and by the blocks flagged as keyframes that it has
+ * read. Chromium seeks on the audio track whenever the seek time lies before
+ * the video's first frame: at the start of playback when the audio starts
+ * first, and always in the composite (its first Opus block maps to -6.5 ms,
+ * the CodecDelay). Opus blocks without the keyframe flag leave that seek
+ * nothing to find: "demuxer seek failed", and the file does not play. */
+typedef struct {
+    uint64_t audio_track;      /* TrackType 2 */
+    guint audio_blocks, audio_not_key;
+} mkv_scan;
+
+/* An EBML number (an ID keeps its length marker): its length, 0 if malformed. */
+static size_t ebml_num(const uint8_t *p, size_t n, gboolean id, uint64_t *v)
+{
+    size_t len = 1;
+
+    if (!n || !p[0])
+        return 0;
+    while (!(p[0] & (0x80 >> (len - 1))))
+        len++;
+    if (len > n)
+        return 0;
+    *v = id ? p[0] : p[0] & (0xFFu >> len);
+    for (size_t i = 1; i < len; i++)
+        *v = *v << 8 | p[i];
+    return len;
+}
+
+/* The elements in p[0..n): into the segment, track list, track entries and
+ * clusters; notes the audio track and its SimpleBlocks' keyframe flags. */
+static gboolean scan_mkv(const uint8_t *p, size_t n, mkv_scan *s)
+{
+    uint64_t number = 0, type = 0;
+
+    for (size_t off = 0; off < n;) {
+        uint64_t id, size, v = 0;
+        size_t il = ebml_num(p + off, n - off, TRUE, &id), sl = 0;
+        const uint8_t *body;
+        if (!il || !(sl = ebml_num(p + off + il, n - off - il, FALSE, &size)))
+            return FALSE;
+        body = p + off + il + sl;
+        size = MIN(size, n - off - il - sl);   /* unknown size: to the end */
+        if (id == 0x18538067 || id == 0x1654AE6B || id == 0x1F43B675) {   /* Segment, Tracks, Cluster */
+            if (!scan_mkv(body, size, s))
+                return FALSE;
+        } else if (id == 0xAE) {   /* TrackEntry */
+            mkv_scan t = { 0 };
+            if (!scan_mkv(body, size, &t))
+                return FALSE;
+            s->audio_track = t.audio_track ? t.audio_track : s->audio_track;
+        } else if (id == 0xD7 || id == 0x83) {   /* TrackNumber, TrackType (inside a TrackEntry) */
+            for (uint64_t i = 0; i < size; i++)
+                v = v << 8 | body[i];
+            *(id == 0xD7 ? &number : &type) = v;
+        } else if (id == 0xA3) {   /* SimpleBlock: track, timecode, flags */
+            size_t tl = ebml_num(body, size, FALSE, &v);
+            if (!tl || tl + 3 > size)
+                return FALSE;
+            if (v == s->audio_track) {
+                s->audio_blocks++;
+                s->audio_not_key += !(body[tl + 2] & 0x80);
+            }
+        }
+        off += il + sl + size;
+    }
+    if (type == 2)
+        s->audio_track = number;
+    return TRUE;
+}
+
+static void check_audio_seekable(const char *path)
+{
+    gchar *data = NULL;
+    gsize len = 0;
+    mkv_scan s = { 0 };
+
+    CHECK(g_file_get_contents(path, &data, &len, NULL));
+    CHECK(scan_mkv((const uint8_t *)data, len, &s));
+    CHECK(s.audio_track > 0 && s.audio_blocks >= 50 * (SECONDS - 1));
+    CHECK_EQ_INT(s.audio_not_key, 0);
+    printf("%s: %u Opus blocks, %u not flagged as keyframes\n", strrchr(path, '/') + 1, s.audio_blocks,
+           s.audio_not_key);
+    g_free(data);
+}
+
 /* Flash and beep onsets found while decoding the composite. */
 typedef struct {
     int64_t flash_ns[2], beep_ns[2];
@@ -442,6 +530,10 @@ static void check_participants(GPtrArray *outs)
         printf("p1.webm: %.3f s (output says %" G_GINT64_FORMAT " ms)\n", duration_s(info), p1->duration_ms);
         g_object_unref(info);
     }
+    if (p1)
+        check_audio_seekable(p1->path);
+    if (p2)
+        check_audio_seekable(p2->path);
     if (p2 && (info = discover(p2->path))) {
         CHECK(!has_stream(info, TRUE, "video/x-vp8") && has_stream(info, FALSE, "audio/x-opus"));
         CHECK(fabs(duration_s(info) - SECONDS) < 0.5);
@@ -466,6 +558,7 @@ static void check_composite(const yf_post_output *c)
         printf("composite.webm: %.3f s, timeline %" G_GINT64_FORMAT " ms\n", duration_s(info), c->duration_ms);
         g_object_unref(info);
     }
+    check_audio_seekable(c->path);
     CHECK(decode(c->path, &ms));
     CHECK(ms.last_video_ns > (c->duration_ms - 200) * GST_MSECOND);
     CHECK_EQ_INT(ms.n_flash, 2);
