@@ -20,7 +20,8 @@ import { admit, discover, launchWith, makeMedia, makeProsecutor, openHearing, op
 const HEARING_S = 20;
 const serverLog = [];
 
-/** The composite plays in Chromium's <video> (a page beside the file). */
+/** The composite plays in Chromium's <video> (a page beside the file), and
+ * jumping to 10 s plays on from there. */
 async function playsInChromium(browser, file) {
   const html = `${file}.html`;
   writeFileSync(html, `<!doctype html><video muted src="${basename(file)}"></video>`);
@@ -32,8 +33,12 @@ async function playsInChromium(browser, file) {
     await v.play().catch(() => {});
     const t0 = Date.now();
     while (Date.now() - t0 < 15000 && v.currentTime < 1.5 && !v.error) await new Promise((res) => setTimeout(res, 100));
-    return { time: v.currentTime, duration: v.duration, width: v.videoWidth, height: v.videoHeight,
-      error: v.error && v.error.message };
+    const played = v.currentTime;
+    v.currentTime = 10;   /* a prosecutor jumps ahead */
+    const t1 = Date.now();
+    while (Date.now() - t1 < 15000 && v.currentTime < 11 && !v.error) await new Promise((res) => setTimeout(res, 100));
+    return { time: played, afterSeek: v.currentTime, duration: v.duration, width: v.videoWidth,
+      height: v.videoHeight, error: v.error && v.error.message };
   }).catch((e) => ({ error: e.message }));
   await context.close().catch(() => {});
   return r;
@@ -71,7 +76,8 @@ async function checkFiles(h, list, times, tmp, browser) {
   }
   if (files.composite) {
     const play = await playsInChromium(browser, files.composite);
-    check('Chromium plays the composite in a <video>', !play.error && play.time >= 1.5 && play.width > 0,
+    check('Chromium plays the composite in a <video> and seeks in it', !play.error && play.time >= 1.5 &&
+      play.afterSeek >= 11 && play.width > 0,
       JSON.stringify(play));
     const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0,0,0.5,1', '--json'],
       { encoding: 'utf8', timeout: 120000 });
