@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, sleep } from './lib.mjs';
 
 export const pageLog = [];
+const FPS = 15;
 
 /** Flash/beep media for the host, plain media (no flash, no beep) for the
  * petitioner, so the composite's flash and beep come from one participant. */
@@ -20,12 +21,16 @@ export function makeMedia(tmp, seconds) {
   const m = { hostVideo: join(tmp, 'host.y4m'), hostAudio: join(tmp, 'host.wav'),
     petVideo: join(tmp, 'pet.y4m'), petAudio: join(tmp, 'pet.wav') };
   // Longer than the hearing: Chromium's fake devices drift by a frame each
-  // time they loop a file, which would blur the sync measurement.
+  // time they loop a file, which would blur the sync measurement. 15 fps:
+  // Chromium's file camera drops the debt of a capture task that runs more
+  // than one frame interval late, so on a busy 2-core machine a 33 ms
+  // interval let its video fall behind its (real-time) microphone for good;
+  // 66 ms absorbs the stalls seen there.
   execFileSync(avsync, ['make', '--video', m.hostVideo, '--audio', m.hostAudio, '--seconds', String(seconds),
-    '--period', '2', '--width', '320', '--height', '240', '--fps', '30']);
-  const frames = seconds * 30;
+    '--period', '2', '--width', '320', '--height', '240', '--fps', String(FPS)]);
+  const frames = seconds * FPS;
   execFileSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=ball', `num-buffers=${frames}`, '!',
-    'video/x-raw,format=I420,width=320,height=240,framerate=30/1', '!', 'y4menc', '!', 'filesink', `location=${m.petVideo}`]);
+    `video/x-raw,format=I420,width=320,height=240,framerate=${FPS}/1`, '!', 'y4menc', '!', 'filesink', `location=${m.petVideo}`]);
   execFileSync('gst-launch-1.0', ['-q', 'audiotestsrc', 'wave=silence', `num-buffers=${seconds * 50}`, 'samplesperbuffer=960', '!',
     'audio/x-raw,format=S16LE,rate=48000,channels=1', '!', 'wavenc', '!', 'filesink', `location=${m.petAudio}`]);
   return m;
