@@ -82,9 +82,13 @@ void yf_post_track_free(gpointer t);
 gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
                            size_t *payload_off, size_t *payload_len);
 
+/* Longest timeline a job accepts: 12 hours. */
+#define YF_POST_MAX_SPAN_US (INT64_C(12) * 3600 * G_USEC_PER_SEC)
+
 /* post_timeline.c: loads every capture of the job, maps each packet to the
  * wall clock (sender reports, one clock offset per participant session),
- * groups by participant. NULL + YF_POST_ERROR_INPUT if nothing usable. */
+ * groups by participant. NULL + YF_POST_ERROR_INPUT if nothing usable or
+ * the captures span more than YF_POST_MAX_SPAN_US. */
 yf_post_timeline *yf_post_timeline_new(const yf_post_job *job, GError **err);
 void yf_post_timeline_free(yf_post_timeline *tl);
 const char *yf_post_codec_name(yf_post_codec c);

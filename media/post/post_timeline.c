@@ -280,6 +280,15 @@ yf_post_timeline *yf_post_timeline_new(const yf_post_job *job, GError **err)
     map_all(tl->tracks);
     group(tl, job);
     tl->end_us += 20000;  /* the last packet's own duration (an Opus frame) */
+    if (tl->end_us - tl->t0_us > YF_POST_MAX_SPAN_US) {
+        /* a capture of another day slipped in, or a wild clock: refuse
+         * rather than encode a composite of the whole gap */
+        g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_INPUT,
+                    "the captures span %" G_GINT64_FORMAT " s, more than a hearing can (%d h)",
+                    (gint64)((tl->end_us - tl->t0_us) / G_USEC_PER_SEC), (int)(YF_POST_MAX_SPAN_US / 3600000000LL));
+        yf_post_timeline_free(tl);
+        return NULL;
+    }
     return tl;
 }
 

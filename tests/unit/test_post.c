@@ -4,8 +4,12 @@
  * (reordered) and duplicated packets, RTP timestamps and sequence numbers
  * that wrap; participant 2 sends Opus only from a clock 3 s off. Checks the
  * outputs with GstDiscoverer, decodes the composite to the end and measures
- * the flash-to-beep offset in it. Then: a damaged tail, a capture without
- * media, cancel. */
+ * the flash-to-beep offset in it. Then a second hearing where participant 3
+ * publishes H.264 as Chromium / iOS Safari do (packetization-mode=1, SPS and
+ * PPS only in band, in a STAP-A before each IDR; no SDP sprop) with the same
+ * flashes, beeps and loss from a clock 1 s behind, next to participant 1's
+ * VP8: its p3.mkv and its tile in the composite. Then: a damaged tail, a
+ * capture without media, cancel. */
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -28,6 +32,7 @@
 #define RATE 48000
 #define GAP_FROM_US 2500000
 #define GAP_TO_US 3500000
+#define JOB_TIMEOUT_S 120   /* a job that runs away (a wrong timeline) fails instead of hanging CI */
 
 typedef struct {
     int64_t arrival_us;
@@ -55,14 +60,20 @@ static gboolean beep_at(int64_t sample)
            (sample >= 4 * RATE && sample < 4 * RATE + RATE / 10);
 }
 
-/* Raw media for participant 1, pushed into the encoder's appsrc. */
-static void push_video(GstAppSrc *src)
+/* Raw media for participants 1 and 3, pushed into the encoder's appsrc.
+ * textured: a fixed pattern of low contrast on the picture, so that key
+ * frames are several kB and go out in FU-A fragments (a flat picture fits
+ * one packet); the mean luma stays far from the flash. */
+static void push_frames(GstAppSrc *src, gboolean textured)
 {
     for (int i = 0; i < SECONDS * VFPS; i++) {
         GstBuffer *b = gst_buffer_new_allocate(NULL, W * H * 3 / 2, NULL);
         GstMapInfo m;
         gst_buffer_map(b, &m, GST_MAP_WRITE);
         memset(m.data, flash_at(i) ? 235 : 16, W * H);
+        for (int y = 0; textured && y < H; y++)
+            for (int x = 0; x < W; x++)
+                m.data[y * W + x] += (uint8_t)(((x * 7 + y * 13) ^ (x * y)) & 15);
         memset(m.data + W * H, 128, W * H / 2);
         gst_buffer_unmap(b, &m);
         GST_BUFFER_PTS(b) = gst_util_uint64_scale(i, GST_SECOND, VFPS);
@@ -70,6 +81,9 @@ static void push_video(GstAppSrc *src)
         gst_app_src_push_buffer(src, b);
     }
 }
+
+static void push_video(GstAppSrc *src) { push_frames(src, FALSE); }
+static void push_video_textured(GstAppSrc *src) { push_frames(src, TRUE); }
 
 static void push_audio(GstAppSrc *src)
 {
@@ -130,7 +144,9 @@ static void capture(track *t, const char *desc, void (*push)(GstAppSrc *), gbool
     }
     while ((s = gst_app_sink_pull_sample(GST_APP_SINK(sink)))) {
         GstBuffer *b = gst_sample_get_buffer(s);
-        int64_t pts_us = (int64_t)(GST_BUFFER_PTS(b) / 1000);
+        /* running time: x264enc starts its stream at 1000 h, not 0 */
+        int64_t pts_us = (int64_t)(gst_segment_to_running_time(gst_sample_get_segment(s), GST_FORMAT_TIME,
+                                                               GST_BUFFER_PTS(b)) / 1000);
         GstMapInfo m;
         gst_buffer_map(b, &m, GST_MAP_READ);
         if (n++ == 0) {
@@ -203,53 +219,140 @@ static void track_clear(track *t)
     g_array_unref(t->recs);
 }
 
-static yf_cap_meta meta_for(uint32_t participant, yf_cap_kind kind, uint32_t ssrc)
+static yf_cap_meta meta_for(uint32_t participant, yf_cap_kind kind, const char *codec, uint8_t payload_type,
+                            uint32_t ssrc)
 {
-    yf_cap_meta m = { .participant = participant, .kind = kind, .payload_type = kind == YF_CAP_AUDIO ? 111 : 96,
+    yf_cap_meta m = { .participant = participant, .kind = kind, .payload_type = payload_type,
                       .clock_rate = kind == YF_CAP_AUDIO ? 48000 : 90000, .ssrc = ssrc };
     g_strlcpy(m.room, "听证-2025-001", sizeof m.room);
-    g_strlcpy(m.codec, kind == YF_CAP_AUDIO ? "opus" : "VP8", sizeof m.codec);
+    g_strlcpy(m.codec, codec, sizeof m.codec);
     return m;
 }
 
-/* The three captures of the hearing into dir. */
+/* RFC 6184 as Chromium sends it (packetization-mode=1): every IDR has the SPS
+ * and PPS in band right before it, in the same STAP-A or in the packet before
+ * (no sprop-parameter-sets reach the capture); large NAL units in FU-A. */
+static void check_h264_packets(const track *t)
+{
+    guint idr = 0, idr_with_ps = 0, stap = 0, fua = 0, single = 0;
+    gboolean prev_ps = FALSE;
+    int last_seq = -1;
+
+    for (guint i = 0; i < t->recs->len; i++) {   /* still in sending order, duplicates next to the original */
+        const rec *r = &g_array_index(t->recs, rec, i);
+        gsize n;
+        const uint8_t *p = g_bytes_get_data(r->data, &n);
+        gboolean sps = FALSE, pps = FALSE, is_idr = FALSE;
+        if (r->type != YF_CAP_RTP || n < 14 || (p[0] & 0x1f) != 0x00 || ((p[2] << 8) | p[3]) == last_seq)
+            continue;   /* rtph264pay writes no CSRC or extension */
+        last_seq = (p[2] << 8) | p[3];
+        switch (p[12] & 0x1f) {
+        case 24:   /* STAP-A: 16-bit size, NAL unit, ... */
+            stap++;
+            for (gsize off = 13; off + 2 < n; off += 2 + (gsize)((p[off] << 8) | p[off + 1])) {
+                sps |= (p[off + 2] & 0x1f) == 7;
+                pps |= (p[off + 2] & 0x1f) == 8;
+                is_idr |= (p[off + 2] & 0x1f) == 5;
+            }
+            break;
+        case 28:   /* FU-A: the start fragment tells the type */
+            fua++;
+            is_idr = (p[13] & 0x80) && (p[13] & 0x1f) == 5;
+            break;
+        default:   /* a single NAL unit */
+            single++;
+            is_idr = (p[12] & 0x1f) == 5;
+            break;
+        }
+        if (is_idr) {
+            idr++;
+            idr_with_ps += (sps && pps) || prev_ps;
+        }
+        prev_ps = sps && pps;
+    }
+    printf("H.264 capture: %u IDR (%u with SPS+PPS in band), %u STAP-A, %u FU-A, %u single NAL unit\n", idr,
+           idr_with_ps, stap, fua, single);
+    CHECK(idr >= SECONDS - 1 && idr_with_ps == idr);
+    CHECK(stap >= idr && fua > 0);
+}
+
+/* How one capture is made: the encoder and payloader (appsrc "src" fed by
+ * push, or a source of its own; appsink "sink"), the capture's codec, loss
+ * and the publisher's clock. */
+typedef struct {
+    uint32_t participant, ssrc;
+    yf_cap_kind kind;
+    const char *codec;
+    uint8_t payload_type;
+    const char *file, *desc;
+    void (*push)(GstAppSrc *);
+    gboolean loss;
+    int64_t skew_us;
+    void (*check)(const track *);   /* optional, on the packets sent */
+} cap_spec;
+
+#define RAW_VIDEO "appsrc name=src format=time caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\" ! "
+#define RAW_AUDIO "appsrc name=src format=time caps=\"audio/x-raw,format=S16LE,rate=48000,channels=1," \
+                  "layout=interleaved\" ! "
+
+static void make_capture(const char *dir, const cap_spec *s)
+{
+    track t;
+    yf_cap_meta m = meta_for(s->participant, s->kind, s->codec, s->payload_type, s->ssrc);
+    char *path = g_build_filename(dir, s->file, NULL);
+
+    track_init(&t, s->ssrc, m.clock_rate);
+    capture(&t, s->desc, s->push, s->loss, s->skew_us);
+    CHECK(t.packets > 100);
+    if (s->check)
+        s->check(&t);
+    write_cap(path, &m, &t, TRUE);
+    track_clear(&t);
+    g_free(path);
+}
+
+/* The captures of the first hearing into dir. */
 static void make_captures(const char *dir)
 {
-    static const struct {
-        uint32_t participant, ssrc;
-        yf_cap_kind kind;
-        const char *file, *desc;
-        void (*push)(GstAppSrc *);
-        gboolean loss;
-        int64_t skew_us;
-    } spec[] = {
-        { 1, 0x11111111, YF_CAP_VIDEO, "p1-video.ycap",
-          "appsrc name=src format=time caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\" ! "
-          "vp8enc deadline=1 keyframe-max-dist=10 target-bitrate=300000 ! rtpvp8pay pt=96 mtu=600 "
+    static const cap_spec spec[] = {
+        { 1, 0x11111111, YF_CAP_VIDEO, "VP8", 96, "p1-video.ycap",
+          RAW_VIDEO "vp8enc deadline=1 keyframe-max-dist=10 target-bitrate=300000 ! rtpvp8pay pt=96 mtu=600 "
           "ssrc=286331153 seqnum-offset=65400 timestamp-offset=4294697296 ! appsink name=sink sync=false",
-          push_video, TRUE, 0 },
-        { 1, 0x22222222, YF_CAP_AUDIO, "p1-audio.ycap",
-          "appsrc name=src format=time caps=\"audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved\" ! "
-          "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=572662306 timestamp-offset=4294919296 ! "
+          push_video, TRUE, 0, NULL },
+        { 1, 0x22222222, YF_CAP_AUDIO, "opus", 111, "p1-audio.ycap",
+          RAW_AUDIO "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=572662306 timestamp-offset=4294919296 ! "
           "appsink name=sink sync=false",
-          push_audio, TRUE, 0 },
-        { 2, 0x33333333, YF_CAP_AUDIO, "p2-audio.ycap",
+          push_audio, TRUE, 0, NULL },
+        { 2, 0x33333333, YF_CAP_AUDIO, "opus", 111, "p2-audio.ycap",
           "audiotestsrc wave=sine freq=300 volume=0.05 samplesperbuffer=960 num-buffers=300 ! opusenc frame-size=20 "
           "! rtpopuspay pt=111 ssrc=858993459 ! appsink name=sink sync=false",
-          NULL, FALSE, 3000000 },
+          NULL, FALSE, 3000000, NULL },
     };
 
-    for (size_t i = 0; i < G_N_ELEMENTS(spec); i++) {
-        track t;
-        yf_cap_meta m = meta_for(spec[i].participant, spec[i].kind, spec[i].ssrc);
-        char *path = g_build_filename(dir, spec[i].file, NULL);
-        track_init(&t, spec[i].ssrc, m.clock_rate);
-        capture(&t, spec[i].desc, spec[i].push, spec[i].loss, spec[i].skew_us);
-        CHECK(t.packets > 100);
-        write_cap(path, &m, &t, TRUE);
-        track_clear(&t);
-        g_free(path);
-    }
+    for (size_t i = 0; i < G_N_ELEMENTS(spec); i++)
+        make_capture(dir, &spec[i]);
+}
+
+/* Participant 3 of the second hearing: H.264 (constrained baseline, no
+ * B-frames, a key frame each second, SPS/PPS before every IDR, aggregated as
+ * Chromium's packetizer does) on payload type 102, and Opus; from a clock
+ * 1 s behind the server's. */
+static void make_h264_captures(const char *dir)
+{
+    static const cap_spec spec[] = {
+        { 3, 0x44444444, YF_CAP_VIDEO, "H264", 102, "p3-video.ycap",
+          RAW_VIDEO "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 threads=1 ! "
+          "video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 mtu=1200 config-interval=-1 "
+          "aggregate-mode=zero-latency ssrc=1145324612 seqnum-offset=65300 timestamp-offset=4294000000 ! "
+          "appsink name=sink sync=false",
+          push_video_textured, TRUE, -1000000, check_h264_packets },
+        { 3, 0x55555555, YF_CAP_AUDIO, "opus", 111, "p3-audio.ycap",
+          RAW_AUDIO "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=1431655765 ! appsink name=sink sync=false",
+          push_audio, TRUE, -1000000, NULL },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(spec); i++)
+        make_capture(dir, &spec[i]);
 }
 
 /* ---- checking the outputs ---- */
@@ -379,14 +482,22 @@ static void check_audio_seekable(const char *path)
     g_free(data);
 }
 
-/* Flash and beep onsets found while decoding the composite. */
+/* Flash and beep onsets found while decoding a file; the flash is looked for
+ * in x_from..x_to (fractions of the width) of the picture's middle rows: a
+ * participant's 4:3 picture in the middle of its tile. */
 typedef struct {
+    double x_from, x_to;
     int64_t flash_ns[2], beep_ns[2];
     int n_flash, n_beep;
     gboolean bright;
     int64_t last_loud_ns, last_video_ns;
     guint64 frames, samples;
+    guint warnings;
 } measure;
+
+/* The middle of the left or the right tile of a composite of two. */
+#define LEFT_TILE 0.125, 0.375
+#define RIGHT_TILE 0.625, 0.875
 
 static GstFlowReturn on_video(GstAppSink *sink, gpointer user)
 {
@@ -399,9 +510,8 @@ static GstFlowReturn on_video(GstAppSink *sink, gpointer user)
 
     gst_video_info_from_caps(&vi, gst_sample_get_caps(s));
     gst_buffer_map(b, &m, GST_MAP_READ);
-    /* participant 1's tile: the left half; its 4:3 picture in the middle */
     for (int y = vi.height * 3 / 10; y < vi.height * 7 / 10; y += 2)
-        for (int x = vi.width / 8; x < vi.width * 3 / 8; x += 2, n++)
+        for (int x = (int)(vi.width * ms->x_from); x < (int)(vi.width * ms->x_to); x += 2, n++)
             sum += m.data[(size_t)y * GST_VIDEO_INFO_PLANE_STRIDE(&vi, 0) + (size_t)x];
     gst_buffer_unmap(b, &m);
     if (n && sum / n > 128 && !ms->bright && ms->n_flash < 2)
@@ -437,14 +547,15 @@ static GstFlowReturn on_audio(GstAppSink *sink, gpointer user)
     return GST_FLOW_OK;
 }
 
-/* Decodes path to the end; TRUE if no element reported an error. */
-static gboolean decode(const char *path, measure *ms)
+/* Decodes path (Matroska/WebM, video with vdec, Opus) to the end; TRUE if no
+ * element reported an error. Warnings are printed and counted. */
+static gboolean decode(const char *path, const char *vdec, measure *ms)
 {
     char *desc = g_strdup_printf(
-        "filesrc name=src ! matroskademux name=d d.video_0 ! queue ! vp8dec threads=1 ! videoconvert ! "
+        "filesrc name=src ! matroskademux name=d d.video_0 ! queue ! %s ! videoconvert ! "
         "video/x-raw,format=GRAY8 ! "
         "appsink name=v sync=false d.audio_0 ! queue ! opusdec ! audioconvert ! audioresample ! "
-        "audio/x-raw,format=S16LE,channels=1,rate=48000 ! appsink name=a sync=false");
+        "audio/x-raw,format=S16LE,channels=1,rate=48000 ! appsink name=a sync=false", vdec);
     GstElement *pipe = gst_parse_launch(desc, NULL);
     GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src"), *v = gst_bin_get_by_name(GST_BIN(pipe), "v"),
                *a = gst_bin_get_by_name(GST_BIN(pipe), "a");
@@ -457,7 +568,16 @@ static gboolean decode(const char *path, measure *ms)
     gst_app_sink_set_callbacks(GST_APP_SINK(v), &vcb, ms, NULL);
     gst_app_sink_set_callbacks(GST_APP_SINK(a), &acb, ms, NULL);
     gst_element_set_state(pipe, GST_STATE_PLAYING);
-    msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    while ((msg = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING)) &&
+           GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+        GError *e = NULL;
+        gst_message_parse_warning(msg, &e, NULL);
+        fprintf(stderr, "decode %s: warning from %s: %s\n", path, GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), e->message);
+        ms->warnings++;
+        g_error_free(e);
+        gst_message_unref(msg);
+    }
     ok = msg && GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS;
     if (msg && !ok) {
         GError *e = NULL;
@@ -483,6 +603,8 @@ typedef struct {
     gboolean monotonic;
     gint cancel;
     double cancel_at;    /* > 0: set cancel when progress passes it */
+    int64_t deadline;    /* monotonic µs: a job still running then is cancelled (set by run_job) */
+    gboolean timed_out;
 } progress_log;
 
 static void on_progress(void *user, double f)
@@ -494,18 +616,28 @@ static void on_progress(void *user, double f)
     p->calls++;
     if (p->cancel_at > 0 && f >= p->cancel_at)
         g_atomic_int_set(&p->cancel, 1);
+    if (g_get_monotonic_time() > p->deadline && !p->timed_out) {
+        fprintf(stderr, "job still running after %d s: cancelled\n", JOB_TIMEOUT_S);
+        p->timed_out = TRUE;
+        g_atomic_int_set(&p->cancel, 1);
+    }
 }
 
 static const yf_post_person people[] = {
     { 1, "张三", "检察官" },
     { 2, "李四", "申诉人" },
+    { 3, "王五", "证人" },
 };
 
-static GPtrArray *run_job(const char *const *caps, const char *out, progress_log *pl, GError **err)
+/* width, height: the composite's size, 0 = the default */
+static GPtrArray *run_job(const char *const *caps, const char *out, int width, int height, progress_log *pl,
+                          GError **err)
 {
-    yf_post_job job = { .captures = caps, .people = people, .n_people = 2, .case_no = "京检听〔2025〕1号",
-                        .tz_offset_s = 28800, .out_dir = out, .progress = on_progress, .progress_user = pl,
-                        .cancel = &pl->cancel };
+    yf_post_job job = { .captures = caps, .people = people, .n_people = G_N_ELEMENTS(people),
+                        .case_no = "京检听〔2025〕1号", .tz_offset_s = 28800, .out_dir = out, .width = width,
+                        .height = height, .progress = on_progress, .progress_user = pl, .cancel = &pl->cancel };
+
+    pl->deadline = g_get_monotonic_time() + JOB_TIMEOUT_S * G_USEC_PER_SEC;
     return yf_post_run(&job, err);
 }
 
@@ -541,10 +673,27 @@ static void check_participants(GPtrArray *outs)
     }
 }
 
-static void check_composite(const yf_post_output *c)
+/* Both flashes and both beeps found, at 2 s and 4 s, within a frame of each
+ * other. */
+static void check_sync(const char *what, const measure *ms)
+{
+    CHECK_EQ_INT(ms->n_flash, 2);
+    CHECK_EQ_INT(ms->n_beep, 2);
+    for (int k = 0; k < MIN(ms->n_flash, ms->n_beep); k++) {
+        double off_ms = (double)(ms->flash_ns[k] - ms->beep_ns[k]) / 1e6;
+        printf("%s: A/V sync %d: flash at %.3f s, beep at %.3f s: video - audio = %+.1f ms\n", what, k,
+               (double)ms->flash_ns[k] / 1e9, (double)ms->beep_ns[k] / 1e9, off_ms);
+        CHECK(fabs(off_ms) < 40);
+        CHECK(llabs(ms->beep_ns[k] - (k ? 4 : 2) * (int64_t)GST_SECOND) < 40 * GST_MSECOND);
+    }
+}
+
+/* The composite: both streams, ~6 s, and in the tile at x_from..x_to the
+ * flashes in sync with the beeps. */
+static void check_composite(const yf_post_output *c, double x_from, double x_to)
 {
     GstDiscovererInfo *info;
-    measure ms = { 0 };
+    measure ms = { .x_from = x_from, .x_to = x_to };
 
     CHECK(c && c->participant == 0 && c->has_video && c->has_audio);
     if (!c)
@@ -559,17 +708,9 @@ static void check_composite(const yf_post_output *c)
         g_object_unref(info);
     }
     check_audio_seekable(c->path);
-    CHECK(decode(c->path, &ms));
+    CHECK(decode(c->path, "vp8dec threads=1", &ms));
     CHECK(ms.last_video_ns > (c->duration_ms - 200) * GST_MSECOND);
-    CHECK_EQ_INT(ms.n_flash, 2);
-    CHECK_EQ_INT(ms.n_beep, 2);
-    for (int k = 0; k < MIN(ms.n_flash, ms.n_beep); k++) {
-        double off_ms = (double)(ms.flash_ns[k] - ms.beep_ns[k]) / 1e6;
-        printf("A/V sync %d: flash at %.3f s, beep at %.3f s: video - audio = %+.1f ms\n", k,
-               (double)ms.flash_ns[k] / 1e9, (double)ms.beep_ns[k] / 1e9, off_ms);
-        CHECK(fabs(off_ms) < 40);
-        CHECK(llabs(ms.beep_ns[k] - (k ? 4 : 2) * (int64_t)GST_SECOND) < 40 * GST_MSECOND);
-    }
+    check_sync("composite.webm", &ms);
 }
 
 static char **capture_list(const char *dir, const char *const *names)
@@ -588,14 +729,73 @@ static void test_hearing(const char *in, const char *out)
     char **caps = capture_list(in, names);
     progress_log pl = { .monotonic = TRUE };
     GError *err = NULL;
-    GPtrArray *outs = run_job((const char *const *)caps, out, &pl, &err);
+    GPtrArray *outs = run_job((const char *const *)caps, out, 0, 0, &pl, &err);
 
     if (!outs)
         fprintf(stderr, "yf_post_run: %s\n", err->message);
     CHECK(outs && outs->len == 3);
     CHECK(pl.monotonic && pl.calls > 2 && pl.last == 1.0);
     check_participants(outs);
-    check_composite(find_out(outs, "/composite.webm"));
+    check_composite(find_out(outs, "/composite.webm"), LEFT_TILE);
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+/* p3.mkv: H.264 passed through (Matroska, not WebM) with its Opus; decodes
+ * to the end with the flashes in sync with the beeps. */
+static void check_h264_participant(const yf_post_output *o)
+{
+    GstDiscovererInfo *info;
+    measure ms = { .x_from = 0.125, .x_to = 0.875 };
+
+    CHECK(o && o->participant == 3 && o->has_video && o->has_audio);
+    if (!o)
+        return;
+    CHECK(!strcmp(o->media_type, "video/x-matroska"));
+    CHECK(g_file_test(o->path, G_FILE_TEST_IS_REGULAR));
+    CHECK(llabs(o->duration_ms - SECONDS * 1000) < 500);
+    if ((info = discover(o->path))) {
+        CHECK(has_stream(info, TRUE, "video/x-h264") && has_stream(info, FALSE, "audio/x-opus"));
+        CHECK(!has_stream(info, TRUE, "video/x-vp8"));
+        CHECK(fabs(duration_s(info) - SECONDS) < 0.5);
+        printf("p3.mkv: %.3f s (output says %" G_GINT64_FORMAT " ms)\n", duration_s(info), o->duration_ms);
+        g_object_unref(info);
+    }
+    check_audio_seekable(o->path);
+    CHECK(decode(o->path, "h264parse ! avdec_h264 max-threads=1", &ms));
+    CHECK_EQ_INT(ms.warnings, 0);
+    /* every frame but those of the 1 s loss (a few more may be dropped
+     * until the next IDR); the last one near the end */
+    printf("p3.mkv: %" G_GUINT64_FORMAT " frames, last at %.3f s, %" G_GUINT64_FORMAT " samples\n", ms.frames,
+           (double)ms.last_video_ns / 1e9, ms.samples);
+    CHECK(ms.frames >= (SECONDS - 1) * VFPS - VFPS / 2);
+    CHECK(ms.last_video_ns > (SECONDS * 1000 - 200) * GST_MSECOND);
+    CHECK(ms.samples >= (SECONDS - 1) * RATE);
+    check_sync("p3.mkv", &ms);
+}
+
+/* A second hearing: participant 1 (VP8, left) and participant 3 (H.264,
+ * right), the composite at 640x360 to keep the test quick. */
+static void test_h264(const char *in, const char *out)
+{
+    static const char *const names[] = { "p1-video.ycap", "p1-audio.ycap", "p3-video.ycap", "p3-audio.ycap", NULL };
+    char **caps = capture_list(in, names);
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+    GPtrArray *outs;
+
+    make_h264_captures(in);
+    outs = run_job((const char *const *)caps, out, 640, 360, &pl, &err);
+    if (!outs)
+        fprintf(stderr, "yf_post_run (H.264): %s\n", err->message);
+    CHECK(outs && outs->len == 3);
+    CHECK(pl.monotonic && pl.last == 1.0);
+    CHECK(find_out(outs, "/p1.webm") != NULL);
+    CHECK(!find_out(outs, "/p3.webm"));
+    check_h264_participant(find_out(outs, "/p3.mkv"));
+    check_composite(find_out(outs, "/composite.webm"), RIGHT_TILE);
     if (outs)
         g_ptr_array_unref(outs);
     g_clear_error(&err);
@@ -628,7 +828,7 @@ static void test_damaged(const char *in, const char *out)
     CHECK(g_file_get_contents(src, &data, &len, NULL) && len > 5000);
     data[len / 2] ^= 0x55;   /* a CRC fails half way: the rest is not used */
     CHECK(g_file_set_contents(caps[0], data, (gssize)(len - 777), NULL));
-    outs = run_job((const char *const *)caps, out, &pl, &err);
+    outs = run_job((const char *const *)caps, out, 0, 0, &pl, &err);
     if (!outs)
         fprintf(stderr, "damaged: %s\n", err->message);
     CHECK(outs && outs->len == 2);
@@ -649,7 +849,7 @@ static void test_no_media(const char *in, const char *out)
     static const char *const names[] = { "empty.ycap", "garbage.ycap", "missing.ycap", NULL };
     char **caps = capture_list(in, names);
     track t;
-    yf_cap_meta m = meta_for(1, YF_CAP_VIDEO, 1);
+    yf_cap_meta m = meta_for(1, YF_CAP_VIDEO, "VP8", 96, 1);
     progress_log pl = { .monotonic = TRUE };
     GError *err = NULL;
     GPtrArray *outs;
@@ -658,9 +858,40 @@ static void test_no_media(const char *in, const char *out)
     write_cap(caps[0], &m, &t, TRUE);
     track_clear(&t);
     CHECK(g_file_set_contents(caps[1], "YFCAP1\0\0 not really", 20, NULL));
-    outs = run_job((const char *const *)caps, out, &pl, &err);
+    outs = run_job((const char *const *)caps, out, 0, 0, &pl, &err);
     CHECK(!outs);
     CHECK(err && err->domain == YF_POST_ERROR && err->code == YF_POST_ERROR_INPUT);
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+/* Two captures 13 hours apart (another day's file slipped into the job):
+ * refused, rather than a composite of the whole gap. */
+static void test_span(const char *in, const char *out)
+{
+    static const char *const names[] = { "early.ycap", "late.ycap", NULL };
+    char **caps = capture_list(in, names);
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+
+    for (int f = 0; f < 2; f++) {
+        track t;
+        yf_cap_meta m = meta_for(f + 1, YF_CAP_AUDIO, "opus", 111, (uint32_t)f + 7);
+        int64_t base = 1700000000000000LL + f * INT64_C(13) * 3600 * G_USEC_PER_SEC;
+        track_init(&t, (uint32_t)f + 7, 48000);
+        for (int i = 0; i < 50; i++) {
+            uint8_t pkt[16] = { 0x80, 111, 0, (uint8_t)i, 0, 0, (uint8_t)(i * 960 >> 8), (uint8_t)(i * 960), 0, 0, 0,
+                                (uint8_t)(f + 7), 0xfc, 0xff, 0xfe, 0 };
+            add_rec(&t, base + i * 20000, YF_CAP_RTP, pkt, sizeof pkt);
+        }
+        write_cap(caps[f], &m, &t, TRUE);
+        track_clear(&t);
+    }
+    GPtrArray *outs = run_job((const char *const *)caps, out, 0, 0, &pl, &err);
+    CHECK(!outs);
+    CHECK(err && err->code == YF_POST_ERROR_INPUT && strstr(err->message, "span"));
     if (outs)
         g_ptr_array_unref(outs);
     g_clear_error(&err);
@@ -673,7 +904,7 @@ static void test_cancel(const char *in, const char *out)
     char **caps = capture_list(in, names);
     progress_log pl = { .monotonic = TRUE, .cancel_at = 0.2 };
     GError *err = NULL;
-    GPtrArray *outs = run_job((const char *const *)caps, out, &pl, &err);
+    GPtrArray *outs = run_job((const char *const *)caps, out, 0, 0, &pl, &err);
 
     CHECK(!outs);
     CHECK(err && err->domain == YF_POST_ERROR && err->code == YF_POST_ERROR_CANCELLED);
@@ -689,6 +920,7 @@ static void test_cancel(const char *in, const char *out)
  * constructor behind GLib's deliberate quark-block leak. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "fast_unwind_on_malloc=0"; }
+
 #endif
 
 int main(void)
@@ -696,7 +928,7 @@ int main(void)
     GError *err = NULL;
     int rc;
     char *root = g_dir_make_tmp("yf-test-post-XXXXXX", NULL);
-    const char *sub[] = { "in", "out", "out-damaged", "out-empty", "out-cancel" };
+    const char *sub[] = { "in", "out", "out-damaged", "out-empty", "out-cancel", "out-h264" };
     char *dir[G_N_ELEMENTS(sub)];
 
     CHECK(yf_post_init(&err));
@@ -710,8 +942,10 @@ int main(void)
     }
     make_captures(dir[0]);
     test_hearing(dir[0], dir[1]);
+    test_h264(dir[0], dir[5]);
     test_damaged(dir[0], dir[2]);
     test_no_media(dir[0], dir[3]);
+    test_span(dir[0], dir[3]);
     test_cancel(dir[0], dir[4]);
     if (!getenv("YF_TEST_KEEP"))
         yf_test_rm_rf(root);
