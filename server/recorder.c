@@ -227,6 +227,19 @@ static void session_end(yf_recorder *rec, rec_hearing *h, rec_state next, const 
     rec_set_state(rec, h, next, 0, NULL);
 }
 
+/* Ends h's capture session at now: the room stops capturing (unless it is
+ * already gone), a note "录音录像于 HH:MM:SS <what>", the audit entry. */
+static void capture_stop(yf_recorder *rec, rec_hearing *h, int64_t now, gboolean stop_room, const char *what,
+                         const char *why)
+{
+    char *at = rec_clock_text(now);
+    if (stop_room && rec->rooms)
+        yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
+    rec_note(rec, h, now, "录音录像于 %s %s", at, what);
+    g_free(at);
+    session_end(rec, h, REC_WAITING, why);
+}
+
 static void roster_put(rec_hearing *h, uint32_t num, const char *pid, const char *name, const char *role)
 {
     size_t i;
@@ -322,10 +335,7 @@ static void on_room_closed(void *user, const char *room)
     if (!h)
         return;
     int64_t now = now_ms();
-    char *at = rec_clock_text(now);
-    rec_note(rec, h, now, "录音录像于 %s 暂停：全体参与人已离开会议室", at);
-    g_free(at);
-    session_end(rec, h, REC_WAITING, "room closed");
+    capture_stop(rec, h, now, FALSE, "暂停：全体参与人已离开会议室", "room closed");
     pause_mark(h, now, "全体参与人离开会议室");
 }
 
@@ -400,15 +410,8 @@ static void on_hearing_ended(void *user, int64_t id)
     rec_hearing *h = rec_hearing_get(rec, id);
     if (!h)
         return;
-    if (h->session) {
-        int64_t now = now_ms();
-        char *at = rec_clock_text(now);
-        if (rec->rooms)
-            yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
-        rec_note(rec, h, now, "录音录像于 %s 结束", at);
-        g_free(at);
-        session_end(rec, h, REC_WAITING, "hearing ended");
-    }
+    if (h->session)
+        capture_stop(rec, h, now_ms(), TRUE, "结束", "hearing ended");
     if (g_file_test(h->dir, G_FILE_TEST_IS_DIR))
         rec_queue_full(rec, h);
     else
@@ -611,12 +614,7 @@ void yf_recorder_shutdown(yf_recorder *rec)
         if (!h->session)
             continue;
         int64_t now = now_ms();
-        char *at = rec_clock_text(now);
-        if (rec->rooms)
-            yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
-        rec_note(rec, h, now, "录音录像于 %s 因服务器停止而中断", at);
-        g_free(at);
-        session_end(rec, h, REC_WAITING, "server stopping");
+        capture_stop(rec, h, now, TRUE, "因服务器停止而中断", "server stopping");
         pause_mark(h, now, "服务器停止后重新启动");
     }
 }

@@ -157,3 +157,22 @@ export function discover(path) {
   const seconds = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : -1;
   return { ok: out.status === 0, seconds, video: /video(?:\s*#\d+)?:/i.test(text), audio: /audio(?:\s*#\d+)?:/i.test(text), text };
 }
+
+/** Both participants join the hearing, each in a browser of their own (added
+ * to `browsers`): the host enters, the petitioner waits and is admitted.
+ * Returns { host, pet, times: { host, pet } } (the wall times their media
+ * started), or null after a failed check. */
+export async function joinBoth(chromium, base, h, media, browsers) {
+  const tokens = await roomTokens(h);
+  browsers.push(await launchWith(chromium, media.hostVideo, media.hostAudio));
+  browsers.push(await launchWith(chromium, media.petVideo, media.petAudio));
+  const host = await openRoom(browsers[0], base, tokens.host, 'host');
+  if (!check('host enters the room', await waitState(host.page, 'admitted') === 'admitted')) return null;
+  const times = { host: await publishStarted(host.page) };
+  const pet = await openRoom(browsers[1], base, tokens.pet, 'petitioner');
+  check('petitioner waits, then the host admits them', await waitState(pet.page, 'waiting') === 'waiting' &&
+    await admit(host, pet) === 'admitted');
+  times.pet = await publishStarted(pet.page);
+  if (!check('both publish', times.host && times.pet)) return null;
+  return { host, pet, times };
+}

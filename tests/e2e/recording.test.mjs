@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
-import { admit, discover, launchWith, makeMedia, makeProsecutor, openHearing, openRoom, pageLog, publishStarted,
-  roomTokens, sha256hex, waitProcessed, waitState } from './hearing.mjs';
+import { discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, sha256hex,
+  waitProcessed } from './hearing.mjs';
 
 const HEARING_S = 20;
 const serverLog = [];
@@ -163,17 +163,9 @@ async function main() {
     server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
     try { await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
     const h = await openHearing(port, '京检申〔2026〕1号');
-    const tokens = await roomTokens(h);
-    browsers.push(await launchWith(chromium, media.hostVideo, media.hostAudio));
-    browsers.push(await launchWith(chromium, media.petVideo, media.petAudio));
-    const host = await openRoom(browsers[0], base, tokens.host, 'host');
-    if (!check('host enters the room', await waitState(host.page, 'admitted') === 'admitted')) return;
-    const times = { host: await publishStarted(host.page) };
-    const pet = await openRoom(browsers[1], base, tokens.pet, 'petitioner');
-    check('petitioner waits, then the host admits them', await waitState(pet.page, 'waiting') === 'waiting' &&
-      await admit(host, pet) === 'admitted');
-    times.pet = await publishStarted(pet.page);
-    if (!check('both publish', times.host && times.pet)) return;
+    const joined = await joinBoth(chromium, base, h, media, browsers);
+    if (!joined) return;
+    const { times } = joined;
     await sleep(Math.max(0, times.pet + HEARING_S * 1000 - Date.now()));
     const end = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
     times.end = Date.now();

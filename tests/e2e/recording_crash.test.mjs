@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
-import { admit, discover, launchWith, makeMedia, makeProsecutor, openHearing, openRoom, pageLog, publishStarted,
-  roomTokens, waitProcessed, waitState } from './hearing.mjs';
+import { admit, discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, waitProcessed,
+  waitState } from './hearing.mjs';
 
 const BEFORE_S = 8;
 const AFTER_S = 8;
@@ -43,16 +43,10 @@ async function main() {
     };
     server = await start(1);
     const h = await openHearing(port, '京检申〔2026〕2号');
-    const tokens = await roomTokens(h);
-    browsers.push(await launchWith(chromium, media.hostVideo, media.hostAudio));
-    browsers.push(await launchWith(chromium, media.petVideo, media.petAudio));
-    const host = await openRoom(browsers[0], base, tokens.host, 'host');
-    if (!check('host enters the room', await waitState(host.page, 'admitted') === 'admitted')) return;
-    const tHost = await publishStarted(host.page);
-    const pet = await openRoom(browsers[1], base, tokens.pet, 'petitioner');
-    check('petitioner admitted', await waitState(pet.page, 'waiting') === 'waiting' && await admit(host, pet) === 'admitted');
-    const tPet = await publishStarted(pet.page);
-    if (!check('both publish', tHost && tPet)) return;
+    const joined = await joinBoth(chromium, base, h, media, browsers);
+    if (!joined) return;
+    const { host, pet } = joined;
+    const tHost = joined.times.host;
     await sleep(BEFORE_S * 1000);
 
     server.kill('SIGKILL');
