@@ -376,6 +376,10 @@ typedef struct {
 } yf_audit_report;
 void yf_audit_report_clear(yf_audit_report *r);
 
+/* The chain's head as kept beside it (no walk): the id of the last entry --
+ * ids run 1, 2, ... so it is also the number of entries -- and its hash.
+ * What `yuanfang audit verify` prints for an intact chain. */
+gboolean yf_store_audit_head(yf_store *st, int64_t *last_id, guint8 head[32], GError **error);
 /* Walks the chain; FALSE only when the walk itself fails (I/O). A broken chain is
  * TRUE with report->ok FALSE. */
 gboolean yf_store_audit_verify(yf_store *st, yf_audit_report *report, GError **error);

@@ -7,26 +7,33 @@
 #include "audit.h"
 #include "store_priv.h"
 
+gboolean yf_store_audit_head(yf_store *st, int64_t *last_id, guint8 head[32], GError **error)
+{
+    sqlite3_stmt *h = yf_store_prep(st, "SELECT last_id, hash FROM audit_head WHERE one = 1", error);
+    if (h == NULL)
+        return FALSE;
+    gboolean ok = sqlite3_step(h) == SQLITE_ROW && sqlite3_column_bytes(h, 1) == YF_AUDIT_HASH_LEN;
+    if (ok) {
+        *last_id = sqlite3_column_int64(h, 0);
+        memcpy(head, sqlite3_column_blob(h, 1), YF_AUDIT_HASH_LEN);
+    } else {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INTERNAL, "audit head missing");
+    }
+    sqlite3_reset(h);
+    return ok;
+}
+
 gboolean yf_store_audit_append(yf_store *st, yf_actor actor, int64_t now_ms, const char *action,
                                const char *object, const char *detail, GError **error)
 {
     guint8 prev[YF_AUDIT_HASH_LEN], hash[YF_AUDIT_HASH_LEN];
     char *who = yf_actor_to_string(actor);
     gboolean ok = FALSE;
-    int rc;
+    int64_t last = 0;
     g_return_val_if_fail(st->in_tx, FALSE);
-    sqlite3_stmt *h = yf_store_prep(st, "SELECT last_id, hash FROM audit_head WHERE one = 1", error);
-    if (h == NULL)
+    if (!yf_store_audit_head(st, &last, prev, error))
         goto out;
-    if ((rc = sqlite3_step(h)) != SQLITE_ROW || sqlite3_column_bytes(h, 1) != YF_AUDIT_HASH_LEN) {
-        sqlite3_reset(h);
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INTERNAL, "audit head missing");
-        goto out;
-    }
-    yf_audit_entry e = { sqlite3_column_int64(h, 0) + 1, now_ms, who, action,
-                         object ? object : "", detail ? detail : "" };
-    memcpy(prev, sqlite3_column_blob(h, 1), sizeof prev);
-    sqlite3_reset(h);
+    yf_audit_entry e = { last + 1, now_ms, who, action, object ? object : "", detail ? detail : "" };
     yf_audit_chain_hash(prev, &e, hash);
 
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO audit_log (id, at_ms, actor, action, object,"

@@ -397,6 +397,10 @@ static void test_sessions(void)
     /* Logins, failures and logouts are in the audit log, which is intact. */
     yf_audit_report r;
     CHECK(yf_store_audit_verify(st, &r, NULL) && r.ok && r.count >= 9);
+    /* The kept head (what evidence packages sign) is what the walk found. */
+    int64_t last = 0;
+    guint8 head[32];
+    CHECK(yf_store_audit_head(st, &last, head, NULL) && last == r.count && memcmp(head, r.head, 32) == 0);
     yf_audit_report_clear(&r);
     yf_store_close(st);
 }
