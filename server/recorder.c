@@ -418,10 +418,33 @@ static void on_hearing_ended(void *user, int64_t id)
         rec_set_state(rec, h, REC_NONE, 0, NULL);
 }
 
+/* A hearing finished in an earlier run of the server (its files attached,
+ * its package built): known from its directory alone, so start-up need not
+ * load every hearing ever recorded. */
+static gboolean finished_on_disk(const yf_recorder *rec, int64_t id)
+{
+    char *dir = g_strdup_printf("%s/h%" G_GINT64_FORMAT, rec->root, (gint64)id);
+    char *attached = g_build_filename(dir, REC_ATTACHED, NULL), *ev = g_build_filename(dir, REC_EVIDENCE, NULL);
+    gboolean done = g_file_test(attached, G_FILE_TEST_EXISTS) && g_file_test(ev, G_FILE_TEST_IS_REGULAR);
+    g_free(ev);
+    g_free(attached);
+    g_free(dir);
+    return done;
+}
+
+/* The recorder's record of hearing id, loading one finished on disk. */
+static rec_hearing *known(yf_recorder *rec, int64_t id)
+{
+    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    if (!h && finished_on_disk(rec, id) && (h = rec_hearing_get(rec, id)))
+        rec_set_state(rec, h, REC_DONE, 1, NULL);
+    return h;
+}
+
 static json_t *on_status(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    rec_hearing *h = known(rec, id);
     if (!h)
         return json_pack("{s:s, s:f, s:n}", "state", "none", "progress", 0.0, "error");
     g_mutex_lock(&rec->lock);
@@ -434,7 +457,7 @@ static json_t *on_status(void *user, int64_t id)
 static char *on_evidence_path(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    rec_hearing *h = known(rec, id);
     char *path = h && h->state == REC_DONE ? g_build_filename(h->dir, REC_EVIDENCE, NULL) : NULL;
     if (path && !g_file_test(path, G_FILE_TEST_IS_REGULAR))
         g_clear_pointer(&path, g_free);
@@ -445,7 +468,7 @@ static char *on_evidence_path(void *user, int64_t id)
 static void on_notes_changed(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    rec_hearing *h = known(rec, id);
     if (h && h->state == REC_DONE)
         rec_queue_evidence(rec, h);
     else if (h && (h->state == REC_QUEUED || h->state == REC_PROCESSING))
@@ -514,7 +537,7 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
         rec_note(rec, h, crashed, "录音录像于 %s 因服务器异常停止而中断", at);
         g_free(at);
     }
-    char *attached = g_build_filename(h->dir, REC_ATTACHED, NULL), *ev = g_build_filename(h->dir, REC_EVIDENCE, NULL);
+    char *attached = g_build_filename(h->dir, REC_ATTACHED, NULL);
     if (sh.end_ms == 0) {
         rec_set_state(rec, h, REC_WAITING, 0, NULL);
         pause_load(h);
@@ -522,13 +545,10 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
             pause_mark(h, crashed, "服务器异常停止后重新启动");
     } else if (!g_file_test(attached, G_FILE_TEST_EXISTS)) {
         rec_queue_full(rec, h);
-    } else if (!g_file_test(ev, G_FILE_TEST_EXISTS)) {
-        rec_queue_evidence(rec, h);
     } else {
-        rec_set_state(rec, h, REC_DONE, 1, NULL);
+        rec_queue_evidence(rec, h);   /* attached, but no package (recover_all skips finished ones) */
     }
     g_free(attached);
-    g_free(ev);
     yf_hearing_clear(&sh);
 }
 
@@ -545,8 +565,9 @@ static void recover_all(yf_recorder *rec)
     }
     if (d)
         g_dir_close(d);
-    for (guint i = 0; i < ids->len; i++)
-        recover_hearing(rec, g_array_index(ids, int64_t, i));
+    for (guint i = 0; i < ids->len; i++)   /* finished ones load when asked for */
+        if (!finished_on_disk(rec, g_array_index(ids, int64_t, i)))
+            recover_hearing(rec, g_array_index(ids, int64_t, i));
     g_array_unref(ids);
 }
 

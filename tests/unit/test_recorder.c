@@ -183,6 +183,16 @@ int main(void)
         g_ptr_array_unref(files);
     CHECK_EQ_INT(audited(st, "recording.attached", id), 1);
     CHECK_EQ_INT(audited(st, "evidence.build", id), 1);
+
+    /* After a restart the finished hearing is known from its directory. */
+    yf_recorder_free(rec);
+    rec = yf_recorder_new(st, data, &e);
+    s = state_of(rec, id);
+    CHECK(!strcmp(s, "done"));
+    g_free(s);
+    ev = rec_api_hooks.evidence_path(rec, id);
+    CHECK(ev != NULL);
+    g_free(ev);
     CHECK_EQ_INT(audited(st, "recording.recovered", id), 1);
     CHECK_EQ_INT(audited(st, "recording.start", id), 3);
     CHECK_EQ_INT(audited(st, "recording.stop", id), 3);   /* room closed, server stopping, hearing ended */
