@@ -10,10 +10,25 @@ APT_PACKAGES=(
   libssl-dev libsrtp2-dev libnice-dev libwebsockets-dev libjansson-dev libsqlite3-dev sqlite3
   libarchive-dev zlib1g-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps fonts-droid-fallback
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-x fonts-droid-fallback
+  libc6-dbg
   chromium nodejs npm curl ca-certificates
 )
+# gstreamer1.0-x: Debian 12 ships textoverlay (the pango plugin) there, not in
+# plugins-base. libc6-dbg: the leak:_dl_init rule of tests/lsan.supp matches
+# ld.so's start-up allocations only when its symbols are installed.
+
+# The browser tests need Node.js 20 or newer: playwright-core 1.65
+# (tests/e2e/package.json) refuses older ones, and Debian 12's nodejs is 18.
+# We keep the current playwright-core, the one that knows the Chromium Debian
+# ships, rather than pin 1.61 (the last that runs on 18); when the node on the
+# PATH is older than 20, setup takes Node 20 from the npm registry's
+# node-linux-<arch> package, which carries its binary, into tests/e2e/.node.
+# Either way tests/e2e/node links to the node the tests run with (CMake reads it).
+NODE_MIN_MAJOR=20
+NODE_PKG_VERSION=20.19.6
+
 
 die() { echo "setup: $*" >&2; exit 1; }
 
@@ -43,6 +58,25 @@ else
 fi
 
 command -v node >/dev/null || die "node is missing after install"
+node_major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+test_node=$(command -v node)
+if (($(node_major "$test_node") < NODE_MIN_MAJOR)); then
+  case $(uname -m) in
+    x86_64) node_arch=x64 ;; aarch64) node_arch=arm64 ;;
+    *) die "no Node.js $NODE_MIN_MAJOR package for $(uname -m); install Node.js $NODE_MIN_MAJOR or newer" ;;
+  esac
+  test_node=$PWD/tests/e2e/.node/node_modules/node-linux-$node_arch/bin/node
+  if (($(node_major "$test_node") < NODE_MIN_MAJOR)); then
+    echo "setup: $(node --version) is older than $NODE_MIN_MAJOR; installing node-linux-$node_arch@$NODE_PKG_VERSION for the browser tests"
+    mkdir -p tests/e2e/.node
+    npm install --prefix tests/e2e/.node --no-save --no-audit --no-fund --loglevel=error \
+      "node-linux-$node_arch@$NODE_PKG_VERSION" ||
+      die "could not install node-linux-$node_arch@$NODE_PKG_VERSION from the npm registry"
+    (($(node_major "$test_node") >= NODE_MIN_MAJOR)) || die "the Node.js in tests/e2e/.node does not run"
+  fi
+fi
+ln -sfn "$test_node" tests/e2e/node
+echo "setup: browser tests run on Node.js $(tests/e2e/node --version)"
 # The browser tests drive Debian's chromium through playwright-core (npm).
 stamp=tests/e2e/node_modules/.yf-lock-stamp
 if [[ -f $stamp ]] && cmp -s "$stamp" tests/e2e/package-lock.json; then
@@ -53,3 +87,14 @@ else
     die "npm ci in tests/e2e failed (is the npm registry reachable?)"
   cp tests/e2e/package-lock.json "$stamp"
 fi
+
+# Every GStreamer element post-processing needs (media/post/post_elements.h,
+# the table yf_post_init checks), now that the packages are in.
+gst_missing=()
+while IFS='|' read -r element package; do
+  gst-inspect-1.0 --exists "$element" 2>/dev/null || gst_missing+=("$element (Debian package $package)")
+done < <(sed -n 's/^YF_POST_ELEMENT("\([^"]*\)", "\([^"]*\)")$/\1|\2/p' media/post/post_elements.h)
+if ((${#gst_missing[@]})); then
+  die "GStreamer elements missing: ${gst_missing[*]}"
+fi
+echo "setup: GStreamer elements present"

@@ -17,18 +17,9 @@ G_DEFINE_QUARK(yf-post-error-quark, yf_post_error)
 static const struct {
     const char *element, *package;
 } required[] = {
-    { "appsrc", "gstreamer1.0-plugins-base" },   { "rtpvp8depay", "gstreamer1.0-plugins-good" },
-    { "rtpopusdepay", "gstreamer1.0-plugins-good" }, { "rtph264depay", "gstreamer1.0-plugins-good" },
-    { "h264parse", "gstreamer1.0-plugins-bad" }, { "opusparse", "gstreamer1.0-plugins-bad" },
-    { "webmmux", "gstreamer1.0-plugins-good" },
-    { "matroskamux", "gstreamer1.0-plugins-good" }, { "vp8dec", "gstreamer1.0-plugins-good" },
-    { "vp8enc", "gstreamer1.0-plugins-good" },   { "avdec_h264", "gstreamer1.0-libav" },
-    { "opusdec", "gstreamer1.0-plugins-base" },  { "opusenc", "gstreamer1.0-plugins-base" },
-    { "compositor", "gstreamer1.0-plugins-base" }, { "audiomixer", "gstreamer1.0-plugins-base" },
-    { "textoverlay", "gstreamer1.0-plugins-base" }, { "videotestsrc", "gstreamer1.0-plugins-base" },
-    { "audiotestsrc", "gstreamer1.0-plugins-base" }, { "videoconvert", "gstreamer1.0-plugins-base" },
-    { "audioconvert", "gstreamer1.0-plugins-base" }, { "audioresample", "gstreamer1.0-plugins-base" },
-    { "queue", "libgstreamer1.0-0" },            { "filesink", "libgstreamer1.0-0" },
+#define YF_POST_ELEMENT(element, package) { element, package },
+#include "post_elements.h"
+#undef YF_POST_ELEMENT
 };
 
 static gpointer init_once(gpointer data)
