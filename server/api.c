@@ -468,40 +468,54 @@ static gboolean body_done(const yf_api_req *r)
     return r->fd >= 0 ? r->file_left == 0 : (r->out == NULL || r->out_pos >= r->out->len);
 }
 
-/* One writeable slot: headers first, then one chunk; 1 = transaction over, -1 = close. */
-static int on_writeable(yf_api_req *r)
+/* What the socket did not take, lws keeps in the network connection's buffer
+ * and sends on its next POLLOUT. On HTTP/2 that buffer belongs to the
+ * connection, not the stream, and lws 4.1 does not flush it again once the
+ * stream that filled it is closed: a stream ended right after a partly sent
+ * last frame loses that frame's tail. So an h2 stream writes, and ends, only
+ * when the connection's buffer is empty. */
+static gboolean conn_backlogged(const yf_api_req *r)
+{
+    return r->is_h2 && lws_partial_buffered(lws_get_network_wsi(r->wsi));
+}
+
+/* One body chunk, at most what the peer's flow-control window allows; 0 when
+ * the window is shut (try again later), -1 on a read or write error. */
+static int write_chunk(yf_api_req *r)
 {
     static unsigned char buf[LWS_PRE + CHUNK];
-    if (!r->replied)
-        return 0;
-    if (!r->headers_sent) {
-        if (write_headers(r))
-            return -1;
-        if (!body_done(r)) {
-            lws_callback_on_writable(r->wsi);
-            return 0;
-        }
-        return 1;
-    }
     size_t cap = CHUNK;
     lws_fileofs_t allow = lws_get_peer_write_allowance(r->wsi);
-    if (allow == 0) {
-        lws_callback_on_writable(r->wsi);
+    if (allow == 0)
         return 0;
-    }
     if (allow > 0 && (size_t)allow < cap)
         cap = (size_t)allow;
     ssize_t n = next_chunk(r, buf + LWS_PRE, cap);
     if (n < 0)
         return -1;
-    gboolean last = body_done(r);
-    if (lws_write(r->wsi, buf + LWS_PRE, (size_t)n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != n)
-        return -1;
-    if (!last) {
-        lws_callback_on_writable(r->wsi);
+    enum lws_write_protocol wp = body_done(r) ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP;
+    return lws_write(r->wsi, buf + LWS_PRE, (size_t)n, wp) == n ? 0 : -1;
+}
+
+/* One writeable slot: headers first, then one chunk per slot, and the end of
+ * the transaction once all of it has left (conn_backlogged). Returns 1 when
+ * the transaction is over, 0 to be called again, -1 to close. */
+static int on_writeable(yf_api_req *r)
+{
+    if (!r->replied)
         return 0;
+    if (!conn_backlogged(r)) {
+        if (!r->headers_sent) {
+            if (write_headers(r))
+                return -1;
+        } else if (!body_done(r) && write_chunk(r) < 0) {
+            return -1;
+        }
+        if (body_done(r) && !conn_backlogged(r))
+            return 1;
     }
-    return 1;
+    lws_callback_on_writable(r->wsi);
+    return 0;
 }
 
 /* ---- the lws callback ---- */
