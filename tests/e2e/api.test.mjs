@@ -337,6 +337,9 @@ try {
   check('a rating before the hearing ends is 409', r.status === 409 && errCode(r) === 'conflict');
   r = await api('POST', `/hearings/${H.id}/end`, { token: T.pros1, body: {} });
   check('POST /hearings/{id}/end', r.status === 200 && r.json.ended_at);
+  r = await api('POST', '/invitation/room-token', { inv: petTok });
+  check('after the end, the invitation no longer opens the room: 409 hearing_ended', r.status === 409 &&
+    errCode(r) === 'hearing_ended' && !r.json.token, `${r.status} ${r.raw.toString().slice(0, 200)}`);
   r = await api('POST', '/invitation/rating', { inv: witTok, body: { score: 1 } });
   check('a witness may not rate', r.status === 403 && errCode(r) === 'forbidden');
   r = await api('POST', '/invitation/rating', { inv: petTok, body: { score: 6 } });

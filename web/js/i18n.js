@@ -102,6 +102,9 @@ const TABLE = {
     'join.bad': '邀请链接无效或已过期，请联系检察院重新发送。',
     'join.noToken': '链接不完整，请从短信或通知里的链接重新打开。',
     'join.declined': '您选择了不参加。如需参加，请重新打开邀请链接。',
+    'join.hearingEnded': '本次接访已经结束，无需再进入。如有疑问，请拨打通知上的检察院电话。',
+    'join.cancelled': '本次预约已经取消，无需进入。检察院会另行通知您新的时间。',
+    'join.caseClosed': '您的案件已经办结，本邀请不再使用。如有疑问，请拨打通知上的检察院电话。',
     'join.devtest': '先检查摄像头和麦克风',
 
     'room.title': '视频接访 · 远访',
@@ -238,6 +241,9 @@ const TABLE = {
     'join.bad': 'The invitation link is invalid or has expired. Please ask for a new one.',
     'join.noToken': 'The link is incomplete. Please open the link from your invitation again.',
     'join.declined': 'You chose not to join. Open the invitation link again to join.',
+    'join.hearingEnded': 'This hearing has ended; there is nothing more to join. If you have questions, call the number on your notice.',
+    'join.cancelled': 'This appointment was cancelled; there is nothing to join. The office will tell you the new time.',
+    'join.caseClosed': 'Your case has been closed and this invitation is no longer used. If you have questions, call the number on your notice.',
     'join.devtest': 'Test camera and microphone first',
 
     'room.title': 'Video hearing · yuanfang',

@@ -1,10 +1,17 @@
 // join.js -- the invitation link (join.html?t=INVITATION_TOKEN): trades the
 // invitation for a room token (POST /api/v1/invitation/room-token, docs/api.md),
-// shows the recording notice and, once accepted, opens room.html?token=...
+// shows the recording notice and, once accepted, opens room.html?token=...;
+// an ended hearing, a cancelled appointment or a closed case is said in words.
 import { applyI18n, t, withLang } from './i18n.js';
 import { markNoticeSeen } from './notice.js';
 
 const $ = (id) => document.getElementById(id);
+
+const REFUSALS = {
+  hearing_ended: 'join.hearingEnded',
+  appointment_cancelled: 'join.cancelled',
+  case_closed: 'join.caseClosed',
+};
 
 function status(key) { $('status').textContent = t(key); }
 
@@ -13,7 +20,12 @@ async function roomToken(invitation) {
     method: 'POST',
     headers: { Authorization: `Invitation ${invitation}` },
   });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  if (!res.ok) {
+    const body = await res.json().catch(() => null);
+    const err = new Error(`HTTP ${res.status}`);
+    err.code = body && body.error && body.error.code;
+    throw err;
+  }
   const body = await res.json();
   if (!body.token) throw new Error('no token in the reply');
   return body.token;
@@ -29,7 +41,8 @@ async function main() {
     token = await roomToken(invitation);
   } catch (e) {
     console.warn('join: room token refused', e);
-    status('join.bad');
+    // An appointment that can no longer be held says why; anything else is a bad link.
+    status(REFUSALS[e.code] || 'join.bad');
     return;
   }
   $('status').textContent = '';
