@@ -152,44 +152,23 @@ out:
     yf_hearing_clear(&h);
 }
 
-/* An invitation opens the room only while its appointment can still be held:
- * not cancelled, its case not closed (终结), and its latest hearing not ended
- * (a hearing started again after an end opens it again). Replies 409 with a
- * code the petitioner's page turns into a sentence and returns TRUE when the
- * entry is refused. */
-static gboolean refuse_entry(yf_api_req *r, const yf_appointment *a, const yf_case *c)
-{
-    yf_hearing h = {0};
-    latest_hearing(r, a->id, &h);
-    gboolean ended = h.id && h.end_ms;
-    yf_hearing_clear(&h);
-    if (a->cancelled)
-        yf_api_error(r, 409, "appointment_cancelled", "the appointment is cancelled");
-    else if (c->stage == YF_STAGE_CLOSED)
-        yf_api_error(r, 409, "case_closed", "the case is closed");
-    else if (ended)
-        yf_api_error(r, 409, "hearing_ended", "the hearing of this appointment has ended");
-    else
-        return FALSE;
-    return TRUE;
-}
-
 void yf_api_invitation_room_token(yf_api_req *r)
 {
     yf_appointment a = {0};
-    yf_case c = {0};
     yf_invitee admitted = {0};
     GError *err = NULL;
     const yf_invitee *me = &r->who.invitee;
     if (!yf_api_authorize(r, YF_ACT_INVITATION_ENTER, NULL))
         return;
-    if (!yf_store_appointment_get(r->api->store, me->appointment_id, &a, &err) ||
-        !yf_store_case_get(r->api->store, a.case_id, &c, &err)) {
+    const char *code = NULL, *why = NULL;
+    if (!yf_store_appointment_get(r->api->store, me->appointment_id, &a, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
-    if (refuse_entry(r, &a, &c))
+    if (!yf_store_api_appointment_open(r->api->store, a.id, &code, &why)) {
+        yf_api_error(r, 409, code, "%s", why);
         goto out;
+    }
     if (!yf_store_invitation_admit(r->api->store, r->invitation, a.id, me->role, r->now_ms, &admitted, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
@@ -208,5 +187,4 @@ out:
     g_clear_error(&err);
     yf_invitee_clear(&admitted);
     yf_appointment_clear(&a);
-    yf_case_clear(&c);
 }

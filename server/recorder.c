@@ -404,14 +404,24 @@ void rec_queue_full(yf_recorder *rec, rec_hearing *h)
     rec_queue_job(rec, h, JOB_FULL, j);
 }
 
+/* The hearing's room closes for everyone once its capture has stopped. */
+static void end_room(yf_recorder *rec, int64_t id)
+{
+    yf_hearing sh = {0};
+    if (rec->rooms && yf_store_hearing_get(rec->store, id, &sh, NULL) && sh.room)
+        yf_sigroom_hub_end_room(rec->rooms, sh.room, "hearing_ended");
+    yf_hearing_clear(&sh);
+}
+
 static void on_hearing_ended(void *user, int64_t id)
 {
     yf_recorder *rec = user;
     rec_hearing *h = rec_hearing_get(rec, id);
+    if (h && h->session)
+        capture_stop(rec, h, now_ms(), TRUE, "结束", "hearing ended");
+    end_room(rec, id);
     if (!h)
         return;
-    if (h->session)
-        capture_stop(rec, h, now_ms(), TRUE, "结束", "hearing ended");
     if (g_file_test(h->dir, G_FILE_TEST_IS_DIR))
         rec_queue_full(rec, h);
     else
@@ -616,10 +626,27 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
     return rec;
 }
 
+/* The rooms' gate (yf_sigroom_gate_fn): the room of an appointment stays shut
+ * once that appointment can no longer be held; rooms of no appointment are
+ * not the recorder's to judge. */
+static gboolean room_gate(void *user, const char *room, const char **why)
+{
+    yf_recorder *rec = user;
+    const char *code = NULL;
+    char *end = NULL;
+    if (!g_str_has_prefix(room, "appt-"))
+        return TRUE;
+    gint64 appointment = g_ascii_strtoll(room + 5, &end, 10);
+    if (!end || *end || appointment <= 0)
+        return TRUE;
+    return yf_store_api_appointment_open(rec->store, appointment, &code, why);
+}
+
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
 {
     rec->rooms = rooms;
     yf_sigroom_hub_set_capture(rooms, rec->writer, &rec_room_hooks, rec);
+    yf_sigroom_hub_set_gate(rooms, room_gate, rec);
     yf_api_set_recording_hooks(api, &rec_api_hooks, rec);
 }
 

@@ -368,3 +368,29 @@ GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to
     sqlite3_reset(s);
     return out;
 }
+
+gboolean yf_store_api_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why)
+{
+    yf_appointment a = {0};
+    yf_case c = {0};
+    gboolean open = TRUE;
+    if (yf_store_appointment_get(st, appointment_id, &a, NULL) && yf_store_case_get(st, a.case_id, &c, NULL)) {
+        GPtrArray *hs = yf_store_api_hearings(st, 0, appointment_id, NULL);
+        const yf_hearing *last = hs && hs->len ? g_ptr_array_index(hs, hs->len - 1) : NULL;
+        if (a.cancelled) {
+            *code = "appointment_cancelled", *why = "the appointment is cancelled";
+            open = FALSE;
+        } else if (c.stage == YF_STAGE_CLOSED) {
+            *code = "case_closed", *why = "the case is closed";
+            open = FALSE;
+        } else if (last && last->end_ms) {
+            *code = "hearing_ended", *why = "the hearing of this appointment has ended";
+            open = FALSE;
+        }
+        if (hs)
+            g_ptr_array_unref(hs);
+    }
+    yf_appointment_clear(&a);
+    yf_case_clear(&c);
+    return open;
+}

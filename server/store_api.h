@@ -19,6 +19,13 @@ GPtrArray *yf_store_api_appointments(yf_store *st, int64_t case_id, GError **err
 GPtrArray *yf_store_api_invitees(yf_store *st, int64_t appointment_id, GError **error); /* yf_invitee* */
 GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointment_id,
                                  GError **error);  /* yf_hearing*; filter by case, or appointment when case_id 0 */
+/* Whether appointment_id can still be held: FALSE with *code (a stable API
+ * error code: "appointment_cancelled", "case_closed" when its case is at
+ * 终结, "hearing_ended" when its latest hearing has ended) and *why (an
+ * English sentence), both static. A hearing started again after an end opens
+ * it again. An appointment the store cannot read counts as open: the
+ * caller's own look-ups report that. */
+gboolean yf_store_api_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why);
 GPtrArray *yf_store_api_recordings(yf_store *st, int64_t hearing_id, GError **error); /* yf_recording* */
 
 typedef struct {

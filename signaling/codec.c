@@ -29,6 +29,7 @@ static const char *const errc_names[] = {
     [YF_SIG_ERR_FORBIDDEN] = "forbidden",
     [YF_SIG_ERR_NOT_FOUND] = "not_found",
     [YF_SIG_ERR_STALE] = "stale",
+    [YF_SIG_ERR_ENDED] = "hearing_ended",
 };
 
 const char *yf_sig_errc_str(yf_sig_errc code)

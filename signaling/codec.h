@@ -40,6 +40,7 @@ typedef enum {
     YF_SIG_ERR_FORBIDDEN,
     YF_SIG_ERR_NOT_FOUND,
     YF_SIG_ERR_STALE,
+    YF_SIG_ERR_ENDED,
 } yf_sig_errc;
 
 #define YF_SIG_ERROR (yf_sig_error_quark())
@@ -202,6 +203,8 @@ char *yf_sig_event_participants(gboolean waiting, const yf_sig_participant *list
 char *yf_sig_event_admitted(void);
 /* room.removed {"reason":R}. */
 char *yf_sig_event_removed(const char *reason);
+/* room.ended {reason}: the hearing is over for everyone; the server closes the connection. */
+char *yf_sig_event_ended(const char *reason);
 /* room.muted {"kind":K,"by":P[,"muted":false]} (muted TRUE leaves it out). */
 char *yf_sig_event_muted(const char *kind, const char *by, gboolean muted);
 /* subscribe.offer {"sdp":S,"revision":N,"tracks":[{"mid","participant","kind","active"}...]}. */

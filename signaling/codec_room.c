@@ -91,6 +91,11 @@ char *yf_sig_event_removed(const char *reason)
     return event1("room.removed", "reason", json_string(reason ? reason : ""));
 }
 
+char *yf_sig_event_ended(const char *reason)
+{
+    return event1("room.ended", "reason", json_string(reason ? reason : ""));
+}
+
 char *yf_sig_event_muted(const char *kind, const char *by, gboolean muted)
 {
     json_t *data = json_object();

@@ -70,6 +70,12 @@ void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_si
     h->capture_user = user;
 }
 
+void yf_sigroom_hub_set_gate(yf_sigroom_hub *h, yf_sigroom_gate_fn fn, void *user)
+{
+    h->gate = fn;
+    h->gate_user = user;
+}
+
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir)
 {
     yf_sigroom *r = g_hash_table_lookup(h->rooms, room);
@@ -274,6 +280,23 @@ void yf_sigroom_detach(yf_sigroom_member *m)
     announce(m->room);
 }
 
+void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason)
+{
+    yf_sigroom *r = g_hash_table_lookup(h->rooms, room);
+    if (!r)
+        return;
+    g_info("room %s: the hearing ended; closing it for its %u members", r->name, r->members->len);
+    while (r->members->len) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, r->members->len - 1);
+        void *conn = m->conn;
+        if (conn)
+            yf_sigroom_send(m, yf_sig_event_ended(reason));
+        member_drop(m, "the hearing ended");
+        if (conn)
+            h->conn->close(conn);
+    }
+}
+
 /* ---- room.join ---- */
 
 /* Verifies the token into *c; on failure sends the error reply to conn. */
@@ -396,8 +419,14 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     GError *err = NULL;
     yf_sigroom_member *m = NULL;
     gboolean again = FALSE;
+    const char *why = NULL;
     if (!check_token(h, conn, req, &c))
         return NULL;
+    if (h->gate && !h->gate(h->gate_user, c.room, &why)) {
+        g_info("room %s: a join after the hearing was over (%s): %s", c.room, c.role, why);
+        h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_ENDED, why));
+        goto out;
+    }
     yf_sigroom *r = room_get(h, c.room, &err);
     if (!r) {
         g_warning("room %s: cannot open its media: %s", c.room, err->message);

@@ -84,6 +84,17 @@ guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h);
 /* Sets the capture writer (borrowed: must outlive the hub) and hooks (copied). */
 void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_sigroom_capture_hooks *hooks,
                                 void *user);
+/* Whether a room may be entered now: FALSE with *why (a static sentence)
+ * when its hearing is over (ended, its appointment cancelled, its case
+ * closed). Asked on every room.join after the token is verified; control
+ * thread. */
+typedef gboolean (*yf_sigroom_gate_fn)(void *user, const char *room, const char **why);
+/* Sets the gate (NULL: every room may be entered). */
+void yf_sigroom_hub_set_gate(yf_sigroom_hub *h, yf_sigroom_gate_fn fn, void *user);
+/* Ends a room for everyone in it: each is sent room.ended {reason}, leaves
+ * the media and has its connection closed; the room closes once empty. No
+ * such room: nothing happens. Later joins are for the gate to refuse. */
+void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason);
 /* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 

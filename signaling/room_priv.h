@@ -21,6 +21,8 @@ struct yf_sigroom_hub {
     yf_rec_writer *rec;         /* NULL: rooms are not captured */
     yf_sigroom_capture_hooks capture;
     void *capture_user;
+    yf_sigroom_gate_fn gate;    /* may be NULL */
+    void *gate_user;
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;

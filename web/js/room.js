@@ -67,6 +67,11 @@ function onState({ state, detail }) {
       break;
     case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
     case 'left': screen('ended'); status('room.left'); break;
+    case 'ended':
+      screen('ended');
+      status('room.hearingEnded');
+      $('rec-badge').hidden = true;
+      break;
     case 'removed':
       screen('ended');
       status(/newer connection/.test(detail || '') ? 'room.replaced' : 'room.removed');
@@ -145,6 +150,13 @@ async function join(token) {
     await client.start();
   } catch (e) {
     console.warn('room: join failed', e);
+    if (e && e.code === 'hearing_ended') {
+      client.stopped = true;
+      client.sig?.close();
+      for (const track of local.getTracks()) track.stop();
+      client.setState('ended');
+      return;
+    }
     if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
       client.stopped = true;
       client.sig?.close();

@@ -13,7 +13,7 @@ export class RoomClient {
     this.token = token;
     this.local = localStream;
     this.sig = null;
-    this.state = 'idle';       // idle, joining, waiting, admitted, reconnecting, left, removed, error
+    this.state = 'idle';       // idle, joining, waiting, admitted, reconnecting, left, removed, ended, error
     this.self = null;
     this.participants = [];
     this.waiting = [];
@@ -53,6 +53,7 @@ export class RoomClient {
     sig.on('room.waiting', (d) => { this.waiting = d.waiting || []; this.emit('waiting', this.waiting); });
     sig.on('room.admitted', () => this.#admitted());
     sig.on('room.removed', (d) => this.#removed(d.reason || ''));
+    sig.on('room.ended', () => this.#ended());
     sig.on('room.muted', (d) => this.emit('muted', d));
     sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
     sig.on('room.speaking', (d) => {
@@ -217,6 +218,15 @@ export class RoomClient {
     this.setState('removed', reason);
   }
 
+  // The hearing is over for everyone: media stops, the camera and microphone
+  // are released, and nothing reconnects.
+  #ended() {
+    this.stopped = true;
+    this.#closePcs();
+    for (const track of this.local.getTracks()) track.stop();
+    this.setState('ended');
+  }
+
   #closePcs() {
     if (this.pub) this.pub.close();
     if (this.sub) this.sub.close();
@@ -240,6 +250,7 @@ export class RoomClient {
       await this.start();
     } catch (e) {
       console.warn('room: rejoin failed', e);
+      if (e && e.code === 'hearing_ended') { this.#ended(); return; }
       if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
         this.stopped = true;
         this.setState('error', e.code);
