@@ -1,5 +1,5 @@
-/* evidence.h -- the evidence package of one hearing (DESIGN.md "Recording
- * (evidence grade)", docs/evidence.md): the server's long-term Ed25519 signing
+/* evidence.h -- the evidence package of one hearing (docs/evidence.md,
+ * docs/recording.md): the server's long-term Ed25519 signing
  * key, a canonical JSON manifest (every artifact's SHA-256 and size, the notes'
  * hash, the audit chain head) signed with it, one tar archive holding both and
  * the artifacts, and the offline verifier that needs only the public key.
