@@ -12,6 +12,19 @@
 #define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
 
 /* The enum query parameters of a case listing. */
+/* "accusation (控告), appeal (申诉), …" for the type or channel field (g_free). */
+static char *allowed_values(const char *field)
+{
+    GString *s = g_string_new(NULL);
+    gboolean type = strcmp(field, "type") == 0;
+    int n = type ? YF_CASE_TYPE_COUNT_ : YF_CHANNEL_COUNT_;
+    for (int i = 0; i < n; i++)
+        g_string_append_printf(s, "%s%s (%s)", i ? ", " : "",
+                               type ? yf_case_type_code((yf_case_type)i) : yf_channel_code((yf_channel)i),
+                               type ? yf_case_type_label((yf_case_type)i) : yf_channel_label((yf_channel)i));
+    return g_string_free(s, FALSE);
+}
+
 static gboolean parse_enum(const char *name, const char *v, int *value)
 {
     yf_stage s;
@@ -19,9 +32,9 @@ static gboolean parse_enum(const char *name, const char *v, int *value)
     yf_channel c;
     if (strcmp(name, "stage") == 0 && yf_stage_parse(v, &s))
         *value = (int)s;
-    else if (strcmp(name, "type") == 0 && yf_case_type_parse(v, &t))
+    else if (strcmp(name, "type") == 0 && yf_case_type_parse_any(v, &t))
         *value = (int)t;
-    else if (strcmp(name, "channel") == 0 && yf_channel_parse(v, &c))
+    else if (strcmp(name, "channel") == 0 && yf_channel_parse_any(v, &c))
         *value = (int)c;
     else
         return FALSE;
@@ -160,8 +173,16 @@ static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *
         !yf_api_field_str(r, o, "received", FALSE, 10, &recv) ||
         !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &in->prosecutor_id, NULL))
         return FALSE;
-    if (!yf_case_type_parse(type, &in->type) || !yf_channel_parse(channel, &in->channel)) {
-        yf_api_error(r, 400, "bad_request", "unknown type or channel (see docs/api.md)");
+    if (!yf_case_type_parse_any(type, &in->type)) {
+        char *allowed = allowed_values("type");
+        yf_api_error(r, 400, "bad_request", "type: unknown value; one of %s", allowed);
+        g_free(allowed);
+        return FALSE;
+    }
+    if (!yf_channel_parse_any(channel, &in->channel)) {
+        char *allowed = allowed_values("channel");
+        yf_api_error(r, 400, "bad_request", "channel: unknown value; one of %s", allowed);
+        g_free(allowed);
         return FALSE;
     }
     if (recv && !yf_date_parse_iso(recv, received)) {

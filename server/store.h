@@ -100,6 +100,9 @@ gboolean yf_role_parse(const char *code, yf_role *out);
 gboolean yf_case_type_parse(const char *code, yf_case_type *out);
 gboolean yf_channel_parse(const char *code, yf_channel *out);
 gboolean yf_stage_parse(const char *code, yf_stage *out);
+/* A code or its Chinese label ("appeal" or "申诉"; "video" or "视频"). */
+gboolean yf_case_type_parse_any(const char *v, yf_case_type *out);
+gboolean yf_channel_parse_any(const char *v, yf_channel *out);
 gboolean yf_invitee_role_parse(const char *code, yf_invitee_role *out);
 gboolean yf_hearing_kind_parse(const char *code, yf_hearing_kind *out);
 /* TRUE when from → to is a legal move of the stage timeline. */

@@ -51,12 +51,27 @@ static gboolean find(const char *const *tab, int n, const char *code, int *out)
         return TRUE;                                                               \
     }
 
+/* A code or its Chinese label (what a clerk types: 申诉, 视频). */
+#define ENUM_PARSE_ANY(prefix, type, labels)                                       \
+    gboolean prefix##_parse_any(const char *v, type *out)                          \
+    {                                                                              \
+        int i;                                                                     \
+        if (prefix##_parse(v, out))                                                \
+            return TRUE;                                                           \
+        if (!find(labels, G_N_ELEMENTS(labels), v, &i))                            \
+            return FALSE;                                                          \
+        *out = (type)i;                                                            \
+        return TRUE;                                                               \
+    }
+
 ENUM_FUNCS(yf_role, yf_role, role_codes)
 ENUM_FUNCS(yf_case_type, yf_case_type, type_codes)
 ENUM_FUNCS(yf_channel, yf_channel, channel_codes)
 ENUM_FUNCS(yf_stage, yf_stage, stage_codes)
 ENUM_FUNCS(yf_invitee_role, yf_invitee_role, invitee_codes)
 ENUM_FUNCS(yf_hearing_kind, yf_hearing_kind, hearing_codes)
+ENUM_PARSE_ANY(yf_case_type, yf_case_type, type_labels)
+ENUM_PARSE_ANY(yf_channel, yf_channel, channel_labels)
 
 const char *yf_case_type_label(yf_case_type t)
 {

@@ -351,6 +351,18 @@ try {
   r = await api('GET', '/invitation', { inv: petTok });
   check('the view says the rating was submitted', r.json.rating.submitted === true && r.json.rating.open === false);
 
+  // ---- type and channel as a clerk types them: the Chinese labels ----
+  r = await api('POST', '/cases', { token: T.pros1, body: newCase('L-1', { type: '申诉', channel: '视频' }) });
+  check('POST /cases takes the Chinese labels (申诉, 视频) and replies with code and label', r.status === 201 &&
+    r.json.type === 'appeal' && r.json.type_label === '申诉' && r.json.channel === 'video' &&
+    r.json.channel_label === '视频', `${r.status} ${r.raw.toString().slice(0, 300)}`);
+  r = await api('GET', `/cases?type=${encodeURIComponent('申诉')}&channel=video&limit=200`, { token: T.pros1 });
+  check('the list filters take a label or a code', r.status === 200 && r.json.items.some((c) => c.case_no === 'L-1') &&
+    r.json.items.every((c) => c.type === 'appeal' && c.channel === 'video'), `${r.status}`);
+  r = await api('POST', '/cases', { token: T.pros1, body: newCase('L-2', { channel: '传真' }) });
+  check('an unknown channel is refused naming the field and the allowed values', r.status === 400 &&
+    /^channel:/.test(r.json.error.message) && r.json.error.message.includes('video (视频)'), r.raw.toString());
+
   // ---- bad input: a 4xx with a stable code, and nothing changes ----
   const before = (await api('GET', '/cases?limit=200', { token: T.viewer })).raw.toString();
   const auditBefore = (await api('GET', '/audit?action=case.&limit=1000', { token: T.admin })).json.items.length;
