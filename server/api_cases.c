@@ -11,9 +11,9 @@
 
 #define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
 
-/* The enum query parameters of a case listing. */
-/* "accusation (控告), appeal (申诉), …" for the type or channel field (g_free). */
-static char *allowed_values(const char *field)
+/* 400 for a type or channel that is neither a code nor a label: the message
+ * names the field and lists "accusation (控告), appeal (申诉), …". */
+static void bad_type_or_channel(yf_api_req *r, const char *field)
 {
     GString *s = g_string_new(NULL);
     gboolean type = strcmp(field, "type") == 0;
@@ -22,9 +22,11 @@ static char *allowed_values(const char *field)
         g_string_append_printf(s, "%s%s (%s)", i ? ", " : "",
                                type ? yf_case_type_code((yf_case_type)i) : yf_channel_code((yf_channel)i),
                                type ? yf_case_type_label((yf_case_type)i) : yf_channel_label((yf_channel)i));
-    return g_string_free(s, FALSE);
+    yf_api_error(r, 400, "bad_request", "%s: unknown value; one of %s", field, s->str);
+    g_string_free(s, TRUE);
 }
 
+/* The enum query parameters of a case listing. */
 static gboolean parse_enum(const char *name, const char *v, int *value)
 {
     yf_stage s;
@@ -173,16 +175,11 @@ static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *
         !yf_api_field_str(r, o, "received", FALSE, 10, &recv) ||
         !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &in->prosecutor_id, NULL))
         return FALSE;
-    if (!yf_case_type_parse_any(type, &in->type)) {
-        char *allowed = allowed_values("type");
-        yf_api_error(r, 400, "bad_request", "type: unknown value; one of %s", allowed);
-        g_free(allowed);
-        return FALSE;
-    }
-    if (!yf_channel_parse_any(channel, &in->channel)) {
-        char *allowed = allowed_values("channel");
-        yf_api_error(r, 400, "bad_request", "channel: unknown value; one of %s", allowed);
-        g_free(allowed);
+    const char *bad = !yf_case_type_parse_any(type, &in->type)        ? "type"
+                      : !yf_channel_parse_any(channel, &in->channel) ? "channel"
+                                                                     : NULL;
+    if (bad) {
+        bad_type_or_channel(r, bad);
         return FALSE;
     }
     if (recv && !yf_date_parse_iso(recv, received)) {
