@@ -151,10 +151,8 @@ async function join(token) {
   } catch (e) {
     console.warn('room: join failed', e);
     if (e && e.code === 'hearing_ended') {
-      client.stopped = true;
+      client.ended();
       client.sig?.close();
-      for (const track of local.getTracks()) track.stop();
-      client.setState('ended');
       return;
     }
     if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {

@@ -53,7 +53,7 @@ export class RoomClient {
     sig.on('room.waiting', (d) => { this.waiting = d.waiting || []; this.emit('waiting', this.waiting); });
     sig.on('room.admitted', () => this.#admitted());
     sig.on('room.removed', (d) => this.#removed(d.reason || ''));
-    sig.on('room.ended', () => this.#ended());
+    sig.on('room.ended', () => this.ended());
     sig.on('room.muted', (d) => this.emit('muted', d));
     sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
     sig.on('room.speaking', (d) => {
@@ -218,9 +218,10 @@ export class RoomClient {
     this.setState('removed', reason);
   }
 
-  // The hearing is over for everyone: media stops, the camera and microphone
-  // are released, and nothing reconnects.
-  #ended() {
+  /** The hearing is over for everyone (room.ended, or a join refused with
+   * hearing_ended): media stops, the camera and microphone are released,
+   * and nothing reconnects. */
+  ended() {
     this.stopped = true;
     this.#closePcs();
     for (const track of this.local.getTracks()) track.stop();
@@ -250,7 +251,7 @@ export class RoomClient {
       await this.start();
     } catch (e) {
       console.warn('room: rejoin failed', e);
-      if (e && e.code === 'hearing_ended') { this.#ended(); return; }
+      if (e && e.code === 'hearing_ended') { this.ended(); return; }
       if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
         this.stopped = true;
         this.setState('error', e.code);
