@@ -530,6 +530,22 @@ char *yf_sig_event_take(const char *name, json_t *data)
     return finish(msg, rc);
 }
 
+char *yf_sig_reply_candidate(const yf_sig_id *id, const char *unused_reason)
+{
+    json_t *res = json_object();
+    char *valid = unused_reason ? g_utf8_make_valid(unused_reason, -1) : NULL;
+    int rc = json_object_set_new(res, "used", json_boolean(unused_reason == NULL));
+
+    if (valid)
+        rc |= json_object_set_new(res, "reason", json_string(valid));
+    g_free(valid);
+    if (rc) {
+        json_decref(res);
+        return NULL;
+    }
+    return yf_sig_reply_ok_take(id, res);
+}
+
 char *yf_sig_reply_hello(const yf_sig_id *id, const char *session,
                          const json_t *ice_servers)
 {

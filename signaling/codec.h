@@ -153,6 +153,10 @@ char *yf_sig_reply_gerror(const yf_sig_id *id, const GError *error);
  * (stolen, also on failure); NULL means {}. */
 char *yf_sig_event_take(const char *name, json_t *data);
 
+/* ice.candidate result: {"used":true}, or {"used":false,"reason":WHY} when
+ * unused_reason is not NULL (a candidate understood but set aside). */
+char *yf_sig_reply_candidate(const yf_sig_id *id, const char *unused_reason);
+
 /* hello result: {"server":"yuanfang","version":YF_VERSION,"protocol":1,
  * "session":SESSION,"ice_servers":ICE}. ice_servers is a borrowed JSON array
  * (copied); NULL means []. Returns NULL if ice_servers is not an array. */

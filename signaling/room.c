@@ -110,6 +110,8 @@ static void member_free(gpointer data)
     g_free(m->pid);
     g_free(m->name);
     g_free(m->role);
+    g_free(m->told_participants);
+    g_free(m->told_waiting);
     g_free(m);
 }
 
@@ -213,22 +215,37 @@ void yf_sigroom_broadcast(yf_sigroom *r, char *msg)
     g_free(msg);
 }
 
-/* room.participants to everyone admitted and room.waiting to the hosts. */
+/* Sends msg to m unless m's connection already has this very list (*told
+ * keeps the last one sent), so a change elsewhere sends nothing. */
+static void tell_list(yf_sigroom_member *m, const char *msg, char **told)
+{
+    if (!msg || g_strcmp0(msg, *told) == 0)
+        return;
+    g_free(*told);
+    *told = g_strdup(msg);
+    m->room->hub->conn->send_take(m->conn, g_strdup(msg));
+}
+
+/* room.participants to everyone admitted and room.waiting to the hosts, each
+ * only when the list they would get differs from the last one they got. */
 static void announce(yf_sigroom *r)
 {
     size_t n;
     yf_sig_participant *list = list_of(r, FALSE, &n);
-    yf_sigroom_broadcast(r, yf_sig_event_participants(FALSE, list, n));
+    char *admitted = yf_sig_event_participants(FALSE, list, n);
     g_free(list);
     list = list_of(r, TRUE, &n);
-    char *msg = yf_sig_event_participants(TRUE, list, n);
-    for (guint i = 0; msg && i < r->members->len; i++) {
-        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
-        if (m->host && m->conn)
-            r->hub->conn->send_take(m->conn, g_strdup(msg));
-    }
-    g_free(msg);
+    char *waiting = yf_sig_event_participants(TRUE, list, n);
     g_free(list);
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (m->admitted && m->conn)
+            tell_list(m, admitted, &m->told_participants);
+        if (m->host && m->conn)
+            tell_list(m, waiting, &m->told_waiting);
+    }
+    g_free(admitted);
+    g_free(waiting);
 }
 
 static gboolean on_room_empty(gpointer data)
@@ -456,6 +473,8 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
         goto out;
     }
     m->conn = conn;
+    g_clear_pointer(&m->told_participants, g_free); /* a new connection knows nothing yet */
+    g_clear_pointer(&m->told_waiting, g_free);
     send_join_reply(m, req);
     announce(r);
     if (again)

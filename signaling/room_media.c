@@ -154,10 +154,15 @@ void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req)
     if (!ops_of(m)->add_remote_candidate(m->room->media, m->num,
                                          req->ice.pc == YF_SIG_PC_PUBLISH ? YF_PC_PUBLISH : YF_PC_SUBSCRIBE,
                                          req->ice.candidate, &err)) {
-        reply_media_error(m, req, err);
+        if (!g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED)) {
+            reply_media_error(m, req, err);
+            return;
+        }
+        yf_sigroom_send(m, yf_sig_reply_candidate(&req->id, err->message));
+        g_error_free(err);
         return;
     }
-    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    yf_sigroom_send(m, yf_sig_reply_candidate(&req->id, NULL));
 }
 
 /* ---- callbacks from yf_room (control context) ---- */

@@ -57,6 +57,8 @@ struct yf_sigroom_member {
     guint grace_timer;
     gboolean sub_offered;
     guint32 sub_revision;       /* of the last subscribe.offer sent */
+    char *told_participants;    /* the last room.participants and room.waiting */
+    char *told_waiting;         /* sent on conn (NULL: none yet) */
 };
 
 #define HOST_MUTED_AUDIO 1

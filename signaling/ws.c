@@ -245,13 +245,15 @@ static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_NOT_READY, "send an offer before candidates"));
         return;
     }
-    if (!yf_echo_session_add_remote_candidate(s->echo, req->ice.candidate, &err)) {
+    if (yf_echo_session_add_remote_candidate(s->echo, req->ice.candidate, &err)) {
+        send_msg_take(s, yf_sig_reply_candidate(&req->id, NULL));
+    } else if (g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED)) {
+        send_msg_take(s, yf_sig_reply_candidate(&req->id, err->message));
+    } else {
         g_message("session %s: bad candidate: %s", s->id, err->message);
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BAD_CANDIDATE, err->message));
-        g_error_free(err);
-        return;
     }
-    send_msg_take(s, yf_sig_reply_ok_take(&req->id, NULL));
+    g_clear_error(&err);
 }
 
 static void do_bye(yf_ws_session *s, const yf_sig_request *req)

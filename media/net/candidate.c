@@ -1,8 +1,10 @@
 /* candidate.c -- what the echo session and the room share about ICE:
  * validation of a browser's trickled candidate lines (RFC 8839 section 5.1)
- * on the control thread -- parse with a stream-less libnice agent, keep UDP RTP
- * component candidates, refuse addresses our STUN checks must not be aimed
- * at -- and the set-up of each connection's agent on its worker. */
+ * on the control thread -- parse with a stream-less libnice agent (a line
+ * that does not parse is YF_MEDIA_ERROR_CANDIDATE), keep UDP RTP component
+ * candidates, and set aside (YF_MEDIA_ERROR_CANDIDATE_UNUSED, with the reason)
+ * mDNS names, TCP, RTCP components and addresses our STUN checks must not be
+ * aimed at -- and the set-up of each connection's agent on its worker. */
 #include "net_private.h"
 
 #include <gio/gio.h>
@@ -65,7 +67,9 @@ NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const 
     c = nice_agent_parse_remote_candidate_sdp(m->parser, 1, line);
     g_free(line);
     if (!c && strstr(cand, ".local ")) {
-        g_debug("%s: mDNS candidate ignored (peer-reflexive discovery covers it)", who);
+        g_debug("%s: mDNS candidate not used", who);
+        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED,
+                            "mDNS host name: not resolved (peer-reflexive discovery covers it)");
         return NULL;
     }
     if (!c) {
@@ -74,14 +78,12 @@ NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const 
                     "<transport> <priority> <ip> <port> typ <type> ...\"");
         return NULL;
     }
-    if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || c->component_id != 1) {
-        g_debug("%s: non-UDP or non-RTP-component candidate ignored", who);
-        nice_candidate_free(c);
-        return NULL;
-    }
-    const char *why = unusable_address(m, c);
+    const char *why = c->transport != NICE_CANDIDATE_TRANSPORT_UDP ? "TCP candidates are not used"
+                      : c->component_id != 1 ? "RTCP component: rtcp-mux is required"
+                      : unusable_address(m, c);
     if (why) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate refused: %s", why);
+        g_debug("%s: candidate not used: %s", who, why);
+        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED, "candidate not used: %s", why);
         nice_candidate_free(c);
         return NULL;
     }

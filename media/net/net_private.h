@@ -62,10 +62,11 @@ void yf_room_stop(struct yf_room *r);
 
 /* Parses and validates one remote "candidate:..." line (candidate.c, RFC
  * 8839 section 5.1) on the control thread with m->parser. Returns the
- * candidate (nice_candidate_free), or NULL with *err set
- * (YF_MEDIA_ERROR_CANDIDATE), or NULL without *err for a candidate that is
- * deliberately ignored (mDNS, TCP, RTCP component). `who` names the session
- * in debug lines. */
+ * candidate (nice_candidate_free), or NULL with *err set:
+ * YF_MEDIA_ERROR_CANDIDATE when the line does not parse,
+ * YF_MEDIA_ERROR_CANDIDATE_UNUSED when it is understood but set aside (mDNS,
+ * TCP, RTCP component, an address checks must not go to; the message says
+ * which). `who` names the session in debug lines. */
 NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const char *cand, GError **err);
 
 /* A libnice agent for one browser connection on the worker context `ctx`:

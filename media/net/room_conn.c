@@ -62,6 +62,7 @@ void room_conn_drain(room_conn *c, int64_t now)
             transmit(c, o.data, o.len);
         else if (o.event == YF_EV_CONNECTED) {
             c->connected = TRUE;
+            c->srtp_profile = o.srtp_profile;
             conn_note_state(c, "connected", o.srtp_profile, NULL);
             room_wk_on_peer_event(c, now, &o);
         } else if (o.event == YF_EV_FAILED) {
@@ -135,6 +136,9 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
     } else if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
         c->ice_up = TRUE;
         flush_early(c);
+        if (c->restarting && c->connected) /* same DTLS: media flows again */
+            conn_note_state(c, "connected", c->srtp_profile, NULL);
+        c->restarting = FALSE;
     } else if (state == NICE_COMPONENT_STATE_FAILED) {
         conn_note_state(c, "failed", NULL, "ice failed");
     }
@@ -260,6 +264,10 @@ void room_conn_ice_restart(room_conn *c, const room_msg *m)
     }
     c->ice_up = FALSE;
     c->said_failed = FALSE;
+    /* The client hears "connecting" and, once ICE is back on the same DTLS
+     * association, "connected" again. */
+    c->said_connecting = FALSE;
+    c->restarting = TRUE;
     /* The browser drops candidates of the previous generation. */
     locals = nice_agent_get_local_candidates(c->agent, c->stream_id, 1);
     for (GSList *l = locals; l; l = l->next)

@@ -150,6 +150,8 @@ typedef struct {
     guint n_held;               /* at most ROOM_HELD_MAX */
     gboolean have_remote_creds;
     gboolean ice_up, said_connecting, said_failed, connected, closing;
+    gboolean restarting;        /* ICE restart under way on a connected peer */
+    const char *srtp_profile;   /* static name, once connected */
     int64_t next_timeout;
 } room_conn;
 

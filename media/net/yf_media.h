@@ -16,6 +16,8 @@ GQuark yf_media_error_quark(void);
 typedef enum {
     YF_MEDIA_ERROR_SDP,       /* the offer cannot be answered (message says why) */
     YF_MEDIA_ERROR_CANDIDATE, /* a remote candidate line cannot be parsed */
+    YF_MEDIA_ERROR_CANDIDATE_UNUSED, /* understood, but not used (message says
+                                        why: transport, component, address) */
     YF_MEDIA_ERROR_INTERNAL,
     YF_MEDIA_ERROR_CONFIG,    /* yf_media_new: a configured value is unusable */
 } yf_media_error;
@@ -59,7 +61,9 @@ typedef struct yf_echo_session yf_echo_session;
 yf_echo_session *yf_echo_session_new(yf_media *m, const char *offer_sdp, size_t offer_len,
                                      const yf_media_callbacks *cb, void *user,
                                      char **answer_out, GError **err);
-/* Adds a trickled remote candidate ("" or NULL: end of candidates). */
+/* Adds a trickled remote candidate ("" or NULL: end of candidates). FALSE
+ * with YF_MEDIA_ERROR_CANDIDATE (unparsable) or _CANDIDATE_UNUSED (set aside,
+ * the message says why). */
 gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *candidate, GError **err);
 /* Ends the session: no callback runs after this returns; the worker closes
  * DTLS and frees the agent later. Accepts NULL. Control thread only. */

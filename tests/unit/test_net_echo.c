@@ -412,16 +412,24 @@ static void test_refusals(T *t)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
         CHECK(!yf_echo_session_add_remote_candidate(s, refused[i], &err));
-        CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE && strstr(err->message, "refused"));
+        CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "not used"));
         g_clear_error(&err);
     }
+    /* TCP and a separate RTCP component are understood but not used, and say so. */
+    CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:1 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active", &err));
+    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "TCP"));
+    g_clear_error(&err);
+    CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:1 2 udp 2122260222 192.0.2.1 40001 typ host", &err));
+    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "rtcp-mux"));
+    g_clear_error(&err);
     /* Loopback is allowed here only because the server offers 127.0.0.1. */
     CHECK(yf_echo_session_add_remote_candidate(s, "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host", &err));
     CHECK(err == NULL);
-    /* A Chromium mDNS host candidate is not an error, just unusable. */
-    CHECK(yf_echo_session_add_remote_candidate(
+    /* A Chromium mDNS host candidate is not an error, just unused. */
+    CHECK(!yf_echo_session_add_remote_candidate(
         s, "candidate:1 1 udp 2122260223 0b5c7a1e-1111.local 54321 typ host generation 0", &err));
-    CHECK(err == NULL);
+    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "mDNS"));
+    g_clear_error(&err);
     /* yf_media_free stops it below while the handle stays valid. */
     t->sess = s;
     g_free(answer);

@@ -83,7 +83,16 @@ static gboolean f_sub_restart(yf_room *r, uint32_t p, GError **err)
 }
 static gboolean f_cand(yf_room *r, uint32_t p, yf_pc_kind pc, const char *c, GError **err)
 {
-    (void)r; (void)c; (void)err;
+    (void)r;
+    if (strstr(c, "garbage")) {
+        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "cannot parse candidate");
+        return FALSE;
+    }
+    if (strstr(c, " tcp ")) {
+        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED,
+                            "candidate not used: TCP candidates are not used");
+        return FALSE;
+    }
     g_string_append_printf(media_log, "cand %u %s;", p, pc == YF_PC_PUBLISH ? "pub" : "sub");
     return TRUE;
 }
@@ -253,10 +262,15 @@ static void test_hearing(void)
     CHECK(!logged("add 2;"));
     request(pet, "{\"id\":5,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
     CHECK(strstr(last(pet), "\"code\":\"forbidden\""));
+    mark = host->msgs->len;
     join(clerk, tc);
     CHECK(clerk->member != NULL);
     CHECK(got(clerk, 0, "\"state\":\"admitted\"", "\"id\":\"p3\""));
     CHECK(!got(clerk, 0, "room.waiting", NULL)); /* only hosts see the waiting room */
+    /* The clerk's entry changes the room, not the waiting room: the host gets
+     * the new participants and no repeat of an unchanged waiting list. */
+    CHECK(got(host, mark, "room.participants", "\"id\":\"p3\""));
+    CHECK(!got(host, mark, "room.waiting", NULL));
 
     /* host-only checks */
     request(clerk, "{\"id\":6,\"type\":\"room.admit\",\"participant\":\"p2\"}");
@@ -288,7 +302,13 @@ static void test_hearing(void)
     request(pet, "{\"id\":13,\"type\":\"ice.candidate\",\"candidate\":\"\"}");
     CHECK(strstr(last(pet), "\"code\":\"bad_request\""));
     request(pet, "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}");
-    CHECK(strstr(last(pet), "\"ok\":true") && logged("cand 2 sub;"));
+    CHECK(strstr(last(pet), "\"ok\":true") && strstr(last(pet), "\"used\":true") && logged("cand 2 sub;"));
+    /* A line that does not parse is an error; one set aside by policy is not. */
+    request(pet, "{\"id\":31,\"type\":\"ice.candidate\",\"pc\":\"publish\",\"candidate\":\"candidate:garbage\"}");
+    CHECK(strstr(last(pet), "\"code\":\"bad_candidate\""));
+    request(pet, "{\"id\":32,\"type\":\"ice.candidate\",\"pc\":\"publish\",\"candidate\":\"candidate:1 1 tcp 1 192.0.2.1 9 typ host\"}");
+    CHECK(strstr(last(pet), "\"ok\":true") && strstr(last(pet), "\"used\":false") &&
+          strstr(last(pet), "\"reason\":\"candidate not used: TCP"));
     media_cb->on_local_candidate(media_user, 2, YF_PC_PUBLISH, "candidate:1 1 UDP 1 127.0.0.1 9 typ host", "0", 0);
     CHECK(strstr(last(pet), "\"pc\":\"publish\"") && strstr(last(pet), "ice.candidate"));
     media_cb->on_pc_state(media_user, 2, YF_PC_SUBSCRIBE, "connected", "AEAD_AES_128_GCM", NULL);
