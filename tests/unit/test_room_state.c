@@ -513,6 +513,63 @@ static void test_capture(void)
     g_string_free(cap_log, TRUE);
 }
 
+/* The gate the recorder sets: TRUE while the room's hearing may be held. */
+static gboolean room8_over;
+static gboolean gate_r8(void *user, const char *room, const char **why)
+{
+    (void)user;
+    if (strcmp(room, "r8") == 0 && room8_over) {
+        *why = "this hearing has ended";
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Ending a hearing ends its room for everyone, the waiting included: each is
+ * told room.ended, taken out of the media and closed; the room closes; a later
+ * join with any of its tokens gets hearing_ended, and other rooms go on. */
+static void test_end_room(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *obs = conn_new(), *late = conn_new(),
+              *other = conn_new();
+    char *th = token("r8", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r8", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *to = token("r8", "guest:1", "O", "observer", 3600, NULL);
+    char *t9 = token("r9", "staff:1", "H", "prosecutor", 3600, NULL);
+    yf_sigroom_hub_set_grace_ms(hub, 300);
+    yf_sigroom_hub_set_gate(hub, gate_r8, NULL);
+    join(host, th);
+    join(pet, tp);
+    join(obs, to);   /* stays waiting */
+    join(other, t9);
+    request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    g_string_truncate(media_log, 0);
+    room8_over = TRUE;
+    yf_sigroom_hub_end_room(hub, "r8", "hearing_ended");
+    CHECK(got(host, 0, "\"event\":\"room.ended\"", "hearing_ended") && host->closed);
+    CHECK(got(pet, 0, "\"event\":\"room.ended\"", NULL) && pet->closed);
+    CHECK(got(obs, 0, "\"event\":\"room.ended\"", NULL) && obs->closed);
+    CHECK(logged("remove 1;") && logged("remove 2;") && !logged("remove 3;"));   /* p3 never had media */
+    CHECK(host->member == NULL && pet->member == NULL && obs->member == NULL);
+    CHECK(!other->closed && !got(other, 0, "room.ended", NULL));
+    join(late, tp);
+    CHECK(late->member == NULL && strstr(last(late), "\"code\":\"hearing_ended\""));
+    /* The emptied room closes after the grace period: a join the gate lets
+     * through afterwards opens a new one. */
+    run_for_ms(500);
+    room8_over = FALSE;
+    g_string_truncate(media_log, 0);
+    join(host, th);
+    CHECK(host->member != NULL && logged("new r8;"));
+    request(host, "{\"id\":3,\"type\":\"room.leave\"}");
+    yf_sigroom_hub_end_room(hub, "nosuch", "hearing_ended");   /* no such room: nothing */
+    request(other, "{\"id\":2,\"type\":\"room.leave\"}");
+    yf_sigroom_hub_set_gate(hub, NULL, NULL);
+    room8_over = FALSE;
+    g_free(th); g_free(tp); g_free(to); g_free(t9);
+    conn_free(host); conn_free(pet); conn_free(obs); conn_free(late); conn_free(other);
+}
+
 int main(void)
 {
     media_log = g_string_new(NULL);
@@ -523,6 +580,7 @@ int main(void)
     test_mute_holds();
     test_full_room();
     test_capture();
+    test_end_room();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");
