@@ -289,8 +289,9 @@ static char *on_room_opened(void *user, const char *room)
 }
 
 static void on_member(void *user, const char *room, uint32_t num, const char *pid, const char *name,
-                      const char *role)
+                      const char *role, gint64 entered_ms)
 {
+    (void)entered_ms;
     rec_hearing *h = recording_in(user, room);
     if (h)
         roster_put(h, num, pid, name, role);

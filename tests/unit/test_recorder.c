@@ -110,7 +110,7 @@ int main(void)
     char *s = state_of(rec, id);
     CHECK(!strcmp(s, "recording"));
     g_free(s);
-    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor");
+    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor", g_get_real_time() / 1000);
     char *roster = g_build_filename(dir, "roster.json", NULL), *text = NULL;
     CHECK(g_file_get_contents(roster, &text, NULL, NULL) && strstr(text, "\"participant\": \"staff:1\""));
     g_free(text);
