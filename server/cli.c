@@ -1,7 +1,8 @@
-/* cli.c -- the admin subcommands: create a staff account (the bootstrap path
- * for the first admin: no default secrets; the password comes from a no-echo
- * prompt typed twice, or one line of stdin) and verify the audit chain. Writes
- * to stdout/stderr only; never prints a password. */
+/* cli.c -- the admin subcommands (`admin create-user`, `audit verify`; their
+ * options and --help through subcommand.c): create a staff account (the
+ * bootstrap path for the first admin: no default secrets; the password comes
+ * from a no-echo prompt typed twice, or one line of stdin) and verify the
+ * audit chain. Writes to stdout/stderr only; never prints a password. */
 #include "cli.h"
 
 #include <errno.h>
@@ -12,50 +13,6 @@
 
 #include "password.h"
 #include "store.h"
-
-typedef struct {
-    const char *data_dir, *username, *display_name, *role;
-    int password_stdin;
-} cli_opts;
-
-static int usage(void)
-{
-    fprintf(stderr, "usage:\n"
-            "  yuanfang admin create-user --data-dir DIR --username USER --display-name NAME\n"
-            "                             --role admin|prosecutor|clerk|aid_staff|viewer"
-            " [--password-stdin]\n"
-            "  yuanfang audit verify --data-dir DIR\n");
-    return 2;
-}
-
-/* Parses "--key value" and "--key=value" from argv[first..]. FALSE on anything unknown. */
-static gboolean parse_opts(int argc, char **argv, int first, cli_opts *o)
-{
-    static const char *const keys[] = { "--data-dir", "--username", "--display-name", "--role" };
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--password-stdin") == 0) {
-            o->password_stdin = 1;
-            continue;
-        }
-        const char **dst[] = { &o->data_dir, &o->username, &o->display_name, &o->role };
-        gboolean known = FALSE;
-        for (unsigned k = 0; k < G_N_ELEMENTS(keys) && !known; k++) {
-            size_t n = strlen(keys[k]);
-            if (strncmp(a, keys[k], n) != 0)
-                continue;
-            if (a[n] == '=')
-                *dst[k] = a + n + 1, known = TRUE;
-            else if (a[n] == '\0' && i + 1 < argc)
-                *dst[k] = argv[++i], known = TRUE;
-        }
-        if (!known) {
-            fprintf(stderr, "yuanfang: unknown or incomplete option '%s'\n", a);
-            return FALSE;
-        }
-    }
-    return TRUE;
-}
 
 /* One line from f without its newline (g_free), NULL at EOF. */
 static char *read_line(FILE *f)
@@ -122,36 +79,51 @@ static yf_store *open_store(const char *data_dir, gboolean must_exist)
     return st;
 }
 
-static int create_user(int argc, char **argv)
+/* Strings are FILENAME arguments: bytes as given, not converted from the
+ * locale's charset (a C locale would refuse 管理员). */
+static int create_user(const yf_subcommand *self, int argc, char **argv)
 {
-    cli_opts o = { 0 };
+    char *data_dir = NULL, *username = NULL, *display_name = NULL, *role_s = NULL, *pw = NULL;
+    gboolean password_stdin = FALSE;
     yf_role role;
     GError *err = NULL;
-    char *pw = NULL;
     yf_store *st = NULL;
     int64_t id = 0;
     int rc = 2;
-    if (!parse_opts(argc, argv, 3, &o) || !o.data_dir || !o.username || !o.display_name || !o.role)
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+         "data directory of the case store yuanfang.db, made when missing (required)", "DIR"},
+        {"username", 0, 0, G_OPTION_ARG_FILENAME, &username, "the name to sign in with (required)", "USER"},
+        {"display-name", 0, 0, G_OPTION_ARG_FILENAME, &display_name, "the full name shown to others (required)",
+         "NAME"},
+        {"role", 0, 0, G_OPTION_ARG_FILENAME, &role_s, "admin|prosecutor|clerk|aid_staff|viewer (required)",
+         "ROLE"},
+        {"password-stdin", 0, 0, G_OPTION_ARG_NONE, &password_stdin,
+         "read the password as one line of stdin instead of a prompt", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!yf_subcommand_parse(self, entries, argc, argv, NULL, &rc))
         goto out;
-    if (!yf_role_parse(o.role, &role)) {
-        fprintf(stderr, "yuanfang: unknown role '%s'\n", o.role);
+    if (!data_dir || !username || !display_name || !role_s) {
+        yf_subcommand_usage_error(self, entries, "--data-dir, --username, --display-name and --role are required");
+        goto out;
+    }
+    if (!yf_role_parse(role_s, &role)) {
+        yf_subcommand_usage_error(self, entries, "unknown role '%s'", role_s);
         goto out;
     }
     rc = 1;
-    if ((pw = get_password(o.password_stdin)) == NULL) {
+    if ((pw = get_password(password_stdin)) == NULL) {
         fprintf(stderr, "yuanfang: no password given\n");
         goto out;
     }
-    if (!yf_password_check_policy(pw, &err) || (st = open_store(o.data_dir, FALSE)) == NULL)
+    if (!yf_password_check_policy(pw, &err) || (st = open_store(data_dir, FALSE)) == NULL)
         goto out;
-    if (!yf_store_staff_create(st, yf_actor_system(), g_get_real_time() / 1000, o.username,
-                               o.display_name, role, pw, &id, &err))
+    if (!yf_store_staff_create(st, yf_actor_system(), g_get_real_time() / 1000, username, display_name, role, pw,
+                               &id, &err))
         goto out;
-    printf("created %s account '%s' (id %" G_GINT64_FORMAT ")\n", o.role, o.username, (gint64)id);
+    printf("created %s account '%s' (id %" G_GINT64_FORMAT ")\n", role_s, username, (gint64)id);
     rc = 0;
 out:
-    if (rc == 2)
-        usage();
     if (err)
         fprintf(stderr, "yuanfang: %s\n", err->message);
     g_clear_error(&err);
@@ -159,21 +131,28 @@ out:
         memset(pw, 0, strlen(pw));
     g_free(pw);
     yf_store_close(st);
+    g_free(data_dir); g_free(username); g_free(display_name); g_free(role_s);
     return rc;
 }
 
-static int audit_verify(int argc, char **argv)
+static int audit_verify(const yf_subcommand *self, int argc, char **argv)
 {
-    cli_opts o = { 0 };
+    char *data_dir = NULL;
     yf_audit_report r = { 0 };
     GError *err = NULL;
     yf_store *st = NULL;
-    int rc = 1;
-    if (!parse_opts(argc, argv, 3, &o) || !o.data_dir || o.username || o.role) {
-        rc = usage();
+    int rc = 2;
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir, "data directory of the case store (required)", "DIR"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!yf_subcommand_parse(self, entries, argc, argv, NULL, &rc))
+        goto out;
+    if (!data_dir) {
+        rc = yf_subcommand_usage_error(self, entries, "--data-dir is required");
         goto out;
     }
-    if ((st = open_store(o.data_dir, TRUE)) == NULL)
+    rc = 1;
+    if ((st = open_store(data_dir, TRUE)) == NULL)
         goto out;
     if (!yf_store_audit_verify(st, &r, &err)) {
         fprintf(stderr, "yuanfang: %s\n", err->message);
@@ -194,22 +173,21 @@ out:
     g_clear_error(&err);
     yf_audit_report_clear(&r);
     yf_store_close(st);
+    g_free(data_dir);
     return rc;
 }
 
+const yf_subcommand yf_cli_commands[] = {
+    {"admin", "create-user", NULL, "create a staff account (the first administrator, or any other)",
+     "The password is typed twice at a prompt that does not echo it, or read as one line of stdin with "
+     "--password-stdin.\nThere are no default accounts or passwords.",
+     create_user},
+    {"audit", "verify", NULL, "check the audit log's hash chain",
+     "Prints \"audit chain intact: N entries, head HEX\" (exit 0) or the first broken entry (exit 1).",
+     audit_verify},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
 int yf_cli_main(int argc, char **argv)
 {
-    if (argc < 2)
-        return -1;
-    if (strcmp(argv[1], "admin") == 0) {
-        if (argc >= 3 && strcmp(argv[2], "create-user") == 0)
-            return create_user(argc, argv);
-        return usage();
-    }
-    if (strcmp(argv[1], "audit") == 0) {
-        if (argc >= 3 && strcmp(argv[2], "verify") == 0)
-            return audit_verify(argc, argv);
-        return usage();
-    }
-    return -1;
+    return yf_subcommand_dispatch(yf_cli_commands, argc, argv);
 }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "subcommand.h"
+
 #ifndef YF_WEB_DIR_DEFAULT
 #define YF_WEB_DIR_DEFAULT "web"
 #endif
@@ -195,6 +197,9 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     g_option_context_set_summary(ctx, "Serves HTTPS, the /ws signaling endpoint and WebRTC media.\n"
                                       "Settings come from defaults, then --config FILE, then these options.\n"
                                       "Every configuration key is described in docs/config.md.");
+    char *subcommands = yf_subcommand_describe_all();
+    g_option_context_set_description(ctx, subcommands);
+    g_free(subcommands);
     g_option_context_add_main_entries(ctx, entries, NULL);
     *exit_now = FALSE;
     set_defaults(cfg);

@@ -3,7 +3,8 @@
  *   yuanfang evidence pubkey --data-dir D      print the signing key's public half
  *   yuanfang evidence build --data-dir D --out FILE --case-no N --hearing-id H
  *                           --file KIND:PATH ...   the low-level packer
- * stdout carries results, stderr errors; untrusted paths are printed escaped. */
+ * Options and --help through subcommand.c. stdout carries results, stderr
+ * errors; untrusted paths are printed escaped. */
 #define G_LOG_DOMAIN "yf-evidence"
 #include "evidence_cli.h"
 
@@ -13,51 +14,6 @@
 
 #include "evidence.h"
 #include "store.h"
-
-#define USAGE                                                                              \
-    "usage:\n"                                                                             \
-    "  yuanfang verify ARCHIVE --pubkey FILE\n"                                            \
-    "  yuanfang evidence pubkey --data-dir DIR\n"                                          \
-    "  yuanfang evidence build --data-dir DIR --out FILE --case-no N --hearing-id H\n"     \
-    "         [--case-type T] [--hearing-kind K] [--room R] [--started-ms MS] [--ended-ms MS]\n" \
-    "         [--participant NAME:ROLE ...] --file KIND:PATH [--file KIND:PATH ...]\n"
-
-static int usage(void)
-{
-    fputs(USAGE, stderr);
-    return 2;
-}
-
-/* Parses argv[first..] with entries; argv itself is left as it was (GOption
- * reorders the array it is given, so it gets a copy). Leftover positional
- * arguments go to *rest (g_free the array, not the strings). */
-static gboolean parse(int argc, char **argv, int first, GOptionEntry *entries, char ***rest,
-                      int *n_rest)
-{
-    GError *err = NULL;
-    int n = argc - first + 1;
-    char **copy = g_new0(char *, n + 1);
-    copy[0] = argv[0];
-    for (int i = first; i < argc; i++)
-        copy[i - first + 1] = argv[i];
-    GOptionContext *ctx = g_option_context_new(NULL);
-    g_option_context_set_help_enabled(ctx, FALSE);
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    char **arr = copy;
-    gboolean ok = g_option_context_parse(ctx, &n, &arr, &err);
-    if (!ok)
-        fprintf(stderr, "yuanfang: %s\n", err->message);
-    g_clear_error(&err);
-    g_option_context_free(ctx);
-    *n_rest = ok ? n - 1 : 0;
-    if (ok && rest)
-        memmove(copy, copy + 1, sizeof *copy * (size_t)n);   /* drop the program name */
-    if (rest)
-        *rest = copy;
-    else
-        g_free(copy);
-    return ok;
-}
 
 static void print_finding(const yf_evidence_finding *f)
 {
@@ -92,17 +48,20 @@ static int print_report(const yf_evidence_report *r)
     return 0;
 }
 
-static int cmd_verify(int argc, char **argv)
+static int cmd_verify(const yf_subcommand *self, int argc, char **argv)
 {
     char *pubkey = NULL, **rest = NULL;
-    int n_rest = 0, rc = 2;
+    int rc = 2;
     yf_evidence_report r = { 0 };
     GError *err = NULL;
-    GOptionEntry entries[] = {
-        {"pubkey", 0, 0, G_OPTION_ARG_FILENAME, &pubkey, "the reviewer's public key", "FILE"},
+    const GOptionEntry entries[] = {
+        {"pubkey", 0, 0, G_OPTION_ARG_FILENAME, &pubkey,
+         "the signing key's public half, as `yuanfang evidence pubkey` printed it (required)", "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    if (!parse(argc, argv, 2, entries, &rest, &n_rest) || n_rest != 1 || pubkey == NULL) {
-        usage();
+    if (!yf_subcommand_parse(self, entries, argc, argv, &rest, &rc))
+        goto out;
+    if (!rest[0] || rest[1] || pubkey == NULL) {
+        rc = yf_subcommand_usage_error(self, entries, "one ARCHIVE and --pubkey are required");
         goto out;
     }
     if (!yf_evidence_verify(rest[0], pubkey, &r, &err)) {
@@ -119,21 +78,24 @@ out:
     return rc;
 }
 
-static int cmd_pubkey(int argc, char **argv)
+static int cmd_pubkey(const yf_subcommand *self, int argc, char **argv)
 {
     char *dir = NULL, *pem = NULL;
-    int n_rest = 0, rc = 1;
+    int rc = 2;
     guint8 id[32];
     char hex[65];
     GError *err = NULL;
     EVP_PKEY *key = NULL;
-    GOptionEntry entries[] = {
-        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "data directory of the key", "DIR"},
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "data directory of the key (required)", "DIR"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    if (!parse(argc, argv, 3, entries, NULL, &n_rest) || n_rest != 0 || dir == NULL) {
-        rc = usage();
+    if (!yf_subcommand_parse(self, entries, argc, argv, NULL, &rc))
+        goto out;
+    if (dir == NULL) {
+        rc = yf_subcommand_usage_error(self, entries, "--data-dir is required");
         goto out;
     }
+    rc = 1;
     if ((key = yf_evidence_key_load(dir, &err)) == NULL) {
         fprintf(stderr, "yuanfang evidence: %s\n", err->message);
         goto out;
@@ -268,30 +230,38 @@ static gboolean build_input(const build_opts *o, yf_evidence_input *in, GPtrArra
     return TRUE;
 }
 
-static int cmd_build(int argc, char **argv)
+static int cmd_build(const yf_subcommand *self, int argc, char **argv)
 {
     build_opts o = { .kind = NULL };
     yf_evidence_input in;
     GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
     GError *err = NULL;
     yf_store *st = NULL;
-    int n_rest = 0, rc = 2;
-    GOptionEntry entries[] = {
-        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.dir, "key and case store", "DIR"},
-        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "package to write", "FILE"},
-        {"case-no", 0, 0, G_OPTION_ARG_FILENAME, &o.case_no, "case number", "N"},
+    int rc = 2;
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.dir, "key and case store (required)", "DIR"},
+        {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out, "package to write (required)", "FILE"},
+        {"case-no", 0, 0, G_OPTION_ARG_FILENAME, &o.case_no, "case number (required)", "N"},
         {"case-type", 0, 0, G_OPTION_ARG_FILENAME, &o.case_type, "case type code", "T"},
-        {"hearing-id", 0, 0, G_OPTION_ARG_INT64, &o.hearing_id, "hearing id", "H"},
+        {"hearing-id", 0, 0, G_OPTION_ARG_INT64, &o.hearing_id, "hearing id (required)", "H"},
         {"hearing-kind", 0, 0, G_OPTION_ARG_FILENAME, &o.kind, "hearing kind code", "K"},
         {"room", 0, 0, G_OPTION_ARG_FILENAME, &o.room, "room name", "R"},
         {"started-ms", 0, 0, G_OPTION_ARG_INT64, &o.started_ms, "start, Unix ms", "MS"},
         {"ended-ms", 0, 0, G_OPTION_ARG_INT64, &o.ended_ms, "end, Unix ms", "MS"},
-        {"participant", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.participants, "NAME:ROLE", "P"},
-        {"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.files, "KIND:PATH", "F"},
+        {"participant", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.participants, "a participant (repeatable)",
+         "NAME:ROLE"},
+        {"file", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.files, "a file to pack (repeatable; one required)",
+         "KIND:PATH"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    if (!parse(argc, argv, 3, entries, NULL, &n_rest) || n_rest != 0 || !o.dir || !o.out ||
-        !o.case_no || o.hearing_id <= 0 || !o.files || !build_input(&o, &in, keep)) {
-        usage();
+    if (!yf_subcommand_parse(self, entries, argc, argv, NULL, &rc))
+        goto out;
+    if (!o.dir || !o.out || !o.case_no || o.hearing_id <= 0 || !o.files) {
+        rc = yf_subcommand_usage_error(self, entries, "--data-dir, --out, --case-no, --hearing-id and a --file are "
+                                       "required");
+        goto out;
+    }
+    if (!build_input(&o, &in, keep)) {
+        rc = yf_subcommand_usage_error(self, entries, "a --file or --participant is malformed");
         goto out;
     }
     rc = 1;
@@ -318,17 +288,17 @@ out:
     return rc;
 }
 
+const yf_subcommand yf_evidence_cli_commands[] = {
+    {"verify", NULL, "ARCHIVE", "check an evidence archive offline",
+     "Exit 0: intact; 1: not intact (each finding on stdout) or unreadable.", cmd_verify},
+    {"evidence", "pubkey", NULL, "print the evidence signing key's public half (PEM)",
+     "The key id (SHA-256 of the DER public key) goes to stderr.", cmd_pubkey},
+    {"evidence", "build", NULL, "pack and sign an evidence archive from files (the low-level packer)",
+     "--file KIND:PATH packs PATH as notes/BASENAME when KIND is notes, else as recordings/BASENAME.\n"
+     "The manifest records the audit head of DATA_DIR/yuanfang.db when there is one.", cmd_build},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
 int yf_evidence_cli_main(int argc, char **argv)
 {
-    if (argc < 2)
-        return -1;
-    if (strcmp(argv[1], "verify") == 0)
-        return cmd_verify(argc, argv);
-    if (strcmp(argv[1], "evidence") != 0)
-        return -1;
-    if (argc >= 3 && strcmp(argv[2], "pubkey") == 0)
-        return cmd_pubkey(argc, argv);
-    if (argc >= 3 && strcmp(argv[2], "build") == 0)
-        return cmd_build(argc, argv);
-    return usage();
+    return yf_subcommand_dispatch(yf_evidence_cli_commands, argc, argv);
 }

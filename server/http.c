@@ -1,6 +1,7 @@
-/* http.c -- answers GET /healthz with JSON {status, version, uptime_s} and
- * describes the static mount of web/. Every other path is a file under web/
- * served by libwebsockets itself (it refuses "..", so no path escapes). */
+/* http.c -- answers GET /healthz with JSON {status, version, uptime_s},
+ * describes the static mount of web/, and answers a path no file under web/
+ * has with a 404 page of our own. Files are served by libwebsockets itself
+ * (it refuses "..", so no path escapes); /api/v1 is api.c's. */
 #define G_LOG_DOMAIN "yf-http"
 #include "http.h"
 
@@ -9,18 +10,54 @@
 #include <string.h>
 #include "server.h"
 
-/* Per-request state of the "http" protocol: the /healthz body, made when the
- * request arrives so Content-Length and the body written later agree. */
+/* The answer to a path no file under web/ has: a true 404 with a page of our
+ * own (lws's own page is English and links a /error.css that does not
+ * exist). Its stylesheet is web/css/app.css, so the page follows the theme;
+ * absolute links, since the missing path may be several directories deep.
+ * Nothing of the request is echoed into it. */
+static const char not_found_page[] =
+    "<!doctype html>\n"
+    "<html lang=\"zh-CN\">\n"
+    "<head>\n"
+    "  <meta charset=\"utf-8\">\n"
+    "  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "  <title>页面不存在 · 远访</title>\n"
+    "  <link rel=\"icon\" href=\"data:,\">\n"
+    "  <link rel=\"stylesheet\" href=\"/css/app.css\">\n"
+    "</head>\n"
+    "<body>\n"
+    "  <header class=\"bar\">\n"
+    "    <a class=\"brand\" href=\"/\">远访</a>\n"
+    "    <span class=\"tagline\">检察机关远程视频接访</span>\n"
+    "  </header>\n"
+    "  <main class=\"screen\">\n"
+    "    <h1>页面不存在</h1>\n"
+    "    <p class=\"lead\">您要打开的页面不存在。可能是网址输错了，或者这个页面已经不用了。</p>\n"
+    "    <p>如果您是来参加视频接访的，请打开检察院发给您的链接。</p>\n"
+    "    <div class=\"actions\">\n"
+    "      <a class=\"btn primary\" href=\"/\">回到首页</a>\n"
+    "    </div>\n"
+    "  </main>\n"
+    "</body>\n"
+    "</html>\n";
+
+#define BODY_MAX 2048
+G_STATIC_ASSERT(sizeof not_found_page - 1 <= BODY_MAX);
+
+/* Per-request state of the "http" protocol: the answer's body still to write
+ * (the /healthz JSON, made when the request arrives so Content-Length and the
+ * body agree, or the not-found page). */
 struct yf_http_pss {
-    char body[160];
-    size_t len;
+    char json[160];
+    const char *body;   /* json or not_found_page */
+    size_t len;         /* 0: nothing left to write */
 };
 
-static int send_headers(struct lws *wsi, unsigned status, size_t len)
+static int send_headers(struct lws *wsi, unsigned status, const char *type, size_t len)
 {
     unsigned char buf[LWS_PRE + 1024];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
-    if (lws_add_http_common_headers(wsi, status, "application/json", (lws_filepos_t)len, &p, end) ||
+    if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)len, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
@@ -28,18 +65,13 @@ static int send_headers(struct lws *wsi, unsigned status, size_t len)
     return 0;
 }
 
-static int start_healthz(struct lws *wsi, struct yf_http_pss *pss, const char *uri)
+/* Sends the status and headers for pss's body; the body goes out when
+ * writeable (an HTTP/2 stream needs it after its HEADERS frame). HEAD gets
+ * the headers only. */
+static int start_answer(struct lws *wsi, struct yf_http_pss *pss, unsigned status, const char *type)
 {
-    const yf_server *s = lws_get_protocol(wsi)->user;
-    if (strcmp(uri, "/healthz") != 0 && strcmp(uri, "/") != 0 && uri[0] != '\0')
-        return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 : lws_http_transaction_completed(wsi);
-    int n = snprintf(pss->body, sizeof pss->body, "{\"status\":\"ok\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT "}",
-                     yf_server_version(), yf_server_uptime_s(s));
-    pss->len = n > 0 && (size_t)n < sizeof pss->body ? (size_t)n : 0;
-    if (send_headers(wsi, HTTP_STATUS_OK, pss->len))
+    if (send_headers(wsi, status, type, pss->len))
         return -1;
-    /* HEAD gets the headers only; the body goes out when writeable, which
-     * is also what an HTTP/2 stream needs after its HEADERS frame. */
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) {
         pss->len = 0;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -48,17 +80,46 @@ static int start_healthz(struct lws *wsi, struct yf_http_pss *pss, const char *u
     return 0;
 }
 
-static int write_healthz(struct lws *wsi, struct yf_http_pss *pss)
+static int start_healthz(struct lws *wsi, struct yf_http_pss *pss)
 {
-    unsigned char buf[LWS_PRE + sizeof pss->body];
-    if (!pss->len)
-        return 0;
-    memcpy(buf + LWS_PRE, pss->body, pss->len);
+    const yf_server *s = lws_get_protocol(wsi)->user;
+    int n = snprintf(pss->json, sizeof pss->json,
+                     "{\"status\":\"ok\",\"version\":\"%s\",\"uptime_s\":%" G_GINT64_FORMAT "}",
+                     yf_server_version(), yf_server_uptime_s(s));
+    pss->body = pss->json;
+    pss->len = n > 0 && (size_t)n < sizeof pss->json ? (size_t)n : 0;
+    return start_answer(wsi, pss, HTTP_STATUS_OK, "application/json");
+}
+
+static int start_not_found(struct lws *wsi, struct yf_http_pss *pss)
+{
+    pss->body = not_found_page;
+    pss->len = sizeof not_found_page - 1;
+    return start_answer(wsi, pss, HTTP_STATUS_NOT_FOUND, "text/html; charset=utf-8");
+}
+
+static int write_body(struct lws *wsi, struct yf_http_pss *pss)
+{
+    unsigned char buf[LWS_PRE + BODY_MAX];
     size_t len = pss->len;
+    if (!len || len > BODY_MAX)
+        return 0;
+    memcpy(buf + LWS_PRE, pss->body, len);
     pss->len = 0;
     if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_HTTP_FINAL) != (int)len)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The request's whole path is /healthz (or /healthz/): the mount's `in` is
+ * only the part below the mountpoint, the same for both callers. */
+static gboolean is_healthz(struct lws *wsi)
+{
+    char *uri = NULL;
+    int len = 0;
+    if (lws_http_get_uri_and_method(wsi, &uri, &len) < 0 || !uri)
+        return FALSE;
+    return (len == 8 && !strncmp(uri, "/healthz", 8)) || (len == 9 && !strncmp(uri, "/healthz/", 9));
 }
 
 int yf_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -66,11 +127,12 @@ int yf_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
     struct yf_http_pss *pss = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
-        /* Only the /healthz mount reaches here; `in` is the path below it. */
-        return start_healthz(wsi, pss, in ? (const char *)in : "");
+        /* Two callers: the /healthz mount, and lws for a path under the "/"
+         * mount that no file answered (it hands those to protocols[0]). */
+        return is_healthz(wsi) ? start_healthz(wsi, pss) : start_not_found(wsi, pss);
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (pss && pss->len)
-            return write_healthz(wsi, pss);
+            return write_body(wsi, pss);
         break;
     default:
         break;

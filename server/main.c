@@ -8,11 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "config.h"
-#include "evidence_cli.h"
-#include "room_token_cli.h"
 #include "server.h"
+#include "subcommand.h"
 
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;
@@ -93,18 +91,8 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     signal(SIGPIPE, SIG_IGN);
     g_log_set_default_handler(log_handler, NULL);
-    if (argc > 1 && argv[1][0] != '-') {   /* a subcommand, not the server */
-        rc = yf_cli_main(argc, argv);
-        if (rc < 0)
-            rc = yf_token_cli_main(argc, argv);
-        if (rc < 0)
-            rc = yf_evidence_cli_main(argc, argv);
-        if (rc < 0) {
-            fprintf(stderr, "unknown command %s\n", argv[1]);
-            rc = 2;
-        }
-        return rc;
-    }
+    if (argc > 1 && argv[1][0] != '-')   /* a subcommand, not the server */
+        return yf_subcommand_main(argc, argv);
     if (!yf_config_load(&cfg, &argc, &argv, &exit_now, &err)) {
         fprintf(stderr, "yuanfang: %s\n(try --help)\n", err->message);
         goto out;

@@ -166,9 +166,19 @@ static const char v2_ratings_overdue[] =
     "CREATE INDEX cases_open_by_prosecutor ON cases(prosecutor_id, id) WHERE stage <> 'closed';"
     "CREATE INDEX cases_received ON cases(received);";
 
+/* A participant's joined_ms is when they first entered the hearing room's
+ * media, and NULL when they never did; the NOT NULL column of v1 held when
+ * the row was added and keeps that as added_ms. Rows from before v3 keep
+ * their old time as joined_ms too: it is all that is known of them. */
+static const char v3_participant_joined[] =
+    "ALTER TABLE participants RENAME COLUMN joined_ms TO added_ms;"
+    "ALTER TABLE participants ADD COLUMN joined_ms INTEGER;"
+    "UPDATE participants SET joined_ms = added_ms;";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
+    { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
 };
 
 int yf_migrations_latest(void)

@@ -288,12 +288,18 @@ static char *on_room_opened(void *user, const char *room)
     return g_strdup(h->session);
 }
 
+/* Someone is in the media of the room of a running hearing: a capture file
+ * of theirs follows (the roster names it), and the case file records when
+ * they entered (participants.joined_ms, an invitee's admitted_ms). */
 static void on_member(void *user, const char *room, uint32_t num, const char *pid, const char *name,
-                      const char *role)
+                      const char *role, gint64 entered_ms)
 {
-    rec_hearing *h = recording_in(user, room);
-    if (h)
-        roster_put(h, num, pid, name, role);
+    yf_recorder *rec = user;
+    rec_hearing *h = recording_in(rec, room);
+    if (!h)
+        return;
+    roster_put(h, num, pid, name, role);
+    rec_participant(rec, h->id, pid, name, role, entered_ms);
 }
 
 /* Capture stopped while the hearing runs: remembered (also on disk, so the

@@ -1,7 +1,7 @@
 /* recorder_attach.c -- the end of a hearing's recording, on the control
  * thread: the post-processed files join the case file (one recordings row
  * each, with size, duration and SHA-256, the participant matched to the
- * hearing's participants), then the evidence package is assembled (captures,
+ * hearing's participants, which their entry into the room recorded), then the evidence package is assembled (captures,
  * outputs, the notes as text, the audit head) for the job thread to sign and
  * write. Every step is an audit entry; a failure leaves the hearing "failed"
  * with the reason, and the next start-up tries again. */
@@ -33,10 +33,8 @@ static const char *relative(const yf_recorder *rec, const char *path)
     return path;
 }
 
-/* The hearing's participants row for a token participant ("staff:3",
- * "invitee:9"), added when missing; 0 when it cannot be matched or added. */
-static int64_t participant_row(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name,
-                               const char *role)
+int64_t rec_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
+                        int64_t entered_ms)
 {
     int64_t staff = 0, invitee = 0, id = 0;
     GError *err = NULL;
@@ -44,17 +42,9 @@ static int64_t participant_row(yf_recorder *rec, int64_t hearing_id, const char 
         staff = g_ascii_strtoll(pid + 6, NULL, 10);
     else if (g_str_has_prefix(pid, "invitee:"))
         invitee = g_ascii_strtoll(pid + 8, NULL, 10);
-    GPtrArray *ps = yf_store_api_participants(rec->store, hearing_id, &err);
-    for (guint i = 0; ps && i < ps->len && !id; i++) {
-        const yf_participant *p = ps->pdata[i];
-        if ((staff && p->staff_id == staff) || (invitee && p->invitee_id == invitee))
-            id = p->id;
-    }
-    if (ps)
-        g_ptr_array_unref(ps);
-    if (!id && !yf_store_participant_add(rec->store, yf_actor_system(), now_ms(), hearing_id, name, role, staff,
-                                         invitee, &id, &err)) {
-        g_warning("hearing %" G_GINT64_FORMAT ": cannot add participant %s: %s", (gint64)hearing_id, pid,
+    if (!yf_store_participant_seen(rec->store, yf_actor_system(), now_ms(), hearing_id, name, role, staff, invitee,
+                                   entered_ms, &id, &err)) {
+        g_warning("hearing %" G_GINT64_FORMAT ": participant %s not recorded: %s", (gint64)hearing_id, pid,
                   err ? err->message : "?");
         id = 0;
     }
@@ -74,8 +64,8 @@ static gboolean attach(yf_recorder *rec, rec_job *j, GError **err)
             .duration_ms = o->duration_ms,
             .created_ms = now_ms(),
         };
-        if (*pid && !(r.participant_id = participant_row(rec, j->h->id, pid, j->output_names->pdata[i],
-                                                         j->output_roles->pdata[i]))) {
+        if (*pid && !(r.participant_id = rec_participant(rec, j->h->id, pid, j->output_names->pdata[i],
+                                                         j->output_roles->pdata[i], 0))) {
             g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "participant %s cannot be matched", pid);
             return FALSE;
         }

@@ -108,6 +108,12 @@ extern const yf_sigroom_capture_hooks rec_room_hooks;
 void rec_job_done(rec_job *j);
 /* recorder_attach.c: the evidence job for h, whose outputs are attached. */
 void rec_queue_evidence(yf_recorder *rec, rec_hearing *h);
+/* recorder_attach.c: the participants row of hearing_id for a token
+ * participant ("staff:3", "invitee:9", else a walk-in by name and role),
+ * added when missing; entered_ms != 0 records their entry into the room
+ * (yf_store_participant_seen). 0 (logged) when it cannot be recorded. */
+int64_t rec_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
+                        int64_t entered_ms);
 void rec_set_state(yf_recorder *rec, rec_hearing *h, rec_state s, double progress, const char *error);
 
 #endif

@@ -1,6 +1,7 @@
 /* room_token_cli.c -- the `yuanfang token` subcommand: --data-dir, --room,
- * --name, --role, --ttl, optional --participant; prints one room token. It
- * reads (or on first use creates) DATA_DIR/room-token.key like the server. */
+ * --name, --role, --ttl, optional --participant (options and --help through
+ * subcommand.c); prints one room token. It reads (or on first use creates)
+ * DATA_DIR/room-token.key like the server. */
 #include "room_token_cli.h"
 
 #include <stdio.h>
@@ -44,35 +45,32 @@ static int mint_and_print(const char *data_dir, yf_room_claims *c)
     return 0;
 }
 
-int yf_token_cli_main(int argc, char **argv)
+static int token_run(const yf_subcommand *self, int argc, char **argv)
 {
     char *data = NULL, *room = NULL, *name = NULL, *role = NULL, *ttl = NULL, *pid = NULL;
-    GError *err = NULL;
     int rc = 2;
-    if (argc < 2 || strcmp(argv[1], "token") != 0)
-        return -1;
-    GOptionEntry entries[] = {
-        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory holding room-token.key", "DIR"},
-        {"room", 0, 0, G_OPTION_ARG_STRING, &room, "room name, e.g. appt-12", "ROOM"},
-        {"name", 0, 0, G_OPTION_ARG_STRING, &name, "display name", "NAME"},
+    const GOptionEntry entries[] = {
+        {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory holding room-token.key (required)", "DIR"},
+        {"room", 0, 0, G_OPTION_ARG_STRING, &room, "room name, e.g. appt-12 (required)", "ROOM"},
+        {"name", 0, 0, G_OPTION_ARG_STRING, &name, "display name (required)", "NAME"},
         {"role", 0, 0, G_OPTION_ARG_STRING, &role,
-         "prosecutor|clerk|petitioner|hearing_officer|lawyer|interpreter|observer", "ROLE"},
+         "prosecutor|clerk|petitioner|hearing_officer|lawyer|interpreter|observer (required)", "ROLE"},
         {"ttl", 0, 0, G_OPTION_ARG_STRING, &ttl, "lifetime: 90s, 30m, 2h, 1d (2h)", "TTL"},
         {"participant", 0, 0, G_OPTION_ARG_STRING, &pid, "participant id (cli:NAME)", "ID"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    GOptionContext *ctx = g_option_context_new("- mint a room token");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    argc--;
-    argv++;   /* "token" becomes the program name for GOption */
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "yuanfang token: %s\n", err->message);
+    if (!yf_subcommand_parse(self, entries, argc, argv, NULL, &rc))
+        goto out;
+    long long secs = yf_token_cli_parse_ttl(ttl ? ttl : "2h");
+    if (!data || !room || !*room || !name || !*name || !role) {
+        rc = yf_subcommand_usage_error(self, entries, "--data-dir, --room, --name and --role are required");
         goto out;
     }
-    long long secs = yf_token_cli_parse_ttl(ttl ? ttl : "2h");
-    if (!data || !room || !*room || !name || !*name || !yf_room_role_valid(role) || secs < 0) {
-        fprintf(stderr, "usage: yuanfang token --data-dir D --room R --name N --role "
-                        "prosecutor|clerk|petitioner|hearing_officer|lawyer|interpreter|observer "
-                        "[--ttl 2h]\n");
+    if (!yf_room_role_valid(role)) {
+        rc = yf_subcommand_usage_error(self, entries, "unknown role '%s'", role);
+        goto out;
+    }
+    if (secs < 0) {
+        rc = yf_subcommand_usage_error(self, entries, "--ttl wants 90s, 30m, 2h, 1d or seconds, not '%s'", ttl);
         goto out;
     }
     char *participant = pid ? g_strdup(pid) : g_strdup_printf("cli:%s", name);
@@ -81,8 +79,16 @@ int yf_token_cli_main(int argc, char **argv)
     rc = mint_and_print(data, &c);
     g_free(participant);
 out:
-    g_clear_error(&err);
-    g_option_context_free(ctx);
     g_free(data); g_free(room); g_free(name); g_free(role); g_free(ttl); g_free(pid);
     return rc;
+}
+
+const yf_subcommand yf_token_cli_commands[] = {
+    {"token", NULL, NULL, "mint a room token signed with DATA_DIR/room-token.key",
+     "Prints the token on stdout. It reads the key the server uses, or makes it on first use.", token_run},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
+
+int yf_token_cli_main(int argc, char **argv)
+{
+    return yf_subcommand_dispatch(yf_token_cli_commands, argc, argv);
 }

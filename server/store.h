@@ -278,7 +278,8 @@ typedef struct {
     char *contact;
     int64_t expires_ms;
     int64_t revoked_ms;      /* 0 = live */
-    int64_t admitted_ms;     /* last admission, 0 = never */
+    int64_t admitted_ms;     /* first admission into the room (the host's 准许进入, or
+                                entering for roles that do not wait), 0 = never */
 } yf_invitee;
 void yf_invitee_clear(yf_invitee *i);
 
@@ -290,8 +291,10 @@ gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int6
 /* The invitee behind a token; unknown, expired or revoked: AUTH. */
 gboolean yf_store_invitation_lookup(yf_store *st, const char *token, int64_t now_ms,
                                     yf_invitee *out, GError **error);
-/* Admission: token must be live and bound to this appointment and role, else
- * AUTH. Written to the audit log (hearing.admit / admit.refused). */
+/* The admission check before a room token is issued: token must be live and
+ * bound to this appointment and role, else AUTH. Written to the audit log
+ * (hearing.admit / admit.refused); admitted_ms is not touched (the host
+ * admits in the room: yf_store_participant_seen). */
 gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appointment_id,
                                    yf_invitee_role role, int64_t now_ms, yf_invitee *out,
                                    GError **error);
@@ -315,10 +318,22 @@ gboolean yf_store_hearing_end(yf_store *st, yf_actor actor, int64_t now_ms, int6
                               GError **error);
 gboolean yf_store_hearing_get(yf_store *st, int64_t id, yf_hearing *out, GError **error);
 
-/* staff_id or invitee_id (one of them, or neither for a walk-in), role free text. */
+/* staff_id or invitee_id (one of them, or neither for a walk-in), role free
+ * text. The row has no joined_ms until they enter the room (below). */
 gboolean yf_store_participant_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
                                   const char *name, const char *role, int64_t staff_id,
                                   int64_t invitee_id, int64_t *out_id, GError **error);
+/* A participant seen in hearing_id's room: their row (matched by staff_id,
+ * else invitee_id, else for a walk-in with neither by name and role) is added
+ * with name and role when missing. entered_ms != 0: they entered the room's
+ * media then (the host's admission, or the entry itself for roles that do not
+ * wait), and the row's joined_ms and an invitee's admitted_ms keep the
+ * earliest such moment; one after the hearing's end is INVALID. Audited as
+ * participant.add (a new row) or participant.join (a time set); nothing is
+ * written when nothing changes. *out_id (may be NULL): the row. */
+gboolean yf_store_participant_seen(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
+                                   const char *name, const char *role, int64_t staff_id, int64_t invitee_id,
+                                   int64_t entered_ms, int64_t *out_id, GError **error);
 
 /* One note per hearing, created on first entry. Entries after finalization: INVALID. */
 gboolean yf_store_note_add_entry(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,

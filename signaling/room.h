@@ -49,13 +49,16 @@ typedef struct {
 /* Recording (server/recorder.c). room_opened: a room has just opened;
  * returns the directory to capture it into (g_free) or NULL (not recorded
  * now). member: a participant entered the media of a captured room, as
- * participant number `num` of its capture files (called for everyone in the
- * media when capture starts on a live room). room_closed: a captured room
- * closed, so its capture ended. Control thread; any hook may be NULL. */
+ * participant number `num` of its capture files, at entered_ms (wall time,
+ * ms: when they themselves joined for roles that enter directly, when the
+ * host admitted them for those who wait); called again for everyone in the
+ * media, with the same entered_ms, when capture starts on a live room.
+ * room_closed: a captured room closed, so its capture ended. Control thread;
+ * any hook may be NULL. */
 typedef struct {
     char *(*room_opened)(void *user, const char *room);
     void (*member)(void *user, const char *room, uint32_t num, const char *participant, const char *name,
-                   const char *role);
+                   const char *role, gint64 entered_ms);
     void (*room_closed)(void *user, const char *room);
 } yf_sigroom_capture_hooks;
 

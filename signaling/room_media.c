@@ -50,9 +50,10 @@ gboolean yf_sigroom_media_add(yf_sigroom_member *m)
         return FALSE;
     }
     m->in_media = TRUE;
+    m->entered_ms = g_get_real_time() / 1000;
     yf_sigroom_hub *h = m->room->hub;
     if (m->room->capturing && h->capture.member)
-        h->capture.member(h->capture_user, m->room->name, m->num, m->pid, m->name, m->role);
+        h->capture.member(h->capture_user, m->room->name, m->num, m->pid, m->name, m->role, m->entered_ms);
     /* A host mute set while waiting, or before leaving and rejoining, holds. */
     if (m->host_muted_audio || m->host_muted_video)
         ops_of(m)->set_forwarding(m->room->media, m->num, !m->host_muted_audio, !m->host_muted_video);
@@ -70,7 +71,7 @@ void yf_sigroom_capture_set(yf_sigroom *r, const char *dir)
     for (guint i = 0; dir && h->capture.member && i < r->members->len; i++) {
         const yf_sigroom_member *m = g_ptr_array_index(r->members, i);
         if (m->in_media)
-            h->capture.member(h->capture_user, r->name, m->num, m->pid, m->name, m->role);
+            h->capture.member(h->capture_user, r->name, m->num, m->pid, m->name, m->role, m->entered_ms);
     }
 }
 
@@ -79,6 +80,7 @@ void yf_sigroom_media_remove(yf_sigroom_member *m)
     if (!m->in_media)
         return;
     m->in_media = FALSE;
+    m->entered_ms = 0;
     ops_of(m)->remove_participant(m->room->media, m->num);
 }
 

@@ -45,13 +45,16 @@ struct yf_sigroom {
 };
 
 /* Invariants: conn == NULL <=> grace_timer != 0 (a dropped member waits to be
- * bound again); in_media => admitted; state is derived, never stored. */
+ * bound again); in_media => admitted; in_media <=> entered_ms != 0; state is
+ * derived, never stored. */
 struct yf_sigroom_member {
     yf_sigroom *room;
     uint32_t num;
     char id[16];                /* "p<num>" */
     char *pid, *name, *role;    /* from the token */
     gboolean host, admitted, in_media;
+    gint64 entered_ms;          /* wall time it entered the media: at its own join
+                                   for roles that do not wait, else at the host's admit */
     gboolean audio_muted, video_muted, host_muted_audio, host_muted_video;
     void *conn;
     guint grace_timer;
@@ -78,7 +81,7 @@ void yf_sigroom_publish_offer(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_subscribe_answer(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_subscribe_restart(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req);
-/* Puts m into the room's media (after admission); FALSE logs why. */
+/* Puts m into the room's media (after admission) and notes when; FALSE logs why. */
 gboolean yf_sigroom_media_add(yf_sigroom_member *m);
 void yf_sigroom_media_remove(yf_sigroom_member *m);
 /* A reloaded page joined again: a fresh subscriber connection (its offer follows). */

@@ -119,11 +119,13 @@ export async function publishStarted(page, timeoutMs = 30000) {
   return 0;
 }
 
-/** The host admits the petitioner from the waiting list (准许进入). */
+/** The host admits the petitioner from the waiting list (准许进入);
+ * pet.admitClickedAt is the wall time (ms) just before the click. */
 export async function admit(host, pet) {
   const id = await selfId(pet.page);
   const btn = host.page.locator(`#waiting-list li[data-participant="${id}"] .admit`);
   await btn.waitFor({ timeout: 15000 }).catch(() => {});
+  pet.admitClickedAt = Date.now();
   await btn.click().catch(() => {});
   return waitState(pet.page, 'admitted');
 }

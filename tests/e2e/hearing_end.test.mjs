@@ -2,7 +2,10 @@
 // the petitioner in Chromium both see that the hearing is over and the
 // recording stopped, their media stops, and neither page reconnects; the old
 // room token then gets the same screen instead of the waiting room, and the
-// invitation link says in words that the hearing has ended.
+// invitation link says in words that the hearing has ended. The case file
+// keeps true times: each participant's joined_at is when they entered the
+// room's media, the petitioner's admitted_at when the host admitted them (not
+// when their room token was issued), both before the hearing's ended_at.
 // Run by CTest with YF_SERVER_BIN, YF_AVSYNC_BIN and YF_WEB_DIR set.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +31,34 @@ const endedView = (page) => page.evaluate(() => ({
   connects: window.yfRoom.connects,
 }));
 
+/** The API's times have whole seconds: a wall time (ms) as its second. */
+const second = (ms) => Math.floor(ms / 1000) * 1000;
+
+/** joined_at and admitted_at as they happened: token issued <= admitted (the
+ * host's click) <= joined (the petitioner's entry into the media) <= ended,
+ * the host in the media before the petitioner. */
+async function checkTimes(port, h, tokensAt, clickedAt) {
+  const hr = await apiRequest(port, 'GET', `/hearings/${h.hearing.id}`, { token: h.token });
+  const ap = await apiRequest(port, 'GET', `/appointments/${h.appt.id}`, { token: h.token });
+  const ended = Date.parse(hr.json && hr.json.ended_at);
+  const parts = (hr.json && hr.json.participants) || [];
+  const host = parts.find((p) => p.staff_id);
+  const pet = parts.find((p) => p.invitee_id);
+  const inv = ap.json && ap.json.invitees && ap.json.invitees[0];
+  const t = { tokensAt: new Date(tokensAt).toISOString(), clickedAt: clickedAt && new Date(clickedAt).toISOString(),
+    admitted: inv && inv.admitted_at, petJoined: pet && pet.joined_at, hostJoined: host && host.joined_at,
+    ended: hr.json && hr.json.ended_at };
+  const at = (s) => (s ? Date.parse(s) : NaN);
+  check('the petitioner is a participant of the hearing when it ends, with a joined_at', pet && pet.joined_at,
+    JSON.stringify(parts));
+  check('admitted_at is the host\'s admit, after the room token was issued', clickedAt &&
+    at(t.admitted) >= second(clickedAt) && at(t.admitted) >= second(tokensAt), JSON.stringify(t));
+  check('the petitioner joined when admitted, before the hearing ended', at(t.admitted) <= at(t.petJoined) &&
+    at(t.petJoined) <= ended, JSON.stringify(t));
+  check('the host joined before the petitioner, after the hearing started', host && at(t.hostJoined) <= at(t.petJoined) &&
+    at(t.hostJoined) >= Date.parse(hr.json.started_at), JSON.stringify(t));
+}
+
 try {
   const port = await freePort();
   const base = `https://127.0.0.1:${port}`;
@@ -37,6 +68,7 @@ try {
   server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
   await waitHealthy(server, base);
   const h = await openHearing(port, 'E-1');
+  const tokensAt = Date.now();
   const tokens = await roomTokens(h);
   const room = await joinBoth(chromium, base, h, media, browsers);
   if (!room) throw new Error('the two participants did not get into the room');
@@ -44,6 +76,7 @@ try {
 
   const r = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
   check('test setup: POST /hearings/{id}/end', r.status === 200, `${r.status}`);
+  await checkTimes(port, h, tokensAt, room.pet.admitClickedAt);
   for (const p of [room.host, room.pet]) {
     await waitState(p.page, 'ended', 10000);
     await sleep(3000);   // long enough for a reconnect attempt, were there one

@@ -20,18 +20,39 @@ if (!bin || !webDir) {
 }
 
 
-function get(port, pathname) {
+function get(port, pathname, method = 'GET') {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port, path: pathname, rejectUnauthorized: false, timeout: 5000 },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => { body += c; });
-        res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
-      });
+    const req = https.request({ host: '127.0.0.1', port, path: pathname, method, rejectUnauthorized: false,
+      timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
+    req.end();
   });
+}
+
+/** The not-found page of pathname: a true 404 in Chinese with a way back to
+ * the start, and every stylesheet it links exists (lws's own page links a
+ * /error.css that is not there). */
+async function checkNotFoundPage(port, pathname) {
+  const r = await get(port, pathname);
+  check(`${pathname}: status 404, HTML`, r.status === 404 && /^text\/html/.test(r.headers['content-type'] || ''),
+    `${r.status} ${r.headers['content-type']}`);
+  check(`${pathname}: says in Chinese that the page does not exist, with a link to the start`,
+    /lang="zh-CN"/.test(r.body) && r.body.includes('页面不存在') && /<a [^>]*href="\/"/.test(r.body),
+    r.body.slice(0, 300));
+  const sheets = [...r.body.matchAll(/<link[^>]*rel="stylesheet"[^>]*>/g)].map((m) => /href="([^"]*)"/.exec(m[0]))
+    .filter(Boolean).map((m) => new URL(m[1], `https://127.0.0.1:${port}${pathname}`).pathname);
+  check(`${pathname}: links a stylesheet`, sheets.length > 0, r.body.slice(0, 300));
+  for (const s of sheets) {
+    const css = await get(port, s);
+    check(`${pathname}: its stylesheet ${s} exists`, css.status === 200 &&
+      /^text\/css/.test(css.headers['content-type'] || ''), `${css.status} ${css.headers['content-type']}`);
+  }
 }
 
 function certFingerprint(port) {
@@ -111,6 +132,17 @@ try {
   check('/ serves index.html', index.status === 200 && /<html/i.test(index.body));
   const missing = await get(port, '/no-such-file.js');
   check('a missing file is 404', missing.status === 404, String(missing.status));
+  for (const p of ['/no-such-page.html', '/a/b/deeper/missing', '/healthz/nope', '/api/nope']) {
+    await checkNotFoundPage(port, p);
+  }
+  const head = await get(port, '/no-such-page.html', 'HEAD');
+  check('HEAD of a missing page: 404 without a body', head.status === 404 && head.body === '',
+    `${head.status} ${head.body.length}`);
+  const apiMissing = await get(port, '/api/v1/no-such-thing');
+  let aj = null;
+  try { aj = JSON.parse(apiMissing.body); } catch { /* checked below */ }
+  check('an unknown API path keeps its JSON 404', apiMissing.status === 404 && aj && aj.error,
+    `${apiMissing.status} ${apiMissing.body.slice(0, 120)}`);
   for (const p of ['/../../../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/css/../../CMakeLists.txt']) {
     const r = await get(port, p);
     check(`no escape from web/ via ${p}`, r.status >= 400 && !/root:|cmake_minimum_required/.test(r.body),

@@ -1,6 +1,7 @@
 /* test_recorder.c -- the recorder's bookkeeping without media or rooms
  * (server/recorder.c): its hooks driven directly against a real case store
- * in a temp dir. Capture starts when the room of a running hearing opens, a
+ * in a temp dir. Capture starts when the room of a running hearing opens,
+ * each participant in its media is recorded with the time they entered, a
  * closed room and a graceful stop pause it with a note, and the note on
  * resuming says since when and why -- across a restart too; a capture a
  * killed server left is recovered at start-up with an audit entry and a note
@@ -110,10 +111,32 @@ int main(void)
     char *s = state_of(rec, id);
     CHECK(!strcmp(s, "recording"));
     g_free(s);
-    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor");
+    int64_t host_in = g_get_real_time() / 1000, pet_in = host_in + 3, inv = 0;
+    char *inv_token = NULL;
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(1), host_in, 1, YF_INVITEE_PETITIONER, "张三", "", host_in + 3600000,
+                               &inv, &inv_token, &e));
+    g_free(inv_token);
+    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor", host_in);
     char *roster = g_build_filename(dir, "roster.json", NULL), *text = NULL;
     CHECK(g_file_get_contents(roster, &text, NULL, NULL) && strstr(text, "\"participant\": \"staff:1\""));
     g_free(text);
+    /* The case file: when each entered the room, the petitioner's admission. */
+    char *pid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)inv);
+    rec_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);
+    rec_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);   /* capture restarted */
+    g_free(pid);
+    GPtrArray *ps = yf_store_api_participants(st, id, NULL), *is = yf_store_api_invitees(st, 1, NULL);
+    CHECK(ps && ps->len == 2 && is && is->len == 1);
+    for (guint i = 0; ps && i < ps->len; i++) {
+        const yf_participant *p = ps->pdata[i];
+        CHECK(p->staff_id ? p->staff_id == 1 && p->joined_ms == host_in
+                          : p->invitee_id == inv && p->joined_ms == pet_in);
+    }
+    CHECK(is && is->len && ((const yf_invitee *)is->pdata[0])->admitted_ms == pet_in);
+    if (ps)
+        g_ptr_array_unref(ps);
+    if (is)
+        g_ptr_array_unref(is);
     char *n = notes(st, id);
     CHECK(strstr(n, "【系统】录音录像于") && strstr(n, "开始"));
     g_free(n);

@@ -119,11 +119,14 @@ static char *cap_opened(void *user, const char *room)
     g_string_append_printf(cap_log, "opened %s;", room);
     return strcmp(room, "r6") == 0 ? g_strdup("/cap/r6") : NULL;
 }
+static gint64 cap_entered[8];   /* by num: the entered_ms last given */
 static void cap_member(void *user, const char *room, uint32_t num, const char *pid, const char *name,
-                       const char *role)
+                       const char *role, gint64 entered_ms)
 {
     (void)user;
     g_string_append_printf(cap_log, "member %s %u %s %s %s;", room, num, pid, name, role);
+    if (num < G_N_ELEMENTS(cap_entered))
+        cap_entered[num] = entered_ms;
 }
 static void cap_closed(void *user, const char *room)
 {
@@ -470,8 +473,9 @@ static void test_waiting_rejoin(void)
 }
 
 /* A room the recorder wants is captured from its opening; everyone who
- * enters its media is named to the recorder, waiting participants only once
- * admitted; capture can stop and start again on the open room; the close is
+ * enters its media is named to the recorder with the moment they entered it,
+ * waiting participants only once admitted (the moment of the admit); capture
+ * can stop and start again on the open room; the close is
  * reported. Rooms the recorder does not want are not captured. */
 static void test_capture(void)
 {
@@ -487,16 +491,23 @@ static void test_capture(void)
     join(host, th);
     CHECK(logged("new r6;capture /cap/r6;"));
     CHECK(strstr(cap_log->str, "opened r6;member r6 1 staff:1 H prosecutor;") != NULL);
+    gint64 host_entered = cap_entered[1];
     join(pet, tp);
     CHECK(strstr(cap_log->str, "invitee:9") == NULL);   /* waiting: not in the media */
+    run_for_ms(20);
+    gint64 before_admit = g_get_real_time() / 1000;
     request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
     CHECK(strstr(cap_log->str, "member r6 2 invitee:9 P petitioner;") != NULL);
+    /* entered_ms: the host's own join, the petitioner's admission (not their join). */
+    CHECK(host_entered > 0 && host_entered < before_admit && cap_entered[2] >= before_admit);
+    gint64 pet_entered = cap_entered[2];
     CHECK(yf_sigroom_hub_capture(hub, "r6", NULL));
     CHECK(logged("capture stop;"));
     g_string_truncate(cap_log, 0);
     CHECK(yf_sigroom_hub_capture(hub, "r6", "/cap/again"));
     CHECK(logged("capture /cap/again;"));
     CHECK(!strcmp(cap_log->str, "member r6 1 staff:1 H prosecutor;member r6 2 invitee:9 P petitioner;"));
+    CHECK(cap_entered[1] == host_entered && cap_entered[2] == pet_entered);   /* when they entered, again */
     CHECK(!yf_sigroom_hub_capture(hub, "nosuch", "/x"));
     g_string_truncate(media_log, 0);
     join(other, t7);

@@ -1,8 +1,9 @@
 /* test_store.c -- the case store against a real SQLite file in a temp dir:
  * migrations (from empty, from v1 with data, a too-new file refused),
  * constraints, stage transitions, deadlines on cases, the overdue list and
- * paging, sessions, invitations, hearings and notes (finalization and the
- * confirmations as the API lists them), hostile text, bootstrap. */
+ * paging, sessions, invitations, hearings, participants' entry and admission
+ * times, notes (finalization and the confirmations as the API lists them),
+ * hostile text, bootstrap. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -82,6 +83,43 @@ static int64_t add_case(yf_store *st, int64_t actor, const char *no, int64_t pro
     return id;
 }
 
+/* The participant's row and the invitee, as the API reads them. */
+static const yf_participant *row_of(GPtrArray *ps, int64_t id)
+{
+    for (guint i = 0; ps && i < ps->len; i++)
+        if (((const yf_participant *)ps->pdata[i])->id == id)
+            return ps->pdata[i];
+    return NULL;
+}
+
+static int64_t joined(yf_store *st, int64_t hearing, int64_t id)
+{
+    GPtrArray *ps = yf_store_api_participants(st, hearing, NULL);
+    const yf_participant *p = row_of(ps, id);
+    int64_t ms = p ? p->joined_ms : -1;
+    if (ps)
+        g_ptr_array_unref(ps);
+    return ms;
+}
+
+static int64_t admitted(yf_store *st, int64_t appt)
+{
+    GPtrArray *is = yf_store_api_invitees(st, appt, NULL);
+    int64_t ms = is && is->len ? ((const yf_invitee *)is->pdata[0])->admitted_ms : -1;
+    if (is)
+        g_ptr_array_unref(is);
+    return ms;
+}
+
+static int audit_count(yf_store *st, const char *action)
+{
+    GPtrArray *rows = yf_store_api_audit_list(st, 0, 1000, action, NULL);
+    int n = rows ? (int)rows->len : -1;
+    if (rows)
+        g_ptr_array_unref(rows);
+    return n;
+}
+
 static void test_open_empty(void)
 {
     char *p = new_path();
@@ -118,7 +156,10 @@ static void test_migrate_from_v1(void)
         " VALUES (7, 'li', '李检察官', 'prosecutor', '$scrypt$x', 1);"
         "INSERT INTO cases (case_no, type, channel, petitioner, prosecutor_id, received,"
         " reply_due, result_due, stage, created_ms, updated_ms) VALUES ('V1-001', 'report',"
-        " 'letter', '王五', 7, '2023-11-30', '2023-12-07', '2024-02-29', 'review', 1, 1);",
+        " 'letter', '王五', 7, '2023-11-30', '2023-12-07', '2024-02-29', 'review', 1, 1);"
+        "INSERT INTO hearings (id, case_id, kind, room, start_ms) VALUES (3, 1, 'reception', 'r', 5);"
+        "INSERT INTO participants (id, hearing_id, name, role, staff_id, joined_ms)"
+        " VALUES (4, 3, '李检察官', 'prosecutor', 7, 6);",
         NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
 
@@ -131,6 +172,14 @@ static void test_migrate_from_v1(void)
     CHECK_EQ_INT(c.prosecutor_id, 7);
     CHECK_EQ_INT(c.stage, YF_STAGE_REVIEW);
     CHECK_EQ_INT(g_date_get_day(&c.result_due), 29);
+    /* v3: the participant keeps the time v1 recorded, and a new row has none. */
+    GPtrArray *ps = st ? yf_store_api_participants(st, 3, NULL) : NULL;
+    CHECK(ps && ps->len == 1 && ((const yf_participant *)ps->pdata[0])->joined_ms == 6);
+    if (ps)
+        g_ptr_array_unref(ps);
+    int64_t pid = 0;
+    CHECK(st && yf_store_participant_add(st, yf_actor_system(), T0, 3, "张三", "petitioner", 0, 0, &pid, NULL));
+    CHECK(st && joined(st, 3, pid) == 0);
     /* v2's ratings table works on the migrated file. */
     CHECK(st && yf_store_rating_add(st, yf_actor_system(), T0, c.id, 0, 4, "满意", NULL, NULL));
     yf_case_clear(&c);
@@ -425,7 +474,7 @@ static void test_invitations(void)
     CHECK(!yf_store_invitation_admit(st, tok, appt2, YF_INVITEE_PETITIONER, T0 + 1, &inv, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2, &inv, NULL));
-    CHECK_EQ_INT(inv.admitted_ms, T0 + 2);
+    CHECK_EQ_INT(inv.admitted_ms, 0);   /* checked for a room token; the host has not admitted them */
     yf_invitee_clear(&inv);
     CHECK(!yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2 * HOUR, &inv, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);   /* expired */
@@ -493,6 +542,65 @@ static void test_hearing_records(void)
 /* SQL metacharacters and long Unicode text come back byte for byte. */
 /* What GET /hearings/{id} shows of a note: when it was finalized and who confirmed
  * or refused it, with the participant's name, in the order given. */
+/* joined_ms is the first entry into the room's media and admitted_ms the
+ * host's first admission: neither before it happens, the earliest kept, none
+ * after the end; a row added without entering has neither. */
+static void test_participant_times(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0, h = 0, host = 0, pet = 0, id = 0;
+    int64_t c = add_case(st, pros, "P-1", pros, "2024-03-01");
+    char *tok = NULL;
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "接访", &appt, NULL));
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_PETITIONER, "张三", "", T0 + HOUR,
+                               &inv, &tok, NULL));
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_RECEPTION, "appt-1", T0, &h,
+                                  NULL));
+    CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "pros", "prosecutor", pros, 0, &host, NULL));
+    CHECK_EQ_INT(joined(st, h, host), 0);                  /* added, not entered */
+    int adds = audit_count(st, "participant.add");
+
+    /* Seen without an entry (a recording attached): a row with no times. */
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 1, h, "张三", "petitioner", 0, inv, 0, &pet, NULL));
+    CHECK(pet > 0 && pet != host && joined(st, h, pet) == 0 && admitted(st, appt) == 0);
+    CHECK_EQ_INT(audit_count(st, "participant.add"), adds + 1);
+    /* Admitted at T0+10: both times; later sightings keep the earliest. */
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 11, h, "张三", "petitioner", 0, inv, T0 + 10, &id,
+                                    NULL));
+    CHECK(id == pet && joined(st, h, pet) == T0 + 10 && admitted(st, appt) == T0 + 10);
+    int joins = audit_count(st, "participant.join");
+    CHECK_EQ_INT(joins, 1);
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 21, h, "张三", "petitioner", 0, inv, T0 + 20, &id,
+                                    NULL));
+    CHECK(id == pet && joined(st, h, pet) == T0 + 10 && admitted(st, appt) == T0 + 10);
+    CHECK_EQ_INT(audit_count(st, "participant.join"), joins);   /* nothing changed, nothing written */
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 22, h, "张三", "petitioner", 0, inv, T0 + 5, &id,
+                                    NULL));
+    CHECK(joined(st, h, pet) == T0 + 5 && admitted(st, appt) == T0 + 5);
+    /* Staff match the row they were added with; walk-ins match by name and role. */
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 3, h, "王检察官", "prosecutor", pros, 0, T0 + 3, &id,
+                                    NULL));
+    CHECK(id == host && joined(st, h, host) == T0 + 3);
+    int64_t w1 = 0, w2 = 0;
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 4, h, "李四", "observer", 0, 0, T0 + 4, &w1, NULL));
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 6, h, "李四", "observer", 0, 0, T0 + 6, &w2, NULL));
+    CHECK(w1 > 0 && w1 == w2 && joined(st, h, w1) == T0 + 4);
+    /* None after the end. */
+    CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
+    CHECK(!yf_store_participant_seen(st, yf_actor_system(), T0 + 2 * HOUR, h, "赵五", "lawyer", 0, 0, T0 + HOUR + 1,
+                                     &id, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 2 * HOUR, h, "张三", "petitioner", 0, inv, 0, &id,
+                                    NULL) && id == pet);
+    GPtrArray *ps = yf_store_api_participants(st, h, NULL);
+    CHECK(ps && ps->len == 3);   /* host, petitioner, walk-in: no 赵五 */
+    if (ps)
+        g_ptr_array_unref(ps);
+    g_free(tok);
+    yf_store_close(st);
+}
+
 static void test_note_confirmations(void)
 {
     yf_store *st = fresh();
@@ -626,6 +734,7 @@ int main(void)
     test_sessions();
     test_invitations();
     test_hearing_records();
+    test_participant_times();
     test_note_confirmations();
     test_hostile_text();
     test_bootstrap_and_cli();
