@@ -335,10 +335,11 @@ void room_conn_log_counters(const room_conn *c)
     yf_peer_get_stats(c->peer, &st);
     g_info("room %u conn %u (participant %u %s): rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
            ", rtcp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT
-           " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT,
+           " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT
+           " new-hello %" G_GUINT64_FORMAT,
            c->wk->room->id, c->serial, c->part->id, c->kind == YF_PC_PUBLISH ? "publish" : "subscribe",
            st.rtp_in, st.rtp_out, st.rtcp_in, st.rtcp_out, st.dropped_garbage, st.dropped_auth,
-           st.dropped_early, st.dropped_queue);
+           st.dropped_early, st.dropped_queue, st.dropped_new_hello);
 }
 
 void room_conn_free(room_conn *c)
