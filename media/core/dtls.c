@@ -541,6 +541,29 @@ int yf_dtls_handle_datagram(yf_dtls *d, const uint8_t *buf, size_t len)
     return YF_OK;
 }
 
+/* Record header 13 bytes (type, version, epoch, seq, length), handshake
+ * header 12 (type, length, message_seq, fragment_offset, fragment_length),
+ * then client_version (2) and the 32-byte random (RFC 6347 §4.1, §4.2.2).
+ * RFC 6347 §4.2.8 lets a server start a new handshake here, keeping the old
+ * association until the new Finished; we do not: a new connection is told by
+ * its SDP (new session id or fingerprint) and gets a new peer, and answering
+ * ClientHellos after the handshake would let anyone on the path make us do
+ * a key exchange per datagram. The caller only counts them. */
+bool yf_dtls_is_new_client_hello(const yf_dtls *d, const uint8_t *buf, size_t len)
+{
+    uint8_t mine[SSL3_RANDOM_SIZE];
+
+    if (d->state != YF_DTLS_CONNECTED || !SSL_is_server(d->ssl) || len < 13 + 12 + 2 + SSL3_RANDOM_SIZE)
+        return false;
+    if (buf[0] != 22 || buf[1] != 0xfe || yf_rd16(buf + 3) != 0 || yf_rd16(buf + 11) < 12 + 2 + SSL3_RANDOM_SIZE)
+        return false;
+    if (buf[13] != 1 || yf_rd24(buf + 19) != 0 || yf_rd24(buf + 22) < 2 + SSL3_RANDOM_SIZE)
+        return false; /* not client_hello, or not its first fragment */
+    if (SSL_get_client_random(d->ssl, mine, sizeof mine) != sizeof mine)
+        return false;
+    return memcmp(buf + 27, mine, sizeof mine) != 0;
+}
+
 int yf_dtls_handle_timeout(yf_dtls *d)
 {
     int r;

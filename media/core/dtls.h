@@ -43,6 +43,12 @@ int yf_dtls_set_remote_fingerprint(yf_dtls *d, const char *fp);
 /* Feeds one DTLS datagram (first byte 20..63). Runs the handshake or reads
  * records (alerts, retransmitted flights; application data is discarded). */
 int yf_dtls_handle_datagram(yf_dtls *d, const uint8_t *buf, size_t len);
+/* RFC 6347 §4.2.8: TRUE if d is a server whose handshake is over and buf
+ * starts with (the first fragment of) an epoch-0 ClientHello whose random is
+ * not the one of d's handshake: a client starting a new association, not a
+ * late retransmission. Such a datagram is dropped by d like any epoch-0
+ * record after the handshake; this only tells the caller. Reads buf only. */
+bool yf_dtls_is_new_client_hello(const yf_dtls *d, const uint8_t *buf, size_t len);
 /* Runs OpenSSL's retransmission timer; harmless when it has not expired. */
 int yf_dtls_handle_timeout(yf_dtls *d);
 /* Microseconds until the retransmission timer expires (by the wall clock,

@@ -246,6 +246,8 @@ static int on_dtls(yf_peer *p, const uint8_t *buf, size_t len)
     int rc;
 
     p->st.dtls_in++;
+    if (yf_dtls_is_new_client_hello(p->dtls, buf, len))
+        p->st.dropped_new_hello++;
     rc = yf_dtls_handle_datagram(p->dtls, buf, len);
     after_dtls(p);
     return rc;

@@ -106,6 +106,11 @@ typedef struct {
     uint64_t dropped_garbage;   /* no protocol matched the first byte */
     uint64_t dropped_auth;      /* SRTP/SRTCP authentication or replay failure */
     uint64_t dropped_early;     /* media before the keys were ready */
+    uint64_t dropped_new_hello; /* datagrams opening a new association's
+                                   ClientHello (retransmissions included)
+                                   after ours was made (RFC 6347 §4.2.8):
+                                   not answered; a new connection gets a new
+                                   peer, which the signaling decides */
     uint64_t rtp_out, rtcp_out;
     uint64_t dropped_queue;     /* outputs dropped because nobody polled (the
                                    queue holds 256; DTLS flights 64 more) */

@@ -11,11 +11,16 @@
  * passive, i.e. DTLS server, preferring AEAD_AES_128_GCM) and subscribe (we
  * offer actpass; Chromium answers active, so we are the DTLS server there
  * too). What changed in a repeated publisher offer decides what happens to
- * the connection: same ICE credentials and fingerprint: renegotiation;
- * new ufrag, same fingerprint: ICE restart (new local credentials, same DTLS
- * session); new fingerprint: a new agent + peer, the router tracks (keyed by
- * the publisher's mid) stay and switch source to the new SSRCs, so the
- * subscribers' sequence numbers continue. Subscriber offers go out only when
+ * the connection: a new o= session id or a new fingerprint is a new
+ * RTCPeerConnection (a reload; RFC 8829 section 5.2.2 keeps the session id
+ * for a connection's life, and a page may keep its certificate): a new
+ * agent + peer, so its ClientHello starts a new association (RFC 6347
+ * section 4.2.8), the router tracks (keyed by the publisher's mid) stay and
+ * switch source to the new SSRCs, so the subscribers' sequence numbers
+ * continue; the same session with a new ufrag: ICE restart (new local
+ * credentials, same DTLS session); nothing new: renegotiation. A subscriber
+ * answer from another session or certificate than the last one gets a new
+ * association on the same ICE stream. Subscriber offers go out only when
  * a participant's line table changes and has at least one line; the worker
  * subscribes in the router only while the subscriber connection is
  * connected (so the first keyframe request reaches a live receiver). */
@@ -280,7 +285,7 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     if (!p->sub_created)
         p->sub_pending = CONN_NEW;
     if (p->sub_pending == CONN_NEW) {
-        p->sub_remote_ufrag[0] = p->sub_remote_fp[0] = '\0';
+        p->sub_remote_ufrag[0] = p->sub_remote_fp[0] = p->sub_remote_session[0] = '\0';
         random_bytes(&p->sub_session_id, sizeof p->sub_session_id);
         p->sub_session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff);
     }
@@ -500,12 +505,31 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
     return answer;
 }
 
-static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o)
+/* Another RTCPeerConnection: its o= session id differs (RFC 8829 sections
+ * 5.2.2, 5.3.2). An offer or answer without one is judged without it. */
+static gboolean other_session(const char *known, const char *now)
 {
-    if (!p->has_pub || strcmp(p->pub_remote_fp, o->fingerprint))
+    return known[0] && now[0] && strcmp(known, now) != 0;
+}
+
+/* The offer judgement (docs/architecture.md, "Rooms"): a new fingerprint or
+ * a new session id is a new RTCPeerConnection, so a new DTLS association; a
+ * new ufrag from the same one is an ICE restart. *why is for the log. */
+static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o, const char **why)
+{
+    *why = "new connection";
+    if (!p->has_pub)
         return CONN_NEW;
+    *why = "new connection: reload, new certificate";
+    if (strcmp(p->pub_remote_fp, o->fingerprint))
+        return CONN_NEW;
+    *why = "new connection: reload, same certificate, new session id";
+    if (other_session(p->pub_remote_session, o->session_id))
+        return CONN_NEW;
+    *why = "ice restart";
     if (strcmp(p->pub_remote_ufrag, o->ice_ufrag))
         return CONN_ICE_RESTART;
+    *why = "renegotiation";
     return CONN_KEEP;
 }
 
@@ -517,6 +541,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     room_msg *m = NULL;
     GError *serr = NULL;
     gboolean ok = FALSE;
+    const char *why;
     int first;
 
     g_return_val_if_fail(r && sdp && answer, FALSE);
@@ -531,7 +556,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     }
     first = first_accepted(o);
     m = msg_new(r, MSG_PUBLISH, participant);
-    m->change = publisher_change(p, o);
+    m->change = publisher_change(p, o, &why);
     *answer = first < 0 ? NULL : answer_publisher(r, p, o, m, err);
     if (first < 0)
         g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "the offer has no section we can answer");
@@ -545,13 +570,12 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     g_strlcpy(m->mid, o->media[first].mid, sizeof m->mid);
     m->mline = first;
     m->tracks = offer_tracks(o);
-    g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->id, participant,
-            m->change == CONN_NEW ? "new connection" : m->change == CONN_ICE_RESTART ? "ice restart"
-                                                                                   : "renegotiation",
+    g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->id, participant, why,
             m->tracks->len);
     p->has_pub = TRUE;
     g_strlcpy(p->pub_remote_ufrag, o->ice_ufrag, sizeof p->pub_remote_ufrag);
     g_strlcpy(p->pub_remote_fp, o->fingerprint, sizeof p->pub_remote_fp);
+    g_strlcpy(p->pub_remote_session, o->session_id, sizeof p->pub_remote_session);
     g_array_unref(p->pub_tracks);
     p->pub_tracks = g_array_copy(m->tracks);
     if (r->media)
@@ -566,6 +590,18 @@ out:
 }
 
 /* ---- subscriber answers and restarts ---- */
+
+/* The same judgement for an answer to our offer: the first answer on a
+ * connection sets it up; one from another session or certificate than the
+ * last answer (the page answered from a new RTCPeerConnection) needs a new
+ * association; a new ufrag alone follows our own ICE restart. */
+static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a)
+{
+    if (p->sub_remote_fp[0] &&
+        (strcmp(p->sub_remote_fp, a->fingerprint) || other_session(p->sub_remote_session, a->session_id)))
+        return CONN_NEW;
+    return CONN_KEEP;
+}
 
 gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
                                   GError **err)
@@ -593,14 +629,22 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
         goto out;
     }
     room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
-    if (strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
+    m->change = subscriber_change(p, info);
+    if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
         g_strlcpy(m->remote_pwd, info->ice_pwd, sizeof m->remote_pwd);
     }
+    g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag); /* kept by an ICE restart */
+    g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
     g_strlcpy(m->remote_fp, info->fingerprint, sizeof m->remote_fp);
     m->role = info->setup == YF_SETUP_PASSIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
+    if (m->change == CONN_NEW)
+        g_debug("room %u: participant %u: subscriber answer from a new connection (%s)", r->id, participant,
+                strcmp(p->sub_remote_fp, info->fingerprint) ? "new certificate"
+                                                            : "same certificate, new session id");
     g_strlcpy(p->sub_remote_ufrag, info->ice_ufrag, sizeof p->sub_remote_ufrag);
     g_strlcpy(p->sub_remote_fp, info->fingerprint, sizeof p->sub_remote_fp);
+    g_strlcpy(p->sub_remote_session, info->session_id, sizeof p->sub_remote_session);
     if (r->media)
         msg_post(r, m);
     else

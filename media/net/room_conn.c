@@ -278,6 +278,40 @@ void room_conn_ice_restart(room_conn *c, const room_msg *m)
     g_debug("room %u conn %u: ice restart", c->wk->room->id, c->serial);
 }
 
+/* The subscriber's answer came from another RTCPeerConnection (room.c: its
+ * o= session id or certificate differs from the last answer's). The old
+ * association gets its close_notify on the path it still has, and nothing
+ * more from it reaches the room; ICE restarts with our offered credentials
+ * and the answer's (our candidates again: the new connection has none);
+ * a new peer answers the new ClientHello (RFC 6347 section 4.2.8). */
+void room_conn_new_remote(room_conn *c, const room_msg *m)
+{
+    int64_t now = g_get_monotonic_time();
+    const char *why;
+    yf_output o;
+
+    if (!c->stream_id)
+        return;
+    if (c->peer) {
+        yf_peer_close(c->peer, now);
+        do {
+            yf_peer_poll_output(c->peer, now, &o);
+            if (o.kind == YF_OUT_TRANSMIT)
+                transmit(c, o.data, o.len);
+        } while (o.kind != YF_OUT_TIMEOUT);
+        room_conn_log_counters(c); /* the old association's line */
+        g_clear_pointer(&c->peer, yf_peer_free);
+    }
+    c->connected = FALSE;
+    c->next_timeout = YF_TIME_NEVER;
+    room_conn_ice_restart(c, m);
+    why = peer_setup(c, m, now);
+    if (why)
+        conn_note_state(c, "failed", NULL, why);
+    room_conn_drain(c, now);
+    g_debug("room %u conn %u: new DTLS association for a new remote connection", c->wk->room->id, c->serial);
+}
+
 void room_conn_add_candidate(room_conn *c, NiceCandidate *cand)
 {
     if (!c->stream_id)
@@ -309,10 +343,11 @@ void room_conn_log_counters(const room_conn *c)
     yf_peer_get_stats(c->peer, &st);
     g_info("room %u conn %u (participant %u %s): rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
            ", rtcp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT
-           " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT,
+           " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT
+           " new-hello %" G_GUINT64_FORMAT,
            c->wk->room->id, c->serial, c->part->id, c->kind == YF_PC_PUBLISH ? "publish" : "subscribe",
            st.rtp_in, st.rtp_out, st.rtcp_in, st.rtcp_out, st.dropped_garbage, st.dropped_auth,
-           st.dropped_early, st.dropped_queue);
+           st.dropped_early, st.dropped_queue, st.dropped_new_hello);
 }
 
 void room_conn_free(room_conn *c)

@@ -43,15 +43,21 @@ typedef enum {
     MSG_PUBLISH,      /* tracks + how the publisher connection changes */
     MSG_SUB_LINES,    /* the subscriber's wanted subscriptions; may create,
                          reset or ICE-restart its connection */
-    MSG_SUB_ANSWER,   /* the browser's credentials for the subscriber conn */
+    MSG_SUB_ANSWER,   /* the browser's credentials for the subscriber conn;
+                         CONN_NEW: from a new RTCPeerConnection */
     MSG_CANDIDATE,
     MSG_FORWARDING,
     MSG_CAPTURE,      /* start (dir) or stop (NULL) capturing the room */
 } room_msg_kind;
 
+/* What an offer or answer does to a connection; room.c decides (the "offer
+ * judgement"): another o= session id or another certificate means another
+ * RTCPeerConnection, hence a new DTLS association. */
 typedef enum {
     CONN_KEEP,        /* renegotiation: the connection stays */
-    CONN_NEW,         /* new agent + new peer (first offer, or a reload) */
+    CONN_NEW,         /* a new DTLS association: new agent + new peer (first
+                         offer, a reload); on MSG_SUB_ANSWER the agent stays,
+                         ICE restarts and the peer is new */
     CONN_ICE_RESTART, /* new ICE credentials, same DTLS session */
 } room_conn_change;
 
@@ -85,6 +91,7 @@ typedef struct {
     gboolean has_pub;
     char pub_ufrag[ROOM_UFRAG_LEN + 1], pub_pwd[ROOM_PWD_LEN + 1];
     char pub_remote_ufrag[257], pub_remote_fp[128];
+    char pub_remote_session[32]; /* the offer's o= sess-id; "" if unknown */
     GArray *pub_tracks;       /* room_pub_track */
     /* subscriber connection */
     GArray *lines;            /* room_sub_line */
@@ -95,7 +102,8 @@ typedef struct {
     gboolean sub_created;     /* the worker has a connection */
     room_conn_change sub_pending; /* what the next offer does to it */
     char sub_ufrag[ROOM_UFRAG_LEN + 1], sub_pwd[ROOM_PWD_LEN + 1];
-    char sub_remote_ufrag[257], sub_remote_fp[128];
+    char sub_remote_ufrag[257], sub_remote_fp[128]; /* "": no answer yet */
+    char sub_remote_session[32]; /* the answer's o= sess-id; "" if unknown */
 } room_ctl_part;
 
 typedef struct room_wk room_wk;
@@ -205,6 +213,10 @@ struct room_wk {
 /* room_conn.c */
 room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const room_msg *m);
 void room_conn_set_remote(room_conn *c, const room_msg *m);
+/* The subscriber's answer came from another RTCPeerConnection: close_notify
+ * to the old association, ICE restart with our offered credentials and the
+ * answer's, a new peer. */
+void room_conn_new_remote(room_conn *c, const room_msg *m);
 void room_conn_ice_restart(room_conn *c, const room_msg *m);
 void room_conn_add_candidate(room_conn *c, NiceCandidate *cand);
 void room_conn_timeout(room_conn *c, int64_t now);

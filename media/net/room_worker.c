@@ -417,12 +417,18 @@ static void msg_candidate(room_wk *wk, room_msg *m)
         room_conn_add_candidate(c, m->cand);
 }
 
-static void msg_sub_answer(room_wk *wk, room_msg *m)
+static void msg_sub_answer(room_wk *wk, room_msg *m, int64_t now)
 {
     room_wpart *p = wpart(wk, m->part);
 
-    if (p && p->sub)
+    if (!p || !p->sub)
+        return;
+    if (m->change != CONN_NEW || !p->sub->peer) {
         room_conn_set_remote(p->sub, m);
+        return;
+    }
+    room_conn_new_remote(p->sub, m);
+    sync_subs(wk, p, now); /* none until the new association is up */
 }
 
 gboolean yf_room_wk_dispatch(gpointer data)
@@ -440,7 +446,7 @@ gboolean yf_room_wk_dispatch(gpointer data)
     case MSG_REMOVE_PART: msg_remove_part(r->wk, m, now); break;
     case MSG_PUBLISH: msg_publish(r->wk, m, now); break;
     case MSG_SUB_LINES: msg_sub_lines(r->wk, m, now); break;
-    case MSG_SUB_ANSWER: msg_sub_answer(r->wk, m); break;
+    case MSG_SUB_ANSWER: msg_sub_answer(r->wk, m, now); break;
     case MSG_CANDIDATE: msg_candidate(r->wk, m); break;
     case MSG_FORWARDING: msg_forwarding(r->wk, m, now); break;
     case MSG_CAPTURE:

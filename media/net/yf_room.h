@@ -63,15 +63,20 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
 void yf_room_remove_participant(yf_room *r, uint32_t participant);
 
 /* The participant's browser offers its publisher connection. Writes the
- * answer (g_free). A repeated offer is handled by what changed: same ICE
- * credentials and fingerprint = renegotiation (tracks added or removed); new
- * ICE credentials = ICE restart on the same DTLS session; new fingerprint = a
- * new connection (the page was reloaded), and the router treats the new SSRCs
- * as the same tracks switching source. YF_MEDIA_ERROR_SDP when refused. */
+ * answer (g_free). A repeated offer is handled by what changed: a new
+ * fingerprint or a new o= session id = a new RTCPeerConnection (the page was
+ * reloaded, perhaps keeping its certificate): a new connection and DTLS
+ * association, and the router treats the new SSRCs as the same tracks
+ * switching source; the same session id with new ICE credentials = ICE
+ * restart on the same DTLS session; nothing of these = renegotiation (tracks
+ * added or removed). YF_MEDIA_ERROR_SDP when refused. */
 gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
                                GError **err);
 /* The browser's answer to subscriber offer `revision`; an answer to an older
- * revision is refused (YF_MEDIA_ERROR_SDP, "stale"). */
+ * revision is refused (YF_MEDIA_ERROR_SDP, "stale"). An answer whose o=
+ * session id or fingerprint differs from the previous answer's on the same
+ * connection comes from a new RTCPeerConnection: ICE restarts (our
+ * credentials stay those of the offer) and a new DTLS association follows. */
 gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
                                   GError **err);
 /* A fresh subscriber connection (new ICE credentials and DTLS), for a page

@@ -1,7 +1,8 @@
 /* sdp_offer.c -- reads a browser's offer (RFC 8829 section 5.8 as Chromium,
  * Firefox and Safari write it) into yf_sdp_offer: text checks, BUNDLE group
  * (RFC 8843 section 7), ICE credentials (RFC 8839 section 5.4), DTLS
- * fingerprint and setup (RFC 8842 section 5, RFC 5763 section 5). Parsing is
+ * fingerprint and setup (RFC 8842 section 5, RFC 5763 section 5), the o=
+ * session id (RFC 8829 section 5.2.2). Parsing is
  * GstSDPMessage's; this file only decides. Per-section work is sdp_media.c. */
 #define G_LOG_DOMAIN "yf-sdp"
 
@@ -173,6 +174,17 @@ char *yf_sdp_bundle_mids(const GstSDPMessage *msg)
     }
 }
 
+void yf_sdp_session_id(const GstSDPMessage *msg, char *dst, size_t cap)
+{
+    const GstSDPOrigin *o = gst_sdp_message_get_origin(msg);
+    const char *id = o ? o->sess_id : NULL;
+    gboolean ok = id && *id && strlen(id) < cap;
+
+    for (const char *c = id; ok && *c; c++)
+        ok = *c >= '0' && *c <= '9';
+    g_strlcpy(dst, ok ? id : "", cap);
+}
+
 /* a=group:BUNDLE <mid>... (RFC 8843 section 7.1) into offer->bundle_group. */
 static gboolean parse_bundle(const GstSDPMessage *msg, yf_sdp_offer *offer, GError **err)
 {
@@ -320,6 +332,7 @@ static gboolean parse_message(const GstSDPMessage *msg, yf_sdp_offer *out, GErro
                     "H264 with packetization-mode=1");
         return FALSE;
     }
+    yf_sdp_session_id(msg, out->session_id, sizeof out->session_id);
     return parse_transport(msg, gst_sdp_message_get_media(msg, (guint)tagged), out, err);
 }
 

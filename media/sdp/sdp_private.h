@@ -39,6 +39,10 @@ gboolean yf_sdp_check_text(const char *sdp, size_t len, size_t max, const char *
  * newly allocated (g_free); NULL if none. */
 char *yf_sdp_bundle_mids(const GstSDPMessage *msg);
 
+/* The o= line's sess-id (RFC 8866 section 5.2: digits) into dst; "" when
+ * there is none, it is not a number or it does not fit. (sdp_offer.c) */
+void yf_sdp_session_id(const GstSDPMessage *msg, char *dst, size_t cap);
+
 /* TRUE if mid is one of the space-separated bundle mids. (sdp_media.c) */
 gboolean yf_sdp_in_bundle(const char *bundle, const char *mid);
 

@@ -108,6 +108,7 @@ static gboolean check_message(const GstSDPMessage *msg, const yf_sdp_offer_param
             first = (int)i;
     }
     out->n_media = (int)n;
+    yf_sdp_session_id(msg, out->session_id, sizeof out->session_id);
     if (ok)
         ok = check_transport(msg, first, out, err);
     g_free(bundle);

@@ -81,6 +81,10 @@ typedef struct {
     char ice_ufrag[257];
     char ice_pwd[257];
     char fingerprint[128];      /* sha-256 "AB:CD:...", upper-cased */
+    char session_id[32];        /* o= sess-id: the same in every offer of one
+                                   RTCPeerConnection, new with a new one (RFC
+                                   8829 sections 5.2.1, 5.2.2); "" if absent or
+                                   not a number */
     yf_setup setup;
     int n_media;
     yf_sdp_media media[YF_SDP_MAX_MEDIA];
@@ -209,6 +213,9 @@ typedef struct {
     char ice_ufrag[257];        /* the browser's */
     char ice_pwd[257];
     char fingerprint[128];      /* sha-256 "AB:CD:...", upper-cased */
+    char session_id[32];        /* o= sess-id of the answering connection:
+                                   fixed for its life (RFC 8829 sections
+                                   5.3.1, 5.3.2); "" if absent or not a number */
     yf_setup setup;             /* ACTIVE (Chromium) or PASSIVE */
     int n_media;                /* = our offer's n_media */
     yf_sdp_answer_media media[YF_SDP_MAX_OFFER_MEDIA];

@@ -5,7 +5,11 @@
  * subscriber offers they get, and P2 receives P1's media rewritten to the
  * SSRCs of its offer; then P1's page "reloads" (new certificate, new SSRCs)
  * and P2's sequence numbers continue; a host mute stops and resumes P1's
- * audio; P1 is removed and P2's next offer has P1's lines inactive. Hard
+ * audio; P1 is removed and P2's next offer has P1's lines inactive. Two
+ * more rooms, one scenario each, cover pages that keep their DTLS
+ * certificate (issue 9): a new o= session id is a new RTCPeerConnection and
+ * gets a new association, on the publisher and the subscriber connection,
+ * while an ICE restart (same session id) keeps its association. Hard
  * deadline: never hangs CTest. */
 #include <nice/agent.h>
 #include <stdlib.h>
@@ -42,6 +46,7 @@ typedef struct {
     yf_dtls_cert *cert;
     char fp[128], ufrag[64], pwd[64];
     char remote_ufrag[64], remote_pwd[64], remote_fp[128];
+    uint64_t session;         /* the o= sess-id of this RTCPeerConnection */
     gboolean started, connected, closed;
     char profile[64];
     pkt rx[MAX_RX];
@@ -166,6 +171,8 @@ static client *client_new(T *t, uint32_t id, yf_pc_kind kind)
     c->pc = kind;
     CHECK_EQ_INT(yf_dtls_cert_generate(&c->cert), YF_OK);
     CHECK_EQ_INT(yf_dtls_cert_fingerprint(c->cert, c->fp, sizeof c->fp), YF_OK);
+    /* A new RTCPeerConnection picks a new session id (RFC 8829 5.2.1). */
+    c->session = ((((uint64_t)g_random_int() << 32) | g_random_int()) & G_GUINT64_CONSTANT(0x3fffffffffffffff)) | 1;
     c->agent = nice_agent_new_full(t->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     g_object_set(c->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp", FALSE, NULL);
     nice_address_init(&addr);
@@ -184,12 +191,54 @@ static client *client_new(T *t, uint32_t id, yf_pc_kind kind)
     return c;
 }
 
+/* A new RTCPeerConnection of the same page that keeps its certificate (an
+ * RTCCertificate kept across reloads; GStreamer's webrtcbin shares one per
+ * process): new ICE credentials and session id, old's fingerprint. Takes
+ * old's certificate (old's peer holds its own reference in OpenSSL). */
+static client *client_keeping_cert(T *t, client *old)
+{
+    client *c = client_new(t, old->part, old->pc);
+
+    yf_dtls_cert_free(c->cert);
+    c->cert = old->cert;
+    old->cert = NULL;
+    g_strlcpy(c->fp, old->fp, sizeof c->fp);
+    return c;
+}
+
 /* After the remote description: credentials, then our candidates. */
 static void client_start(client *c)
 {
     c->started = TRUE;
     nice_agent_set_remote_credentials(c->agent, c->stream, c->remote_ufrag, c->remote_pwd);
     nice_agent_gather_candidates(c->agent, c->stream);
+}
+
+/* restartIce() on the page's side: new local ICE credentials, the same
+ * RTCPeerConnection (session id, certificate, DTLS association). */
+static void client_restart_ice(client *c)
+{
+    gchar *uf = NULL, *pw = NULL;
+
+    nice_agent_restart_stream(c->agent, c->stream);
+    nice_agent_get_local_credentials(c->agent, c->stream, &uf, &pw);
+    g_strlcpy(c->ufrag, uf, sizeof c->ufrag);
+    g_strlcpy(c->pwd, pw, sizeof c->pwd);
+    g_free(uf);
+    g_free(pw);
+}
+
+/* After the restart's remote description: its credentials, and our
+ * candidates again (the server dropped the previous generation's). */
+static void client_restarted(client *c)
+{
+    GSList *locals;
+
+    nice_agent_set_remote_credentials(c->agent, c->stream, c->remote_ufrag, c->remote_pwd);
+    locals = nice_agent_get_local_candidates(c->agent, c->stream, 1);
+    for (GSList *l = locals; l; l = l->next)
+        client_candidate(c->agent, l->data, c);
+    g_slist_free_full(locals, (GDestroyNotify)nice_candidate_free);
 }
 
 static void client_free(client *c)
@@ -324,7 +373,7 @@ static const yf_room_callbacks callbacks = { on_local_candidate, on_pc_state, on
 static char *publish_offer_text(const client *c, uint32_t assrc, uint32_t vssrc)
 {
     return g_strdup_printf(
-        "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+        "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
         "a=group:BUNDLE 0 1\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS s\r\n"
         "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
         "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
@@ -343,7 +392,7 @@ static char *publish_offer_text(const client *c, uint32_t assrc, uint32_t vssrc)
         "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 transport-cc\r\n"
         "a=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
         "a=ssrc:%u cname:testclient\r\n",
-        c->ufrag, c->pwd, c->fp, assrc, c->ufrag, c->pwd, c->fp, vssrc);
+        c->session, c->ufrag, c->pwd, c->fp, assrc, c->ufrag, c->pwd, c->fp, vssrc);
 }
 
 /* Session- or media-level ICE credentials and fingerprint of the remote side. */
@@ -389,9 +438,10 @@ static uint32_t offer_line_ssrc(const char *sdp, size_t index, gboolean *inactiv
 static char *subscribe_answer_text(const client *c, const char *offer)
 {
     char **lines = g_strsplit(offer, "\n", -1);
-    GString *s = g_string_new("v=0\r\no=- 77 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+    GString *s = g_string_new(NULL);
     gboolean in_media = FALSE;
 
+    g_string_printf(s, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", c->session);
     for (char **l = lines; *l; l++) {
         g_strchomp(*l);
         if (g_str_has_prefix(*l, "a=group:BUNDLE"))
@@ -432,13 +482,21 @@ static gboolean never(const T *t)
     return FALSE;
 }
 
-static void pump_for(T *t, int64_t us)
+/* pump, but for at most us microseconds. */
+static gboolean pump_within(T *t, cond_fn cond, int64_t us)
 {
     int64_t saved = t->deadline;
+    gboolean ok;
 
     t->deadline = MIN(saved, g_get_monotonic_time() + us);
-    pump(t, never);
+    ok = pump(t, cond);
     t->deadline = saved;
+    return ok;
+}
+
+static void pump_for(T *t, int64_t us)
+{
+    pump_within(t, never, us);
 }
 
 static gboolean conn_up(const part *p, const client *c, gboolean server)
@@ -540,13 +598,14 @@ static gboolean p2_received(const T *t)
 
 /* ---- steps ---- */
 
-static void publish(T *t, part *p, uint32_t assrc, uint32_t vssrc)
+/* p's page publishes on the new connection c (taken). */
+static void publish_on(T *t, part *p, client *c, uint32_t assrc, uint32_t vssrc)
 {
     GError *err = NULL;
     char *answer = NULL;
     char *offer;
 
-    p->pub = client_new(t, p->id, YF_PC_PUBLISH);
+    p->pub = c;
     offer = publish_offer_text(p->pub, assrc, vssrc);
     CHECK(yf_room_publish_offer(t->room, p->id, offer, &answer, &err));
     if (err)
@@ -560,6 +619,11 @@ static void publish(T *t, part *p, uint32_t assrc, uint32_t vssrc)
     }
     g_free(answer);
     g_free(offer);
+}
+
+static void publish(T *t, part *p, uint32_t assrc, uint32_t vssrc)
+{
+    publish_on(t, p, client_new(t, p->id, YF_PC_PUBLISH), assrc, vssrc);
 }
 
 static void answer_subscribe(T *t, part *p)
@@ -641,25 +705,30 @@ static gboolean p2_new_offer(const T *t)
     return t->p[1].n_offers > g_offers;
 }
 
+static int g_p1_offers;
+
+static gboolean p1_new_offer_since(const T *t)
+{
+    return t->p[0].n_offers > g_p1_offers;
+}
+
 static gboolean p1_closed(const T *t)
 {
     return t->p[0].pub->closed && t->p[0].sub->closed;
 }
 
-static void scenario(T *t)
+/* P1 and P2 join, publish Opus + VP8 (SSRCs 1111/2222 and 3333/4444) and
+ * answer their subscriber offers. TRUE once all four connections are up on
+ * both sides. */
+static gboolean start_room(T *t)
 {
     GError *err = NULL;
     part *p1 = &t->p[0], *p2 = &t->p[1];
-    int64_t t0;
-    rx_check k = { 0 };
-    gboolean inactive;
+    int64_t t0 = g_get_monotonic_time();
 
     CHECK(yf_room_add_participant(t->room, 1, &err));
     CHECK(yf_room_add_participant(t->room, 2, &err));
-    CHECK(!yf_room_add_participant(t->room, 2, &err)); /* duplicate */
     g_clear_error(&err);
-
-    t0 = g_get_monotonic_time();
     publish(t, p1, 1111, 2222);
     publish(t, p2, 3333, 4444);
     CHECK(pump(t, offers_arrived));
@@ -670,6 +739,33 @@ static void scenario(T *t)
     CHECK(pump(t, all_connected));
     CHECK(!p1->server_failed && !p2->server_failed);
     printf("4 connections connected after %.1f ms\n", (g_get_monotonic_time() - t0) / 1000.0);
+    return all_connected(t) && !p1->server_failed && !p2->server_failed && p2->sub && p2->sub->connected;
+}
+
+/* The SSRCs P2's offer gives P1's audio and video lines. */
+static void p1_lines_of_p2(const part *p2, rx_check *k)
+{
+    int al = line_of(p2, 1, "audio"), vl = line_of(p2, 1, "video");
+    gboolean inactive;
+
+    CHECK(al >= 0 && vl >= 0);
+    memset(k, 0, sizeof *k);
+    k->assrc = al < 0 ? 0 : offer_line_ssrc(p2->offer, (size_t)al, &inactive);
+    k->vssrc = vl < 0 ? 0 : offer_line_ssrc(p2->offer, (size_t)vl, &inactive);
+    CHECK(k->assrc && k->vssrc && k->assrc != 1111 && k->vssrc != 2222);
+}
+
+static void scenario(T *t)
+{
+    GError *err = NULL;
+    part *p1 = &t->p[0], *p2 = &t->p[1];
+    int64_t t0;
+    rx_check k = { 0 };
+    gboolean inactive;
+
+    start_room(t);
+    CHECK(!yf_room_add_participant(t->room, 2, &err)); /* duplicate */
+    g_clear_error(&err);
     for (int i = 0; i < 2; i++) {
         CHECK(strcmp(t->p[i].server_profile, "AEAD_AES_128_GCM") == 0);
         CHECK(t->p[i].pub && strcmp(t->p[i].pub->profile, "AEAD_AES_128_GCM") == 0);
@@ -679,11 +775,7 @@ static void scenario(T *t)
         return;
 
     /* P1 -> P2, rewritten to the SSRCs of P2's offer. */
-    int al = line_of(p2, 1, "audio"), vl = line_of(p2, 1, "video");
-    CHECK(al >= 0 && vl >= 0);
-    k.assrc = offer_line_ssrc(p2->offer, (size_t)al, &inactive);
-    k.vssrc = offer_line_ssrc(p2->offer, (size_t)vl, &inactive);
-    CHECK(k.assrc && k.vssrc && k.assrc != 1111 && k.vssrc != 2222);
+    p1_lines_of_p2(p2, &k);
     send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
     g_want_rx = 10;
     CHECK(pump(t, p2_received));
@@ -729,13 +821,7 @@ static void scenario(T *t)
     client *c2 = p2->pub;
     GError *rerr = NULL;
     char *answer = NULL, *offer;
-    gchar *uf = NULL, *pw = NULL;
-    nice_agent_restart_stream(c2->agent, c2->stream);
-    nice_agent_get_local_credentials(c2->agent, c2->stream, &uf, &pw);
-    g_strlcpy(c2->ufrag, uf, sizeof c2->ufrag);
-    g_strlcpy(c2->pwd, pw, sizeof c2->pwd);
-    g_free(uf);
-    g_free(pw);
+    client_restart_ice(c2); /* same o= session id and certificate */
     char old_ufrag[64];
     g_strlcpy(old_ufrag, c2->remote_ufrag, sizeof old_ufrag);
     offer = publish_offer_text(c2, 3333, 4444);
@@ -744,11 +830,7 @@ static void scenario(T *t)
     if (answer) {
         read_transport(c2, answer);
         CHECK(strcmp(old_ufrag, c2->remote_ufrag) != 0);
-        nice_agent_set_remote_credentials(c2->agent, c2->stream, c2->remote_ufrag, c2->remote_pwd);
-        GSList *locals = nice_agent_get_local_candidates(c2->agent, c2->stream, 1);
-        for (GSList *l = locals; l; l = l->next)
-            client_candidate(c2->agent, l->data, c2);
-        g_slist_free_full(locals, (GDestroyNotify)nice_candidate_free);
+        client_restarted(c2);
     }
     g_free(answer);
     g_free(offer);
@@ -792,6 +874,153 @@ static void scenario(T *t)
         CHECK(p2->tracks[i].active && p2->tracks[i].participant == 1);
     g_free(again);
     g_free(ans);
+}
+
+/* ---- a new RTCPeerConnection with the same certificate (issue 9) ---- */
+
+/* How long a reconnect may take: on loopback ICE and DTLS take well under a
+ * second; a ClientHello nobody answers would take forever. */
+#define RECONNECT_US (5 * G_USEC_PER_SEC)
+
+static gboolean p1_sub_up(const T *t)
+{
+    return (t->p[0].sub->connected && t->p[0].server_sub_connected) || t->p[0].server_failed;
+}
+
+static gboolean p2_sub_up(const T *t)
+{
+    return (t->p[1].sub->connected && t->p[1].server_sub_connected) || t->p[1].server_failed;
+}
+
+static double ms_since(int64_t t0)
+{
+    return (g_get_monotonic_time() - t0) / 1000.0;
+}
+
+/* P1's page reloads and keeps its DTLS certificate: a new publisher offer
+ * with a new o= session id, new ICE credentials and the same fingerprint
+ * is a new RTCPeerConnection, not an ICE restart of the dead one, so its
+ * ClientHello must get a new association; P2's pictures continue. The
+ * rejoin's fresh subscriber connection (same certificate again) connects
+ * too, and P2's audio reaches it. */
+static void scenario_reload_same_cert(T *t)
+{
+    GError *err = NULL;
+    part *p1 = &t->p[0], *p2 = &t->p[1];
+    rx_check k;
+    int64_t t0;
+
+    if (!start_room(t))
+        return;
+    p1_lines_of_p2(p2, &k);
+    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
+    g_want_rx = 10;
+    CHECK(pump(t, p2_received));
+    check_rx(p2->sub, 0, &k, 0xa1);
+
+    client *old = p1->pub;
+    int offers_before = p2->n_offers;
+    p1->server_pub_connected = FALSE;
+    t0 = g_get_monotonic_time();
+    publish_on(t, p1, client_keeping_cert(t, old), 5555, 6666);
+    CHECK(!strcmp(p1->pub->fp, old->fp) && p1->pub->session != old->session);
+    CHECK(pump_within(t, p1_pub_up, RECONNECT_US));
+    CHECK(p1->pub->connected && p1->server_pub_connected && !p1->server_failed);
+    printf("reload with the same certificate: publisher %s after %.1f ms\n",
+           p1->pub->connected ? "connected" : "still not connected", ms_since(t0));
+    client_free(old);
+    if (!p1->pub->connected)
+        return;
+    send_media(p1->pub, 5555, 6666, 30000, 5, 0xb2);
+    g_want_rx = 20;
+    CHECK(pump_within(t, p2_received, RECONNECT_US));
+    check_rx(p2->sub, 10, &k, 0xb2);
+    CHECK_EQ_INT(k.video, 10);
+    CHECK_EQ_INT(k.audio, 10);
+    CHECK_EQ_INT(p2->n_offers, offers_before); /* the same tracks switched source */
+
+    /* The rejoin resets P1's subscriber connection; the page answers from a
+     * new RTCPeerConnection with its kept certificate. */
+    client *old_sub = p1->sub;
+    g_p1_offers = p1->n_offers;
+    p1->sub = client_keeping_cert(t, old_sub);
+    p1->server_sub_connected = FALSE;
+    t0 = g_get_monotonic_time();
+    CHECK(yf_room_subscribe_reset(t->room, 1, &err));
+    g_clear_error(&err);
+    CHECK(pump_within(t, p1_new_offer_since, RECONNECT_US));
+    answer_subscribe(t, p1);
+    CHECK(pump_within(t, p1_sub_up, RECONNECT_US));
+    CHECK(p1->sub->connected && p1->server_sub_connected);
+    printf("reload with the same certificate: subscriber %s after %.1f ms\n",
+           p1->sub->connected ? "connected" : "still not connected", ms_since(t0));
+    client_free(old_sub);
+    if (!p1->sub->connected)
+        return;
+    pump_for(t, 100 * 1000); /* the router subscribes once the connection is up */
+    send_audio(p2->pub, 3333, 200, 3, 0xc3);
+    g_want_rx = 3;
+    CHECK(pump_within(t, p1_received, RECONNECT_US));
+}
+
+/* The subscriber side of the same rule, on P2's subscriber connection. A
+ * true ICE restart (subscribe.restart: our new offer, P2 answers from the
+ * same RTCPeerConnection with new ICE credentials, the same o= session id
+ * and fingerprint) keeps the DTLS association: P2's peer never handshakes
+ * again and P1's media still arrives. Then P2's page answers the same offer
+ * from a new RTCPeerConnection that keeps the certificate (new session id):
+ * that answer gets a new association, and P1's media reaches the new one. */
+static void scenario_subscriber_same_cert(T *t)
+{
+    GError *err = NULL;
+    part *p1 = &t->p[0], *p2 = &t->p[1];
+    rx_check k;
+    int64_t t0;
+
+    if (!start_room(t))
+        return;
+    p1_lines_of_p2(p2, &k);
+
+    client *c = p2->sub;
+    char old_remote[64];
+    g_strlcpy(old_remote, c->remote_ufrag, sizeof old_remote);
+    g_offers = p2->n_offers;
+    CHECK(yf_room_subscribe_restart(t->room, 2, &err));
+    g_clear_error(&err);
+    client_restart_ice(c); /* as the page does on setRemoteDescription */
+    CHECK(pump(t, p2_new_offer));
+    answer_subscribe(t, p2);
+    CHECK(strcmp(old_remote, c->remote_ufrag) != 0);
+    client_restarted(c);
+    pump_for(t, 300 * 1000); /* the restart's checks run; the answer is applied */
+    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
+    g_want_rx = 10;
+    CHECK(pump_within(t, p2_received, RECONNECT_US));
+    check_rx(p2->sub, 0, &k, 0xa1);
+    CHECK_EQ_INT(k.video, 5);
+    CHECK_EQ_INT(k.audio, 5);
+    CHECK(!p2->server_failed && c->connected && !c->closed);
+
+    client *old = p2->sub;
+    p2->sub = client_keeping_cert(t, old);
+    p2->server_sub_connected = FALSE;
+    t0 = g_get_monotonic_time();
+    answer_subscribe(t, p2); /* the latest revision, from the new connection */
+    CHECK(pump_within(t, p2_sub_up, RECONNECT_US));
+    CHECK(p2->sub->connected && p2->server_sub_connected && !p2->server_failed);
+    printf("new subscriber connection with the same certificate: %s after %.1f ms\n",
+           p2->sub->connected ? "connected" : "still not connected", ms_since(t0));
+    client_free(old);
+    if (!p2->sub->connected)
+        return;
+    pump_for(t, 100 * 1000);
+    send_media(p1->pub, 1111, 2222, 1005, 5, 0xb2);
+    g_want_rx = 10;
+    CHECK(pump_within(t, p2_received, RECONNECT_US));
+    p1_lines_of_p2(p2, &k);
+    check_rx(p2->sub, 0, &k, 0xb2);
+    CHECK_EQ_INT(k.video, 5);
+    CHECK_EQ_INT(k.audio, 5);
 }
 
 /* RTP records per (participant, SSRC) in the finished captures of dir;
@@ -840,6 +1069,33 @@ static void check_captures(const char *dir)
     }
 }
 
+/* Frees the clients of the previous room and runs fn in a new room of its
+ * own (not captured); no callback may come after the room is freed. */
+static void run_in_new_room(T *t, void (*fn)(T *t))
+{
+    GError *err = NULL;
+
+    for (int i = 0; i < 2; i++) {
+        client_free(t->p[i].pub);
+        client_free(t->p[i].sub);
+        g_free(t->p[i].offer);
+        memset(&t->p[i], 0, sizeof t->p[i]);
+        t->p[i].id = (uint32_t)i + 1;
+    }
+    t->freed = FALSE;
+    t->deadline = g_get_monotonic_time() + DEADLINE_US;
+    t->room = yf_room_new(t->media, "test", &callbacks, t, &err);
+    CHECK(t->room != NULL);
+    g_clear_error(&err);
+    if (t->room)
+        fn(t);
+    yf_room_free(t->room);
+    t->room = NULL;
+    t->freed = TRUE;
+    pump_for(t, 100 * 1000);
+    CHECK_EQ_INT(t->callbacks_after_free, 0);
+}
+
 int main(void)
 {
     T t;
@@ -879,6 +1135,10 @@ int main(void)
     t.freed = TRUE;
     pump_for(&t, 100 * 1000);
     CHECK_EQ_INT(t.callbacks_after_free, 0);
+    if (t.media) {
+        run_in_new_room(&t, scenario_reload_same_cert);
+        run_in_new_room(&t, scenario_subscriber_same_cert);
+    }
     yf_media_free(t.media);
     pump_for(&t, 20 * 1000);
     yf_rec_writer_free(w);

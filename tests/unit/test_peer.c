@@ -2,7 +2,8 @@
  * handshake and SRTP profile choice (server preference wins), fingerprint
  * mismatch, a ClientHello split into two DTLS fragments (as Chromium's is),
  * demux of garbage/STUN, media before keys, tampering and replay, close, the
- * bounded output queue, and hostile sizes. No clock: time stays at 0. */
+ * bounded output queue, hostile sizes, and a new client's ClientHello after
+ * the handshake (counted, not answered). No clock: time stays at 0. */
 #include <stdlib.h>
 #include "peer.h"
 #include "yf_test.h"
@@ -406,6 +407,63 @@ static void test_no_allocation_per_packet(void)
     yf_peer_free(s);
 }
 
+/* RFC 6347 §4.2.8: after the handshake, a ClientHello from a new client of
+ * the same certificate (a page that reloaded and kept it) is counted and
+ * not answered, fragmented as Chromium's or not; a late copy of the first
+ * ClientHello is not counted; the association carries on. */
+static void test_new_client_hello(void)
+{
+    yf_peer *c = make(YF_DTLS_ROLE_CLIENT, CM_FIRST, false, 0);
+    yf_peer *s = make(YF_DTLS_ROLE_SERVER, NULL, false, 0);
+    yf_peer *c2 = make(YF_DTLS_ROLE_CLIENT, CM_FIRST, false, 0);
+    ev_log lc = {0}, ls = {0};
+    uint8_t first[2048], hello[2048], f1[2048], f2[2048], pkt[256];
+    size_t n1 = 0, n2 = 0, body, n;
+    yf_peer_stats st;
+    yf_output o;
+
+    CHECK(c && s && c2);
+    if (!c || !s || !c2)
+        goto out;
+    yf_peer_poll_output(c, 0, &o);
+    CHECK(o.kind == YF_OUT_TRANSMIT && o.len > 25 && o.len <= sizeof first);
+    n1 = o.kind == YF_OUT_TRANSMIT && o.len <= sizeof first ? o.len : 0;
+    memcpy(first, o.data, n1);
+    yf_peer_handle_datagram(s, 0, first, n1);
+    pump(c, &lc, s, &ls);
+    CHECK_EQ_INT(lc.connected + ls.connected, 2);
+    yf_peer_poll_output(c2, 0, &o);
+    CHECK(o.kind == YF_OUT_TRANSMIT && o.len > 25 && o.len <= sizeof hello);
+    n2 = o.kind == YF_OUT_TRANSMIT && o.len <= sizeof hello ? o.len : 0;
+    memcpy(hello, o.data, n2);
+
+    int transmits = ls.transmits;
+    CHECK_EQ_INT(yf_peer_handle_datagram(s, 0, first, n1), YF_OK); /* late retransmission */
+    CHECK_EQ_INT(yf_peer_handle_datagram(s, 0, hello, n2), YF_OK);
+    body = n2 > 25 ? yf_rd24(hello + 14) : 0;
+    n = fragment(hello, 25, body, 0, body / 2, 0, f1);
+    CHECK_EQ_INT(yf_peer_handle_datagram(s, 0, f1, n), YF_OK);
+    n = fragment(hello, 25, body, body / 2, body - body / 2, 1, f2);
+    CHECK_EQ_INT(yf_peer_handle_datagram(s, 0, f2, n), YF_OK); /* not a first fragment */
+    drain(s, &ls, NULL, deliver_plain);
+    CHECK_EQ_INT(ls.transmits, transmits); /* nothing answered */
+    yf_peer_get_stats(s, &st);
+    CHECK_EQ_INT(st.dropped_new_hello, 2);
+    yf_peer_get_stats(c, &st);
+    CHECK_EQ_INT(st.dropped_new_hello, 0);
+
+    n = make_rtp(pkt, 3);
+    CHECK_EQ_INT(yf_peer_send_rtp(c, 0, pkt, n), YF_OK);
+    pump(c, &lc, s, &ls);
+    CHECK_EQ_INT(ls.rtp, 1);
+    CHECK_EQ_INT(ls.connected, 1);
+    CHECK_EQ_INT(ls.failed + ls.closed, 0);
+out:
+    yf_peer_free(c);
+    yf_peer_free(s);
+    yf_peer_free(c2);
+}
+
 /* Random datagrams of every class at a connected pair: nothing crashes, no
  * event appears, and media still flows afterwards. */
 static void test_random_input(void)
@@ -462,6 +520,7 @@ int main(void)
     test_media_and_close();
     test_no_allocation_per_packet();
     test_random_input();
+    test_new_client_hello();
     CHECK(make(YF_DTLS_ROLE_CLIENT, "SRTP_AEAD_AES_256_GCM", false, 0) == NULL); /* unsupported */
     CHECK(yf_peer_new(NULL, 0) == NULL);
     yf_dtls_cert_free(cert_a);

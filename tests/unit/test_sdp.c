@@ -83,6 +83,7 @@ static void test_chrome_av(void)
     CHECK(strcmp(o.ice_pwd, "P0tq8sQ5JrX1dT0wY8hB2mFz") == 0);
     CHECK(strncmp(o.fingerprint, "3A:9F:61:0C", 11) == 0 && strlen(o.fingerprint) == 95);
     CHECK_EQ_INT(o.setup, YF_SETUP_ACTPASS);
+    CHECK(strcmp(o.session_id, "4611731400430051336") == 0);
 
     const yf_sdp_media *a = &o.media[0], *v = &o.media[1];
     CHECK(a->accepted && strcmp(a->mid, "0") == 0);
@@ -400,6 +401,29 @@ static void test_session_level(void)
     g_free(text);
 }
 
+/* The o= session id is read as digits; anything else leaves it empty and
+ * the offer is still answered. */
+static void test_session_id(void)
+{
+    static const struct { const char *origin, *want; } cases[] = {
+        { "o=- 1 2 IN IP4", "1" },
+        { "o=mozilla...THIS_IS_SDPARTA-99.0 7383460455436307143 0 IN IP4", "7383460455436307143" },
+        { "o=- 18446744073709551615 2 IN IP4", "18446744073709551615" },
+        { "o=- 0x1f 2 IN IP4", "" },
+        { "o=- 123456789012345678901234567890123 2 IN IP4", "" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *text = yf_test_edit(yf_test_load("sdp", "chrome_av.sdp"),
+                                  "o=- 4611731400430051336 2 IN IP4", cases[i].origin);
+        yf_sdp_offer o;
+        CHECK(parse_text(text, &o, NULL));
+        if (strcmp(o.session_id, cases[i].want) != 0)
+            fprintf(stderr, "case %zu: session id \"%s\", want \"%s\"\n", i, o.session_id, cases[i].want);
+        CHECK(strcmp(o.session_id, cases[i].want) == 0);
+        g_free(text);
+    }
+}
+
 int main(void)
 {
     test_chrome_av();
@@ -410,5 +434,6 @@ int main(void)
     test_port_zero();
     test_directions_and_setup();
     test_session_level();
+    test_session_id();
     return yf_test_done("test_sdp");
 }

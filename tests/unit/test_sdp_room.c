@@ -483,6 +483,7 @@ static void test_chromium156_answer(void)
     g_clear_error(&err);
     CHECK(strcmp(info.ice_ufrag, "q+VM") == 0);
     CHECK(strncmp(info.fingerprint, "F1:EB:44:B6", 11) == 0);
+    CHECK(strcmp(info.session_id, "2971868623235239212") == 0);
     CHECK_EQ_INT(info.setup, YF_SETUP_ACTIVE);
     CHECK_EQ_INT(info.media[1].direction, YF_DIR_RECVONLY);
     CHECK_EQ_INT(info.media[2].direction, YF_DIR_INACTIVE);
