@@ -59,6 +59,7 @@ typedef struct {
     client *pub, *sub;
     gboolean server_pub_connected, server_sub_connected, server_failed;
     char server_profile[64];
+    char pub_states[256];       /* the publish connection's states, "a;b;" */
     /* the latest subscribe offer */
     char *offer;
     unsigned revision;
@@ -320,6 +321,10 @@ static void on_pc_state(void *user, uint32_t id, yf_pc_kind pc, const char *stat
         t->callbacks_after_free++;
     if (!p)
         return;
+    if (pc == YF_PC_PUBLISH && strlen(p->pub_states) + strlen(state) + 2 < sizeof p->pub_states) {
+        strcat(p->pub_states, state);
+        strcat(p->pub_states, ";");
+    }
     if (!strcmp(state, "connected")) {
         if (pc == YF_PC_PUBLISH)
             p->server_pub_connected = TRUE;
@@ -822,6 +827,7 @@ static void scenario(T *t)
     GError *rerr = NULL;
     char *answer = NULL, *offer;
     client_restart_ice(c2); /* same o= session id and certificate */
+    p2->pub_states[0] = '\0';
     char old_ufrag[64];
     g_strlcpy(old_ufrag, c2->remote_ufrag, sizeof old_ufrag);
     offer = publish_offer_text(c2, 3333, 4444);
@@ -840,6 +846,10 @@ static void scenario(T *t)
     g_want_rx = rx1 + 3;
     CHECK(pump(t, p1_received));
     CHECK_EQ_INT(p1->sub->n_rx, rx1 + 3);
+    /* The page is told: connecting, then connected again on the same DTLS. */
+    if (strcmp(p2->pub_states, "connecting;connected;") != 0)
+        fprintf(stderr, "publish states across the ICE restart: %s\n", p2->pub_states);
+    CHECK(strcmp(p2->pub_states, "connecting;connected;") == 0);
 
     /* A stale answer is refused. */
     CHECK(!yf_room_subscribe_answer(t->room, 2, p2->revision + 5, "v=0\r\n", &err));
