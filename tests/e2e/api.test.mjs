@@ -4,13 +4,12 @@
 // rating only, bad input that changes nothing, Range downloads, the audit trail,
 // production bootstrap and the `token` subcommand. Run by CTest with
 // YF_SERVER_BIN and YF_WEB_DIR set; prints "api: N passed, M failed".
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, check, finish, freePort } from './lib.mjs';
+import { apiRequest, check, finish, freePort, startServerReady, stopServer } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -23,37 +22,9 @@ if (!bin || !webDir) {
 let port = 0;
 const api = (method, pathname, opts) => apiRequest(port, method, pathname, opts);
 
-async function startServer(dataDir, extra = []) {
-  const child = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
-    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '1', ...extra],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.log = '';
-  child.stdout.on('data', (d) => { child.log += d; });
-  child.stderr.on('data', (d) => { child.log += d; });
-  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
-    try {
-      const r = await new Promise((resolve, reject) => {
-        https.get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, timeout: 2000 },
-          (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject);
-      });
-      if (r === 200) return child;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not come up on ${port}:\n${child.log}`);
-}
-
-async function stopServer(child) {
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const r = await child.exited;
-  clearTimeout(timer);
-  return r;
-}
+const serverLog = [];
+const startServer = (dataDir, extra = []) => startServerReady(bin, { dataDir, port, webDir, extra, workers: 1,
+  logLevel: 'info', keepText: true, logPath: path.join(tmp, `server-${Date.now()}.log`), log: serverLog });
 
 function createUserCli(dataDir, username, role, password) {
   return spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', username,
@@ -496,7 +467,7 @@ try {
   check('GET /audit/verify says the chain is intact', r.status === 200 && r.json.ok === true && r.json.count > 50);
 
   const stopped = await stopServer(child);
-  const log = child.log;
+  const log = child.logText;
   child = null;
   check('the server stops cleanly', stopped.code === 0, `${JSON.stringify(stopped)}\n${log}`);
   check('the server logged no error or sanitizer report', !/ERROR|Sanitizer|runtime error/.test(log), log);
@@ -504,12 +475,9 @@ try {
   check('yuanfang audit verify passes at the end', verify.status === 0, verify.stdout + verify.stderr);
 } catch (e) {
   check('api test ran to the end', false, e.stack || String(e));
-  if (child) console.log(child.log);
+  if (child) console.log(child.logText);
 } finally {
-  if (child) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
+  await stopServer(child);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 finish('api');

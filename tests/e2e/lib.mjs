@@ -47,15 +47,19 @@ export function freePort() {
 }
 
 /** Starts the server on 127.0.0.1:port; its output goes to logPath and the
- * last 400 lines to the `log` array. The child gets exitInfo and exited. */
-export function startServer(bin, { dataDir, port, webDir, logPath, log, extra = [] }) {
+ * last 400 lines to the `log` array (with keepText, all of it also to
+ * child.logText). The child gets exitInfo and exited. */
+export function startServer(bin, { dataDir, port, webDir, logPath, log, extra = [], workers = 2,
+  logLevel = 'debug', keepText = false }) {
   const args = ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
-    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '2', '--log-level', 'debug', ...extra];
+    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', String(workers), '--log-level', logLevel, ...extra];
   console.log(`# server: ${bin} ${args.join(' ')}`);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const file = createWriteStream(logPath);
+  child.logText = '';
   const keep = (chunk) => {
     file.write(chunk);
+    if (keepText) child.logText += chunk;
     for (const line of chunk.toString().split('\n')) if (line) log.push(line);
     if (log.length > 400) log.splice(0, log.length - 400);
   };
@@ -98,6 +102,19 @@ export async function waitHealthy(server, base, timeoutMs = 20000) {
     await sleep(200);
   }
   throw new Error(`no answer from ${base}/healthz within ${timeoutMs / 1000} s (last: ${last})`);
+}
+
+/** startServer, then waitHealthy: the child once /healthz answers. On failure
+ * the server is stopped and the error carries its last log lines. */
+export async function startServerReady(bin, opts) {
+  const server = startServer(bin, opts);
+  try {
+    await waitHealthy(server, `https://127.0.0.1:${opts.port}`);
+  } catch (e) {
+    await stopServer(server);
+    throw new Error(`${e.message}\n${opts.log.slice(-40).join('\n')}`);
+  }
+  return server;
 }
 
 export async function stopServer(server) {

@@ -3,13 +3,13 @@
 // first start generating its certificate under the data directory and a restart
 // reusing it, /healthz, static files and path escapes, security headers, and a
 // clean exit 0 on SIGTERM. Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { check, finish, freePort } from './lib.mjs';
+import { check, finish, freePort, startServerReady, stopServer } from './lib.mjs';
 import tls from 'node:tls';
 
 const bin = process.env.YF_SERVER_BIN;
@@ -66,35 +66,10 @@ function certFingerprint(port) {
   });
 }
 
-async function startServer(dataDir, port) {
-  const child = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1', '--port', String(port),
-    '--web-dir', webDir, '--media-address', '127.0.0.1', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.log = '';
-  child.stdout.on('data', (d) => { child.log += d; });
-  child.stderr.on('data', (d) => { child.log += d; });
-  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 20000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
-    try {
-      const r = await get(port, '/healthz');
-      if (r.status === 200) return child;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not come up on ${port}:\n${child.log}`);
-}
-
-async function stopServer(child) {
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const r = await child.exited;
-  clearTimeout(timer);
-  return r;
-}
-
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-server-test-'));
+const serverLog = [];
+const startServer = (dataDir, port) => startServerReady(bin, { dataDir, port, webDir, workers: 1, logLevel: 'info',
+  logPath: path.join(tmp, `server-${Date.now()}.log`), log: serverLog });
 let child = null;
 try {
   const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
@@ -168,10 +143,7 @@ try {
 } catch (e) {
   check('server test ran to the end', false, e.stack || String(e));
 } finally {
-  if (child) {
-    child.kill('SIGKILL');
-    await child.exited;
-  }
+  await stopServer(child);
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 finish('server');
