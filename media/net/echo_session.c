@@ -428,7 +428,6 @@ static void post_remote_cand(yf_echo_session *s, NiceCandidate *c)
 gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *candidate, GError **err)
 {
     NiceCandidate *c;
-    GError *perr = NULL;
 
     g_return_val_if_fail(s != NULL, FALSE);
     if (!s->media) /* stopped by yf_media_free: nothing to feed */
@@ -440,13 +439,10 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
     }
     char who[32];
     g_snprintf(who, sizeof who, "session %u", s->id);
-    c = yf_net_parse_candidate(s->media, who, candidate, &perr);
-    if (perr) {
-        g_propagate_error(err, perr);
+    c = yf_net_parse_candidate(s->media, who, candidate, err);
+    if (!c)
         return FALSE;
-    }
-    if (c)
-        post_remote_cand(s, c);
+    post_remote_cand(s, c);
     return TRUE;
 }
 

@@ -685,7 +685,6 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
 {
     room_ctl_part *p;
     NiceCandidate *c = NULL;
-    GError *perr = NULL;
     char who[48];
     room_msg *m;
 
@@ -696,13 +695,9 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
         return TRUE;
     if (candidate && *candidate) {
         g_snprintf(who, sizeof who, "room %u participant %u", r->id, participant);
-        c = yf_net_parse_candidate(r->media, who, candidate, &perr);
-        if (perr) {
-            g_propagate_error(err, perr);
-            return FALSE;
-        }
+        c = yf_net_parse_candidate(r->media, who, candidate, err);
         if (!c)
-            return TRUE; /* deliberately ignored */
+            return FALSE;
     }
     m = msg_new(r, MSG_CANDIDATE, participant);
     m->pc = pc;
