@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subcommand.h"
+#include "server/cli/subcommand.h"
 
 #ifndef YF_WEB_DIR_DEFAULT
 #define YF_WEB_DIR_DEFAULT "web"

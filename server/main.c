@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "server.h"
-#include "subcommand.h"
+#include "server/cli/subcommand.h"
 
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_INFO;

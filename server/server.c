@@ -12,16 +12,16 @@
 #include <libwebsockets.h>
 #include <string.h>
 
-#include "api.h"
+#include "server/api/api.h"
 #include "http.h"
 #include "selfsigned.h"
-#include "srtp.h"
-#include "store.h"
-#include "peer.h"
-#include "recorder.h"
-#include "ws.h"
-#include "room_token.h"
-#include "yf_media.h"
+#include "media/core/srtp.h"
+#include "server/store/store.h"
+#include "media/core/peer.h"
+#include "server/recorder/recorder.h"
+#include "signaling/ws.h"
+#include "signaling/token/room_token.h"
+#include "media/net/yf_media.h"
 
 
 struct yf_server {

@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "codec.h"
-#include "room_token.h"
-#include "yf_room.h"
+#include "signaling/token/room_token.h"
+#include "media/net/yf_room.h"
 
 #define YF_SIGROOM_DEFAULT_GRACE_S 60
 
@@ -46,7 +46,7 @@ typedef struct {
     void (*set_capture)(yf_room *r, yf_rec_writer *w, const char *dir);   /* may be NULL */
 } yf_sigroom_media_ops;
 
-/* Recording (server/recorder.c). room_opened: a room has just opened;
+/* Recording (server/recorder/recorder.c). room_opened: a room has just opened;
  * returns the directory to capture it into (g_free) or NULL (not recorded
  * now). member: a participant entered the media of a captured room, as
  * participant number `num` of its capture files, at entered_ms (wall time,

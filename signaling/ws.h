@@ -6,8 +6,8 @@
 
 #include <libwebsockets.h>
 #include "room.h"
-#include "yf_media.h"
-#include "room_token.h"
+#include "media/net/yf_media.h"
+#include "signaling/token/room_token.h"
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
 #define YF_WS_MAX_QUEUE 512 /* queued outgoing messages before a slow client is dropped */

@@ -73,7 +73,7 @@ void yf_router_free(yf_router *r)
 }
 
 /* splitmix64, nonzero 32-bit results (SSRC 0 means "unknown" here). */
-uint32_t rt_random32(yf_router *r)
+uint32_t yf_router_random32(yf_router *r)
 {
     for (;;) {
         uint64_t z = (r->rng += 0x9E3779B97F4A7C15ull);
@@ -85,7 +85,7 @@ uint32_t rt_random32(yf_router *r)
     }
 }
 
-int rt_find_participant(const yf_router *r, uint32_t id)
+int yf_router_find_participant(const yf_router *r, uint32_t id)
 {
     for (unsigned i = 0; i < r->cfg.max_participants; i++)
         if (r->parts[i].used && r->parts[i].id == id)
@@ -93,7 +93,7 @@ int rt_find_participant(const yf_router *r, uint32_t id)
     return NO_IDX;
 }
 
-int rt_find_track(const yf_router *r, uint32_t id)
+int yf_router_find_track(const yf_router *r, uint32_t id)
 {
     for (unsigned i = 0; i < r->cfg.max_tracks; i++)
         if (r->tracks[i].used && r->tracks[i].id == id)
@@ -111,7 +111,7 @@ static int find_sub(const yf_router *r, int part, int track)
 
 int yf_router_add_participant(yf_router *r, uint32_t participant)
 {
-    if (rt_find_participant(r, participant) != NO_IDX)
+    if (yf_router_find_participant(r, participant) != NO_IDX)
         return YF_ESTATE;
     for (unsigned i = 0; i < r->cfg.max_participants; i++) {
         rt_participant *p = &r->parts[i];
@@ -120,7 +120,7 @@ int yf_router_add_participant(yf_router *r, uint32_t participant)
         memset(p, 0, sizeof *p);
         p->used = true;
         p->id = participant;
-        p->rtcp_ssrc = rt_random32(r);
+        p->rtcp_ssrc = yf_router_random32(r);
         yf_twcc_recv_init(&p->twcc);
         return YF_OK;
     }
@@ -129,7 +129,7 @@ int yf_router_add_participant(yf_router *r, uint32_t participant)
 
 int yf_router_remove_participant(yf_router *r, uint32_t participant)
 {
-    int p = rt_find_participant(r, participant);
+    int p = yf_router_find_participant(r, participant);
     if (p == NO_IDX)
         return YF_ESTATE;
     for (unsigned i = 0; i < r->cfg.max_tracks; i++) {
@@ -178,7 +178,7 @@ static void init_track(yf_router *r, rt_track *t, int p, const yf_router_track_c
 int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
                                   const yf_router_track_config *cfg, uint32_t *track_id)
 {
-    int p = rt_find_participant(r, participant);
+    int p = yf_router_find_participant(r, participant);
     if (p == NO_IDX)
         return YF_ESTATE;
     int rc = check_track_config(r, p, cfg);
@@ -204,7 +204,7 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
 
 int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
 {
-    int t = rt_find_track(r, track_id);
+    int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
@@ -223,7 +223,7 @@ int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
 
 int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t track_id, uint32_t ssrc)
 {
-    int t = rt_find_track(r, track_id);
+    int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
@@ -236,13 +236,13 @@ int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t tr
     for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
         yf_rewrite_reset_source(&r->subs[s].rw);
     r->st.source_switches++;
-    rt_push_event(r, YF_ROUTER_EV_SOURCE_SWITCHED, r->parts[tr->owner].id, tr->id, 0);
+    yf_router_push_event(r, YF_ROUTER_EV_SOURCE_SWITCHED, r->parts[tr->owner].id, tr->id, 0);
     return YF_OK;
 }
 
 int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_id, bool forward)
 {
-    int t = rt_find_track(r, track_id);
+    int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
@@ -250,7 +250,7 @@ int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_
         for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
             yf_rewrite_reset_source(&r->subs[s].rw);
         if (tr->subs != NO_IDX)
-            rt_request_keyframe(r, now_us, tr, false);
+            yf_router_request_keyframe(r, now_us, tr, false);
     }
     tr->paused = !forward;
     return YF_OK;
@@ -267,7 +267,7 @@ static bool out_ssrc_taken(const yf_router *r, int part, uint32_t out_ssrc)
 int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint32_t track_id,
                         uint32_t out_ssrc, uint8_t out_pt)
 {
-    int p = rt_find_participant(r, subscriber), t = rt_find_track(r, track_id);
+    int p = yf_router_find_participant(r, subscriber), t = yf_router_find_track(r, track_id);
     if (p == NO_IDX || t == NO_IDX || find_sub(r, p, t) != NO_IDX || out_pt > 127 ||
         out_ssrc_taken(r, p, out_ssrc))
         return YF_ESTATE;
@@ -281,13 +281,13 @@ int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint3
         s->sub = p;
         s->track = t;
         yf_rewrite_init(&s->rw, out_ssrc, out_pt, tr->cfg.clock_rate,
-                        tr->cfg.kind == YF_TRACK_VIDEO, (uint16_t)rt_random32(r), rt_random32(r));
+                        tr->cfg.kind == YF_TRACK_VIDEO, (uint16_t)yf_router_random32(r), yf_router_random32(r));
         s->next_in_track = tr->subs;
         tr->subs = (int)i;
         if (!r->parts[p].next_sr_us)
             r->parts[p].next_sr_us = now_us + r->cfg.sr_interval_us / 4;
         if (tr->cfg.kind == YF_TRACK_VIDEO)
-            rt_request_keyframe(r, now_us, tr, false);
+            yf_router_request_keyframe(r, now_us, tr, false);
         return YF_OK;
     }
     return YF_ENOMEM;
@@ -295,7 +295,7 @@ int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint3
 
 int yf_router_unsubscribe(yf_router *r, uint32_t subscriber, uint32_t track_id)
 {
-    int p = rt_find_participant(r, subscriber), t = rt_find_track(r, track_id);
+    int p = yf_router_find_participant(r, subscriber), t = yf_router_find_track(r, track_id);
     if (p == NO_IDX || t == NO_IDX)
         return YF_ESTATE;
     for (int *link = &r->tracks[t].subs; *link != NO_IDX; link = &r->subs[*link].next_in_track) {
@@ -319,7 +319,7 @@ static rt_out *push_slot(yf_router *r)
     return o;
 }
 
-bool rt_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx)
+bool yf_router_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx)
 {
     rt_out *o = push_slot(r);
     if (!o)
@@ -336,14 +336,14 @@ bool rt_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t t
     return true;
 }
 
-uint8_t *rt_rtcp_begin(yf_router *r)
+uint8_t *yf_router_rtcp_begin(yf_router *r)
 {
     if (r->rtcp_len == RTCP_SLOTS)
         return NULL;
     return r->rtcp[(r->rtcp_head + r->rtcp_len) % RTCP_SLOTS];
 }
 
-void rt_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len)
+void yf_router_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len)
 {
     rt_out *o = push_slot(r);
     if (!o)
@@ -355,7 +355,7 @@ void rt_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, siz
     o->rtcp_len = (uint16_t)len;
 }
 
-void rt_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
+void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
                    uint32_t track_id, uint8_t level)
 {
     rt_out *o = push_slot(r);
@@ -394,7 +394,7 @@ static void emit_rtcp(yf_router *r, rt_out *o, yf_router_output *out)
 
 static int64_t next_timeout(const yf_router *r)
 {
-    int64_t t = rt_rtcp_next_timeout(r);
+    int64_t t = yf_router_rtcp_next_timeout(r);
     for (unsigned i = 0; i < r->cfg.max_tracks; i++) {
         if (!r->tracks[i].used)
             continue;
@@ -437,7 +437,7 @@ void yf_router_get_stats(const yf_router *r, yf_router_stats *out)
 
 int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_track_stats *out)
 {
-    int t = rt_find_track(r, track_id);
+    int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     const rt_track *tr = &r->tracks[t];
@@ -454,7 +454,7 @@ int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_t
 int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t track_id,
                             yf_router_sub_stats *out)
 {
-    int p = rt_find_participant(r, subscriber), t = rt_find_track(r, track_id);
+    int p = yf_router_find_participant(r, subscriber), t = yf_router_find_track(r, track_id);
     int s = p == NO_IDX || t == NO_IDX ? NO_IDX : find_sub(r, p, t);
     if (s == NO_IDX)
         return YF_ESTATE;
@@ -473,6 +473,6 @@ int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t tr
 
 uint32_t yf_router_rtcp_ssrc(const yf_router *r, uint32_t participant)
 {
-    int p = rt_find_participant(r, participant);
+    int p = yf_router_find_participant(r, participant);
     return p == NO_IDX ? 0 : r->parts[p].rtcp_ssrc;
 }

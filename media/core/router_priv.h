@@ -97,19 +97,19 @@ struct yf_router {
     _Alignas(16) uint8_t scratch[YF_PKTBUF_CAP + 16];
 };
 
-uint32_t rt_random32(yf_router *r);
-int rt_find_participant(const yf_router *r, uint32_t id);
-int rt_find_track(const yf_router *r, uint32_t id);
+uint32_t yf_router_random32(yf_router *r);
+int yf_router_find_participant(const yf_router *r, uint32_t id);
+int yf_router_find_track(const yf_router *r, uint32_t id);
 /* Queue helpers: each returns false (and counts a drop) when full. */
-bool rt_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx);
+bool yf_router_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx);
 /* Writes RTCP: slot to fill, then commit with its length. */
-uint8_t *rt_rtcp_begin(yf_router *r);
-void rt_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len);
-void rt_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
+uint8_t *yf_router_rtcp_begin(yf_router *r);
+void yf_router_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len);
+void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
                    uint32_t track_id, uint8_t level);
 
 /* router_rtcp.c */
-void rt_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);
-int64_t rt_rtcp_next_timeout(const yf_router *r);
+void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);
+int64_t yf_router_rtcp_next_timeout(const yf_router *r);
 
 #endif

@@ -23,7 +23,7 @@ static int put_empty_rr(uint32_t ssrc, uint8_t *dst, size_t cap)
 static void send_pli(yf_router *r, int64_t now_us, rt_track *t)
 {
     rt_participant *p = &r->parts[t->owner];
-    uint8_t *d = rt_rtcp_begin(r);
+    uint8_t *d = yf_router_rtcp_begin(r);
     /* whatever happens, the limit restarts now: a request that cannot go
      * out (no SSRC yet, no room) is retried when it expires, never spun on */
     t->last_pli_us = now_us;
@@ -34,16 +34,16 @@ static void send_pli(yf_router *r, int64_t now_us, rt_track *t)
     int b = a < 0 ? a : yf_rtcp_pli_write(p->rtcp_ssrc, t->ssrc, d + a, RTCP_SLOT_CAP - (size_t)a);
     if (b < 0)
         return;
-    rt_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
+    yf_router_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
     t->pli_pending = false;
     r->st.pli_sent++;
-    rt_push_event(r, YF_ROUTER_EV_KEYFRAME_REQUESTED, p->id, t->id, 0);
+    yf_router_push_event(r, YF_ROUTER_EV_KEYFRAME_REQUESTED, p->id, t->id, 0);
 }
 
 /* retry: a subscriber still waits; ask again only every keyframe_retry_us.
  * Otherwise a request inside the rate limit is deferred, not lost: one PLI
  * goes out when the limit expires (handle_timeout). */
-void rt_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry)
+void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry)
 {
     if (t->cfg.kind != YF_TRACK_VIDEO)
         return;
@@ -89,7 +89,7 @@ static void on_nack(yf_router *r, int part, const yf_rtcp_packet *pk)
             r->st.nack_miss++;
             continue;
         }
-        if (rt_push_rtp(r, s, b, seqs[i], yf_rewrite_out_ts(&s->rw, b->ts), true)) {
+        if (yf_router_push_rtp(r, s, b, seqs[i], yf_rewrite_out_ts(&s->rw, b->ts), true)) {
             s->retransmitted++;
             r->st.retransmitted++;
         }
@@ -100,7 +100,7 @@ static void on_keyframe_request(yf_router *r, int64_t now_us, int part, uint32_t
 {
     rt_sub *s = sub_by_out_ssrc(r, part, out_ssrc);
     if (s)
-        rt_request_keyframe(r, now_us, &r->tracks[s->track], false);
+        yf_router_request_keyframe(r, now_us, &r->tracks[s->track], false);
 }
 
 static void on_fir(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk)
@@ -167,7 +167,7 @@ int yf_router_handle_rtcp(yf_router *r, int64_t now_us, uint32_t participant,
 {
     yf_rtcp_iter it;
     yf_rtcp_packet pk;
-    int part = rt_find_participant(r, participant);
+    int part = yf_router_find_participant(r, participant);
     if (part == NO_IDX)
         return YF_ESTATE;
     int rc = yf_rtcp_validate(pkt, len, false);
@@ -192,7 +192,7 @@ static void poll_nack(yf_router *r, int64_t now_us, rt_track *t)
     size_t n;
     if (yf_nack_gen_next_timeout(&t->nack) > now_us)
         return;
-    uint8_t *d = rt_rtcp_begin(r);
+    uint8_t *d = yf_router_rtcp_begin(r);
     if (!d)
         return;
     yf_nack_gen_poll(&t->nack, now_us, seqs, 128, &n);
@@ -204,7 +204,7 @@ static void poll_nack(yf_router *r, int64_t now_us, rt_track *t)
                                            RTCP_SLOT_CAP - (size_t)a);
     if (b < 0)
         return;
-    rt_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
+    yf_router_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
     r->st.nack_sent++;
 }
 
@@ -221,12 +221,12 @@ static void send_rr(yf_router *r, int64_t now_us, int part)
             yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count]))
             rr.report_count++;
     }
-    uint8_t *d = rt_rtcp_begin(r);
+    uint8_t *d = yf_router_rtcp_begin(r);
     if (!d || rr.report_count == 0)
         return;
     int n = yf_rtcp_rr_write(&rr, d, RTCP_SLOT_CAP);
     if (n > 0) {
-        rt_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)n);
+        yf_router_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)n);
         r->st.rr_sent++;
     }
 }
@@ -235,7 +235,7 @@ static void send_twcc(yf_router *r, int part)
 {
     rt_participant *p = &r->parts[part];
     while (yf_twcc_recv_pending(&p->twcc)) {
-        uint8_t *d = rt_rtcp_begin(r);
+        uint8_t *d = yf_router_rtcp_begin(r);
         if (!d)
             return;
         int a = put_empty_rr(p->rtcp_ssrc, d, RTCP_SLOT_CAP);
@@ -243,7 +243,7 @@ static void send_twcc(yf_router *r, int part)
                                                 d + a, RTCP_SLOT_CAP - (size_t)a);
         if (b <= 0)
             return;
-        rt_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
+        yf_router_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
         r->st.twcc_sent++;
     }
 }
@@ -267,7 +267,7 @@ static bool sub_sr(const yf_router *r, int64_t now_us, const rt_sub *s, yf_rtcp_
 
 static void send_srs(yf_router *r, int64_t now_us, int part)
 {
-    uint8_t *d = rt_rtcp_begin(r);
+    uint8_t *d = yf_router_rtcp_begin(r);
     size_t off = 0;
     yf_rtcp_sr sr;
     if (!d)
@@ -282,7 +282,7 @@ static void send_srs(yf_router *r, int64_t now_us, int part)
         r->st.sr_sent++;
     }
     if (off > 0)
-        rt_rtcp_commit(r, r->parts[part].id, YF_CONN_SUBSCRIBER, off);
+        yf_router_rtcp_commit(r, r->parts[part].id, YF_CONN_SUBSCRIBER, off);
 }
 
 /* Average loudness per audio track over the interval; events on change. */
@@ -300,7 +300,7 @@ static void update_speakers(yf_router *r)
         int diff = (int)t->level - (int)t->reported_level;
         if (diff >= 3 || diff <= -3) {
             t->reported_level = t->level;
-            rt_push_event(r, YF_ROUTER_EV_AUDIO_LEVEL, r->parts[t->owner].id, t->id, t->level);
+            yf_router_push_event(r, YF_ROUTER_EV_AUDIO_LEVEL, r->parts[t->owner].id, t->id, t->level);
         }
         if (loud > best_loud) {
             best_loud = loud;
@@ -310,7 +310,7 @@ static void update_speakers(yf_router *r)
     if (best != NO_IDX && best != r->active_speaker) {
         r->active_speaker = best;
         rt_track *t = &r->tracks[best];
-        rt_push_event(r, YF_ROUTER_EV_ACTIVE_SPEAKER, r->parts[t->owner].id, t->id, t->level);
+        yf_router_push_event(r, YF_ROUTER_EV_ACTIVE_SPEAKER, r->parts[t->owner].id, t->id, t->level);
     }
 }
 
@@ -357,7 +357,7 @@ static void earliest(int64_t *t, int64_t v)
         *t = v;
 }
 
-int64_t rt_rtcp_next_timeout(const yf_router *r)
+int64_t yf_router_rtcp_next_timeout(const yf_router *r)
 {
     int64_t t = YF_TIME_NEVER;
     for (unsigned i = 0; i < r->cfg.max_participants; i++) {

@@ -102,14 +102,14 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
             waiting = waiting || s->rw.waiting_keyframe;
             continue;
         }
-        if (rt_push_rtp(r, s, b, seq, ts, false)) {
+        if (yf_router_push_rtp(r, s, b, seq, ts, false)) {
             s->packets++;
             s->octets += b->payload_len;
             r->st.forwarded++;
         }
     }
     if (waiting)
-        rt_request_keyframe(r, now_us, t, true);
+        yf_router_request_keyframe(r, now_us, t, true);
 }
 
 static void on_track_packet(yf_router *r, int64_t now_us, rt_track *t, const yf_rtp_header *h)
@@ -129,7 +129,7 @@ int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
 {
     yf_rtp_header h;
     bool stale;
-    int p = rt_find_participant(r, participant);
+    int p = yf_router_find_participant(r, participant);
     if (p == NO_IDX)
         return YF_ESTATE;
     int rc = yf_rtp_parse(pkt, len, &h);

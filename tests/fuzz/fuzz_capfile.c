@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "capfile.h"
+#include "media/rec/capfile.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

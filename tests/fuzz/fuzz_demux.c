@@ -2,9 +2,9 @@
  * RFC 5761 §4): the class must agree with the first two bytes and the
  * minimum header lengths, and RTP/RTCP datagrams go on to their parsers. */
 #include <stdlib.h>
-#include "demux.h"
-#include "rtcp.h"
-#include "rtp.h"
+#include "media/core/demux.h"
+#include "media/core/rtcp.h"
+#include "media/core/rtp.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

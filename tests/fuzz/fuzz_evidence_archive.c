@@ -1,5 +1,5 @@
 /* fuzz_evidence_archive.c -- libFuzzer target for the offline verifier
- * (server/evidence_verify.c): the input is a whole package (a tar, hostile),
+ * (server/evidence/evidence_verify.c): the input is a whole package (a tar, hostile),
  * checked with a fixed test key so the corpus packages (signed with it) reach
  * the artifact comparison. The verifier must never crash, leak, or write a
  * file; an intact verdict must come with a valid signature and no finding.
@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "evidence.h"
+#include "server/evidence/evidence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,12 +1,12 @@
 /* fuzz_evidence_manifest.c -- libFuzzer target for the evidence manifest parser
- * (server/evidence_manifest.c): untrusted bytes from a package. An accepted
+ * (server/evidence/evidence_manifest.c): untrusted bytes from a package. An accepted
  * manifest must keep the parser's invariants (valid unique paths, the limits);
  * no input may crash, leak or read past the buffer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "evidence.h"
+#include "server/evidence/evidence.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

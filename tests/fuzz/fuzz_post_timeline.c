@@ -17,8 +17,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "capfile.h"
-#include "post_priv.h"
+#include "media/rec/capfile.h"
+#include "media/post/post_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,10 +1,10 @@
-/* fuzz_range.c -- libFuzzer target for server/range.c: the first 8 bytes pick
+/* fuzz_range.c -- libFuzzer target for server/api/range.c: the first 8 bytes pick
  * the file size, the rest is a Range header value. An accepted range must lie
  * inside the file; no input may crash or read past the buffer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "range.h"
+#include "server/api/range.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

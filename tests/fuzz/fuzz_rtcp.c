@@ -5,8 +5,8 @@
  * writes must be a valid compound starting with SR/RR. */
 #include <stdlib.h>
 #include <string.h>
-#include "echo.h"
-#include "rtcp.h"
+#include "media/core/echo.h"
+#include "media/core/rtcp.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -4,8 +4,8 @@
  * inside the block and survive a rebuild. Also feeds the echo translator. */
 #include <stdlib.h>
 #include <string.h>
-#include "echo.h"
-#include "rtp.h"
+#include "media/core/echo.h"
+#include "media/core/rtp.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "signaling/codec.h"
 
 /* The reply text must be a JSON object with "v":1 and the id of req. */
 static void check_reply(char *text, const yf_sig_id *id)

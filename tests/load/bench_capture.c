@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "writer.h"
-#include "../unit/yf_test_fs.h"
+#include "media/rec/writer.h"
+#include "tests/unit/yf_test_fs.h"
 
 #define N_TRACKS 20
 #define N_PRODUCERS 2

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "capfile.h"
-#include "yf_post.h"
-#include "../unit/yf_test_fs.h"
+#include "media/rec/capfile.h"
+#include "media/post/yf_post.h"
+#include "tests/unit/yf_test_fs.h"
 
 #define BASE_US 1736899200000000LL
 #define LOOP_S 10

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "router.h"
-#include "rtp.h"
-#include "srtp.h"
+#include "media/core/router.h"
+#include "media/core/rtp.h"
+#include "media/core/srtp.h"
 
 #define PKT_LEN 1200
 #define VIDEO_PT 96

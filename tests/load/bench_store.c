@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "deadline.h"
-#include "store.h"
+#include "server/store/audit.h"
+#include "server/store/deadline.h"
+#include "server/store/store.h"
 
 #define N_PROS 50
 #define BATCH 10000

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "router.h"
-#include "rtcp.h"
-#include "rtp.h"
+#include "media/core/router.h"
+#include "media/core/rtcp.h"
+#include "media/core/rtp.h"
 #include "simnet.h"
 
 static int failures;

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "peer.h"
+#include "media/core/peer.h"
 
 typedef struct {
     uint64_t s;

@@ -6,9 +6,9 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "audit.h"
-#include "cli.h"
-#include "store.h"
+#include "server/store/audit.h"
+#include "server/cli/cli.h"
+#include "server/store/store.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -4,7 +4,7 @@
  * invitee roles is the object rule). A change to either side alone fails. */
 #include <stdlib.h>
 
-#include "authz.h"
+#include "server/api/authz.h"
 #include "yf_test.h"
 
 /* The matrix's role columns, in the order of yf_role and then the invitee. */

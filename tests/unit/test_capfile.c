@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "capfile.h"
+#include "media/rec/capfile.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -4,7 +4,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "server/config.h"
 #include "yf_test.h"
 
 static gboolean load(yf_config *cfg, const char *ini, const char *const *extra, GError **err)

@@ -3,7 +3,7 @@
  * month ends, year ends and leap years; the overdue test; strict date parsing. */
 #include <glib.h>
 
-#include "deadline.h"
+#include "server/store/deadline.h"
 #include "yf_test.h"
 
 static GDate d(const char *s)

@@ -1,7 +1,7 @@
 /* test_demux.c -- table of first bytes and lengths for yf_demux_classify
  * (RFC 7983 §7 ranges, RFC 5761 §4 RTCP types 192..223). */
 #include <stdint.h>
-#include "demux.h"
+#include "media/core/demux.h"
 #include "yf_test.h"
 
 static const struct {

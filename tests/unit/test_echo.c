@@ -3,8 +3,8 @@
  * translation (SR relabel, report blocks, NACK/PLI/FIR/REMB retargeting,
  * FIR numbering per RFC 5104 §4.3.1.2, the leading RR of RFC 3550 §6.1). */
 #include <stdint.h>
-#include "echo.h"
-#include "rtcp.h"
+#include "media/core/echo.h"
+#include "media/core/rtcp.h"
 #include "yf_test.h"
 
 /* Ours: audio a0a0a0a0 (pt 111), video b0b0b0b0 (pt 96). The browser's:

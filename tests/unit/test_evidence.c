@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evidence.h"
-#include "evidence_cli.h"
-#include "store.h"
+#include "server/evidence/evidence.h"
+#include "server/cli/evidence_cli.h"
+#include "server/store/store.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -1,7 +1,7 @@
 /* test_keyframe.c -- keyframe-start detection: VP8 payload descriptors
  * (RFC 7741 §4.2) and payload header P bit (§4.3); H.264 single NAL,
  * STAP-A (RFC 6184 §5.7.1) and FU-A (§5.8) start fragments. */
-#include "keyframe.h"
+#include "media/core/keyframe.h"
 #include "yf_test.h"
 
 typedef struct {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "yf_media.h"
+#include "media/net/yf_media.h"
 #include "yf_test.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)

@@ -18,8 +18,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "capfile.h"
-#include "yf_room.h"
+#include "media/rec/capfile.h"
+#include "media/net/yf_room.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -3,9 +3,9 @@
  * production cost takes (printed, for tuning YF_PASSWORD_LN_DEFAULT). */
 #include <glib.h>
 
-#include "password.h"
-#include "store.h"
-#include "token.h"
+#include "server/store/password.h"
+#include "server/store/store.h"
+#include "server/store/token.h"
 #include "yf_test.h"
 
 static void test_roundtrip(void)

@@ -5,7 +5,7 @@
  * bounded output queue, hostile sizes, and a new client's ClientHello after
  * the handshake (counted, not answered). No clock: time stays at 0. */
 #include <stdlib.h>
-#include "peer.h"
+#include "media/core/peer.h"
 #include "yf_test.h"
 
 #define CM_FIRST "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM" /* Chromium's order */

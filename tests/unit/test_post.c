@@ -18,8 +18,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "capfile.h"
-#include "yf_post.h"
+#include "media/rec/capfile.h"
+#include "media/post/yf_post.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

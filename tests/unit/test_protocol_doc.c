@@ -6,7 +6,7 @@
  * fails here. */
 #include <stdlib.h>
 
-#include "codec.h"
+#include "signaling/codec.h"
 #include "yf_test.h"
 
 static char *doc;   /* the whole of docs/protocol.md */

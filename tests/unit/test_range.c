@@ -1,7 +1,7 @@
-/* test_range.c -- table tests for server/range.c: the three single-range forms,
+/* test_range.c -- table tests for server/api/range.c: the three single-range forms,
  * clamping, unsatisfiable ranges (416) and everything that falls back to the
  * whole file (another unit, lists, junk, overflowing digits). */
-#include "range.h"
+#include "server/api/range.h"
 #include "yf_test.h"
 
 typedef struct {

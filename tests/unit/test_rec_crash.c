@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capfile.h"
-#include "writer.h"
+#include "media/rec/capfile.h"
+#include "media/rec/writer.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

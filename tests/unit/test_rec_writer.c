@@ -6,8 +6,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "capfile.h"
-#include "writer.h"
+#include "media/rec/capfile.h"
+#include "media/rec/writer.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

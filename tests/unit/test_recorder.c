@@ -1,5 +1,5 @@
 /* test_recorder.c -- the recorder's bookkeeping without media or rooms
- * (server/recorder.c): its hooks driven directly against a real case store
+ * (server/recorder/recorder.c): its hooks driven directly against a real case store
  * in a temp dir. Capture starts when the room of a running hearing opens,
  * each participant in its media is recorded with the time they entered, a
  * closed room and a graceful stop pause it with a note, and the note on
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capfile.h"
-#include "recorder_priv.h"
-#include "store_api.h"
+#include "media/rec/capfile.h"
+#include "server/recorder/recorder_priv.h"
+#include "server/store/store_reads.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
@@ -51,7 +51,7 @@ static char *notes(yf_store *st, int64_t id)
 /* How many audit entries of this action name hearing id. */
 static int audited(yf_store *st, const char *action, int64_t id)
 {
-    GPtrArray *rows = yf_store_api_audit_list(st, 0, 1000, action, NULL);
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, action, NULL);
     char *object = g_strdup_printf("hearing:%" G_GINT64_FORMAT, (gint64)id);
     int n = 0;
     for (guint i = 0; rows && i < rows->len; i++) {
@@ -66,7 +66,7 @@ static int audited(yf_store *st, const char *action, int64_t id)
 
 static char *state_of(yf_recorder *rec, int64_t id)
 {
-    json_t *o = rec_api_hooks.status(rec, id);
+    json_t *o = yf_recorder_api_hooks.status(rec, id);
     char *s = g_strdup(json_string_value(json_object_get(o, "state")));
     json_decref(o);
     return s;
@@ -104,10 +104,10 @@ int main(void)
     /* The room opens: capture starts into s1, with a note. */
     yf_recorder *rec = yf_recorder_new(st, data, &e);
     CHECK(rec != NULL);
-    char *dir = rec_room_hooks.room_opened(rec, "appt-1");
+    char *dir = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     char *want = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/s1", data, (gint64)id);
     CHECK(dir && !strcmp(dir, want));
-    CHECK(rec_room_hooks.room_opened(rec, "appt-2") == NULL);   /* no hearing runs there */
+    CHECK(yf_recorder_room_hooks.room_opened(rec, "appt-2") == NULL);   /* no hearing runs there */
     char *s = state_of(rec, id);
     CHECK(!strcmp(s, "recording"));
     g_free(s);
@@ -116,16 +116,16 @@ int main(void)
     CHECK(yf_store_invitee_add(st, yf_actor_staff(1), host_in, 1, YF_INVITEE_PETITIONER, "张三", "", host_in + 3600000,
                                &inv, &inv_token, &e));
     g_free(inv_token);
-    rec_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor", host_in);
+    yf_recorder_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor", host_in);
     char *roster = g_build_filename(dir, "roster.json", NULL), *text = NULL;
     CHECK(g_file_get_contents(roster, &text, NULL, NULL) && strstr(text, "\"participant\": \"staff:1\""));
     g_free(text);
     /* The case file: when each entered the room, the petitioner's admission. */
     char *pid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)inv);
-    rec_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);
-    rec_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);   /* capture restarted */
+    yf_recorder_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);
+    yf_recorder_room_hooks.member(rec, "appt-1", 2, pid, "张三", "petitioner", pet_in);   /* capture restarted */
     g_free(pid);
-    GPtrArray *ps = yf_store_api_participants(st, id, NULL), *is = yf_store_api_invitees(st, 1, NULL);
+    GPtrArray *ps = yf_store_participant_list(st, id, NULL), *is = yf_store_invitee_list(st, 1, NULL);
     CHECK(ps && ps->len == 2 && is && is->len == 1);
     for (guint i = 0; ps && i < ps->len; i++) {
         const yf_participant *p = ps->pdata[i];
@@ -142,7 +142,7 @@ int main(void)
     g_free(n);
 
     /* Everyone leaves: paused; the server restarts; the room opens again. */
-    rec_room_hooks.room_closed(rec, "appt-1");
+    yf_recorder_room_hooks.room_closed(rec, "appt-1");
     n = notes(st, id);
     CHECK(strstr(n, "暂停：全体参与人已离开会议室") != NULL);
     g_free(n);
@@ -151,7 +151,7 @@ int main(void)
     s = state_of(rec, id);
     CHECK(!strcmp(s, "waiting"));
     g_free(s);
-    char *dir2 = rec_room_hooks.room_opened(rec, "appt-1");
+    char *dir2 = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     CHECK(dir2 && g_str_has_suffix(dir2, "/s2"));
     n = notes(st, id);
     CHECK(strstr(n, "秒，原因：全体参与人离开会议室）") != NULL);
@@ -168,11 +168,11 @@ int main(void)
     char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
     CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
     n = notes(st, id);
-    char *crash = rec_clock_text(last);
+    char *crash = yf_recorder_clock_text(last);
     char *line = g_strdup_printf("录音录像于 %s 因服务器异常停止而中断", crash);
     CHECK(strstr(n, line) != NULL);
     g_free(n);
-    char *dir3 = rec_room_hooks.room_opened(rec, "appt-1");
+    char *dir3 = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     CHECK(dir3 && g_str_has_suffix(dir3, "/s3"));
     n = notes(st, id);
     CHECK(strstr(n, "原因：服务器异常停止后重新启动") != NULL);
@@ -181,7 +181,7 @@ int main(void)
     /* The hearing ends: the 40 ms the crash left are post-processed, attached
      * and packed. */
     CHECK(yf_store_hearing_end(st, yf_actor_system(), g_get_real_time() / 1000, id, &e));
-    rec_api_hooks.hearing_ended(rec, id);
+    yf_recorder_api_hooks.hearing_ended(rec, id);
     n = notes(st, id);
     CHECK(strstr(n, "结束") != NULL);
     g_free(n);
@@ -197,10 +197,10 @@ int main(void)
     s = state_of(rec, id);
     CHECK(!strcmp(s, "done"));
     g_free(s);
-    char *ev = rec_api_hooks.evidence_path(rec, id);
+    char *ev = yf_recorder_api_hooks.evidence_path(rec, id);
     CHECK(ev && g_file_test(ev, G_FILE_TEST_IS_REGULAR));
     g_free(ev);
-    GPtrArray *files = yf_store_api_recordings(st, id, NULL);
+    GPtrArray *files = yf_store_recording_list(st, id, NULL);
     CHECK(files && files->len == 2);   /* the participant's file and the composite */
     if (files)
         g_ptr_array_unref(files);
@@ -213,7 +213,7 @@ int main(void)
     s = state_of(rec, id);
     CHECK(!strcmp(s, "done"));
     g_free(s);
-    ev = rec_api_hooks.evidence_path(rec, id);
+    ev = yf_recorder_api_hooks.evidence_path(rec, id);
     CHECK(ev != NULL);
     g_free(ev);
     CHECK_EQ_INT(audited(st, "recording.recovered", id), 1);

@@ -2,8 +2,8 @@
  * source packets and the (seq, ts) that must come out, across source
  * switches, keyframe gating and wrap-around (RFC 3550 §5.1); plus the
  * retransmission cache and NACK generator (nack.h). */
-#include "nack.h"
-#include "rewrite.h"
+#include "media/core/nack.h"
+#include "media/core/rewrite.h"
 #include "yf_test.h"
 
 typedef struct {

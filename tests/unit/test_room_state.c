@@ -4,7 +4,7 @@
  * and after the grace period, replaced connections, bad and expired tokens. */
 #include <stdlib.h>
 
-#include "room.h"
+#include "signaling/room.h"
 #include "yf_test.h"
 
 /* ---- fakes ---- */

@@ -4,8 +4,8 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-#include "room_token.h"
-#include "room_token_cli.h"
+#include "signaling/token/room_token.h"
+#include "server/cli/room_token_cli.h"
 #include "yf_test.h"
 
 static gboolean fails_with(const yf_room_key *k, const char *tok, const char *room, int64_t now, int code)

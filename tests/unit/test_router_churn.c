@@ -3,7 +3,7 @@
  * packet pool, so its size stays what the live tracks need. */
 #include <string.h>
 
-#include "router.h"
+#include "media/core/router.h"
 #include "yf_test.h"
 
 static uint32_t add_video(yf_router *r, uint32_t participant, unsigned n)

@@ -3,7 +3,7 @@
  * back to the same bytes; malformed ones (length lies, bad version, padding,
  * counts past the end, NACK/FIR without FCI, reserved TWCC symbols) fail. */
 #include <stdint.h>
-#include "rtcp.h"
+#include "media/core/rtcp.h"
 #include "yf_test.h"
 
 #define SR1 "81c8000c 11223344 e1b2c3d4 80000000 00012345 00000064 00001f40" \

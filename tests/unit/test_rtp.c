@@ -3,7 +3,7 @@
  * (truncated, bad version, padding, extension and CSRC overflows) fail with
  * the expected yf_err. */
 #include <stdint.h>
-#include "rtp.h"
+#include "media/core/rtp.h"
 #include "yf_test.h"
 
 static const struct {

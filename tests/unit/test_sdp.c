@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gst/sdp/sdp.h>
-#include "yf_sdp.h"
+#include "media/sdp/yf_sdp.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -3,7 +3,7 @@
  * encoders against the exact text of docs/protocol.md. */
 #include <stdlib.h>
 
-#include "codec.h"
+#include "signaling/codec.h"
 #include "yf_test.h"
 
 #define OK(t) (t), -1

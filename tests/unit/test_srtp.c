@@ -4,9 +4,9 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "dtls.h"
-#include "peer.h"
-#include "srtp.h"
+#include "media/core/dtls.h"
+#include "media/core/peer.h"
+#include "media/core/srtp.h"
 #include "yf_test.h"
 
 typedef struct {

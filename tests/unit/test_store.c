@@ -8,11 +8,11 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "cli.h"
-#include "deadline.h"
-#include "migrations.h"
-#include "store.h"
-#include "store_api.h"
+#include "server/cli/cli.h"
+#include "server/store/deadline.h"
+#include "server/store/migrations.h"
+#include "server/store/store.h"
+#include "server/store/store_reads.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
@@ -94,7 +94,7 @@ static const yf_participant *row_of(GPtrArray *ps, int64_t id)
 
 static int64_t joined(yf_store *st, int64_t hearing, int64_t id)
 {
-    GPtrArray *ps = yf_store_api_participants(st, hearing, NULL);
+    GPtrArray *ps = yf_store_participant_list(st, hearing, NULL);
     const yf_participant *p = row_of(ps, id);
     int64_t ms = p ? p->joined_ms : -1;
     if (ps)
@@ -104,7 +104,7 @@ static int64_t joined(yf_store *st, int64_t hearing, int64_t id)
 
 static int64_t admitted(yf_store *st, int64_t appt)
 {
-    GPtrArray *is = yf_store_api_invitees(st, appt, NULL);
+    GPtrArray *is = yf_store_invitee_list(st, appt, NULL);
     int64_t ms = is && is->len ? ((const yf_invitee *)is->pdata[0])->admitted_ms : -1;
     if (is)
         g_ptr_array_unref(is);
@@ -113,7 +113,7 @@ static int64_t admitted(yf_store *st, int64_t appt)
 
 static int audit_count(yf_store *st, const char *action)
 {
-    GPtrArray *rows = yf_store_api_audit_list(st, 0, 1000, action, NULL);
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, action, NULL);
     int n = rows ? (int)rows->len : -1;
     if (rows)
         g_ptr_array_unref(rows);
@@ -173,7 +173,7 @@ static void test_migrate_from_v1(void)
     CHECK_EQ_INT(c.stage, YF_STAGE_REVIEW);
     CHECK_EQ_INT(g_date_get_day(&c.result_due), 29);
     /* v3: the participant keeps the time v1 recorded, and a new row has none. */
-    GPtrArray *ps = st ? yf_store_api_participants(st, 3, NULL) : NULL;
+    GPtrArray *ps = st ? yf_store_participant_list(st, 3, NULL) : NULL;
     CHECK(ps && ps->len == 1 && ((const yf_participant *)ps->pdata[0])->joined_ms == 6);
     if (ps)
         g_ptr_array_unref(ps);
@@ -593,7 +593,7 @@ static void test_participant_times(void)
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 2 * HOUR, h, "张三", "petitioner", 0, inv, 0, &id,
                                     NULL) && id == pet);
-    GPtrArray *ps = yf_store_api_participants(st, h, NULL);
+    GPtrArray *ps = yf_store_participant_list(st, h, NULL);
     CHECK(ps && ps->len == 3);   /* host, petitioner, walk-in: no 赵五 */
     if (ps)
         g_ptr_array_unref(ps);
@@ -616,25 +616,25 @@ static void test_note_confirmations(void)
                                    NULL));
 
     /* no note yet: not finalized, nothing confirmed, and nothing to finalize */
-    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == 0);
-    GPtrArray *list = yf_store_api_note_confirmations(st, h, NULL);
+    CHECK(yf_store_note_finalized(st, h, &fin, NULL) && fin == 0);
+    GPtrArray *list = yf_store_note_confirmations(st, h, NULL);
     CHECK(list && list->len == 0);
     g_clear_pointer(&list, g_ptr_array_unref);
     CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
 
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 0, "开始", NULL, NULL));
-    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == 0);
+    CHECK(yf_store_note_finalized(st, h, &fin, NULL) && fin == 0);
     CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 5, h, NULL));
     CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 6, h, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);                /* finalized once */
-    CHECK(yf_store_api_note_finalized(st, h, &fin, NULL) && fin == T0 + 5);
+    CHECK(yf_store_note_finalized(st, h, &fin, NULL) && fin == T0 + 5);
 
     CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 20, h, p2, TRUE, "", NULL));
     CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 10, h, p1, FALSE, "记录不全", NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 30, h2, p1, TRUE, "", &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);              /* h2 has no note */
-    list = yf_store_api_note_confirmations(st, h, NULL);
+    list = yf_store_note_confirmations(st, h, NULL);
     CHECK(list && list->len == 2);
     if (list && list->len == 2) {
         const yf_note_confirmation *a = g_ptr_array_index(list, 0), *b = g_ptr_array_index(list, 1);
@@ -645,10 +645,10 @@ static void test_note_confirmations(void)
               strcmp(b->name, "pros 名") == 0);
     }
     g_clear_pointer(&list, g_ptr_array_unref);
-    list = yf_store_api_note_confirmations(st, h2, NULL);
+    list = yf_store_note_confirmations(st, h2, NULL);
     CHECK(list && list->len == 0);
     g_clear_pointer(&list, g_ptr_array_unref);
-    CHECK(yf_store_api_note_finalized(st, 999, &fin, NULL) && fin == 0);   /* unknown hearing */
+    CHECK(yf_store_note_finalized(st, 999, &fin, NULL) && fin == 0);   /* unknown hearing */
     yf_note_confirmation_free(NULL);
     yf_store_close(st);
 }

@@ -1,6 +1,6 @@
 /* test_throttle.c -- sign-in throttling: the lock after N failures, its end,
  * success clearing a key, independent keys, and the bounded table. */
-#include "throttle.h"
+#include "server/api/throttle.h"
 #include "yf_test.h"
 
 int main(void)

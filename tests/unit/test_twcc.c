@@ -2,8 +2,8 @@
  * draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1): arrivals in,
  * feedback bytes out, parsed back with rtcp.h; the exact bytes of a small
  * case; losses, reordering, wrap-around and a late packet. */
-#include "rtcp.h"
-#include "twcc.h"
+#include "media/core/rtcp.h"
+#include "media/core/twcc.h"
 #include "yf_test.h"
 
 static int parse_one(const uint8_t *buf, int len, yf_rtcp_twcc *tw, yf_twcc_status *st)

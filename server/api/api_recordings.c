@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "range.h"
-#include "store_api.h"
+#include "server/store/store_reads.h"
 
 static const char *media_type(const char *path)
 {
@@ -58,8 +58,8 @@ static json_t *recording_json(const yf_recording *rec, GHashTable *participants)
 
 json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error)
 {
-    GPtrArray *ps = yf_store_api_participants(r->api->store, hearing_id, error);
-    GPtrArray *list = ps ? yf_store_api_recordings(r->api->store, hearing_id, error) : NULL;
+    GPtrArray *ps = yf_store_participant_list(r->api->store, hearing_id, error);
+    GPtrArray *list = ps ? yf_store_recording_list(r->api->store, hearing_id, error) : NULL;
     json_t *items = NULL;
     if (list) {
         GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -154,7 +154,7 @@ static void serve(yf_api_req *r, const char *what)
     GError *err = NULL;
     if (!yf_api_authorize(r, YF_ACT_RECORDING_READ, NULL))
         return;
-    if (!yf_store_api_recording_hearing(r->api->store, r->ids[0], &hearing_id, &err)) {
+    if (!yf_store_recording_hearing(r->api->store, r->ids[0], &hearing_id, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }

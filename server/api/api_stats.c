@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "deadline.h"
-#include "store_api.h"
+#include "server/store/deadline.h"
+#include "server/store/store_reads.h"
 
 #define MAX_PERIOD_DAYS 3660
 #define OVERDUE_SCAN_PAGES 50
@@ -114,7 +114,7 @@ void yf_api_stats(yf_api_req *r)
     yf_api_today(r, &today);
     if (!yf_api_authorize(r, YF_ACT_STATS_READ, NULL) || !read_period(r, &from, &to, &today))
         return;
-    GArray *rows = yf_store_api_stats_rows(r->api->store, &from, &to, &err);
+    GArray *rows = yf_store_stats_rows(r->api->store, &from, &to, &err);
     if (!rows || !(overdue = overdue_list(r, &today, &err))) {
         yf_api_store_error(r, err, FALSE);
         goto out;
@@ -147,7 +147,7 @@ void yf_api_audit_list(yf_api_req *r)
         !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &after) ||
         !yf_api_query_int(r, "limit", 1, 1000, 100, &limit))
         return;
-    GPtrArray *list = yf_store_api_audit_list(r->api->store, after, (int)limit, action, &err);
+    GPtrArray *list = yf_store_audit_list(r->api->store, after, (int)limit, action, &err);
     if (!list) {
         yf_api_store_error(r, err, FALSE);
         g_error_free(err);

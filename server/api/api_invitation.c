@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "store_api.h"
+#include "server/store/store_reads.h"
 
 #define ROOM_TOKEN_TTL_S (4 * 3600)
 
@@ -25,7 +25,7 @@ static const char *invitee_room_role(yf_invitee_role role)
 /* The latest hearing of the appointment into *h (zeroed when none). */
 static void latest_hearing(yf_api_req *r, int64_t appointment_id, yf_hearing *h)
 {
-    GPtrArray *hs = yf_store_api_hearings(r->api->store, 0, appointment_id, NULL);
+    GPtrArray *hs = yf_store_hearing_list(r->api->store, 0, appointment_id, NULL);
     memset(h, 0, sizeof *h);
     if (hs && hs->len) {
         yf_hearing *last = g_ptr_array_index(hs, hs->len - 1);
@@ -96,7 +96,7 @@ void yf_api_invitation_get(yf_api_req *r)
     yf_authz_object obj = {.kase = &c, .case_type = -1};
     gboolean sees_case = yf_authz_check(r->api->store, &r->who, YF_ACT_INVITATION_PROGRESS, &obj) == YF_AUTHZ_ALLOW;
     gboolean may_rate = yf_authz_check(r->api->store, &r->who, YF_ACT_INVITATION_RATE, &obj) == YF_AUTHZ_ALLOW;
-    int64_t rated = yf_store_api_rating_count(r->api->store, yf_principal_actor(&r->who), NULL);
+    int64_t rated = yf_store_rating_count(r->api->store, yf_principal_actor(&r->who), NULL);
     json_t *o = json_pack("{s:{s:s, s:s, s:o}, s:o, s:o, s:{s:b, s:b}}",
                           "invitee", "name", me->name, "role", yf_invitee_role_code(me->role),
                           "expires_at", yf_api_time_json(me->expires_ms),
@@ -130,7 +130,7 @@ void yf_api_invitation_rate(yf_api_req *r)
         goto out;
     }
     latest_hearing(r, a.id, &h);
-    int64_t rated = yf_store_api_rating_count(r->api->store, yf_principal_actor(&r->who), &err);
+    int64_t rated = yf_store_rating_count(r->api->store, yf_principal_actor(&r->who), &err);
     if (rated != 0 || h.end_ms == 0) {
         if (rated < 0)
             yf_api_store_error(r, err, FALSE);
@@ -165,7 +165,7 @@ void yf_api_invitation_room_token(yf_api_req *r)
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
-    if (!yf_store_api_appointment_open(r->api->store, a.id, &code, &why)) {
+    if (!yf_store_appointment_open(r->api->store, a.id, &code, &why)) {
         yf_api_error(r, 409, code, "%s", why);
         goto out;
     }

@@ -11,8 +11,8 @@
 #include "api.h"
 #include "throttle.h"
 #include "authz.h"
-#include "room_token.h"
-#include "store.h"
+#include "signaling/token/room_token.h"
+#include "server/store/store.h"
 
 struct yf_api {
     yf_store *store;           /* borrowed */

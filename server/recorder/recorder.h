@@ -11,10 +11,10 @@
 
 #include <glib.h>
 
-#include "api.h"
-#include "room.h"
-#include "store.h"
-#include "writer.h"
+#include "server/api/api.h"
+#include "signaling/room.h"
+#include "server/store/store.h"
+#include "media/rec/writer.h"
 
 typedef struct yf_recorder yf_recorder;
 

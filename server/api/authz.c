@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "store_api.h"
+#include "server/store/store_reads.h"
 
 typedef enum { NO = 0, YES, OWN } cell;
 
@@ -72,9 +72,9 @@ static gboolean clerk_takes_part(yf_store *st, int64_t staff_id, const yf_authz_
     GError *err = NULL;
     gboolean in;
     if (obj->hearing_id > 0)
-        in = yf_store_api_staff_in_hearing(st, staff_id, obj->hearing_id, &err);
+        in = yf_store_staff_in_hearing(st, staff_id, obj->hearing_id, &err);
     else
-        in = obj->kase && yf_store_api_staff_in_case(st, staff_id, obj->kase->id, &err);
+        in = obj->kase && yf_store_staff_in_case(st, staff_id, obj->kase->id, &err);
     if (err) {
         g_warning("participation check for staff:%" G_GINT64_FORMAT " failed: %s", staff_id,
                   err->message);

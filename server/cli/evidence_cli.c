@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "evidence.h"
-#include "store.h"
+#include "server/evidence/evidence.h"
+#include "server/store/store.h"
 
 static void print_finding(const yf_evidence_finding *f)
 {

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "store.h"
+#include "server/store/store.h"
 
 typedef enum {
     YF_PRINCIPAL_NONE,      /* no or bad credentials */

@@ -14,9 +14,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "capfile.h"
-#include "store_api.h"
-#include "yf_post.h"
+#include "media/rec/capfile.h"
+#include "server/store/store_reads.h"
+#include "media/post/yf_post.h"
 
 static int64_t now_ms(void)
 {
@@ -33,7 +33,7 @@ static const char *relative(const yf_recorder *rec, const char *path)
     return path;
 }
 
-int64_t rec_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
+int64_t yf_recorder_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
                         int64_t entered_ms)
 {
     int64_t staff = 0, invitee = 0, id = 0;
@@ -53,7 +53,7 @@ int64_t rec_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, c
 }
 
 /* The outputs into the store; FALSE with the reason in *err. */
-static gboolean attach(yf_recorder *rec, rec_job *j, GError **err)
+static gboolean attach(yf_recorder *rec, yf_recorder_job *j, GError **err)
 {
     for (guint i = 0; i < j->outputs->len; i++) {
         const yf_post_output *o = j->outputs->pdata[i];
@@ -64,7 +64,7 @@ static gboolean attach(yf_recorder *rec, rec_job *j, GError **err)
             .duration_ms = o->duration_ms,
             .created_ms = now_ms(),
         };
-        if (*pid && !(r.participant_id = rec_participant(rec, j->h->id, pid, j->output_names->pdata[i],
+        if (*pid && !(r.participant_id = yf_recorder_participant(rec, j->h->id, pid, j->output_names->pdata[i],
                                                          j->output_roles->pdata[i], 0))) {
             g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "participant %s cannot be matched", pid);
             return FALSE;
@@ -74,26 +74,26 @@ static gboolean attach(yf_recorder *rec, rec_job *j, GError **err)
         if (!yf_store_recording_add(rec->store, yf_actor_system(), now_ms(), &r, NULL, err))
             return FALSE;
     }
-    char *marker = g_build_filename(j->h->dir, REC_ATTACHED, NULL);
+    char *marker = g_build_filename(j->h->dir, YF_RECORDER_ATTACHED, NULL);
     gboolean ok = g_file_set_contents(marker, "", 0, err);
     g_free(marker);
     return ok;
 }
 
-static void fail(yf_recorder *rec, rec_hearing *h, const char *step, const GError *err)
+static void fail(yf_recorder *rec, yf_recorder_hearing *h, const char *step, const GError *err)
 {
     g_warning("hearing %" G_GINT64_FORMAT ": recording %s failed: %s", (gint64)h->id, step, err->message);
-    rec_audit(rec, h, "recording.failed", "step=%s error=%s", step, err->message);
-    rec_set_state(rec, h, REC_FAILED, 0, err->message);
+    yf_recorder_audit(rec, h, "recording.failed", "step=%s error=%s", step, err->message);
+    yf_recorder_set_state(rec, h, YF_RECORDER_FAILED, 0, err->message);
 }
 
-static void full_done(yf_recorder *rec, rec_job *j)
+static void full_done(yf_recorder *rec, yf_recorder_job *j)
 {
-    rec_hearing *h = j->h;
+    yf_recorder_hearing *h = j->h;
     GError *err = NULL;
     if (g_error_matches(j->error, YF_POST_ERROR, YF_POST_ERROR_INPUT) && !j->outputs) {
-        rec_audit(rec, h, "recording.empty", "%s", j->error->message);
-        rec_set_state(rec, h, REC_NONE, 0, j->error->message);
+        yf_recorder_audit(rec, h, "recording.empty", "%s", j->error->message);
+        yf_recorder_set_state(rec, h, YF_RECORDER_NONE, 0, j->error->message);
         return;
     }
     if (j->error) {
@@ -105,11 +105,11 @@ static void full_done(yf_recorder *rec, rec_job *j)
         g_error_free(err);
         return;
     }
-    rec_audit(rec, h, "recording.attached", "files=%u", j->outputs->len);
-    rec_queue_evidence(rec, h);
+    yf_recorder_audit(rec, h, "recording.attached", "files=%u", j->outputs->len);
+    yf_recorder_queue_evidence(rec, h);
 }
 
-void rec_job_done(rec_job *j)
+void yf_recorder_job_done(yf_recorder_job *j)
 {
     yf_recorder *rec = j->rec;
     if (j->kind == JOB_FULL) {
@@ -117,32 +117,32 @@ void rec_job_done(rec_job *j)
     } else if (j->error) {
         fail(rec, j->h, "evidence", j->error);
     } else {
-        char *path = g_build_filename(j->dir, REC_EVIDENCE, NULL);
-        rec_audit(rec, j->h, "evidence.build", "path=%s", relative(rec, path));
+        char *path = g_build_filename(j->dir, YF_RECORDER_EVIDENCE, NULL);
+        yf_recorder_audit(rec, j->h, "evidence.build", "path=%s", relative(rec, path));
         g_free(path);
-        rec_set_state(rec, j->h, REC_DONE, 1, NULL);
+        yf_recorder_set_state(rec, j->h, YF_RECORDER_DONE, 1, NULL);
         if (j->h->notes_stale)
-            rec_queue_evidence(rec, j->h);
+            yf_recorder_queue_evidence(rec, j->h);
     }
-    rec_job_free(j);
+    yf_recorder_job_free(j);
 }
 
 /* ---- the evidence package ---- */
 
-static const char *keep(rec_job *j, char *s)
+static const char *keep(yf_recorder_job *j, char *s)
 {
     g_ptr_array_add(j->keep, s);
     return s;
 }
 
-static void add_file(rec_job *j, GArray *files, char *disk, char *archive, const char *kind)
+static void add_file(yf_recorder_job *j, GArray *files, char *disk, char *archive, const char *kind)
 {
     yf_evidence_file f = {keep(j, disk), keep(j, archive), kind};
     g_array_append_val(files, f);
 }
 
 /* Captures s<K>/NAME.ycap as capture/s<K>/NAME.ycap, outputs under media/. */
-static void add_captures(rec_job *j, GArray *files)
+static void add_captures(yf_recorder_job *j, GArray *files)
 {
     GDir *d = g_dir_open(j->dir, 0, NULL);
     const char *s, *n;
@@ -150,7 +150,7 @@ static void add_captures(rec_job *j, GArray *files)
         char *sd = g_build_filename(j->dir, s, NULL);
         GDir *sdd = s[0] == 's' ? g_dir_open(sd, 0, NULL) : NULL;
         while (sdd && (n = g_dir_read_name(sdd)))
-            if (g_str_has_suffix(n, YF_CAP_SUFFIX) || !strcmp(n, REC_ROSTER))
+            if (g_str_has_suffix(n, YF_CAP_SUFFIX) || !strcmp(n, YF_RECORDER_ROSTER))
                 add_file(j, files, g_build_filename(sd, n, NULL), g_strdup_printf("capture/%s/%s", s, n),
                          g_str_has_suffix(n, YF_CAP_SUFFIX) ? "capture" : "roster");
         if (sdd)
@@ -161,10 +161,10 @@ static void add_captures(rec_job *j, GArray *files)
         g_dir_close(d);
 }
 
-static void add_outputs(yf_recorder *rec, rec_job *j, GArray *files)
+static void add_outputs(yf_recorder *rec, yf_recorder_job *j, GArray *files)
 {
     GError *err = NULL;
-    GPtrArray *list = yf_store_api_recordings(rec->store, j->h->id, &err);
+    GPtrArray *list = yf_store_recording_list(rec->store, j->h->id, &err);
     for (guint i = 0; list && i < list->len; i++) {
         const yf_recording *r = list->pdata[i];
         char *base = g_path_get_basename(r->path);
@@ -183,8 +183,8 @@ static char *notes_text(yf_recorder *rec, int64_t hearing_id, GError **err)
 {
     int64_t final_ms = 0;
     char *entries = yf_store_note_text(rec->store, hearing_id, err);
-    GPtrArray *cs = entries && yf_store_api_note_finalized(rec->store, hearing_id, &final_ms, err)
-                        ? yf_store_api_note_confirmations(rec->store, hearing_id, err) : NULL;
+    GPtrArray *cs = entries && yf_store_note_finalized(rec->store, hearing_id, &final_ms, err)
+                        ? yf_store_note_confirmations(rec->store, hearing_id, err) : NULL;
     if (!cs) {
         g_free(entries);
         return NULL;
@@ -205,20 +205,20 @@ static char *notes_text(yf_recorder *rec, int64_t hearing_id, GError **err)
     return g_string_free(s, FALSE);
 }
 
-static gboolean write_notes(yf_recorder *rec, rec_job *j, GArray *files, GError **err)
+static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, GArray *files, GError **err)
 {
     char *text = notes_text(rec, j->h->id, err);
-    char *path = g_build_filename(j->dir, REC_NOTES, NULL);
+    char *path = g_build_filename(j->dir, YF_RECORDER_NOTES, NULL);
     gboolean ok = text && g_file_set_contents(path, text, -1, err);
     if (ok)
-        add_file(j, files, path, g_strdup(REC_NOTES), "notes");
+        add_file(j, files, path, g_strdup(YF_RECORDER_NOTES), "notes");
     else
         g_free(path);
     g_free(text);
     return ok;
 }
 
-static gboolean evidence_input(yf_recorder *rec, rec_job *j, GError **err)
+static gboolean evidence_input(yf_recorder *rec, yf_recorder_job *j, GError **err)
 {
     yf_hearing sh = {0};
     yf_case c = {0};
@@ -231,7 +231,7 @@ static gboolean evidence_input(yf_recorder *rec, rec_job *j, GError **err)
     gboolean ok = yf_store_hearing_get(rec->store, j->h->id, &sh, err) &&
                   yf_store_case_get(rec->store, sh.case_id, &c, err) && write_notes(rec, j, files, err) &&
                   yf_store_audit_head(rec->store, &audit_count, audit_head, err);
-    GPtrArray *ps = ok ? yf_store_api_participants(rec->store, j->h->id, err) : NULL;
+    GPtrArray *ps = ok ? yf_store_participant_list(rec->store, j->h->id, err) : NULL;
     for (guint i = 0; ps && i < ps->len; i++) {
         const yf_participant *p = ps->pdata[i];
         yf_evidence_participant e = {keep(j, g_strdup(p->name)), keep(j, g_strdup(p->role))};
@@ -257,9 +257,9 @@ static gboolean evidence_input(yf_recorder *rec, rec_job *j, GError **err)
     return ok && ps;
 }
 
-void rec_queue_evidence(yf_recorder *rec, rec_hearing *h)
+void yf_recorder_queue_evidence(yf_recorder *rec, yf_recorder_hearing *h)
 {
-    rec_job *j = g_new0(rec_job, 1);
+    yf_recorder_job *j = g_new0(yf_recorder_job, 1);
     GError *err = NULL;
     j->dir = g_strdup(h->dir);
     j->h = h;
@@ -268,10 +268,10 @@ void rec_queue_evidence(yf_recorder *rec, rec_hearing *h)
     if (!evidence_input(rec, j, &err)) {
         fail(rec, h, "evidence", err);
         g_error_free(err);
-        rec_job_free(j);
+        yf_recorder_job_free(j);
         return;
     }
     g_free(j->dir);
     j->dir = NULL;
-    rec_queue_job(rec, h, JOB_EVIDENCE, j);
+    yf_recorder_queue_job(rec, h, JOB_EVIDENCE, j);
 }

@@ -2,7 +2,7 @@
  * capture files to be finished, gathers them with the rosters that name their
  * participants, post-processes them (media/post), hashes the outputs, and
  * builds evidence packages. It never touches the case store: results go back
- * to the control thread (rec_job_done). One job at a time, in order. */
+ * to the control thread (yf_recorder_job_done). One job at a time, in order. */
 #define G_LOG_DOMAIN "yf-recorder"
 #include "recorder_priv.h"
 
@@ -15,13 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capfile.h"
-#include "yf_post.h"
+#include "media/rec/capfile.h"
+#include "media/post/yf_post.h"
 
 #define PART_WAIT_MS 20000   /* a capture still open after the hearing ended */
 #define TZ_BEIJING_S (8 * 3600)
 
-void rec_job_free(rec_job *j)
+void yf_recorder_job_free(yf_recorder_job *j)
 {
     if (!j)
         return;
@@ -124,7 +124,7 @@ static uint32_t person(gathered *g, const char *pid, const char *name, const cha
 
 static void gather_session(gathered *g, const char *sdir, const char *sname)
 {
-    char *rpath = g_build_filename(sdir, REC_ROSTER, NULL);
+    char *rpath = g_build_filename(sdir, YF_RECORDER_ROSTER, NULL);
     json_t *roster = json_load_file(rpath, 0, NULL);
     char **caps = list_dir(sdir, "", YF_CAP_SUFFIX);
     for (char **c = caps; *c; c++) {
@@ -215,11 +215,11 @@ static gboolean hash_file(const char *path, guint8 out[32], int64_t *size, GErro
 
 static void on_progress(void *user, double fraction)
 {
-    rec_job *j = user;
-    rec_set_state(j->rec, j->h, REC_PROCESSING, fraction, NULL);
+    yf_recorder_job *j = user;
+    yf_recorder_set_state(j->rec, j->h, YF_RECORDER_PROCESSING, fraction, NULL);
 }
 
-static void wait_parts(rec_job *j)
+static void wait_parts(yf_recorder_job *j)
 {
     for (int waited = 0; parts_left(j->dir) && waited < PART_WAIT_MS && !g_atomic_int_get(&j->rec->cancel);
          waited += 200)
@@ -229,7 +229,7 @@ static void wait_parts(rec_job *j)
                   "processing the finished ones", (gint64)j->h->id, PART_WAIT_MS / 1000);
 }
 
-static gboolean hash_outputs(rec_job *j, const gathered *g)
+static gboolean hash_outputs(yf_recorder_job *j, const gathered *g)
 {
     j->sha256 = g_array_new(FALSE, TRUE, 32);
     j->sizes = g_array_new(FALSE, TRUE, sizeof(int64_t));
@@ -253,7 +253,7 @@ static gboolean hash_outputs(rec_job *j, const gathered *g)
     return TRUE;
 }
 
-static void run_full(rec_job *j)
+static void run_full(yf_recorder_job *j)
 {
     gathered g;
     wait_parts(j);
@@ -289,24 +289,24 @@ static void run_full(rec_job *j)
     gathered_clear(&g);
 }
 
-static void run_evidence(rec_job *j)
+static void run_evidence(yf_recorder_job *j)
 {
-    char *path = g_build_filename(j->dir, REC_EVIDENCE, NULL);
+    char *path = g_build_filename(j->dir, YF_RECORDER_EVIDENCE, NULL);
     yf_evidence_build(&j->ev, j->rec->data_dir, path, &j->error);
     g_free(path);
 }
 
-gpointer rec_job_thread(gpointer data)
+gpointer yf_recorder_job_thread(gpointer data)
 {
     yf_recorder *rec = data;
     for (;;) {
-        rec_job *j = g_async_queue_pop(rec->jobs);
+        yf_recorder_job *j = g_async_queue_pop(rec->jobs);
         if (!j->h) {
-            rec_job_free(j);
+            yf_recorder_job_free(j);
             return NULL;
         }
         if (j->kind == JOB_FULL) {
-            rec_set_state(rec, j->h, REC_PROCESSING, 0, NULL);
+            yf_recorder_set_state(rec, j->h, YF_RECORDER_PROCESSING, 0, NULL);
             run_full(j);
         } else {
             run_evidence(j);

@@ -1,8 +1,9 @@
-/* store_api.c -- the REST API's extra read queries (store_api.h) on the SQLite
- * schema of migrations.c: listings, participation, note finalization and
- * confirmations, rating-once, the audit list and statistics rows. Read-only: no row is written here, so no audit entry. */
+/* store_reads.c -- the listings and read queries of store_reads.h on the
+ * SQLite schema of migrations.c: listings, participation, note finalization
+ * and confirmations, rating-once, the audit list and statistics rows.
+ * Read-only: no row is written here, so no audit entry. */
 #define G_LOG_DOMAIN "yf-store"
-#include "store_api.h"
+#include "store_reads.h"
 
 #include <string.h>
 
@@ -47,14 +48,14 @@ static gboolean exists(yf_store *st, const char *sql, int64_t a, int64_t b, GErr
     return rc == SQLITE_ROW;
 }
 
-gboolean yf_store_api_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
+gboolean yf_store_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
                                        GError **error)
 {
     return exists(st, "SELECT 1 FROM participants WHERE staff_id = ? AND hearing_id = ?",
                   staff_id, hearing_id, error);
 }
 
-gboolean yf_store_api_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id, GError **error)
+gboolean yf_store_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id, GError **error)
 {
     return exists(st, "SELECT 1 FROM participants p JOIN hearings h ON h.id = p.hearing_id"
                       " WHERE p.staff_id = ? AND h.case_id = ? LIMIT 1", staff_id, case_id, error);
@@ -78,7 +79,7 @@ static void free_appointment(gpointer p)
     g_free(p);
 }
 
-GPtrArray *yf_store_api_appointments(yf_store *st, int64_t case_id, GError **error)
+GPtrArray *yf_store_appointment_list(yf_store *st, int64_t case_id, GError **error)
 {
     return list_rows(st, "SELECT id, case_id, host_id, start_ms, title, cancelled FROM appointments"
                          " WHERE case_id = ? ORDER BY id", &case_id, 1, read_appointment,
@@ -105,7 +106,7 @@ static void free_invitee(gpointer p)
     g_free(p);
 }
 
-GPtrArray *yf_store_api_invitees(yf_store *st, int64_t appointment_id, GError **error)
+GPtrArray *yf_store_invitee_list(yf_store *st, int64_t appointment_id, GError **error)
 {
     return list_rows(st, "SELECT id, appointment_id, role, name, contact, expires_ms, revoked_ms,"
                          " admitted_ms FROM invitees WHERE appointment_id = ? ORDER BY id",
@@ -131,7 +132,7 @@ static void free_hearing(gpointer p)
     g_free(p);
 }
 
-GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointment_id,
+GPtrArray *yf_store_hearing_list(yf_store *st, int64_t case_id, int64_t appointment_id,
                                  GError **error)
 {
     if (case_id > 0)
@@ -164,7 +165,7 @@ static void free_recording(gpointer p)
     g_free(p);
 }
 
-GPtrArray *yf_store_api_recordings(yf_store *st, int64_t hearing_id, GError **error)
+GPtrArray *yf_store_recording_list(yf_store *st, int64_t hearing_id, GError **error)
 {
     return list_rows(st, "SELECT id, hearing_id, participant_id, path, size_bytes, duration_ms,"
                          " sha256, created_ms FROM recordings WHERE hearing_id = ? ORDER BY id",
@@ -192,14 +193,14 @@ static gpointer read_participant(sqlite3_stmt *s)
     return p;
 }
 
-GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **error)
+GPtrArray *yf_store_participant_list(yf_store *st, int64_t hearing_id, GError **error)
 {
     return list_rows(st, "SELECT id, name, role, staff_id, invitee_id, joined_ms FROM participants"
                          " WHERE hearing_id = ? ORDER BY id", &hearing_id, 1, read_participant,
                      (GDestroyNotify)yf_participant_free, error);
 }
 
-gboolean yf_store_api_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
+gboolean yf_store_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
                                      GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, "SELECT coalesce(finalized_ms, 0) FROM notes"
@@ -237,7 +238,7 @@ static gpointer read_confirmation(sqlite3_stmt *s)
     return c;
 }
 
-GPtrArray *yf_store_api_note_confirmations(yf_store *st, int64_t hearing_id, GError **error)
+GPtrArray *yf_store_note_confirmations(yf_store *st, int64_t hearing_id, GError **error)
 {
     return list_rows(st, "SELECT c.participant_id, p.name, p.role, c.decision, c.reason, c.at_ms"
                          " FROM note_confirmations c JOIN notes n ON n.id = c.note_id"
@@ -246,7 +247,7 @@ GPtrArray *yf_store_api_note_confirmations(yf_store *st, int64_t hearing_id, GEr
                      read_confirmation, (GDestroyNotify)yf_note_confirmation_free, error);
 }
 
-gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
+gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, "SELECT hearing_id FROM recordings WHERE id = ?", error);
@@ -264,7 +265,7 @@ gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int6
     return rc == SQLITE_ROW;
 }
 
-int64_t yf_store_api_rating_count(yf_store *st, yf_actor actor, GError **error)
+int64_t yf_store_rating_count(yf_store *st, yf_actor actor, GError **error)
 {
     char *who = yf_actor_to_string(actor);
     int64_t n = -1;
@@ -294,7 +295,7 @@ void yf_audit_row_free(yf_audit_row *r)
     g_free(r);
 }
 
-GPtrArray *yf_store_api_audit_list(yf_store *st, int64_t after_id, int limit,
+GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
                                    const char *action_prefix, GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, "SELECT id, at_ms, actor, action, object, detail"
@@ -339,7 +340,7 @@ static void read_stats_row(sqlite3_stmt *s, yf_stats_row *r)
     r->closed_ms = sqlite3_column_int64(s, 7);
 }
 
-GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error)
+GArray *yf_store_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error)
 {
     char a[11], b[11];
     sqlite3_stmt *s = yf_store_prep(st,
@@ -369,13 +370,13 @@ GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to
     return out;
 }
 
-gboolean yf_store_api_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why)
+gboolean yf_store_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why)
 {
     yf_appointment a = {0};
     yf_case c = {0};
     gboolean open = TRUE;
     if (yf_store_appointment_get(st, appointment_id, &a, NULL) && yf_store_case_get(st, a.case_id, &c, NULL)) {
-        GPtrArray *hs = yf_store_api_hearings(st, 0, appointment_id, NULL);
+        GPtrArray *hs = yf_store_hearing_list(st, 0, appointment_id, NULL);
         const yf_hearing *last = hs && hs->len ? g_ptr_array_index(hs, hs->len - 1) : NULL;
         if (a.cancelled) {
             *code = "appointment_cancelled", *why = "the appointment is cancelled";

@@ -11,8 +11,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "password.h"
-#include "store.h"
+#include "server/store/password.h"
+#include "server/store/store.h"
 
 /* One line from f without its newline (g_free), NULL at EOF. */
 static char *read_line(FILE *f)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "room_token.h"
+#include "signaling/token/room_token.h"
 
 long long yf_token_cli_parse_ttl(const char *s)
 {

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "deadline.h"
+#include "server/store/deadline.h"
 
 #define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
 

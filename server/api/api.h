@@ -10,7 +10,7 @@
 #include <libwebsockets.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "server/store/store.h"
 
 /* Sign-in throttling: this many failures within the window lock a username /
  * a client address until the window ends. */
@@ -29,7 +29,7 @@ typedef struct yf_api yf_api;
 yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error);
 void yf_api_free(yf_api *api);   /* accepts NULL; call after the lws context is gone */
 
-/* What the API asks of the hearing recorder (server/recorder.c); every hook
+/* What the API asks of the hearing recorder (server/recorder/recorder.c); every hook
  * runs on the control thread and may be NULL. */
 typedef struct {
     /* The store has just recorded a hearing's start or end. */

@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capfile.h"
-#include "store_api.h"
-#include "yf_post.h"
+#include "media/rec/capfile.h"
+#include "server/store/store_reads.h"
+#include "media/post/yf_post.h"
 
 #define TZ_BEIJING_S (8 * 3600)
 
@@ -32,7 +32,7 @@ static int64_t now_ms(void)
 
 /* ---- audit and notes ---- */
 
-void rec_audit(yf_recorder *rec, const rec_hearing *h, const char *action, const char *fmt, ...)
+void yf_recorder_audit(yf_recorder *rec, const yf_recorder_hearing *h, const char *action, const char *fmt, ...)
 {
     va_list ap;
     GError *err = NULL;
@@ -49,7 +49,7 @@ void rec_audit(yf_recorder *rec, const rec_hearing *h, const char *action, const
 }
 
 /* "14:03:05" in Beijing time (the notes are read there). */
-char *rec_clock_text(int64_t ms)
+char *yf_recorder_clock_text(int64_t ms)
 {
     GTimeZone *tz = g_time_zone_new_offset(TZ_BEIJING_S);
     GDateTime *utc = g_date_time_new_from_unix_utc(ms / 1000);
@@ -63,7 +63,7 @@ char *rec_clock_text(int64_t ms)
 
 /* A system entry in the hearing's notes at wall time at_ms; a finalized note
  * takes no more entries (the audit entry beside it still says it). */
-void rec_note(yf_recorder *rec, const rec_hearing *h, int64_t at_ms, const char *fmt, ...)
+void yf_recorder_note(yf_recorder *rec, const yf_recorder_hearing *h, int64_t at_ms, const char *fmt, ...)
 {
     va_list ap;
     GError *err = NULL;
@@ -82,21 +82,21 @@ void rec_note(yf_recorder *rec, const rec_hearing *h, int64_t at_ms, const char 
 
 /* ---- hearings ---- */
 
-void rec_set_state(yf_recorder *rec, rec_hearing *h, rec_state s, double progress, const char *error)
+void yf_recorder_set_state(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_state s, double progress, const char *error)
 {
     g_mutex_lock(&rec->lock);
     h->state = s;
     h->progress = progress;
-    if (error || s != REC_FAILED) {
+    if (error || s != YF_RECORDER_FAILED) {
         g_free(h->error);
         h->error = g_strdup(error);
     }
     g_mutex_unlock(&rec->lock);
 }
 
-void rec_hearing_free(gpointer data)
+void yf_recorder_hearing_free(gpointer data)
 {
-    rec_hearing *h = data;
+    yf_recorder_hearing *h = data;
     g_free(h->room);
     g_free(h->dir);
     g_free(h->session);
@@ -108,9 +108,9 @@ void rec_hearing_free(gpointer data)
 
 /* The recorder's record of hearing id (made from the store on first use);
  * NULL if the store does not know it. */
-rec_hearing *rec_hearing_get(yf_recorder *rec, int64_t id)
+yf_recorder_hearing *yf_recorder_hearing_get(yf_recorder *rec, int64_t id)
 {
-    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    yf_recorder_hearing *h = g_hash_table_lookup(rec->hearings, &id);
     yf_hearing sh = {0};
     GError *err = NULL;
     if (h)
@@ -120,7 +120,7 @@ rec_hearing *rec_hearing_get(yf_recorder *rec, int64_t id)
         g_error_free(err);
         return NULL;
     }
-    h = g_new0(rec_hearing, 1);
+    h = g_new0(yf_recorder_hearing, 1);
     h->id = id;
     h->room = g_strdup(sh.room);
     h->start_ms = sh.start_ms;
@@ -131,13 +131,13 @@ rec_hearing *rec_hearing_get(yf_recorder *rec, int64_t id)
 }
 
 /* The running hearing held in `room` (room names are "appt-<appointment>"). */
-static rec_hearing *running_in(yf_recorder *rec, const char *room)
+static yf_recorder_hearing *running_in(yf_recorder *rec, const char *room)
 {
     int64_t appt = 0, found = 0;
     GError *err = NULL;
     if (sscanf(room, "appt-%" SCNd64, &appt) != 1 || appt <= 0)
         return NULL;
-    GPtrArray *list = yf_store_api_hearings(rec->store, 0, appt, &err);
+    GPtrArray *list = yf_store_hearing_list(rec->store, 0, appt, &err);
     for (guint i = 0; list && i < list->len; i++) {
         const yf_hearing *sh = list->pdata[i];
         if (sh->end_ms == 0 && !strcmp(sh->room, room))
@@ -149,16 +149,16 @@ static rec_hearing *running_in(yf_recorder *rec, const char *room)
     } else {
         g_ptr_array_unref(list);
     }
-    return found ? rec_hearing_get(rec, found) : NULL;
+    return found ? yf_recorder_hearing_get(rec, found) : NULL;
 }
 
-static rec_hearing *recording_in(yf_recorder *rec, const char *room)
+static yf_recorder_hearing *recording_in(yf_recorder *rec, const char *room)
 {
     GHashTableIter it;
     gpointer v;
     g_hash_table_iter_init(&it, rec->hearings);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        rec_hearing *h = v;
+        yf_recorder_hearing *h = v;
         if (h->session && !strcmp(h->room, room))
             return h;
     }
@@ -168,7 +168,7 @@ static rec_hearing *recording_in(yf_recorder *rec, const char *room)
 /* ---- capture sessions ---- */
 
 /* Makes h's next session directory and switches h to recording into it. */
-static gboolean session_begin(yf_recorder *rec, rec_hearing *h)
+static gboolean session_begin(yf_recorder *rec, yf_recorder_hearing *h)
 {
     char *dir = NULL;
     for (int k = 1; k < 100000 && !dir; k++) {
@@ -181,66 +181,66 @@ static gboolean session_begin(yf_recorder *rec, rec_hearing *h)
     if (!dir || g_mkdir_with_parents(dir, 0750) != 0 || !yf_cap_sync_dir(h->dir, NULL)) {
         g_warning("hearing %" G_GINT64_FORMAT ": cannot make a capture directory under %s: %s", (gint64)h->id,
                   h->dir, g_strerror(errno));
-        rec_audit(rec, h, "recording.failed", "cannot make a capture directory under %s", h->dir);
+        yf_recorder_audit(rec, h, "recording.failed", "cannot make a capture directory under %s", h->dir);
         g_free(dir);
         return FALSE;
     }
     h->session = dir;
     h->roster = json_array();
-    rec_set_state(rec, h, REC_RECORDING, 0, NULL);
+    yf_recorder_set_state(rec, h, YF_RECORDER_RECORDING, 0, NULL);
     return TRUE;
 }
 
 /* After a session began and the room captures: the audit and the notes. */
-static void session_started(yf_recorder *rec, rec_hearing *h)
+static void session_started(yf_recorder *rec, yf_recorder_hearing *h)
 {
     int64_t now = now_ms();
     char *base = g_path_get_basename(h->session);
-    rec_audit(rec, h, "recording.start", "room=%s session=%s", h->room, base);
+    yf_recorder_audit(rec, h, "recording.start", "room=%s session=%s", h->room, base);
     if (h->gap_since_ms) {
-        char *from = rec_clock_text(h->gap_since_ms), *to = rec_clock_text(now);
-        rec_note(rec, h, now, "录音录像于 %s 恢复（自 %s 起中断 %" G_GINT64_FORMAT " 秒，原因：%s）", to, from,
+        char *from = yf_recorder_clock_text(h->gap_since_ms), *to = yf_recorder_clock_text(now);
+        yf_recorder_note(rec, h, now, "录音录像于 %s 恢复（自 %s 起中断 %" G_GINT64_FORMAT " 秒，原因：%s）", to, from,
              (gint64)((now - h->gap_since_ms + 500) / 1000), h->gap_reason ? h->gap_reason : "未知");
-        rec_audit(rec, h, "recording.gap", "from=%" G_GINT64_FORMAT " to=%" G_GINT64_FORMAT " reason=%s",
+        yf_recorder_audit(rec, h, "recording.gap", "from=%" G_GINT64_FORMAT " to=%" G_GINT64_FORMAT " reason=%s",
               (gint64)h->gap_since_ms, (gint64)now, h->gap_reason ? h->gap_reason : "unknown");
         g_free(from);
         g_free(to);
     } else {
-        char *at = rec_clock_text(now);
-        rec_note(rec, h, now, "录音录像于 %s 开始，全体参与人已被告知本次接访全程录音录像", at);
+        char *at = yf_recorder_clock_text(now);
+        yf_recorder_note(rec, h, now, "录音录像于 %s 开始，全体参与人已被告知本次接访全程录音录像", at);
         g_free(at);
     }
     h->gap_since_ms = 0;
     g_clear_pointer(&h->gap_reason, g_free);
-    char *paused = g_build_filename(h->dir, REC_PAUSED, NULL);
+    char *paused = g_build_filename(h->dir, YF_RECORDER_PAUSED, NULL);
     g_unlink(paused);
     g_free(paused);
     g_free(base);
 }
 
 /* The session ends: capture stopped (by the caller), state `next`. */
-static void session_end(yf_recorder *rec, rec_hearing *h, rec_state next, const char *why)
+static void session_end(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_state next, const char *why)
 {
-    rec_audit(rec, h, "recording.stop", "room=%s reason=%s", h->room, why);
+    yf_recorder_audit(rec, h, "recording.stop", "room=%s reason=%s", h->room, why);
     g_clear_pointer(&h->session, g_free);
     g_clear_pointer(&h->roster, json_decref);
-    rec_set_state(rec, h, next, 0, NULL);
+    yf_recorder_set_state(rec, h, next, 0, NULL);
 }
 
 /* Ends h's capture session at now: the room stops capturing (unless it is
  * already gone), a note "录音录像于 HH:MM:SS <what>", the audit entry. */
-static void capture_stop(yf_recorder *rec, rec_hearing *h, int64_t now, gboolean stop_room, const char *what,
+static void capture_stop(yf_recorder *rec, yf_recorder_hearing *h, int64_t now, gboolean stop_room, const char *what,
                          const char *why)
 {
-    char *at = rec_clock_text(now);
+    char *at = yf_recorder_clock_text(now);
     if (stop_room && rec->rooms)
         yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
-    rec_note(rec, h, now, "录音录像于 %s %s", at, what);
+    yf_recorder_note(rec, h, now, "录音录像于 %s %s", at, what);
     g_free(at);
-    session_end(rec, h, REC_WAITING, why);
+    session_end(rec, h, YF_RECORDER_WAITING, why);
 }
 
-static void roster_put(rec_hearing *h, uint32_t num, const char *pid, const char *name, const char *role)
+static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, const char *name, const char *role)
 {
     size_t i;
     json_t *e;
@@ -252,7 +252,7 @@ static void roster_put(rec_hearing *h, uint32_t num, const char *pid, const char
     }
     json_array_append_new(h->roster, json_pack("{s:I, s:s, s:s, s:s}", "num", (json_int_t)num, "participant", pid,
                                                "name", name, "role", role));
-    char *path = g_build_filename(h->session, REC_ROSTER, NULL);
+    char *path = g_build_filename(h->session, YF_RECORDER_ROSTER, NULL);
     char *text = json_dumps(h->roster, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     GError *err = NULL;
     if (!text || !g_file_set_contents(path, text, -1, &err)) {
@@ -264,7 +264,7 @@ static void roster_put(rec_hearing *h, uint32_t num, const char *pid, const char
     g_free(path);
 }
 
-static const char *roster_name(const rec_hearing *h, const char *pid)
+static const char *roster_name(const yf_recorder_hearing *h, const char *pid)
 {
     size_t i;
     json_t *e;
@@ -281,7 +281,7 @@ static const char *roster_name(const rec_hearing *h, const char *pid)
 static char *on_room_opened(void *user, const char *room)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = running_in(rec, room);
+    yf_recorder_hearing *h = running_in(rec, room);
     if (!h || h->session || !session_begin(rec, h))
         return NULL;
     session_started(rec, h);
@@ -295,19 +295,19 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
                       const char *role, gint64 entered_ms)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = recording_in(rec, room);
+    yf_recorder_hearing *h = recording_in(rec, room);
     if (!h)
         return;
     roster_put(h, num, pid, name, role);
-    rec_participant(rec, h->id, pid, name, role, entered_ms);
+    yf_recorder_participant(rec, h->id, pid, name, role, entered_ms);
 }
 
 /* Capture stopped while the hearing runs: remembered (also on disk, so the
  * note written when capture resumes, perhaps after a restart, says since
  * when and why). */
-static void pause_mark(rec_hearing *h, int64_t since_ms, const char *why)
+static void pause_mark(yf_recorder_hearing *h, int64_t since_ms, const char *why)
 {
-    char *path = g_build_filename(h->dir, REC_PAUSED, NULL);
+    char *path = g_build_filename(h->dir, YF_RECORDER_PAUSED, NULL);
     char *text = g_strdup_printf("%" G_GINT64_FORMAT " %s", (gint64)since_ms, why);
     if (!g_file_set_contents(path, text, -1, NULL))
         g_warning("hearing %" G_GINT64_FORMAT ": cannot write %s", (gint64)h->id, path);
@@ -319,9 +319,9 @@ static void pause_mark(rec_hearing *h, int64_t since_ms, const char *why)
 }
 
 /* A pause remembered on disk by an earlier run of the server. */
-static void pause_load(rec_hearing *h)
+static void pause_load(yf_recorder_hearing *h)
 {
-    char *path = g_build_filename(h->dir, REC_PAUSED, NULL), *text = NULL, *end = NULL;
+    char *path = g_build_filename(h->dir, YF_RECORDER_PAUSED, NULL), *text = NULL, *end = NULL;
     if (g_file_get_contents(path, &text, NULL, NULL)) {
         gint64 since = g_ascii_strtoll(text, &end, 10);
         if (since > 0 && end && *end == ' ' && g_utf8_validate(end + 1, -1, NULL)) {
@@ -337,7 +337,7 @@ static void pause_load(rec_hearing *h)
 static void on_room_closed(void *user, const char *room)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = recording_in(rec, room);
+    yf_recorder_hearing *h = recording_in(rec, room);
     if (!h)
         return;
     int64_t now = now_ms();
@@ -348,7 +348,7 @@ static void on_room_closed(void *user, const char *room)
 void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *action, const char *participant,
                             const char *role)
 {
-    rec_hearing *h = rec ? recording_in(rec, room) : NULL;
+    yf_recorder_hearing *h = rec ? recording_in(rec, room) : NULL;
     const char *what = NULL;
     if (!h)
         return;
@@ -361,8 +361,8 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
     if (!what)
         return;
     int64_t now = now_ms();
-    char *at = rec_clock_text(now);
-    rec_note(rec, h, now, "%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    char *at = yf_recorder_clock_text(now);
+    yf_recorder_note(rec, h, now, "%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
     g_free(at);
 }
 
@@ -371,10 +371,10 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
 static void on_hearing_started(void *user, int64_t id, const char *room)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = rec_hearing_get(rec, id);
+    yf_recorder_hearing *h = yf_recorder_hearing_get(rec, id);
     if (!h || h->session)
         return;
-    rec_set_state(rec, h, REC_WAITING, 0, NULL);
+    yf_recorder_set_state(rec, h, YF_RECORDER_WAITING, 0, NULL);
     if (!session_begin(rec, h))
         return;
     if (rec->rooms && yf_sigroom_hub_capture(rec->rooms, room, h->session)) {
@@ -385,29 +385,29 @@ static void on_hearing_started(void *user, int64_t id, const char *room)
     g_rmdir(h->session);
     g_clear_pointer(&h->session, g_free);
     g_clear_pointer(&h->roster, json_decref);
-    rec_set_state(rec, h, REC_WAITING, 0, NULL);
+    yf_recorder_set_state(rec, h, YF_RECORDER_WAITING, 0, NULL);
 }
 
-void rec_queue_job(yf_recorder *rec, rec_hearing *h, rec_job_kind kind, rec_job *j)
+void yf_recorder_queue_job(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_job_kind kind, yf_recorder_job *j)
 {
     j->rec = rec;
     j->h = h;
     j->kind = kind;
     j->dir = g_strdup(h->dir);
-    rec_set_state(rec, h, REC_QUEUED, 0, NULL);
+    yf_recorder_set_state(rec, h, YF_RECORDER_QUEUED, 0, NULL);
     g_async_queue_push(rec->jobs, j);
 }
 
-void rec_queue_full(yf_recorder *rec, rec_hearing *h)
+void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h)
 {
-    rec_job *j = g_new0(rec_job, 1);
+    yf_recorder_job *j = g_new0(yf_recorder_job, 1);
     yf_hearing sh = {0};
     yf_case c = {0};
     if (yf_store_hearing_get(rec->store, h->id, &sh, NULL) && yf_store_case_get(rec->store, sh.case_id, &c, NULL))
         j->case_no = g_strdup(c.case_no);
     yf_hearing_clear(&sh);
     yf_case_clear(&c);
-    rec_queue_job(rec, h, JOB_FULL, j);
+    yf_recorder_queue_job(rec, h, JOB_FULL, j);
 }
 
 /* The hearing's room closes for everyone once its capture has stopped. */
@@ -422,16 +422,16 @@ static void end_room(yf_recorder *rec, int64_t id)
 static void on_hearing_ended(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = rec_hearing_get(rec, id);
+    yf_recorder_hearing *h = yf_recorder_hearing_get(rec, id);
     if (h && h->session)
         capture_stop(rec, h, now_ms(), TRUE, "结束", "hearing ended");
     end_room(rec, id);
     if (!h)
         return;
     if (g_file_test(h->dir, G_FILE_TEST_IS_DIR))
-        rec_queue_full(rec, h);
+        yf_recorder_queue_full(rec, h);
     else
-        rec_set_state(rec, h, REC_NONE, 0, NULL);
+        yf_recorder_set_state(rec, h, YF_RECORDER_NONE, 0, NULL);
 }
 
 /* A hearing finished in an earlier run of the server (its files attached,
@@ -440,7 +440,7 @@ static void on_hearing_ended(void *user, int64_t id)
 static gboolean finished_on_disk(const yf_recorder *rec, int64_t id)
 {
     char *dir = g_strdup_printf("%s/h%" G_GINT64_FORMAT, rec->root, (gint64)id);
-    char *attached = g_build_filename(dir, REC_ATTACHED, NULL), *ev = g_build_filename(dir, REC_EVIDENCE, NULL);
+    char *attached = g_build_filename(dir, YF_RECORDER_ATTACHED, NULL), *ev = g_build_filename(dir, YF_RECORDER_EVIDENCE, NULL);
     gboolean done = g_file_test(attached, G_FILE_TEST_EXISTS) && g_file_test(ev, G_FILE_TEST_IS_REGULAR);
     g_free(ev);
     g_free(attached);
@@ -449,18 +449,18 @@ static gboolean finished_on_disk(const yf_recorder *rec, int64_t id)
 }
 
 /* The recorder's record of hearing id, loading one finished on disk. */
-static rec_hearing *known(yf_recorder *rec, int64_t id)
+static yf_recorder_hearing *known(yf_recorder *rec, int64_t id)
 {
-    rec_hearing *h = g_hash_table_lookup(rec->hearings, &id);
-    if (!h && finished_on_disk(rec, id) && (h = rec_hearing_get(rec, id)))
-        rec_set_state(rec, h, REC_DONE, 1, NULL);
+    yf_recorder_hearing *h = g_hash_table_lookup(rec->hearings, &id);
+    if (!h && finished_on_disk(rec, id) && (h = yf_recorder_hearing_get(rec, id)))
+        yf_recorder_set_state(rec, h, YF_RECORDER_DONE, 1, NULL);
     return h;
 }
 
 static json_t *on_status(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = known(rec, id);
+    yf_recorder_hearing *h = known(rec, id);
     if (!h)
         return json_pack("{s:s, s:f, s:n}", "state", "none", "progress", 0.0, "error");
     g_mutex_lock(&rec->lock);
@@ -473,8 +473,8 @@ static json_t *on_status(void *user, int64_t id)
 static char *on_evidence_path(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = known(rec, id);
-    char *path = h && h->state == REC_DONE ? g_build_filename(h->dir, REC_EVIDENCE, NULL) : NULL;
+    yf_recorder_hearing *h = known(rec, id);
+    char *path = h && h->state == YF_RECORDER_DONE ? g_build_filename(h->dir, YF_RECORDER_EVIDENCE, NULL) : NULL;
     if (path && !g_file_test(path, G_FILE_TEST_IS_REGULAR))
         g_clear_pointer(&path, g_free);
     return path;
@@ -484,39 +484,39 @@ static char *on_evidence_path(void *user, int64_t id)
 static void on_notes_changed(void *user, int64_t id)
 {
     yf_recorder *rec = user;
-    rec_hearing *h = known(rec, id);
-    if (h && h->state == REC_DONE)
-        rec_queue_evidence(rec, h);
-    else if (h && (h->state == REC_QUEUED || h->state == REC_PROCESSING))
-        h->notes_stale = TRUE;   /* rec_job_done builds it again */
+    yf_recorder_hearing *h = known(rec, id);
+    if (h && h->state == YF_RECORDER_DONE)
+        yf_recorder_queue_evidence(rec, h);
+    else if (h && (h->state == YF_RECORDER_QUEUED || h->state == YF_RECORDER_PROCESSING))
+        h->notes_stale = TRUE;   /* yf_recorder_job_done builds it again */
 }
 
-const yf_api_recording_hooks rec_api_hooks = {on_hearing_started, on_hearing_ended, on_status, on_notes_changed,
+const yf_api_recording_hooks yf_recorder_api_hooks = {on_hearing_started, on_hearing_ended, on_status, on_notes_changed,
                                               on_evidence_path};
-const yf_sigroom_capture_hooks rec_room_hooks = {on_room_opened, on_member, on_room_closed};
+const yf_sigroom_capture_hooks yf_recorder_room_hooks = {on_room_opened, on_member, on_room_closed};
 
 /* ---- start-up: recovery ---- */
 
 /* Finishes the .part files of one session a crash left; returns the arrival
  * time (ms) of the last record kept, 0 when nothing was recovered. */
-static int64_t recover_session(yf_recorder *rec, rec_hearing *h, const char *sdir)
+static int64_t recover_session(yf_recorder *rec, yf_recorder_hearing *h, const char *sdir)
 {
     GError *err = NULL;
     int64_t last = 0;
     GPtrArray *done = yf_rec_recover_dir(sdir, &err);
     if (!done) {
         g_warning("recording: cannot recover %s: %s", sdir, err->message);
-        rec_audit(rec, h, "recording.recover_failed", "dir=%s error=%s", sdir, err->message);
+        yf_recorder_audit(rec, h, "recording.recover_failed", "dir=%s error=%s", sdir, err->message);
         g_error_free(err);
         return 0;
     }
     for (guint i = 0; i < done->len; i++) {
         const yf_cap_recovered *r = done->pdata[i];
         if (r->error) {
-            rec_audit(rec, h, "recording.recover_failed", "file=%s error=%s", r->name ? r->name : "?", r->error);
+            yf_recorder_audit(rec, h, "recording.recover_failed", "file=%s error=%s", r->name ? r->name : "?", r->error);
             continue;
         }
-        rec_audit(rec, h, "recording.recovered",
+        yf_recorder_audit(rec, h, "recording.recovered",
                   "file=%s records=%" G_GUINT64_FORMAT " bytes_cut=%" G_GUINT64_FORMAT " last=%" G_GINT64_FORMAT,
                   r->name, r->records_kept, r->bytes_truncated, (gint64)(r->last_arrival_us / 1000));
         if (r->last_arrival_us / 1000 > last)
@@ -528,7 +528,7 @@ static int64_t recover_session(yf_recorder *rec, rec_hearing *h, const char *sdi
 
 static void recover_hearing(yf_recorder *rec, int64_t id)
 {
-    rec_hearing *h = rec_hearing_get(rec, id);
+    yf_recorder_hearing *h = yf_recorder_hearing_get(rec, id);
     yf_hearing sh = {0};
     int64_t crashed = 0;
     if (!h || !yf_store_hearing_get(rec->store, id, &sh, NULL)) {
@@ -549,20 +549,20 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
     if (d)
         g_dir_close(d);
     if (crashed) {
-        char *at = rec_clock_text(crashed);
-        rec_note(rec, h, crashed, "录音录像于 %s 因服务器异常停止而中断", at);
+        char *at = yf_recorder_clock_text(crashed);
+        yf_recorder_note(rec, h, crashed, "录音录像于 %s 因服务器异常停止而中断", at);
         g_free(at);
     }
-    char *attached = g_build_filename(h->dir, REC_ATTACHED, NULL);
+    char *attached = g_build_filename(h->dir, YF_RECORDER_ATTACHED, NULL);
     if (sh.end_ms == 0) {
-        rec_set_state(rec, h, REC_WAITING, 0, NULL);
+        yf_recorder_set_state(rec, h, YF_RECORDER_WAITING, 0, NULL);
         pause_load(h);
         if (crashed)
             pause_mark(h, crashed, "服务器异常停止后重新启动");
     } else if (!g_file_test(attached, G_FILE_TEST_EXISTS)) {
-        rec_queue_full(rec, h);
+        yf_recorder_queue_full(rec, h);
     } else {
-        rec_queue_evidence(rec, h);   /* attached, but no package (recover_all skips finished ones) */
+        yf_recorder_queue_evidence(rec, h);   /* attached, but no package (recover_all skips finished ones) */
     }
     g_free(attached);
     yf_hearing_clear(&sh);
@@ -592,11 +592,11 @@ static void recover_all(yf_recorder *rec)
 static gboolean done_dispatch(GSource *src, GSourceFunc fn, gpointer data)
 {
     yf_recorder *rec = data;
-    rec_job *j;
+    yf_recorder_job *j;
     (void)fn;
     g_source_set_ready_time(src, -1);
     while ((j = g_async_queue_try_pop(rec->done)))
-        rec_job_done(j);
+        yf_recorder_job_done(j);
     return G_SOURCE_CONTINUE;
 }
 
@@ -607,8 +607,8 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
     yf_recorder *rec = g_new0(yf_recorder, 1);
     rec->store = store;
     rec->data_dir = g_strdup(data_dir);
-    rec->root = g_build_filename(data_dir, REC_DIR_NAME, NULL);
-    rec->hearings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, rec_hearing_free);
+    rec->root = g_build_filename(data_dir, YF_RECORDER_DIR_NAME, NULL);
+    rec->hearings = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, yf_recorder_hearing_free);
     g_mutex_init(&rec->lock);
     rec->jobs = g_async_queue_new();
     rec->done = g_async_queue_new();
@@ -624,7 +624,7 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
     recover_all(rec);   /* before the writer: nothing writes a capture yet */
     rec->writer = yf_rec_writer_new(NULL, err);
     if (rec->writer)
-        rec->thread = g_thread_try_new("yf-recorder", rec_job_thread, rec, err);
+        rec->thread = g_thread_try_new("yf-recorder", yf_recorder_job_thread, rec, err);
     if (!rec->thread) {
         yf_recorder_free(rec);
         return NULL;
@@ -645,15 +645,15 @@ static gboolean room_gate(void *user, const char *room, const char **why)
     gint64 appointment = g_ascii_strtoll(room + 5, &end, 10);
     if (!end || *end || appointment <= 0)
         return TRUE;
-    return yf_store_api_appointment_open(rec->store, appointment, &code, why);
+    return yf_store_appointment_open(rec->store, appointment, &code, why);
 }
 
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
 {
     rec->rooms = rooms;
-    yf_sigroom_hub_set_capture(rooms, rec->writer, &rec_room_hooks, rec);
+    yf_sigroom_hub_set_capture(rooms, rec->writer, &yf_recorder_room_hooks, rec);
     yf_sigroom_hub_set_gate(rooms, room_gate, rec);
-    yf_api_set_recording_hooks(api, &rec_api_hooks, rec);
+    yf_api_set_recording_hooks(api, &yf_recorder_api_hooks, rec);
 }
 
 void yf_recorder_shutdown(yf_recorder *rec)
@@ -664,7 +664,7 @@ void yf_recorder_shutdown(yf_recorder *rec)
         return;
     g_hash_table_iter_init(&it, rec->hearings);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        rec_hearing *h = v;
+        yf_recorder_hearing *h = v;
         if (!h->session)
             continue;
         int64_t now = now_ms();
@@ -675,18 +675,18 @@ void yf_recorder_shutdown(yf_recorder *rec)
 
 void yf_recorder_free(yf_recorder *rec)
 {
-    rec_job *j;
+    yf_recorder_job *j;
     if (!rec)
         return;
     if (rec->thread) {
         g_atomic_int_set(&rec->cancel, 1);
-        g_async_queue_push(rec->jobs, g_new0(rec_job, 1));   /* h == NULL: stop */
+        g_async_queue_push(rec->jobs, g_new0(yf_recorder_job, 1));   /* h == NULL: stop */
         g_thread_join(rec->thread);
     }
     while ((j = g_async_queue_try_pop(rec->jobs)))
-        rec_job_free(j);
+        yf_recorder_job_free(j);
     while ((j = g_async_queue_try_pop(rec->done)))
-        rec_job_free(j);   /* redone at the next start-up */
+        yf_recorder_job_free(j);   /* redone at the next start-up */
     if (rec->done_src) {
         g_source_destroy(rec->done_src);
         g_source_unref(rec->done_src);

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "deadline.h"
+#include "server/store/deadline.h"
 
 json_t *yf_api_body_object(yf_api_req *r)
 {

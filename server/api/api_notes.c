@@ -6,7 +6,7 @@
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
-#include "store_api.h"
+#include "server/store/store_reads.h"
 
 #define MAX_REASON_CHARS 2000
 
@@ -30,8 +30,8 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error)
     GPtrArray *list = NULL;
     json_t *o = NULL;
     char *text = yf_store_note_text(r->api->store, hearing_id, error);
-    if (text && yf_store_api_note_finalized(r->api->store, hearing_id, &finalized_ms, error) &&
-        (list = yf_store_api_note_confirmations(r->api->store, hearing_id, error)))
+    if (text && yf_store_note_finalized(r->api->store, hearing_id, &finalized_ms, error) &&
+        (list = yf_store_note_confirmations(r->api->store, hearing_id, error)))
         o = json_pack("{s:s, s:o, s:o}", "text", text, "finalized_at", yf_api_time_json(finalized_ms),
                       "confirmations", confirmations_json(list));
     if (list)
@@ -156,7 +156,7 @@ void yf_api_notes_confirm(yf_api_req *r)
     if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_NOTES_WRITE, &h, &c) || !(o = yf_api_body_object(r)) ||
         !read_confirm(r, o, &in))
         goto out;
-    if (!yf_store_api_note_finalized(r->api->store, h.id, &finalized_ms, &err)) {
+    if (!yf_store_note_finalized(r->api->store, h.id, &finalized_ms, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }

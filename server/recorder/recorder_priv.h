@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "evidence.h"
+#include "server/evidence/evidence.h"
 #include "recorder.h"
 
 /* A hearing's recording directory DATA_DIR/recordings/h<ID>:
@@ -17,27 +17,27 @@
  *   notes.txt      the notes as packed into the evidence package
  *   attached       marker: the outputs are in the case store
  *   evidence.tar   the signed evidence package */
-#define REC_DIR_NAME "recordings"
-#define REC_ROSTER "roster.json"
-#define REC_ATTACHED "attached"
-#define REC_EVIDENCE "evidence.tar"
-#define REC_NOTES "notes.txt"
-#define REC_PAUSED "paused"       /* "<ms> <reason>" (kept across a restart) */
+#define YF_RECORDER_DIR_NAME "recordings"
+#define YF_RECORDER_ROSTER "roster.json"
+#define YF_RECORDER_ATTACHED "attached"
+#define YF_RECORDER_EVIDENCE "evidence.tar"
+#define YF_RECORDER_NOTES "notes.txt"
+#define YF_RECORDER_PAUSED "paused"       /* "<ms> <reason>" (kept across a restart) */
 
 typedef enum {
-    REC_NONE,        /* nothing captured (yet) */
-    REC_WAITING,     /* the hearing runs; its room is not open */
-    REC_RECORDING,
-    REC_QUEUED,
-    REC_PROCESSING,
-    REC_DONE,
-    REC_FAILED,
-} rec_state;
+    YF_RECORDER_NONE,        /* nothing captured (yet) */
+    YF_RECORDER_WAITING,     /* the hearing runs; its room is not open */
+    YF_RECORDER_RECORDING,
+    YF_RECORDER_QUEUED,
+    YF_RECORDER_PROCESSING,
+    YF_RECORDER_DONE,
+    YF_RECORDER_FAILED,
+} yf_recorder_state;
 
 /* One hearing the recorder knows. Invariants: never freed before the
  * recorder (the job thread holds pointers); state, progress and error are
  * guarded by the recorder's lock, everything else is control-thread only;
- * session != NULL <=> state == REC_RECORDING. */
+ * session != NULL <=> state == YF_RECORDER_RECORDING. */
 typedef struct {
     int64_t id;
     char *room;
@@ -49,19 +49,19 @@ typedef struct {
     char *gap_reason;         /* ... and why */
     gboolean notes_stale;     /* the notes changed after the queued package
                                  gathered them: build it again after */
-    rec_state state;
+    yf_recorder_state state;
     double progress;
     char *error;
-} rec_hearing;
+} yf_recorder_hearing;
 
 /* A job for the thread. FULL: post-process, hash; EVIDENCE: build the
  * package from `ev` (strings owned by `keep`). */
-typedef enum { JOB_FULL, JOB_EVIDENCE } rec_job_kind;
+typedef enum { JOB_FULL, JOB_EVIDENCE } yf_recorder_job_kind;
 
 typedef struct {
     yf_recorder *rec;
-    rec_hearing *h;
-    rec_job_kind kind;
+    yf_recorder_hearing *h;
+    yf_recorder_job_kind kind;
     char *dir;                /* copy of h->dir */
     char *case_no;
     /* results of JOB_FULL, for the control thread */
@@ -75,45 +75,45 @@ typedef struct {
     GPtrArray *keep;          /* strings ev points into */
     GArray *ev_files, *ev_people;
     GError *error;
-} rec_job;
+} yf_recorder_job;
 
 struct yf_recorder {
     yf_store *store;
     char *data_dir, *root;
     yf_sigroom_hub *rooms;
     yf_rec_writer *writer;
-    GHashTable *hearings;     /* int64* id -> rec_hearing* */
-    GMutex lock;              /* rec_hearing state/progress/error; busy */
+    GHashTable *hearings;     /* int64* id -> yf_recorder_hearing* */
+    GMutex lock;              /* yf_recorder_hearing state/progress/error; busy */
     GThread *thread;
-    GAsyncQueue *jobs;        /* rec_job*; a job with h == NULL stops the thread */
+    GAsyncQueue *jobs;        /* yf_recorder_job*; a job with h == NULL stops the thread */
     gint cancel;              /* g_atomic: the running job stops */
-    GAsyncQueue *done;        /* rec_job*: finished, for the control thread */
+    GAsyncQueue *done;        /* yf_recorder_job*: finished, for the control thread */
     GSource *done_src;        /* on the control context: drains `done` */
 };
 
-void rec_job_free(rec_job *j);
+void yf_recorder_job_free(yf_recorder_job *j);
 /* recorder_job.c: the thread's loop (GThreadFunc, data = the recorder). */
-gpointer rec_job_thread(gpointer data);
+gpointer yf_recorder_job_thread(gpointer data);
 /* recorder.c */
-void rec_audit(yf_recorder *rec, const rec_hearing *h, const char *action, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-void rec_note(yf_recorder *rec, const rec_hearing *h, int64_t at_ms, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
-char *rec_clock_text(int64_t ms);   /* "14:03:05", UTC+8 */
-rec_hearing *rec_hearing_get(yf_recorder *rec, int64_t id);   /* from the store on first use */
-void rec_hearing_free(gpointer h);
-void rec_queue_job(yf_recorder *rec, rec_hearing *h, rec_job_kind kind, rec_job *j);
-void rec_queue_full(yf_recorder *rec, rec_hearing *h);
-extern const yf_api_recording_hooks rec_api_hooks;
-extern const yf_sigroom_capture_hooks rec_room_hooks;
+void yf_recorder_audit(yf_recorder *rec, const yf_recorder_hearing *h, const char *action, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+void yf_recorder_note(yf_recorder *rec, const yf_recorder_hearing *h, int64_t at_ms, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+char *yf_recorder_clock_text(int64_t ms);   /* "14:03:05", UTC+8 */
+yf_recorder_hearing *yf_recorder_hearing_get(yf_recorder *rec, int64_t id);   /* from the store on first use */
+void yf_recorder_hearing_free(gpointer h);
+void yf_recorder_queue_job(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_job_kind kind, yf_recorder_job *j);
+void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h);
+extern const yf_api_recording_hooks yf_recorder_api_hooks;
+extern const yf_sigroom_capture_hooks yf_recorder_room_hooks;
 /* recorder_attach.c: a finished job, on the control thread (takes it). */
-void rec_job_done(rec_job *j);
+void yf_recorder_job_done(yf_recorder_job *j);
 /* recorder_attach.c: the evidence job for h, whose outputs are attached. */
-void rec_queue_evidence(yf_recorder *rec, rec_hearing *h);
+void yf_recorder_queue_evidence(yf_recorder *rec, yf_recorder_hearing *h);
 /* recorder_attach.c: the participants row of hearing_id for a token
  * participant ("staff:3", "invitee:9", else a walk-in by name and role),
  * added when missing; entered_ms != 0 records their entry into the room
  * (yf_store_participant_seen). 0 (logged) when it cannot be recorded. */
-int64_t rec_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
+int64_t yf_recorder_participant(yf_recorder *rec, int64_t hearing_id, const char *pid, const char *name, const char *role,
                         int64_t entered_ms);
-void rec_set_state(yf_recorder *rec, rec_hearing *h, rec_state s, double progress, const char *error);
+void yf_recorder_set_state(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_state s, double progress, const char *error);
 
 #endif

@@ -1,23 +1,25 @@
-/* store_api.h -- read queries the REST API needs beyond store.h: listings by
- * case/appointment/hearing, the clerk's participation, a note's finalization
- * and confirmations, rating-once, the audit listing and the statistics rows. Same engine-neutral style as store.h; lives
- * apart so the core store stays small. Control thread only. */
-#ifndef YF_STORE_API_H
-#define YF_STORE_API_H
+/* store_reads.h -- the store's listings and read queries, beside store.h's
+ * records and writes: listings by case, appointment and hearing, the clerk's
+ * participation, whether an appointment can still be held, a note's
+ * finalization and confirmations, rating-once, the audit listing and the
+ * statistics rows. Engine-neutral like store.h (no SQL, no SQLite type).
+ * Control thread only. */
+#ifndef YF_STORE_READS_H
+#define YF_STORE_READS_H
 
 #include "store.h"
 
 /* TRUE when staff_id is a participant of the hearing / of any hearing of the case.
  * FALSE with *error set on failure (FALSE without error: not a participant). */
-gboolean yf_store_api_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
+gboolean yf_store_staff_in_hearing(yf_store *st, int64_t staff_id, int64_t hearing_id,
                                        GError **error);
-gboolean yf_store_api_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id,
+gboolean yf_store_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id,
                                     GError **error);
 
 /* Each returns a GPtrArray that frees its elements, oldest first; NULL on error. */
-GPtrArray *yf_store_api_appointments(yf_store *st, int64_t case_id, GError **error);   /* yf_appointment* */
-GPtrArray *yf_store_api_invitees(yf_store *st, int64_t appointment_id, GError **error); /* yf_invitee* */
-GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointment_id,
+GPtrArray *yf_store_appointment_list(yf_store *st, int64_t case_id, GError **error);   /* yf_appointment* */
+GPtrArray *yf_store_invitee_list(yf_store *st, int64_t appointment_id, GError **error); /* yf_invitee* */
+GPtrArray *yf_store_hearing_list(yf_store *st, int64_t case_id, int64_t appointment_id,
                                  GError **error);  /* yf_hearing*; filter by case, or appointment when case_id 0 */
 /* Whether appointment_id can still be held: FALSE with *code (a stable API
  * error code: "appointment_cancelled", "case_closed" when its case is at
@@ -25,19 +27,19 @@ GPtrArray *yf_store_api_hearings(yf_store *st, int64_t case_id, int64_t appointm
  * English sentence), both static. A hearing started again after an end opens
  * it again. An appointment the store cannot read counts as open: the
  * caller's own look-ups report that. */
-gboolean yf_store_api_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why);
-GPtrArray *yf_store_api_recordings(yf_store *st, int64_t hearing_id, GError **error); /* yf_recording* */
+gboolean yf_store_appointment_open(yf_store *st, int64_t appointment_id, const char **code, const char **why);
+GPtrArray *yf_store_recording_list(yf_store *st, int64_t hearing_id, GError **error); /* yf_recording* */
 
 typedef struct {
     int64_t id, staff_id, invitee_id, joined_ms;
     char *name, *role;
 } yf_participant;
 void yf_participant_free(yf_participant *p);
-GPtrArray *yf_store_api_participants(yf_store *st, int64_t hearing_id, GError **error);
+GPtrArray *yf_store_participant_list(yf_store *st, int64_t hearing_id, GError **error);
 
 /* When the hearing's note was finalized: *finalized_ms 0 when it is not (yet),
  * or when the hearing has no note. */
-gboolean yf_store_api_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
+gboolean yf_store_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
                                      GError **error);
 
 /* One participant's decision on a finalized note (yf_store_note_confirm). */
@@ -49,13 +51,13 @@ typedef struct {
 } yf_note_confirmation;
 void yf_note_confirmation_free(yf_note_confirmation *c);   /* accepts NULL */
 /* yf_note_confirmation*, in the order they were given; empty without a note. */
-GPtrArray *yf_store_api_note_confirmations(yf_store *st, int64_t hearing_id, GError **error);
+GPtrArray *yf_store_note_confirmations(yf_store *st, int64_t hearing_id, GError **error);
 
 /* The hearing a recording belongs to (no audit entry: that comes with access). */
-gboolean yf_store_api_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
+gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error);
 /* Number of ratings given by actor ("invitee:5"); -1 on error. */
-int64_t yf_store_api_rating_count(yf_store *st, yf_actor actor, GError **error);
+int64_t yf_store_rating_count(yf_store *st, yf_actor actor, GError **error);
 
 typedef struct {
     int64_t id, at_ms;
@@ -63,7 +65,7 @@ typedef struct {
 } yf_audit_row;
 void yf_audit_row_free(yf_audit_row *r);
 /* Entries with id > after_id (ascending), at most limit; action_prefix NULL = all. */
-GPtrArray *yf_store_api_audit_list(yf_store *st, int64_t after_id, int limit,
+GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
                                    const char *action_prefix, GError **error);
 
 /* One case received within [from, to] with its two answer times (0 = not yet). */
@@ -76,6 +78,6 @@ typedef struct {
     int64_t closed_ms;      /* first move to 终结 */
 } yf_stats_row;
 /* GArray of yf_stats_row, NULL on error. */
-GArray *yf_store_api_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error);
+GArray *yf_store_stats_rows(yf_store *st, const GDate *from, const GDate *to, GError **error);
 
 #endif

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "store_api.h"
+#include "server/store/store_reads.h"
 
 #define MAX_INVITEES 20
 #define ROOM_TOKEN_TTL_S (4 * 3600)
@@ -45,7 +45,7 @@ static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
                           "starts_at", yf_api_time_json(a->start_ms), "title", a->title,
                           "cancelled", a->cancelled);
     json_t *inv = json_array();
-    GPtrArray *list = yf_store_api_invitees(r->api->store, a->id, &err);
+    GPtrArray *list = yf_store_invitee_list(r->api->store, a->id, &err);
     for (guint i = 0; list && i < list->len; i++)
         json_array_append_new(inv, invitee_json(g_ptr_array_index(list, i)));
     json_object_set_new(o, "invitees", inv);
@@ -72,7 +72,7 @@ static gboolean appointment_for(yf_api_req *r, yf_authz_action action, yf_appoin
         return FALSE;
     yf_authz_object obj = {.kase = c, .case_type = -1};
     if (hearing_id) {
-        GPtrArray *hs = yf_store_api_hearings(r->api->store, 0, a->id, NULL);
+        GPtrArray *hs = yf_store_hearing_list(r->api->store, 0, a->id, NULL);
         *hearing_id = hs && hs->len ? ((yf_hearing *)g_ptr_array_index(hs, hs->len - 1))->id : 0;
         obj.hearing_id = *hearing_id;
         if (hs)
@@ -236,7 +236,7 @@ void yf_api_case_appointments(yf_api_req *r)
     yf_authz_object obj = {.kase = &c, .case_type = -1};
     if (!yf_api_authorize(r, YF_ACT_CASE_READ, &obj))
         goto out;
-    GPtrArray *list = yf_store_api_appointments(r->api->store, c.id, &err);
+    GPtrArray *list = yf_store_appointment_list(r->api->store, c.id, &err);
     if (!list) {
         yf_api_store_error(r, err, FALSE);
         goto out;
@@ -260,7 +260,7 @@ void yf_api_case_hearings(yf_api_req *r)
     yf_authz_object obj = {.kase = &c, .case_type = -1};
     if (!yf_api_authorize(r, YF_ACT_CASE_READ, &obj))
         goto out;
-    GPtrArray *list = yf_store_api_hearings(r->api->store, c.id, 0, &err);
+    GPtrArray *list = yf_store_hearing_list(r->api->store, c.id, 0, &err);
     if (!list) {
         yf_api_store_error(r, err, FALSE);
         goto out;
@@ -358,7 +358,7 @@ out:
 
 static json_t *participants_json(yf_api_req *r, int64_t hearing_id, GError **err)
 {
-    GPtrArray *ps = yf_store_api_participants(r->api->store, hearing_id, err);
+    GPtrArray *ps = yf_store_participant_list(r->api->store, hearing_id, err);
     if (!ps)
         return NULL;
     json_t *items = json_array();
