@@ -263,6 +263,7 @@ typedef struct {
     gboolean cancelled;
 } yf_appointment;
 void yf_appointment_clear(yf_appointment *a);
+void yf_appointment_free(yf_appointment *a);    /* accepts NULL */
 
 gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                      int64_t host_id, int64_t start_ms, const char *title,
@@ -282,6 +283,7 @@ typedef struct {
                                 entering for roles that do not wait), 0 = never */
 } yf_invitee;
 void yf_invitee_clear(yf_invitee *i);
+void yf_invitee_free(yf_invitee *i);    /* accepts NULL */
 
 /* Adds an invitee and issues its invitation token (*out_token, g_free). */
 gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t appointment_id,
@@ -310,6 +312,7 @@ typedef struct {
     int64_t start_ms, end_ms;            /* end_ms 0 = still running */
 } yf_hearing;
 void yf_hearing_clear(yf_hearing *h);
+void yf_hearing_free(yf_hearing *h);    /* accepts NULL */
 
 gboolean yf_store_hearing_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                  int64_t appointment_id, yf_hearing_kind kind, const char *room,
@@ -358,6 +361,7 @@ typedef struct {
     int64_t created_ms;
 } yf_recording;
 void yf_recording_clear(yf_recording *r);
+void yf_recording_free(yf_recording *r);    /* accepts NULL */
 
 gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
                                 const yf_recording *in, int64_t *out_id, GError **error);

@@ -20,13 +20,7 @@ void yf_case_clear(yf_case *c)
     memset(c, 0, sizeof *c);
 }
 
-void yf_case_free(yf_case *c)
-{
-    if (c == NULL)
-        return;
-    yf_case_clear(c);
-    g_free(c);
-}
+YF_STORE_DEFINE_FREE(yf_case)
 
 void yf_case_event_clear(yf_case_event *e)
 {
@@ -35,13 +29,7 @@ void yf_case_event_clear(yf_case_event *e)
     memset(e, 0, sizeof *e);
 }
 
-void yf_case_event_free(yf_case_event *e)
-{
-    if (e == NULL)
-        return;
-    yf_case_event_clear(e);
-    g_free(e);
-}
+YF_STORE_DEFINE_FREE(yf_case_event)
 
 static void read_case(sqlite3_stmt *s, yf_case *c)
 {

@@ -14,6 +14,8 @@ void yf_appointment_clear(yf_appointment *a)
     memset(a, 0, sizeof *a);
 }
 
+YF_STORE_DEFINE_FREE(yf_appointment)
+
 gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                      int64_t host_id, int64_t start_ms, const char *title,
                                      int64_t *out_id, GError **error)
@@ -35,37 +37,15 @@ gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_m
         ok = yf_store_exec_stmt(st, s, "create appointment", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " start_ms=%" G_GINT64_FORMAT,
-                                   (gint64)case_id, (gint64)start_ms);
-    ok = yf_store_finish(st, ok, actor, now_ms, "appointment.create", "appointment", id, detail, error);
-    g_free(detail);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "appointment.create", "appointment", id,
+                                g_strdup_printf("case=%" G_GINT64_FORMAT " start_ms=%" G_GINT64_FORMAT,
+                                    (gint64)case_id, (gint64)start_ms), out_id, error);
 }
 
 gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, case_id, host_id, start_ms, title, cancelled"
-                                        " FROM appointments WHERE id = ?", error);
-    if (s == NULL)
-        return FALSE;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(s, 0);
-        out->case_id = sqlite3_column_int64(s, 1);
-        out->host_id = sqlite3_column_int64(s, 2);
-        out->start_ms = sqlite3_column_int64(s, 3);
-        out->title = yf_store_col_text(s, 4);
-        out->cancelled = sqlite3_column_int(s, 5) != 0;
-    } else if (rc == SQLITE_DONE) {
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "appointment not found");
-    } else {
-        yf_store_fail(st, rc, "get appointment", error);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW;
+    return yf_store_get_by_id(st, "SELECT " YF_APPOINTMENT_COLS " FROM appointments WHERE id = ?", id,
+                              "appointment", (yf_store_row_fn)yf_store_read_appointment, out, error);
 }
 
 void yf_invitee_clear(yf_invitee *i)
@@ -74,6 +54,8 @@ void yf_invitee_clear(yf_invitee *i)
     g_free(i->contact);
     memset(i, 0, sizeof *i);
 }
+
+YF_STORE_DEFINE_FREE(yf_invitee)
 
 gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int64_t appointment_id,
                               yf_invitee_role role, const char *name, const char *contact,
@@ -126,23 +108,13 @@ gboolean yf_store_invitee_add(yf_store *st, yf_actor actor, int64_t now_ms, int6
 /* Reads the invitee row for a token hash, whatever its state. */
 static int fetch_invitee(yf_store *st, const guint8 th[32], yf_invitee *out, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, appointment_id, role, name, contact, expires_ms,"
-                                        " coalesce(revoked_ms, 0), coalesce(admitted_ms, 0)"
-                                        " FROM invitees WHERE token_hash = ?", error);
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT " YF_INVITEE_COLS " FROM invitees WHERE token_hash = ?", error);
     if (s == NULL)
         return SQLITE_ERROR;
     sqlite3_bind_blob(s, 1, th, 32, SQLITE_TRANSIENT);
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(s, 0);
-        out->appointment_id = sqlite3_column_int64(s, 1);
-        yf_invitee_role_parse((const char *)sqlite3_column_text(s, 2), &out->role);
-        out->name = yf_store_col_text(s, 3);
-        out->contact = yf_store_col_text(s, 4);
-        out->expires_ms = sqlite3_column_int64(s, 5);
-        out->revoked_ms = sqlite3_column_int64(s, 6);
-        out->admitted_ms = sqlite3_column_int64(s, 7);
+        yf_store_read_invitee(s, out);
     } else if (rc != SQLITE_DONE) {
         yf_store_fail(st, rc, "invitation lookup", error);
     }
@@ -229,6 +201,8 @@ void yf_hearing_clear(yf_hearing *h)
     memset(h, 0, sizeof *h);
 }
 
+YF_STORE_DEFINE_FREE(yf_hearing)
+
 gboolean yf_store_hearing_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                  int64_t appointment_id, yf_hearing_kind kind, const char *room,
                                  int64_t start_ms, int64_t *out_id, GError **error)
@@ -252,13 +226,9 @@ gboolean yf_store_hearing_create(yf_store *st, yf_actor actor, int64_t now_ms, i
         ok = yf_store_exec_stmt(st, s, "create hearing", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " kind=%s", (gint64)case_id,
-                                   yf_hearing_kind_code(kind));
-    ok = yf_store_finish(st, ok, actor, now_ms, "hearing.create", "hearing", id, detail, error);
-    g_free(detail);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "hearing.create", "hearing", id,
+                                g_strdup_printf("case=%" G_GINT64_FORMAT " kind=%s", (gint64)case_id,
+                                    yf_hearing_kind_code(kind)), out_id, error);
 }
 
 gboolean yf_store_hearing_end(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
@@ -284,29 +254,8 @@ gboolean yf_store_hearing_end(yf_store *st, yf_actor actor, int64_t now_ms, int6
 
 gboolean yf_store_hearing_get(yf_store *st, int64_t id, yf_hearing *out, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, case_id, coalesce(appointment_id, 0), kind,"
-                                        " room, start_ms, coalesce(end_ms, 0) FROM hearings"
-                                        " WHERE id = ?", error);
-    if (s == NULL)
-        return FALSE;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(s, 0);
-        out->case_id = sqlite3_column_int64(s, 1);
-        out->appointment_id = sqlite3_column_int64(s, 2);
-        yf_hearing_kind_parse((const char *)sqlite3_column_text(s, 3), &out->kind);
-        out->room = yf_store_col_text(s, 4);
-        out->start_ms = sqlite3_column_int64(s, 5);
-        out->end_ms = sqlite3_column_int64(s, 6);
-    } else if (rc == SQLITE_DONE) {
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "hearing not found");
-    } else {
-        yf_store_fail(st, rc, "get hearing", error);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW;
+    return yf_store_get_by_id(st, "SELECT " YF_HEARING_COLS " FROM hearings WHERE id = ?", id, "hearing",
+                              (yf_store_row_fn)yf_store_read_hearing, out, error);
 }
 
 /* Inserts a participants row (no joined_ms yet) in the caller's transaction. */
@@ -339,13 +288,9 @@ gboolean yf_store_participant_add(yf_store *st, yf_actor actor, int64_t now_ms, 
         return FALSE;
     gboolean ok = yf_store_check_actor(st, actor, error) &&
                   insert_participant(st, now_ms, hearing_id, name, role, staff_id, invitee_id, &id, error);
-    char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " role=%s", (gint64)hearing_id,
-                                   role ? role : "");
-    ok = yf_store_finish(st, ok, actor, now_ms, "participant.add", "participant", id, detail, error);
-    g_free(detail);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "participant.add", "participant", id,
+                                g_strdup_printf("hearing=%" G_GINT64_FORMAT " role=%s", (gint64)hearing_id,
+                                    role ? role : ""), out_id, error);
 }
 
 /* The row of hearing_id for staff_id, else invitee_id, else a walk-in with

@@ -35,6 +35,10 @@ gboolean yf_store_commit(yf_store *st, GError **error);
  * rolls back. Returns the outcome. */
 gboolean yf_store_finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms, const char *action,
                          const char *kind, int64_t id, const char *detail, GError **error);
+/* yf_store_finish for a new row: takes detail (freed), and on success sets
+ * *out_id (may be NULL) to the row's id. */
+gboolean yf_store_finish_take(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms, const char *action,
+                              const char *kind, int64_t id, char *detail, int64_t *out_id, GError **error);
 void yf_store_rollback(yf_store *st);
 
 /* Appends one audit entry inside the caller's open transaction and moves the
@@ -56,5 +60,40 @@ gboolean yf_store_check_actor(yf_store *st, yf_actor actor, GError **error);
 /* NOT_FOUND "<what> <id> not found" when the row is absent. */
 gboolean yf_store_row_exists(yf_store *st, const char *sql, int64_t id, const char *what,
                              GError **error);
+
+/* Defines T_free from T_clear: clears, then frees; accepts NULL. */
+#define YF_STORE_DEFINE_FREE(T)  \
+    void T##_free(T *p)          \
+    {                            \
+        if (p == NULL)           \
+            return;              \
+        T##_clear(p);            \
+        g_free(p);               \
+    }
+
+/* ---- rows (store_rows.c) ---- */
+
+/* Fills one record from the current row of a statement that selected its
+ * columns (*_COLS below, in that order). */
+typedef void (*yf_store_row_fn)(sqlite3_stmt *s, void *out);
+#define YF_APPOINTMENT_COLS "id, case_id, host_id, start_ms, title, cancelled"
+void yf_store_read_appointment(sqlite3_stmt *s, yf_appointment *out);
+#define YF_INVITEE_COLS "id, appointment_id, role, name, contact, expires_ms, coalesce(revoked_ms, 0)," \
+                        " coalesce(admitted_ms, 0)"
+void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *out);
+#define YF_HEARING_COLS "id, case_id, coalesce(appointment_id, 0), kind, room, start_ms, coalesce(end_ms, 0)"
+void yf_store_read_hearing(sqlite3_stmt *s, yf_hearing *out);
+#define YF_RECORDING_COLS "id, hearing_id, coalesce(participant_id, 0), path, size_bytes, duration_ms," \
+                          " sha256, created_ms"
+void yf_store_read_recording(sqlite3_stmt *s, yf_recording *out);
+
+/* Runs sql with its one parameter bound to id: TRUE with the row read into
+ * out; NOT_FOUND "<what> not found" when there is none. */
+gboolean yf_store_get_by_id(yf_store *st, const char *sql, int64_t id, const char *what,
+                            yf_store_row_fn read, void *out, GError **error);
+/* Runs sql with the n int64 parameters args: every row read into a new
+ * record of `size` bytes; the array frees them with free_fn. NULL on error. */
+GPtrArray *yf_store_list_rows(yf_store *st, const char *sql, const int64_t *args, int n,
+                              yf_store_row_fn read, size_t size, GDestroyNotify free_fn, GError **error);
 
 #endif

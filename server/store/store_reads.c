@@ -10,30 +10,6 @@
 #include "deadline.h"
 #include "store_priv.h"
 
-typedef gpointer (*row_reader)(sqlite3_stmt *s);
-
-/* Binds the given int64 parameters (n of them), steps every row through read. */
-static GPtrArray *list_rows(yf_store *st, const char *sql, const int64_t *args, int n,
-                            row_reader read, GDestroyNotify free_fn, GError **error)
-{
-    sqlite3_stmt *s = yf_store_prep(st, sql, error);
-    if (s == NULL)
-        return NULL;
-    for (int i = 0; i < n; i++)
-        sqlite3_bind_int64(s, i + 1, args[i]);
-    GPtrArray *out = g_ptr_array_new_with_free_func(free_fn);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        g_ptr_array_add(out, read(s));
-    if (rc != SQLITE_DONE) {
-        yf_store_fail(st, rc, "list", error);
-        g_ptr_array_unref(out);
-        out = NULL;
-    }
-    sqlite3_reset(s);
-    return out;
-}
-
 static gboolean exists(yf_store *st, const char *sql, int64_t a, int64_t b, GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, sql, error);
@@ -61,115 +37,35 @@ gboolean yf_store_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id,
                       " WHERE p.staff_id = ? AND h.case_id = ? LIMIT 1", staff_id, case_id, error);
 }
 
-static gpointer read_appointment(sqlite3_stmt *s)
-{
-    yf_appointment *a = g_new0(yf_appointment, 1);
-    a->id = sqlite3_column_int64(s, 0);
-    a->case_id = sqlite3_column_int64(s, 1);
-    a->host_id = sqlite3_column_int64(s, 2);
-    a->start_ms = sqlite3_column_int64(s, 3);
-    a->title = yf_store_col_text(s, 4);
-    a->cancelled = sqlite3_column_int(s, 5) != 0;
-    return a;
-}
-
-static void free_appointment(gpointer p)
-{
-    yf_appointment_clear(p);
-    g_free(p);
-}
-
 GPtrArray *yf_store_appointment_list(yf_store *st, int64_t case_id, GError **error)
 {
-    return list_rows(st, "SELECT id, case_id, host_id, start_ms, title, cancelled FROM appointments"
-                         " WHERE case_id = ? ORDER BY id", &case_id, 1, read_appointment,
-                     free_appointment, error);
-}
-
-static gpointer read_invitee(sqlite3_stmt *s)
-{
-    yf_invitee *i = g_new0(yf_invitee, 1);
-    i->id = sqlite3_column_int64(s, 0);
-    i->appointment_id = sqlite3_column_int64(s, 1);
-    yf_invitee_role_parse((const char *)sqlite3_column_text(s, 2), &i->role);
-    i->name = yf_store_col_text(s, 3);
-    i->contact = yf_store_col_text(s, 4);
-    i->expires_ms = sqlite3_column_int64(s, 5);
-    i->revoked_ms = sqlite3_column_int64(s, 6);
-    i->admitted_ms = sqlite3_column_int64(s, 7);
-    return i;
-}
-
-static void free_invitee(gpointer p)
-{
-    yf_invitee_clear(p);
-    g_free(p);
+    return yf_store_list_rows(st, "SELECT " YF_APPOINTMENT_COLS " FROM appointments WHERE case_id = ? ORDER BY id",
+                              &case_id, 1, (yf_store_row_fn)yf_store_read_appointment, sizeof(yf_appointment),
+                              (GDestroyNotify)yf_appointment_free, error);
 }
 
 GPtrArray *yf_store_invitee_list(yf_store *st, int64_t appointment_id, GError **error)
 {
-    return list_rows(st, "SELECT id, appointment_id, role, name, contact, expires_ms, revoked_ms,"
-                         " admitted_ms FROM invitees WHERE appointment_id = ? ORDER BY id",
-                     &appointment_id, 1, read_invitee, free_invitee, error);
-}
-
-static gpointer read_hearing(sqlite3_stmt *s)
-{
-    yf_hearing *h = g_new0(yf_hearing, 1);
-    h->id = sqlite3_column_int64(s, 0);
-    h->case_id = sqlite3_column_int64(s, 1);
-    h->appointment_id = sqlite3_column_int64(s, 2);
-    yf_hearing_kind_parse((const char *)sqlite3_column_text(s, 3), &h->kind);
-    h->room = yf_store_col_text(s, 4);
-    h->start_ms = sqlite3_column_int64(s, 5);
-    h->end_ms = sqlite3_column_int64(s, 6);
-    return h;
-}
-
-static void free_hearing(gpointer p)
-{
-    yf_hearing_clear(p);
-    g_free(p);
+    return yf_store_list_rows(st, "SELECT " YF_INVITEE_COLS " FROM invitees WHERE appointment_id = ? ORDER BY id",
+                              &appointment_id, 1, (yf_store_row_fn)yf_store_read_invitee, sizeof(yf_invitee),
+                              (GDestroyNotify)yf_invitee_free, error);
 }
 
 GPtrArray *yf_store_hearing_list(yf_store *st, int64_t case_id, int64_t appointment_id,
                                  GError **error)
 {
-    if (case_id > 0)
-        return list_rows(st, "SELECT id, case_id, appointment_id, kind, room, start_ms, end_ms"
-                             " FROM hearings WHERE case_id = ? ORDER BY id", &case_id, 1,
-                         read_hearing, free_hearing, error);
-    return list_rows(st, "SELECT id, case_id, appointment_id, kind, room, start_ms, end_ms"
-                         " FROM hearings WHERE appointment_id = ? ORDER BY id", &appointment_id, 1,
-                     read_hearing, free_hearing, error);
-}
-
-static gpointer read_recording(sqlite3_stmt *s)
-{
-    yf_recording *r = g_new0(yf_recording, 1);
-    r->id = sqlite3_column_int64(s, 0);
-    r->hearing_id = sqlite3_column_int64(s, 1);
-    r->participant_id = sqlite3_column_int64(s, 2);
-    r->path = yf_store_col_text(s, 3);
-    r->size_bytes = sqlite3_column_int64(s, 4);
-    r->duration_ms = sqlite3_column_int64(s, 5);
-    if (sqlite3_column_bytes(s, 6) == 32)
-        memcpy(r->sha256, sqlite3_column_blob(s, 6), 32);
-    r->created_ms = sqlite3_column_int64(s, 7);
-    return r;
-}
-
-static void free_recording(gpointer p)
-{
-    yf_recording_clear(p);
-    g_free(p);
+    const char *sql = case_id > 0 ? "SELECT " YF_HEARING_COLS " FROM hearings WHERE case_id = ? ORDER BY id"
+                                  : "SELECT " YF_HEARING_COLS " FROM hearings WHERE appointment_id = ? ORDER BY id";
+    int64_t key = case_id > 0 ? case_id : appointment_id;
+    return yf_store_list_rows(st, sql, &key, 1, (yf_store_row_fn)yf_store_read_hearing, sizeof(yf_hearing),
+                              (GDestroyNotify)yf_hearing_free, error);
 }
 
 GPtrArray *yf_store_recording_list(yf_store *st, int64_t hearing_id, GError **error)
 {
-    return list_rows(st, "SELECT id, hearing_id, participant_id, path, size_bytes, duration_ms,"
-                         " sha256, created_ms FROM recordings WHERE hearing_id = ? ORDER BY id",
-                     &hearing_id, 1, read_recording, free_recording, error);
+    return yf_store_list_rows(st, "SELECT " YF_RECORDING_COLS " FROM recordings WHERE hearing_id = ? ORDER BY id",
+                              &hearing_id, 1, (yf_store_row_fn)yf_store_read_recording, sizeof(yf_recording),
+                              (GDestroyNotify)yf_recording_free, error);
 }
 
 void yf_participant_free(yf_participant *p)
@@ -181,23 +77,22 @@ void yf_participant_free(yf_participant *p)
     g_free(p);
 }
 
-static gpointer read_participant(sqlite3_stmt *s)
+static void read_participant(sqlite3_stmt *s, void *out)
 {
-    yf_participant *p = g_new0(yf_participant, 1);
+    yf_participant *p = out;
     p->id = sqlite3_column_int64(s, 0);
     p->name = yf_store_col_text(s, 1);
     p->role = yf_store_col_text(s, 2);
     p->staff_id = sqlite3_column_int64(s, 3);
     p->invitee_id = sqlite3_column_int64(s, 4);
     p->joined_ms = sqlite3_column_int64(s, 5);
-    return p;
 }
 
 GPtrArray *yf_store_participant_list(yf_store *st, int64_t hearing_id, GError **error)
 {
-    return list_rows(st, "SELECT id, name, role, staff_id, invitee_id, joined_ms FROM participants"
-                         " WHERE hearing_id = ? ORDER BY id", &hearing_id, 1, read_participant,
-                     (GDestroyNotify)yf_participant_free, error);
+    return yf_store_list_rows(st, "SELECT id, name, role, staff_id, invitee_id, joined_ms FROM participants"
+                              " WHERE hearing_id = ? ORDER BY id", &hearing_id, 1, read_participant,
+                              sizeof(yf_participant), (GDestroyNotify)yf_participant_free, error);
 }
 
 gboolean yf_store_note_finalized(yf_store *st, int64_t hearing_id, int64_t *finalized_ms,
@@ -226,25 +121,25 @@ void yf_note_confirmation_free(yf_note_confirmation *c)
     g_free(c);
 }
 
-static gpointer read_confirmation(sqlite3_stmt *s)
+static void read_confirmation(sqlite3_stmt *s, void *out)
 {
-    yf_note_confirmation *c = g_new0(yf_note_confirmation, 1);
+    yf_note_confirmation *c = out;
     c->participant_id = sqlite3_column_int64(s, 0);
     c->name = yf_store_col_text(s, 1);
     c->role = yf_store_col_text(s, 2);
     c->confirm = g_strcmp0((const char *)sqlite3_column_text(s, 3), "confirm") == 0;
     c->reason = yf_store_col_text(s, 4);
     c->at_ms = sqlite3_column_int64(s, 5);
-    return c;
 }
 
 GPtrArray *yf_store_note_confirmations(yf_store *st, int64_t hearing_id, GError **error)
 {
-    return list_rows(st, "SELECT c.participant_id, p.name, p.role, c.decision, c.reason, c.at_ms"
-                         " FROM note_confirmations c JOIN notes n ON n.id = c.note_id"
-                         " JOIN participants p ON p.id = c.participant_id"
-                         " WHERE n.hearing_id = ? ORDER BY c.at_ms, c.rowid", &hearing_id, 1,
-                     read_confirmation, (GDestroyNotify)yf_note_confirmation_free, error);
+    return yf_store_list_rows(st, "SELECT c.participant_id, p.name, p.role, c.decision, c.reason, c.at_ms"
+                              " FROM note_confirmations c JOIN notes n ON n.id = c.note_id"
+                              " JOIN participants p ON p.id = c.participant_id"
+                              " WHERE n.hearing_id = ? ORDER BY c.at_ms, c.rowid", &hearing_id, 1,
+                              read_confirmation, sizeof(yf_note_confirmation),
+                              (GDestroyNotify)yf_note_confirmation_free, error);
 }
 
 gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,

@@ -75,14 +75,10 @@ gboolean yf_store_note_add_entry(yf_store *st, yf_actor actor, int64_t now_ms, i
         ok = yf_store_exec_stmt(st, s, "note entry", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " offset_ms=%" G_GINT64_FORMAT,
-                                   (gint64)hearing_id, (gint64)offset_ms);
-    ok = yf_store_finish(st, ok, actor, now_ms, "note.entry", "note_entry", id, detail, error);
-    g_free(detail);
     g_free(who);
-    if (ok && out_entry_id)
-        *out_entry_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "note.entry", "note_entry", id,
+                                g_strdup_printf("hearing=%" G_GINT64_FORMAT " offset_ms=%" G_GINT64_FORMAT,
+                                    (gint64)hearing_id, (gint64)offset_ms), out_entry_id, error);
 }
 
 gboolean yf_store_note_finalize(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
@@ -177,6 +173,8 @@ void yf_recording_clear(yf_recording *r)
     memset(r, 0, sizeof *r);
 }
 
+YF_STORE_DEFINE_FREE(yf_recording)
+
 gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
                                 const yf_recording *in, int64_t *out_id, GError **error)
 {
@@ -198,43 +196,16 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
         ok = yf_store_exec_stmt(st, s, "add recording", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("hearing=%" G_GINT64_FORMAT " participant=%" G_GINT64_FORMAT
-                                   " size=%" G_GINT64_FORMAT, (gint64)in->hearing_id,
-                                   (gint64)in->participant_id, (gint64)in->size_bytes);
-    ok = yf_store_finish(st, ok, actor, now_ms, "recording.add", "recording", id, detail, error);
-    g_free(detail);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "recording.add", "recording", id,
+                                g_strdup_printf("hearing=%" G_GINT64_FORMAT " participant=%" G_GINT64_FORMAT
+                                    " size=%" G_GINT64_FORMAT, (gint64)in->hearing_id,
+                                    (gint64)in->participant_id, (gint64)in->size_bytes), out_id, error);
 }
 
 static gboolean read_recording(yf_store *st, int64_t id, yf_recording *out, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, hearing_id, coalesce(participant_id, 0), path,"
-                                        " size_bytes, duration_ms, sha256, created_ms"
-                                        " FROM recordings WHERE id = ?", error);
-    if (s == NULL)
-        return FALSE;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_column_int64(s, 0);
-        out->hearing_id = sqlite3_column_int64(s, 1);
-        out->participant_id = sqlite3_column_int64(s, 2);
-        out->path = yf_store_col_text(s, 3);
-        out->size_bytes = sqlite3_column_int64(s, 4);
-        out->duration_ms = sqlite3_column_int64(s, 5);
-        if (sqlite3_column_bytes(s, 6) == 32)
-            memcpy(out->sha256, sqlite3_column_blob(s, 6), 32);
-        out->created_ms = sqlite3_column_int64(s, 7);
-    } else if (rc == SQLITE_DONE) {
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_NOT_FOUND, "recording not found");
-    } else {
-        yf_store_fail(st, rc, "get recording", error);
-    }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW;
+    return yf_store_get_by_id(st, "SELECT " YF_RECORDING_COLS " FROM recordings WHERE id = ?", id,
+                              "recording", (yf_store_row_fn)yf_store_read_recording, out, error);
 }
 
 gboolean yf_store_recording_access(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
@@ -275,13 +246,9 @@ gboolean yf_store_aid_create(yf_store *st, yf_actor actor, int64_t now_ms, int64
         ok = yf_store_exec_stmt(st, s, "create aid", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " decision=%s amount_fen=%" G_GINT64_FORMAT,
-                                   (gint64)case_id, decision_no ? decision_no : "", (gint64)amount_fen);
-    ok = yf_store_finish(st, ok, actor, now_ms, "aid.create", "aid", id, detail, error);
-    g_free(detail);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "aid.create", "aid", id,
+                                g_strdup_printf("case=%" G_GINT64_FORMAT " decision=%s amount_fen=%" G_GINT64_FORMAT,
+                                    (gint64)case_id, decision_no ? decision_no : "", (gint64)amount_fen), out_id, error);
 }
 
 gboolean yf_store_aid_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t aid_id,
@@ -334,11 +301,7 @@ gboolean yf_store_rating_add(yf_store *st, yf_actor actor, int64_t now_ms, int64
         ok = yf_store_exec_stmt(st, s, "add rating", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
-    char *detail = g_strdup_printf("case=%" G_GINT64_FORMAT " score=%d", (gint64)case_id, score);
-    ok = yf_store_finish(st, ok, actor, now_ms, "rating.add", "rating", id, detail, error);
-    g_free(detail);
     g_free(who);
-    if (ok && out_id)
-        *out_id = id;
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "rating.add", "rating", id,
+                                g_strdup_printf("case=%" G_GINT64_FORMAT " score=%d", (gint64)case_id, score), out_id, error);
 }

@@ -282,3 +282,13 @@ gboolean yf_store_finish(yf_store *st, gboolean ok, yf_actor actor, int64_t now_
     g_free(obj);
     return ok;
 }
+
+gboolean yf_store_finish_take(yf_store *st, gboolean ok, yf_actor actor, int64_t now_ms, const char *action,
+                              const char *kind, int64_t id, char *detail, int64_t *out_id, GError **error)
+{
+    ok = yf_store_finish(st, ok, actor, now_ms, action, kind, id, detail, error);
+    g_free(detail);
+    if (ok && out_id)
+        *out_id = id;
+    return ok;
+}

@@ -17,13 +17,7 @@ void yf_staff_clear(yf_staff *s)
     memset(s, 0, sizeof *s);
 }
 
-void yf_staff_free(yf_staff *s)
-{
-    if (s == NULL)
-        return;
-    yf_staff_clear(s);
-    g_free(s);
-}
+YF_STORE_DEFINE_FREE(yf_staff)
 
 static void read_staff(sqlite3_stmt *s, int c, yf_staff *out)
 {
