@@ -170,101 +170,75 @@ static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in,
 gboolean yf_store_case_create(yf_store *st, yf_actor actor, int64_t now_ms, const yf_case_new *in,
                               int64_t *out_id, GError **error)
 {
-    char *obj = NULL, *detail = NULL;
     char d_recv[11];
-    gboolean ok = FALSE;
+    int64_t id = 0;
     if (!check_new_case(in, error) || !yf_store_begin(st, error))
         return FALSE;
-    if (!yf_store_check_actor(st, actor, error) || !check_prosecutor(st, in->prosecutor_id, error) ||
-        !insert_case(st, now_ms, in, error))
-        goto out;
-    int64_t id = sqlite3_last_insert_rowid(st->db);
-    obj = yf_store_obj("case", id);
+    gboolean ok = yf_store_check_actor(st, actor, error) && check_prosecutor(st, in->prosecutor_id, error) &&
+                  insert_case(st, now_ms, in, error);
+    if (ok) {
+        id = sqlite3_last_insert_rowid(st->db);
+        ok = insert_event(st, actor, now_ms, id, -1, YF_STAGE_REGISTER, "", error);
+    }
     yf_date_format_iso(&in->received, d_recv);
-    detail = g_strdup_printf("case_no=%s type=%s channel=%s received=%s prosecutor=%" G_GINT64_FORMAT,
-                             in->case_no, yf_case_type_code(in->type), yf_channel_code(in->channel),
-                             d_recv, (gint64)in->prosecutor_id);
-    ok = insert_event(st, actor, now_ms, id, -1, YF_STAGE_REGISTER, "", error) &&
-         yf_store_audit_append(st, actor, now_ms, "case.create", obj, detail, error) &&
-         yf_store_commit(st, error);
-    if (ok && out_id)
-        *out_id = id;
-out:
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    g_free(detail);
-    return ok;
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.create", "case", id,
+                                g_strdup_printf("case_no=%s type=%s channel=%s received=%s prosecutor=%" G_GINT64_FORMAT,
+                                                in->case_no, yf_case_type_code(in->type),
+                                                yf_channel_code(in->channel), d_recv, (gint64)in->prosecutor_id),
+                                out_id, error);
 }
 
 gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                               int64_t prosecutor_id, GError **error)
 {
-    char *obj = yf_store_obj("case", case_id), *detail = NULL;
-    gboolean ok = FALSE;
     if (!yf_store_begin(st, error))
-        goto out;
-    if (!yf_store_check_actor(st, actor, error) || !check_prosecutor(st, prosecutor_id, error) ||
-        !yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error))
-        goto out;
-    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET prosecutor_id = ?, updated_ms = ?"
-                                        " WHERE id = ?", error);
-    if (s == NULL)
-        goto out;
-    yf_store_bind_id(s, 1, prosecutor_id);
-    sqlite3_bind_int64(s, 2, now_ms);
-    sqlite3_bind_int64(s, 3, case_id);
-    detail = g_strdup_printf("prosecutor=%" G_GINT64_FORMAT, (gint64)prosecutor_id);
-    ok = yf_store_exec_stmt(st, s, "assign case", error) &&
-         yf_store_audit_append(st, actor, now_ms, "case.assign", obj, detail, error) &&
-         yf_store_commit(st, error);
-out:
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    g_free(detail);
-    return ok;
+        return FALSE;
+    gboolean ok = yf_store_check_actor(st, actor, error) && check_prosecutor(st, prosecutor_id, error) &&
+                  yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error);
+    sqlite3_stmt *s = ok ? yf_store_prep(st, "UPDATE cases SET prosecutor_id = ?, updated_ms = ?"
+                                             " WHERE id = ?", error) : NULL;
+    if (s) {
+        yf_store_bind_id(s, 1, prosecutor_id);
+        sqlite3_bind_int64(s, 2, now_ms);
+        sqlite3_bind_int64(s, 3, case_id);
+    }
+    ok = s && yf_store_exec_stmt(st, s, "assign case", error);
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.assign", "case", case_id,
+                                g_strdup_printf("prosecutor=%" G_GINT64_FORMAT, (gint64)prosecutor_id), NULL,
+                                error);
 }
 
 gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                               const char *petitioner, const char *contact, const char *summary,
                               GError **error)
 {
-    char *obj = yf_store_obj("case", case_id), *detail = NULL;
-    gboolean ok = FALSE;
     if (petitioner && *petitioner == '\0') {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "petitioner is empty");
-        goto out;
+        return FALSE;
     }
     if (!yf_store_begin(st, error))
-        goto out;
-    if (!yf_store_check_actor(st, actor, error) ||
-        !yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error))
-        goto out;
-    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET petitioner = coalesce(?, petitioner),"
-                                        " contact = coalesce(?, contact), summary ="
-                                        " coalesce(?, summary), updated_ms = ? WHERE id = ?", error);
-    if (s == NULL)
-        goto out;
-    if (petitioner)
-        yf_store_bind_text(s, 1, petitioner);
-    if (contact)
-        yf_store_bind_text(s, 2, contact);
-    if (summary)
-        yf_store_bind_text(s, 3, summary);
-    sqlite3_bind_int64(s, 4, now_ms);
-    sqlite3_bind_int64(s, 5, case_id);
-    detail = g_strdup_printf("fields=%s%s%s", petitioner ? "petitioner," : "",
-                             contact ? "contact," : "", summary ? "summary," : "");
-    ok = yf_store_exec_stmt(st, s, "update case", error) &&
-         yf_store_audit_append(st, actor, now_ms, "case.update", obj, detail, error) &&
-         yf_store_commit(st, error);
-out:
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    g_free(detail);
-    return ok;
+        return FALSE;
+    gboolean ok = yf_store_check_actor(st, actor, error) &&
+                  yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error);
+    sqlite3_stmt *s = ok ? yf_store_prep(st, "UPDATE cases SET petitioner = coalesce(?, petitioner),"
+                                             " contact = coalesce(?, contact), summary ="
+                                             " coalesce(?, summary), updated_ms = ? WHERE id = ?", error)
+                         : NULL;
+    if (s) {
+        if (petitioner)
+            yf_store_bind_text(s, 1, petitioner);
+        if (contact)
+            yf_store_bind_text(s, 2, contact);
+        if (summary)
+            yf_store_bind_text(s, 3, summary);
+        sqlite3_bind_int64(s, 4, now_ms);
+        sqlite3_bind_int64(s, 5, case_id);
+    }
+    ok = s && yf_store_exec_stmt(st, s, "update case", error);
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.update", "case", case_id,
+                                g_strdup_printf("fields=%s%s%s", petitioner ? "petitioner," : "",
+                                                contact ? "contact," : "", summary ? "summary," : ""),
+                                NULL, error);
 }
 
 /* The stage now, read inside the caller's transaction. */
@@ -288,37 +262,28 @@ static gboolean current_stage(yf_store *st, int64_t case_id, yf_stage *out, GErr
 gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                   yf_stage to, const char *note, GError **error)
 {
-    char *obj = yf_store_obj("case", case_id), *detail = NULL;
-    yf_stage from;
-    gboolean ok = FALSE;
+    yf_stage from = YF_STAGE_REGISTER;
     if (!yf_store_begin(st, error))
-        goto out;
-    if (!yf_store_check_actor(st, actor, error) || !current_stage(st, case_id, &from, error))
-        goto out;
-    if (!yf_stage_transition_allowed(from, to)) {
+        return FALSE;
+    gboolean ok = yf_store_check_actor(st, actor, error) && current_stage(st, case_id, &from, error);
+    if (ok && !yf_stage_transition_allowed(from, to)) {
         g_set_error(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "illegal stage move %s → %s",
                     yf_stage_label(from), yf_stage_label(to) ? yf_stage_label(to) : "?");
-        goto out;
+        ok = FALSE;
     }
-    sqlite3_stmt *s = yf_store_prep(st, "UPDATE cases SET stage = ?, updated_ms = ? WHERE id = ?",
-                                    error);
-    if (s == NULL)
-        goto out;
-    yf_store_bind_text(s, 1, yf_stage_code(to));
-    sqlite3_bind_int64(s, 2, now_ms);
-    sqlite3_bind_int64(s, 3, case_id);
-    detail = g_strdup_printf("%s -> %s; note=%s", yf_stage_code(from), yf_stage_code(to),
-                             note ? note : "");
-    ok = yf_store_exec_stmt(st, s, "case stage", error) &&
-         insert_event(st, actor, now_ms, case_id, (int)from, to, note, error) &&
-         yf_store_audit_append(st, actor, now_ms, "case.stage", obj, detail, error) &&
-         yf_store_commit(st, error);
-out:
-    if (!ok)
-        yf_store_rollback(st);
-    g_free(obj);
-    g_free(detail);
-    return ok;
+    sqlite3_stmt *s = ok ? yf_store_prep(st, "UPDATE cases SET stage = ?, updated_ms = ? WHERE id = ?", error)
+                         : NULL;
+    if (s) {
+        yf_store_bind_text(s, 1, yf_stage_code(to));
+        sqlite3_bind_int64(s, 2, now_ms);
+        sqlite3_bind_int64(s, 3, case_id);
+    }
+    ok = s && yf_store_exec_stmt(st, s, "case stage", error) &&
+         insert_event(st, actor, now_ms, case_id, (int)from, to, note, error);
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.stage", "case", case_id,
+                                g_strdup_printf("%s -> %s; note=%s", yf_stage_code(from), yf_stage_code(to),
+                                                note ? note : ""),
+                                NULL, error);
 }
 
 /* The list query from fixed fragments, one per filter that is set; values are
