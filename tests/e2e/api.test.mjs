@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, check, finish, freePort, startServerReady, stopServer } from './lib.mjs';
+import { apiRequest, check, createUser, finish, freePort, startServerReady, stopServer } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -26,10 +26,7 @@ const serverLog = [];
 const startServer = (dataDir, extra = []) => startServerReady(bin, { dataDir, port, webDir, extra, workers: 1,
   logLevel: 'info', keepText: true, logPath: path.join(tmp, `server-${Date.now()}.log`), log: serverLog });
 
-function createUserCli(dataDir, username, role, password) {
-  return spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', username,
-    '--display-name', '管理员', '--role', role, '--password-stdin'], { input: password + '\n', encoding: 'utf8' });
-}
+const createUserCli = (dataDir, username, role, password) => createUser(bin, dataDir, { username, role, password });
 
 const errCode = (r) => r.json && r.json.error && r.json.error.code;
 const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);

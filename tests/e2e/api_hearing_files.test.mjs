@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, check, finish, freePort, startServer, stopServer, waitHealthy } from './lib.mjs';
+import { apiRequest, check, createUser, finish, freePort, startServer, stopServer, waitHealthy } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -43,8 +43,7 @@ const log = [];
 try {
   port = await freePort();
   const dataDir = path.join(tmp, 'data');
-  const made = spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', 'admin',
-    '--display-name', '管理员', '--role', 'admin', '--password-stdin'], { input: 'admin-password-1\n', encoding: 'utf8' });
+  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
   check('test setup: the first admin', made.status === 0, made.stderr);
   server = startServer(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log, extra: ['--production'] });
   await waitHealthy(server, `https://127.0.0.1:${port}`);

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, finish, freePort, startServer,
+import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort, startServer,
   waitHealthy, wrapUp } from './lib.mjs';
 
 // Not a multiple of 16 KiB or of the TLS record size, so the last frame is short.
@@ -26,8 +26,7 @@ try {
   const port = await freePort();
   const api = (method, p, opts) => apiRequest(port, method, p, opts);
   const dataDir = path.join(tmp, 'data');
-  const made = spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', 'admin',
-    '--display-name', '管理员', '--role', 'admin', '--password-stdin'], { input: 'admin-password-1\n', encoding: 'utf8' });
+  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
   check('test setup: the first admin', made.status === 0, made.stderr);
   server = startServer(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log, extra: ['--production'] });
   await waitHealthy(server, `https://127.0.0.1:${port}`);

@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, sleep } from './lib.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, createUser, sleep } from './lib.mjs';
 
 export const pageLog = [];
 const FPS = 15;
@@ -38,9 +38,8 @@ export function makeMedia(tmp, seconds) {
 
 /** A prosecutor (made with the CLI before the server starts). */
 export function makeProsecutor(bin, dataDir) {
-  const r = spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', 'pros',
-    '--display-name', '王检察官', '--role', 'prosecutor', '--password-stdin'],
-  { input: 'prosecutor-password-1\n', encoding: 'utf8' });
+  const r = createUser(bin, dataDir, { username: 'pros', role: 'prosecutor', password: 'prosecutor-password-1',
+    name: '王检察官' });
   if (r.status !== 0) throw new Error(`create-user: ${r.stderr}`);
 }
 

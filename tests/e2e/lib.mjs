@@ -2,7 +2,7 @@
 // its summary line, a free loopback port, starting the yuanfang server with a
 // kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
 // 5 s), and headless Chromium's flags (fake camera and microphone).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -44,6 +44,13 @@ export function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Makes a staff account with `yuanfang admin create-user` (the password on
+ * stdin); returns spawnSync's result (status, stderr). */
+export function createUser(bin, dataDir, { username, role, password, name = '管理员' }) {
+  return spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', username,
+    '--display-name', name, '--role', role, '--password-stdin'], { input: `${password}\n`, encoding: 'utf8' });
 }
 
 /** Starts the server on 127.0.0.1:port; its output goes to logPath and the

@@ -9,11 +9,11 @@
 // YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, results, sleep, startServer,
-  stopServer, waitHealthy } from './lib.mjs';
+import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, sleep, startServer,
+  stopServer, waitHealthy, wrapUp } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS, '--autoplay-policy=no-user-gesture-required'];
 const PHONE = { width: 360, height: 740 };
@@ -218,7 +218,6 @@ async function scenario(browser, base, tokens, tmp) {
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-room-'));
-  const keep = process.env.YF_E2E_KEEP === '1';
   let server = null;
   let browser = null;
   try {
@@ -248,15 +247,7 @@ async function main() {
     check('test ran to the end', false, e.stack || e.message);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    await stopServer(server).catch(() => {});
-    if (results.failed) {
-      console.log('# --- page console (last 60) ---');
-      for (const l of pageLog.slice(-60)) console.log(`#   ${l}`);
-      console.log('# --- server log (last 80 lines) ---');
-      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
-    }
-    if (keep) console.log(`# kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
+    await wrapUp({ server, tmp, pageLog, serverLog });
   }
 }
 

@@ -18,13 +18,13 @@
 // passed, M failed"; exit 77 when a prerequisite is missing. YF_E2E_KEEP=1
 // keeps the temp dir (server log).
 
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, results, sleep, startServer,
-  stopServer, waitHealthy } from './lib.mjs';
+import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, sleep, startServer,
+  createUser, stopServer, waitHealthy, wrapUp } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS, '--autoplay-policy=no-user-gesture-required'];
 const PHONE = { width: 360, height: 740 };
@@ -66,10 +66,7 @@ function api(method, pathname, opts = {}) {
   });
 }
 
-function createUserCli(bin, dataDir, username, role, password) {
-  return spawnSync(bin, ['admin', 'create-user', '--data-dir', dataDir, '--username', username,
-    '--display-name', '管理员', '--role', role, '--password-stdin'], { input: `${password}\n`, encoding: 'utf8' });
-}
+const createUserCli = (bin, dataDir, username, role, password) => createUser(bin, dataDir, { username, role, password });
 
 function mintToken(bin, dataDir, name, role, pid) {
   return execFileSync(bin, ['token', '--data-dir', dataDir, '--room', ROOM, '--name', name, '--role', role,
@@ -448,7 +445,6 @@ async function petitionerScenario(browser, base) {
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
   const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-net-'));
-  const keep = process.env.YF_E2E_KEEP === '1';
   let server = null;
   let browser = null;
   const t0 = Date.now();
@@ -478,15 +474,7 @@ async function main() {
     check('test ran to the end', false, e.stack || e.message);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    await stopServer(server).catch(() => {});
-    if (results.failed) {
-      console.log('# --- page console (last 60) ---');
-      for (const l of pageLog.slice(-60)) console.log(`#   ${l}`);
-      console.log('# --- server log (last 80 lines) ---');
-      for (const l of serverLog.slice(-80)) console.log(`#   ${l}`);
-    }
-    if (keep) console.log(`# kept ${tmp}`);
-    else rmSync(tmp, { recursive: true, force: true });
+    await wrapUp({ server, tmp, pageLog, serverLog });
     console.log(`# took ${Date.now() - t0} ms`);
   }
 }
