@@ -1,10 +1,10 @@
 /* post_priv.h -- internals of media/post shared by its files: a capture file
  * loaded as an index of its RTP packets (post_source.c), every packet placed
- * on the hearing's wall clock and the tracks grouped per participant
- * (post_timeline.c), the appsrc feeder (post_feed.c), the pipeline runner and
- * the job (post.c), the two kinds of output (post_participant.c,
- * post_composite.c) and a fix-up of their files (post_mkv.c). Nothing
- * outside media/post includes this header. */
+ * on the hearing's wall clock (post_clock.c: which sender reports to trust)
+ * and the tracks grouped per participant (post_timeline.c), the appsrc feeder
+ * (post_feed.c), the pipeline runner and the job (post.c), the two kinds of
+ * output (post_participant.c, post_composite.c) and a fix-up of their files
+ * (post_mkv.c). Nothing outside media/post includes this header. */
 #ifndef YF_POST_PRIV_H
 #define YF_POST_PRIV_H
 
@@ -24,8 +24,7 @@ typedef struct {
     int64_t ext_seq;      /* sequence number unwrapped in file order */
     int64_t ext_ts;       /* RTP timestamp unwrapped in file order */
     int64_t arrival_us;   /* server wall clock when it arrived */
-    int64_t wall_us;      /* on the hearing's clock (post_timeline.c) */
-    int32_t sr;           /* latest SR before it in the file, -1: none */
+    int64_t wall_us;      /* on the hearing's clock (post_clock.c, post_timeline.c) */
     uint32_t order;       /* file order, tie-break of the sort */
     uint32_t len;         /* packet bytes */
     uint8_t skip;         /* of this stream but not media (padding only, other
@@ -36,13 +35,17 @@ typedef struct {
 typedef struct {
     int64_t arrival_us;
     int64_t ntp_us;       /* the publisher's wall clock, Unix µs */
-    int64_t ext_ts;       /* its RTP timestamp, unwrapped with the packets' */
-    gboolean valid;       /* agrees with its session's clock offset */
+    int64_t ext_ts;       /* its RTP timestamp, unwrapped against the packets' */
+    gboolean valid;       /* trusted: agrees with its session's clock offset
+                             (post_timeline.c), the nominal clock rate and the
+                             packets' arrival (post_clock.c) */
 } yf_post_sr;
 
 /* One capture file. Invariants once loaded by post_timeline.c: pkts sorted
  * by ext_seq without duplicates; n_media > 0; first_us <= last_us are the
- * wall times of its first and last media packet. */
+ * wall times of its first and last media packet; along pkts the media
+ * packets' wall times never go back: equal for one RTP timestamp, at least
+ * YF_POST_MIN_STEP_US apart for a new one (so no frame hides behind another). */
 typedef struct {
     char *path;
     int fd;                   /* open for the feeder's pread */
@@ -81,6 +84,29 @@ void yf_post_track_free(gpointer t);
  * TRUE with the payload's offset and length if it is well-formed. */
 gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
                            size_t *payload_off, size_t *payload_len);
+
+/* post_clock.c: the wall time of every media packet of t (t->pkts still in
+ * file order), through the sender reports that agree with the nominal clock
+ * rate and with the packets' own arrival, or, with none, through the packets'
+ * arrival (their least-delayed ones). offset: the session's (arrival - NTP);
+ * have_offset FALSE: no SR is used. Marks the reports it does not trust
+ * invalid, with one warning per track. Never drops a packet. */
+void yf_post_clock_map(yf_post_track *t, gboolean have_offset, int64_t offset);
+/* RTP ticks to µs at clock_rate > 0, rounded; saturates far beyond any file. */
+int64_t yf_post_rtp_to_us(int64_t ticks, uint32_t clock_rate);
+
+/* Two media packets of a track with different RTP timestamps are at least this
+ * far apart on the timeline (Matroska's tick: one frame never shares another's
+ * time), and no closer than YF_POST_MIN_PACE of their RTP spacing (capped at
+ * YF_POST_MAX_PACE_US): where wall times would go back (a reconnect placed
+ * before the end of the capture before it, a timestamp that jumps), the media
+ * is laid out at that pace and catches up with its wall time. */
+#define YF_POST_MIN_STEP_US 1000
+#define YF_POST_MIN_PACE 0.9
+#define YF_POST_MAX_PACE_US G_USEC_PER_SEC
+/* The earliest time at which a packet spaced by rtp_us (its RTP timestamp's
+ * distance from the one before it, µs) may follow one placed at prev_us. */
+int64_t yf_post_pace(int64_t prev_us, int64_t rtp_us);
 
 /* Longest timeline a job accepts: 12 hours. */
 #define YF_POST_MAX_SPAN_US (INT64_C(12) * 3600 * G_USEC_PER_SEC)
