@@ -120,9 +120,11 @@ void yf_post_timeline_free(yf_post_timeline *tl);
 const char *yf_post_codec_name(yf_post_codec c);
 
 /* post_feed.c: feeds one kind of one participant into an appsrc from the
- * appsrc's streaming thread (need-data): packets in sequence order, PTS =
- * wall - base_us, sequence numbers and SSRC rewritten so reconnects form one
- * stream with a gap (DISCONT) between files. */
+ * appsrc's streaming thread (need-data): every media packet in sequence order,
+ * PTS = wall - base_us (never before the packet before it: a file that
+ * overlaps the one before it is laid out after it, yf_post_pace), sequence
+ * numbers and SSRC rewritten so reconnects form one stream with a gap
+ * (DISCONT) between files. */
 typedef struct yf_post_feed yf_post_feed;
 yf_post_feed *yf_post_feed_new(const GPtrArray *tracks, int64_t base_us);
 void yf_post_feed_free(gpointer f);
