@@ -3,8 +3,8 @@
  * on the hearing's wall clock (post_clock.c: which sender reports to trust)
  * and the tracks grouped per participant (post_timeline.c), the appsrc feeder
  * (post_feed.c), the pipeline runner and the job (post.c), the two kinds of
- * output (post_participant.c, post_composite.c) and a fix-up of their files
- * (post_mkv.c). Nothing outside media/post includes this header. */
+ * output (post_participant.c, post_composite.c) and the fix-ups of their
+ * files (post_mkv.c). Nothing outside media/post includes this header. */
 #ifndef YF_POST_PRIV_H
 #define YF_POST_PRIV_H
 
@@ -147,14 +147,18 @@ void yf_post_watch_pts(GstElement *el, const char *pad_name, _Atomic int64_t *po
 /* Renames tmp to final; FALSE + YF_POST_ERROR_IO. */
 gboolean yf_post_commit(const char *tmp, const char *final, GError **err);
 yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const char *media_type,
-                                   int64_t start_us, int64_t end_us, gboolean audio, gboolean video);
+                                   int64_t start_us, int64_t duration_ms, gboolean audio, gboolean video);
 
-/* post_mkv.c: sets the keyframe flag on every SimpleBlock of the Opus
- * track(s) of a Matroska/WebM file written by matroskamux (which leaves it
- * off), so FFmpeg-based players (Chromium) can seek on the audio track: in
- * place, nothing else changes. FALSE + YF_POST_ERROR_IO on an I/O error; a
- * structure it does not understand is left as it is, with a warning. */
-gboolean yf_post_mkv_mark_audio_keyframes(const char *path, GError **err);
+/* post_mkv.c: finishes a Matroska/WebM file written by matroskamux, in place:
+ * sets the keyframe flag on every SimpleBlock of the Opus track(s) (matroskamux
+ * leaves it off), so FFmpeg-based players (Chromium) can seek on the audio
+ * track, and makes the Segment's Duration reach the end of its last block
+ * (matroskamux writes the longest track's own span, short of the end when
+ * that track starts late). *duration_ms: the Duration the file then states
+ * (without one, where its last block ends), -1 if its structure was not
+ * understood. FALSE + YF_POST_ERROR_IO on an I/O error; a structure it does
+ * not understand is left as it is, with a warning. */
+gboolean yf_post_mkv_finish(const char *path, int64_t *duration_ms, GError **err);
 
 /* post_participant.c: p<N>.webm / p<N>.mkv of one participant. */
 yf_post_output *yf_post_participant_run(const yf_post_job *job, const yf_post_party *p, double base, double span,

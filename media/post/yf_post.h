@@ -69,7 +69,10 @@ typedef struct {
                                  a real participant 0 is told by its path) */
     char *media_type;         /* "video/webm", "video/x-matroska", "audio/webm" */
     int64_t start_us;         /* wall clock (µs since the epoch) of its time 0 */
-    int64_t duration_ms;      /* from the timeline: last media - time 0 */
+    int64_t duration_ms;      /* the file's own duration: the Duration it
+                                 states (what players show), which reaches
+                                 from its time 0 to the end of its last
+                                 frame or audio block */
     gboolean has_audio, has_video;
 } yf_post_output;
 void yf_post_output_free(gpointer o);
