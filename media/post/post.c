@@ -63,7 +63,7 @@ void yf_post_output_free(gpointer p)
 }
 
 yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const char *media_type,
-                                   int64_t start_us, int64_t end_us, gboolean audio, gboolean video)
+                                   int64_t start_us, int64_t duration_ms, gboolean audio, gboolean video)
 {
     yf_post_output *o = g_new0(yf_post_output, 1);
 
@@ -71,7 +71,7 @@ yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const
     o->participant = participant;
     o->media_type = g_strdup(media_type);
     o->start_us = start_us;
-    o->duration_ms = MAX(end_us - start_us, 0) / 1000;
+    o->duration_ms = MAX(duration_ms, 0);
     o->has_audio = audio;
     o->has_video = video;
     return o;

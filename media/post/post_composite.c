@@ -233,7 +233,7 @@ static gboolean has_audio(const yf_post_timeline *tl)
 }
 
 static gboolean run(const yf_post_job *job, const yf_post_timeline *tl, const char *tmp, double base, double span,
-                    GError **err)
+                    int64_t *duration_ms, GError **err)
 {
     int w = job->width > 0 ? job->width & ~1 : DEFAULT_W, h = job->height > 0 ? job->height & ~1 : DEFAULT_H;
     char *desc = describe(tl, w, h, has_audio(tl));
@@ -251,7 +251,7 @@ static gboolean run(const yf_post_job *job, const yf_post_timeline *tl, const ch
         setup_parties(pipe, tl, feeds, w, h);
         yf_post_watch_pts(yf_post_get(pipe, "venc"), "sink", &pos);
         ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (tl->end_us - tl->t0_us) * 1000, err) &&
-             yf_post_mkv_mark_audio_keyframes(tmp, err);
+             yf_post_mkv_finish(tmp, duration_ms, err);
         gst_object_unref(pipe);
     }
     g_ptr_array_unref(feeds);
@@ -264,11 +264,13 @@ yf_post_output *yf_post_composite_run(const yf_post_job *job, const yf_post_time
     char *path = g_build_filename(job->out_dir, "composite.webm", NULL);
     char *tmp = g_strconcat(path, ".part", NULL);
     yf_post_output *o = NULL;
+    int64_t duration_ms = -1;
 
-    if (!run(job, tl, tmp, base, span, err))
+    if (!run(job, tl, tmp, base, span, &duration_ms, err))
         g_unlink(tmp);
     else if (yf_post_commit(tmp, path, err))
-        o = yf_post_output_new(path, 0, "video/webm", tl->t0_us, tl->end_us, has_audio(tl), TRUE);
+        o = yf_post_output_new(path, 0, "video/webm", tl->t0_us,
+                               duration_ms >= 0 ? duration_ms : (tl->end_us - tl->t0_us) / 1000, has_audio(tl), TRUE);
     g_free(path);
     g_free(tmp);
     return o;

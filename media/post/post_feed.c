@@ -2,8 +2,10 @@
  * more capture files, reconnects) into an appsrc, from the appsrc's own
  * streaming thread (need-data), so every input of a pipeline advances on its
  * own and none can starve a muxer or mixer waiting on another. Each buffer's
- * PTS is its wall time minus the output's time 0. Sequence numbers, SSRC and
- * payload type are rewritten into one stream: real losses stay gaps (the
+ * PTS is its wall time minus the output's time 0; a file whose first media
+ * the clocks place before the end of the file before it is laid out after
+ * that end (yf_post_pace) and catches up, never cut. Sequence numbers, SSRC
+ * and payload type are rewritten into one stream: real losses stay gaps (the
  * depayloader marks them DISCONT), a new file starts after a forced gap. */
 #define G_LOG_DOMAIN "yf-post"
 
@@ -19,15 +21,18 @@
 #define OUT_SSRC 0x59460001u
 
 /* Invariants: 0 <= ti <= tracks->len; pi indexes tracks[ti]->pkts; when
- * in_track, prev_ext is the last pushed packet's ext_seq in tracks[ti] and
- * skipped counts skip entries seen after it; last_pts is non-decreasing. */
+ * in_track, prev_ext is the last pushed packet's ext_seq in tracks[ti],
+ * prev_wall its wall time and skipped counts skip entries seen after it;
+ * placed_us (where the last pushed packet went) and last_pts are
+ * non-decreasing, and a new RTP timestamp is placed after the last one. */
 struct yf_post_feed {
     GPtrArray *tracks;     /* yf_post_track*, borrowed; by first_us */
     yf_post_codec codec;
     int64_t base_us;
     guint ti, pi;
     gboolean in_track, started, eos;
-    int64_t prev_ext, skipped;
+    int64_t prev_ext, prev_ts, prev_wall, skipped;
+    int64_t placed_us;     /* wall time the last buffer was placed at */
     int64_t last_pts;      /* ns; -1 before the first buffer */
     uint16_t seq;
     uint8_t *buf;          /* YF_CAP_PAYLOAD_MAX bytes */
@@ -106,6 +111,21 @@ static gboolean advance_seq(yf_post_feed *f, const yf_post_pkt *k)
     return inc > 1;
 }
 
+/* Where packet k of the current track goes on the wall clock: at its own
+ * time, unless that is before the packet pushed before it (the first packets
+ * of a file that overlaps the file before); then at the pace of its own
+ * timeline from there. The timeline keeps that pace within a track. */
+static int64_t place(yf_post_feed *f, const yf_post_pkt *k)
+{
+    if (!f->started)
+        return k->wall_us;
+    if (!f->in_track)
+        return MAX(k->wall_us, yf_post_pace(f->placed_us, 0));
+    if (k->ext_ts == f->prev_ts)
+        return f->placed_us;
+    return MAX(k->wall_us, yf_post_pace(f->placed_us, k->wall_us - f->prev_wall));
+}
+
 /* The next buffer to push, or NULL at the end of the last track. */
 static GstBuffer *next_buffer(yf_post_feed *f)
 {
@@ -113,7 +133,7 @@ static GstBuffer *next_buffer(yf_post_feed *f)
         const yf_post_track *t = f->tracks->pdata[f->ti];
         const yf_post_pkt *k;
         GstBuffer *b;
-        int64_t pts;
+        int64_t pts, at;
         gboolean gap;
         if (f->pi >= t->pkts->len || t->codec != f->codec) {
             f->ti++;
@@ -122,23 +142,23 @@ static GstBuffer *next_buffer(yf_post_feed *f)
             continue;
         }
         k = &g_array_index(t->pkts, yf_post_pkt, f->pi++);
-        pts = (k->wall_us - f->base_us) * 1000;
-        if (k->skip || (!f->in_track && pts < f->last_pts)) { /* no media, or overlaps the last file */
+        if (k->skip || !(b = make_buffer(f, t, k))) {   /* no media, or unreadable */
             f->skipped += f->in_track;
             continue;
         }
-        if (!(b = make_buffer(f, t, k))) {
-            f->skipped += f->in_track;
-            continue;
-        }
+        at = place(f, k);
+        pts = MAX((at - f->base_us) * 1000, 0);
         gap = advance_seq(f, k);
         if (f->codec == YF_POST_OPUS && f->last_pts >= 0 && pts - f->last_pts > AUDIO_JUMP_NS)
             gap = TRUE; /* silence without lost packets (DTX): the mixer must resync at once */
         gst_buffer_fill(b, 2, (uint8_t[]){ (uint8_t)(f->seq >> 8), (uint8_t)f->seq }, 2);
         f->in_track = TRUE;
         f->prev_ext = k->ext_seq;
+        f->prev_ts = k->ext_ts;
+        f->prev_wall = k->wall_us;
+        f->placed_us = at;
         f->skipped = 0;
-        f->last_pts = MAX(MAX(pts, f->last_pts), 0);
+        f->last_pts = MAX(pts, f->last_pts);
         GST_BUFFER_PTS(b) = (GstClockTime)f->last_pts;
         if (gap)
             GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_DISCONT);

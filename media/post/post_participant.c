@@ -28,9 +28,9 @@ static const char *media_type(const yf_post_party *p, gboolean h264)
     return p->video->len ? "video/webm" : "audio/webm";
 }
 
-/* Builds and runs the pipeline into tmp. */
+/* Builds and runs the pipeline into tmp; *duration_ms: the file's. */
 static gboolean run(const yf_post_job *job, const yf_post_party *p, gboolean h264, const char *tmp, double base,
-                    double span, GError **err)
+                    double span, int64_t *duration_ms, GError **err)
 {
     char *desc = describe(p, h264);
     GstElement *pipe = yf_post_parse(desc, err);
@@ -53,7 +53,7 @@ static gboolean run(const yf_post_job *job, const yf_post_party *p, gboolean h26
         yf_post_watch_pts(yf_post_get(pipe, "a"), "src", &pos);
     }
     ok = yf_post_pipeline_run(pipe, job, base, span, &pos, (p->last_us - p->first_us) * 1000, err) &&
-         (!p->audio->len || yf_post_mkv_mark_audio_keyframes(tmp, err));
+         yf_post_mkv_finish(tmp, duration_ms, err);
     gst_object_unref(pipe);
     yf_post_feed_free(fv);
     yf_post_feed_free(fa);
@@ -68,12 +68,14 @@ yf_post_output *yf_post_participant_run(const yf_post_job *job, const yf_post_pa
     char *path = g_build_filename(job->out_dir, name, NULL);
     char *tmp = g_strconcat(path, ".part", NULL);
     yf_post_output *o = NULL;
+    int64_t duration_ms = -1;
 
-    if (!run(job, p, h264, tmp, base, span, err))
+    if (!run(job, p, h264, tmp, base, span, &duration_ms, err))
         g_unlink(tmp);
     else if (yf_post_commit(tmp, path, err))
-        o = yf_post_output_new(path, p->id, media_type(p, h264), p->first_us, p->last_us + 20000, p->audio->len > 0,
-                               p->video->len > 0);
+        o = yf_post_output_new(path, p->id, media_type(p, h264), p->first_us,
+                               duration_ms >= 0 ? duration_ms : (p->last_us + 20000 - p->first_us) / 1000,
+                               p->audio->len > 0, p->video->len > 0);
     g_free(name);
     g_free(path);
     g_free(tmp);

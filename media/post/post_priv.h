@@ -1,10 +1,10 @@
 /* post_priv.h -- internals of media/post shared by its files: a capture file
  * loaded as an index of its RTP packets (post_source.c), every packet placed
- * on the hearing's wall clock and the tracks grouped per participant
- * (post_timeline.c), the appsrc feeder (post_feed.c), the pipeline runner and
- * the job (post.c), the two kinds of output (post_participant.c,
- * post_composite.c) and a fix-up of their files (post_mkv.c). Nothing
- * outside media/post includes this header. */
+ * on the hearing's wall clock (post_clock.c: which sender reports to trust)
+ * and the tracks grouped per participant (post_timeline.c), the appsrc feeder
+ * (post_feed.c), the pipeline runner and the job (post.c), the two kinds of
+ * output (post_participant.c, post_composite.c) and the fix-ups of their
+ * files (post_mkv.c). Nothing outside media/post includes this header. */
 #ifndef YF_POST_PRIV_H
 #define YF_POST_PRIV_H
 
@@ -24,8 +24,7 @@ typedef struct {
     int64_t ext_seq;      /* sequence number unwrapped in file order */
     int64_t ext_ts;       /* RTP timestamp unwrapped in file order */
     int64_t arrival_us;   /* server wall clock when it arrived */
-    int64_t wall_us;      /* on the hearing's clock (post_timeline.c) */
-    int32_t sr;           /* latest SR before it in the file, -1: none */
+    int64_t wall_us;      /* on the hearing's clock (post_clock.c, post_timeline.c) */
     uint32_t order;       /* file order, tie-break of the sort */
     uint32_t len;         /* packet bytes */
     uint8_t skip;         /* of this stream but not media (padding only, other
@@ -36,13 +35,17 @@ typedef struct {
 typedef struct {
     int64_t arrival_us;
     int64_t ntp_us;       /* the publisher's wall clock, Unix µs */
-    int64_t ext_ts;       /* its RTP timestamp, unwrapped with the packets' */
-    gboolean valid;       /* agrees with its session's clock offset */
+    int64_t ext_ts;       /* its RTP timestamp, unwrapped against the packets' */
+    gboolean valid;       /* trusted: agrees with its session's clock offset
+                             (post_timeline.c), the nominal clock rate and the
+                             packets' arrival (post_clock.c) */
 } yf_post_sr;
 
 /* One capture file. Invariants once loaded by post_timeline.c: pkts sorted
  * by ext_seq without duplicates; n_media > 0; first_us <= last_us are the
- * wall times of its first and last media packet. */
+ * wall times of its first and last media packet; along pkts the media
+ * packets' wall times never go back: equal for one RTP timestamp, at least
+ * YF_POST_MIN_STEP_US apart for a new one (so no frame hides behind another). */
 typedef struct {
     char *path;
     int fd;                   /* open for the feeder's pread */
@@ -82,6 +85,29 @@ void yf_post_track_free(gpointer t);
 gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
                            size_t *payload_off, size_t *payload_len);
 
+/* post_clock.c: the wall time of every media packet of t (t->pkts still in
+ * file order), through the sender reports that agree with the nominal clock
+ * rate and with the packets' own arrival, or, with none, through the packets'
+ * arrival (their least-delayed ones). offset: the session's (arrival - NTP);
+ * have_offset FALSE: no SR is used. Marks the reports it does not trust
+ * invalid, with one warning per track. Never drops a packet. */
+void yf_post_clock_map(yf_post_track *t, gboolean have_offset, int64_t offset);
+/* RTP ticks to µs at clock_rate > 0, rounded; saturates far beyond any file. */
+int64_t yf_post_rtp_to_us(int64_t ticks, uint32_t clock_rate);
+
+/* Two media packets of a track with different RTP timestamps are at least this
+ * far apart on the timeline (Matroska's tick: one frame never shares another's
+ * time), and no closer than YF_POST_MIN_PACE of their RTP spacing (capped at
+ * YF_POST_MAX_PACE_US): where wall times would go back (a reconnect placed
+ * before the end of the capture before it, a timestamp that jumps), the media
+ * is laid out at that pace and catches up with its wall time. */
+#define YF_POST_MIN_STEP_US 1000
+#define YF_POST_MIN_PACE 0.9
+#define YF_POST_MAX_PACE_US G_USEC_PER_SEC
+/* The earliest time at which a packet spaced by rtp_us (its RTP timestamp's
+ * distance from the one before it, µs) may follow one placed at prev_us. */
+int64_t yf_post_pace(int64_t prev_us, int64_t rtp_us);
+
 /* Longest timeline a job accepts: 12 hours. */
 #define YF_POST_MAX_SPAN_US (INT64_C(12) * 3600 * G_USEC_PER_SEC)
 
@@ -94,9 +120,11 @@ void yf_post_timeline_free(yf_post_timeline *tl);
 const char *yf_post_codec_name(yf_post_codec c);
 
 /* post_feed.c: feeds one kind of one participant into an appsrc from the
- * appsrc's streaming thread (need-data): packets in sequence order, PTS =
- * wall - base_us, sequence numbers and SSRC rewritten so reconnects form one
- * stream with a gap (DISCONT) between files. */
+ * appsrc's streaming thread (need-data): every media packet in sequence order,
+ * PTS = wall - base_us (never before the packet before it: a file that
+ * overlaps the one before it is laid out after it, yf_post_pace), sequence
+ * numbers and SSRC rewritten so reconnects form one stream with a gap
+ * (DISCONT) between files. */
 typedef struct yf_post_feed yf_post_feed;
 yf_post_feed *yf_post_feed_new(const GPtrArray *tracks, int64_t base_us);
 void yf_post_feed_free(gpointer f);
@@ -119,14 +147,18 @@ void yf_post_watch_pts(GstElement *el, const char *pad_name, _Atomic int64_t *po
 /* Renames tmp to final; FALSE + YF_POST_ERROR_IO. */
 gboolean yf_post_commit(const char *tmp, const char *final, GError **err);
 yf_post_output *yf_post_output_new(const char *path, uint32_t participant, const char *media_type,
-                                   int64_t start_us, int64_t end_us, gboolean audio, gboolean video);
+                                   int64_t start_us, int64_t duration_ms, gboolean audio, gboolean video);
 
-/* post_mkv.c: sets the keyframe flag on every SimpleBlock of the Opus
- * track(s) of a Matroska/WebM file written by matroskamux (which leaves it
- * off), so FFmpeg-based players (Chromium) can seek on the audio track: in
- * place, nothing else changes. FALSE + YF_POST_ERROR_IO on an I/O error; a
- * structure it does not understand is left as it is, with a warning. */
-gboolean yf_post_mkv_mark_audio_keyframes(const char *path, GError **err);
+/* post_mkv.c: finishes a Matroska/WebM file written by matroskamux, in place:
+ * sets the keyframe flag on every SimpleBlock of the Opus track(s) (matroskamux
+ * leaves it off), so FFmpeg-based players (Chromium) can seek on the audio
+ * track, and makes the Segment's Duration reach the end of its last block
+ * (matroskamux writes the longest track's own span, short of the end when
+ * that track starts late). *duration_ms: the Duration the file then states
+ * (without one, where its last block ends), -1 if its structure was not
+ * understood. FALSE + YF_POST_ERROR_IO on an I/O error; a structure it does
+ * not understand is left as it is, with a warning. */
+gboolean yf_post_mkv_finish(const char *path, int64_t *duration_ms, GError **err);
 
 /* post_participant.c: p<N>.webm / p<N>.mkv of one participant. */
 yf_post_output *yf_post_participant_run(const yf_post_job *job, const yf_post_party *p, double base, double span,

@@ -14,15 +14,19 @@
 
 #define NTP_UNIX_OFFSET 2208988800LL /* seconds from 1900 to 1970 */
 #define SEQ_RESTART 1000             /* further back than this: not reordering */
+#define FIRST_EXT_TS ((int64_t)1 << 33) /* room below for reordered packets */
 
-/* Running state of one load: the unwrapping references (RFC 3550 A.1). */
+/* Running state of one load: the unwrapping references (RFC 3550 A.1), kept
+ * on the media packets only; first_ts is the first media packet's timestamp
+ * (its ext_ts is the first ext_ts) and the first n_early SRs came before it. */
 typedef struct {
     yf_post_track *t;
     gboolean have_seq, have_ts;
     uint16_t last_seq;
-    uint32_t last_ts;
+    uint32_t last_ts, first_ts;
     int64_t ext_seq, ext_ts, max_seq;
     uint32_t order;
+    guint n_early;
 } loader;
 
 gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
@@ -62,7 +66,8 @@ static int64_t unwrap_ts(loader *l, uint32_t ts)
 {
     if (!l->have_ts) {
         l->have_ts = TRUE;
-        l->ext_ts = (int64_t)1 << 33;  /* room below for reordered packets */
+        l->ext_ts = FIRST_EXT_TS;
+        l->first_ts = ts;
     } else {
         l->ext_ts += (int32_t)(ts - l->last_ts);
     }
@@ -107,7 +112,6 @@ static void on_rtp(loader *l, const yf_cap_record *rec, int64_t off)
     k.arrival_us = rec->arrival_us;
     k.ext_seq = unwrap_seq(l, seq);
     k.order = l->order++;
-    k.sr = (int32_t)t->srs->len - 1;
     k.skip = pt != t->meta.payload_type || plen == 0;
     /* a skip entry's timestamp may belong to another clock (FEC): keep the
      * unwrapping reference on the media packets only */
@@ -127,6 +131,27 @@ static int64_t ntp_to_unix_us(uint32_t msw, uint32_t lsw)
     return ((int64_t)msw - NTP_UNIX_OFFSET) * 1000000 + (int64_t)(((uint64_t)lsw * 1000000 + (1u << 31)) >> 32);
 }
 
+/* An SR's RTP timestamp, unwrapped against the media packet before it in the
+ * file (one before any packet: later, against the first). Never the other way
+ * round: a report whose clock is wrong, or far from the packets', must not
+ * move the reference the packets are unwrapped by. */
+static int64_t unwrap_sr_ts(loader *l, uint32_t ts)
+{
+    if (!l->have_ts) {
+        l->n_early++;
+        return ts;   /* resolved by resolve_early_srs() */
+    }
+    return l->ext_ts + (int32_t)(ts - l->last_ts);
+}
+
+static void resolve_early_srs(loader *l)
+{
+    for (guint i = 0; l->have_ts && i < l->n_early; i++) {
+        yf_post_sr *sr = &g_array_index(l->t->srs, yf_post_sr, i);
+        sr->ext_ts = FIRST_EXT_TS + (int32_t)((uint32_t)sr->ext_ts - l->first_ts);
+    }
+}
+
 /* An RTCP compound (RFC 3550 §6.1): keeps the SRs (PT 200) of the track's
  * SSRC; stops at the first malformed packet of the compound. */
 static void on_rtcp(loader *l, const yf_cap_record *rec)
@@ -141,7 +166,7 @@ static void on_rtcp(loader *l, const yf_cap_record *rec)
         if (p[1] == 200 && plen >= 28 && be32(p + 4) == l->t->meta.ssrc) {
             yf_post_sr sr = { .arrival_us = rec->arrival_us, .valid = TRUE };
             sr.ntp_us = ntp_to_unix_us(be32(p + 8), be32(p + 12));
-            sr.ext_ts = unwrap_ts(l, be32(p + 16));
+            sr.ext_ts = unwrap_sr_ts(l, be32(p + 16));
             g_array_append_val(l->t->srs, sr);
         }
         p += plen;
@@ -195,6 +220,7 @@ static void read_records(yf_post_track *t, yf_cap_reader *r)
         else if (rec.type == YF_CAP_RTCP)
             on_rtcp(&l, &rec);
     }
+    resolve_early_srs(&l);
     if (rc < 0) {
         g_warning("%s: using the capture up to its last good record: %s", t->path, e->message);
         g_clear_error(&e);

@@ -1,12 +1,11 @@
-/* post_timeline.c -- puts every packet of a hearing on one wall clock. An
- * RTP timestamp maps through the latest preceding sender report of its SSRC
- * (RFC 3550 §6.4.1: NTP <-> RTP; before the first SR, the first SR's mapping
- * extended backwards, RTP time being linear), plus ONE offset per participant
- * session (tracks whose arrival spans overlap: one browser, one clock): the
- * median of (arrival - NTP) over the session's SRs, so a publisher whose
- * clock is off still lines up with the others while its audio and video keep
- * their exact relative sync. A track without any SR maps from its first
- * packet's arrival. Nothing is shifted to close a gap. */
+/* post_timeline.c -- puts every packet of a hearing on one wall clock. Each
+ * track's RTP timestamps map through its trusted sender reports or, without
+ * any, through its packets' arrival (post_clock.c), plus ONE offset per
+ * participant session (tracks whose arrival spans overlap: one browser, one
+ * clock): the median of (arrival - NTP) over the session's SRs, so a
+ * publisher whose clock is off still lines up with the others while its audio
+ * and video keep their exact relative sync. Within a track wall times never
+ * go back (yf_post_pace); nothing is shifted to close a gap. */
 #define G_LOG_DOMAIN "yf-post"
 
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include "post_priv.h"
 
 #define SR_OUTLIER_US (5 * G_USEC_PER_SEC)     /* an SR this far off its session is ignored */
-#define IMPLAUSIBLE_US (10 * G_USEC_PER_SEC)   /* mapped this far from arrival: use arrival */
 
 const char *yf_post_codec_name(yf_post_codec c)
 {
@@ -75,54 +73,26 @@ static gboolean session_offset(GPtrArray *tracks, guint from, guint to, int64_t 
     return ok;
 }
 
-static int64_t rtp_to_us(int64_t dts, uint32_t clock_rate)
+/* In sequence order, a media packet's wall time never goes back: one RTP
+ * timestamp (the packets of one frame) has one time; a new one comes at
+ * least yf_post_pace after the one before. A clock that goes back (a
+ * timestamp jump) would otherwise stack frames on one instant, where a
+ * player shows one and skips the rest. */
+static void keep_pace(yf_post_track *t, yf_post_pkt *k, const yf_post_pkt *prev)
 {
-    /* rounded to the nearest µs; dts is far below 2^43 for any real file */
-    int64_t num = dts * 1000000;
-    return num >= 0 ? (num + clock_rate / 2) / clock_rate : -((-num + clock_rate / 2) / clock_rate);
+    if (k->ext_ts == prev->ext_ts)
+        k->wall_us = prev->wall_us;
+    else
+        k->wall_us = MAX(k->wall_us, yf_post_pace(prev->wall_us,
+                                                  yf_post_rtp_to_us(k->ext_ts - prev->ext_ts, t->meta.clock_rate)));
 }
 
-/* Maps every media packet of t. valid_before[i]: latest valid SR <= i. */
-static void map_track(yf_post_track *t, gboolean have_offset, int64_t offset)
-{
-    int32_t *valid_before = g_new(int32_t, t->srs->len + 1);
-    int32_t first_valid = -1, last = -1;
-    const yf_post_pkt *anchor = NULL;
-
-    for (guint j = 0; j < t->srs->len; j++) {
-        if (have_offset && g_array_index(t->srs, yf_post_sr, j).valid)
-            last = (int32_t)j;
-        if (first_valid < 0)
-            first_valid = last;
-        valid_before[j] = last;
-    }
-    for (guint i = 0; i < t->pkts->len; i++) {
-        yf_post_pkt *k = &g_array_index(t->pkts, yf_post_pkt, i);
-        int32_t s = k->sr >= 0 ? valid_before[k->sr] : -1;
-        if (k->skip)
-            continue;
-        if (s < 0)
-            s = first_valid;
-        if (s >= 0) {
-            const yf_post_sr *sr = &g_array_index(t->srs, yf_post_sr, s);
-            k->wall_us = sr->ntp_us + offset + rtp_to_us(k->ext_ts - sr->ext_ts, t->meta.clock_rate);
-        } else {
-            if (!anchor)
-                anchor = k;  /* file order: the first media packet that arrived */
-            k->wall_us = anchor->arrival_us + rtp_to_us(k->ext_ts - anchor->ext_ts, t->meta.clock_rate);
-        }
-        if (llabs(k->wall_us - k->arrival_us) > IMPLAUSIBLE_US)
-            k->wall_us = k->arrival_us;
-    }
-    g_free(valid_before);
-}
-
-/* Sorts by sequence number (undoing reordering), drops duplicates, and
- * finds the first and last media time. */
+/* Sorts by sequence number (undoing reordering), drops duplicates, keeps
+ * the pace, and finds the first and last media time. */
 static void order_track(yf_post_track *t)
 {
     guint w = 0;
-    gboolean any = FALSE;
+    int64_t prev = -1;  /* the last media packet kept */
 
     qsort(t->pkts->data, t->pkts->len, sizeof(yf_post_pkt), cmp_pkt_seq);
     for (guint i = 0; i < t->pkts->len; i++) {
@@ -130,9 +100,11 @@ static void order_track(yf_post_track *t)
         if (w > 0 && g_array_index(t->pkts, yf_post_pkt, w - 1).ext_seq == k->ext_seq)
             continue;
         if (!k->skip) {
-            t->first_us = any ? MIN(t->first_us, k->wall_us) : k->wall_us;
-            t->last_us = any ? MAX(t->last_us, k->wall_us) : k->wall_us;
-            any = TRUE;
+            if (prev >= 0)
+                keep_pace(t, k, &g_array_index(t->pkts, yf_post_pkt, prev));
+            t->first_us = prev >= 0 ? MIN(t->first_us, k->wall_us) : k->wall_us;
+            t->last_us = prev >= 0 ? MAX(t->last_us, k->wall_us) : k->wall_us;
+            prev = w;
         }
         g_array_index(t->pkts, yf_post_pkt, w++) = *k;
     }
@@ -159,7 +131,7 @@ static void map_all(GPtrArray *tracks)
         }
         have = session_offset(tracks, from, to, &offset);
         for (guint i = from; i < to; i++) {
-            map_track(tracks->pdata[i], have, offset);
+            yf_post_clock_map(tracks->pdata[i], have, offset);
             order_track(tracks->pdata[i]);
         }
         from = to;

@@ -5,9 +5,10 @@
  * with name and role, a name card for a participant without video, a burned-in
  * wall clock and the case number, all audio mixed; VP8/Opus WebM that
  * Chromium plays). Every track is placed on one timeline by its RTCP sender
- * reports (NTP <-> RTP); lost media becomes a frozen frame or silence, never a
- * shift in time. Blocking: run jobs on a thread of their own, never on the
- * control loop or a media worker. */
+ * reports (NTP <-> RTP) where they agree with its packets, else by the
+ * packets' arrival; lost media becomes a frozen frame or silence, never a
+ * shift in time, and no captured frame is dropped. Blocking: run jobs on a
+ * thread of their own, never on the control loop or a media worker. */
 #ifndef YF_POST_H
 #define YF_POST_H
 
@@ -68,7 +69,10 @@ typedef struct {
                                  a real participant 0 is told by its path) */
     char *media_type;         /* "video/webm", "video/x-matroska", "audio/webm" */
     int64_t start_us;         /* wall clock (µs since the epoch) of its time 0 */
-    int64_t duration_ms;      /* from the timeline: last media - time 0 */
+    int64_t duration_ms;      /* the file's own duration: the Duration it
+                                 states (what players show), which reaches
+                                 from its time 0 to the end of its last
+                                 frame or audio block */
     gboolean has_audio, has_video;
 } yf_post_output;
 void yf_post_output_free(gpointer o);

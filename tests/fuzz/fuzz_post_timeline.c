@@ -6,9 +6,12 @@
  * into two capture files (an audio and a video track of one participant, or
  * of two), so the fuzzer spends its time behind the capture format's checks:
  * in RTP headers, SR fields, timestamp and sequence wrap, arrival times that
- * jump back. Nothing may crash, and the loaded timeline keeps its
- * invariants: packets of a track in sequence order without duplicates, its
- * first and last times inside the hearing's [t0, end]. */
+ * jump back, sender reports whose clock disagrees with the packets'. Nothing
+ * may crash, and the loaded timeline keeps its invariants: packets of a track
+ * in sequence order without duplicates, its media packets' wall times never
+ * going back (one time per RTP timestamp, a new one YF_POST_MIN_STEP_US or
+ * more later: no frame hidden behind another), its first and last times
+ * inside the hearing's [t0, end]. */
 #define _GNU_SOURCE
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 #include <stdio.h>
@@ -75,9 +78,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const yf_post_track *t = tl->tracks->pdata[i];
         FUZZ_CHECK(t->n_media > 0 && t->first_us <= t->last_us);
         FUZZ_CHECK(t->first_us >= tl->t0_us && t->last_us <= tl->end_us);
-        for (guint k = 1; k < t->pkts->len; k++)
-            FUZZ_CHECK(g_array_index(t->pkts, yf_post_pkt, k - 1).ext_seq <
-                       g_array_index(t->pkts, yf_post_pkt, k).ext_seq);
+        const yf_post_pkt *prev = NULL;
+        for (guint k = 0; k < t->pkts->len; k++) {
+            const yf_post_pkt *p = &g_array_index(t->pkts, yf_post_pkt, k);
+            FUZZ_CHECK(k == 0 || g_array_index(t->pkts, yf_post_pkt, k - 1).ext_seq < p->ext_seq);
+            if (p->skip)
+                continue;
+            FUZZ_CHECK(p->wall_us >= t->first_us && p->wall_us <= t->last_us);
+            if (prev && p->ext_ts == prev->ext_ts)
+                FUZZ_CHECK(p->wall_us == prev->wall_us);
+            else if (prev)
+                FUZZ_CHECK(p->wall_us >= prev->wall_us + YF_POST_MIN_STEP_US);
+            prev = p;
+        }
     }
     g_clear_error(&err);
     yf_post_timeline_free(tl);

@@ -46,6 +46,9 @@ typedef struct {
     uint32_t ts0;            /* RTP timestamp of the first packet */
     int64_t pts0_us;         /* its PTS */
     uint32_t packets, octets;
+    uint32_t sr_speed;       /* SR RTP clock / the packets' clock (a broken sender: 2) */
+    int64_t start_us;        /* the publisher starts this long after BASE_US (a reconnect) */
+    guint frames;            /* media frames captured: video frames (marker bits), Opus packets */
 } track;
 
 static void put32(uint8_t *p, uint32_t v)
@@ -115,16 +118,16 @@ static void add_rec(track *t, int64_t arrival, uint8_t type, const void *p, size
 static void add_sr(track *t, int64_t t_us, int64_t skew_us)
 {
     uint8_t p[28] = { 0x80, 200, 0, 6 };
-    int64_t ntp_us = BASE_US + skew_us + t_us;
+    int64_t ntp_us = BASE_US + t->start_us + skew_us + t_us;
     uint64_t frac = ((uint64_t)(ntp_us % 1000000) << 32) / 1000000;
 
     put32(p + 4, t->ssrc);
     put32(p + 8, (uint32_t)(ntp_us / 1000000 + 2208988800LL));
     put32(p + 12, (uint32_t)frac);
-    put32(p + 16, t->ts0 + (uint32_t)((t_us - t->pts0_us) * t->clock_rate / 1000000));
+    put32(p + 16, t->ts0 + (uint32_t)((t_us - t->pts0_us) * t->clock_rate * MAX(t->sr_speed, 1) / 1000000));
     put32(p + 20, t->packets);
     put32(p + 24, t->octets);
-    add_rec(t, BASE_US + t_us + NET_DELAY_US, YF_CAP_RTCP, p, sizeof p);
+    add_rec(t, BASE_US + t->start_us + t_us + NET_DELAY_US, YF_CAP_RTCP, p, sizeof p);
 }
 
 /* Runs the encoder pipeline, turns its RTP packets into records: arrival =
@@ -155,9 +158,10 @@ static void capture(track *t, const char *desc, void (*push)(GstAppSrc *), gbool
         }
         if (!(loss && pts_us >= GAP_FROM_US && pts_us < GAP_TO_US)) {
             int64_t late = n % 37 == 0 ? 15000 : 0;
-            add_rec(t, BASE_US + pts_us + NET_DELAY_US + late, YF_CAP_RTP, m.data, m.size);
+            add_rec(t, BASE_US + t->start_us + pts_us + NET_DELAY_US + late, YF_CAP_RTP, m.data, m.size);
+            t->frames += t->clock_rate != 90000 || (m.data[1] & 0x80);
             if (n % 101 == 0)
-                add_rec(t, BASE_US + pts_us + NET_DELAY_US + 40000, YF_CAP_RTP, m.data, m.size);
+                add_rec(t, BASE_US + t->start_us + pts_us + NET_DELAY_US + 40000, YF_CAP_RTP, m.data, m.size);
             t->packets++;
             t->octets += (uint32_t)m.size - 12;
         }
@@ -197,7 +201,7 @@ static void write_cap(const char *path, const yf_cap_meta *meta, track *t, gbool
         g_byte_array_append(out, buf, (guint)n);
     }
     if (with_end) {
-        n = yf_cap_record_encode(YF_CAP_END, BASE_US + SECONDS * 1000000LL, NULL, 0, buf, sizeof buf);
+        n = yf_cap_record_encode(YF_CAP_END, BASE_US + t->start_us + SECONDS * 1000000LL, NULL, 0, buf, sizeof buf);
         g_byte_array_append(out, buf, (guint)n);
     }
     CHECK(g_file_set_contents(path, (const char *)out->data, out->len, NULL));
@@ -289,26 +293,35 @@ typedef struct {
     gboolean loss;
     int64_t skew_us;
     void (*check)(const track *);   /* optional, on the packets sent */
+    uint32_t sr_speed;              /* 0: sender reports on the packets' clock */
+    int64_t start_us;               /* when the publisher starts, after BASE_US */
 } cap_spec;
 
 #define RAW_VIDEO "appsrc name=src format=time caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\" ! "
 #define RAW_AUDIO "appsrc name=src format=time caps=\"audio/x-raw,format=S16LE,rate=48000,channels=1," \
                   "layout=interleaved\" ! "
 
-static void make_capture(const char *dir, const cap_spec *s)
+/* Writes the capture s into dir; returns its media frames (video frames or
+ * Opus packets) as captured. */
+static guint make_capture(const char *dir, const cap_spec *s)
 {
     track t;
     yf_cap_meta m = meta_for(s->participant, s->kind, s->codec, s->payload_type, s->ssrc);
     char *path = g_build_filename(dir, s->file, NULL);
+    guint frames;
 
     track_init(&t, s->ssrc, m.clock_rate);
+    t.sr_speed = s->sr_speed;
+    t.start_us = s->start_us;
     capture(&t, s->desc, s->push, s->loss, s->skew_us);
     CHECK(t.packets > 100);
     if (s->check)
         s->check(&t);
     write_cap(path, &m, &t, TRUE);
+    frames = t.frames;
     track_clear(&t);
     g_free(path);
+    return frames;
 }
 
 /* The captures of the first hearing into dir. */
@@ -318,15 +331,15 @@ static void make_captures(const char *dir)
         { 1, 0x11111111, YF_CAP_VIDEO, "VP8", 96, "p1-video.ycap",
           RAW_VIDEO "vp8enc deadline=1 keyframe-max-dist=10 target-bitrate=300000 ! rtpvp8pay pt=96 mtu=600 "
           "ssrc=286331153 seqnum-offset=65400 timestamp-offset=4294697296 ! appsink name=sink sync=false",
-          push_video, TRUE, 0, NULL },
+          push_video, TRUE, 0, NULL, 1, 0 },
         { 1, 0x22222222, YF_CAP_AUDIO, "opus", 111, "p1-audio.ycap",
           RAW_AUDIO "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=572662306 timestamp-offset=4294919296 ! "
           "appsink name=sink sync=false",
-          push_audio, TRUE, 0, NULL },
+          push_audio, TRUE, 0, NULL, 1, 0 },
         { 2, 0x33333333, YF_CAP_AUDIO, "opus", 111, "p2-audio.ycap",
           "audiotestsrc wave=sine freq=300 volume=0.05 samplesperbuffer=960 num-buffers=300 ! opusenc frame-size=20 "
           "! rtpopuspay pt=111 ssrc=858993459 ! appsink name=sink sync=false",
-          NULL, FALSE, 3000000, NULL },
+          NULL, FALSE, 3000000, NULL, 1, 0 },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(spec); i++)
@@ -345,10 +358,10 @@ static void make_h264_captures(const char *dir)
           "video/x-h264,profile=constrained-baseline ! rtph264pay pt=102 mtu=1200 config-interval=-1 "
           "aggregate-mode=zero-latency ssrc=1145324612 seqnum-offset=65300 timestamp-offset=4294000000 ! "
           "appsink name=sink sync=false",
-          push_video_textured, TRUE, -1000000, check_h264_packets },
+          push_video_textured, TRUE, -1000000, check_h264_packets, 1, 0 },
         { 3, 0x55555555, YF_CAP_AUDIO, "opus", 111, "p3-audio.ycap",
           RAW_AUDIO "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=1431655765 ! appsink name=sink sync=false",
-          push_audio, TRUE, -1000000, NULL },
+          push_audio, TRUE, -1000000, NULL, 1, 0 },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(spec); i++)
@@ -405,7 +418,15 @@ static double duration_s(GstDiscovererInfo *info)
  * nothing to find: "demuxer seek failed", and the file does not play. */
 typedef struct {
     uint64_t audio_track;      /* TrackType 2 */
+    uint64_t video_track;      /* TrackType 1 */
     guint audio_blocks, audio_not_key;
+    guint video_blocks;        /* frames in the file */
+    guint video_shown, audio_shown; /* blocks later than the block before on their track: a player
+                                       shows one frame (plays one block) per instant */
+    uint64_t cluster;          /* the current cluster's timecode */
+    int64_t video_last, audio_last; /* the last block's timecode; -1 before the first */
+    double duration;           /* Info/Duration in TimecodeScale units; -1: none */
+    uint64_t timecode_scale;   /* ns; 0: not given (the default, 1 ms) */
 } mkv_scan;
 
 /* An EBML number (an ID keeps its length marker): its length, 0 if malformed. */
@@ -425,8 +446,33 @@ static size_t ebml_num(const uint8_t *p, size_t n, gboolean id, uint64_t *v)
     return len;
 }
 
-/* The elements in p[0..n): into the segment, track list, track entries and
- * clusters; notes the audio track and its SimpleBlocks' keyframe flags. */
+/* A SimpleBlock or a Block (in a BlockGroup): counted for its track; a
+ * SimpleBlock of the audio track is checked for the keyframe flag. */
+static gboolean scan_block(const uint8_t *body, uint64_t size, gboolean simple, mkv_scan *s)
+{
+    uint64_t v = 0;
+    size_t tl = ebml_num(body, size, FALSE, &v);
+    int64_t at;
+
+    if (!tl || tl + 3 > size)
+        return FALSE;
+    at = (int64_t)s->cluster + (int16_t)(body[tl] << 8 | body[tl + 1]);
+    if (v == s->audio_track) {
+        s->audio_blocks++;
+        s->audio_not_key += simple && !(body[tl + 2] & 0x80);
+        s->audio_shown += at > s->audio_last;
+        s->audio_last = MAX(s->audio_last, at);
+    } else if (v == s->video_track) {
+        s->video_blocks++;
+        s->video_shown += at > s->video_last;
+        s->video_last = MAX(s->video_last, at);
+    }
+    return TRUE;
+}
+
+/* The elements in p[0..n): into the segment, track list, track entries,
+ * clusters and block groups; notes the audio and video tracks, counts their
+ * blocks and checks the audio SimpleBlocks' keyframe flags. */
 static gboolean scan_mkv(const uint8_t *p, size_t n, mkv_scan *s)
 {
     uint64_t number = 0, type = 0;
@@ -439,7 +485,8 @@ static gboolean scan_mkv(const uint8_t *p, size_t n, mkv_scan *s)
             return FALSE;
         body = p + off + il + sl;
         size = MIN(size, n - off - il - sl);   /* unknown size: to the end */
-        if (id == 0x18538067 || id == 0x1654AE6B || id == 0x1F43B675) {   /* Segment, Tracks, Cluster */
+        if (id == 0x18538067 || id == 0x1654AE6B || id == 0x1F43B675 || id == 0xA0 || id == 0x1549A966) {
+            /* Segment, Tracks, Cluster, BlockGroup, Info */
             if (!scan_mkv(body, size, s))
                 return FALSE;
         } else if (id == 0xAE) {   /* TrackEntry */
@@ -447,47 +494,81 @@ static gboolean scan_mkv(const uint8_t *p, size_t n, mkv_scan *s)
             if (!scan_mkv(body, size, &t))
                 return FALSE;
             s->audio_track = t.audio_track ? t.audio_track : s->audio_track;
+            s->video_track = t.video_track ? t.video_track : s->video_track;
         } else if (id == 0xD7 || id == 0x83) {   /* TrackNumber, TrackType (inside a TrackEntry) */
             for (uint64_t i = 0; i < size; i++)
                 v = v << 8 | body[i];
             *(id == 0xD7 ? &number : &type) = v;
-        } else if (id == 0xA3) {   /* SimpleBlock: track, timecode, flags */
-            size_t tl = ebml_num(body, size, FALSE, &v);
-            if (!tl || tl + 3 > size)
-                return FALSE;
-            if (v == s->audio_track) {
-                s->audio_blocks++;
-                s->audio_not_key += !(body[tl + 2] & 0x80);
+        } else if (id == 0xE7) {   /* Timecode (of a Cluster) */
+            s->cluster = 0;
+            for (uint64_t i = 0; i < size; i++)
+                s->cluster = s->cluster << 8 | body[i];
+        } else if (id == 0x2AD7B1) {   /* TimecodeScale (in Info) */
+            for (uint64_t i = 0; i < size; i++)
+                s->timecode_scale = s->timecode_scale << 8 | body[i];
+        } else if (id == 0x4489 && (size == 4 || size == 8)) {   /* Duration (in Info): a float */
+            for (uint64_t i = 0; i < size; i++)
+                v = v << 8 | body[i];
+            if (size == 4) {
+                float f;
+                uint32_t u = (uint32_t)v;
+                memcpy(&f, &u, 4);
+                s->duration = f;
+            } else {
+                memcpy(&s->duration, &v, 8);
             }
+        } else if ((id == 0xA3 || id == 0xA1) && !scan_block(body, size, id == 0xA3, s)) {
+            return FALSE;   /* SimpleBlock, Block: track, timecode, flags */
         }
         off += il + sl + size;
     }
     if (type == 2)
         s->audio_track = number;
+    else if (type == 1)
+        s->video_track = number;
     return TRUE;
+}
+
+/* The tracks, blocks and duration of the Matroska file at path. */
+static void scan_file(const char *path, mkv_scan *s)
+{
+    gchar *data = NULL;
+    gsize len = 0;
+
+    memset(s, 0, sizeof *s);
+    s->duration = -1;
+    s->video_last = s->audio_last = -1;
+    CHECK(g_file_get_contents(path, &data, &len, NULL));
+    CHECK(scan_mkv((const uint8_t *)data, len, s));
+    g_free(data);
+}
+
+/* The file's own duration (its Segment's Info/Duration), ms; -1: none. */
+static int64_t file_duration_ms(const mkv_scan *s)
+{
+    double scale = s->timecode_scale ? (double)s->timecode_scale : 1e6;
+
+    return s->duration < 0 ? -1 : (int64_t)(s->duration * scale / 1e6 + 0.5);
 }
 
 static void check_audio_seekable(const char *path)
 {
-    gchar *data = NULL;
-    gsize len = 0;
-    mkv_scan s = { 0 };
+    mkv_scan s;
 
-    CHECK(g_file_get_contents(path, &data, &len, NULL));
-    CHECK(scan_mkv((const uint8_t *)data, len, &s));
+    scan_file(path, &s);
     CHECK(s.audio_track > 0 && s.audio_blocks >= 50 * (SECONDS - 1));
     CHECK_EQ_INT(s.audio_not_key, 0);
     printf("%s: %u Opus blocks, %u not flagged as keyframes\n", strrchr(path, '/') + 1, s.audio_blocks,
            s.audio_not_key);
-    g_free(data);
 }
 
 /* Flash and beep onsets found while decoding a file; the flash is looked for
  * in x_from..x_to (fractions of the width) of the picture's middle rows: a
  * participant's 4:3 picture in the middle of its tile. */
+#define MAX_MARKS 4
 typedef struct {
     double x_from, x_to;
-    int64_t flash_ns[2], beep_ns[2];
+    int64_t flash_ns[MAX_MARKS], beep_ns[MAX_MARKS];
     int n_flash, n_beep;
     gboolean bright;
     int64_t last_loud_ns, last_video_ns;
@@ -514,7 +595,7 @@ static GstFlowReturn on_video(GstAppSink *sink, gpointer user)
         for (int x = (int)(vi.width * ms->x_from); x < (int)(vi.width * ms->x_to); x += 2, n++)
             sum += m.data[(size_t)y * GST_VIDEO_INFO_PLANE_STRIDE(&vi, 0) + (size_t)x];
     gst_buffer_unmap(b, &m);
-    if (n && sum / n > 128 && !ms->bright && ms->n_flash < 2)
+    if (n && sum / n > 128 && !ms->bright && ms->n_flash < MAX_MARKS)
         ms->flash_ns[ms->n_flash++] = (int64_t)GST_BUFFER_PTS(b);
     ms->bright = n && sum / n > 128;
     ms->last_video_ns = (int64_t)GST_BUFFER_PTS(b);
@@ -537,7 +618,7 @@ static GstFlowReturn on_audio(GstAppSink *sink, gpointer user)
         memcpy(&v, m.data + i, 2);
         if (abs(v) < 0.3 * 32767)
             continue;
-        if (t - ms->last_loud_ns > 50 * GST_MSECOND && ms->n_beep < 2)
+        if (t - ms->last_loud_ns > 50 * GST_MSECOND && ms->n_beep < MAX_MARKS)
             ms->beep_ns[ms->n_beep++] = t;
         ms->last_loud_ns = t;
     }
@@ -673,24 +754,34 @@ static void check_participants(GPtrArray *outs)
     }
 }
 
-/* Both flashes and both beeps found, at 2 s and 4 s, within a frame of each
- * other. */
-static void check_sync(const char *what, const measure *ms)
+/* Where an output's flashes and beeps belong, seconds from its time 0. */
+typedef struct {
+    int n;
+    double at[MAX_MARKS];
+} marks;
+
+/* One capture of push_video and push_audio. */
+static const marks AT_2_4 = { 2, { 2, 4 } };
+
+/* Every flash and beep found, where they belong, each flash within a frame
+ * of its beep. */
+static void check_sync(const char *what, const measure *ms, const marks *want)
 {
-    CHECK_EQ_INT(ms->n_flash, 2);
-    CHECK_EQ_INT(ms->n_beep, 2);
+    CHECK_EQ_INT(ms->n_flash, want->n);
+    CHECK_EQ_INT(ms->n_beep, want->n);
     for (int k = 0; k < MIN(ms->n_flash, ms->n_beep); k++) {
         double off_ms = (double)(ms->flash_ns[k] - ms->beep_ns[k]) / 1e6;
         printf("%s: A/V sync %d: flash at %.3f s, beep at %.3f s: video - audio = %+.1f ms\n", what, k,
                (double)ms->flash_ns[k] / 1e9, (double)ms->beep_ns[k] / 1e9, off_ms);
         CHECK(fabs(off_ms) < 40);
-        CHECK(llabs(ms->beep_ns[k] - (k ? 4 : 2) * (int64_t)GST_SECOND) < 40 * GST_MSECOND);
+        CHECK(k < want->n && llabs(ms->beep_ns[k] - (int64_t)(want->at[k] * GST_SECOND)) < 40 * GST_MSECOND);
     }
 }
 
-/* The composite: both streams, ~6 s, and in the tile at x_from..x_to the
- * flashes in sync with the beeps. */
-static void check_composite(const yf_post_output *c, double x_from, double x_to)
+/* The composite: both streams, want_ms long, and in the tile at
+ * x_from..x_to the flashes in sync with the beeps, where they belong. */
+static void check_composite(const yf_post_output *c, double x_from, double x_to, const marks *want,
+                            int64_t want_ms)
 {
     GstDiscovererInfo *info;
     measure ms = { .x_from = x_from, .x_to = x_to };
@@ -699,7 +790,7 @@ static void check_composite(const yf_post_output *c, double x_from, double x_to)
     if (!c)
         return;
     /* participant 2's clock is 3 s ahead: aligned, the hearing stays ~6 s */
-    CHECK(llabs(c->duration_ms - SECONDS * 1000) < 300);
+    CHECK(llabs(c->duration_ms - want_ms) < 300);
     CHECK(llabs(c->start_us - (BASE_US + NET_DELAY_US)) < 50000);
     if ((info = discover(c->path))) {
         CHECK(has_stream(info, TRUE, "video/x-vp8") && has_stream(info, FALSE, "audio/x-opus"));
@@ -710,7 +801,7 @@ static void check_composite(const yf_post_output *c, double x_from, double x_to)
     check_audio_seekable(c->path);
     CHECK(decode(c->path, "vp8dec threads=1", &ms));
     CHECK(ms.last_video_ns > (c->duration_ms - 200) * GST_MSECOND);
-    check_sync("composite.webm", &ms);
+    check_sync("composite.webm", &ms, want);
 }
 
 static char **capture_list(const char *dir, const char *const *names)
@@ -736,7 +827,7 @@ static void test_hearing(const char *in, const char *out)
     CHECK(outs && outs->len == 3);
     CHECK(pl.monotonic && pl.calls > 2 && pl.last == 1.0);
     check_participants(outs);
-    check_composite(find_out(outs, "/composite.webm"), LEFT_TILE);
+    check_composite(find_out(outs, "/composite.webm"), LEFT_TILE, &AT_2_4, SECONDS * 1000);
     if (outs)
         g_ptr_array_unref(outs);
     g_clear_error(&err);
@@ -773,7 +864,7 @@ static void check_h264_participant(const yf_post_output *o)
     CHECK(ms.frames >= (SECONDS - 1) * VFPS - VFPS / 2);
     CHECK(ms.last_video_ns > (SECONDS * 1000 - 200) * GST_MSECOND);
     CHECK(ms.samples >= (SECONDS - 1) * RATE);
-    check_sync("p3.mkv", &ms);
+    check_sync("p3.mkv", &ms, &AT_2_4);
 }
 
 /* A second hearing: participant 1 (VP8, left) and participant 3 (H.264,
@@ -795,7 +886,75 @@ static void test_h264(const char *in, const char *out)
     CHECK(find_out(outs, "/p1.webm") != NULL);
     CHECK(!find_out(outs, "/p3.webm"));
     check_h264_participant(find_out(outs, "/p3.mkv"));
-    check_composite(find_out(outs, "/composite.webm"), RIGHT_TILE);
+    check_composite(find_out(outs, "/composite.webm"), RIGHT_TILE, &AT_2_4, SECONDS * 1000);
+    if (outs)
+        g_ptr_array_unref(outs);
+    g_clear_error(&err);
+    g_strfreev(caps);
+}
+
+#define P4_VIDEO(ssrc) RAW_VIDEO "vp8enc deadline=1 keyframe-max-dist=10 target-bitrate=300000 ! " \
+                      "rtpvp8pay pt=96 mtu=600 ssrc=" #ssrc " ! appsink name=sink sync=false"
+#define P4_AUDIO(ssrc) RAW_AUDIO "opusenc frame-size=20 ! rtpopuspay pt=111 ssrc=" #ssrc " ! appsink name=sink sync=false"
+#define P4_AGAIN_US 5900000   /* the reconnect: 0.1 s before the first capture's end */
+
+/* Participant 4 publishes as GStreamer 1.22's webrtcbin does: sender reports
+ * whose RTP timestamp runs twice as fast as the packets' (against their NTP
+ * time and their arrival), and reconnects 5.9 s in, so the clocks put the
+ * second capture's first 0.1 s before the end of the first. The reports must
+ * not be trusted and nothing may be dropped: p4.webm has every frame and
+ * every Opus packet captured, each at its own instant (a block at the same
+ * time as the one before is one a player skips), the flashes and beeps at
+ * 2, 4, 7.9 and 9.9 s in it and in the composite, and each output's
+ * duration_ms is the duration the file itself states. */
+static void test_bad_sr(const char *in, const char *out)
+{
+    static const cap_spec spec[] = {
+        { 4, 0x66666666, YF_CAP_VIDEO, "VP8", 96, "p4-video.ycap", P4_VIDEO(1717986918), push_video, FALSE, 0, NULL, 2, 0 },
+        { 4, 0x77777777, YF_CAP_AUDIO, "opus", 111, "p4-audio.ycap", P4_AUDIO(2004318071), push_audio, FALSE, 0, NULL, 2,
+          0 },
+        { 4, 0x66666667, YF_CAP_VIDEO, "VP8", 96, "p4-video-2.ycap", P4_VIDEO(1717986919), push_video, FALSE, 0, NULL, 2,
+          P4_AGAIN_US },
+        { 4, 0x77777778, YF_CAP_AUDIO, "opus", 111, "p4-audio-2.ycap", P4_AUDIO(2004318072), push_audio, FALSE, 0, NULL,
+          2, P4_AGAIN_US },
+    };
+    static const char *const names[] = { "p4-video.ycap", "p4-audio.ycap", "p4-video-2.ycap", "p4-audio-2.ycap", NULL };
+    static const marks at = { 4, { 2, 4, 2 + P4_AGAIN_US / 1e6, 4 + P4_AGAIN_US / 1e6 } };
+    char **caps = capture_list(in, names);
+    progress_log pl = { .monotonic = TRUE };
+    GError *err = NULL;
+    guint frames = make_capture(in, &spec[0]) + make_capture(in, &spec[2]);
+    guint packets = make_capture(in, &spec[1]) + make_capture(in, &spec[3]);
+    int64_t want_ms = (P4_AGAIN_US + SECONDS * G_USEC_PER_SEC) / 1000;
+    GPtrArray *outs = run_job((const char *const *)caps, out, 640, 360, &pl, &err);
+    const yf_post_output *p4 = find_out(outs, "/p4.webm"), *c = find_out(outs, "/composite.webm");
+    measure ms = { .x_from = 0.125, .x_to = 0.875 };
+    mkv_scan scan;
+
+    if (!outs)
+        fprintf(stderr, "yf_post_run (bad SRs): %s\n", err->message);
+    CHECK(outs && outs->len == 2 && p4 && c);
+    if (p4) {
+        scan_file(p4->path, &scan);
+        printf("p4.webm: %u frames captured, %u in the file, %u at their own instant; %u Opus packets captured, "
+               "%u in the file, %u at their own instant; duration_ms %" G_GINT64_FORMAT ", the file says %"
+               G_GINT64_FORMAT " ms\n", frames, scan.video_blocks, scan.video_shown, packets, scan.audio_blocks,
+               scan.audio_shown, p4->duration_ms, file_duration_ms(&scan));
+        CHECK_EQ_INT(scan.video_blocks, frames);
+        CHECK_EQ_INT(scan.video_shown, frames);
+        CHECK_EQ_INT(scan.audio_blocks, packets);
+        CHECK_EQ_INT(scan.audio_shown, packets);
+        CHECK_EQ_INT(p4->duration_ms, file_duration_ms(&scan));
+        CHECK(llabs(p4->duration_ms - want_ms) < 100);
+        CHECK(decode(p4->path, "vp8dec threads=1", &ms));
+        CHECK_EQ_INT(ms.frames, frames);
+        check_sync("p4.webm", &ms, &at);
+    }
+    check_composite(c, 0.25, 0.75, &at, want_ms);
+    if (c) {
+        scan_file(c->path, &scan);
+        CHECK_EQ_INT(c->duration_ms, file_duration_ms(&scan));
+    }
     if (outs)
         g_ptr_array_unref(outs);
     g_clear_error(&err);
@@ -928,7 +1087,7 @@ int main(void)
     GError *err = NULL;
     int rc;
     char *root = g_dir_make_tmp("yf-test-post-XXXXXX", NULL);
-    const char *sub[] = { "in", "out", "out-damaged", "out-empty", "out-cancel", "out-h264" };
+    const char *sub[] = { "in", "out", "out-damaged", "out-empty", "out-cancel", "out-h264", "out-bad-sr" };
     char *dir[G_N_ELEMENTS(sub)];
 
     CHECK(yf_post_init(&err));
@@ -943,6 +1102,7 @@ int main(void)
     make_captures(dir[0]);
     test_hearing(dir[0], dir[1]);
     test_h264(dir[0], dir[5]);
+    test_bad_sr(dir[0], dir[6]);
     test_damaged(dir[0], dir[2]);
     test_no_media(dir[0], dir[3]);
     test_span(dir[0], dir[3]);
