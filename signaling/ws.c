@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "room.h"
+#include "sigroom.h"
 
 struct yf_ws_hub {
     yf_media *media;

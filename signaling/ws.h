@@ -5,7 +5,7 @@
 #define YF_WS_H
 
 #include <libwebsockets.h>
-#include "room.h"
+#include "sigroom.h"
 #include "media/net/yf_media.h"
 #include "signaling/token/room_token.h"
 

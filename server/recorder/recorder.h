@@ -12,7 +12,7 @@
 #include <glib.h>
 
 #include "server/api/api.h"
-#include "signaling/room.h"
+#include "signaling/sigroom.h"
 #include "server/store/store.h"
 #include "media/rec/writer.h"
 

@@ -1,10 +1,10 @@
-/* test_room_state.c -- the hearing-room state machine (signaling/room.c)
+/* test_room_state.c -- the hearing-room state machine (signaling/sigroom.c)
  * against a recording fake of the media ops and fake connections: join,
  * waiting room, admit, host-only actions, mute, remove, leave, rejoin within
  * and after the grace period, replaced connections, bad and expired tokens. */
 #include <stdlib.h>
 
-#include "signaling/room.h"
+#include "signaling/sigroom.h"
 #include "yf_test.h"
 
 /* ---- fakes ---- */

@@ -1,11 +1,11 @@
-/* room.c -- hearing rooms on the control thread: rooms by name (made on the
+/* sigroom.c -- hearing rooms on the control thread: rooms by name (made on the
  * first join, freed after the grace period once empty), participants with the
  * role their room token gives, the waiting room (petitioners and observers
  * wait; a prosecutor admits), host mute/remove, presence events and the
  * reconnection grace period (docs/protocol.md, "Hearing rooms"). Media
- * requests live in room_media.c. Logs ids and roles, never names. */
+ * requests live in sigroom_media.c. Logs ids and roles, never names. */
 #define G_LOG_DOMAIN "yf-room"
-#include "room_priv.h"
+#include "sigroom_priv.h"
 
 #include <stdio.h>
 #include <string.h>

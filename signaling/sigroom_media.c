@@ -1,10 +1,10 @@
-/* room_media.c -- the media half of a hearing room: publish.offer,
+/* sigroom_media.c -- the media half of a hearing room: publish.offer,
  * subscribe.answer/restart and trickled candidates go to yf_room (through the
  * hub's ops table); yf_room's callbacks (candidates, connection states,
  * subscriber offers, audio levels) come back here and are sent to the
  * participant's connection with "pc" named. Control thread only. */
 #define G_LOG_DOMAIN "yf-room"
-#include "room_priv.h"
+#include "sigroom_priv.h"
 
 #include <stdio.h>
 #include <string.h>

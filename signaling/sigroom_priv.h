@@ -1,10 +1,10 @@
-/* room_priv.h -- the structs shared by room.c (membership, waiting room, host
- * actions, grace timers) and room_media.c (media requests and callbacks).
+/* sigroom_priv.h -- the structs shared by sigroom.c (membership, waiting room, host
+ * actions, grace timers) and sigroom_media.c (media requests and callbacks).
  * Not for other modules. Control thread only. */
-#ifndef YF_SIG_ROOM_PRIV_H
-#define YF_SIG_ROOM_PRIV_H
+#ifndef YF_SIGROOM_PRIV_H
+#define YF_SIGROOM_PRIV_H
 
-#include "room.h"
+#include "sigroom.h"
 
 typedef struct yf_sigroom yf_sigroom;
 

@@ -1,12 +1,12 @@
-/* room.h -- the hearing-room state machine of docs/protocol.md ("Hearing
+/* sigroom.h -- the hearing-room state machine of docs/protocol.md ("Hearing
  * rooms"): rooms by name, participants with roles from their room token, the
  * waiting room, host actions (admit, mute, remove), presence events, the
  * binding of a participant to one connection and the reconnection grace
  * period. Media goes through yf_room (media/net/yf_room.h) behind a small ops
  * table, so tests can run it without media. Knows no websocket: a connection
  * is an opaque pointer with three ops. Control thread only. */
-#ifndef YF_SIG_ROOM_H
-#define YF_SIG_ROOM_H
+#ifndef YF_SIGROOM_H
+#define YF_SIGROOM_H
 
 #include <glib.h>
 #include <jansson.h>
