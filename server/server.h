@@ -1,5 +1,8 @@
 /* server.h -- one running yuanfang: the HTTPS/WSS listener (libwebsockets on
- * the control GMainContext), the media workers and the signaling hub. */
+ * the control GMainContext), the media workers and the signaling hub. Library
+ * yf_app (server/: config.c, http.c, selfsigned.c, server.c), the process
+ * itself, the one place that uses every other library; main.c is its
+ * command line. */
 #ifndef YF_SERVER_H
 #define YF_SERVER_H
 

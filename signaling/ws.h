@@ -1,6 +1,9 @@
 /* ws.h -- the /ws endpoint: one signaling session per websocket, speaking
  * protocol v1 (docs/protocol.md) and owning at most one media session.
- * Runs on the control thread only (libwebsockets is single-threaded here). */
+ * Runs on the control thread only (libwebsockets is single-threaded here).
+ * Library yf_signaling (signaling/: codec.c the JSON, ws.c the sessions,
+ * sigroom*.c the hearing rooms): uses media/net and the room tokens, knows no
+ * SQL and nothing of server/. */
 #ifndef YF_WS_H
 #define YF_WS_H
 

@@ -1,7 +1,10 @@
 /* api.h -- the REST API under /api/v1/ (docs/api.md): an lws protocol "api"
  * behind a callback mount, one request state per HTTP transaction, a routing
  * table, JSON in and out, one error shape. Runs on the control thread only
- * (lws callbacks); the store is used synchronously. */
+ * (lws callbacks); the store is used synchronously. Library yf_api
+ * (server/api: one handler file per resource, authz.c for who may do what,
+ * throttle.c, range.c): uses the store and the room tokens, nothing of media;
+ * the recorder hooks itself in (yf_api_set_recording_hooks). */
 #ifndef YF_API_H
 #define YF_API_H
 

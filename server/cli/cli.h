@@ -1,8 +1,10 @@
-/* cli.h -- yuanfang's administrative subcommands, run instead of the server:
- *   yuanfang admin create-user --data-dir DIR --username U --display-name N
- *                              --role R [--password-stdin]
- *   yuanfang audit verify --data-dir DIR
- * The store is DATA_DIR/yuanfang.db. `--help` on each prints its options. */
+/* cli.h -- the account and audit subcommands, run instead of the server
+ * (`yuanfang admin create-user`, `yuanfang audit verify`; the store is
+ * DATA_DIR/yuanfang.db). Library yf_cli (server/cli) holds every subcommand:
+ * this file, room_token_cli.h (`token`), evidence_cli.h (`verify`,
+ * `evidence pubkey|build`) and subcommand.h, which dispatches over their
+ * tables and makes each --help from its options (docs/config.md lists them).
+ * Uses the store, evidence and the room tokens. Main thread, before the loop. */
 #ifndef YF_CLI_H
 #define YF_CLI_H
 

@@ -4,7 +4,9 @@
  * hash, the audit chain head) signed with it, one tar archive holding both and
  * the artifacts, and the offline verifier that needs only the public key.
  * Knows nothing of the case store; callers pass plain values. Any thread; no
- * shared state (each call opens and closes its own files). */
+ * shared state (each call opens and closes its own files). Library
+ * yf_evidence (server/evidence): no other yuanfang library; OpenSSL,
+ * libarchive and jansson. Used by the recorder and the command line. */
 #ifndef YF_EVIDENCE_H
 #define YF_EVIDENCE_H
 

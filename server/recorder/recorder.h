@@ -5,7 +5,9 @@
  * recovered; after the hearing ends a job thread post-processes the captures
  * with GStreamer (media/post), the results are attached to the case file with
  * their size, duration and SHA-256, and the signed evidence package is built.
- * Control thread only, except the job thread it owns. */
+ * Control thread only, except the job thread it owns. Library yf_recorder
+ * (server/recorder): uses the store, the API (its hooks), evidence,
+ * signaling's room hooks, media/rec and media/post. */
 #ifndef YF_RECORDER_H
 #define YF_RECORDER_H
 

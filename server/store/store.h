@@ -3,7 +3,10 @@
  * notes, recordings, aid, ratings and the hash-chained audit log. SQLite stands
  * behind it today (store_*.c); nothing here names SQLite, so another engine can.
  * Every mutating call takes the acting principal and an explicit time, and writes
- * its audit entry in the same transaction. Control thread only; not thread-safe. */
+ * its audit entry in the same transaction. Control thread only; not thread-safe.
+ * Library yf_store (server/store): uses no other yuanfang library, and links
+ * SQLite, OpenSSL and GLib only (no libwebsockets, no JSON); store_reads.h holds
+ * its listings. Used by the API, the recorder, the command line and the process. */
 #ifndef YF_STORE_H
 #define YF_STORE_H
 

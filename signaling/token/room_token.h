@@ -1,7 +1,9 @@
 /* room_token.h -- room tokens that admit one participant to one hearing room:
  * base64url(JSON claims) "." base64url(HMAC-SHA256(key, first part)), the key
  * 32 random bytes in DATA_DIR/room-token.key (mode 0600, made on first use).
- * Minted by the REST API (and `yuanfang token`), verified by signaling. */
+ * Minted by the REST API (and `yuanfang token`), verified by signaling.
+ * Library yf_roomtoken (signaling/token): jansson and OpenSSL only, so the API
+ * and the command line need not link the rest of signaling. Any thread. */
 #ifndef YF_ROOM_TOKEN_H
 #define YF_ROOM_TOKEN_H
 
