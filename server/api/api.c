@@ -148,6 +148,20 @@ void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body)
     free(text);
 }
 
+void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api_item_json to_json)
+{
+    if (!list) {
+        yf_api_store_error(r, err, FALSE);
+        g_clear_error(&err);
+        return;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < list->len; i++)
+        json_array_append_new(items, to_json(r, g_ptr_array_index(list, i)));
+    g_ptr_array_unref(list);
+    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *fmt, ...)
 {
     va_list ap;

@@ -91,6 +91,11 @@ void yf_api_me(yf_api_req *r)
         yf_api_error(r, 401, "unauthorized", "sign in first (Authorization: Bearer TOKEN)");
 }
 
+static json_t *staff_item(yf_api_req *r, const void *item)
+{
+    return yf_api_staff_json(item);
+}
+
 void yf_api_staff_list(yf_api_req *r)
 {
     GError *err = NULL;
@@ -102,17 +107,7 @@ void yf_api_staff_list(yf_api_req *r)
         yf_api_error(r, 400, "bad_request", "unknown role");
         return;
     }
-    GPtrArray *list = yf_store_staff_list(r->api->store, q ? (int)role : -1, &err);
-    if (!list) {
-        yf_api_store_error(r, err, FALSE);
-        g_error_free(err);
-        return;
-    }
-    json_t *items = json_array();
-    for (guint i = 0; i < list->len; i++)
-        json_array_append_new(items, yf_api_staff_json(g_ptr_array_index(list, i)));
-    g_ptr_array_unref(list);
-    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    yf_api_reply_items_take(r, yf_store_staff_list(r->api->store, q ? (int)role : -1, &err), err, staff_item);
 }
 
 static void reply_staff(yf_api_req *r, unsigned status, int64_t id)

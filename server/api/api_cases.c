@@ -232,7 +232,7 @@ out:
 }
 
 /* Loads case ids[0] and checks action on it; FALSE after replying. */
-static gboolean case_for(yf_api_req *r, yf_authz_action action, yf_case *c)
+gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c)
 {
     if (!yf_api_load_case(r, r->ids[0], c))
         return FALSE;
@@ -245,7 +245,7 @@ void yf_api_case_get(yf_api_req *r)
     yf_case c = {0};
     GDate today;
     yf_api_today(r, &today);
-    if (case_for(r, YF_ACT_CASE_READ, &c))
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
         yf_api_reply_json(r, 200, yf_api_case_json(&c, &today));
     yf_case_clear(&c);
 }
@@ -308,7 +308,7 @@ void yf_api_case_transition(yf_api_req *r)
     yf_case c = {0};
     GError *err = NULL;
     json_t *o = NULL;
-    if (!case_for(r, YF_ACT_CASE_TRANSITION, &c) || !(o = yf_api_body_object(r)) ||
+    if (!yf_api_case_for(r, YF_ACT_CASE_TRANSITION, &c) || !(o = yf_api_body_object(r)) ||
         !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "to", TRUE, 32, &to_s) ||
         !yf_api_field_str(r, o, "note", FALSE, 5000, &note))
         goto out;
@@ -328,8 +328,9 @@ out:
     json_decref(o);
 }
 
-static json_t *event_json(const yf_case_event *e)
+static json_t *event_item(yf_api_req *r, const void *item)
 {
+    const yf_case_event *e = item;
     json_t *o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)e->id,
                           "at", yf_api_time_json(e->at_ms), "actor", e->actor,
                           "to", yf_stage_code(e->to_stage), "to_label", yf_stage_label(e->to_stage),
@@ -342,19 +343,7 @@ void yf_api_case_events(yf_api_req *r)
 {
     yf_case c = {0};
     GError *err = NULL;
-    if (!case_for(r, YF_ACT_CASE_READ, &c))
-        goto out;
-    GPtrArray *ev = yf_store_case_events(r->api->store, c.id, &err);
-    if (!ev) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    json_t *items = json_array();
-    for (guint i = 0; i < ev->len; i++)
-        json_array_append_new(items, event_json(g_ptr_array_index(ev, i)));
-    g_ptr_array_unref(ev);
-    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
-out:
-    g_clear_error(&err);
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
+        yf_api_reply_items_take(r, yf_store_case_events(r->api->store, c.id, &err), err, event_item);
     yf_case_clear(&c);
 }

@@ -58,6 +58,16 @@ static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
     return o;
 }
 
+static json_t *appointment_item(yf_api_req *r, const void *item)
+{
+    return appointment_json(r, item);
+}
+
+static json_t *hearing_item(yf_api_req *r, const void *item)
+{
+    return hearing_json(item);
+}
+
 /* Appointment ids[0] and its case, checked for action; FALSE after replying. */
 static gboolean appointment_for(yf_api_req *r, yf_authz_action action, yf_appointment *a, yf_case *c,
                                 int64_t *hearing_id)
@@ -231,23 +241,8 @@ void yf_api_case_appointments(yf_api_req *r)
 {
     yf_case c = {0};
     GError *err = NULL;
-    if (!yf_api_load_case(r, r->ids[0], &c))
-        goto out;
-    yf_authz_object obj = {.kase = &c, .case_type = -1};
-    if (!yf_api_authorize(r, YF_ACT_CASE_READ, &obj))
-        goto out;
-    GPtrArray *list = yf_store_appointment_list(r->api->store, c.id, &err);
-    if (!list) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    json_t *items = json_array();
-    for (guint i = 0; i < list->len; i++)
-        json_array_append_new(items, appointment_json(r, g_ptr_array_index(list, i)));
-    g_ptr_array_unref(list);
-    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
-out:
-    g_clear_error(&err);
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
+        yf_api_reply_items_take(r, yf_store_appointment_list(r->api->store, c.id, &err), err, appointment_item);
     yf_case_clear(&c);
 }
 
@@ -255,23 +250,8 @@ void yf_api_case_hearings(yf_api_req *r)
 {
     yf_case c = {0};
     GError *err = NULL;
-    if (!yf_api_load_case(r, r->ids[0], &c))
-        goto out;
-    yf_authz_object obj = {.kase = &c, .case_type = -1};
-    if (!yf_api_authorize(r, YF_ACT_CASE_READ, &obj))
-        goto out;
-    GPtrArray *list = yf_store_hearing_list(r->api->store, c.id, 0, &err);
-    if (!list) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    json_t *items = json_array();
-    for (guint i = 0; i < list->len; i++)
-        json_array_append_new(items, hearing_json(g_ptr_array_index(list, i)));
-    g_ptr_array_unref(list);
-    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
-out:
-    g_clear_error(&err);
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
+        yf_api_reply_items_take(r, yf_store_hearing_list(r->api->store, c.id, 0, &err), err, hearing_item);
     yf_case_clear(&c);
 }
 

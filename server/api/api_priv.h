@@ -65,6 +65,12 @@ void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *
 /* Maps a store error: NOT_FOUND 404, CONFLICT 409, INVALID 400 (or 409 when
  * invalid_is_conflict), AUTH 401, BUSY 503, else 500. */
 void yf_api_store_error(yf_api_req *r, const GError *e, gboolean invalid_is_conflict);
+/* One listing's reply: 200 {"items":[to_json(r, item)...]} from list (taken),
+ * or the store's error when list is NULL (err taken). */
+typedef json_t *(*yf_api_item_json)(yf_api_req *r, const void *item);
+void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api_item_json to_json);
+/* Loads the case of ids[0] and checks action on it; FALSE after the reply. */
+gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c);
 void yf_api_add_header(yf_api_req *r, const char *name, const char *value);
 /* Sends len bytes of fd from pos (fd is taken and closed at the end). */
 void yf_api_reply_file(yf_api_req *r, unsigned status, const char *content_type, int fd,
