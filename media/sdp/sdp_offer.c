@@ -150,6 +150,20 @@ gboolean yf_sdp_check_text(const char *sdp, size_t len, size_t max, const char *
     return why == NULL;
 }
 
+GstSDPMessage *yf_sdp_message_parse(const char *sdp, size_t len, size_t max, const char *what, GError **err)
+{
+    GstSDPMessage *msg = NULL;
+    if (!yf_sdp_check_text(sdp, len, max, what, err))
+        return NULL;
+    char *text = g_strndup(sdp, len);
+    if (gst_sdp_message_new_from_text(text, &msg) != GST_SDP_OK) {
+        g_clear_pointer(&msg, gst_sdp_message_free);
+        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP %s could not be parsed", what);
+    }
+    g_free(text);
+    return msg;
+}
+
 /* ---- session ---------------------------------------------------------- */
 
 char *yf_sdp_bundle_mids(const GstSDPMessage *msg)
@@ -338,25 +352,13 @@ static gboolean parse_message(const GstSDPMessage *msg, yf_sdp_offer *out, GErro
 
 gboolean yf_sdp_parse_offer(const char *sdp, size_t len, yf_sdp_offer *out, GError **err)
 {
-    GstSDPMessage *msg = NULL;
-    char *text = NULL;
-    gboolean ok = FALSE;
-
     memset(out, 0, sizeof *out);
-    if (!yf_sdp_check_text(sdp, len, YF_SDP_MAX_LEN, "offer", err))
-        goto out;
-    text = g_strndup(sdp, len);
-    if (gst_sdp_message_new_from_text(text, &msg) != GST_SDP_OK) {
-        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP offer could not be parsed");
-        goto out;
-    }
-    ok = parse_message(msg, out, err);
+    GstSDPMessage *msg = yf_sdp_message_parse(sdp, len, YF_SDP_MAX_LEN, "offer", err);
+    gboolean ok = msg && parse_message(msg, out, err);
     if (ok)
         g_debug("offer accepted: %d media sections, BUNDLE %s", out->n_media, out->bundle_group);
-out:
     if (msg)
         gst_sdp_message_free(msg);
-    g_free(text);
     if (!ok)
         memset(out, 0, sizeof *out);
     return ok;

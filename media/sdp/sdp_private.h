@@ -34,6 +34,9 @@ gboolean yf_sdp_parse_uint(const char **s, unsigned long max, unsigned long *v);
  * "answer") starts the error message. (sdp_offer.c) */
 gboolean yf_sdp_check_text(const char *sdp, size_t len, size_t max, const char *what,
                            GError **err);
+/* yf_sdp_check_text, then GStreamer's parse: the message (gst_sdp_message_free)
+ * or NULL with *err (YF_SDP_ERROR_PARSE "SDP <what> could not be parsed"). */
+GstSDPMessage *yf_sdp_message_parse(const char *sdp, size_t len, size_t max, const char *what, GError **err);
 
 /* The mids of the first non-empty a=group:BUNDLE, single-space separated,
  * newly allocated (g_free); NULL if none. */

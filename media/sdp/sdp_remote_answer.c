@@ -118,27 +118,16 @@ static gboolean check_message(const GstSDPMessage *msg, const yf_sdp_offer_param
 gboolean yf_sdp_parse_answer(const char *sdp, size_t len, const yf_sdp_offer_params *our_offer,
                              yf_sdp_answer_info *out, GError **err)
 {
-    GstSDPMessage *msg = NULL;
-    char *text = NULL;
-    gboolean ok = FALSE;
-
     memset(out, 0, sizeof *out);
-    if (!yf_sdp_offer_params_ok(our_offer, err) ||
-        !yf_sdp_check_text(sdp, len, YF_SDP_MAX_ANSWER_LEN, "answer", err))
-        goto out;
-    text = g_strndup(sdp, len);
-    if (gst_sdp_message_new_from_text(text, &msg) != GST_SDP_OK) {
-        g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_PARSE, "SDP answer could not be parsed");
-        goto out;
-    }
-    ok = check_message(msg, our_offer, out, err);
+    if (!yf_sdp_offer_params_ok(our_offer, err))
+        return FALSE;
+    GstSDPMessage *msg = yf_sdp_message_parse(sdp, len, YF_SDP_MAX_ANSWER_LEN, "answer", err);
+    gboolean ok = msg && check_message(msg, our_offer, out, err);
     if (ok)
         g_debug("answer accepted: %d m-lines, setup %s", out->n_media,
                 out->setup == YF_SETUP_ACTIVE ? "active" : "passive");
-out:
     if (msg)
         gst_sdp_message_free(msg);
-    g_free(text);
     if (!ok)
         memset(out, 0, sizeof *out);
     return ok;
