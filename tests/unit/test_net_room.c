@@ -430,6 +430,21 @@ static void p1_lines_of_p2(const part *p2, rx_check *k)
     CHECK(k->assrc && k->vssrc && k->assrc != 1111 && k->vssrc != 2222);
 }
 
+/* P1 sends 5 frames of each kind tagged `tag` from sequence number seq0
+ * with these SSRCs; within us, P2 must get them after what it had,
+ * rewritten as k says (check_rx). */
+static void p1_media_to_p2(T *t, rx_check *k, uint32_t assrc, uint32_t vssrc, uint16_t seq0, uint8_t tag,
+                           int64_t us)
+{
+    nc_client *rx = t->p[1].sub;
+    int from = rx->n_rx;
+
+    send_media(t->p[0].pub, assrc, vssrc, seq0, 5, tag);
+    g_want_rx = from + 10;
+    CHECK(nc_pump_within(&t->loop, p2_received, t, us));
+    check_rx(rx, from, k, tag);
+}
+
 static void scenario(T *t)
 {
     GError *err = NULL;
@@ -451,10 +466,7 @@ static void scenario(T *t)
 
     /* P1 -> P2, rewritten to the SSRCs of P2's offer. */
     p1_lines_of_p2(p2, &k);
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(nc_pump(&t->loop, p2_received, t));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, DEADLINE_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
 
@@ -469,10 +481,7 @@ static void scenario(T *t)
     nc_client_free(old);
     if (!p1->pub->connected)
         return;
-    send_media(p1->pub, 5555, 6666, 30000, 5, 0xb2);
-    g_want_rx = 20;
-    CHECK(nc_pump(&t->loop, p2_received, t));
-    check_rx(p2->sub, 10, &k, 0xb2);
+    p1_media_to_p2(t, &k, 5555, 6666, 30000, 0xb2, DEADLINE_US);
     CHECK_EQ_INT(k.video, 10);
     CHECK_EQ_INT(k.audio, 10);
     CHECK_EQ_INT(p2->n_offers, offers_before); /* same tracks: no renegotiation */
@@ -597,10 +606,7 @@ static void scenario_reload_same_cert(T *t)
     if (!start_room(t))
         return;
     p1_lines_of_p2(p2, &k);
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(nc_pump(&t->loop, p2_received, t));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, DEADLINE_US);
 
     nc_client *old = p1->pub;
     int offers_before = p2->n_offers;
@@ -615,10 +621,7 @@ static void scenario_reload_same_cert(T *t)
     nc_client_free(old);
     if (!p1->pub->connected)
         return;
-    send_media(p1->pub, 5555, 6666, 30000, 5, 0xb2);
-    g_want_rx = 20;
-    CHECK(nc_pump_within(&t->loop, p2_received, t, RECONNECT_US));
-    check_rx(p2->sub, 10, &k, 0xb2);
+    p1_media_to_p2(t, &k, 5555, 6666, 30000, 0xb2, RECONNECT_US);
     CHECK_EQ_INT(k.video, 10);
     CHECK_EQ_INT(k.audio, 10);
     CHECK_EQ_INT(p2->n_offers, offers_before); /* the same tracks switched source */
@@ -657,7 +660,7 @@ static void scenario_reload_same_cert(T *t)
 static void scenario_subscriber_same_cert(T *t)
 {
     GError *err = NULL;
-    part *p1 = &t->p[0], *p2 = &t->p[1];
+    part *p2 = &t->p[1];
     rx_check k;
     int64_t t0;
 
@@ -677,10 +680,7 @@ static void scenario_subscriber_same_cert(T *t)
     CHECK(strcmp(old_remote, c->remote_ufrag) != 0);
     nc_client_restarted(c);
     nc_pump_for(&t->loop, 300 * 1000); /* the restart's checks run; the answer is applied */
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(nc_pump_within(&t->loop, p2_received, t, RECONNECT_US));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, RECONNECT_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
     CHECK(!p2->server_failed && c->connected && !c->closed);
@@ -698,11 +698,8 @@ static void scenario_subscriber_same_cert(T *t)
     if (!p2->sub->connected)
         return;
     nc_pump_for(&t->loop, 100 * 1000);
-    send_media(p1->pub, 1111, 2222, 1005, 5, 0xb2);
-    g_want_rx = 10;
-    CHECK(nc_pump_within(&t->loop, p2_received, t, RECONNECT_US));
     p1_lines_of_p2(p2, &k);
-    check_rx(p2->sub, 0, &k, 0xb2);
+    p1_media_to_p2(t, &k, 1111, 2222, 1005, 0xb2, RECONNECT_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
 }
