@@ -323,6 +323,22 @@ typedef struct {
     int audio, video;
 } rx_check;
 
+/* One packet of a kind P2 received: the SSRC P2's offer gives that line,
+ * the length and tag P1 sent, the sequence number right after the previous
+ * one of that kind. */
+static void check_pkt(const nc_pkt *q, uint32_t ssrc, size_t len, uint8_t tag, uint16_t *last_seq, int *count)
+{
+    uint16_t seq = nc_rtp_seq(q);
+
+    CHECK_EQ_INT(nc_rtp_ssrc(q), ssrc);
+    CHECK_EQ_INT(q->len, len);
+    CHECK_EQ_INT(q->buf[12 + 20], tag);
+    if (*count)
+        CHECK_EQ_INT(seq, (uint16_t)(*last_seq + 1));
+    *last_seq = seq;
+    (*count)++;
+}
+
 /* Checks what P2 received from index `from` on: P1's media with the SSRCs
  * of P2's offer, payload intact, sequence numbers without a gap. */
 static void check_rx(const nc_client *c, int from, rx_check *k, uint8_t tag)
@@ -330,25 +346,12 @@ static void check_rx(const nc_client *c, int from, rx_check *k, uint8_t tag)
     for (int i = from; i < c->n_rx; i++) {
         const nc_pkt *q = &c->rx[i];
         int pt = nc_rtp_pt(q);
-        uint16_t seq = nc_rtp_seq(q);
 
         if (pt == 96) {
-            CHECK_EQ_INT(nc_rtp_ssrc(q), k->vssrc);
-            CHECK_EQ_INT(q->len, 12 + 200);
-            CHECK_EQ_INT(q->buf[12 + 20], tag);
-            if (k->video)
-                CHECK_EQ_INT(seq, (uint16_t)(k->last_vseq + 1));
-            k->last_vseq = seq;
-            k->video++;
+            check_pkt(q, k->vssrc, 12 + 200, tag, &k->last_vseq, &k->video);
         } else {
             CHECK_EQ_INT(pt, 111);
-            CHECK_EQ_INT(nc_rtp_ssrc(q), k->assrc);
-            CHECK_EQ_INT(q->len, 12 + 60);
-            CHECK_EQ_INT(q->buf[12 + 20], tag);
-            if (k->audio)
-                CHECK_EQ_INT(seq, (uint16_t)(k->last_aseq + 1));
-            k->last_aseq = seq;
-            k->audio++;
+            check_pkt(q, k->assrc, 12 + 60, tag, &k->last_aseq, &k->audio);
         }
     }
 }
