@@ -1,18 +1,17 @@
 /* test_net_room.c -- a hearing room end to end on loopback, without a
- * browser: two "browsers", each a controlling libnice agent plus a yf_peer
- * (DTLS client) per connection on this test's GMainContext, against a real
- * yf_room on a real worker. P1 and P2 publish Opus + VP8, answer the
- * subscriber offers they get, and P2 receives P1's media rewritten to the
- * SSRCs of its offer; then P1's page "reloads" (new certificate, new SSRCs)
- * and P2's sequence numbers continue; a host mute stops and resumes P1's
- * audio; P1 is removed and P2's next offer has P1's lines inactive. Two
- * more rooms, one scenario each, cover pages that keep their DTLS
- * certificate (issue 9): a new o= session id is a new RTCPeerConnection and
- * gets a new association, on the publisher and the subscriber connection,
- * while an ICE restart (same session id) keeps its association. Hard
+ * browser: two "browsers", each with the client of net_client.c (a
+ * controlling libnice agent plus a yf_peer as DTLS client) per connection
+ * on this test's GMainContext, against a real yf_room on a real worker.
+ * P1 and P2 publish Opus + VP8, answer the subscriber offers they get,
+ * and P2 receives P1's media rewritten to the SSRCs of its offer; then
+ * P1's page "reloads" (new certificate, new SSRCs) and P2's sequence
+ * numbers continue; a host mute stops and resumes P1's audio; P1 is
+ * removed and P2's next offer has P1's lines inactive. Two more rooms, one
+ * scenario each, cover pages that keep their DTLS certificate (issue 9): a
+ * new o= session id is a new RTCPeerConnection and gets a new
+ * association, on the publisher and the subscriber connection, while an
+ * ICE restart (same session id) keeps its association. Hard
  * deadline: never hangs CTest. */
-#include <nice/agent.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <fcntl.h>
@@ -20,43 +19,17 @@
 
 #include "media/rec/capfile.h"
 #include "media/net/yf_room.h"
+#include "net_client.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
 #define DEADLINE_US (30 * G_USEC_PER_SEC)
-#define MAX_RX 64
 #define MAX_LINES 8
-
-typedef struct {
-    uint8_t buf[1500];
-    size_t len;
-} pkt;
-
-typedef struct T T;
-
-/* One browser-side connection. */
-typedef struct {
-    T *t;
-    uint32_t part;
-    yf_pc_kind pc;
-    NiceAgent *agent;
-    guint stream;
-    yf_peer *peer;
-    int64_t peer_timeout;
-    yf_dtls_cert *cert;
-    char fp[128], ufrag[64], pwd[64];
-    char remote_ufrag[64], remote_pwd[64], remote_fp[128];
-    uint64_t session;         /* the o= sess-id of this RTCPeerConnection */
-    gboolean started, connected, closed;
-    char profile[64];
-    pkt rx[MAX_RX];
-    int n_rx;
-} client;
 
 /* What a participant's page knows. */
 typedef struct {
     uint32_t id;
-    client *pub, *sub;
+    nc_client *pub, *sub;       /* labelled with id and their yf_pc_kind */
     gboolean server_pub_connected, server_sub_connected, server_failed;
     char server_profile[64];
     char pub_states[256];       /* the publish connection's states, "a;b;" */
@@ -68,9 +41,8 @@ typedef struct {
     size_t n_tracks;
 } part;
 
-struct T {
-    GMainContext *ctx;
-    int64_t deadline;
+typedef struct {
+    nc_loop loop;
     yf_media *media;
     yf_room *room;
     yf_dtls_cert *server_cert;
@@ -78,198 +50,35 @@ struct T {
     int callbacks_after_free;
     gboolean freed;
     int n_levels;
-};
+} T;
 
 /* ---- clients ---- */
 
-static void client_event(client *c, const yf_output *o)
+/* A client's candidates trickle to its connection in the room. */
+static void client_candidate(void *user, nc_client *c, const char *cand)
 {
-    if (o->event == YF_EV_CONNECTED) {
-        c->connected = TRUE;
-        g_strlcpy(c->profile, o->srtp_profile, sizeof c->profile);
-    } else if (o->event == YF_EV_RTP && c->n_rx < MAX_RX && o->len <= sizeof c->rx[0].buf) {
-        memcpy(c->rx[c->n_rx].buf, o->data, o->len);
-        c->rx[c->n_rx++].len = o->len;
-    } else if (o->event == YF_EV_CLOSED) {
-        c->closed = TRUE;
-    } else if (o->event == YF_EV_FAILED) {
-        fprintf(stderr, "client %u/%d peer failed: %s\n", c->part, c->pc, o->reason ? o->reason : "?");
-    }
-}
-
-static void client_drain(client *c)
-{
-    yf_output o;
-    int64_t now = g_get_monotonic_time();
-
-    for (;;) {
-        yf_peer_poll_output(c->peer, now, &o);
-        if (o.kind == YF_OUT_TIMEOUT)
-            break;
-        if (o.kind == YF_OUT_TRANSMIT)
-            nice_agent_send(c->agent, c->stream, 1, (guint)o.len, (const gchar *)o.data);
-        else
-            client_event(c, &o);
-    }
-    c->peer_timeout = o.timeout_us;
-}
-
-static void client_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
-                        gpointer data)
-{
-    client *c = data;
-
-    if (!c->peer)
-        return;
-    yf_peer_handle_datagram(c->peer, g_get_monotonic_time(), (const uint8_t *)buf, len);
-    client_drain(c);
-}
-
-static void client_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
-{
-    client *c = data;
-    char *line = nice_agent_generate_local_candidate_sdp(agent, cand);
+    T *t = user;
     GError *err = NULL;
 
-    CHECK(yf_room_add_remote_candidate(c->t->room, c->part, c->pc, line + 2, &err));
+    CHECK(yf_room_add_remote_candidate(t->room, c->id, (yf_pc_kind)c->kind, cand, &err));
     g_clear_error(&err);
-    g_free(line);
 }
 
-static void client_gathered(NiceAgent *agent, guint stream_id, gpointer data)
+/* A new RTCPeerConnection of participant id's page, with its own certificate. */
+static nc_client *client_new(T *t, uint32_t id, yf_pc_kind kind)
 {
-    client *c = data;
+    nc_client *c = nc_client_new(&t->loop, NULL, client_candidate, t);
 
-    CHECK(yf_room_add_remote_candidate(c->t->room, c->part, c->pc, "", NULL));
-}
-
-static void client_state(NiceAgent *agent, guint stream_id, guint component_id, guint state, gpointer data)
-{
-    client *c = data;
-    yf_peer_config pc;
-
-    if ((state != NICE_COMPONENT_STATE_READY && state != NICE_COMPONENT_STATE_CONNECTED) || c->peer)
-        return;
-    memset(&pc, 0, sizeof pc);
-    pc.cert = c->cert;
-    pc.role = YF_DTLS_ROLE_CLIENT;
-    g_strlcpy(pc.remote_fingerprint, c->remote_fp, sizeof pc.remote_fingerprint);
-    pc.srtp_profiles = "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM"; /* Chromium's order */
-    c->peer = yf_peer_new(&pc, g_get_monotonic_time());
-    CHECK(c->peer != NULL);
-    if (c->peer)
-        client_drain(c);
-}
-
-static client *client_new(T *t, uint32_t id, yf_pc_kind kind)
-{
-    client *c = g_new0(client, 1);
-    NiceAddress addr;
-    gchar *ufrag = NULL, *pwd = NULL;
-
-    c->t = t;
-    c->part = id;
-    c->pc = kind;
-    CHECK_EQ_INT(yf_dtls_cert_generate(&c->cert), YF_OK);
-    CHECK_EQ_INT(yf_dtls_cert_fingerprint(c->cert, c->fp, sizeof c->fp), YF_OK);
-    /* A new RTCPeerConnection picks a new session id (RFC 8829 5.2.1). */
-    c->session = ((((uint64_t)g_random_int() << 32) | g_random_int()) & G_GUINT64_CONSTANT(0x3fffffffffffffff)) | 1;
-    c->agent = nice_agent_new_full(t->ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-    g_object_set(c->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, "upnp", FALSE, NULL);
-    nice_address_init(&addr);
-    nice_address_set_from_string(&addr, "127.0.0.1");
-    nice_agent_add_local_address(c->agent, &addr);
-    c->stream = nice_agent_add_stream(c->agent, 1);
-    nice_agent_get_local_credentials(c->agent, c->stream, &ufrag, &pwd);
-    g_strlcpy(c->ufrag, ufrag, sizeof c->ufrag);
-    g_strlcpy(c->pwd, pwd, sizeof c->pwd);
-    g_free(ufrag);
-    g_free(pwd);
-    g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(client_candidate), c);
-    g_signal_connect(c->agent, "candidate-gathering-done", G_CALLBACK(client_gathered), c);
-    g_signal_connect(c->agent, "component-state-changed", G_CALLBACK(client_state), c);
-    nice_agent_attach_recv(c->agent, c->stream, 1, t->ctx, client_recv, c);
+    c->id = id;
+    c->kind = kind;
     return c;
 }
 
-/* A new RTCPeerConnection of the same page that keeps its certificate (an
- * RTCCertificate kept across reloads; GStreamer's webrtcbin shares one per
- * process): new ICE credentials and session id, old's fingerprint. Takes
- * old's certificate (old's peer holds its own reference in OpenSSL). */
-static client *client_keeping_cert(T *t, client *old)
+static void free_clients(part *p)
 {
-    client *c = client_new(t, old->part, old->pc);
-
-    yf_dtls_cert_free(c->cert);
-    c->cert = old->cert;
-    old->cert = NULL;
-    g_strlcpy(c->fp, old->fp, sizeof c->fp);
-    return c;
-}
-
-/* After the remote description: credentials, then our candidates. */
-static void client_start(client *c)
-{
-    c->started = TRUE;
-    nice_agent_set_remote_credentials(c->agent, c->stream, c->remote_ufrag, c->remote_pwd);
-    nice_agent_gather_candidates(c->agent, c->stream);
-}
-
-/* restartIce() on the page's side: new local ICE credentials, the same
- * RTCPeerConnection (session id, certificate, DTLS association). */
-static void client_restart_ice(client *c)
-{
-    gchar *uf = NULL, *pw = NULL;
-
-    nice_agent_restart_stream(c->agent, c->stream);
-    nice_agent_get_local_credentials(c->agent, c->stream, &uf, &pw);
-    g_strlcpy(c->ufrag, uf, sizeof c->ufrag);
-    g_strlcpy(c->pwd, pw, sizeof c->pwd);
-    g_free(uf);
-    g_free(pw);
-}
-
-/* After the restart's remote description: its credentials, and our
- * candidates again (the server dropped the previous generation's). */
-static void client_restarted(client *c)
-{
-    GSList *locals;
-
-    nice_agent_set_remote_credentials(c->agent, c->stream, c->remote_ufrag, c->remote_pwd);
-    locals = nice_agent_get_local_candidates(c->agent, c->stream, 1);
-    for (GSList *l = locals; l; l = l->next)
-        client_candidate(c->agent, l->data, c);
-    g_slist_free_full(locals, (GDestroyNotify)nice_candidate_free);
-}
-
-static void client_free(client *c)
-{
-    if (!c)
-        return;
-    g_clear_pointer(&c->peer, yf_peer_free);
-    g_signal_handlers_disconnect_by_data(c->agent, c);
-    nice_agent_attach_recv(c->agent, c->stream, 1, c->t->ctx, NULL, NULL);
-    nice_agent_remove_stream(c->agent, c->stream);
-    g_clear_object(&c->agent);
-    yf_dtls_cert_free(c->cert);
-    g_free(c);
-}
-
-static gboolean tick(gpointer data)
-{
-    T *t = data;
-
-    for (int i = 0; i < 2; i++) {
-        client *cs[2] = { t->p[i].pub, t->p[i].sub };
-        for (int j = 0; j < 2; j++) {
-            client *c = cs[j];
-            if (c && c->peer && g_get_monotonic_time() >= c->peer_timeout) {
-                yf_peer_handle_timeout(c->peer, g_get_monotonic_time());
-                client_drain(c);
-            }
-        }
-    }
-    return G_SOURCE_CONTINUE;
+    nc_client_free(p->pub);
+    nc_client_free(p->sub);
+    g_free(p->offer);
 }
 
 /* ---- room callbacks (control context = this test's context) ---- */
@@ -287,8 +96,7 @@ static void on_local_candidate(void *user, uint32_t id, yf_pc_kind pc, const cha
 {
     T *t = user;
     part *p = find_part(t, id);
-    client *c = p ? (pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
-    GSList one = { 0 };
+    nc_client *c = p ? (pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
 
     if (t->freed)
         t->callbacks_after_free++;
@@ -296,19 +104,10 @@ static void on_local_candidate(void *user, uint32_t id, yf_pc_kind pc, const cha
     CHECK(mid && *mid);
     if (!c)
         return;
-    if (!*cand) {
-        nice_agent_peer_candidate_gathering_done(c->agent, c->stream);
-        return;
-    }
-    char *line = g_strconcat("a=", cand, NULL);
-    NiceCandidate *nc = nice_agent_parse_remote_candidate_sdp(c->agent, c->stream, line);
-    CHECK(nc != NULL);
-    if (nc) {
-        one.data = nc;
-        nice_agent_set_remote_candidates(c->agent, c->stream, 1, &one);
-        nice_candidate_free(nc);
-    }
-    g_free(line);
+    if (!*cand)
+        nc_client_add_remote_candidate(c, cand); /* the end of them */
+    else
+        CHECK(nc_client_add_remote_candidate(c, cand));
 }
 
 static void on_pc_state(void *user, uint32_t id, yf_pc_kind pc, const char *state, const char *profile,
@@ -375,142 +174,33 @@ static const yf_room_callbacks callbacks = { on_local_candidate, on_pc_state, on
 
 /* ---- SDP text ---- */
 
-static char *publish_offer_text(const client *c, uint32_t assrc, uint32_t vssrc)
+#define TWCC_EXTMAP "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+
+/* A publisher's offer: Opus and VP8, sendonly, with these SSRCs. */
+static char *publish_offer_text(const nc_client *c, uint32_t assrc, uint32_t vssrc)
 {
-    return g_strdup_printf(
-        "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
-        "a=group:BUNDLE 0 1\r\na=extmap-allow-mixed\r\na=msid-semantic: WMS s\r\n"
-        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
-        "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
-        "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\na=mid:0\r\n"
-        "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
-        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-        "a=sendonly\r\na=msid:s a0\r\na=rtcp-mux\r\n"
-        "a=rtpmap:111 opus/48000/2\r\na=rtcp-fb:111 transport-cc\r\n"
-        "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-        "a=ssrc:%u cname:testclient\r\n"
-        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
-        "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
-        "a=fingerprint:sha-256 %s\r\na=setup:actpass\r\na=mid:1\r\n"
-        "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
-        "a=sendonly\r\na=msid:s v0\r\na=rtcp-mux\r\na=rtcp-rsize\r\n"
-        "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 transport-cc\r\n"
-        "a=rtcp-fb:96 ccm fir\r\na=rtcp-fb:96 nack\r\na=rtcp-fb:96 nack pli\r\n"
-        "a=ssrc:%u cname:testclient\r\n",
-        c->session, c->ufrag, c->pwd, c->fp, assrc, c->ufrag, c->pwd, c->fp, vssrc);
+    const nc_section sections[] = {
+        { "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+          "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n" TWCC_EXTMAP
+          "a=sendonly\r\na=msid:s a0\r\na=rtcp-mux\r\n" NC_OPUS_LINES, assrc },
+        { "m=video 9 UDP/TLS/RTP/SAVPF 96",
+          TWCC_EXTMAP "a=sendonly\r\na=msid:s v0\r\na=rtcp-mux\r\na=rtcp-rsize\r\n" NC_VP8_LINES, vssrc },
+    };
+
+    return nc_client_offer(c, sections, G_N_ELEMENTS(sections));
 }
 
-/* Session- or media-level ICE credentials and fingerprint of the remote side. */
-static void read_transport(client *c, const char *sdp)
-{
-    char **lines = g_strsplit(sdp, "\n", -1);
+/* ---- conditions ---- */
 
-    for (char **l = lines; *l; l++) {
-        g_strchomp(*l);
-        if (g_str_has_prefix(*l, "a=ice-ufrag:"))
-            g_strlcpy(c->remote_ufrag, *l + 12, sizeof c->remote_ufrag);
-        else if (g_str_has_prefix(*l, "a=ice-pwd:"))
-            g_strlcpy(c->remote_pwd, *l + 10, sizeof c->remote_pwd);
-        else if (g_str_has_prefix(*l, "a=fingerprint:sha-256 "))
-            g_strlcpy(c->remote_fp, *l + 22, sizeof c->remote_fp);
-    }
-    g_strfreev(lines);
-}
-
-/* The SSRC our offer gives m-line `index`, and whether it is inactive. */
-static uint32_t offer_line_ssrc(const char *sdp, size_t index, gboolean *inactive)
-{
-    char **lines = g_strsplit(sdp, "\n", -1);
-    int section = -1;
-    uint32_t ssrc = 0;
-
-    *inactive = FALSE;
-    for (char **l = lines; *l; l++) {
-        g_strchomp(*l);
-        if (g_str_has_prefix(*l, "m="))
-            section++;
-        else if (section == (int)index && g_str_has_prefix(*l, "a=ssrc:") && !ssrc)
-            ssrc = (uint32_t)strtoul(*l + 7, NULL, 10);
-        else if (section == (int)index && !strcmp(*l, "a=inactive"))
-            *inactive = TRUE;
-    }
-    g_strfreev(lines);
-    return ssrc;
-}
-
-/* A Chromium-like answer to our subscriber offer: every m-line kept, recvonly
- * (inactive for inactive lines), setup active, its codec lines copied. */
-static char *subscribe_answer_text(const client *c, const char *offer)
-{
-    char **lines = g_strsplit(offer, "\n", -1);
-    GString *s = g_string_new(NULL);
-    gboolean in_media = FALSE;
-
-    g_string_printf(s, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", c->session);
-    for (char **l = lines; *l; l++) {
-        g_strchomp(*l);
-        if (g_str_has_prefix(*l, "a=group:BUNDLE"))
-            g_string_append_printf(s, "%s\r\n", *l);
-    }
-    for (char **l = lines; *l; l++) {
-        if (g_str_has_prefix(*l, "m=")) {
-            in_media = TRUE;
-            g_string_append_printf(s, "%s\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n"
-                                      "a=fingerprint:sha-256 %s\r\na=setup:active\r\na=rtcp-mux\r\n",
-                                   *l, c->ufrag, c->pwd, c->fp);
-        } else if (in_media && (g_str_has_prefix(*l, "a=mid:") || g_str_has_prefix(*l, "a=rtpmap:") ||
-                                g_str_has_prefix(*l, "a=fmtp:") || g_str_has_prefix(*l, "a=rtcp-fb:"))) {
-            g_string_append_printf(s, "%s\r\n", *l);
-        } else if (in_media && !strcmp(*l, "a=sendonly")) {
-            g_string_append(s, "a=recvonly\r\n");
-        } else if (in_media && !strcmp(*l, "a=inactive")) {
-            g_string_append(s, "a=inactive\r\n");
-        }
-    }
-    g_strfreev(lines);
-    return g_string_free(s, FALSE);
-}
-
-/* ---- pumping ---- */
-
-typedef gboolean (*cond_fn)(const T *t);
-
-static gboolean pump(T *t, cond_fn cond)
-{
-    while (!cond(t) && g_get_monotonic_time() < t->deadline)
-        g_main_context_iteration(t->ctx, TRUE);
-    return cond(t);
-}
-
-static gboolean never(const T *t)
-{
-    return FALSE;
-}
-
-/* pump, but for at most us microseconds. */
-static gboolean pump_within(T *t, cond_fn cond, int64_t us)
-{
-    int64_t saved = t->deadline;
-    gboolean ok;
-
-    t->deadline = MIN(saved, g_get_monotonic_time() + us);
-    ok = pump(t, cond);
-    t->deadline = saved;
-    return ok;
-}
-
-static void pump_for(T *t, int64_t us)
-{
-    pump_within(t, never, us);
-}
-
-static gboolean conn_up(const part *p, const client *c, gboolean server)
+static gboolean conn_up(const part *p, const nc_client *c, gboolean server)
 {
     return c && c->connected && server;
 }
 
-static gboolean all_connected(const T *t)
+static gboolean all_connected(const void *data)
 {
+    const T *t = data;
+
     for (int i = 0; i < 2; i++) {
         const part *p = &t->p[i];
         if (p->server_failed)
@@ -521,49 +211,23 @@ static gboolean all_connected(const T *t)
     return TRUE;
 }
 
-static gboolean offers_arrived(const T *t)
+static gboolean offers_arrived(const void *data)
 {
+    const T *t = data;
+
     return t->p[0].n_offers >= 1 && t->p[1].n_offers >= 1;
 }
 
 /* ---- media ---- */
 
-static size_t make_rtp(uint8_t *b, int pt, uint16_t seq, uint32_t ts, uint32_t ssrc, const uint8_t *payload,
-                       size_t n)
-{
-    b[0] = 0x80;
-    b[1] = (uint8_t)pt;
-    b[2] = (uint8_t)(seq >> 8);
-    b[3] = (uint8_t)seq;
-    b[4] = (uint8_t)(ts >> 24);
-    b[5] = (uint8_t)(ts >> 16);
-    b[6] = (uint8_t)(ts >> 8);
-    b[7] = (uint8_t)ts;
-    b[8] = (uint8_t)(ssrc >> 24);
-    b[9] = (uint8_t)(ssrc >> 16);
-    b[10] = (uint8_t)(ssrc >> 8);
-    b[11] = (uint8_t)ssrc;
-    memcpy(b + 12, payload, n);
-    return 12 + n;
-}
-
-static uint32_t rtp_ssrc(const uint8_t *b)
-{
-    return ((uint32_t)b[8] << 24) | ((uint32_t)b[9] << 16) | ((uint32_t)b[10] << 8) | b[11];
-}
-
-static uint16_t rtp_seq(const uint8_t *b)
-{
-    return (uint16_t)((b[2] << 8) | b[3]);
-}
-
 /* n VP8 frames (the first a keyframe, RFC 7741 §4.2/§4.3) and n Opus packets. */
-static void send_media(client *c, uint32_t assrc, uint32_t vssrc, uint16_t seq0, int n, uint8_t tag)
+static void send_media(nc_client *c, uint32_t assrc, uint32_t vssrc, uint16_t seq0, int n, uint8_t tag)
 {
-    uint8_t b[1500], pl[300];
-    int64_t now = g_get_monotonic_time();
+    uint8_t pl[300];
 
     for (int i = 0; i < n; i++) {
+        uint16_t seq = (uint16_t)(seq0 + i);
+
         memset(pl, tag, sizeof pl);
         pl[0] = 0x10;                            /* S=1, PID 0 */
         pl[1] = i == 0 ? 0x00 : 0x01;            /* P=0: keyframe */
@@ -571,40 +235,36 @@ static void send_media(client *c, uint32_t assrc, uint32_t vssrc, uint16_t seq0,
             pl[4] = 0x9d, pl[5] = 0x01, pl[6] = 0x2a; /* keyframe start code */
         }
         pl[10] = (uint8_t)i;
-        size_t len = make_rtp(b, 96, (uint16_t)(seq0 + i), 9000u * (uint32_t)i, vssrc, pl, 200);
-        CHECK_EQ_INT(yf_peer_send_rtp(c->peer, now, b, len), YF_OK);
+        CHECK_EQ_INT(nc_client_send_rtp(c, 96, seq, 9000u * (uint32_t)i, vssrc, pl, 200), YF_OK);
         memset(pl, tag, 60);
         pl[10] = (uint8_t)i;
-        len = make_rtp(b, 111, (uint16_t)(seq0 + i), 960u * (uint32_t)i, assrc, pl, 60);
-        CHECK_EQ_INT(yf_peer_send_rtp(c->peer, now, b, len), YF_OK);
+        CHECK_EQ_INT(nc_client_send_rtp(c, 111, seq, 960u * (uint32_t)i, assrc, pl, 60), YF_OK);
     }
-    client_drain(c);
 }
 
-static void send_audio(client *c, uint32_t assrc, uint16_t seq0, int n, uint8_t tag)
+static void send_audio(nc_client *c, uint32_t assrc, uint16_t seq0, int n, uint8_t tag)
 {
-    uint8_t b[200], pl[60];
-    int64_t now = g_get_monotonic_time();
+    uint8_t pl[60];
 
     memset(pl, tag, sizeof pl);
-    for (int i = 0; i < n; i++) {
-        size_t len = make_rtp(b, 111, (uint16_t)(seq0 + i), 960u * (uint32_t)i, assrc, pl, sizeof pl);
-        CHECK_EQ_INT(yf_peer_send_rtp(c->peer, now, b, len), YF_OK);
-    }
-    client_drain(c);
+    for (int i = 0; i < n; i++)
+        CHECK_EQ_INT(nc_client_send_rtp(c, 111, (uint16_t)(seq0 + i), 960u * (uint32_t)i, assrc, pl, sizeof pl),
+                     YF_OK);
 }
 
 static int g_want_rx; /* for p2_received */
 
-static gboolean p2_received(const T *t)
+static gboolean p2_received(const void *data)
 {
+    const T *t = data;
+
     return t->p[1].sub && t->p[1].sub->n_rx >= g_want_rx;
 }
 
 /* ---- steps ---- */
 
 /* p's page publishes on the new connection c (taken). */
-static void publish_on(T *t, part *p, client *c, uint32_t assrc, uint32_t vssrc)
+static void publish_on(T *t, part *p, nc_client *c, uint32_t assrc, uint32_t vssrc)
 {
     GError *err = NULL;
     char *answer = NULL;
@@ -619,8 +279,8 @@ static void publish_on(T *t, part *p, client *c, uint32_t assrc, uint32_t vssrc)
     if (answer) {
         CHECK(strstr(answer, "a=setup:passive") != NULL);
         CHECK(strstr(answer, "transport-wide-cc") != NULL);
-        read_transport(p->pub, answer);
-        client_start(p->pub);
+        nc_client_read_remote(p->pub, answer);
+        nc_client_start(p->pub);
     }
     g_free(answer);
     g_free(offer);
@@ -637,14 +297,14 @@ static void answer_subscribe(T *t, part *p)
     gboolean first = !p->sub->started;
     char *answer;
 
-    read_transport(p->sub, p->offer);
-    answer = subscribe_answer_text(p->sub, p->offer);
+    nc_client_read_remote(p->sub, p->offer);
+    answer = nc_client_answer(p->sub, p->offer);
     CHECK(yf_room_subscribe_answer(t->room, p->id, p->revision, answer, &err));
     if (err)
         fprintf(stderr, "subscribe answer refused: %s\n", err->message);
     g_clear_error(&err);
     if (first)
-        client_start(p->sub);
+        nc_client_start(p->sub);
     g_free(answer);
 }
 
@@ -663,62 +323,75 @@ typedef struct {
     int audio, video;
 } rx_check;
 
+/* One packet of a kind P2 received: the SSRC P2's offer gives that line,
+ * the length and tag P1 sent, the sequence number right after the previous
+ * one of that kind. */
+static void check_pkt(const nc_pkt *q, uint32_t ssrc, size_t len, uint8_t tag, uint16_t *last_seq, int *count)
+{
+    uint16_t seq = nc_rtp_seq(q);
+
+    CHECK_EQ_INT(nc_rtp_ssrc(q), ssrc);
+    CHECK_EQ_INT(q->len, len);
+    CHECK_EQ_INT(q->buf[12 + 20], tag);
+    if (*count)
+        CHECK_EQ_INT(seq, (uint16_t)(*last_seq + 1));
+    *last_seq = seq;
+    (*count)++;
+}
+
 /* Checks what P2 received from index `from` on: P1's media with the SSRCs
  * of P2's offer, payload intact, sequence numbers without a gap. */
-static void check_rx(const client *c, int from, rx_check *k, uint8_t tag)
+static void check_rx(const nc_client *c, int from, rx_check *k, uint8_t tag)
 {
     for (int i = from; i < c->n_rx; i++) {
-        const pkt *q = &c->rx[i];
-        int pt = q->buf[1] & 0x7f;
-        uint16_t seq = rtp_seq(q->buf);
+        const nc_pkt *q = &c->rx[i];
+        int pt = nc_rtp_pt(q);
 
         if (pt == 96) {
-            CHECK_EQ_INT(rtp_ssrc(q->buf), k->vssrc);
-            CHECK_EQ_INT(q->len, 12 + 200);
-            CHECK_EQ_INT(q->buf[12 + 20], tag);
-            if (k->video)
-                CHECK_EQ_INT(seq, (uint16_t)(k->last_vseq + 1));
-            k->last_vseq = seq;
-            k->video++;
+            check_pkt(q, k->vssrc, 12 + 200, tag, &k->last_vseq, &k->video);
         } else {
             CHECK_EQ_INT(pt, 111);
-            CHECK_EQ_INT(rtp_ssrc(q->buf), k->assrc);
-            CHECK_EQ_INT(q->len, 12 + 60);
-            CHECK_EQ_INT(q->buf[12 + 20], tag);
-            if (k->audio)
-                CHECK_EQ_INT(seq, (uint16_t)(k->last_aseq + 1));
-            k->last_aseq = seq;
-            k->audio++;
+            check_pkt(q, k->assrc, 12 + 60, tag, &k->last_aseq, &k->audio);
         }
     }
 }
 
-static gboolean p1_received(const T *t)
+static gboolean p1_received(const void *data)
 {
+    const T *t = data;
+
     return t->p[0].sub && t->p[0].sub->n_rx >= g_want_rx;
 }
 
-static gboolean p1_pub_up(const T *t)
+static gboolean p1_pub_up(const void *data)
 {
+    const T *t = data;
+
     return (t->p[0].pub->connected && t->p[0].server_pub_connected) || t->p[0].server_failed;
 }
 
 static int g_offers;
 
-static gboolean p2_new_offer(const T *t)
+static gboolean p2_new_offer(const void *data)
 {
+    const T *t = data;
+
     return t->p[1].n_offers > g_offers;
 }
 
 static int g_p1_offers;
 
-static gboolean p1_new_offer_since(const T *t)
+static gboolean p1_new_offer_since(const void *data)
 {
+    const T *t = data;
+
     return t->p[0].n_offers > g_p1_offers;
 }
 
-static gboolean p1_closed(const T *t)
+static gboolean p1_closed(const void *data)
 {
+    const T *t = data;
+
     return t->p[0].pub->closed && t->p[0].sub->closed;
 }
 
@@ -736,12 +409,12 @@ static gboolean start_room(T *t)
     g_clear_error(&err);
     publish(t, p1, 1111, 2222);
     publish(t, p2, 3333, 4444);
-    CHECK(pump(t, offers_arrived));
+    CHECK(nc_pump(&t->loop, offers_arrived, t));
     CHECK_EQ_INT(p2->n_tracks, 2);
     CHECK_EQ_INT(p1->n_tracks, 2);
     answer_subscribe(t, p1);
     answer_subscribe(t, p2);
-    CHECK(pump(t, all_connected));
+    CHECK(nc_pump(&t->loop, all_connected, t));
     CHECK(!p1->server_failed && !p2->server_failed);
     printf("4 connections connected after %.1f ms\n", (g_get_monotonic_time() - t0) / 1000.0);
     return all_connected(t) && !p1->server_failed && !p2->server_failed && p2->sub && p2->sub->connected;
@@ -755,9 +428,24 @@ static void p1_lines_of_p2(const part *p2, rx_check *k)
 
     CHECK(al >= 0 && vl >= 0);
     memset(k, 0, sizeof *k);
-    k->assrc = al < 0 ? 0 : offer_line_ssrc(p2->offer, (size_t)al, &inactive);
-    k->vssrc = vl < 0 ? 0 : offer_line_ssrc(p2->offer, (size_t)vl, &inactive);
+    k->assrc = al < 0 ? 0 : nc_sdp_ssrc(p2->offer, (size_t)al, &inactive);
+    k->vssrc = vl < 0 ? 0 : nc_sdp_ssrc(p2->offer, (size_t)vl, &inactive);
     CHECK(k->assrc && k->vssrc && k->assrc != 1111 && k->vssrc != 2222);
+}
+
+/* P1 sends 5 frames of each kind tagged `tag` from sequence number seq0
+ * with these SSRCs; within us, P2 must get them after what it had,
+ * rewritten as k says (check_rx). */
+static void p1_media_to_p2(T *t, rx_check *k, uint32_t assrc, uint32_t vssrc, uint16_t seq0, uint8_t tag,
+                           int64_t us)
+{
+    nc_client *rx = t->p[1].sub;
+    int from = rx->n_rx;
+
+    send_media(t->p[0].pub, assrc, vssrc, seq0, 5, tag);
+    g_want_rx = from + 10;
+    CHECK(nc_pump_within(&t->loop, p2_received, t, us));
+    check_rx(rx, from, k, tag);
 }
 
 static void scenario(T *t)
@@ -781,52 +469,46 @@ static void scenario(T *t)
 
     /* P1 -> P2, rewritten to the SSRCs of P2's offer. */
     p1_lines_of_p2(p2, &k);
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(pump(t, p2_received));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, DEADLINE_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
 
     /* P1's page reloads: new certificate, new SSRCs, seq elsewhere. */
     int offers_before = p2->n_offers;
-    client *old = p1->pub;
+    nc_client *old = p1->pub;
     p1->server_pub_connected = FALSE;
     t0 = g_get_monotonic_time();
     publish(t, p1, 5555, 6666);
-    CHECK(pump(t, p1_pub_up));
+    CHECK(nc_pump(&t->loop, p1_pub_up, t));
     printf("reconnected publisher connected after %.1f ms\n", (g_get_monotonic_time() - t0) / 1000.0);
-    client_free(old);
+    nc_client_free(old);
     if (!p1->pub->connected)
         return;
-    send_media(p1->pub, 5555, 6666, 30000, 5, 0xb2);
-    g_want_rx = 20;
-    CHECK(pump(t, p2_received));
-    check_rx(p2->sub, 10, &k, 0xb2);
+    p1_media_to_p2(t, &k, 5555, 6666, 30000, 0xb2, DEADLINE_US);
     CHECK_EQ_INT(k.video, 10);
     CHECK_EQ_INT(k.audio, 10);
     CHECK_EQ_INT(p2->n_offers, offers_before); /* same tracks: no renegotiation */
 
     /* Host mute of P1's audio: nothing reaches P2; then it resumes. */
     yf_room_set_forwarding(t->room, 1, FALSE, TRUE);
-    pump_for(t, 50 * 1000);
+    nc_pump_for(&t->loop, 50 * 1000);
     send_audio(p1->pub, 5555, 30005, 3, 0xc3);
-    pump_for(t, 300 * 1000);
+    nc_pump_for(&t->loop, 300 * 1000);
     CHECK_EQ_INT(p2->sub->n_rx, 20);
     yf_room_set_forwarding(t->room, 1, TRUE, TRUE);
-    pump_for(t, 50 * 1000);
+    nc_pump_for(&t->loop, 50 * 1000);
     send_audio(p1->pub, 5555, 30008, 3, 0xd4);
     g_want_rx = 23;
-    CHECK(pump(t, p2_received));
+    CHECK(nc_pump(&t->loop, p2_received, t));
     check_rx(p2->sub, 20, &k, 0xd4);
     CHECK_EQ_INT(k.audio, 13);
 
     /* P2 restarts ICE on its publisher connection (same DTLS session): new
      * credentials both ways, candidates again; its audio still reaches P1. */
-    client *c2 = p2->pub;
+    nc_client *c2 = p2->pub;
     GError *rerr = NULL;
     char *answer = NULL, *offer;
-    client_restart_ice(c2); /* same o= session id and certificate */
+    nc_client_restart_ice(c2); /* same o= session id and certificate */
     p2->pub_states[0] = '\0';
     char old_ufrag[64];
     g_strlcpy(old_ufrag, c2->remote_ufrag, sizeof old_ufrag);
@@ -834,17 +516,17 @@ static void scenario(T *t)
     CHECK(yf_room_publish_offer(t->room, 2, offer, &answer, &rerr));
     g_clear_error(&rerr);
     if (answer) {
-        read_transport(c2, answer);
+        nc_client_read_remote(c2, answer);
         CHECK(strcmp(old_ufrag, c2->remote_ufrag) != 0);
-        client_restarted(c2);
+        nc_client_restarted(c2);
     }
     g_free(answer);
     g_free(offer);
-    pump_for(t, 300 * 1000);
+    nc_pump_for(&t->loop, 300 * 1000);
     int rx1 = p1->sub->n_rx;
     send_audio(c2, 3333, 500, 3, 0xe5);
     g_want_rx = rx1 + 3;
-    CHECK(pump(t, p1_received));
+    CHECK(nc_pump(&t->loop, p1_received, t));
     CHECK_EQ_INT(p1->sub->n_rx, rx1 + 3);
     /* The page is told: connecting, then connected again on the same DTLS. */
     if (strcmp(p2->pub_states, "connecting;connected;") != 0)
@@ -859,16 +541,16 @@ static void scenario(T *t)
     /* P1 leaves: its connections close, P2's lines for it turn inactive. */
     g_offers = p2->n_offers;
     yf_room_remove_participant(t->room, 1);
-    CHECK(pump(t, p2_new_offer));
-    CHECK(pump(t, p1_closed));
+    CHECK(nc_pump(&t->loop, p2_new_offer, t));
+    CHECK(nc_pump(&t->loop, p1_closed, t));
     CHECK_EQ_INT(p2->n_tracks, 2);
     for (size_t i = 0; i < p2->n_tracks; i++) {
         CHECK(!p2->tracks[i].active);
-        offer_line_ssrc(p2->offer, i, &inactive);
+        nc_sdp_ssrc(p2->offer, i, &inactive);
         CHECK(inactive);
     }
     answer_subscribe(t, p2);
-    pump_for(t, 100 * 1000);
+    nc_pump_for(&t->loop, 100 * 1000);
     CHECK(p2->sub->connected);
 
     /* P1 comes back (a rejoin keeps its id) and publishes again: P2's old
@@ -878,7 +560,7 @@ static void scenario(T *t)
     g_offers = p2->n_offers;
     CHECK(yf_room_add_participant(t->room, 1, &err));
     CHECK(yf_room_publish_offer(t->room, 1, again, &ans, &err));
-    CHECK(pump(t, p2_new_offer));
+    CHECK(nc_pump(&t->loop, p2_new_offer, t));
     CHECK_EQ_INT(p2->n_tracks, 2);
     for (size_t i = 0; i < p2->n_tracks; i++)
         CHECK(p2->tracks[i].active && p2->tracks[i].participant == 1);
@@ -892,13 +574,17 @@ static void scenario(T *t)
  * second; a ClientHello nobody answers would take forever. */
 #define RECONNECT_US (5 * G_USEC_PER_SEC)
 
-static gboolean p1_sub_up(const T *t)
+static gboolean p1_sub_up(const void *data)
 {
+    const T *t = data;
+
     return (t->p[0].sub->connected && t->p[0].server_sub_connected) || t->p[0].server_failed;
 }
 
-static gboolean p2_sub_up(const T *t)
+static gboolean p2_sub_up(const void *data)
 {
+    const T *t = data;
+
     return (t->p[1].sub->connected && t->p[1].server_sub_connected) || t->p[1].server_failed;
 }
 
@@ -923,54 +609,48 @@ static void scenario_reload_same_cert(T *t)
     if (!start_room(t))
         return;
     p1_lines_of_p2(p2, &k);
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(pump(t, p2_received));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, DEADLINE_US);
 
-    client *old = p1->pub;
+    nc_client *old = p1->pub;
     int offers_before = p2->n_offers;
     p1->server_pub_connected = FALSE;
     t0 = g_get_monotonic_time();
-    publish_on(t, p1, client_keeping_cert(t, old), 5555, 6666);
+    publish_on(t, p1, nc_client_new_keeping_cert(old), 5555, 6666);
     CHECK(!strcmp(p1->pub->fp, old->fp) && p1->pub->session != old->session);
-    CHECK(pump_within(t, p1_pub_up, RECONNECT_US));
+    CHECK(nc_pump_within(&t->loop, p1_pub_up, t, RECONNECT_US));
     CHECK(p1->pub->connected && p1->server_pub_connected && !p1->server_failed);
     printf("reload with the same certificate: publisher %s after %.1f ms\n",
            p1->pub->connected ? "connected" : "still not connected", ms_since(t0));
-    client_free(old);
+    nc_client_free(old);
     if (!p1->pub->connected)
         return;
-    send_media(p1->pub, 5555, 6666, 30000, 5, 0xb2);
-    g_want_rx = 20;
-    CHECK(pump_within(t, p2_received, RECONNECT_US));
-    check_rx(p2->sub, 10, &k, 0xb2);
+    p1_media_to_p2(t, &k, 5555, 6666, 30000, 0xb2, RECONNECT_US);
     CHECK_EQ_INT(k.video, 10);
     CHECK_EQ_INT(k.audio, 10);
     CHECK_EQ_INT(p2->n_offers, offers_before); /* the same tracks switched source */
 
     /* The rejoin resets P1's subscriber connection; the page answers from a
      * new RTCPeerConnection with its kept certificate. */
-    client *old_sub = p1->sub;
+    nc_client *old_sub = p1->sub;
     g_p1_offers = p1->n_offers;
-    p1->sub = client_keeping_cert(t, old_sub);
+    p1->sub = nc_client_new_keeping_cert(old_sub);
     p1->server_sub_connected = FALSE;
     t0 = g_get_monotonic_time();
     CHECK(yf_room_subscribe_reset(t->room, 1, &err));
     g_clear_error(&err);
-    CHECK(pump_within(t, p1_new_offer_since, RECONNECT_US));
+    CHECK(nc_pump_within(&t->loop, p1_new_offer_since, t, RECONNECT_US));
     answer_subscribe(t, p1);
-    CHECK(pump_within(t, p1_sub_up, RECONNECT_US));
+    CHECK(nc_pump_within(&t->loop, p1_sub_up, t, RECONNECT_US));
     CHECK(p1->sub->connected && p1->server_sub_connected);
     printf("reload with the same certificate: subscriber %s after %.1f ms\n",
            p1->sub->connected ? "connected" : "still not connected", ms_since(t0));
-    client_free(old_sub);
+    nc_client_free(old_sub);
     if (!p1->sub->connected)
         return;
-    pump_for(t, 100 * 1000); /* the router subscribes once the connection is up */
+    nc_pump_for(&t->loop, 100 * 1000); /* the router subscribes once the connection is up */
     send_audio(p2->pub, 3333, 200, 3, 0xc3);
     g_want_rx = 3;
-    CHECK(pump_within(t, p1_received, RECONNECT_US));
+    CHECK(nc_pump_within(&t->loop, p1_received, t, RECONNECT_US));
 }
 
 /* The subscriber side of the same rule, on P2's subscriber connection. A
@@ -983,7 +663,7 @@ static void scenario_reload_same_cert(T *t)
 static void scenario_subscriber_same_cert(T *t)
 {
     GError *err = NULL;
-    part *p1 = &t->p[0], *p2 = &t->p[1];
+    part *p2 = &t->p[1];
     rx_check k;
     int64_t t0;
 
@@ -991,44 +671,38 @@ static void scenario_subscriber_same_cert(T *t)
         return;
     p1_lines_of_p2(p2, &k);
 
-    client *c = p2->sub;
+    nc_client *c = p2->sub;
     char old_remote[64];
     g_strlcpy(old_remote, c->remote_ufrag, sizeof old_remote);
     g_offers = p2->n_offers;
     CHECK(yf_room_subscribe_restart(t->room, 2, &err));
     g_clear_error(&err);
-    client_restart_ice(c); /* as the page does on setRemoteDescription */
-    CHECK(pump(t, p2_new_offer));
+    nc_client_restart_ice(c); /* as the page does on setRemoteDescription */
+    CHECK(nc_pump(&t->loop, p2_new_offer, t));
     answer_subscribe(t, p2);
     CHECK(strcmp(old_remote, c->remote_ufrag) != 0);
-    client_restarted(c);
-    pump_for(t, 300 * 1000); /* the restart's checks run; the answer is applied */
-    send_media(p1->pub, 1111, 2222, 1000, 5, 0xa1);
-    g_want_rx = 10;
-    CHECK(pump_within(t, p2_received, RECONNECT_US));
-    check_rx(p2->sub, 0, &k, 0xa1);
+    nc_client_restarted(c);
+    nc_pump_for(&t->loop, 300 * 1000); /* the restart's checks run; the answer is applied */
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, RECONNECT_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
     CHECK(!p2->server_failed && c->connected && !c->closed);
 
-    client *old = p2->sub;
-    p2->sub = client_keeping_cert(t, old);
+    nc_client *old = p2->sub;
+    p2->sub = nc_client_new_keeping_cert(old);
     p2->server_sub_connected = FALSE;
     t0 = g_get_monotonic_time();
     answer_subscribe(t, p2); /* the latest revision, from the new connection */
-    CHECK(pump_within(t, p2_sub_up, RECONNECT_US));
+    CHECK(nc_pump_within(&t->loop, p2_sub_up, t, RECONNECT_US));
     CHECK(p2->sub->connected && p2->server_sub_connected && !p2->server_failed);
     printf("new subscriber connection with the same certificate: %s after %.1f ms\n",
            p2->sub->connected ? "connected" : "still not connected", ms_since(t0));
-    client_free(old);
+    nc_client_free(old);
     if (!p2->sub->connected)
         return;
-    pump_for(t, 100 * 1000);
-    send_media(p1->pub, 1111, 2222, 1005, 5, 0xb2);
-    g_want_rx = 10;
-    CHECK(pump_within(t, p2_received, RECONNECT_US));
+    nc_pump_for(&t->loop, 100 * 1000);
     p1_lines_of_p2(p2, &k);
-    check_rx(p2->sub, 0, &k, 0xb2);
+    p1_media_to_p2(t, &k, 1111, 2222, 1005, 0xb2, RECONNECT_US);
     CHECK_EQ_INT(k.video, 5);
     CHECK_EQ_INT(k.audio, 5);
 }
@@ -1086,14 +760,12 @@ static void run_in_new_room(T *t, void (*fn)(T *t))
     GError *err = NULL;
 
     for (int i = 0; i < 2; i++) {
-        client_free(t->p[i].pub);
-        client_free(t->p[i].sub);
-        g_free(t->p[i].offer);
+        free_clients(&t->p[i]);
         memset(&t->p[i], 0, sizeof t->p[i]);
         t->p[i].id = (uint32_t)i + 1;
     }
     t->freed = FALSE;
-    t->deadline = g_get_monotonic_time() + DEADLINE_US;
+    t->loop.deadline = g_get_monotonic_time() + DEADLINE_US;
     t->room = yf_room_new(t->media, "test", &callbacks, t, &err);
     CHECK(t->room != NULL);
     g_clear_error(&err);
@@ -1102,7 +774,7 @@ static void run_in_new_room(T *t, void (*fn)(T *t))
     yf_room_free(t->room);
     t->room = NULL;
     t->freed = TRUE;
-    pump_for(t, 100 * 1000);
+    nc_pump_for(&t->loop, 100 * 1000);
     CHECK_EQ_INT(t->callbacks_after_free, 0);
 }
 
@@ -1110,25 +782,13 @@ int main(void)
 {
     T t;
     GError *err = NULL;
-    char *addrs[] = { "127.0.0.1", NULL };
-    yf_media_config cfg = { 0 };
-    GSource *ticker;
 
     memset(&t, 0, sizeof t);
-    t.ctx = g_main_context_new();
-    g_main_context_push_thread_default(t.ctx);
-    t.deadline = g_get_monotonic_time() + DEADLINE_US;
+    nc_loop_init(&t.loop, DEADLINE_US);
     t.p[0].id = 1;
     t.p[1].id = 2;
     CHECK_EQ_INT(yf_dtls_cert_generate(&t.server_cert), YF_OK);
-    ticker = g_timeout_source_new(5);
-    g_source_set_callback(ticker, tick, &t, NULL);
-    g_source_attach(ticker, t.ctx);
-
-    cfg.n_workers = 2;
-    cfg.local_addresses = addrs;
-    cfg.cert = t.server_cert;
-    t.media = yf_media_new(&cfg, t.ctx, &err);
+    t.media = nc_media_new(&t.loop, t.server_cert, &err);
     CHECK(t.media != NULL);
     t.room = yf_room_new(t.media, "test", &callbacks, &t, &err);
     CHECK(t.room != NULL);
@@ -1143,30 +803,22 @@ int main(void)
 
     yf_room_free(t.room);
     t.freed = TRUE;
-    pump_for(&t, 100 * 1000);
+    nc_pump_for(&t.loop, 100 * 1000);
     CHECK_EQ_INT(t.callbacks_after_free, 0);
     if (t.media) {
         run_in_new_room(&t, scenario_reload_same_cert);
         run_in_new_room(&t, scenario_subscriber_same_cert);
     }
     yf_media_free(t.media);
-    pump_for(&t, 20 * 1000);
+    nc_pump_for(&t.loop, 20 * 1000);
     yf_rec_writer_free(w);
     check_captures(capdir);
     yf_test_rm_rf(capdir);
     g_free(capdir);
 
-    g_source_destroy(ticker);
-    g_source_unref(ticker);
-    for (int i = 0; i < 2; i++) {
-        client_free(t.p[i].pub);
-        client_free(t.p[i].sub);
-        g_free(t.p[i].offer);
-    }
-    while (g_main_context_pending(t.ctx))
-        g_main_context_iteration(t.ctx, FALSE);
-    g_main_context_pop_thread_default(t.ctx);
-    g_main_context_unref(t.ctx);
+    for (int i = 0; i < 2; i++)
+        free_clients(&t.p[i]);
+    nc_loop_clear(&t.loop);
     yf_dtls_cert_free(t.server_cert);
-    return yf_test_done("test_net_room");
+    return nc_test_done("test_net_room");
 }
