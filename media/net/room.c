@@ -11,19 +11,20 @@
  * passive, i.e. DTLS server, preferring AEAD_AES_128_GCM) and subscribe (we
  * offer actpass; Chromium answers active, so we are the DTLS server there
  * too). What changed in a repeated publisher offer decides what happens to
- * the connection: a new o= session id or a new fingerprint is a new
- * RTCPeerConnection (a reload; RFC 8829 section 5.2.2 keeps the session id
- * for a connection's life, and a page may keep its certificate): a new
- * agent + peer, so its ClientHello starts a new association (RFC 6347
- * section 4.2.8), the router tracks (keyed by the publisher's mid) stay and
- * switch source to the new SSRCs, so the subscribers' sequence numbers
- * continue; the same session with a new ufrag: ICE restart (new local
- * credentials, same DTLS session); nothing new: renegotiation. A subscriber
- * answer from another session or certificate than the last one gets a new
- * association on the same ICE stream. Subscriber offers go out only when
- * a participant's line table changes and has at least one line; the worker
- * subscribes in the router only while the subscriber connection is
- * connected (so the first keyframe request reaches a live receiver). */
+ * the connection (media/core/offer_judge.h): a new o= session id or a new
+ * fingerprint is a new RTCPeerConnection (a reload; RFC 8829 section 5.2.2
+ * keeps the session id for a connection's life, and a page may keep its
+ * certificate): a new agent + peer, so its ClientHello starts a new
+ * association (RFC 6347 section 4.2.8), the router tracks (keyed by the
+ * publisher's mid) stay and switch source to the new SSRCs, so the
+ * subscribers' sequence numbers continue; the same session with a new
+ * ufrag: ICE restart (new local credentials, same DTLS session); nothing
+ * new: renegotiation. A subscriber answer from another session or
+ * certificate than the last one gets a new association on the same ICE
+ * stream. Subscriber offers go out only when a participant's line table
+ * changes and has at least one line; the worker subscribes in the router
+ * only while the subscriber connection is connected (so the first keyframe
+ * request reaches a live receiver). */
 #include "room_private.h"
 
 #include <openssl/rand.h>
@@ -505,32 +506,14 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
     return answer;
 }
 
-/* Another RTCPeerConnection: its o= session id differs (RFC 8829 sections
- * 5.2.2, 5.3.2). An offer or answer without one is judged without it. */
-static gboolean other_session(const char *known, const char *now)
-{
-    return known[0] && now[0] && strcmp(known, now) != 0;
-}
-
-/* The offer judgement (docs/architecture.md, "Rooms"): a new fingerprint or
- * a new session id is a new RTCPeerConnection, so a new DTLS association; a
- * new ufrag from the same one is an ICE restart. *why is for the log. */
+/* The offer judgement (media/core/offer_judge.h) of o against p's last
+ * publisher offer. *why is for the log. */
 static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o, const char **why)
 {
-    *why = "new connection";
-    if (!p->has_pub)
-        return CONN_NEW;
-    *why = "new connection: reload, new certificate";
-    if (strcmp(p->pub_remote_fp, o->fingerprint))
-        return CONN_NEW;
-    *why = "new connection: reload, same certificate, new session id";
-    if (other_session(p->pub_remote_session, o->session_id))
-        return CONN_NEW;
-    *why = "ice restart";
-    if (strcmp(p->pub_remote_ufrag, o->ice_ufrag))
-        return CONN_ICE_RESTART;
-    *why = "renegotiation";
-    return CONN_KEEP;
+    const yf_offer_judge_peer last = { p->pub_remote_fp, p->pub_remote_session, p->pub_remote_ufrag };
+    const yf_offer_judge_peer now = { o->fingerprint, o->session_id, o->ice_ufrag };
+
+    return (room_conn_change)yf_offer_judge_offer(p->has_pub ? &last : NULL, &now, why);
 }
 
 gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
@@ -591,16 +574,16 @@ out:
 
 /* ---- subscriber answers and restarts ---- */
 
-/* The same judgement for an answer to our offer: the first answer on a
- * connection sets it up; one from another session or certificate than the
- * last answer (the page answered from a new RTCPeerConnection) needs a new
- * association; a new ufrag alone follows our own ICE restart. */
-static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a)
+/* The same judgement for an answer to our offer, against the last answer
+ * on the connection ("" since we made it anew): the first sets it up; one
+ * from another session or certificate needs a new association; a new
+ * ufrag alone follows our own ICE restart. */
+static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a, const char **why)
 {
-    if (p->sub_remote_fp[0] &&
-        (strcmp(p->sub_remote_fp, a->fingerprint) || other_session(p->sub_remote_session, a->session_id)))
-        return CONN_NEW;
-    return CONN_KEEP;
+    const yf_offer_judge_peer last = { p->sub_remote_fp, p->sub_remote_session, p->sub_remote_ufrag };
+    const yf_offer_judge_peer now = { a->fingerprint, a->session_id, a->ice_ufrag };
+
+    return (room_conn_change)yf_offer_judge_answer(&last, &now, why);
 }
 
 gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
@@ -611,6 +594,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     offer_build *b;
     GError *serr = NULL;
     gboolean ok = FALSE;
+    const char *why;
 
     g_return_val_if_fail(r && sdp, FALSE);
     if (no_part(r, participant, &p, err))
@@ -629,7 +613,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
         goto out;
     }
     room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
-    m->change = subscriber_change(p, info);
+    m->change = subscriber_change(p, info, &why);
     if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
         g_strlcpy(m->remote_pwd, info->ice_pwd, sizeof m->remote_pwd);
@@ -640,8 +624,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     m->role = info->setup == YF_SETUP_PASSIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     if (m->change == CONN_NEW)
         g_debug("room %u: participant %u: subscriber answer from a new connection (%s)", r->id, participant,
-                strcmp(p->sub_remote_fp, info->fingerprint) ? "new certificate"
-                                                            : "same certificate, new session id");
+                why);
     g_strlcpy(p->sub_remote_ufrag, info->ice_ufrag, sizeof p->sub_remote_ufrag);
     g_strlcpy(p->sub_remote_fp, info->fingerprint, sizeof p->sub_remote_fp);
     g_strlcpy(p->sub_remote_session, info->session_id, sizeof p->sub_remote_session);

@@ -6,6 +6,7 @@
 #define YF_ROOM_PRIVATE_H
 
 #include "net_private.h"
+#include "offer_judge.h"
 #include "router.h"
 #include "writer.h"
 #include "yf_room.h"
@@ -50,15 +51,17 @@ typedef enum {
     MSG_CAPTURE,      /* start (dir) or stop (NULL) capturing the room */
 } room_msg_kind;
 
-/* What an offer or answer does to a connection; room.c decides (the "offer
- * judgement"): another o= session id or another certificate means another
- * RTCPeerConnection, hence a new DTLS association. */
+/* What an offer or answer does to a connection; the "offer judgement"
+ * decides (media/core/offer_judge.h, whose values these are): another o=
+ * session id or another certificate means another RTCPeerConnection, hence
+ * a new DTLS association. */
 typedef enum {
-    CONN_KEEP,        /* renegotiation: the connection stays */
-    CONN_NEW,         /* a new DTLS association: new agent + new peer (first
-                         offer, a reload); on MSG_SUB_ANSWER the agent stays,
-                         ICE restarts and the peer is new */
-    CONN_ICE_RESTART, /* new ICE credentials, same DTLS session */
+    CONN_KEEP = YF_OFFER_JUDGE_KEEP, /* renegotiation: the connection stays */
+    CONN_NEW = YF_OFFER_JUDGE_NEW,   /* a new DTLS association: new agent + new
+                         peer (first offer, a reload); on MSG_SUB_ANSWER the
+                         agent stays, ICE restarts and the peer is new */
+    CONN_ICE_RESTART = YF_OFFER_JUDGE_ICE_RESTART, /* new ICE credentials, same
+                         DTLS session */
 } room_conn_change;
 
 /* A message from the control thread to the room's worker. Owns its arrays
