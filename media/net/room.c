@@ -1,10 +1,10 @@
 /* room.c -- the control half of a hearing room (yf_room.h): answers each
  * participant's publisher offer (RFC 8829), keeps every participant's
- * subscriber m-line table and writes its offers (mids never reused: a gone
- * track's line turns inactive, RFC 8843 BUNDLE), checks answers and
- * candidates, and posts what the worker needs (room_worker.c). Callbacks
- * from the worker are delivered here, on the control context, and never
- * after yf_room_free.
+ * subscriber m-line table (media/core/sublines.h: mids never reused, a gone
+ * track's line turns inactive, RFC 8843 BUNDLE) and writes its offers
+ * through media/sdp, checks answers and candidates, and posts what the
+ * worker needs (room_worker.c). Callbacks from the worker are delivered
+ * here, on the control context, and never after yf_room_free.
  *
  * Design: one room = one worker (least loaded at creation) = one yf_router.
  * Per participant two connections: publish (the browser offers, we answer
@@ -204,7 +204,6 @@ static void ctl_part_free(gpointer data)
     room_ctl_part *p = data;
 
     g_array_unref(p->pub_tracks);
-    g_array_unref(p->lines);
     g_free(p);
 }
 
@@ -224,18 +223,18 @@ static gboolean no_part(yf_room *r, uint32_t id, room_ctl_part **out, GError **e
 
 /* ---- subscriber offers ---- */
 
-/* yf_sdp_offer_params with the strings it borrows. */
+_Static_assert(YF_SUBLINES_MAX == YF_SDP_MAX_OFFER_MEDIA, "a subscriber offer holds every line");
+_Static_assert(YF_SUBLINES_MAX_PUB_TRACKS == YF_ROOM_MAX_PUB_TRACKS, "every forwarded track gets a line");
+
+/* yf_sdp_offer_params with the plan whose strings it borrows. */
 typedef struct {
     yf_sdp_offer_params p;
     yf_sdp_offer_media media[YF_SDP_MAX_OFFER_MEDIA];
-    char stream[YF_SDP_MAX_OFFER_MEDIA][16];
-    char track[YF_SDP_MAX_OFFER_MEDIA][64];
+    yf_sublines_plan plan;
 } offer_build;
 
 static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
 {
-    int level_id = 0;
-
     memset(b, 0, sizeof *b);
     b->p.ice_ufrag = p->sub_ufrag;
     b->p.ice_pwd = p->sub_pwd;
@@ -243,15 +242,14 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
     b->p.session_id = p->sub_session_id;
     b->p.session_version = p->sub_version;
     b->p.cname = "yuanfang";
-    b->p.n_media = MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA);
+    yf_sublines_plan_offer(&p->lines, &b->plan);
+    b->p.n_media = b->plan.n;
     b->p.media = b->media;
     for (size_t i = 0; i < b->p.n_media; i++) {
-        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+        const yf_sublines_plan_line *e = &b->plan.lines[i];
+        const yf_sublines_line *l = e->line;
         yf_sdp_offer_media *md = &b->media[i];
-        int lid = l->track.cfg.audio_level_ext_id;
 
-        g_snprintf(b->stream[i], sizeof b->stream[i], "p%u", l->publisher);
-        g_snprintf(b->track[i], sizeof b->track[i], "p%u-%s", l->publisher, l->pub_mid);
         md->mid = l->mid;
         md->kind = l->track.cfg.kind == YF_TRACK_AUDIO ? YF_MEDIA_AUDIO : YF_MEDIA_VIDEO;
         md->codec = l->track.cfg.codec;
@@ -260,12 +258,10 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
         md->channels = l->track.channels;
         md->fmtp = l->track.fmtp;
         md->ssrc = l->out_ssrc;
-        md->msid_stream = b->stream[i];
-        md->msid_track = b->track[i];
+        md->msid_stream = e->msid_stream;
+        md->msid_track = e->msid_track;
         md->active = l->active;
-        /* One id per URI in an offer: the first publisher's wins. */
-        if (md->kind == YF_MEDIA_AUDIO && lid && l->active && (!level_id || level_id == lid))
-            md->ext_audio_level = level_id = lid;
+        md->ext_audio_level = e->ext_audio_level;
     }
 }
 
@@ -281,7 +277,7 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     room_msg *m;
     room_note *n;
 
-    if (!p->lines->len || !r->media)
+    if (!p->lines.n || !r->media)
         return;
     if (!p->sub_created)
         p->sub_pending = CONN_NEW;
@@ -308,14 +304,15 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     m->change = p->sub_pending;
     g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag);
     g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
-    g_strlcpy(m->mid, g_array_index(p->lines, room_sub_line, 0).mid, sizeof m->mid);
-    m->tracks = g_array_copy(p->lines); /* the worker's own */
+    g_strlcpy(m->mid, p->lines.lines[0].mid, sizeof m->mid);
+    m->tracks = g_array_sized_new(FALSE, FALSE, sizeof(room_sub_line), p->lines.n); /* the worker's own */
+    g_array_append_vals(m->tracks, p->lines.lines, p->lines.n);
     n = note_new(r, NOTE_OFFER, p->id);
     n->text = sdp;
     n->num = (int)p->revision;
     n->tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_track));
-    for (guint i = 0; i < MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA); i++) {
-        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+    for (unsigned i = 0; i < p->lines.n; i++) {
+        const yf_sublines_line *l = &p->lines.lines[i];
         yf_room_track t = { .participant = l->publisher, .active = l->active };
 
         g_strlcpy(t.mid, l->mid, sizeof t.mid);
@@ -325,90 +322,20 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     note_post(n);
     msg_post(r, m);
     g_debug("room %u: participant %u: subscriber offer %u (%u m-lines)", r->id, p->id, p->revision,
-            p->lines->len);
+            p->lines.n);
     p->sub_created = TRUE;
     p->sub_pending = CONN_KEEP;
 }
 
-static gboolean ssrc_in_lines(const GArray *lines, uint32_t v)
-{
-    for (guint i = 0; i < lines->len; i++)
-        if (g_array_index(lines, room_sub_line, i).out_ssrc == v)
-            return TRUE;
-    return FALSE;
-}
-
-static uint32_t fresh_ssrc(const GArray *lines)
-{
-    uint32_t v = 0;
-
-    while (v == 0 || ssrc_in_lines(lines, v))
-        if (!random_bytes(&v, sizeof v))
-            v = g_random_int();
-    return v;
-}
-
-/* Brings subscriber s's lines for publisher pub in line with pub's tracks
- * (NULL or empty: all inactive). Returns TRUE if anything changed. */
+/* Subscriber s's lines for publisher pub follow pub's tracks (NULL: it
+ * left). Returns TRUE if the next offer differs. */
 static gboolean update_lines(room_ctl_part *s, uint32_t pub, const GArray *tracks)
 {
-    gboolean changed = FALSE;
+    bool changed;
 
-    for (guint i = 0; i < s->lines->len; i++) {
-        room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-        gboolean found = FALSE;
-
-        if (l->publisher != pub)
-            continue;
-        for (guint j = 0; tracks && j < tracks->len && !found; j++) {
-            const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
-            if (!strcmp(t->mid, l->pub_mid) && t->cfg.kind == l->track.cfg.kind) {
-                found = TRUE;
-                changed |= !l->active || t->cfg.pt != l->track.cfg.pt;
-                l->track = *t;
-            }
-        }
-        changed |= l->active != found;
-        l->active = found;
-    }
-    for (guint j = 0; tracks && j < tracks->len; j++) {
-        const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
-        gboolean have = FALSE;
-
-        for (guint i = 0; i < s->lines->len && !have; i++) {
-            const room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-            have = l->publisher == pub && !strcmp(l->pub_mid, t->mid) && t->cfg.kind == l->track.cfg.kind;
-        }
-        if (have)
-            continue;
-        /* The same publisher's inactive line of this kind comes back to life
-         * (a renegotiation that renamed its mids, or a rejoin): lines are
-         * never reused across publishers, so the page's mid -> participant
-         * mapping stays true, and churn cannot fill the table. */
-        room_sub_line *again = NULL;
-        for (guint i = 0; i < s->lines->len && !again; i++) {
-            room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-            if (!l->active && l->publisher == pub && l->track.cfg.kind == t->cfg.kind)
-                again = l;
-        }
-        if (again) {
-            again->track = *t;
-            g_strlcpy(again->pub_mid, t->mid, sizeof again->pub_mid);
-            again->active = TRUE;
-            changed = TRUE;
-            continue;
-        }
-        if (s->lines->len >= YF_SDP_MAX_OFFER_MEDIA) {
-            g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SDP_MAX_OFFER_MEDIA);
-            break;
-        }
-        room_sub_line nl = { .publisher = pub, .track = *t, .active = TRUE };
-        g_snprintf(nl.mid, sizeof nl.mid, "%u", s->next_mid++);
-        g_strlcpy(nl.pub_mid, t->mid, sizeof nl.pub_mid);
-        nl.out_ssrc = fresh_ssrc(s->lines);
-        g_array_append_val(s->lines, nl);
-        changed = TRUE;
-    }
+    if (yf_sublines_update(&s->lines, pub, tracks ? (const yf_sublines_track *)(void *)tracks->data : NULL,
+                           tracks ? tracks->len : 0, &changed) != YF_OK)
+        g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SUBLINES_MAX);
     return changed;
 }
 
@@ -747,6 +674,7 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     room_ctl_part *p;
     GHashTableIter it;
     gpointer v;
+    uint64_t seed;
 
     g_return_val_if_fail(r != NULL, FALSE);
     if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
@@ -762,7 +690,9 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     p = g_new0(room_ctl_part, 1);
     p->id = participant;
     p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
-    p->lines = g_array_new(FALSE, TRUE, sizeof(room_sub_line));
+    if (!random_bytes(&seed, sizeof seed))
+        seed = (uint64_t)g_random_int() << 32 | g_random_int();
+    yf_sublines_init(&p->lines, seed);
     g_hash_table_insert(r->parts, GUINT_TO_POINTER(participant), p);
     if (r->media)
         msg_post(r, msg_new(r, MSG_ADD_PART, participant));
