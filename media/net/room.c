@@ -1,29 +1,30 @@
 /* room.c -- the control half of a hearing room (yf_room.h): answers each
  * participant's publisher offer (RFC 8829), keeps every participant's
- * subscriber m-line table and writes its offers (mids never reused: a gone
- * track's line turns inactive, RFC 8843 BUNDLE), checks answers and
- * candidates, and posts what the worker needs (room_worker.c). Callbacks
- * from the worker are delivered here, on the control context, and never
- * after yf_room_free.
+ * subscriber m-line table (media/core/sublines.h: mids never reused, a gone
+ * track's line turns inactive, RFC 8843 BUNDLE) and writes its offers
+ * through media/sdp, checks answers and candidates, and posts what the
+ * worker needs (room_worker.c). Callbacks from the worker are delivered
+ * here, on the control context, and never after yf_room_free.
  *
  * Design: one room = one worker (least loaded at creation) = one yf_router.
  * Per participant two connections: publish (the browser offers, we answer
  * passive, i.e. DTLS server, preferring AEAD_AES_128_GCM) and subscribe (we
  * offer actpass; Chromium answers active, so we are the DTLS server there
  * too). What changed in a repeated publisher offer decides what happens to
- * the connection: a new o= session id or a new fingerprint is a new
- * RTCPeerConnection (a reload; RFC 8829 section 5.2.2 keeps the session id
- * for a connection's life, and a page may keep its certificate): a new
- * agent + peer, so its ClientHello starts a new association (RFC 6347
- * section 4.2.8), the router tracks (keyed by the publisher's mid) stay and
- * switch source to the new SSRCs, so the subscribers' sequence numbers
- * continue; the same session with a new ufrag: ICE restart (new local
- * credentials, same DTLS session); nothing new: renegotiation. A subscriber
- * answer from another session or certificate than the last one gets a new
- * association on the same ICE stream. Subscriber offers go out only when
- * a participant's line table changes and has at least one line; the worker
- * subscribes in the router only while the subscriber connection is
- * connected (so the first keyframe request reaches a live receiver). */
+ * the connection (media/core/offer_judge.h): a new o= session id or a new
+ * fingerprint is a new RTCPeerConnection (a reload; RFC 8829 section 5.2.2
+ * keeps the session id for a connection's life, and a page may keep its
+ * certificate): a new agent + peer, so its ClientHello starts a new
+ * association (RFC 6347 section 4.2.8), the router tracks (keyed by the
+ * publisher's mid) stay and switch source to the new SSRCs, so the
+ * subscribers' sequence numbers continue; the same session with a new
+ * ufrag: ICE restart (new local credentials, same DTLS session); nothing
+ * new: renegotiation. A subscriber answer from another session or
+ * certificate than the last one gets a new association on the same ICE
+ * stream. Subscriber offers go out only when a participant's line table
+ * changes and has at least one line; the worker subscribes in the router
+ * only while the subscriber connection is connected (so the first keyframe
+ * request reaches a live receiver). */
 #include "room_private.h"
 
 #include <openssl/rand.h>
@@ -203,7 +204,6 @@ static void ctl_part_free(gpointer data)
     room_ctl_part *p = data;
 
     g_array_unref(p->pub_tracks);
-    g_array_unref(p->lines);
     g_free(p);
 }
 
@@ -223,18 +223,18 @@ static gboolean no_part(yf_room *r, uint32_t id, room_ctl_part **out, GError **e
 
 /* ---- subscriber offers ---- */
 
-/* yf_sdp_offer_params with the strings it borrows. */
+_Static_assert(YF_SUBLINES_MAX == YF_SDP_MAX_OFFER_MEDIA, "a subscriber offer holds every line");
+_Static_assert(YF_SUBLINES_MAX_PUB_TRACKS == YF_ROOM_MAX_PUB_TRACKS, "every forwarded track gets a line");
+
+/* yf_sdp_offer_params with the plan whose strings it borrows. */
 typedef struct {
     yf_sdp_offer_params p;
     yf_sdp_offer_media media[YF_SDP_MAX_OFFER_MEDIA];
-    char stream[YF_SDP_MAX_OFFER_MEDIA][16];
-    char track[YF_SDP_MAX_OFFER_MEDIA][64];
+    yf_sublines_plan plan;
 } offer_build;
 
 static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
 {
-    int level_id = 0;
-
     memset(b, 0, sizeof *b);
     b->p.ice_ufrag = p->sub_ufrag;
     b->p.ice_pwd = p->sub_pwd;
@@ -242,15 +242,14 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
     b->p.session_id = p->sub_session_id;
     b->p.session_version = p->sub_version;
     b->p.cname = "yuanfang";
-    b->p.n_media = MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA);
+    yf_sublines_plan_offer(&p->lines, &b->plan);
+    b->p.n_media = b->plan.n;
     b->p.media = b->media;
     for (size_t i = 0; i < b->p.n_media; i++) {
-        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+        const yf_sublines_plan_line *e = &b->plan.lines[i];
+        const yf_sublines_line *l = e->line;
         yf_sdp_offer_media *md = &b->media[i];
-        int lid = l->track.cfg.audio_level_ext_id;
 
-        g_snprintf(b->stream[i], sizeof b->stream[i], "p%u", l->publisher);
-        g_snprintf(b->track[i], sizeof b->track[i], "p%u-%s", l->publisher, l->pub_mid);
         md->mid = l->mid;
         md->kind = l->track.cfg.kind == YF_TRACK_AUDIO ? YF_MEDIA_AUDIO : YF_MEDIA_VIDEO;
         md->codec = l->track.cfg.codec;
@@ -259,12 +258,10 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
         md->channels = l->track.channels;
         md->fmtp = l->track.fmtp;
         md->ssrc = l->out_ssrc;
-        md->msid_stream = b->stream[i];
-        md->msid_track = b->track[i];
+        md->msid_stream = e->msid_stream;
+        md->msid_track = e->msid_track;
         md->active = l->active;
-        /* One id per URI in an offer: the first publisher's wins. */
-        if (md->kind == YF_MEDIA_AUDIO && lid && l->active && (!level_id || level_id == lid))
-            md->ext_audio_level = level_id = lid;
+        md->ext_audio_level = e->ext_audio_level;
     }
 }
 
@@ -280,7 +277,7 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     room_msg *m;
     room_note *n;
 
-    if (!p->lines->len || !r->media)
+    if (!p->lines.n || !r->media)
         return;
     if (!p->sub_created)
         p->sub_pending = CONN_NEW;
@@ -307,14 +304,15 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     m->change = p->sub_pending;
     g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag);
     g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
-    g_strlcpy(m->mid, g_array_index(p->lines, room_sub_line, 0).mid, sizeof m->mid);
-    m->tracks = g_array_copy(p->lines); /* the worker's own */
+    g_strlcpy(m->mid, p->lines.lines[0].mid, sizeof m->mid);
+    m->tracks = g_array_sized_new(FALSE, FALSE, sizeof(room_sub_line), p->lines.n); /* the worker's own */
+    g_array_append_vals(m->tracks, p->lines.lines, p->lines.n);
     n = note_new(r, NOTE_OFFER, p->id);
     n->text = sdp;
     n->num = (int)p->revision;
     n->tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_track));
-    for (guint i = 0; i < MIN(p->lines->len, YF_SDP_MAX_OFFER_MEDIA); i++) {
-        const room_sub_line *l = &g_array_index(p->lines, room_sub_line, i);
+    for (unsigned i = 0; i < p->lines.n; i++) {
+        const yf_sublines_line *l = &p->lines.lines[i];
         yf_room_track t = { .participant = l->publisher, .active = l->active };
 
         g_strlcpy(t.mid, l->mid, sizeof t.mid);
@@ -324,90 +322,20 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     note_post(n);
     msg_post(r, m);
     g_debug("room %u: participant %u: subscriber offer %u (%u m-lines)", r->id, p->id, p->revision,
-            p->lines->len);
+            p->lines.n);
     p->sub_created = TRUE;
     p->sub_pending = CONN_KEEP;
 }
 
-static gboolean ssrc_in_lines(const GArray *lines, uint32_t v)
-{
-    for (guint i = 0; i < lines->len; i++)
-        if (g_array_index(lines, room_sub_line, i).out_ssrc == v)
-            return TRUE;
-    return FALSE;
-}
-
-static uint32_t fresh_ssrc(const GArray *lines)
-{
-    uint32_t v = 0;
-
-    while (v == 0 || ssrc_in_lines(lines, v))
-        if (!random_bytes(&v, sizeof v))
-            v = g_random_int();
-    return v;
-}
-
-/* Brings subscriber s's lines for publisher pub in line with pub's tracks
- * (NULL or empty: all inactive). Returns TRUE if anything changed. */
+/* Subscriber s's lines for publisher pub follow pub's tracks (NULL: it
+ * left). Returns TRUE if the next offer differs. */
 static gboolean update_lines(room_ctl_part *s, uint32_t pub, const GArray *tracks)
 {
-    gboolean changed = FALSE;
+    bool changed;
 
-    for (guint i = 0; i < s->lines->len; i++) {
-        room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-        gboolean found = FALSE;
-
-        if (l->publisher != pub)
-            continue;
-        for (guint j = 0; tracks && j < tracks->len && !found; j++) {
-            const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
-            if (!strcmp(t->mid, l->pub_mid) && t->cfg.kind == l->track.cfg.kind) {
-                found = TRUE;
-                changed |= !l->active || t->cfg.pt != l->track.cfg.pt;
-                l->track = *t;
-            }
-        }
-        changed |= l->active != found;
-        l->active = found;
-    }
-    for (guint j = 0; tracks && j < tracks->len; j++) {
-        const room_pub_track *t = &g_array_index(tracks, room_pub_track, j);
-        gboolean have = FALSE;
-
-        for (guint i = 0; i < s->lines->len && !have; i++) {
-            const room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-            have = l->publisher == pub && !strcmp(l->pub_mid, t->mid) && t->cfg.kind == l->track.cfg.kind;
-        }
-        if (have)
-            continue;
-        /* The same publisher's inactive line of this kind comes back to life
-         * (a renegotiation that renamed its mids, or a rejoin): lines are
-         * never reused across publishers, so the page's mid -> participant
-         * mapping stays true, and churn cannot fill the table. */
-        room_sub_line *again = NULL;
-        for (guint i = 0; i < s->lines->len && !again; i++) {
-            room_sub_line *l = &g_array_index(s->lines, room_sub_line, i);
-            if (!l->active && l->publisher == pub && l->track.cfg.kind == t->cfg.kind)
-                again = l;
-        }
-        if (again) {
-            again->track = *t;
-            g_strlcpy(again->pub_mid, t->mid, sizeof again->pub_mid);
-            again->active = TRUE;
-            changed = TRUE;
-            continue;
-        }
-        if (s->lines->len >= YF_SDP_MAX_OFFER_MEDIA) {
-            g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SDP_MAX_OFFER_MEDIA);
-            break;
-        }
-        room_sub_line nl = { .publisher = pub, .track = *t, .active = TRUE };
-        g_snprintf(nl.mid, sizeof nl.mid, "%u", s->next_mid++);
-        g_strlcpy(nl.pub_mid, t->mid, sizeof nl.pub_mid);
-        nl.out_ssrc = fresh_ssrc(s->lines);
-        g_array_append_val(s->lines, nl);
-        changed = TRUE;
-    }
+    if (yf_sublines_update(&s->lines, pub, tracks ? (const yf_sublines_track *)(void *)tracks->data : NULL,
+                           tracks ? tracks->len : 0, &changed) != YF_OK)
+        g_warning("participant %u: subscriber connection full (%d m-lines)", s->id, YF_SUBLINES_MAX);
     return changed;
 }
 
@@ -505,32 +433,14 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
     return answer;
 }
 
-/* Another RTCPeerConnection: its o= session id differs (RFC 8829 sections
- * 5.2.2, 5.3.2). An offer or answer without one is judged without it. */
-static gboolean other_session(const char *known, const char *now)
-{
-    return known[0] && now[0] && strcmp(known, now) != 0;
-}
-
-/* The offer judgement (docs/architecture.md, "Rooms"): a new fingerprint or
- * a new session id is a new RTCPeerConnection, so a new DTLS association; a
- * new ufrag from the same one is an ICE restart. *why is for the log. */
+/* The offer judgement (media/core/offer_judge.h) of o against p's last
+ * publisher offer. *why is for the log. */
 static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o, const char **why)
 {
-    *why = "new connection";
-    if (!p->has_pub)
-        return CONN_NEW;
-    *why = "new connection: reload, new certificate";
-    if (strcmp(p->pub_remote_fp, o->fingerprint))
-        return CONN_NEW;
-    *why = "new connection: reload, same certificate, new session id";
-    if (other_session(p->pub_remote_session, o->session_id))
-        return CONN_NEW;
-    *why = "ice restart";
-    if (strcmp(p->pub_remote_ufrag, o->ice_ufrag))
-        return CONN_ICE_RESTART;
-    *why = "renegotiation";
-    return CONN_KEEP;
+    const yf_offer_judge_peer last = { p->pub_remote_fp, p->pub_remote_session, p->pub_remote_ufrag };
+    const yf_offer_judge_peer now = { o->fingerprint, o->session_id, o->ice_ufrag };
+
+    return (room_conn_change)yf_offer_judge_offer(p->has_pub ? &last : NULL, &now, why);
 }
 
 gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
@@ -591,16 +501,16 @@ out:
 
 /* ---- subscriber answers and restarts ---- */
 
-/* The same judgement for an answer to our offer: the first answer on a
- * connection sets it up; one from another session or certificate than the
- * last answer (the page answered from a new RTCPeerConnection) needs a new
- * association; a new ufrag alone follows our own ICE restart. */
-static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a)
+/* The same judgement for an answer to our offer, against the last answer
+ * on the connection ("" since we made it anew): the first sets it up; one
+ * from another session or certificate needs a new association; a new
+ * ufrag alone follows our own ICE restart. */
+static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a, const char **why)
 {
-    if (p->sub_remote_fp[0] &&
-        (strcmp(p->sub_remote_fp, a->fingerprint) || other_session(p->sub_remote_session, a->session_id)))
-        return CONN_NEW;
-    return CONN_KEEP;
+    const yf_offer_judge_peer last = { p->sub_remote_fp, p->sub_remote_session, p->sub_remote_ufrag };
+    const yf_offer_judge_peer now = { a->fingerprint, a->session_id, a->ice_ufrag };
+
+    return (room_conn_change)yf_offer_judge_answer(&last, &now, why);
 }
 
 gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
@@ -611,6 +521,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     offer_build *b;
     GError *serr = NULL;
     gboolean ok = FALSE;
+    const char *why;
 
     g_return_val_if_fail(r && sdp, FALSE);
     if (no_part(r, participant, &p, err))
@@ -629,7 +540,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
         goto out;
     }
     room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
-    m->change = subscriber_change(p, info);
+    m->change = subscriber_change(p, info, &why);
     if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
         g_strlcpy(m->remote_pwd, info->ice_pwd, sizeof m->remote_pwd);
@@ -640,8 +551,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     m->role = info->setup == YF_SETUP_PASSIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     if (m->change == CONN_NEW)
         g_debug("room %u: participant %u: subscriber answer from a new connection (%s)", r->id, participant,
-                strcmp(p->sub_remote_fp, info->fingerprint) ? "new certificate"
-                                                            : "same certificate, new session id");
+                why);
     g_strlcpy(p->sub_remote_ufrag, info->ice_ufrag, sizeof p->sub_remote_ufrag);
     g_strlcpy(p->sub_remote_fp, info->fingerprint, sizeof p->sub_remote_fp);
     g_strlcpy(p->sub_remote_session, info->session_id, sizeof p->sub_remote_session);
@@ -764,6 +674,7 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     room_ctl_part *p;
     GHashTableIter it;
     gpointer v;
+    uint64_t seed;
 
     g_return_val_if_fail(r != NULL, FALSE);
     if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
@@ -779,7 +690,9 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     p = g_new0(room_ctl_part, 1);
     p->id = participant;
     p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
-    p->lines = g_array_new(FALSE, TRUE, sizeof(room_sub_line));
+    if (!random_bytes(&seed, sizeof seed))
+        seed = (uint64_t)g_random_int() << 32 | g_random_int();
+    yf_sublines_init(&p->lines, seed);
     g_hash_table_insert(r->parts, GUINT_TO_POINTER(participant), p);
     if (r->media)
         msg_post(r, msg_new(r, MSG_ADD_PART, participant));

@@ -1,12 +1,15 @@
 /* room_private.h -- what room.c (control half: SDP, subscriber m-line
- * tables, the public API) and room_worker.c / room_conn.c (worker half:
- * agents, peers, the router) share. The halves talk only through room_msg
- * (control -> worker, FIFO) and room_note (worker -> control, FIFO). */
+ * tables kept with media/core/sublines.h, the public API) and room_worker.c /
+ * room_conn.c (worker half: agents, peers, the router) share. The halves
+ * talk only through room_msg (control -> worker, FIFO) and room_note
+ * (worker -> control, FIFO). */
 #ifndef YF_ROOM_PRIVATE_H
 #define YF_ROOM_PRIVATE_H
 
 #include "net_private.h"
+#include "offer_judge.h"
 #include "router.h"
+#include "sublines.h"
 #include "writer.h"
 #include "yf_room.h"
 #include "yf_sdp.h"
@@ -16,26 +19,10 @@
 #define ROOM_EARLY_MAX 16 /* datagrams held while ICE has no selected pair */
 #define ROOM_HELD_MAX 32  /* remote candidates held before the remote credentials */
 
-/* A track a participant publishes, as negotiated from its offer; known by
- * the offer's mid (a reloaded page reuses its mids, so the same mid means
- * the same track with a new source). */
-typedef struct {
-    char mid[32];
-    yf_router_track_config cfg;
-    int channels;
-    char fmtp[256];
-} room_pub_track;
-
-/* One m-line of a participant's subscriber offer. Lines are never removed
- * (mids are never reused): a departed track's line turns inactive. */
-typedef struct {
-    char mid[32];             /* ours, in the subscriber connection */
-    uint32_t publisher;
-    char pub_mid[32];         /* the publisher's mid of the track */
-    room_pub_track track;     /* its codec, as last published */
-    uint32_t out_ssrc;
-    gboolean active;
-} room_sub_line;
+/* The worker's names for the core's types (media/core/sublines.h): a
+ * published track, and one m-line of a subscriber offer. */
+typedef yf_sublines_track room_pub_track;
+typedef yf_sublines_line room_sub_line;
 
 typedef enum {
     MSG_ADD_PART,
@@ -50,15 +37,17 @@ typedef enum {
     MSG_CAPTURE,      /* start (dir) or stop (NULL) capturing the room */
 } room_msg_kind;
 
-/* What an offer or answer does to a connection; room.c decides (the "offer
- * judgement"): another o= session id or another certificate means another
- * RTCPeerConnection, hence a new DTLS association. */
+/* What an offer or answer does to a connection; the "offer judgement"
+ * decides (media/core/offer_judge.h, whose values these are): another o=
+ * session id or another certificate means another RTCPeerConnection, hence
+ * a new DTLS association. */
 typedef enum {
-    CONN_KEEP,        /* renegotiation: the connection stays */
-    CONN_NEW,         /* a new DTLS association: new agent + new peer (first
-                         offer, a reload); on MSG_SUB_ANSWER the agent stays,
-                         ICE restarts and the peer is new */
-    CONN_ICE_RESTART, /* new ICE credentials, same DTLS session */
+    CONN_KEEP = YF_OFFER_JUDGE_KEEP, /* renegotiation: the connection stays */
+    CONN_NEW = YF_OFFER_JUDGE_NEW,   /* a new DTLS association: new agent + new
+                         peer (first offer, a reload); on MSG_SUB_ANSWER the
+                         agent stays, ICE restarts and the peer is new */
+    CONN_ICE_RESTART = YF_OFFER_JUDGE_ICE_RESTART, /* new ICE credentials, same
+                         DTLS session */
 } room_conn_change;
 
 /* A message from the control thread to the room's worker. Owns its arrays
@@ -82,9 +71,9 @@ typedef struct {
 } room_msg;
 
 /* Control half of a room. Invariants: `parts` maps id -> room_ctl_part and
- * holds exactly the participants added and not removed; lines[] of a part
- * mirror, in order, the m-lines of its last subscriber offer; `closed` is
- * set (control thread only) before any free, and every note checks it. */
+ * holds exactly the participants added and not removed; the lines of a
+ * part mirror, in order, the m-lines of its last subscriber offer; `closed`
+ * is set (control thread only) before any free, and every note checks it. */
 typedef struct {
     uint32_t id;
     /* publisher connection */
@@ -94,8 +83,7 @@ typedef struct {
     char pub_remote_session[32]; /* the offer's o= sess-id; "" if unknown */
     GArray *pub_tracks;       /* room_pub_track */
     /* subscriber connection */
-    GArray *lines;            /* room_sub_line */
-    unsigned next_mid;
+    yf_sublines lines;        /* its m-line table (media/core/sublines.h) */
     unsigned revision;        /* last offered; 0: never */
     unsigned sub_version;     /* o= version */
     uint64_t sub_session_id;
