@@ -3,7 +3,8 @@
 // kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
 // 5 s), and headless Chromium's flags (fake camera and microphone).
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -31,6 +32,15 @@ export function check(name, ok, detail = '') {
 export function finish(name) {
   console.log(`${name}: ${results.passed} passed, ${results.failed} failed`);
   process.exit(results.failed ? 1 : 0);
+}
+
+/** A test's own temp dir (named from prefix) with an empty data dir, mode
+ * 0700 as the server makes its own, inside it. */
+export function tempDirs(prefix) {
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  const dataDir = join(tmp, 'data');
+  mkdirSync(dataDir, { mode: 0o700 });
+  return { tmp, dataDir };
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

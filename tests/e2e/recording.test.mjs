@@ -10,10 +10,9 @@
 // Ends "recording: N passed, M failed"; exit 77 when a prerequisite is missing.
 // YF_E2E_KEEP=1 keeps the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
+import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 import { discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, sha256hex,
   waitProcessed } from './hearing.mjs';
 
@@ -150,12 +149,10 @@ function checkAudit(bin, dataDir, h, items) {
 
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
-  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-rec-'));
+  const { tmp, dataDir } = tempDirs('yf-e2e-rec-');
   let server = null;
   const browsers = [];
   try {
-    const dataDir = join(tmp, 'data');
-    mkdirSync(dataDir, { mode: 0o700 });
     const media = makeMedia(tmp, 36);
     makeProsecutor(bin, dataDir);
     const port = await freePort();

@@ -8,10 +8,9 @@
 // in time), and the evidence package verifies.
 // Ends "recording_crash: N passed, M failed"; exit 77 when a prerequisite is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';
+import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 import { admit, discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, waitProcessed,
   waitState } from './hearing.mjs';
 
@@ -26,12 +25,10 @@ function auditRows(dataDir) {
 
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
-  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-crash-'));
+  const { tmp, dataDir } = tempDirs('yf-e2e-crash-');
   let server = null;
   const browsers = [];
   try {
-    const dataDir = join(tmp, 'data');
-    mkdirSync(dataDir, { mode: 0o700 });
     const media = makeMedia(tmp, 40);
     makeProsecutor(bin, dataDir);
     const port = await freePort();

@@ -9,11 +9,10 @@
 // YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, sleep, startServer,
-  stopServer, waitHealthy, wrapUp } from './lib.mjs';
+  stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS, '--autoplay-policy=no-user-gesture-required'];
 const PHONE = { width: 360, height: 740 };
@@ -217,12 +216,10 @@ async function scenario(browser, base, tokens, tmp) {
 
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
-  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-room-'));
+  const { tmp, dataDir } = tempDirs('yf-e2e-room-');
   let server = null;
   let browser = null;
   try {
-    const dataDir = join(tmp, 'data');
-    mkdirSync(dataDir, { mode: 0o700 });
     const tokens = {
       host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'staff:1'),
       clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'staff:2'),

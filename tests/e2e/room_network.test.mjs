@@ -19,12 +19,11 @@
 // keeps the temp dir (server log).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, sleep, startServer,
-  createUser, stopServer, waitHealthy, wrapUp } from './lib.mjs';
+  createUser, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 
 const CHROMIUM_ARGS = [...BASE_ARGS, '--autoplay-policy=no-user-gesture-required'];
 const PHONE = { width: 360, height: 740 };
@@ -444,13 +443,11 @@ async function petitionerScenario(browser, base) {
 
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
-  const tmp = mkdtempSync(join(tmpdir(), 'yf-e2e-net-'));
+  const { tmp, dataDir } = tempDirs('yf-e2e-net-');
   let server = null;
   let browser = null;
   const t0 = Date.now();
   try {
-    const dataDir = join(tmp, 'data');
-    mkdirSync(dataDir, { mode: 0o700 });
     const tokens = {
       pros: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'staff:1'),
       clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'staff:2'),
