@@ -168,14 +168,6 @@ static void on_peer_event(yf_echo_session *s, int64_t now, const yf_output *o)
     }
 }
 
-static void arm_timer(yf_echo_session *s, int64_t at_us)
-{
-    if (at_us == YF_TIME_NEVER)
-        g_source_set_ready_time(s->timer, -1);
-    else
-        g_source_set_ready_time(s->timer, at_us < 0 ? 0 : at_us);
-}
-
 static void transmit(yf_echo_session *s, const uint8_t *data, size_t len)
 {
     if (nice_agent_send(s->agent, s->stream_id, 1, (guint)len, (const gchar *)data) >= 0 || s->ice_up)
@@ -215,7 +207,7 @@ static void drain(yf_echo_session *s)
         else
             on_peer_event(s, now, &o);
     }
-    arm_timer(s, o.timeout_us);
+    yf_net_timer_arm(s->timer, o.timeout_us);
 }
 
 static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
@@ -228,14 +220,6 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
     yf_peer_handle_datagram(s->peer, g_get_monotonic_time(), (const uint8_t *)buf, len);
     drain(s);
 }
-
-static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
-{
-    g_source_set_ready_time(src, -1);
-    return fn(data);
-}
-
-static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
 
 static gboolean on_timer(gpointer data)
 {
@@ -313,10 +297,7 @@ static gboolean start_on_worker(gpointer data)
     int64_t now = g_get_monotonic_time();
     const char *why = NULL;
 
-    s->timer = g_source_new(&timer_funcs, sizeof(GSource));
-    g_source_set_callback(s->timer, on_timer, s, NULL);
-    g_source_set_static_name(s->timer, "yf-media peer timer");
-    g_source_attach(s->timer, s->worker->ctx);
+    s->timer = yf_net_timer_new(s->worker->ctx, "yf-media peer timer", on_timer, s);
     s->echo = yf_echo_new(&s->echo_cfg);
     s->peer = yf_peer_new(&s->peer_cfg, now);
     s->agent = yf_net_agent_new(s->conf, s->worker->ctx);

@@ -158,10 +158,7 @@ static void rearm(room_wk *wk)
         if (c->peer && c->next_timeout < at)
             at = c->next_timeout;
     }
-    if (at == YF_TIME_NEVER)
-        g_source_set_ready_time(wk->timer, -1);
-    else
-        g_source_set_ready_time(wk->timer, at < 0 ? 0 : at);
+    yf_net_timer_arm(wk->timer, at);
 }
 
 void room_wk_after_input(room_wk *wk, int64_t now)
@@ -171,14 +168,6 @@ void room_wk_after_input(room_wk *wk, int64_t now)
     drain_router(wk, now);
     rearm(wk);
 }
-
-static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
-{
-    g_source_set_ready_time(src, -1);
-    return fn(data);
-}
-
-static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
 
 static gboolean on_timer(gpointer data)
 {
@@ -219,10 +208,7 @@ static room_wk *wk_new(yf_room *r)
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
     wk->router_next = YF_TIME_NEVER;
-    wk->timer = g_source_new(&timer_funcs, sizeof(GSource));
-    g_source_set_callback(wk->timer, on_timer, wk, NULL);
-    g_source_set_static_name(wk->timer, "yf-media room timer");
-    g_source_attach(wk->timer, r->worker->ctx);
+    wk->timer = yf_net_timer_new(r->worker->ctx, "yf-media room timer", on_timer, wk);
     g_debug("room %u: started on worker %u", r->id, r->worker->index);
     return wk;
 }
