@@ -1,6 +1,7 @@
-/* net_private.h -- what worker.c and echo_session.c share inside media/net:
- * the worker threads, the yf_media object and the cross-thread posting helper.
- * Nothing here is used outside media/net. */
+/* net_private.h -- what the files of media/net share: the worker threads,
+ * the yf_media object, the cross-thread posting helper, the worker timer,
+ * candidate checks and agent set-up. Nothing here is used outside media/net
+ * (but by its unit tests). */
 #ifndef YF_NET_PRIVATE_H
 #define YF_NET_PRIVATE_H
 

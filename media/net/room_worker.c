@@ -41,7 +41,7 @@ static uint32_t find_track_id(room_wk *wk, uint32_t publisher, const char *mid)
 
 static void sync_subs(room_wk *wk, room_wpart *s, int64_t now)
 {
-    gboolean live = s->sub && s->sub->connected;
+    gboolean live = s->sub && yf_iceconn_is_connected(s->sub->ice);
 
     for (guint i = 0; i < s->subs->len; i++) {
         room_wk_sub *e = &g_array_index(s->subs, room_wk_sub, i);
@@ -106,13 +106,13 @@ static void router_out(room_wk *wk, int64_t now, const yf_router_output *o)
 {
     room_conn *c = wconn(wk, o->participant, o->conn);
 
-    if (!c || !c->peer || !c->connected)
+    if (!c || !yf_iceconn_is_connected(c->ice))
         return;
     if (o->kind == YF_ROUTER_OUT_RTP)
-        yf_peer_send_rtp(c->peer, now, o->data, o->len);
+        yf_peer_send_rtp(yf_iceconn_peer(c->ice), now, o->data, o->len);
     else
-        yf_peer_send_rtcp(c->peer, now, o->data, o->len);
-    room_conn_drain(c, now);
+        yf_peer_send_rtcp(yf_iceconn_peer(c->ice), now, o->data, o->len);
+    yf_iceconn_drain(c->ice, now);
 }
 
 static void router_event(room_wk *wk, const yf_router_output *o)
@@ -155,8 +155,7 @@ static void rearm(room_wk *wk)
 
     for (guint i = 0; i < wk->conns->len; i++) {
         const room_conn *c = wk->conns->pdata[i];
-        if (c->peer && c->next_timeout < at)
-            at = c->next_timeout;
+        at = MIN(at, yf_iceconn_next_timeout(c->ice));
     }
     yf_net_timer_arm(wk->timer, at);
 }
@@ -175,7 +174,7 @@ static gboolean on_timer(gpointer data)
     int64_t now = g_get_monotonic_time();
 
     for (guint i = 0; i < wk->conns->len; i++)
-        room_conn_timeout(wk->conns->pdata[i], now);
+        yf_iceconn_handle_timeout(((room_conn *)wk->conns->pdata[i])->ice, now);
     if (wk->router_next != YF_TIME_NEVER && now >= wk->router_next)
         yf_router_handle_timeout(wk->router, now);
     room_wk_after_input(wk, now);
@@ -341,7 +340,9 @@ static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
         room_conn_free(p->pub);
         p->pub = room_conn_new(wk, p, YF_PC_PUBLISH, m);
     } else if (m->change == CONN_ICE_RESTART) {
-        room_conn_ice_restart(p->pub, m);
+        yf_iceconn_params ip = room_conn_params(m);
+
+        yf_iceconn_restart(p->pub->ice, &ip);
     }
     for (guint i = p->tracks->len; i-- > 0;) {
         room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
@@ -366,7 +367,9 @@ static void msg_sub_lines(room_wk *wk, room_msg *m, int64_t now)
         room_conn_free(p->sub);
         p->sub = room_conn_new(wk, p, YF_PC_SUBSCRIBE, m);
     } else if (m->change == CONN_ICE_RESTART) {
-        room_conn_ice_restart(p->sub, m);
+        yf_iceconn_params ip = room_conn_params(m);
+
+        yf_iceconn_restart(p->sub->ice, &ip);
     }
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
@@ -400,20 +403,21 @@ static void msg_candidate(room_wk *wk, room_msg *m)
     room_conn *c = p ? (m->pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
 
     if (c)
-        room_conn_add_candidate(c, m->cand);
+        yf_iceconn_add_remote_candidate(c->ice, m->cand);
 }
 
 static void msg_sub_answer(room_wk *wk, room_msg *m, int64_t now)
 {
     room_wpart *p = wpart(wk, m->part);
+    yf_iceconn_params ip = room_conn_params(m);
 
     if (!p || !p->sub)
         return;
-    if (m->change != CONN_NEW || !p->sub->peer) {
-        room_conn_set_remote(p->sub, m);
+    if (m->change != CONN_NEW || !yf_iceconn_peer(p->sub->ice)) {
+        yf_iceconn_set_remote(p->sub->ice, &ip);
         return;
     }
-    room_conn_new_remote(p->sub, m);
+    yf_iceconn_new_remote(p->sub->ice, &ip);
     sync_subs(wk, p, now); /* none until the new association is up */
 }
 
