@@ -322,6 +322,22 @@ static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, 
     apply_forwarding(wk, p, &nt, now);
 }
 
+/* What room.c judged an offer does to a participant's connection c (NULL:
+ * none yet): a new one, an ICE restart of it, or nothing. Returns the
+ * connection to keep. */
+static room_conn *conn_change(room_wk *wk, room_wpart *p, room_conn *c, yf_pc_kind kind, const room_msg *m)
+{
+    yf_iceconn_params ip = room_conn_params(m);
+
+    if (m->change == CONN_NEW || !c) {
+        room_conn_free(c);
+        return room_conn_new(wk, p, kind, m);
+    }
+    if (m->change == CONN_ICE_RESTART)
+        yf_iceconn_restart(c->ice, &ip);
+    return c;
+}
+
 static gboolean has_mid(const GArray *tracks, const char *mid)
 {
     for (guint i = 0; i < tracks->len; i++)
@@ -336,14 +352,7 @@ static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
 
     if (!p)
         return;
-    if (m->change == CONN_NEW || !p->pub) {
-        room_conn_free(p->pub);
-        p->pub = room_conn_new(wk, p, YF_PC_PUBLISH, m);
-    } else if (m->change == CONN_ICE_RESTART) {
-        yf_iceconn_params ip = room_conn_params(m);
-
-        yf_iceconn_restart(p->pub->ice, &ip);
-    }
+    p->pub = conn_change(wk, p, p->pub, YF_PC_PUBLISH, m);
     for (guint i = p->tracks->len; i-- > 0;) {
         room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
         if (!has_mid(m->tracks, t->mid)) {
@@ -363,14 +372,7 @@ static void msg_sub_lines(room_wk *wk, room_msg *m, int64_t now)
 
     if (!p)
         return;
-    if (m->change == CONN_NEW || !p->sub) {
-        room_conn_free(p->sub);
-        p->sub = room_conn_new(wk, p, YF_PC_SUBSCRIBE, m);
-    } else if (m->change == CONN_ICE_RESTART) {
-        yf_iceconn_params ip = room_conn_params(m);
-
-        yf_iceconn_restart(p->sub->ice, &ip);
-    }
+    p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
         const room_sub_line *l = &g_array_index(m->tracks, room_sub_line, i);
