@@ -1,32 +1,30 @@
-/* echo_session.c -- one echo session: a libnice agent (full ICE, controlled,
- * RFC 8445 via libnice's RFC 5245 mode, trickle, RFC 7675 consent), one
- * sans-IO yf_peer (DTLS-SRTP, RFC 5764) and one yf_echo glued together on a
- * media worker; the control-thread half answers the offer (RFC 8829) and
- * relays candidates and states. No lock: see the struct comment. Nothing is
- * logged or allocated per packet. */
+/* echo_session.c -- one echo session: an ICE connection (iceconn.c: a
+ * libnice stream and a sans-IO yf_peer) and one yf_echo on a media worker,
+ * which returns a browser's own media to it; the control-thread half
+ * answers the offer (RFC 8829) and relays candidates and states. No lock:
+ * see the struct comment. Nothing is logged or allocated per packet. */
 #include "net_private.h"
 #include "echo.h"
+#include "iceconn.h"
 #include "yf_sdp.h"
 
 #include <openssl/rand.h>
 #include <string.h>
 
-#define ICE_UFRAG_LEN 8   /* RFC 8839 section 5.4: at least 4 ice-chars */
-#define ICE_PWD_LEN 24    /* ... and at least 22 for the password */
 #define PKT_MAX 2048      /* a decrypted datagram never exceeds the MTU */
-#define EARLY_MAX 16      /* datagrams kept while ICE has no selected pair */
 
 /* A session is shared by the control thread and one worker, without a lock,
  * by ownership of each field group:
  *  - immutable once yf_echo_session_new returns: id, worker, conf, the ICE
- *    credentials, mid/mline, peer_cfg, echo_cfg;
+ *    credentials, mid/mline, role, remote_fp, echo_cfg;
  *  - control thread only: media (NULL once stopped), cb, user, closed;
- *  - worker only: agent .. torn_down;
+ *  - worker only: ice, echo, torn_down;
  *  - refs (g_atomic_*): one for the control handle (dropped by
  *    yf_echo_session_free), one per message in flight between the threads
- *    (start, candidates, teardown, callbacks). The worker half (signals,
- *    recv, timer) runs between start and teardown and needs no ref of its
- *    own: the teardown's ref is taken before the control ref is dropped.
+ *    (start, candidates, teardown, callbacks). The worker half (the
+ *    connection's callbacks) runs between start and teardown and needs no
+ *    ref of its own: the teardown's ref is taken before the control ref is
+ *    dropped.
  * Callbacks are delivered by trampolines on the control context that check
  * `closed`, which only the control thread reads and writes: after
  * yf_echo_session_free returns, no callback runs. */
@@ -35,11 +33,12 @@ struct yf_echo_session {
     guint id;
     yf_worker *worker;
     const yf_media *conf;        /* immutable config; outlives the worker half */
-    char local_ufrag[ICE_UFRAG_LEN + 1], local_pwd[ICE_PWD_LEN + 1];
+    char local_ufrag[YF_ICECONN_UFRAG_LEN + 1], local_pwd[YF_ICECONN_PWD_LEN + 1];
     char remote_ufrag[257], remote_pwd[257];
     char mid[32];
     int mline;
-    yf_peer_config peer_cfg;
+    yf_dtls_role role;
+    char remote_fp[128];
     yf_echo_config echo_cfg;
 
     yf_media *media;
@@ -47,19 +46,8 @@ struct yf_echo_session {
     void *user;
     gboolean closed;
 
-    NiceAgent *agent;
-    guint stream_id;
-    yf_peer *peer;
+    yf_iceconn *ice;
     yf_echo *echo;
-    GSource *timer;
-    /* DTLS flights that libnice refused because the controlled side had no
-     * selected pair yet (the ClientHello can arrive before our triggered
-     * check completes); sent once ICE connects, instead of waiting for the
-     * DTLS retransmission timer. Handshake only: NULL in steady state. */
-    GPtrArray *early;
-    gboolean ice_up;
-    gboolean said_connecting;
-    gboolean said_failed;        /* ICE and DTLS failures: report one */
     gboolean torn_down;
 };
 
@@ -126,224 +114,56 @@ static void post_note(yf_echo_session *s, const char *state, const char *text, c
     yf_net_post(s->conf->control, note_deliver, n, note_free);
 }
 
-static void post_state(yf_echo_session *s, const char *state, const char *profile, const char *reason)
+/* ---- worker: what the connection reports ---- */
+
+static void on_state(void *user, const char *state, const char *profile, const char *reason)
 {
-    if (!strcmp(state, "failed")) {
-        if (s->said_failed)
-            return;
-        s->said_failed = TRUE;
-    }
+    yf_echo_session *s = user;
+
     g_debug("session %u: %s%s%s", s->id, state, reason ? ": " : "", reason ? reason : "");
     post_note(s, state, profile, reason);
 }
 
-/* ---- worker: the datagram path ---- */
-
-static void echo_rtp(yf_echo_session *s, int64_t now, const yf_output *o)
+static void on_candidate(void *user, const char *line)
 {
-    uint8_t buf[PKT_MAX];
-    int n = yf_echo_on_rtp(s->echo, o->data, o->len, buf, sizeof buf);
-
-    if (n > 0)
-        yf_peer_send_rtp(s->peer, now, buf, (size_t)n);
+    post_note(user, NULL, line, NULL);
 }
 
-static void echo_rtcp(yf_echo_session *s, int64_t now, const yf_output *o)
+static void on_gathering_done(void *user)
 {
-    uint8_t buf[PKT_MAX];
-    int n = yf_echo_on_rtcp(s->echo, o->data, o->len, buf, sizeof buf);
-
-    if (n > 0)
-        yf_peer_send_rtcp(s->peer, now, buf, (size_t)n);
-}
-
-static void on_peer_event(yf_echo_session *s, int64_t now, const yf_output *o)
-{
-    switch (o->event) {
-    case YF_EV_CONNECTED: post_state(s, "connected", o->srtp_profile, NULL); break;
-    case YF_EV_RTP: echo_rtp(s, now, o); break;
-    case YF_EV_RTCP: echo_rtcp(s, now, o); break;
-    case YF_EV_FAILED: post_state(s, "failed", NULL, o->reason ? o->reason : "dtls failed"); break;
-    case YF_EV_CLOSED: post_state(s, "closed", NULL, NULL); break;
-    }
-}
-
-static void arm_timer(yf_echo_session *s, int64_t at_us)
-{
-    if (at_us == YF_TIME_NEVER)
-        g_source_set_ready_time(s->timer, -1);
-    else
-        g_source_set_ready_time(s->timer, at_us < 0 ? 0 : at_us);
-}
-
-static void transmit(yf_echo_session *s, const uint8_t *data, size_t len)
-{
-    if (nice_agent_send(s->agent, s->stream_id, 1, (guint)len, (const gchar *)data) >= 0 || s->ice_up)
-        return; /* sent, or lost like any UDP datagram */
-    if (!s->early)
-        s->early = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    if (s->early->len < EARLY_MAX)
-        g_ptr_array_add(s->early, g_bytes_new(data, len));
-}
-
-static void flush_early(yf_echo_session *s)
-{
-    if (!s->early)
-        return;
-    for (guint i = 0; i < s->early->len; i++) {
-        gsize len;
-        const gchar *data = g_bytes_get_data(s->early->pdata[i], &len);
-
-        nice_agent_send(s->agent, s->stream_id, 1, (guint)len, data);
-    }
-    g_clear_pointer(&s->early, g_ptr_array_unref);
-}
-
-/* Polls the peer until it says "timeout" (str0m's loop): sends transmits,
- * handles events, re-arms the one timer of the session. */
-static void drain(yf_echo_session *s)
-{
-    int64_t now = g_get_monotonic_time();
-    yf_output o;
-
-    for (;;) {
-        yf_peer_poll_output(s->peer, now, &o);
-        if (o.kind == YF_OUT_TIMEOUT)
-            break;
-        if (o.kind == YF_OUT_TRANSMIT)
-            transmit(s, o.data, o.len);
-        else
-            on_peer_event(s, now, &o);
-    }
-    arm_timer(s, o.timeout_us);
-}
-
-static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
-                    gpointer data)
-{
-    yf_echo_session *s = data;
-
-    if (!s->peer || s->torn_down)
-        return;
-    yf_peer_handle_datagram(s->peer, g_get_monotonic_time(), (const uint8_t *)buf, len);
-    drain(s);
-}
-
-static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
-{
-    g_source_set_ready_time(src, -1);
-    return fn(data);
-}
-
-static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
-
-static gboolean on_timer(gpointer data)
-{
-    yf_echo_session *s = data;
-
-    yf_peer_handle_timeout(s->peer, g_get_monotonic_time());
-    drain(s);
-    return G_SOURCE_CONTINUE;
-}
-
-/* ---- worker: libnice signals ---- */
-
-static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
-{
-    yf_echo_session *s = data;
-    char *line = nice_agent_generate_local_candidate_sdp(agent, c);
-
-    if (line)
-        post_note(s, NULL, g_str_has_prefix(line, "a=") ? line + 2 : line, NULL);
-    g_free(line);
-}
-
-static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
-{
-    yf_echo_session *s = data;
+    yf_echo_session *s = user;
 
     g_debug("session %u: local candidates gathered", s->id);
     post_note(s, NULL, "", NULL);
 }
 
-static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
-                               gpointer data)
+/* The datagram path: media comes back with our SSRCs and the browser's
+ * feedback translated (echo.c); it leaves with the drain under way. */
+static void on_peer_event(void *user, int64_t now, const yf_output *o)
 {
-    yf_echo_session *s = data;
+    yf_echo_session *s = user;
+    uint8_t buf[PKT_MAX];
+    int n;
 
-    g_debug("session %u: ice %s", s->id, nice_component_state_to_string(state));
-    if (state == NICE_COMPONENT_STATE_CONNECTING && !s->said_connecting) {
-        s->said_connecting = TRUE;
-        post_state(s, "connecting", NULL, NULL);
-    } else if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
-        s->ice_up = TRUE;
-        flush_early(s);
-    } else if (state == NICE_COMPONENT_STATE_FAILED) {
-        post_state(s, "failed", NULL, "ice failed");
+    if (o->event == YF_EV_RTP) {
+        n = yf_echo_on_rtp(s->echo, o->data, o->len, buf, sizeof buf);
+        if (n > 0)
+            yf_peer_send_rtp(yf_iceconn_peer(s->ice), now, buf, (size_t)n);
+    } else if (o->event == YF_EV_RTCP) {
+        n = yf_echo_on_rtcp(s->echo, o->data, o->len, buf, sizeof buf);
+        if (n > 0)
+            yf_peer_send_rtcp(yf_iceconn_peer(s->ice), now, buf, (size_t)n);
     }
 }
-
-/* ---- worker: start and teardown ---- */
-
-/* Creates the agent's one stream (BUNDLE + rtcp-mux: one component). */
-static const char *stream_setup(yf_echo_session *s)
-{
-    const yf_media *conf = s->conf;
-
-    s->stream_id = nice_agent_add_stream(s->agent, 1);
-    if (!s->stream_id)
-        return "cannot add an ICE stream";
-    if (conf->port_min || conf->port_max)
-        nice_agent_set_port_range(s->agent, s->stream_id, 1, conf->port_min, conf->port_max);
-    if (!nice_agent_set_local_credentials(s->agent, s->stream_id, s->local_ufrag, s->local_pwd) ||
-        !nice_agent_set_remote_credentials(s->agent, s->stream_id, s->remote_ufrag, s->remote_pwd))
-        return "cannot set ICE credentials";
-    g_signal_connect(s->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), s);
-    g_signal_connect(s->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), s);
-    g_signal_connect(s->agent, "component-state-changed", G_CALLBACK(on_component_state), s);
-    nice_agent_attach_recv(s->agent, s->stream_id, 1, s->worker->ctx, on_recv, s);
-    if (!nice_agent_gather_candidates(s->agent, s->stream_id))
-        return "cannot gather candidates (no usable local address or port)";
-    return NULL;
-}
-
-static gboolean start_on_worker(gpointer data)
-{
-    yf_echo_session *s = data;
-    int64_t now = g_get_monotonic_time();
-    const char *why = NULL;
-
-    s->timer = g_source_new(&timer_funcs, sizeof(GSource));
-    g_source_set_callback(s->timer, on_timer, s, NULL);
-    g_source_set_static_name(s->timer, "yf-media peer timer");
-    g_source_attach(s->timer, s->worker->ctx);
-    s->echo = yf_echo_new(&s->echo_cfg);
-    s->peer = yf_peer_new(&s->peer_cfg, now);
-    s->agent = yf_net_agent_new(s->conf, s->worker->ctx);
-    if (!s->echo)
-        why = "cannot create the echo";
-    else if (!s->peer)
-        why = "cannot create the DTLS peer";
-    else
-        why = stream_setup(s);
-    if (why) {
-        post_state(s, "failed", NULL, why);
-        return G_SOURCE_REMOVE;
-    }
-    g_debug("session %u: started on worker %u", s->id, s->worker->index);
-    drain(s);
-    return G_SOURCE_REMOVE;
-}
-
 
 /* One line per session at its end: what came in, what went out, and what was
  * dropped and why (garbage, failed authentication, too early). No addresses. */
-static void log_counters(const yf_echo_session *s)
+static void log_counters(void *user, const yf_peer *peer)
 {
+    yf_echo_session *s = user;
     yf_peer_stats st;
-    if (!s->peer)
-        return;
-    yf_peer_get_stats(s->peer, &st);
+
+    yf_peer_get_stats(peer, &st);
     g_info("session %u: rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", rtcp in %" G_GUINT64_FORMAT
            " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT " auth %" G_GUINT64_FORMAT
            " early %" G_GUINT64_FORMAT,
@@ -351,31 +171,43 @@ static void log_counters(const yf_echo_session *s)
            st.dropped_early);
 }
 
+static const yf_iceconn_callbacks ice_callbacks = {
+    .on_state = on_state,
+    .on_candidate = on_candidate,
+    .on_gathering_done = on_gathering_done,
+    .on_peer_event = on_peer_event,
+    .on_peer_end = log_counters,
+};
+
+/* ---- worker: start and teardown ---- */
+
+static gboolean start_on_worker(gpointer data)
+{
+    yf_echo_session *s = data;
+    char name[32];
+    yf_iceconn_config cfg = { .conf = s->conf, .ctx = s->worker->ctx, .name = name, .own_timer = TRUE };
+    yf_iceconn_params p = { .local_ufrag = s->local_ufrag, .local_pwd = s->local_pwd,
+                            .remote_ufrag = s->remote_ufrag, .remote_pwd = s->remote_pwd,
+                            .role = s->role, .remote_fingerprint = s->remote_fp };
+
+    s->echo = yf_echo_new(&s->echo_cfg);
+    if (!s->echo) {
+        on_state(s, "failed", NULL, "cannot create the echo");
+        return G_SOURCE_REMOVE;
+    }
+    g_snprintf(name, sizeof name, "session %u", s->id);
+    s->ice = yf_iceconn_new(&cfg, &ice_callbacks, s);
+    if (yf_iceconn_start(s->ice, &p))
+        g_debug("session %u: started on worker %u", s->id, s->worker->index);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean teardown_on_worker(gpointer data)
 {
     yf_echo_session *s = data;
 
-    if (s->peer && s->agent && s->stream_id) {
-        s->torn_down = TRUE; /* before the drain: no note after this */
-        yf_peer_close(s->peer, g_get_monotonic_time());
-        drain(s);
-    }
-    s->torn_down = TRUE;
-    if (s->agent) {
-        g_signal_handlers_disconnect_by_data(s->agent, s);
-        if (s->stream_id) {
-            nice_agent_attach_recv(s->agent, s->stream_id, 1, s->worker->ctx, NULL, NULL);
-            nice_agent_remove_stream(s->agent, s->stream_id);
-        }
-        g_clear_object(&s->agent);
-    }
-    if (s->timer) {
-        g_source_destroy(s->timer);
-        g_clear_pointer(&s->timer, g_source_unref);
-    }
-    g_clear_pointer(&s->early, g_ptr_array_unref);
-    log_counters(s);
-    g_clear_pointer(&s->peer, yf_peer_free);
+    s->torn_down = TRUE; /* before the close_notify: no note after this */
+    g_clear_pointer(&s->ice, yf_iceconn_free);
     g_clear_pointer(&s->echo, yf_echo_free);
     g_atomic_int_add(&s->worker->load, -1);
     g_debug("session %u: torn down", s->id);
@@ -394,15 +226,8 @@ static gboolean remote_cand_on_worker(gpointer data)
     remote_cand *r = data;
     yf_echo_session *s = r->s;
 
-    if (s->torn_down || !s->agent || !s->stream_id)
-        return G_SOURCE_REMOVE;
-    if (!r->c) {
-        nice_agent_peer_candidate_gathering_done(s->agent, s->stream_id);
-        return G_SOURCE_REMOVE;
-    }
-    r->c->stream_id = s->stream_id;
-    GSList one = { .data = r->c, .next = NULL };
-    nice_agent_set_remote_candidates(s->agent, s->stream_id, 1, &one);
+    if (!s->torn_down && s->ice)
+        yf_iceconn_add_remote_candidate(s->ice, r->c); /* NULL: the end */
     return G_SOURCE_REMOVE;
 }
 
@@ -451,22 +276,6 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
 static gboolean random_bytes(void *dst, size_t n)
 {
     return RAND_bytes(dst, (int)n) == 1;
-}
-
-/* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/", 64 of them, so a random
- * byte's low six bits pick one uniformly. */
-static gboolean random_ice_string(char *dst, size_t n)
-{
-    static const char ice_chars[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint8_t raw[64];
-
-    if (n > sizeof raw || !random_bytes(raw, n))
-        return FALSE;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = ice_chars[raw[i] & 63];
-    dst[n] = '\0';
-    return TRUE;
 }
 
 static gboolean ssrc_taken(const yf_sdp_offer *o, const uint32_t *ours, uint32_t v)
@@ -524,8 +333,8 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
         return NULL;
     }
     if (yf_dtls_cert_fingerprint(s->conf->cert, fp, sizeof fp) != YF_OK ||
-        !random_ice_string(s->local_ufrag, ICE_UFRAG_LEN) ||
-        !random_ice_string(s->local_pwd, ICE_PWD_LEN) || !random_bytes(&p.session_id, sizeof p.session_id) ||
+        !yf_iceconn_make_credentials(s->local_ufrag, s->local_pwd) ||
+        !random_bytes(&p.session_id, sizeof p.session_id) ||
         (audio >= 0 && !random_ssrc(o, p.ssrc, &p.ssrc[audio])) ||
         (video >= 0 && !random_ssrc(o, p.ssrc, &p.ssrc[video]))) {
         g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no randomness or no fingerprint");
@@ -539,7 +348,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
      * server we choose the SRTP profile and can prefer AEAD_AES_128_GCM. */
     p.setup = o->setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE;
     p.cname = "yuanfang";
-    s->peer_cfg.role = p.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
+    s->role = p.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     /* A kind we do not echo gets a payload type no browser sends with
      * rtcp-mux (RFC 5761 section 4: 72-76 collide with RTCP). */
     s->echo_cfg.audio_pt = (uint8_t)(audio >= 0 ? o->media[audio].pt : 72);
@@ -564,8 +373,7 @@ static yf_echo_session *session_alloc(yf_media *m, const yf_sdp_offer *o, const 
     s->user = user;
     g_strlcpy(s->remote_ufrag, o->ice_ufrag, sizeof s->remote_ufrag);
     g_strlcpy(s->remote_pwd, o->ice_pwd, sizeof s->remote_pwd);
-    s->peer_cfg.cert = m->cert;
-    g_strlcpy(s->peer_cfg.remote_fingerprint, o->fingerprint, sizeof s->peer_cfg.remote_fingerprint);
+    g_strlcpy(s->remote_fp, o->fingerprint, sizeof s->remote_fp);
     return s;
 }
 

@@ -1,6 +1,7 @@
-/* net_private.h -- what worker.c and echo_session.c share inside media/net:
- * the worker threads, the yf_media object and the cross-thread posting helper.
- * Nothing here is used outside media/net. */
+/* net_private.h -- what the files of media/net share: the worker threads,
+ * the yf_media object, the cross-thread posting helper, the worker timer,
+ * candidate checks and agent set-up. Nothing here is used outside media/net
+ * (but by its unit tests). */
 #ifndef YF_NET_PRIVATE_H
 #define YF_NET_PRIVATE_H
 
@@ -46,6 +47,15 @@ struct yf_media {
  * (FIFO: one idle source per call, default priority); destroy(data) runs
  * after it, or when the context is freed without running it. Any thread. */
 void yf_net_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify destroy);
+
+/* A timer source on ctx that fires once at a time set with
+ * yf_net_timer_arm, and then waits to be armed again (a peer's or a router's
+ * "next timeout"). name is static (g_source_set_static_name). The caller owns
+ * the source: g_source_destroy + g_source_unref. The context's thread only. */
+GSource *yf_net_timer_new(GMainContext *ctx, const char *name, GSourceFunc fn, gpointer data);
+/* Arms it at the monotonic time at_us (g_get_monotonic_time); YF_TIME_NEVER
+ * disarms it; a time in the past fires at the next iteration. */
+void yf_net_timer_arm(GSource *timer, int64_t at_us);
 
 /* The least loaded worker; its load is incremented. Control thread. */
 yf_worker *yf_media_place(yf_media *m);

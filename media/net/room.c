@@ -178,23 +178,10 @@ static gboolean random_bytes(void *dst, size_t n)
     return RAND_bytes(dst, (int)n) == 1;
 }
 
-/* RFC 8839 ice-char: 64 of them, so a byte's low six bits pick uniformly. */
-static gboolean random_ice_string(char *dst, size_t n)
-{
-    static const char ice_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    uint8_t raw[64];
-
-    if (n > sizeof raw || !random_bytes(raw, n))
-        return FALSE;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = ice_chars[raw[i] & 63];
-    dst[n] = '\0';
-    return TRUE;
-}
-
+/* ROOM_UFRAG_LEN and ROOM_PWD_LEN are iceconn.h's lengths. */
 static gboolean new_creds(char *ufrag, char *pwd)
 {
-    return random_ice_string(ufrag, ROOM_UFRAG_LEN) && random_ice_string(pwd, ROOM_PWD_LEN);
+    return yf_iceconn_make_credentials(ufrag, pwd);
 }
 
 /* ---- participants ---- */

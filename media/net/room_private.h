@@ -6,6 +6,7 @@
 #ifndef YF_ROOM_PRIVATE_H
 #define YF_ROOM_PRIVATE_H
 
+#include "iceconn.h"
 #include "net_private.h"
 #include "offer_judge.h"
 #include "router.h"
@@ -14,10 +15,8 @@
 #include "yf_room.h"
 #include "yf_sdp.h"
 
-#define ROOM_UFRAG_LEN 8  /* RFC 8839 section 5.4 */
-#define ROOM_PWD_LEN 24
-#define ROOM_EARLY_MAX 16 /* datagrams held while ICE has no selected pair */
-#define ROOM_HELD_MAX 32  /* remote candidates held before the remote credentials */
+#define ROOM_UFRAG_LEN YF_ICECONN_UFRAG_LEN
+#define ROOM_PWD_LEN YF_ICECONN_PWD_LEN
 
 /* The worker's names for the core's types (media/core/sublines.h): a
  * published track, and one m-line of a subscriber offer. */
@@ -125,30 +124,20 @@ struct yf_room {
 
 typedef struct room_wpart room_wpart;
 
-/* One connection: a libnice stream (BUNDLE + rtcp-mux: one component) and a
- * yf_peer. Invariants: peer is NULL until the DTLS role and remote
- * fingerprint are known (publisher: at once; subscriber: at the first
- * answer); `held` holds remote candidates only while !have_remote_creds;
- * once `closing` is set no note leaves for the control thread. */
+/* One connection of a participant: an ICE connection (iceconn.h: a libnice
+ * stream and a yf_peer, whose peer comes at once for a publisher and with
+ * the first answer for a subscriber) and what the room knows it by.
+ * Invariant: once `closing` is set no note leaves for the control thread
+ * and no event reaches the router. */
 typedef struct {
     room_wk *wk;
     room_wpart *part;
     yf_pc_kind kind;
     unsigned serial;          /* per room, for logs */
-    NiceAgent *agent;
-    guint stream_id;
-    yf_peer *peer;
-    yf_peer_config peer_cfg;
-    char mid[32];
-    int mline;
-    GPtrArray *early;
-    GSList *held;
-    guint n_held;               /* at most ROOM_HELD_MAX */
-    gboolean have_remote_creds;
-    gboolean ice_up, said_connecting, said_failed, connected, closing;
-    gboolean restarting;        /* ICE restart under way on a connected peer */
-    const char *srtp_profile;   /* static name, once connected */
-    int64_t next_timeout;
+    char mid[32];             /* what our local candidates carry ... */
+    int mline;                /* ... and their m-line index */
+    gboolean closing;
+    yf_iceconn *ice;
 } room_conn;
 
 /* A published track on the worker. rec is open only while the room is
@@ -199,18 +188,14 @@ struct room_wk {
 };
 
 /* room_conn.c */
+/* A connection as m says (credentials, DTLS role; a publisher's peer at
+ * once), in wk->conns, gathering. */
 room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const room_msg *m);
-void room_conn_set_remote(room_conn *c, const room_msg *m);
-/* The subscriber's answer came from another RTCPeerConnection: close_notify
- * to the old association, ICE restart with our offered credentials and the
- * answer's, a new peer. */
-void room_conn_new_remote(room_conn *c, const room_msg *m);
-void room_conn_ice_restart(room_conn *c, const room_msg *m);
-void room_conn_add_candidate(room_conn *c, NiceCandidate *cand);
-void room_conn_timeout(room_conn *c, int64_t now);
-void room_conn_drain(room_conn *c, int64_t now);
-void room_conn_log_counters(const room_conn *c);
-/* Sends close_notify, frees agent and peer. Accepts NULL. */
+/* What m gives the connection's yf_iceconn_set_remote, _restart or
+ * _new_remote; borrows m's strings. */
+yf_iceconn_params room_conn_params(const room_msg *m);
+/* Sends close_notify, frees the ICE connection, leaves wk->conns. Accepts
+ * NULL. */
 void room_conn_free(room_conn *c);
 
 /* room_worker.c, called by room_conn.c */

@@ -41,7 +41,7 @@ static uint32_t find_track_id(room_wk *wk, uint32_t publisher, const char *mid)
 
 static void sync_subs(room_wk *wk, room_wpart *s, int64_t now)
 {
-    gboolean live = s->sub && s->sub->connected;
+    gboolean live = s->sub && yf_iceconn_is_connected(s->sub->ice);
 
     for (guint i = 0; i < s->subs->len; i++) {
         room_wk_sub *e = &g_array_index(s->subs, room_wk_sub, i);
@@ -106,13 +106,13 @@ static void router_out(room_wk *wk, int64_t now, const yf_router_output *o)
 {
     room_conn *c = wconn(wk, o->participant, o->conn);
 
-    if (!c || !c->peer || !c->connected)
+    if (!c || !yf_iceconn_is_connected(c->ice))
         return;
     if (o->kind == YF_ROUTER_OUT_RTP)
-        yf_peer_send_rtp(c->peer, now, o->data, o->len);
+        yf_peer_send_rtp(yf_iceconn_peer(c->ice), now, o->data, o->len);
     else
-        yf_peer_send_rtcp(c->peer, now, o->data, o->len);
-    room_conn_drain(c, now);
+        yf_peer_send_rtcp(yf_iceconn_peer(c->ice), now, o->data, o->len);
+    yf_iceconn_drain(c->ice, now);
 }
 
 static void router_event(room_wk *wk, const yf_router_output *o)
@@ -155,13 +155,9 @@ static void rearm(room_wk *wk)
 
     for (guint i = 0; i < wk->conns->len; i++) {
         const room_conn *c = wk->conns->pdata[i];
-        if (c->peer && c->next_timeout < at)
-            at = c->next_timeout;
+        at = MIN(at, yf_iceconn_next_timeout(c->ice));
     }
-    if (at == YF_TIME_NEVER)
-        g_source_set_ready_time(wk->timer, -1);
-    else
-        g_source_set_ready_time(wk->timer, at < 0 ? 0 : at);
+    yf_net_timer_arm(wk->timer, at);
 }
 
 void room_wk_after_input(room_wk *wk, int64_t now)
@@ -172,21 +168,13 @@ void room_wk_after_input(room_wk *wk, int64_t now)
     rearm(wk);
 }
 
-static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
-{
-    g_source_set_ready_time(src, -1);
-    return fn(data);
-}
-
-static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
-
 static gboolean on_timer(gpointer data)
 {
     room_wk *wk = data;
     int64_t now = g_get_monotonic_time();
 
     for (guint i = 0; i < wk->conns->len; i++)
-        room_conn_timeout(wk->conns->pdata[i], now);
+        yf_iceconn_handle_timeout(((room_conn *)wk->conns->pdata[i])->ice, now);
     if (wk->router_next != YF_TIME_NEVER && now >= wk->router_next)
         yf_router_handle_timeout(wk->router, now);
     room_wk_after_input(wk, now);
@@ -219,10 +207,7 @@ static room_wk *wk_new(yf_room *r)
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
     wk->router_next = YF_TIME_NEVER;
-    wk->timer = g_source_new(&timer_funcs, sizeof(GSource));
-    g_source_set_callback(wk->timer, on_timer, wk, NULL);
-    g_source_set_static_name(wk->timer, "yf-media room timer");
-    g_source_attach(wk->timer, r->worker->ctx);
+    wk->timer = yf_net_timer_new(r->worker->ctx, "yf-media room timer", on_timer, wk);
     g_debug("room %u: started on worker %u", r->id, r->worker->index);
     return wk;
 }
@@ -337,6 +322,22 @@ static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, 
     apply_forwarding(wk, p, &nt, now);
 }
 
+/* What room.c judged an offer does to a participant's connection c (NULL:
+ * none yet): a new one, an ICE restart of it, or nothing. Returns the
+ * connection to keep. */
+static room_conn *conn_change(room_wk *wk, room_wpart *p, room_conn *c, yf_pc_kind kind, const room_msg *m)
+{
+    yf_iceconn_params ip = room_conn_params(m);
+
+    if (m->change == CONN_NEW || !c) {
+        room_conn_free(c);
+        return room_conn_new(wk, p, kind, m);
+    }
+    if (m->change == CONN_ICE_RESTART)
+        yf_iceconn_restart(c->ice, &ip);
+    return c;
+}
+
 static gboolean has_mid(const GArray *tracks, const char *mid)
 {
     for (guint i = 0; i < tracks->len; i++)
@@ -351,12 +352,7 @@ static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
 
     if (!p)
         return;
-    if (m->change == CONN_NEW || !p->pub) {
-        room_conn_free(p->pub);
-        p->pub = room_conn_new(wk, p, YF_PC_PUBLISH, m);
-    } else if (m->change == CONN_ICE_RESTART) {
-        room_conn_ice_restart(p->pub, m);
-    }
+    p->pub = conn_change(wk, p, p->pub, YF_PC_PUBLISH, m);
     for (guint i = p->tracks->len; i-- > 0;) {
         room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
         if (!has_mid(m->tracks, t->mid)) {
@@ -376,12 +372,7 @@ static void msg_sub_lines(room_wk *wk, room_msg *m, int64_t now)
 
     if (!p)
         return;
-    if (m->change == CONN_NEW || !p->sub) {
-        room_conn_free(p->sub);
-        p->sub = room_conn_new(wk, p, YF_PC_SUBSCRIBE, m);
-    } else if (m->change == CONN_ICE_RESTART) {
-        room_conn_ice_restart(p->sub, m);
-    }
+    p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
         const room_sub_line *l = &g_array_index(m->tracks, room_sub_line, i);
@@ -414,20 +405,21 @@ static void msg_candidate(room_wk *wk, room_msg *m)
     room_conn *c = p ? (m->pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
 
     if (c)
-        room_conn_add_candidate(c, m->cand);
+        yf_iceconn_add_remote_candidate(c->ice, m->cand);
 }
 
 static void msg_sub_answer(room_wk *wk, room_msg *m, int64_t now)
 {
     room_wpart *p = wpart(wk, m->part);
+    yf_iceconn_params ip = room_conn_params(m);
 
     if (!p || !p->sub)
         return;
-    if (m->change != CONN_NEW || !p->sub->peer) {
-        room_conn_set_remote(p->sub, m);
+    if (m->change != CONN_NEW || !yf_iceconn_peer(p->sub->ice)) {
+        yf_iceconn_set_remote(p->sub->ice, &ip);
         return;
     }
-    room_conn_new_remote(p->sub, m);
+    yf_iceconn_new_remote(p->sub->ice, &ip);
     sync_subs(wk, p, now); /* none until the new association is up */
 }
 

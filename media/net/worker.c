@@ -1,6 +1,7 @@
 /* worker.c -- the media worker threads: N threads, each running its own
- * GMainContext, and the one-way posting queue the control thread and the
- * workers use to talk (an idle source per message, FIFO per context). A
+ * GMainContext, the one-way posting queue the control thread and the
+ * workers use to talk (an idle source per message, FIFO per context) and the
+ * timer source that drives peers and routers on a worker. A
  * worker owns the sessions placed on it; nothing here takes a lock. Must not
  * touch disk, libwebsockets or SQLite. */
 #include "net_private.h"
@@ -22,6 +23,32 @@ void yf_net_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotif
     g_source_set_static_name(src, "yf-media post");
     g_source_attach(src, ctx);
     g_source_unref(src);
+}
+
+static gboolean timer_dispatch(GSource *src, GSourceFunc fn, gpointer data)
+{
+    g_source_set_ready_time(src, -1);
+    return fn(data);
+}
+
+static GSourceFuncs timer_funcs = { .dispatch = timer_dispatch };
+
+GSource *yf_net_timer_new(GMainContext *ctx, const char *name, GSourceFunc fn, gpointer data)
+{
+    GSource *t = g_source_new(&timer_funcs, sizeof(GSource));
+
+    g_source_set_callback(t, fn, data, NULL);
+    g_source_set_static_name(t, name);
+    g_source_attach(t, ctx);
+    return t;
+}
+
+void yf_net_timer_arm(GSource *timer, int64_t at_us)
+{
+    if (at_us == YF_TIME_NEVER)
+        g_source_set_ready_time(timer, -1);
+    else
+        g_source_set_ready_time(timer, at_us < 0 ? 0 : at_us);
 }
 
 static gpointer worker_main(gpointer data)

@@ -1,0 +1,454 @@
+/* iceconn.c -- one browser connection (iceconn.h): a libnice stream and a
+ * yf_peer glued together on a media worker, with the queue of DTLS flights
+ * sent before ICE has a pair, the held remote candidates, the state reports,
+ * ICE restart (RFC 8445 section 9) and a new DTLS association on the same
+ * stream (RFC 6347 section 4.2.8). Nothing is logged or allocated per
+ * packet; it must not know rooms or echoes. */
+#include "iceconn.h"
+#include "net_private.h"
+
+#include <openssl/rand.h>
+#include <string.h>
+
+/* Invariants: peer is NULL until the DTLS role and remote fingerprint are
+ * known; `held` holds candidates only while !have_remote_creds; `early` is
+ * non-NULL only between a send libnice refused and ICE coming up (the
+ * handshake, never steady state); stream_id 0 (set-up failed) makes every
+ * call but free a no-op; `connected` implies peer. */
+struct yf_iceconn {
+    yf_iceconn_callbacks cb;
+    void *user;
+    char name[64];
+    const yf_media *conf;
+    GMainContext *ctx;
+    NiceAgent *agent;
+    guint stream_id;
+    yf_peer *peer;
+    GSource *timer;             /* own_timer only */
+    int64_t next_timeout;
+    /* DTLS flights that libnice refused because the controlled side had no
+     * selected pair yet (the ClientHello can arrive before our triggered
+     * check completes); sent once ICE connects, instead of waiting for the
+     * DTLS retransmission timer. */
+    GPtrArray *early;
+    GSList *held;
+    guint n_held;               /* at most YF_ICECONN_HELD_MAX */
+    gboolean have_remote_creds;
+    gboolean ice_up, said_connecting, said_failed, connected, closing;
+    gboolean restarting;        /* ICE restart under way on a connected peer */
+    const char *srtp_profile;   /* static name, once connected */
+};
+
+static gboolean has(const char *s)
+{
+    return s && *s;
+}
+
+static void report(yf_iceconn *c, const char *state, const char *profile, const char *reason)
+{
+    if (!strcmp(state, "failed")) {
+        if (c->said_failed)
+            return;
+        c->said_failed = TRUE;
+    }
+    if (c->cb.on_state)
+        c->cb.on_state(c->user, state, profile, reason);
+}
+
+/* ---- the datagram path ---- */
+
+static void transmit(yf_iceconn *c, const uint8_t *data, size_t len)
+{
+    if (nice_agent_send(c->agent, c->stream_id, 1, (guint)len, (const gchar *)data) >= 0 || c->ice_up)
+        return; /* sent, or lost like any UDP datagram */
+    if (!c->early)
+        c->early = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    if (c->early->len < YF_ICECONN_EARLY_MAX)
+        g_ptr_array_add(c->early, g_bytes_new(data, len));
+}
+
+static void flush_early(yf_iceconn *c)
+{
+    if (!c->early)
+        return;
+    for (guint i = 0; i < c->early->len; i++) {
+        gsize len;
+        const gchar *data = g_bytes_get_data(c->early->pdata[i], &len);
+
+        nice_agent_send(c->agent, c->stream_id, 1, (guint)len, data);
+    }
+    g_clear_pointer(&c->early, g_ptr_array_unref);
+}
+
+static void on_event(yf_iceconn *c, int64_t now, const yf_output *o)
+{
+    switch (o->event) {
+    case YF_EV_CONNECTED:
+        c->connected = TRUE;
+        c->srtp_profile = o->srtp_profile;
+        report(c, "connected", o->srtp_profile, NULL);
+        break;
+    case YF_EV_FAILED: report(c, "failed", NULL, o->reason ? o->reason : "dtls failed"); break;
+    case YF_EV_CLOSED:
+        c->connected = FALSE;
+        report(c, "closed", NULL, NULL);
+        break;
+    case YF_EV_RTP:
+    case YF_EV_RTCP: break;
+    }
+    if (c->cb.on_peer_event)
+        c->cb.on_peer_event(c->user, now, o);
+}
+
+/* str0m's loop: poll until "timeout", sending transmits and reporting
+ * events, then re-arm. */
+void yf_iceconn_drain(yf_iceconn *c, int64_t now)
+{
+    yf_output o;
+
+    if (!c->peer)
+        return;
+    for (;;) {
+        yf_peer_poll_output(c->peer, now, &o);
+        if (o.kind == YF_OUT_TIMEOUT)
+            break;
+        if (o.kind == YF_OUT_TRANSMIT)
+            transmit(c, o.data, o.len);
+        else
+            on_event(c, now, &o);
+    }
+    c->next_timeout = o.timeout_us;
+    if (c->timer)
+        yf_net_timer_arm(c->timer, o.timeout_us);
+}
+
+void yf_iceconn_handle_timeout(yf_iceconn *c, int64_t now)
+{
+    if (!c->peer || c->next_timeout == YF_TIME_NEVER || now < c->next_timeout)
+        return;
+    yf_peer_handle_timeout(c->peer, now);
+    yf_iceconn_drain(c, now);
+}
+
+int64_t yf_iceconn_next_timeout(const yf_iceconn *c)
+{
+    return c->peer ? c->next_timeout : YF_TIME_NEVER;
+}
+
+static gboolean on_timer(gpointer data)
+{
+    yf_iceconn_handle_timeout(data, g_get_monotonic_time());
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
+                    gpointer data)
+{
+    yf_iceconn *c = data;
+    int64_t now = g_get_monotonic_time();
+
+    if (!c->peer || c->closing)
+        return;
+    yf_peer_handle_datagram(c->peer, now, (const uint8_t *)buf, len);
+    yf_iceconn_drain(c, now);
+    if (c->cb.on_input)
+        c->cb.on_input(c->user, now);
+}
+
+/* ---- libnice signals ---- */
+
+static void report_candidate(yf_iceconn *c, NiceCandidate *cand)
+{
+    char *line = nice_agent_generate_local_candidate_sdp(c->agent, cand);
+
+    if (line && c->cb.on_candidate)
+        c->cb.on_candidate(c->user, g_str_has_prefix(line, "a=") ? line + 2 : line);
+    g_free(line);
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+{
+    report_candidate(data, cand);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
+{
+    yf_iceconn *c = data;
+
+    if (c->cb.on_gathering_done)
+        c->cb.on_gathering_done(c->user);
+}
+
+static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                               gpointer data)
+{
+    yf_iceconn *c = data;
+
+    g_debug("%s: ice %s", c->name, nice_component_state_to_string(state));
+    if (state == NICE_COMPONENT_STATE_CONNECTING && !c->said_connecting) {
+        c->said_connecting = TRUE;
+        report(c, "connecting", NULL, NULL);
+    } else if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
+        c->ice_up = TRUE;
+        flush_early(c);
+        if (c->restarting && c->connected) /* same DTLS: media flows again */
+            report(c, "connected", c->srtp_profile, NULL);
+        c->restarting = FALSE;
+    } else if (state == NICE_COMPONENT_STATE_FAILED) {
+        report(c, "failed", NULL, "ice failed");
+    }
+}
+
+/* ---- set-up ---- */
+
+yf_iceconn *yf_iceconn_new(const yf_iceconn_config *cfg, const yf_iceconn_callbacks *cb, void *user)
+{
+    yf_iceconn *c = g_new0(yf_iceconn, 1);
+
+    c->cb = *cb;
+    c->user = user;
+    g_strlcpy(c->name, cfg->name ? cfg->name : "ice", sizeof c->name);
+    c->conf = cfg->conf;
+    c->ctx = cfg->ctx;
+    c->next_timeout = YF_TIME_NEVER;
+    if (cfg->own_timer)
+        c->timer = yf_net_timer_new(cfg->ctx, "yf-media peer timer", on_timer, c);
+    c->agent = yf_net_agent_new(cfg->conf, cfg->ctx);
+    return c;
+}
+
+static const char *peer_setup(yf_iceconn *c, const yf_iceconn_params *p, int64_t now)
+{
+    yf_peer_config pc = { .cert = c->conf->cert, .role = p->role };
+
+    g_strlcpy(pc.remote_fingerprint, p->remote_fingerprint ? p->remote_fingerprint : "",
+              sizeof pc.remote_fingerprint);
+    c->peer = yf_peer_new(&pc, now);
+    return c->peer ? NULL : "cannot create the DTLS peer";
+}
+
+/* The agent's one stream (BUNDLE + rtcp-mux: one component). */
+static const char *stream_setup(yf_iceconn *c, const yf_iceconn_params *p)
+{
+    const yf_media *conf = c->conf;
+
+    c->stream_id = nice_agent_add_stream(c->agent, 1);
+    if (!c->stream_id)
+        return "cannot add an ICE stream";
+    if (conf->port_min || conf->port_max)
+        nice_agent_set_port_range(c->agent, c->stream_id, 1, conf->port_min, conf->port_max);
+    if (!nice_agent_set_local_credentials(c->agent, c->stream_id, p->local_ufrag, p->local_pwd))
+        return "cannot set ICE credentials";
+    if (has(p->remote_ufrag)) {
+        if (!nice_agent_set_remote_credentials(c->agent, c->stream_id, p->remote_ufrag, p->remote_pwd))
+            return "cannot set ICE credentials";
+        c->have_remote_creds = TRUE;
+    }
+    g_signal_connect(c->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), c);
+    g_signal_connect(c->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), c);
+    g_signal_connect(c->agent, "component-state-changed", G_CALLBACK(on_component_state), c);
+    nice_agent_attach_recv(c->agent, c->stream_id, 1, c->ctx, on_recv, c);
+    if (!nice_agent_gather_candidates(c->agent, c->stream_id))
+        return "cannot gather candidates (no usable local address or port)";
+    return NULL;
+}
+
+gboolean yf_iceconn_start(yf_iceconn *c, const yf_iceconn_params *p)
+{
+    int64_t now = g_get_monotonic_time();
+    const char *why = NULL;
+
+    if (p->remote_fingerprint)
+        why = peer_setup(c, p, now);
+    if (!why)
+        why = stream_setup(c, p);
+    if (why) {
+        report(c, "failed", NULL, why);
+        return FALSE;
+    }
+    yf_iceconn_drain(c, now);
+    return TRUE;
+}
+
+static void flush_held(yf_iceconn *c)
+{
+    GSList *held = g_slist_reverse(c->held);
+
+    c->held = NULL;
+    c->n_held = 0;
+    for (GSList *l = held; l; l = l->next) {
+        GSList one = { .data = l->data, .next = NULL };
+
+        nice_agent_set_remote_candidates(c->agent, c->stream_id, 1, &one);
+    }
+    g_slist_free_full(held, (GDestroyNotify)nice_candidate_free);
+}
+
+void yf_iceconn_set_remote(yf_iceconn *c, const yf_iceconn_params *p)
+{
+    int64_t now = g_get_monotonic_time();
+
+    if (!c->stream_id)
+        return;
+    if (has(p->remote_ufrag)) {
+        nice_agent_set_remote_credentials(c->agent, c->stream_id, p->remote_ufrag, p->remote_pwd);
+        c->have_remote_creds = TRUE;
+        flush_held(c);
+    }
+    if (!c->peer && p->remote_fingerprint) {
+        const char *why = peer_setup(c, p, now);
+
+        if (why)
+            report(c, "failed", NULL, why);
+        yf_iceconn_drain(c, now);
+    }
+}
+
+void yf_iceconn_add_remote_candidate(yf_iceconn *c, NiceCandidate *cand)
+{
+    if (!c->stream_id)
+        return;
+    if (!cand) {
+        if (c->have_remote_creds)
+            nice_agent_peer_candidate_gathering_done(c->agent, c->stream_id);
+        return;
+    }
+    cand->stream_id = c->stream_id;
+    if (!c->have_remote_creds) {
+        if (c->n_held >= YF_ICECONN_HELD_MAX)
+            return;
+        c->held = g_slist_prepend(c->held, nice_candidate_copy(cand));
+        c->n_held++;
+        return;
+    }
+    GSList one = { .data = cand, .next = NULL };
+    nice_agent_set_remote_candidates(c->agent, c->stream_id, 1, &one);
+}
+
+/* ---- restarts ---- */
+
+void yf_iceconn_restart(yf_iceconn *c, const yf_iceconn_params *p)
+{
+    GSList *locals;
+
+    if (!c->stream_id)
+        return;
+    nice_agent_restart_stream(c->agent, c->stream_id);
+    nice_agent_set_local_credentials(c->agent, c->stream_id, p->local_ufrag, p->local_pwd);
+    c->have_remote_creds = FALSE;
+    if (has(p->remote_ufrag)) {
+        nice_agent_set_remote_credentials(c->agent, c->stream_id, p->remote_ufrag, p->remote_pwd);
+        c->have_remote_creds = TRUE;
+    }
+    c->ice_up = FALSE;
+    c->said_failed = FALSE;
+    /* The client hears "connecting" and, once ICE is back on the same DTLS
+     * association, "connected" again. */
+    c->said_connecting = FALSE;
+    c->restarting = TRUE;
+    /* The browser drops candidates of the previous generation. */
+    locals = nice_agent_get_local_candidates(c->agent, c->stream_id, 1);
+    for (GSList *l = locals; l; l = l->next)
+        report_candidate(c, l->data);
+    g_slist_free_full(locals, (GDestroyNotify)nice_candidate_free);
+    if (c->cb.on_gathering_done)
+        c->cb.on_gathering_done(c->user);
+    g_debug("%s: ice restart", c->name);
+}
+
+static void end_peer(yf_iceconn *c)
+{
+    if (!c->peer)
+        return;
+    if (c->cb.on_peer_end)
+        c->cb.on_peer_end(c->user, c->peer);
+    g_clear_pointer(&c->peer, yf_peer_free);
+}
+
+void yf_iceconn_new_remote(yf_iceconn *c, const yf_iceconn_params *p)
+{
+    int64_t now = g_get_monotonic_time();
+    const char *why;
+    yf_output o;
+
+    if (!c->stream_id)
+        return;
+    if (c->peer) {
+        yf_peer_close(c->peer, now);
+        do {
+            yf_peer_poll_output(c->peer, now, &o);
+            if (o.kind == YF_OUT_TRANSMIT)
+                transmit(c, o.data, o.len);
+        } while (o.kind != YF_OUT_TIMEOUT);
+        end_peer(c); /* the old association's counters */
+    }
+    c->connected = FALSE;
+    c->next_timeout = YF_TIME_NEVER;
+    yf_iceconn_restart(c, p);
+    why = peer_setup(c, p, now);
+    if (why)
+        report(c, "failed", NULL, why);
+    yf_iceconn_drain(c, now);
+    g_debug("%s: new DTLS association for a new remote connection", c->name);
+}
+
+/* ---- accessors, the end ---- */
+
+yf_peer *yf_iceconn_peer(const yf_iceconn *c)
+{
+    return c->peer;
+}
+
+gboolean yf_iceconn_is_connected(const yf_iceconn *c)
+{
+    return c->connected;
+}
+
+void yf_iceconn_free(yf_iceconn *c)
+{
+    int64_t now = g_get_monotonic_time();
+
+    if (!c)
+        return;
+    c->closing = TRUE;
+    if (c->peer && c->stream_id) {
+        yf_peer_close(c->peer, now);
+        yf_iceconn_drain(c, now);
+    }
+    g_signal_handlers_disconnect_by_data(c->agent, c);
+    if (c->stream_id) {
+        nice_agent_attach_recv(c->agent, c->stream_id, 1, c->ctx, NULL, NULL);
+        nice_agent_remove_stream(c->agent, c->stream_id);
+    }
+    g_clear_object(&c->agent);
+    if (c->timer) {
+        g_source_destroy(c->timer);
+        g_source_unref(c->timer);
+    }
+    g_clear_pointer(&c->early, g_ptr_array_unref);
+    g_slist_free_full(c->held, (GDestroyNotify)nice_candidate_free);
+    end_peer(c);
+    g_free(c);
+}
+
+/* ---- credentials (any thread) ---- */
+
+/* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/", 64 of them, so a random
+ * byte's low six bits pick one uniformly. */
+static gboolean random_ice_string(char *dst, size_t n)
+{
+    static const char ice_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint8_t raw[64];
+
+    if (n > sizeof raw || RAND_bytes(raw, (int)n) != 1)
+        return FALSE;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = ice_chars[raw[i] & 63];
+    dst[n] = '\0';
+    return TRUE;
+}
+
+gboolean yf_iceconn_make_credentials(char *ufrag, char *pwd)
+{
+    return random_ice_string(ufrag, YF_ICECONN_UFRAG_LEN) && random_ice_string(pwd, YF_ICECONN_PWD_LEN);
+}
