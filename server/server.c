@@ -21,7 +21,7 @@
 #include "server/recorder/recorder.h"
 #include "signaling/ws.h"
 #include "signaling/token/room_token.h"
-#include "media/net/yf_media.h"
+#include "media/net/net.h"
 
 
 struct yf_server {
@@ -29,7 +29,7 @@ struct yf_server {
     char *web_dir;
     char *cert_path, *key_path;
     yf_dtls_cert *dtls_cert;
-    yf_media *media;
+    yf_net *media;
     yf_ws_hub *hub;
     yf_store *store;
     yf_api *api;
@@ -134,7 +134,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
             g_object_unref(na);
         }
     }
-    yf_media_config mc = {
+    yf_net_config mc = {
         .n_workers = (unsigned)cfg->workers,
         .local_addresses = cfg->media_addresses,
         .port_min = (guint)cfg->port_min,
@@ -143,7 +143,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         .stun_port = stun_port,
         .cert = s->dtls_cert,
     };
-    s->media = yf_media_new(&mc, g_main_context_default(), err);
+    s->media = yf_net_new(&mc, g_main_context_default(), err);
     g_free(stun_host);
     if (!s->media)
         return FALSE;
@@ -202,7 +202,7 @@ yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
         return NULL;
     }
     g_message("yuanfang %s listening on https://%s:%d (web %s, data %s, %u media workers, %s mode)",
-              YF_VERSION, cfg->listen, cfg->port, s->web_dir, cfg->data_dir, yf_media_n_workers(s->media),
+              YF_VERSION, cfg->listen, cfg->port, s->web_dir, cfg->data_dir, yf_net_n_workers(s->media),
               cfg->production ? "production" : "development");
     return s;
 }
@@ -225,7 +225,7 @@ void yf_server_free(yf_server *s)
     if (s->lws)
         lws_context_destroy(s->lws);
     yf_ws_hub_free(s->hub);
-    yf_media_free(s->media);
+    yf_net_free(s->media);
     yf_recorder_free(s->recorder);   /* after the rooms: their captures are closed */
     yf_dtls_cert_free(s->dtls_cert);
     yf_api_free(s->api);

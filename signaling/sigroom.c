@@ -21,7 +21,7 @@ static void room_free(gpointer data);
 
 /* ---- hub ---- */
 
-yf_sigroom_hub *yf_sigroom_hub_new(yf_media *media, const yf_room_key *key, int grace_s,
+yf_sigroom_hub *yf_sigroom_hub_new(yf_net *media, const yf_room_key *key, int grace_s,
                                    const json_t *ice_servers, const yf_sigroom_conn_ops *conn,
                                    const yf_sigroom_media_ops *mops)
 {

@@ -2,7 +2,7 @@
  * rooms"): rooms by name, participants with roles from their room token, the
  * waiting room, host actions (admit, mute, remove), presence events, the
  * binding of a participant to one connection and the reconnection grace
- * period. Media goes through yf_room (media/net/yf_room.h) behind a small ops
+ * period. Media goes through yf_room (media/net/room.h) behind a small ops
  * table, so tests can run it without media. Knows no websocket: a connection
  * is an opaque pointer with three ops. Control thread only. */
 #ifndef YF_SIGROOM_H
@@ -13,7 +13,7 @@
 
 #include "codec.h"
 #include "signaling/token/room_token.h"
-#include "media/net/yf_room.h"
+#include "media/net/room.h"
 
 #define YF_SIGROOM_DEFAULT_GRACE_S 60
 
@@ -29,7 +29,7 @@ typedef struct {
 
 /* The yf_room functions the state machine uses; NULL ops means the real ones. */
 typedef struct {
-    yf_room *(*room_new)(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user,
+    yf_room *(*room_new)(yf_net *m, const char *name, const yf_room_callbacks *cb, void *user,
                          GError **err);
     void (*room_free)(yf_room *r);
     gboolean (*add_participant)(yf_room *r, uint32_t participant, GError **err);
@@ -74,7 +74,7 @@ typedef void (*yf_sigroom_audit_fn)(void *user, const char *room, const char *ac
 /* media, key, ice_servers (a JSON array), conn and mops are borrowed and must
  * outlive the hub; mops NULL selects the real yf_room functions. grace_s >= 0:
  * how long a dropped participant keeps its place (0: removed at once). */
-yf_sigroom_hub *yf_sigroom_hub_new(yf_media *media, const yf_room_key *key, int grace_s,
+yf_sigroom_hub *yf_sigroom_hub_new(yf_net *media, const yf_room_key *key, int grace_s,
                                    const json_t *ice_servers, const yf_sigroom_conn_ops *conn,
                                    const yf_sigroom_media_ops *mops);
 /* Frees every room (no event is sent; connections are not told). Accepts NULL. */

@@ -18,9 +18,9 @@ static const yf_sigroom_media_ops *ops_of(const yf_sigroom_member *m)
 static void reply_media_error(yf_sigroom_member *m, const yf_sig_request *req, GError *err)
 {
     yf_sig_errc code = YF_SIG_ERR_INTERNAL;
-    if (g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP))
+    if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_SDP))
         code = strcmp(err->message, "stale") == 0 ? YF_SIG_ERR_STALE : YF_SIG_ERR_BAD_SDP;
-    else if (g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE))
+    else if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE))
         code = YF_SIG_ERR_BAD_CANDIDATE;
     g_message("room %s: %s: %s refused: %s", m->room->name, m->id, yf_sig_type_str(req->type),
               err->message);
@@ -156,7 +156,7 @@ void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req)
     if (!ops_of(m)->add_remote_candidate(m->room->media, m->num,
                                          req->ice.pc == YF_SIG_PC_PUBLISH ? YF_PC_PUBLISH : YF_PC_SUBSCRIBE,
                                          req->ice.candidate, &err)) {
-        if (!g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED)) {
+        if (!g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED)) {
             reply_media_error(m, req, err);
             return;
         }

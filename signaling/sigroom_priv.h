@@ -9,7 +9,7 @@
 typedef struct yf_sigroom yf_sigroom;
 
 struct yf_sigroom_hub {
-    yf_media *media;
+    yf_net *media;
     yf_room_key key;
     guint grace_ms;
     const json_t *ice_servers;

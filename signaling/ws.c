@@ -12,7 +12,7 @@
 #include "sigroom.h"
 
 struct yf_ws_hub {
-    yf_media *media;
+    yf_net *media;
     int max_media, n_media;
     json_t *ice_servers;
     GList *sessions;        /* of yf_ws_session */
@@ -44,7 +44,7 @@ typedef struct {
 
 static const yf_sigroom_conn_ops conn_ops;
 
-yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server,
+yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun_server,
                          const yf_room_key *room_key, int grace_s)
 {
     yf_ws_hub *hub = g_new0(yf_ws_hub, 1);
@@ -194,7 +194,7 @@ static gboolean on_connect_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static const yf_media_callbacks media_callbacks = {on_local_candidate, on_media_state};
+static const yf_net_callbacks media_callbacks = {on_local_candidate, on_media_state};
 
 /* ---- one function per request type ---- */
 
@@ -222,7 +222,7 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
     s->echo = yf_echo_session_new(s->hub->media, req->offer.sdp, strlen(req->offer.sdp), &media_callbacks, s,
                                   &answer, &err);
     if (!s->echo) {
-        gboolean sdp = g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP);
+        gboolean sdp = g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_SDP);
         g_message("session %s: echo.offer refused: %s", s->id, err->message);
         send_msg_take(s, yf_sig_reply_error(&req->id, sdp ? YF_SIG_ERR_BAD_SDP : YF_SIG_ERR_INTERNAL, err->message));
         g_error_free(err);
@@ -247,7 +247,7 @@ static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
     }
     if (yf_echo_session_add_remote_candidate(s->echo, req->ice.candidate, &err)) {
         send_msg_take(s, yf_sig_reply_candidate(&req->id, NULL));
-    } else if (g_error_matches(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED)) {
+    } else if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED)) {
         send_msg_take(s, yf_sig_reply_candidate(&req->id, err->message));
     } else {
         g_message("session %s: bad candidate: %s", s->id, err->message);

@@ -9,7 +9,7 @@
 
 #include <libwebsockets.h>
 #include "sigroom.h"
-#include "media/net/yf_media.h"
+#include "media/net/net.h"
 #include "signaling/token/room_token.h"
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
@@ -24,7 +24,7 @@ typedef struct yf_ws_hub yf_ws_hub;
  * NULL and is handed to browsers in hello's ice_servers. room_key (copied)
  * verifies room tokens; grace_s is how long a dropped room participant keeps
  * its place ([room] grace_s). */
-yf_ws_hub *yf_ws_hub_new(yf_media *media, int max_media_sessions, const char *stun_server,
+yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun_server,
                          const yf_room_key *room_key, int grace_s);
 /* Where room events go for the audit log (see yf_sigroom_audit_fn). */
 void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user);

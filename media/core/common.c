@@ -1,5 +1,5 @@
 /* common.c -- yf_strerror for the media core's error codes. */
-#include "yf_common.h"
+#include "common.h"
 
 const char *yf_strerror(int err)
 {

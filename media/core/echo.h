@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 typedef struct {
     uint8_t audio_pt;     /* the audio payload type of our answer (e.g. Opus 111) */

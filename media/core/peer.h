@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 /* The process's DTLS identity: an ECDSA P-256 key and a self-signed
  * certificate, shared read-only by every peer (refcounted by OpenSSL). */

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 /* Largest decrypted RTP packet we keep: a 1500-byte MTU minus IP/UDP. */
 #define YF_PKTBUF_CAP 1500

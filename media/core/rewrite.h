@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 /* Invariants: while have_src, out = src + seq_offset (mod 2^16) for every
  * src seq in [epoch_first, max_src] (serial order), and out ts = src ts +

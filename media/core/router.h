@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include "keyframe.h"
 #include "nack.h"
-#include "yf_common.h"
+#include "common.h"
 
 /* Zero means "the default" for every field. */
 typedef struct {

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 enum {
     YF_RTCP_SR = 200, YF_RTCP_RR = 201, YF_RTCP_SDES = 202, YF_RTCP_BYE = 203,

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 #define YF_RTP_FIXED_LEN 12
 #define YF_RTP_MAX_CSRC 15

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 typedef enum {
     YF_SRTP_AES_CM_128_HMAC_SHA1_80, /* RFC 3711; DTLS id 0x0001 */

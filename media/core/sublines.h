@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "router.h"
-#include "yf_common.h"
+#include "common.h"
 
 /* Lines of one subscriber connection; media/sdp writes offers of at most
  * YF_SDP_MAX_OFFER_MEDIA m-lines (media/net/room.c checks they agree). */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "yf_common.h"
+#include "common.h"
 
 #define YF_TWCC_WINDOW 1024        /* packets remembered; power of two */
 #define YF_TWCC_MAX_STATUS 512     /* statuses per feedback packet */

@@ -1,11 +1,11 @@
 /* candidate.c -- what the echo session and the room share about ICE:
  * validation of a browser's trickled candidate lines (RFC 8839 section 5.1)
  * on the control thread -- parse with a stream-less libnice agent (a line
- * that does not parse is YF_MEDIA_ERROR_CANDIDATE), keep UDP RTP component
- * candidates, and set aside (YF_MEDIA_ERROR_CANDIDATE_UNUSED, with the reason)
+ * that does not parse is YF_NET_ERROR_CANDIDATE), keep UDP RTP component
+ * candidates, and set aside (YF_NET_ERROR_CANDIDATE_UNUSED, with the reason)
  * mDNS names, TCP, RTCP components and addresses our STUN checks must not be
  * aimed at -- and the set-up of each connection's agent on its worker. */
-#include "net_private.h"
+#include "net_priv.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -24,7 +24,7 @@ static gboolean is_loopback_string(const char *addr)
  * a hostile client must not aim them at multicast, broadcast, "any", port 0,
  * or (unless the server itself offers loopback, as in tests) at the server's
  * own loopback or link-local neighbours. Returns the reason, or NULL. */
-static const char *unusable_address(const yf_media *m, const NiceCandidate *c)
+static const char *unusable_address(const yf_net *m, const NiceCandidate *c)
 {
     char str[NICE_ADDRESS_STRING_LEN];
     nice_address_to_string(&c->addr, str);
@@ -50,13 +50,13 @@ static const char *unusable_address(const yf_media *m, const NiceCandidate *c)
     return why;
 }
 
-NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const char *cand, GError **err)
+NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const char *cand, GError **err)
 {
     char *line;
     NiceCandidate *c;
 
     if (strlen(cand) > CANDIDATE_MAX) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "candidate longer than %d bytes",
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE, "candidate longer than %d bytes",
                     CANDIDATE_MAX);
         return NULL;
     }
@@ -68,12 +68,12 @@ NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const 
     g_free(line);
     if (!c && strstr(cand, ".local ")) {
         g_debug("%s: mDNS candidate not used", who);
-        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED,
+        g_set_error_literal(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED,
                             "mDNS host name: not resolved (peer-reflexive discovery covers it)");
         return NULL;
     }
     if (!c) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE,
                     "cannot parse candidate: want \"candidate:<foundation> <component> "
                     "<transport> <priority> <ip> <port> typ <type> ...\"");
         return NULL;
@@ -83,7 +83,7 @@ NiceCandidate *yf_net_parse_candidate(const yf_media *m, const char *who, const 
                       : unusable_address(m, c);
     if (why) {
         g_debug("%s: candidate not used: %s", who, why);
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED, "candidate not used: %s", why);
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED, "candidate not used: %s", why);
         nice_candidate_free(c);
         return NULL;
     }
@@ -98,7 +98,7 @@ static void set_if_exists(GObject *obj, const char *prop, gboolean v)
         g_object_set(obj, prop, v, NULL);
 }
 
-NiceAgent *yf_net_agent_new(const yf_media *conf, GMainContext *ctx)
+NiceAgent *yf_net_agent_new(const yf_net *conf, GMainContext *ctx)
 {
     NiceAgent *a = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                                        NICE_AGENT_OPTION_ICE_TRICKLE |

@@ -3,10 +3,10 @@
  * which returns a browser's own media to it; the control-thread half
  * answers the offer (RFC 8829) and relays candidates and states. No lock:
  * see the struct comment. Nothing is logged or allocated per packet. */
-#include "net_private.h"
-#include "echo.h"
+#include "net_priv.h"
+#include "media/core/echo.h"
 #include "iceconn.h"
-#include "yf_sdp.h"
+#include "media/sdp/sdp.h"
 
 #include <openssl/rand.h>
 #include <string.h>
@@ -32,7 +32,7 @@ struct yf_echo_session {
     gint refs;
     guint id;
     yf_worker *worker;
-    const yf_media *conf;        /* immutable config; outlives the worker half */
+    const yf_net *conf;        /* immutable config; outlives the worker half */
     char local_ufrag[YF_ICECONN_UFRAG_LEN + 1], local_pwd[YF_ICECONN_PWD_LEN + 1];
     char remote_ufrag[257], remote_pwd[257];
     char mid[32];
@@ -41,8 +41,8 @@ struct yf_echo_session {
     char remote_fp[128];
     yf_echo_config echo_cfg;
 
-    yf_media *media;
-    yf_media_callbacks cb;
+    yf_net *media;
+    yf_net_callbacks cb;
     void *user;
     gboolean closed;
 
@@ -255,7 +255,7 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
     NiceCandidate *c;
 
     g_return_val_if_fail(s != NULL, FALSE);
-    if (!s->media) /* stopped by yf_media_free: nothing to feed */
+    if (!s->media) /* stopped by yf_net_free: nothing to feed */
         return TRUE;
     if (!candidate || !*candidate) {
         g_debug("session %u: end of remote candidates", s->id);
@@ -312,9 +312,9 @@ static gboolean pick_sections(const yf_sdp_offer *o, int *audio, int *video, int
             continue;
         if (*first < 0)
             *first = i;
-        if (md->kind == YF_MEDIA_AUDIO && *audio < 0)
+        if (md->kind == YF_SDP_AUDIO && *audio < 0)
             *audio = i;
-        if (md->kind == YF_MEDIA_VIDEO && *video < 0)
+        if (md->kind == YF_SDP_VIDEO && *video < 0)
             *video = i;
     }
     return *first >= 0;
@@ -328,7 +328,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
 
     memset(&p, 0, sizeof p);
     if (!pick_sections(o, &audio, &video, &first) || (audio < 0 && video < 0)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP,
                     "the offer has no audio or video section we can answer");
         return NULL;
     }
@@ -337,7 +337,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
         !random_bytes(&p.session_id, sizeof p.session_id) ||
         (audio >= 0 && !random_ssrc(o, p.ssrc, &p.ssrc[audio])) ||
         (video >= 0 && !random_ssrc(o, p.ssrc, &p.ssrc[video]))) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no randomness or no fingerprint");
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "no randomness or no fingerprint");
         return NULL;
     }
     p.session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff); /* RFC 8829 5.2.1: < 2^63 */
@@ -360,7 +360,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
     return yf_sdp_build_answer(o, &p, err);
 }
 
-static yf_echo_session *session_alloc(yf_media *m, const yf_sdp_offer *o, const yf_media_callbacks *cb,
+static yf_echo_session *session_alloc(yf_net *m, const yf_sdp_offer *o, const yf_net_callbacks *cb,
                                       void *user)
 {
     yf_echo_session *s = g_new0(yf_echo_session, 1);
@@ -377,8 +377,8 @@ static yf_echo_session *session_alloc(yf_media *m, const yf_sdp_offer *o, const 
     return s;
 }
 
-yf_echo_session *yf_echo_session_new(yf_media *m, const char *offer_sdp, size_t offer_len,
-                                     const yf_media_callbacks *cb, void *user, char **answer_out,
+yf_echo_session *yf_echo_session_new(yf_net *m, const char *offer_sdp, size_t offer_len,
+                                     const yf_net_callbacks *cb, void *user, char **answer_out,
                                      GError **err)
 {
     yf_sdp_offer *offer = g_new0(yf_sdp_offer, 1);
@@ -388,23 +388,23 @@ yf_echo_session *yf_echo_session_new(yf_media *m, const char *offer_sdp, size_t 
 
     g_return_val_if_fail(m && offer_sdp && cb && answer_out, NULL);
     if (!yf_sdp_parse_offer(offer_sdp, offer_len, offer, &perr)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", perr->message);
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", perr->message);
         g_error_free(perr);
         goto out;
     }
     s = session_alloc(m, offer, cb, user);
     answer = answer_offer(s, offer, &perr);
     if (!answer) {
-        if (perr->domain == YF_MEDIA_ERROR)
+        if (perr->domain == YF_NET_ERROR)
             g_propagate_error(err, perr);
         else {
-            g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", perr->message);
+            g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", perr->message);
             g_error_free(perr);
         }
         g_clear_pointer(&s, g_free);
         goto out;
     }
-    s->worker = yf_media_place(m);
+    s->worker = yf_net_place(m);
     g_hash_table_add(m->sessions, s);
     yf_net_post(s->worker->ctx, start_on_worker, session_ref(s), session_unref);
     g_debug("session %u: answered (mid %s), placed on worker %u", s->id, s->mid, s->worker->index);

@@ -5,7 +5,7 @@
  * stream (RFC 6347 section 4.2.8). Nothing is logged or allocated per
  * packet; it must not know rooms or echoes. */
 #include "iceconn.h"
-#include "net_private.h"
+#include "net_priv.h"
 
 #include <openssl/rand.h>
 #include <string.h>
@@ -19,7 +19,7 @@ struct yf_iceconn {
     yf_iceconn_callbacks cb;
     void *user;
     char name[64];
-    const yf_media *conf;
+    const yf_net *conf;
     GMainContext *ctx;
     NiceAgent *agent;
     guint stream_id;
@@ -230,7 +230,7 @@ static const char *peer_setup(yf_iceconn *c, const yf_iceconn_params *p, int64_t
 /* The agent's one stream (BUNDLE + rtcp-mux: one component). */
 static const char *stream_setup(yf_iceconn *c, const yf_iceconn_params *p)
 {
-    const yf_media *conf = c->conf;
+    const yf_net *conf = c->conf;
 
     c->stream_id = nice_agent_add_stream(c->agent, 1);
     if (!c->stream_id)

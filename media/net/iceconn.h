@@ -9,8 +9,8 @@
 
 #include <glib.h>
 #include <nice/agent.h>
-#include "peer.h"
-#include "yf_media.h"
+#include "media/core/peer.h"
+#include "net.h"
 
 #define YF_ICECONN_UFRAG_LEN 8  /* RFC 8839 section 5.4: at least 4 ice-chars */
 #define YF_ICECONN_PWD_LEN 24   /* ... and at least 22 for the password */
@@ -45,7 +45,7 @@ typedef struct {
 } yf_iceconn_callbacks;
 
 typedef struct {
-    const yf_media *conf;   /* agent settings, port range, certificate;
+    const yf_net *conf;   /* agent settings, port range, certificate;
                                borrowed, outlives the connection */
     GMainContext *ctx;      /* the worker's: agent, receive callback, timer */
     const char *name;       /* for logs, e.g. "session 3" (copied) */

@@ -1,4 +1,4 @@
-/* room.c -- the control half of a hearing room (yf_room.h): answers each
+/* room.c -- the control half of a hearing room (room.h): answers each
  * participant's publisher offer (RFC 8829), keeps every participant's
  * subscriber m-line table (media/core/sublines.h: mids never reused, a gone
  * track's line turns inactive, RFC 8843 BUNDLE) and writes its offers
@@ -25,7 +25,7 @@
  * changes and has at least one line; the worker subscribes in the router
  * only while the subscriber connection is connected (so the first keyframe
  * request reaches a live receiver). */
-#include "room_private.h"
+#include "room_priv.h"
 
 #include <openssl/rand.h>
 #include <string.h>
@@ -58,11 +58,11 @@ typedef struct {
     char *reason;
     int num;        /* mline index, level, revision */
     GArray *tracks; /* NOTE_OFFER: yf_room_track */
-} room_note;
+} yf_room_note;
 
 static gboolean note_deliver(gpointer data)
 {
-    room_note *n = data;
+    yf_room_note *n = data;
     yf_room *r = n->r;
     const yf_room_callbacks *cb = &r->cb;
 
@@ -96,7 +96,7 @@ static gboolean note_deliver(gpointer data)
 
 static void note_free(gpointer data)
 {
-    room_note *n = data;
+    yf_room_note *n = data;
 
     yf_room_unref(n->r);
     g_free(n->text);
@@ -107,9 +107,9 @@ static void note_free(gpointer data)
     g_free(n);
 }
 
-static room_note *note_new(yf_room *r, note_kind kind, uint32_t part)
+static yf_room_note *note_new(yf_room *r, note_kind kind, uint32_t part)
 {
-    room_note *n = g_new0(room_note, 1);
+    yf_room_note *n = g_new0(yf_room_note, 1);
 
     n->r = yf_room_ref(r);
     n->kind = kind;
@@ -117,7 +117,7 @@ static room_note *note_new(yf_room *r, note_kind kind, uint32_t part)
     return n;
 }
 
-static void note_post(room_note *n)
+static void note_post(yf_room_note *n)
 {
     yf_net_post(n->r->conf->control, note_deliver, n, note_free);
 }
@@ -125,7 +125,7 @@ static void note_post(room_note *n)
 void yf_room_note_candidate(yf_room *r, uint32_t part, yf_pc_kind pc, const char *cand, const char *mid,
                             int mline)
 {
-    room_note *n = note_new(r, NOTE_CAND, part);
+    yf_room_note *n = note_new(r, NOTE_CAND, part);
 
     n->pc = pc;
     n->text = g_strdup(cand);
@@ -137,7 +137,7 @@ void yf_room_note_candidate(yf_room *r, uint32_t part, yf_pc_kind pc, const char
 void yf_room_note_state(yf_room *r, uint32_t part, yf_pc_kind pc, const char *state, const char *profile,
                         const char *reason)
 {
-    room_note *n = note_new(r, NOTE_STATE, part);
+    yf_room_note *n = note_new(r, NOTE_STATE, part);
 
     n->pc = pc;
     n->text = g_strdup(state);
@@ -148,7 +148,7 @@ void yf_room_note_state(yf_room *r, uint32_t part, yf_pc_kind pc, const char *st
 
 void yf_room_note_level(yf_room *r, uint32_t part, int level, gboolean speaker)
 {
-    room_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part);
+    yf_room_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part);
 
     n->num = level;
     note_post(n);
@@ -156,9 +156,9 @@ void yf_room_note_level(yf_room *r, uint32_t part, int level, gboolean speaker)
 
 /* ---- messages (control -> worker) ---- */
 
-static room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
+static yf_room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
 {
-    room_msg *m = g_new0(room_msg, 1);
+    yf_room_msg *m = g_new0(yf_room_msg, 1);
 
     m->room = yf_room_ref(r);
     m->kind = kind;
@@ -166,7 +166,7 @@ static room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
     return m;
 }
 
-static void msg_post(yf_room *r, room_msg *m)
+static void msg_post(yf_room *r, yf_room_msg *m)
 {
     yf_net_post(r->worker->ctx, yf_room_wk_dispatch, m, yf_room_msg_free);
 }
@@ -188,23 +188,23 @@ static gboolean new_creds(char *ufrag, char *pwd)
 
 static void ctl_part_free(gpointer data)
 {
-    room_ctl_part *p = data;
+    yf_room_ctl_part *p = data;
 
     g_array_unref(p->pub_tracks);
     g_free(p);
 }
 
-static room_ctl_part *ctl_part(yf_room *r, uint32_t id)
+static yf_room_ctl_part *ctl_part(yf_room *r, uint32_t id)
 {
     return g_hash_table_lookup(r->parts, GUINT_TO_POINTER(id));
 }
 
-static gboolean no_part(yf_room *r, uint32_t id, room_ctl_part **out, GError **err)
+static gboolean no_part(yf_room *r, uint32_t id, yf_room_ctl_part **out, GError **err)
 {
     *out = ctl_part(r, id);
     if (*out)
         return FALSE;
-    g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u: no participant %u", r->id, id);
+    g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: no participant %u", r->id, id);
     return TRUE;
 }
 
@@ -220,7 +220,7 @@ typedef struct {
     yf_sublines_plan plan;
 } offer_build;
 
-static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
+static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build *b)
 {
     memset(b, 0, sizeof *b);
     b->p.ice_ufrag = p->sub_ufrag;
@@ -238,7 +238,7 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
         yf_sdp_offer_media *md = &b->media[i];
 
         md->mid = l->mid;
-        md->kind = l->track.cfg.kind == YF_TRACK_AUDIO ? YF_MEDIA_AUDIO : YF_MEDIA_VIDEO;
+        md->kind = l->track.cfg.kind == YF_TRACK_AUDIO ? YF_SDP_AUDIO : YF_SDP_VIDEO;
         md->codec = l->track.cfg.codec;
         md->pt = l->track.cfg.pt;
         md->clock_rate = (int)l->track.cfg.clock_rate;
@@ -256,13 +256,13 @@ static void offer_fill(const yf_room *r, const room_ctl_part *p, offer_build *b)
  * what happens to the connection) to the worker; the offer reaches the
  * callback through the control context's queue, before any of the new
  * connection's candidates. */
-static void offer_subscriber(yf_room *r, room_ctl_part *p)
+static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
 {
     offer_build *b;
     GError *err = NULL;
     char *sdp;
-    room_msg *m;
-    room_note *n;
+    yf_room_msg *m;
+    yf_room_note *n;
 
     if (!p->lines.n || !r->media)
         return;
@@ -292,7 +292,7 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
     g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag);
     g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
     g_strlcpy(m->mid, p->lines.lines[0].mid, sizeof m->mid);
-    m->tracks = g_array_sized_new(FALSE, FALSE, sizeof(room_sub_line), p->lines.n); /* the worker's own */
+    m->tracks = g_array_sized_new(FALSE, FALSE, sizeof(yf_room_sub_line), p->lines.n); /* the worker's own */
     g_array_append_vals(m->tracks, p->lines.lines, p->lines.n);
     n = note_new(r, NOTE_OFFER, p->id);
     n->text = sdp;
@@ -316,7 +316,7 @@ static void offer_subscriber(yf_room *r, room_ctl_part *p)
 
 /* Subscriber s's lines for publisher pub follow pub's tracks (NULL: it
  * left). Returns TRUE if the next offer differs. */
-static gboolean update_lines(room_ctl_part *s, uint32_t pub, const GArray *tracks)
+static gboolean update_lines(yf_room_ctl_part *s, uint32_t pub, const GArray *tracks)
 {
     bool changed;
 
@@ -335,7 +335,7 @@ static void publisher_changed(yf_room *r, uint32_t pub, const GArray *tracks)
 
     g_hash_table_iter_init(&it, r->parts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        room_ctl_part *s = v;
+        yf_room_ctl_part *s = v;
         if (s->id != pub && update_lines(s, pub, tracks))
             offer_subscriber(r, s);
     }
@@ -345,18 +345,18 @@ static void publisher_changed(yf_room *r, uint32_t pub, const GArray *tracks)
 
 static gboolean is_published(const yf_sdp_media *md)
 {
-    return md->accepted && (md->kind == YF_MEDIA_AUDIO || md->kind == YF_MEDIA_VIDEO) &&
+    return md->accepted && (md->kind == YF_SDP_AUDIO || md->kind == YF_SDP_VIDEO) &&
            md->codec != YF_CODEC_NONE &&
            (md->direction == YF_DIR_SENDRECV || md->direction == YF_DIR_SENDONLY);
 }
 
 static GArray *offer_tracks(const yf_sdp_offer *o)
 {
-    GArray *a = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
+    GArray *a = g_array_new(FALSE, TRUE, sizeof(yf_room_pub_track));
 
     for (int i = 0; i < o->n_media; i++) {
         const yf_sdp_media *md = &o->media[i];
-        room_pub_track t;
+        yf_room_pub_track t;
 
         if (!is_published(md))
             continue;
@@ -364,7 +364,7 @@ static GArray *offer_tracks(const yf_sdp_offer *o)
             break;
         memset(&t, 0, sizeof t);
         g_strlcpy(t.mid, md->mid, sizeof t.mid);
-        t.cfg.kind = md->kind == YF_MEDIA_AUDIO ? YF_TRACK_AUDIO : YF_TRACK_VIDEO;
+        t.cfg.kind = md->kind == YF_SDP_AUDIO ? YF_TRACK_AUDIO : YF_TRACK_VIDEO;
         t.cfg.codec = md->codec;
         t.cfg.ssrc = md->ssrc;
         t.cfg.pt = (uint8_t)md->pt;
@@ -389,7 +389,7 @@ static int first_accepted(const yf_sdp_offer *o)
     return -1;
 }
 
-static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *o, room_msg *m,
+static char *answer_publisher(yf_room *r, yf_room_ctl_part *p, const yf_sdp_offer *o, yf_room_msg *m,
                               GError **err)
 {
     yf_sdp_answer_params ap;
@@ -398,7 +398,7 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
 
     memset(&ap, 0, sizeof ap);
     if (m->change != CONN_KEEP && !new_creds(p->pub_ufrag, p->pub_pwd)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no randomness");
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "no randomness");
         return NULL;
     }
     random_bytes(&ap.session_id, sizeof ap.session_id);
@@ -414,7 +414,7 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
     m->role = ap.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     answer = yf_sdp_build_answer(o, &ap, &serr);
     if (!answer) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", serr->message);
         g_error_free(serr);
     }
     return answer;
@@ -422,20 +422,20 @@ static char *answer_publisher(yf_room *r, room_ctl_part *p, const yf_sdp_offer *
 
 /* The offer judgement (media/core/offer_judge.h) of o against p's last
  * publisher offer. *why is for the log. */
-static room_conn_change publisher_change(const room_ctl_part *p, const yf_sdp_offer *o, const char **why)
+static yf_room_conn_change publisher_change(const yf_room_ctl_part *p, const yf_sdp_offer *o, const char **why)
 {
     const yf_offer_judge_peer last = { p->pub_remote_fp, p->pub_remote_session, p->pub_remote_ufrag };
     const yf_offer_judge_peer now = { o->fingerprint, o->session_id, o->ice_ufrag };
 
-    return (room_conn_change)yf_offer_judge_offer(p->has_pub ? &last : NULL, &now, why);
+    return (yf_room_conn_change)yf_offer_judge_offer(p->has_pub ? &last : NULL, &now, why);
 }
 
 gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
                                GError **err)
 {
     yf_sdp_offer *o = NULL;
-    room_ctl_part *p;
-    room_msg *m = NULL;
+    yf_room_ctl_part *p;
+    yf_room_msg *m = NULL;
     GError *serr = NULL;
     gboolean ok = FALSE;
     const char *why;
@@ -447,7 +447,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
         return FALSE;
     o = g_new0(yf_sdp_offer, 1);
     if (!yf_sdp_parse_offer(sdp, strlen(sdp), o, &serr)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", serr->message);
         g_error_free(serr);
         goto out;
     }
@@ -456,7 +456,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     m->change = publisher_change(p, o, &why);
     *answer = first < 0 ? NULL : answer_publisher(r, p, o, m, err);
     if (first < 0)
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "the offer has no section we can answer");
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "the offer has no section we can answer");
     if (!*answer)
         goto out;
     g_strlcpy(m->local_ufrag, p->pub_ufrag, sizeof m->local_ufrag);
@@ -492,18 +492,18 @@ out:
  * on the connection ("" since we made it anew): the first sets it up; one
  * from another session or certificate needs a new association; a new
  * ufrag alone follows our own ICE restart. */
-static room_conn_change subscriber_change(const room_ctl_part *p, const yf_sdp_answer_info *a, const char **why)
+static yf_room_conn_change subscriber_change(const yf_room_ctl_part *p, const yf_sdp_answer_info *a, const char **why)
 {
     const yf_offer_judge_peer last = { p->sub_remote_fp, p->sub_remote_session, p->sub_remote_ufrag };
     const yf_offer_judge_peer now = { a->fingerprint, a->session_id, a->ice_ufrag };
 
-    return (room_conn_change)yf_offer_judge_answer(&last, &now, why);
+    return (yf_room_conn_change)yf_offer_judge_answer(&last, &now, why);
 }
 
 gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned revision, const char *sdp,
                                   GError **err)
 {
-    room_ctl_part *p;
+    yf_room_ctl_part *p;
     yf_sdp_answer_info *info;
     offer_build *b;
     GError *serr = NULL;
@@ -514,7 +514,7 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     if (no_part(r, participant, &p, err))
         return FALSE;
     if (!p->revision || revision != p->revision) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "stale: answer to offer %u, latest is %u",
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "stale: answer to offer %u, latest is %u",
                     revision, p->revision);
         return FALSE;
     }
@@ -522,11 +522,11 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     b = g_new(offer_build, 1);
     offer_fill(r, p, b); /* the lines have not changed since that offer */
     if (!yf_sdp_parse_answer(sdp, strlen(sdp), &b->p, info, &serr)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "%s", serr->message);
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", serr->message);
         g_error_free(serr);
         goto out;
     }
-    room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
+    yf_room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
     m->change = subscriber_change(p, info, &why);
     if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
@@ -553,9 +553,9 @@ out:
     return ok;
 }
 
-static gboolean resubscribe(yf_room *r, uint32_t participant, room_conn_change change, GError **err)
+static gboolean resubscribe(yf_room *r, uint32_t participant, yf_room_conn_change change, GError **err)
 {
-    room_ctl_part *p;
+    yf_room_ctl_part *p;
 
     if (no_part(r, participant, &p, err))
         return FALSE;
@@ -580,10 +580,10 @@ gboolean yf_room_subscribe_restart(yf_room *r, uint32_t participant, GError **er
 gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_kind pc, const char *candidate,
                                       GError **err)
 {
-    room_ctl_part *p;
+    yf_room_ctl_part *p;
     NiceCandidate *c = NULL;
     char who[48];
-    room_msg *m;
+    yf_room_msg *m;
 
     g_return_val_if_fail(r != NULL, FALSE);
     if (no_part(r, participant, &p, err))
@@ -605,7 +605,7 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
 
 void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gboolean video)
 {
-    room_msg *m;
+    yf_room_msg *m;
 
     g_return_if_fail(r != NULL);
     if (!ctl_part(r, participant) || !r->media)
@@ -618,7 +618,7 @@ void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gb
 
 void yf_room_set_capture(yf_room *r, yf_rec_writer *w, const char *dir)
 {
-    room_msg *m;
+    yf_room_msg *m;
 
     g_return_if_fail(r != NULL);
     if (!r->media)
@@ -631,14 +631,14 @@ void yf_room_set_capture(yf_room *r, yf_rec_writer *w, const char *dir)
 
 /* ---- the room's life ---- */
 
-yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err)
+yf_room *yf_room_new(yf_net *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err)
 {
     yf_room *r;
 
     g_return_val_if_fail(m && cb, NULL);
     r = g_new0(yf_room, 1);
     if (yf_dtls_cert_fingerprint(m->cert, r->fingerprint, sizeof r->fingerprint) != YF_OK) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "no certificate fingerprint");
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "no certificate fingerprint");
         g_free(r);
         return NULL;
     }
@@ -650,7 +650,7 @@ yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb,
     r->cb = *cb;
     r->user = user;
     r->parts = g_hash_table_new_full(NULL, NULL, NULL, ctl_part_free);
-    r->worker = yf_media_place(m);
+    r->worker = yf_net_place(m);
     g_hash_table_add(m->rooms, r);
     g_debug("room %u (%s): placed on worker %u", r->id, r->name, r->worker->index);
     return r;
@@ -658,25 +658,25 @@ yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb,
 
 gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
 {
-    room_ctl_part *p;
+    yf_room_ctl_part *p;
     GHashTableIter it;
     gpointer v;
     uint64_t seed;
 
     g_return_val_if_fail(r != NULL, FALSE);
     if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u is full (%d participants)", r->id,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%d participants)", r->id,
                     YF_ROOM_MAX_PARTICIPANTS);
         return FALSE;
     }
     if (participant == 0 || ctl_part(r, participant)) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room %u: participant id %u %s", r->id,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: participant id %u %s", r->id,
                     participant, participant ? "already in the room" : "is not allowed");
         return FALSE;
     }
-    p = g_new0(room_ctl_part, 1);
+    p = g_new0(yf_room_ctl_part, 1);
     p->id = participant;
-    p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(room_pub_track));
+    p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_pub_track));
     if (!random_bytes(&seed, sizeof seed))
         seed = (uint64_t)g_random_int() << 32 | g_random_int();
     yf_sublines_init(&p->lines, seed);
@@ -686,7 +686,7 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     /* Everyone already publishing becomes its first subscriber offer. */
     g_hash_table_iter_init(&it, r->parts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
-        room_ctl_part *pub = v;
+        yf_room_ctl_part *pub = v;
         if (pub != p && pub->pub_tracks->len)
             update_lines(p, pub->id, pub->pub_tracks);
     }

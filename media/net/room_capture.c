@@ -4,7 +4,7 @@
  * one file per track and SSRC. Worker thread only; it never touches the disk
  * and never blocks (yf_rec_track_append drops and counts when the writer is
  * behind). */
-#include "room_private.h"
+#include "room_priv.h"
 
 #include <string.h>
 
@@ -26,7 +26,7 @@ static const char *codec_name(yf_codec c)
     return "other";
 }
 
-void room_cap_close_track(room_wk_track *t)
+void yf_room_cap_close_track(yf_room_wk_track *t)
 {
     if (!t->rec)
         return;
@@ -35,17 +35,17 @@ void room_cap_close_track(room_wk_track *t)
     t->rec_ssrc = 0;
 }
 
-void room_cap_close_part(room_wpart *p)
+void yf_room_cap_close_part(yf_room_wpart *p)
 {
     for (guint i = 0; i < p->tracks->len; i++)
-        room_cap_close_track(&g_array_index(p->tracks, room_wk_track, i));
+        yf_room_cap_close_track(&g_array_index(p->tracks, yf_room_wk_track, i));
 }
 
-static void open_track(room_wk *wk, room_wpart *p, room_wk_track *t, uint32_t ssrc)
+static void open_track(yf_room_wk *wk, yf_room_wpart *p, yf_room_wk_track *t, uint32_t ssrc)
 {
     yf_cap_meta meta = { .participant = p->id, .payload_type = t->pt, .clock_rate = t->clock_rate, .ssrc = ssrc };
 
-    room_cap_close_track(t);
+    yf_room_cap_close_track(t);
     g_strlcpy(meta.room, wk->room->name, sizeof meta.room);
     meta.kind = t->kind == YF_TRACK_AUDIO ? YF_CAP_AUDIO : YF_CAP_VIDEO;
     g_strlcpy(meta.codec, codec_name(t->codec), sizeof meta.codec);
@@ -58,15 +58,15 @@ static void open_track(room_wk *wk, room_wpart *p, room_wk_track *t, uint32_t ss
 /* The track a packet of this SSRC and payload type belongs to: the one
  * already capturing it, else the one the router maps the SSRC to (the router
  * saw the packet first). NULL for RTX and anything unknown. */
-static room_wk_track *track_of(room_wk *wk, room_wpart *p, uint32_t ssrc, uint8_t pt)
+static yf_room_wk_track *track_of(yf_room_wk *wk, yf_room_wpart *p, uint32_t ssrc, uint8_t pt)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         if (t->rec && t->rec_ssrc == ssrc)
             return t;
     }
     for (guint i = 0; i < p->tracks->len; i++) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         yf_router_track_stats ts;
         if (t->pt == pt && yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && ts.ssrc == ssrc) {
             open_track(wk, p, t, ssrc);
@@ -76,9 +76,9 @@ static room_wk_track *track_of(room_wk *wk, room_wpart *p, uint32_t ssrc, uint8_
     return NULL;
 }
 
-void room_cap_rtp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len)
+void yf_room_cap_rtp(yf_room_wk *wk, yf_room_wpart *p, const uint8_t *pkt, size_t len)
 {
-    room_wk_track *t;
+    yf_room_wk_track *t;
 
     if (!wk->rec || len < 12)
         return;
@@ -89,14 +89,14 @@ void room_cap_rtp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len)
 
 /* Each track whose SSRC sends a sender report in the compound gets the whole
  * compound once (RFC 3550 section 6.4.1: the SR's SSRC is its sender). */
-void room_cap_rtcp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len)
+void yf_room_cap_rtcp(yf_room_wk *wk, yf_room_wpart *p, const uint8_t *pkt, size_t len)
 {
     int64_t now = 0;
 
     if (!wk->rec)
         return;
     for (guint i = 0; i < p->tracks->len; i++) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         size_t off = 0;
 
         if (!t->rec)
@@ -114,14 +114,14 @@ void room_cap_rtcp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len)
     }
 }
 
-void room_cap_set(room_wk *wk, yf_rec_writer *rec, char *dir)
+void yf_room_cap_set(yf_room_wk *wk, yf_rec_writer *rec, char *dir)
 {
     GHashTableIter it;
     gpointer v;
 
     g_hash_table_iter_init(&it, wk->parts);
     while (g_hash_table_iter_next(&it, NULL, &v))
-        room_cap_close_part(v);
+        yf_room_cap_close_part(v);
     g_free(wk->rec_dir);
     wk->rec = dir ? rec : NULL;
     wk->rec_dir = wk->rec ? dir : NULL;

@@ -3,9 +3,9 @@
  * participant and kind. Its states and candidates become notes for the
  * control thread, its decrypted packets go to room_worker.c; the room's one
  * timer drives it. Nothing is logged or allocated per packet. */
-#include "room_private.h"
+#include "room_priv.h"
 
-static const char *kind_name(const room_conn *c)
+static const char *kind_name(const yf_room_conn *c)
 {
     return c->kind == YF_PC_PUBLISH ? "publish" : "subscribe";
 }
@@ -14,7 +14,7 @@ static const char *kind_name(const room_conn *c)
 
 static void on_state(void *user, const char *state, const char *profile, const char *reason)
 {
-    room_conn *c = user;
+    yf_room_conn *c = user;
 
     if (c->closing || c->wk->torn_down)
         return;
@@ -25,7 +25,7 @@ static void on_state(void *user, const char *state, const char *profile, const c
 
 static void on_candidate(void *user, const char *line)
 {
-    room_conn *c = user;
+    yf_room_conn *c = user;
 
     if (!c->closing)
         yf_room_note_candidate(c->wk->room, c->part->id, c->kind, line, c->mid, c->mline);
@@ -38,20 +38,20 @@ static void on_gathering_done(void *user)
 
 static void on_peer_event(void *user, int64_t now, const yf_output *o)
 {
-    room_wk_on_peer_event(user, now, o);
+    yf_room_wk_on_peer_event(user, now, o);
 }
 
 static void on_input(void *user, int64_t now)
 {
-    room_conn *c = user;
+    yf_room_conn *c = user;
 
-    room_wk_after_input(c->wk, now);
+    yf_room_wk_after_input(c->wk, now);
 }
 
 /* One line per DTLS association at its end; no addresses. */
 static void log_counters(void *user, const yf_peer *peer)
 {
-    room_conn *c = user;
+    yf_room_conn *c = user;
     yf_peer_stats st;
 
     yf_peer_get_stats(peer, &st);
@@ -75,7 +75,7 @@ static const yf_iceconn_callbacks callbacks = {
 
 /* ---- life ---- */
 
-yf_iceconn_params room_conn_params(const room_msg *m)
+yf_iceconn_params yf_room_conn_params(const yf_room_msg *m)
 {
     return (yf_iceconn_params){ .local_ufrag = m->local_ufrag, .local_pwd = m->local_pwd,
                                 .remote_ufrag = m->remote_ufrag, .remote_pwd = m->remote_pwd,
@@ -85,10 +85,10 @@ yf_iceconn_params room_conn_params(const room_msg *m)
 /* A publisher connection knows everything from the offer; a subscriber
  * connection gathers at once (its candidates follow our offer) and gets its
  * remote credentials and peer from the answer (yf_iceconn_set_remote). */
-room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const room_msg *m)
+yf_room_conn *yf_room_conn_new(yf_room_wk *wk, yf_room_wpart *part, yf_pc_kind kind, const yf_room_msg *m)
 {
-    room_conn *c = g_new0(room_conn, 1);
-    yf_iceconn_params p = room_conn_params(m);
+    yf_room_conn *c = g_new0(yf_room_conn, 1);
+    yf_iceconn_params p = yf_room_conn_params(m);
     char name[48];
     yf_iceconn_config cfg = { .conf = wk->room->conf, .ctx = wk->room->worker->ctx, .name = name };
 
@@ -109,7 +109,7 @@ room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const r
     return c;
 }
 
-void room_conn_free(room_conn *c)
+void yf_room_conn_free(yf_room_conn *c)
 {
     if (!c)
         return;

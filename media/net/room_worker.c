@@ -3,33 +3,33 @@
  * posts, and the packet path peer -> router -> peers (RFC 7667 section 3.7).
  * One timer per room: the earliest of the router's and every peer's
  * timeout. No lock, no allocation and no log per packet. */
-#include "room_private.h"
+#include "room_priv.h"
 
 #include <openssl/rand.h>
 #include <string.h>
 
 /* ---- lookups ---- */
 
-static room_wpart *wpart(room_wk *wk, uint32_t id)
+static yf_room_wpart *wpart(yf_room_wk *wk, uint32_t id)
 {
     return g_hash_table_lookup(wk->parts, GUINT_TO_POINTER(id));
 }
 
-static room_conn *wconn(room_wk *wk, uint32_t id, yf_router_conn conn)
+static yf_room_conn *wconn(yf_room_wk *wk, uint32_t id, yf_router_conn conn)
 {
-    room_wpart *p = wpart(wk, id);
+    yf_room_wpart *p = wpart(wk, id);
 
     if (!p)
         return NULL;
     return conn == YF_CONN_PUBLISHER ? p->pub : p->sub;
 }
 
-static uint32_t find_track_id(room_wk *wk, uint32_t publisher, const char *mid)
+static uint32_t find_track_id(yf_room_wk *wk, uint32_t publisher, const char *mid)
 {
-    room_wpart *p = wpart(wk, publisher);
+    yf_room_wpart *p = wpart(wk, publisher);
 
     for (guint i = 0; p && i < p->tracks->len; i++) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         if (!strcmp(t->mid, mid))
             return t->track_id;
     }
@@ -39,12 +39,12 @@ static uint32_t find_track_id(room_wk *wk, uint32_t publisher, const char *mid)
 /* ---- subscriptions: the router holds one exactly for every active line of
  * a connected subscriber whose publisher track exists ---- */
 
-static void sync_subs(room_wk *wk, room_wpart *s, int64_t now)
+static void sync_subs(yf_room_wk *wk, yf_room_wpart *s, int64_t now)
 {
     gboolean live = s->sub && yf_iceconn_is_connected(s->sub->ice);
 
     for (guint i = 0; i < s->subs->len; i++) {
-        room_wk_sub *e = &g_array_index(s->subs, room_wk_sub, i);
+        yf_room_wk_sub *e = &g_array_index(s->subs, yf_room_wk_sub, i);
         uint32_t want = live && e->active ? find_track_id(wk, e->publisher, e->pub_mid) : 0;
 
         if (e->track_id && e->track_id != want) {
@@ -62,7 +62,7 @@ static void sync_subs(room_wk *wk, room_wpart *s, int64_t now)
     }
 }
 
-static void sync_all(room_wk *wk, int64_t now)
+static void sync_all(yf_room_wk *wk, int64_t now)
 {
     GHashTableIter it;
     gpointer v;
@@ -74,9 +74,9 @@ static void sync_all(room_wk *wk, int64_t now)
 
 /* ---- the packet path ---- */
 
-void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o)
+void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
 {
-    room_wk *wk = c->wk;
+    yf_room_wk *wk = c->wk;
     yf_router_conn rc = c->kind == YF_PC_PUBLISH ? YF_CONN_PUBLISHER : YF_CONN_SUBSCRIBER;
 
     if (c->closing)
@@ -85,13 +85,13 @@ void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o)
     case YF_EV_RTP:
         if (c->kind == YF_PC_PUBLISH) {
             yf_router_handle_rtp(wk->router, now, c->part->id, o->data, o->len);
-            room_cap_rtp(wk, c->part, o->data, o->len);
+            yf_room_cap_rtp(wk, c->part, o->data, o->len);
         }
         break;
     case YF_EV_RTCP:
         yf_router_handle_rtcp(wk->router, now, c->part->id, rc, o->data, o->len);
         if (c->kind == YF_PC_PUBLISH)
-            room_cap_rtcp(wk, c->part, o->data, o->len);
+            yf_room_cap_rtcp(wk, c->part, o->data, o->len);
         break;
     case YF_EV_CONNECTED:
     case YF_EV_CLOSED:
@@ -102,9 +102,9 @@ void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o)
     }
 }
 
-static void router_out(room_wk *wk, int64_t now, const yf_router_output *o)
+static void router_out(yf_room_wk *wk, int64_t now, const yf_router_output *o)
 {
-    room_conn *c = wconn(wk, o->participant, o->conn);
+    yf_room_conn *c = wconn(wk, o->participant, o->conn);
 
     if (!c || !yf_iceconn_is_connected(c->ice))
         return;
@@ -115,7 +115,7 @@ static void router_out(room_wk *wk, int64_t now, const yf_router_output *o)
     yf_iceconn_drain(c->ice, now);
 }
 
-static void router_event(room_wk *wk, const yf_router_output *o)
+static void router_event(yf_room_wk *wk, const yf_router_output *o)
 {
     switch (o->event) {
     case YF_ROUTER_EV_AUDIO_LEVEL: yf_room_note_level(wk->room, o->participant, o->level, FALSE); break;
@@ -133,7 +133,7 @@ static void router_event(room_wk *wk, const yf_router_output *o)
     }
 }
 
-static void drain_router(room_wk *wk, int64_t now)
+static void drain_router(yf_room_wk *wk, int64_t now)
 {
     yf_router_output o;
 
@@ -149,18 +149,18 @@ static void drain_router(room_wk *wk, int64_t now)
     wk->router_next = o.timeout_us;
 }
 
-static void rearm(room_wk *wk)
+static void rearm(yf_room_wk *wk)
 {
     int64_t at = wk->router_next;
 
     for (guint i = 0; i < wk->conns->len; i++) {
-        const room_conn *c = wk->conns->pdata[i];
+        const yf_room_conn *c = wk->conns->pdata[i];
         at = MIN(at, yf_iceconn_next_timeout(c->ice));
     }
     yf_net_timer_arm(wk->timer, at);
 }
 
-void room_wk_after_input(room_wk *wk, int64_t now)
+void yf_room_wk_after_input(yf_room_wk *wk, int64_t now)
 {
     if (wk->torn_down)
         return;
@@ -170,14 +170,14 @@ void room_wk_after_input(room_wk *wk, int64_t now)
 
 static gboolean on_timer(gpointer data)
 {
-    room_wk *wk = data;
+    yf_room_wk *wk = data;
     int64_t now = g_get_monotonic_time();
 
     for (guint i = 0; i < wk->conns->len; i++)
-        yf_iceconn_handle_timeout(((room_conn *)wk->conns->pdata[i])->ice, now);
+        yf_iceconn_handle_timeout(((yf_room_conn *)wk->conns->pdata[i])->ice, now);
     if (wk->router_next != YF_TIME_NEVER && now >= wk->router_next)
         yf_router_handle_timeout(wk->router, now);
-    room_wk_after_input(wk, now);
+    yf_room_wk_after_input(wk, now);
     return G_SOURCE_CONTINUE;
 }
 
@@ -185,19 +185,19 @@ static gboolean on_timer(gpointer data)
 
 static void wpart_free(gpointer data)
 {
-    room_wpart *p = data;
+    yf_room_wpart *p = data;
 
-    room_cap_close_part(p);
-    room_conn_free(p->pub);
-    room_conn_free(p->sub);
+    yf_room_cap_close_part(p);
+    yf_room_conn_free(p->pub);
+    yf_room_conn_free(p->sub);
     g_array_unref(p->tracks);
     g_array_unref(p->subs);
     g_free(p);
 }
 
-static room_wk *wk_new(yf_room *r)
+static yf_room_wk *wk_new(yf_room *r)
 {
-    room_wk *wk = g_new0(room_wk, 1);
+    yf_room_wk *wk = g_new0(yf_room_wk, 1);
     yf_router_config rc = { 0 };
 
     if (RAND_bytes((unsigned char *)&rc.seed, sizeof rc.seed) != 1)
@@ -212,7 +212,7 @@ static room_wk *wk_new(yf_room *r)
     return wk;
 }
 
-static void log_router(const room_wk *wk)
+static void log_router(const yf_room_wk *wk)
 {
     yf_router_stats st;
 
@@ -228,7 +228,7 @@ static void log_router(const room_wk *wk)
 gboolean yf_room_wk_teardown(gpointer data)
 {
     yf_room *r = data;
-    room_wk *wk = r->wk;
+    yf_room_wk *wk = r->wk;
 
     if (!wk) {
         g_atomic_int_add(&r->worker->load, -1);
@@ -251,23 +251,23 @@ gboolean yf_room_wk_teardown(gpointer data)
 
 /* ---- messages ---- */
 
-static void msg_add_part(room_wk *wk, const room_msg *m)
+static void msg_add_part(yf_room_wk *wk, const yf_room_msg *m)
 {
-    room_wpart *p;
+    yf_room_wpart *p;
 
     if (wpart(wk, m->part) || yf_router_add_participant(wk->router, m->part) != YF_OK) {
         g_warning("room %u: cannot add participant %u to the router", wk->room->id, m->part);
         return;
     }
-    p = g_new0(room_wpart, 1);
+    p = g_new0(yf_room_wpart, 1);
     p->id = m->part;
-    p->tracks = g_array_new(FALSE, TRUE, sizeof(room_wk_track));
-    p->subs = g_array_new(FALSE, TRUE, sizeof(room_wk_sub));
+    p->tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_wk_track));
+    p->subs = g_array_new(FALSE, TRUE, sizeof(yf_room_wk_sub));
     p->fwd_audio = p->fwd_video = TRUE;
     g_hash_table_insert(wk->parts, GUINT_TO_POINTER(p->id), p);
 }
 
-static void msg_remove_part(room_wk *wk, const room_msg *m, int64_t now)
+static void msg_remove_part(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
 {
     if (!wpart(wk, m->part))
         return;
@@ -276,7 +276,7 @@ static void msg_remove_part(room_wk *wk, const room_msg *m, int64_t now)
     sync_all(wk, now);
 }
 
-static void apply_forwarding(room_wk *wk, room_wpart *p, const room_wk_track *t, int64_t now)
+static void apply_forwarding(yf_room_wk *wk, yf_room_wpart *p, const yf_room_wk_track *t, int64_t now)
 {
     gboolean fwd = t->kind == YF_TRACK_AUDIO ? p->fwd_audio : p->fwd_video;
 
@@ -285,10 +285,10 @@ static void apply_forwarding(room_wk *wk, room_wpart *p, const room_wk_track *t,
 
 /* One published track: the same mid and payload type keeps its router
  * track (a new SSRC switches its source); otherwise a new router track. */
-static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, gboolean new_conn, int64_t now)
+static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_track *pt, gboolean new_conn, int64_t now)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         yf_router_track_stats ts;
 
         if (strcmp(t->mid, pt->mid))
@@ -298,18 +298,18 @@ static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, 
             t->codec = pt->cfg.codec;
             t->clock_rate = pt->cfg.clock_rate;
             if (t->pt != pt->cfg.pt)
-                room_cap_close_track(t);
+                yf_room_cap_close_track(t);
             t->pt = pt->cfg.pt;
             if ((pt->cfg.ssrc && pt->cfg.ssrc != ts.ssrc) || (new_conn && !pt->cfg.ssrc))
                 yf_router_replace_publisher_source(wk->router, now, t->track_id, pt->cfg.ssrc);
             return;
         }
-        room_cap_close_track(t);
+        yf_room_cap_close_track(t);
         yf_router_remove_publisher_track(wk->router, t->track_id);
         g_array_remove_index(p->tracks, i);
         break;
     }
-    room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
+    yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
                          .clock_rate = pt->cfg.clock_rate };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
@@ -325,13 +325,13 @@ static void publish_track(room_wk *wk, room_wpart *p, const room_pub_track *pt, 
 /* What room.c judged an offer does to a participant's connection c (NULL:
  * none yet): a new one, an ICE restart of it, or nothing. Returns the
  * connection to keep. */
-static room_conn *conn_change(room_wk *wk, room_wpart *p, room_conn *c, yf_pc_kind kind, const room_msg *m)
+static yf_room_conn *conn_change(yf_room_wk *wk, yf_room_wpart *p, yf_room_conn *c, yf_pc_kind kind, const yf_room_msg *m)
 {
-    yf_iceconn_params ip = room_conn_params(m);
+    yf_iceconn_params ip = yf_room_conn_params(m);
 
     if (m->change == CONN_NEW || !c) {
-        room_conn_free(c);
-        return room_conn_new(wk, p, kind, m);
+        yf_room_conn_free(c);
+        return yf_room_conn_new(wk, p, kind, m);
     }
     if (m->change == CONN_ICE_RESTART)
         yf_iceconn_restart(c->ice, &ip);
@@ -341,77 +341,77 @@ static room_conn *conn_change(room_wk *wk, room_wpart *p, room_conn *c, yf_pc_ki
 static gboolean has_mid(const GArray *tracks, const char *mid)
 {
     for (guint i = 0; i < tracks->len; i++)
-        if (!strcmp(g_array_index(tracks, room_pub_track, i).mid, mid))
+        if (!strcmp(g_array_index(tracks, yf_room_pub_track, i).mid, mid))
             return TRUE;
     return FALSE;
 }
 
-static void msg_publish(room_wk *wk, room_msg *m, int64_t now)
+static void msg_publish(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 {
-    room_wpart *p = wpart(wk, m->part);
+    yf_room_wpart *p = wpart(wk, m->part);
 
     if (!p)
         return;
     p->pub = conn_change(wk, p, p->pub, YF_PC_PUBLISH, m);
     for (guint i = p->tracks->len; i-- > 0;) {
-        room_wk_track *t = &g_array_index(p->tracks, room_wk_track, i);
+        yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         if (!has_mid(m->tracks, t->mid)) {
-            room_cap_close_track(t);
+            yf_room_cap_close_track(t);
             yf_router_remove_publisher_track(wk->router, t->track_id);
             g_array_remove_index(p->tracks, i);
         }
     }
     for (guint i = 0; i < m->tracks->len; i++)
-        publish_track(wk, p, &g_array_index(m->tracks, room_pub_track, i), m->change == CONN_NEW, now);
+        publish_track(wk, p, &g_array_index(m->tracks, yf_room_pub_track, i), m->change == CONN_NEW, now);
     sync_all(wk, now);
 }
 
-static void msg_sub_lines(room_wk *wk, room_msg *m, int64_t now)
+static void msg_sub_lines(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 {
-    room_wpart *p = wpart(wk, m->part);
+    yf_room_wpart *p = wpart(wk, m->part);
 
     if (!p)
         return;
     p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
-        const room_sub_line *l = &g_array_index(m->tracks, room_sub_line, i);
+        const yf_room_sub_line *l = &g_array_index(m->tracks, yf_room_sub_line, i);
         if (i >= p->subs->len) {
-            room_wk_sub e = { .publisher = l->publisher, .out_ssrc = l->out_ssrc,
+            yf_room_wk_sub e = { .publisher = l->publisher, .out_ssrc = l->out_ssrc,
                               .out_pt = l->track.cfg.pt };
             g_strlcpy(e.pub_mid, l->pub_mid, sizeof e.pub_mid);
             g_array_append_val(p->subs, e);
         }
-        g_array_index(p->subs, room_wk_sub, i).active = l->active;
+        g_array_index(p->subs, yf_room_wk_sub, i).active = l->active;
     }
     sync_subs(wk, p, now);
 }
 
-static void msg_forwarding(room_wk *wk, const room_msg *m, int64_t now)
+static void msg_forwarding(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
 {
-    room_wpart *p = wpart(wk, m->part);
+    yf_room_wpart *p = wpart(wk, m->part);
 
     if (!p)
         return;
     p->fwd_audio = m->audio;
     p->fwd_video = m->video;
     for (guint i = 0; i < p->tracks->len; i++)
-        apply_forwarding(wk, p, &g_array_index(p->tracks, room_wk_track, i), now);
+        apply_forwarding(wk, p, &g_array_index(p->tracks, yf_room_wk_track, i), now);
 }
 
-static void msg_candidate(room_wk *wk, room_msg *m)
+static void msg_candidate(yf_room_wk *wk, yf_room_msg *m)
 {
-    room_wpart *p = wpart(wk, m->part);
-    room_conn *c = p ? (m->pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
+    yf_room_wpart *p = wpart(wk, m->part);
+    yf_room_conn *c = p ? (m->pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
 
     if (c)
         yf_iceconn_add_remote_candidate(c->ice, m->cand);
 }
 
-static void msg_sub_answer(room_wk *wk, room_msg *m, int64_t now)
+static void msg_sub_answer(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 {
-    room_wpart *p = wpart(wk, m->part);
-    yf_iceconn_params ip = room_conn_params(m);
+    yf_room_wpart *p = wpart(wk, m->part);
+    yf_iceconn_params ip = yf_room_conn_params(m);
 
     if (!p || !p->sub)
         return;
@@ -425,7 +425,7 @@ static void msg_sub_answer(room_wk *wk, room_msg *m, int64_t now)
 
 gboolean yf_room_wk_dispatch(gpointer data)
 {
-    room_msg *m = data;
+    yf_room_msg *m = data;
     yf_room *r = m->room;
     int64_t now = g_get_monotonic_time();
 
@@ -442,17 +442,17 @@ gboolean yf_room_wk_dispatch(gpointer data)
     case MSG_CANDIDATE: msg_candidate(r->wk, m); break;
     case MSG_FORWARDING: msg_forwarding(r->wk, m, now); break;
     case MSG_CAPTURE:
-        room_cap_set(r->wk, m->rec, m->rec_dir);
+        yf_room_cap_set(r->wk, m->rec, m->rec_dir);
         m->rec_dir = NULL;
         break;
     }
-    room_wk_after_input(r->wk, now);
+    yf_room_wk_after_input(r->wk, now);
     return G_SOURCE_REMOVE;
 }
 
 void yf_room_msg_free(gpointer data)
 {
-    room_msg *m = data;
+    yf_room_msg *m = data;
 
     if (m->tracks)
         g_array_unref(m->tracks);

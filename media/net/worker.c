@@ -4,12 +4,12 @@
  * timer source that drives peers and routers on a worker. A
  * worker owns the sessions placed on it; nothing here takes a lock. Must not
  * touch disk, libwebsockets or SQLite. */
-#include "net_private.h"
+#include "net_priv.h"
 
 #include <gio/gio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(yf-media-error-quark, yf_media_error)
+G_DEFINE_QUARK(yf-media-error-quark, yf_net_error)
 
 void yf_net_post(GMainContext *ctx, GSourceFunc fn, gpointer data, GDestroyNotify destroy)
 {
@@ -105,7 +105,7 @@ static gboolean check_addresses(char **addrs, GError **err)
 
         nice_address_init(&na);
         if (!nice_address_set_from_string(&na, *a)) {
-            g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CONFIG,
+            g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_CONFIG,
                         "local address \"%s\" is not an IPv4 or IPv6 address", *a);
             return FALSE;
         }
@@ -138,7 +138,7 @@ static char *stun_address(const char *host)
     return ip;
 }
 
-static void copy_config(yf_media *m, const yf_media_config *cfg)
+static void copy_config(yf_net *m, const yf_net_config *cfg)
 {
     m->local_addresses = g_strdupv(cfg->local_addresses);
     m->port_min = cfg->port_min;
@@ -148,14 +148,14 @@ static void copy_config(yf_media *m, const yf_media_config *cfg)
     m->cert = cfg->cert;
 }
 
-yf_media *yf_media_new(const yf_media_config *cfg, GMainContext *control, GError **err)
+yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err)
 {
-    yf_media *m = NULL;
+    yf_net *m = NULL;
 
     g_return_val_if_fail(cfg != NULL && cfg->cert != NULL, NULL);
     if (!check_addresses(cfg->local_addresses, err))
         return NULL;
-    m = g_new0(yf_media, 1);
+    m = g_new0(yf_net, 1);
     copy_config(m, cfg);
     m->control = g_main_context_ref(control ? control : g_main_context_default());
     m->parser = nice_agent_new(m->control, NICE_COMPATIBILITY_RFC5245);
@@ -165,7 +165,7 @@ yf_media *yf_media_new(const yf_media_config *cfg, GMainContext *control, GError
     m->workers = g_new0(yf_worker, m->n_workers);
     for (unsigned i = 0; i < m->n_workers; i++) {
         if (!worker_start(&m->workers[i], i, err)) {
-            yf_media_free(m);
+            yf_net_free(m);
             return NULL;
         }
     }
@@ -173,12 +173,12 @@ yf_media *yf_media_new(const yf_media_config *cfg, GMainContext *control, GError
     return m;
 }
 
-unsigned yf_media_n_workers(const yf_media *m)
+unsigned yf_net_n_workers(const yf_net *m)
 {
     return m->n_workers;
 }
 
-yf_worker *yf_media_place(yf_media *m)
+yf_worker *yf_net_place(yf_net *m)
 {
     yf_worker *best = &m->workers[0];
 
@@ -189,7 +189,7 @@ yf_worker *yf_media_place(yf_media *m)
     return best;
 }
 
-void yf_media_free(yf_media *m)
+void yf_net_free(yf_net *m)
 {
     GList *live;
 

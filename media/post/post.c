@@ -1,4 +1,4 @@
-/* post.c -- the post-processing job (yf_post.h): GStreamer set-up and the
+/* post.c -- the post-processing job (post.h): GStreamer set-up and the
  * plugin check, the timeline, the participants' files then the composite,
  * and the pipeline runner every output shares (bus on the calling thread,
  * progress, cancel). A failed or cancelled job removes what it wrote. */

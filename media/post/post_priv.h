@@ -13,8 +13,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "capfile.h"
-#include "yf_post.h"
+#include "media/rec/capfile.h"
+#include "post.h"
 
 typedef enum { YF_POST_VP8, YF_POST_H264, YF_POST_OPUS } yf_post_codec;
 

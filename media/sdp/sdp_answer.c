@@ -8,7 +8,7 @@
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
-#include "sdp_private.h"
+#include "sdp_priv.h"
 
 static gboolean fail(GError **err, int code, const char *what)
 {
@@ -35,7 +35,7 @@ static gboolean media_ok(const yf_sdp_media *m)
            !strchr(m->proto, ' ') && yf_sdp_is_token(m->first_fmt, sizeof m->first_fmt) &&
            yf_sdp_is_printable(m->fmtp, sizeof m->fmtp) &&
            (!m->accepted || (m->mid[0] && m->pt >= 0 && m->pt <= 127 &&
-                             m->codec != YF_CODEC_NONE && m->kind != YF_MEDIA_OTHER));
+                             m->codec != YF_CODEC_NONE && m->kind != YF_SDP_OTHER));
 }
 
 static gboolean check_params(const yf_sdp_offer *o, const yf_sdp_answer_params *p, GError **err)
@@ -99,7 +99,7 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_media *m, const yf_sdp_answer
         { YF_SDP_FB_FIR, "ccm fir", TRUE }, { YF_SDP_FB_TWCC, "transport-cc", FALSE },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(fb); i++) {
-        if (!(m->rtcp_fb & fb[i].bit) || (fb[i].video_only && m->kind != YF_MEDIA_VIDEO) ||
+        if (!(m->rtcp_fb & fb[i].bit) || (fb[i].video_only && m->kind != YF_SDP_VIDEO) ||
             (fb[i].bit == YF_SDP_FB_TWCC && !keeps_twcc(m, p)))
             continue;
         v = g_strdup_printf("%d %s", m->pt, fb[i].text);
@@ -149,7 +149,7 @@ static void accepted_section(GstSDPMedia *s, const yf_sdp_media *m, uint32_t ssr
     gst_sdp_media_add_attribute(s, "mid", m->mid);
     if (m->ext_mid)
         yf_sdp_add_extmap(s, m->ext_mid, YF_SDP_EXT_MID);
-    if (m->kind == YF_MEDIA_AUDIO && m->ext_audio_level)
+    if (m->kind == YF_SDP_AUDIO && m->ext_audio_level)
         yf_sdp_add_extmap(s, m->ext_audio_level, YF_SDP_EXT_AUDIO_LEVEL);
     if (keeps_twcc(m, p))
         yf_sdp_add_extmap(s, m->ext_twcc, YF_SDP_EXT_TWCC);

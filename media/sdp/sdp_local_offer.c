@@ -3,11 +3,11 @@
  * BUNDLE group of every mid (RFC 8843 section 7.2), rtcp-mux (RFC 5761),
  * a=setup:actpass (RFC 5763 section 5), msid (RFC 8830), a=ssrc (RFC 5576).
  * m-lines are never removed, only made inactive. Writes only strings it
- * checked; yf_sdp.h says which header extensions it may declare and why. */
+ * checked; sdp.h says which header extensions it may declare and why. */
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
-#include "sdp_private.h"
+#include "sdp_priv.h"
 
 static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
@@ -30,7 +30,7 @@ static int default_rate(yf_codec c)
 /* The codec of one m-line, alone (RFC 7587 section 7: opus/48000/2). */
 static const char *codec_problem(const yf_sdp_offer_media *m)
 {
-    gboolean audio = m->kind == YF_MEDIA_AUDIO, video = m->kind == YF_MEDIA_VIDEO;
+    gboolean audio = m->kind == YF_SDP_AUDIO, video = m->kind == YF_SDP_VIDEO;
     if (!audio && !video)
         return "kind is neither audio nor video";
     if (audio ? m->codec != YF_CODEC_OPUS : (m->codec != YF_CODEC_VP8 && m->codec != YF_CODEC_H264))
@@ -60,7 +60,7 @@ static const char *media_problem(const yf_sdp_offer_media *m)
         return "msid_stream or msid_track is not 1..64 token characters (RFC 8830)";
     if (m->ext_audio_level < 0 || m->ext_audio_level > 14 || m->ext_mid < 0 || m->ext_mid > 14)
         return "an extension id is not 0..14";
-    if (m->ext_audio_level && m->kind != YF_MEDIA_AUDIO)
+    if (m->ext_audio_level && m->kind != YF_SDP_AUDIO)
         return "ext_audio_level on a video m-line";
     if (m->ext_audio_level && m->ext_audio_level == m->ext_mid)
         return "ext_audio_level and ext_mid are the same id";
@@ -140,7 +140,7 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m)
         add_attr_printf(s, "rtpmap", "%d opus/48000/2", m->pt);
     else
         add_attr_printf(s, "rtpmap", "%d %s/90000", m->pt, m->codec == YF_CODEC_VP8 ? "VP8" : "H264");
-    if (m->kind == YF_MEDIA_VIDEO) {
+    if (m->kind == YF_SDP_VIDEO) {
         add_attr_printf(s, "rtcp-fb", "%d nack", m->pt);
         add_attr_printf(s, "rtcp-fb", "%d nack pli", m->pt);
         add_attr_printf(s, "rtcp-fb", "%d ccm fir", m->pt);
@@ -157,7 +157,7 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
     memset(&s, 0, sizeof s); /* gst_sdp_media_init frees what it finds */
     gst_sdp_media_init(&s);
     g_snprintf(pt, sizeof pt, "%d", m->pt);
-    gst_sdp_media_set_media(&s, m->kind == YF_MEDIA_AUDIO ? "audio" : "video");
+    gst_sdp_media_set_media(&s, m->kind == YF_SDP_AUDIO ? "audio" : "video");
     gst_sdp_media_set_port_info(&s, 9, 0);
     gst_sdp_media_set_proto(&s, "UDP/TLS/RTP/SAVPF");
     gst_sdp_media_add_format(&s, pt);

@@ -7,7 +7,7 @@
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
-#include "sdp_private.h"
+#include "sdp_priv.h"
 
 #define EXT_MID YF_SDP_EXT_MID
 #define EXT_AUDIO_LEVEL YF_SDP_EXT_AUDIO_LEVEL
@@ -73,7 +73,7 @@ static int h264_score(const char *fmtp)
 }
 
 /* Scores one rtpmap "<name>/<rate>[/<channels>]"; higher is better, 0 unusable. */
-static int codec_score(yf_media_kind kind, const char *rtpmap, const char *fmtp,
+static int codec_score(yf_sdp_kind kind, const char *rtpmap, const char *fmtp,
                        yf_codec *codec, int *rate, int *channels)
 {
     char **f = g_strsplit(rtpmap, "/", 4);
@@ -82,10 +82,10 @@ static int codec_score(yf_media_kind kind, const char *rtpmap, const char *fmtp,
     const char *ch = n > 2 ? f[2] : "1";
     if (n < 2 || n > 3)
         goto out;
-    if (kind == YF_MEDIA_AUDIO && g_ascii_strcasecmp(f[0], "opus") == 0 &&
+    if (kind == YF_SDP_AUDIO && g_ascii_strcasecmp(f[0], "opus") == 0 &&
         strcmp(f[1], "48000") == 0 && strcmp(ch, "2") == 0) {
         *codec = YF_CODEC_OPUS, *rate = 48000, *channels = 2, score = 1;
-    } else if (kind == YF_MEDIA_VIDEO && n == 2 && strcmp(f[1], "90000") == 0) {
+    } else if (kind == YF_SDP_VIDEO && n == 2 && strcmp(f[1], "90000") == 0) {
         if (g_ascii_strcasecmp(f[0], "VP8") == 0)
             *codec = YF_CODEC_VP8, score = 10;
         else if (g_ascii_strcasecmp(f[0], "H264") == 0 && (score = h264_score(fmtp)) > 0)
@@ -252,9 +252,9 @@ static void describe(const GstSDPMedia *media, yf_sdp_media *m)
     const char *proto = gst_sdp_media_get_proto(media);
     const char *fmt = gst_sdp_media_formats_len(media) ? gst_sdp_media_get_format(media, 0) : NULL;
     name = name ? name : "";
-    m->kind = strcmp(name, "audio") == 0   ? YF_MEDIA_AUDIO
-              : strcmp(name, "video") == 0 ? YF_MEDIA_VIDEO
-                                           : YF_MEDIA_OTHER;
+    m->kind = strcmp(name, "audio") == 0   ? YF_SDP_AUDIO
+              : strcmp(name, "video") == 0 ? YF_SDP_VIDEO
+                                           : YF_SDP_OTHER;
     g_strlcpy(m->media, yf_sdp_is_token(name, sizeof m->media) ? name : "application",
               sizeof m->media);
     /* a protocol is tokens joined by '/' (RFC 4566 section 9) */
@@ -288,7 +288,7 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
     /* port 0 with a=bundle-only is a live bundled section (RFC 8843 section 6) */
     gboolean live = gst_sdp_media_get_port(media) != 0 || yf_sdp_has_attr(NULL, media, "bundle-only");
     gboolean bundled = mid && yf_sdp_in_bundle(bundle, mid);
-    if (!rtp || !live || !bundled || m->kind == YF_MEDIA_OTHER)
+    if (!rtp || !live || !bundled || m->kind == YF_SDP_OTHER)
         return TRUE;
     if (!yf_sdp_has_attr(msg, media, "rtcp-mux")) {
         g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED,

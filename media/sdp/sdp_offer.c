@@ -7,7 +7,7 @@
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
-#include "sdp_private.h"
+#include "sdp_priv.h"
 
 G_DEFINE_QUARK(yf-sdp-error-quark, yf_sdp_error)
 

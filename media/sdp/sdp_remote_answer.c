@@ -7,7 +7,7 @@
 #define G_LOG_DOMAIN "yf-sdp"
 
 #include <string.h>
-#include "sdp_private.h"
+#include "sdp_priv.h"
 
 static gboolean refuse(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
@@ -44,7 +44,7 @@ static gboolean check_media(const GstSDPMessage *msg, guint i, const yf_sdp_offe
                             const char *bundle, yf_sdp_answer_media *out, GError **err)
 {
     const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
-    const char *kind = ours->kind == YF_MEDIA_AUDIO ? "audio" : "video";
+    const char *kind = ours->kind == YF_SDP_AUDIO ? "audio" : "video";
     const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
 
     if (g_strcmp0(gst_sdp_media_get_media(media), kind) != 0)

@@ -18,7 +18,7 @@
 
 #include "media/rec/capfile.h"
 #include "server/store/store_reads.h"
-#include "media/post/yf_post.h"
+#include "media/post/post.h"
 
 #define TZ_BEIJING_S (8 * 3600)
 

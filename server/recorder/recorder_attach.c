@@ -16,7 +16,7 @@
 
 #include "media/rec/capfile.h"
 #include "server/store/store_reads.h"
-#include "media/post/yf_post.h"
+#include "media/post/post.h"
 
 static int64_t now_ms(void)
 {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "media/rec/capfile.h"
-#include "media/post/yf_post.h"
+#include "media/post/post.h"
 
 #define PART_WAIT_MS 20000   /* a capture still open after the hearing ended */
 #define TZ_BEIJING_S (8 * 3600)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gst/sdp/sdp.h>
-#include "media/sdp/yf_sdp.h"
+#include "media/sdp/sdp.h"
 
 static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twcc)
 {

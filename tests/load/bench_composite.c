@@ -1,4 +1,4 @@
-/* bench_composite.c -- speed of post-processing (media/post/yf_post.h) for a
+/* bench_composite.c -- speed of post-processing (media/post/post.h) for a
  * two-party hearing: each party sends VP8 640x480 at 30 fps (~1 Mbps, what a
  * browser sends) and Opus, for 10 minutes (30 s with --quick). The media is
  * encoded once (a 10 s loop per party, repeated with running sequence numbers
@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 
 #include "media/rec/capfile.h"
-#include "media/post/yf_post.h"
+#include "media/post/post.h"
 #include "tests/unit/yf_test_fs.h"
 
 #define BASE_US 1736899200000000LL

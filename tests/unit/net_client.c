@@ -71,15 +71,15 @@ void nc_pump_for(nc_loop *l, int64_t us)
     nc_pump_within(l, never, NULL, us);
 }
 
-yf_media *nc_media_new(nc_loop *l, const yf_dtls_cert *cert, GError **err)
+yf_net *nc_media_new(nc_loop *l, const yf_dtls_cert *cert, GError **err)
 {
     char *addrs[] = { "127.0.0.1", NULL };
-    yf_media_config cfg = { 0 };
+    yf_net_config cfg = { 0 };
 
     cfg.n_workers = 2;
     cfg.local_addresses = addrs;
     cfg.cert = cert;
-    return yf_media_new(&cfg, l->ctx, err);
+    return yf_net_new(&cfg, l->ctx, err);
 }
 
 /* ---- the peer ---- */

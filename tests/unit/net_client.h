@@ -10,7 +10,7 @@
 #include <nice/agent.h>
 #include <stdint.h>
 
-#include "media/net/yf_media.h"
+#include "media/net/net.h"
 #include "yf_test.h"
 
 /* ---- the test's loop ---- */
@@ -40,8 +40,8 @@ void nc_pump_for(nc_loop *l, int64_t us);
 
 /* The server's media edge as the tests run it: two workers offering
  * 127.0.0.1, calling back on l's context. cert is borrowed and must outlive
- * the media. NULL with *err set as yf_media_new. */
-yf_media *nc_media_new(nc_loop *l, const yf_dtls_cert *cert, GError **err);
+ * the media. NULL with *err set as yf_net_new. */
+yf_net *nc_media_new(nc_loop *l, const yf_dtls_cert *cert, GError **err);
 
 /* ---- one browser connection (an RTCPeerConnection) ---- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "media/net/iceconn.h"
-#include "media/net/net_private.h"
+#include "media/net/net_priv.h"
 #include "yf_test.h"
 
 #define DEADLINE_US (20 * G_USEC_PER_SEC)
@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
     GMainContext *ctx;
     int64_t deadline;
-    yf_media *media;
+    yf_net *media;
     yf_dtls_cert *cert;
     char fp[128];
     side a, b;
@@ -344,7 +344,7 @@ int main(void)
     T t;
     GError *err = NULL;
     char *addrs[] = { "127.0.0.1", NULL };
-    yf_media_config cfg = { 0 };
+    yf_net_config cfg = { 0 };
 
     memset(&t, 0, sizeof t);
     t.ctx = g_main_context_new();
@@ -355,7 +355,7 @@ int main(void)
     cfg.n_workers = 1;
     cfg.local_addresses = addrs;
     cfg.cert = t.cert;
-    t.media = yf_media_new(&cfg, t.ctx, &err);
+    t.media = yf_net_new(&cfg, t.ctx, &err);
     CHECK(t.media != NULL);
 
     test_credentials();
@@ -367,7 +367,7 @@ int main(void)
         test_failure(&t);
     }
 
-    yf_media_free(t.media);
+    yf_net_free(t.media);
     g_clear_pointer(&t.a.lines, g_ptr_array_unref);
     g_clear_pointer(&t.b.lines, g_ptr_array_unref);
     while (g_main_context_pending(t.ctx))

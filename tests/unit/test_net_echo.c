@@ -6,7 +6,7 @@
  * server's SSRCs from the answer. Hard deadline: never hangs CTest. */
 #include <string.h>
 
-#include "media/net/yf_media.h"
+#include "media/net/net.h"
 #include "net_client.h"
 #include "yf_test.h"
 
@@ -15,7 +15,7 @@
 
 typedef struct {
     nc_loop loop;
-    yf_media *media;
+    yf_net *media;
     yf_echo_session *sess;
     yf_dtls_cert *server_cert, *client_cert;
     nc_client *client;
@@ -83,11 +83,11 @@ static void on_state(void *user, const char *state, const char *profile, const c
     }
 }
 
-static const yf_media_callbacks callbacks = { on_local_candidate, on_state };
+static const yf_net_callbacks callbacks = { on_local_candidate, on_state };
 
 static void quiet_candidate(void *user, const char *cand, const char *mid, int idx) {}
 static void quiet_state(void *user, const char *state, const char *profile, const char *reason) {}
-static const yf_media_callbacks quiet = { quiet_candidate, quiet_state };
+static const yf_net_callbacks quiet = { quiet_candidate, quiet_state };
 
 /* ---- the offer ---- */
 
@@ -193,13 +193,13 @@ static void test_refusals(T *t)
 
     s = yf_echo_session_new(t->media, "v=0\r\nnot sdp", 12, &quiet, NULL, &answer, &err);
     CHECK(s == NULL && answer == NULL);
-    CHECK(err && err->domain == YF_MEDIA_ERROR && err->code == YF_MEDIA_ERROR_SDP);
+    CHECK(err && err->domain == YF_NET_ERROR && err->code == YF_NET_ERROR_SDP);
     g_clear_error(&err);
 
     s = yf_echo_session_new(t->media, offer, strlen(offer), &quiet, NULL, &answer, &err);
     CHECK(s != NULL);
     CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:garbage", &err));
-    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE);
+    CHECK(err && err->code == YF_NET_ERROR_CANDIDATE);
     g_clear_error(&err);
     /* Candidates that would aim our STUN checks somewhere they must not go. */
     static const char *const refused[] = {
@@ -212,15 +212,15 @@ static void test_refusals(T *t)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
         CHECK(!yf_echo_session_add_remote_candidate(s, refused[i], &err));
-        CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "not used"));
+        CHECK(err && err->code == YF_NET_ERROR_CANDIDATE_UNUSED && strstr(err->message, "not used"));
         g_clear_error(&err);
     }
     /* TCP and a separate RTCP component are understood but not used, and say so. */
     CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:1 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active", &err));
-    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "TCP"));
+    CHECK(err && err->code == YF_NET_ERROR_CANDIDATE_UNUSED && strstr(err->message, "TCP"));
     g_clear_error(&err);
     CHECK(!yf_echo_session_add_remote_candidate(s, "candidate:1 2 udp 2122260222 192.0.2.1 40001 typ host", &err));
-    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "rtcp-mux"));
+    CHECK(err && err->code == YF_NET_ERROR_CANDIDATE_UNUSED && strstr(err->message, "rtcp-mux"));
     g_clear_error(&err);
     /* Loopback is allowed here only because the server offers 127.0.0.1. */
     CHECK(yf_echo_session_add_remote_candidate(s, "candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host", &err));
@@ -228,9 +228,9 @@ static void test_refusals(T *t)
     /* A Chromium mDNS host candidate is not an error, just unused. */
     CHECK(!yf_echo_session_add_remote_candidate(
         s, "candidate:1 1 udp 2122260223 0b5c7a1e-1111.local 54321 typ host generation 0", &err));
-    CHECK(err && err->code == YF_MEDIA_ERROR_CANDIDATE_UNUSED && strstr(err->message, "mDNS"));
+    CHECK(err && err->code == YF_NET_ERROR_CANDIDATE_UNUSED && strstr(err->message, "mDNS"));
     g_clear_error(&err);
-    /* yf_media_free stops it below while the handle stays valid. */
+    /* yf_net_free stops it below while the handle stays valid. */
     t->sess = s;
     g_free(answer);
     g_free(offer);
@@ -318,14 +318,14 @@ int main(void)
     CHECK_EQ_INT(yf_dtls_cert_generate(&t.client_cert), YF_OK);
     t.media = nc_media_new(&t.loop, t.server_cert, &err);
     CHECK(t.media != NULL);
-    CHECK_EQ_INT(yf_media_n_workers(t.media), 2);
+    CHECK_EQ_INT(yf_net_n_workers(t.media), 2);
 
     test_echo(&t, 1);
     test_echo(&t, 2);
     test_refusals(&t);
 
-    yf_media_free(t.media);
-    yf_echo_session_free(t.sess); /* after yf_media_free: only the handle */
+    yf_net_free(t.media);
+    yf_echo_session_free(t.sess); /* after yf_net_free: only the handle */
     nc_pump_for(&t.loop, 50 * 1000);
 
     nc_loop_clear(&t.loop);

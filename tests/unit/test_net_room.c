@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "media/rec/capfile.h"
-#include "media/net/yf_room.h"
+#include "media/net/room.h"
 #include "net_client.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
@@ -43,7 +43,7 @@ typedef struct {
 
 typedef struct {
     nc_loop loop;
-    yf_media *media;
+    yf_net *media;
     yf_room *room;
     yf_dtls_cert *server_cert;
     part p[2];
@@ -535,7 +535,7 @@ static void scenario(T *t)
 
     /* A stale answer is refused. */
     CHECK(!yf_room_subscribe_answer(t->room, 2, p2->revision + 5, "v=0\r\n", &err));
-    CHECK(err && err->code == YF_MEDIA_ERROR_SDP && strstr(err->message, "stale"));
+    CHECK(err && err->code == YF_NET_ERROR_SDP && strstr(err->message, "stale"));
     g_clear_error(&err);
 
     /* P1 leaves: its connections close, P2's lines for it turn inactive. */
@@ -809,7 +809,7 @@ int main(void)
         run_in_new_room(&t, scenario_reload_same_cert);
         run_in_new_room(&t, scenario_subscriber_same_cert);
     }
-    yf_media_free(t.media);
+    yf_net_free(t.media);
     nc_pump_for(&t.loop, 20 * 1000);
     yf_rec_writer_free(w);
     check_captures(capdir);

@@ -1,4 +1,4 @@
-/* test_post.c -- post-processing (media/post/yf_post.h) on captures made here
+/* test_post.c -- post-processing (media/post/post.h) on captures made here
  * with GStreamer: participant 1 sends VP8 (black, white flashes at 2 s and
  * 4 s) and Opus (1 kHz beeps (triangle) at the same instants) with a 1 s loss, late
  * (reordered) and duplicated packets, RTP timestamps and sequence numbers
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "media/rec/capfile.h"
-#include "media/post/yf_post.h"
+#include "media/post/post.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 

@@ -30,7 +30,7 @@ static const yf_room_callbacks *media_cb;
 static void *media_user;
 static int dummy_room;
 
-static yf_room *f_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user,
+static yf_room *f_room_new(yf_net *m, const char *name, const yf_room_callbacks *cb, void *user,
                            GError **err)
 {
     (void)m; (void)err;
@@ -45,7 +45,7 @@ static gboolean f_add(yf_room *r, uint32_t p, GError **err)
 {
     (void)r;
     if (media_full) {
-        g_set_error(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_INTERNAL, "room is full");
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room is full");
         return FALSE;
     }
     g_string_append_printf(media_log, "add %u;", p);
@@ -56,7 +56,7 @@ static gboolean f_publish(yf_room *r, uint32_t p, const char *sdp, char **answer
 {
     (void)r;
     if (strcmp(sdp, "bad") == 0) {
-        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_SDP, "no BUNDLE");
+        g_set_error_literal(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "no BUNDLE");
         return FALSE;
     }
     g_string_append_printf(media_log, "publish %u;", p);
@@ -85,11 +85,11 @@ static gboolean f_cand(yf_room *r, uint32_t p, yf_pc_kind pc, const char *c, GEr
 {
     (void)r;
     if (strstr(c, "garbage")) {
-        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE, "cannot parse candidate");
+        g_set_error_literal(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE, "cannot parse candidate");
         return FALSE;
     }
     if (strstr(c, " tcp ")) {
-        g_set_error_literal(err, YF_MEDIA_ERROR, YF_MEDIA_ERROR_CANDIDATE_UNUSED,
+        g_set_error_literal(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED,
                             "candidate not used: TCP candidates are not used");
         return FALSE;
     }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gst/sdp/sdp.h>
-#include "media/sdp/yf_sdp.h"
+#include "media/sdp/sdp.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
@@ -87,7 +87,7 @@ static void test_chrome_av(void)
 
     const yf_sdp_media *a = &o.media[0], *v = &o.media[1];
     CHECK(a->accepted && strcmp(a->mid, "0") == 0);
-    CHECK_EQ_INT(a->kind, YF_MEDIA_AUDIO);
+    CHECK_EQ_INT(a->kind, YF_SDP_AUDIO);
     CHECK_EQ_INT(a->codec, YF_CODEC_OPUS);
     CHECK_EQ_INT(a->pt, 111);
     CHECK_EQ_INT(a->clock_rate, 48000);
@@ -102,7 +102,7 @@ static void test_chrome_av(void)
     CHECK(a->rtcp_rsize);
 
     CHECK(v->accepted && strcmp(v->mid, "1") == 0);
-    CHECK_EQ_INT(v->kind, YF_MEDIA_VIDEO);
+    CHECK_EQ_INT(v->kind, YF_SDP_VIDEO);
     CHECK_EQ_INT(v->codec, YF_CODEC_VP8);
     CHECK_EQ_INT(v->pt, 96);
     CHECK_EQ_INT(v->clock_rate, 90000);
@@ -213,7 +213,7 @@ static void test_datachannel(void)
     g_clear_error(&err);
     CHECK_EQ_INT(o.n_media, 3);
     CHECK(o.media[0].accepted && o.media[1].accepted && !o.media[2].accepted);
-    CHECK_EQ_INT(o.media[2].kind, YF_MEDIA_OTHER);
+    CHECK_EQ_INT(o.media[2].kind, YF_SDP_OTHER);
     CHECK(strcmp(o.media[2].mid, "2") == 0);
     CHECK(strcmp(o.media[2].media, "application") == 0);
     CHECK(strcmp(o.media[2].proto, "UDP/DTLS/SCTP") == 0);

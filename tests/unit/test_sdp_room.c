@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gst/sdp/sdp.h>
-#include "media/sdp/yf_sdp.h"
+#include "media/sdp/sdp.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
 
@@ -120,15 +120,15 @@ static void test_publisher_twcc(void)
  * p2's audio-level id) and video, p3's audio (p3 left: inactive) and H.264
  * video. mids "0".."3" match chrome_subscribe_answer.sdp. */
 static const yf_sdp_offer_media four[4] = {
-    { .mid = "0", .kind = YF_MEDIA_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
+    { .mid = "0", .kind = YF_SDP_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
       .fmtp = "minptime=10;useinbandfec=1", .ssrc = 1001, .msid_stream = "p2",
       .msid_track = "p2-audio", .active = TRUE, .ext_audio_level = 1 },
-    { .mid = "1", .kind = YF_MEDIA_VIDEO, .codec = YF_CODEC_VP8, .pt = 96, .ssrc = 1002,
+    { .mid = "1", .kind = YF_SDP_VIDEO, .codec = YF_CODEC_VP8, .pt = 96, .ssrc = 1002,
       .msid_stream = "p2", .msid_track = "p2-video", .active = TRUE },
-    { .mid = "2", .kind = YF_MEDIA_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
+    { .mid = "2", .kind = YF_SDP_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
       .fmtp = "minptime=10;useinbandfec=1", .ssrc = 1003, .msid_stream = "p3",
       .msid_track = "p3-audio", .active = FALSE, .ext_audio_level = 1 },
-    { .mid = "3", .kind = YF_MEDIA_VIDEO, .codec = YF_CODEC_H264, .pt = 102, .clock_rate = 90000,
+    { .mid = "3", .kind = YF_SDP_VIDEO, .codec = YF_CODEC_H264, .pt = 102, .clock_rate = 90000,
       .fmtp = H264_FMTP, .ssrc = 1004, .msid_stream = "p3", .msid_track = "p3-video",
       .active = TRUE },
 };
@@ -222,7 +222,7 @@ static void check_offer_back(const char *text, const yf_sdp_offer_params *p)
         CHECK_EQ_INT(b->ext_audio_level, w->active ? w->ext_audio_level : 0);
         CHECK_EQ_INT(b->ext_mid, 0);
         CHECK_EQ_INT(b->ext_twcc, 0);
-        CHECK_EQ_INT(b->rtcp_fb, w->kind == YF_MEDIA_VIDEO ? (YF_SDP_FB_NACK | YF_SDP_FB_PLI | YF_SDP_FB_FIR) : 0);
+        CHECK_EQ_INT(b->rtcp_fb, w->kind == YF_SDP_VIDEO ? (YF_SDP_FB_NACK | YF_SDP_FB_PLI | YF_SDP_FB_FIR) : 0);
         CHECK(b->rtcp_rsize);
     }
 }

@@ -1,26 +1,26 @@
-/* yf_media.h -- the IO edge of the media stack: N worker threads, each with its
+/* net.h -- the IO edge of the media stack: N worker threads, each with its
  * own GMainContext, and the echo session (one libnice agent + one yf_peer +
  * one yf_echo) that lives on one worker. The control thread (libwebsockets,
  * signaling) creates and frees sessions; every callback comes back on the
  * control thread's GMainContext. Threads talk only through
  * g_main_context_invoke queues; a session's agent and peer are touched only by
  * its worker. Disk is never written here. */
-#ifndef YF_MEDIA_H
-#define YF_MEDIA_H
+#ifndef YF_NET_H
+#define YF_NET_H
 
 #include <glib.h>
-#include "peer.h"
+#include "media/core/peer.h"
 
-#define YF_MEDIA_ERROR (yf_media_error_quark())
-GQuark yf_media_error_quark(void);
+#define YF_NET_ERROR (yf_net_error_quark())
+GQuark yf_net_error_quark(void);
 typedef enum {
-    YF_MEDIA_ERROR_SDP,       /* the offer cannot be answered (message says why) */
-    YF_MEDIA_ERROR_CANDIDATE, /* a remote candidate line cannot be parsed */
-    YF_MEDIA_ERROR_CANDIDATE_UNUSED, /* understood, but not used (message says
+    YF_NET_ERROR_SDP,       /* the offer cannot be answered (message says why) */
+    YF_NET_ERROR_CANDIDATE, /* a remote candidate line cannot be parsed */
+    YF_NET_ERROR_CANDIDATE_UNUSED, /* understood, but not used (message says
                                         why: transport, component, address) */
-    YF_MEDIA_ERROR_INTERNAL,
-    YF_MEDIA_ERROR_CONFIG,    /* yf_media_new: a configured value is unusable */
-} yf_media_error;
+    YF_NET_ERROR_INTERNAL,
+    YF_NET_ERROR_CONFIG,    /* yf_net_new: a configured value is unusable */
+} yf_net_error;
 
 typedef struct {
     unsigned n_workers;          /* 0: one per core */
@@ -28,20 +28,20 @@ typedef struct {
                                     host candidates (127.0.0.1 in tests) */
     guint port_min, port_max;    /* UDP port range, 0/0 = any */
     char *stun_server;           /* IP or host name (resolved once, blocking,
-                                    by yf_media_new), or NULL */
+                                    by yf_net_new), or NULL */
     guint stun_port;
     const yf_dtls_cert *cert;    /* borrowed, outlives the media */
-} yf_media_config;
+} yf_net_config;
 
-typedef struct yf_media yf_media;
+typedef struct yf_net yf_net;
 
 /* Starts the workers. Returns NULL with *err set if a thread cannot start. */
-yf_media *yf_media_new(const yf_media_config *cfg, GMainContext *control, GError **err);
+yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err);
 /* Stops every session (peers get a DTLS close_notify), joins the workers.
  * Session handles stay valid (no callback runs any more) and must still be
  * freed with yf_echo_session_free, before or after this. Control thread. */
-void yf_media_free(yf_media *m);
-unsigned yf_media_n_workers(const yf_media *m);
+void yf_net_free(yf_net *m);
+unsigned yf_net_n_workers(const yf_net *m);
 
 typedef struct {
     /* A local candidate, as an SDP "candidate:..." line without "a="; ""
@@ -50,19 +50,19 @@ typedef struct {
     /* "connecting", "connected" (srtp_profile set), "failed" (reason set),
      * "closed". */
     void (*on_state)(void *user, const char *state, const char *srtp_profile, const char *reason);
-} yf_media_callbacks;
+} yf_net_callbacks;
 
 typedef struct yf_echo_session yf_echo_session;
 
 /* Parses the browser's offer, writes the answer (*answer_out, g_free) and
  * starts ICE and DTLS on the least loaded worker. Callbacks run on the
  * control context with `user`, until yf_echo_session_free. Returns NULL with
- * *err set (YF_MEDIA_ERROR_SDP with the reason) when the offer is refused. */
-yf_echo_session *yf_echo_session_new(yf_media *m, const char *offer_sdp, size_t offer_len,
-                                     const yf_media_callbacks *cb, void *user,
+ * *err set (YF_NET_ERROR_SDP with the reason) when the offer is refused. */
+yf_echo_session *yf_echo_session_new(yf_net *m, const char *offer_sdp, size_t offer_len,
+                                     const yf_net_callbacks *cb, void *user,
                                      char **answer_out, GError **err);
 /* Adds a trickled remote candidate ("" or NULL: end of candidates). FALSE
- * with YF_MEDIA_ERROR_CANDIDATE (unparsable) or _CANDIDATE_UNUSED (set aside,
+ * with YF_NET_ERROR_CANDIDATE (unparsable) or _CANDIDATE_UNUSED (set aside,
  * the message says why). */
 gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *candidate, GError **err);
 /* Ends the session: no callback runs after this returns; the worker closes

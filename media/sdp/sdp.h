@@ -1,4 +1,4 @@
-/* yf_sdp.h -- SDP offer/answer (RFC 8829 as browsers speak it, RFC 8843 BUNDLE,
+/* sdp.h -- SDP offer/answer (RFC 8829 as browsers speak it, RFC 8843 BUNDLE,
  * RFC 5761 rtcp-mux) on GStreamer's GstSDPMessage. Both directions: a
  * browser's offer into plain structs and our answer (publisher and device
  * test); our offer (a room's subscriber connection) and the browser's answer
@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "keyframe.h" /* yf_codec, the router's codec enum (media/core) */
+#include "media/core/keyframe.h" /* yf_codec, the router's codec enum (media/core) */
 
 #define YF_SDP_MAX_MEDIA 16
 #define YF_SDP_MAX_LEN (32 * 1024) /* longer offers are refused */
@@ -42,13 +42,13 @@ typedef enum {
 #define YF_SDP_FB_TWCC 0x08u /* a=rtcp-fb:<pt> transport-cc */
 #define YF_SDP_FB_REMB 0x10u /* a=rtcp-fb:<pt> goog-remb */
 
-typedef enum { YF_MEDIA_AUDIO, YF_MEDIA_VIDEO, YF_MEDIA_OTHER } yf_media_kind;
+typedef enum { YF_SDP_AUDIO, YF_SDP_VIDEO, YF_SDP_OTHER } yf_sdp_kind;
 typedef enum { YF_DIR_SENDRECV, YF_DIR_SENDONLY, YF_DIR_RECVONLY, YF_DIR_INACTIVE } yf_direction;
 typedef enum { YF_SETUP_ACTPASS, YF_SETUP_ACTIVE, YF_SETUP_PASSIVE } yf_setup;
 
 typedef struct {
     char mid[32];
-    yf_media_kind kind;
+    yf_sdp_kind kind;
     yf_direction direction;     /* as offered */
     bool accepted;              /* false: answered with port 0 */
     /* The payload type chosen from the offer for our codec, and its line. */
@@ -163,7 +163,7 @@ char *yf_sdp_build_answer(const yf_sdp_offer *offer, const yf_sdp_answer_params 
 typedef struct {
     const char *mid;            /* 1..31 token chars, unique in the offer, and
                                    stable: m-line i keeps its mid forever */
-    yf_media_kind kind;         /* YF_MEDIA_AUDIO or YF_MEDIA_VIDEO */
+    yf_sdp_kind kind;         /* YF_SDP_AUDIO or YF_SDP_VIDEO */
     yf_codec codec;             /* OPUS (audio); VP8 or H264 (video) */
     int pt;                     /* 0..63 or 96..127 (RFC 5761 section 4); use
                                    the publisher's, as the router's out_pt */

@@ -1,4 +1,4 @@
-/* yf_room.h -- a hearing room's media: per participant a publisher connection
+/* room.h -- a hearing room's media: per participant a publisher connection
  * (the browser offers its tracks) and a subscriber connection (we offer
  * everyone else's tracks and renegotiate as people come and go), all driven
  * through one yf_router on one media worker. The control thread (signaling)
@@ -10,8 +10,8 @@
 
 #include <glib.h>
 #include <stdint.h>
-#include "writer.h"
-#include "yf_media.h"
+#include "media/rec/writer.h"
+#include "net.h"
 
 typedef enum { YF_PC_PUBLISH, YF_PC_SUBSCRIBE } yf_pc_kind;
 
@@ -51,7 +51,7 @@ typedef struct yf_room yf_room;
 
 /* Creates a room on the least loaded worker. `name` is for logs. Callbacks
  * run on the control context with `user` until yf_room_free. */
-yf_room *yf_room_new(yf_media *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err);
+yf_room *yf_room_new(yf_net *m, const char *name, const yf_room_callbacks *cb, void *user, GError **err);
 /* Ends every connection of the room; no callback runs after it returns. */
 void yf_room_free(yf_room *r);
 
@@ -69,11 +69,11 @@ void yf_room_remove_participant(yf_room *r, uint32_t participant);
  * association, and the router treats the new SSRCs as the same tracks
  * switching source; the same session id with new ICE credentials = ICE
  * restart on the same DTLS session; nothing of these = renegotiation (tracks
- * added or removed). YF_MEDIA_ERROR_SDP when refused. */
+ * added or removed). YF_NET_ERROR_SDP when refused. */
 gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp, char **answer,
                                GError **err);
 /* The browser's answer to subscriber offer `revision`; an answer to an older
- * revision is refused (YF_MEDIA_ERROR_SDP, "stale"). An answer whose o=
+ * revision is refused (YF_NET_ERROR_SDP, "stale"). An answer whose o=
  * session id or fingerprint differs from the previous answer's on the same
  * connection comes from a new RTCPeerConnection: ICE restarts (our
  * credentials stay those of the offer) and a new DTLS association follows. */

@@ -1,12 +1,12 @@
-/* sdp_private.h -- helpers shared by the files of media/sdp (not installed,
+/* sdp_priv.h -- helpers shared by the files of media/sdp (not installed,
  * not for other modules): attribute lookup with session-level fallback
  * (RFC 4566 section 5.13) and the character checks that keep anything we
  * echo from an offer from breaking the lines of our answer. */
-#ifndef YF_SDP_PRIVATE_H
-#define YF_SDP_PRIVATE_H
+#ifndef YF_SDP_PRIV_H
+#define YF_SDP_PRIV_H
 
 #include <gst/sdp/sdp.h>
-#include "yf_sdp.h"
+#include "sdp.h"
 
 /* TRUE if the section (or, when media is NULL or lacks it, the session) has
  * attribute key, with or without a value. msg NULL: the section only. */

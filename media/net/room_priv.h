@@ -1,27 +1,27 @@
-/* room_private.h -- what room.c (control half: SDP, subscriber m-line
+/* room_priv.h -- what room.c (control half: SDP, subscriber m-line
  * tables kept with media/core/sublines.h, the public API) and room_worker.c /
  * room_conn.c (worker half: agents, peers, the router) share. The halves
- * talk only through room_msg (control -> worker, FIFO) and room_note
+ * talk only through yf_room_msg (control -> worker, FIFO) and yf_room_note
  * (worker -> control, FIFO). */
-#ifndef YF_ROOM_PRIVATE_H
-#define YF_ROOM_PRIVATE_H
+#ifndef YF_ROOM_PRIV_H
+#define YF_ROOM_PRIV_H
 
 #include "iceconn.h"
-#include "net_private.h"
-#include "offer_judge.h"
-#include "router.h"
-#include "sublines.h"
-#include "writer.h"
-#include "yf_room.h"
-#include "yf_sdp.h"
+#include "net_priv.h"
+#include "media/core/offer_judge.h"
+#include "media/core/router.h"
+#include "media/core/sublines.h"
+#include "media/rec/writer.h"
+#include "room.h"
+#include "media/sdp/sdp.h"
 
 #define ROOM_UFRAG_LEN YF_ICECONN_UFRAG_LEN
 #define ROOM_PWD_LEN YF_ICECONN_PWD_LEN
 
 /* The worker's names for the core's types (media/core/sublines.h): a
  * published track, and one m-line of a subscriber offer. */
-typedef yf_sublines_track room_pub_track;
-typedef yf_sublines_line room_sub_line;
+typedef yf_sublines_track yf_room_pub_track;
+typedef yf_sublines_line yf_room_sub_line;
 
 typedef enum {
     MSG_ADD_PART,
@@ -47,7 +47,7 @@ typedef enum {
                          agent stays, ICE restarts and the peer is new */
     CONN_ICE_RESTART = YF_OFFER_JUDGE_ICE_RESTART, /* new ICE credentials, same
                          DTLS session */
-} room_conn_change;
+} yf_room_conn_change;
 
 /* A message from the control thread to the room's worker. Owns its arrays
  * and candidate. */
@@ -56,20 +56,20 @@ typedef struct {
     room_msg_kind kind;
     uint32_t part;
     yf_pc_kind pc;
-    room_conn_change change;
+    yf_room_conn_change change;
     char local_ufrag[ROOM_UFRAG_LEN + 1], local_pwd[ROOM_PWD_LEN + 1];
     char remote_ufrag[257], remote_pwd[257], remote_fp[128];
     yf_dtls_role role;
     char mid[32];             /* what our local candidates carry ... */
     int mline;                /* ... and their m-line index */
-    GArray *tracks;           /* room_pub_track (PUBLISH) or room_sub_line (SUB_LINES) */
+    GArray *tracks;           /* yf_room_pub_track (PUBLISH) or yf_room_sub_line (SUB_LINES) */
     NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
     gboolean audio, video;    /* FORWARDING */
     yf_rec_writer *rec;       /* CAPTURE: borrowed; NULL = stop */
     char *rec_dir;            /* CAPTURE: owned */
-} room_msg;
+} yf_room_msg;
 
-/* Control half of a room. Invariants: `parts` maps id -> room_ctl_part and
+/* Control half of a room. Invariants: `parts` maps id -> yf_room_ctl_part and
  * holds exactly the participants added and not removed; the lines of a
  * part mirror, in order, the m-lines of its last subscriber offer; `closed`
  * is set (control thread only) before any free, and every note checks it. */
@@ -80,20 +80,20 @@ typedef struct {
     char pub_ufrag[ROOM_UFRAG_LEN + 1], pub_pwd[ROOM_PWD_LEN + 1];
     char pub_remote_ufrag[257], pub_remote_fp[128];
     char pub_remote_session[32]; /* the offer's o= sess-id; "" if unknown */
-    GArray *pub_tracks;       /* room_pub_track */
+    GArray *pub_tracks;       /* yf_room_pub_track */
     /* subscriber connection */
     yf_sublines lines;        /* its m-line table (media/core/sublines.h) */
     unsigned revision;        /* last offered; 0: never */
     unsigned sub_version;     /* o= version */
     uint64_t sub_session_id;
     gboolean sub_created;     /* the worker has a connection */
-    room_conn_change sub_pending; /* what the next offer does to it */
+    yf_room_conn_change sub_pending; /* what the next offer does to it */
     char sub_ufrag[ROOM_UFRAG_LEN + 1], sub_pwd[ROOM_PWD_LEN + 1];
     char sub_remote_ufrag[257], sub_remote_fp[128]; /* "": no answer yet */
     char sub_remote_session[32]; /* the answer's o= sess-id; "" if unknown */
-} room_ctl_part;
+} yf_room_ctl_part;
 
-typedef struct room_wk room_wk;
+typedef struct yf_room_wk yf_room_wk;
 
 /* The room, shared by the control thread and its worker without a lock, by
  * ownership of field groups (as yf_echo_session, see echo_session.c):
@@ -108,21 +108,21 @@ struct yf_room {
     guint id;
     char name[64];
     yf_worker *worker;
-    const yf_media *conf;
+    const yf_net *conf;
 
-    yf_media *media;
+    yf_net *media;
     yf_room_callbacks cb;
     void *user;
     gboolean closed;
-    GHashTable *parts;        /* uint32 id -> room_ctl_part* */
+    GHashTable *parts;        /* uint32 id -> yf_room_ctl_part* */
     char fingerprint[128];
 
-    room_wk *wk;
+    yf_room_wk *wk;
 };
 
 /* ---- worker half (room_worker.c, room_conn.c); worker thread only ---- */
 
-typedef struct room_wpart room_wpart;
+typedef struct yf_room_wpart yf_room_wpart;
 
 /* One connection of a participant: an ICE connection (iceconn.h: a libnice
  * stream and a yf_peer, whose peer comes at once for a publisher and with
@@ -130,15 +130,15 @@ typedef struct room_wpart room_wpart;
  * Invariant: once `closing` is set no note leaves for the control thread
  * and no event reaches the router. */
 typedef struct {
-    room_wk *wk;
-    room_wpart *part;
+    yf_room_wk *wk;
+    yf_room_wpart *part;
     yf_pc_kind kind;
     unsigned serial;          /* per room, for logs */
     char mid[32];             /* what our local candidates carry ... */
     int mline;                /* ... and their m-line index */
     gboolean closing;
     yf_iceconn *ice;
-} room_conn;
+} yf_room_conn;
 
 /* A published track on the worker. rec is open only while the room is
  * captured and this track has media; rec_ssrc is the SSRC it was opened for
@@ -152,7 +152,7 @@ typedef struct {
     uint32_t clock_rate;
     yf_rec_track *rec;
     uint32_t rec_ssrc;
-} room_wk_track;
+} yf_room_wk_track;
 
 typedef struct {
     uint32_t publisher;
@@ -161,22 +161,22 @@ typedef struct {
     uint8_t out_pt;
     gboolean active;
     uint32_t track_id;        /* the router subscription's track; 0: none */
-} room_wk_sub;
+} yf_room_wk_sub;
 
-struct room_wpart {
+struct yf_room_wpart {
     uint32_t id;
-    room_conn *pub, *sub;
-    GArray *tracks;           /* room_wk_track */
-    GArray *subs;             /* room_wk_sub */
+    yf_room_conn *pub, *sub;
+    GArray *tracks;           /* yf_room_wk_track */
+    GArray *subs;             /* yf_room_wk_sub */
     gboolean fwd_audio, fwd_video;
 };
 
 /* Invariants: `conns` lists every live conn of `parts` (for the timer);
  * router_next is the router's timeout after its last drain. */
-struct room_wk {
+struct yf_room_wk {
     struct yf_room *room;
     yf_router *router;
-    GHashTable *parts;        /* uint32 id -> room_wpart* */
+    GHashTable *parts;        /* uint32 id -> yf_room_wpart* */
     GPtrArray *conns;
     GSource *timer;
     int64_t router_next;
@@ -190,27 +190,27 @@ struct room_wk {
 /* room_conn.c */
 /* A connection as m says (credentials, DTLS role; a publisher's peer at
  * once), in wk->conns, gathering. */
-room_conn *room_conn_new(room_wk *wk, room_wpart *part, yf_pc_kind kind, const room_msg *m);
+yf_room_conn *yf_room_conn_new(yf_room_wk *wk, yf_room_wpart *part, yf_pc_kind kind, const yf_room_msg *m);
 /* What m gives the connection's yf_iceconn_set_remote, _restart or
  * _new_remote; borrows m's strings. */
-yf_iceconn_params room_conn_params(const room_msg *m);
+yf_iceconn_params yf_room_conn_params(const yf_room_msg *m);
 /* Sends close_notify, frees the ICE connection, leaves wk->conns. Accepts
  * NULL. */
-void room_conn_free(room_conn *c);
+void yf_room_conn_free(yf_room_conn *c);
 
 /* room_worker.c, called by room_conn.c */
-void room_wk_on_peer_event(room_conn *c, int64_t now, const yf_output *o);
-void room_wk_after_input(room_wk *wk, int64_t now);
+void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o);
+void yf_room_wk_after_input(yf_room_wk *wk, int64_t now);
 
 /* room_capture.c: the capture tap (docs/recording-format.md). Publisher RTP
  * and sender reports are queued to the capture writer with their arrival
  * time; the writer thread does the disk work. */
-void room_cap_rtp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len);
-void room_cap_rtcp(room_wk *wk, room_wpart *p, const uint8_t *pkt, size_t len);
-void room_cap_close_track(room_wk_track *t);
-void room_cap_close_part(room_wpart *p);
+void yf_room_cap_rtp(yf_room_wk *wk, yf_room_wpart *p, const uint8_t *pkt, size_t len);
+void yf_room_cap_rtcp(yf_room_wk *wk, yf_room_wpart *p, const uint8_t *pkt, size_t len);
+void yf_room_cap_close_track(yf_room_wk_track *t);
+void yf_room_cap_close_part(yf_room_wpart *p);
 /* Starts (rec != NULL; dir taken) or stops capturing; stopping closes every file. */
-void room_cap_set(room_wk *wk, yf_rec_writer *rec, char *dir);
+void yf_room_cap_set(yf_room_wk *wk, yf_rec_writer *rec, char *dir);
 
 /* room.c */
 struct yf_room *yf_room_ref(struct yf_room *r);

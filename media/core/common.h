@@ -1,4 +1,4 @@
-/* yf_common.h -- error codes and small helpers shared by the sans-IO media core.
+/* common.h -- error codes and small helpers shared by the sans-IO media core.
  * Core functions return a yf_err (0 or negative); nothing here allocates,
  * reads a clock or touches IO. */
 #ifndef YF_COMMON_H

@@ -1,4 +1,4 @@
-/* yf_post.h -- post-processing of a hearing's capture files (.ycap,
+/* post.h -- post-processing of a hearing's capture files (.ycap,
  * docs/recording-format.md) with GStreamer, after the hearing: per
  * participant one file with audio and video passed through (VP8/Opus ->
  * WebM, H.264 -> Matroska), and one composite of the whole hearing (tiles
