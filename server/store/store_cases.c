@@ -320,7 +320,6 @@ static void bind_date(sqlite3_stmt *s, int i, const GDate *d)
 
 GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **error)
 {
-    GPtrArray *arr = NULL;
     int limit = f->limit == 0 ? 50 : f->limit;
     if (limit < 1 || limit > YF_STORE_LIST_MAX || (f->stage >= 0 && !yf_stage_code(f->stage)) ||
         (f->type >= 0 && !yf_case_type_code(f->type))) {
@@ -342,46 +341,26 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
     bind_date(s, 6, f->received_from);
     bind_date(s, 7, f->received_to);
     sqlite3_bind_int(s, 8, limit);
-    arr = g_ptr_array_new_with_free_func((GDestroyNotify)yf_case_free);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        yf_case *c = g_new0(yf_case, 1);
-        read_case(s, c);
-        g_ptr_array_add(arr, c);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        yf_store_fail(st, rc, "list cases", error);
-        g_clear_pointer(&arr, g_ptr_array_unref);
-    }
-    return arr;
+    return yf_store_collect_rows(st, s, (yf_store_row_fn)read_case, sizeof(yf_case),
+                                 (GDestroyNotify)yf_case_free, error);
+}
+
+static void read_event(sqlite3_stmt *s, void *out)
+{
+    yf_case_event *e = out;
+    yf_stage from;
+    e->id = sqlite3_column_int64(s, 0);
+    e->case_id = sqlite3_column_int64(s, 1);
+    e->at_ms = sqlite3_column_int64(s, 2);
+    e->actor = yf_store_col_text(s, 3);
+    e->from_stage = yf_stage_parse((const char *)sqlite3_column_text(s, 4), &from) ? (int)from : -1;
+    yf_stage_parse((const char *)sqlite3_column_text(s, 5), &e->to_stage);
+    e->note = yf_store_col_text(s, 6);
 }
 
 GPtrArray *yf_store_case_events(yf_store *st, int64_t case_id, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, case_id, at_ms, actor, from_stage, to_stage,"
-                                        " note FROM case_events WHERE case_id = ? ORDER BY id", error);
-    if (s == NULL)
-        return NULL;
-    sqlite3_bind_int64(s, 1, case_id);
-    GPtrArray *arr = g_ptr_array_new_with_free_func((GDestroyNotify)yf_case_event_free);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        yf_case_event *e = g_new0(yf_case_event, 1);
-        yf_stage from;
-        e->id = sqlite3_column_int64(s, 0);
-        e->case_id = sqlite3_column_int64(s, 1);
-        e->at_ms = sqlite3_column_int64(s, 2);
-        e->actor = yf_store_col_text(s, 3);
-        e->from_stage = yf_stage_parse((const char *)sqlite3_column_text(s, 4), &from) ? (int)from : -1;
-        yf_stage_parse((const char *)sqlite3_column_text(s, 5), &e->to_stage);
-        e->note = yf_store_col_text(s, 6);
-        g_ptr_array_add(arr, e);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        yf_store_fail(st, rc, "case events", error);
-        g_clear_pointer(&arr, g_ptr_array_unref);
-    }
-    return arr;
+    return yf_store_list_rows(st, "SELECT id, case_id, at_ms, actor, from_stage, to_stage, note"
+                                  " FROM case_events WHERE case_id = ? ORDER BY id", &case_id, 1, read_event,
+                              sizeof(yf_case_event), (GDestroyNotify)yf_case_event_free, error);
 }

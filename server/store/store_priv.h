@@ -95,5 +95,8 @@ gboolean yf_store_get_by_id(yf_store *st, const char *sql, int64_t id, const cha
  * record of `size` bytes; the array frees them with free_fn. NULL on error. */
 GPtrArray *yf_store_list_rows(yf_store *st, const char *sql, const int64_t *args, int n,
                               yf_store_row_fn read, size_t size, GDestroyNotify free_fn, GError **error);
+/* The same for a statement the caller prepared and bound; resets it. */
+GPtrArray *yf_store_collect_rows(yf_store *st, sqlite3_stmt *s, yf_store_row_fn read, size_t size,
+                                 GDestroyNotify free_fn, GError **error);
 
 #endif

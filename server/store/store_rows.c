@@ -83,6 +83,12 @@ GPtrArray *yf_store_list_rows(yf_store *st, const char *sql, const int64_t *args
         return NULL;
     for (int i = 0; i < n; i++)
         sqlite3_bind_int64(s, i + 1, args[i]);
+    return yf_store_collect_rows(st, s, read, size, free_fn, error);
+}
+
+GPtrArray *yf_store_collect_rows(yf_store *st, sqlite3_stmt *s, yf_store_row_fn read, size_t size,
+                                 GDestroyNotify free_fn, GError **error)
+{
     GPtrArray *out = g_ptr_array_new_with_free_func(free_fn);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

@@ -187,28 +187,20 @@ out:
     return ok;
 }
 
+static void read_staff_row(sqlite3_stmt *s, void *out)
+{
+    read_staff(s, 0, out);
+}
+
 GPtrArray *yf_store_staff_list(yf_store *st, int role, GError **error)
 {
-    GPtrArray *arr = g_ptr_array_new_with_free_func((GDestroyNotify)yf_staff_free);
     sqlite3_stmt *s = yf_store_prep(st, "SELECT " STAFF_COLS " FROM staff"
                                         " WHERE (?1 IS NULL OR role = ?1) ORDER BY id", error);
-    int rc;
     if (s == NULL)
-        goto fail;
+        return NULL;
     if (role >= 0)
         yf_store_bind_text(s, 1, yf_role_code((yf_role)role));
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        yf_staff *row = g_new0(yf_staff, 1);
-        read_staff(s, 0, row);
-        g_ptr_array_add(arr, row);
-    }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
-        return arr;
-    yf_store_fail(st, rc, "list staff", error);
-fail:
-    g_ptr_array_unref(arr);
-    return NULL;
+    return yf_store_collect_rows(st, s, read_staff_row, sizeof(yf_staff), (GDestroyNotify)yf_staff_free, error);
 }
 
 int64_t yf_store_staff_count_admins(yf_store *st, GError **error)
