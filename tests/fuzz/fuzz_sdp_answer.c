@@ -10,21 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "media/sdp/sdp.h"
+#include "tests/unit/sdp_four_lines.h"
 
-#define FP "0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9"
+#define FP YF_TEST_FP
 
-static const yf_sdp_offer_media media[4] = {
-    { .mid = "0", .kind = YF_SDP_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
-      .fmtp = "minptime=10;useinbandfec=1", .ssrc = 1001, .msid_stream = "p2",
-      .msid_track = "p2-audio", .active = TRUE, .ext_audio_level = 1 },
-    { .mid = "1", .kind = YF_SDP_VIDEO, .codec = YF_CODEC_VP8, .pt = 96, .ssrc = 1002,
-      .msid_stream = "p2", .msid_track = "p2-video", .active = TRUE },
-    { .mid = "2", .kind = YF_SDP_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
-      .fmtp = "minptime=10;useinbandfec=1", .active = FALSE },
-    { .mid = "3", .kind = YF_SDP_VIDEO, .codec = YF_CODEC_H264, .pt = 102,
-      .fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-      .ssrc = 1004, .msid_stream = "p3", .msid_track = "p3-video", .active = TRUE },
-};
+static const yf_sdp_offer_media *const media = yf_test_four_lines;
 
 static const yf_sdp_offer_params offer = {
     .ice_ufrag = "sUb1", .ice_pwd = "subPassword0123456789+/", .fingerprint = FP,
