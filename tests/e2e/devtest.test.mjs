@@ -6,7 +6,7 @@
 // exits non-zero on any failure (77 when a prerequisite is missing).
 // YF_E2E_KEEP=1 keeps the temp dir (screenshots, server log); YF_CHROMIUM overrides the browser.
 
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, freePort, httpsGetJson, sleep, startServer, stopServer, waitHealthy, wrapUp } from './lib.mjs';

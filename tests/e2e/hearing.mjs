@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, createUser, sleep } from './lib.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, createUser, freePort, sleep } from './lib.mjs';
 
 export const pageLog = [];
 const FPS = 15;
@@ -45,6 +45,15 @@ export function makeProsecutor(bin, dataDir) {
 
 /** Signs in, registers a case, schedules an appointment with a petitioner,
  * starts the hearing. Returns { port, token, caseNo, kase, appt, hearing, inv }. */
+/** The start of a recorded-hearing test: known media of `seconds`, the
+ * prosecutor's account, and a free port with its base URL. */
+export async function hearingSetup(bin, tmp, dataDir, seconds) {
+  const media = makeMedia(tmp, seconds);
+  makeProsecutor(bin, dataDir);
+  const port = await freePort();
+  return { media, port, base: `https://127.0.0.1:${port}` };
+}
+
 export async function openHearing(port, caseNo) {
   const api = (m, p, o) => apiRequest(port, m, p, o);
   let r = await api('POST', '/auth/login', { body: { username: 'pros', password: 'prosecutor-password-1' } });

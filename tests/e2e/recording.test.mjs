@@ -12,8 +12,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
-import { discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, sha256hex,
+import { apiRequest, browserTestPrerequisites, check, finish, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
+import { discover, hearingSetup, joinBoth, openHearing, pageLog, sha256hex,
   waitProcessed } from './hearing.mjs';
 
 const HEARING_S = 20;
@@ -153,10 +153,7 @@ async function main() {
   let server = null;
   const browsers = [];
   try {
-    const media = makeMedia(tmp, 36);
-    makeProsecutor(bin, dataDir);
-    const port = await freePort();
-    const base = `https://127.0.0.1:${port}`;
+    const { media, port, base } = await hearingSetup(bin, tmp, dataDir, 36);
     server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
     try { await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
     const h = await openHearing(port, '京检申〔2026〕1号');

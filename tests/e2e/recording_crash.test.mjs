@@ -10,8 +10,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, freePort, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
-import { admit, discover, joinBoth, makeMedia, makeProsecutor, openHearing, pageLog, waitProcessed,
+import { apiRequest, browserTestPrerequisites, check, finish, sleep, startServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
+import { admit, discover, hearingSetup, joinBoth, openHearing, pageLog, waitProcessed,
   waitState } from './hearing.mjs';
 
 const BEFORE_S = 8;
@@ -29,10 +29,7 @@ async function main() {
   let server = null;
   const browsers = [];
   try {
-    const media = makeMedia(tmp, 40);
-    makeProsecutor(bin, dataDir);
-    const port = await freePort();
-    const base = `https://127.0.0.1:${port}`;
+    const { media, port, base } = await hearingSetup(bin, tmp, dataDir, 40);
     const start = async (n) => {
       const s = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, `server-${n}.log`), log: serverLog });
       await waitHealthy(s, base);
