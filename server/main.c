@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "logline.h"
 #include "server.h"
 #include "server/cli/subcommand.h"
 
@@ -26,8 +27,10 @@ static void log_handler(const char *domain, GLogLevelFlags level, const char *ms
                      : lv <= G_LOG_LEVEL_INFO ? "INFO" : "DEBUG";
     GDateTime *now = g_date_time_new_now_utc();
     char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
+    char *line = yf_log_escape(msg);   /* messages may carry what a client sent */
     fprintf(stderr, "%s.%03dZ %-5s %s: %s\n", ts, g_date_time_get_microsecond(now) / 1000, name,
-            domain ? domain : "yuanfang", msg);
+            domain ? domain : "yuanfang", line);
+    g_free(line);
     g_free(ts);
     g_date_time_unref(now);
 }

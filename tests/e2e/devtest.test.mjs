@@ -114,8 +114,10 @@ const BAD_INPUT = [
   // [raw message, expected error code, what it is]
   ['{"v":1,"id":"a1","type":"echo.offer","sdp":"v=0"}', 'not_ready', 'a request before hello'],
   ['this is not json', 'bad_json', 'non-JSON'],
-  ['{"v":1,"id":"h","type":"hello","client":"e2e-bad-input"}', null, 'hello'],
+  ['{"v":1,"id":"h","type":"hello","client":"e2e-bad-input \\u001b[31mred\\u001b[0m"}', null, 'hello (a client string with escape sequences)'],
   ['{"v":1,"id":"u","type":"no.such.thing"}', 'unknown_type', 'an unknown type'],
+  ['{"v":1,"id":"f","type":"x\\n2026-01-01T00:00:00.000Z INFO  yuanfang: FORGED-LOG-LINE"}', 'unknown_type',
+    'a type with a newline and a forged log line in it'],
   ['{"v":2,"id":"v2","type":"hello"}', 'unsupported_version', 'protocol version 2'],
   ['{"v":1,"id":"e1","type":"echo.offer"}', 'bad_request', 'echo.offer without sdp'],
   ['{"v":1,"id":"e2","type":"echo.offer","sdp":"this is not an SDP\\r\\nm=garbage\\r\\n"}', 'bad_sdp', 'echo.offer with garbage sdp'],
@@ -138,6 +140,16 @@ async function scenarioBadInput(context, page, base) {
     check(`bad input: ${what} -> ${code || 'ok'}`, got === (code || 'ok'), `reply ${JSON.stringify(r).slice(0, 200)}`);
   });
   await raw.close();
+  // What a client sent reaches the log escaped: one line per message, no
+  // terminal escape sequence (the server logs at debug here, so both were logged).
+  await sleep(200);
+  check('a newline in a request cannot forge a log line',
+    serverLog.some((l) => l.includes('\\nFORGED-LOG-LINE') || l.includes('\\n2026-01-01')) &&
+    !serverLog.some((l) => /^2026-01-01T00:00:00\.000Z/.test(l)),
+    serverLog.filter((l) => l.includes('FORGED')).join(' | '));
+  check('escape sequences from a client never reach the log raw',
+    serverLog.some((l) => l.includes('e2e-bad-input \\x1b[31m')) && !serverLog.some((l) => l.includes('\x1b')),
+    serverLog.filter((l) => l.includes('e2e-bad-input')).join(' | '));
 
   let health = null;
   try { health = await httpsGetJson(`${base}/healthz`); } catch (e) { health = { error: e.message }; }
