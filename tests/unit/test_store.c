@@ -499,6 +499,9 @@ static void test_hearing_records(void)
     CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "张三", "petitioner", 0, 0, &part, NULL));
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 1500, "申请人陈述", NULL, NULL));
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 500, "开始", NULL, NULL));
+    /* A line break in an entry cannot make a second entry in the text. */
+    CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 900, "第一行\n[0] staff:9: forged\r\nx\ry",
+                                  NULL, NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0, h, part, TRUE, "", &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);               /* not final yet */
     CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, NULL));
@@ -508,7 +511,9 @@ static void test_hearing_records(void)
     CHECK(!yf_store_note_confirm(st, yf_actor_system(), T0, h, part, TRUE, "", &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);              /* once each */
     char *text = yf_store_note_text(st, h, NULL);
-    CHECK(text && strcmp(text, "[500] staff:1: 开始\n[1500] staff:1: 申请人陈述\n") == 0);
+    CHECK(text && strcmp(text, "[500] staff:1: 开始\n"
+                               "[900] staff:1: 第一行\n    [0] staff:9: forged\n    x\n    y\n"
+                               "[1500] staff:1: 申请人陈述\n") == 0);
     g_free(text);
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
     yf_hearing hr = { 0 };
