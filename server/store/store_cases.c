@@ -176,6 +176,10 @@ gboolean yf_store_case_create(yf_store *st, yf_actor actor, int64_t now_ms, cons
         return FALSE;
     gboolean ok = yf_store_check_actor(st, actor, error) && check_prosecutor(st, in->prosecutor_id, error) &&
                   insert_case(st, now_ms, in, error);
+    if (!ok && error && *error && (*error)->code == YF_STORE_ERROR_CONFLICT) {
+        g_free((*error)->message);
+        (*error)->message = g_strdup_printf("case number '%s' is already taken", in->case_no);
+    }
     if (ok) {
         id = sqlite3_last_insert_rowid(st->db);
         ok = insert_event(st, actor, now_ms, id, -1, YF_STAGE_REGISTER, "", error);

@@ -34,7 +34,18 @@ gboolean yf_store_fail(yf_store *st, int rc, const char *what, GError **error)
     int ext = sqlite3_extended_errcode(st->db);
     if ((ext & 0xff) != (rc & 0xff))
         ext = rc;
-    g_set_error(error, YF_STORE_ERROR, map_code(ext), "%s: %s", what, sqlite3_errmsg(st->db));
+    int code = map_code(ext);
+    /* The engine's text (SQL names, constraint names) goes to the log, never
+     * to a caller that might show it to a client. */
+    if (code == YF_STORE_ERROR_CONFLICT || code == YF_STORE_ERROR_INVALID)
+        g_message("%s refused by the store: %s", what, sqlite3_errmsg(st->db));
+    else
+        g_warning("%s failed in the store: %s", what, sqlite3_errmsg(st->db));
+    g_set_error(error, YF_STORE_ERROR, code, "%s: %s", what,
+                code == YF_STORE_ERROR_CONFLICT ? "it already exists"
+                : code == YF_STORE_ERROR_INVALID ? "a value is not allowed"
+                : code == YF_STORE_ERROR_BUSY ? "the case store is busy"
+                : "the case store failed (the server log has the details)");
     return FALSE;
 }
 

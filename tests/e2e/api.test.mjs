@@ -371,7 +371,12 @@ try {
     const res = await api(method, p, { token: p === '/auth/login' ? undefined : T.pros1, body });
     check(`bad input: ${name} → ${status} ${code}`, res.status === status && errCode(res) === code,
       `${res.status} ${res.raw.toString().slice(0, 200)}`);
+    check(`bad input: ${name}: the message shows no SQL`, !/UNIQUE|constraint|sqlite|SELECT|INSERT/i.test(res.raw.toString()),
+      res.raw.toString().slice(0, 200));
   }
+  r = await api('POST', '/cases', { token: T.pros1, body: newCase('A-1') });
+  check('a taken case number says which, in words', r.status === 409 && /case number 'A-1' is already taken/.test(
+    (r.json && r.json.error && r.json.error.message) || ''), r.raw.toString().slice(0, 200));
   const after = (await api('GET', '/cases?limit=200', { token: T.viewer })).raw.toString();
   const auditAfter = (await api('GET', '/audit?action=case.&limit=1000', { token: T.admin })).json.items.length;
   check('… and none of it changed a case or wrote a case audit entry', before === after && auditBefore === auditAfter,
