@@ -69,6 +69,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
 {
     static const char *known[] = {
         "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
+        "server:public_url",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "room:grace_s", "log:level", NULL};
@@ -99,6 +100,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
     take_string(kf, "server", "listen", &cfg->listen);
     take_string(kf, "server", "data_dir", &cfg->data_dir);
     take_string(kf, "server", "web_dir", &cfg->web_dir);
+    take_string(kf, "server", "public_url", &cfg->public_url);
     take_string(kf, "tls", "cert", &cfg->tls_cert);
     take_string(kf, "tls", "key", &cfg->tls_key);
     take_string(kf, "media", "stun_server", &cfg->stun_server);
@@ -143,6 +145,31 @@ static gboolean stun_ok(const char *s)
     return ok;
 }
 
+/* "https://host[:port]" with nothing after it (a trailing "/" is dropped):
+ * the origin every invitation link names. NULL: not such a URL. */
+static char *public_origin(const char *url)
+{
+    GUri *u = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+    char *out = NULL;
+    if (u && g_strcmp0(g_uri_get_scheme(u), "https") == 0 && g_uri_get_host(u) && *g_uri_get_host(u) &&
+        !g_uri_get_userinfo(u) && !g_uri_get_query(u) && !g_uri_get_fragment(u) &&
+        (!*g_uri_get_path(u) || strcmp(g_uri_get_path(u), "/") == 0))
+        out = g_uri_join(G_URI_FLAGS_NONE, "https", NULL, g_uri_get_host(u), g_uri_get_port(u), "", NULL, NULL);
+    if (u)
+        g_uri_unref(u);
+    return out;
+}
+
+/* The default origin: the listen address and port, localhost for a wildcard. */
+static char *default_origin(const yf_config *cfg)
+{
+    const char *host = cfg->listen;
+    if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !strcmp(host, "[::]"))
+        host = "localhost";
+    gboolean v6 = strchr(host, ':') != NULL && host[0] != '[';
+    return g_strdup_printf("https://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", cfg->port);
+}
+
 static gboolean validate(yf_config *cfg, GError **err)
 {
     static const char *levels[] = {"error", "warning", "info", "debug", NULL};
@@ -166,6 +193,15 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media stun_server must be host, host:port or [ipv6]:port with a port in 1..65535";
     else if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
         bad = "tls cert and key must be given together";
+    else if (cfg->public_url) {
+        char *origin = public_origin(cfg->public_url);
+        if (!origin)
+            bad = "server public_url must be https://HOST or https://HOST:PORT";
+        g_free(cfg->public_url);
+        cfg->public_url = origin;
+    }
+    if (!bad && !cfg->public_url)
+        cfg->public_url = default_origin(cfg);
     if (bad)
         g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", bad);
     return bad == NULL;
@@ -173,7 +209,7 @@ static gboolean validate(yf_config *cfg, GError **err)
 
 gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_now, GError **err)
 {
-    char *file = NULL, *listen = NULL, *data = NULL, *web = NULL, *level = NULL;
+    char *file = NULL, *listen = NULL, *data = NULL, *web = NULL, *level = NULL, *public_url = NULL;
     char *cert = NULL, *key = NULL, *stun = NULL;
     char **addrs = NULL;
     int port = G_MININT, workers = G_MININT;
@@ -185,6 +221,7 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
         {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory (./data)", "DIR"},
         {"web-dir", 0, 0, G_OPTION_ARG_FILENAME, &web, "directory of the browser client", "DIR"},
         {"production", 0, 0, G_OPTION_ARG_NONE, &production, "production mode: refuse to start without an admin account", NULL},
+        {"public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "what invitation links start with (https://LISTEN:PORT)", "URL"},
         {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE"},
         {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE"},
         {"media-address", 0, 0, G_OPTION_ARG_STRING_ARRAY, &addrs, "address for ICE host candidates (repeatable)", "ADDR"},
@@ -218,6 +255,7 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     OVERRIDE(cfg->listen, listen);
     OVERRIDE(cfg->data_dir, data);
     OVERRIDE(cfg->web_dir, web);
+    OVERRIDE(cfg->public_url, public_url);
     OVERRIDE(cfg->tls_cert, cert);
     OVERRIDE(cfg->tls_key, key);
     OVERRIDE(cfg->stun_server, stun);
@@ -235,7 +273,7 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
         cfg->workers = workers;
     ok = validate(cfg, err);
 out:
-    g_free(file); g_free(listen); g_free(data); g_free(web); g_free(level);
+    g_free(file); g_free(listen); g_free(data); g_free(web); g_free(level); g_free(public_url);
     g_free(cert); g_free(key); g_free(stun); g_strfreev(addrs);
     g_option_context_free(ctx);
     return ok;
@@ -244,6 +282,7 @@ out:
 void yf_config_clear(yf_config *cfg)
 {
     g_free(cfg->config_file); g_free(cfg->listen); g_free(cfg->data_dir); g_free(cfg->web_dir);
+    g_free(cfg->public_url);
     g_free(cfg->tls_cert); g_free(cfg->tls_key); g_strfreev(cfg->media_addresses);
     g_free(cfg->stun_server); g_free(cfg->log_level);
     memset(cfg, 0, sizeof *cfg);

@@ -13,6 +13,9 @@ typedef struct {
     char *data_dir;        /* default ./data */
     char *web_dir;         /* default: the source tree's web/ */
     gboolean production;   /* refuse to start without an admin account; default FALSE */
+    char *public_url;      /* what invitation links start with, "https://host[:port]" without a
+                              trailing slash; default https://LISTEN:PORT (localhost for a
+                              wildcard listen address). Never taken from a request. */
     /* [tls] */
     char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
     char *tls_key;

@@ -91,6 +91,8 @@ static gboolean open_store(const yf_config *cfg, yf_server *s, GError **err)
         g_error_free(boot);
     }
     s->api = yf_api_new(s->store, cfg->data_dir, err);
+    if (s->api)
+        yf_api_set_public_url(s->api, cfg->public_url);
     if (!s->api)
         return FALSE;
     /* Recovers a crashed server's captures before anything records. */

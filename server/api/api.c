@@ -66,6 +66,7 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     yf_api *api = g_new0(yf_api, 1);
     api->store = store;
     api->data_dir = g_strdup(data_dir);
+    api->public_url = g_strdup("https://localhost");
     api->login_by_user = yf_throttle_new(YF_LOGIN_MAX_FAIL_USER, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
@@ -83,7 +84,14 @@ void yf_api_free(yf_api *api)
     yf_throttle_free(api->login_by_user);
     yf_throttle_free(api->login_by_addr);
     g_free(api->data_dir);
+    g_free(api->public_url);
     g_free(api);
+}
+
+void yf_api_set_public_url(yf_api *api, const char *url)
+{
+    g_free(api->public_url);
+    api->public_url = g_strdup(url);
 }
 
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user)

@@ -50,6 +50,10 @@ typedef struct {
     char *(*evidence_path)(void *user, int64_t hearing_id);
 } yf_api_recording_hooks;
 
+/* What invitation links start with: "https://host[:port]" (copied); until
+ * set, https://localhost. Never the request's Host. */
+void yf_api_set_public_url(yf_api *api, const char *url);
+
 /* Sets the recorder hooks (copied; user borrowed). */
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);
 

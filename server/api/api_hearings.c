@@ -124,24 +124,9 @@ static gboolean read_invitees(yf_api_req *r, json_t *arr, invitee_in *out, size_
     return TRUE;
 }
 
-/* A safe host for join links: the request's Host / :authority, else localhost. */
-static char *public_host(yf_api_req *r)
-{
-    char *h = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
-    if (!h)
-        h = yf_api_header(r, WSI_TOKEN_HOST);
-    for (const char *p = h; p && *p; p++)
-        if (!g_ascii_isalnum(*p) && !strchr(".-:[]", *p)) {
-            g_clear_pointer(&h, g_free);
-            break;
-        }
-    return h ? h : g_strdup("localhost");
-}
-
 static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_in *in, size_t n,
                                  int64_t expires_ms, GError **err)
 {
-    char *host = public_host(r);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
         int64_t id = 0;
@@ -152,7 +137,7 @@ static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_i
             g_clear_pointer(&out, json_decref);
             break;
         }
-        char *url = g_strdup_printf("https://%s/join.html?t=%s", host, token);
+        char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
         json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)id,
                                              "name", in[i].name, "role", yf_invitee_role_code(in[i].role),
                                              "expires_at", yf_api_time_json(expires_ms),
@@ -160,7 +145,6 @@ static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_i
         g_free(url);
         g_free(token);
     }
-    g_free(host);
     return out;
 }
 

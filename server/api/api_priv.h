@@ -17,6 +17,7 @@
 struct yf_api {
     yf_store *store;           /* borrowed */
     char *data_dir;
+    char *public_url;          /* invitation links start with it (config.h) */
     yf_room_key room_key;
     yf_throttle *login_by_user;  /* failed sign-ins per username */
     yf_throttle *login_by_addr;  /* ... and per client address */

@@ -140,6 +140,8 @@ try {
   check('POST /cases/{id}/appointments returns invitations with join links', r.status === 201 &&
     r.json.invitations.length === 2 && /^https:\/\/127\.0\.0\.1:\d+\/join\.html\?t=[A-Za-z0-9_-]{43}$/.test(r.json.invitations[0].join_url),
   JSON.stringify(r.json));
+  check('… the join link names the configured public URL (here the listen address and port)',
+    r.json.invitations[0].join_url.startsWith(`https://127.0.0.1:${port}/join.html?t=`), r.json.invitations[0].join_url);
   const appt = r.json.appointment;
   const petTok = r.json.invitations[0].token;
   const witTok = r.json.invitations[1].token;
@@ -468,6 +470,12 @@ try {
   r = await api('GET', '/audit/verify', { token: T.admin });
   check('GET /audit/verify says the chain is intact', r.status === 200 && r.json.ok === true && r.json.count > 50);
 
+  r = await api('POST', '/cases', { token: T.pros1, body: newCase('HOST-1') });
+  const forged = await api('POST', `/cases/${r.json.id}/appointments`, { token: T.pros1, headers: { host: 'evil.example' },
+    body: { starts_at: new Date(Date.now() + 3600e3).toISOString(), title: '接访', invitees: [{ name: '王五', role: 'witness' }] } });
+  check('a request\'s Host never reaches an invitation link', forged.status === 201 &&
+    forged.json.invitations[0].join_url.startsWith(`https://127.0.0.1:${port}/join.html?t=`),
+  JSON.stringify(forged.json).slice(0, 200));
   const stopped = await stopServer(child);
   const log = child.logText;
   child = null;

@@ -51,7 +51,41 @@ static void test_defaults(void)
     CHECK_EQ_INT(cfg.workers, 0);
     CHECK(cfg.tls_cert == NULL);
     CHECK(g_str_equal(cfg.log_level, "info"));
+    CHECK(g_str_equal(cfg.public_url, "https://127.0.0.1:8443"));
     yf_config_clear(&cfg);
+}
+
+/* Invitation links start with [server] public_url: an https origin, checked;
+ * by default the listen address and port (localhost for a wildcard). */
+static void test_public_url(void)
+{
+    static const struct { const char *ini, *arg, *want; } rows[] = {
+        {"[server]\npublic_url = https://jf.example.gov.cn\n", NULL, "https://jf.example.gov.cn"},
+        {"[server]\npublic_url = https://jf.example.gov.cn:9443/\n", NULL, "https://jf.example.gov.cn:9443"},
+        {NULL, "https://[2001:db8::1]:8443", "https://[2001:db8::1]:8443"},
+        {"[server]\nlisten = 0.0.0.0\nport = 9000\n", NULL, "https://localhost:9000"},
+        {"[server]\nlisten = ::1\n", NULL, "https://[::1]:8443"},
+        {"[server]\npublic_url = http://jf.example.gov.cn\n", NULL, NULL},        /* not https */
+        {"[server]\npublic_url = https://jf.example.gov.cn/yf\n", NULL, NULL},     /* a path */
+        {"[server]\npublic_url = https://a@jf.example.gov.cn\n", NULL, NULL},      /* user info */
+        {"[server]\npublic_url = https://jf.example.gov.cn?x=1\n", NULL, NULL},    /* a query */
+        {"[server]\npublic_url = jf.example.gov.cn\n", NULL, NULL},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const char *args[] = {"--public-url", rows[i].arg, NULL};
+        yf_config cfg;
+        GError *err = NULL;
+        gboolean ok = load(&cfg, rows[i].ini, rows[i].arg ? args : NULL, &err);
+        if (rows[i].want) {
+            CHECK(ok && g_str_equal(cfg.public_url, rows[i].want));
+            if (!ok || !g_str_equal(cfg.public_url, rows[i].want))
+                fprintf(stderr, "row %zu: got %s (%s)\n", i, ok ? cfg.public_url : "error", err ? err->message : "");
+        } else {
+            CHECK(!ok && err && strstr(err->message, "public_url"));
+        }
+        g_clear_error(&err);
+        yf_config_clear(&cfg);   /* also what a refused load left */
+    }
 }
 
 static void test_file_and_overrides(void)
@@ -122,6 +156,7 @@ static void test_bad(void)
 int main(void)
 {
     test_defaults();
+    test_public_url();
     test_file_and_overrides();
     test_bad();
     return yf_test_done("test_config");
