@@ -5,6 +5,7 @@
 #include <libwebsockets.h>
 #include <locale.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +94,10 @@ int main(int argc, char **argv)
     memset(&cfg, 0, sizeof cfg);
     setlocale(LC_ALL, "");
     signal(SIGPIPE, SIG_IGN);
+    /* Everything yuanfang writes (the case store with personal data and
+     * password hashes, recordings, notes, keys) is its user's alone, whatever
+     * the mode of a data directory that existed before. */
+    umask(077);
     g_log_set_default_handler(log_handler, NULL);
     if (argc > 1 && argv[1][0] != '-')   /* a subcommand, not the server */
         return yf_subcommand_main(argc, argv);

@@ -133,6 +133,26 @@ try {
   const fp2 = await certFingerprint(port);
   check('a restart reuses the generated certificate', fp1 === fp2);
 
+  // A data directory an administrator made beforehand, readable by all: the
+  // files the server writes into it are still its user's alone.
+  const openDir = path.join(tmp, 'data-open');
+  fs.mkdirSync(openDir, { mode: 0o755 });
+  fs.chmodSync(openDir, 0o755);
+  const port2 = await freePort();
+  const second = await startServer(openDir, port2);
+  await stopServer(second);
+  const loose = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if ((fs.statSync(p).mode & 0o077) !== 0) loose.push(`${path.relative(openDir, p)} ${(fs.statSync(p).mode & 0o777).toString(8)}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(openDir);
+  check('in a world-readable data directory, every file and folder the server made is its user\'s alone',
+    loose.length === 0 && fs.existsSync(path.join(openDir, 'yuanfang.db')), loose.join(', '));
+
   const busy = spawnSync(bin, ['--data-dir', path.join(tmp, 'data2'), '--listen', '127.0.0.1', '--port', String(port),
     '--web-dir', webDir], { encoding: 'utf8', timeout: 10000 });
   check('a port in use is refused with a clear message', busy.status !== 0 && /cannot listen/.test(busy.stderr),
