@@ -8,7 +8,7 @@
 // in time), and the evidence package verifies.
 // Ends "recording_crash: N passed, M failed"; exit 77 when a prerequisite is missing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiRequest, browserTestPrerequisites, check, finish, sleep, startServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 import { admit, discover, hearingSetup, joinBoth, openHearing, pageLog, waitProcessed,
@@ -55,6 +55,13 @@ async function main() {
     let st = await waitState(pet.page, 'waiting', 30000);
     if (st === 'waiting') st = await admit(host, pet);
     check('the petitioner\'s page comes back and is admitted again', st === 'admitted', String(st));
+    // Each page joins the restarted server once or twice (one early attempt may
+    // find it still starting), never in a storm of doubling retries.
+    await sleep(3000);
+    const joins = readFileSync(join(tmp, 'server-2.log'), 'utf8').split('\n')
+      .filter((l) => /room \S+: p\d+ \(\w+\) (re)?joined, /.test(l));
+    check('after the restart each page joins again once, without a reconnect storm', joins.length >= 2 && joins.length <= 4,
+      `${joins.length} joins: ${joins.map((l) => l.replace(/^.*room /, '')).join(' | ')}`);
     await sleep(AFTER_S * 1000);
     const end = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
     const tEnd = Date.now();

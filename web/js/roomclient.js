@@ -7,6 +7,7 @@
 import { Signaling } from './signaling.js';
 
 const REJOIN_DELAY_MS = 1500;
+const REJOIN_MAX_MS = 10000;
 
 export class RoomClient {
   constructor(token, localStream) {
@@ -67,7 +68,7 @@ export class RoomClient {
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
     sig.on('media.state', (d) => this.emit('media', d));
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
-    sig.onclose = () => this.#onClose();
+    sig.onclose = () => this.#onClose(sig);
     await sig.connect();
     this.connects++;
     const hello = await sig.request('hello', { client: 'room/0.1' });
@@ -237,28 +238,43 @@ export class RoomClient {
   }
 
   // The websocket dropped: join again with the same token (same id, no
-  // waiting room), with fresh media connections.
-  #onClose() {
-    if (this.stopped) return;
+  // waiting room), with fresh media connections. One rejoin is pending or
+  // running at a time, whatever reports the failure (the socket's close or
+  // start()'s rejection), and the wait doubles up to REJOIN_MAX_MS while the
+  // server stays away, so a restarting server is not stormed.
+  #onClose(sig) {
+    if (this.stopped || sig !== this.sig) return;
     this.#closePcs();
     this.setState('reconnecting');
-    setTimeout(() => this.#rejoin(), REJOIN_DELAY_MS);
+    this.#scheduleRejoin();
+  }
+
+  #scheduleRejoin() {
+    if (this.stopped || this.rejoinTimer || this.rejoining) return;
+    const delay = Math.min(REJOIN_DELAY_MS * 2 ** (this.rejoinFailures || 0), REJOIN_MAX_MS);
+    this.rejoinTimer = setTimeout(() => { this.rejoinTimer = null; this.#rejoin(); }, delay);
   }
 
   async #rejoin() {
-    if (this.stopped) return;
+    if (this.stopped || this.rejoining) return;
+    this.rejoining = true;
     try {
       await this.start();
+      this.rejoinFailures = 0;
     } catch (e) {
       console.warn('room: rejoin failed', e);
+      if (this.sig) this.sig.close();   /* half-open attempts do not linger */
+      this.rejoinFailures = (this.rejoinFailures || 0) + 1;
       if (e && e.code === 'hearing_ended') { this.ended(); return; }
       if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {
         this.stopped = true;
         this.setState('error', e.code);
         return;
       }
-      setTimeout(() => this.#rejoin(), REJOIN_DELAY_MS * 2);
+    } finally {
+      this.rejoining = false;
     }
+    if (this.state === 'reconnecting' || this.state === 'joining') this.#scheduleRejoin();
   }
 
   muteSelf(kind, muted) {
