@@ -175,6 +175,11 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
     info.mounts = &s->api_mount;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
                    LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    /* Every response says: come back over HTTPS only (browsers ignore it for
+     * a certificate they had to accept by hand, and for IP addresses). */
+    static const struct lws_protocol_vhost_options hsts = {NULL, NULL, "strict-transport-security:",
+                                                           "max-age=31536000"};
+    info.headers = &hsts;
     info.foreign_loops = s->foreign_loops;
     info.ssl_cert_filepath = s->cert_path;
     info.ssl_private_key_filepath = s->key_path;

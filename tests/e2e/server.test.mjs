@@ -103,6 +103,11 @@ try {
   check('the device-test page is served', page.status === 200 && /<html/i.test(page.body));
   check('pages carry a content security policy', /default-src/.test(page.headers['content-security-policy'] || ''),
     JSON.stringify(page.headers));
+  const missingPage = await get(port, '/no-such-page.html');
+  const apiPage = await get(port, '/api/v1/me');
+  for (const [what, r] of [['a page of web/', page], ['/healthz', health], ['the 404 page', missingPage], ['the API', apiPage]])
+    check(`${what} says Strict-Transport-Security`, /max-age=\d{7,}/.test(r.headers['strict-transport-security'] || ''),
+      JSON.stringify(r.headers));
   const index = await get(port, '/');
   check('/ serves index.html', index.status === 200 && /<html/i.test(index.body));
   const missing = await get(port, '/no-such-file.js');
