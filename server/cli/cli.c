@@ -116,7 +116,7 @@ static int create_user(const yf_subcommand *self, int argc, char **argv)
         fprintf(stderr, "yuanfang: no password given\n");
         goto out;
     }
-    if (!yf_password_check_policy(pw, &err) || (st = open_store(data_dir, FALSE)) == NULL)
+    if (!yf_password_check_policy(pw, username, &err) || (st = open_store(data_dir, FALSE)) == NULL)
         goto out;
     if (!yf_store_staff_create(st, yf_actor_system(), g_get_real_time() / 1000, username, display_name, role, pw,
                                &id, &err))

@@ -16,7 +16,50 @@
 #define SCRYPT_R 8
 #define SCRYPT_P 1
 
-gboolean yf_password_check_policy(const char *password, GError **error)
+/* Long enough for the length rule and still first to be tried. */
+static const char *const common[] = {
+    "1q2w3e4r5t", "1qaz2wsx3edc", "qwertyuiop", "qwertyuiop123", "password12", "password123",
+    "passw0rd12", "iloveyou12", "admin12345", "admin123456", "abc1234567", "a123456789",
+    "qwe1234567", "woaini1314", "5201314520", "aa12345678", "abcd123456", "zxcvbnm123",
+};
+
+static guint distinct_chars(const char *s)
+{
+    GHashTable *seen = g_hash_table_new(NULL, NULL);
+    for (const char *p = s; *p; p = g_utf8_next_char(p))
+        g_hash_table_add(seen, GUINT_TO_POINTER(g_utf8_get_char(p)));
+    guint n = g_hash_table_size(seen);
+    g_hash_table_destroy(seen);
+    return n;
+}
+
+/* Every character one more, or every one one less, than the one before. */
+static gboolean is_run(const char *s)
+{
+    int step = 0;
+    for (const char *p = s; p[0] && p[1]; p++) {
+        int d = (unsigned char)p[1] - (unsigned char)p[0];
+        if ((d != 1 && d != -1) || (step && d != step))
+            return FALSE;
+        step = d;
+    }
+    return TRUE;
+}
+
+/* What is left of password once every occurrence of username (no case) is cut out. */
+static glong chars_besides(const char *password, const char *username)
+{
+    char *pw = g_utf8_casefold(password, -1), *user = g_utf8_casefold(username, -1);
+    glong left = g_utf8_strlen(pw, -1);
+    size_t ul = strlen(user);
+    for (const char *p = pw; ul && (p = strstr(p, user)) != NULL; p += ul)
+        left -= g_utf8_strlen(user, -1);
+    g_free(pw);
+    g_free(user);
+    return left;
+}
+
+gboolean yf_password_check_policy(const char *password, const char *username, GError **error)
 {
     const char *why = NULL;
     if (password == NULL || !g_utf8_validate(password, -1, NULL))
@@ -25,13 +68,20 @@ gboolean yf_password_check_policy(const char *password, GError **error)
         why = "password is longer than 1024 bytes";
     else if (g_utf8_strlen(password, -1) < YF_PASSWORD_MIN_CHARS)
         why = "password must have at least 10 characters";
+    else if (distinct_chars(password) < 4)
+        why = "password must use at least 4 different characters";
+    else if (strspn(password, "0123456789") == strlen(password))
+        why = "password must not be only digits";
+    else if (is_run(password))
+        why = "password must not be a run of characters such as abcdefghij";
+    else if (username && *username && chars_besides(password, username) < 6)
+        why = "password must not be the user name with a few characters added";
     else {
-        gunichar first = g_utf8_get_char(password);
-        const char *p = password;
-        while (*p && g_utf8_get_char(p) == first)
-            p = g_utf8_next_char(p);
-        if (*p == '\0')
-            why = "password must not repeat one character";
+        char *lower = g_ascii_strdown(password, -1);
+        for (size_t i = 0; i < G_N_ELEMENTS(common) && !why; i++)
+            if (strcmp(lower, common[i]) == 0)
+                why = "password is one of the commonest passwords";
+        g_free(lower);
     }
     if (why) {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, why);

@@ -13,10 +13,13 @@
 #define YF_PASSWORD_MIN_CHARS 10
 #define YF_PASSWORD_MAX_BYTES 1024
 
-/* Policy for new passwords: >= 10 characters (UTF-8 code points), <= 1024 bytes,
- * valid UTF-8, not all one character. FALSE with a reason in *error
- * (YF_STORE_ERROR_INVALID). */
-gboolean yf_password_check_policy(const char *password, GError **error);
+/* Policy for new passwords: >= 10 characters (UTF-8 code points), <= 1024
+ * bytes, valid UTF-8, and not guessable at once: at least 4 different
+ * characters, not only digits, not a run like "abcdefghij", not one of the
+ * commonest passwords, and not the user name with a few characters added
+ * (compared without case; username may be NULL). FALSE with a reason in
+ * *error (YF_STORE_ERROR_INVALID). */
+gboolean yf_password_check_policy(const char *password, const char *username, GError **error);
 /* Hashes with cost ln (0 = YF_PASSWORD_LN_DEFAULT); newly allocated string, NULL
  * with *error set on failure. */
 char *yf_password_hash(const char *password, int ln, GError **error);

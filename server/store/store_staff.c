@@ -88,7 +88,7 @@ gboolean yf_store_staff_create(yf_store *st, yf_actor actor, int64_t now_ms,
 {
     char *hash = NULL, *obj = NULL;
     gboolean ok = FALSE;
-    if (!check_names(username, display_name, error) || !yf_password_check_policy(password, error))
+    if (!check_names(username, display_name, error) || !yf_password_check_policy(password, username, error))
         return FALSE;
     if (yf_role_code(role) == NULL) {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "unknown role");
@@ -134,7 +134,8 @@ gboolean yf_store_staff_set_password(yf_store *st, yf_actor actor, int64_t now_m
 {
     char *hash = NULL, *obj = yf_store_obj("staff", id);
     gboolean ok = FALSE;
-    if (!yf_password_check_policy(password, error) ||
+    yf_staff who = {0};
+    if (!yf_store_staff_get(st, id, &who, error) || !yf_password_check_policy(password, who.username, error) ||
         (hash = yf_password_hash(password, st->password_ln, error)) == NULL ||
         !yf_store_begin(st, error))
         goto out;
@@ -152,6 +153,7 @@ out:
         yf_store_rollback(st);
     g_free(hash);
     g_free(obj);
+    yf_staff_clear(&who);
     return ok;
 }
 

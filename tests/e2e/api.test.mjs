@@ -89,6 +89,12 @@ try {
   r = await api('POST', '/staff', { token: T.admin, body: { username: 'weak', display_name: 'x', role: 'clerk',
     password: 'short' } });
   check('a weak password is 400 bad_request', r.status === 400 && errCode(r) === 'bad_request');
+  for (const [pw, why] of [['1234567890', 'only digits'], ['weakling-1', 'the user name'], ['qwertyuiop', 'the commonest']]) {
+    r = await api('POST', '/staff', { token: T.admin, body: { username: 'weakling', display_name: 'x', role: 'clerk',
+      password: pw } });
+    check(`a guessable password (${why}) is 400 with the reason`, r.status === 400 && errCode(r) === 'bad_request' &&
+      /password/.test((r.json && r.json.error && r.json.error.message) || ''), r.raw.toString().slice(0, 160));
+  }
   for (const name of ['pros1', 'pros2', 'clerk', 'aid', 'viewer', 'viewer2']) {
     r = await api('POST', '/auth/login', { body: { username: name, password: `${name}-password-1` } });
     T[name] = r.json && r.json.token;

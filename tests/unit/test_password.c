@@ -45,21 +45,34 @@ static void test_malformed(void)
 
 static void test_policy(void)
 {
-    static const struct { const char *pw; gboolean ok; } t[] = {
-        { "short", FALSE }, { "123456789", FALSE }, { "1234567890", TRUE },
-        { "aaaaaaaaaaaaaaaa", FALSE }, { "远访远访远访远访远访", TRUE }, { "远访远访", FALSE },
-        { "\xff\xfe invalid utf8 x", FALSE },
+    static const struct { const char *pw, *user; gboolean ok; } t[] = {
+        { "short", NULL, FALSE }, { "123456789", NULL, FALSE },
+        { "1234567890", NULL, FALSE },              /* only digits */
+        { "13800138000", NULL, FALSE },             /* a phone number */
+        { "abcdefghijk", NULL, FALSE },             /* a run */
+        { "9876543210", NULL, FALSE },
+        { "ababababab", NULL, FALSE },              /* two different characters */
+        { "Password123", NULL, FALSE }, { "qwertyuiop", NULL, FALSE },   /* the commonest */
+        { "wangjianguo", "wangjianguo", FALSE },   /* the user name */
+        { "WangJianGuo1", "wangjianguo", FALSE },  /* ... with a character added */
+        { "admin-password-1", "admin", TRUE },      /* the name inside a real passphrase */
+        { "春天的第一场雨来得很早", "王检察官", TRUE },
+        { "aaaaaaaaaaaaaaaa", NULL, FALSE }, { "远访远访远访远访远访", NULL, FALSE }, { "远访远访", NULL, FALSE },
+        { "远访是检察院的视频接访系统", NULL, TRUE }, { "correct horse 9", NULL, TRUE },
+        { "\xff\xfe invalid utf8 x", NULL, FALSE },
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
         GError *e = NULL;
-        gboolean ok = yf_password_check_policy(t[i].pw, &e);
+        gboolean ok = yf_password_check_policy(t[i].pw, t[i].user, &e);
+        if (ok != t[i].ok)
+            fprintf(stderr, "policy row %u (%s): got %d (%s)\n", i, t[i].pw, ok, e ? e->message : "");
         CHECK(ok == t[i].ok);
         CHECK(ok || (e && e->code == YF_STORE_ERROR_INVALID && e->message[0]));
         g_clear_error(&e);
     }
     char *big = g_strnfill(YF_PASSWORD_MAX_BYTES + 1, 'x');
     big[0] = 'y';
-    CHECK(!yf_password_check_policy(big, NULL));
+    CHECK(!yf_password_check_policy(big, NULL, NULL));
     g_free(big);
 }
 
