@@ -38,7 +38,9 @@ void yf_api_auth_login(yf_api_req *r)
         goto out;
     char addr[64] = "", ukey[80], akey[80];
     lws_get_peer_simple(r->wsi, addr, sizeof addr);
-    g_snprintf(ukey, sizeof ukey, "%s", user);
+    char *folded = g_ascii_strdown(user, -1);   /* one account, so one count, whatever the case */
+    g_snprintf(ukey, sizeof ukey, "%s", folded);
+    g_free(folded);
     g_snprintf(akey, sizeof akey, "%s", addr);
     if (login_throttled(r, user, ukey, akey))
         goto out;

@@ -175,10 +175,17 @@ static const char v3_participant_joined[] =
     "ALTER TABLE participants ADD COLUMN joined_ms INTEGER;"
     "UPDATE participants SET joined_ms = added_ms;";
 
+/* User names are one account whatever their case: "Admin1" is "admin1", both
+ * when made and when signing in. A file that already holds two names differing
+ * only in case stops here, and the operator renames one first. */
+static const char v4_username_nocase[] =
+    "CREATE UNIQUE INDEX staff_username_nocase ON staff(username COLLATE NOCASE);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
     { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
+    { 4, "staff user names unique without case", v4_username_nocase },
 };
 
 int yf_migrations_latest(void)

@@ -13,7 +13,7 @@ static gboolean fetch_for_login(yf_store *st, const char *username, yf_staff *ou
                                 gboolean *found, GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, "SELECT id, username, display_name, role, disabled,"
-                                        " created_ms, password_hash FROM staff WHERE username = ?",
+                                        " created_ms, password_hash FROM staff WHERE username = ? COLLATE NOCASE",
                                     error);
     if (s == NULL)
         return FALSE;

@@ -59,7 +59,7 @@ gboolean yf_store_staff_get(yf_store *st, int64_t id, yf_staff *out, GError **er
 gboolean yf_store_staff_get_by_username(yf_store *st, const char *username, yf_staff *out,
                                         GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT " STAFF_COLS " FROM staff WHERE username = ?", error);
+    sqlite3_stmt *s = yf_store_prep(st, "SELECT " STAFF_COLS " FROM staff WHERE username = ? COLLATE NOCASE", error);
     if (s == NULL)
         return FALSE;
     yf_store_bind_text(s, 1, username);

@@ -86,6 +86,9 @@ try {
   r = await api('POST', '/staff', { token: T.admin, body: { username: 'pros1', display_name: 'x', role: 'clerk',
     password: 'another-password-1' } });
   check('a taken username is 409 conflict', r.status === 409 && errCode(r) === 'conflict');
+  r = await api('POST', '/staff', { token: T.admin, body: { username: 'PROS1', display_name: 'x', role: 'clerk',
+    password: 'another-password-1' } });
+  check('… whatever its case', r.status === 409 && errCode(r) === 'conflict', String(r.status));
   r = await api('POST', '/staff', { token: T.admin, body: { username: 'weak', display_name: 'x', role: 'clerk',
     password: 'short' } });
   check('a weak password is 400 bad_request', r.status === 400 && errCode(r) === 'bad_request');
@@ -446,7 +449,8 @@ try {
   // (viewer2 already failed once above, while disabled.)
   const loginStatuses = [];
   for (let i = 0; i < 5; i++) {
-    r = await api('POST', '/auth/login', { body: { username: 'viewer2', password: `guess-${i}-password` } });
+    const name = i % 2 ? 'VIEWER2' : 'viewer2';   /* one account, one count, whatever the case */
+    r = await api('POST', '/auth/login', { body: { username: name, password: `guess-${i}-password` } });
     loginStatuses.push(r.status);
   }
   check('wrong passwords are 401 until the fifth failure, then 429', loginStatuses.join(',') === '401,401,401,401,429',
@@ -454,8 +458,8 @@ try {
   r = await api('POST', '/auth/login', { body: { username: 'viewer2', password: 'viewer2-new-password' } });
   check('then even the right password is 429 with Retry-After', r.status === 429 &&
     errCode(r) === 'too_many_requests' && Number(r.headers['retry-after']) > 0, `${r.status} ${r.raw}`);
-  r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
-  check('other accounts can still sign in', r.status === 200, String(r.status));
+  r = await api('POST', '/auth/login', { body: { username: 'Admin', password: 'admin-password-1' } });
+  check('other accounts can still sign in, whatever the case of the name', r.status === 200, String(r.status));
 
   // ---- logout and the audit trail ----
   r = await api('POST', '/auth/logout', { token: T.pros2, body: {} });

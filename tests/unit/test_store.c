@@ -210,6 +210,11 @@ static void test_constraints(void)
     int64_t pros = add_staff(st, "pros1", YF_ROLE_PROSECUTOR);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "clerk1", "x", YF_ROLE_VIEWER, PW, NULL, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "CLERK1", "x", YF_ROLE_VIEWER, PW, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);   /* one account whatever the case */
+    yf_staff by_name = { 0 };
+    CHECK(yf_store_staff_get_by_username(st, "Clerk1", &by_name, NULL) && by_name.id == clerk);
+    yf_staff_clear(&by_name);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "weak", "x", YF_ROLE_VIEWER, "short", NULL, &e));
     CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "bad", "x", (yf_role)42, PW, NULL, &e));
@@ -412,6 +417,10 @@ static void test_sessions(void)
     CHECK(yf_store_login(st, "zhao", PW, T0, HOUR, &tok, &who, NULL));
     CHECK(tok && strlen(tok) == 43 && who.id == id && who.role == YF_ROLE_PROSECUTOR);
     yf_staff_clear(&who);
+    char *tok2 = NULL;
+    CHECK(yf_store_login(st, "ZHAO", PW, T0, HOUR, &tok2, &who, NULL) && who.id == id);   /* any case */
+    yf_staff_clear(&who);
+    g_free(tok2);
     CHECK(yf_store_session_lookup(st, tok, T0 + HOUR - 1, &who, NULL));
     CHECK_EQ_INT(who.id, id);
     yf_staff_clear(&who);
