@@ -45,22 +45,34 @@ static gboolean drop_expired(gpointer key, gpointer value, gpointer data)
     return expired(((const yf_throttle **)data)[0], value, *now);
 }
 
-/* Makes room for one more key: expired ones first, then the oldest window. */
+/* Which entry to give up first: any unlocked one before a locked one (so a
+ * flood of new keys cannot free a locked account to more guesses), the
+ * oldest window among the unlocked, the lock that ends soonest among the
+ * locked. */
+static gboolean evict_before(const entry *a, const entry *b, int64_t now_ms)
+{
+    gboolean la = a->locked_until > now_ms, lb = b->locked_until > now_ms;
+    if (la != lb)
+        return !la;
+    return la ? a->locked_until < b->locked_until : a->window_start < b->window_start;
+}
+
+/* Makes room for one more key: expired ones first, then by evict_before. */
 static void make_room(yf_throttle *t, int64_t now_ms)
 {
     const void *ctx[2] = {t, &now_ms};
     g_hash_table_foreach_remove(t->keys, drop_expired, ctx);
     while (g_hash_table_size(t->keys) >= t->max_keys) {
         GHashTableIter it;
-        gpointer k, v, oldest = NULL;
-        int64_t best = INT64_MAX;
+        gpointer k, v, victim = NULL;
+        const entry *worst = NULL;
         g_hash_table_iter_init(&it, t->keys);
         while (g_hash_table_iter_next(&it, &k, &v))
-            if (((entry *)v)->window_start < best) {
-                best = ((entry *)v)->window_start;
-                oldest = k;
+            if (!worst || evict_before(v, worst, now_ms)) {
+                worst = v;
+                victim = k;
             }
-        g_hash_table_remove(t->keys, oldest);
+        g_hash_table_remove(t->keys, victim);
     }
 }
 

@@ -38,5 +38,20 @@ int main(void)
         CHECK(yf_throttle_size(t) <= 4);
     }
     yf_throttle_free(t);
+
+    /* A full table gives up unlocked keys before a locked one: new keys
+     * cannot free a locked account to more guesses. */
+    t = yf_throttle_new(3, 60000, 30000, 4);
+    for (int i = 0; i < 3; i++)
+        yf_throttle_fail(t, "u:victim", i);
+    CHECK(yf_throttle_wait_ms(t, "u:victim", 10) > 0);
+    for (int i = 0; i < 100; i++) {
+        char k[32];
+        g_snprintf(k, sizeof k, "u:flood%d", i);
+        yf_throttle_fail(t, k, 20 + i);
+    }
+    CHECK(yf_throttle_size(t) <= 4);
+    CHECK(yf_throttle_wait_ms(t, "u:victim", 200) > 0);
+    yf_throttle_free(t);
     return yf_test_done("test_throttle");
 }
