@@ -548,9 +548,21 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
     yf_api_req *r = *slot = req_new(api, wsi);
     char *cl = hdr(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     int64_t len = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
+    gboolean both = cl && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
     g_free(cl);
     gboolean has_body = r->method == YF_API_POST || r->method == YF_API_PATCH ||
                         r->method == YF_API_PUT;
+    /* Both framings at once is how requests are smuggled past a proxy that
+     * reads the other one (RFC 9112 section 6.1): refused, and the
+     * connection is not reused. */
+    if (both) {
+        r->close_after = TRUE;
+        r->now_ms = g_get_real_time() / 1000;
+        g_message("api: a request with both Content-Length and Transfer-Encoding refused");
+        yf_api_error(r, 400, "bad_request", "a request may not carry both Content-Length and Transfer-Encoding");
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
     if (has_body && len > HARD_BODY_LIMIT) {
         r->close_after = TRUE;     /* we will not read it: the connection cannot be reused */
         r->now_ms = g_get_real_time() / 1000;

@@ -66,6 +66,22 @@ function certFingerprint(port) {
   });
 }
 
+/** Sends text as it is over TLS (HTTP/1.1) and resolves with what comes back
+ * until the server closes or 3 s pass. */
+function rawHttps(port, text) {
+  return new Promise((resolve) => {
+    let got = '';
+    const sock = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] },
+      () => sock.write(text));
+    sock.setEncoding('utf8');
+    sock.on('data', (d) => { got += d; });
+    const done = () => resolve(got);
+    sock.on('close', done);
+    sock.on('error', done);
+    setTimeout(() => { sock.destroy(); done(); }, 3000);
+  });
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-server-test-'));
 const serverLog = [];
 const startServer = (dataDir, port) => startServerReady(bin, { dataDir, port, webDir, workers: 1, logLevel: 'info',
@@ -108,6 +124,10 @@ try {
   for (const [what, r] of [['a page of web/', page], ['/healthz', health], ['the 404 page', missingPage], ['the API', apiPage]])
     check(`${what} says Strict-Transport-Security`, /max-age=\d{7,}/.test(r.headers['strict-transport-security'] || ''),
       JSON.stringify(r.headers));
+  const smuggle = await rawHttps(port, 'POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+    'Content-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+  check('a request with both Content-Length and Transfer-Encoding is refused (400) and not kept alive',
+    /^HTTP\/1\.1 400/.test(smuggle) && /connection: close/i.test(smuggle), smuggle.slice(0, 200));
   const index = await get(port, '/');
   check('/ serves index.html', index.status === 200 && /<html/i.test(index.body));
   const missing = await get(port, '/no-such-file.js');
