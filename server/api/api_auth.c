@@ -18,7 +18,14 @@ static gboolean login_throttled(yf_api_req *r, const char *user, const char *uke
         return FALSE;
     char secs[24];
     g_snprintf(secs, sizeof secs, "%" G_GINT64_FORMAT, (wait + 999) / 1000);
-    yf_store_audit_record(r->api->store, yf_actor_system(), r->now_ms, "login.throttled", user, NULL, NULL);
+    /* One audit entry per lockout, not per refused try: refusals cost the
+     * store nothing, so a flood of them cannot fill the audit log. */
+    gboolean first_u = yf_throttle_first_refusal(r->api->login_by_user, ukey, r->now_ms);
+    gboolean first_a = yf_throttle_first_refusal(r->api->login_by_addr, akey, r->now_ms);
+    if (first_u || first_a)
+        yf_store_audit_record(r->api->store, yf_actor_system(), r->now_ms, "login.throttled", user, NULL, NULL);
+    else
+        g_debug("sign-in refused while locked out (already audited)");
     yf_api_add_header(r, "retry-after", secs);
     yf_api_error(r, 429, "too_many_requests", "too many failed sign-ins; try again in %s s", secs);
     return TRUE;

@@ -7,6 +7,7 @@ typedef struct {
     int64_t window_start;
     int64_t locked_until;
     unsigned failures;
+    int64_t reported_lock;   /* the locked_until last reported refused */
 } entry;
 
 struct yf_throttle {
@@ -116,4 +117,13 @@ void yf_throttle_success(yf_throttle *t, const char *key)
 guint yf_throttle_size(const yf_throttle *t)
 {
     return g_hash_table_size(t->keys);
+}
+
+gboolean yf_throttle_first_refusal(yf_throttle *t, const char *key, int64_t now_ms)
+{
+    entry *e = g_hash_table_lookup(t->keys, key);
+    if (!e || e->locked_until <= now_ms || e->reported_lock == e->locked_until)
+        return FALSE;
+    e->reported_lock = e->locked_until;
+    return TRUE;
 }

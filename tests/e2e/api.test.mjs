@@ -458,6 +458,11 @@ try {
   r = await api('POST', '/auth/login', { body: { username: 'viewer2', password: 'viewer2-new-password' } });
   check('then even the right password is 429 with Retry-After', r.status === 429 &&
     errCode(r) === 'too_many_requests' && Number(r.headers['retry-after']) > 0, `${r.status} ${r.raw}`);
+  for (let i = 0; i < 10; i++)
+    await api('POST', '/auth/login', { body: { username: 'viewer2', password: `flood-${i}-password` } });
+  r = await api('GET', '/audit?action=login.throttled&limit=200', { token: T.admin });
+  const throttled = r.json ? r.json.items.filter((e) => e.object === 'viewer2').length : -1;
+  check('a lockout is audited once, however many refused tries follow', throttled === 1, String(throttled));
   r = await api('POST', '/auth/login', { body: { username: 'Admin', password: 'admin-password-1' } });
   check('other accounts can still sign in, whatever the case of the name', r.status === 200, String(r.status));
 

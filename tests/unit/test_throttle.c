@@ -52,6 +52,10 @@ int main(void)
     }
     CHECK(yf_throttle_size(t) <= 4);
     CHECK(yf_throttle_wait_ms(t, "u:victim", 200) > 0);
+    /* One report per lockout, however many refused tries. */
+    CHECK(yf_throttle_first_refusal(t, "u:victim", 300));
+    CHECK(!yf_throttle_first_refusal(t, "u:victim", 301));
+    CHECK(!yf_throttle_first_refusal(t, "u:nobody", 301));
     yf_throttle_free(t);
     return yf_test_done("test_throttle");
 }
