@@ -10,7 +10,7 @@
 // Ends "recording: N passed, M failed"; exit 77 when a prerequisite is missing.
 // YF_E2E_KEEP=1 keeps the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { apiRequest, browserTestPrerequisites, check, finish, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
 import { discover, hearingSetup, joinBoth, openHearing, pageLog, sha256hex,
@@ -147,6 +147,50 @@ function checkAudit(bin, dataDir, h, items) {
   check('audit: the chain verifies', verify.status === 0, verify.stdout + verify.stderr);
 }
 
+/** The evidence package of several MB comes back whole, and by Range, over
+ * HTTP/2 and HTTP/1.1 (curl) and through Chromium's fetch: each SHA-256 is the
+ * file's the recorder stored, and the HTTP/2 copy still verifies offline. */
+async function checkEvidenceDownloads(h, bin, dataDir, tmp, browser) {
+  const stored = readFileSync(join(dataDir, 'recordings', `h${h.hearing.id}`, 'evidence.tar'));
+  const want = sha256hex(stored);
+  const url = `https://127.0.0.1:${h.port}/api/v1/hearings/${h.hearing.id}/evidence`;
+  check('the evidence package is several MB', stored.length > 2e6, String(stored.length));
+  const tail = stored.length - 1000;
+  for (const proto of ['--http2', '--http1.1']) {
+    for (const [range, part] of [[null, stored], [`${tail}-`, stored.subarray(tail)]]) {
+      const out = join(tmp, `ev${proto}.bin`);
+      const args = ['-sk', proto, '-o', out, '-w', '%{http_code} %{http_version}', '-H', `authorization: Bearer ${h.token}`];
+      if (range) args.push('-r', range);
+      const c = spawnSync('curl', [...args, url], { encoding: 'utf8' });
+      const got = readFileSync(out);
+      check(`evidence package over curl ${proto}${range ? ` Range ${range}` : ''}: the stored bytes`,
+        c.status === 0 && c.stdout.split(' ')[1] === (proto === '--http2' ? '2' : '1.1') &&
+        got.length === part.length && sha256hex(got) === sha256hex(part), `${c.status} ${c.stdout} ${got.length}`);
+      if (proto === '--http2' && !range) {
+        const v = spawnSync(bin, ['verify', out, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
+        check('the package downloaded over HTTP/2 verifies offline', v.status === 0, `${v.stdout}${v.stderr}`.slice(0, 300));
+      }
+    }
+  }
+  const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+  await page.goto(`https://127.0.0.1:${h.port}/`);
+  const got = await page.evaluate(async ({ u, t }) => {
+    try {
+      const res = await fetch(u, { headers: { authorization: `Bearer ${t}` }, cache: 'no-store' });
+      const buf = await res.arrayBuffer();
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', buf));
+      const e = performance.getEntriesByType('resource').filter((x) => x.name === u).pop();
+      return { status: res.status, sha: [...d].map((b) => b.toString(16).padStart(2, '0')).join(''),
+        proto: e ? e.nextHopProtocol : '' };
+    } catch (e) {
+      return { error: String(e) };
+    }
+  }, { u: url, t: h.token });
+  check(`evidence package through Chromium's fetch (${got.proto || '?'}): the stored bytes`,
+    !got.error && got.status === 200 && got.sha === want, JSON.stringify(got));
+  await page.close();
+}
+
 async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
   const { tmp, dataDir } = tempDirs('yf-e2e-rec-');
@@ -175,6 +219,7 @@ async function main() {
     const items = await checkFiles(h, list || {}, times, tmp, browsers[0]);
     await checkCaseFile(h, items, tmp, bin, dataDir);
     await checkConfirmedNotes(h, tmp, bin, dataDir);
+    await checkEvidenceDownloads(h, bin, dataDir, tmp, browsers[0]);
     check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
     await stopServer(server);
     server = null;
