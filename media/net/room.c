@@ -178,12 +178,6 @@ static gboolean random_bytes(void *dst, size_t n)
     return RAND_bytes(dst, (int)n) == 1;
 }
 
-/* ROOM_UFRAG_LEN and ROOM_PWD_LEN are iceconn.h's lengths. */
-static gboolean new_creds(char *ufrag, char *pwd)
-{
-    return yf_iceconn_make_credentials(ufrag, pwd);
-}
-
 /* ---- participants ---- */
 
 static void ctl_part_free(gpointer data)
@@ -273,7 +267,7 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
         random_bytes(&p->sub_session_id, sizeof p->sub_session_id);
         p->sub_session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff);
     }
-    if (p->sub_pending != CONN_KEEP && !new_creds(p->sub_ufrag, p->sub_pwd))
+    if (p->sub_pending != CONN_KEEP && !yf_iceconn_make_credentials(p->sub_ufrag, p->sub_pwd))
         g_warning("room %u: no randomness for ICE credentials", r->id);
     p->sub_version++;
     b = g_new(offer_build, 1);
@@ -397,7 +391,7 @@ static char *answer_publisher(yf_room *r, yf_room_ctl_part *p, const yf_sdp_offe
     char *answer;
 
     memset(&ap, 0, sizeof ap);
-    if (m->change != CONN_KEEP && !new_creds(p->pub_ufrag, p->pub_pwd)) {
+    if (m->change != CONN_KEEP && !yf_iceconn_make_credentials(p->pub_ufrag, p->pub_pwd)) {
         g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "no randomness");
         return NULL;
     }

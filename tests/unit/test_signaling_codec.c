@@ -1,6 +1,7 @@
 /* test_signaling_codec.c -- table tests of signaling/codec.c: message text in,
  * request type or error code out, plus the id each reply must echo; then the
- * encoders against the exact text of docs/protocol.md. */
+ * encoders against exact texts, edge cases included. test_protocol_doc.c
+ * holds docs/protocol.md's own examples against the codec. */
 #include <stdlib.h>
 
 #include "signaling/codec.h"
@@ -252,7 +253,7 @@ static void test_table(void)
     test_generated();
 }
 
-/* The fields of parsed requests, and the error texts docs/protocol.md shows. */
+/* The fields of parsed requests, and their error texts. */
 static void test_fields(void)
 {
     yf_sig_request req;
