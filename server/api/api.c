@@ -5,6 +5,7 @@
  * It must not decide permissions (authz.c) or touch SQL (the store). */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
+#include "cookie.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -259,6 +260,17 @@ char *yf_api_header(yf_api_req *r, enum lws_token_indexes t)
     return hdr(r->wsi, t);
 }
 
+void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age_s)
+{
+    /* Path /api/v1: the pages themselves never carry it. Secure: the server
+     * speaks only HTTPS. SameSite=Strict: no other site's page can make the
+     * browser send it. HttpOnly: no page script can read it. */
+    char *v = g_strdup_printf(YF_SESSION_COOKIE "=%s; Path=" YF_API_MOUNTPOINT "; Max-Age=%" G_GINT64_FORMAT
+                              "; HttpOnly; Secure; SameSite=Strict", token ? token : "", token ? max_age_s : 0);
+    yf_api_add_header(r, "set-cookie", v);
+    g_free(v);
+}
+
 static char *hdr(struct lws *wsi, enum lws_token_indexes t)
 {
     int n = lws_hdr_total_length(wsi, t);
@@ -389,8 +401,41 @@ static const route *find_route(yf_api_req *r, gboolean *path_known)
     return NULL;
 }
 
-/* "Bearer X" -> a session; "Invitation X" (or ?t=X on /invitation) -> an invitee.
- * A presented but dead credential is 401 at once. */
+/* A request carried by the console's cookie must come from a page of this
+ * server: its Origin (browsers send one with every POST) names our host, and
+ * every change carries the session's CSRF token. SameSite=Strict already
+ * keeps other sites' pages from sending the cookie; this holds even for a
+ * browser that ignores SameSite. FALSE after replying 403. */
+static gboolean cookie_request_ok(yf_api_req *r)
+{
+    char *origin = hdr(r->wsi, WSI_TOKEN_ORIGIN);
+    char *host = hdr(r->wsi, WSI_TOKEN_HOST);
+    if (!host)
+        host = hdr(r->wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY);
+    gboolean ok = yf_origin_matches(origin, host);
+    if (!ok) {
+        g_message("cookie request from another origin refused: %s", origin);
+        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+    } else if (r->method != YF_API_GET) {
+        /* X-Auth-Token: lws 4.1 reads headers it has no token for on
+         * HTTP/1.1 only, and browsers speak HTTP/2 to us. */
+        char *csrf = hdr(r->wsi, WSI_TOKEN_X_AUTH_TOKEN);
+        ok = yf_csrf_ok(r->bearer, csrf);
+        if (!ok) {
+            g_message("%s without a valid X-CSRF-Token refused", r->path);
+            yf_api_error(r, 403, "csrf", "the page's CSRF token is missing or wrong (X-Auth-Token); reload the page");
+        }
+        g_free(csrf);
+    }
+    g_free(origin);
+    g_free(host);
+    return ok;
+}
+
+/* "Bearer X" -> a session; "Invitation X" (or ?t=X on /invitation) -> an invitee;
+ * no Authorization but the console's cookie -> a session, checked by
+ * cookie_request_ok. A presented but dead credential is 401 at once (and a
+ * dead cookie is cleared). */
 static gboolean resolve_principal(yf_api_req *r)
 {
     GError *err = NULL;
@@ -402,6 +447,12 @@ static gboolean resolve_principal(yf_api_req *r)
         r->invitation = g_strdup(g_strstrip(auth + 11));
     else if (g_str_has_prefix(r->path, "/invitation") && yf_api_query(r, "t"))
         r->invitation = g_strdup(yf_api_query(r, "t"));
+    else if (!auth) {
+        char *cookies = hdr(r->wsi, WSI_TOKEN_HTTP_COOKIE);
+        r->bearer = cookies ? yf_cookie_find(cookies, strlen(cookies), YF_SESSION_COOKIE) : NULL;
+        r->by_cookie = r->bearer != NULL;
+        g_free(cookies);
+    }
     if (r->bearer) {
         ok = yf_store_session_lookup(r->api->store, r->bearer, r->now_ms, &r->who.staff, &err);
         r->who.kind = ok ? YF_PRINCIPAL_STAFF : YF_PRINCIPAL_NONE;
@@ -410,10 +461,15 @@ static gboolean resolve_principal(yf_api_req *r)
         r->who.kind = ok ? YF_PRINCIPAL_INVITEE : YF_PRINCIPAL_NONE;
     }
     if (!ok) {
-        if (err && err->code != YF_STORE_ERROR_AUTH && err->code != YF_STORE_ERROR_NOT_FOUND)
+        if (err && err->code != YF_STORE_ERROR_AUTH && err->code != YF_STORE_ERROR_NOT_FOUND) {
             yf_api_store_error(r, err, FALSE);
-        else
+        } else {
+            if (r->by_cookie)
+                yf_api_set_session_cookie(r, NULL, 0);
             yf_api_error(r, 401, "unauthorized", "the token is unknown, expired or revoked");
+        }
+    } else if (r->by_cookie) {
+        ok = cookie_request_ok(r);
     }
     g_clear_error(&err);
     g_free(auth);

@@ -3,6 +3,7 @@
  * they are never logged or echoed. Every login is audited by the store. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
+#include "cookie.h"
 
 #define SESSION_TTL_MS (12 * 3600 * 1000LL)   /* one working day */
 
@@ -33,7 +34,7 @@ static gboolean login_throttled(yf_api_req *r, const char *user, const char *uke
 
 void yf_api_auth_login(yf_api_req *r)
 {
-    static const char *const fields[] = {"username", "password", NULL};
+    static const char *const fields[] = {"username", "password", "cookie", NULL};
     const char *user, *pass;
     char *token = NULL;
     yf_staff s = {0};
@@ -43,6 +44,24 @@ void yf_api_auth_login(yf_api_req *r)
         !yf_api_field_str(r, o, "username", TRUE, 64, &user) ||
         !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
         goto out;
+    json_t *cookie = json_object_get(o, "cookie");
+    if (cookie && !json_is_boolean(cookie)) {
+        yf_api_error(r, 400, "bad_request", "cookie: must be true or false");
+        goto out;
+    }
+    /* The console's sign-in sets a cookie its page cannot read; the same
+     * check as for every cookie request keeps another site's page from
+     * signing a browser in to an account of its choosing. */
+    char *origin = yf_api_header(r, WSI_TOKEN_ORIGIN), *host = yf_api_header(r, WSI_TOKEN_HOST);
+    if (!host)
+        host = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
+    gboolean foreign = json_is_true(cookie) && !yf_origin_matches(origin, host);
+    g_free(origin);
+    g_free(host);
+    if (foreign) {
+        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+        goto out;
+    }
     char addr[64] = "", ukey[80], akey[80];
     lws_get_peer_simple(r->wsi, addr, sizeof addr);
     char *folded = g_ascii_strdown(user, -1);   /* one account, so one count, whatever the case */
@@ -62,9 +81,18 @@ void yf_api_auth_login(yf_api_req *r)
         goto out;
     }
     yf_throttle_success(r->api->login_by_user, ukey);
-    yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
-                                        "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
-                                        "staff", yf_api_staff_json(&s)));
+    if (json_is_true(cookie)) {
+        char *csrf = yf_csrf_for(token);
+        yf_api_set_session_cookie(r, token, SESSION_TTL_MS / 1000);
+        yf_api_reply_json(r, 200, json_pack("{s:o, s:o, s:s}",
+                                            "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
+                                            "staff", yf_api_staff_json(&s), "csrf", csrf));
+        g_free(csrf);
+    } else {
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
+                                            "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
+                                            "staff", yf_api_staff_json(&s)));
+    }
 out:
     g_clear_error(&err);
     yf_staff_clear(&s);
@@ -84,12 +112,20 @@ void yf_api_auth_logout(yf_api_req *r)
         g_error_free(err);
         return;
     }
+    if (r->by_cookie)
+        yf_api_set_session_cookie(r, NULL, 0);
     yf_api_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
 void yf_api_me(yf_api_req *r)
 {
-    if (r->who.kind == YF_PRINCIPAL_STAFF)
+    if (r->who.kind == YF_PRINCIPAL_STAFF && r->by_cookie) {
+        /* The console page gets its CSRF token again after a reload here. */
+        char *csrf = yf_csrf_for(r->bearer);
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:s}", "kind", "staff",
+                                            "staff", yf_api_staff_json(&r->who.staff), "csrf", csrf));
+        g_free(csrf);
+    } else if (r->who.kind == YF_PRINCIPAL_STAFF)
         yf_api_reply_json(r, 200, json_pack("{s:s, s:o}", "kind", "staff",
                                             "staff", yf_api_staff_json(&r->who.staff)));
     else if (r->who.kind == YF_PRINCIPAL_INVITEE)
@@ -145,6 +181,24 @@ void yf_api_staff_create(yf_api_req *r)
         !yf_api_field_str(r, o, "role", TRUE, 32, &role_s) ||
         !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
         goto out;
+    json_t *cookie = json_object_get(o, "cookie");
+    if (cookie && !json_is_boolean(cookie)) {
+        yf_api_error(r, 400, "bad_request", "cookie: must be true or false");
+        goto out;
+    }
+    /* The console's sign-in sets a cookie its page cannot read; the same
+     * check as for every cookie request keeps another site's page from
+     * signing a browser in to an account of its choosing. */
+    char *origin = yf_api_header(r, WSI_TOKEN_ORIGIN), *host = yf_api_header(r, WSI_TOKEN_HOST);
+    if (!host)
+        host = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
+    gboolean foreign = json_is_true(cookie) && !yf_origin_matches(origin, host);
+    g_free(origin);
+    g_free(host);
+    if (foreign) {
+        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+        goto out;
+    }
     if (!yf_role_parse(role_s, &role)) {
         yf_api_error(r, 400, "bad_request", "role must be admin, prosecutor, clerk, aid_staff or viewer");
         goto out;

@@ -43,6 +43,7 @@ typedef struct {
     gboolean body_too_large;
     yf_principal who;
     char *bearer;               /* the session token presented, for logout */
+    gboolean by_cookie;         /* ... in the console's cookie, not a header */
     char *invitation;           /* the invitation token presented */
     int64_t now_ms;
     /* the response */
@@ -100,6 +101,8 @@ gboolean yf_api_field_int(yf_api_req *r, json_t *o, const char *key, gboolean re
 const char *yf_api_query(yf_api_req *r, const char *name);
 /* A request header's value (g_free), NULL when absent. */
 char *yf_api_header(yf_api_req *r, enum lws_token_indexes t);
+/* Sets or (token NULL) clears the console's session cookie on the reply. */
+void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age_s);
 /* Query integer within [min, max], def when absent; FALSE after replying bad_request. */
 gboolean yf_api_query_int(yf_api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                           int64_t *out);
