@@ -1,0 +1,124 @@
+// app.js -- the console's shell: who is signed in (GET /me on load, the
+// sign-in screen when there is no session or it expired), the navigation by
+// role, sign-out, and hash routing (#/today, #/cases, #/cases/12, #/cases/new,
+// #/admin/staff, #/admin/audit) to one screen module each. A screen exports
+// render(root, ctx); ctx.alive() turns false once the user has moved on, so a
+// late reply never paints over the next screen.
+import { setExpiredHandler, whoami, logout, explain } from './api.js';
+import { applyI18n, lang, t } from './i18n.js';
+import { h, notice } from './dom.js';
+import * as login from './login.js';
+
+const ROUTES = [
+];
+
+const $ = (id) => document.getElementById(id);
+const state = { me: null, gen: 0, flash: null, first: true };
+
+/** The path and query of the location's hash ("#/cases?q=x"). */
+function parseHash() {
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/today';
+  const i = raw.indexOf('?');
+  return { path: i < 0 ? raw : raw.slice(0, i), query: new URLSearchParams(i < 0 ? '' : raw.slice(i + 1)) };
+}
+
+function setTitle(screenTitle) {
+  document.title = t('app.title', { screen: screenTitle });
+}
+
+function showShell(on) {
+  $('nav').hidden = !on;
+  $('who').hidden = !on;
+  document.body.classList.toggle('signed-out', !on);
+  if (!on) return;
+  const me = state.me;
+  $('who-name').textContent = t('app.signedInAs', { name: me.display_name, role: t(`role.${me.role}`) });
+  for (const li of $('nav').querySelectorAll('[data-roles]')) li.hidden = !li.dataset.roles.split(' ').includes(me.role);
+}
+
+function markNav(name) {
+  for (const a of $('nav').querySelectorAll('a[data-nav]')) {
+    if (a.dataset.nav === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+}
+
+/** Shows the sign-in screen; message (a sentence) explains why. */
+function showLogin(message, kind = 'info') {
+  state.me = null;
+  state.gen++;
+  showShell(false);
+  markNav(null);
+  setTitle(t('login.title'));
+  login.render($('main'), {
+    message: message && notice(kind, message),
+    done: (me) => { state.me = me; showShell(true); route(); },
+  });
+}
+
+/** Moves to hash (routing follows from hashchange); flash is shown once on
+ * the next screen: {kind, text}. */
+export function go(hash, flash) {
+  state.flash = flash || null;
+  if (location.hash === hash) route(); else location.hash = hash;
+}
+
+function screenNotice(root, key) {
+  root.append(h('h1', { tabindex: '-1', text: t(key) }),
+    h('p', {}, h('a', { href: '#/today', text: t('app.backToday') })));
+  setTitle(t(key));
+}
+
+async function route() {
+  if (!state.me) return;
+  const gen = ++state.gen;
+  const { path, query } = parseHash();
+  const main = $('main');
+  const found = ROUTES.map((r) => ({ r, m: r.re.exec(path) })).find((x) => x.m);
+  const flash = state.flash;
+  state.flash = null;
+  main.replaceChildren();
+  if (flash) main.append(notice(flash.kind || 'ok', flash.text));
+  const root = h('div', { class: 'screen' });
+  main.append(root);
+  markNav(found ? found.r.nav : null);
+  if (!found) screenNotice(root, 'app.notFound');
+  else if (found.r.roles && !found.r.roles.includes(state.me.role)) screenNotice(root, 'app.forbidden');
+  else {
+    const ctx = { me: state.me, params: found.m.slice(1), query, go, setTitle, alive: () => gen === state.gen };
+    try {
+      await found.r.screen.render(root, ctx);
+    } catch (e) {
+      console.warn('console: screen failed', e);
+      if (gen === state.gen && state.me) root.append(notice('bad', explain(e).text));
+    }
+  }
+  if (gen !== state.gen) return;
+  const target = main.querySelector('[data-autofocus]') || (!state.first && (main.querySelector('h1') || main));
+  if (target) target.focus();
+  state.first = false;
+}
+
+async function start() {
+  applyI18n(document);
+  document.documentElement.lang = lang;
+  setExpiredHandler(() => { if (state.me) showLogin(t('app.expired'), 'bad'); });
+  $('logout').addEventListener('click', async () => {
+    try { await logout(); } catch (e) { console.warn('console: logout', e); }
+    showLogin(t('app.loggedOut'), 'ok');
+  });
+  $('skip').addEventListener('click', (ev) => { ev.preventDefault(); $('main').focus(); });
+  window.addEventListener('hashchange', () => { if (location.hash.startsWith('#/')) route(); });
+  let me = null;
+  try {
+    me = await whoami();
+  } catch (e) {
+    showLogin(explain(e).text, 'bad');
+    return;
+  }
+  if (!me) { showLogin(); return; }
+  state.me = me;
+  showShell(true);
+  route();
+}
+
+start();
