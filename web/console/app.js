@@ -8,8 +8,13 @@ import { setExpiredHandler, whoami, logout, explain } from './api.js';
 import { applyI18n, lang, t } from './i18n.js';
 import { h, notice } from './dom.js';
 import * as login from './login.js';
+import * as cases from './cases.js';
+import * as caseNew from './case_new.js';
+import { CASE_CREATORS } from './codes.js';
 
 const ROUTES = [
+  { re: /^\/cases$/, screen: cases, nav: 'cases' },
+  { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
 ];
 
 const $ = (id) => document.getElementById(id);

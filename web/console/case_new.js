@@ -1,0 +1,56 @@
+// case_new.js -- 案件登记: case number, type, channel (信/访/网/电/视频),
+// petitioner, phone, ID number, date received, summary; POST /cases. Missing
+// required fields are caught here, everything else the API says is shown
+// beside its field. On success the case page opens with the two deadlines.
+import { post, explain } from './api.js';
+import { t } from './i18n.js';
+import { h, clone, ref, showErrors, clearErrors, busy, labelsOf } from './dom.js';
+import { fmtDate, todayCst } from './format.js';
+import { TYPES, CHANNELS } from './codes.js';
+
+const REQUIRED = [['case_no', 'err.required'], ['type', 'err.choose'], ['channel', 'err.choose'], ['petitioner', 'err.required']];
+
+export function render(root, ctx) {
+  ctx.setTitle(t('caseNew.title'));
+  const form = clone('tpl-case-new');
+  const today = todayCst();
+  ref(form, 'type').append(h('option', { value: '', text: t('caseNew.chooseType') }),
+    ...TYPES.filter((c) => ctx.me.role !== 'aid_staff' || c === 'judicial_aid')
+      .map((c) => h('option', { value: c, text: t(`type.${c}`) })));
+  ref(form, 'channels').append(...CHANNELS.map((c) => {
+    const id = `cn-ch-${c}`;
+    return h('span', { class: 'choice' },
+      h('input', { type: 'radio', id, name: 'channel', value: c }),
+      h('label', { for: id, text: t(`channelLong.${c}`) }));
+  }));
+  ref(form, 'channel').dataset.label = t('caseNew.channel');
+  form.elements.received.value = today;
+  form.elements.received.max = today;
+  root.append(
+    h('div', { class: 'page-head' }, h('h1', { tabindex: '-1', text: t('caseNew.heading') })),
+    h('p', { class: 'muted', text: t('caseNew.lead') }),
+    form);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const labels = labelsOf(form);
+    const v = (name) => {
+      const el = form.elements[name];
+      return (el.value || '').trim();
+    };
+    const missing = REQUIRED.filter(([f]) => !v(f)).map(([field, key]) => ({ field, text: t(key, { label: labels[field] }) }));
+    if (missing.length) { showErrors(form, missing); return; }
+    clearErrors(form);
+    const body = { case_no: v('case_no'), type: v('type'), channel: v('channel'), petitioner: v('petitioner') };
+    for (const f of ['contact', 'id_number', 'summary', 'received']) if (v(f)) body[f] = v(f);
+    await busy(form, async () => {
+      try {
+        const c = await post('/cases', body);
+        ctx.go(`#/cases/${c.id}`, { kind: 'ok',
+          text: t('caseNew.done', { no: c.case_no, reply: fmtDate(c.reply_due), result: fmtDate(c.result_due) }) });
+      } catch (e) {
+        if (e.status !== 401) showErrors(form, [explain(e, labels)]);
+      }
+    });
+  });
+}
