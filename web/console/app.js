@@ -10,11 +10,13 @@ import { h, notice } from './dom.js';
 import * as login from './login.js';
 import * as cases from './cases.js';
 import * as caseNew from './case_new.js';
+import * as caseView from './case.js';
 import { CASE_CREATORS } from './codes.js';
 
 const ROUTES = [
   { re: /^\/cases$/, screen: cases, nav: 'cases' },
   { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
+  { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases' },
 ];
 
 const $ = (id) => document.getElementById(id);
