@@ -8,12 +8,14 @@ import { setExpiredHandler, whoami, logout, explain } from './api.js';
 import { applyI18n, lang, t } from './i18n.js';
 import { h, notice } from './dom.js';
 import * as login from './login.js';
+import * as today from './today.js';
 import * as cases from './cases.js';
 import * as caseNew from './case_new.js';
 import * as caseView from './case.js';
 import { CASE_CREATORS } from './codes.js';
 
 const ROUTES = [
+  { re: /^\/today$/, screen: today, nav: 'today' },
   { re: /^\/cases$/, screen: cases, nav: 'cases' },
   { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
   { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases' },

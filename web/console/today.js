@@ -1,0 +1,137 @@
+// today.js -- 工作台: today's appointments (who has opened their link or been
+// admitted, and the one button into the room), the 督办 ledger of overdue and
+// soon-due deadlines, and the signed-in prosecutor's own open cases. Each part
+// loads on its own, so one failing leaves the others readable.
+import { get, qs, explain } from './api.js';
+import { t } from './i18n.js';
+import { h, notice, table } from './dom.js';
+import { fmtDate, fmtTime, todayCst } from './format.js';
+import { dueStatus, dueBadge } from './deadlines.js';
+import { HOSTS, apptKind } from './codes.js';
+import { roomButton } from './enter.js';
+import { caseRows, caseHead } from './cases.js';
+
+export async function render(root, ctx) {
+  const today = todayCst();
+  ctx.setTitle(t('today.title'));
+  const appts = h('section', { class: 'panel', 'aria-labelledby': 'today-appts' });
+  const ledger = h('section', { class: 'panel', 'aria-labelledby': 'today-ledger' });
+  const mine = h('section', { class: 'panel', 'aria-labelledby': 'today-mine' });
+  root.append(
+    h('div', { class: 'page-head' },
+      h('h1', { tabindex: '-1', text: t('today.heading') }),
+      h('p', { class: 'muted', text: t('today.date', { date: fmtDate(today) }) })),
+    appts, h('div', { class: 'two-col' }, ledger, HOSTS.includes(ctx.me.role) ? mine : null));
+  await Promise.all([
+    loadAppointments(appts, ctx, today),
+    loadLedger(ledger, ctx, today),
+    HOSTS.includes(ctx.me.role) ? loadMine(mine, ctx, today) : null,
+  ]);
+}
+
+async function section(el, id, titleKey, load, leadKey) {
+  el.append(h('h2', { id, text: t(titleKey) }));
+  if (leadKey) el.append(h('p', { class: 'muted small', text: t(leadKey) }));
+  const body = h('div', { class: 'panel-body' }, h('p', { class: 'muted', text: t('app.loading') }));
+  el.append(body);
+  try {
+    const content = await load();
+    body.replaceChildren(content);
+  } catch (e) {
+    if (e.status !== 401) body.replaceChildren(notice('bad', explain(e).text));
+  }
+}
+
+/* ---- today's appointments ---- */
+
+function inviteeLine(i) {
+  let status, cls;
+  if (i.revoked) { status = t('invitee.status.revoked'); cls = 'muted'; }
+  else if (i.admitted_at) { status = t('invitee.status.admitted', { time: fmtTime(i.admitted_at) }); cls = 'ok'; }
+  else if (i.opened_at) { status = t('invitee.status.opened'); cls = 'warn'; }
+  else { status = t('invitee.status.notOpened'); cls = 'muted'; }
+  return h('li', {}, h('span', { class: 'who-name', text: i.name }),
+    h('span', { class: 'tag', text: t(`invitee.${i.role}`) }),
+    h('span', { class: `state ${cls}`, text: status }));
+}
+
+function hearingCell(a) {
+  if (a.cancelled) return h('span', { class: 'state muted', text: t('today.cancelled') });
+  const hr = a.hearing;
+  if (hr && hr.started_at && !hr.ended_at) return h('span', { class: 'state live', text: t('today.running', { time: fmtTime(hr.started_at) }) });
+  if (hr && hr.ended_at) return h('span', { class: 'state muted', text: t('today.ended', { time: fmtTime(hr.ended_at) }) });
+  return h('span', { class: 'state muted', text: t('today.notStarted') });
+}
+
+async function loadAppointments(el, ctx, today) {
+  await section(el, 'today-appts', 'today.appointments', async () => {
+    const r = await get(`/appointments${qs({ date: today })}`);
+    if (!ctx.alive()) return '';
+    const items = (r.items || []).slice().sort((x, y) => Date.parse(x.starts_at) - Date.parse(y.starts_at));
+    if (!items.length) return h('p', { class: 'muted', text: t('today.noAppointments') });
+    const rows = items.map((a) => h('tr', { class: a.cancelled ? 'is-cancelled' : '', dataset: { appointment: String(a.id) } },
+      h('td', { class: 'time' }, fmtTime(a.starts_at)),
+      h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case_no }), h('div', { class: 'small', text: a.petitioner || '' })),
+      h('td', {}, apptKind(a) ? t(`kind.${apptKind(a)}`) : a.kind_label || a.title || '',
+        hostName(a) ? h('div', { class: 'small muted', text: t('appt.host', { name: hostName(a) }) }) : null),
+      h('td', {}, h('ul', { class: 'invitees' }, (a.invitees || []).map(inviteeLine))),
+      h('td', {}, hearingCell(a)),
+      h('td', {}, roomButton(a, ctx, () => loadAppointmentsAgain(el, ctx, today)))));
+    return table({ caption: t('today.appointments'), cls: 'appts',
+      head: [t('today.colTime'), t('today.colCase'), t('today.colKind'), t('today.colInvitees'), t('today.colHearing'), t('today.colAction')],
+      rows });
+  });
+}
+
+function hostName(a) {
+  if (typeof a.host === 'string') return a.host;
+  return (a.host && (a.host.name || a.host.display_name)) || a.host_name || '';
+}
+
+function loadAppointmentsAgain(el, ctx, today) {
+  // The hearing has just started: show it running (a little later, so the
+  // room tab is opening first).
+  setTimeout(() => {
+    if (!ctx.alive()) return;
+    el.replaceChildren();
+    loadAppointments(el, ctx, today);
+  }, 1500);
+}
+
+/* ---- the 督办 ledger ---- */
+
+async function loadLedger(el, ctx, today) {
+  await section(el, 'today-ledger', 'today.ledger', async () => {
+    const r = await get(`/cases/due${qs({ within_days: 2 })}`);
+    if (!ctx.alive()) return '';
+    const items = (r.items || []).slice().sort((x, y) => x.days_left - y.days_left);
+    if (!items.length) return h('p', { class: 'muted', text: t('today.noLedger') });
+    const rows = items.map((d) => {
+      const st = d.days_left < 0 ? { cls: 'bad', text: t('due.overdue', { n: -d.days_left }) } : dueStatus(d.due, today);
+      return h('tr', { class: d.days_left < 0 ? 'is-overdue' : '' },
+        h('td', {}, h('a', { href: `#/cases/${d.case_id}`, text: d.case_no })),
+        h('td', { text: d.petitioner || '' }),
+        h('td', { text: t(`deadline.${d.deadline}`) }),
+        h('td', { text: fmtDate(d.due) }),
+        h('td', {}, dueBadge(st)));
+    });
+    return table({ caption: t('today.ledger'), cls: 'ledger',
+      head: [t('cases.colNo'), t('today.colPetitioner'), t('today.colDeadline'), t('today.colDue'), t('today.colStatus')], rows });
+  }, 'today.ledgerLead');
+}
+
+/* ---- my open cases ---- */
+
+async function loadMine(el, ctx, today) {
+  await section(el, 'today-mine', 'today.myCases', async () => {
+    const r = await get(`/cases${qs({ assigned: 'me', limit: 200 })}`);
+    if (!ctx.alive()) return '';
+    const open = (r.items || []).filter((c) => c.stage !== 'closed');
+    if (!open.length) return h('p', { class: 'muted', text: t('today.noMyCases') });
+    const shown = open.slice(0, 10);
+    return h('div', {},
+      table({ caption: t('today.myCases'), cls: 'cases compact', head: caseHead(true), rows: caseRows(shown, today, true) }),
+      open.length > shown.length || r.next_cursor
+        ? h('p', {}, h('a', { href: '#/cases', text: t('today.moreCases') })) : null);
+  });
+}
