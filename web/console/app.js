@@ -12,6 +12,8 @@ import * as today from './today.js';
 import * as cases from './cases.js';
 import * as caseNew from './case_new.js';
 import * as caseView from './case.js';
+import * as staff from './staff.js';
+import * as audit from './audit.js';
 import { CASE_CREATORS } from './codes.js';
 
 const ROUTES = [
@@ -19,6 +21,8 @@ const ROUTES = [
   { re: /^\/cases$/, screen: cases, nav: 'cases' },
   { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
   { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases' },
+  { re: /^\/admin\/staff$/, screen: staff, nav: 'staff', roles: ['admin'] },
+  { re: /^\/admin\/audit$/, screen: audit, nav: 'audit', roles: ['admin'] },
 ];
 
 const $ = (id) => document.getElementById(id);
