@@ -102,7 +102,7 @@ const PASSWORD_RULES = [
 export function fieldOf(message) {
   const m = message || '';
   let x;
-  if ((x = /^(?:missing field|field) "([^"]+)"/.exec(m))) return x[1];
+  if ((x = /^(?:missing field|field|unknown field) "([^"]+)"/.exec(m))) return x[1];
   if ((x = /^(\w+): unknown value/.exec(m))) return x[1];
   if ((x = /^unknown (\w+) "/.exec(m))) return x[1];
   if ((x = /^(\w+) must be a date/.exec(m))) return x[1];
