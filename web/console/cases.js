@@ -18,14 +18,15 @@ const FILTERS = ['q', 'stage', 'type', 'channel', 'overdue'];
 export function caseHead(compact) {
   return compact
     ? [t('cases.colNo'), t('cases.colPetitioner'), t('cases.colStage'), t('cases.colDeadline')]
-    : [t('cases.colNo'), t('cases.colPetitioner'), t('cases.colType'), t('cases.colChannel'), t('cases.colStage'),
-      t('cases.colReceived'), t('cases.colContact'), t('cases.colId'), t('cases.colDeadline')];
+    : [[t('cases.colNo'), 'nowrap'], [t('cases.colPetitioner'), 'nowrap'], [t('cases.colType'), 'nowrap'],
+      [t('cases.colChannel'), 'nowrap'], t('cases.colStage'), [t('cases.colReceived'), 'nowrap'],
+      [t('cases.colContact'), 'col-contact'], [t('cases.colId'), 'col-id'], t('cases.colDeadline')];
 }
 
 /** One <tr> per case. */
 export function caseRows(items, today, compact) {
   return items.map((c) => {
-    const no = h('td', {}, h('a', { href: `#/cases/${c.id}`, text: c.case_no }));
+    const no = h('td', { class: 'nowrap' }, h('a', { href: `#/cases/${c.id}`, text: c.case_no }));
     const stage = h('td', {}, h('span', { class: `stage-tag s-${c.stage}`, text: t(`stage.${c.stage}`) }));
     const due = h('td', {}, caseDueCell(c, today));
     if (compact) return h('tr', {}, no, h('td', { text: c.petitioner }), stage, due);

@@ -40,12 +40,19 @@ export function notice(kind, text) {
   return h('p', { class: `notice ${kind}`, role: kind === 'bad' ? 'alert' : 'status', text });
 }
 
-/** Replaces el's children with a table (caption, head, rows of cells). */
+/** A data table (caption for screen readers, head, rows of cells) in a
+ * wrapper that scrolls sideways when the window is too narrow for it.
+ * head items are strings or [string, class] (the class goes on the column's
+ * cells too, by position, for hiding a column on narrow screens). */
 export function table({ caption, head, rows, cls = '' }) {
-  return h('table', { class: `grid ${cls}` },
+  const cols = head.map((c) => (Array.isArray(c) ? c : [c, '']));
+  for (const tr of rows) {
+    [...tr.children].forEach((td, i) => { if (cols[i] && cols[i][1]) td.classList.add(cols[i][1]); });
+  }
+  return h('div', { class: 'table-wrap' }, h('table', { class: `grid ${cls}` },
     caption ? h('caption', { class: 'sr-only', text: caption }) : null,
-    h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col', text: c })))),
-    h('tbody', {}, rows));
+    h('thead', {}, h('tr', {}, cols.map(([c, k]) => h('th', { scope: 'col', class: k || null, text: c })))),
+    h('tbody', {}, rows)));
 }
 
 /* ---- forms ---- */

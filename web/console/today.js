@@ -122,11 +122,19 @@ async function loadLedger(el, ctx, today) {
 
 /* ---- my open cases ---- */
 
+/** Overdue first (longest first), then by the running deadline's date. */
+function byUrgency(a, b) {
+  if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+  if (a.overdue) return b.days_overdue - a.days_overdue;
+  const due = (c) => (['register', 'review'].includes(c.stage) ? c.reply_due : c.result_due);
+  return due(a) < due(b) ? -1 : due(a) > due(b) ? 1 : 0;
+}
+
 async function loadMine(el, ctx, today) {
   await section(el, 'today-mine', 'today.myCases', async () => {
     const r = await get(`/cases${qs({ assigned: 'me', limit: 200 })}`);
     if (!ctx.alive()) return '';
-    const open = (r.items || []).filter((c) => c.stage !== 'closed');
+    const open = (r.items || []).filter((c) => c.stage !== 'closed').sort(byUrgency);
     if (!open.length) return h('p', { class: 'muted', text: t('today.noMyCases') });
     const shown = open.slice(0, 10);
     return h('div', {},
