@@ -7,7 +7,7 @@ import { post, patch, explain } from './api.js';
 import { t } from './i18n.js';
 import { h, notice, showErrors, clearErrors, busy, newId, labelsOf } from './dom.js';
 import { fmtDateTime, fmtTime, todayCst, cstDateOf, cstTimeOf, cstInstant } from './format.js';
-import { HOSTS, INVITEE_ROLES, KINDS, KIND_TITLES, apptKind } from './codes.js';
+import { HOSTS, INVITEE_ROLES, APPT_KINDS, APPT_TITLES } from './codes.js';
 import { roomButton } from './enter.js';
 
 /** The section's children for case c with its appointments and hearings. */
@@ -46,6 +46,11 @@ export function renderAppointments(c, appts, hearings, ctx, reload) {
 
 /* ---- one appointment ---- */
 
+/** What appointment a is for, in words (接访, 检察听证, 司法救助). */
+export function kindLabel(a) {
+  return APPT_KINDS.includes(a.kind) ? t(`kind.${a.kind}`) : a.kind_label || a.title || '';
+}
+
 function inviteeStatus(i) {
   if (i.revoked) return h('span', { class: 'state muted', text: t('invitee.status.revoked') });
   if (i.admitted_at) return h('span', { class: 'state ok', text: t('invitee.status.admitted', { time: fmtTime(i.admitted_at) }) });
@@ -60,7 +65,7 @@ function hostName(a) {
 
 function apptItem(a, canManage, ctx, links, reload) {
   const slot = h('div', { class: 'appt-slot' });
-  const kind = apptKind(a) ? t(`kind.${apptKind(a)}`) : a.title || '';
+  const kind = kindLabel(a);
   const head = h('div', { class: 'appt-head' },
     h('strong', { class: 'appt-when', text: fmtDateTime(a.starts_at) }),
     kind ? h('span', { class: 'tag', text: kind }) : null,
@@ -181,8 +186,8 @@ function inviteeRow(n, values = {}) {
 function newForm(c, ctx, { cancel, created }) {
   const date = h('input', { name: 'date', type: 'date', min: todayCst(), value: todayCst() });
   const time = h('input', { name: 'time', type: 'time', step: 300, value: defaultTime() });
-  const kind = h('select', { name: 'kind' }, KINDS.map((k) => h('option', { value: k, text: t(`kind.${k}`),
-    selected: k === (c.type === 'judicial_aid' ? 'aid_disbursement' : 'reception') })));
+  const kind = h('select', { name: 'kind' }, APPT_KINDS.map((k) => h('option', { value: k, text: t(`kind.${k}`),
+    selected: k === (c.type === 'judicial_aid' ? 'aid' : 'reception') })));
   const rows = h('div', { class: 'invitee-rows' });
   let n = 0;
   rows.append(inviteeRow(n++, { name: c.petitioner, role: 'petitioner', contact: c.contact && !/\*/.test(c.contact) ? c.contact : '' }));
@@ -221,9 +226,7 @@ function newForm(c, ctx, { cancel, created }) {
     });
     if (errors.length) { showErrors(form, errors); return; }
     clearErrors(form);
-    // The kind travels as the appointment's title (KIND_TITLES) until the API
-    // stores a kind of its own.
-    const body = { starts_at: cstInstant(date.value, time.value), title: KIND_TITLES[kind.value], invitees };
+    const body = { starts_at: cstInstant(date.value, time.value), kind: kind.value, title: APPT_TITLES[kind.value], invitees };
     await busy(form, async () => {
       try {
         created(await post(`/cases/${c.id}/appointments`, body));

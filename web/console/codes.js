@@ -6,7 +6,7 @@ export const CHANNELS = ['letter', 'visit', 'online', 'phone', 'video'];
 export const STAGES = ['register', 'review', 'assign', 'handle', 'reply', 'recheck', 'closed'];
 export const ROLES = ['prosecutor', 'clerk', 'aid_staff', 'viewer', 'admin'];
 export const INVITEE_ROLES = ['petitioner', 'agent', 'witness', 'interpreter', 'hearing_member', 'other'];
-export const KINDS = ['reception', 'public_hearing', 'aid_disbursement'];
+export const KINDS = ['reception', 'public_hearing', 'aid_disbursement'];   // hearings
 
 /** Roles that run hearings (hearing.run) and that may enter rooms (room.enter). */
 export const HOSTS = ['prosecutor', 'aid_staff'];
@@ -14,13 +14,10 @@ export const ROOM_ROLES = ['prosecutor', 'clerk', 'aid_staff'];
 /** Roles that may register cases (case.create). */
 export const CASE_CREATORS = ['prosecutor', 'clerk', 'aid_staff'];
 
-/** Appointment titles by hearing kind: what the console writes as the title
- * of a new appointment, and how it reads the kind back where the API gives
- * none (the names the office uses, whatever the page's language). */
-export const KIND_TITLES = { reception: '接访', public_hearing: '检察听证', aid_disbursement: '司法救助' };
+/** What an appointment is for (its `kind`); a hearing started from it is of
+ * the matching hearing kind (KINDS), which the server chooses. */
+export const APPT_KINDS = ['reception', 'public_hearing', 'aid'];
 
-/** The hearing kind of appointment a: its own, else from its title, else null. */
-export function apptKind(a) {
-  if (a.kind && KINDS.includes(a.kind)) return a.kind;
-  return KINDS.find((k) => KIND_TITLES[k] === a.title) || null;
-}
+/** The title a new appointment gets, as its invitees read it on their join
+ * page (in Chinese, whatever the console's language). */
+export const APPT_TITLES = { reception: '视频接访', public_hearing: '检察听证', aid: '司法救助' };

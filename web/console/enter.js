@@ -7,7 +7,7 @@
 import { post, explain } from './api.js';
 import { t } from './i18n.js';
 import { h } from './dom.js';
-import { HOSTS, ROOM_ROLES, apptKind } from './codes.js';
+import { HOSTS, ROOM_ROLES, APPT_KINDS } from './codes.js';
 
 /** What the button for appointment a does for role: 'enter' (a hearing
  * runs), 'start' (none runs and role may start one), 'restart' (the last one
@@ -23,7 +23,7 @@ export function roomAction(a, role) {
 /** The button's words for action on appointment a. */
 export function roomLabel(action, a) {
   if (action === 'enter') return t('room.enter');
-  const kind = apptKind(a) || 'reception';
+  const kind = APPT_KINDS.includes(a.kind) ? a.kind : 'reception';
   const start = t(`room.start.${kind}`);
   return action === 'restart' ? t('room.restart', { start }) : start;
 }
@@ -34,8 +34,8 @@ export async function enterRoom(a, action) {
   const win = window.open('', '_blank');
   try {
     if (action === 'start' || action === 'restart') {
-      const kind = apptKind(a);
-      await post(`/appointments/${a.id}/hearings`, kind ? { kind } : {});
+      // The server starts the hearing of the appointment's own kind.
+      await post(`/appointments/${a.id}/hearings`, {});
     }
     const tok = await post(`/appointments/${a.id}/room-token`, {});
     const url = `/room.html?token=${encodeURIComponent(tok.token)}`;

@@ -58,6 +58,7 @@ export const zh = {
   'kind.reception': '接访',
   'kind.public_hearing': '检察听证',
   'kind.aid_disbursement': '司法救助',
+  'kind.aid': '司法救助',
 
   'invitee.petitioner': '信访人',
   'invitee.agent': '代理人',
@@ -145,7 +146,7 @@ export const zh = {
   'room.enter': '进入听证室',
   'room.start.reception': '开始接访',
   'room.start.public_hearing': '开始听证',
-  'room.start.aid_disbursement': '开始司法救助',
+  'room.start.aid': '开始司法救助',
   'room.restart': '再次{start}',
   'room.opening': '正在打开听证室……',
   'room.opened': '听证室已在新的标签页中打开。',

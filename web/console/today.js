@@ -6,8 +6,9 @@ import { get, qs, explain } from './api.js';
 import { t } from './i18n.js';
 import { h, notice, table } from './dom.js';
 import { fmtDate, fmtTime, todayCst } from './format.js';
-import { dueStatus, dueBadge } from './deadlines.js';
-import { HOSTS, apptKind } from './codes.js';
+import { dueBadge } from './deadlines.js';
+import { HOSTS } from './codes.js';
+import { kindLabel } from './appointments.js';
 import { roomButton } from './enter.js';
 import { caseRows, caseHead } from './cases.js';
 
@@ -21,10 +22,10 @@ export async function render(root, ctx) {
     h('div', { class: 'page-head' },
       h('h1', { tabindex: '-1', text: t('today.heading') }),
       h('p', { class: 'muted', text: t('today.date', { date: fmtDate(today) }) })),
-    appts, h('div', { class: 'two-col' }, ledger, HOSTS.includes(ctx.me.role) ? mine : null));
+    appts, ledger, HOSTS.includes(ctx.me.role) ? mine : null);
   await Promise.all([
     loadAppointments(appts, ctx, today),
-    loadLedger(ledger, ctx, today),
+    loadLedger(ledger, ctx),
     HOSTS.includes(ctx.me.role) ? loadMine(mine, ctx, today) : null,
   ]);
 }
@@ -72,7 +73,7 @@ async function loadAppointments(el, ctx, today) {
     const rows = items.map((a) => h('tr', { class: a.cancelled ? 'is-cancelled' : '', dataset: { appointment: String(a.id) } },
       h('td', { class: 'time' }, fmtTime(a.starts_at)),
       h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case_no }), h('div', { class: 'small', text: a.petitioner || '' })),
-      h('td', {}, apptKind(a) ? t(`kind.${apptKind(a)}`) : a.kind_label || a.title || '',
+      h('td', {}, kindLabel(a),
         hostName(a) ? h('div', { class: 'small muted', text: t('appt.host', { name: hostName(a) }) }) : null),
       h('td', {}, h('ul', { class: 'invitees' }, (a.invitees || []).map(inviteeLine))),
       h('td', {}, hearingCell(a)),
@@ -100,23 +101,28 @@ function loadAppointmentsAgain(el, ctx, today) {
 
 /* ---- the 督办 ledger ---- */
 
-async function loadLedger(el, ctx, today) {
+async function loadLedger(el, ctx) {
   await section(el, 'today-ledger', 'today.ledger', async () => {
     const r = await get(`/cases/due${qs({ within_days: 2 })}`);
     if (!ctx.alive()) return '';
-    const items = (r.items || []).slice().sort((x, y) => x.days_left - y.days_left);
+    const items = r.items || [];   // most overdue first
     if (!items.length) return h('p', { class: 'muted', text: t('today.noLedger') });
     const rows = items.map((d) => {
-      const st = d.days_left < 0 ? { cls: 'bad', text: t('due.overdue', { n: -d.days_left }) } : dueStatus(d.due, today);
+      // days_left is the server's count (due − its today), so the words agree with the list.
+      const n = d.days_left;
+      const st = n < 0 ? { cls: 'bad', text: t('due.overdue', { n: -n }) }
+        : { cls: 'warn', text: n === 0 ? t('due.today') : t('due.left', { n }) };
       return h('tr', { class: d.days_left < 0 ? 'is-overdue' : '' },
-        h('td', {}, h('a', { href: `#/cases/${d.case_id}`, text: d.case_no })),
+        h('td', { class: 'nowrap' }, h('a', { href: `#/cases/${d.id}`, text: d.case_no })),
         h('td', { text: d.petitioner || '' }),
-        h('td', { text: t(`deadline.${d.deadline}`) }),
-        h('td', { text: fmtDate(d.due) }),
+        h('td', {}, h('span', { class: `stage-tag s-${d.stage}`, text: t(`stage.${d.stage}`) })),
+        h('td', { class: 'nowrap', text: t(`deadline.${d.deadline}`) }),
+        h('td', { class: 'nowrap', text: fmtDate(d.due) }),
         h('td', {}, dueBadge(st)));
     });
     return table({ caption: t('today.ledger'), cls: 'ledger',
-      head: [t('cases.colNo'), t('today.colPetitioner'), t('today.colDeadline'), t('today.colDue'), t('today.colStatus')], rows });
+      head: [t('cases.colNo'), t('today.colPetitioner'), t('today.colStage'), t('today.colDeadline'), t('today.colDue'),
+        t('today.colStatus')], rows });
   }, 'today.ledgerLead');
 }
 
