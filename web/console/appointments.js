@@ -5,7 +5,7 @@
 // (prosecutor, aid staff) get the buttons; others read.
 import { post, patch, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, notice, showErrors, clearErrors, busy, newId, labelsOf } from './dom.js';
+import { h, notice, showErrors, clearErrors, busy, newId, labelsOf, checkStep } from './dom.js';
 import { fmtDateTime, fmtTime, todayCst, cstDateOf, cstTimeOf, cstInstant } from './format.js';
 import { HOSTS, INVITEE_ROLES, APPT_KINDS, APPT_TITLES } from './codes.js';
 import { roomButton } from './enter.js';
@@ -276,11 +276,17 @@ function cancelForm(a, slot, reload) {
   const form = h('form', { class: 'inline-form', novalidate: true },
     field(t('appt.cancelReason'), reason),
     h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'btn danger', text: t('appt.cancelSubmit') }),
+      h('button', { type: 'submit', class: 'btn danger', text: t('appt.cancel') }),
       h('button', { type: 'button', class: 'btn quiet', text: t('common.cancel'), on: { click: () => slot.replaceChildren() } })));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!reason.value.trim()) { showErrors(form, [{ field: 'reason', text: t('appt.needReason') }]); return; }
+    if (!form.dataset.checked) {
+      clearErrors(form);
+      checkStep(form, { lines: [t('appt.cancelCheck', { when: fmtDateTime(a.starts_at) }), t('appt.cancelCheckReason', { reason: reason.value.trim() })],
+        confirmText: t('appt.cancelSubmit'), backText: t('common.back') });
+      return;
+    }
     await busy(form, async () => {
       try {
         await post(`/appointments/${a.id}/cancel`, { reason: reason.value.trim() });

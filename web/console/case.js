@@ -5,7 +5,7 @@
 // recording state, and the case's events with people's names.
 import { get, post, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, notice, showErrors, busy, newId } from './dom.js';
+import { h, notice, showErrors, clearErrors, busy, newId, checkStep } from './dom.js';
 import { fmtDate, fmtDateTime, todayCst } from './format.js';
 import { STAGES } from './codes.js';
 import { dueStatus, dueBadge, metDates } from './deadlines.js';
@@ -106,6 +106,12 @@ function moveForm(c, m, slot, reload) {
     ev.preventDefault();
     const note = form.elements.note.value.trim();
     if (closing && !note) { showErrors(form, [{ field: 'note', text: t('case.needReason') }]); return; }
+    if (closing && !form.dataset.checked) {
+      clearErrors(form);
+      checkStep(form, { lines: [t('case.closeCheck', { no: c.case_no }), t('case.closeCheckReason', { reason: note })],
+        confirmText: t('case.closeConfirm'), backText: t('common.back') });
+      return;
+    }
     await busy(form, async () => {
       try {
         await post(`/cases/${c.id}/transition`, { to: m.stage, note });

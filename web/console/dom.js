@@ -139,3 +139,29 @@ export function labelsOf(form) {
   for (const el of form.querySelectorAll('[data-field][data-label]')) out[el.dataset.field] = el.dataset.label;
   return out;
 }
+
+/** The "check your answers" step before something that cannot be undone:
+ * hides form's fields, shows lines (what will happen, what was entered),
+ * relabels its submit button confirmText and adds a button back to the
+ * fields. The form's next submit is the real one (form.dataset.checked). */
+export function checkStep(form, { lines, confirmText, backText }) {
+  const fields = [...form.children].filter((el) => !el.classList.contains('actions') && !el.hidden);
+  for (const el of fields) el.hidden = true;
+  const panel = h('div', { class: 'check-step', tabindex: '-1' }, lines.map((l) => h('p', { text: l })));
+  form.prepend(panel);
+  const submit = form.querySelector('button[type=submit]');
+  const before = submit.textContent;
+  submit.textContent = confirmText;
+  const back = h('button', { type: 'button', class: 'btn', text: backText });
+  back.addEventListener('click', () => {
+    panel.remove();
+    back.remove();
+    for (const el of fields) el.hidden = false;
+    submit.textContent = before;
+    delete form.dataset.checked;
+    form.querySelector('textarea, input, select')?.focus();
+  });
+  submit.after(back);
+  form.dataset.checked = '1';
+  panel.focus();
+}

@@ -433,4 +433,10 @@ export const en = {
   'err.pw.username': 'Not the user name with a few characters added.',
   'err.pw.common': 'Too common; choose another.',
   'err.prosecutor': 'That prosecutor cannot take the case.',
+  'common.back': 'Go back and change',
+  'case.closeCheck': 'Check: once closed, case {no} cannot move to any other stage. This cannot be undone.',
+  'case.closeCheckReason': 'Reason: {reason}',
+  'case.closeConfirm': 'Close the case',
+  'appt.cancelCheck': 'Check: cancelling the appointment of {when} stops every invitation link at once, for good.',
+  'appt.cancelCheckReason': 'Reason: {reason}',
 };

@@ -456,4 +456,10 @@ export const zh = {
   'err.pw.username': '密码不能只是在用户名前后加几个字符。',
   'err.pw.common': '这个密码太常见，很容易被猜到，请换一个。',
   'err.prosecutor': '所选的承办检察官不可用。',
+  'common.back': '返回修改',
+  'case.closeCheck': '请核对：终结后，案件{no}不能再转入其他阶段，此操作不能撤销。',
+  'case.closeCheckReason': '终结理由：{reason}',
+  'case.closeConfirm': '确认终结',
+  'appt.cancelCheck': '请核对：取消{when}的预约后，所有受邀人的邀请链接立即失效，不能恢复。',
+  'appt.cancelCheckReason': '取消原因：{reason}',
 };
