@@ -52,6 +52,7 @@ static const route routes[] = {
     {YF_API_GET, "/hearings/#/evidence", yf_api_hearing_evidence},
     {YF_API_GET, "/recordings/#/download", yf_api_recording_download},
     {YF_API_GET, "/recordings/#/view", yf_api_recording_view},
+    {YF_API_POST, "/invitations/#/slip", yf_api_invitation_slip},
     {YF_API_GET, "/stats", yf_api_stats},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},
@@ -155,6 +156,15 @@ void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body)
     r->out = g_byte_array_new_take((guint8 *)g_strdup(text), strlen(text));
     r->content_length = (int64_t)r->out->len;
     free(text);
+}
+
+void yf_api_reply_bytes(yf_api_req *r, unsigned status, const char *content_type, GBytes *bytes)
+{
+    if (!r->replied) {
+        set_reply(r, status, content_type);
+        r->out = g_bytes_unref_to_array(g_bytes_ref(bytes));
+        r->content_length = (int64_t)r->out->len;
+    }
 }
 
 void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api_item_json to_json)

@@ -74,6 +74,8 @@ void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api
 /* Loads the case of ids[0] and checks action on it; FALSE after the reply. */
 gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c);
 void yf_api_add_header(yf_api_req *r, const char *name, const char *value);
+/* A reply of bytes (borrowed: copied) of content_type. */
+void yf_api_reply_bytes(yf_api_req *r, unsigned status, const char *content_type, GBytes *bytes);
 /* Sends len bytes of fd from pos (fd is taken and closed at the end). */
 void yf_api_reply_file(yf_api_req *r, unsigned status, const char *content_type, int fd,
                        int64_t pos, int64_t len);
@@ -139,6 +141,7 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
+void yf_api_invitation_slip(yf_api_req *r);
 void yf_api_auth_logout(yf_api_req *r);
 void yf_api_me(yf_api_req *r);
 void yf_api_staff_list(yf_api_req *r);
