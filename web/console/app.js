@@ -102,7 +102,11 @@ async function route() {
       await found.r.screen.render(root, ctx);
     } catch (e) {
       console.warn('console: screen failed', e);
-      if (gen === state.gen && state.me) root.append(notice('bad', explain(e).text));
+      if (gen === state.gen && state.me) {
+        root.replaceChildren(h('h1', { tabindex: '-1', text: t('app.cannotOpen') }), notice('bad', explain(e).text),
+          h('p', {}, h('a', { href: '#/today', text: t('app.backToday') })));
+        setTitle(t('app.cannotOpen'));
+      }
     }
   }
   if (gen !== state.gen) return;
@@ -117,6 +121,9 @@ async function start() {
   setExpiredHandler(() => { if (state.me) showLogin(t('app.expired'), 'bad'); });
   $('logout').addEventListener('click', async () => {
     try { await logout(); } catch (e) { console.warn('console: logout', e); }
+    // Whoever signs in next starts at 工作台, not on this user's last screen
+    // (after an expired session, by contrast, the same route opens again).
+    history.replaceState(null, '', '#/today');
     showLogin(t('app.loggedOut'), 'ok');
   });
   $('skip').addEventListener('click', (ev) => { ev.preventDefault(); $('main').focus(); });

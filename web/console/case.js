@@ -16,12 +16,14 @@ const MOVERS = ['prosecutor', 'aid_staff'];
 export async function render(root, ctx) {
   const id = ctx.params[0];
   root.append(h('p', { class: 'muted', text: t('case.loading') }));
-  const [kase, events, appts, hearings] = await Promise.all([
+  const [kase, events, appts, hearings, names] = await Promise.all([
     get(`/cases/${id}`),
     get(`/cases/${id}/events`).then((r) => r.items || []),
     get(`/cases/${id}/appointments`).then((r) => r.items || []).catch((e) => e),
     get(`/cases/${id}/hearings`).then((r) => r.items || []).catch((e) => e),
+    staffNames(ctx.me),
   ]);
+  ctx.names = names;
   if (!ctx.alive()) return;
   ctx.setTitle(t('case.title', { no: kase.case_no }));
   const reload = (flash) => ctx.go(`#/cases/${id}`, flash);
@@ -158,10 +160,21 @@ function petitionerPanel(c, ctx) {
     h('p', { class: c.summary ? 'summary' : 'muted', text: c.summary || t('case.noSummary') }));
 }
 
+/** Staff names by id where the caller may list accounts (administrators);
+ * others know their own name only. */
+async function staffNames(me) {
+  const names = new Map([[me.id, me.display_name]]);
+  if (me.role !== 'admin') return names;
+  try {
+    for (const s of (await get('/staff')).items || []) names.set(s.id, s.display_name);
+  } catch { /* names stay unknown */ }
+  return names;
+}
+
 function prosecutorName(c, ctx) {
   if (c.prosecutor && typeof c.prosecutor === 'object') return c.prosecutor.name || c.prosecutor.display_name || '';
   if (c.prosecutor_name) return c.prosecutor_name;
-  return c.prosecutor_id && c.prosecutor_id === ctx.me.id ? ctx.me.display_name : '';
+  return (c.prosecutor_id && ctx.names.get(c.prosecutor_id)) || '';
 }
 
 /* ---- hearings and events ---- */
@@ -185,12 +198,13 @@ function hearingsPanel(hearings) {
   return panel;
 }
 
-/** The name of whoever an event's actor is. The API names them (actor_name)
- * where it can; the signed-in user is known here in any case. */
-export function actorName(e, me) {
+/** The name of whoever an event's actor is: as the API names them
+ * (actor_name) where it does, else from names (staff id -> name). */
+export function actorName(e, names) {
   if (e.actor_name) return e.actor_name;
   if (e.actor && typeof e.actor === 'object') return e.actor.name || e.actor.display_name || t('case.someone');
-  if (e.actor === `staff:${me.id}`) return me.display_name;
+  const m = /^staff:(\d+)$/.exec(e.actor || '');
+  if (m && names.has(Number(m[1]))) return names.get(Number(m[1]));
   if (e.actor === 'system') return t('case.system');
   return t('case.someone');
 }
@@ -202,7 +216,7 @@ function eventsPanel(events, ctx) {
     h('span', { class: 'tl-when', text: fmtDateTime(e.at) }),
     h('span', { class: 'tl-what' },
       e.from ? t('case.eventMove', { from: t(`stage.${e.from}`), to: t(`stage.${e.to}`) }) : t('case.eventCreated')),
-    h('span', { class: 'tl-who', text: actorName(e, ctx.me) }),
+    h('span', { class: 'tl-who', text: actorName(e, ctx.names) }),
     e.note ? h('p', { class: 'tl-note', text: e.note }) : null))));
   return panel;
 }

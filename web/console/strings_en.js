@@ -12,6 +12,7 @@ export const en = {
   'app.expired': 'Your session has expired. Please sign in again.',
   'app.forbidden': 'Your account may not open this page.',
   'app.notFound': 'There is no such page.',
+  'app.cannotOpen': 'This page cannot be opened',
   'app.backToday': 'Back to today',
   'nav.label': 'Main navigation',
   'nav.today': 'Today',

@@ -13,6 +13,7 @@ export const zh = {
   'app.expired': '登录已过期，请重新登录。',
   'app.forbidden': '您的账号没有权限查看这个页面。',
   'app.notFound': '没有这个页面。',
+  'app.cannotOpen': '无法打开这个页面',
   'app.backToday': '返回工作台',
 
   'nav.label': '主导航',
