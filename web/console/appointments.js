@@ -58,7 +58,8 @@ function inviteeStatus(i) {
   return h('span', { class: 'state muted', text: t('invitee.status.notOpened') });
 }
 
-function hostName(a) {
+/** The host's name as the API gives it (host_name), if it does. */
+export function hostName(a) {
   if (typeof a.host === 'string') return a.host;
   return (a.host && (a.host.name || a.host.display_name)) || a.host_name || '';
 }

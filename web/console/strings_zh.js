@@ -64,7 +64,7 @@ export const zh = {
   'invitee.petitioner': '信访人',
   'invitee.agent': '代理人',
   'invitee.witness': '证人',
-  'invitee.interpreter': '翻译',
+  'invitee.interpreter': '翻译人员',
   'invitee.hearing_member': '听证员',
   'invitee.other': '其他',
 

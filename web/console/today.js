@@ -8,7 +8,7 @@ import { h, notice, table } from './dom.js';
 import { fmtDate, fmtTime, todayCst } from './format.js';
 import { dueBadge } from './deadlines.js';
 import { HOSTS } from './codes.js';
-import { kindLabel } from './appointments.js';
+import { kindLabel, hostName } from './appointments.js';
 import { roomButton } from './enter.js';
 import { caseRows, caseHead } from './cases.js';
 
@@ -72,7 +72,8 @@ async function loadAppointments(el, ctx, today) {
     if (!items.length) return h('p', { class: 'muted', text: t('today.noAppointments') });
     const rows = items.map((a) => h('tr', { class: a.cancelled ? 'is-cancelled' : '', dataset: { appointment: String(a.id) } },
       h('td', { class: 'time' }, fmtTime(a.starts_at)),
-      h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case_no }), h('div', { class: 'small', text: a.petitioner || '' })),
+      h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case ? a.case.case_no : a.case_no }),
+        h('div', { class: 'small', text: (a.case ? a.case.petitioner : a.petitioner) || '' })),
       h('td', {}, kindLabel(a),
         hostName(a) ? h('div', { class: 'small muted', text: t('appt.host', { name: hostName(a) }) }) : null),
       h('td', {}, h('ul', { class: 'invitees' }, (a.invitees || []).map(inviteeLine))),
@@ -82,11 +83,6 @@ async function loadAppointments(el, ctx, today) {
       head: [t('today.colTime'), t('today.colCase'), t('today.colKind'), t('today.colInvitees'), t('today.colHearing'), t('today.colAction')],
       rows });
   });
-}
-
-function hostName(a) {
-  if (typeof a.host === 'string') return a.host;
-  return (a.host && (a.host.name || a.host.display_name)) || a.host_name || '';
 }
 
 function loadAppointmentsAgain(el, ctx, today) {
