@@ -5,8 +5,8 @@
 // (prosecutor, aid staff) get the buttons; others read.
 import { post, patch, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, notice, showErrors, clearErrors, busy, newId, labelsOf, checkStep } from './dom.js';
-import { fmtDateTime, fmtTime, todayCst, cstDateOf, cstTimeOf, cstInstant } from './format.js';
+import { h, notice, showErrors, clearErrors, busy, newId, labelsOf, checkStep, echo } from './dom.js';
+import { fmtDateTime, fmtTime, fmtDateWeekday, todayCst, cstDateOf, cstTimeOf, cstInstant } from './format.js';
 import { HOSTS, INVITEE_ROLES, APPT_KINDS, APPT_TITLES } from './codes.js';
 import { roomButton } from './enter.js';
 
@@ -172,6 +172,11 @@ function field(label, control, opts = {}) {
     control);
 }
 
+/** "预约时间：2024年5月3日（星期五）09:00" under the date and time fields. */
+function whenEcho(date, time) {
+  return echo([date, time], (d, tm) => (d && tm ? t('appt.when', { date: fmtDateWeekday(d), time: tm }) : ''));
+}
+
 function inviteeRow(n, values = {}) {
   const name = h('input', { name: `invitees.${n}.name`, maxlength: 200, autocomplete: 'off', value: values.name || '' });
   const role = h('select', { name: `invitees.${n}.role` },
@@ -205,6 +210,7 @@ function newForm(c, ctx, { cancel, created }) {
     h('div', { class: 'form-grid three' },
       h('div', { dataset: { field: 'starts_at', label: t('appt.time') } }, field(t('appt.date'), date)),
       field(t('appt.time'), time), field(t('appt.kind'), kind)),
+    whenEcho(date, time),
     h('fieldset', { class: 'invitees-set', dataset: { field: 'invitees', label: t('appt.invitees') } },
       h('legend', { text: t('appt.invitees') }), rows, add),
     h('div', { class: 'actions' },
@@ -251,6 +257,7 @@ function rescheduleForm(a, slot, reload) {
     h('div', { class: 'form-grid three' },
       h('div', { dataset: { field: 'starts_at', label: t('appt.time') } }, field(t('appt.date'), date)),
       field(t('appt.time'), time)),
+    whenEcho(date, time),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'btn primary', text: t('appt.rescheduleSubmit') }),
       h('button', { type: 'button', class: 'btn quiet', text: t('common.cancel'), on: { click: () => slot.replaceChildren() } })));

@@ -4,8 +4,8 @@
 // beside its field. On success the case page opens with the two deadlines.
 import { post, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, clone, ref, showErrors, clearErrors, busy, labelsOf } from './dom.js';
-import { fmtDate, todayCst } from './format.js';
+import { h, clone, ref, showErrors, clearErrors, busy, labelsOf, echo } from './dom.js';
+import { fmtDate, fmtDateWeekday, todayCst } from './format.js';
 import { TYPES, CHANNELS } from './codes.js';
 
 const REQUIRED = [['case_no', 'err.required'], ['type', 'err.choose'], ['channel', 'err.choose'], ['petitioner', 'err.required']];
@@ -26,6 +26,7 @@ export function render(root, ctx) {
   ref(form, 'channel').dataset.label = t('caseNew.channel');
   form.elements.received.value = today;
   form.elements.received.max = today;
+  form.elements.received.after(echo([form.elements.received], (d) => (d ? t('caseNew.receivedIs', { date: fmtDateWeekday(d) }) : '')));
   root.append(
     h('div', { class: 'page-head' }, h('h1', { tabindex: '-1', text: t('caseNew.heading') })),
     h('p', { class: 'muted', text: t('caseNew.lead') }),

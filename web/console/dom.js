@@ -165,3 +165,14 @@ export function checkStep(form, { lines, confirmText, backText }) {
   form.dataset.checked = '1';
   panel.focus();
 }
+
+/** A line under date (and time) inputs that says the chosen moment in words
+ * ("2024年5月3日（星期五）09:00"), whatever format the browser draws the
+ * fields in; it follows every change. say(date, time) gives the words. */
+export function echo(inputs, say) {
+  const p = h('p', { class: 'echo', 'aria-live': 'polite' });
+  const update = () => { p.textContent = say(...inputs.map((i) => i.value)); };
+  for (const i of inputs) i.addEventListener('input', update);
+  update();
+  return p;
+}

@@ -73,3 +73,14 @@ export function daysBetween(a, b) {
 export function cstInstant(date, time) {
   return `${date}T${time}:00+08:00`;
 }
+
+const WEEKDAYS = { 'zh-CN': ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'],
+  en: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] };
+
+/** "2024年5月3日（星期五）" from a civil date, "" when it is not one. */
+export function fmtDateWeekday(date) {
+  const p = civil(date);
+  if (!p) return '';
+  const w = (WEEKDAYS[lang] || WEEKDAYS['zh-CN'])[new Date(Date.UTC(p.y, p.m - 1, p.d)).getUTCDay()];
+  return lang === 'en' ? `${w}, ${dateText(p)}` : `${dateText(p)}（${w}）`;
+}

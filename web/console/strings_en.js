@@ -440,4 +440,6 @@ export const en = {
   'case.closeConfirm': 'Close the case',
   'appt.cancelCheck': 'Check: cancelling the appointment of {when} stops every invitation link at once, for good.',
   'appt.cancelCheckReason': 'Reason: {reason}',
+  'appt.when': 'That is {date} at {time}',
+  'caseNew.receivedIs': 'That is {date}',
 };

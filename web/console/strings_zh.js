@@ -463,4 +463,6 @@ export const zh = {
   'case.closeConfirm': '确认终结',
   'appt.cancelCheck': '请核对：取消{when}的预约后，所有受邀人的邀请链接立即失效，不能恢复。',
   'appt.cancelCheckReason': '取消原因：{reason}',
+  'appt.when': '预约时间：{date} {time}',
+  'caseNew.receivedIs': '即{date}',
 };
