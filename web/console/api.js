@@ -142,6 +142,11 @@ function conflict(msg, field) {
   if (/illegal stage move/.test(msg)) return t('err.illegalMove');
   if (/cannot disable their own/.test(msg)) return t('err.selfDisable');
   if (/cancelled/.test(msg)) return t('err.apptCancelled');
+  if (/hearing has started/.test(msg)) return t('err.apptStarted');
+  if (/hearing is running/.test(msg)) return t('err.apptRunning');
+  if (/already revoked/.test(msg)) return t('err.inviteRevoked');
+  if (/already reissued/.test(msg)) return t('err.inviteReissued');
+  if (/invitation has expired/.test(msg)) return t('err.inviteExpired');
   if (/already ended|hearing_ended/.test(msg)) return t('err.hearingEnded');
   return t('err.conflict');
 }

@@ -39,7 +39,7 @@ export function renderAppointments(c, appts, hearings, ctx, reload) {
   for (const hr of Array.isArray(hearings) ? hearings : []) latest.set(hr.appointment_id, hr);
   const list = appts.length
     ? h('ul', { class: 'appt-list' }, appts.slice().sort((a, b) => Date.parse(b.starts_at) - Date.parse(a.starts_at))
-      .map((a) => apptItem({ ...a, hearing: a.hearing !== undefined ? a.hearing : latest.get(a.id) || null }, canManage, ctx, links, reload)))
+      .map((a) => apptItem({ ...a, hearing: a.hearing !== undefined ? a.hearing : latest.get(a.id) || null }, canManage, ctx, reload)))
     : h('p', { class: 'muted', text: t('appt.none') });
   return [head, links, formSlot, list];
 }
@@ -52,6 +52,7 @@ export function kindLabel(a) {
 }
 
 function inviteeStatus(i) {
+  if (i.replaced_by) return h('span', { class: 'state muted', text: t('invitee.status.replaced') });
   if (i.revoked) return h('span', { class: 'state muted', text: t('invitee.status.revoked') });
   if (i.admitted_at) return h('span', { class: 'state ok', text: t('invitee.status.admitted', { time: fmtTime(i.admitted_at) }) });
   if (i.opened_at) return h('span', { class: 'state warn', text: t('invitee.status.opened') });
@@ -64,31 +65,42 @@ export function hostName(a) {
   return (a.host && (a.host.name || a.host.display_name)) || a.host_name || '';
 }
 
-function apptItem(a, canManage, ctx, links, reload) {
+function apptItem(a, canManage, ctx, reload) {
   const slot = h('div', { class: 'appt-slot' });
   const kind = kindLabel(a);
+  const host = hostName(a) || (ctx.names && ctx.names.get(a.host_id)) || '';
   const head = h('div', { class: 'appt-head' },
     h('strong', { class: 'appt-when', text: fmtDateTime(a.starts_at) }),
     kind ? h('span', { class: 'tag', text: kind }) : null,
-    hostName(a) ? h('span', { class: 'muted', text: t('appt.host', { name: hostName(a) }) }) : null,
+    host ? h('span', { class: 'muted', text: t('appt.host', { name: host }) }) : null,
     a.cancelled ? h('span', { class: 'state bad', text: a.cancel_reason ? t('appt.cancelledReason', { reason: a.cancel_reason }) : t('appt.cancelled') }) : null);
-  const invitees = h('ul', { class: 'invitees wide' }, (a.invitees || []).map((i) => h('li', {},
+  // Live invitations first; revoked and replaced ones after them, dimmed.
+  const dead = (i) => !!(i.revoked || i.replaced_by);
+  const sorted = (a.invitees || []).slice().sort((x, y) => dead(x) - dead(y));
+  const invitees = h('ul', { class: 'invitees wide' }, sorted.map((i) => h('li', { class: dead(i) ? 'is-dead' : null },
     h('span', { class: 'who-name', text: i.name }),
     h('span', { class: 'tag', text: t(`invitee.${i.role}`) }),
     inviteeStatus(i),
-    canManage && !a.cancelled && !i.revoked ? inviteeButtons(a, i, links, reload) : null)));
+    canManage && !a.cancelled && !i.revoked && !i.replaced_by ? inviteeButtons(a, i, reload) : null)));
   const actions = h('div', { class: 'actions' });
   if (!a.cancelled) actions.append(roomButton(a, ctx, () => setTimeout(() => { if (ctx.alive()) reload(); }, 1500)));
-  if (canManage && !a.cancelled) {
-    actions.append(
-      h('button', { type: 'button', class: 'btn', text: t('appt.reschedule'), on: { click: () => slot.replaceChildren(rescheduleForm(a, slot, reload)) } }),
-      h('button', { type: 'button', class: 'btn danger-quiet', text: t('appt.cancel'), on: { click: () => slot.replaceChildren(cancelForm(a, slot, reload)) } }));
+  // The API allows moving an appointment only before its hearing starts, and
+  // cancelling it only while no hearing runs.
+  const started = !!(a.hearing && a.hearing.started_at);
+  const running = started && !a.hearing.ended_at;
+  if (canManage && !a.cancelled && !started) {
+    actions.append(h('button', { type: 'button', class: 'btn', text: t('appt.reschedule'),
+      on: { click: () => slot.replaceChildren(rescheduleForm(a, slot, reload)) } }));
+  }
+  if (canManage && !a.cancelled && !running) {
+    actions.append(h('button', { type: 'button', class: 'btn danger-quiet', text: t('appt.cancel'),
+      on: { click: () => slot.replaceChildren(cancelForm(a, slot, reload)) } }));
   }
   return h('li', { class: `appt ${a.cancelled ? 'is-cancelled' : ''}`, dataset: { appointment: String(a.id) } },
     head, invitees, actions.childNodes.length ? actions : null, slot);
 }
 
-function inviteeButtons(a, i, links, reload) {
+function inviteeButtons(a, i, reload) {
   const msg = h('span', { class: 'room-msg', role: 'status' });
   const revoke = h('button', { type: 'button', class: 'btn small danger-quiet', text: t('appt.revoke') });
   revoke.addEventListener('click', async () => {
@@ -101,11 +113,9 @@ function inviteeButtons(a, i, links, reload) {
   const reissue = h('button', { type: 'button', class: 'btn small', text: t('appt.reissue') });
   reissue.addEventListener('click', async () => {
     try {
-      const r = await post(`/invitations/${i.id}/reissue`, {});
-      const inv = r.invitation || r;
-      links.replaceChildren(linksPanel(t('appt.reissued', { name: i.name }),
-        [{ name: i.name, role: i.role, join_url: inv.join_url, expires_at: inv.expires_at }], links));
-      links.scrollIntoView({ block: 'nearest' });
+      const inv = await post(`/invitations/${i.id}/reissue`, {});
+      showLinks(a.case_id, t('appt.reissued', { name: i.name }),
+        [{ name: i.name, role: i.role, join_url: inv.join_url, expires_at: inv.expires_at }], reload);
     } catch (e) { if (e.status !== 401) { msg.className = 'room-msg bad'; msg.textContent = explain(e).text; } }
   });
   return h('span', { class: 'invitee-actions' }, reissue, revoke, msg);
@@ -150,10 +160,13 @@ function linksPanel(title, invitations, slot) {
  * its case page (the page reloads to list the new appointment). */
 let pendingLinks = null;
 
-function showCreated(c, r, reload) {
-  pendingLinks = { caseId: c.id, title: t('appt.created', { when: fmtDateTime(r.appointment.starts_at) }),
-    invitations: r.invitations || [] };
+function showLinks(caseId, title, invitations, reload) {
+  pendingLinks = { caseId, title, invitations };
   reload();
+}
+
+function showCreated(c, r, reload) {
+  showLinks(c.id, t('appt.created', { when: fmtDateTime(r.appointment.starts_at) }), r.invitations || [], reload);
 }
 
 /* ---- forms ---- */
