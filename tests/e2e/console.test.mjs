@@ -250,6 +250,13 @@ async function prosecutorPart(page, context) {
   check('… labelled with the name and role', /张三（信访人）的邀请链接/.test(await page.innerText('.links')));
   await screenCheck(page, 'case-appointment-links');
   await page.click('.links button:has-text("完成")');
+  // A lost link is issued again: a new one is shown, the old one is marked replaced.
+  await page.click('.appt li:has-text("张三") button:has-text("重新生成链接")');
+  await page.waitForSelector('.links input');
+  const link2 = await page.inputValue('.links input');
+  check('重新生成链接 shows a new join link once', /join\.html\?t=[\w-]{43}$/.test(link2) && link2 !== link, link2);
+  check('… and the old one is marked as replaced', /链接已重新生成，旧链接作废/.test(await page.innerText('.appt')));
+  await page.click('.links button:has-text("完成")');
   await screenCheck(page, 'case');
 
   // 工作台: the appointment, the ledger, my cases.
