@@ -20,15 +20,20 @@ export async function render(root, ctx) {
     get(`/cases/${id}`),
     get(`/cases/${id}/events`).then((r) => r.items || []),
     get(`/cases/${id}/appointments`).then((r) => r.items || []).catch((e) => e),
-    get(`/cases/${id}/hearings`).then((r) => r.items || []).catch((e) => e),
+    get(`/cases/${id}/hearings`).then((r) => withRecording(r.items || [])).catch((e) => e),
     staffNames(ctx.me),
   ]);
+  // The people of the case's hearings are named there: their names serve the
+  // history and the appointments too.
+  for (const hr of Array.isArray(hearings) ? hearings : []) {
+    for (const pt of hr.participants || []) if (pt.staff_id && !names.has(pt.staff_id)) names.set(pt.staff_id, pt.name);
+  }
   ctx.names = names;
   if (!ctx.alive()) return;
   ctx.setTitle(t('case.title', { no: kase.case_no }));
   const reload = (flash) => ctx.go(`#/cases/${id}`, flash);
   const main = h('div', { class: 'case-main' },
-    movesPanel(kase, ctx, reload),
+    MOVERS.includes(ctx.me.role) ? movesPanel(kase, ctx, reload) : null,
     h('section', { class: 'panel', 'aria-labelledby': 'case-appts' },
       appts instanceof Error ? [h('h2', { id: 'case-appts', text: t('appt.heading') }), notice('bad', explain(appts).text)]
         : renderAppointments(kase, appts, hearings, ctx, reload)),
@@ -76,7 +81,7 @@ function movesPanel(c, ctx, reload) {
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-moves' }, h('h2', { id: 'case-moves', text: t('case.moves') }));
   const moves = c.next_stages || [];
   if (c.stage === 'closed') { panel.append(h('p', { class: 'muted', text: t('case.closedNote') })); return panel; }
-  if (!MOVERS.includes(ctx.me.role) || !moves.length) {
+  if (!moves.length) {
     panel.append(h('p', { class: 'muted', text: t('case.noMoves') }));
     return panel;
   }
@@ -178,6 +183,15 @@ function prosecutorName(c, ctx) {
 }
 
 /* ---- hearings and events ---- */
+
+/** Each hearing with its recorder state (which only GET /hearings/{id}
+ * gives, to those who may see recordings) and its participants; on a
+ * failure, as listed. */
+function withRecording(hearings) {
+  return Promise.all(hearings.map((hr) => get(`/hearings/${hr.id}`)
+    .then((full) => ({ ...hr, recording: full.recording || hr.recording, participants: full.participants || [] }))
+    .catch(() => hr)));
+}
 
 function recordingText(r) {
   if (!r || !r.state) return '';

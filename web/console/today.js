@@ -22,7 +22,8 @@ export async function render(root, ctx) {
     h('div', { class: 'page-head' },
       h('h1', { tabindex: '-1', text: t('today.heading') }),
       h('p', { class: 'muted', text: t('today.date', { date: fmtDate(today) }) })),
-    appts, ledger, HOSTS.includes(ctx.me.role) ? mine : null);
+    appts, ledger);
+  if (HOSTS.includes(ctx.me.role)) root.append(mine);
   await Promise.all([
     loadAppointments(appts, ctx, today),
     loadLedger(ledger, ctx),
