@@ -361,6 +361,10 @@ async function clerkPart(page, { caseId }) {
   await waitSignedIn(page);
   check('the clerk sees no 管理 in the navigation', await page.isHidden('nav li[data-roles="admin"]') &&
     !(await page.isVisible('nav a[href="#/admin/staff"]')));
+  check('… and starts at 工作台, not on the last user\'s screen', /#\/today$/.test(page.url()), page.url());
+  await page.waitForSelector('#today-ledger');
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await screenCheck(page, 'clerk-today');
   await goHash(page, '#/admin/staff', 'main h1');
   const refused = await page.innerText('main h1');
   check('the admin screens refuse the clerk', refused === '您的账号没有权限查看这个页面。', refused);
