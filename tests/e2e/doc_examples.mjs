@@ -1,6 +1,7 @@
 // doc_examples.mjs -- the examples docs/api.md shows, for checking them
 // against docs/openapi.yaml: ```http requests (method, path, query, body),
-// ```http reply heads (status, headers), ```json blocks (a request body, or
+// ```http reply heads (status, headers), the query of a section heading
+// (`GET /stats?from=…`), ```json blocks (a request body, or
 // replies each starting with a status: `201 {...}`) and inline replies in
 // prose (`201 {...}`), each tied to the operation of its section heading or
 // of the request shown before it. Bodies are read by a JSON parser that
@@ -33,6 +34,8 @@ export function extractExamples(md) {
     if (heading) {
       const m = OP.exec(heading[2]);
       scope = m ? { method: m[1], path: m[2].split('?')[0] } : null;
+      const query = m && m[2].split('?')[1];
+      if (query) out.push({ line: i + 1, kind: 'request', ...scope, query, headers: {}, body: null });
     } else if (fence) {
       const start = i + 1;
       const body = [];
