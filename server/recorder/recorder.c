@@ -633,19 +633,37 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
 }
 
 /* The rooms' gate (yf_sigroom_gate_fn): the room of an appointment stays shut
- * once that appointment can no longer be held; rooms of no appointment are
- * not the recorder's to judge. */
-static gboolean room_gate(void *user, const char *room, const char **why)
+ * once that appointment can no longer be held; and nobody comes into any room
+ * whom the store says may not (removed by the host, invitation withdrawn,
+ * account disabled, the sign-in behind a staff token ended). A store that
+ * cannot answer keeps the door shut for now: the client retries. */
+static gboolean room_gate(void *user, const yf_room_claims *claims, yf_sig_errc *code, const char **why)
 {
     yf_recorder *rec = user;
-    const char *code = NULL;
+    const char *ended_code = NULL;
     char *end = NULL;
-    if (!g_str_has_prefix(room, "appt-"))
+    GError *err = NULL;
+    if (g_str_has_prefix(claims->room, "appt-")) {
+        gint64 appointment = g_ascii_strtoll(claims->room + 5, &end, 10);
+        if (end && !*end && appointment > 0 &&
+            !yf_store_appointment_open(rec->store, appointment, &ended_code, why)) {
+            *code = YF_SIG_ERR_ENDED;
+            return FALSE;
+        }
+    }
+    *why = NULL;
+    if (yf_store_room_may_join(rec->store, claims->room, claims->participant, claims->session, now_ms(), why,
+                               &err))
         return TRUE;
-    gint64 appointment = g_ascii_strtoll(room + 5, &end, 10);
-    if (!end || *end || appointment <= 0)
-        return TRUE;
-    return yf_store_appointment_open(rec->store, appointment, &code, why);
+    if (err) {
+        g_warning("room %s: cannot tell whether %s may join: %s", claims->room, claims->participant, err->message);
+        g_error_free(err);
+        *code = YF_SIG_ERR_BUSY;
+        *why = "the case store is busy; try again in a moment";
+        return FALSE;
+    }
+    *code = YF_SIG_ERR_FORBIDDEN;
+    return FALSE;
 }
 
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)

@@ -181,11 +181,22 @@ static const char v3_participant_joined[] =
 static const char v4_username_nocase[] =
     "CREATE UNIQUE INDEX staff_username_nocase ON staff(username COLLATE NOCASE);";
 
+/* A host's removal of someone from a hearing room outlives the room's memory
+ * (an emptied room, a restart): every join asks here (store_rooms.c). */
+static const char v5_room_removals[] =
+    "CREATE TABLE room_removals ("
+    " room TEXT NOT NULL,"
+    " participant TEXT NOT NULL,"
+    " removed_ms INTEGER NOT NULL,"
+    " by_participant TEXT NOT NULL DEFAULT '',"
+    " PRIMARY KEY (room, participant)) WITHOUT ROWID;";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
     { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
     { 4, "staff user names unique without case", v4_username_nocase },
+    { 5, "removals from hearing rooms", v5_room_removals },
 };
 
 int yf_migrations_latest(void)

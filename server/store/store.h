@@ -180,6 +180,26 @@ gboolean yf_store_session_lookup(yf_store *st, const char *token, int64_t now_ms
 gboolean yf_store_session_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
                                  const char *token, GError **error);
 
+/* What a staff room token carries of the sign-in it was taken from (64 hex,
+ * g_free; NULL for a malformed token): the SHA-256 the store keeps, never the
+ * token itself. */
+char *yf_store_session_ref(const char *token);
+
+/* ---- hearing rooms: removals and who may come back ------------------------ */
+
+/* Keeps a host's removal of participant ("staff:3", "invitee:9") from room, so
+ * it holds after the room empties and after a restart. Twice: no change. The
+ * room's own audit entry (room.remove) is the caller's. */
+gboolean yf_store_room_remove(yf_store *st, int64_t now_ms, const char *room, const char *participant,
+                              const char *by, GError **error);
+/* Whether participant may join room now: not removed from it; an invitee's
+ * invitation neither revoked nor expired; a staff account not disabled and,
+ * when session (yf_store_session_ref) is given, that sign-in still live. FALSE
+ * with *why (a static sentence for the person) when not, or with *error when
+ * the store fails (then *why is unset). */
+gboolean yf_store_room_may_join(yf_store *st, const char *room, const char *participant, const char *session,
+                                int64_t now_ms, const char **why, GError **error);
+
 /* ---- cases --------------------------------------------------------------- */
 
 /* Invariant: reply_due = received + 7 calendar days, result_due = received + 3
