@@ -4,6 +4,7 @@
 // the audit log) and a few refusals; each reply's status must be one the
 // operation describes and its body must fit that status's schema exactly
 // (no elisions here).
+import fs from 'node:fs';
 import path from 'node:path';
 import { apiRequest, check, createUser, freePort, startServerReady, stopServer, tempDirs } from './lib.mjs';
 import { describeErrors, findOperation } from './openapi_spec.mjs';
@@ -24,6 +25,8 @@ export async function live({ spec, S, bin, webDir }) {
     check('live: the walk through the API ran', false, `${e.stack}\n${log.slice(-30).join('\n')}`);
   } finally {
     await stopServer(server).catch(() => {});
+    if (process.env.YF_E2E_KEEP === '1') console.log(`# kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
