@@ -455,7 +455,8 @@ static gboolean resolve_principal(yf_api_req *r)
         r->bearer = g_strdup(g_strstrip(auth + 7));
     else if (auth && g_ascii_strncasecmp(auth, "Invitation ", 11) == 0)
         r->invitation = g_strdup(g_strstrip(auth + 11));
-    else if (g_str_has_prefix(r->path, "/invitation") && yf_api_query(r, "t"))
+    else if ((strcmp(r->path, "/invitation") == 0 || g_str_has_prefix(r->path, "/invitation/")) &&
+             yf_api_query(r, "t"))
         r->invitation = g_strdup(yf_api_query(r, "t"));
     else if (!auth) {
         char *cookies = hdr(r->wsi, WSI_TOKEN_HTTP_COOKIE);

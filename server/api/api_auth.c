@@ -181,24 +181,6 @@ void yf_api_staff_create(yf_api_req *r)
         !yf_api_field_str(r, o, "role", TRUE, 32, &role_s) ||
         !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
         goto out;
-    json_t *cookie = json_object_get(o, "cookie");
-    if (cookie && !json_is_boolean(cookie)) {
-        yf_api_error(r, 400, "bad_request", "cookie: must be true or false");
-        goto out;
-    }
-    /* The console's sign-in sets a cookie its page cannot read; the same
-     * check as for every cookie request keeps another site's page from
-     * signing a browser in to an account of its choosing. */
-    char *origin = yf_api_header(r, WSI_TOKEN_ORIGIN), *host = yf_api_header(r, WSI_TOKEN_HOST);
-    if (!host)
-        host = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
-    gboolean foreign = json_is_true(cookie) && !yf_origin_matches(origin, host);
-    g_free(origin);
-    g_free(host);
-    if (foreign) {
-        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
-        goto out;
-    }
     if (!yf_role_parse(role_s, &role)) {
         yf_api_error(r, 400, "bad_request", "role must be admin, prosecutor, clerk, aid_staff or viewer");
         goto out;
