@@ -71,6 +71,7 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     api->public_url = g_strdup("https://localhost");
     api->login_by_user = yf_throttle_new(YF_LOGIN_MAX_FAIL_USER, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
+    api->logins = yf_api_logins_new(api);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
         yf_api_free(api);
         return NULL;
@@ -82,6 +83,7 @@ void yf_api_free(yf_api *api)
 {
     if (api == NULL)
         return;
+    yf_api_logins_free(api->logins);
     explicit_bzero(&api->room_key, sizeof api->room_key);
     yf_throttle_free(api->login_by_user);
     yf_throttle_free(api->login_by_addr);
@@ -116,6 +118,8 @@ static void req_free(yf_api_req *r)
 {
     if (r == NULL)
         return;
+    if (r->login)
+        yf_api_login_detach(r->login);
     if (r->fd >= 0)
         close(r->fd);
     g_free(r->path);
@@ -455,7 +459,8 @@ static gboolean resolve_principal(yf_api_req *r)
         r->bearer = g_strdup(g_strstrip(auth + 7));
     else if (auth && g_ascii_strncasecmp(auth, "Invitation ", 11) == 0)
         r->invitation = g_strdup(g_strstrip(auth + 11));
-    else if (g_str_has_prefix(r->path, "/invitation") && yf_api_query(r, "t"))
+    else if ((strcmp(r->path, "/invitation") == 0 || g_str_has_prefix(r->path, "/invitation/")) &&
+             yf_api_query(r, "t"))
         r->invitation = g_strdup(yf_api_query(r, "t"));
     else if (!auth) {
         char *cookies = hdr(r->wsi, WSI_TOKEN_HTTP_COOKIE);
@@ -499,6 +504,13 @@ static void dispatch(yf_api_req *r)
         yf_api_error(r, 413, "too_large", "request body over %d bytes", YF_API_MAX_BODY);
     else if (rt->fn == yf_api_auth_login || resolve_principal(r))
         rt->fn(r);
+    if (r->login)
+        return;   /* a sign-in being checked: yf_api_resume sends its reply */
+    yf_api_resume(r);
+}
+
+void yf_api_resume(yf_api_req *r)
+{
     if (!r->replied)
         yf_api_error(r, 500, "internal", "no reply");
     if (r->status >= 500)

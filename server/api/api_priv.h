@@ -14,8 +14,18 @@
 #include "signaling/token/room_token.h"
 #include "server/store/store.h"
 
+/* Sign-ins whose passwords are checked off the control thread (api_auth.c). */
+typedef struct yf_api_logins yf_api_logins;
+typedef struct yf_api_login_job yf_api_login_job;
+#define YF_LOGIN_THREADS 2          /* scrypt checks at once (32 MiB each) */
+#define YF_LOGIN_MAX_QUEUED 64      /* waiting or running; more: 503 busy */
+#define YF_LOGIN_MAX_PER_USER 2     /* of one user name at once */
+yf_api_logins *yf_api_logins_new(yf_api *api);
+void yf_api_logins_free(yf_api_logins *h);   /* accepts NULL */
+
 struct yf_api {
     yf_store *store;           /* borrowed */
+    yf_api_logins *logins;
     char *data_dir;
     char *public_url;          /* invitation links start with it (config.h) */
     yf_room_key room_key;
@@ -44,6 +54,7 @@ typedef struct {
     yf_principal who;
     char *bearer;               /* the session token presented, for logout */
     gboolean by_cookie;         /* ... in the console's cookie, not a header */
+    yf_api_login_job *login;    /* a sign-in being checked: the reply comes later */
     char *invitation;           /* the invitation token presented */
     int64_t now_ms;
     /* the response */
@@ -61,6 +72,10 @@ typedef struct {
 typedef void (*yf_api_handler)(yf_api_req *r);
 
 /* ---- replies (api.c) ---- */
+/* A reply made later than its handler returned (a sign-in's check): send it. */
+void yf_api_resume(yf_api_req *r);
+/* The request is gone: the sign-in being checked for it must not reply. */
+void yf_api_login_detach(yf_api_login_job *j);
 void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body);   /* takes body */
 void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);

@@ -24,13 +24,13 @@ void yf_api_invitation_slip(yf_api_req *r)
     yf_staff host = {0};
     GError *err = NULL;
     GBytes *pdf = NULL;
-    json_t *o = yf_api_body_object(r);
+    json_t *o = NULL;
+    /* Only staff make slips; whether this one may, is asked of the case below. */
+    if (r->who.kind != YF_PRINCIPAL_STAFF && !yf_api_authorize(r, YF_ACT_APPOINTMENT_CREATE, NULL))
+        return;
+    o = yf_api_body_object(r);
     if (!o || !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "token", TRUE, 128, &token))
         goto out;
-    if (r->who.kind != YF_PRINCIPAL_STAFF) {
-        yf_api_error(r, 401, "unauthorized", "sign in first (Authorization: Bearer TOKEN)");
-        goto out;
-    }
     if (!yf_store_invitation_lookup(r->api->store, token, r->now_ms, &inv, &err) || inv.id != r->ids[0]) {
         yf_api_error(r, 400, "bad_request",
                      "token: not the live invitation link of this invitee (reissue the link to print a new slip)");

@@ -97,6 +97,7 @@ void yf_recorder_set_state(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder
 void yf_recorder_hearing_free(gpointer data)
 {
     yf_recorder_hearing *h = data;
+    yf_recorder_presence_clear(h);
     g_free(h->room);
     g_free(h->dir);
     g_free(h->session);
@@ -235,6 +236,7 @@ static void capture_stop(yf_recorder *rec, yf_recorder_hearing *h, int64_t now, 
     char *at = yf_recorder_clock_text(now);
     if (stop_room && rec->rooms)
         yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
+    yf_recorder_presence_flush(rec, h);   /* what waited in a quiet window, before the stop */
     yf_recorder_note(rec, h, now, "录音录像于 %s %s", at, what);
     g_free(at);
     session_end(rec, h, YF_RECORDER_WAITING, why);
@@ -362,7 +364,9 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
         return;
     int64_t now = now_ms();
     char *at = yf_recorder_clock_text(now);
-    yf_recorder_note(rec, h, now, "%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    char *line = g_strdup_printf("%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    yf_recorder_presence_line(rec, h, participant, now, line);
+    g_free(line);
     g_free(at);
 }
 
@@ -648,6 +652,18 @@ static gboolean room_gate(void *user, const yf_room_claims *claims, yf_sig_errc 
         if (end && !*end && appointment > 0 &&
             !yf_store_appointment_open(rec->store, appointment, &ended_code, why)) {
             *code = YF_SIG_ERR_ENDED;
+            return FALSE;
+        }
+        /* Before its hearing starts an appointment's room takes nobody: they
+         * would meet unrecorded while told it is recorded. */
+        GPtrArray *hs = end && !*end && appointment > 0 ? yf_store_hearing_list(rec->store, 0, appointment, NULL)
+                                                       : NULL;
+        gboolean started = hs && hs->len > 0;
+        if (hs)
+            g_ptr_array_unref(hs);
+        if (end && !*end && appointment > 0 && !started) {
+            *code = YF_SIG_ERR_NOT_STARTED;
+            *why = "the hearing has not started yet; the page waits and comes in when the prosecutor starts it";
             return FALSE;
         }
     }

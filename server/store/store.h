@@ -173,6 +173,18 @@ int64_t yf_store_staff_count_admins(yf_store *st, GError **error); /* -1 on erro
 gboolean yf_store_login(yf_store *st, const char *username, const char *password,
                         int64_t now_ms, int64_t ttl_ms, char **out_token, yf_staff *out_staff,
                         GError **error);
+/* The same sign-in in three steps, so that the password work (scrypt, about
+ * 100 ms) runs off the thread that owns the store: begin (store thread) finds
+ * the account and what to check against (a dummy hash for an unknown name,
+ * so the time does not tell), verify (any thread, touches no store) does the
+ * scrypt work, finish (store thread) writes login.ok or login.fail and, when
+ * verified and the account is still enabled, the session, as yf_store_login. */
+typedef struct yf_login yf_login;
+yf_login *yf_store_login_begin(yf_store *st, const char *username, GError **error);
+gboolean yf_login_verify(const yf_login *l, const char *password);
+gboolean yf_store_login_finish(yf_store *st, yf_login *l, gboolean verified, int64_t now_ms, int64_t ttl_ms,
+                               char **out_token, yf_staff *out_staff, GError **error);
+void yf_login_free(yf_login *l);   /* accepts NULL */
 /* The staff behind a live session; unknown/expired/revoked/disabled: AUTH. */
 gboolean yf_store_session_lookup(yf_store *st, const char *token, int64_t now_ms,
                                  yf_staff *out_staff, GError **error);

@@ -73,7 +73,7 @@ try {
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.li, body: { token: pet.token } });
   check('a prosecutor of another case is refused (403)', r.status === 403, show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { inv: pet.token, body: { token: pet.token } });
-  check('an invitee cannot make slips (401)', r.status === 401, show(r));
+  check('an invitee cannot make slips (403)', r.status === 403, show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.wang, body: { token: pet.token, extra: 1 } });
   check('an unknown field is 400', r.status === 400, show(r));
   r = await api('GET', '/audit?action=invitation.slip', { token: T.admin });
