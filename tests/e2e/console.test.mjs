@@ -150,6 +150,16 @@ async function adminPart(page) {
 // ---- the prosecutor --------------------------------------------------------------
 
 async function prosecutorPart(page, context) {
+  // Five failures lock a user name for a quarter hour: said in minutes.
+  let said = '';
+  for (let i = 0; i < 6; i++) {
+    await page.fill('#login-user', 'zhao.guess');
+    await page.fill('#login-pass', `guess-number-${i}`);
+    await page.press('#login-pass', 'Enter');
+    await page.waitForFunction((n) => document.querySelector('form .notice.bad') && !document.querySelector('form button[disabled]'), i);
+    said = await page.innerText('form .notice.bad');
+  }
+  check('after too many failures sign-in says to wait, in minutes', /^登录失败次数过多，请 1[45] 分钟后再试。$/.test(said), said);
   await signIn(page, 'wang.jc', 'not-the-password');
   await page.waitForSelector('form .notice.bad');
   const wrong = await page.innerText('form .notice.bad');
