@@ -51,6 +51,9 @@ typedef struct {
     GHashTable *query;          /* decoded name -> value */
     GByteArray *body;
     gboolean body_too_large;
+    size_t body_cap;            /* YF_API_MAX_BODY, or YF_API_ANON_MAX_BODY without a credential */
+    int64_t started_ms;         /* the headers' arrival: the body's deadline counts from it */
+    gboolean resolved;          /* the principal was resolved with the headers */
     yf_principal who;
     char *bearer;               /* the session token presented, for logout */
     gboolean by_cookie;         /* ... in the console's cookie, not a header */
