@@ -120,6 +120,11 @@ gboolean yf_api_load_hearing(yf_api_req *r, int64_t id, yf_authz_action action, 
                              yf_case *c);
 json_t *yf_api_case_json(const yf_case *c, const GDate *today);
 json_t *yf_api_staff_json(const yf_staff *s);
+/* Loads appointment ids[0] and its case and checks action on that case (with
+ * the appointment's latest hearing when hearing_id is not NULL: *hearing_id
+ * is its id, 0 without one); FALSE after replying 404, 500 or the refusal. */
+gboolean yf_api_appointment_for(yf_api_req *r, yf_authz_action action, yf_appointment *a, yf_case *c,
+                                int64_t *hearing_id);
 /* "appt-<id>" (g_free): the signaling room of an appointment. */
 char *yf_api_room_name(int64_t appointment_id);
 int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which);
