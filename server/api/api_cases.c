@@ -124,7 +124,7 @@ static gboolean take_page(yf_api_req *r, list_query *q, GPtrArray *page, json_t 
         if ((q->channel >= 0 && (int)c->channel != q->channel) ||
             yf_authz_check(r->api->store, &r->who, YF_ACT_CASE_READ, &obj) != YF_AUTHZ_ALLOW)
             continue;
-        json_array_append_new(items, yf_api_case_json(c, &q->today));
+        json_array_append_new(items, yf_api_case_json(c, &q->today, TRUE));
         if ((int64_t)json_array_size(items) == q->limit) {
             *cursor = c->id;
             return FALSE;
@@ -164,13 +164,15 @@ void yf_api_cases_list(yf_api_req *r)
 static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *received)
 {
     static const char *const fields[] = {"case_no", "type", "channel", "petitioner", "contact",
-                                         "summary", "received", "prosecutor_id", NULL};
+                                         "id_number", "summary", "received", "prosecutor_id", NULL};
     const char *type, *channel, *recv;
     if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "case_no", TRUE, 64, &in->case_no) ||
         !yf_api_field_str(r, o, "type", TRUE, 32, &type) ||
         !yf_api_field_str(r, o, "channel", TRUE, 32, &channel) ||
         !yf_api_field_str(r, o, "petitioner", TRUE, 200, &in->petitioner) ||
         !yf_api_field_str(r, o, "contact", FALSE, 500, &in->contact) ||
+        !yf_api_field_str(r, o, "id_number", FALSE, 64, &in->id_number) ||
+        !yf_api_id_number_ok(r, in->id_number) ||
         !yf_api_field_str(r, o, "summary", FALSE, 20000, &in->summary) ||
         !yf_api_field_str(r, o, "received", FALSE, 10, &recv) ||
         !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &in->prosecutor_id, NULL))
@@ -198,7 +200,7 @@ static void reply_case(yf_api_req *r, unsigned status, int64_t id)
     GDate today;
     yf_api_today(r, &today);
     if (yf_api_load_case(r, id, &c))
-        yf_api_reply_json(r, status, yf_api_case_json(&c, &today));
+        yf_api_reply_json(r, status, yf_api_case_json(&c, &today, TRUE));
     yf_case_clear(&c);
 }
 
@@ -240,19 +242,40 @@ gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c)
     return yf_api_authorize(r, action, &obj);
 }
 
+/* Writes case.identity_view (detail: the fields shown) before a case's
+ * contact or ID number is shown in full; a case with neither writes nothing.
+ * FALSE after replying when the entry cannot be written: nothing is shown. */
+static gboolean audit_identity_view(yf_api_req *r, const yf_case *c)
+{
+    GError *err = NULL;
+    if (!*c->contact && !*c->id_number)
+        return TRUE;
+    char *object = g_strdup_printf("case:%" G_GINT64_FORMAT, (gint64)c->id);
+    char *detail = g_strdup_printf("%s%s%s", *c->contact ? "contact" : "",
+                                   *c->contact && *c->id_number ? "," : "", *c->id_number ? "id_number" : "");
+    gboolean ok = yf_store_audit_record(r->api->store, yf_principal_actor(&r->who), r->now_ms,
+                                        "case.identity_view", object, detail, &err);
+    if (!ok)
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    g_free(detail);
+    g_free(object);
+    return ok;
+}
+
 void yf_api_case_get(yf_api_req *r)
 {
     yf_case c = {0};
     GDate today;
     yf_api_today(r, &today);
-    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
-        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today));
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c) && audit_identity_view(r, &c))
+        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today, FALSE));
     yf_case_clear(&c);
 }
 
 static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
 {
-    const char *pet, *contact, *summary;
+    const char *pet, *contact, *idn, *summary;
     int64_t pid = 0;
     gboolean has_pid = FALSE;
     GError *err = NULL;
@@ -260,6 +283,7 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
     json_t *pv = json_object_get(o, "prosecutor_id");
     if (!yf_api_field_str(r, o, "petitioner", FALSE, 200, &pet) ||
         !yf_api_field_str(r, o, "contact", FALSE, 500, &contact) ||
+        !yf_api_field_str(r, o, "id_number", FALSE, 64, &idn) || !yf_api_id_number_ok(r, idn) ||
         !yf_api_field_str(r, o, "summary", FALSE, 20000, &summary) ||
         (pv && !json_is_null(pv) &&
          !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &pid, &has_pid)))
@@ -269,11 +293,12 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
         return FALSE;
     }
     yf_authz_object obj = {.kase = c, .case_type = -1};
-    if (((pet || contact || summary) && !yf_api_authorize(r, YF_ACT_CASE_UPDATE, &obj)) ||
+    gboolean update = pet || contact || idn || summary;
+    if ((update && !yf_api_authorize(r, YF_ACT_CASE_UPDATE, &obj)) ||
         (pv && !yf_api_authorize(r, YF_ACT_CASE_ASSIGN, &obj)))
         return FALSE;
-    gboolean ok = (!(pet || contact || summary) ||
-                   yf_store_case_update(r->api->store, who, r->now_ms, c->id, pet, contact, summary, &err)) &&
+    gboolean ok = (!update ||
+                   yf_store_case_update(r->api->store, who, r->now_ms, c->id, pet, contact, idn, summary, &err)) &&
                   (!pv || yf_store_case_assign(r->api->store, who, r->now_ms, c->id, pid, &err));
     if (!ok)
         yf_api_store_error(r, err, FALSE);
@@ -283,7 +308,7 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
 
 void yf_api_case_patch(yf_api_req *r)
 {
-    static const char *const fields[] = {"petitioner", "contact", "summary", "prosecutor_id", NULL};
+    static const char *const fields[] = {"petitioner", "contact", "id_number", "summary", "prosecutor_id", NULL};
     yf_case c = {0};
     json_t *o = NULL;
     if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) || !yf_api_load_case(r, r->ids[0], &c) ||

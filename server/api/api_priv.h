@@ -118,7 +118,15 @@ gboolean yf_api_load_case(yf_api_req *r, int64_t id, yf_case *out);
  * replying 404, 500 or the refusal. h and c are filled as far as they got. */
 gboolean yf_api_load_hearing(yf_api_req *r, int64_t id, yf_authz_action action, yf_hearing *h,
                              yf_case *c);
-json_t *yf_api_case_json(const yf_case *c, const GDate *today);
+/* The case as every reply shows it. masked: its contact and ID number as
+ * listings show them (identity.h) with "masked": true; else in full with
+ * "masked": false, which only GET /cases/{id} sends (after auditing it). */
+json_t *yf_api_case_json(const yf_case *c, const GDate *today, gboolean masked);
+/* Sets "contact", "id_number" and "masked" of the case on o. */
+void yf_api_identity_json(json_t *o, const yf_case *c, gboolean masked);
+/* TRUE for an absent or empty id_number or a valid one; else FALSE after
+ * replying 400 with the field's name and what is wrong. */
+gboolean yf_api_id_number_ok(yf_api_req *r, const char *v);
 json_t *yf_api_staff_json(const yf_staff *s);
 /* Loads appointment ids[0] and its case and checks action on that case (with
  * the appointment's latest hearing when hearing_id is not NULL: *hearing_id

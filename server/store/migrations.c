@@ -181,11 +181,19 @@ static const char v3_participant_joined[] =
 static const char v4_username_nocase[] =
     "CREATE UNIQUE INDEX staff_username_nocase ON staff(username COLLATE NOCASE);";
 
+/* The petitioner's resident ID number (optional): "" or 18 characters, the
+ * last a digit or X. The check digit is verified before a write
+ * (identity.c); the CHECK guards the form against our own bugs. */
+static const char v5_case_id_number[] =
+    "ALTER TABLE cases ADD COLUMN id_number TEXT NOT NULL DEFAULT ''"
+    " CHECK (id_number = '' OR id_number GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9X]');";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
     { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
     { 4, "staff user names unique without case", v4_username_nocase },
+    { 5, "cases: the petitioner's resident ID number", v5_case_id_number },
 };
 
 int yf_migrations_latest(void)

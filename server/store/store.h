@@ -192,6 +192,7 @@ typedef struct {
     yf_channel channel;
     char *petitioner;
     char *contact;
+    char *id_number;         /* "" or a valid resident ID number (identity.h) */
     char *summary;
     int64_t prosecutor_id;
     GDate received, reply_due, result_due;
@@ -207,6 +208,7 @@ typedef struct {
     yf_channel channel;
     const char *petitioner;
     const char *contact;     /* NULL = "" */
+    const char *id_number;   /* NULL or "" = none; else a valid ID number (INVALID otherwise) */
     const char *summary;     /* NULL = "" */
     int64_t prosecutor_id;   /* 0 = none; otherwise an enabled prosecutor */
     GDate received;
@@ -220,10 +222,11 @@ gboolean yf_store_case_get_by_no(yf_store *st, const char *case_no, yf_case *out
 /* prosecutor_id 0 unassigns. */
 gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                               int64_t prosecutor_id, GError **error);
-/* NULL fields are left as they are. */
+/* NULL fields are left as they are; id_number "" removes it, any other value
+ * must be a valid ID number (INVALID otherwise; a final x is stored as X). */
 gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
-                              const char *petitioner, const char *contact, const char *summary,
-                              GError **error);
+                              const char *petitioner, const char *contact, const char *id_number,
+                              const char *summary, GError **error);
 /* Moves the case along the timeline; an illegal move is INVALID and changes nothing. */
 gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                   yf_stage to, const char *note, GError **error);

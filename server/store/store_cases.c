@@ -6,16 +6,18 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "identity.h"
 #include "store_priv.h"
 
 #define CASE_COLS "id, case_no, type, channel, petitioner, contact, summary, prosecutor_id," \
-                  " received, reply_due, result_due, stage, created_ms, updated_ms"
+                  " received, reply_due, result_due, stage, created_ms, updated_ms, id_number"
 
 void yf_case_clear(yf_case *c)
 {
     g_free(c->case_no);
     g_free(c->petitioner);
     g_free(c->contact);
+    g_free(c->id_number);
     g_free(c->summary);
     memset(c, 0, sizeof *c);
 }
@@ -48,6 +50,7 @@ static void read_case(sqlite3_stmt *s, yf_case *c)
     yf_stage_parse((const char *)sqlite3_column_text(s, 11), &c->stage);
     c->created_ms = sqlite3_column_int64(s, 12);
     c->updated_ms = sqlite3_column_int64(s, 13);
+    c->id_number = yf_store_col_text(s, 14);
 }
 
 static gboolean get_case(yf_store *st, sqlite3_stmt *s, yf_case *out, GError **error)
@@ -129,6 +132,8 @@ static gboolean check_new_case(const yf_case_new *in, GError **error)
         why = "unknown channel";
     else if (in->petitioner == NULL || *in->petitioner == '\0')
         why = "petitioner is empty";
+    else if (in->id_number && *in->id_number && yf_identity_id_number_problem(in->id_number))
+        why = "the ID number is not a valid resident ID number";
     else if (!g_date_valid(&in->received) || g_date_get_year(&in->received) < 1900 ||
              g_date_get_year(&in->received) > 9990)
         why = "received date is not a valid date";
@@ -148,8 +153,8 @@ static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in,
     yf_date_format_iso(&result, d_result);
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO cases (case_no, type, channel, petitioner,"
                                         " contact, summary, prosecutor_id, received, reply_due,"
-                                        " result_due, stage, created_ms, updated_ms)"
-                                        " VALUES (?,?,?,?,?,?,?,?,?,?,'register',?,?)", error);
+                                        " result_due, stage, created_ms, updated_ms, id_number)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?,?,'register',?,?,?)", error);
     if (s == NULL)
         return FALSE;
     yf_store_bind_text(s, 1, in->case_no);
@@ -164,6 +169,9 @@ static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in,
     yf_store_bind_text(s, 10, d_result);
     sqlite3_bind_int64(s, 11, now_ms);
     sqlite3_bind_int64(s, 12, now_ms);
+    char *id_number = yf_identity_id_number_normalize(in->id_number ? in->id_number : "");
+    yf_store_bind_text(s, 13, id_number);
+    g_free(id_number);
     return yf_store_exec_stmt(st, s, "create case", error);
 }
 
@@ -212,21 +220,34 @@ gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int6
                                 error);
 }
 
-gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
-                              const char *petitioner, const char *contact, const char *summary,
-                              GError **error)
+/* What yf_store_case_update refuses before it starts; NULL when fine. */
+static const char *bad_update(const char *petitioner, const char *id_number)
 {
-    if (petitioner && *petitioner == '\0') {
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "petitioner is empty");
+    if (petitioner && *petitioner == '\0')
+        return "petitioner is empty";
+    if (id_number && *id_number && yf_identity_id_number_problem(id_number))
+        return "the ID number is not a valid resident ID number";
+    return NULL;
+}
+
+gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              const char *petitioner, const char *contact, const char *id_number,
+                              const char *summary, GError **error)
+{
+    const char *why = bad_update(petitioner, id_number);
+    if (why) {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, why);
         return FALSE;
     }
     if (!yf_store_begin(st, error))
         return FALSE;
+    char *idn = id_number ? yf_identity_id_number_normalize(id_number) : NULL;
     gboolean ok = yf_store_check_actor(st, actor, error) &&
                   yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error);
     sqlite3_stmt *s = ok ? yf_store_prep(st, "UPDATE cases SET petitioner = coalesce(?, petitioner),"
                                              " contact = coalesce(?, contact), summary ="
-                                             " coalesce(?, summary), updated_ms = ? WHERE id = ?", error)
+                                             " coalesce(?, summary), id_number = coalesce(?, id_number),"
+                                             " updated_ms = ? WHERE id = ?", error)
                          : NULL;
     if (s) {
         if (petitioner)
@@ -235,14 +256,16 @@ gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int6
             yf_store_bind_text(s, 2, contact);
         if (summary)
             yf_store_bind_text(s, 3, summary);
-        sqlite3_bind_int64(s, 4, now_ms);
-        sqlite3_bind_int64(s, 5, case_id);
+        if (idn)
+            yf_store_bind_text(s, 4, idn);
+        sqlite3_bind_int64(s, 5, now_ms);
+        sqlite3_bind_int64(s, 6, case_id);
     }
     ok = s && yf_store_exec_stmt(st, s, "update case", error);
-    return yf_store_finish_take(st, ok, actor, now_ms, "case.update", "case", case_id,
-                                g_strdup_printf("fields=%s%s%s", petitioner ? "petitioner," : "",
-                                                contact ? "contact," : "", summary ? "summary," : ""),
-                                NULL, error);
+    char *detail = g_strdup_printf("fields=%s%s%s%s", petitioner ? "petitioner," : "", contact ? "contact," : "",
+                                   idn ? "id_number," : "", summary ? "summary," : "");
+    g_free(idn);
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.update", "case", case_id, detail, NULL, error);
 }
 
 /* The stage now, read inside the caller's transaction. */

@@ -689,7 +689,7 @@ static void test_hostile_text(void)
     yf_staff s = { 0 };
     CHECK(yf_store_staff_get_by_username(st, "o'brien\";--", &s, NULL) && s.id == clerk);
     yf_staff_clear(&s);
-    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, id, NULL, "新联系方式", NULL, NULL));
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, id, NULL, "新联系方式", NULL, NULL, NULL));
     CHECK(yf_store_case_get(st, id, &c, NULL) && strcmp(c.contact, "新联系方式") == 0 &&
           strcmp(c.summary, big->str) == 0);
     yf_case_clear(&c);

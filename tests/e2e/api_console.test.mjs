@@ -1,0 +1,129 @@
+// api_console.test.mjs -- the REST endpoints the staff console stands on, over
+// real HTTPS against the running server: the petitioner's ID number (checked,
+// masked in every listing, whole and audited on the case's own page). Run by
+// CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N passed,
+// M failed".
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { apiRequest, check, createUser, finish, freePort, startServerReady, stopServer } from './lib.mjs';
+
+const bin = process.env.YF_SERVER_BIN;
+const webDir = process.env.YF_WEB_DIR;
+if (!bin || !webDir) {
+  console.error('api_console.test: YF_SERVER_BIN and YF_WEB_DIR must be set');
+  process.exit(2);
+}
+
+let port = 0;
+const api = (method, pathname, opts) => apiRequest(port, method, pathname, opts);
+const errCode = (r) => r.json && r.json.error && r.json.error.code;
+const errMsg = (r) => (r.json && r.json.error && r.json.error.message) || '';
+const show = (r) => `${r.status} ${r.raw.toString().slice(0, 300)}`;
+const serverLog = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-api-console-'));
+const dataDir = path.join(tmp, 'data');
+const ID = '11010519491231002X';
+
+/** Every audit entry of action (prefix), oldest first. */
+async function audits(T, action) {
+  const r = await api('GET', `/audit?limit=1000&action=${encodeURIComponent(action)}`, { token: T.admin });
+  return r.json ? r.json.items : [];
+}
+
+/** The accounts of the test, signed in: T[name] is each one's token, ids[name] its id. */
+async function makeStaff(T, ids) {
+  for (const [name, role] of [['pros1', 'prosecutor'], ['pros2', 'prosecutor'], ['clerk', 'clerk'],
+    ['aid', 'aid_staff'], ['viewer', 'viewer']]) {
+    const r = await api('POST', '/staff', { token: T.admin, body: { username: name, display_name: `${name} 名`, role,
+      password: `${name}-password-1` } });
+    ids[name] = r.json && r.json.id;
+    const s = await api('POST', '/auth/login', { body: { username: name, password: `${name}-password-1` } });
+    T[name] = s.json && s.json.token;
+  }
+}
+
+// ---- 1. the petitioner's ID number and masked listings ----
+async function identity(T) {
+  const base = { type: '申诉', channel: 'visit', petitioner: '张三' };
+  let r = await api('POST', '/cases', { token: T.pros1, body: { ...base, case_no: 'ID-1', contact: '13812345678',
+    id_number: '11010519491231002x' } });
+  check('POST /cases takes an ID number (a final x as X); its reply is masked', r.status === 201 &&
+    r.json.id_number === '110105********002X' && r.json.contact === '138****5678' && r.json.masked === true, show(r));
+  const c = r.json;
+  for (const [bad, says] of [['11010519491231002', '18 characters'], ['110105194912310021', 'check digit'],
+    ['A1010519491231002X', '17 digits'], ['11010519491231002Y', 'digit or X']]) {
+    r = await api('POST', '/cases', { token: T.pros1, body: { ...base, case_no: `BAD-${bad}`, id_number: bad } });
+    check(`a bad ID number (${says}) is 400 naming the field`, r.status === 400 && errCode(r) === 'bad_request' &&
+      errMsg(r).includes('"id_number"') && errMsg(r).includes(says), show(r));
+  }
+  r = await api('GET', '/cases?limit=200', { token: T.viewer });
+  check('… and registers nothing', r.json.items.every((x) => !x.case_no.startsWith('BAD-')));
+  const item = r.json.items.find((x) => x.id === c.id);
+  check('GET /cases shows contact and ID number masked, with "masked": true', item && item.contact === '138****5678' &&
+    item.id_number === '110105********002X' && item.masked === true && !r.raw.toString().includes(ID), JSON.stringify(item));
+
+  const before = (await audits(T, 'case.identity_view')).length;
+  r = await api('GET', `/cases/${c.id}`, { token: T.pros1 });
+  check('GET /cases/{id} shows them in full ("masked": false)', r.status === 200 && r.json.id_number === ID &&
+    r.json.contact === '13812345678' && r.json.masked === false, show(r));
+  await api('GET', `/cases/${c.id}`, { token: T.viewer });
+  let views = await audits(T, 'case.identity_view');
+  check('… and writes case.identity_view each time, naming who, which case and which fields', views.length === before + 2 &&
+    views.at(-1).object === `case:${c.id}` && views.at(-1).actor.startsWith('staff:') &&
+    views.at(-1).detail === 'contact,id_number', JSON.stringify(views.slice(-2)));
+  r = await api('GET', `/cases/${c.id}`, { token: T.pros2 });
+  views = await audits(T, 'case.identity_view');
+  check('a refused read shows nothing and writes no identity view', r.status === 403 && views.length === before + 2);
+  r = await api('POST', '/cases', { token: T.pros1, body: { ...base, case_no: 'ID-NONE' } });
+  const bare = r.json;
+  r = await api('GET', `/cases/${bare.id}`, { token: T.pros1 });
+  views = await audits(T, 'case.identity_view');
+  check('a case with neither contact nor ID number writes no identity view', r.status === 200 &&
+    r.json.id_number === '' && r.json.contact === '' && views.length === before + 2, JSON.stringify(r.json));
+
+  r = await api('PATCH', `/cases/${bare.id}`, { token: T.pros1, body: { id_number: '440524188001010014' } });
+  check('PATCH /cases/{id} sets an ID number (reply masked)', r.status === 200 && r.json.id_number === '440524********0014' &&
+    r.json.masked === true, show(r));
+  r = await api('PATCH', `/cases/${bare.id}`, { token: T.pros1, body: { id_number: '440524188001010015' } });
+  check('PATCH with a wrong check digit is 400 naming the field', r.status === 400 && errMsg(r).includes('"id_number"'), show(r));
+  r = await api('PATCH', `/cases/${bare.id}`, { token: T.viewer, body: { id_number: '' } });
+  check('PATCH id_number needs case.update', r.status === 403);
+  r = await api('PATCH', `/cases/${bare.id}`, { token: T.pros1, body: { id_number: '' } });
+  check('PATCH id_number "" removes it', r.status === 200 && r.json.id_number === '', show(r));
+  return c;
+}
+
+let child = null;
+try {
+  port = await freePort();
+  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
+  check('the CLI creates the first admin', made.status === 0, made.stderr);
+  child = await startServerReady(bin, { dataDir, port, webDir, workers: 1, logLevel: 'info', keepText: true,
+    logPath: path.join(tmp, 'server.log'), log: serverLog });
+  const T = {};
+  const ids = {};
+  const login = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
+  T.admin = login.json.token;
+  await makeStaff(T, ids);
+  check('the staff accounts sign in', Object.keys(T).length === 6 && Object.values(T).every(Boolean));
+
+  await identity(T);
+
+  const stopped = await stopServer(child);
+  const log = child.logText;
+  child = null;
+  check('the server stops cleanly', stopped.code === 0, `${JSON.stringify(stopped)}\n${log}`);
+  check('the server logged no error or sanitizer report', !/ERROR|Sanitizer|runtime error/.test(log), log);
+  check('the log holds no full ID number', !log.includes(ID) && !log.includes('440524188001010014'));
+  const verify = spawnSync(bin, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+  check('yuanfang audit verify passes at the end', verify.status === 0, verify.stdout + verify.stderr);
+} catch (e) {
+  check('api_console test ran to the end', false, e.stack || String(e));
+  if (child) console.log(child.logText);
+} finally {
+  await stopServer(child);
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+finish('api_console');

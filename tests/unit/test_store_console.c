@@ -1,0 +1,212 @@
+/* test_store_console.c -- the case store's parts the staff console stands on,
+ * against a real SQLite file: the petitioner's ID number (checked, stored,
+ * changed, cleared; a malformed one refused even past the API), and a file of
+ * the version before these columns opened with the current store. */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "server/store/deadline.h"
+#include "server/store/migrations.h"
+#include "server/store/store.h"
+#include "server/store/store_reads.h"
+#include "yf_test.h"
+#include "yf_test_fs.h"
+
+#define T0 1714694400000LL      /* 2024-05-03T00:00Z, 08:00 in Beijing */
+#define HOUR (3600LL * 1000)
+#define DAY (24 * HOUR)
+#define PW "a good long passphrase"
+
+static char *tmp_dir;
+static int db_seq;
+
+static char *new_path(void)
+{
+    char *name = g_strdup_printf("c%d.db", ++db_seq);
+    char *p = g_build_filename(tmp_dir, name, NULL);
+    g_free(name);
+    return p;
+}
+
+static yf_store *fresh(void)
+{
+    char *p = new_path();
+    GError *e = NULL;
+    yf_store *st = yf_store_open(p, 0, &e);
+    if (!st)
+        fprintf(stderr, "open: %s\n", e->message);
+    CHECK(st != NULL);
+    g_clear_error(&e);
+    g_free(p);
+    yf_store_set_password_cost(st, 10);
+    return st;
+}
+
+static int err_code(GError **e)
+{
+    int c = *e ? (*e)->code : -1;
+    g_clear_error(e);
+    return c;
+}
+
+static int64_t add_staff(yf_store *st, const char *user, yf_role role)
+{
+    int64_t id = 0;
+    CHECK(yf_store_staff_create(st, yf_actor_system(), T0, user, user, role, PW, &id, NULL));
+    return id;
+}
+
+static GDate day(const char *s)
+{
+    GDate d;
+    CHECK(yf_date_parse_iso(s, &d));
+    return d;
+}
+
+static int64_t add_case(yf_store *st, int64_t actor, const char *no, const char *petitioner, int64_t pros,
+                        const char *recv)
+{
+    yf_case_new in = { .case_no = no, .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
+                       .petitioner = petitioner, .prosecutor_id = pros, .received = day(recv) };
+    int64_t id = 0;
+    GError *e = NULL;
+    CHECK(yf_store_case_create(st, yf_actor_staff(actor), T0, &in, &id, &e));
+    if (e)
+        fprintf(stderr, "add_case %s: %s\n", no, e->message);
+    g_clear_error(&e);
+    return id;
+}
+
+static int audit_count(yf_store *st, const char *action)
+{
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, action, NULL);
+    int n = rows ? (int)rows->len : -1;
+    if (rows)
+        g_ptr_array_unref(rows);
+    return n;
+}
+
+static char *id_number_of(yf_store *st, int64_t id)
+{
+    yf_case c = { 0 };
+    char *out = yf_store_case_get(st, id, &c, NULL) ? g_strdup(c.id_number) : NULL;
+    yf_case_clear(&c);
+    return out;
+}
+
+static gboolean id_number_is(yf_store *st, int64_t id, const char *want)
+{
+    char *have = id_number_of(st, id);
+    gboolean same = have && strcmp(have, want) == 0;
+    if (!same)
+        fprintf(stderr, "id_number of case %" G_GINT64_FORMAT ": \"%s\", wanted \"%s\"\n", (gint64)id,
+                have ? have : "(none)", want);
+    g_free(have);
+    return same;
+}
+
+static void test_id_number(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK), id = 0;
+    yf_case_new in = { .case_no = "ID-1", .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VISIT,
+                       .petitioner = "张三", .id_number = "11010519491231002x", .received = day("2024-05-01") };
+    CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &id, NULL));
+    CHECK(id_number_is(st, id, "11010519491231002X"));            /* a final x is kept as X */
+    in.case_no = "ID-2";
+    in.id_number = "110105194912310021";                           /* wrong check digit */
+    CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    in.id_number = NULL;
+    int64_t none = 0;
+    CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &none, NULL));
+    CHECK(id_number_is(st, none, ""));
+
+    /* Changed, left alone (NULL), cleared (""); a bad one changes nothing. */
+    int updates = audit_count(st, "case.update");
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, NULL, "440524188001010014", NULL, NULL));
+    CHECK(id_number_is(st, none, "440524188001010014"));
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, "13812345678", NULL, NULL, NULL));
+    CHECK(id_number_is(st, none, "440524188001010014"));
+    CHECK(!yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, NULL, "440524188001010015", NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(id_number_is(st, none, "440524188001010014"));
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, NULL, "", NULL, NULL));
+    CHECK(id_number_is(st, none, ""));
+    CHECK_EQ_INT(audit_count(st, "case.update"), updates + 3);
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, "case.update", NULL);
+    CHECK(rows && rows->len > 0 && strstr(((yf_audit_row *)rows->pdata[0])->detail, "id_number"));
+    CHECK(rows && !strstr(((yf_audit_row *)rows->pdata[0])->detail, "4405"));   /* the value is not logged */
+    if (rows)
+        g_ptr_array_unref(rows);
+    yf_store_close(st);
+}
+
+/* The column's CHECK refuses a malformed number written past the store. */
+static void test_id_number_raw_check(void)
+{
+    char *p = new_path();
+    yf_store *st = yf_store_open(p, 0, NULL);
+    int64_t clerk = st ? add_staff(st, "clerk", YF_ROLE_CLERK) : 0;
+    if (st)
+        add_case(st, clerk, "RAW-1", "张三", 0, "2024-05-01");
+    yf_store_close(st);
+    sqlite3 *db = NULL;
+    static const char *const bad[] = { "12345", "1101051949123100XX", "11010519491231002x", "A1010519491231002X" };
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *sql = sqlite3_mprintf("UPDATE cases SET id_number = %Q", bad[i]);
+        CHECK_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL) & 0xff, SQLITE_CONSTRAINT);
+        sqlite3_free(sql);
+    }
+    CHECK(sqlite3_exec(db, "UPDATE cases SET id_number = '11010519491231002X'", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    g_free(p);
+}
+
+/* A file of schema 4 (before the console's columns) with a case, an
+ * appointment and an invitee opens with the current store, rows intact. */
+static void test_migrate_from_v4(void)
+{
+    char *p = new_path();
+    sqlite3 *db = NULL;
+    GError *e = NULL;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    CHECK(yf_migrations_apply(db, 4, &e));
+    CHECK_EQ_INT(yf_migrations_current(db), 4);
+    CHECK(sqlite3_exec(db,
+        "INSERT INTO staff (id, username, display_name, role, password_hash, created_ms)"
+        " VALUES (7, 'li', '李检察官', 'prosecutor', '$scrypt$x', 1);"
+        "INSERT INTO cases (id, case_no, type, channel, petitioner, contact, prosecutor_id, received,"
+        " reply_due, result_due, stage, created_ms, updated_ms) VALUES (1, 'V4-001', 'report',"
+        " 'letter', '王五', '13812345678', 7, '2024-04-01', '2024-04-08', '2024-07-01', 'review', 1, 1);"
+        "INSERT INTO appointments (id, case_id, host_id, start_ms, title) VALUES (2, 1, 7, 5, '接访');"
+        "INSERT INTO invitees (id, appointment_id, role, name, token_hash, expires_ms)"
+        " VALUES (3, 2, 'petitioner', '王五', zeroblob(32), 9);",
+        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+
+    yf_store *st = yf_store_open(p, 0, &e);
+    CHECK(st != NULL);
+    CHECK_EQ_INT(st ? yf_store_schema_version(st) : -1, yf_migrations_latest());
+    yf_case c = { 0 };
+    CHECK(st && yf_store_case_get(st, 1, &c, NULL));
+    CHECK(c.contact && strcmp(c.contact, "13812345678") == 0 && c.id_number && strcmp(c.id_number, "") == 0);
+    yf_case_clear(&c);
+    yf_store_close(st);
+    g_clear_error(&e);
+    g_free(p);
+}
+
+int main(void)
+{
+    tmp_dir = g_dir_make_tmp("yf-store-console-XXXXXX", NULL);
+    test_id_number();
+    test_id_number_raw_check();
+    test_migrate_from_v4();
+    yf_test_rm_rf(tmp_dir);
+    g_free(tmp_dir);
+    return yf_test_done("test_store_console");
+}
