@@ -92,6 +92,13 @@ static gboolean read_list_query(yf_api_req *r, list_query *q)
         !yf_api_query_int(r, "limit", 1, YF_STORE_LIST_MAX, 50, &q->limit) ||
         !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &q->f.after_id))
         return FALSE;
+    q->f.search = yf_api_query(r, "q");
+    if (q->f.search && (!g_utf8_validate(q->f.search, -1, NULL) ||
+                        g_utf8_strlen(q->f.search, -1) > YF_STORE_SEARCH_MAX)) {
+        yf_api_error(r, 400, "bad_request", "query parameter q must be text of at most %d characters",
+                     YF_STORE_SEARCH_MAX);
+        return FALSE;
+    }
     if ((assigned && strcmp(assigned, "me") != 0) ||
         (overdue && strcmp(overdue, "true") != 0 && strcmp(overdue, "false") != 0)) {
         yf_api_error(r, 400, "bad_request", "assigned must be \"me\"; overdue true or false");

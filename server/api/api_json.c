@@ -225,6 +225,18 @@ void yf_api_identity_json(json_t *o, const yf_case *c, gboolean masked)
     g_free(id_number);
 }
 
+/* The legal moves from stage, in timeline order, as the store's transition
+ * table has them: [{"stage": "review", "label": "审查"}, …]. */
+static json_t *next_stages_json(yf_stage stage)
+{
+    json_t *moves = json_array();
+    for (int to = 0; to < YF_STAGE_COUNT_; to++)
+        if (yf_stage_transition_allowed(stage, (yf_stage)to))
+            json_array_append_new(moves, json_pack("{s:s, s:s}", "stage", yf_stage_code((yf_stage)to),
+                                                   "label", yf_stage_label((yf_stage)to)));
+    return moves;
+}
+
 json_t *yf_api_case_json(const yf_case *c, const GDate *today, gboolean masked)
 {
     const char *which = NULL;
@@ -237,6 +249,7 @@ json_t *yf_api_case_json(const yf_case *c, const GDate *today, gboolean masked)
                           "petitioner", c->petitioner, "summary", c->summary,
                           "stage", yf_stage_code(c->stage), "stage_label", yf_stage_label(c->stage));
     yf_api_identity_json(o, c, masked);
+    json_object_set_new(o, "next_stages", next_stages_json(c->stage));
     json_object_set_new(o, "prosecutor_id", c->prosecutor_id ? json_integer(c->prosecutor_id) : json_null());
     json_object_set_new(o, "received", yf_api_date_json(&c->received));
     json_object_set_new(o, "reply_due", yf_api_date_json(&c->reply_due));

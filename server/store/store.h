@@ -232,6 +232,7 @@ gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, 
                                   yf_stage to, const char *note, GError **error);
 
 #define YF_STORE_LIST_MAX 200
+#define YF_STORE_SEARCH_MAX 64    /* characters of a case search */
 
 typedef struct {
     int stage;               /* yf_stage, or -1 for any */
@@ -239,6 +240,10 @@ typedef struct {
     int64_t prosecutor_id;   /* 0 any */
     const GDate *overdue_on; /* NULL any; else only cases overdue on that day */
     const GDate *received_from, *received_to; /* inclusive; NULL = open */
+    const char *search;      /* NULL or "" any; else cases whose case_no or petitioner
+                                contains it (ASCII letters in any case; % and _ are
+                                plain characters); at most YF_STORE_SEARCH_MAX
+                                characters of UTF-8, else INVALID */
     int64_t after_id;        /* keyset: ids > after_id, ascending */
     int limit;               /* 1..YF_STORE_LIST_MAX; 0 = 50 */
 } yf_case_filter;

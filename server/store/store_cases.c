@@ -315,7 +315,8 @@ gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, 
 
 /* The list query from fixed fragments, one per filter that is set; values are
  * always bound (?1 after_id, ?2 stage, ?3 type, ?4 prosecutor, ?5 overdue day,
- * ?6 from, ?7 to, ?8 limit). At most 2^6 distinct texts end in the cache. */
+ * ?6 from, ?7 to, ?8 limit, ?9 the search's LIKE pattern). At most 2^7
+ * distinct texts end in the cache. */
 static char *list_sql(const yf_case_filter *f)
 {
     GString *q = g_string_new("SELECT " CASE_COLS " FROM cases WHERE id > ?1");
@@ -332,8 +333,30 @@ static char *list_sql(const yf_case_filter *f)
         g_string_append(q, " AND received >= ?6");
     if (f->received_to)
         g_string_append(q, " AND received <= ?7");
+    if (f->search && *f->search)
+        g_string_append(q, " AND (case_no LIKE ?9 ESCAPE '\\' OR petitioner LIKE ?9 ESCAPE '\\')");
     g_string_append(q, " ORDER BY id LIMIT ?8");
     return g_string_free(q, FALSE);
+}
+
+/* "%<text>%" with LIKE's own characters (%, _ and the escape \) escaped,
+ * so the text matches only itself (g_free). */
+static char *like_pattern(const char *text)
+{
+    GString *p = g_string_new("%");
+    for (const char *c = text; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            g_string_append_c(p, '\\');
+        g_string_append_c(p, *c);
+    }
+    g_string_append_c(p, '%');
+    return g_string_free(p, FALSE);
+}
+
+static gboolean bad_search(const char *search)
+{
+    return search && (!g_utf8_validate(search, -1, NULL) ||
+                      g_utf8_strlen(search, -1) > YF_STORE_SEARCH_MAX);
 }
 
 static void bind_date(sqlite3_stmt *s, int i, const GDate *d)
@@ -349,7 +372,7 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
 {
     int limit = f->limit == 0 ? 50 : f->limit;
     if (limit < 1 || limit > YF_STORE_LIST_MAX || (f->stage >= 0 && !yf_stage_code(f->stage)) ||
-        (f->type >= 0 && !yf_case_type_code(f->type))) {
+        (f->type >= 0 && !yf_case_type_code(f->type)) || bad_search(f->search)) {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "bad list filter");
         return NULL;
     }
@@ -368,6 +391,11 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
     bind_date(s, 6, f->received_from);
     bind_date(s, 7, f->received_to);
     sqlite3_bind_int(s, 8, limit);
+    if (f->search && *f->search) {
+        char *pattern = like_pattern(f->search);
+        yf_store_bind_text(s, 9, pattern);
+        g_free(pattern);
+    }
     return yf_store_collect_rows(st, s, (yf_store_row_fn)read_case, sizeof(yf_case),
                                  (GDestroyNotify)yf_case_free, error);
 }

@@ -1,6 +1,7 @@
 // api_console.test.mjs -- the REST endpoints the staff console stands on, over
 // real HTTPS against the running server: the petitioner's ID number (checked,
-// masked in every listing, whole and audited on the case's own page). Run by
+// masked in every listing, whole and audited on the case's own page), the
+// case search and the legal next stages. Run by
 // CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N passed,
 // M failed".
 import { spawnSync } from 'node:child_process';
@@ -95,6 +96,56 @@ async function identity(T) {
   return c;
 }
 
+// ---- 2. the case search and the legal moves ----
+async function search(T) {
+  const mk = async (no, petitioner, token = T.pros1) => (await api('POST', '/cases', { token, body: { case_no: no,
+    type: 'accusation', channel: 'visit', petitioner } })).json;
+  const a = await mk('京检控〔2024〕12号', '王小明');
+  const b = await mk('S_1', '王小红');
+  const c = await mk('S%2', '李雷');
+  const d = await mk('京检控〔2024〕99号', '王小明', T.pros2);
+  const ids = (r) => (r.json && r.json.items ? r.json.items.map((x) => x.id) : []).sort((x, y) => x - y);
+  const q = (text, token = T.viewer, extra = '') => api('GET', `/cases?q=${encodeURIComponent(text)}${extra}`, { token });
+  let r = await q('12号');
+  check('GET /cases?q= finds a case number by a substring', r.status === 200 && ids(r).join() === `${a.id}`, show(r));
+  r = await q('王小');
+  check('… and a petitioner by part of the name', ids(r).join() === [a.id, b.id, d.id].join(), JSON.stringify(ids(r)));
+  r = await q('_');
+  check('… where _ is a plain character', ids(r).join() === `${b.id}`, JSON.stringify(ids(r)));
+  r = await q('%');
+  check('… and so is %', ids(r).join() === `${c.id}`, JSON.stringify(ids(r)));
+  r = await q('s_');
+  check('… ASCII letters in either case', ids(r).join() === `${b.id}`, JSON.stringify(ids(r)));
+  r = await q('王小明', T.pros1);
+  check('a prosecutor\'s search stays within their own cases', ids(r).join() === `${a.id}`, JSON.stringify(ids(r)));
+  r = await q('王小', T.viewer, '&limit=1');
+  const page2 = await q('王小', T.viewer, `&limit=1&cursor=${r.json.next_cursor}`);
+  check('a search pages by cursor', r.json.items.length === 1 && page2.json.items.length === 1 &&
+    page2.json.items[0].id > r.json.items[0].id, show(page2));
+  r = await q('王小', T.viewer, '&stage=review');
+  check('a search combines with the other filters', r.status === 200 && r.json.items.length === 0, show(r));
+  r = await q('x'.repeat(65));
+  check('q longer than 64 characters is 400 naming it', r.status === 400 && /\bq\b/.test(errMsg(r)), show(r));
+  r = await q('x'.repeat(64));
+  check('… 64 are fine', r.status === 200 && r.json.items.length === 0, show(r));
+
+  r = await api('GET', `/cases/${a.id}`, { token: T.pros1 });
+  check('a case says its legal next stages with labels', JSON.stringify(r.json.next_stages) ===
+    '[{"stage":"review","label":"审查"}]', JSON.stringify(r.json.next_stages));
+  r = await api('POST', `/cases/${a.id}/transition`, { token: T.pros1, body: { to: 'review' } });
+  check('… which change with the stage (审查: 分流/交办 or 终结)', JSON.stringify(r.json.next_stages) ===
+    '[{"stage":"assign","label":"分流/交办"},{"stage":"closed","label":"终结"}]', JSON.stringify(r.json.next_stages));
+  for (const m of r.json.next_stages.slice(0, 1)) {
+    const moved = await api('POST', `/cases/${a.id}/transition`, { token: T.pros1, body: { to: m.stage } });
+    check(`… and each is a move the server accepts (${m.label})`, moved.status === 200 && moved.json.stage === m.stage, show(moved));
+  }
+  r = await api('POST', `/cases/${c.id}/transition`, { token: T.pros1, body: { to: 'review' } });
+  r = await api('POST', `/cases/${c.id}/transition`, { token: T.pros1, body: { to: 'closed' } });
+  check('a closed case has no next stages', r.status === 200 && JSON.stringify(r.json.next_stages) === '[]', show(r));
+  r = await api('GET', '/cases?limit=200', { token: T.viewer });
+  check('listed cases carry next_stages too', r.json.items.every((x) => Array.isArray(x.next_stages)));
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -110,6 +161,7 @@ try {
   check('the staff accounts sign in', Object.keys(T).length === 6 && Object.values(T).every(Boolean));
 
   await identity(T);
+  await search(T);
 
   const stopped = await stopServer(child);
   const log = child.logText;

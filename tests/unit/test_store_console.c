@@ -1,7 +1,8 @@
 /* test_store_console.c -- the case store's parts the staff console stands on,
  * against a real SQLite file: the petitioner's ID number (checked, stored,
- * changed, cleared; a malformed one refused even past the API), and a file of
- * the version before these columns opened with the current store. */
+ * changed, cleared; a malformed one refused even past the API), the case
+ * search (LIKE's own characters escaped), and a file of the version before
+ * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -166,6 +167,57 @@ static void test_id_number_raw_check(void)
     g_free(p);
 }
 
+static int search_count(yf_store *st, const char *q, int64_t after_id, int limit)
+{
+    yf_case_filter f = { .stage = -1, .type = -1, .search = q, .after_id = after_id, .limit = limit };
+    GPtrArray *a = yf_store_case_list(st, &f, NULL);
+    int n = a ? (int)a->len : -1;
+    if (a)
+        g_ptr_array_unref(a);
+    return n;
+}
+
+/* A substring of the case number or the petitioner's name; LIKE's own
+ * characters match only themselves. */
+static void test_search(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
+    add_case(st, clerk, "京检控〔2024〕12号", "张三", 0, "2024-05-01");
+    add_case(st, clerk, "京检控〔2024〕13号", "张三丰", 0, "2024-05-01");
+    add_case(st, clerk, "A_1", "李四", 0, "2024-05-01");
+    add_case(st, clerk, "AB1", "王五", 0, "2024-05-01");
+    add_case(st, clerk, "A%2", "赵六", 0, "2024-05-01");
+    add_case(st, clerk, "B\\3", "钱七_八", 0, "2024-05-01");
+    static const struct { const char *q; int n; } t[] = {
+        { "12号", 1 }, { "〔2024〕", 2 }, { "张三", 2 }, { "三丰", 1 }, { "A", 3 }, { "a_", 1 },
+        { "_", 2 }, { "%", 1 }, { "\\", 1 }, { "A_", 1 }, { "A%", 1 }, { "ab", 1 }, { "无此人", 0 },
+        { "", 6 }, { "'; DROP TABLE cases;--", 0 },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        int n = search_count(st, t[i].q, 0, 50);
+        if (n != t[i].n)
+            fprintf(stderr, "search \"%s\": %d cases, wanted %d\n", t[i].q, n, t[i].n);
+        CHECK_EQ_INT(n, t[i].n);
+    }
+    /* Keyset pages of a search: one at a time, after the last one seen. */
+    CHECK_EQ_INT(search_count(st, "A", 0, 2), 2);
+    CHECK_EQ_INT(search_count(st, "A", 4, 2), 1);
+    /* Longer than 64 characters, or not UTF-8: refused. */
+    char *long_q = g_strnfill(YF_STORE_SEARCH_MAX + 1, 'x');
+    yf_case_filter f = { .stage = -1, .type = -1, .search = long_q };
+    CHECK(yf_store_case_list(st, &f, &e) == NULL);
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    long_q[YF_STORE_SEARCH_MAX] = '\0';
+    CHECK_EQ_INT(search_count(st, long_q, 0, 50), 0);
+    f.search = "\xff\xfe";
+    CHECK(yf_store_case_list(st, &f, &e) == NULL);
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    g_free(long_q);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -205,6 +257,7 @@ int main(void)
     tmp_dir = g_dir_make_tmp("yf-store-console-XXXXXX", NULL);
     test_id_number();
     test_id_number_raw_check();
+    test_search();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
