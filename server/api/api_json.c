@@ -203,7 +203,7 @@ int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which
     int result = yf_deadline_days_overdue(&c->result_due, today, closed);
     if (which)
         *which = result > 0 ? "result" : reply > 0 ? "reply" : NULL;
-    return MAX(reply, result);
+    return result > 0 ? result : reply;   /* days past the deadline *which names */
 }
 
 gboolean yf_api_id_number_ok(yf_api_req *r, const char *v)

@@ -135,6 +135,9 @@ gboolean yf_api_appointment_for(yf_api_req *r, yf_authz_action action, yf_appoin
                                 int64_t *hearing_id);
 /* "appt-<id>" (g_free): the signaling room of an appointment. */
 char *yf_api_room_name(int64_t appointment_id);
+/* Days past the deadline the case is overdue on (0: in time), and in *which
+ * (may be NULL) that deadline: "result" when it is past (it wins over the
+ * reply's), else "reply" while at 登记/审查, else NULL. */
 int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which);
 
 /* ---- hearing files (api_recordings.c, api_notes.c); callers check authz ---- */
