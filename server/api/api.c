@@ -30,6 +30,7 @@ static const route routes[] = {
     {YF_API_POST, "/staff/#/password", yf_api_staff_password},
     {YF_API_GET, "/cases", yf_api_cases_list},
     {YF_API_POST, "/cases", yf_api_cases_create},
+    {YF_API_GET, "/cases/due", yf_api_cases_due},     /* '#' takes digits only: no clash */
     {YF_API_GET, "/cases/#", yf_api_case_get},
     {YF_API_PATCH, "/cases/#", yf_api_case_patch},
     {YF_API_POST, "/cases/#/transition", yf_api_case_transition},

@@ -1,5 +1,7 @@
-/* api_cases.c -- /cases: register, list with filters and keyset pagination,
- * read, edit, assign, move along the stage timeline, and the timeline itself.
+/* api_cases.c -- /cases: register, list with filters, search and keyset
+ * pagination, the 督办 ledger of deadlines past or near, read (audited when it
+ * shows identity data whole), edit, assign, move along the stage timeline,
+ * and the timeline itself.
  * The store writes the audit entry of every change; permissions come from
  * yf_api_authorize only (a listing checks each case it returns). */
 #define G_LOG_DOMAIN "yf-api"
@@ -10,6 +12,8 @@
 #include "server/store/deadline.h"
 
 #define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
+#define DUE_SCAN_PAGES 50    /* the ledger reads at most this many full pages */
+#define DUE_MAX_DAYS 30
 
 /* 400 for a type or channel that is neither a code nor a label: the message
  * names the field and lists "accusation (控告), appeal (申诉), …". */
@@ -72,6 +76,20 @@ static gboolean parse_date_query(yf_api_req *r, const char *name, GDate *d, cons
     return TRUE;
 }
 
+/* Narrows f to the caller's scope (authz still checks each case); FALSE
+ * when that scope excludes every match of the type filter. */
+static gboolean narrow_to_scope(const yf_api_req *r, yf_case_filter *f)
+{
+    if (r->who.staff.role == YF_ROLE_PROSECUTOR)
+        f->prosecutor_id = r->who.staff.id;
+    if (r->who.staff.role == YF_ROLE_AID_STAFF) {
+        gboolean other = f->type >= 0 && f->type != YF_CASE_JUDICIAL_AID;
+        f->type = YF_CASE_JUDICIAL_AID;
+        return !other;
+    }
+    return TRUE;
+}
+
 typedef struct {
     yf_case_filter f;
     GDate today, from, to;
@@ -108,13 +126,7 @@ static gboolean read_list_query(yf_api_req *r, list_query *q)
         q->f.overdue_on = &q->today;
     if (assigned)
         q->f.prosecutor_id = r->who.staff.id;
-    /* Narrow the query to the caller's scope; authz still checks each case. */
-    if (r->who.staff.role == YF_ROLE_PROSECUTOR)
-        q->f.prosecutor_id = r->who.staff.id;
-    if (r->who.staff.role == YF_ROLE_AID_STAFF) {
-        q->nothing = q->f.type >= 0 && q->f.type != YF_CASE_JUDICIAL_AID;
-        q->f.type = YF_CASE_JUDICIAL_AID;
-    }
+    q->nothing = !narrow_to_scope(r, &q->f);
     q->f.limit = YF_STORE_LIST_MAX;
     return TRUE;
 }
@@ -166,6 +178,112 @@ void yf_api_cases_list(yf_api_req *r)
     yf_api_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items,
                                         "next_cursor", cursor ? json_sprintf("%" G_GINT64_FORMAT,
                                                                              (gint64)cursor) : json_null()));
+}
+
+typedef struct {
+    json_t *item;
+    int days_left;
+    int64_t id;
+} due_entry;
+
+/* The deadline a ledger line is about: an overdue case's missed one (result
+ * before reply, as "overdue_deadline"), else the earliest one still to come
+ * within `within` days. FALSE when neither is. */
+static gboolean due_line(const yf_case *c, const GDate *today, int within, const char **which, const GDate **due,
+                         int *days_left)
+{
+    int over = yf_api_days_overdue(c, today, which);
+    gboolean at_reply = c->stage == YF_STAGE_REGISTER || c->stage == YF_STAGE_REVIEW;
+    if (over > 0) {
+        *due = strcmp(*which, "result") == 0 ? &c->result_due : &c->reply_due;
+        *days_left = -over;
+        return TRUE;
+    }
+    if (c->stage == YF_STAGE_CLOSED)
+        return FALSE;
+    *which = at_reply ? "reply" : "result";
+    *due = at_reply ? &c->reply_due : &c->result_due;
+    *days_left = (int)g_date_days_between(today, *due);
+    if (*days_left > within && at_reply) {
+        *which = "result";
+        *due = &c->result_due;
+        *days_left = (int)g_date_days_between(today, *due);
+    }
+    return *days_left <= within;
+}
+
+static gint by_days_left(gconstpointer a, gconstpointer b)
+{
+    const due_entry *x = a, *y = b;
+    if (x->days_left != y->days_left)
+        return x->days_left < y->days_left ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Adds one store page's visible lines to lines; FALSE when the page was short (the end). */
+static gboolean due_page(yf_api_req *r, yf_case_filter *f, GPtrArray *page, const GDate *today, int within,
+                         GArray *lines)
+{
+    for (guint i = 0; i < page->len; i++) {
+        const yf_case *c = g_ptr_array_index(page, i);
+        yf_authz_object obj = {.kase = c, .case_type = -1};
+        due_entry e = {.id = c->id};
+        const char *which = NULL;
+        const GDate *due = NULL;
+        f->after_id = c->id;
+        if (!due_line(c, today, within, &which, &due, &e.days_left) ||
+            yf_authz_check(r->api->store, &r->who, YF_ACT_CASE_READ, &obj) != YF_AUTHZ_ALLOW)
+            continue;
+        e.item = yf_api_case_json(c, today, TRUE);
+        json_object_set_new(e.item, "deadline", json_string(which));
+        json_object_set_new(e.item, "due", yf_api_date_json(due));
+        json_object_set_new(e.item, "days_left", json_integer(e.days_left));
+        g_array_append_val(lines, e);
+    }
+    return (int)page->len == f->limit;
+}
+
+static void due_entry_clear(gpointer p)
+{
+    json_decref(((due_entry *)p)->item);
+}
+
+void yf_api_cases_due(yf_api_req *r)
+{
+    GError *err = NULL;
+    GDate today, by;
+    int64_t within = 0;
+    gboolean more = TRUE;
+    if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) ||
+        !yf_api_query_int(r, "within_days", 0, DUE_MAX_DAYS, 2, &within))
+        return;
+    yf_api_today(r, &today);
+    by = today;
+    g_date_add_days(&by, (guint)within);
+    yf_case_filter f = {.stage = -1, .type = -1, .due_by = &by, .limit = YF_STORE_LIST_MAX};
+    GArray *lines = g_array_new(FALSE, FALSE, sizeof(due_entry));
+    g_array_set_clear_func(lines, due_entry_clear);
+    if (!narrow_to_scope(r, &f))
+        more = FALSE;
+    for (int round = 0; round < DUE_SCAN_PAGES && more; round++) {
+        GPtrArray *page = yf_store_case_list(r->api->store, &f, &err);
+        if (page == NULL) {
+            yf_api_store_error(r, err, FALSE);
+            goto out;
+        }
+        more = due_page(r, &f, page, &today, (int)within, lines);
+        g_ptr_array_unref(page);
+    }
+    g_array_sort(lines, by_days_left);
+    json_t *items = json_array();
+    for (guint i = 0; i < lines->len; i++)
+        json_array_append(items, g_array_index(lines, due_entry, i).item);
+    yf_api_reply_json(r, 200, json_pack("{s:o, s:I, s:o, s:b}", "today", yf_api_date_json(&today),
+                                        "within_days", (json_int_t)within, "items", items,
+                                        "truncated", more));
+out:
+    g_clear_error(&err);
+    g_array_unref(lines);
 }
 
 static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *received)

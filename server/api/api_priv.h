@@ -161,6 +161,7 @@ void yf_api_staff_patch(yf_api_req *r);
 void yf_api_staff_password(yf_api_req *r);
 void yf_api_cases_list(yf_api_req *r);
 void yf_api_cases_create(yf_api_req *r);
+void yf_api_cases_due(yf_api_req *r);
 void yf_api_case_get(yf_api_req *r);
 void yf_api_case_patch(yf_api_req *r);
 void yf_api_case_transition(yf_api_req *r);

@@ -239,6 +239,9 @@ typedef struct {
     int type;                /* yf_case_type, or -1 */
     int64_t prosecutor_id;   /* 0 any */
     const GDate *overdue_on; /* NULL any; else only cases overdue on that day */
+    const GDate *due_by;     /* NULL any; else only open cases with a deadline on or
+                                before that day: result_due, or reply_due while at
+                                登记/审查 (the overdue rule's deadlines) */
     const GDate *received_from, *received_to; /* inclusive; NULL = open */
     const char *search;      /* NULL or "" any; else cases whose case_no or petitioner
                                 contains it (ASCII letters in any case; % and _ are

@@ -315,8 +315,8 @@ gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, 
 
 /* The list query from fixed fragments, one per filter that is set; values are
  * always bound (?1 after_id, ?2 stage, ?3 type, ?4 prosecutor, ?5 overdue day,
- * ?6 from, ?7 to, ?8 limit, ?9 the search's LIKE pattern). At most 2^7
- * distinct texts end in the cache. */
+ * ?6 from, ?7 to, ?8 limit, ?9 the search's LIKE pattern, ?10 the due-by
+ * day). At most 2^8 distinct texts end in the cache. */
 static char *list_sql(const yf_case_filter *f)
 {
     GString *q = g_string_new("SELECT " CASE_COLS " FROM cases WHERE id > ?1");
@@ -333,6 +333,9 @@ static char *list_sql(const yf_case_filter *f)
         g_string_append(q, " AND received >= ?6");
     if (f->received_to)
         g_string_append(q, " AND received <= ?7");
+    if (f->due_by)
+        g_string_append(q, " AND stage <> 'closed' AND (result_due <= ?10 OR"
+                           " (stage IN ('register','review') AND reply_due <= ?10))");
     if (f->search && *f->search)
         g_string_append(q, " AND (case_no LIKE ?9 ESCAPE '\\' OR petitioner LIKE ?9 ESCAPE '\\')");
     g_string_append(q, " ORDER BY id LIMIT ?8");
@@ -391,6 +394,7 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
     bind_date(s, 6, f->received_from);
     bind_date(s, 7, f->received_to);
     sqlite3_bind_int(s, 8, limit);
+    bind_date(s, 10, f->due_by);
     if (f->search && *f->search) {
         char *pattern = like_pattern(f->search);
         yf_store_bind_text(s, 9, pattern);

@@ -1,7 +1,7 @@
 // api_console.test.mjs -- the REST endpoints the staff console stands on, over
 // real HTTPS against the running server: the petitioner's ID number (checked,
 // masked in every listing, whole and audited on the case's own page), the
-// case search and the legal next stages. Run by
+// case search and the legal next stages, the 督办 ledger. Run by
 // CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N passed,
 // M failed".
 import { spawnSync } from 'node:child_process';
@@ -146,6 +146,74 @@ async function search(T) {
   check('listed cases carry next_stages too', r.json.items.every((x) => Array.isArray(x.next_stages)));
 }
 
+// ---- 3. the 督办 ledger ----
+const cstToday = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+const addDays = (date, n) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86400e3).toISOString().slice(0, 10);
+const daysBetween = (a, b) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400e3);
+
+async function ledger(T) {
+  const today = cstToday();
+  const mk = async (no, received, token = T.pros1) => (await api('POST', '/cases', { token, body: { case_no: no,
+    type: 'appeal', channel: 'letter', petitioner: '孙八', contact: '13912345678', received } })).json;
+  const late = await mk('DUE-LATE', addDays(today, -8));        // reply due yesterday: 1 day over
+  const soon = await mk('DUE-SOON', addDays(today, -6));        // reply due tomorrow
+  const later = await mk('DUE-LATER', addDays(today, -4));      // reply due in 3 days
+  const moved = await mk('DUE-MOVED', addDays(today, -8));      // past 审查: its reply deadline no longer counts
+  const old = await mk('DUE-OLD', '2020-01-02');                // result overdue for years
+  const shut = await mk('DUE-SHUT', '2020-01-02');              // closed: never on the ledger
+  const other = await mk('DUE-OTHER', addDays(today, -9), T.pros2);
+  for (const to of ['review', 'assign']) await api('POST', `/cases/${moved.id}/transition`, { token: T.pros1, body: { to } });
+  for (const to of ['review', 'closed']) await api('POST', `/cases/${shut.id}/transition`, { token: T.pros1, body: { to } });
+  const mine = [late, soon, later, moved, old, shut, other].map((c) => c.id);
+  const lines = (r) => (r.json && r.json.items ? r.json.items.filter((x) => mine.includes(x.id)) : []);
+
+  let r = await api('GET', '/cases/due', { token: T.pros1 });
+  const got = lines(r);
+  check('GET /cases/due lists overdue and near deadlines, most overdue first', r.status === 200 &&
+    got.map((x) => x.case_no).join() === 'DUE-OLD,DUE-LATE,DUE-SOON', JSON.stringify(got.map((x) => [x.case_no, x.days_left])));
+  const byNo = Object.fromEntries(got.map((x) => [x.case_no, x]));
+  check('… an overdue reply: deadline, due date and negative days left', byNo['DUE-LATE'] &&
+    byNo['DUE-LATE'].deadline === 'reply' && byNo['DUE-LATE'].due === late.reply_due && byNo['DUE-LATE'].days_left === -1,
+  JSON.stringify(byNo['DUE-LATE']));
+  check('… a reply due tomorrow: 1 day left', byNo['DUE-SOON'] && byNo['DUE-SOON'].deadline === 'reply' &&
+    byNo['DUE-SOON'].days_left === 1, JSON.stringify(byNo['DUE-SOON']));
+  check('… a case overdue on both: the result deadline, counted from it', byNo['DUE-OLD'] &&
+    byNo['DUE-OLD'].deadline === 'result' && byNo['DUE-OLD'].due === '2020-04-02' &&
+    byNo['DUE-OLD'].days_left === -daysBetween('2020-04-02', today), JSON.stringify(byNo['DUE-OLD']));
+  r = await api('GET', `/cases/${old.id}`, { token: T.pros1 });
+  check('… and GET /cases/{id} counts days_overdue from that same deadline', r.json.overdue_deadline === 'result' &&
+    r.json.days_overdue === daysBetween('2020-04-02', today), JSON.stringify([r.json.overdue_deadline, r.json.days_overdue]));
+  check('… items are masked cases with their deadlines', got.every((x) => x.masked === true && x.contact === '139****5678' &&
+    x.reply_due && Array.isArray(x.next_stages)));
+  r = await api('GET', '/cases/due', { token: T.pros1 });
+  check('… with today and the window said', r.json.today === today && r.json.within_days === 2 && r.json.truncated === false,
+    show(r));
+  r = await api('GET', '/cases/due?within_days=3', { token: T.pros1 });
+  check('within_days=3 adds the reply due in 3 days', lines(r).map((x) => x.case_no).join() === 'DUE-OLD,DUE-LATE,DUE-SOON,DUE-LATER',
+    JSON.stringify(lines(r).map((x) => x.case_no)));
+  r = await api('GET', '/cases/due?within_days=0', { token: T.pros1 });
+  check('within_days=0 keeps only what is past or due today', lines(r).map((x) => x.case_no).join() === 'DUE-OLD,DUE-LATE',
+    JSON.stringify(lines(r).map((x) => x.case_no)));
+  for (const bad of ['31', '-1', 'two', '']) {
+    r = await api('GET', `/cases/due?within_days=${bad}`, { token: T.pros1 });
+    check(`within_days=${bad} is 400 naming it`, r.status === 400 && errMsg(r).includes('within_days'), show(r));
+  }
+  r = await api('GET', '/cases/due?within_days=30', { token: T.viewer });
+  check('a viewer sees every prosecutor\'s lines; a prosecutor only their own', lines(r).some((x) => x.id === other.id));
+  r = await api('GET', '/cases/due', { token: T.aid });
+  check('aid staff see only 司法救助 cases', r.status === 200 && r.json.items.every((x) => x.type === 'judicial_aid'), show(r));
+  r = await api('GET', '/cases/due', { inv: 'A'.repeat(43) });
+  check('an unknown invitation token is 401', r.status === 401);
+  r = await api('GET', '/cases/due', {});
+  check('no credentials: 401', r.status === 401);
+  r = await api('POST', '/cases/due', { token: T.pros1, body: {} });
+  check('POST /cases/due is 405, not a case', r.status === 405, show(r));
+  r = await api('GET', '/cases/due2', { token: T.pros1 });
+  check('/cases/due2 is 404', r.status === 404, show(r));
+  r = await api('GET', `/cases/${late.id}`, { token: T.pros1 });
+  check('/cases/{id} still reaches a case', r.status === 200 && r.json.id === late.id);
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -162,6 +230,7 @@ try {
 
   await identity(T);
   await search(T);
+  await ledger(T);
 
   const stopped = await stopServer(child);
   const log = child.logText;

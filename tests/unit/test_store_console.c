@@ -1,7 +1,7 @@
 /* test_store_console.c -- the case store's parts the staff console stands on,
  * against a real SQLite file: the petitioner's ID number (checked, stored,
  * changed, cleared; a malformed one refused even past the API), the case
- * search (LIKE's own characters escaped), and a file of the version before
+ * search (LIKE's own characters escaped), the ledger's due-by filter, and a file of the version before
  * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -218,6 +218,46 @@ static void test_search(void)
     yf_store_close(st);
 }
 
+static int due_count(yf_store *st, const char *by, int64_t pros)
+{
+    GDate d = day(by);
+    yf_case_filter f = { .stage = -1, .type = -1, .due_by = &d, .prosecutor_id = pros };
+    GPtrArray *a = yf_store_case_list(st, &f, NULL);
+    int n = a ? (int)a->len : -1;
+    if (a)
+        g_ptr_array_unref(a);
+    return n;
+}
+
+/* The ledger's filter: open cases with a deadline on or before a day, the
+ * reply's only while at 登记/审查. */
+static void test_due_by(void)
+{
+    yf_store *st = fresh();
+    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK), pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR);
+    add_case(st, clerk, "D-1", "甲", pros, "2024-05-01");                 /* reply 05-08, result 08-01 */
+    int64_t moved = add_case(st, clerk, "D-2", "乙", pros, "2024-05-01"); /* past 审查: reply no longer counts */
+    int64_t closed = add_case(st, clerk, "D-3", "丙", 0, "2024-01-01");   /* result 04-01, but closed */
+    add_case(st, clerk, "D-4", "丁", 0, "2024-02-05");                    /* at 登记: reply 02-12 */
+    static const yf_stage path[] = { YF_STAGE_REVIEW, YF_STAGE_ASSIGN };
+    for (unsigned i = 0; i < G_N_ELEMENTS(path); i++)
+        CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, moved, path[i], "", NULL));
+    CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, closed, YF_STAGE_REVIEW, "", NULL));
+    CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, closed, YF_STAGE_CLOSED, "", NULL));
+    static const struct { const char *by; int n; } t[] = {
+        { "2024-02-11", 0 }, { "2024-02-12", 1 }, { "2024-05-07", 1 }, { "2024-05-08", 2 },
+        { "2024-07-31", 2 }, { "2024-08-01", 3 }, { "2030-01-01", 3 },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        int n = due_count(st, t[i].by, 0);
+        if (n != t[i].n)
+            fprintf(stderr, "due by %s: %d cases, wanted %d\n", t[i].by, n, t[i].n);
+        CHECK_EQ_INT(n, t[i].n);
+    }
+    CHECK_EQ_INT(due_count(st, "2024-08-01", pros), 2);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -258,6 +298,7 @@ int main(void)
     test_id_number();
     test_id_number_raw_check();
     test_search();
+    test_due_by();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
