@@ -29,9 +29,10 @@ static json_t *invitee_json(const yf_invitee *i)
 static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
 {
     GError *err = NULL;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:s, s:b}", "id", (json_int_t)a->id,
+    json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:s, s:s, s:s, s:b}", "id", (json_int_t)a->id,
                           "case_id", (json_int_t)a->case_id, "host_id", (json_int_t)a->host_id,
                           "starts_at", yf_api_time_json(a->start_ms), "title", a->title,
+                          "kind", yf_appointment_kind_code(a->kind), "kind_label", yf_appointment_kind_label(a->kind),
                           "cancelled", a->cancelled);
     json_t *inv = json_array();
     GPtrArray *list = yf_store_invitee_list(r->api->store, a->id, &err);
@@ -132,8 +133,27 @@ static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_i
     return out;
 }
 
+/* The optional "kind" field, a code or its label; FALSE after replying 400
+ * with the allowed values. *kind is untouched when the field is absent. */
+static gboolean read_kind(yf_api_req *r, json_t *o, yf_appointment_kind *kind)
+{
+    const char *v = NULL;
+    if (!yf_api_field_str(r, o, "kind", FALSE, 32, &v))
+        return FALSE;
+    if (v == NULL || yf_appointment_kind_parse_any(v, kind))
+        return TRUE;
+    GString *all = g_string_new(NULL);
+    for (int i = 0; i < YF_APPOINTMENT_KIND_COUNT_; i++)
+        g_string_append_printf(all, "%s%s (%s)", i ? ", " : "", yf_appointment_kind_code((yf_appointment_kind)i),
+                               yf_appointment_kind_label((yf_appointment_kind)i));
+    yf_api_error(r, 400, "bad_request", "kind: unknown value; one of %s", all->str);
+    g_string_free(all, TRUE);
+    return FALSE;
+}
+
 typedef struct {
     int64_t start_ms, expires_ms, host_id;
+    yf_appointment_kind kind;
     const char *title;
     invitee_in inv[MAX_INVITEES];
     size_t n;
@@ -141,13 +161,14 @@ typedef struct {
 
 static gboolean read_appointment(yf_api_req *r, json_t *o, const yf_case *c, appt_in *in)
 {
-    static const char *const fields[] = {"starts_at", "title", "host", "invitees", "expires_at", NULL};
+    static const char *const fields[] = {"starts_at", "title", "host", "kind", "invitees", "expires_at", NULL};
     const char *starts, *expires;
     in->host_id = c->prosecutor_id ? c->prosecutor_id : r->who.staff.id;
+    in->kind = c->type == YF_CASE_JUDICIAL_AID ? YF_APPOINTMENT_AID : YF_APPOINTMENT_RECEPTION;
     if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "starts_at", TRUE, 40, &starts) ||
         !yf_api_field_str(r, o, "title", FALSE, 200, &in->title) ||
         !yf_api_field_str(r, o, "expires_at", FALSE, 40, &expires) ||
-        !yf_api_field_int(r, o, "host", FALSE, 1, G_MAXINT64, &in->host_id, NULL) ||
+        !yf_api_field_int(r, o, "host", FALSE, 1, G_MAXINT64, &in->host_id, NULL) || !read_kind(r, o, &in->kind) ||
         !read_invitees(r, json_object_get(o, "invitees"), in->inv, &in->n))
         return FALSE;
     if (!yf_api_parse_time(starts, &in->start_ms) ||
@@ -179,7 +200,7 @@ void yf_api_appointment_create(yf_api_req *r)
         !read_appointment(r, o, &c, &in))
         goto out;
     if (!yf_store_appointment_create(r->api->store, yf_principal_actor(&r->who), r->now_ms, c.id,
-                                     in.host_id, in.start_ms, in.title ? in.title : "", &id, &err) ||
+                                     in.host_id, in.start_ms, in.title ? in.title : "", in.kind, &id, &err) ||
         !(invs = issue_invitations(r, id, in.inv, in.n, in.expires_ms, &err)) ||
         !yf_store_appointment_get(r->api->store, id, &a, &err)) {
         yf_api_store_error(r, err, FALSE);

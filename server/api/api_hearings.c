@@ -45,7 +45,7 @@ void yf_api_hearing_start(yf_api_req *r)
     if (!yf_api_appointment_for(r, YF_ACT_HEARING_RUN, &a, &c, NULL) || !(o = yf_api_body_object(r)) ||
         !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "kind", FALSE, 32, &kind_s))
         goto out;
-    yf_hearing_kind kind = c.type == YF_CASE_JUDICIAL_AID ? YF_HEARING_AID_DISBURSEMENT : YF_HEARING_RECEPTION;
+    yf_hearing_kind kind = yf_appointment_kind_hearing(a.kind);   /* unless the body says otherwise */
     if (kind_s && !yf_hearing_kind_parse(kind_s, &kind)) {
         yf_api_error(r, 400, "bad_request", "unknown hearing kind");
         goto out;

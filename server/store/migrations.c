@@ -188,12 +188,18 @@ static const char v5_case_id_number[] =
     "ALTER TABLE cases ADD COLUMN id_number TEXT NOT NULL DEFAULT ''"
     " CHECK (id_number = '' OR id_number GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9X]');";
 
+/* What an appointment is for: 接访 (every existing one), 检察听证, 司法救助. */
+static const char v6_appointment_kind[] =
+    "ALTER TABLE appointments ADD COLUMN kind TEXT NOT NULL DEFAULT 'reception'"
+    " CHECK (kind IN ('reception','public_hearing','aid'));";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
     { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
     { 4, "staff user names unique without case", v4_username_nocase },
     { 5, "cases: the petitioner's resident ID number", v5_case_id_number },
+    { 6, "appointments: kind (reception, public hearing, aid)", v6_appointment_kind },
 };
 
 int yf_migrations_latest(void)

@@ -88,6 +88,14 @@ typedef enum {
     YF_HEARING_KIND_COUNT_
 } yf_hearing_kind;
 
+/* What an appointment is for; its hearing is of the matching kind. */
+typedef enum {
+    YF_APPOINTMENT_RECEPTION,       /* 接访 */
+    YF_APPOINTMENT_PUBLIC_HEARING,  /* 检察听证 */
+    YF_APPOINTMENT_AID,             /* 司法救助 */
+    YF_APPOINTMENT_KIND_COUNT_
+} yf_appointment_kind;
+
 /* code: "admin", "accusation", "register", ...; label: the Chinese term (types,
  * channels, stages). NULL when out of range. parse accepts the code only. */
 const char *yf_role_code(yf_role r);
@@ -99,6 +107,8 @@ const char *yf_stage_code(yf_stage s);
 const char *yf_stage_label(yf_stage s);
 const char *yf_invitee_role_code(yf_invitee_role r);
 const char *yf_hearing_kind_code(yf_hearing_kind k);
+const char *yf_appointment_kind_code(yf_appointment_kind k);
+const char *yf_appointment_kind_label(yf_appointment_kind k);
 gboolean yf_role_parse(const char *code, yf_role *out);
 gboolean yf_case_type_parse(const char *code, yf_case_type *out);
 gboolean yf_channel_parse(const char *code, yf_channel *out);
@@ -108,6 +118,10 @@ gboolean yf_case_type_parse_any(const char *v, yf_case_type *out);
 gboolean yf_channel_parse_any(const char *v, yf_channel *out);
 gboolean yf_invitee_role_parse(const char *code, yf_invitee_role *out);
 gboolean yf_hearing_kind_parse(const char *code, yf_hearing_kind *out);
+gboolean yf_appointment_kind_parse(const char *code, yf_appointment_kind *out);
+gboolean yf_appointment_kind_parse_any(const char *v, yf_appointment_kind *out);
+/* The kind of hearing an appointment of kind k holds (aid: aid_disbursement). */
+yf_hearing_kind yf_appointment_kind_hearing(yf_appointment_kind k);
 /* TRUE when from → to is a legal move of the stage timeline. */
 gboolean yf_stage_transition_allowed(yf_stage from, yf_stage to);
 
@@ -275,13 +289,14 @@ typedef struct {
     int64_t start_ms;
     char *title;
     gboolean cancelled;
+    yf_appointment_kind kind;
 } yf_appointment;
 void yf_appointment_clear(yf_appointment *a);
 void yf_appointment_free(yf_appointment *a);    /* accepts NULL */
 
 gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                      int64_t host_id, int64_t start_ms, const char *title,
-                                     int64_t *out_id, GError **error);
+                                     yf_appointment_kind kind, int64_t *out_id, GError **error);
 gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error);
 
 /* Invariant: token_hash = SHA-256(raw 32-byte token); the raw token exists only in

@@ -18,13 +18,17 @@ YF_STORE_DEFINE_FREE(yf_appointment)
 
 gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                      int64_t host_id, int64_t start_ms, const char *title,
-                                     int64_t *out_id, GError **error)
+                                     yf_appointment_kind kind, int64_t *out_id, GError **error)
 {
     int64_t id = 0;
+    if (yf_appointment_kind_code(kind) == NULL) {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "unknown appointment kind");
+        return FALSE;
+    }
     if (!yf_store_begin(st, error))
         return FALSE;
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO appointments (case_id, host_id, start_ms,"
-                                        " title) VALUES (?,?,?,?)", error);
+                                        " title, kind) VALUES (?,?,?,?,?)", error);
     gboolean ok = s && yf_store_check_actor(st, actor, error) &&
                   yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error) &&
                   yf_store_row_exists(st, "SELECT 1 FROM staff WHERE id = ? AND disabled = 0",
@@ -34,12 +38,14 @@ gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_m
         sqlite3_bind_int64(s, 2, host_id);
         sqlite3_bind_int64(s, 3, start_ms);
         yf_store_bind_text(s, 4, title);
+        yf_store_bind_text(s, 5, yf_appointment_kind_code(kind));
         ok = yf_store_exec_stmt(st, s, "create appointment", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
     return yf_store_finish_take(st, ok, actor, now_ms, "appointment.create", "appointment", id,
-                                g_strdup_printf("case=%" G_GINT64_FORMAT " start_ms=%" G_GINT64_FORMAT,
-                                    (gint64)case_id, (gint64)start_ms), out_id, error);
+                                g_strdup_printf("case=%" G_GINT64_FORMAT " start_ms=%" G_GINT64_FORMAT " kind=%s",
+                                    (gint64)case_id, (gint64)start_ms, yf_appointment_kind_code(kind)),
+                                out_id, error);
 }
 
 gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error)

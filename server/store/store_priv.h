@@ -76,7 +76,7 @@ gboolean yf_store_row_exists(yf_store *st, const char *sql, int64_t id, const ch
 /* Fills one record from the current row of a statement that selected its
  * columns (*_COLS below, in that order). */
 typedef void (*yf_store_row_fn)(sqlite3_stmt *s, void *out);
-#define YF_APPOINTMENT_COLS "id, case_id, host_id, start_ms, title, cancelled"
+#define YF_APPOINTMENT_COLS "id, case_id, host_id, start_ms, title, cancelled, kind"
 void yf_store_read_appointment(sqlite3_stmt *s, yf_appointment *out);
 #define YF_INVITEE_COLS "id, appointment_id, role, name, contact, expires_ms, coalesce(revoked_ms, 0)," \
                         " coalesce(admitted_ms, 0)"

@@ -16,6 +16,7 @@ void yf_store_read_appointment(sqlite3_stmt *s, yf_appointment *a)
     a->start_ms = sqlite3_column_int64(s, 3);
     a->title = yf_store_col_text(s, 4);
     a->cancelled = sqlite3_column_int(s, 5) != 0;
+    yf_appointment_kind_parse((const char *)sqlite3_column_text(s, 6), &a->kind);
 }
 
 void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *i)

@@ -1,9 +1,9 @@
 // api_console.test.mjs -- the REST endpoints the staff console stands on, over
 // real HTTPS against the running server: the petitioner's ID number (checked,
 // masked in every listing, whole and audited on the case's own page), the
-// case search and the legal next stages, the 督办 ledger. Run by
-// CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N passed,
-// M failed".
+// case search and the legal next stages, the 督办 ledger, appointment kinds.
+// Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N
+// passed, M failed".
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -214,6 +214,49 @@ async function ledger(T) {
   check('/cases/{id} still reaches a case', r.status === 200 && r.json.id === late.id);
 }
 
+// ---- 4. what an appointment is for ----
+const inHours = (h) => new Date(Date.now() + h * 3600e3).toISOString();
+const schedule = (T, caseId, body, token = T.pros1) => api('POST', `/cases/${caseId}/appointments`, { token,
+  body: { starts_at: inHours(1), invitees: [{ name: '张三', role: 'petitioner' }], ...body } });
+
+async function kinds(T) {
+  const kase = (await api('POST', '/cases', { token: T.pros1, body: { case_no: 'KIND-1', type: 'appeal', channel: 'video',
+    petitioner: '张三' } })).json;
+  let r = await schedule(T, kase.id, { kind: '检察听证' });
+  check('an appointment takes its kind as a Chinese label and answers code and label', r.status === 201 &&
+    r.json.appointment.kind === 'public_hearing' && r.json.appointment.kind_label === '检察听证', show(r));
+  const hearingAppt = r.json.appointment;
+  r = await api('GET', `/appointments/${hearingAppt.id}`, { token: T.pros1 });
+  check('GET /appointments/{id} shows the kind', r.json.kind === 'public_hearing' && r.json.kind_label === '检察听证');
+  r = await schedule(T, kase.id, {});
+  check('the default kind is reception (接访)', r.status === 201 && r.json.appointment.kind === 'reception' &&
+    r.json.appointment.kind_label === '接访', show(r));
+  const plain = r.json.appointment;
+  r = await schedule(T, kase.id, { kind: 'aid' });
+  check('… and the code works as well', r.status === 201 && r.json.appointment.kind_label === '司法救助');
+  r = await schedule(T, kase.id, { kind: 'party' });
+  check('an unknown kind is 400 naming the field and the allowed values', r.status === 400 &&
+    errMsg(r).startsWith('kind:') && errMsg(r).includes('public_hearing (检察听证)'), show(r));
+  const aidCase = (await api('POST', '/cases', { token: T.aid, body: { case_no: 'KIND-AID', type: '司法救助',
+    channel: 'online', petitioner: '周九' } })).json;
+  r = await schedule(T, aidCase.id, {}, T.aid);
+  check('a 司法救助 case\'s appointment is an aid one unless told', r.status === 201 && r.json.appointment.kind === 'aid', show(r));
+  const aidAppt = r.json.appointment;
+  r = await api('POST', `/appointments/${hearingAppt.id}/hearings`, { token: T.pros1, body: {} });
+  check('a hearing started from a 检察听证 appointment is a public hearing', r.status === 201 && r.json.kind === 'public_hearing',
+    show(r));
+  r = await api('POST', `/appointments/${aidAppt.id}/hearings`, { token: T.aid, body: {} });
+  check('… from an aid appointment an aid disbursement', r.status === 201 && r.json.kind === 'aid_disbursement', show(r));
+  r = await api('POST', `/appointments/${plain.id}/hearings`, { token: T.pros1, body: { kind: 'public_hearing' } });
+  check('… and a kind in the body still wins', r.status === 201 && r.json.kind === 'public_hearing', show(r));
+  for (const a of [hearingAppt, aidAppt, plain]) {
+    const hs = await api('GET', `/cases/${a.case_id}/hearings`, { token: a === aidAppt ? T.aid : T.pros1 });
+    for (const h of hs.json.items.filter((x) => x.appointment_id === a.id && !x.ended_at)) {
+      await api('POST', `/hearings/${h.id}/end`, { token: a === aidAppt ? T.aid : T.pros1, body: {} });
+    }
+  }
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -231,6 +274,7 @@ try {
   await identity(T);
   await search(T);
   await ledger(T);
+  await kinds(T);
 
   const stopped = await stopServer(child);
   const log = child.logText;

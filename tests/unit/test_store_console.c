@@ -1,7 +1,8 @@
 /* test_store_console.c -- the case store's parts the staff console stands on,
  * against a real SQLite file: the petitioner's ID number (checked, stored,
  * changed, cleared; a malformed one refused even past the API), the case
- * search (LIKE's own characters escaped), the ledger's due-by filter, and a file of the version before
+ * search (LIKE's own characters escaped), the ledger's due-by filter,
+ * appointment kinds, and a file of the version before
  * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -258,6 +259,38 @@ static void test_due_by(void)
     yf_store_close(st);
 }
 
+/* Appointment kinds: stored, read back, labelled, parsed from code or
+ * label, mapped to the hearing they hold; an unknown one refused. */
+static void test_appointment_kind(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), id = 0;
+    int64_t c = add_case(st, pros, "K-1", "张三", pros, "2024-05-01");
+    static const struct { const char *in; yf_appointment_kind kind; const char *code, *label; yf_hearing_kind h; } t[] = {
+        { "reception", YF_APPOINTMENT_RECEPTION, "reception", "接访", YF_HEARING_RECEPTION },
+        { "检察听证", YF_APPOINTMENT_PUBLIC_HEARING, "public_hearing", "检察听证", YF_HEARING_PUBLIC },
+        { "aid", YF_APPOINTMENT_AID, "aid", "司法救助", YF_HEARING_AID_DISBURSEMENT },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++) {
+        yf_appointment_kind k = YF_APPOINTMENT_KIND_COUNT_;
+        yf_appointment a = { 0 };
+        CHECK(yf_appointment_kind_parse_any(t[i].in, &k) && k == t[i].kind);
+        CHECK(strcmp(yf_appointment_kind_code(k), t[i].code) == 0);
+        CHECK(strcmp(yf_appointment_kind_label(k), t[i].label) == 0);
+        CHECK_EQ_INT(yf_appointment_kind_hearing(k), t[i].h);
+        CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", k, &id, NULL));
+        CHECK(yf_store_appointment_get(st, id, &a, NULL) && a.kind == t[i].kind);
+        yf_appointment_clear(&a);
+    }
+    yf_appointment_kind k;
+    CHECK(!yf_appointment_kind_parse_any("party", &k) && !yf_appointment_kind_parse("接访", &k));
+    CHECK(yf_appointment_kind_code(YF_APPOINTMENT_KIND_COUNT_) == NULL);
+    CHECK(!yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "", (yf_appointment_kind)9, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -287,6 +320,10 @@ static void test_migrate_from_v4(void)
     CHECK(st && yf_store_case_get(st, 1, &c, NULL));
     CHECK(c.contact && strcmp(c.contact, "13812345678") == 0 && c.id_number && strcmp(c.id_number, "") == 0);
     yf_case_clear(&c);
+    yf_appointment a = { 0 };
+    CHECK(st && yf_store_appointment_get(st, 2, &a, NULL) && a.kind == YF_APPOINTMENT_RECEPTION &&
+          strcmp(a.title, "接访") == 0);
+    yf_appointment_clear(&a);
     yf_store_close(st);
     g_clear_error(&e);
     g_free(p);
@@ -299,6 +336,7 @@ int main(void)
     test_id_number_raw_check();
     test_search();
     test_due_by();
+    test_appointment_kind();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
