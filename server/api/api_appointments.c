@@ -20,10 +20,10 @@ char *yf_api_room_name(int64_t appointment_id)
 
 static json_t *invitee_json(const yf_invitee *i)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "id", (json_int_t)i->id,
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", (json_int_t)i->id,
                      "name", i->name, "role", yf_invitee_role_code(i->role), "contact", i->contact,
                      "expires_at", yf_api_time_json(i->expires_ms), "revoked", i->revoked_ms != 0,
-                     "admitted_at", yf_api_time_json(i->admitted_ms));
+                     "opened_at", yf_api_time_json(i->opened_ms), "admitted_at", yf_api_time_json(i->admitted_ms));
 }
 
 static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)

@@ -193,6 +193,11 @@ static const char v6_appointment_kind[] =
     "ALTER TABLE appointments ADD COLUMN kind TEXT NOT NULL DEFAULT 'reception'"
     " CHECK (kind IN ('reception','public_hearing','aid'));";
 
+/* When an invitation link was first used (GET /invitation or its room
+ * token): NULL until then, written once. */
+static const char v7_invitee_opened[] =
+    "ALTER TABLE invitees ADD COLUMN opened_ms INTEGER;";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -200,6 +205,7 @@ static const yf_migration migrations[] = {
     { 4, "staff user names unique without case", v4_username_nocase },
     { 5, "cases: the petitioner's resident ID number", v5_case_id_number },
     { 6, "appointments: kind (reception, public hearing, aid)", v6_appointment_kind },
+    { 7, "invitees: opened_ms (the link's first use)", v7_invitee_opened },
 };
 
 int yf_migrations_latest(void)

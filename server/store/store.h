@@ -310,6 +310,7 @@ typedef struct {
     int64_t revoked_ms;      /* 0 = live */
     int64_t admitted_ms;     /* first admission into the room (the host's 准许进入, or
                                 entering for roles that do not wait), 0 = never */
+    int64_t opened_ms;       /* the link's first successful use (yf_store_invitation_opened), 0 = never */
 } yf_invitee;
 void yf_invitee_clear(yf_invitee *i);
 void yf_invitee_free(yf_invitee *i);    /* accepts NULL */
@@ -331,6 +332,10 @@ gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appo
                                    GError **error);
 gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
                                     int64_t invitee_id, GError **error);
+/* The invitee's link was used successfully (its own view, or a room token):
+ * the first call sets opened_ms to now_ms and writes invitation.open (actor
+ * the invitee); later calls change and write nothing. Unknown id: NOT_FOUND. */
+gboolean yf_store_invitation_opened(yf_store *st, int64_t invitee_id, int64_t now_ms, GError **error);
 
 /* ---- hearings, participants, notes ---------------------------------------- */
 

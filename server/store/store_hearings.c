@@ -201,6 +201,24 @@ gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms
     return yf_store_finish(st, ok, actor, now_ms, "invitation.revoke", "invitee", invitee_id, "", error);
 }
 
+gboolean yf_store_invitation_opened(yf_store *st, int64_t invitee_id, int64_t now_ms, GError **error)
+{
+    if (!yf_store_begin(st, error))
+        return FALSE;
+    sqlite3_stmt *s = yf_store_prep(st, "UPDATE invitees SET opened_ms = ? WHERE id = ? AND opened_ms IS NULL",
+                                    error);
+    gboolean ok = s && yf_store_row_exists(st, "SELECT 1 FROM invitees WHERE id = ?", invitee_id, "invitee", error);
+    if (ok) {
+        sqlite3_bind_int64(s, 1, now_ms);
+        sqlite3_bind_int64(s, 2, invitee_id);
+        ok = yf_store_exec_stmt(st, s, "invitation opened", error);
+    }
+    if (ok && sqlite3_changes(st->db) == 0)
+        return yf_store_commit(st, error);   /* opened before: nothing new */
+    return yf_store_finish(st, ok, yf_actor_invitee(invitee_id), now_ms, "invitation.open", "invitee", invitee_id,
+                           "", error);
+}
+
 void yf_hearing_clear(yf_hearing *h)
 {
     g_free(h->room);

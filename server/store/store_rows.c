@@ -30,6 +30,7 @@ void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *i)
     i->expires_ms = sqlite3_column_int64(s, 5);
     i->revoked_ms = sqlite3_column_int64(s, 6);
     i->admitted_ms = sqlite3_column_int64(s, 7);
+    i->opened_ms = sqlite3_column_int64(s, 8);
 }
 
 void yf_store_read_hearing(sqlite3_stmt *s, yf_hearing *h)

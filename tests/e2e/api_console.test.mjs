@@ -1,7 +1,8 @@
 // api_console.test.mjs -- the REST endpoints the staff console stands on, over
 // real HTTPS against the running server: the petitioner's ID number (checked,
 // masked in every listing, whole and audited on the case's own page), the
-// case search and the legal next stages, the 督办 ledger, appointment kinds.
+// case search and the legal next stages, the 督办 ledger, appointment kinds,
+// when an invitation link was first opened.
 // Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N
 // passed, M failed".
 import { spawnSync } from 'node:child_process';
@@ -257,6 +258,36 @@ async function kinds(T) {
   }
 }
 
+// ---- 5. when an invitation link was first opened ----
+async function opened(T) {
+  const kase = (await api('POST', '/cases', { token: T.pros1, body: { case_no: 'OPEN-1', type: 'appeal', channel: 'video',
+    petitioner: '张三' } })).json;
+  let r = await schedule(T, kase.id, { invitees: [{ name: '张三', role: 'petitioner' }, { name: '赵律师', role: 'agent' },
+    { name: '钱证人', role: 'witness' }] });
+  const appt = r.json.appointment;
+  const [pet, agent, witness] = r.json.invitations;
+  const invitee = async (id) => (await api('GET', `/appointments/${appt.id}`, { token: T.pros1 })).json.invitees
+    .find((x) => x.id === id);
+  check('a new invitee has opened_at null', (await invitee(pet.id)).opened_at === null);
+  const before = (await audits(T, 'invitation.open')).length;
+  const t0 = Date.now() - 1000;
+  r = await api('GET', '/invitation', { inv: pet.token });
+  const first = (await invitee(pet.id)).opened_at;
+  check('GET /invitation sets opened_at', r.status === 200 && first && Date.parse(first) >= t0 &&
+    Date.parse(first) <= Date.now() + 1000, String(first));
+  await new Promise((res) => setTimeout(res, 1100));
+  await api('GET', `/invitation?t=${pet.token}`);
+  await api('POST', '/invitation/room-token', { inv: pet.token });
+  check('… once: later views and room tokens keep the first time', (await invitee(pet.id)).opened_at === first);
+  r = await api('POST', '/invitation/room-token', { inv: agent.token });
+  check('a room token sets opened_at too', r.status === 200 && (await invitee(agent.id)).opened_at !== null, show(r));
+  r = await api('GET', '/invitation', { inv: `${witness.token.slice(0, -1)}${witness.token.endsWith('A') ? 'B' : 'A'}` });
+  check('a wrong token opens nothing', r.status === 401 && (await invitee(witness.id)).opened_at === null);
+  const opens = await audits(T, 'invitation.open');
+  check('each first use is one invitation.open entry by the invitee', opens.length === before + 2 &&
+    opens.at(-2).actor === `invitee:${pet.id}` && opens.at(-2).object === `invitee:${pet.id}`, JSON.stringify(opens.slice(-2)));
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -275,6 +306,7 @@ try {
   await search(T);
   await ledger(T);
   await kinds(T);
+  await opened(T);
 
   const stopped = await stopServer(child);
   const log = child.logText;

@@ -2,7 +2,7 @@
  * against a real SQLite file: the petitioner's ID number (checked, stored,
  * changed, cleared; a malformed one refused even past the API), the case
  * search (LIKE's own characters escaped), the ledger's due-by filter,
- * appointment kinds, and a file of the version before
+ * appointment kinds, the first use of an invitation link, and a file of the version before
  * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -291,6 +291,60 @@ static void test_appointment_kind(void)
     yf_store_close(st);
 }
 
+static yf_invitee invitee_of(yf_store *st, int64_t appt, int64_t id)
+{
+    yf_invitee out = { 0 };
+    GPtrArray *is = yf_store_invitee_list(st, appt, NULL);
+    for (guint i = 0; is && i < is->len; i++) {
+        yf_invitee *v = is->pdata[i];
+        if (v->id == id) {
+            out = *v;
+            memset(v, 0, sizeof *v);
+        }
+    }
+    if (is)
+        g_ptr_array_unref(is);
+    return out;
+}
+
+/* opened_ms: the link's first use, written once with one audit entry. */
+static void test_invitation_opened(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0;
+    int64_t c = add_case(st, pros, "O-1", "张三", pros, "2024-05-01");
+    char *tok = NULL;
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
+                                      &appt, NULL));
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_PETITIONER, "张三", "", T0 + DAY, &inv,
+                               &tok, NULL));
+    yf_invitee v = invitee_of(st, appt, inv);
+    CHECK_EQ_INT(v.opened_ms, 0);
+    yf_invitee_clear(&v);
+    CHECK(yf_store_invitation_opened(st, inv, T0 + 5, NULL));
+    CHECK(yf_store_invitation_opened(st, inv, T0 + 9, NULL));
+    v = invitee_of(st, appt, inv);
+    CHECK_EQ_INT(v.opened_ms, T0 + 5);
+    yf_invitee_clear(&v);
+    CHECK(yf_store_invitation_lookup(st, tok, T0 + 10, &v, NULL) && v.opened_ms == T0 + 5);
+    yf_invitee_clear(&v);
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, "invitation.open", NULL);
+    CHECK(rows && rows->len == 1);
+    if (rows && rows->len == 1) {
+        const yf_audit_row *a = rows->pdata[0];
+        char *obj = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)inv);
+        CHECK(strcmp(a->actor, obj) == 0 && strcmp(a->object, obj) == 0 && a->at_ms == T0 + 5);
+        g_free(obj);
+    }
+    if (rows)
+        g_ptr_array_unref(rows);
+    CHECK(!yf_store_invitation_opened(st, 999, T0, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    g_free(tok);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -324,6 +378,9 @@ static void test_migrate_from_v4(void)
     CHECK(st && yf_store_appointment_get(st, 2, &a, NULL) && a.kind == YF_APPOINTMENT_RECEPTION &&
           strcmp(a.title, "接访") == 0);
     yf_appointment_clear(&a);
+    yf_invitee v = st ? invitee_of(st, 2, 3) : (yf_invitee){ 0 };
+    CHECK(v.id == 3 && v.opened_ms == 0 && strcmp(v.name, "王五") == 0);
+    yf_invitee_clear(&v);
     yf_store_close(st);
     g_clear_error(&e);
     g_free(p);
@@ -337,6 +394,7 @@ int main(void)
     test_search();
     test_due_by();
     test_appointment_kind();
+    test_invitation_opened();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
