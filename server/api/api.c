@@ -38,6 +38,7 @@ static const route routes[] = {
     {YF_API_GET, "/cases/#/appointments", yf_api_case_appointments},
     {YF_API_POST, "/cases/#/appointments", yf_api_appointment_create},
     {YF_API_GET, "/cases/#/hearings", yf_api_case_hearings},
+    {YF_API_GET, "/appointments", yf_api_appointments_day},
     {YF_API_GET, "/appointments/#", yf_api_appointment_get},
     {YF_API_POST, "/appointments/#/room-token", yf_api_appointment_room_token},
     {YF_API_POST, "/appointments/#/hearings", yf_api_hearing_start},

@@ -65,7 +65,7 @@ gboolean yf_api_appointment_for(yf_api_req *r, yf_authz_action action, yf_appoin
     }
     if (!yf_api_load_case(r, a->case_id, c))
         return FALSE;
-    yf_authz_object obj = {.kase = c, .case_type = -1};
+    yf_authz_object obj = {.kase = c, .case_type = -1, .host_id = a->host_id};
     if (hearing_id) {
         GPtrArray *hs = yf_store_hearing_list(r->api->store, 0, a->id, NULL);
         *hearing_id = hs && hs->len ? ((yf_hearing *)g_ptr_array_index(hs, hs->len - 1))->id : 0;

@@ -170,6 +170,7 @@ void yf_api_case_appointments(yf_api_req *r);
 void yf_api_case_hearings(yf_api_req *r);
 void yf_api_appointment_create(yf_api_req *r);
 void yf_api_appointment_get(yf_api_req *r);
+void yf_api_appointments_day(yf_api_req *r);
 void yf_api_appointment_room_token(yf_api_req *r);
 void yf_api_hearing_start(yf_api_req *r);
 void yf_api_hearing_get(yf_api_req *r);

@@ -1,6 +1,7 @@
 /* authz.h -- who may do what: THE one place the REST API asks. A table of
  * role × action (docs/api.md "Authorization") plus the object rules: a
- * prosecutor acts only on cases assigned to them, a clerk only on cases of
+ * prosecutor acts only on cases assigned to them (and reads the appointments
+ * they host), a clerk only on cases of
  * hearings they take part in, aid staff only on 司法救助 cases, viewers only read,
  * an invitee only on their own invitation. Control thread only. */
 #ifndef YF_AUTHZ_H
@@ -53,6 +54,8 @@ typedef struct {
     const yf_case *kase;        /* the case acted on */
     int case_type;              /* YF_ACT_CASE_CREATE: the new case's type, else -1 */
     int64_t hearing_id;         /* when the action is on one hearing */
+    int64_t host_id;            /* when it is on one appointment: its host (a
+                                   prosecutor may read what they host) */
 } yf_authz_object;
 
 typedef enum {

@@ -198,6 +198,10 @@ static const char v6_appointment_kind[] =
 static const char v7_invitee_opened[] =
     "ALTER TABLE invitees ADD COLUMN opened_ms INTEGER;";
 
+/* The day's appointments are read by start time. */
+static const char v8_appointments_start[] =
+    "CREATE INDEX appointments_start ON appointments(start_ms);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -206,6 +210,7 @@ static const yf_migration migrations[] = {
     { 5, "cases: the petitioner's resident ID number", v5_case_id_number },
     { 6, "appointments: kind (reception, public hearing, aid)", v6_appointment_kind },
     { 7, "invitees: opened_ms (the link's first use)", v7_invitee_opened },
+    { 8, "appointments: index by start time", v8_appointments_start },
 };
 
 int yf_migrations_latest(void)

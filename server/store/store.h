@@ -97,7 +97,8 @@ typedef enum {
 } yf_appointment_kind;
 
 /* code: "admin", "accusation", "register", ...; label: the Chinese term (types,
- * channels, stages). NULL when out of range. parse accepts the code only. */
+ * channels, stages, invitee roles, appointment kinds). NULL when out of range.
+ * parse accepts the code only. */
 const char *yf_role_code(yf_role r);
 const char *yf_case_type_code(yf_case_type t);
 const char *yf_case_type_label(yf_case_type t);
@@ -106,6 +107,7 @@ const char *yf_channel_label(yf_channel c);
 const char *yf_stage_code(yf_stage s);
 const char *yf_stage_label(yf_stage s);
 const char *yf_invitee_role_code(yf_invitee_role r);
+const char *yf_invitee_role_label(yf_invitee_role r);
 const char *yf_hearing_kind_code(yf_hearing_kind k);
 const char *yf_appointment_kind_code(yf_appointment_kind k);
 const char *yf_appointment_kind_label(yf_appointment_kind k);

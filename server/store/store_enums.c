@@ -17,6 +17,7 @@ static const char *const stage_codes[] = { "register", "review", "assign", "hand
 static const char *const stage_labels[] = { "登记", "审查", "分流/交办", "办理", "答复", "复查", "终结" };
 static const char *const invitee_codes[] = { "petitioner", "agent", "witness", "interpreter",
                                              "hearing_member", "other" };
+static const char *const invitee_labels[] = { "信访人", "代理人", "证人", "翻译人员", "听证员", "其他" };
 static const char *const hearing_codes[] = { "reception", "public_hearing", "aid_disbursement" };
 static const char *const appointment_codes[] = { "reception", "public_hearing", "aid" };
 static const char *const appointment_labels[] = { "接访", "检察听证", "司法救助" };
@@ -26,6 +27,7 @@ G_STATIC_ASSERT(G_N_ELEMENTS(type_codes) == YF_CASE_TYPE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(channel_codes) == YF_CHANNEL_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(stage_codes) == YF_STAGE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(invitee_codes) == YF_INVITEE_ROLE_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(invitee_labels) == YF_INVITEE_ROLE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(hearing_codes) == YF_HEARING_KIND_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(appointment_codes) == YF_APPOINTMENT_KIND_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(appointment_labels) == YF_APPOINTMENT_KIND_COUNT_);
@@ -93,6 +95,11 @@ const char *yf_channel_label(yf_channel c)
 const char *yf_stage_label(yf_stage s)
 {
     return at(stage_labels, G_N_ELEMENTS(stage_labels), (int)s);
+}
+
+const char *yf_invitee_role_label(yf_invitee_role r)
+{
+    return at(invitee_labels, G_N_ELEMENTS(invitee_labels), (int)r);
 }
 
 const char *yf_appointment_kind_label(yf_appointment_kind k)

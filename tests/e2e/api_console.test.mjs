@@ -2,7 +2,7 @@
 // real HTTPS against the running server: the petitioner's ID number (checked,
 // masked in every listing, whole and audited on the case's own page), the
 // case search and the legal next stages, the 督办 ledger, appointment kinds,
-// when an invitation link was first opened.
+// when an invitation link was first opened, the day's appointments.
 // Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N
 // passed, M failed".
 import { spawnSync } from 'node:child_process';
@@ -288,6 +288,98 @@ async function opened(T) {
     opens.at(-2).actor === `invitee:${pet.id}` && opens.at(-2).object === `invitee:${pet.id}`, JSON.stringify(opens.slice(-2)));
 }
 
+// ---- 6. the day's appointments ----
+async function agenda(T, ids) {
+  const tomorrow = addDays(cstToday(), 1);
+  const at = (date, hm) => `${date}T${hm}:00+08:00`;
+  const mk = async (no, token, extra = {}) => (await api('POST', '/cases', { token, body: { case_no: no, type: 'appeal',
+    channel: 'video', petitioner: '吴十', contact: '13712345678', id_number: ID, ...extra } })).json;
+  const c1 = await mk('DAY-1', T.pros1);
+  const c2 = await mk('DAY-2', T.pros2);
+  const c3 = await mk('DAY-3', T.aid, { type: 'judicial_aid' });
+  const sched = async (c, token, startsAt, body = {}) => (await api('POST', `/cases/${c.id}/appointments`, { token,
+    body: { starts_at: startsAt, invitees: [{ name: '吴十', role: 'petitioner' }, { name: '郑律师', role: 'agent' }],
+      ...body } })).json;
+  const late = await sched(c1, T.pros1, at(tomorrow, '14:00'), { title: '下午接访' });
+  const early = await sched(c1, T.pros1, at(tomorrow, '09:00'), { kind: '检察听证' });
+  const hosted = await sched(c2, T.pros2, at(tomorrow, '10:00'), { host: ids.pros1 });   // pros2's case, pros1 hosts
+  const theirs = await sched(c2, T.pros2, at(tomorrow, '11:00'));
+  const aidAppt = await sched(c3, T.aid, at(tomorrow, '23:59'));
+  const nextDay = await sched(c1, T.pros1, at(addDays(tomorrow, 1), '00:00'));
+  const todays = await sched(c1, T.pros1, at(cstToday(), '12:00'));
+  const mine = [late, early, hosted, theirs, aidAppt, nextDay, todays].map((x) => x.appointment.id);
+  const day = async (token, q = `?date=${tomorrow}`) => {
+    const r = await api('GET', `/appointments${q}`, { token });
+    return { r, items: r.json && r.json.items ? r.json.items.filter((x) => mine.includes(x.id)) : [] };
+  };
+  let { r, items } = await day(T.viewer);
+  check('GET /appointments?date= lists that day\'s appointments by start time', r.status === 200 && r.json.date === tomorrow &&
+    items.map((x) => x.id).join() === [early, hosted, theirs, late, aidAppt].map((x) => x.appointment.id).join(),
+  JSON.stringify(items.map((x) => [x.id, x.starts_at])));
+  const e = items[0];
+  check('… each with the case number and the petitioner masked', e && e.case.case_no === 'DAY-1' &&
+    e.case.petitioner === '吴十' && e.case.contact === '137****5678' && e.case.id_number === '110105********002X' &&
+    e.case.masked === true && e.case_id === c1.id && !r.raw.toString().includes(ID), JSON.stringify(e && e.case));
+  check('… its kind, host and room', e && e.kind === 'public_hearing' && e.kind_label === '检察听证' &&
+    e.host_id === ids.pros1 && e.host_name === 'pros1 名' && e.room === `appt-${e.id}` && e.starts_at.endsWith('Z'),
+  JSON.stringify(e));
+  const pet = e && e.invitees[0];
+  check('… the invitees with role labels, opened and admitted times, revocation', e && e.invitees.length === 2 &&
+    pet.name === '吴十' && pet.role === 'petitioner' && pet.role_label === '信访人' && pet.opened_at === null &&
+    pet.admitted_at === null && pet.revoked === false && e.invitees[1].role_label === '代理人' && !('contact' in pet) &&
+    !('token' in pet), JSON.stringify(e && e.invitees));
+  check('… and no hearing yet', e && e.hearing === null);
+
+  ({ items } = await day(T.pros1));
+  check('a prosecutor sees their cases\' appointments and those they host', items.map((x) => x.id).join() ===
+    [early, hosted, late].map((x) => x.appointment.id).join(), JSON.stringify(items.map((x) => x.id)));
+  r = await api('GET', `/appointments/${hosted.appointment.id}`, { token: T.pros1 });
+  check('… and may open the one they host', r.status === 200 && r.json.host_id === ids.pros1, show(r));
+  r = await api('GET', `/cases/${c2.id}`, { token: T.pros1 });
+  check('… but not the other prosecutor\'s case itself', r.status === 403);
+  ({ items } = await day(T.pros2));
+  check('the case\'s prosecutor sees both of theirs', items.map((x) => x.id).join() ===
+    [hosted, theirs].map((x) => x.appointment.id).join(), JSON.stringify(items.map((x) => x.id)));
+  ({ items } = await day(T.aid));
+  check('aid staff see the 司法救助 one', items.map((x) => x.id).join() === `${aidAppt.appointment.id}`);
+  ({ r, items } = await day(T.admin));
+  check('an administrator sees them all', r.status === 200 && items.length === 5);
+  ({ r, items } = await day(T.clerk));
+  check('a clerk sees none before taking part in a hearing', r.status === 200 && items.length === 0, show(r));
+
+  r = await api('POST', `/appointments/${early.appointment.id}/hearings`, { token: T.pros1, body: {} });
+  const h = r.json;
+  await api('POST', `/hearings/${h.id}/participants`, { token: T.pros1, body: { staff_id: ids.clerk } });
+  await api('GET', '/invitation', { inv: early.invitations[0].token });
+  ({ items } = await day(T.clerk));
+  check('… and then the appointments of that case', items.map((x) => x.id).join() ===
+    [early, late].map((x) => x.appointment.id).join(), JSON.stringify(items.map((x) => x.id)));
+  ({ items } = await day(T.pros1));
+  let it = items.find((x) => x.id === early.appointment.id);
+  check('a running hearing shows with its start and no end', it && it.hearing && it.hearing.id === h.id &&
+    it.hearing.started_at && it.hearing.ended_at === null, JSON.stringify(it && it.hearing));
+  check('an opened link shows its time', it && it.invitees[0].opened_at !== null && it.invitees[1].opened_at === null);
+  await api('POST', `/hearings/${h.id}/end`, { token: T.pros1, body: {} });
+  ({ items } = await day(T.pros1));
+  it = items.find((x) => x.id === early.appointment.id);
+  check('an ended one shows its end', it && it.hearing.id === h.id && it.hearing.ended_at !== null);
+
+  ({ r, items } = await day(T.pros1, ''));
+  check('without a date: today in China Standard Time', r.status === 200 && r.json.date === cstToday() &&
+    items.map((x) => x.id).join() === `${todays.appointment.id}`, JSON.stringify(items.map((x) => x.id)));
+  ({ items } = await day(T.pros1, `?date=${addDays(tomorrow, 1)}`));
+  check('00:00 of the next day belongs to the next day', items.map((x) => x.id).join() === `${nextDay.appointment.id}`);
+  for (const bad of ['2024-02-30', '03/05/2024', 'tomorrow']) {
+    r = await api('GET', `/appointments?date=${bad}`, { token: T.pros1 });
+    check(`date=${bad} is 400 naming it`, r.status === 400 && errMsg(r).includes('date'), show(r));
+  }
+  r = await api('GET', '/appointments', {});
+  check('no credentials: 401', r.status === 401);
+  r = await api('GET', '/appointments', { inv: early.invitations[1].token });
+  check('an invitee may not list appointments', r.status === 403, show(r));
+  return { c1, late, hosted, tomorrow };
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -307,6 +399,7 @@ try {
   await ledger(T);
   await kinds(T);
   await opened(T);
+  await agenda(T, ids);
 
   const stopped = await stopServer(child);
   const log = child.logText;

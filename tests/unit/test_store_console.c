@@ -2,7 +2,8 @@
  * against a real SQLite file: the petitioner's ID number (checked, stored,
  * changed, cleared; a malformed one refused even past the API), the case
  * search (LIKE's own characters escaped), the ledger's due-by filter,
- * appointment kinds, the first use of an invitation link, and a file of the version before
+ * appointment kinds, the first use of an invitation link, the day's
+ * appointments, and a file of the version before
  * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -345,6 +346,34 @@ static void test_invitation_opened(void)
     yf_store_close(st);
 }
 
+/* The day's appointments: [from, to) by start time, then id. */
+static void test_appointments_between(void)
+{
+    yf_store *st = fresh();
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), ids[5] = { 0 };
+    int64_t c = add_case(st, pros, "A-1", "张三", pros, "2024-05-01");
+    static const int64_t starts[5] = { T0 + 3 * HOUR, T0 - 1, T0, T0 + DAY, T0 + 3 * HOUR };
+    for (int i = 0; i < 5; i++)
+        CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, starts[i], "", YF_APPOINTMENT_RECEPTION,
+                                          &ids[i], NULL));
+    GPtrArray *day = yf_store_appointments_between(st, T0, T0 + DAY, NULL);
+    CHECK(day && day->len == 3);
+    if (day && day->len == 3) {
+        CHECK_EQ_INT(((yf_appointment *)day->pdata[0])->id, ids[2]);   /* at T0: the start is in */
+        CHECK_EQ_INT(((yf_appointment *)day->pdata[1])->id, ids[0]);   /* same start: by id */
+        CHECK_EQ_INT(((yf_appointment *)day->pdata[2])->id, ids[4]);
+    }
+    if (day)
+        g_ptr_array_unref(day);
+    static const struct { yf_invitee_role r; const char *label; } t[] = {
+        { YF_INVITEE_PETITIONER, "信访人" }, { YF_INVITEE_AGENT, "代理人" }, { YF_INVITEE_HEARING_MEMBER, "听证员" },
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(t); i++)
+        CHECK(strcmp(yf_invitee_role_label(t[i].r), t[i].label) == 0);
+    CHECK(yf_invitee_role_label(YF_INVITEE_ROLE_COUNT_) == NULL);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -395,6 +424,7 @@ int main(void)
     test_due_by();
     test_appointment_kind();
     test_invitation_opened();
+    test_appointments_between();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
