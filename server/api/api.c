@@ -40,6 +40,8 @@ static const route routes[] = {
     {YF_API_GET, "/cases/#/hearings", yf_api_case_hearings},
     {YF_API_GET, "/appointments", yf_api_appointments_day},
     {YF_API_GET, "/appointments/#", yf_api_appointment_get},
+    {YF_API_PATCH, "/appointments/#", yf_api_appointment_patch},
+    {YF_API_POST, "/appointments/#/cancel", yf_api_appointment_cancel},
     {YF_API_POST, "/appointments/#/room-token", yf_api_appointment_room_token},
     {YF_API_POST, "/appointments/#/hearings", yf_api_hearing_start},
     {YF_API_GET, "/hearings/#", yf_api_hearing_get},
@@ -56,6 +58,8 @@ static const route routes[] = {
     {YF_API_GET, "/stats", yf_api_stats},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},
+    {YF_API_POST, "/invitations/#/revoke", yf_api_invitation_revoke},
+    {YF_API_POST, "/invitations/#/reissue", yf_api_invitation_reissue},
     {YF_API_GET, "/invitation", yf_api_invitation_get},
     {YF_API_POST, "/invitation/rating", yf_api_invitation_rate},
     {YF_API_POST, "/invitation/room-token", yf_api_invitation_room_token},
@@ -402,7 +406,8 @@ static gboolean resolve_principal(yf_api_req *r)
         r->bearer = g_strdup(g_strstrip(auth + 7));
     else if (auth && g_ascii_strncasecmp(auth, "Invitation ", 11) == 0)
         r->invitation = g_strdup(g_strstrip(auth + 11));
-    else if (g_str_has_prefix(r->path, "/invitation") && yf_api_query(r, "t"))
+    else if ((strcmp(r->path, "/invitation") == 0 || g_str_has_prefix(r->path, "/invitation/")) &&
+             yf_api_query(r, "t"))   /* the invitee's own paths, not /invitations/{id} */
         r->invitation = g_strdup(yf_api_query(r, "t"));
     if (r->bearer) {
         ok = yf_store_session_lookup(r->api->store, r->bearer, r->now_ms, &r->who.staff, &err);

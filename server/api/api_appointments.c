@@ -20,9 +20,10 @@ char *yf_api_room_name(int64_t appointment_id)
 
 static json_t *invitee_json(const yf_invitee *i)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "id", (json_int_t)i->id,
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:o}", "id", (json_int_t)i->id,
                      "name", i->name, "role", yf_invitee_role_code(i->role), "contact", i->contact,
                      "expires_at", yf_api_time_json(i->expires_ms), "revoked", i->revoked_ms != 0,
+                     "replaced_by", i->replaced_by ? json_integer(i->replaced_by) : json_null(),
                      "opened_at", yf_api_time_json(i->opened_ms), "admitted_at", yf_api_time_json(i->admitted_ms));
 }
 
@@ -34,6 +35,8 @@ static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
                           "starts_at", yf_api_time_json(a->start_ms), "title", a->title,
                           "kind", yf_appointment_kind_code(a->kind), "kind_label", yf_appointment_kind_label(a->kind),
                           "cancelled", a->cancelled);
+    json_object_set_new(o, "cancelled_at", yf_api_time_json(a->cancelled_ms));
+    json_object_set_new(o, "cancel_reason", json_string(a->cancel_reason));
     json_t *inv = json_array();
     GPtrArray *list = yf_store_invitee_list(r->api->store, a->id, &err);
     for (guint i = 0; list && i < list->len; i++)
@@ -109,6 +112,18 @@ static gboolean read_invitees(yf_api_req *r, json_t *arr, invitee_in *out, size_
     return TRUE;
 }
 
+/* One issued invitation as the creating reply shows it, its raw token and join link included. */
+static json_t *invitation_json(yf_api_req *r, int64_t id, const char *name, yf_invitee_role role, int64_t expires_ms,
+                               const char *token)
+{
+    char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)id, "name", name,
+                          "role", yf_invitee_role_code(role), "expires_at", yf_api_time_json(expires_ms),
+                          "token", token, "join_url", url);
+    g_free(url);
+    return o;
+}
+
 static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_in *in, size_t n,
                                  int64_t expires_ms, GError **err)
 {
@@ -122,12 +137,7 @@ static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_i
             g_clear_pointer(&out, json_decref);
             break;
         }
-        char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
-        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)id,
-                                             "name", in[i].name, "role", yf_invitee_role_code(in[i].role),
-                                             "expires_at", yf_api_time_json(expires_ms),
-                                             "token", token, "join_url", url));
-        g_free(url);
+        json_array_append_new(out, invitation_json(r, id, in[i].name, in[i].role, expires_ms, token));
         g_free(token);
     }
     return out;
@@ -149,6 +159,22 @@ static gboolean read_kind(yf_api_req *r, json_t *o, yf_appointment_kind *kind)
     yf_api_error(r, 400, "bad_request", "kind: unknown value; one of %s", all->str);
     g_string_free(all, TRUE);
     return FALSE;
+}
+
+/* FALSE after replying 400 naming the field when host is not an enabled staff account. */
+static gboolean host_ok(yf_api_req *r, int64_t host)
+{
+    yf_staff s = {0};
+    GError *err = NULL;
+    gboolean ok = yf_store_staff_get(r->api->store, host, &s, &err) && !s.disabled;
+    if (!ok && (err == NULL || err->code == YF_STORE_ERROR_NOT_FOUND))
+        yf_api_error(r, 400, "bad_request", "field \"host\": %" G_GINT64_FORMAT " is not an enabled staff account",
+                     (gint64)host);
+    else if (!ok)
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    yf_staff_clear(&s);
+    return ok;
 }
 
 typedef struct {
@@ -182,7 +208,7 @@ static gboolean read_appointment(yf_api_req *r, json_t *o, const yf_case *c, app
         yf_api_error(r, 400, "bad_request", "the invitations would already have expired");
         return FALSE;
     }
-    return TRUE;
+    return host_ok(r, in->host_id);
 }
 
 void yf_api_appointment_create(yf_api_req *r)
@@ -271,6 +297,165 @@ void yf_api_appointment_room_token(yf_api_req *r)
     g_free(pid);
     g_free(room);
 out:
+    yf_appointment_clear(&a);
+    yf_case_clear(&c);
+}
+
+/* ---- changes: reschedule, cancel; one invitation revoked or reissued ---- */
+
+static void reply_appointment(yf_api_req *r, unsigned status, int64_t id)
+{
+    yf_appointment a = {0};
+    GError *err = NULL;
+    if (yf_store_appointment_get(r->api->store, id, &a, &err))
+        yf_api_reply_json(r, status, appointment_json(r, &a));
+    else
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    yf_appointment_clear(&a);
+}
+
+/* A PATCH body into *ch; FALSE after replying 400. */
+static gboolean read_change(yf_api_req *r, json_t *o, yf_appointment_change *ch)
+{
+    static const char *const fields[] = {"starts_at", "title", "host", "kind", NULL};
+    const char *starts = NULL;
+    yf_appointment_kind kind = YF_APPOINTMENT_KIND_COUNT_;
+    *ch = (yf_appointment_change){.kind = -1, .default_grace_ms = INVITATION_GRACE_MS};
+    if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "starts_at", FALSE, 40, &starts) ||
+        !yf_api_field_str(r, o, "title", FALSE, 200, &ch->title) ||
+        !yf_api_field_int(r, o, "host", FALSE, 1, G_MAXINT64, &ch->host_id, NULL) || !read_kind(r, o, &kind))
+        return FALSE;
+    if (!starts && !ch->title && !ch->host_id && kind == YF_APPOINTMENT_KIND_COUNT_) {
+        yf_api_error(r, 400, "bad_request", "nothing to change (starts_at, title, host, kind)");
+        return FALSE;
+    }
+    ch->kind = kind == YF_APPOINTMENT_KIND_COUNT_ ? -1 : (int)kind;
+    if (starts && !yf_api_parse_time(starts, &ch->start_ms)) {
+        yf_api_error(r, 400, "bad_request", "field \"starts_at\" must be an RFC 3339 time");
+        return FALSE;
+    }
+    if (starts && ch->start_ms + INVITATION_GRACE_MS <= r->now_ms) {
+        yf_api_error(r, 400, "bad_request", "field \"starts_at\": the invitations would already have expired");
+        return FALSE;
+    }
+    return ch->host_id == 0 || host_ok(r, ch->host_id);
+}
+
+void yf_api_appointment_patch(yf_api_req *r)
+{
+    yf_appointment a = {0};
+    yf_case c = {0};
+    yf_appointment_change ch;
+    GError *err = NULL;
+    json_t *o = NULL;
+    if (!yf_api_appointment_for(r, YF_ACT_APPOINTMENT_MANAGE, &a, &c, NULL) || !(o = yf_api_body_object(r)) ||
+        !read_change(r, o, &ch))
+        goto out;
+    if (yf_store_appointment_update(r->api->store, yf_principal_actor(&r->who), r->now_ms, a.id, &ch, NULL, &err))
+        reply_appointment(r, 200, a.id);
+    else
+        yf_api_store_error(r, err, TRUE);   /* cancelled or started: 409 */
+out:
+    g_clear_error(&err);
+    json_decref(o);
+    yf_appointment_clear(&a);
+    yf_case_clear(&c);
+}
+
+void yf_api_appointment_cancel(yf_api_req *r)
+{
+    static const char *const fields[] = {"reason", NULL};
+    yf_appointment a = {0};
+    yf_case c = {0};
+    const char *reason = NULL;
+    GError *err = NULL;
+    json_t *o = NULL;
+    if (!yf_api_appointment_for(r, YF_ACT_APPOINTMENT_MANAGE, &a, &c, NULL) || !(o = yf_api_body_object(r)) ||
+        !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "reason", TRUE, 500, &reason))
+        goto out;
+    if (yf_store_appointment_cancel(r->api->store, yf_principal_actor(&r->who), r->now_ms, a.id, reason, &err))
+        reply_appointment(r, 200, a.id);
+    else
+        yf_api_store_error(r, err, TRUE);   /* already cancelled, or its hearing runs: 409 */
+out:
+    g_clear_error(&err);
+    json_decref(o);
+    yf_appointment_clear(&a);
+    yf_case_clear(&c);
+}
+
+/* A body is not needed; one that is sent must be an object without fields. */
+static gboolean no_fields(yf_api_req *r)
+{
+    static const char *const none[] = {NULL};
+    if (r->body == NULL || r->body->len == 0)
+        return TRUE;
+    json_t *o = yf_api_body_object(r);
+    gboolean ok = o && yf_api_only_fields(r, o, none);
+    json_decref(o);
+    return ok;
+}
+
+/* Invitation ids[0] with its appointment and case, checked for
+ * appointment.manage on that case; FALSE after replying. */
+static gboolean invitation_for(yf_api_req *r, yf_invitee *v, yf_appointment *a, yf_case *c)
+{
+    GError *err = NULL;
+    if (!yf_store_invitee_get(r->api->store, r->ids[0], v, &err) ||
+        !yf_store_appointment_get(r->api->store, v->appointment_id, a, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        g_error_free(err);
+        return FALSE;
+    }
+    if (!yf_api_load_case(r, a->case_id, c))
+        return FALSE;
+    yf_authz_object obj = {.kase = c, .case_type = -1, .host_id = a->host_id};
+    return yf_api_authorize(r, YF_ACT_APPOINTMENT_MANAGE, &obj) && no_fields(r);
+}
+
+void yf_api_invitation_revoke(yf_api_req *r)
+{
+    yf_invitee v = {0};
+    yf_appointment a = {0};
+    yf_case c = {0};
+    GError *err = NULL;
+    if (!invitation_for(r, &v, &a, &c))
+        goto out;
+    yf_invitee_clear(&v);
+    if (yf_store_invitation_revoke(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0], &err) &&
+        yf_store_invitee_get(r->api->store, r->ids[0], &v, &err))
+        yf_api_reply_json(r, 200, invitee_json(&v));
+    else
+        yf_api_store_error(r, err, TRUE);   /* already revoked: 409 */
+out:
+    g_clear_error(&err);
+    yf_invitee_clear(&v);
+    yf_appointment_clear(&a);
+    yf_case_clear(&c);
+}
+
+void yf_api_invitation_reissue(yf_api_req *r)
+{
+    yf_invitee v = {0};
+    yf_appointment a = {0};
+    yf_case c = {0};
+    GError *err = NULL;
+    int64_t id = 0;
+    char *token = NULL;
+    if (!invitation_for(r, &v, &a, &c))
+        goto out;
+    if (!yf_store_invitation_reissue(r->api->store, yf_principal_actor(&r->who), r->now_ms, v.id, &id, &token, &err)) {
+        yf_api_store_error(r, err, TRUE);   /* reissued before, cancelled, expired: 409 */
+        goto out;
+    }
+    json_t *o = invitation_json(r, id, v.name, v.role, v.expires_ms, token);
+    json_object_set_new(o, "replaces", json_integer(v.id));
+    yf_api_reply_json(r, 201, o);
+out:
+    g_clear_error(&err);
+    g_free(token);
+    yf_invitee_clear(&v);
     yf_appointment_clear(&a);
     yf_case_clear(&c);
 }

@@ -24,6 +24,7 @@ static const struct {
     [YF_ACT_CASE_ASSIGN]        = {"case.assign",        {YES, OWN, NO,  NO,  NO,  NO}},
     [YF_ACT_CASE_TRANSITION]    = {"case.transition",    {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_APPOINTMENT_CREATE] = {"appointment.create", {NO,  OWN, NO,  OWN, NO,  NO}},
+    [YF_ACT_APPOINTMENT_MANAGE] = {"appointment.manage", {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_HEARING_RUN]        = {"hearing.run",        {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_ROOM_ENTER]         = {"room.enter",         {NO,  OWN, OWN, OWN, NO,  NO}},
     [YF_ACT_NOTES_READ]         = {"notes.read",         {NO,  OWN, OWN, OWN, YES, NO}},

@@ -35,6 +35,7 @@ typedef enum {
     YF_ACT_CASE_ASSIGN,         /* set or change the prosecutor */
     YF_ACT_CASE_TRANSITION,
     YF_ACT_APPOINTMENT_CREATE,  /* schedule and invite */
+    YF_ACT_APPOINTMENT_MANAGE,  /* reschedule, cancel, revoke and reissue invitations */
     YF_ACT_HEARING_RUN,         /* start/end a hearing, invite staff to it */
     YF_ACT_ROOM_ENTER,          /* a staff room token for a hearing room */
     YF_ACT_NOTES_READ,

@@ -202,6 +202,14 @@ static const char v7_invitee_opened[] =
 static const char v8_appointments_start[] =
     "CREATE INDEX appointments_start ON appointments(start_ms);";
 
+/* A cancellation keeps when and why; a reissued invitation names the
+ * invitation that replaced it (its token was revoked in the same step). */
+static const char v9_cancel_reissue[] =
+    "ALTER TABLE appointments ADD COLUMN cancelled_ms INTEGER;"
+    "ALTER TABLE appointments ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(cancel_reason) <= 500);"
+    "ALTER TABLE invitees ADD COLUMN replaced_by INTEGER REFERENCES invitees(id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -211,6 +219,7 @@ static const yf_migration migrations[] = {
     { 6, "appointments: kind (reception, public hearing, aid)", v6_appointment_kind },
     { 7, "invitees: opened_ms (the link's first use)", v7_invitee_opened },
     { 8, "appointments: index by start time", v8_appointments_start },
+    { 9, "appointments: when and why cancelled; invitees: replaced_by", v9_cancel_reissue },
 };
 
 int yf_migrations_latest(void)

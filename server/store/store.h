@@ -292,6 +292,8 @@ typedef struct {
     char *title;
     gboolean cancelled;
     yf_appointment_kind kind;
+    int64_t cancelled_ms;    /* when it was cancelled; 0 = not, or before schema 9 */
+    char *cancel_reason;     /* "" unless cancelled with a reason */
 } yf_appointment;
 void yf_appointment_clear(yf_appointment *a);
 void yf_appointment_free(yf_appointment *a);    /* accepts NULL */
@@ -300,6 +302,28 @@ gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_m
                                      int64_t host_id, int64_t start_ms, const char *title,
                                      yf_appointment_kind kind, int64_t *out_id, GError **error);
 gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error);
+
+/* A change to an appointment not yet held; unset fields are kept. */
+typedef struct {
+    int64_t start_ms;             /* 0 = keep */
+    const char *title;            /* NULL = keep */
+    int64_t host_id;              /* 0 = keep; else an enabled staff account (NOT_FOUND otherwise) */
+    int kind;                     /* yf_appointment_kind, or -1 = keep */
+    int64_t default_grace_ms;     /* live invitations expiring start + this (the default)
+                                     move with a new start; 0 = none move */
+} yf_appointment_change;
+/* Reschedules: INVALID ("the appointment is cancelled", "its hearing has
+ * started") once it is cancelled or any hearing of it has started; nothing
+ * changes then. Audited as appointment.update (the fields changed and how
+ * many invitations moved). *out_moved (may be NULL): that many. */
+gboolean yf_store_appointment_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     const yf_appointment_change *change, int *out_moved, GError **error);
+/* Cancels with reason (1..500 characters): every live invitation of it is
+ * revoked (invitation.revoke each) and appointment.cancel written, in one
+ * transaction. INVALID when it is already cancelled or a hearing of it is
+ * running. */
+gboolean yf_store_appointment_cancel(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     const char *reason, GError **error);
 
 /* Invariant: token_hash = SHA-256(raw 32-byte token); the raw token exists only in
  * the value returned to the caller once. */
@@ -313,6 +337,7 @@ typedef struct {
     int64_t admitted_ms;     /* first admission into the room (the host's 准许进入, or
                                 entering for roles that do not wait), 0 = never */
     int64_t opened_ms;       /* the link's first successful use (yf_store_invitation_opened), 0 = never */
+    int64_t replaced_by;     /* the invitee reissued in its place (yf_store_invitation_reissue), 0 = none */
 } yf_invitee;
 void yf_invitee_clear(yf_invitee *i);
 void yf_invitee_free(yf_invitee *i);    /* accepts NULL */
@@ -332,8 +357,18 @@ gboolean yf_store_invitation_lookup(yf_store *st, const char *token, int64_t now
 gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appointment_id,
                                    yf_invitee_role role, int64_t now_ms, yf_invitee *out,
                                    GError **error);
+gboolean yf_store_invitee_get(yf_store *st, int64_t id, yf_invitee *out, GError **error);
+/* Revokes the invitation (its token is refused from now on); one already
+ * revoked is INVALID and nothing is written. */
 gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
                                     int64_t invitee_id, GError **error);
+/* A new token for the same person: a new invitee with the old one's
+ * appointment, role, name, contact and expiry (*out_id, *out_token g_free),
+ * the old one revoked (if it was live) and its replaced_by set, audited as
+ * invitation.revoke and invitation.issue in one transaction. INVALID when it
+ * was reissued before, its appointment is cancelled or it has expired. */
+gboolean yf_store_invitation_reissue(yf_store *st, yf_actor actor, int64_t now_ms, int64_t invitee_id,
+                                     int64_t *out_id, char **out_token, GError **error);
 /* The invitee's link was used successfully (its own view, or a room token):
  * the first call sets opened_ms to now_ms and writes invitation.open (actor
  * the invitee); later calls change and write nothing. Unknown id: NOT_FOUND. */

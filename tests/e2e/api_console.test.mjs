@@ -2,7 +2,8 @@
 // real HTTPS against the running server: the petitioner's ID number (checked,
 // masked in every listing, whole and audited on the case's own page), the
 // case search and the legal next stages, the 督办 ledger, appointment kinds,
-// when an invitation link was first opened, the day's appointments.
+// when an invitation link was first opened, the day's appointments,
+// rescheduling, cancelling, revoking and reissuing invitations.
 // Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set; prints "api_console: N
 // passed, M failed".
 import { spawnSync } from 'node:child_process';
@@ -380,6 +381,155 @@ async function agenda(T, ids) {
   return { c1, late, hosted, tomorrow };
 }
 
+// ---- 7. rescheduling, cancelling, revoking and reissuing ----
+async function changes(T, ids) {
+  const kase = (await api('POST', '/cases', { token: T.pros1, body: { case_no: 'CHG-1', type: 'appeal', channel: 'video',
+    petitioner: '张三' } })).json;
+  const start = inHours(30);
+  let r = await schedule(T, kase.id, { starts_at: start, title: '接访', invitees: [{ name: '张三', role: 'petitioner' },
+    { name: '赵律师', role: 'agent' }] });
+  const appt = r.json.appointment;
+  const [pet, agent] = r.json.invitations;
+  r = await schedule(T, kase.id, { starts_at: start, expires_at: inHours(100) });
+  const custom = r.json.appointment;
+  const get = async (id) => (await api('GET', `/appointments/${id}`, { token: T.pros1 })).json;
+
+  // -- PATCH --
+  const newStart = new Date(Date.parse(start) + 2 * 86400e3);
+  r = await api('PATCH', `/appointments/${appt.id}`, { token: T.pros1, body: { starts_at: newStart.toISOString(),
+    title: '接访（改期）', host: ids.pros2, kind: '检察听证' } });
+  check('PATCH /appointments/{id} reschedules, renames, changes host and kind', r.status === 200 &&
+    Date.parse(r.json.starts_at) === Math.floor(newStart.getTime() / 1000) * 1000 && r.json.title === '接访（改期）' &&
+    r.json.host_id === ids.pros2 && r.json.kind === 'public_hearing' && r.json.kind_label === '检察听证', show(r));
+  check('… and the invitations\' default expiry moves with the start', r.json.invitees.every((x) =>
+    Date.parse(x.expires_at) === Date.parse(r.json.starts_at) + 86400e3), JSON.stringify(r.json.invitees));
+  const before = (await get(custom.id)).invitees[0].expires_at;
+  r = await api('PATCH', `/appointments/${custom.id}`, { token: T.pros1, body: { starts_at: newStart.toISOString() } });
+  check('… but an expiry chosen by hand stays', r.status === 200 && r.json.invitees[0].expires_at === before, show(r));
+  r = await api('GET', '/invitation', { inv: pet.token });
+  check('the petitioner\'s link shows the new time at once', r.status === 200 &&
+    Date.parse(r.json.appointment.starts_at) === Date.parse((await get(appt.id)).starts_at) &&
+    Date.parse(r.json.invitee.expires_at) === Date.parse((await get(appt.id)).starts_at) + 86400e3, show(r));
+  const upd = await audits(T, 'appointment.update');
+  check('a reschedule is audited with its fields and the invitations moved', upd.some((x) =>
+    x.object === `appointment:${appt.id}` && x.detail.includes('fields=starts_at,title,host,kind,') &&
+    x.detail.includes('invitations_moved=2')), JSON.stringify(upd.slice(-2)));
+  for (const [body, says] of [[{}, 'nothing to change'], [{ start: 'x' }, 'unknown field'],
+    [{ starts_at: 'tomorrow' }, '"starts_at"'], [{ starts_at: '2020-01-01T00:00:00Z' }, 'expired'],
+    [{ host: 99999 }, '"host"'], [{ kind: 'party' }, 'kind:'], [{ title: 'x'.repeat(201) }, '"title"']]) {
+    r = await api('PATCH', `/appointments/${appt.id}`, { token: T.pros1, body });
+    check(`PATCH ${JSON.stringify(body).slice(0, 40)} is 400 (${says})`, r.status === 400 && errCode(r) === 'bad_request' &&
+      errMsg(r).includes(says), show(r));
+  }
+  const roles = [['pros2', 403], ['viewer', 403], ['clerk', 403], ['aid', 403], ['admin', 403]];
+  for (const [who, want] of roles) {
+    r = await api('PATCH', `/appointments/${appt.id}`, { token: T[who], body: { title: 'x' } });
+    check(`PATCH as ${who} → ${want} (appointment.manage: the case's own prosecutor)`, r.status === want &&
+      errCode(r) === 'forbidden', show(r));
+  }
+  r = await api('PATCH', `/appointments/${appt.id}`, { inv: pet.token, body: { title: 'x' } });
+  check('PATCH with an invitation → 403', r.status === 403, show(r));
+  r = await api('PATCH', '/appointments/999999', { token: T.pros1, body: { title: 'x' } });
+  check('PATCH an unknown appointment → 404', r.status === 404, show(r));
+  const refused = await audits(T, 'api.refused');
+  check('refusals name appointment.manage', refused.some((x) => x.detail === 'appointment.manage'));
+
+  // -- revoke one invitation --
+  r = await api('POST', `/invitations/${agent.id}/revoke`, { token: T.pros1 });
+  check('POST /invitations/{id}/revoke → the invitee, revoked', r.status === 200 && r.json.id === agent.id &&
+    r.json.revoked === true && r.json.name === '赵律师', show(r));
+  r = await api('GET', '/invitation', { inv: agent.token });
+  check('a revoked link is refused by GET /invitation at once', r.status === 401 && errCode(r) === 'unauthorized', show(r));
+  r = await api('POST', '/invitation/room-token', { inv: agent.token });
+  check('… and by POST /invitation/room-token', r.status === 401, show(r));
+  r = await api('GET', `/invitation?t=${agent.token}`);
+  check('… and as ?t=', r.status === 401, show(r));
+  r = await api('POST', `/invitations/${agent.id}/revoke`, { token: T.pros1, body: {} });
+  check('a second revocation is 409', r.status === 409 && errCode(r) === 'conflict' && errMsg(r).includes('already revoked'),
+    show(r));
+  r = await api('POST', `/invitations/${pet.id}/revoke`, { token: T.pros2 });
+  check('revoking on another prosecutor\'s case is 403', r.status === 403, show(r));
+  r = await api('POST', `/invitations/${pet.id}/revoke?t=${pet.token}`);
+  check('an invitation token in ?t= does not reach /invitations/{id}', r.status === 401, show(r));
+  r = await api('POST', `/invitations/${pet.id}/revoke`, { token: T.pros1, body: { why: 'x' } });
+  check('a body with fields is 400', r.status === 400, show(r));
+  r = await api('POST', '/invitations/999999/revoke', { token: T.pros1 });
+  check('an unknown invitation is 404', r.status === 404, show(r));
+
+  // -- reissue --
+  await api('GET', '/invitation', { inv: pet.token });
+  r = await api('POST', `/invitations/${pet.id}/reissue`, { token: T.pros1, body: {} });
+  const fresh = r.json;
+  check('POST /invitations/{id}/reissue → a new link for the same person', r.status === 201 && fresh.id !== pet.id &&
+    fresh.replaces === pet.id && fresh.name === '张三' && fresh.role === 'petitioner' && /^[\w-]{43}$/.test(fresh.token) &&
+    fresh.join_url === `https://127.0.0.1:${port}/join.html?t=${fresh.token}` && fresh.expires_at, show(r));
+  r = await api('GET', '/invitation', { inv: pet.token });
+  check('the lost link is refused at once', r.status === 401, show(r));
+  r = await api('GET', '/invitation', { inv: fresh.token });
+  check('the new one works', r.status === 200 && r.json.appointment.id === appt.id && r.json.invitee.name === '张三', show(r));
+  const listed = (await get(appt.id)).invitees;
+  const old = listed.find((x) => x.id === pet.id);
+  const neu = listed.find((x) => x.id === fresh.id);
+  check('the old invitee shows revoked and replaced_by the new one', old && old.revoked && old.replaced_by === fresh.id &&
+    old.opened_at !== null, JSON.stringify(old));
+  check('the new one has its own opened_at and no admission', neu && !neu.revoked && neu.replaced_by === null &&
+    neu.opened_at !== null && neu.admitted_at === null && neu.expires_at === old.expires_at, JSON.stringify(neu));
+  r = await api('POST', `/invitations/${pet.id}/reissue`, { token: T.pros1 });
+  check('reissuing the old one again is 409', r.status === 409 && errMsg(r).includes('already reissued'), show(r));
+  r = await api('POST', `/invitations/${agent.id}/reissue`, { token: T.pros1 });
+  check('a revoked (not replaced) invitation can be reissued', r.status === 201 && r.json.replaces === agent.id, show(r));
+  const agent2 = r.json;
+  r = await api('POST', `/invitations/${fresh.id}/reissue`, { token: T.viewer });
+  check('a viewer may not reissue', r.status === 403, show(r));
+  const iss = await audits(T, 'invitation.issue');
+  check('a reissue is audited as the old one revoked and the new one issued', iss.some((x) =>
+    x.object === `invitee:${fresh.id}` && x.detail.includes(`reissue_of=invitee:${pet.id}`)) &&
+    (await audits(T, 'invitation.revoke')).some((x) => x.object === `invitee:${pet.id}` &&
+      x.detail === `reissued as invitee:${fresh.id}`));
+
+  // -- cancel --
+  r = await api('POST', `/appointments/${appt.id}/cancel`, { token: T.pros1, body: {} });
+  check('cancel without a reason is 400 naming it', r.status === 400 && errMsg(r).includes('"reason"'), show(r));
+  r = await api('POST', `/appointments/${appt.id}/cancel`, { token: T.pros1, body: { reason: 'x'.repeat(501) } });
+  check('… and with one over 500 characters', r.status === 400 && errMsg(r).includes('"reason"'), show(r));
+  r = await api('POST', `/appointments/${appt.id}/cancel`, { token: T.pros2, body: { reason: '改期' } });
+  check('cancelling another prosecutor\'s appointment is 403, even as its host', r.status === 403, show(r));
+  const h = (await api('POST', `/appointments/${appt.id}/hearings`, { token: T.pros1, body: {} })).json;
+  r = await api('PATCH', `/appointments/${appt.id}`, { token: T.pros1, body: { title: '开始后' } });
+  check('PATCH once the hearing has started is 409', r.status === 409 && errCode(r) === 'conflict', show(r));
+  r = await api('POST', `/appointments/${appt.id}/cancel`, { token: T.pros1, body: { reason: '改期' } });
+  check('cancel while its hearing runs is 409', r.status === 409 && errMsg(r).includes('running'), show(r));
+  await api('POST', `/hearings/${h.id}/end`, { token: T.pros1, body: {} });
+  r = await api('PATCH', `/appointments/${appt.id}`, { token: T.pros1, body: { title: '结束后' } });
+  check('… and once it has ended, still 409', r.status === 409, show(r));
+  r = await api('POST', `/appointments/${custom.id}/cancel`, { token: T.pros1, body: { reason: '信访人申请改期' } });
+  check('POST /appointments/{id}/cancel → cancelled, with when and why', r.status === 200 && r.json.cancelled === true &&
+    r.json.cancel_reason === '信访人申请改期' && r.json.cancelled_at, show(r));
+  check('… every invitation revoked', r.json.invitees.length > 0 && r.json.invitees.every((x) => x.revoked));
+  const customTok = (await api('POST', `/invitations/${r.json.invitees[0].id}/reissue`, { token: T.pros1 }));
+  check('… none can be reissued', customTok.status === 409 && errMsg(customTok).includes('cancelled'), show(customTok));
+  r = await api('POST', `/appointments/${custom.id}/cancel`, { token: T.pros1, body: { reason: '再次' } });
+  check('a second cancellation is 409', r.status === 409 && errMsg(r).includes('already cancelled'), show(r));
+  r = await api('PATCH', `/appointments/${custom.id}`, { token: T.pros1, body: { title: 'x' } });
+  check('PATCH after a cancellation is 409', r.status === 409, show(r));
+  r = await api('POST', `/appointments/${custom.id}/room-token`, { token: T.pros1 });
+  check('a cancelled appointment gives no staff room token', r.status === 409, show(r));
+  const canc = await audits(T, 'appointment.cancel');
+  check('a cancellation is audited with its reason', canc.some((x) => x.object === `appointment:${custom.id}` &&
+    x.detail.includes('reason=信访人申请改期') && x.detail.includes('invitations_revoked=1')), JSON.stringify(canc));
+
+  // the live invitations of a cancelled appointment stop working
+  const cancelMe = (await schedule(T, kase.id, { starts_at: inHours(2) })).json;
+  r = await api('GET', '/invitation', { inv: cancelMe.invitations[0].token });
+  check('(a live link before the cancellation)', r.status === 200);
+  await api('POST', `/appointments/${cancelMe.appointment.id}/cancel`, { token: T.pros1, body: { reason: '取消' } });
+  r = await api('GET', '/invitation', { inv: cancelMe.invitations[0].token });
+  check('a cancellation refuses its links at once', r.status === 401, show(r));
+  r = await api('GET', `/appointments?date=${cstToday()}`, { token: T.pros1 });
+  check('… and takes it off the day\'s list', r.status === 200 && !r.json.items.some((x) => x.id === cancelMe.appointment.id));
+  return agent2;
+}
+
 let child = null;
 try {
   port = await freePort();
@@ -400,6 +550,7 @@ try {
   await kinds(T);
   await opened(T);
   await agenda(T, ids);
+  await changes(T, ids);
 
   const stopped = await stopServer(child);
   const log = child.logText;

@@ -3,7 +3,8 @@
  * changed, cleared; a malformed one refused even past the API), the case
  * search (LIKE's own characters escaped), the ledger's due-by filter,
  * appointment kinds, the first use of an invitation link, the day's
- * appointments, and a file of the version before
+ * appointments, rescheduling, cancelling, revoking and reissuing
+ * invitations, and a file of the version before
  * these columns opened with the current store. */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -374,6 +375,212 @@ static void test_appointments_between(void)
     yf_store_close(st);
 }
 
+static yf_appointment appt_of(yf_store *st, int64_t id)
+{
+    yf_appointment a = { 0 };
+    CHECK(yf_store_appointment_get(st, id, &a, NULL));
+    return a;
+}
+
+static int64_t invite(yf_store *st, int64_t actor, int64_t appt, const char *name, int64_t expires, char **token)
+{
+    int64_t id = 0;
+    char *tok = NULL;
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(actor), T0, appt, YF_INVITEE_PETITIONER, name, "13812345678",
+                               expires, &id, &tok, NULL));
+    if (token)
+        *token = tok;
+    else
+        g_free(tok);
+    return id;
+}
+
+static int64_t expiry(yf_store *st, int64_t appt, int64_t inv)
+{
+    yf_invitee v = invitee_of(st, appt, inv);
+    int64_t ms = v.expires_ms;
+    yf_invitee_clear(&v);
+    return ms;
+}
+
+/* A new start moves the live invitations that kept the default expiry; a
+ * custom or revoked one stays. Nothing changes once a hearing started. */
+static void test_reschedule(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), other = add_staff(st, "other", YF_ROLE_PROSECUTOR);
+    int64_t gone = add_staff(st, "gone", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "R-1", "张三", pros, "2024-05-01");
+    int64_t appt = 0, h = 0;
+    int moved = -1;
+    CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0, gone, TRUE, NULL));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + DAY, "接访", YF_APPOINTMENT_RECEPTION,
+                                      &appt, NULL));
+    int64_t a = invite(st, pros, appt, "甲", T0 + 2 * DAY, NULL);          /* the default: start + 24 h */
+    int64_t b = invite(st, pros, appt, "乙", T0 + 5 * DAY, NULL);          /* chosen by hand */
+    int64_t r = invite(st, pros, appt, "丙", T0 + 2 * DAY, NULL);          /* revoked below */
+    CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, r, NULL));
+    yf_appointment_change ch = { .start_ms = T0 + 3 * DAY, .kind = -1, .default_grace_ms = DAY };
+    CHECK(yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 1, appt, &ch, &moved, NULL));
+    CHECK_EQ_INT(moved, 1);
+    CHECK_EQ_INT(expiry(st, appt, a), T0 + 4 * DAY);
+    CHECK_EQ_INT(expiry(st, appt, b), T0 + 5 * DAY);
+    CHECK_EQ_INT(expiry(st, appt, r), T0 + 2 * DAY);
+    yf_appointment got = appt_of(st, appt);
+    CHECK(got.start_ms == T0 + 3 * DAY && strcmp(got.title, "接访") == 0 && got.host_id == pros &&
+          got.kind == YF_APPOINTMENT_RECEPTION);
+    yf_appointment_clear(&got);
+
+    yf_appointment_change ch2 = { .title = "检察听证会", .host_id = other, .kind = YF_APPOINTMENT_PUBLIC_HEARING };
+    CHECK(yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 2, appt, &ch2, &moved, NULL) && moved == 0);
+    got = appt_of(st, appt);
+    CHECK(got.start_ms == T0 + 3 * DAY && strcmp(got.title, "检察听证会") == 0 && got.host_id == other &&
+          got.kind == YF_APPOINTMENT_PUBLIC_HEARING);
+    yf_appointment_clear(&got);
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, "appointment.update", NULL);
+    CHECK(rows && rows->len == 2 && strstr(((yf_audit_row *)rows->pdata[0])->detail, "invitations_moved=1") &&
+          strstr(((yf_audit_row *)rows->pdata[1])->detail, "fields=title,host,kind,"));
+    if (rows)
+        g_ptr_array_unref(rows);
+
+    yf_appointment_change bad = { .host_id = gone, .kind = -1 };
+    CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, appt, &bad, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);                   /* a disabled host */
+    bad = (yf_appointment_change){ .kind = 7 };
+    CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, appt, &bad, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, 999, &ch, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_PUBLIC, "appt-1", T0, &h, NULL));
+    CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + 5, h, NULL));
+    ch.start_ms = T0 + 9 * DAY;
+    CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 6, appt, &ch, NULL, &e));
+    CHECK(e && strstr(e->message, "hearing has started"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    got = appt_of(st, appt);
+    CHECK_EQ_INT(got.start_ms, T0 + 3 * DAY);
+    yf_appointment_clear(&got);
+    CHECK_EQ_INT(expiry(st, appt, a), T0 + 4 * DAY);
+    yf_store_close(st);
+}
+
+/* A cancellation keeps when and why, revokes every live invitation with an
+ * entry each, and is refused while the hearing runs and a second time. */
+static void test_cancel(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "X-1", "张三", pros, "2024-05-01");
+    int64_t appt = 0, h = 0;
+    char *tok = NULL;
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
+                                      &appt, NULL));
+    invite(st, pros, appt, "甲", T0 + DAY, &tok);
+    invite(st, pros, appt, "乙", T0 + DAY, NULL);
+    int64_t r = invite(st, pros, appt, "丙", T0 + DAY, NULL);
+    CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, r, NULL));
+    int revokes = audit_count(st, "invitation.revoke");
+    CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0, appt, "", &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    char *too_long = g_strnfill(501, 'x');
+    CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0, appt, too_long, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    g_free(too_long);
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_RECEPTION, "appt-1", T0, &h, NULL));
+    CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 1, appt, "信访人改期", &e));
+    CHECK(e && strstr(e->message, "running"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + 2, h, NULL));
+    CHECK(yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 3, appt, "信访人改期", NULL));
+    yf_appointment got = appt_of(st, appt);
+    CHECK(got.cancelled && got.cancelled_ms == T0 + 3 && strcmp(got.cancel_reason, "信访人改期") == 0);
+    yf_appointment_clear(&got);
+    GPtrArray *is = yf_store_invitee_list(st, appt, NULL);
+    for (guint i = 0; is && i < is->len; i++)
+        CHECK(((yf_invitee *)is->pdata[i])->revoked_ms != 0);
+    if (is)
+        g_ptr_array_unref(is);
+    CHECK_EQ_INT(audit_count(st, "invitation.revoke"), revokes + 2);     /* the two live ones */
+    CHECK_EQ_INT(audit_count(st, "appointment.cancel"), 1);
+    yf_invitee v = { 0 };
+    CHECK(!yf_store_invitation_lookup(st, tok, T0 + 4, &v, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 5, appt, "再次", &e));
+    CHECK(e && strstr(e->message, "already cancelled"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    yf_appointment_change ch = { .title = "x", .kind = -1 };
+    CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 6, appt, &ch, NULL, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    GPtrArray *day = yf_store_appointments_between(st, T0, T0 + DAY, NULL);
+    CHECK(day && day->len == 0);                                        /* the day's list leaves it out */
+    if (day)
+        g_ptr_array_unref(day);
+    yf_audit_report rep;
+    CHECK(yf_store_audit_verify(st, &rep, NULL) && rep.ok);
+    yf_audit_report_clear(&rep);
+    g_free(tok);
+    yf_store_close(st);
+}
+
+/* A reissue: a new token for the same person, the old one dead and pointing
+ * at it; once per invitation, never for a cancelled appointment or an
+ * expired invitation. Revoking twice is refused. */
+static void test_reissue(void)
+{
+    yf_store *st = fresh();
+    GError *e = NULL;
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "Q-1", "张三", pros, "2024-05-01");
+    int64_t appt = 0, fresh_id = 0, again = 0;
+    char *old_tok = NULL, *tok = NULL, *tok2 = NULL;
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
+                                      &appt, NULL));
+    int64_t old = invite(st, pros, appt, "张三", T0 + DAY, &old_tok);
+    CHECK(yf_store_invitation_opened(st, old, T0 + 1, NULL));
+    int issues = audit_count(st, "invitation.issue"), revokes = audit_count(st, "invitation.revoke");
+    CHECK(yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 2, old, &fresh_id, &tok, NULL));
+    CHECK(fresh_id > old && tok && strlen(tok) == 43 && strcmp(tok, old_tok) != 0);
+    yf_invitee v = { 0 };
+    CHECK(!yf_store_invitation_lookup(st, old_tok, T0 + 3, &v, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);                  /* the lost link is dead at once */
+    CHECK(yf_store_invitation_lookup(st, tok, T0 + 3, &v, NULL));
+    CHECK(v.id == fresh_id && v.appointment_id == appt && v.role == YF_INVITEE_PETITIONER &&
+          strcmp(v.name, "张三") == 0 && strcmp(v.contact, "13812345678") == 0 && v.expires_ms == T0 + DAY &&
+          v.opened_ms == 0 && v.revoked_ms == 0 && v.replaced_by == 0);
+    yf_invitee_clear(&v);
+    CHECK(yf_store_invitee_get(st, old, &v, NULL) && v.revoked_ms == T0 + 2 && v.replaced_by == fresh_id &&
+          v.opened_ms == T0 + 1);
+    yf_invitee_clear(&v);
+    CHECK_EQ_INT(audit_count(st, "invitation.issue"), issues + 1);
+    CHECK_EQ_INT(audit_count(st, "invitation.revoke"), revokes + 1);
+    CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 4, old, &again, &tok2, &e));
+    CHECK(e && strstr(e->message, "already reissued"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    /* Revoked by hand, then reissued: no second revoke entry. */
+    CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0 + 5, fresh_id, NULL));
+    CHECK(!yf_store_invitation_revoke(st, yf_actor_staff(pros), T0 + 6, fresh_id, &e));
+    CHECK(e && strstr(e->message, "already revoked"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    revokes = audit_count(st, "invitation.revoke");
+    CHECK(yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 7, fresh_id, &again, &tok2, NULL));
+    CHECK_EQ_INT(audit_count(st, "invitation.revoke"), revokes);
+    g_clear_pointer(&tok2, g_free);
+    CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + DAY, again, NULL, &tok2, &e));
+    CHECK(e && strstr(e->message, "expired"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 8, appt, "取消", NULL));
+    CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 9, again, NULL, &tok2, &e));
+    CHECK(e && strstr(e->message, "cancelled"));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0, 999, NULL, &tok2, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(!yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, 999, &e));
+    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(tok2 == NULL);
+    g_free(old_tok);
+    g_free(tok);
+    yf_store_close(st);
+}
+
 /* A file of schema 4 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v4(void)
@@ -405,10 +612,10 @@ static void test_migrate_from_v4(void)
     yf_case_clear(&c);
     yf_appointment a = { 0 };
     CHECK(st && yf_store_appointment_get(st, 2, &a, NULL) && a.kind == YF_APPOINTMENT_RECEPTION &&
-          strcmp(a.title, "接访") == 0);
+          strcmp(a.title, "接访") == 0 && !a.cancelled && a.cancelled_ms == 0 && strcmp(a.cancel_reason, "") == 0);
     yf_appointment_clear(&a);
     yf_invitee v = st ? invitee_of(st, 2, 3) : (yf_invitee){ 0 };
-    CHECK(v.id == 3 && v.opened_ms == 0 && strcmp(v.name, "王五") == 0);
+    CHECK(v.id == 3 && v.opened_ms == 0 && v.replaced_by == 0 && strcmp(v.name, "王五") == 0);
     yf_invitee_clear(&v);
     yf_store_close(st);
     g_clear_error(&e);
@@ -425,6 +632,9 @@ int main(void)
     test_appointment_kind();
     test_invitation_opened();
     test_appointments_between();
+    test_reschedule();
+    test_cancel();
+    test_reissue();
     test_migrate_from_v4();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
