@@ -8,11 +8,11 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libssl-dev libsrtp2-dev libnice-dev libwebsockets-dev libjansson-dev libsqlite3-dev sqlite3
-  libarchive-dev zlib1g-dev
+  libarchive-dev zlib1g-dev libqrencode-dev libcairo2-dev libpango1.0-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-x fonts-droid-fallback
-  libc6-dbg
+  libc6-dbg poppler-utils zbar-tools
   chromium nodejs npm curl ca-certificates
 )
 # gstreamer1.0-x: Debian 12 ships textoverlay (the pango plugin) there, not in

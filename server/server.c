@@ -115,6 +115,13 @@ static void audit_room_event(void *user, const char *room, const char *action, c
         g_warning("audit: cannot record %s on %s: %s", action, object, err->message);
         g_error_free(err);
     }
+    /* A removal is kept in the store too: the rooms' gate asks it at every
+     * join, so it outlives the room's memory and a restart. */
+    if (strcmp(action, "room.remove") == 0 &&
+        !yf_store_room_remove(s->store, g_get_real_time() / 1000, room, participant, by, &err)) {
+        g_warning("room %s: cannot keep the removal of %s: %s", room, participant, err->message);
+        g_clear_error(&err);
+    }
     g_free(text);
     g_free(object);
     yf_recorder_room_event(s->recorder, room, action, participant, role);

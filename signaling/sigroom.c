@@ -437,11 +437,12 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     yf_sigroom_member *m = NULL;
     gboolean again = FALSE;
     const char *why = NULL;
+    yf_sig_errc code = YF_SIG_ERR_FORBIDDEN;
     if (!check_token(h, conn, req, &c))
         return NULL;
-    if (h->gate && !h->gate(h->gate_user, c.room, &why)) {
-        g_info("room %s: a join after the hearing was over (%s): %s", c.room, c.role, why);
-        h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_ENDED, why));
+    if (h->gate && !h->gate(h->gate_user, &c, &code, &why)) {
+        g_info("room %s: a join refused (%s): %s", c.room, c.role, why);
+        h->conn->send_take(conn, yf_sig_reply_error(&req->id, code, why));
         goto out;
     }
     yf_sigroom *r = room_get(h, c.room, &err);

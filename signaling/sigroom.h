@@ -87,11 +87,15 @@ guint yf_sigroom_hub_n_rooms(const yf_sigroom_hub *h);
 /* Sets the capture writer (borrowed: must outlive the hub) and hooks (copied). */
 void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_sigroom_capture_hooks *hooks,
                                 void *user);
-/* Whether a room may be entered now: FALSE with *why (a static sentence)
- * when its hearing is over (ended, its appointment cancelled, its case
- * closed). Asked on every room.join after the token is verified; control
- * thread. */
-typedef gboolean (*yf_sigroom_gate_fn)(void *user, const char *room, const char **why);
+/* Whether the holder of claims may enter their room now: TRUE, or FALSE with
+ * *code and *why (a static sentence): YF_SIG_ERR_ENDED when the hearing is
+ * over (ended, its appointment cancelled, its case closed),
+ * YF_SIG_ERR_FORBIDDEN when this person may no longer come in (removed by
+ * the host, invitation withdrawn, account disabled, sign-in ended),
+ * YF_SIG_ERR_BUSY when it cannot be told now. Asked on every room.join
+ * after the token is verified, rejoins included; control thread. */
+typedef gboolean (*yf_sigroom_gate_fn)(void *user, const yf_room_claims *claims, yf_sig_errc *code,
+                                       const char **why);
 /* Sets the gate (NULL: every room may be entered). */
 void yf_sigroom_hub_set_gate(yf_sigroom_hub *h, yf_sigroom_gate_fn fn, void *user);
 /* Ends a room for everyone in it: each is sent room.ended {reason}, leaves

@@ -5,6 +5,7 @@
  * It must not decide permissions (authz.c) or touch SQL (the store). */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
+#include "cookie.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -55,6 +56,7 @@ static const route routes[] = {
     {YF_API_GET, "/hearings/#/evidence", yf_api_hearing_evidence},
     {YF_API_GET, "/recordings/#/download", yf_api_recording_download},
     {YF_API_GET, "/recordings/#/view", yf_api_recording_view},
+    {YF_API_POST, "/invitations/#/slip", yf_api_invitation_slip},
     {YF_API_GET, "/stats", yf_api_stats},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},
@@ -75,6 +77,7 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     api->public_url = g_strdup("https://localhost");
     api->login_by_user = yf_throttle_new(YF_LOGIN_MAX_FAIL_USER, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
+    api->logins = yf_api_logins_new(api);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
         yf_api_free(api);
         return NULL;
@@ -86,6 +89,7 @@ void yf_api_free(yf_api *api)
 {
     if (api == NULL)
         return;
+    yf_api_logins_free(api->logins);
     explicit_bzero(&api->room_key, sizeof api->room_key);
     yf_throttle_free(api->login_by_user);
     yf_throttle_free(api->login_by_addr);
@@ -120,6 +124,8 @@ static void req_free(yf_api_req *r)
 {
     if (r == NULL)
         return;
+    if (r->login)
+        yf_api_login_detach(r->login);
     if (r->fd >= 0)
         close(r->fd);
     g_free(r->path);
@@ -160,6 +166,15 @@ void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body)
     r->out = g_byte_array_new_take((guint8 *)g_strdup(text), strlen(text));
     r->content_length = (int64_t)r->out->len;
     free(text);
+}
+
+void yf_api_reply_bytes(yf_api_req *r, unsigned status, const char *content_type, GBytes *bytes)
+{
+    if (!r->replied) {
+        set_reply(r, status, content_type);
+        r->out = g_bytes_unref_to_array(g_bytes_ref(bytes));
+        r->content_length = (int64_t)r->out->len;
+    }
 }
 
 void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api_item_json to_json)
@@ -263,6 +278,17 @@ gboolean yf_api_may(yf_api_req *r, yf_authz_action action, const yf_authz_object
 char *yf_api_header(yf_api_req *r, enum lws_token_indexes t)
 {
     return hdr(r->wsi, t);
+}
+
+void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age_s)
+{
+    /* Path /api/v1: the pages themselves never carry it. Secure: the server
+     * speaks only HTTPS. SameSite=Strict: no other site's page can make the
+     * browser send it. HttpOnly: no page script can read it. */
+    char *v = g_strdup_printf(YF_SESSION_COOKIE "=%s; Path=" YF_API_MOUNTPOINT "; Max-Age=%" G_GINT64_FORMAT
+                              "; HttpOnly; Secure; SameSite=Strict", token ? token : "", token ? max_age_s : 0);
+    yf_api_add_header(r, "set-cookie", v);
+    g_free(v);
 }
 
 static char *hdr(struct lws *wsi, enum lws_token_indexes t)
@@ -395,8 +421,41 @@ static const route *find_route(yf_api_req *r, gboolean *path_known)
     return NULL;
 }
 
-/* "Bearer X" -> a session; "Invitation X" (or ?t=X on /invitation) -> an invitee.
- * A presented but dead credential is 401 at once. */
+/* A request carried by the console's cookie must come from a page of this
+ * server: its Origin (browsers send one with every POST) names our host, and
+ * every change carries the session's CSRF token. SameSite=Strict already
+ * keeps other sites' pages from sending the cookie; this holds even for a
+ * browser that ignores SameSite. FALSE after replying 403. */
+static gboolean cookie_request_ok(yf_api_req *r)
+{
+    char *origin = hdr(r->wsi, WSI_TOKEN_ORIGIN);
+    char *host = hdr(r->wsi, WSI_TOKEN_HOST);
+    if (!host)
+        host = hdr(r->wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY);
+    gboolean ok = yf_origin_matches(origin, host);
+    if (!ok) {
+        g_message("cookie request from another origin refused: %s", origin);
+        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+    } else if (r->method != YF_API_GET) {
+        /* X-Auth-Token: lws 4.1 reads headers it has no token for on
+         * HTTP/1.1 only, and browsers speak HTTP/2 to us. */
+        char *csrf = hdr(r->wsi, WSI_TOKEN_X_AUTH_TOKEN);
+        ok = yf_csrf_ok(r->bearer, csrf);
+        if (!ok) {
+            g_message("%s without a valid X-CSRF-Token refused", r->path);
+            yf_api_error(r, 403, "csrf", "the page's CSRF token is missing or wrong (X-Auth-Token); reload the page");
+        }
+        g_free(csrf);
+    }
+    g_free(origin);
+    g_free(host);
+    return ok;
+}
+
+/* "Bearer X" -> a session; "Invitation X" (or ?t=X on /invitation) -> an invitee;
+ * no Authorization but the console's cookie -> a session, checked by
+ * cookie_request_ok. A presented but dead credential is 401 at once (and a
+ * dead cookie is cleared). */
 static gboolean resolve_principal(yf_api_req *r)
 {
     GError *err = NULL;
@@ -407,8 +466,14 @@ static gboolean resolve_principal(yf_api_req *r)
     else if (auth && g_ascii_strncasecmp(auth, "Invitation ", 11) == 0)
         r->invitation = g_strdup(g_strstrip(auth + 11));
     else if ((strcmp(r->path, "/invitation") == 0 || g_str_has_prefix(r->path, "/invitation/")) &&
-             yf_api_query(r, "t"))   /* the invitee's own paths, not /invitations/{id} */
+             yf_api_query(r, "t"))
         r->invitation = g_strdup(yf_api_query(r, "t"));
+    else if (!auth) {
+        char *cookies = hdr(r->wsi, WSI_TOKEN_HTTP_COOKIE);
+        r->bearer = cookies ? yf_cookie_find(cookies, strlen(cookies), YF_SESSION_COOKIE) : NULL;
+        r->by_cookie = r->bearer != NULL;
+        g_free(cookies);
+    }
     if (r->bearer) {
         ok = yf_store_session_lookup(r->api->store, r->bearer, r->now_ms, &r->who.staff, &err);
         r->who.kind = ok ? YF_PRINCIPAL_STAFF : YF_PRINCIPAL_NONE;
@@ -417,10 +482,15 @@ static gboolean resolve_principal(yf_api_req *r)
         r->who.kind = ok ? YF_PRINCIPAL_INVITEE : YF_PRINCIPAL_NONE;
     }
     if (!ok) {
-        if (err && err->code != YF_STORE_ERROR_AUTH && err->code != YF_STORE_ERROR_NOT_FOUND)
+        if (err && err->code != YF_STORE_ERROR_AUTH && err->code != YF_STORE_ERROR_NOT_FOUND) {
             yf_api_store_error(r, err, FALSE);
-        else
+        } else {
+            if (r->by_cookie)
+                yf_api_set_session_cookie(r, NULL, 0);
             yf_api_error(r, 401, "unauthorized", "the token is unknown, expired or revoked");
+        }
+    } else if (r->by_cookie) {
+        ok = cookie_request_ok(r);
     }
     g_clear_error(&err);
     g_free(auth);
@@ -440,6 +510,13 @@ static void dispatch(yf_api_req *r)
         yf_api_error(r, 413, "too_large", "request body over %d bytes", YF_API_MAX_BODY);
     else if (rt->fn == yf_api_auth_login || resolve_principal(r))
         rt->fn(r);
+    if (r->login)
+        return;   /* a sign-in being checked: yf_api_resume sends its reply */
+    yf_api_resume(r);
+}
+
+void yf_api_resume(yf_api_req *r)
+{
     if (!r->replied)
         yf_api_error(r, 500, "internal", "no reply");
     if (r->status >= 500)

@@ -279,9 +279,11 @@ void yf_api_appointment_room_token(yf_api_req *r)
     }
     char *room = yf_api_room_name(a.id);
     char *pid = g_strdup_printf("staff:%" G_GINT64_FORMAT, (gint64)r->who.staff.id);
+    /* Bound to this sign-in: the room refuses the token once it ends. */
+    char *session = yf_store_session_ref(r->bearer);
     yf_room_claims claims = {room, pid, r->who.staff.display_name,
                              (char *)staff_room_role(r->who.staff.role),
-                             r->now_ms / 1000 + ROOM_TOKEN_TTL_S};
+                             r->now_ms / 1000 + ROOM_TOKEN_TTL_S, session};
     char *token = yf_room_token_mint(&r->api->room_key, &claims);
     char *object = g_strdup_printf("appointment:%" G_GINT64_FORMAT, (gint64)a.id);
     GError *err = NULL;
@@ -294,6 +296,7 @@ void yf_api_appointment_room_token(yf_api_req *r)
     g_clear_error(&err);
     g_free(object);
     g_free(token);
+    g_free(session);
     g_free(pid);
     g_free(room);
 out:

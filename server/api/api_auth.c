@@ -3,6 +3,9 @@
  * they are never logged or echoed. Every login is audited by the store. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
+#include "cookie.h"
+
+#include <string.h>
 
 #define SESSION_TTL_MS (12 * 3600 * 1000LL)   /* one working day */
 
@@ -31,18 +34,206 @@ static gboolean login_throttled(yf_api_req *r, const char *user, const char *uke
     return TRUE;
 }
 
-void yf_api_auth_login(yf_api_req *r)
+/* One sign-in whose password is being checked on the login pool. The request
+ * may go away meanwhile (req_free sets r to NULL); the store part and the
+ * throttle counts are done all the same, so hanging up does not dodge them. */
+struct yf_api_login_job {
+    yf_api_logins *hub;
+    yf_api_req *r;
+    yf_login *login;
+    char *password;            /* wiped once checked */
+    char ukey[80], akey[80];
+    gboolean cookie, verified;
+    guint source;              /* the result's idle source on the main loop, 0 before */
+};
+
+struct yf_api_logins {
+    gint refs;
+    yf_api *api;               /* NULL once the API is gone */
+    GThreadPool *pool;
+    GHashTable *by_user;       /* ukey -> in-flight count (GINT_TO_POINTER) */
+    guint in_flight;
+    GMutex lock;               /* jobs, and each job's source */
+    GHashTable *jobs;          /* every job not yet done: freed with the hub */
+};
+
+static void logins_unref(yf_api_logins *h)
 {
-    static const char *const fields[] = {"username", "password", NULL};
-    const char *user, *pass;
+    if (!g_atomic_int_dec_and_test(&h->refs))
+        return;
+    g_hash_table_destroy(h->by_user);
+    g_hash_table_destroy(h->jobs);
+    g_mutex_clear(&h->lock);
+    g_free(h);
+}
+
+static void job_free(yf_api_login_job *j)
+{
+    if (j->password) {
+        explicit_bzero(j->password, strlen(j->password));
+        g_free(j->password);
+    }
+    yf_login_free(j->login);
+    logins_unref(j->hub);
+    g_free(j);
+}
+
+static void reply_signed_in(yf_api_req *r, const char *token, const yf_staff *s, gboolean cookie)
+{
+    if (cookie) {
+        char *csrf = yf_csrf_for(token);
+        yf_api_set_session_cookie(r, token, SESSION_TTL_MS / 1000);
+        yf_api_reply_json(r, 200, json_pack("{s:o, s:o, s:s}",
+                                            "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
+                                            "staff", yf_api_staff_json(s), "csrf", csrf));
+        g_free(csrf);
+    } else {
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
+                                            "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
+                                            "staff", yf_api_staff_json(s)));
+    }
+}
+
+/* Back on the control thread: the store part, the counts, the reply. */
+static gboolean login_done(gpointer data)
+{
+    yf_api_login_job *j = data;
+    yf_api_logins *h = j->hub;
+    yf_api *api = h->api;
+    g_mutex_lock(&h->lock);
+    g_hash_table_remove(h->jobs, j);
+    g_mutex_unlock(&h->lock);
+    h->in_flight--;
+    int n = GPOINTER_TO_INT(g_hash_table_lookup(h->by_user, j->ukey));
+    if (n <= 1)
+        g_hash_table_remove(h->by_user, j->ukey);
+    else
+        g_hash_table_insert(h->by_user, g_strdup(j->ukey), GINT_TO_POINTER(n - 1));
+    if (!api) {   /* shutting down: nothing is written */
+        job_free(j);
+        return G_SOURCE_REMOVE;
+    }
     char *token = NULL;
     yf_staff s = {0};
+    GError *err = NULL;
+    int64_t now = g_get_real_time() / 1000;
+    yf_api_req *r = j->r;
+    if (r)
+        r->login = NULL;
+    if (!yf_store_login_finish(api->store, j->login, j->verified, now, SESSION_TTL_MS, &token, &s, &err)) {
+        if (err->code == YF_STORE_ERROR_AUTH) {
+            yf_throttle_fail(api->login_by_user, j->ukey, now);
+            yf_throttle_fail(api->login_by_addr, j->akey, now);
+            if (r)
+                yf_api_error(r, 401, "unauthorized", "wrong username or password, or account disabled");
+        } else if (r) {
+            yf_api_store_error(r, err, FALSE);
+        }
+    } else {
+        yf_throttle_success(api->login_by_user, j->ukey);
+        if (r)
+            reply_signed_in(r, token, &s, j->cookie);
+    }
+    if (r)
+        yf_api_resume(r);
+    g_clear_error(&err);
+    yf_staff_clear(&s);
+    g_free(token);
+    job_free(j);
+    return G_SOURCE_REMOVE;
+}
+
+/* The login pool's thread: the scrypt work, and nothing of the store. */
+static void login_work(gpointer data, gpointer user)
+{
+    (void)user;
+    yf_api_login_job *j = data;
+    j->verified = yf_login_verify(j->login, j->password);
+    explicit_bzero(j->password, strlen(j->password));
+    GSource *src = g_idle_source_new();
+    g_source_set_callback(src, login_done, j, NULL);
+    g_source_set_static_name(src, "yf-api sign-in checked");
+    g_mutex_lock(&j->hub->lock);
+    j->source = g_source_attach(src, NULL);
+    g_mutex_unlock(&j->hub->lock);
+    g_source_unref(src);
+}
+
+yf_api_logins *yf_api_logins_new(yf_api *api)
+{
+    yf_api_logins *h = g_new0(yf_api_logins, 1);
+    h->refs = 1;
+    h->api = api;
+    h->by_user = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    h->jobs = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_mutex_init(&h->lock);
+    h->pool = g_thread_pool_new(login_work, NULL, YF_LOGIN_THREADS, FALSE, NULL);
+    return h;
+}
+
+void yf_api_logins_free(yf_api_logins *h)
+{
+    if (!h)
+        return;
+    g_thread_pool_free(h->pool, TRUE, TRUE);   /* queued checks dropped, running ones finish */
+    h->pool = NULL;
+    h->api = NULL;
+    /* Whatever is not done is dropped with its result's source, so nothing
+     * runs after the API is gone. */
+    GPtrArray *left = g_ptr_array_new();
+    g_mutex_lock(&h->lock);
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, h->jobs);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_ptr_array_add(left, k);
+    g_hash_table_remove_all(h->jobs);
+    g_mutex_unlock(&h->lock);
+    for (guint i = 0; i < left->len; i++) {
+        yf_api_login_job *j = left->pdata[i];
+        if (j->source)
+            g_source_remove(j->source);
+        if (j->r)
+            j->r->login = NULL;
+        job_free(j);
+    }
+    g_ptr_array_free(left, TRUE);
+    logins_unref(h);
+}
+
+void yf_api_login_detach(yf_api_login_job *j)
+{
+    j->r = NULL;
+}
+
+void yf_api_auth_login(yf_api_req *r)
+{
+    static const char *const fields[] = {"username", "password", "cookie", NULL};
+    const char *user, *pass;
     GError *err = NULL;
     json_t *o = yf_api_body_object(r);
     if (!o || !yf_api_only_fields(r, o, fields) ||
         !yf_api_field_str(r, o, "username", TRUE, 64, &user) ||
         !yf_api_field_str(r, o, "password", TRUE, 1024, &pass))
         goto out;
+    json_t *cookie = json_object_get(o, "cookie");
+    if (cookie && !json_is_boolean(cookie)) {
+        yf_api_error(r, 400, "bad_request", "cookie: must be true or false");
+        goto out;
+    }
+    /* The console's sign-in sets a cookie its page cannot read; the same
+     * check as for every cookie request keeps another site's page from
+     * signing a browser in to an account of its choosing. */
+    char *origin = yf_api_header(r, WSI_TOKEN_ORIGIN), *host = yf_api_header(r, WSI_TOKEN_HOST);
+    if (!host)
+        host = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
+    gboolean foreign = json_is_true(cookie) && !yf_origin_matches(origin, host);
+    g_free(origin);
+    g_free(host);
+    if (foreign) {
+        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+        goto out;
+    }
     char addr[64] = "", ukey[80], akey[80];
     lws_get_peer_simple(r->wsi, addr, sizeof addr);
     char *folded = g_ascii_strdown(user, -1);   /* one account, so one count, whatever the case */
@@ -51,24 +242,39 @@ void yf_api_auth_login(yf_api_req *r)
     g_snprintf(akey, sizeof akey, "%s", addr);
     if (login_throttled(r, user, ukey, akey))
         goto out;
-    if (!yf_store_login(r->api->store, user, pass, r->now_ms, SESSION_TTL_MS, &token, &s, &err)) {
-        if (err->code == YF_STORE_ERROR_AUTH) {
-            yf_throttle_fail(r->api->login_by_user, ukey, r->now_ms);
-            yf_throttle_fail(r->api->login_by_addr, akey, r->now_ms);
-            yf_api_error(r, 401, "unauthorized", "wrong username or password, or account disabled");
-        } else {
-            yf_api_store_error(r, err, FALSE);
-        }
+    yf_api_logins *h = r->api->logins;
+    /* The checks wait their turn on a few threads; past these counts a
+     * client is told to come back rather than queue without end. */
+    if (h->in_flight >= YF_LOGIN_MAX_QUEUED ||
+        GPOINTER_TO_INT(g_hash_table_lookup(h->by_user, ukey)) >= YF_LOGIN_MAX_PER_USER) {
+        yf_api_add_header(r, "retry-after", "1");
+        yf_api_error(r, 503, "busy", "too many sign-ins are being checked at once; try again in a moment");
         goto out;
     }
-    yf_throttle_success(r->api->login_by_user, ukey);
-    yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:o}", "token", token,
-                                        "expires_at", yf_api_time_json(r->now_ms + SESSION_TTL_MS),
-                                        "staff", yf_api_staff_json(&s)));
+    yf_login *l = yf_store_login_begin(r->api->store, user, &err);
+    if (!l) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    yf_api_login_job *j = g_new0(yf_api_login_job, 1);
+    j->hub = h;
+    g_atomic_int_inc(&h->refs);
+    j->r = r;
+    j->login = l;
+    j->password = g_strdup(pass);
+    g_strlcpy(j->ukey, ukey, sizeof j->ukey);
+    g_strlcpy(j->akey, akey, sizeof j->akey);
+    j->cookie = json_is_true(cookie);
+    h->in_flight++;
+    g_hash_table_insert(h->by_user, g_strdup(ukey),
+                        GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(h->by_user, ukey)) + 1));
+    r->login = j;   /* the reply comes from login_done */
+    g_mutex_lock(&h->lock);
+    g_hash_table_add(h->jobs, j);
+    g_mutex_unlock(&h->lock);
+    g_thread_pool_push(h->pool, j, NULL);
 out:
     g_clear_error(&err);
-    yf_staff_clear(&s);
-    g_free(token);
     json_decref(o);
 }
 
@@ -84,12 +290,20 @@ void yf_api_auth_logout(yf_api_req *r)
         g_error_free(err);
         return;
     }
+    if (r->by_cookie)
+        yf_api_set_session_cookie(r, NULL, 0);
     yf_api_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
 void yf_api_me(yf_api_req *r)
 {
-    if (r->who.kind == YF_PRINCIPAL_STAFF)
+    if (r->who.kind == YF_PRINCIPAL_STAFF && r->by_cookie) {
+        /* The console page gets its CSRF token again after a reload here. */
+        char *csrf = yf_csrf_for(r->bearer);
+        yf_api_reply_json(r, 200, json_pack("{s:s, s:o, s:s}", "kind", "staff",
+                                            "staff", yf_api_staff_json(&r->who.staff), "csrf", csrf));
+        g_free(csrf);
+    } else if (r->who.kind == YF_PRINCIPAL_STAFF)
         yf_api_reply_json(r, 200, json_pack("{s:s, s:o}", "kind", "staff",
                                             "staff", yf_api_staff_json(&r->who.staff)));
     else if (r->who.kind == YF_PRINCIPAL_INVITEE)

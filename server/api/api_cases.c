@@ -171,8 +171,12 @@ void yf_api_cases_list(yf_api_req *r)
         gboolean room = take_page(r, &q, page, items, &cursor);
         gboolean end = (int)page->len < q.f.limit;
         g_ptr_array_unref(page);
-        if (!room || end)
+        if (!room)
             break;
+        if (end) {
+            cursor = 0;   /* the store has no more: no next page */
+            break;
+        }
         cursor = q.f.after_id;   /* scanned a full page without filling: resume after it */
     }
     yf_api_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items,

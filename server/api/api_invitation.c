@@ -193,7 +193,7 @@ void yf_api_invitation_room_token(yf_api_req *r)
     char *room = yf_api_room_name(a.id);
     char *pid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)me->id);
     int64_t exp = MIN(r->now_ms / 1000 + ROOM_TOKEN_TTL_S, me->expires_ms / 1000);
-    yf_room_claims claims = {room, pid, me->name, (char *)invitee_room_role(me->role), exp};
+    yf_room_claims claims = {room, pid, me->name, (char *)invitee_room_role(me->role), exp, NULL};
     char *token = yf_room_token_mint(&r->api->room_key, &claims);
     yf_api_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o}", "room", room, "role", claims.role,
                                         "token", token, "expires_at", yf_api_time_json(exp * 1000)));

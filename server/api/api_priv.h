@@ -14,8 +14,18 @@
 #include "signaling/token/room_token.h"
 #include "server/store/store.h"
 
+/* Sign-ins whose passwords are checked off the control thread (api_auth.c). */
+typedef struct yf_api_logins yf_api_logins;
+typedef struct yf_api_login_job yf_api_login_job;
+#define YF_LOGIN_THREADS 2          /* scrypt checks at once (32 MiB each) */
+#define YF_LOGIN_MAX_QUEUED 64      /* waiting or running; more: 503 busy */
+#define YF_LOGIN_MAX_PER_USER 2     /* of one user name at once */
+yf_api_logins *yf_api_logins_new(yf_api *api);
+void yf_api_logins_free(yf_api_logins *h);   /* accepts NULL */
+
 struct yf_api {
     yf_store *store;           /* borrowed */
+    yf_api_logins *logins;
     char *data_dir;
     char *public_url;          /* invitation links start with it (config.h) */
     yf_room_key room_key;
@@ -43,6 +53,8 @@ typedef struct {
     gboolean body_too_large;
     yf_principal who;
     char *bearer;               /* the session token presented, for logout */
+    gboolean by_cookie;         /* ... in the console's cookie, not a header */
+    yf_api_login_job *login;    /* a sign-in being checked: the reply comes later */
     char *invitation;           /* the invitation token presented */
     int64_t now_ms;
     /* the response */
@@ -60,6 +72,10 @@ typedef struct {
 typedef void (*yf_api_handler)(yf_api_req *r);
 
 /* ---- replies (api.c) ---- */
+/* A reply made later than its handler returned (a sign-in's check): send it. */
+void yf_api_resume(yf_api_req *r);
+/* The request is gone: the sign-in being checked for it must not reply. */
+void yf_api_login_detach(yf_api_login_job *j);
 void yf_api_reply_json(yf_api_req *r, unsigned status, json_t *body);   /* takes body */
 void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
@@ -73,6 +89,8 @@ void yf_api_reply_items_take(yf_api_req *r, GPtrArray *list, GError *err, yf_api
 /* Loads the case of ids[0] and checks action on it; FALSE after the reply. */
 gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c);
 void yf_api_add_header(yf_api_req *r, const char *name, const char *value);
+/* A reply of bytes (borrowed: copied) of content_type. */
+void yf_api_reply_bytes(yf_api_req *r, unsigned status, const char *content_type, GBytes *bytes);
 /* Sends len bytes of fd from pos (fd is taken and closed at the end). */
 void yf_api_reply_file(yf_api_req *r, unsigned status, const char *content_type, int fd,
                        int64_t pos, int64_t len);
@@ -100,6 +118,8 @@ gboolean yf_api_field_int(yf_api_req *r, json_t *o, const char *key, gboolean re
 const char *yf_api_query(yf_api_req *r, const char *name);
 /* A request header's value (g_free), NULL when absent. */
 char *yf_api_header(yf_api_req *r, enum lws_token_indexes t);
+/* Sets or (token NULL) clears the console's session cookie on the reply. */
+void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age_s);
 /* Query integer within [min, max], def when absent; FALSE after replying bad_request. */
 gboolean yf_api_query_int(yf_api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                           int64_t *out);
@@ -152,6 +172,7 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
+void yf_api_invitation_slip(yf_api_req *r);
 void yf_api_auth_logout(yf_api_req *r);
 void yf_api_me(yf_api_req *r);
 void yf_api_staff_list(yf_api_req *r);

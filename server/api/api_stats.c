@@ -51,7 +51,15 @@ static json_t *share_json(int64_t ok, int64_t due)
                      "share", due ? json_real((double)ok / (double)due) : json_null());
 }
 
-/* Every case overdue today that the caller may read, most overdue first. */
+static int more_overdue_first(gconstpointer a, gconstpointer b)
+{
+    json_int_t da = json_integer_value(json_object_get(*(json_t *const *)a, "days_overdue"));
+    json_int_t db = json_integer_value(json_object_get(*(json_t *const *)b, "days_overdue"));
+    return da < db ? 1 : da > db ? -1 : 0;
+}
+
+/* Every case overdue today that the caller may read, most overdue first
+ * (then in case order: the sort is stable). */
 static json_t *overdue_list(yf_api_req *r, const GDate *today, GError **err)
 {
     yf_case_filter f = {.stage = -1, .type = -1, .overdue_on = today, .limit = YF_STORE_LIST_MAX};
@@ -83,6 +91,16 @@ static json_t *overdue_list(yf_api_req *r, const GDate *today, GError **err)
         if (end)
             break;
     }
+    GPtrArray *sorted = g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
+    size_t i;
+    json_t *v;
+    json_array_foreach(items, i, v)
+        g_ptr_array_add(sorted, json_incref(v));
+    g_ptr_array_sort(sorted, more_overdue_first);   /* a merge sort: stable */
+    json_array_clear(items);
+    for (guint k = 0; k < sorted->len; k++)
+        json_array_append(items, g_ptr_array_index(sorted, k));
+    g_ptr_array_unref(sorted);
     return items;
 }
 

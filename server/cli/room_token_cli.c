@@ -75,7 +75,7 @@ static int token_run(const yf_subcommand *self, int argc, char **argv)
     }
     char *participant = pid ? g_strdup(pid) : g_strdup_printf("cli:%s", name);
     yf_room_claims c = {room, participant, name, role,
-                        g_get_real_time() / G_USEC_PER_SEC + secs};
+                        g_get_real_time() / G_USEC_PER_SEC + secs, NULL};
     rc = mint_and_print(data, &c);
     g_free(participant);
 out:

@@ -97,6 +97,7 @@ void yf_recorder_set_state(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder
 void yf_recorder_hearing_free(gpointer data)
 {
     yf_recorder_hearing *h = data;
+    yf_recorder_presence_clear(h);
     g_free(h->room);
     g_free(h->dir);
     g_free(h->session);
@@ -235,6 +236,7 @@ static void capture_stop(yf_recorder *rec, yf_recorder_hearing *h, int64_t now, 
     char *at = yf_recorder_clock_text(now);
     if (stop_room && rec->rooms)
         yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
+    yf_recorder_presence_flush(rec, h);   /* what waited in a quiet window, before the stop */
     yf_recorder_note(rec, h, now, "录音录像于 %s %s", at, what);
     g_free(at);
     session_end(rec, h, YF_RECORDER_WAITING, why);
@@ -362,7 +364,9 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
         return;
     int64_t now = now_ms();
     char *at = yf_recorder_clock_text(now);
-    yf_recorder_note(rec, h, now, "%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    char *line = g_strdup_printf("%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    yf_recorder_presence_line(rec, h, participant, now, line);
+    g_free(line);
     g_free(at);
 }
 
@@ -633,19 +637,37 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
 }
 
 /* The rooms' gate (yf_sigroom_gate_fn): the room of an appointment stays shut
- * once that appointment can no longer be held; rooms of no appointment are
- * not the recorder's to judge. */
-static gboolean room_gate(void *user, const char *room, const char **why)
+ * once that appointment can no longer be held; and nobody comes into any room
+ * whom the store says may not (removed by the host, invitation withdrawn,
+ * account disabled, the sign-in behind a staff token ended). A store that
+ * cannot answer keeps the door shut for now: the client retries. */
+static gboolean room_gate(void *user, const yf_room_claims *claims, yf_sig_errc *code, const char **why)
 {
     yf_recorder *rec = user;
-    const char *code = NULL;
+    const char *ended_code = NULL;
     char *end = NULL;
-    if (!g_str_has_prefix(room, "appt-"))
+    GError *err = NULL;
+    if (g_str_has_prefix(claims->room, "appt-")) {
+        gint64 appointment = g_ascii_strtoll(claims->room + 5, &end, 10);
+        if (end && !*end && appointment > 0 &&
+            !yf_store_appointment_open(rec->store, appointment, &ended_code, why)) {
+            *code = YF_SIG_ERR_ENDED;
+            return FALSE;
+        }
+    }
+    *why = NULL;
+    if (yf_store_room_may_join(rec->store, claims->room, claims->participant, claims->session, now_ms(), why,
+                               &err))
         return TRUE;
-    gint64 appointment = g_ascii_strtoll(room + 5, &end, 10);
-    if (!end || *end || appointment <= 0)
-        return TRUE;
-    return yf_store_appointment_open(rec->store, appointment, &code, why);
+    if (err) {
+        g_warning("room %s: cannot tell whether %s may join: %s", claims->room, claims->participant, err->message);
+        g_error_free(err);
+        *code = YF_SIG_ERR_BUSY;
+        *why = "the case store is busy; try again in a moment";
+        return FALSE;
+    }
+    *code = YF_SIG_ERR_FORBIDDEN;
+    return FALSE;
 }
 
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)

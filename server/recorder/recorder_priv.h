@@ -49,6 +49,8 @@ typedef struct {
     char *gap_reason;         /* ... and why */
     gboolean notes_stale;     /* the notes changed after the queued package
                                  gathered them: build it again after */
+    GHashTable *presence;     /* participant -> its presence lines (presence.c) */
+    guint presence_timer;     /* writes the folded ones when due */
     yf_recorder_state state;
     double progress;
     char *error;
@@ -104,6 +106,15 @@ void yf_recorder_queue_job(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder
 void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h);
 extern const yf_api_recording_hooks yf_recorder_api_hooks;
 extern const yf_sigroom_capture_hooks yf_recorder_room_hooks;
+/* presence.c: someone left, dropped out or came back (text: the whole line
+ * after 【系统】): at most one line per participant per quiet window, the
+ * changes inside it folded into one. flush writes what waits (capture stops);
+ * clear drops it all (the hearing is freed). */
+#define YF_PRESENCE_QUIET_MS 30000
+void yf_recorder_presence_line(yf_recorder *rec, yf_recorder_hearing *h, const char *participant, int64_t now,
+                               const char *text);
+void yf_recorder_presence_flush(yf_recorder *rec, yf_recorder_hearing *h);
+void yf_recorder_presence_clear(yf_recorder_hearing *h);
 /* recorder_attach.c: a finished job, on the control thread (takes it). */
 void yf_recorder_job_done(yf_recorder_job *j);
 /* recorder_attach.c: the evidence job for h, whose outputs are attached. */

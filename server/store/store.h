@@ -189,12 +189,44 @@ int64_t yf_store_staff_count_admins(yf_store *st, GError **error); /* -1 on erro
 gboolean yf_store_login(yf_store *st, const char *username, const char *password,
                         int64_t now_ms, int64_t ttl_ms, char **out_token, yf_staff *out_staff,
                         GError **error);
+/* The same sign-in in three steps, so that the password work (scrypt, about
+ * 100 ms) runs off the thread that owns the store: begin (store thread) finds
+ * the account and what to check against (a dummy hash for an unknown name,
+ * so the time does not tell), verify (any thread, touches no store) does the
+ * scrypt work, finish (store thread) writes login.ok or login.fail and, when
+ * verified and the account is still enabled, the session, as yf_store_login. */
+typedef struct yf_login yf_login;
+yf_login *yf_store_login_begin(yf_store *st, const char *username, GError **error);
+gboolean yf_login_verify(const yf_login *l, const char *password);
+gboolean yf_store_login_finish(yf_store *st, yf_login *l, gboolean verified, int64_t now_ms, int64_t ttl_ms,
+                               char **out_token, yf_staff *out_staff, GError **error);
+void yf_login_free(yf_login *l);   /* accepts NULL */
 /* The staff behind a live session; unknown/expired/revoked/disabled: AUTH. */
 gboolean yf_store_session_lookup(yf_store *st, const char *token, int64_t now_ms,
                                  yf_staff *out_staff, GError **error);
 /* Logout. An unknown token is NOT_FOUND; revoking twice is fine. */
 gboolean yf_store_session_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
                                  const char *token, GError **error);
+
+/* What a staff room token carries of the sign-in it was taken from (64 hex,
+ * g_free; NULL for a malformed token): the SHA-256 the store keeps, never the
+ * token itself. */
+char *yf_store_session_ref(const char *token);
+
+/* ---- hearing rooms: removals and who may come back ------------------------ */
+
+/* Keeps a host's removal of participant ("staff:3", "invitee:9") from room, so
+ * it holds after the room empties and after a restart. Twice: no change. The
+ * room's own audit entry (room.remove) is the caller's. */
+gboolean yf_store_room_remove(yf_store *st, int64_t now_ms, const char *room, const char *participant,
+                              const char *by, GError **error);
+/* Whether participant may join room now: not removed from it; an invitee's
+ * invitation neither revoked nor expired; a staff account not disabled and,
+ * when session (yf_store_session_ref) is given, that sign-in still live. FALSE
+ * with *why (a static sentence for the person) when not, or with *error when
+ * the store fails (then *why is unset). */
+gboolean yf_store_room_may_join(yf_store *st, const char *room, const char *participant, const char *session,
+                                int64_t now_ms, const char **why, GError **error);
 
 /* ---- cases --------------------------------------------------------------- */
 

@@ -51,30 +51,67 @@ static gboolean insert_session(yf_store *st, int64_t staff_id, const guint8 th[3
     return yf_store_exec_stmt(st, s, "create session", error);
 }
 
-gboolean yf_store_login(yf_store *st, const char *username, const char *password,
-                        int64_t now_ms, int64_t ttl_ms, char **out_token, yf_staff *out_staff,
-                        GError **error)
+struct yf_login {
+    char *username;
+    yf_staff who;
+    gboolean found;
+    char *hash;       /* the account's, or the dummy one for an unknown name */
+};
+
+void yf_login_free(yf_login *l)
 {
-    yf_staff who = { 0 };
-    char *hash = NULL, *token = NULL, *obj = NULL, *detail = NULL;
+    if (!l)
+        return;
+    yf_staff_clear(&l->who);
+    g_free(l->username);
+    g_free(l->hash);
+    g_free(l);
+}
+
+yf_login *yf_store_login_begin(yf_store *st, const char *username, GError **error)
+{
+    yf_login *l = g_new0(yf_login, 1);
+    l->username = g_strdup(username ? username : "");
+    if (!fetch_for_login(st, l->username, &l->who, &l->hash, &l->found, error)) {
+        yf_login_free(l);
+        return NULL;
+    }
+    if (!l->found) {
+        /* The same scrypt work for a name nobody has: the time does not tell. */
+        if (st->dummy_hash == NULL)
+            st->dummy_hash = yf_password_hash("not a real password", st->password_ln, NULL);
+        l->hash = g_strdup(st->dummy_hash);
+    }
+    return l;
+}
+
+gboolean yf_login_verify(const yf_login *l, const char *password)
+{
+    return l->hash && yf_password_verify(password ? password : "", l->hash) && l->found;
+}
+
+gboolean yf_store_login_finish(yf_store *st, yf_login *l, gboolean verified, int64_t now_ms, int64_t ttl_ms,
+                               char **out_token, yf_staff *out_staff, GError **error)
+{
+    char *token = NULL, *obj = NULL, *detail = NULL;
     guint8 th[32];
-    gboolean found = FALSE, good, ok = FALSE;
-    if (!fetch_for_login(st, username ? username : "", &who, &hash, &found, error))
+    gboolean ok = FALSE, found_now = FALSE;
+    yf_staff now = {0};
+    char *hash_now = NULL;
+    /* The account may have been disabled while the password was checked. */
+    if (verified && !fetch_for_login(st, l->username, &now, &hash_now, &found_now, error))
         goto out;
-    if (!found && st->dummy_hash == NULL)
-        st->dummy_hash = yf_password_hash("not a real password", st->password_ln, NULL);
-    good = yf_password_verify(password ? password : "", found ? hash : st->dummy_hash) && found &&
-           !who.disabled && ttl_ms > 0;
-    obj = found ? yf_store_obj("staff", who.id) : g_strdup("");
-    detail = g_strdup_printf("username=%s", username ? username : "");
+    gboolean good = verified && found_now && now.id == l->who.id && !now.disabled && ttl_ms > 0;
+    obj = l->found ? yf_store_obj("staff", l->who.id) : g_strdup("");
+    detail = g_strdup_printf("username=%s", l->username);
     if (good && (token = yf_token_new(th)) == NULL) {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INTERNAL, "no randomness");
         goto out;
     }
     if (!yf_store_begin(st, error))
         goto out;
-    if ((good && !insert_session(st, who.id, th, now_ms, ttl_ms, error)) ||
-        !yf_store_audit_append(st, good ? yf_actor_staff(who.id) : yf_actor_system(), now_ms,
+    if ((good && !insert_session(st, l->who.id, th, now_ms, ttl_ms, error)) ||
+        !yf_store_audit_append(st, good ? yf_actor_staff(l->who.id) : yf_actor_system(), now_ms,
                                good ? "login.ok" : "login.fail", obj, detail, error) ||
         !yf_store_commit(st, error)) {
         yf_store_rollback(st);
@@ -87,16 +124,29 @@ gboolean yf_store_login(yf_store *st, const char *username, const char *password
     }
     *out_token = g_steal_pointer(&token);
     if (out_staff) {
-        *out_staff = who;
-        memset(&who, 0, sizeof who);
+        *out_staff = now;
+        memset(&now, 0, sizeof now);
     }
     ok = TRUE;
 out:
-    yf_staff_clear(&who);
-    g_free(hash);
+    yf_staff_clear(&now);
+    g_free(hash_now);
     g_free(token);
     g_free(obj);
     g_free(detail);
+    return ok;
+}
+
+gboolean yf_store_login(yf_store *st, const char *username, const char *password,
+                        int64_t now_ms, int64_t ttl_ms, char **out_token, yf_staff *out_staff,
+                        GError **error)
+{
+    yf_login *l = yf_store_login_begin(st, username, error);
+    if (!l)
+        return FALSE;
+    gboolean ok = yf_store_login_finish(st, l, yf_login_verify(l, password), now_ms, ttl_ms, out_token,
+                                        out_staff, error);
+    yf_login_free(l);
     return ok;
 }
 

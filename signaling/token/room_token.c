@@ -24,6 +24,7 @@ void yf_room_claims_clear(yf_room_claims *c)
 {
     g_free(c->room);
     g_free(c->participant);
+    g_free(c->session);
     g_free(c->name);
     g_free(c->role);
     memset(c, 0, sizeof *c);
@@ -112,6 +113,8 @@ char *yf_room_token_mint(const yf_room_key *key, const yf_room_claims *c)
     json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I}", "v", 1, "room", c->room,
                           "pid", c->participant, "name", c->name, "role", c->role,
                           "exp", (json_int_t)c->expires_s);
+    if (o && c->session)
+        json_object_set_new(o, "sess", json_string(c->session));
     char *payload = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!payload)
@@ -165,6 +168,11 @@ static gboolean parse_claims(const guint8 *data, gsize len, yf_room_claims *out)
         out->name = g_strdup(name);
         out->role = g_strdup(role);
         out->expires_s = exp;
+        json_t *sess = json_object_get(o, "sess");
+        out->session = json_is_string(sess) && json_string_length(sess) <= 128 ? g_strdup(json_string_value(sess)) : NULL;
+        ok = !sess || out->session;   /* present but not a short string: malformed */
+        if (!ok)
+            yf_room_claims_clear(out);
     }
     json_decref(o);
     return ok;

@@ -27,13 +27,17 @@ typedef struct {
     guint8 bytes[YF_ROOM_KEY_LEN];
 } yf_room_key;
 
-/* Invariant: every string non-NULL when minted or returned by verify. */
+/* Invariant: every string but session non-NULL when minted or returned by
+ * verify. */
 typedef struct {
     char *room;          /* e.g. "appt-12" */
     char *participant;   /* "staff:3", "invitee:9" */
     char *name;          /* display name */
     char *role;          /* one of yf_room_role_valid */
     int64_t expires_s;   /* Unix seconds */
+    char *session;       /* the staff sign-in the token was taken from (the store's
+                          * yf_store_session_ref), so it dies with that sign-in;
+                          * NULL for invitees and for `yuanfang token` */
 } yf_room_claims;
 void yf_room_claims_clear(yf_room_claims *c);
 

@@ -30,14 +30,14 @@ function auditChecks(bin, dataDir) {
   const rows = execFileSync('sqlite3', [db, "SELECT action || ' ' || detail FROM audit_log WHERE object = 'room:" +
     ROOM + "' ORDER BY id"], { encoding: 'utf8' }).trim().split('\n');
   const has = (re) => rows.some((r) => re.test(r));
-  check('audit: the host and the clerk joined', has(/^room\.join participant=staff:1 role=prosecutor/) &&
-    has(/^room\.join participant=staff:2 role=clerk/), rows.join(' | '));
+  check('audit: the host and the clerk joined', has(/^room\.join participant=cli:host role=prosecutor/) &&
+    has(/^room\.join participant=cli:clerk role=clerk/), rows.join(' | '));
   check('audit: the petitioner waited and the host admitted them',
-    has(/^room\.wait participant=invitee:9 role=petitioner/) &&
-    has(/^hearing\.admit participant=invitee:9 role=petitioner by=staff:1/), rows.join(' | '));
-  check('audit: the host muted the petitioner', has(/^room\.mute participant=invitee:9 .*by=staff:1 detail=audio/),
+    has(/^room\.wait participant=cli:petitioner role=petitioner/) &&
+    has(/^hearing\.admit participant=cli:petitioner role=petitioner by=cli:host/), rows.join(' | '));
+  check('audit: the host muted the petitioner', has(/^room\.mute participant=cli:petitioner .*by=cli:host detail=audio/),
     rows.join(' | '));
-  check('audit: the host removed the clerk', has(/^room\.remove participant=staff:2 role=clerk by=staff:1/),
+  check('audit: the host removed the clerk', has(/^room\.remove participant=cli:clerk role=clerk by=cli:host/),
     rows.join(' | '));
   let verify = '';
   let status = 0;
@@ -221,9 +221,9 @@ async function main() {
   let browser = null;
   try {
     const tokens = {
-      host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'staff:1'),
-      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'staff:2'),
-      petitioner: mintToken(bin, dataDir, '张三', 'petitioner', 'invitee:9'),
+      host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'cli:host'),
+      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'cli:clerk'),
+      petitioner: mintToken(bin, dataDir, '张三', 'petitioner', 'cli:petitioner'),
     };
     const port = await freePort();
     const base = `https://127.0.0.1:${port}`;

@@ -449,8 +449,8 @@ async function main() {
   const t0 = Date.now();
   try {
     const tokens = {
-      pros: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'staff:1'),
-      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'staff:2'),
+      pros: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'cli:host'),
+      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'cli:clerk'),
     };
     const made = createUserCli(bin, dataDir, 'admin', 'admin', 'admin-password-1');
     if (!check('the CLI creates the admin', made.status === 0, made.stderr)) return;

@@ -43,6 +43,14 @@ static int64_t make_hearing(yf_store *st)
     return hearing;
 }
 
+static int count(const char *hay, const char *needle)
+{
+    int k = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        k++;
+    return k;
+}
+
 static char *notes(yf_store *st, int64_t id)
 {
     char *t = yf_store_note_text(st, id, NULL);
@@ -179,12 +187,29 @@ int main(void)
     CHECK(strstr(n, "原因：服务器异常停止后重新启动") != NULL);
     g_free(n);
 
+    /* A participant who drops out and comes back 50 times in a row writes one
+     * line at once, and the rest folds into one more when capture stops: the
+     * official notes do not fill with a loop. */
+    yf_recorder_room_hooks.member(rec, "appt-1", 1, "staff:1", "王检察官", "prosecutor", g_get_real_time() / 1000);
+    for (int i = 0; i < 50; i++) {
+        yf_recorder_room_event(rec, "appt-1", "room.disconnect", "staff:1", "prosecutor");
+        yf_recorder_room_event(rec, "appt-1", "room.rejoin", "staff:1", "prosecutor");
+    }
+    n = notes(st, id);
+    CHECK(count(n, "参与人 王检察官") == 1 && strstr(n, "网络中断"));
+    g_free(n);
+
     /* The hearing ends: the 40 ms the crash left are post-processed, attached
      * and packed. */
     CHECK(yf_store_hearing_end(st, yf_actor_system(), g_get_real_time() / 1000, id, &e));
     yf_recorder_api_hooks.hearing_ended(rec, id);
     n = notes(st, id);
     CHECK(strstr(n, "结束") != NULL);
+    const char *folded = strstr(n, "重新连接，其录音录像恢复（此前 30 秒内另有 98 次进出");
+    CHECK(count(n, "参与人 王检察官") == 2 && folded);
+    CHECK(folded && strstr(folded, "结束") != NULL);   /* written before the end line */
+    if (!folded)
+        fprintf(stderr, "notes:\n%s\n", n);
     g_free(n);
     for (int i = 0; i < 600; i++) {
         s = state_of(rec, id);

@@ -156,7 +156,7 @@ static char *token(const char *room, const char *pid, const char *name, const ch
                    const yf_room_key *k)
 {
     yf_room_claims c = {(char *)room, (char *)pid, (char *)name, (char *)role,
-                        g_get_real_time() / G_USEC_PER_SEC + ttl};
+                        g_get_real_time() / G_USEC_PER_SEC + ttl, NULL};
     return yf_room_token_mint(k ? k : &key, &c);
 }
 
@@ -524,16 +524,48 @@ static void test_capture(void)
     g_string_free(cap_log, TRUE);
 }
 
-/* The gate the recorder sets: TRUE while the room's hearing may be held. */
-static gboolean room8_over;
-static gboolean gate_r8(void *user, const char *room, const char **why)
+/* The gate the recorder sets: TRUE while the room's hearing may be held and
+ * the person may still come in (here: invitee:9 once room8_barred). */
+static gboolean room8_over, room8_barred;
+static gboolean gate_r8(void *user, const yf_room_claims *c, yf_sig_errc *code, const char **why)
 {
     (void)user;
-    if (strcmp(room, "r8") == 0 && room8_over) {
+    if (strcmp(c->room, "r8") == 0 && room8_over) {
+        *code = YF_SIG_ERR_ENDED;
         *why = "this hearing has ended";
         return FALSE;
     }
+    if (strcmp(c->room, "r8") == 0 && room8_barred && strcmp(c->participant, "invitee:9") == 0) {
+        *code = YF_SIG_ERR_FORBIDDEN;
+        *why = "you were removed from this hearing";
+        return FALSE;
+    }
     return TRUE;
+}
+
+/* A person the gate bars (removed, invitation withdrawn, signed out) gets
+ * forbidden at every join, a rejoin with the same token included, and is not
+ * let into the room; others still are. */
+static void test_gate_person(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *again = conn_new();
+    char *th = token("r8", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r8", "invitee:9", "P", "petitioner", 3600, NULL);
+    yf_sigroom_hub_set_gate(hub, gate_r8, NULL);
+    join(host, th);
+    join(pet, tp);
+    CHECK(pet->member != NULL);
+    request(pet, "{\"id\":2,\"type\":\"room.leave\"}");
+    room8_barred = TRUE;
+    join(again, tp);
+    CHECK(again->member == NULL && strstr(last(again), "\"code\":\"forbidden\"") &&
+          strstr(last(again), "removed"));
+    CHECK(host->member != NULL);
+    request(host, "{\"id\":3,\"type\":\"room.leave\"}");
+    room8_barred = FALSE;
+    yf_sigroom_hub_set_gate(hub, NULL, NULL);
+    g_free(th); g_free(tp);
+    conn_free(host); conn_free(pet); conn_free(again);
 }
 
 /* Ending a hearing ends its room for everyone, the waiting included: each is
@@ -588,6 +620,7 @@ int main(void)
     hub = yf_sigroom_hub_new(NULL, &key, 60, NULL, &conn_ops, &media_ops);
     test_tokens();
     test_hearing();
+    test_gate_person();
     test_mute_holds();
     test_full_room();
     test_capture();

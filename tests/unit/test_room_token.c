@@ -32,14 +32,21 @@ int main(void)
     CHECK(g_stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600 && sb.st_size == YF_ROOM_KEY_LEN);
     memset(&other, 0x5a, sizeof other);
 
-    yf_room_claims c = {"appt-7", "invitee:3", "张三", "petitioner", 2000};
+    yf_room_claims c = {"appt-7", "invitee:3", "张三", "petitioner", 2000, NULL};
     char *tok = yf_room_token_mint(&k1, &c);
     yf_room_claims out = {0};
     CHECK(yf_room_token_verify(&k1, tok, "appt-7", 1000, &out, &err));
     CHECK(out.room && strcmp(out.room, "appt-7") == 0 && strcmp(out.name, "张三") == 0 &&
           strcmp(out.participant, "invitee:3") == 0 && strcmp(out.role, "petitioner") == 0 &&
-          out.expires_s == 2000);
+          out.expires_s == 2000 && out.session == NULL);
     yf_room_claims_clear(&out);
+    /* A staff token carries the sign-in it came from, under the MAC. */
+    yf_room_claims cs = {"appt-7", "staff:2", "王检察官", "prosecutor", 2000, "ab12"};
+    char *stok = yf_room_token_mint(&k1, &cs);
+    CHECK(yf_room_token_verify(&k1, stok, "appt-7", 1000, &out, &err));
+    CHECK(out.session && strcmp(out.session, "ab12") == 0);
+    yf_room_claims_clear(&out);
+    g_free(stok);
 
     CHECK(fails_with(&k1, tok, "appt-8", 1000, YF_ROOM_TOKEN_ERROR_WRONG_ROOM));
     CHECK(fails_with(&k1, tok, "appt-7", 2000, YF_ROOM_TOKEN_ERROR_EXPIRED));

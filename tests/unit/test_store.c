@@ -737,6 +737,62 @@ static void test_bootstrap_and_cli(void)
     g_free(dir);
 }
 
+/* Who may come back into a room: a removal holds after the store is closed
+ * and opened again (a restart); a withdrawn or expired invitation, a disabled
+ * account and an ended sign-in each keep their holder out; the rest may join. */
+static void test_room_admission(void)
+{
+    char *p = new_path();
+    GError *e = NULL;
+    const char *why = NULL;
+    yf_store *st = yf_store_open(p, 0, &e);
+    yf_store_set_password_cost(st, 10);
+    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t kase = add_case(st, pros, "R-1", pros, "2024-03-01"), appt = 0, inv = 0, inv2 = 0;
+    char *tok = NULL, *tok2 = NULL, *sess = NULL;
+    yf_staff who = {0};
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, kase, pros, T0 + HOUR, "",
+                                      YF_APPOINTMENT_RECEPTION, &appt, &e));
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_PETITIONER, "张三", "",
+                               T0 + 24 * HOUR, &inv, &tok, &e));
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_AGENT, "赵律师", "",
+                               T0 + 2 * HOUR, &inv2, &tok2, &e));
+    CHECK(yf_store_login(st, "pros", PW, T0, 12 * HOUR, &sess, &who, &e));
+    char *ref = yf_store_session_ref(sess), pet[32], lawyer[32], host[32], cl[32];
+    g_snprintf(pet, sizeof pet, "invitee:%" G_GINT64_FORMAT, inv);
+    g_snprintf(lawyer, sizeof lawyer, "invitee:%" G_GINT64_FORMAT, inv2);
+    g_snprintf(host, sizeof host, "staff:%" G_GINT64_FORMAT, pros);
+    g_snprintf(cl, sizeof cl, "staff:%" G_GINT64_FORMAT, clerk);
+    CHECK(ref && strlen(ref) == 64);
+    CHECK(yf_store_room_may_join(st, "appt-1", pet, NULL, T0, &why, &e));
+    CHECK(yf_store_room_may_join(st, "appt-1", host, ref, T0, &why, &e));
+    CHECK(yf_store_room_may_join(st, "appt-1", "cli:someone", NULL, T0, &why, &e));
+    CHECK(yf_store_room_remove(st, T0, "appt-1", pet, host, &e));
+    CHECK(yf_store_room_remove(st, T0, "appt-1", pet, host, &e));   /* twice: no change */
+    yf_store_close(st);
+    st = yf_store_open(p, 0, &e);
+    CHECK(!yf_store_room_may_join(st, "appt-1", pet, NULL, T0, &why, &e) && !e && why && strstr(why, "removed"));
+    CHECK(yf_store_room_may_join(st, "appt-2", pet, NULL, T0, &why, &e));   /* another room: not removed */
+    CHECK(!yf_store_room_may_join(st, "appt-1", lawyer, NULL, T0 + 3 * HOUR, &why, &e) && strstr(why, "expired"));
+    CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, inv2, &e));
+    CHECK(!yf_store_room_may_join(st, "appt-1", lawyer, NULL, T0, &why, &e) && strstr(why, "withdrawn"));
+    CHECK(yf_store_session_revoke(st, yf_actor_staff(pros), T0, sess, &e));
+    CHECK(!yf_store_room_may_join(st, "appt-1", host, ref, T0, &why, &e) && strstr(why, "sign in again"));
+    CHECK(!yf_store_room_may_join(st, "appt-1", host, "zz", T0, &why, &e));   /* not a reference */
+    CHECK(yf_store_room_may_join(st, "appt-1", cl, NULL, T0, &why, &e));
+    CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0, clerk, TRUE, &e));
+    CHECK(!yf_store_room_may_join(st, "appt-1", cl, NULL, T0, &why, &e) && strstr(why, "disabled"));
+    CHECK(e == NULL);
+    g_clear_error(&e);
+    yf_staff_clear(&who);
+    g_free(ref);
+    g_free(sess);
+    g_free(tok);
+    g_free(tok2);
+    g_free(p);
+    yf_store_close(st);
+}
+
 int main(void)
 {
     tmp_dir = g_dir_make_tmp("yf-store-XXXXXX", NULL);
@@ -755,6 +811,7 @@ int main(void)
     test_note_confirmations();
     test_hostile_text();
     test_bootstrap_and_cli();
+    test_room_admission();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
     return yf_test_done("test_store");

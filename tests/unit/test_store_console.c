@@ -581,21 +581,21 @@ static void test_reissue(void)
     yf_store_close(st);
 }
 
-/* A file of schema 4 (before the console's columns) with a case, an
+/* A file of schema 5 (before the console's columns) with a case, an
  * appointment and an invitee opens with the current store, rows intact. */
-static void test_migrate_from_v4(void)
+static void test_migrate_from_v5(void)
 {
     char *p = new_path();
     sqlite3 *db = NULL;
     GError *e = NULL;
     CHECK(sqlite3_open(p, &db) == SQLITE_OK);
-    CHECK(yf_migrations_apply(db, 4, &e));
-    CHECK_EQ_INT(yf_migrations_current(db), 4);
+    CHECK(yf_migrations_apply(db, 5, &e));
+    CHECK_EQ_INT(yf_migrations_current(db), 5);
     CHECK(sqlite3_exec(db,
         "INSERT INTO staff (id, username, display_name, role, password_hash, created_ms)"
         " VALUES (7, 'li', '李检察官', 'prosecutor', '$scrypt$x', 1);"
         "INSERT INTO cases (id, case_no, type, channel, petitioner, contact, prosecutor_id, received,"
-        " reply_due, result_due, stage, created_ms, updated_ms) VALUES (1, 'V4-001', 'report',"
+        " reply_due, result_due, stage, created_ms, updated_ms) VALUES (1, 'V5-001', 'report',"
         " 'letter', '王五', '13812345678', 7, '2024-04-01', '2024-04-08', '2024-07-01', 'review', 1, 1);"
         "INSERT INTO appointments (id, case_id, host_id, start_ms, title) VALUES (2, 1, 7, 5, '接访');"
         "INSERT INTO invitees (id, appointment_id, role, name, token_hash, expires_ms)"
@@ -635,7 +635,7 @@ int main(void)
     test_reschedule();
     test_cancel();
     test_reissue();
-    test_migrate_from_v4();
+    test_migrate_from_v5();
     yf_test_rm_rf(tmp_dir);
     g_free(tmp_dir);
     return yf_test_done("test_store_console");

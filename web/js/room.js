@@ -76,7 +76,9 @@ function onState({ state, detail }) {
       screen('ended');
       status(/newer connection/.test(detail || '') ? 'room.replaced' : 'room.removed');
       break;
-    case 'error': screen('ended'); status(detail === 'token_expired' ? 'room.expired' : 'room.badToken'); break;
+    case 'error': screen('ended');
+      status(detail === 'token_expired' ? 'room.expired' : detail === 'forbidden' ? 'room.forbidden' : 'room.badToken');
+      break;
     default: break;
   }
 }
