@@ -30,6 +30,7 @@ static const char *const errc_names[] = {
     [YF_SIG_ERR_NOT_FOUND] = "not_found",
     [YF_SIG_ERR_STALE] = "stale",
     [YF_SIG_ERR_ENDED] = "hearing_ended",
+    [YF_SIG_ERR_NOT_STARTED] = "not_started",
 };
 
 const char *yf_sig_errc_str(yf_sig_errc code)

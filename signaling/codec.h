@@ -41,7 +41,9 @@ typedef enum {
     YF_SIG_ERR_NOT_FOUND,
     YF_SIG_ERR_STALE,
     YF_SIG_ERR_ENDED,
+    YF_SIG_ERR_NOT_STARTED,
 } yf_sig_errc;
+#define YF_SIG_ERR_LAST YF_SIG_ERR_NOT_STARTED   /* move it with a new last code */
 
 #define YF_SIG_ERROR (yf_sig_error_quark())
 GQuark yf_sig_error_quark(void);

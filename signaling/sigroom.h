@@ -90,6 +90,8 @@ void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_si
 /* Whether the holder of claims may enter their room now: TRUE, or FALSE with
  * *code and *why (a static sentence): YF_SIG_ERR_ENDED when the hearing is
  * over (ended, its appointment cancelled, its case closed),
+ * YF_SIG_ERR_NOT_STARTED when its hearing has not started (nothing would be
+ * recorded: the page waits and asks again),
  * YF_SIG_ERR_FORBIDDEN when this person may no longer come in (removed by
  * the host, invitation withdrawn, account disabled, sign-in ended),
  * YF_SIG_ERR_BUSY when it cannot be told now. Asked on every room.join

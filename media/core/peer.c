@@ -253,11 +253,32 @@ static int on_dtls(yf_peer *p, const uint8_t *buf, size_t len)
     return rc;
 }
 
-static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
+typedef int (*srtp_fn)(yf_srtp *s, const uint8_t *src, size_t len, uint8_t *dst, size_t cap, size_t *out_len);
+
+/* Runs one SRTP transform of src into a pool buffer of cap bytes and queues
+ * the result as an output (kind, ev). On failure the buffer goes back:
+ * YF_ENOMEM (no buffer) or the transform's error. */
+static int srtp_push(yf_peer *p, srtp_fn transform, const uint8_t *src, size_t len, size_t cap,
+                     yf_output_kind kind, yf_event_kind ev)
 {
-    uint8_t *plain;
     size_t n = 0;
     bool pooled;
+    uint8_t *dst = buf_get(p, cap, &pooled);
+    int rc;
+
+    if (!dst)
+        return YF_ENOMEM;
+    rc = transform(p->srtp, src, len, dst, cap, &n);
+    if (rc != YF_OK) {
+        buf_put(p, dst, pooled);
+        return rc;
+    }
+    push_buf(p, kind, ev, dst, n, NULL, pooled);
+    return YF_OK;
+}
+
+static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
+{
     int rc;
 
     if (!p->srtp) {
@@ -268,25 +289,17 @@ static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
         p->st.dropped_garbage++;
         return YF_ESHORT;
     }
-    plain = buf_get(p, len, &pooled);
-    if (!plain)
-        return YF_ENOMEM;
-    rc = rtcp ? yf_srtp_unprotect_rtcp(p->srtp, buf, len, plain, len, &n)
-              : yf_srtp_unprotect_rtp(p->srtp, buf, len, plain, len, &n);
-    if (rc != YF_OK) {
-        buf_put(p, plain, pooled);
-        if (rc == YF_EAUTH)
-            p->st.dropped_auth++;
-        else
-            p->st.dropped_garbage++;
-        return rc;
-    }
-    if (rtcp)
+    rc = srtp_push(p, rtcp ? yf_srtp_unprotect_rtcp : yf_srtp_unprotect_rtp, buf, len, len, YF_OUT_EVENT,
+                   rtcp ? YF_EV_RTCP : YF_EV_RTP);
+    if (rc == YF_OK && rtcp)
         p->st.rtcp_in++;
-    else
+    else if (rc == YF_OK)
         p->st.rtp_in++;
-    push_buf(p, YF_OUT_EVENT, rtcp ? YF_EV_RTCP : YF_EV_RTP, plain, n, NULL, pooled);
-    return YF_OK;
+    else if (rc == YF_EAUTH)
+        p->st.dropped_auth++;
+    else if (rc != YF_ENOMEM)   /* unprotecting into len bytes never lacks room */
+        p->st.dropped_garbage++;
+    return rc;
 }
 
 int yf_peer_handle_datagram(yf_peer *p, int64_t now_us, const uint8_t *buf, size_t len)
@@ -321,9 +334,6 @@ int yf_peer_handle_timeout(yf_peer *p, int64_t now_us)
 
 static int send_media(yf_peer *p, const uint8_t *pkt, size_t len, bool rtcp)
 {
-    uint8_t *wire;
-    size_t n = 0;
-    bool pooled;
     int rc;
 
     if (!p || !p->srtp)
@@ -332,21 +342,13 @@ static int send_media(yf_peer *p, const uint8_t *pkt, size_t len, bool rtcp)
         return YF_ESHORT;
     if (len > MAX_DATAGRAM - YF_SRTP_MAX_OVERHEAD)
         return YF_EMALFORMED;
-    wire = buf_get(p, len + YF_SRTP_MAX_OVERHEAD, &pooled);
-    if (!wire)
-        return YF_ENOMEM;
-    rc = rtcp ? yf_srtp_protect_rtcp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n)
-              : yf_srtp_protect_rtp(p->srtp, pkt, len, wire, len + YF_SRTP_MAX_OVERHEAD, &n);
-    if (rc != YF_OK) {
-        buf_put(p, wire, pooled);
-        return rc;
-    }
-    if (rtcp)
+    rc = srtp_push(p, rtcp ? yf_srtp_protect_rtcp : yf_srtp_protect_rtp, pkt, len, len + YF_SRTP_MAX_OVERHEAD,
+                   YF_OUT_TRANSMIT, YF_EV_RTP);
+    if (rc == YF_OK && rtcp)
         p->st.rtcp_out++;
-    else
+    else if (rc == YF_OK)
         p->st.rtp_out++;
-    push_buf(p, YF_OUT_TRANSMIT, YF_EV_RTP, wire, n, NULL, pooled);
-    return YF_OK;
+    return rc;
 }
 
 int yf_peer_send_rtp(yf_peer *p, int64_t now_us, const uint8_t *rtp, size_t len)

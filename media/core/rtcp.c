@@ -146,21 +146,34 @@ static size_t reports_put(uint8_t *dst, uint8_t rc, const yf_rtcp_report_block *
     return (size_t)rc * 24 + ext_len;
 }
 
+/* An SR or RR (§6.4.1, §6.4.2): header, sender SSRC, then after `fixed`
+ * bytes the report blocks and profile extension; the SR's sender info
+ * (bytes 8..27) is the caller's. Returns the length or an error. */
+static int reports_write(uint8_t pt, uint32_t ssrc, size_t fixed, uint8_t rc, const yf_rtcp_report_block *rbs,
+                         const uint8_t *ext, size_t ext_len, uint8_t *dst, size_t cap)
+{
+    int err = reports_check(rc, ext_len, ext, fixed, cap);
+    if (err != YF_OK)
+        return err;
+    size_t total = fixed + (size_t)rc * 24 + ext_len;
+    yf_rtcp_put_header(dst, false, rc, pt, total);
+    yf_wr32(dst + 4, ssrc);
+    reports_put(dst + fixed, rc, rbs, ext, ext_len);
+    return (int)total;
+}
+
 int yf_rtcp_sr_write(const yf_rtcp_sr *sr, uint8_t *dst, size_t cap)
 {
-    int rc = reports_check(sr->report_count, sr->ext_len, sr->ext, 28, cap);
-    if (rc != YF_OK)
-        return rc;
-    size_t total = 28 + (size_t)sr->report_count * 24 + sr->ext_len;
-    yf_rtcp_put_header(dst, false, sr->report_count, YF_RTCP_SR, total);
-    yf_wr32(dst + 4, sr->ssrc);
+    int n = reports_write(YF_RTCP_SR, sr->ssrc, 28, sr->report_count, sr->reports, sr->ext, sr->ext_len,
+                          dst, cap);
+    if (n < 0)
+        return n;
     yf_wr32(dst + 8, (uint32_t)(sr->ntp >> 32));
     yf_wr32(dst + 12, (uint32_t)sr->ntp);
     yf_wr32(dst + 16, sr->rtp_ts);
     yf_wr32(dst + 20, sr->packet_count);
     yf_wr32(dst + 24, sr->octet_count);
-    reports_put(dst + 28, sr->report_count, sr->reports, sr->ext, sr->ext_len);
-    return (int)total;
+    return n;
 }
 
 int yf_rtcp_rr_parse(const yf_rtcp_packet *p, yf_rtcp_rr *rr)
@@ -176,14 +189,7 @@ int yf_rtcp_rr_parse(const yf_rtcp_packet *p, yf_rtcp_rr *rr)
 
 int yf_rtcp_rr_write(const yf_rtcp_rr *rr, uint8_t *dst, size_t cap)
 {
-    int rc = reports_check(rr->report_count, rr->ext_len, rr->ext, 8, cap);
-    if (rc != YF_OK)
-        return rc;
-    size_t total = 8 + (size_t)rr->report_count * 24 + rr->ext_len;
-    yf_rtcp_put_header(dst, false, rr->report_count, YF_RTCP_RR, total);
-    yf_wr32(dst + 4, rr->ssrc);
-    reports_put(dst + 8, rr->report_count, rr->reports, rr->ext, rr->ext_len);
-    return (int)total;
+    return reports_write(YF_RTCP_RR, rr->ssrc, 8, rr->report_count, rr->reports, rr->ext, rr->ext_len, dst, cap);
 }
 
 /* One SDES chunk (§6.5): SSRC, items, a null item, zero fill to 32 bits.

@@ -219,12 +219,18 @@ int yf_rtp_ext_build(uint16_t profile_hint, const yf_rtp_ext *els, size_t n,
     return (int)padded;
 }
 
-int yf_rtp_set_ssrc(uint8_t *pkt, size_t len, uint32_t ssrc)
+/* Writes a 32-bit field of the fixed header (§5.1) at off. */
+static int set32(uint8_t *pkt, size_t len, size_t off, uint32_t v)
 {
     if (len < YF_RTP_FIXED_LEN)
         return YF_ESHORT;
-    yf_wr32(pkt + 8, ssrc);
+    yf_wr32(pkt + off, v);
     return YF_OK;
+}
+
+int yf_rtp_set_ssrc(uint8_t *pkt, size_t len, uint32_t ssrc)
+{
+    return set32(pkt, len, 8, ssrc);
 }
 
 int yf_rtp_set_seq(uint8_t *pkt, size_t len, uint16_t seq)
@@ -237,10 +243,7 @@ int yf_rtp_set_seq(uint8_t *pkt, size_t len, uint16_t seq)
 
 int yf_rtp_set_timestamp(uint8_t *pkt, size_t len, uint32_t ts)
 {
-    if (len < YF_RTP_FIXED_LEN)
-        return YF_ESHORT;
-    yf_wr32(pkt + 4, ts);
-    return YF_OK;
+    return set32(pkt, len, 4, ts);
 }
 
 int yf_rtp_set_payload_type(uint8_t *pkt, size_t len, uint8_t pt)

@@ -15,24 +15,19 @@
 
 /* A session is shared by the control thread and one worker, without a lock,
  * by ownership of each field group:
- *  - immutable once yf_echo_session_new returns: id, worker, conf, the ICE
- *    credentials, mid/mline, role, remote_fp, echo_cfg;
- *  - control thread only: media (NULL once stopped), cb, user, closed;
- *  - worker only: ice, echo, torn_down;
- *  - refs (g_atomic_*): one for the control handle (dropped by
- *    yf_echo_session_free), one per message in flight between the threads
- *    (start, candidates, teardown, callbacks). The worker half (the
- *    connection's callbacks) runs between start and teardown and needs no
- *    ref of its own: the teardown's ref is taken before the control ref is
- *    dropped.
- * Callbacks are delivered by trampolines on the control context that check
- * `closed`, which only the control thread reads and writes: after
- * yf_echo_session_free returns, no callback runs. */
+ *  - h: as yf_net_handle says (net_priv.h); its refs: one for the control
+ *    handle (dropped by yf_echo_session_free), one per message in flight
+ *    between the threads (start, candidates, teardown, notes). The worker
+ *    half (the connection's callbacks) runs between start and teardown and
+ *    needs no ref of its own: the teardown's ref is taken before the control
+ *    ref is dropped;
+ *  - immutable once yf_echo_session_new returns: the ICE credentials,
+ *    mid/mline, role, remote_fp, echo_cfg;
+ *  - control thread only: cb, user;
+ *  - worker only: ice, echo, torn_down.
+ * After yf_echo_session_free returns, no callback runs (h.closed). */
 struct yf_echo_session {
-    gint refs;
-    guint id;
-    yf_worker *worker;
-    const yf_net *conf;        /* immutable config; outlives the worker half */
+    yf_net_handle h;
     char local_ufrag[YF_ICECONN_UFRAG_LEN + 1], local_pwd[YF_ICECONN_PWD_LEN + 1];
     char remote_ufrag[257], remote_pwd[257];
     char mid[32];
@@ -41,77 +36,36 @@ struct yf_echo_session {
     char remote_fp[128];
     yf_echo_config echo_cfg;
 
-    yf_net *media;
     yf_net_callbacks cb;
     void *user;
-    gboolean closed;
 
     yf_iceconn *ice;
     yf_echo *echo;
     gboolean torn_down;
 };
 
-/* ---- refcount and control-thread notes ---- */
+/* ---- control-thread notes ---- */
 
-static yf_echo_session *session_ref(yf_echo_session *s)
+typedef enum { NOTE_CANDIDATE, NOTE_STATE } note_kind;
+
+/* A candidate (text: the line, "" at the end) or a state (text, and text2
+ * the SRTP profile, reason). */
+static void note_deliver(const yf_net_note *n)
 {
-    g_atomic_int_inc(&s->refs);
-    return s;
-}
+    yf_echo_session *s = (yf_echo_session *)n->h;
 
-static void session_unref(gpointer data)
-{
-    yf_echo_session *s = data;
-
-    if (g_atomic_int_dec_and_test(&s->refs))
-        g_free(s);
-}
-
-/* A callback on its way to the control thread. state NULL: a candidate. */
-typedef struct {
-    yf_echo_session *s;
-    const char *state;
-    char *text;     /* candidate line, or srtp profile */
-    char *reason;
-} note;
-
-static gboolean note_deliver(gpointer data)
-{
-    note *n = data;
-    yf_echo_session *s = n->s;
-
-    if (s->closed)
-        return G_SOURCE_REMOVE;
-    if (!n->state && s->cb.on_local_candidate)
+    if (n->kind == NOTE_CANDIDATE && s->cb.on_local_candidate)
         s->cb.on_local_candidate(s->user, n->text, s->mid, s->mline);
-    else if (n->state && s->cb.on_state)
-        s->cb.on_state(s->user, n->state, n->text, n->reason);
-    return G_SOURCE_REMOVE;
-}
-
-static void note_free(gpointer data)
-{
-    note *n = data;
-
-    session_unref(n->s);
-    g_free(n->text);
-    g_free(n->reason);
-    g_free(n);
+    else if (n->kind == NOTE_STATE && s->cb.on_state)
+        s->cb.on_state(s->user, n->text, n->text2, n->reason);
 }
 
 /* Worker: queues a callback for the control thread (never after teardown). */
-static void post_note(yf_echo_session *s, const char *state, const char *text, const char *reason)
+static void post_note(yf_echo_session *s, note_kind kind, const char *text, const char *text2,
+                      const char *reason)
 {
-    note *n;
-
-    if (s->torn_down)
-        return;
-    n = g_new0(note, 1);
-    n->s = session_ref(s);
-    n->state = state;
-    n->text = g_strdup(text);
-    n->reason = g_strdup(reason);
-    yf_net_post(s->conf->control, note_deliver, n, note_free);
+    if (!s->torn_down)
+        yf_net_note_post(yf_net_note_new(&s->h, note_deliver, kind, text, text2, reason));
 }
 
 /* ---- worker: what the connection reports ---- */
@@ -120,21 +74,21 @@ static void on_state(void *user, const char *state, const char *profile, const c
 {
     yf_echo_session *s = user;
 
-    g_debug("session %u: %s%s%s", s->id, state, reason ? ": " : "", reason ? reason : "");
-    post_note(s, state, profile, reason);
+    g_debug("session %u: %s%s%s", s->h.id, state, reason ? ": " : "", reason ? reason : "");
+    post_note(s, NOTE_STATE, state, profile, reason);
 }
 
 static void on_candidate(void *user, const char *line)
 {
-    post_note(user, NULL, line, NULL);
+    post_note(user, NOTE_CANDIDATE, line, NULL, NULL);
 }
 
 static void on_gathering_done(void *user)
 {
     yf_echo_session *s = user;
 
-    g_debug("session %u: local candidates gathered", s->id);
-    post_note(s, NULL, "", NULL);
+    g_debug("session %u: local candidates gathered", s->h.id);
+    post_note(s, NOTE_CANDIDATE, "", NULL, NULL);
 }
 
 /* The datagram path: media comes back with our SSRCs and the browser's
@@ -167,7 +121,7 @@ static void log_counters(void *user, const yf_peer *peer)
     g_info("session %u: rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", rtcp in %" G_GUINT64_FORMAT
            " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT " auth %" G_GUINT64_FORMAT
            " early %" G_GUINT64_FORMAT,
-           s->id, st.rtp_in, st.rtp_out, st.rtcp_in, st.rtcp_out, st.dropped_garbage, st.dropped_auth,
+           s->h.id, st.rtp_in, st.rtp_out, st.rtcp_in, st.rtcp_out, st.dropped_garbage, st.dropped_auth,
            st.dropped_early);
 }
 
@@ -185,7 +139,7 @@ static gboolean start_on_worker(gpointer data)
 {
     yf_echo_session *s = data;
     char name[32];
-    yf_iceconn_config cfg = { .conf = s->conf, .ctx = s->worker->ctx, .name = name, .own_timer = TRUE };
+    yf_iceconn_config cfg = { .conf = s->h.conf, .ctx = s->h.worker->ctx, .name = name, .own_timer = TRUE };
     yf_iceconn_params p = { .local_ufrag = s->local_ufrag, .local_pwd = s->local_pwd,
                             .remote_ufrag = s->remote_ufrag, .remote_pwd = s->remote_pwd,
                             .role = s->role, .remote_fingerprint = s->remote_fp };
@@ -195,23 +149,21 @@ static gboolean start_on_worker(gpointer data)
         on_state(s, "failed", NULL, "cannot create the echo");
         return G_SOURCE_REMOVE;
     }
-    g_snprintf(name, sizeof name, "session %u", s->id);
+    g_snprintf(name, sizeof name, "session %u", s->h.id);
     s->ice = yf_iceconn_new(&cfg, &ice_callbacks, s);
     if (yf_iceconn_start(s->ice, &p))
-        g_debug("session %u: started on worker %u", s->id, s->worker->index);
+        g_debug("session %u: started on worker %u", s->h.id, s->h.worker->index);
     return G_SOURCE_REMOVE;
 }
 
-static gboolean teardown_on_worker(gpointer data)
+static void teardown_on_worker(yf_net_handle *h)
 {
-    yf_echo_session *s = data;
+    yf_echo_session *s = (yf_echo_session *)h;
 
     s->torn_down = TRUE; /* before the close_notify: no note after this */
     g_clear_pointer(&s->ice, yf_iceconn_free);
     g_clear_pointer(&s->echo, yf_echo_free);
-    g_atomic_int_add(&s->worker->load, -1);
-    g_debug("session %u: torn down", s->id);
-    return G_SOURCE_REMOVE;
+    g_debug("session %u: torn down", h->id);
 }
 
 /* ---- worker: remote candidates ---- */
@@ -237,7 +189,7 @@ static void remote_cand_free(gpointer data)
 
     if (r->c)
         nice_candidate_free(r->c);
-    session_unref(r->s);
+    yf_net_handle_unref(r->s);
     g_free(r);
 }
 
@@ -245,9 +197,9 @@ static void post_remote_cand(yf_echo_session *s, NiceCandidate *c)
 {
     remote_cand *r = g_new0(remote_cand, 1);
 
-    r->s = session_ref(s);
+    r->s = yf_net_handle_ref(s);
     r->c = c;
-    yf_net_post(s->worker->ctx, remote_cand_on_worker, r, remote_cand_free);
+    yf_net_post(s->h.worker->ctx, remote_cand_on_worker, r, remote_cand_free);
 }
 
 gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *candidate, GError **err)
@@ -255,16 +207,16 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
     NiceCandidate *c;
 
     g_return_val_if_fail(s != NULL, FALSE);
-    if (!s->media) /* stopped by yf_net_free: nothing to feed */
+    if (!s->h.media) /* stopped by yf_net_free: nothing to feed */
         return TRUE;
     if (!candidate || !*candidate) {
-        g_debug("session %u: end of remote candidates", s->id);
+        g_debug("session %u: end of remote candidates", s->h.id);
         post_remote_cand(s, NULL);
         return TRUE;
     }
     char who[32];
-    g_snprintf(who, sizeof who, "session %u", s->id);
-    c = yf_net_parse_candidate(s->media, who, candidate, err);
+    g_snprintf(who, sizeof who, "session %u", s->h.id);
+    c = yf_net_parse_candidate(s->h.media, who, candidate, err);
     if (!c)
         return FALSE;
     post_remote_cand(s, c);
@@ -332,7 +284,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
                     "the offer has no audio or video section we can answer");
         return NULL;
     }
-    if (yf_dtls_cert_fingerprint(s->conf->cert, fp, sizeof fp) != YF_OK ||
+    if (yf_dtls_cert_fingerprint(s->h.conf->cert, fp, sizeof fp) != YF_OK ||
         !yf_iceconn_make_credentials(s->local_ufrag, s->local_pwd) ||
         !random_bytes(&p.session_id, sizeof p.session_id) ||
         (audio >= 0 && !random_ssrc(o, p.ssrc, &p.ssrc[audio])) ||
@@ -365,10 +317,7 @@ static yf_echo_session *session_alloc(yf_net *m, const yf_sdp_offer *o, const yf
 {
     yf_echo_session *s = g_new0(yf_echo_session, 1);
 
-    s->refs = 1;
-    s->id = ++m->next_session_id;
-    s->conf = m;
-    s->media = m;
+    yf_net_handle_init(&s->h, m, teardown_on_worker);
     s->cb = *cb;
     s->user = user;
     g_strlcpy(s->remote_ufrag, o->ice_ufrag, sizeof s->remote_ufrag);
@@ -404,32 +353,19 @@ yf_echo_session *yf_echo_session_new(yf_net *m, const char *offer_sdp, size_t of
         g_clear_pointer(&s, g_free);
         goto out;
     }
-    s->worker = yf_net_place(m);
-    g_hash_table_add(m->sessions, s);
-    yf_net_post(s->worker->ctx, start_on_worker, session_ref(s), session_unref);
-    g_debug("session %u: answered (mid %s), placed on worker %u", s->id, s->mid, s->worker->index);
+    yf_net_handle_place(&s->h);
+    yf_net_post(s->h.worker->ctx, start_on_worker, yf_net_handle_ref(s), yf_net_handle_unref);
+    g_debug("session %u: answered (mid %s), placed on worker %u", s->h.id, s->mid, s->h.worker->index);
     *answer_out = answer;
 out:
     g_free(offer);
     return s;
 }
 
-void yf_echo_session_stop(yf_echo_session *s)
-{
-    if (!s->media)
-        return;
-    s->closed = TRUE;
-    g_hash_table_remove(s->media->sessions, s);
-    s->media = NULL;
-    /* The worker ref taken for the start is dropped after the teardown. */
-    yf_net_post(s->worker->ctx, teardown_on_worker, session_ref(s), session_unref);
-}
-
 void yf_echo_session_free(yf_echo_session *s)
 {
     if (!s)
         return;
-    s->closed = TRUE;
-    yf_echo_session_stop(s);
-    session_unref(s);
+    yf_net_handle_stop(&s->h);
+    yf_net_handle_unref(s);
 }

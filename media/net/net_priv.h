@@ -24,10 +24,11 @@ typedef struct {
 } yf_worker;
 
 /* The media edge. Invariants: everything but the workers' `load` is touched
- * only on the control thread; `sessions` holds the live (not yet stopped)
- * sessions and `rooms`, borrowed, so yf_net_free can stop them; `parser` is a NiceAgent
- * without streams, on the control context, used only to parse remote
- * candidate lines for validation before they are posted to a worker. */
+ * only on the control thread; `live` holds the placed and not yet stopped
+ * echo sessions and rooms (their handles, borrowed), so yf_net_free can
+ * stop them; `parser` is a NiceAgent without streams, on the control
+ * context, used only to parse remote candidate lines for validation before
+ * they are posted to a worker. */
 struct yf_net {
     GMainContext *control;
     unsigned n_workers;
@@ -38,8 +39,7 @@ struct yf_net {
     guint stun_port;
     const yf_dtls_cert *cert;
     NiceAgent *parser;
-    GHashTable *sessions;
-    GHashTable *rooms;          /* live rooms, borrowed (yf_room_stop) */
+    GHashTable *live;           /* yf_net_handle*, borrowed (yf_net_handle_stop) */
     guint next_session_id;
 };
 
@@ -60,15 +60,71 @@ void yf_net_timer_arm(GSource *timer, int64_t at_us);
 /* The least loaded worker; its load is incremented. Control thread. */
 yf_worker *yf_net_place(yf_net *m);
 
-/* Detaches the session from the media and stops it on its worker (the
- * control handle stays valid until yf_echo_session_free). Control thread;
- * used by yf_net_free. */
-void yf_echo_session_stop(yf_echo_session *s);
+/* ---- handles and notes (handle.c) ---- */
 
-/* The same for a room (room.c): no callback runs after it, the worker tears
- * the room down; the handle stays valid until yf_room_free. */
-struct yf_room;
-void yf_room_stop(struct yf_room *r);
+typedef struct yf_net_handle yf_net_handle;
+/* Tears an object's worker half down, on its worker (handle.c then drops
+ * the worker's load). */
+typedef void (*yf_net_handle_fn)(yf_net_handle *h);
+
+/* The first member of an echo session (echo_session.c) and of a room
+ * (room.c), so a pointer to one is a pointer to the other: what the control
+ * thread and the object's worker share without a lock. Fields:
+ *  - immutable once placed: id, conf, worker, teardown;
+ *  - control thread only: media (NULL once stopped), closed (set by the
+ *    stop; a note is delivered only while it is FALSE, so no callback runs
+ *    after it);
+ *  - refs (g_atomic_*): the control handle plus one per message or note in
+ *    flight; the last unref frees the object with g_free, so the object
+ *    owns nothing else by then.
+ * The object's own comment says who owns its other fields. */
+struct yf_net_handle {
+    gint refs;
+    guint id;
+    const yf_net *conf;        /* immutable config; outlives the worker half */
+    yf_worker *worker;
+    yf_net_handle_fn teardown;
+    yf_net *media;
+    gboolean closed;
+};
+
+/* Sets up h, the zeroed first member of a new object, on m: the control
+ * handle's ref, the next id, teardown for the stop. Control thread. */
+void yf_net_handle_init(yf_net_handle *h, yf_net *m, yf_net_handle_fn teardown);
+/* Places h on the least loaded worker and lists it as live. Control thread. */
+void yf_net_handle_place(yf_net_handle *h);
+gpointer yf_net_handle_ref(gpointer h);
+/* Drops a ref (a GDestroyNotify); the last frees the object. Any thread. */
+void yf_net_handle_unref(gpointer h);
+/* Closes h, so no note is delivered any more; the first time also takes it
+ * off the live list and posts its teardown to its worker (with a ref). The
+ * control handle stays valid until its unref. Control thread. */
+void yf_net_handle_stop(yf_net_handle *h);
+
+/* A callback on its way from a worker (or a later turn of the control
+ * loop) to the control thread: a kind and the fields it carries (room.c
+ * and echo_session.c say which), with a ref on its handle. Owns its
+ * strings and tracks. */
+typedef struct yf_net_note yf_net_note;
+typedef void (*yf_net_note_fn)(const yf_net_note *n);
+struct yf_net_note {
+    yf_net_handle *h;
+    yf_net_note_fn deliver;
+    int kind;
+    uint32_t part;
+    int pc;
+    char *text, *text2, *reason;
+    int num;
+    GArray *tracks;
+};
+
+/* A note of kind for h (a ref taken) with copies of the strings (any may be
+ * NULL), to be delivered by deliver. Any thread. */
+yf_net_note *yf_net_note_new(yf_net_handle *h, yf_net_note_fn deliver, int kind, const char *text,
+                             const char *text2, const char *reason);
+/* Posts n, taking it: deliver(n) runs on the control context unless the
+ * handle is closed by then; then n is freed. Any thread. */
+void yf_net_note_post(yf_net_note *n);
 
 /* Parses and validates one remote "candidate:..." line (candidate.c, RFC
  * 8839 section 5.1) on the control thread with m->parser. Returns the

@@ -30,45 +30,20 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-/* ---- refcount, notes (worker -> control) ---- */
+/* ---- notes (worker -> control) ---- */
 
-yf_room *yf_room_ref(yf_room *r)
-{
-    g_atomic_int_inc(&r->refs);
-    return r;
-}
-
-void yf_room_unref(gpointer data)
-{
-    yf_room *r = data;
-
-    if (g_atomic_int_dec_and_test(&r->refs))
-        g_free(r);
-}
-
+/* What each kind carries: CAND part, pc, text (the line), text2 (mid), num
+ * (m-line); STATE part, pc, text (state), text2 (SRTP profile), reason;
+ * LEVEL and SPEAKER part, num (level); OFFER part, text (the SDP), num
+ * (revision), tracks (yf_room_track). */
 typedef enum { NOTE_CAND, NOTE_STATE, NOTE_LEVEL, NOTE_SPEAKER, NOTE_OFFER } note_kind;
 
-typedef struct {
-    yf_room *r;
-    note_kind kind;
-    uint32_t part;
-    yf_pc_kind pc;
-    char *text;     /* candidate, state, offer SDP */
-    char *text2;    /* srtp profile, mid */
-    char *reason;
-    int num;        /* mline index, level, revision */
-    GArray *tracks; /* NOTE_OFFER: yf_room_track */
-} yf_room_note;
-
-static gboolean note_deliver(gpointer data)
+static void note_deliver(const yf_net_note *n)
 {
-    yf_room_note *n = data;
-    yf_room *r = n->r;
+    yf_room *r = (yf_room *)n->h;
     const yf_room_callbacks *cb = &r->cb;
 
-    if (r->closed)
-        return G_SOURCE_REMOVE;
-    switch (n->kind) {
+    switch ((note_kind)n->kind) {
     case NOTE_CAND:
         if (cb->on_local_candidate)
             cb->on_local_candidate(r->user, n->part, n->pc, n->text, n->text2, n->num);
@@ -91,67 +66,40 @@ static gboolean note_deliver(gpointer data)
                                    (const yf_room_track *)(void *)n->tracks->data, n->tracks->len);
         break;
     }
-    return G_SOURCE_REMOVE;
 }
 
-static void note_free(gpointer data)
+/* A note of kind about participant part, with copies of the strings. */
+static yf_net_note *note_new(yf_room *r, note_kind kind, uint32_t part, yf_pc_kind pc, const char *text,
+                             const char *text2, const char *reason)
 {
-    yf_room_note *n = data;
+    yf_net_note *n = yf_net_note_new(&r->h, note_deliver, kind, text, text2, reason);
 
-    yf_room_unref(n->r);
-    g_free(n->text);
-    g_free(n->text2);
-    g_free(n->reason);
-    if (n->tracks)
-        g_array_unref(n->tracks);
-    g_free(n);
-}
-
-static yf_room_note *note_new(yf_room *r, note_kind kind, uint32_t part)
-{
-    yf_room_note *n = g_new0(yf_room_note, 1);
-
-    n->r = yf_room_ref(r);
-    n->kind = kind;
     n->part = part;
+    n->pc = pc;
     return n;
-}
-
-static void note_post(yf_room_note *n)
-{
-    yf_net_post(n->r->conf->control, note_deliver, n, note_free);
 }
 
 void yf_room_note_candidate(yf_room *r, uint32_t part, yf_pc_kind pc, const char *cand, const char *mid,
                             int mline)
 {
-    yf_room_note *n = note_new(r, NOTE_CAND, part);
+    yf_net_note *n = note_new(r, NOTE_CAND, part, pc, cand, mid, NULL);
 
-    n->pc = pc;
-    n->text = g_strdup(cand);
-    n->text2 = g_strdup(mid);
     n->num = mline;
-    note_post(n);
+    yf_net_note_post(n);
 }
 
 void yf_room_note_state(yf_room *r, uint32_t part, yf_pc_kind pc, const char *state, const char *profile,
                         const char *reason)
 {
-    yf_room_note *n = note_new(r, NOTE_STATE, part);
-
-    n->pc = pc;
-    n->text = g_strdup(state);
-    n->text2 = g_strdup(profile);
-    n->reason = g_strdup(reason);
-    note_post(n);
+    yf_net_note_post(note_new(r, NOTE_STATE, part, pc, state, profile, reason));
 }
 
 void yf_room_note_level(yf_room *r, uint32_t part, int level, gboolean speaker)
 {
-    yf_room_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part);
+    yf_net_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part, 0, NULL, NULL, NULL);
 
     n->num = level;
-    note_post(n);
+    yf_net_note_post(n);
 }
 
 /* ---- messages (control -> worker) ---- */
@@ -160,7 +108,7 @@ static yf_room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
 {
     yf_room_msg *m = g_new0(yf_room_msg, 1);
 
-    m->room = yf_room_ref(r);
+    m->room = yf_net_handle_ref(r);
     m->kind = kind;
     m->part = part;
     return m;
@@ -168,7 +116,7 @@ static yf_room_msg *msg_new(yf_room *r, room_msg_kind kind, uint32_t part)
 
 static void msg_post(yf_room *r, yf_room_msg *m)
 {
-    yf_net_post(r->worker->ctx, yf_room_wk_dispatch, m, yf_room_msg_free);
+    yf_net_post(r->h.worker->ctx, yf_room_wk_dispatch, m, yf_room_msg_free);
 }
 
 /* ---- randomness ---- */
@@ -198,7 +146,7 @@ static gboolean no_part(yf_room *r, uint32_t id, yf_room_ctl_part **out, GError 
     *out = ctl_part(r, id);
     if (*out)
         return FALSE;
-    g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: no participant %u", r->id, id);
+    g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: no participant %u", r->h.id, id);
     return TRUE;
 }
 
@@ -256,9 +204,9 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
     GError *err = NULL;
     char *sdp;
     yf_room_msg *m;
-    yf_room_note *n;
+    yf_net_note *n;
 
-    if (!p->lines.n || !r->media)
+    if (!p->lines.n || !r->h.media)
         return;
     if (!p->sub_created)
         p->sub_pending = CONN_NEW;
@@ -268,14 +216,14 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
         p->sub_session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff);
     }
     if (p->sub_pending != CONN_KEEP && !yf_iceconn_make_credentials(p->sub_ufrag, p->sub_pwd))
-        g_warning("room %u: no randomness for ICE credentials", r->id);
+        g_warning("room %u: no randomness for ICE credentials", r->h.id);
     p->sub_version++;
     b = g_new(offer_build, 1);
     offer_fill(r, p, b);
     sdp = yf_sdp_build_offer(&b->p, &err);
     g_free(b);
     if (!sdp) {
-        g_warning("room %u: participant %u: cannot write the subscriber offer: %s", r->id, p->id,
+        g_warning("room %u: participant %u: cannot write the subscriber offer: %s", r->h.id, p->id,
                   err->message);
         g_error_free(err);
         return;
@@ -288,7 +236,7 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
     g_strlcpy(m->mid, p->lines.lines[0].mid, sizeof m->mid);
     m->tracks = g_array_sized_new(FALSE, FALSE, sizeof(yf_room_sub_line), p->lines.n); /* the worker's own */
     g_array_append_vals(m->tracks, p->lines.lines, p->lines.n);
-    n = note_new(r, NOTE_OFFER, p->id);
+    n = note_new(r, NOTE_OFFER, p->id, 0, NULL, NULL, NULL);
     n->text = sdp;
     n->num = (int)p->revision;
     n->tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_track));
@@ -300,9 +248,9 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
         g_strlcpy(t.kind, l->track.cfg.kind == YF_TRACK_AUDIO ? "audio" : "video", sizeof t.kind);
         g_array_append_val(n->tracks, t);
     }
-    note_post(n);
+    yf_net_note_post(n);
     msg_post(r, m);
-    g_debug("room %u: participant %u: subscriber offer %u (%u m-lines)", r->id, p->id, p->revision,
+    g_debug("room %u: participant %u: subscriber offer %u (%u m-lines)", r->h.id, p->id, p->revision,
             p->lines.n);
     p->sub_created = TRUE;
     p->sub_pending = CONN_KEEP;
@@ -461,7 +409,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     g_strlcpy(m->mid, o->media[first].mid, sizeof m->mid);
     m->mline = first;
     m->tracks = offer_tracks(o);
-    g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->id, participant, why,
+    g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->h.id, participant, why,
             m->tracks->len);
     p->has_pub = TRUE;
     g_strlcpy(p->pub_remote_ufrag, o->ice_ufrag, sizeof p->pub_remote_ufrag);
@@ -469,7 +417,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     g_strlcpy(p->pub_remote_session, o->session_id, sizeof p->pub_remote_session);
     g_array_unref(p->pub_tracks);
     p->pub_tracks = g_array_copy(m->tracks);
-    if (r->media)
+    if (r->h.media)
         msg_post(r, g_steal_pointer(&m));
     publisher_changed(r, participant, p->pub_tracks);
     ok = TRUE;
@@ -531,12 +479,12 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     g_strlcpy(m->remote_fp, info->fingerprint, sizeof m->remote_fp);
     m->role = info->setup == YF_SETUP_PASSIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     if (m->change == CONN_NEW)
-        g_debug("room %u: participant %u: subscriber answer from a new connection (%s)", r->id, participant,
+        g_debug("room %u: participant %u: subscriber answer from a new connection (%s)", r->h.id, participant,
                 why);
     g_strlcpy(p->sub_remote_ufrag, info->ice_ufrag, sizeof p->sub_remote_ufrag);
     g_strlcpy(p->sub_remote_fp, info->fingerprint, sizeof p->sub_remote_fp);
     g_strlcpy(p->sub_remote_session, info->session_id, sizeof p->sub_remote_session);
-    if (r->media)
+    if (r->h.media)
         msg_post(r, m);
     else
         yf_room_msg_free(m);
@@ -582,11 +530,11 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
     g_return_val_if_fail(r != NULL, FALSE);
     if (no_part(r, participant, &p, err))
         return FALSE;
-    if (!r->media)
+    if (!r->h.media)
         return TRUE;
     if (candidate && *candidate) {
-        g_snprintf(who, sizeof who, "room %u participant %u", r->id, participant);
-        c = yf_net_parse_candidate(r->media, who, candidate, err);
+        g_snprintf(who, sizeof who, "room %u participant %u", r->h.id, participant);
+        c = yf_net_parse_candidate(r->h.media, who, candidate, err);
         if (!c)
             return FALSE;
     }
@@ -602,7 +550,7 @@ void yf_room_set_forwarding(yf_room *r, uint32_t participant, gboolean audio, gb
     yf_room_msg *m;
 
     g_return_if_fail(r != NULL);
-    if (!ctl_part(r, participant) || !r->media)
+    if (!ctl_part(r, participant) || !r->h.media)
         return;
     m = msg_new(r, MSG_FORWARDING, participant);
     m->audio = audio;
@@ -615,7 +563,7 @@ void yf_room_set_capture(yf_room *r, yf_rec_writer *w, const char *dir)
     yf_room_msg *m;
 
     g_return_if_fail(r != NULL);
-    if (!r->media)
+    if (!r->h.media)
         return;
     m = msg_new(r, MSG_CAPTURE, 0);
     m->rec = dir ? w : NULL;
@@ -636,17 +584,13 @@ yf_room *yf_room_new(yf_net *m, const char *name, const yf_room_callbacks *cb, v
         g_free(r);
         return NULL;
     }
-    r->refs = 1;
-    r->id = ++m->next_session_id;
+    yf_net_handle_init(&r->h, m, yf_room_wk_teardown);
     g_strlcpy(r->name, name ? name : "", sizeof r->name);
-    r->conf = m;
-    r->media = m;
     r->cb = *cb;
     r->user = user;
     r->parts = g_hash_table_new_full(NULL, NULL, NULL, ctl_part_free);
-    r->worker = yf_net_place(m);
-    g_hash_table_add(m->rooms, r);
-    g_debug("room %u (%s): placed on worker %u", r->id, r->name, r->worker->index);
+    yf_net_handle_place(&r->h);
+    g_debug("room %u (%s): placed on worker %u", r->h.id, r->name, r->h.worker->index);
     return r;
 }
 
@@ -659,12 +603,12 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
 
     g_return_val_if_fail(r != NULL, FALSE);
     if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
-        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%d participants)", r->id,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%d participants)", r->h.id,
                     YF_ROOM_MAX_PARTICIPANTS);
         return FALSE;
     }
     if (participant == 0 || ctl_part(r, participant)) {
-        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: participant id %u %s", r->id,
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: participant id %u %s", r->h.id,
                     participant, participant ? "already in the room" : "is not allowed");
         return FALSE;
     }
@@ -675,7 +619,7 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
         seed = (uint64_t)g_random_int() << 32 | g_random_int();
     yf_sublines_init(&p->lines, seed);
     g_hash_table_insert(r->parts, GUINT_TO_POINTER(participant), p);
-    if (r->media)
+    if (r->h.media)
         msg_post(r, msg_new(r, MSG_ADD_PART, participant));
     /* Everyone already publishing becomes its first subscriber offer. */
     g_hash_table_iter_init(&it, r->parts);
@@ -693,28 +637,17 @@ void yf_room_remove_participant(yf_room *r, uint32_t participant)
     g_return_if_fail(r != NULL);
     if (!g_hash_table_remove(r->parts, GUINT_TO_POINTER(participant)))
         return;
-    if (r->media)
+    if (r->h.media)
         msg_post(r, msg_new(r, MSG_REMOVE_PART, participant));
     publisher_changed(r, participant, NULL);
-    g_debug("room %u: participant %u removed", r->id, participant);
-}
-
-void yf_room_stop(yf_room *r)
-{
-    if (!r->media)
-        return;
-    r->closed = TRUE;
-    g_hash_table_remove(r->media->rooms, r);
-    r->media = NULL;
-    yf_net_post(r->worker->ctx, yf_room_wk_teardown, yf_room_ref(r), yf_room_unref);
+    g_debug("room %u: participant %u removed", r->h.id, participant);
 }
 
 void yf_room_free(yf_room *r)
 {
     if (!r)
         return;
-    r->closed = TRUE;
-    yf_room_stop(r);
+    yf_net_handle_stop(&r->h);
     g_clear_pointer(&r->parts, g_hash_table_destroy);
-    yf_room_unref(r);
+    yf_net_handle_unref(r);
 }

@@ -51,7 +51,7 @@ static void open_track(yf_room_wk *wk, yf_room_wpart *p, yf_room_wk_track *t, ui
     g_strlcpy(meta.codec, codec_name(t->codec), sizeof meta.codec);
     t->rec = yf_rec_track_open(wk->rec, wk->rec_dir, &meta, 0);
     t->rec_ssrc = ssrc;
-    g_debug("room %u: participant %u: capturing %s track %u (ssrc %08x)", wk->room->id, p->id, meta.codec,
+    g_debug("room %u: participant %u: capturing %s track %u (ssrc %08x)", wk->room->h.id, p->id, meta.codec,
             t->track_id, ssrc);
 }
 
@@ -127,5 +127,5 @@ void yf_room_cap_set(yf_room_wk *wk, yf_rec_writer *rec, char *dir)
     wk->rec_dir = wk->rec ? dir : NULL;
     if (!wk->rec)
         g_free(dir);
-    g_info("room %u: capture %s%s", wk->room->id, wk->rec ? "started in " : "stopped", wk->rec ? wk->rec_dir : "");
+    g_info("room %u: capture %s%s", wk->room->h.id, wk->rec ? "started in " : "stopped", wk->rec ? wk->rec_dir : "");
 }

@@ -18,7 +18,7 @@ static void on_state(void *user, const char *state, const char *profile, const c
 
     if (c->closing || c->wk->torn_down)
         return;
-    g_debug("room %u conn %u (participant %u %s): %s%s%s", c->wk->room->id, c->serial, c->part->id,
+    g_debug("room %u conn %u (participant %u %s): %s%s%s", c->wk->room->h.id, c->serial, c->part->id,
             kind_name(c), state, reason ? ": " : "", reason ? reason : "");
     yf_room_note_state(c->wk->room, c->part->id, c->kind, state, profile, reason);
 }
@@ -59,7 +59,7 @@ static void log_counters(void *user, const yf_peer *peer)
            ", rtcp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT
            " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT
            " new-hello %" G_GUINT64_FORMAT,
-           c->wk->room->id, c->serial, c->part->id, kind_name(c), st.rtp_in, st.rtp_out, st.rtcp_in,
+           c->wk->room->h.id, c->serial, c->part->id, kind_name(c), st.rtp_in, st.rtp_out, st.rtcp_in,
            st.rtcp_out, st.dropped_garbage, st.dropped_auth, st.dropped_early, st.dropped_queue,
            st.dropped_new_hello);
 }
@@ -90,7 +90,7 @@ yf_room_conn *yf_room_conn_new(yf_room_wk *wk, yf_room_wpart *part, yf_pc_kind k
     yf_room_conn *c = g_new0(yf_room_conn, 1);
     yf_iceconn_params p = yf_room_conn_params(m);
     char name[48];
-    yf_iceconn_config cfg = { .conf = wk->room->conf, .ctx = wk->room->worker->ctx, .name = name };
+    yf_iceconn_config cfg = { .conf = wk->room->h.conf, .ctx = wk->room->h.worker->ctx, .name = name };
 
     c->wk = wk;
     c->part = part;
@@ -98,13 +98,13 @@ yf_room_conn *yf_room_conn_new(yf_room_wk *wk, yf_room_wpart *part, yf_pc_kind k
     c->serial = ++wk->next_serial;
     g_strlcpy(c->mid, m->mid, sizeof c->mid);
     c->mline = m->mline;
-    g_snprintf(name, sizeof name, "room %u conn %u", wk->room->id, c->serial);
+    g_snprintf(name, sizeof name, "room %u conn %u", wk->room->h.id, c->serial);
     c->ice = yf_iceconn_new(&cfg, &callbacks, c);
     g_ptr_array_add(wk->conns, c);
     if (kind != YF_PC_PUBLISH)
         p.remote_fingerprint = NULL;
     yf_iceconn_start(c->ice, &p);
-    g_debug("room %u conn %u: new %s connection of participant %u", wk->room->id, c->serial, kind_name(c),
+    g_debug("room %u conn %u: new %s connection of participant %u", wk->room->h.id, c->serial, kind_name(c),
             part->id);
     return c;
 }

@@ -1,7 +1,7 @@
 /* room_priv.h -- what room.c (control half: SDP, subscriber m-line
  * tables kept with media/core/sublines.h, the public API) and room_worker.c /
  * room_conn.c (worker half: agents, peers, the router) share. The halves
- * talk only through yf_room_msg (control -> worker, FIFO) and yf_room_note
+ * talk only through yf_room_msg (control -> worker, FIFO) and yf_net_note
  * (worker -> control, FIFO). */
 #ifndef YF_ROOM_PRIV_H
 #define YF_ROOM_PRIV_H
@@ -71,8 +71,9 @@ typedef struct {
 
 /* Control half of a room. Invariants: `parts` maps id -> yf_room_ctl_part and
  * holds exactly the participants added and not removed; the lines of a
- * part mirror, in order, the m-lines of its last subscriber offer; `closed`
- * is set (control thread only) before any free, and every note checks it. */
+ * part mirror, in order, the m-lines of its last subscriber offer; the
+ * room's `h.closed` is set (control thread only) before any free, and
+ * every note checks it. */
 typedef struct {
     uint32_t id;
     /* publisher connection */
@@ -97,23 +98,17 @@ typedef struct yf_room_wk yf_room_wk;
 
 /* The room, shared by the control thread and its worker without a lock, by
  * ownership of field groups (as yf_echo_session, see echo_session.c):
- *  - immutable after yf_room_new: id, name, worker, conf;
- *  - control thread only: media (NULL once stopped), cb, user, closed, parts,
- *    fingerprint;
- *  - worker only: wk (created by the first message, freed by the teardown);
- *  - refs (g_atomic_*): the control handle plus one per message or note in
- *    flight. */
+ *  - h: as yf_net_handle says (net_priv.h); refs: the control handle plus
+ *    one per message or note in flight;
+ *  - immutable after yf_room_new: name;
+ *  - control thread only: cb, user, parts, fingerprint;
+ *  - worker only: wk (created by the first message, freed by the teardown). */
 struct yf_room {
-    gint refs;
-    guint id;
+    yf_net_handle h;
     char name[64];
-    yf_worker *worker;
-    const yf_net *conf;
 
-    yf_net *media;
     yf_room_callbacks cb;
     void *user;
-    gboolean closed;
     GHashTable *parts;        /* uint32 id -> yf_room_ctl_part* */
     char fingerprint[128];
 
@@ -213,8 +208,6 @@ void yf_room_cap_close_part(yf_room_wpart *p);
 void yf_room_cap_set(yf_room_wk *wk, yf_rec_writer *rec, char *dir);
 
 /* room.c */
-struct yf_room *yf_room_ref(struct yf_room *r);
-void yf_room_unref(gpointer r);
 /* Worker -> control notes (room_worker.c posts them; room.c delivers). */
 void yf_room_note_candidate(struct yf_room *r, uint32_t part, yf_pc_kind pc, const char *cand,
                             const char *mid, int mline);
@@ -223,9 +216,9 @@ void yf_room_note_state(struct yf_room *r, uint32_t part, yf_pc_kind pc, const c
 void yf_room_note_level(struct yf_room *r, uint32_t part, int level, gboolean speaker);
 
 /* room_worker.c: runs a message on the worker (yf_net_post callback) and
- * tears the worker half down. */
+ * tears the worker half down (the room's yf_net_handle_fn). */
 gboolean yf_room_wk_dispatch(gpointer msg);
 void yf_room_msg_free(gpointer msg);
-gboolean yf_room_wk_teardown(gpointer room);
+void yf_room_wk_teardown(yf_net_handle *h);
 
 #endif

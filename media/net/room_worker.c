@@ -56,7 +56,7 @@ static void sync_subs(yf_room_wk *wk, yf_room_wpart *s, int64_t now)
             if (rc == YF_OK)
                 e->track_id = want;
             else
-                g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->id, s->id,
+                g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->h.id, s->id,
                           want, yf_strerror(rc));
         }
     }
@@ -126,7 +126,7 @@ static void router_event(yf_room_wk *wk, const yf_router_output *o)
         }
         break;
     case YF_ROUTER_EV_SOURCE_SWITCHED:
-        g_debug("room %u: track %u of participant %u switched source", wk->room->id, o->track_id,
+        g_debug("room %u: track %u of participant %u switched source", wk->room->h.id, o->track_id,
                 o->participant);
         break;
     case YF_ROUTER_EV_KEYFRAME_REQUESTED: break;
@@ -201,14 +201,14 @@ static yf_room_wk *wk_new(yf_room *r)
     yf_router_config rc = { 0 };
 
     if (RAND_bytes((unsigned char *)&rc.seed, sizeof rc.seed) != 1)
-        rc.seed = (uint64_t)g_get_real_time() ^ r->id;
+        rc.seed = (uint64_t)g_get_real_time() ^ r->h.id;
     wk->room = r;
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
     wk->router_next = YF_TIME_NEVER;
-    wk->timer = yf_net_timer_new(r->worker->ctx, "yf-media room timer", on_timer, wk);
-    g_debug("room %u: started on worker %u", r->id, r->worker->index);
+    wk->timer = yf_net_timer_new(r->h.worker->ctx, "yf-media room timer", on_timer, wk);
+    g_debug("room %u: started on worker %u", r->h.id, r->h.worker->index);
     return wk;
 }
 
@@ -221,19 +221,17 @@ static void log_router(const yf_room_wk *wk)
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
            ", nack in %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT ", pli in %" G_GUINT64_FORMAT
            " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
-           wk->room->id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
+           wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
            st.nack_in, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
 }
 
-gboolean yf_room_wk_teardown(gpointer data)
+void yf_room_wk_teardown(yf_net_handle *h)
 {
-    yf_room *r = data;
+    yf_room *r = (yf_room *)h;
     yf_room_wk *wk = r->wk;
 
-    if (!wk) {
-        g_atomic_int_add(&r->worker->load, -1);
-        return G_SOURCE_REMOVE;
-    }
+    if (!wk)
+        return;
     wk->torn_down = TRUE; /* before the closes: no note after this */
     g_hash_table_destroy(wk->parts); /* close_notify on every connection */
     g_ptr_array_unref(wk->conns);
@@ -244,9 +242,7 @@ gboolean yf_room_wk_teardown(gpointer data)
     g_free(wk->rec_dir);
     g_free(wk);
     r->wk = NULL;
-    g_atomic_int_add(&r->worker->load, -1);
-    g_debug("room %u: torn down", r->id);
-    return G_SOURCE_REMOVE;
+    g_debug("room %u: torn down", h->id);
 }
 
 /* ---- messages ---- */
@@ -256,7 +252,7 @@ static void msg_add_part(yf_room_wk *wk, const yf_room_msg *m)
     yf_room_wpart *p;
 
     if (wpart(wk, m->part) || yf_router_add_participant(wk->router, m->part) != YF_OK) {
-        g_warning("room %u: cannot add participant %u to the router", wk->room->id, m->part);
+        g_warning("room %u: cannot add participant %u to the router", wk->room->h.id, m->part);
         return;
     }
     p = g_new0(yf_room_wpart, 1);
@@ -313,7 +309,7 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
                          .clock_rate = pt->cfg.clock_rate };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
-        g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->id, p->id, pt->mid,
+        g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,
                   yf_strerror(rc));
         return;
     }
@@ -459,6 +455,6 @@ void yf_room_msg_free(gpointer data)
     if (m->cand)
         nice_candidate_free(m->cand);
     g_free(m->rec_dir);
-    yf_room_unref(m->room);
+    yf_net_handle_unref(m->room);
     g_free(m);
 }

@@ -159,8 +159,7 @@ yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err
     copy_config(m, cfg);
     m->control = g_main_context_ref(control ? control : g_main_context_default());
     m->parser = nice_agent_new(m->control, NICE_COMPATIBILITY_RFC5245);
-    m->sessions = g_hash_table_new(NULL, NULL);
-    m->rooms = g_hash_table_new(NULL, NULL);
+    m->live = g_hash_table_new(NULL, NULL);
     m->n_workers = cfg->n_workers ? cfg->n_workers : g_get_num_processors();
     m->workers = g_new0(yf_worker, m->n_workers);
     for (unsigned i = 0; i < m->n_workers; i++) {
@@ -196,19 +195,14 @@ void yf_net_free(yf_net *m)
     if (!m)
         return;
     /* Each stop posts a teardown; worker_stop posts the quit after it. */
-    live = g_hash_table_get_keys(m->sessions);
+    live = g_hash_table_get_keys(m->live);
     for (GList *l = live; l; l = l->next)
-        yf_echo_session_stop(l->data);
-    g_list_free(live);
-    live = g_hash_table_get_keys(m->rooms);
-    for (GList *l = live; l; l = l->next)
-        yf_room_stop(l->data);
+        yf_net_handle_stop(l->data);
     g_list_free(live);
     for (unsigned i = 0; i < m->n_workers; i++)
         worker_stop(&m->workers[i]);
     g_free(m->workers);
-    g_hash_table_unref(m->sessions);
-    g_hash_table_unref(m->rooms);
+    g_hash_table_unref(m->live);
     g_clear_object(&m->parser);
     g_main_context_unref(m->control);
     g_strfreev(m->local_addresses);

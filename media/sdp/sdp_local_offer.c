@@ -9,18 +9,7 @@
 #include <string.h>
 #include "sdp_priv.h"
 
-static gboolean invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean invalid(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_INVALID, "SDP offer parameters: %s", msg);
-    g_free(msg);
-    return FALSE;
-}
+#define invalid(err, ...) yf_sdp_fail(err, YF_SDP_ERROR_INVALID, "SDP offer parameters: " __VA_ARGS__)
 
 static int default_rate(yf_codec c)
 {

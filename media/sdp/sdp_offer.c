@@ -48,6 +48,16 @@ const char *yf_sdp_attr_val(const GstSDPMessage *msg, const GstSDPMedia *media, 
     return attr_in_session(msg, key, &found);
 }
 
+gboolean yf_sdp_fail(GError **err, yf_sdp_error code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_propagate_error(err, g_error_new_valist(YF_SDP_ERROR, code, fmt, ap));
+    va_end(ap);
+    return FALSE;
+}
+
 gboolean yf_sdp_has_attr(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
 {
     return yf_sdp_attr_val(msg, media, key) != NULL;

@@ -8,6 +8,10 @@
 #include <gst/sdp/sdp.h>
 #include "sdp.h"
 
+/* Sets *err to (YF_SDP_ERROR, code, the formatted message) and returns
+ * FALSE, so a check can end in `return yf_sdp_fail(...)`. (sdp_offer.c) */
+gboolean yf_sdp_fail(GError **err, yf_sdp_error code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
 /* TRUE if the section (or, when media is NULL or lacks it, the session) has
  * attribute key, with or without a value. msg NULL: the section only. */
 gboolean yf_sdp_has_attr(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key);

@@ -9,18 +9,7 @@
 #include <string.h>
 #include "sdp_priv.h"
 
-static gboolean refuse(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean refuse(GError **err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(err, YF_SDP_ERROR, YF_SDP_ERROR_UNSUPPORTED, "SDP answer %s", msg);
-    g_free(msg);
-    return FALSE;
-}
+#define refuse(err, ...) yf_sdp_fail(err, YF_SDP_ERROR_UNSUPPORTED, "SDP answer " __VA_ARGS__)
 
 static gboolean has_format(const GstSDPMedia *media, int pt)
 {

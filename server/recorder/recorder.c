@@ -654,6 +654,18 @@ static gboolean room_gate(void *user, const yf_room_claims *claims, yf_sig_errc 
             *code = YF_SIG_ERR_ENDED;
             return FALSE;
         }
+        /* Before its hearing starts an appointment's room takes nobody: they
+         * would meet unrecorded while told it is recorded. */
+        GPtrArray *hs = end && !*end && appointment > 0 ? yf_store_hearing_list(rec->store, 0, appointment, NULL)
+                                                       : NULL;
+        gboolean started = hs && hs->len > 0;
+        if (hs)
+            g_ptr_array_unref(hs);
+        if (end && !*end && appointment > 0 && !started) {
+            *code = YF_SIG_ERR_NOT_STARTED;
+            *why = "the hearing has not started yet; the page waits and comes in when the prosecutor starts it";
+            return FALSE;
+        }
     }
     *why = NULL;
     if (yf_store_room_may_join(rec->store, claims->room, claims->participant, claims->session, now_ms(), why,

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, check, createUser, finish, freePort, startServer, stopServer, waitHealthy } from './lib.mjs';
+import { check, finish, startWithAdmin, stopServer } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -18,9 +18,6 @@ if (!bin || !webDir) {
   console.error('api_hearing_files.test: YF_SERVER_BIN and YF_WEB_DIR must be set');
   process.exit(2);
 }
-
-let port = 0;
-const api = (method, pathname, opts) => apiRequest(port, method, pathname, opts);
 
 const errCode = (r) => r.json && r.json.error && r.json.error.code;
 const show = (r) => `${r.status} ${r.raw.toString('utf8').slice(0, 400)}`;
@@ -41,16 +38,13 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-hearing-files-'));
 let server = null;
 const log = [];
 try {
-  port = await freePort();
-  const dataDir = path.join(tmp, 'data');
-  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
-  check('test setup: the first admin', made.status === 0, made.stderr);
-  server = startServer(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log, extra: ['--production'] });
-  await waitHealthy(server, `https://127.0.0.1:${port}`);
+  const started = await startWithAdmin(bin, webDir, tmp, log);
+  const { api, dataDir } = started;
+  server = started.server;
 
   // ---- accounts, a case, an appointment, a running hearing with the clerk ----
-  let r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
-  const T = { admin: r.json.token };
+  let r;
+  const T = { admin: started.admin };
   const ids = {};
   for (const [name, role] of [['pros', 'prosecutor'], ['clerk', 'clerk'], ['viewer', 'viewer']]) {
     r = await api('POST', '/staff', { token: T.admin, body: { username: name, display_name: `${name} 名`, role,

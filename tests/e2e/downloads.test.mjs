@@ -10,8 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort, startServer,
-  waitHealthy, wrapUp } from './lib.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, browserTestPrerequisites, check, finish, startWithAdmin, wrapUp } from './lib.mjs';
 
 // Not a multiple of 16 KiB or of the TLS record size, so the last frame is short.
 const SIZE = 6090079;
@@ -23,19 +22,12 @@ const log = [];
 let server = null;
 let browser = null;
 try {
-  const port = await freePort();
-  const api = (method, p, opts) => apiRequest(port, method, p, opts);
-  const dataDir = path.join(tmp, 'data');
-  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
-  check('test setup: the first admin', made.status === 0, made.stderr);
-  server = startServer(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log, extra: ['--production'] });
-  await waitHealthy(server, `https://127.0.0.1:${port}`);
-
-  let r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
-  const admin = r.json.token;
+  const started = await startWithAdmin(bin, webDir, tmp, log);
+  const { api, port, dataDir, admin } = started;
+  server = started.server;
   await api('POST', '/staff', { token: admin, body: { username: 'pros', display_name: '检察官', role: 'prosecutor',
     password: 'pros-password-1' } });
-  r = await api('POST', '/auth/login', { body: { username: 'pros', password: 'pros-password-1' } });
+  let r = await api('POST', '/auth/login', { body: { username: 'pros', password: 'pros-password-1' } });
   const token = r.json.token;
   r = await api('POST', '/cases', { token, body: { case_no: 'D-1', type: 'accusation', channel: 'visit', petitioner: '张三' } });
   const caseId = r.json.id;

@@ -4,11 +4,13 @@
 // made through the REST API, one headless Chromium per participant (each
 // with its own fake camera and microphone files), joining the hearing room
 // the way users do (the host with a staff room token, the petitioner through
-// the invitation), and waiting for the recording to be processed.
+// the invitation), waiting for the recording to be processed, and running
+// a recording test from set-up to summary line.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, createUser, freePort, sleep } from './lib.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort, sleep,
+  tempDirs, wrapUp } from './lib.mjs';
 
 export const pageLog = [];
 const FPS = 15;
@@ -52,6 +54,29 @@ export async function hearingSetup(bin, tmp, dataDir, seconds) {
   makeProsecutor(bin, dataDir);
   const port = await freePort();
   return { media, port, base: `https://127.0.0.1:${port}` };
+}
+
+/** Runs a recorded-hearing test: body(t) gets what hearingSetup gives
+ * (`seconds` of media), in a temp dir named from prefix, as t = { bin,
+ * webDir, chromium, tmp, dataDir, media, port, base, browsers: [],
+ * server: null }; it sets t.server and adds its browsers. A throw is a
+ * failed check. At the end the browsers are closed, wrapUp stops t.server
+ * (printing the page console and serverLog on failure), and the summary
+ * line `name` is printed. */
+export async function runRecordedHearing(name, prefix, seconds, serverLog, body) {
+  const { bin, webDir, chromium } = await browserTestPrerequisites();
+  const { tmp, dataDir } = tempDirs(prefix);
+  const t = { bin, webDir, chromium, tmp, dataDir, browsers: [], server: null };
+  try {
+    Object.assign(t, await hearingSetup(bin, tmp, dataDir, seconds));
+    await body(t);
+  } catch (e) {
+    check('test ran to the end', false, e.stack || e.message);
+  } finally {
+    for (const b of t.browsers) await b.close().catch(() => {});
+    await wrapUp({ server: t.server, tmp, pageLog, serverLog });
+  }
+  finish(name);
 }
 
 export async function openHearing(port, caseNo) {

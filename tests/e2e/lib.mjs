@@ -1,7 +1,8 @@
 // lib.mjs -- what the browser and server tests share: the check counter and
 // its summary line, a free loopback port, starting the yuanfang server with a
-// kept log, waiting for /healthz, stopping it (SIGTERM, then SIGKILL after
-// 5 s), and headless Chromium's flags (fake camera and microphone).
+// kept log (or with a first admin signed in), waiting for /healthz, stopping
+// it (SIGTERM, then SIGKILL after 5 s), and headless Chromium's flags (fake
+// camera and microphone).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -132,6 +133,29 @@ export async function startServerReady(bin, opts) {
     throw new Error(`${e.message}\n${opts.log.slice(-40).join('\n')}`);
   }
   return server;
+}
+
+/** The start of a REST test: the first admin (admin / admin-password-1,
+ * made with the CLI in tmp/data; its creation is a check), the server in
+ * production mode on a free port, logging to tmp/server.log and `log`, and
+ * the admin signed in once /healthz answers. Resolves { server, port,
+ * dataDir, api (apiRequest on that port), admin (the admin's token) }; on
+ * failure the server is stopped. */
+export async function startWithAdmin(bin, webDir, tmp, log) {
+  const port = await freePort();
+  const dataDir = join(tmp, 'data');
+  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
+  check('test setup: the first admin', made.status === 0, made.stderr);
+  const server = await startServerReady(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log,
+    extra: ['--production'] });
+  const api = (method, p, opts) => apiRequest(port, method, p, opts);
+  try {
+    const r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
+    return { server, port, dataDir, api, admin: r.json.token };
+  } catch (e) {
+    await stopServer(server);
+    throw e;
+  }
 }
 
 export async function stopServer(server) {

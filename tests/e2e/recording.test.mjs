@@ -13,9 +13,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { apiRequest, browserTestPrerequisites, check, finish, sleep, startServer, stopServer, tempDirs, waitHealthy, wrapUp } from './lib.mjs';
-import { discover, hearingSetup, joinBoth, openHearing, pageLog, sha256hex,
-  waitProcessed } from './hearing.mjs';
+import { apiRequest, check, sleep, startServer, stopServer, waitHealthy } from './lib.mjs';
+import { discover, joinBoth, openHearing, runRecordedHearing, sha256hex, waitProcessed } from './hearing.mjs';
 
 const HEARING_S = 20;
 const serverLog = [];
@@ -207,46 +206,32 @@ async function checkEvidenceDownloads(h, bin, dataDir, tmp, browser) {
   await page.close();
 }
 
-async function main() {
-  const { bin, webDir, chromium } = await browserTestPrerequisites();
-  const { tmp, dataDir } = tempDirs('yf-e2e-rec-');
-  let server = null;
-  const browsers = [];
-  try {
-    const { media, port, base } = await hearingSetup(bin, tmp, dataDir, 36);
-    server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
-    try { await waitHealthy(server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
-    const h = await openHearing(port, '京检申〔2026〕1号');
-    const joined = await joinBoth(chromium, base, h, media, browsers);
-    if (!joined) return;
-    const { times } = joined;
-    await sleep(Math.max(0, times.pet + HEARING_S * 1000 - Date.now()));
-    const end = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
-    times.end = Date.now();
-    check('the prosecutor ends the hearing', end.status === 200, end.raw.toString());
-    for (const b of browsers.splice(0)) await b.close().catch(() => {});
-    const t0 = Date.now();
-    const list = await waitProcessed(port, h.token, h.hearing.id);
-    check('the recording is processed and attached', list && list.recording.state === 'done',
-      JSON.stringify(list && list.recording));
-    console.log(`# post-processing and evidence took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    browsers.push(await chromium.launch({ executablePath: process.env.YF_CHROMIUM || '/usr/bin/chromium', headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] }));
-    const items = await checkFiles(h, list || {}, times, tmp, browsers[0]);
-    await checkCaseFile(h, items, tmp, bin, dataDir);
-    await checkConfirmedNotes(h, tmp, bin, dataDir);
-    await checkEvidenceDownloads(h, bin, dataDir, tmp, browsers[0]);
-    check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
-    await stopServer(server);
-    server = null;
-    checkAudit(bin, dataDir, h, items);
-  } catch (e) {
-    check('test ran to the end', false, e.stack || e.message);
-  } finally {
-    for (const b of browsers) await b.close().catch(() => {});
-    await wrapUp({ server, tmp, pageLog, serverLog });
-  }
-}
-
-await main();
-finish('recording');
+await runRecordedHearing('recording', 'yf-e2e-rec-', 36, serverLog, async (t) => {
+  const { bin, webDir, chromium, tmp, dataDir, media, port, base, browsers } = t;
+  t.server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
+  try { await waitHealthy(t.server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
+  const h = await openHearing(port, '京检申〔2026〕1号');
+  const joined = await joinBoth(chromium, base, h, media, browsers);
+  if (!joined) return;
+  const { times } = joined;
+  await sleep(Math.max(0, times.pet + HEARING_S * 1000 - Date.now()));
+  const end = await apiRequest(port, 'POST', `/hearings/${h.hearing.id}/end`, { token: h.token, body: {} });
+  times.end = Date.now();
+  check('the prosecutor ends the hearing', end.status === 200, end.raw.toString());
+  for (const b of browsers.splice(0)) await b.close().catch(() => {});
+  const t0 = Date.now();
+  const list = await waitProcessed(port, h.token, h.hearing.id);
+  check('the recording is processed and attached', list && list.recording.state === 'done',
+    JSON.stringify(list && list.recording));
+  console.log(`# post-processing and evidence took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  browsers.push(await chromium.launch({ executablePath: process.env.YF_CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'] }));
+  const items = await checkFiles(h, list || {}, times, tmp, browsers[0]);
+  await checkCaseFile(h, items, tmp, bin, dataDir);
+  await checkConfirmedNotes(h, tmp, bin, dataDir);
+  await checkEvidenceDownloads(h, bin, dataDir, tmp, browsers[0]);
+  check('server is still running', !t.server.exitInfo, JSON.stringify(t.server.exitInfo));
+  await stopServer(t.server);
+  t.server = null;
+  checkAudit(bin, dataDir, h, items);
+});

@@ -1,5 +1,6 @@
-// room_admission.test.mjs -- who may come back into a hearing room, against
-// the real server over its websocket: a participant the host removed is
+// room_admission.test.mjs -- who may come into a hearing room, against the
+// real server over its websocket: before the hearing starts nobody does
+// (not_started; the page asks again); a participant the host removed is
 // refused when the room has emptied and after a restart, with the same room
 // token; an invitee whose invitation was withdrawn is refused although their
 // room token is still within its 4 hours; a staff room token dies with the
@@ -90,9 +91,23 @@ try {
     invitees: [{ name: '张三', role: 'petitioner' }, { name: '赵律师', role: 'agent' }] } });
   const appt = r.json.appointment;
   const [pet, lawyer] = r.json.invitations;
+  // ---- before the hearing starts, nobody meets in its room ----
+  const early = await (async () => {
+    const t = (await api('POST', '/invitation/room-token', { inv: pet.token, body: {} })).json.token;
+    return join(t);
+  })();
+  check('before the hearing starts a join is refused with not_started (the page waits)',
+    early.code === 'not_started' && /not started/.test(early.msg), `${early.code} ${early.msg}`);
+  r = await early.c.req('room.join', { token: (await api('POST', '/invitation/room-token', { inv: pet.token, body: {} })).json.token });
+  check('… and asking again on the same connection is answered the same way', !r.ok && r.error.code === 'not_started',
+    JSON.stringify(r));
   r = await api('POST', `/appointments/${appt.id}/hearings`, { token: wang, body: {} });
   check('test setup: the hearing runs', r.status === 201, show(r));
   const H = r.json;
+  r = await early.c.req('room.join', { token: (await api('POST', '/invitation/room-token', { inv: pet.token, body: {} })).json.token });
+  check('once it runs, the same connection\'s next join gets in', r.ok, JSON.stringify(r));
+  early.c.close();
+  await sleep(300);
   r = await api('POST', `/hearings/${H.id}/participants`, { token: wang, body: { staff_id: ids.clerk } });
   const roomToken = async (inv) => (await api('POST', '/invitation/room-token', { inv, body: {} })).json.token;
   const staffRoomToken = async (t) => (await api('POST', `/appointments/${appt.id}/room-token`, { token: t, body: {} })).json.token;

@@ -28,6 +28,84 @@ double sim_rng_unit(sim_rng *r)
     return (double)(sim_rng_next(r) >> 11) / 9007199254740992.0; /* 2^53 */
 }
 
+/* Whether the link loses a packet, else its delay in *delay_us: latency
+ * plus a jitter uniform in [-jitter_us, jitter_us]. Draws as sent. */
+static bool draw_delay(sim_rng *r, double loss, int64_t latency_us, int64_t jitter_us, int64_t *delay_us)
+{
+    if (sim_rng_unit(r) < loss)
+        return false;
+    *delay_us = latency_us;
+    if (jitter_us > 0)
+        *delay_us += (int64_t)(sim_rng_next(r) % (uint64_t)(2 * jitter_us + 1)) - jitter_us;
+    return true;
+}
+
+/* Queues a copy of data for delivery to `to` at `at`. */
+static void queue_push(sim_queue *q, int64_t at, int to, const uint8_t *data, size_t len)
+{
+    sim_pkt *p;
+
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 64;
+        sim_pkt *grown = realloc(q->q, cap * sizeof *grown);
+        if (!grown) {
+            fprintf(stderr, "simnet: out of memory\n");
+            abort();
+        }
+        q->q = grown;
+        q->cap = cap;
+    }
+    p = &q->q[q->n++];
+    p->at = at;
+    p->order = q->order++;
+    p->to = to;
+    p->data = malloc(len ? len : 1);
+    if (!p->data)
+        abort();
+    memcpy(p->data, data, len);
+    p->len = len;
+}
+
+/* The index of the earliest packet due by `by` (ties in send order), or
+ * (size_t)-1 when none is. */
+static size_t queue_earliest(const sim_queue *q, int64_t by)
+{
+    size_t best = (size_t)-1;
+
+    for (size_t i = 0; i < q->n; i++) {
+        if (q->q[i].at > by)
+            continue;
+        if (best == (size_t)-1 || q->q[i].at < q->q[best].at ||
+            (q->q[i].at == q->q[best].at && q->q[i].order < q->q[best].order))
+            best = i;
+    }
+    return best;
+}
+
+static int64_t queue_next(const sim_queue *q)
+{
+    size_t i = queue_earliest(q, YF_TIME_NEVER);
+
+    return i == (size_t)-1 ? YF_TIME_NEVER : q->q[i].at;
+}
+
+/* Removes packet i (the caller frees its data). */
+static sim_pkt queue_take(sim_queue *q, size_t i)
+{
+    sim_pkt p = q->q[i];
+
+    q->q[i] = q->q[--q->n];
+    return p;
+}
+
+static void queue_clear(sim_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->q[i].data);
+    free(q->q);
+    memset(q, 0, sizeof *q);
+}
+
 void sim_net_init(sim_net *n, uint64_t seed, double loss, int64_t latency_us,
                   int64_t jitter_us, sim_peer *a, sim_peer *b, int64_t start_us)
 {
@@ -46,44 +124,19 @@ void sim_net_init(sim_net *n, uint64_t seed, double loss, int64_t latency_us,
 
 void sim_net_clear(sim_net *n)
 {
-    for (size_t i = 0; i < n->n; i++)
-        free(n->q[i].data);
-    free(n->q);
-    n->q = NULL;
-    n->n = n->cap = 0;
+    queue_clear(&n->inflight);
 }
 
 static void link_send(sim_net *n, int from, const uint8_t *data, size_t len)
 {
-    sim_pkt *p;
-    int64_t jitter = 0;
+    int64_t delay;
 
     n->link[from].sent++;
-    if (sim_rng_unit(&n->rng) < n->loss) {
+    if (!draw_delay(&n->rng, n->loss, n->latency_us, n->jitter_us, &delay)) {
         n->link[from].lost++;
         return;
     }
-    if (n->jitter_us > 0)
-        jitter = (int64_t)(sim_rng_next(&n->rng) % (uint64_t)(2 * n->jitter_us + 1)) - n->jitter_us;
-    if (n->n == n->cap) {
-        size_t cap = n->cap ? 2 * n->cap : 64;
-        sim_pkt *q = realloc(n->q, cap * sizeof *q);
-        if (!q) {
-            fprintf(stderr, "simnet: out of memory\n");
-            abort();
-        }
-        n->q = q;
-        n->cap = cap;
-    }
-    p = &n->q[n->n++];
-    p->at = n->now + n->latency_us + jitter;
-    p->order = n->order++;
-    p->to = 1 - from;
-    p->data = malloc(len ? len : 1);
-    if (!p->data)
-        abort();
-    memcpy(p->data, data, len);
-    p->len = len;
+    queue_push(&n->inflight, n->now + delay, 1 - from, data, len);
 }
 
 /* Returns how many outputs (other than the timeout) the peer gave. */
@@ -114,10 +167,9 @@ void sim_drain(sim_net *n)
 
 static void deliver(sim_net *n, size_t i)
 {
-    sim_pkt p = n->q[i];
+    sim_pkt p = queue_take(&n->inflight, i);
     sim_link_stats *ls = &n->link[1 - p.to];
 
-    n->q[i] = n->q[--n->n];
     ls->delivered++;
     if (p.len >= 2 && p.data[0] >= 128 && p.data[0] <= 191) {
         if (p.data[1] >= 192 && p.data[1] <= 223)
@@ -157,16 +209,13 @@ static void wait_for_openssl_timer(sim_net *n, sim_peer *sp)
 
 bool sim_progress(sim_net *n)
 {
-    int64_t t = YF_TIME_NEVER;
-    size_t best = (size_t)-1;
+    size_t best;
+    int64_t t;
     int who = -1;
 
     sim_drain(n);
-    for (size_t i = 0; i < n->n; i++)
-        if (n->q[i].at < t || (n->q[i].at == t && best != (size_t)-1 && n->q[i].order < n->q[best].order)) {
-            t = n->q[i].at;
-            best = i;
-        }
+    best = queue_earliest(&n->inflight, YF_TIME_NEVER);
+    t = best == (size_t)-1 ? YF_TIME_NEVER : n->inflight.q[best].at;
     for (int k = 0; k < 2; k++)
         if (n->peers[k]->timeout < t) {
             t = n->peers[k]->timeout;
@@ -190,12 +239,10 @@ bool sim_progress(sim_net *n)
 void sim_run_until(sim_net *n, int64_t t)
 {
     for (;;) {
-        int64_t next = YF_TIME_NEVER;
+        int64_t next;
 
         sim_drain(n);
-        for (size_t i = 0; i < n->n; i++)
-            if (n->q[i].at < next)
-                next = n->q[i].at;
+        next = queue_next(&n->inflight);
         for (int k = 0; k < 2; k++)
             if (n->peers[k]->timeout < next)
                 next = n->peers[k]->timeout;
@@ -218,69 +265,37 @@ void sim_link_init(sim_link *l, uint64_t seed, double loss, int64_t latency_us, 
 
 void sim_link_clear(sim_link *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->q[i].data);
-    free(l->q);
-    l->q = NULL;
-    l->n = l->cap = 0;
+    queue_clear(&l->inflight);
 }
 
 void sim_link_send(sim_link *l, int64_t now_us, int to, const uint8_t *data, size_t len)
 {
-    int64_t jitter = 0;
+    int64_t delay, at;
 
     l->st.sent++;
-    if (sim_rng_unit(&l->rng) < l->loss) {
+    if (!draw_delay(&l->rng, l->loss, l->latency_us, l->jitter_us, &delay)) {
         l->st.lost++;
         return;
     }
-    if (l->jitter_us > 0)
-        jitter = (int64_t)(sim_rng_next(&l->rng) % (uint64_t)(2 * l->jitter_us + 1)) - l->jitter_us;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        sim_pkt *q = realloc(l->q, cap * sizeof *q);
-        if (!q)
-            abort();
-        l->q = q;
-        l->cap = cap;
-    }
-    sim_pkt *p = &l->q[l->n++];
-    p->at = now_us + l->latency_us + jitter;
-    if (l->fifo && p->at < l->last_at)
-        p->at = l->last_at;
-    l->last_at = p->at;
-    p->order = l->order++;
-    p->to = to;
-    p->data = malloc(len ? len : 1);
-    if (!p->data)
-        abort();
-    memcpy(p->data, data, len);
-    p->len = len;
+    at = now_us + delay;
+    if (l->fifo && at < l->last_at)
+        at = l->last_at;
+    l->last_at = at;
+    queue_push(&l->inflight, at, to, data, len);
 }
 
 int64_t sim_link_next(const sim_link *l)
 {
-    int64_t t = YF_TIME_NEVER;
-    for (size_t i = 0; i < l->n; i++)
-        if (l->q[i].at < t)
-            t = l->q[i].at;
-    return t;
+    return queue_next(&l->inflight);
 }
 
 bool sim_link_pop(sim_link *l, int64_t now_us, sim_pkt *out)
 {
-    size_t best = (size_t)-1;
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->q[i].at > now_us)
-            continue;
-        if (best == (size_t)-1 || l->q[i].at < l->q[best].at ||
-            (l->q[i].at == l->q[best].at && l->q[i].order < l->q[best].order))
-            best = i;
-    }
+    size_t best = queue_earliest(&l->inflight, now_us);
+
     if (best == (size_t)-1)
         return false;
-    *out = l->q[best];
-    l->q[best] = l->q[--l->n];
+    *out = queue_take(&l->inflight, best);
     l->st.delivered++;
     return true;
 }

@@ -46,14 +46,20 @@ typedef struct {
     size_t len;
 } sim_pkt;
 
+/* Packets in flight, unordered: a pick finds the earliest, and `order`
+ * numbers them as sent so that ties keep the send order. */
+typedef struct {
+    sim_pkt *q;
+    size_t n, cap;
+    uint64_t order;
+} sim_queue;
+
 typedef struct {
     int64_t now;
     sim_rng rng;
     double loss;
     int64_t latency_us, jitter_us;
-    sim_pkt *q; /* in flight, unordered; sim_progress picks the earliest */
-    size_t n, cap;
-    uint64_t order;
+    sim_queue inflight;
     sim_peer *peers[2];
     sim_link_stats link[2];
     int64_t wall_waited_us; /* real time slept for OpenSSL's DTLS timer */
@@ -83,9 +89,7 @@ typedef struct {
     int64_t latency_us, jitter_us;
     bool fifo;          /* jitter never reorders (a queue, not parallel paths) */
     int64_t last_at;
-    sim_pkt *q;
-    size_t n, cap;
-    uint64_t order;
+    sim_queue inflight;
     sim_link_stats st;
 } sim_link;
 

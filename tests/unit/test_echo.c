@@ -53,6 +53,22 @@ static const struct {
     { "remb for nobody", "8fce0005 11111111 00000000 52454d42 010bd090 99999999", NULL },
 };
 
+/* Every field of yf_echo_stats, for check_stats. */
+#define ECHO_STATS(X) X(rtp_in) X(rtp_out) X(rtp_unknown_pt) X(rtp_malformed) X(ssrc_changes) X(rtcp_in) \
+    X(rtcp_out) X(rtcp_malformed) X(rtcp_dropped) X(sr) X(rr_blocks) X(nack) X(pli) X(fir) X(remb)      \
+    X(have_audio) X(have_video) X(browser_audio_ssrc) X(browser_video_ssrc)
+
+/* The echo's stats, every counter and what it learned, against want. */
+static void check_stats(const yf_echo *e, const yf_echo_stats *want)
+{
+    yf_echo_stats st;
+
+    yf_echo_get_stats(e, &st);
+#define CHECK_FIELD(f) CHECK_EQ_INT(st.f, want->f);
+    ECHO_STATS(CHECK_FIELD)
+#undef CHECK_FIELD
+}
+
 static void learn(yf_echo *e)
 {
     uint8_t in[64], out[64];
@@ -66,7 +82,6 @@ static void test_rtp(void)
 {
     uint8_t in[64], out[64], want[64];
     yf_echo *e = yf_echo_new(&cfg);
-    yf_echo_stats st;
     size_t n = yf_test_hex(AUDIO_IN, in, sizeof in), wn = yf_test_hex(AUDIO_OUT, want, sizeof want);
     CHECK_EQ_INT(yf_echo_on_rtp(e, in, n, out, sizeof out), wn);
     CHECK_MEM(out, want, wn);
@@ -83,15 +98,9 @@ static void test_rtp(void)
     n = yf_test_hex("806f 0002 00000200 44444444 aa", in, sizeof in); /* audio SSRC change */
     CHECK_EQ_INT(yf_echo_on_rtp(e, in, n, out, sizeof out), n);
     CHECK_EQ_INT(yf_rd32(out + 8), 0xa0a0a0a0);
-    yf_echo_get_stats(e, &st);
-    CHECK_EQ_INT(st.rtp_in, 5);
-    CHECK_EQ_INT(st.rtp_out, 3);
-    CHECK_EQ_INT(st.rtp_unknown_pt, 1);
-    CHECK_EQ_INT(st.rtp_malformed, 2);
-    CHECK_EQ_INT(st.ssrc_changes, 1);
-    CHECK(st.have_audio && st.have_video);
-    CHECK_EQ_INT(st.browser_audio_ssrc, 0x44444444);
-    CHECK_EQ_INT(st.browser_video_ssrc, 0x22222222);
+    check_stats(e, &(yf_echo_stats){ .rtp_in = 5, .rtp_out = 3, .rtp_unknown_pt = 1, .rtp_malformed = 2,
+                                     .ssrc_changes = 1, .have_audio = true, .have_video = true,
+                                     .browser_audio_ssrc = 0x44444444, .browser_video_ssrc = 0x22222222 });
     yf_echo_free(e);
 }
 
@@ -132,9 +141,9 @@ static void test_fir(void)
         CHECK_EQ_INT(yf_echo_on_rtcp(e, in, n, out, sizeof out), wn);
         CHECK_MEM(out, want, wn);
     }
-    yf_echo_stats st;
-    yf_echo_get_stats(e, &st);
-    CHECK_EQ_INT(st.fir, 5);
+    check_stats(e, &(yf_echo_stats){ .rtp_in = 2, .rtp_out = 2, .rtcp_in = 5, .rtcp_out = 5, .fir = 5,
+                                     .have_audio = true, .have_video = true,
+                                     .browser_audio_ssrc = 0x11111111, .browser_video_ssrc = 0x22222222 });
     yf_echo_free(e);
 }
 
@@ -151,14 +160,10 @@ static void test_rtcp_errors_and_stats(void)
     n = yf_test_hex("81cd0003 11111111 b0b0b0b0 00640005 81ce0002 11111111 b0b0b0b0 81ca0001 00000000",
             in, sizeof in);
     CHECK_EQ_INT(yf_echo_on_rtcp(e, in, n, out, sizeof out), 8 + 16 + 12);
-    yf_echo_stats st;
-    yf_echo_get_stats(e, &st);
-    CHECK_EQ_INT(st.rtcp_malformed, 3);
-    CHECK_EQ_INT(st.rtcp_in, 1);
-    CHECK_EQ_INT(st.rtcp_out, 1);
-    CHECK_EQ_INT(st.nack, 1);
-    CHECK_EQ_INT(st.pli, 1);
-    CHECK_EQ_INT(st.rtcp_dropped, 1);
+    check_stats(e, &(yf_echo_stats){ .rtp_in = 2, .rtp_out = 2, .rtcp_malformed = 3, .rtcp_in = 1, .rtcp_out = 1,
+                                     .nack = 1, .pli = 1, .rtcp_dropped = 1, .have_audio = true,
+                                     .have_video = true, .browser_audio_ssrc = 0x11111111,
+                                     .browser_video_ssrc = 0x22222222 });
     yf_echo_free(e);
 }
 

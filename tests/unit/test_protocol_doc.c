@@ -23,10 +23,9 @@ static void load_doc(void)
     g_free(path);
 }
 
-/* YF_SIG_ERR_ENDED is the codec's last code. */
 static yf_sig_errc errc_of(const char *code)
 {
-    for (int c = 0; c <= YF_SIG_ERR_ENDED; c++)
+    for (int c = 0; c <= YF_SIG_ERR_LAST; c++)
         if (strcmp(yf_sig_errc_str((yf_sig_errc)c), code) == 0)
             return (yf_sig_errc)c;
     return (yf_sig_errc)-1;
@@ -242,7 +241,7 @@ static void test_examples(void)
 /* The codes in the doc's error tables are exactly the codec's. */
 static void test_error_codes(void)
 {
-    gboolean documented[YF_SIG_ERR_ENDED + 1] = {0};
+    gboolean documented[YF_SIG_ERR_LAST + 1] = {0};
     char **lines = g_strsplit(doc, "\n", -1);
     for (int i = 0; lines[i]; i++) {
         char code[64];
@@ -262,7 +261,7 @@ static void test_error_codes(void)
             documented[c] = TRUE;
     }
     g_strfreev(lines);
-    for (int c = 0; c <= YF_SIG_ERR_ENDED; c++) {
+    for (int c = 0; c <= YF_SIG_ERR_LAST; c++) {
         if (!documented[c])
             fprintf(stderr, "error %s is not in protocol.md's tables\n", yf_sig_errc_str((yf_sig_errc)c));
         CHECK(documented[c]);

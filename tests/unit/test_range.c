@@ -4,51 +4,57 @@
 #include "server/api/range.h"
 #include "yf_test.h"
 
-typedef struct {
+/* Satisfiable ranges: what the parser makes of them for the file's size. */
+static const struct {
+    const char *header;
+    int64_t size, first, last;
+} ok[] = {
+    {"bytes=0-99", 1000, 0, 99},
+    {"bytes=100-", 1000, 100, 999},
+    {"bytes=-100", 1000, 900, 999},
+    {"bytes=-5000", 1000, 0, 999},       /* suffix longer than the file */
+    {"bytes=500-5000", 1000, 500, 999},  /* last clamped */
+    {"bytes=999-999", 1000, 999, 999},
+    {" bytes=1-2 ", 1000, 1, 2},
+};
+
+/* Unsatisfiable (416): past the end of the file, or of an empty one. */
+static const struct {
     const char *header;
     int64_t size;
-    yf_range_result want;
-    int64_t first, last;
-} range_case;
+} unsatisfiable[] = {{"bytes=1000-", 1000}, {"bytes=-0", 1000}, {"bytes=0-", 0}, {"bytes=-1", 0}};
 
-static const range_case cases[] = {
-    {"bytes=0-99", 1000, YF_RANGE_OK, 0, 99},
-    {"bytes=100-", 1000, YF_RANGE_OK, 100, 999},
-    {"bytes=-100", 1000, YF_RANGE_OK, 900, 999},
-    {"bytes=-5000", 1000, YF_RANGE_OK, 0, 999},       /* suffix longer than the file */
-    {"bytes=500-5000", 1000, YF_RANGE_OK, 500, 999},  /* last clamped */
-    {"bytes=999-999", 1000, YF_RANGE_OK, 999, 999},
-    {" bytes=1-2 ", 1000, YF_RANGE_OK, 1, 2},
-    {"bytes=1000-", 1000, YF_RANGE_UNSATISFIABLE, 0, 0},
-    {"bytes=-0", 1000, YF_RANGE_UNSATISFIABLE, 0, 0},
-    {"bytes=0-", 0, YF_RANGE_UNSATISFIABLE, 0, 0},
-    {"bytes=-1", 0, YF_RANGE_UNSATISFIABLE, 0, 0},
-    {NULL, 1000, YF_RANGE_NONE, 0, 0},
-    {"", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=-", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=5-1", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=0-1,5-9", 1000, YF_RANGE_NONE, 0, 0},
-    {"items=0-1", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=a-b", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=1-2x", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=99999999999999999999-", 1000, YF_RANGE_NONE, 0, 0},
-    {"bytes=0-99999999999999999999", 1000, YF_RANGE_NONE, 0, 0},
+/* The whole file instead (1000 bytes): no header, another unit, a list,
+ * a range backwards, junk, digits that overflow. */
+static const char *const whole_file[] = {
+    NULL, "", "bytes=", "bytes=-", "bytes=5-1", "bytes=0-1,5-9", "items=0-1", "bytes=a-b", "bytes=1-2x",
+    "bytes=99999999999999999999-", "bytes=0-99999999999999999999",
 };
+
+/* Parses header for a file of size bytes: want, and for YF_RANGE_OK the
+ * bytes first..last. */
+static void check(const char *header, int64_t size, yf_range_result want, int64_t first, int64_t last)
+{
+    int64_t f = -1, l = -1;
+    yf_range_result got = yf_range_parse(header, header ? strlen(header) : 0, size, &f, &l);
+
+    if (got != want)
+        fprintf(stderr, "header \"%s\", size %lld\n", header ? header : "(none)", (long long)size);
+    CHECK_EQ_INT(got, want);
+    if (got == YF_RANGE_OK && want == YF_RANGE_OK) {
+        CHECK_EQ_INT(f, first);
+        CHECK_EQ_INT(l, last);
+    }
+}
 
 int main(void)
 {
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const range_case *c = &cases[i];
-        int64_t first = -1, last = -1;
-        yf_range_result got = yf_range_parse(c->header, c->header ? strlen(c->header) : 0, c->size,
-                                             &first, &last);
-        CHECK_EQ_INT(got, c->want);
-        if (got == YF_RANGE_OK && c->want == YF_RANGE_OK) {
-            CHECK_EQ_INT(first, c->first);
-            CHECK_EQ_INT(last, c->last);
-        }
-    }
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        check(ok[i].header, ok[i].size, YF_RANGE_OK, ok[i].first, ok[i].last);
+    for (size_t i = 0; i < sizeof unsatisfiable / sizeof unsatisfiable[0]; i++)
+        check(unsatisfiable[i].header, unsatisfiable[i].size, YF_RANGE_UNSATISFIABLE, 0, 0);
+    for (size_t i = 0; i < sizeof whole_file / sizeof whole_file[0]; i++)
+        check(whole_file[i], 1000, YF_RANGE_NONE, 0, 0);
     /* Not NUL-terminated: the parser must stop at len. */
     char buf[12] = {'b', 'y', 't', 'e', 's', '=', '0', '-', '9', '9', '9', '9'};
     int64_t f = -1, l = -1;

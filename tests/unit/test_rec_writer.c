@@ -72,6 +72,18 @@ static GPtrArray *list(const char *dir, const char *suffix)
     return a;
 }
 
+/* The capture files in dir, once checked that there are n of them and no
+ * .part is left (g_ptr_array_unref). */
+static GPtrArray *finished_files(const char *dir, guint n)
+{
+    GPtrArray *files = list(dir, YF_CAP_SUFFIX), *parts = list(dir, ".part");
+
+    CHECK_EQ_INT(files->len, n);
+    CHECK_EQ_INT(parts->len, 0);
+    g_ptr_array_unref(parts);
+    return files;
+}
+
 /* Reads a finished capture, checks it record by record against track k. */
 static void check_track_file(const char *path)
 {
@@ -115,7 +127,7 @@ static void test_three_tracks(const char *dir)
     producer a = { .first = 0, .step = 2 }, b = { .first = 1, .step = 2 };
     GThread *ta, *tb;
     yf_rec_stats st;
-    GPtrArray *files, *parts;
+    GPtrArray *files;
 
     /* invalid metadata: no file, an error counted */
     yf_rec_track_close(yf_rec_track_open(w, dir, &(yf_cap_meta){ 0 }, 0));
@@ -135,14 +147,10 @@ static void test_three_tracks(const char *dir)
     CHECK_EQ_INT(st.tracks_finished, N_TRACKS);
     CHECK_EQ_INT(st.queue_bytes, 0);
     CHECK_EQ_INT(st.write_errors, 1); /* the one with invalid metadata */
-    files = list(dir, YF_CAP_SUFFIX);
-    parts = list(dir, ".part");
-    CHECK_EQ_INT(files->len, N_TRACKS);
-    CHECK_EQ_INT(parts->len, 0);
+    files = finished_files(dir, N_TRACKS);
     for (guint i = 0; i < files->len; i++)
         check_track_file(g_ptr_array_index(files, i));
     g_ptr_array_unref(files);
-    g_ptr_array_unref(parts);
     yf_rec_writer_free(w);
 }
 
@@ -249,7 +257,6 @@ static void test_bad_dir_and_leftovers(const char *dir)
     yf_rec_track *bad = yf_rec_track_open(w, missing, &m, 0), *left;
     uint8_t p[100] = { 0 };
     yf_rec_stats st;
-    GPtrArray *files, *parts;
 
     g_mkdir(sub, 0700);
     left = yf_rec_track_open(w, sub, &m, 0);
@@ -265,12 +272,7 @@ static void test_bad_dir_and_leftovers(const char *dir)
     CHECK(st.write_errors >= 1);
     CHECK_EQ_INT(st.records_lost, 10);
     yf_rec_writer_free(w); /* `left` was never closed: finished here */
-    files = list(sub, YF_CAP_SUFFIX);
-    parts = list(sub, ".part");
-    CHECK_EQ_INT(files->len, 1);
-    CHECK_EQ_INT(parts->len, 0);
-    g_ptr_array_unref(files);
-    g_ptr_array_unref(parts);
+    g_ptr_array_unref(finished_files(sub, 1));
     g_free(missing);
     g_free(sub);
 }

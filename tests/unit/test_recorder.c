@@ -57,6 +57,18 @@ static char *notes(yf_store *st, int64_t id)
     return t ? t : g_strdup("");
 }
 
+/* Whether hearing id's note has text in it; the note is printed when not. */
+static gboolean noted(yf_store *st, int64_t id, const char *text)
+{
+    char *note = yf_store_note_text(st, id, NULL);
+    gboolean found = note && strstr(note, text);
+
+    if (!found)
+        fprintf(stderr, "no \"%s\" in the note:\n%s\n", text, note ? note : "(none)");
+    g_free(note);
+    return found;
+}
+
 /* How many audit entries of this action name hearing id. */
 static int audited(yf_store *st, const char *action, int64_t id)
 {
@@ -73,12 +85,14 @@ static int audited(yf_store *st, const char *action, int64_t id)
     return n;
 }
 
-static char *state_of(yf_recorder *rec, int64_t id)
+/* Whether the recorder's status of hearing id says state. */
+static gboolean in_state(yf_recorder *rec, int64_t id, const char *state)
 {
     json_t *o = yf_recorder_api_hooks.status(rec, id);
-    char *s = g_strdup(json_string_value(json_object_get(o, "state")));
+    gboolean is = !g_strcmp0(json_string_value(json_object_get(o, "state")), state);
+
     json_decref(o);
-    return s;
+    return is;
 }
 
 /* A .part capture as a killed server leaves it: header and two RTP records. */
@@ -117,9 +131,7 @@ int main(void)
     char *want = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/s1", data, (gint64)id);
     CHECK(dir && !strcmp(dir, want));
     CHECK(yf_recorder_room_hooks.room_opened(rec, "appt-2") == NULL);   /* no hearing runs there */
-    char *s = state_of(rec, id);
-    CHECK(!strcmp(s, "recording"));
-    g_free(s);
+    CHECK(in_state(rec, id, "recording"));
     int64_t host_in = g_get_real_time() / 1000, pet_in = host_in + 3, inv = 0;
     char *inv_token = NULL;
     CHECK(yf_store_invitee_add(st, yf_actor_staff(1), host_in, 1, YF_INVITEE_PETITIONER, "张三", "", host_in + 3600000,
@@ -146,46 +158,32 @@ int main(void)
         g_ptr_array_unref(ps);
     if (is)
         g_ptr_array_unref(is);
-    char *n = notes(st, id);
-    CHECK(strstr(n, "【系统】录音录像于") && strstr(n, "开始"));
-    g_free(n);
+    CHECK(noted(st, id, "【系统】录音录像于") && noted(st, id, "开始"));
 
     /* Everyone leaves: paused; the server restarts; the room opens again. */
     yf_recorder_room_hooks.room_closed(rec, "appt-1");
-    n = notes(st, id);
-    CHECK(strstr(n, "暂停：全体参与人已离开会议室") != NULL);
-    g_free(n);
+    CHECK(noted(st, id, "暂停：全体参与人已离开会议室"));
     yf_recorder_free(rec);
     rec = yf_recorder_new(st, data, &e);
-    s = state_of(rec, id);
-    CHECK(!strcmp(s, "waiting"));
-    g_free(s);
+    CHECK(in_state(rec, id, "waiting"));
     char *dir2 = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     CHECK(dir2 && g_str_has_suffix(dir2, "/s2"));
-    n = notes(st, id);
-    CHECK(strstr(n, "秒，原因：全体参与人离开会议室）") != NULL);
-    g_free(n);
+    CHECK(noted(st, id, "秒，原因：全体参与人离开会议室）"));
 
     /* A graceful stop, then a crash that leaves a .part capture in s2. */
     yf_recorder_shutdown(rec);
-    n = notes(st, id);
-    CHECK(strstr(n, "因服务器停止而中断") != NULL);
-    g_free(n);
+    CHECK(noted(st, id, "因服务器停止而中断"));
     yf_recorder_free(rec);
     int64_t last = leave_partial(dir2);
     rec = yf_recorder_new(st, data, &e);
     char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
     CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
-    n = notes(st, id);
     char *crash = yf_recorder_clock_text(last);
     char *line = g_strdup_printf("录音录像于 %s 因服务器异常停止而中断", crash);
-    CHECK(strstr(n, line) != NULL);
-    g_free(n);
+    CHECK(noted(st, id, line));
     char *dir3 = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     CHECK(dir3 && g_str_has_suffix(dir3, "/s3"));
-    n = notes(st, id);
-    CHECK(strstr(n, "原因：服务器异常停止后重新启动") != NULL);
-    g_free(n);
+    CHECK(noted(st, id, "原因：服务器异常停止后重新启动"));
 
     /* A participant who drops out and comes back 50 times in a row writes one
      * line at once, and the rest folds into one more when capture stops: the
@@ -195,7 +193,7 @@ int main(void)
         yf_recorder_room_event(rec, "appt-1", "room.disconnect", "staff:1", "prosecutor");
         yf_recorder_room_event(rec, "appt-1", "room.rejoin", "staff:1", "prosecutor");
     }
-    n = notes(st, id);
+    char *n = notes(st, id);
     CHECK(count(n, "参与人 王检察官") == 1 && strstr(n, "网络中断"));
     g_free(n);
 
@@ -203,26 +201,19 @@ int main(void)
      * and packed. */
     CHECK(yf_store_hearing_end(st, yf_actor_system(), g_get_real_time() / 1000, id, &e));
     yf_recorder_api_hooks.hearing_ended(rec, id);
+    CHECK(noted(st, id, "结束"));
     n = notes(st, id);
-    CHECK(strstr(n, "结束") != NULL);
     const char *folded = strstr(n, "重新连接，其录音录像恢复（此前 30 秒内另有 98 次进出");
     CHECK(count(n, "参与人 王检察官") == 2 && folded);
     CHECK(folded && strstr(folded, "结束") != NULL);   /* written before the end line */
     if (!folded)
         fprintf(stderr, "notes:\n%s\n", n);
     g_free(n);
-    for (int i = 0; i < 600; i++) {
-        s = state_of(rec, id);
-        gboolean busy = !strcmp(s, "queued") || !strcmp(s, "processing");
-        g_free(s);
-        if (!busy)
-            break;
+    for (int i = 0; i < 600 && (in_state(rec, id, "queued") || in_state(rec, id, "processing")); i++) {
         g_main_context_iteration(NULL, FALSE);
         g_usleep(50 * 1000);
     }
-    s = state_of(rec, id);
-    CHECK(!strcmp(s, "done"));
-    g_free(s);
+    CHECK(in_state(rec, id, "done"));
     char *ev = yf_recorder_api_hooks.evidence_path(rec, id);
     CHECK(ev && g_file_test(ev, G_FILE_TEST_IS_REGULAR));
     g_free(ev);
@@ -236,9 +227,7 @@ int main(void)
     /* After a restart the finished hearing is known from its directory. */
     yf_recorder_free(rec);
     rec = yf_recorder_new(st, data, &e);
-    s = state_of(rec, id);
-    CHECK(!strcmp(s, "done"));
-    g_free(s);
+    CHECK(in_state(rec, id, "done"));
     ev = yf_recorder_api_hooks.evidence_path(rec, id);
     CHECK(ev != NULL);
     g_free(ev);

@@ -82,19 +82,25 @@ static int write_back(const yf_rtcp_packet *p, uint8_t *out, size_t cap)
     return YF_EUNSUPPORTED;
 }
 
+/* Decodes hex into buf (256 bytes; *n of them) and iterates to the first
+ * packet: yf_rtcp_iter_next's result, *p that packet, *it after it. */
+static int first_packet(const char *hex, uint8_t *buf, size_t *n, yf_rtcp_iter *it, yf_rtcp_packet *p)
+{
+    *n = yf_test_hex(hex, buf, 256);
+    yf_rtcp_iter_init(it, buf, *n);
+    return yf_rtcp_iter_next(it, p);
+}
+
 static void test_valid_roundtrip(void)
 {
     uint8_t buf[256], out[256];
     for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
-        size_t n = yf_test_hex(valid[i].hex, buf, sizeof buf);
+        size_t n;
         yf_rtcp_iter it;
-        yf_rtcp_packet p;
-        yf_rtcp_iter_init(&it, buf, n);
-        CHECK_EQ_INT(yf_rtcp_iter_next(&it, &p), 1);
+        yf_rtcp_packet p, next;
+        CHECK_EQ_INT(first_packet(valid[i].hex, buf, &n, &it, &p), 1);
         CHECK_EQ_INT(p.raw_len, n);
-        CHECK_EQ_INT(yf_rtcp_iter_next(&it, &p), 0);
-        yf_rtcp_iter_init(&it, buf, n);
-        yf_rtcp_iter_next(&it, &p);
+        CHECK_EQ_INT(yf_rtcp_iter_next(&it, &next), 0);
         int w = write_back(&p, out, sizeof out);
         if (w != (int)n || memcmp(out, buf, n) != 0)
             fprintf(stderr, "case '%s': write gave %d\n", valid[i].name, w);
@@ -150,11 +156,10 @@ static void test_bad(void)
 {
     uint8_t buf[256], out[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        size_t n = yf_test_hex(bad[i].hex, buf, sizeof buf);
+        size_t n;
         yf_rtcp_iter it;
         yf_rtcp_packet p;
-        yf_rtcp_iter_init(&it, buf, n);
-        int rc = yf_rtcp_iter_next(&it, &p);
+        int rc = first_packet(bad[i].hex, buf, &n, &it, &p);
         if (rc != bad[i].iter_rc)
             fprintf(stderr, "bad case '%s': iter %d\n", bad[i].name, rc);
         CHECK_EQ_INT(rc, bad[i].iter_rc);

@@ -75,12 +75,17 @@ static void test_table(void)
     }
 }
 
+/* Decodes hex into buf (64 bytes) and parses the packet into *h. */
+static int parse_hex(const char *hex, uint8_t *buf, yf_rtp_header *h)
+{
+    return yf_rtp_parse(buf, yf_test_hex(hex, buf, 64), h);
+}
+
 static void test_csrc_marker(void)
 {
     uint8_t buf[64];
     yf_rtp_header h;
-    size_t n = yf_test_hex("82ef fffe 12345678 9abcdef0 00000011 00000022 01", buf, sizeof buf);
-    CHECK_EQ_INT(yf_rtp_parse(buf, n, &h), YF_OK);
+    CHECK_EQ_INT(parse_hex("82ef fffe 12345678 9abcdef0 00000011 00000022 01", buf, &h), YF_OK);
     CHECK(h.marker);
     CHECK_EQ_INT(h.csrc[0], 0x11);
     CHECK_EQ_INT(h.csrc[1], 0x22);
@@ -92,8 +97,7 @@ static void test_one_byte_ext(void)
     uint8_t buf[64];
     yf_rtp_header h;
     yf_rtp_ext e;
-    size_t n = yf_test_hex("906f 1234 00000001 00000002 bede0002 10aa 21bbcc 000000 ff", buf, sizeof buf);
-    CHECK_EQ_INT(yf_rtp_parse(buf, n, &h), YF_OK);
+    CHECK_EQ_INT(parse_hex("906f 1234 00000001 00000002 bede0002 10aa 21bbcc 000000 ff", buf, &h), YF_OK);
     CHECK(h.extension);
     CHECK_EQ_INT(h.ext_profile, YF_RTP_EXT_ONE_BYTE);
     CHECK_EQ_INT(h.ext_len, 8);
@@ -123,8 +127,7 @@ static void test_two_byte_ext(void)
     uint8_t buf[64];
     yf_rtp_header h;
     yf_rtp_ext e;
-    size_t n = yf_test_hex("9060 0001 00000001 00000002 10000002 0100 0203aabbcc 00 ee", buf, sizeof buf);
-    CHECK_EQ_INT(yf_rtp_parse(buf, n, &h), YF_OK);
+    CHECK_EQ_INT(parse_hex("9060 0001 00000001 00000002 10000002 0100 0203aabbcc 00 ee", buf, &h), YF_OK);
     CHECK_EQ_INT(yf_rtp_ext_find(&h, 1, &e), 1);
     CHECK_EQ_INT(e.len, 0);
     CHECK_EQ_INT(yf_rtp_ext_find(&h, 2, &e), 1);
@@ -162,10 +165,9 @@ static void test_ext_cases(void)
 {
     uint8_t buf[64];
     for (size_t i = 0; i < sizeof ext_cases / sizeof ext_cases[0]; i++) {
-        size_t n = yf_test_hex(ext_cases[i].hex, buf, sizeof buf);
         yf_rtp_header h;
         yf_rtp_ext e;
-        CHECK_EQ_INT(yf_rtp_parse(buf, n, &h), YF_OK);
+        CHECK_EQ_INT(parse_hex(ext_cases[i].hex, buf, &h), YF_OK);
         int rc = yf_rtp_ext_find(&h, ext_cases[i].id, &e);
         if (rc != ext_cases[i].rc)
             fprintf(stderr, "ext case '%s': rc %d\n", ext_cases[i].name, rc);

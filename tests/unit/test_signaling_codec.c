@@ -253,6 +253,70 @@ static void test_table(void)
     test_generated();
 }
 
+/* NULL-safe: a NULL want wants NULL. */
+static void check_str(const char *got, const char *want)
+{
+    if (g_strcmp0(got, want) != 0)
+        fprintf(stderr, "got  %s\nwant %s\n", got ? got : "(null)", want ? want : "(null)");
+    CHECK(g_strcmp0(got, want) == 0);
+}
+
+/* One request of each member's kind, with the fields it carries. */
+static const struct {
+    const char *json;
+    yf_sig_request want;
+} requests[] = {
+    { "{\"id\":1,\"type\":\"hello\",\"client\":\"p/1\"}", { .type = YF_SIG_HELLO, .hello.client = "p/1" } },
+    { "{\"id\":2,\"type\":\"echo.offer\",\"sdp\":\"v=0\\r\\n\"}", { .type = YF_SIG_ECHO_OFFER, .offer.sdp = "v=0\r\n" } },
+    { "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":4294967295}",
+      { .type = YF_SIG_SUBSCRIBE_ANSWER, .offer = { "v=0", 4294967295u } } },
+    { "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}",
+      { .type = YF_SIG_ICE_CANDIDATE, .ice = { "", NULL, -1, YF_SIG_PC_SUBSCRIBE } } },
+    { "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\"}",
+      { .type = YF_SIG_ICE_CANDIDATE, .ice = { "", NULL, -1, YF_SIG_PC_NONE } } },
+    { "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\"}", { .type = YF_SIG_ROOM_JOIN, .join.token = "a.b" } },
+    { "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}",
+      { .type = YF_SIG_ROOM_MUTE, .member = { "p3", "video", TRUE } } },
+    { "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":false}",
+      { .type = YF_SIG_ROOM_MUTE_SELF, .member = { NULL, "audio", FALSE } } },
+};
+
+/* Parses json and compares the member of want's type field by field; once
+ * cleared, the request holds no string and the candidate defaults again. */
+static void check_request(const char *json, const yf_sig_request *want)
+{
+    yf_sig_request got;
+
+    CHECK(yf_sig_parse(json, strlen(json), &got, NULL));
+    CHECK_EQ_INT(got.type, want->type);
+    switch (want->type) {
+    case YF_SIG_HELLO:
+        check_str(got.hello.client, want->hello.client);
+        break;
+    case YF_SIG_ECHO_OFFER:
+    case YF_SIG_SUBSCRIBE_ANSWER:
+        check_str(got.offer.sdp, want->offer.sdp);
+        CHECK(got.offer.revision == want->offer.revision);
+        break;
+    case YF_SIG_ICE_CANDIDATE:
+        check_str(got.ice.candidate, want->ice.candidate);
+        check_str(got.ice.sdp_mid, want->ice.sdp_mid);
+        CHECK_EQ_INT(got.ice.sdp_mline_index, want->ice.sdp_mline_index);
+        CHECK_EQ_INT(got.ice.pc, want->ice.pc);
+        break;
+    case YF_SIG_ROOM_JOIN:
+        check_str(got.join.token, want->join.token);
+        break;
+    default:
+        check_str(got.member.participant, want->member.participant);
+        check_str(got.member.kind, want->member.kind);
+        CHECK_EQ_INT(got.member.muted, want->member.muted);
+        break;
+    }
+    yf_sig_request_clear(&got);
+    CHECK(got.ice.candidate == NULL && got.ice.pc == YF_SIG_PC_NONE);
+}
+
 /* The fields of parsed requests, and their error texts. */
 static void test_fields(void)
 {
@@ -278,43 +342,9 @@ static void test_fields(void)
     CHECK(req.id.set && !req.id.is_int && strcmp(req.id.str, "x") == 0);
     yf_sig_request_clear(&req);
 
-    msg = "{\"id\":1,\"type\":\"hello\",\"client\":\"p/1\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(req.hello.client && strcmp(req.hello.client, "p/1") == 0);
-    yf_sig_request_clear(&req);
-    msg = "{\"id\":2,\"type\":\"echo.offer\",\"sdp\":\"v=0\\r\\n\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(req.offer.sdp && strcmp(req.offer.sdp, "v=0\r\n") == 0);
-    yf_sig_request_clear(&req);
     yf_sig_request_clear(NULL);
-
-    msg = "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":4294967295}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(req.offer.sdp && strcmp(req.offer.sdp, "v=0") == 0);
-    CHECK(req.offer.revision == 4294967295u);
-    yf_sig_request_clear(&req);
-    msg = "{\"id\":14,\"type\":\"ice.candidate\",\"pc\":\"subscribe\",\"candidate\":\"\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_SUBSCRIBE);
-    yf_sig_request_clear(&req);
-    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_NONE);
-    msg = "{\"id\":3,\"type\":\"ice.candidate\",\"candidate\":\"\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK_EQ_INT(req.ice.pc, YF_SIG_PC_NONE);
-    yf_sig_request_clear(&req);
-    msg = "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(req.join.token && strcmp(req.join.token, "a.b") == 0);
-    yf_sig_request_clear(&req);
-    msg = "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(req.member.participant && strcmp(req.member.participant, "p3") == 0);
-    CHECK(strcmp(req.member.kind, "video") == 0 && req.member.muted);
-    yf_sig_request_clear(&req);
-    msg = "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":false}";
-    CHECK(yf_sig_parse(msg, strlen(msg), &req, NULL));
-    CHECK(strcmp(req.member.kind, "audio") == 0 && !req.member.muted);
-    yf_sig_request_clear(&req);
+    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++)
+        check_request(requests[i].json, &requests[i].want);
 
     CHECK(!yf_sig_parse("hello", 5, &req, &error));
     CHECK(error && strcmp(error->message, "'[' or '{' expected near 'hello' (line 1, column 5)") == 0);
@@ -324,13 +354,6 @@ static void test_fields(void)
     CHECK(error && strcmp(error->message, "echo.offer needs a string field \"sdp\"") == 0);
     g_clear_error(&error);
     yf_sig_request_clear(&req);
-}
-
-static void check_str(const char *got, const char *want)
-{
-    if (!got || strcmp(got, want) != 0)
-        fprintf(stderr, "got  %s\nwant %s\n", got ? got : "(null)", want);
-    CHECK(got && strcmp(got, want) == 0);
 }
 
 static void test_replies(void)

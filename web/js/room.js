@@ -57,6 +57,7 @@ function onState({ state, detail }) {
   switch (state) {
     case 'joining': screen('joining'); status('room.connecting'); break;
     case 'waiting': screen('waiting'); status(null); break;
+    case 'notStarted': screen('waiting'); status('room.notStarted'); break;
     case 'admitted':
       screen('room');
       status(null);

@@ -9,6 +9,9 @@ import { Signaling } from './signaling.js';
 const REJOIN_DELAY_MS = 1500;
 const REJOIN_MAX_MS = 10000;
 
+/** How often a page whose hearing has not started asks again (protocol.md, not_started). */
+const NOT_STARTED_RETRY_MS = 5000;
+
 export class RoomClient {
   constructor(token, localStream) {
     this.token = token;
@@ -73,7 +76,19 @@ export class RoomClient {
     this.connects++;
     const hello = await sig.request('hello', { client: 'room/0.1' });
     this.iceServers = hello.ice_servers || [];
-    const res = await sig.request('room.join', { token: this.token });
+    let res;
+    for (;;) {
+      try {
+        res = await sig.request('room.join', { token: this.token });
+        break;
+      } catch (e) {
+        // The hearing has not started: wait on this page and ask again.
+        if (!e || e.code !== 'not_started' || this.stopped) throw e;
+        this.setState('notStarted');
+        await new Promise((r) => setTimeout(r, NOT_STARTED_RETRY_MS));
+        if (this.stopped || this.sig !== sig) throw e;
+      }
+    }
     this.iceServers = res.ice_servers || this.iceServers;
     this.self = res.self;
     this.room = res.room;
