@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiRequest, check, createUser, finish, freePort, startServerReady, stopServer } from './lib.mjs';
+import { apiRequest, check, finish, startWithAdmin, stopServer } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -26,7 +26,6 @@ const errMsg = (r) => (r.json && r.json.error && r.json.error.message) || '';
 const show = (r) => `${r.status} ${r.raw.toString().slice(0, 300)}`;
 const serverLog = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yf-api-console-'));
-const dataDir = path.join(tmp, 'data');
 const ID = '11010519491231002X';
 
 /** Every audit entry of action (prefix), oldest first. */
@@ -532,15 +531,11 @@ async function changes(T, ids) {
 
 let child = null;
 try {
-  port = await freePort();
-  const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
-  check('the CLI creates the first admin', made.status === 0, made.stderr);
-  child = await startServerReady(bin, { dataDir, port, webDir, workers: 1, logLevel: 'info', keepText: true,
-    logPath: path.join(tmp, 'server.log'), log: serverLog });
-  const T = {};
+  const started = await startWithAdmin(bin, webDir, tmp, serverLog);
+  child = started.server;
+  port = started.port;
+  const T = { admin: started.admin };
   const ids = {};
-  const login = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });
-  T.admin = login.json.token;
   await makeStaff(T, ids);
   check('the staff accounts sign in', Object.keys(T).length === 6 && Object.values(T).every(Boolean));
 
@@ -553,16 +548,16 @@ try {
   await changes(T, ids);
 
   const stopped = await stopServer(child);
-  const log = child.logText;
+  const log = fs.readFileSync(path.join(tmp, 'server.log'), 'utf8');
   child = null;
   check('the server stops cleanly', stopped.code === 0, `${JSON.stringify(stopped)}\n${log}`);
   check('the server logged no error or sanitizer report', !/ERROR|Sanitizer|runtime error/.test(log), log);
   check('the log holds no full ID number', !log.includes(ID) && !log.includes('440524188001010014'));
-  const verify = spawnSync(bin, ['audit', 'verify', '--data-dir', dataDir], { encoding: 'utf8' });
+  const verify = spawnSync(bin, ['audit', 'verify', '--data-dir', started.dataDir], { encoding: 'utf8' });
   check('yuanfang audit verify passes at the end', verify.status === 0, verify.stdout + verify.stderr);
 } catch (e) {
   check('api_console test ran to the end', false, e.stack || String(e));
-  if (child) console.log(child.logText);
+  console.log(serverLog.slice(-60).join('\n'));
 } finally {
   await stopServer(child);
   fs.rmSync(tmp, { recursive: true, force: true });
