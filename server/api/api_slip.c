@@ -8,12 +8,6 @@
 #include "api_priv.h"
 #include "server/print/print.h"
 
-static const char *kind_label(const yf_appointment *a)
-{
-    (void)a;
-    return "接访";
-}
-
 void yf_api_invitation_slip(yf_api_req *r)
 {
     static const char *const fields[] = {"token", NULL};
@@ -51,7 +45,7 @@ void yf_api_invitation_slip(yf_api_req *r)
     }
     char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
     yf_slip slip = {
-        .case_no = c.case_no, .kind_label = kind_label(&a), .invitee_name = inv.name,
+        .case_no = c.case_no, .kind_label = yf_appointment_kind_label(a.kind), .invitee_name = inv.name,
         .role_label = yf_print_role_label(yf_invitee_role_code(inv.role)), .host_name = host.display_name,
         .starts_ms = a.start_ms, .expires_ms = inv.expires_ms, .join_url = url,
     };
