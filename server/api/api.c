@@ -57,6 +57,7 @@ static const route routes[] = {
     {YF_API_GET, "/recordings/#/download", yf_api_recording_download},
     {YF_API_GET, "/recordings/#/view", yf_api_recording_view},
     {YF_API_POST, "/invitations/#/slip", yf_api_invitation_slip},
+    {YF_API_POST, "/invitations/#/qr", yf_api_invitation_qr},
     {YF_API_GET, "/stats", yf_api_stats},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},

@@ -176,6 +176,7 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
 void yf_api_invitation_slip(yf_api_req *r);
+void yf_api_invitation_qr(yf_api_req *r);
 void yf_api_auth_logout(yf_api_req *r);
 void yf_api_me(yf_api_req *r);
 void yf_api_staff_list(yf_api_req *r);

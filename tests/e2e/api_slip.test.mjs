@@ -67,6 +67,14 @@ try {
   const qr = spawnSync('zbarimg', ['--quiet', '--raw', path.join(tmp, 'slip.png')], { encoding: 'utf8' });
   check('its QR code is the join link exactly', qr.stdout.trim() === pet.join_url, `${qr.stdout} vs ${pet.join_url}`);
 
+  r = await api('POST', `/invitations/${pet.id}/qr`, { token: T.wang, body: { token: pet.token } });
+  check('the QR code alone is a PNG', r.status === 200 && r.headers['content-type'] === 'image/png' &&
+    r.raw.subarray(1, 4).toString() === 'PNG', show(r));
+  fs.writeFileSync(path.join(tmp, 'qr.png'), r.raw);
+  const qr2 = spawnSync('zbarimg', ['--quiet', '--raw', path.join(tmp, 'qr.png')], { encoding: 'utf8' });
+  check('… that reads as the join link', qr2.stdout.trim() === pet.join_url, qr2.stdout);
+  r = await api('POST', `/invitations/${pet.id}/qr`, { token: T.li, body: { token: pet.token } });
+  check('… and not for a prosecutor of another case (403)', r.status === 403, show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.wang, body: { token: lawyer.token } });
   check('another invitee\'s token is refused (400)', r.status === 400 && errCode(r) === 'bad_request', show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.wang, body: { token: 'x'.repeat(43) } });
