@@ -31,6 +31,7 @@ static const route routes[] = {
     {YF_API_POST, "/staff/#/password", yf_api_staff_password},
     {YF_API_GET, "/cases", yf_api_cases_list},
     {YF_API_POST, "/cases", yf_api_cases_create},
+    {YF_API_GET, "/cases/due", yf_api_cases_due},     /* '#' takes digits only: no clash */
     {YF_API_GET, "/cases/#", yf_api_case_get},
     {YF_API_PATCH, "/cases/#", yf_api_case_patch},
     {YF_API_POST, "/cases/#/transition", yf_api_case_transition},
@@ -38,7 +39,10 @@ static const route routes[] = {
     {YF_API_GET, "/cases/#/appointments", yf_api_case_appointments},
     {YF_API_POST, "/cases/#/appointments", yf_api_appointment_create},
     {YF_API_GET, "/cases/#/hearings", yf_api_case_hearings},
+    {YF_API_GET, "/appointments", yf_api_appointments_day},
     {YF_API_GET, "/appointments/#", yf_api_appointment_get},
+    {YF_API_PATCH, "/appointments/#", yf_api_appointment_patch},
+    {YF_API_POST, "/appointments/#/cancel", yf_api_appointment_cancel},
     {YF_API_POST, "/appointments/#/room-token", yf_api_appointment_room_token},
     {YF_API_POST, "/appointments/#/hearings", yf_api_hearing_start},
     {YF_API_GET, "/hearings/#", yf_api_hearing_get},
@@ -53,9 +57,12 @@ static const route routes[] = {
     {YF_API_GET, "/recordings/#/download", yf_api_recording_download},
     {YF_API_GET, "/recordings/#/view", yf_api_recording_view},
     {YF_API_POST, "/invitations/#/slip", yf_api_invitation_slip},
+    {YF_API_POST, "/invitations/#/qr", yf_api_invitation_qr},
     {YF_API_GET, "/stats", yf_api_stats},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},
+    {YF_API_POST, "/invitations/#/revoke", yf_api_invitation_revoke},
+    {YF_API_POST, "/invitations/#/reissue", yf_api_invitation_reissue},
     {YF_API_GET, "/invitation", yf_api_invitation_get},
     {YF_API_POST, "/invitation/rating", yf_api_invitation_rate},
     {YF_API_POST, "/invitation/room-token", yf_api_invitation_room_token},
@@ -373,6 +380,8 @@ static yf_api_req *req_new(yf_api *api, struct lws *wsi)
     g_free(uri);
     r->query = parse_query(wsi);
     r->body = g_byte_array_new();
+    r->body_cap = YF_API_MAX_BODY;
+    r->started_ms = g_get_real_time() / 1000;
     return r;
 }
 
@@ -501,8 +510,8 @@ static void dispatch(yf_api_req *r)
     else if (rt == NULL)
         yf_api_error(r, 404, "not_found", "no such endpoint %s", r->path);
     else if (r->body_too_large)
-        yf_api_error(r, 413, "too_large", "request body over %d bytes", YF_API_MAX_BODY);
-    else if (rt->fn == yf_api_auth_login || resolve_principal(r))
+        yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
+    else if (rt->fn == yf_api_auth_login || r->resolved || resolve_principal(r))
         rt->fn(r);
     if (r->login)
         return;   /* a sign-in being checked: yf_api_resume sends its reply */
@@ -644,9 +653,32 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
     if (has_body && len > HARD_BODY_LIMIT) {
         r->close_after = TRUE;     /* we will not read it: the connection cannot be reused */
         r->now_ms = g_get_real_time() / 1000;
-        yf_api_error(r, 413, "too_large", "request body over %d bytes", YF_API_MAX_BODY);
+        yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
         lws_callback_on_writable(wsi);
         return 0;
+    }
+    if (has_body) {
+        /* Who sends a body is known before a byte of it is kept: a dead
+         * credential is answered at once, and without one (sign-in) only a
+         * small body is taken. */
+        r->now_ms = r->started_ms;
+        gboolean anonymous = !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION) &&
+                             !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) && !yf_api_query(r, "t");
+        if (!anonymous && strcmp(r->path, "/auth/login") != 0) {
+            if (!resolve_principal(r)) {
+                r->close_after = TRUE;   /* the body is not read */
+                lws_callback_on_writable(wsi);
+                return 0;
+            }
+            r->resolved = TRUE;
+        }
+        r->body_cap = r->who.kind == YF_PRINCIPAL_NONE ? YF_API_ANON_MAX_BODY : YF_API_MAX_BODY;
+        if (len > (int64_t)r->body_cap) {
+            r->close_after = TRUE;
+            yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
     }
     if (has_body && len > 0)
         return 0;                  /* LWS_CALLBACK_HTTP_BODY follows */
@@ -654,9 +686,23 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
     return 0;
 }
 
+/* A body must have arrived YF_API_BODY_SECONDS after the headers (lws's own
+ * timeout restarts with every byte, so a client sending one byte a second
+ * would hold its request for ever): past that it is answered 408 and its
+ * connection closed, and what still comes is dropped. */
 static void on_body(yf_api_req *r, const void *in, size_t len)
 {
-    if (r->body_too_large || r->body->len + len > YF_API_MAX_BODY) {
+    if (r->replied)
+        return;
+    if (g_get_real_time() / 1000 - r->started_ms > YF_API_BODY_SECONDS * 1000) {
+        g_message("api: %s: a request body still coming after %d s: refused", r->path, YF_API_BODY_SECONDS);
+        r->close_after = TRUE;
+        r->now_ms = g_get_real_time() / 1000;
+        yf_api_error(r, 408, "timeout", "the request body did not arrive within %d s", YF_API_BODY_SECONDS);
+        lws_callback_on_writable(r->wsi);
+        return;
+    }
+    if (r->body_too_large || r->body->len + len > r->body_cap) {
         r->body_too_large = TRUE;
         return;
     }

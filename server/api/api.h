@@ -24,6 +24,8 @@
 #define YF_API_PROTOCOL "api"
 #define YF_API_MOUNTPOINT "/api/v1"
 #define YF_API_MAX_BODY (1024 * 1024)   /* larger bodies: 413 too_large */
+#define YF_API_ANON_MAX_BODY 4096       /* ... without a credential (sign-in) */
+#define YF_API_BODY_SECONDS 30          /* a body must have arrived by then */
 
 typedef struct yf_api yf_api;
 

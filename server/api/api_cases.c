@@ -1,5 +1,7 @@
-/* api_cases.c -- /cases: register, list with filters and keyset pagination,
- * read, edit, assign, move along the stage timeline, and the timeline itself.
+/* api_cases.c -- /cases: register, list with filters, search and keyset
+ * pagination, the 督办 ledger of deadlines past or near, read (audited when it
+ * shows identity data whole), edit, assign, move along the stage timeline,
+ * and the timeline itself.
  * The store writes the audit entry of every change; permissions come from
  * yf_api_authorize only (a listing checks each case it returns). */
 #define G_LOG_DOMAIN "yf-api"
@@ -10,6 +12,8 @@
 #include "server/store/deadline.h"
 
 #define SCAN_PAGES 20    /* pages scanned per listing when items are filtered out */
+#define DUE_SCAN_PAGES 50    /* the ledger reads at most this many full pages */
+#define DUE_MAX_DAYS 30
 
 /* 400 for a type or channel that is neither a code nor a label: the message
  * names the field and lists "accusation (控告), appeal (申诉), …". */
@@ -72,6 +76,20 @@ static gboolean parse_date_query(yf_api_req *r, const char *name, GDate *d, cons
     return TRUE;
 }
 
+/* Narrows f to the caller's scope (authz still checks each case); FALSE
+ * when that scope excludes every match of the type filter. */
+static gboolean narrow_to_scope(const yf_api_req *r, yf_case_filter *f)
+{
+    if (r->who.staff.role == YF_ROLE_PROSECUTOR)
+        f->prosecutor_id = r->who.staff.id;
+    if (r->who.staff.role == YF_ROLE_AID_STAFF) {
+        gboolean other = f->type >= 0 && f->type != YF_CASE_JUDICIAL_AID;
+        f->type = YF_CASE_JUDICIAL_AID;
+        return !other;
+    }
+    return TRUE;
+}
+
 typedef struct {
     yf_case_filter f;
     GDate today, from, to;
@@ -92,6 +110,13 @@ static gboolean read_list_query(yf_api_req *r, list_query *q)
         !yf_api_query_int(r, "limit", 1, YF_STORE_LIST_MAX, 50, &q->limit) ||
         !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &q->f.after_id))
         return FALSE;
+    q->f.search = yf_api_query(r, "q");
+    if (q->f.search && (!g_utf8_validate(q->f.search, -1, NULL) ||
+                        g_utf8_strlen(q->f.search, -1) > YF_STORE_SEARCH_MAX)) {
+        yf_api_error(r, 400, "bad_request", "query parameter q must be text of at most %d characters",
+                     YF_STORE_SEARCH_MAX);
+        return FALSE;
+    }
     if ((assigned && strcmp(assigned, "me") != 0) ||
         (overdue && strcmp(overdue, "true") != 0 && strcmp(overdue, "false") != 0)) {
         yf_api_error(r, 400, "bad_request", "assigned must be \"me\"; overdue true or false");
@@ -101,13 +126,7 @@ static gboolean read_list_query(yf_api_req *r, list_query *q)
         q->f.overdue_on = &q->today;
     if (assigned)
         q->f.prosecutor_id = r->who.staff.id;
-    /* Narrow the query to the caller's scope; authz still checks each case. */
-    if (r->who.staff.role == YF_ROLE_PROSECUTOR)
-        q->f.prosecutor_id = r->who.staff.id;
-    if (r->who.staff.role == YF_ROLE_AID_STAFF) {
-        q->nothing = q->f.type >= 0 && q->f.type != YF_CASE_JUDICIAL_AID;
-        q->f.type = YF_CASE_JUDICIAL_AID;
-    }
+    q->nothing = !narrow_to_scope(r, &q->f);
     q->f.limit = YF_STORE_LIST_MAX;
     return TRUE;
 }
@@ -124,7 +143,7 @@ static gboolean take_page(yf_api_req *r, list_query *q, GPtrArray *page, json_t 
         if ((q->channel >= 0 && (int)c->channel != q->channel) ||
             yf_authz_check(r->api->store, &r->who, YF_ACT_CASE_READ, &obj) != YF_AUTHZ_ALLOW)
             continue;
-        json_array_append_new(items, yf_api_case_json(c, &q->today));
+        json_array_append_new(items, yf_api_case_json(c, &q->today, TRUE));
         if ((int64_t)json_array_size(items) == q->limit) {
             *cursor = c->id;
             return FALSE;
@@ -165,16 +184,124 @@ void yf_api_cases_list(yf_api_req *r)
                                                                              (gint64)cursor) : json_null()));
 }
 
+typedef struct {
+    json_t *item;
+    int days_left;
+    int64_t id;
+} due_entry;
+
+/* The deadline a ledger line is about: an overdue case's missed one (result
+ * before reply, as "overdue_deadline"), else the earliest one still to come
+ * within `within` days. FALSE when neither is. */
+static gboolean due_line(const yf_case *c, const GDate *today, int within, const char **which, const GDate **due,
+                         int *days_left)
+{
+    int over = yf_api_days_overdue(c, today, which);
+    gboolean at_reply = c->stage == YF_STAGE_REGISTER || c->stage == YF_STAGE_REVIEW;
+    if (over > 0) {
+        *due = strcmp(*which, "result") == 0 ? &c->result_due : &c->reply_due;
+        *days_left = -over;
+        return TRUE;
+    }
+    if (c->stage == YF_STAGE_CLOSED)
+        return FALSE;
+    *which = at_reply ? "reply" : "result";
+    *due = at_reply ? &c->reply_due : &c->result_due;
+    *days_left = (int)g_date_days_between(today, *due);
+    if (*days_left > within && at_reply) {
+        *which = "result";
+        *due = &c->result_due;
+        *days_left = (int)g_date_days_between(today, *due);
+    }
+    return *days_left <= within;
+}
+
+static gint by_days_left(gconstpointer a, gconstpointer b)
+{
+    const due_entry *x = a, *y = b;
+    if (x->days_left != y->days_left)
+        return x->days_left < y->days_left ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Adds one store page's visible lines to lines; FALSE when the page was short (the end). */
+static gboolean due_page(yf_api_req *r, yf_case_filter *f, GPtrArray *page, const GDate *today, int within,
+                         GArray *lines)
+{
+    for (guint i = 0; i < page->len; i++) {
+        const yf_case *c = g_ptr_array_index(page, i);
+        yf_authz_object obj = {.kase = c, .case_type = -1};
+        due_entry e = {.id = c->id};
+        const char *which = NULL;
+        const GDate *due = NULL;
+        f->after_id = c->id;
+        if (!due_line(c, today, within, &which, &due, &e.days_left) ||
+            yf_authz_check(r->api->store, &r->who, YF_ACT_CASE_READ, &obj) != YF_AUTHZ_ALLOW)
+            continue;
+        e.item = yf_api_case_json(c, today, TRUE);
+        json_object_set_new(e.item, "deadline", json_string(which));
+        json_object_set_new(e.item, "due", yf_api_date_json(due));
+        json_object_set_new(e.item, "days_left", json_integer(e.days_left));
+        g_array_append_val(lines, e);
+    }
+    return (int)page->len == f->limit;
+}
+
+static void due_entry_clear(gpointer p)
+{
+    json_decref(((due_entry *)p)->item);
+}
+
+void yf_api_cases_due(yf_api_req *r)
+{
+    GError *err = NULL;
+    GDate today, by;
+    int64_t within = 0;
+    gboolean more = TRUE;
+    if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) ||
+        !yf_api_query_int(r, "within_days", 0, DUE_MAX_DAYS, 2, &within))
+        return;
+    yf_api_today(r, &today);
+    by = today;
+    g_date_add_days(&by, (guint)within);
+    yf_case_filter f = {.stage = -1, .type = -1, .due_by = &by, .limit = YF_STORE_LIST_MAX};
+    GArray *lines = g_array_new(FALSE, FALSE, sizeof(due_entry));
+    g_array_set_clear_func(lines, due_entry_clear);
+    if (!narrow_to_scope(r, &f))
+        more = FALSE;
+    for (int round = 0; round < DUE_SCAN_PAGES && more; round++) {
+        GPtrArray *page = yf_store_case_list(r->api->store, &f, &err);
+        if (page == NULL) {
+            yf_api_store_error(r, err, FALSE);
+            goto out;
+        }
+        more = due_page(r, &f, page, &today, (int)within, lines);
+        g_ptr_array_unref(page);
+    }
+    g_array_sort(lines, by_days_left);
+    json_t *items = json_array();
+    for (guint i = 0; i < lines->len; i++)
+        json_array_append(items, g_array_index(lines, due_entry, i).item);
+    yf_api_reply_json(r, 200, json_pack("{s:o, s:I, s:o, s:b}", "today", yf_api_date_json(&today),
+                                        "within_days", (json_int_t)within, "items", items,
+                                        "truncated", more));
+out:
+    g_clear_error(&err);
+    g_array_unref(lines);
+}
+
 static gboolean read_new_case(yf_api_req *r, json_t *o, yf_case_new *in, GDate *received)
 {
     static const char *const fields[] = {"case_no", "type", "channel", "petitioner", "contact",
-                                         "summary", "received", "prosecutor_id", NULL};
+                                         "id_number", "summary", "received", "prosecutor_id", NULL};
     const char *type, *channel, *recv;
     if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "case_no", TRUE, 64, &in->case_no) ||
         !yf_api_field_str(r, o, "type", TRUE, 32, &type) ||
         !yf_api_field_str(r, o, "channel", TRUE, 32, &channel) ||
         !yf_api_field_str(r, o, "petitioner", TRUE, 200, &in->petitioner) ||
         !yf_api_field_str(r, o, "contact", FALSE, 500, &in->contact) ||
+        !yf_api_field_str(r, o, "id_number", FALSE, 64, &in->id_number) ||
+        !yf_api_id_number_ok(r, in->id_number) ||
         !yf_api_field_str(r, o, "summary", FALSE, 20000, &in->summary) ||
         !yf_api_field_str(r, o, "received", FALSE, 10, &recv) ||
         !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &in->prosecutor_id, NULL))
@@ -202,7 +329,7 @@ static void reply_case(yf_api_req *r, unsigned status, int64_t id)
     GDate today;
     yf_api_today(r, &today);
     if (yf_api_load_case(r, id, &c))
-        yf_api_reply_json(r, status, yf_api_case_json(&c, &today));
+        yf_api_reply_json(r, status, yf_api_case_json(&c, &today, TRUE));
     yf_case_clear(&c);
 }
 
@@ -244,19 +371,40 @@ gboolean yf_api_case_for(yf_api_req *r, yf_authz_action action, yf_case *c)
     return yf_api_authorize(r, action, &obj);
 }
 
+/* Writes case.identity_view (detail: the fields shown) before a case's
+ * contact or ID number is shown in full; a case with neither writes nothing.
+ * FALSE after replying when the entry cannot be written: nothing is shown. */
+static gboolean audit_identity_view(yf_api_req *r, const yf_case *c)
+{
+    GError *err = NULL;
+    if (!*c->contact && !*c->id_number)
+        return TRUE;
+    char *object = g_strdup_printf("case:%" G_GINT64_FORMAT, (gint64)c->id);
+    char *detail = g_strdup_printf("%s%s%s", *c->contact ? "contact" : "",
+                                   *c->contact && *c->id_number ? "," : "", *c->id_number ? "id_number" : "");
+    gboolean ok = yf_store_audit_record(r->api->store, yf_principal_actor(&r->who), r->now_ms,
+                                        "case.identity_view", object, detail, &err);
+    if (!ok)
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    g_free(detail);
+    g_free(object);
+    return ok;
+}
+
 void yf_api_case_get(yf_api_req *r)
 {
     yf_case c = {0};
     GDate today;
     yf_api_today(r, &today);
-    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
-        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today));
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c) && audit_identity_view(r, &c))
+        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today, FALSE));
     yf_case_clear(&c);
 }
 
 static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
 {
-    const char *pet, *contact, *summary;
+    const char *pet, *contact, *idn, *summary;
     int64_t pid = 0;
     gboolean has_pid = FALSE;
     GError *err = NULL;
@@ -264,6 +412,7 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
     json_t *pv = json_object_get(o, "prosecutor_id");
     if (!yf_api_field_str(r, o, "petitioner", FALSE, 200, &pet) ||
         !yf_api_field_str(r, o, "contact", FALSE, 500, &contact) ||
+        !yf_api_field_str(r, o, "id_number", FALSE, 64, &idn) || !yf_api_id_number_ok(r, idn) ||
         !yf_api_field_str(r, o, "summary", FALSE, 20000, &summary) ||
         (pv && !json_is_null(pv) &&
          !yf_api_field_int(r, o, "prosecutor_id", FALSE, 0, G_MAXINT64, &pid, &has_pid)))
@@ -273,11 +422,12 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
         return FALSE;
     }
     yf_authz_object obj = {.kase = c, .case_type = -1};
-    if (((pet || contact || summary) && !yf_api_authorize(r, YF_ACT_CASE_UPDATE, &obj)) ||
+    gboolean update = pet || contact || idn || summary;
+    if ((update && !yf_api_authorize(r, YF_ACT_CASE_UPDATE, &obj)) ||
         (pv && !yf_api_authorize(r, YF_ACT_CASE_ASSIGN, &obj)))
         return FALSE;
-    gboolean ok = (!(pet || contact || summary) ||
-                   yf_store_case_update(r->api->store, who, r->now_ms, c->id, pet, contact, summary, &err)) &&
+    gboolean ok = (!update ||
+                   yf_store_case_update(r->api->store, who, r->now_ms, c->id, pet, contact, idn, summary, &err)) &&
                   (!pv || yf_store_case_assign(r->api->store, who, r->now_ms, c->id, pid, &err));
     if (!ok)
         yf_api_store_error(r, err, FALSE);
@@ -287,7 +437,7 @@ static gboolean apply_patch(yf_api_req *r, json_t *o, const yf_case *c)
 
 void yf_api_case_patch(yf_api_req *r)
 {
-    static const char *const fields[] = {"petitioner", "contact", "summary", "prosecutor_id", NULL};
+    static const char *const fields[] = {"petitioner", "contact", "id_number", "summary", "prosecutor_id", NULL};
     yf_case c = {0};
     json_t *o = NULL;
     if (!yf_api_authorize(r, YF_ACT_CASE_READ, NULL) || !yf_api_load_case(r, r->ids[0], &c) ||

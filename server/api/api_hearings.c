@@ -1,32 +1,13 @@
-/* api_hearings.c -- appointments (scheduling and invitations, whose raw tokens
- * appear only in the creating reply), hearings (start, staff participants,
- * end, and the view that gathers participants, recordings and the note for
- * whoever may read them), staff room tokens, and the listings under a case.
- * Tells the recorder when a hearing starts and ends. Admission of staff to a
- * room is audited here; the store audits the rest. */
+/* api_hearings.c -- hearings (start, staff participants, end, and the view
+ * that gathers participants, recordings and the note for whoever may read
+ * them) and the listing under a case. Tells the recorder when a hearing
+ * starts and ends; the store audits every change. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
 #include <string.h>
 
 #include "server/store/store_reads.h"
-
-#define MAX_INVITEES 20
-#define ROOM_TOKEN_TTL_S (4 * 3600)
-#define INVITATION_GRACE_MS (24 * 3600 * 1000LL)   /* after the start, by default */
-
-char *yf_api_room_name(int64_t appointment_id)
-{
-    return g_strdup_printf("appt-%" G_GINT64_FORMAT, (gint64)appointment_id);
-}
-
-static json_t *invitee_json(const yf_invitee *i)
-{
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "id", (json_int_t)i->id,
-                     "name", i->name, "role", yf_invitee_role_code(i->role), "contact", i->contact,
-                     "expires_at", yf_api_time_json(i->expires_ms), "revoked", i->revoked_ms != 0,
-                     "admitted_at", yf_api_time_json(i->admitted_ms));
-}
 
 static json_t *hearing_json(const yf_hearing *h)
 {
@@ -37,197 +18,9 @@ static json_t *hearing_json(const yf_hearing *h)
                      "started_at", yf_api_time_json(h->start_ms), "ended_at", yf_api_time_json(h->end_ms));
 }
 
-static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
-{
-    GError *err = NULL;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:s, s:b}", "id", (json_int_t)a->id,
-                          "case_id", (json_int_t)a->case_id, "host_id", (json_int_t)a->host_id,
-                          "starts_at", yf_api_time_json(a->start_ms), "title", a->title,
-                          "cancelled", a->cancelled);
-    json_t *inv = json_array();
-    GPtrArray *list = yf_store_invitee_list(r->api->store, a->id, &err);
-    for (guint i = 0; list && i < list->len; i++)
-        json_array_append_new(inv, invitee_json(g_ptr_array_index(list, i)));
-    json_object_set_new(o, "invitees", inv);
-    char *room = yf_api_room_name(a->id);
-    json_object_set_new(o, "room", json_string(room));
-    g_free(room);
-    if (list)
-        g_ptr_array_unref(list);
-    g_clear_error(&err);
-    return o;
-}
-
-static json_t *appointment_item(yf_api_req *r, const void *item)
-{
-    return appointment_json(r, item);
-}
-
 static json_t *hearing_item(yf_api_req *r, const void *item)
 {
     return hearing_json(item);
-}
-
-/* Appointment ids[0] and its case, checked for action; FALSE after replying. */
-static gboolean appointment_for(yf_api_req *r, yf_authz_action action, yf_appointment *a, yf_case *c,
-                                int64_t *hearing_id)
-{
-    GError *err = NULL;
-    if (!yf_store_appointment_get(r->api->store, r->ids[0], a, &err)) {
-        yf_api_store_error(r, err, FALSE);
-        g_error_free(err);
-        return FALSE;
-    }
-    if (!yf_api_load_case(r, a->case_id, c))
-        return FALSE;
-    yf_authz_object obj = {.kase = c, .case_type = -1};
-    if (hearing_id) {
-        GPtrArray *hs = yf_store_hearing_list(r->api->store, 0, a->id, NULL);
-        *hearing_id = hs && hs->len ? ((yf_hearing *)g_ptr_array_index(hs, hs->len - 1))->id : 0;
-        obj.hearing_id = *hearing_id;
-        if (hs)
-            g_ptr_array_unref(hs);
-    }
-    return yf_api_authorize(r, action, &obj);
-}
-
-typedef struct {
-    const char *name, *contact;
-    yf_invitee_role role;
-} invitee_in;
-
-static gboolean read_invitees(yf_api_req *r, json_t *arr, invitee_in *out, size_t *n)
-{
-    static const char *const fields[] = {"name", "role", "contact", NULL};
-    size_t i;
-    json_t *v;
-    const char *role;
-    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > MAX_INVITEES) {
-        yf_api_error(r, 400, "bad_request", "invitees must be an array of 1..%d objects", MAX_INVITEES);
-        return FALSE;
-    }
-    json_array_foreach(arr, i, v) {
-        if (!json_is_object(v)) {
-            yf_api_error(r, 400, "bad_request", "invitees[%zu] must be an object", i);
-            return FALSE;
-        }
-        if (!yf_api_only_fields(r, v, fields) || !yf_api_field_str(r, v, "name", TRUE, 200, &out[i].name) ||
-            !yf_api_field_str(r, v, "role", TRUE, 32, &role) ||
-            !yf_api_field_str(r, v, "contact", FALSE, 500, &out[i].contact))
-            return FALSE;
-        if (!yf_invitee_role_parse(role, &out[i].role)) {
-            yf_api_error(r, 400, "bad_request", "invitees[%zu].role is not an invitee role", i);
-            return FALSE;
-        }
-    }
-    *n = i;
-    return TRUE;
-}
-
-static json_t *issue_invitations(yf_api_req *r, int64_t appt_id, const invitee_in *in, size_t n,
-                                 int64_t expires_ms, GError **err)
-{
-    json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
-        int64_t id = 0;
-        char *token = NULL;
-        if (!yf_store_invitee_add(r->api->store, yf_principal_actor(&r->who), r->now_ms, appt_id,
-                                  in[i].role, in[i].name, in[i].contact ? in[i].contact : "",
-                                  expires_ms, &id, &token, err)) {
-            g_clear_pointer(&out, json_decref);
-            break;
-        }
-        char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
-        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)id,
-                                             "name", in[i].name, "role", yf_invitee_role_code(in[i].role),
-                                             "expires_at", yf_api_time_json(expires_ms),
-                                             "token", token, "join_url", url));
-        g_free(url);
-        g_free(token);
-    }
-    return out;
-}
-
-typedef struct {
-    int64_t start_ms, expires_ms, host_id;
-    const char *title;
-    invitee_in inv[MAX_INVITEES];
-    size_t n;
-} appt_in;
-
-static gboolean read_appointment(yf_api_req *r, json_t *o, const yf_case *c, appt_in *in)
-{
-    static const char *const fields[] = {"starts_at", "title", "host", "invitees", "expires_at", NULL};
-    const char *starts, *expires;
-    in->host_id = c->prosecutor_id ? c->prosecutor_id : r->who.staff.id;
-    if (!yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "starts_at", TRUE, 40, &starts) ||
-        !yf_api_field_str(r, o, "title", FALSE, 200, &in->title) ||
-        !yf_api_field_str(r, o, "expires_at", FALSE, 40, &expires) ||
-        !yf_api_field_int(r, o, "host", FALSE, 1, G_MAXINT64, &in->host_id, NULL) ||
-        !read_invitees(r, json_object_get(o, "invitees"), in->inv, &in->n))
-        return FALSE;
-    if (!yf_api_parse_time(starts, &in->start_ms) ||
-        (expires && !yf_api_parse_time(expires, &in->expires_ms))) {
-        yf_api_error(r, 400, "bad_request", "starts_at and expires_at are RFC 3339 times");
-        return FALSE;
-    }
-    if (!expires)
-        in->expires_ms = in->start_ms + INVITATION_GRACE_MS;
-    if (in->expires_ms <= r->now_ms) {
-        yf_api_error(r, 400, "bad_request", "the invitations would already have expired");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-void yf_api_appointment_create(yf_api_req *r)
-{
-    yf_case c = {0};
-    yf_appointment a = {0};
-    appt_in in = {0};
-    GError *err = NULL;
-    int64_t id = 0;
-    json_t *o = NULL, *invs = NULL;
-    if (!yf_api_load_case(r, r->ids[0], &c))
-        goto out;
-    yf_authz_object obj = {.kase = &c, .case_type = -1};
-    if (!yf_api_authorize(r, YF_ACT_APPOINTMENT_CREATE, &obj) || !(o = yf_api_body_object(r)) ||
-        !read_appointment(r, o, &c, &in))
-        goto out;
-    if (!yf_store_appointment_create(r->api->store, yf_principal_actor(&r->who), r->now_ms, c.id,
-                                     in.host_id, in.start_ms, in.title ? in.title : "", &id, &err) ||
-        !(invs = issue_invitations(r, id, in.inv, in.n, in.expires_ms, &err)) ||
-        !yf_store_appointment_get(r->api->store, id, &a, &err)) {
-        yf_api_store_error(r, err, FALSE);
-        goto out;
-    }
-    yf_api_reply_json(r, 201, json_pack("{s:o, s:o}", "appointment", appointment_json(r, &a),
-                                        "invitations", g_steal_pointer(&invs)));
-out:
-    g_clear_error(&err);
-    json_decref(invs);
-    json_decref(o);
-    yf_appointment_clear(&a);
-    yf_case_clear(&c);
-}
-
-void yf_api_appointment_get(yf_api_req *r)
-{
-    yf_appointment a = {0};
-    yf_case c = {0};
-    if (appointment_for(r, YF_ACT_CASE_READ, &a, &c, NULL))
-        yf_api_reply_json(r, 200, appointment_json(r, &a));
-    yf_appointment_clear(&a);
-    yf_case_clear(&c);
-}
-
-void yf_api_case_appointments(yf_api_req *r)
-{
-    yf_case c = {0};
-    GError *err = NULL;
-    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
-        yf_api_reply_items_take(r, yf_store_appointment_list(r->api->store, c.id, &err), err, appointment_item);
-    yf_case_clear(&c);
 }
 
 void yf_api_case_hearings(yf_api_req *r)
@@ -236,49 +29,6 @@ void yf_api_case_hearings(yf_api_req *r)
     GError *err = NULL;
     if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
         yf_api_reply_items_take(r, yf_store_hearing_list(r->api->store, c.id, 0, &err), err, hearing_item);
-    yf_case_clear(&c);
-}
-
-static const char *staff_room_role(yf_role role)
-{
-    return role == YF_ROLE_CLERK ? "clerk" : "prosecutor";   /* aid staff host the aid session */
-}
-
-void yf_api_appointment_room_token(yf_api_req *r)
-{
-    yf_appointment a = {0};
-    yf_case c = {0};
-    int64_t hearing_id = 0;
-    if (!appointment_for(r, YF_ACT_ROOM_ENTER, &a, &c, &hearing_id))
-        goto out;
-    if (a.cancelled) {
-        yf_api_error(r, 409, "conflict", "the appointment is cancelled");
-        goto out;
-    }
-    char *room = yf_api_room_name(a.id);
-    char *pid = g_strdup_printf("staff:%" G_GINT64_FORMAT, (gint64)r->who.staff.id);
-    /* Bound to this sign-in: the room refuses the token once it ends. */
-    char *session = yf_store_session_ref(r->bearer);
-    yf_room_claims claims = {room, pid, r->who.staff.display_name,
-                             (char *)staff_room_role(r->who.staff.role),
-                             r->now_ms / 1000 + ROOM_TOKEN_TTL_S, session};
-    char *token = yf_room_token_mint(&r->api->room_key, &claims);
-    char *object = g_strdup_printf("appointment:%" G_GINT64_FORMAT, (gint64)a.id);
-    GError *err = NULL;
-    if (!yf_store_audit_record(r->api->store, yf_principal_actor(&r->who), r->now_ms, "hearing.admit",
-                               object, claims.role, &err))
-        yf_api_store_error(r, err, FALSE);
-    yf_api_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o}", "room", room, "role", claims.role,
-                                        "token", token,
-                                        "expires_at", yf_api_time_json(claims.expires_s * 1000)));
-    g_clear_error(&err);
-    g_free(object);
-    g_free(token);
-    g_free(session);
-    g_free(pid);
-    g_free(room);
-out:
-    yf_appointment_clear(&a);
     yf_case_clear(&c);
 }
 
@@ -292,10 +42,10 @@ void yf_api_hearing_start(yf_api_req *r)
     GError *err = NULL;
     int64_t id = 0;
     json_t *o = NULL;
-    if (!appointment_for(r, YF_ACT_HEARING_RUN, &a, &c, NULL) || !(o = yf_api_body_object(r)) ||
+    if (!yf_api_appointment_for(r, YF_ACT_HEARING_RUN, &a, &c, NULL) || !(o = yf_api_body_object(r)) ||
         !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "kind", FALSE, 32, &kind_s))
         goto out;
-    yf_hearing_kind kind = c.type == YF_CASE_JUDICIAL_AID ? YF_HEARING_AID_DISBURSEMENT : YF_HEARING_RECEPTION;
+    yf_hearing_kind kind = yf_appointment_kind_hearing(a.kind);   /* unless the body says otherwise */
     if (kind_s && !yf_hearing_kind_parse(kind_s, &kind)) {
         yf_api_error(r, 400, "bad_request", "unknown hearing kind");
         goto out;

@@ -1,7 +1,8 @@
 /* api_invitation.c -- what a person holding an invitation may see and do: their
  * own appointment, their case's progress (stages with dates and both deadlines:
  * no notes, no summary, no one's contact data), one satisfaction rating after
- * the hearing, and a room token (the admission is audited by the store). */
+ * the hearing, and a room token (the admission is audited by the store). The
+ * first successful view or room token marks the link opened. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -34,6 +35,20 @@ static void latest_hearing(yf_api_req *r, int64_t appointment_id, yf_hearing *h)
     }
     if (hs)
         g_ptr_array_unref(hs);
+}
+
+/* The holder's link worked: the store keeps its first use as opened_at
+ * (once, audited as invitation.open). A failure to write it is logged and
+ * does not stand between the petitioner and their page. */
+static void note_opened(yf_api_req *r)
+{
+    GError *err = NULL;
+    if (r->who.invitee.opened_ms == 0 &&
+        !yf_store_invitation_opened(r->api->store, r->who.invitee.id, r->now_ms, &err)) {
+        g_warning("invitee:%" G_GINT64_FORMAT ": the first use of the link was not recorded: %s",
+                  (gint64)r->who.invitee.id, err->message);
+        g_error_free(err);
+    }
 }
 
 static json_t *progress_json(yf_api_req *r, const yf_case *c)
@@ -104,6 +119,7 @@ void yf_api_invitation_get(yf_api_req *r)
                           "case", sees_case ? progress_json(r, &c) : json_null(),
                           "rating", "submitted", rated > 0,
                           "open", may_rate && rated == 0 && h.end_ms != 0);
+    note_opened(r);
     yf_api_reply_json(r, 200, o);
 out:
     g_clear_error(&err);
@@ -173,6 +189,7 @@ void yf_api_invitation_room_token(yf_api_req *r)
         yf_api_store_error(r, err, FALSE);
         goto out;
     }
+    note_opened(r);
     char *room = yf_api_room_name(a.id);
     char *pid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)me->id);
     int64_t exp = MIN(r->now_ms / 1000 + ROOM_TOKEN_TTL_S, me->expires_ms / 1000);

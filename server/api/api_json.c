@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "server/store/deadline.h"
+#include "server/store/identity.h"
 
 json_t *yf_api_body_object(yf_api_req *r)
 {
@@ -202,20 +203,53 @@ int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which
     int result = yf_deadline_days_overdue(&c->result_due, today, closed);
     if (which)
         *which = result > 0 ? "result" : reply > 0 ? "reply" : NULL;
-    return MAX(reply, result);
+    return result > 0 ? result : reply;   /* days past the deadline *which names */
 }
 
-json_t *yf_api_case_json(const yf_case *c, const GDate *today)
+gboolean yf_api_id_number_ok(yf_api_req *r, const char *v)
+{
+    const char *problem = v && *v ? yf_identity_id_number_problem(v) : NULL;
+    if (problem)
+        yf_api_error(r, 400, "bad_request", "field \"id_number\" %s", problem);
+    return problem == NULL;
+}
+
+void yf_api_identity_json(json_t *o, const yf_case *c, gboolean masked)
+{
+    char *contact = masked ? yf_identity_mask_contact(c->contact) : g_strdup(c->contact);
+    char *id_number = masked ? yf_identity_mask_id_number(c->id_number) : g_strdup(c->id_number);
+    json_object_set_new(o, "contact", json_string(contact));
+    json_object_set_new(o, "id_number", json_string(id_number));
+    json_object_set_new(o, "masked", json_boolean(masked));
+    g_free(contact);
+    g_free(id_number);
+}
+
+/* The legal moves from stage, in timeline order, as the store's transition
+ * table has them: [{"stage": "review", "label": "审查"}, …]. */
+static json_t *next_stages_json(yf_stage stage)
+{
+    json_t *moves = json_array();
+    for (int to = 0; to < YF_STAGE_COUNT_; to++)
+        if (yf_stage_transition_allowed(stage, (yf_stage)to))
+            json_array_append_new(moves, json_pack("{s:s, s:s}", "stage", yf_stage_code((yf_stage)to),
+                                                   "label", yf_stage_label((yf_stage)to)));
+    return moves;
+}
+
+json_t *yf_api_case_json(const yf_case *c, const GDate *today, gboolean masked)
 {
     const char *which = NULL;
     int days = yf_api_days_overdue(c, today, &which);
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
                           "id", (json_int_t)c->id, "case_no", c->case_no,
                           "type", yf_case_type_code(c->type), "type_label", yf_case_type_label(c->type),
                           "channel", yf_channel_code(c->channel),
                           "channel_label", yf_channel_label(c->channel),
-                          "petitioner", c->petitioner, "contact", c->contact, "summary", c->summary,
+                          "petitioner", c->petitioner, "summary", c->summary,
                           "stage", yf_stage_code(c->stage), "stage_label", yf_stage_label(c->stage));
+    yf_api_identity_json(o, c, masked);
+    json_object_set_new(o, "next_stages", next_stages_json(c->stage));
     json_object_set_new(o, "prosecutor_id", c->prosecutor_id ? json_integer(c->prosecutor_id) : json_null());
     json_object_set_new(o, "received", yf_api_date_json(&c->received));
     json_object_set_new(o, "reply_due", yf_api_date_json(&c->reply_due));

@@ -51,6 +51,9 @@ typedef struct {
     GHashTable *query;          /* decoded name -> value */
     GByteArray *body;
     gboolean body_too_large;
+    size_t body_cap;            /* YF_API_MAX_BODY, or YF_API_ANON_MAX_BODY without a credential */
+    int64_t started_ms;         /* the headers' arrival: the body's deadline counts from it */
+    gboolean resolved;          /* the principal was resolved with the headers */
     yf_principal who;
     char *bearer;               /* the session token presented, for logout */
     gboolean by_cookie;         /* ... in the console's cookie, not a header */
@@ -138,10 +141,26 @@ gboolean yf_api_load_case(yf_api_req *r, int64_t id, yf_case *out);
  * replying 404, 500 or the refusal. h and c are filled as far as they got. */
 gboolean yf_api_load_hearing(yf_api_req *r, int64_t id, yf_authz_action action, yf_hearing *h,
                              yf_case *c);
-json_t *yf_api_case_json(const yf_case *c, const GDate *today);
+/* The case as every reply shows it. masked: its contact and ID number as
+ * listings show them (identity.h) with "masked": true; else in full with
+ * "masked": false, which only GET /cases/{id} sends (after auditing it). */
+json_t *yf_api_case_json(const yf_case *c, const GDate *today, gboolean masked);
+/* Sets "contact", "id_number" and "masked" of the case on o. */
+void yf_api_identity_json(json_t *o, const yf_case *c, gboolean masked);
+/* TRUE for an absent or empty id_number or a valid one; else FALSE after
+ * replying 400 with the field's name and what is wrong. */
+gboolean yf_api_id_number_ok(yf_api_req *r, const char *v);
 json_t *yf_api_staff_json(const yf_staff *s);
+/* Loads appointment ids[0] and its case and checks action on that case (with
+ * the appointment's latest hearing when hearing_id is not NULL: *hearing_id
+ * is its id, 0 without one); FALSE after replying 404, 500 or the refusal. */
+gboolean yf_api_appointment_for(yf_api_req *r, yf_authz_action action, yf_appointment *a, yf_case *c,
+                                int64_t *hearing_id);
 /* "appt-<id>" (g_free): the signaling room of an appointment. */
 char *yf_api_room_name(int64_t appointment_id);
+/* Days past the deadline the case is overdue on (0: in time), and in *which
+ * (may be NULL) that deadline: "result" when it is past (it wins over the
+ * reply's), else "reply" while at 登记/审查, else NULL. */
 int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which);
 
 /* ---- hearing files (api_recordings.c, api_notes.c); callers check authz ---- */
@@ -157,6 +176,7 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
 void yf_api_invitation_slip(yf_api_req *r);
+void yf_api_invitation_qr(yf_api_req *r);
 void yf_api_auth_logout(yf_api_req *r);
 void yf_api_me(yf_api_req *r);
 void yf_api_staff_list(yf_api_req *r);
@@ -166,6 +186,7 @@ void yf_api_staff_patch(yf_api_req *r);
 void yf_api_staff_password(yf_api_req *r);
 void yf_api_cases_list(yf_api_req *r);
 void yf_api_cases_create(yf_api_req *r);
+void yf_api_cases_due(yf_api_req *r);
 void yf_api_case_get(yf_api_req *r);
 void yf_api_case_patch(yf_api_req *r);
 void yf_api_case_transition(yf_api_req *r);
@@ -174,6 +195,11 @@ void yf_api_case_appointments(yf_api_req *r);
 void yf_api_case_hearings(yf_api_req *r);
 void yf_api_appointment_create(yf_api_req *r);
 void yf_api_appointment_get(yf_api_req *r);
+void yf_api_appointments_day(yf_api_req *r);
+void yf_api_appointment_patch(yf_api_req *r);
+void yf_api_appointment_cancel(yf_api_req *r);
+void yf_api_invitation_revoke(yf_api_req *r);
+void yf_api_invitation_reissue(yf_api_req *r);
 void yf_api_appointment_room_token(yf_api_req *r);
 void yf_api_hearing_start(yf_api_req *r);
 void yf_api_hearing_get(yf_api_req *r);

@@ -1,20 +1,15 @@
 /* api_slip.c -- POST /invitations/{id}/slip: the printable invitation slip of
- * one invitee (server/print). The store keeps only a hash of each invitation
- * token, so the caller sends the token it was given when the appointment was
- * made (or reissued); the slip is made only for staff who may schedule on the
- * case, and only when that token is the live one of this very invitee.
- * Audited as invitation.slip. */
+ * one invitee, and POST /invitations/{id}/qr: its join link's QR code alone
+ * as a PNG for the page (server/print). The store keeps only a hash of each
+ * invitation token, so the caller sends the token it was given when the
+ * appointment was made (or reissued); either is made only for staff who may
+ * schedule on the case, and only when that token is the live one of this
+ * very invitee. The slip is audited as invitation.slip. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 #include "server/print/print.h"
 
-static const char *kind_label(const yf_appointment *a)
-{
-    (void)a;
-    return "接访";
-}
-
-void yf_api_invitation_slip(yf_api_req *r)
+static void print_invitation(yf_api_req *r, gboolean qr_only)
 {
     static const char *const fields[] = {"token", NULL};
     const char *token;
@@ -50,16 +45,24 @@ void yf_api_invitation_slip(yf_api_req *r)
         goto out;
     }
     char *url = g_strdup_printf("%s/join.html?t=%s", r->api->public_url, token);
-    yf_slip slip = {
-        .case_no = c.case_no, .kind_label = kind_label(&a), .invitee_name = inv.name,
-        .role_label = yf_print_role_label(yf_invitee_role_code(inv.role)), .host_name = host.display_name,
-        .starts_ms = a.start_ms, .expires_ms = inv.expires_ms, .join_url = url,
-    };
-    pdf = yf_slip_pdf(&slip, &err);
+    if (qr_only) {
+        pdf = yf_qr_png(url, 8, &err);
+    } else {
+        yf_slip slip = {
+            .case_no = c.case_no, .kind_label = yf_appointment_kind_label(a.kind), .invitee_name = inv.name,
+            .role_label = yf_print_role_label(yf_invitee_role_code(inv.role)), .host_name = host.display_name,
+            .starts_ms = a.start_ms, .expires_ms = inv.expires_ms, .join_url = url,
+        };
+        pdf = yf_slip_pdf(&slip, &err);
+    }
     g_free(url);
     if (!pdf) {
-        g_warning("invitation %" G_GINT64_FORMAT ": slip: %s", inv.id, err->message);
-        yf_api_error(r, 500, "internal", "the slip could not be made");
+        g_warning("invitation %" G_GINT64_FORMAT ": %s: %s", inv.id, qr_only ? "QR code" : "slip", err->message);
+        yf_api_error(r, 500, "internal", "the %s could not be made", qr_only ? "QR code" : "slip");
+        goto out;
+    }
+    if (qr_only) {
+        yf_api_reply_bytes(r, 200, "image/png", pdf);
         goto out;
     }
     char object[48], disp[96];
@@ -76,4 +79,14 @@ out:
     yf_case_clear(&c);
     yf_staff_clear(&host);
     json_decref(o);
+}
+
+void yf_api_invitation_slip(yf_api_req *r)
+{
+    print_invitation(r, FALSE);
+}
+
+void yf_api_invitation_qr(yf_api_req *r)
+{
+    print_invitation(r, TRUE);
 }

@@ -24,6 +24,7 @@ static const struct {
     [YF_ACT_CASE_ASSIGN]        = {"case.assign",        {YES, OWN, NO,  NO,  NO,  NO}},
     [YF_ACT_CASE_TRANSITION]    = {"case.transition",    {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_APPOINTMENT_CREATE] = {"appointment.create", {NO,  OWN, NO,  OWN, NO,  NO}},
+    [YF_ACT_APPOINTMENT_MANAGE] = {"appointment.manage", {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_HEARING_RUN]        = {"hearing.run",        {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_ROOM_ENTER]         = {"room.enter",         {NO,  OWN, OWN, OWN, NO,  NO}},
     [YF_ACT_NOTES_READ]         = {"notes.read",         {NO,  OWN, OWN, OWN, YES, NO}},
@@ -91,8 +92,9 @@ static gboolean owns(yf_store *st, const yf_staff *s, yf_authz_action action,
     if (action == YF_ACT_CASE_CREATE)
         return s->role == YF_ROLE_AID_STAFF && obj->case_type == YF_CASE_JUDICIAL_AID;
     switch (s->role) {
-    case YF_ROLE_PROSECUTOR:
-        return obj->kase && obj->kase->prosecutor_id == s->id;
+    case YF_ROLE_PROSECUTOR:   /* their cases; and to read, the appointments they host */
+        return (obj->kase && obj->kase->prosecutor_id == s->id) ||
+               (action == YF_ACT_CASE_READ && obj->host_id != 0 && obj->host_id == s->id);
     case YF_ROLE_AID_STAFF:
         return obj->kase && obj->kase->type == YF_CASE_JUDICIAL_AID;
     case YF_ROLE_CLERK:

@@ -1,6 +1,7 @@
 /* authz.h -- who may do what: THE one place the REST API asks. A table of
  * role × action (docs/api.md "Authorization") plus the object rules: a
- * prosecutor acts only on cases assigned to them, a clerk only on cases of
+ * prosecutor acts only on cases assigned to them (and reads the appointments
+ * they host), a clerk only on cases of
  * hearings they take part in, aid staff only on 司法救助 cases, viewers only read,
  * an invitee only on their own invitation. Control thread only. */
 #ifndef YF_AUTHZ_H
@@ -34,6 +35,7 @@ typedef enum {
     YF_ACT_CASE_ASSIGN,         /* set or change the prosecutor */
     YF_ACT_CASE_TRANSITION,
     YF_ACT_APPOINTMENT_CREATE,  /* schedule and invite */
+    YF_ACT_APPOINTMENT_MANAGE,  /* reschedule, cancel, revoke and reissue invitations */
     YF_ACT_HEARING_RUN,         /* start/end a hearing, invite staff to it */
     YF_ACT_ROOM_ENTER,          /* a staff room token for a hearing room */
     YF_ACT_NOTES_READ,
@@ -53,6 +55,8 @@ typedef struct {
     const yf_case *kase;        /* the case acted on */
     int case_type;              /* YF_ACT_CASE_CREATE: the new case's type, else -1 */
     int64_t hearing_id;         /* when the action is on one hearing */
+    int64_t host_id;            /* when it is on one appointment: its host (a
+                                   prosecutor may read what they host) */
 } yf_authz_object;
 
 typedef enum {

@@ -1,7 +1,7 @@
 /* print.h -- what a prosecutor prints and hands out: the invitation slip (邀请函)
  * of one invitee of an appointment, as a one-page A4 PDF with the time, the case
  * number, the host, the join link and its QR code (petitioners open links from
- * WeChat by scanning), and what to prepare. Library yf_print (server/print):
+ * WeChat by scanning), and what to prepare; and the QR code alone as a PNG. Library yf_print (server/print):
  * pure rendering with libqrencode, cairo and pango; no store, no HTTP, so the
  * API and a future command line share it and a test can read its output back
  * (pdftotext, zbarimg). Chinese text needs a CJK font (setup.sh installs
@@ -26,6 +26,11 @@ typedef struct {
 /* The slip as PDF bytes (g_bytes_unref); NULL with *error when the link
  * cannot be encoded (over 1000 bytes) or cairo fails. */
 GBytes *yf_slip_pdf(const yf_slip *slip, GError **error);
+
+/* The QR code of text (a join link, at most 1000 bytes) as a PNG image
+ * (g_bytes_unref), module_px pixels per module (2..16) with the four-module
+ * quiet zone: for a page to show beside the link. NULL with *error. */
+GBytes *yf_qr_png(const char *text, int module_px, GError **error);
 
 /* The Chinese name of an invitee role code ("petitioner" -> 当事人); the code
  * itself when unknown. */

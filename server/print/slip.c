@@ -109,18 +109,48 @@ static char *cst_time(int64_t ms)
     return s;
 }
 
-GBytes *yf_slip_pdf(const yf_slip *s, GError **error)
+static QRcode *encode(const char *text, GError **error)
 {
-    if (!s->join_url || strlen(s->join_url) > URL_MAX) {
+    if (!text || strlen(text) > URL_MAX) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "the join link is missing or over %d bytes",
                     URL_MAX);
         return NULL;
     }
-    QRcode *qr = QRcode_encodeString8bit(s->join_url, 0, QR_ECLEVEL_M);
-    if (!qr) {
+    QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
+    if (!qr)
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the QR code could not be made");
+    return qr;
+}
+
+GBytes *yf_qr_png(const char *text, int module_px, GError **error)
+{
+    QRcode *qr = encode(text, error);
+    if (!qr)
+        return NULL;
+    module_px = CLAMP(module_px, 2, 16);
+    int size = (qr->width + 8) * module_px;
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, size, size);
+    cairo_t *cr = cairo_create(surf);
+    draw_qr(cr, qr, 0, 0, size);
+    cairo_destroy(cr);
+    GByteArray *out = g_byte_array_new();
+    cairo_status_t st = cairo_surface_write_to_png_stream(surf, append_bytes, out);
+    cairo_surface_destroy(surf);
+    QRcode_free(qr);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        g_byte_array_unref(out);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "the QR image could not be written: %s",
+                    cairo_status_to_string(st));
         return NULL;
     }
+    return g_byte_array_free_to_bytes(out);
+}
+
+GBytes *yf_slip_pdf(const yf_slip *s, GError **error)
+{
+    QRcode *qr = encode(s->join_url, error);
+    if (!qr)
+        return NULL;
     GByteArray *out = g_byte_array_new();
     cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(append_bytes, out, PAGE_W, PAGE_H);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "远程视频接访邀请函");

@@ -191,12 +191,47 @@ static const char v5_room_removals[] =
     " by_participant TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY (room, participant)) WITHOUT ROWID;";
 
+/* The petitioner's resident ID number (optional): "" or 18 characters, the
+ * last a digit or X. The check digit is verified before a write
+ * (identity.c); the CHECK guards the form against our own bugs. */
+static const char v6_case_id_number[] =
+    "ALTER TABLE cases ADD COLUMN id_number TEXT NOT NULL DEFAULT ''"
+    " CHECK (id_number = '' OR id_number GLOB"
+    " '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9X]');";
+
+/* What an appointment is for: 接访 (every existing one), 检察听证, 司法救助. */
+static const char v7_appointment_kind[] =
+    "ALTER TABLE appointments ADD COLUMN kind TEXT NOT NULL DEFAULT 'reception'"
+    " CHECK (kind IN ('reception','public_hearing','aid'));";
+
+/* When an invitation link was first used (GET /invitation or its room
+ * token): NULL until then, written once. */
+static const char v8_invitee_opened[] =
+    "ALTER TABLE invitees ADD COLUMN opened_ms INTEGER;";
+
+/* The day's appointments are read by start time. */
+static const char v9_appointments_start[] =
+    "CREATE INDEX appointments_start ON appointments(start_ms);";
+
+/* A cancellation keeps when and why; a reissued invitation names the
+ * invitation that replaced it (its token was revoked in the same step). */
+static const char v10_cancel_reissue[] =
+    "ALTER TABLE appointments ADD COLUMN cancelled_ms INTEGER;"
+    "ALTER TABLE appointments ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT ''"
+    " CHECK (length(cancel_reason) <= 500);"
+    "ALTER TABLE invitees ADD COLUMN replaced_by INTEGER REFERENCES invitees(id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
     { 3, "participants: joined_ms nullable (entry into the room), added_ms", v3_participant_joined },
     { 4, "staff user names unique without case", v4_username_nocase },
     { 5, "removals from hearing rooms", v5_room_removals },
+    { 6, "cases: the petitioner's resident ID number", v6_case_id_number },
+    { 7, "appointments: kind (reception, public hearing, aid)", v7_appointment_kind },
+    { 8, "invitees: opened_ms (the link's first use)", v8_invitee_opened },
+    { 9, "appointments: index by start time", v9_appointments_start },
+    { 10, "appointments: when and why cancelled; invitees: replaced_by", v10_cancel_reissue },
 };
 
 int yf_migrations_latest(void)

@@ -88,8 +88,17 @@ typedef enum {
     YF_HEARING_KIND_COUNT_
 } yf_hearing_kind;
 
+/* What an appointment is for; its hearing is of the matching kind. */
+typedef enum {
+    YF_APPOINTMENT_RECEPTION,       /* 接访 */
+    YF_APPOINTMENT_PUBLIC_HEARING,  /* 检察听证 */
+    YF_APPOINTMENT_AID,             /* 司法救助 */
+    YF_APPOINTMENT_KIND_COUNT_
+} yf_appointment_kind;
+
 /* code: "admin", "accusation", "register", ...; label: the Chinese term (types,
- * channels, stages). NULL when out of range. parse accepts the code only. */
+ * channels, stages, invitee roles, appointment kinds). NULL when out of range.
+ * parse accepts the code only. */
 const char *yf_role_code(yf_role r);
 const char *yf_case_type_code(yf_case_type t);
 const char *yf_case_type_label(yf_case_type t);
@@ -98,7 +107,10 @@ const char *yf_channel_label(yf_channel c);
 const char *yf_stage_code(yf_stage s);
 const char *yf_stage_label(yf_stage s);
 const char *yf_invitee_role_code(yf_invitee_role r);
+const char *yf_invitee_role_label(yf_invitee_role r);
 const char *yf_hearing_kind_code(yf_hearing_kind k);
+const char *yf_appointment_kind_code(yf_appointment_kind k);
+const char *yf_appointment_kind_label(yf_appointment_kind k);
 gboolean yf_role_parse(const char *code, yf_role *out);
 gboolean yf_case_type_parse(const char *code, yf_case_type *out);
 gboolean yf_channel_parse(const char *code, yf_channel *out);
@@ -108,6 +120,10 @@ gboolean yf_case_type_parse_any(const char *v, yf_case_type *out);
 gboolean yf_channel_parse_any(const char *v, yf_channel *out);
 gboolean yf_invitee_role_parse(const char *code, yf_invitee_role *out);
 gboolean yf_hearing_kind_parse(const char *code, yf_hearing_kind *out);
+gboolean yf_appointment_kind_parse(const char *code, yf_appointment_kind *out);
+gboolean yf_appointment_kind_parse_any(const char *v, yf_appointment_kind *out);
+/* The kind of hearing an appointment of kind k holds (aid: aid_disbursement). */
+yf_hearing_kind yf_appointment_kind_hearing(yf_appointment_kind k);
 /* TRUE when from → to is a legal move of the stage timeline. */
 gboolean yf_stage_transition_allowed(yf_stage from, yf_stage to);
 
@@ -224,6 +240,7 @@ typedef struct {
     yf_channel channel;
     char *petitioner;
     char *contact;
+    char *id_number;         /* "" or a valid resident ID number (identity.h) */
     char *summary;
     int64_t prosecutor_id;
     GDate received, reply_due, result_due;
@@ -239,6 +256,7 @@ typedef struct {
     yf_channel channel;
     const char *petitioner;
     const char *contact;     /* NULL = "" */
+    const char *id_number;   /* NULL or "" = none; else a valid ID number (INVALID otherwise) */
     const char *summary;     /* NULL = "" */
     int64_t prosecutor_id;   /* 0 = none; otherwise an enabled prosecutor */
     GDate received;
@@ -252,22 +270,31 @@ gboolean yf_store_case_get_by_no(yf_store *st, const char *case_no, yf_case *out
 /* prosecutor_id 0 unassigns. */
 gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                               int64_t prosecutor_id, GError **error);
-/* NULL fields are left as they are. */
+/* NULL fields are left as they are; id_number "" removes it, any other value
+ * must be a valid ID number (INVALID otherwise; a final x is stored as X). */
 gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
-                              const char *petitioner, const char *contact, const char *summary,
-                              GError **error);
+                              const char *petitioner, const char *contact, const char *id_number,
+                              const char *summary, GError **error);
 /* Moves the case along the timeline; an illegal move is INVALID and changes nothing. */
 gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                   yf_stage to, const char *note, GError **error);
 
 #define YF_STORE_LIST_MAX 200
+#define YF_STORE_SEARCH_MAX 64    /* characters of a case search */
 
 typedef struct {
     int stage;               /* yf_stage, or -1 for any */
     int type;                /* yf_case_type, or -1 */
     int64_t prosecutor_id;   /* 0 any */
     const GDate *overdue_on; /* NULL any; else only cases overdue on that day */
+    const GDate *due_by;     /* NULL any; else only open cases with a deadline on or
+                                before that day: result_due, or reply_due while at
+                                登记/审查 (the overdue rule's deadlines) */
     const GDate *received_from, *received_to; /* inclusive; NULL = open */
+    const char *search;      /* NULL or "" any; else cases whose case_no or petitioner
+                                contains it (ASCII letters in any case; % and _ are
+                                plain characters); at most YF_STORE_SEARCH_MAX
+                                characters of UTF-8, else INVALID */
     int64_t after_id;        /* keyset: ids > after_id, ascending */
     int limit;               /* 1..YF_STORE_LIST_MAX; 0 = 50 */
 } yf_case_filter;
@@ -296,14 +323,39 @@ typedef struct {
     int64_t start_ms;
     char *title;
     gboolean cancelled;
+    yf_appointment_kind kind;
+    int64_t cancelled_ms;    /* when it was cancelled; 0 = not, or before schema 9 */
+    char *cancel_reason;     /* "" unless cancelled with a reason */
 } yf_appointment;
 void yf_appointment_clear(yf_appointment *a);
 void yf_appointment_free(yf_appointment *a);    /* accepts NULL */
 
 gboolean yf_store_appointment_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                                      int64_t host_id, int64_t start_ms, const char *title,
-                                     int64_t *out_id, GError **error);
+                                     yf_appointment_kind kind, int64_t *out_id, GError **error);
 gboolean yf_store_appointment_get(yf_store *st, int64_t id, yf_appointment *out, GError **error);
+
+/* A change to an appointment not yet held; unset fields are kept. */
+typedef struct {
+    int64_t start_ms;             /* 0 = keep */
+    const char *title;            /* NULL = keep */
+    int64_t host_id;              /* 0 = keep; else an enabled staff account (NOT_FOUND otherwise) */
+    int kind;                     /* yf_appointment_kind, or -1 = keep */
+    int64_t default_grace_ms;     /* live invitations expiring start + this (the default)
+                                     move with a new start; 0 = none move */
+} yf_appointment_change;
+/* Reschedules: INVALID ("the appointment is cancelled", "its hearing has
+ * started") once it is cancelled or any hearing of it has started; nothing
+ * changes then. Audited as appointment.update (the fields changed and how
+ * many invitations moved). *out_moved (may be NULL): that many. */
+gboolean yf_store_appointment_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     const yf_appointment_change *change, int *out_moved, GError **error);
+/* Cancels with reason (1..500 characters): every live invitation of it is
+ * revoked (invitation.revoke each) and appointment.cancel written, in one
+ * transaction. INVALID when it is already cancelled or a hearing of it is
+ * running. */
+gboolean yf_store_appointment_cancel(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
+                                     const char *reason, GError **error);
 
 /* Invariant: token_hash = SHA-256(raw 32-byte token); the raw token exists only in
  * the value returned to the caller once. */
@@ -316,6 +368,8 @@ typedef struct {
     int64_t revoked_ms;      /* 0 = live */
     int64_t admitted_ms;     /* first admission into the room (the host's 准许进入, or
                                 entering for roles that do not wait), 0 = never */
+    int64_t opened_ms;       /* the link's first successful use (yf_store_invitation_opened), 0 = never */
+    int64_t replaced_by;     /* the invitee reissued in its place (yf_store_invitation_reissue), 0 = none */
 } yf_invitee;
 void yf_invitee_clear(yf_invitee *i);
 void yf_invitee_free(yf_invitee *i);    /* accepts NULL */
@@ -335,8 +389,22 @@ gboolean yf_store_invitation_lookup(yf_store *st, const char *token, int64_t now
 gboolean yf_store_invitation_admit(yf_store *st, const char *token, int64_t appointment_id,
                                    yf_invitee_role role, int64_t now_ms, yf_invitee *out,
                                    GError **error);
+gboolean yf_store_invitee_get(yf_store *st, int64_t id, yf_invitee *out, GError **error);
+/* Revokes the invitation (its token is refused from now on); one already
+ * revoked is INVALID and nothing is written. */
 gboolean yf_store_invitation_revoke(yf_store *st, yf_actor actor, int64_t now_ms,
                                     int64_t invitee_id, GError **error);
+/* A new token for the same person: a new invitee with the old one's
+ * appointment, role, name, contact and expiry (*out_id, *out_token g_free),
+ * the old one revoked (if it was live) and its replaced_by set, audited as
+ * invitation.revoke and invitation.issue in one transaction. INVALID when it
+ * was reissued before, its appointment is cancelled or it has expired. */
+gboolean yf_store_invitation_reissue(yf_store *st, yf_actor actor, int64_t now_ms, int64_t invitee_id,
+                                     int64_t *out_id, char **out_token, GError **error);
+/* The invitee's link was used successfully (its own view, or a room token):
+ * the first call sets opened_ms to now_ms and writes invitation.open (actor
+ * the invitee); later calls change and write nothing. Unknown id: NOT_FOUND. */
+gboolean yf_store_invitation_opened(yf_store *st, int64_t invitee_id, int64_t now_ms, GError **error);
 
 /* ---- hearings, participants, notes ---------------------------------------- */
 

@@ -6,16 +6,18 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "identity.h"
 #include "store_priv.h"
 
 #define CASE_COLS "id, case_no, type, channel, petitioner, contact, summary, prosecutor_id," \
-                  " received, reply_due, result_due, stage, created_ms, updated_ms"
+                  " received, reply_due, result_due, stage, created_ms, updated_ms, id_number"
 
 void yf_case_clear(yf_case *c)
 {
     g_free(c->case_no);
     g_free(c->petitioner);
     g_free(c->contact);
+    g_free(c->id_number);
     g_free(c->summary);
     memset(c, 0, sizeof *c);
 }
@@ -48,6 +50,7 @@ static void read_case(sqlite3_stmt *s, yf_case *c)
     yf_stage_parse((const char *)sqlite3_column_text(s, 11), &c->stage);
     c->created_ms = sqlite3_column_int64(s, 12);
     c->updated_ms = sqlite3_column_int64(s, 13);
+    c->id_number = yf_store_col_text(s, 14);
 }
 
 static gboolean get_case(yf_store *st, sqlite3_stmt *s, yf_case *out, GError **error)
@@ -129,6 +132,8 @@ static gboolean check_new_case(const yf_case_new *in, GError **error)
         why = "unknown channel";
     else if (in->petitioner == NULL || *in->petitioner == '\0')
         why = "petitioner is empty";
+    else if (in->id_number && *in->id_number && yf_identity_id_number_problem(in->id_number))
+        why = "the ID number is not a valid resident ID number";
     else if (!g_date_valid(&in->received) || g_date_get_year(&in->received) < 1900 ||
              g_date_get_year(&in->received) > 9990)
         why = "received date is not a valid date";
@@ -148,8 +153,8 @@ static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in,
     yf_date_format_iso(&result, d_result);
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO cases (case_no, type, channel, petitioner,"
                                         " contact, summary, prosecutor_id, received, reply_due,"
-                                        " result_due, stage, created_ms, updated_ms)"
-                                        " VALUES (?,?,?,?,?,?,?,?,?,?,'register',?,?)", error);
+                                        " result_due, stage, created_ms, updated_ms, id_number)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?,?,'register',?,?,?)", error);
     if (s == NULL)
         return FALSE;
     yf_store_bind_text(s, 1, in->case_no);
@@ -164,6 +169,9 @@ static gboolean insert_case(yf_store *st, int64_t now_ms, const yf_case_new *in,
     yf_store_bind_text(s, 10, d_result);
     sqlite3_bind_int64(s, 11, now_ms);
     sqlite3_bind_int64(s, 12, now_ms);
+    char *id_number = yf_identity_id_number_normalize(in->id_number ? in->id_number : "");
+    yf_store_bind_text(s, 13, id_number);
+    g_free(id_number);
     return yf_store_exec_stmt(st, s, "create case", error);
 }
 
@@ -212,21 +220,34 @@ gboolean yf_store_case_assign(yf_store *st, yf_actor actor, int64_t now_ms, int6
                                 error);
 }
 
-gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
-                              const char *petitioner, const char *contact, const char *summary,
-                              GError **error)
+/* What yf_store_case_update refuses before it starts; NULL when fine. */
+static const char *bad_update(const char *petitioner, const char *id_number)
 {
-    if (petitioner && *petitioner == '\0') {
-        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "petitioner is empty");
+    if (petitioner && *petitioner == '\0')
+        return "petitioner is empty";
+    if (id_number && *id_number && yf_identity_id_number_problem(id_number))
+        return "the ID number is not a valid resident ID number";
+    return NULL;
+}
+
+gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
+                              const char *petitioner, const char *contact, const char *id_number,
+                              const char *summary, GError **error)
+{
+    const char *why = bad_update(petitioner, id_number);
+    if (why) {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, why);
         return FALSE;
     }
     if (!yf_store_begin(st, error))
         return FALSE;
+    char *idn = id_number ? yf_identity_id_number_normalize(id_number) : NULL;
     gboolean ok = yf_store_check_actor(st, actor, error) &&
                   yf_store_row_exists(st, "SELECT 1 FROM cases WHERE id = ?", case_id, "case", error);
     sqlite3_stmt *s = ok ? yf_store_prep(st, "UPDATE cases SET petitioner = coalesce(?, petitioner),"
                                              " contact = coalesce(?, contact), summary ="
-                                             " coalesce(?, summary), updated_ms = ? WHERE id = ?", error)
+                                             " coalesce(?, summary), id_number = coalesce(?, id_number),"
+                                             " updated_ms = ? WHERE id = ?", error)
                          : NULL;
     if (s) {
         if (petitioner)
@@ -235,14 +256,16 @@ gboolean yf_store_case_update(yf_store *st, yf_actor actor, int64_t now_ms, int6
             yf_store_bind_text(s, 2, contact);
         if (summary)
             yf_store_bind_text(s, 3, summary);
-        sqlite3_bind_int64(s, 4, now_ms);
-        sqlite3_bind_int64(s, 5, case_id);
+        if (idn)
+            yf_store_bind_text(s, 4, idn);
+        sqlite3_bind_int64(s, 5, now_ms);
+        sqlite3_bind_int64(s, 6, case_id);
     }
     ok = s && yf_store_exec_stmt(st, s, "update case", error);
-    return yf_store_finish_take(st, ok, actor, now_ms, "case.update", "case", case_id,
-                                g_strdup_printf("fields=%s%s%s", petitioner ? "petitioner," : "",
-                                                contact ? "contact," : "", summary ? "summary," : ""),
-                                NULL, error);
+    char *detail = g_strdup_printf("fields=%s%s%s%s", petitioner ? "petitioner," : "", contact ? "contact," : "",
+                                   idn ? "id_number," : "", summary ? "summary," : "");
+    g_free(idn);
+    return yf_store_finish_take(st, ok, actor, now_ms, "case.update", "case", case_id, detail, NULL, error);
 }
 
 /* The stage now, read inside the caller's transaction. */
@@ -292,7 +315,8 @@ gboolean yf_store_case_transition(yf_store *st, yf_actor actor, int64_t now_ms, 
 
 /* The list query from fixed fragments, one per filter that is set; values are
  * always bound (?1 after_id, ?2 stage, ?3 type, ?4 prosecutor, ?5 overdue day,
- * ?6 from, ?7 to, ?8 limit). At most 2^6 distinct texts end in the cache. */
+ * ?6 from, ?7 to, ?8 limit, ?9 the search's LIKE pattern, ?10 the due-by
+ * day). At most 2^8 distinct texts end in the cache. */
 static char *list_sql(const yf_case_filter *f)
 {
     GString *q = g_string_new("SELECT " CASE_COLS " FROM cases WHERE id > ?1");
@@ -309,8 +333,33 @@ static char *list_sql(const yf_case_filter *f)
         g_string_append(q, " AND received >= ?6");
     if (f->received_to)
         g_string_append(q, " AND received <= ?7");
+    if (f->due_by)
+        g_string_append(q, " AND stage <> 'closed' AND (result_due <= ?10 OR"
+                           " (stage IN ('register','review') AND reply_due <= ?10))");
+    if (f->search && *f->search)
+        g_string_append(q, " AND (case_no LIKE ?9 ESCAPE '\\' OR petitioner LIKE ?9 ESCAPE '\\')");
     g_string_append(q, " ORDER BY id LIMIT ?8");
     return g_string_free(q, FALSE);
+}
+
+/* "%<text>%" with LIKE's own characters (%, _ and the escape \) escaped,
+ * so the text matches only itself (g_free). */
+static char *like_pattern(const char *text)
+{
+    GString *p = g_string_new("%");
+    for (const char *c = text; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            g_string_append_c(p, '\\');
+        g_string_append_c(p, *c);
+    }
+    g_string_append_c(p, '%');
+    return g_string_free(p, FALSE);
+}
+
+static gboolean bad_search(const char *search)
+{
+    return search && (!g_utf8_validate(search, -1, NULL) ||
+                      g_utf8_strlen(search, -1) > YF_STORE_SEARCH_MAX);
 }
 
 static void bind_date(sqlite3_stmt *s, int i, const GDate *d)
@@ -326,7 +375,7 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
 {
     int limit = f->limit == 0 ? 50 : f->limit;
     if (limit < 1 || limit > YF_STORE_LIST_MAX || (f->stage >= 0 && !yf_stage_code(f->stage)) ||
-        (f->type >= 0 && !yf_case_type_code(f->type))) {
+        (f->type >= 0 && !yf_case_type_code(f->type)) || bad_search(f->search)) {
         g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "bad list filter");
         return NULL;
     }
@@ -345,6 +394,12 @@ GPtrArray *yf_store_case_list(yf_store *st, const yf_case_filter *f, GError **er
     bind_date(s, 6, f->received_from);
     bind_date(s, 7, f->received_to);
     sqlite3_bind_int(s, 8, limit);
+    bind_date(s, 10, f->due_by);
+    if (f->search && *f->search) {
+        char *pattern = like_pattern(f->search);
+        yf_store_bind_text(s, 9, pattern);
+        g_free(pattern);
+    }
     return yf_store_collect_rows(st, s, (yf_store_row_fn)read_case, sizeof(yf_case),
                                  (GDestroyNotify)yf_case_free, error);
 }

@@ -1,6 +1,7 @@
 /* store_enums.c -- the store's enumerations: the ASCII code each one is stored
- * as, the Chinese label it is shown with, parsing codes back, and the table of
- * legal stage moves on the case timeline. Pure data, no SQL. */
+ * as, the Chinese label it is shown with, parsing codes back, the table of
+ * legal stage moves on the case timeline, and which hearing an appointment's
+ * kind holds. Pure data, no SQL. */
 #include <string.h>
 
 #include "store.h"
@@ -16,14 +17,20 @@ static const char *const stage_codes[] = { "register", "review", "assign", "hand
 static const char *const stage_labels[] = { "登记", "审查", "分流/交办", "办理", "答复", "复查", "终结" };
 static const char *const invitee_codes[] = { "petitioner", "agent", "witness", "interpreter",
                                              "hearing_member", "other" };
+static const char *const invitee_labels[] = { "信访人", "代理人", "证人", "翻译人员", "听证员", "其他" };
 static const char *const hearing_codes[] = { "reception", "public_hearing", "aid_disbursement" };
+static const char *const appointment_codes[] = { "reception", "public_hearing", "aid" };
+static const char *const appointment_labels[] = { "接访", "检察听证", "司法救助" };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(role_codes) == YF_ROLE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(type_codes) == YF_CASE_TYPE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(channel_codes) == YF_CHANNEL_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(stage_codes) == YF_STAGE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(invitee_codes) == YF_INVITEE_ROLE_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(invitee_labels) == YF_INVITEE_ROLE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(hearing_codes) == YF_HEARING_KIND_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(appointment_codes) == YF_APPOINTMENT_KIND_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(appointment_labels) == YF_APPOINTMENT_KIND_COUNT_);
 
 static const char *at(const char *const *tab, int n, int i)
 {
@@ -70,8 +77,10 @@ ENUM_FUNCS(yf_channel, yf_channel, channel_codes)
 ENUM_FUNCS(yf_stage, yf_stage, stage_codes)
 ENUM_FUNCS(yf_invitee_role, yf_invitee_role, invitee_codes)
 ENUM_FUNCS(yf_hearing_kind, yf_hearing_kind, hearing_codes)
+ENUM_FUNCS(yf_appointment_kind, yf_appointment_kind, appointment_codes)
 ENUM_PARSE_ANY(yf_case_type, yf_case_type, type_labels)
 ENUM_PARSE_ANY(yf_channel, yf_channel, channel_labels)
+ENUM_PARSE_ANY(yf_appointment_kind, yf_appointment_kind, appointment_labels)
 
 const char *yf_case_type_label(yf_case_type t)
 {
@@ -86,6 +95,25 @@ const char *yf_channel_label(yf_channel c)
 const char *yf_stage_label(yf_stage s)
 {
     return at(stage_labels, G_N_ELEMENTS(stage_labels), (int)s);
+}
+
+const char *yf_invitee_role_label(yf_invitee_role r)
+{
+    return at(invitee_labels, G_N_ELEMENTS(invitee_labels), (int)r);
+}
+
+const char *yf_appointment_kind_label(yf_appointment_kind k)
+{
+    return at(appointment_labels, G_N_ELEMENTS(appointment_labels), (int)k);
+}
+
+yf_hearing_kind yf_appointment_kind_hearing(yf_appointment_kind k)
+{
+    switch (k) {
+    case YF_APPOINTMENT_PUBLIC_HEARING: return YF_HEARING_PUBLIC;
+    case YF_APPOINTMENT_AID: return YF_HEARING_AID_DISBURSEMENT;
+    default: return YF_HEARING_RECEPTION;
+    }
 }
 
 /* Legal moves: row = from, bit = to. 审查 may close a case it does not accept

@@ -76,10 +76,11 @@ gboolean yf_store_row_exists(yf_store *st, const char *sql, int64_t id, const ch
 /* Fills one record from the current row of a statement that selected its
  * columns (*_COLS below, in that order). */
 typedef void (*yf_store_row_fn)(sqlite3_stmt *s, void *out);
-#define YF_APPOINTMENT_COLS "id, case_id, host_id, start_ms, title, cancelled"
+#define YF_APPOINTMENT_COLS "id, case_id, host_id, start_ms, title, cancelled, kind, coalesce(cancelled_ms, 0)," \
+                            " cancel_reason"
 void yf_store_read_appointment(sqlite3_stmt *s, yf_appointment *out);
 #define YF_INVITEE_COLS "id, appointment_id, role, name, contact, expires_ms, coalesce(revoked_ms, 0)," \
-                        " coalesce(admitted_ms, 0)"
+                        " coalesce(admitted_ms, 0), coalesce(opened_ms, 0), coalesce(replaced_by, 0)"
 void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *out);
 #define YF_HEARING_COLS "id, case_id, coalesce(appointment_id, 0), kind, room, start_ms, coalesce(end_ms, 0)"
 void yf_store_read_hearing(sqlite3_stmt *s, yf_hearing *out);

@@ -44,6 +44,15 @@ GPtrArray *yf_store_appointment_list(yf_store *st, int64_t case_id, GError **err
                               (GDestroyNotify)yf_appointment_free, error);
 }
 
+GPtrArray *yf_store_appointments_between(yf_store *st, int64_t from_ms, int64_t to_ms, GError **error)
+{
+    int64_t args[] = {from_ms, to_ms, YF_STORE_DAY_MAX};
+    return yf_store_list_rows(st, "SELECT " YF_APPOINTMENT_COLS " FROM appointments WHERE start_ms >= ?"
+                                  " AND start_ms < ? AND cancelled = 0 ORDER BY start_ms, id LIMIT ?",
+                              args, 3, (yf_store_row_fn)yf_store_read_appointment, sizeof(yf_appointment),
+                              (GDestroyNotify)yf_appointment_free, error);
+}
+
 GPtrArray *yf_store_invitee_list(yf_store *st, int64_t appointment_id, GError **error)
 {
     return yf_store_list_rows(st, "SELECT " YF_INVITEE_COLS " FROM invitees WHERE appointment_id = ? ORDER BY id",

@@ -19,6 +19,10 @@ gboolean yf_store_staff_in_case(yf_store *st, int64_t staff_id, int64_t case_id,
 /* Each returns a GPtrArray that frees its elements, oldest first; NULL on error. */
 GPtrArray *yf_store_appointment_list(yf_store *st, int64_t case_id, GError **error);   /* yf_appointment* */
 GPtrArray *yf_store_invitee_list(yf_store *st, int64_t appointment_id, GError **error); /* yf_invitee* */
+#define YF_STORE_DAY_MAX 1000
+/* The appointments not cancelled that start in [from_ms, to_ms), by start time
+ * then id, at most YF_STORE_DAY_MAX: yf_appointment*. */
+GPtrArray *yf_store_appointments_between(yf_store *st, int64_t from_ms, int64_t to_ms, GError **error);
 GPtrArray *yf_store_hearing_list(yf_store *st, int64_t case_id, int64_t appointment_id,
                                  GError **error);  /* yf_hearing*; filter by case, or appointment when case_id 0 */
 /* Whether appointment_id can still be held: FALSE with *code (a stable API

@@ -16,6 +16,9 @@ void yf_store_read_appointment(sqlite3_stmt *s, yf_appointment *a)
     a->start_ms = sqlite3_column_int64(s, 3);
     a->title = yf_store_col_text(s, 4);
     a->cancelled = sqlite3_column_int(s, 5) != 0;
+    yf_appointment_kind_parse((const char *)sqlite3_column_text(s, 6), &a->kind);
+    a->cancelled_ms = sqlite3_column_int64(s, 7);
+    a->cancel_reason = yf_store_col_text(s, 8);
 }
 
 void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *i)
@@ -29,6 +32,8 @@ void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *i)
     i->expires_ms = sqlite3_column_int64(s, 5);
     i->revoked_ms = sqlite3_column_int64(s, 6);
     i->admitted_ms = sqlite3_column_int64(s, 7);
+    i->opened_ms = sqlite3_column_int64(s, 8);
+    i->replaced_by = sqlite3_column_int64(s, 9);
 }
 
 void yf_store_read_hearing(sqlite3_stmt *s, yf_hearing *h)

@@ -49,7 +49,7 @@ try {
     channel: 'video', petitioner: '张三' } });
   const kase = r.json;
   r = await api('POST', `/cases/${kase.id}/appointments`, { token: T.wang, body: {
-    starts_at: '2026-12-08T09:30:00+08:00', invitees: [{ name: '张三', role: 'petitioner' }, { name: '赵律师', role: 'agent' }] } });
+    starts_at: '2026-12-08T09:30:00+08:00', kind: 'public_hearing', invitees: [{ name: '张三', role: 'petitioner' }, { name: '赵律师', role: 'agent' }] } });
   check('test setup: an appointment with two invitees', r.status === 201, show(r));
   const [pet, lawyer] = r.json.invitations;
 
@@ -60,12 +60,21 @@ try {
   const pdf = path.join(tmp, 'slip.pdf');
   fs.writeFileSync(pdf, r.raw);
   const text = spawnSync('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { encoding: 'utf8' }).stdout || '';
-  check('the slip names the invitee, the role, the case, the time and the host',
-    ['张三（信访人）', '京检控〔2026〕7号', '2026年12月8日（星期二）09:30', '王检察官'].every((s) => text.includes(s)), text);
+  check('the slip names the invitee, the role, the case, the time, the host and what the appointment is for',
+    ['张三（信访人）', '京检控〔2026〕7号', '2026年12月8日（星期二）09:30', '王检察官', '远程视频检察听证邀请函']
+      .every((s) => text.includes(s)), text);
   spawnSync('pdftoppm', ['-png', '-r', '150', '-singlefile', pdf, path.join(tmp, 'slip')]);
   const qr = spawnSync('zbarimg', ['--quiet', '--raw', path.join(tmp, 'slip.png')], { encoding: 'utf8' });
   check('its QR code is the join link exactly', qr.stdout.trim() === pet.join_url, `${qr.stdout} vs ${pet.join_url}`);
 
+  r = await api('POST', `/invitations/${pet.id}/qr`, { token: T.wang, body: { token: pet.token } });
+  check('the QR code alone is a PNG', r.status === 200 && r.headers['content-type'] === 'image/png' &&
+    r.raw.subarray(1, 4).toString() === 'PNG', show(r));
+  fs.writeFileSync(path.join(tmp, 'qr.png'), r.raw);
+  const qr2 = spawnSync('zbarimg', ['--quiet', '--raw', path.join(tmp, 'qr.png')], { encoding: 'utf8' });
+  check('… that reads as the join link', qr2.stdout.trim() === pet.join_url, qr2.stdout);
+  r = await api('POST', `/invitations/${pet.id}/qr`, { token: T.li, body: { token: pet.token } });
+  check('… and not for a prosecutor of another case (403)', r.status === 403, show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.wang, body: { token: lawyer.token } });
   check('another invitee\'s token is refused (400)', r.status === 400 && errCode(r) === 'bad_request', show(r));
   r = await api('POST', `/invitations/${pet.id}/slip`, { token: T.wang, body: { token: 'x'.repeat(43) } });

@@ -1,9 +1,10 @@
 // openapi_live.mjs -- part (d) of openapi.test.mjs: the real server's replies
 // against docs/openapi.yaml. One walk through the API (sign-in, accounts, a
-// case, an appointment, the invitee's view, a hearing, its note, statistics,
-// the audit log) and a few refusals; each reply's status must be one the
-// operation describes and its body must fit that status's schema exactly
-// (no elisions here).
+// case, the 督办 ledger, an appointment rescheduled, an invitation reissued
+// and revoked, the day's appointments, the invitee's view, a hearing, its
+// note, statistics, the audit log, a cancellation) and a few refusals; each
+// reply's status must be one the operation describes and its body must fit
+// that status's schema exactly (no elisions here).
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiRequest, check, createUser, freePort, startServerReady, stopServer, tempDirs } from './lib.mjs';
@@ -66,18 +67,28 @@ async function walk(spec, S, api) {
   const pros = r.json.token;
 
   r = await go('POST', '/cases', { token: pros, body: { case_no: '京检控〔2024〕12号', type: '控告', channel: 'visit',
-    petitioner: '张三', contact: '13800000000', summary: '信访人反映……', received: '2024-05-01' } }, 201);
+    petitioner: '张三', contact: '13800000000', id_number: '11010519491231002X', summary: '信访人反映……',
+    received: '2024-05-01' } }, 201);
   const caseId = r.json.id;
   await go('GET', '/cases?limit=1', { token: pros }, 200);
   await go('GET', `/cases/${caseId}`, { token: pros }, 200);
   await go('POST', `/cases/${caseId}/transition`, { token: pros, body: { to: 'review', note: '材料齐全' } }, 200);
   await go('GET', `/cases/${caseId}/events`, { token: pros }, 200);
+  await go('GET', `/cases?q=${encodeURIComponent('张三')}`, { token: pros }, 200);
+  await go('GET', '/cases/due?within_days=30', { token: pros }, 200);
 
   const starts = new Date(Date.now() + 3600e3).toISOString();
   r = await go('POST', `/cases/${caseId}/appointments`, { token: pros, body: { starts_at: starts, title: '视频接访',
     invitees: [{ name: '张三', role: 'petitioner', contact: '13800000000' }, { name: '赵律师', role: 'agent' }] } }, 201);
   const apptId = r.json.appointment.id;
   const invitation = r.json.invitations[0].token;
+  const agentId = r.json.invitations[1].id;
+  await go('PATCH', `/appointments/${apptId}`, { token: pros, body: { title: '视频接访（改期）', kind: '检察听证' } }, 200);
+  r = await go('POST', `/invitations/${agentId}/reissue`, { token: pros, body: {} }, 201);
+  await go('POST', `/invitations/${r.json.id}/revoke`, { token: pros }, 200);
+  await go('POST', `/invitations/${agentId}/revoke`, { token: pros }, 409);
+  const day = new Date(Date.parse(starts) + 8 * 3600e3).toISOString().slice(0, 10);
+  await go('GET', `/appointments?date=${day}`, { token: pros }, 200);
   await go('GET', `/appointments/${apptId}`, { token: pros }, 200);
   await go('GET', `/cases/${caseId}/appointments`, { token: pros }, 200);
   await go('POST', `/appointments/${apptId}/room-token`, { token: pros }, 200);
@@ -93,6 +104,12 @@ async function walk(spec, S, api) {
   await go('GET', `/hearings/${hearingId}/recordings`, { token: pros }, 200);
   await go('GET', `/hearings/${hearingId}/evidence`, { token: pros }, 409);
   await go('GET', `/cases/${caseId}/hearings`, { token: pros }, 200);
+  await go('GET', `/appointments?date=${day}`, { token: pros }, 200);
+  await go('PATCH', `/appointments/${apptId}`, { token: pros, body: { title: '开始后' } }, 409);
+  r = await go('POST', `/cases/${caseId}/appointments`, { token: pros, body: { starts_at: starts,
+    invitees: [{ name: '张三', role: 'petitioner' }] } }, 201);
+  await go('POST', `/appointments/${r.json.appointment.id}/cancel`, { token: pros, body: { reason: '信访人申请改期' } }, 200);
+  await go('POST', `/appointments/${r.json.appointment.id}/cancel`, { token: pros, body: { reason: '再次' } }, 409);
 
   await go('GET', '/stats?from=2024-04-01&to=2024-05-31', { token: pros }, 200);
   await go('GET', '/audit?limit=5', { token: admin }, 200);

@@ -138,9 +138,8 @@ try {
   l.c.close();
 
   // ---- a withdrawn invitation keeps its room token out ----
-  const sqlite = spawnSync('sqlite3', [path.join(dataDir, 'yuanfang.db'),
-    `UPDATE invitees SET revoked_ms = ${Date.now()} WHERE id = ${lawyer.id};`], { encoding: 'utf8' });
-  check('test setup: the lawyer\'s invitation is withdrawn in the store', sqlite.status === 0, sqlite.stderr);
+  r = await api('POST', `/invitations/${lawyer.id}/revoke`, { token: await login('wang'), body: {} });
+  check('test setup: the prosecutor withdraws the lawyer\'s invitation', r.status === 200, show(r));
   const l2 = await join(lawTok);
   check('the withdrawn invitee is refused with a room token still in its 4 hours', l2.code === 'forbidden' &&
     /withdrawn/.test(l2.msg), `${l2.code} ${l2.msg}`);

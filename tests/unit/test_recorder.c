@@ -32,7 +32,8 @@ static int64_t make_hearing(yf_store *st)
     CHECK(yf_store_staff_create(st, yf_actor_system(), now, "pros", "王检察官", YF_ROLE_PROSECUTOR, PW, &pros, &e));
     in.prosecutor_id = pros;
     CHECK(yf_store_case_create(st, yf_actor_staff(pros), now, &in, &kase, &e));
-    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), now, kase, pros, now, "接访", &appt, &e));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), now, kase, pros, now, "接访",
+                                      YF_APPOINTMENT_RECEPTION, &appt, &e));
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), now, kase, appt, YF_HEARING_RECEPTION, "appt-1", now,
                                   &hearing, &e));
     if (e)

@@ -471,8 +471,10 @@ static void test_invitations(void)
     int64_t c = add_case(st, host, "I-1", host, "2024-03-01");
     char *tok = NULL;
     yf_invitee inv = { 0 };
-    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "接访", &appt, NULL));
-    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "", &appt2, NULL));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "接访",
+                                      YF_APPOINTMENT_RECEPTION, &appt, NULL));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "",
+                                      YF_APPOINTMENT_RECEPTION, &appt2, NULL));
     CHECK(yf_store_invitee_add(st, yf_actor_staff(host), T0, appt, YF_INVITEE_PETITIONER, "张三",
                                "13800000000", T0 + 2 * HOUR, &inv_id, &tok, NULL));
     CHECK(yf_store_invitation_lookup(st, tok, T0 + 1, &inv, NULL));
@@ -566,7 +568,8 @@ static void test_participant_times(void)
     int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0, h = 0, host = 0, pet = 0, id = 0;
     int64_t c = add_case(st, pros, "P-1", pros, "2024-03-01");
     char *tok = NULL;
-    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "接访", &appt, NULL));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "接访",
+                                      YF_APPOINTMENT_RECEPTION, &appt, NULL));
     CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_PETITIONER, "张三", "", T0 + HOUR,
                                &inv, &tok, NULL));
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_RECEPTION, "appt-1", T0, &h,
@@ -689,7 +692,7 @@ static void test_hostile_text(void)
     yf_staff s = { 0 };
     CHECK(yf_store_staff_get_by_username(st, "o'brien\";--", &s, NULL) && s.id == clerk);
     yf_staff_clear(&s);
-    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, id, NULL, "新联系方式", NULL, NULL));
+    CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, id, NULL, "新联系方式", NULL, NULL, NULL));
     CHECK(yf_store_case_get(st, id, &c, NULL) && strcmp(c.contact, "新联系方式") == 0 &&
           strcmp(c.summary, big->str) == 0);
     yf_case_clear(&c);
@@ -748,7 +751,8 @@ static void test_room_admission(void)
     int64_t kase = add_case(st, pros, "R-1", pros, "2024-03-01"), appt = 0, inv = 0, inv2 = 0;
     char *tok = NULL, *tok2 = NULL, *sess = NULL;
     yf_staff who = {0};
-    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, kase, pros, T0 + HOUR, "", &appt, &e));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, kase, pros, T0 + HOUR, "",
+                                      YF_APPOINTMENT_RECEPTION, &appt, &e));
     CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_PETITIONER, "张三", "",
                                T0 + 24 * HOUR, &inv, &tok, &e));
     CHECK(yf_store_invitee_add(st, yf_actor_staff(pros), T0, appt, YF_INVITEE_AGENT, "赵律师", "",
