@@ -109,6 +109,14 @@ export function showErrors(form, errors) {
       items.push(h('li', { text }));
     }
   }
+  // A small inline form (one or two fields in a panel) needs no summary when
+  // each error stands beside its field: focus goes to the first field in error.
+  if (form.classList.contains('inline-form') && errors.every((e) => fieldEl(form, e.field))) {
+    const first = form.querySelector('[aria-invalid="true"]');
+    for (const p of form.querySelectorAll('.field-error')) p.setAttribute('role', 'alert');
+    if (first) first.focus();
+    return;
+  }
   const summary = h('div', { class: 'error-summary', role: 'alert', tabindex: '-1' },
     h('p', { class: 'error-summary-title', text: t('common.errorSummary') }), h('ul', {}, items));
   const heading = form.firstElementChild && form.firstElementChild.matches('h1, h2, h3') ? form.firstElementChild : null;
