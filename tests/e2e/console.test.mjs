@@ -9,6 +9,7 @@
 // dies mid-work returns to sign-in. Every screen is checked for labels and for
 // raw data (ISO times, JSON, ids) and photographed into the temp dir.
 // Run by CTest with YF_SERVER_BIN and YF_WEB_DIR; YF_E2E_KEEP=1 keeps the dir.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort,
   startServerReady, tempDirs, wrapUp } from './lib.mjs';
@@ -30,6 +31,7 @@ const ID = idNumber('11010119900307123');
 const cstDate = (daysFromToday = 0) => new Date(Date.now() + 8 * 3600e3 + daysFromToday * 86400e3).toISOString().slice(0, 10);
 
 let tmp = '';
+let petitionerLinkFromSlip = '';
 let port = 0;
 let base = '';
 
@@ -266,6 +268,27 @@ async function prosecutorPart(page, context) {
   const link2 = await page.inputValue('.links input');
   check('重新生成链接 shows a new join link once', /join\.html\?t=[\w-]{43}$/.test(link2) && link2 !== link, link2);
   check('… and the old one is marked as replaced', /链接已重新生成，旧链接作废/.test(await page.innerText('.appt')));
+  // The new link's QR code, read as a phone reads it, and the printable slip.
+  await page.waitForFunction(() => { const i = document.querySelector('.links img.qr'); return i && i.naturalWidth > 0; },
+    null, { timeout: 10000 }).catch(() => {});
+  const qrShot = join(tmp, 'qr-on-page.png');
+  await page.locator('.links img.qr').screenshot({ path: qrShot }).catch(() => {});
+  const qrRead = spawnSync('zbarimg', ['--quiet', '--raw', qrShot], { encoding: 'utf8' });
+  check('beside the link its QR code is shown, and reads as the same link', (qrRead.stdout || '').trim() === link2,
+    `${qrRead.stdout}${qrRead.stderr}`);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }),
+    page.click('.links button:has-text("下载邀请函")')]);
+  const slipPdf = join(tmp, 'slip.pdf');
+  await download.saveAs(slipPdf);
+  const slipText = spawnSync('pdftotext', ['-enc', 'UTF-8', slipPdf, '-'], { encoding: 'utf8' }).stdout || '';
+  spawnSync('pdftoppm', ['-png', '-r', '150', '-singlefile', slipPdf, join(tmp, 'slip')]);
+  const slipQr = spawnSync('zbarimg', ['--quiet', '--raw', join(tmp, 'slip.png')], { encoding: 'utf8' });
+  check('下载邀请函 gives a PDF slip naming the invitee, the case and the host', download.suggestedFilename() === '邀请函-张三.pdf' &&
+    slipText.includes('张三（信访人）') && slipText.includes('王检察官') && /京检控/.test(slipText),
+    `${download.suggestedFilename()} ${slipText.slice(0, 200)}`);
+  check('… whose QR code, decoded, is the join link', (slipQr.stdout || '').trim() === link2, slipQr.stdout);
+  petitionerLinkFromSlip = (slipQr.stdout || '').trim();
+  await screenCheck(page, 'case-appointment-reissued');
   await page.click('.links button:has-text("完成")');
   await screenCheck(page, 'case');
 
@@ -300,6 +323,19 @@ async function prosecutorPart(page, context) {
   check('… with a host token for the prosecutor', claims.role === 'prosecutor' && claims.name === '王检察官', JSON.stringify(claims));
   check('… which is never shown on the console', token && !(await page.content()).includes(token));
   await room.close();
+  // The petitioner opens the link decoded from the slip's QR code on a phone.
+  const phone = await page.context().browser().newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 },
+    locale: 'zh-CN', isMobile: true, hasTouch: true });
+  const pp = await phone.newPage();
+  await pp.goto(petitionerLinkFromSlip || 'about:blank');
+  await pp.waitForFunction(() => /全程录音录像/.test(document.body.innerText), null, { timeout: 10000 }).catch(() => {});
+  const joinText = await pp.innerText('body').catch(() => '');
+  check('the link from the slip\'s QR code opens the petitioner\'s page on a phone (the recording notice, then 继续)',
+    /本次接访全程录音录像/.test(joinText) && /我已知悉，继续/.test(joinText) && !/undefined|null|\{"/.test(joinText),
+    joinText.slice(0, 300));
+  await pp.screenshot({ path: join(tmp, 'petitioner-join-phone.png') });
+  console.log(`# screenshot: ${join(tmp, 'petitioner-join-phone.png')}`);
+  await phone.close();
   await page.waitForSelector('table.appts .state.live', { timeout: 10000 });
   check('工作台 then shows the hearing running with 进入听证室', (await page.locator('table.appts button:has-text("进入听证室")').count()) === 1);
   await screenCheck(page, 'today-running');

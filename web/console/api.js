@@ -50,6 +50,29 @@ export async function api(method, path, body, { quiet401 = false } = {}) {
   throw err;
 }
 
+/** A POST whose answer is a file (a PDF, an image): resolves to a Blob,
+ * rejects with ApiError as api() does. */
+export async function postBlob(path, body = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (csrf) headers['X-Auth-Token'] = csrf;
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, { method: 'POST', headers, credentials: 'same-origin', cache: 'no-store',
+      body: JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, 'network', String(e && e.message));
+  }
+  if (res.ok) return res.blob();
+  let json = null;
+  try { json = await res.json(); } catch { /* not JSON */ }
+  const e = json && json.error;
+  if (res.status === 401) {
+    csrf = null;
+    onExpired();
+  }
+  throw new ApiError(res.status, (e && e.code) || `http_${res.status}`, (e && e.message) || '', 0);
+}
+
 export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);

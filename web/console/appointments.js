@@ -3,7 +3,7 @@
 // roles), the join links the API gives only once (after creating, and after
 // 重新生成链接), and 改期 / 取消预约 / 撤销邀请. Staff who run hearings
 // (prosecutor, aid staff) get the buttons; others read.
-import { post, patch, explain } from './api.js';
+import { post, patch, postBlob, explain } from './api.js';
 import { t } from './i18n.js';
 import { h, notice, showErrors, clearErrors, busy, newId, labelsOf, checkStep, echo } from './dom.js';
 import { fmtDateTime, fmtTime, fmtDateWeekday, todayCst, cstDateOf, cstTimeOf, cstInstant } from './format.js';
@@ -115,7 +115,7 @@ function inviteeButtons(a, i, reload) {
     try {
       const inv = await post(`/invitations/${i.id}/reissue`, {});
       showLinks(a.case_id, t('appt.reissued', { name: i.name }),
-        [{ name: i.name, role: i.role, join_url: inv.join_url, expires_at: inv.expires_at }], reload);
+        [{ id: inv.id, token: inv.token, name: i.name, role: i.role, join_url: inv.join_url, expires_at: inv.expires_at }], reload);
     } catch (e) { if (e.status !== 401) { msg.className = 'room-msg bad'; msg.textContent = explain(e).text; } }
   });
   return h('span', { class: 'invitee-actions' }, reissue, revoke, msg);
@@ -138,6 +138,46 @@ function copyButton(input) {
   return btn;
 }
 
+/* The link's QR code (petitioners open links from WeChat by scanning), drawn
+ * by the server from the token this page was just given. */
+function qrImage(inv) {
+  const img = h('img', { class: 'qr', alt: t('appt.qrAlt', { name: inv.name }), width: 148, height: 148 });
+  const box = h('figure', { class: 'qr-box' }, img, h('figcaption', { text: t('appt.qrCaption') }));
+  postBlob(`/invitations/${inv.id}/qr`, { token: inv.token })
+    .then((b) => new Promise((resolve, reject) => {   // a data: URL: the pages' CSP allows no blob: images
+      const fr = new FileReader();
+      fr.onload = () => resolve(fr.result);
+      fr.onerror = () => reject(fr.error);
+      fr.readAsDataURL(b);
+    }))
+    .then((url) => { img.src = url; })
+    .catch(() => { box.replaceChildren(h('p', { class: 'hint', text: t('appt.qrFailed') })); });
+  return box;
+}
+
+/* 下载邀请函: the slip as a PDF to print and hand over or send. */
+function slipButton(inv) {
+  const msg = h('span', { class: 'hint', role: 'status' });
+  const btn = h('button', { type: 'button', class: 'btn small', text: t('appt.slip') });
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    msg.textContent = t('appt.slipMaking');
+    try {
+      const blob = await postBlob(`/invitations/${inv.id}/slip`, { token: inv.token });
+      const a = h('a', { href: URL.createObjectURL(blob), download: t('appt.slipFile', { name: inv.name }) });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      msg.textContent = t('appt.slipDone');
+    } catch (e) {
+      msg.textContent = t('appt.slipFailed');
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return h('div', { class: 'slip-row' }, btn, msg);
+}
+
 function linksPanel(title, invitations, slot) {
   const done = h('button', { type: 'button', class: 'btn primary', text: t('appt.done'), on: { click: () => slot.replaceChildren() } });
   const panel = h('div', { class: 'links card', role: 'region', 'aria-label': title },
@@ -147,10 +187,13 @@ function linksPanel(title, invitations, slot) {
       const id = newId('link');
       const input = h('input', { id, type: 'text', readOnly: true, value: inv.join_url, class: 'mono', spellcheck: 'false' });
       input.addEventListener('focus', () => input.select());
-      return h('li', {},
-        h('label', { for: id, text: t('appt.linkFor', { name: inv.name, role: t(`invitee.${inv.role}`) }) }),
-        h('div', { class: 'link-row' }, input, copyButton(input)),
-        inv.expires_at ? h('p', { class: 'hint', text: t('appt.expires', { time: fmtDateTime(inv.expires_at) }) }) : null);
+      return h('li', { class: 'link-item' },
+        h('div', { class: 'link-main' },
+          h('label', { for: id, text: t('appt.linkFor', { name: inv.name, role: t(`invitee.${inv.role}`) }) }),
+          h('div', { class: 'link-row' }, input, copyButton(input)),
+          inv.expires_at ? h('p', { class: 'hint', text: t('appt.expires', { time: fmtDateTime(inv.expires_at) }) }) : null,
+          inv.token ? slipButton(inv) : null),
+        inv.token ? qrImage(inv) : null);
     })),
     h('div', { class: 'actions' }, done));
   return panel;
