@@ -409,6 +409,13 @@ async function petitionerScenario(browser, base) {
       petRoom.room === appt.room && petRoom.role === 'petitioner' && !!petRoom.token, JSON.stringify({ ...petRoom, token: !!petRoom.token }));
     await pet.page.click('#continue');
     await pet.page.waitForURL(/\/room\.html\?token=/, { timeout: 10000 }).catch(() => {});
+    // Early: the hearing has not started, so the page says so and waits.
+    const early = await waitState(pet.page, 'notStarted');
+    const earlyText = await pet.page.innerText('body').catch(() => '');
+    check('petitioner: before the prosecutor starts, the page says the hearing has not started and waits',
+      early === 'notStarted' && earlyText.includes('检察官还没有开始本次接访'), `state=${early} text=${earlyText.slice(0, 200)}`);
+    r = await api('POST', `/appointments/${appt.id}/hearings`, { token: pt, body: {} });
+    check('API: the prosecutor starts the hearing', r.status === 201, r.raw);
     const st = await waitState(pet.page, 'waiting');
     const waitText = await pet.page.locator('#waiting .waiting-text').textContent().catch(() => '');
     check('petitioner: accepting the notice lands in the room\'s waiting room (no second notice)',
