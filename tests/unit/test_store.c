@@ -17,71 +17,12 @@
 #include "yf_test_fs.h"
 
 #define T0 1710000000000LL      /* 2024-03-09T16:00Z */
+#define YF_FIXTURE_T0 T0
 #define HOUR (3600LL * 1000)
-#define PW "a good long passphrase"
 
-static char *tmp_dir;
-static int db_seq;
+#include "store_fixture.h"
 
-static char *new_path(void)
-{
-    char *name = g_strdup_printf("s%d.db", ++db_seq);
-    char *p = g_build_filename(tmp_dir, name, NULL);
-    g_free(name);
-    return p;
-}
-
-static yf_store *fresh(void)
-{
-    char *p = new_path();
-    GError *e = NULL;
-    yf_store *st = yf_store_open(p, 0, &e);
-    if (!st)
-        fprintf(stderr, "open: %s\n", e->message);
-    CHECK(st != NULL);
-    g_clear_error(&e);
-    g_free(p);
-    yf_store_set_password_cost(st, 10);
-    return st;
-}
-
-static int err_code(GError **e)
-{
-    int c = *e ? (*e)->code : -1;
-    g_clear_error(e);
-    return c;
-}
-
-static GDate day(const char *s)
-{
-    GDate d;
-    CHECK(yf_date_parse_iso(s, &d));
-    return d;
-}
-
-static int64_t add_staff(yf_store *st, const char *user, yf_role role)
-{
-    int64_t id = 0;
-    GError *e = NULL;
-    CHECK(yf_store_staff_create(st, yf_actor_system(), T0, user, user, role, PW, &id, &e));
-    if (e)
-        fprintf(stderr, "add_staff %s: %s\n", user, e->message);
-    g_clear_error(&e);
-    return id;
-}
-
-static int64_t add_case(yf_store *st, int64_t actor, const char *no, int64_t pros, const char *recv)
-{
-    yf_case_new in = { .case_no = no, .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
-                       .petitioner = "张三", .prosecutor_id = pros, .received = day(recv) };
-    int64_t id = 0;
-    GError *e = NULL;
-    CHECK(yf_store_case_create(st, yf_actor_staff(actor), T0, &in, &id, &e));
-    if (e)
-        fprintf(stderr, "add_case %s: %s\n", no, e->message);
-    g_clear_error(&e);
-    return id;
-}
+#define PW YF_FIXTURE_PW
 
 /* The participant's row and the invitee, as the API reads them. */
 static const yf_participant *row_of(GPtrArray *ps, int64_t id)
@@ -122,7 +63,7 @@ static int audit_count(yf_store *st, const char *action)
 
 static void test_open_empty(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     yf_store *st = yf_store_open(p, 0, NULL);
     CHECK(st != NULL);
     CHECK_EQ_INT(yf_store_schema_version(st), yf_migrations_latest());
@@ -145,7 +86,7 @@ static void test_open_empty(void)
 /* Builds a version-1 database with rows in it, then opens it with the full store. */
 static void test_migrate_from_v1(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     sqlite3 *db = NULL;
     GError *e = NULL;
     CHECK(sqlite3_open(p, &db) == SQLITE_OK);
@@ -190,7 +131,7 @@ static void test_migrate_from_v1(void)
 
 static void test_too_new(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     sqlite3 *db = NULL;
     GError *e = NULL;
     CHECK(sqlite3_open(p, &db) == SQLITE_OK);
@@ -204,52 +145,52 @@ static void test_too_new(void)
 
 static void test_constraints(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t clerk = add_staff(st, "clerk1", YF_ROLE_CLERK);
-    int64_t pros = add_staff(st, "pros1", YF_ROLE_PROSECUTOR);
+    int64_t clerk = fixture_staff(st, "clerk1", YF_ROLE_CLERK);
+    int64_t pros = fixture_staff(st, "pros1", YF_ROLE_PROSECUTOR);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "clerk1", "x", YF_ROLE_VIEWER, PW, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "CLERK1", "x", YF_ROLE_VIEWER, PW, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);   /* one account whatever the case */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);   /* one account whatever the case */
     yf_staff by_name = { 0 };
     CHECK(yf_store_staff_get_by_username(st, "Clerk1", &by_name, NULL) && by_name.id == clerk);
     yf_staff_clear(&by_name);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "weak", "x", YF_ROLE_VIEWER, "short", NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(!yf_store_staff_create(st, yf_actor_system(), T0, "bad", "x", (yf_role)42, PW, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
 
-    add_case(st, clerk, "京检控〔2024〕1号", pros, "2024-03-01");
+    fixture_case(st, clerk, "京检控〔2024〕1号", "张三", pros, "2024-03-01");
     yf_case_new in = { .case_no = "京检控〔2024〕1号", .type = YF_CASE_REPORT,
-                       .channel = YF_CHANNEL_LETTER, .petitioner = "x", .received = day("2024-03-01") };
+                       .channel = YF_CHANNEL_LETTER, .petitioner = "x", .received = fixture_day("2024-03-01") };
     CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);
     in.case_no = "N-2";
     in.prosecutor_id = 9999;
     CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     in.prosecutor_id = clerk;                           /* not a prosecutor */
     CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     in.prosecutor_id = 0;
     in.type = (yf_case_type)17;
     CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     in.type = YF_CASE_REPORT;
     CHECK(!yf_store_case_create(st, yf_actor_staff(9999), T0, &in, NULL, &e));  /* unknown actor */
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_case_assign(st, yf_actor_staff(clerk), T0, 12345, pros, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(!yf_store_rating_add(st, yf_actor_system(), T0, 1, 0, 6, "", NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     yf_store_close(st);
 }
 
 /* The CHECK constraints refuse bad enum values written past the API. */
 static void test_raw_checks(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     yf_store_close(yf_store_open(p, 0, NULL));
     sqlite3 *db = NULL;
     static const char *const bad[] = {
@@ -299,10 +240,10 @@ static void test_transition_table(void)
 
 static void test_transitions(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
-    int64_t id = add_case(st, clerk, "T-1", 0, "2024-01-31");
+    int64_t clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t id = fixture_case(st, clerk, "T-1", "张三", 0, "2024-01-31");
     yf_case c = { 0 };
     CHECK(yf_store_case_get(st, id, &c, NULL));
     char buf[11];
@@ -314,7 +255,7 @@ static void test_transitions(void)
     yf_case_clear(&c);
 
     CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, id, YF_STAGE_HANDLE, "skip", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     static const yf_stage path[] = { YF_STAGE_REVIEW, YF_STAGE_ASSIGN, YF_STAGE_HANDLE,
                                      YF_STAGE_REPLY, YF_STAGE_RECHECK, YF_STAGE_HANDLE,
                                      YF_STAGE_REPLY, YF_STAGE_CLOSED };
@@ -322,9 +263,9 @@ static void test_transitions(void)
         CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0 + (int64_t)i, id, path[i],
                                        "备注", NULL));
     CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, id, YF_STAGE_REVIEW, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(!yf_store_case_transition(st, yf_actor_staff(clerk), T0, 999, YF_STAGE_REVIEW, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     GPtrArray *ev = yf_store_case_events(st, id, NULL);
     CHECK(ev && ev->len == 1 + G_N_ELEMENTS(path));
     if (ev && ev->len == 1 + G_N_ELEMENTS(path)) {
@@ -350,22 +291,22 @@ static int list_count(yf_store *st, const yf_case_filter *f)
 
 static void test_list(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
-    int64_t p1 = add_staff(st, "p1", YF_ROLE_PROSECUTOR), p2 = add_staff(st, "p2", YF_ROLE_PROSECUTOR);
-    int64_t a = add_case(st, clerk, "L-1", p1, "2024-01-01");   /* reply 01-08, result 04-01 */
-    int64_t b = add_case(st, clerk, "L-2", p1, "2024-03-01");   /* reply 03-08, result 06-01 */
-    add_case(st, clerk, "L-3", p2, "2024-01-01");
-    int64_t d = add_case(st, clerk, "L-4", p1, "2023-12-01");   /* closed below */
-    add_case(st, clerk, "L-5", p1, "2024-03-05");
+    int64_t clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t p1 = fixture_staff(st, "p1", YF_ROLE_PROSECUTOR), p2 = fixture_staff(st, "p2", YF_ROLE_PROSECUTOR);
+    int64_t a = fixture_case(st, clerk, "L-1", "张三", p1, "2024-01-01");   /* reply 01-08, result 04-01 */
+    int64_t b = fixture_case(st, clerk, "L-2", "张三", p1, "2024-03-01");   /* reply 03-08, result 06-01 */
+    fixture_case(st, clerk, "L-3", "张三", p2, "2024-01-01");
+    int64_t d = fixture_case(st, clerk, "L-4", "张三", p1, "2023-12-01");   /* closed below */
+    fixture_case(st, clerk, "L-5", "张三", p1, "2024-03-05");
     for (yf_stage s = YF_STAGE_REVIEW; s <= YF_STAGE_ASSIGN; s++)
         CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, b, s, "", NULL));
     CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, d, YF_STAGE_REVIEW, "", NULL));
     CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, d, YF_STAGE_CLOSED, "", NULL));
 
-    GDate on = day("2024-03-10"), later = day("2024-04-02"), from = day("2024-01-01"),
-          to = day("2024-02-29");
+    GDate on = fixture_day("2024-03-10"), later = fixture_day("2024-04-02"), from = fixture_day("2024-01-01"),
+          to = fixture_day("2024-02-29");
     yf_case_filter f = { .stage = -1, .type = -1 };
     CHECK_EQ_INT(list_count(st, &f), 5);
     f.prosecutor_id = p1;
@@ -403,17 +344,17 @@ static void test_list(void)
     CHECK_EQ_INT(pages, 3);
     pg.limit = YF_STORE_LIST_MAX + 1;
     CHECK(yf_store_case_list(st, &pg, &e) == NULL);
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     yf_store_close(st);
 }
 
 static void test_sessions(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
     char *tok = NULL;
     yf_staff who = { 0 };
-    int64_t id = add_staff(st, "zhao", YF_ROLE_PROSECUTOR);
+    int64_t id = fixture_staff(st, "zhao", YF_ROLE_PROSECUTOR);
     CHECK(yf_store_login(st, "zhao", PW, T0, HOUR, &tok, &who, NULL));
     CHECK(tok && strlen(tok) == 43 && who.id == id && who.role == YF_ROLE_PROSECUTOR);
     yf_staff_clear(&who);
@@ -425,27 +366,27 @@ static void test_sessions(void)
     CHECK_EQ_INT(who.id, id);
     yf_staff_clear(&who);
     CHECK(!yf_store_session_lookup(st, tok, T0 + HOUR, &who, &e));     /* expired */
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(yf_store_session_revoke(st, yf_actor_staff(id), T0 + 1, tok, NULL));
     CHECK(!yf_store_session_lookup(st, tok, T0 + 2, &who, &e));        /* revoked */
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     g_free(tok);
     tok = NULL;
     CHECK(!yf_store_login(st, "zhao", "wrong password!", T0, HOUR, &tok, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_login(st, "nobody", PW, T0, HOUR, &tok, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_session_lookup(st, "not-a-token", T0, &who, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     /* Disabling an account ends its live sessions and refuses new logins. */
     CHECK(yf_store_login(st, "zhao", PW, T0, HOUR, &tok, NULL, NULL));
     CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0 + 5, id, TRUE, NULL));
     CHECK(!yf_store_session_lookup(st, tok, T0 + 6, &who, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     g_free(tok);
     tok = NULL;
     CHECK(!yf_store_login(st, "zhao", PW, T0, HOUR, &tok, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     /* New password works, the old one does not. */
     CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0 + 7, id, FALSE, NULL));
     CHECK(yf_store_staff_set_password(st, yf_actor_staff(id), T0 + 8, id, "another long one", NULL));
@@ -465,10 +406,10 @@ static void test_sessions(void)
 
 static void test_invitations(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t host = add_staff(st, "host", YF_ROLE_PROSECUTOR), appt = 0, appt2 = 0, inv_id = 0;
-    int64_t c = add_case(st, host, "I-1", host, "2024-03-01");
+    int64_t host = fixture_staff(st, "host", YF_ROLE_PROSECUTOR), appt = 0, appt2 = 0, inv_id = 0;
+    int64_t c = fixture_case(st, host, "I-1", "张三", host, "2024-03-01");
     char *tok = NULL;
     yf_invitee inv = { 0 };
     CHECK(yf_store_appointment_create(st, yf_actor_staff(host), T0, c, host, T0 + HOUR, "接访",
@@ -481,30 +422,30 @@ static void test_invitations(void)
     CHECK(inv.id == inv_id && inv.appointment_id == appt && inv.role == YF_INVITEE_PETITIONER);
     yf_invitee_clear(&inv);
     CHECK(!yf_store_invitation_admit(st, tok, appt, YF_INVITEE_WITNESS, T0 + 1, &inv, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_invitation_admit(st, tok, appt2, YF_INVITEE_PETITIONER, T0 + 1, &inv, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2, &inv, NULL));
     CHECK_EQ_INT(inv.admitted_ms, 0);   /* checked for a room token; the host has not admitted them */
     yf_invitee_clear(&inv);
     CHECK(!yf_store_invitation_admit(st, tok, appt, YF_INVITEE_PETITIONER, T0 + 2 * HOUR, &inv, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);   /* expired */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);   /* expired */
     CHECK(yf_store_invitation_revoke(st, yf_actor_staff(host), T0 + 3, inv_id, NULL));
     CHECK(!yf_store_invitation_lookup(st, tok, T0 + 4, &inv, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_invitee_add(st, yf_actor_staff(host), T0, appt, YF_INVITEE_AGENT, "x", "",
                                 T0 - 1, NULL, &tok, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     g_free(tok);
     yf_store_close(st);
 }
 
 static void test_hearing_records(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, part = 0, rec = 0, aid = 0;
-    int64_t c = add_case(st, pros, "H-1", pros, "2024-03-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, part = 0, rec = 0, aid = 0;
+    int64_t c = fixture_case(st, pros, "H-1", "张三", pros, "2024-03-01");
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_PUBLIC, "room-1",
                                   T0, &h, NULL));
     CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "张三", "petitioner", 0, 0, &part, NULL));
@@ -514,13 +455,13 @@ static void test_hearing_records(void)
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 900, "第一行\n[0] staff:9: forged\r\nx\ry",
                                   NULL, NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0, h, part, TRUE, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);               /* not final yet */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);               /* not final yet */
     CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, NULL));
     CHECK(!yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 2000, "late", NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_note_confirm(st, yf_actor_system(), T0, h, part, FALSE, "记录不全", NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_system(), T0, h, part, TRUE, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);              /* once each */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);              /* once each */
     char *text = yf_store_note_text(st, h, NULL);
     CHECK(text && strcmp(text, "[500] staff:1: 开始\n"
                                "[900] staff:1: 第一行\n    [0] staff:9: forged\n    x\n    y\n"
@@ -542,12 +483,12 @@ static void test_hearing_records(void)
 
     CHECK(yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "救助〔2024〕3号", 500000, &aid, NULL));
     CHECK(!yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "救助〔2024〕3号", 1, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_CONFLICT);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);
     CHECK(!yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "other", 0, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_aid_confirm(st, yf_actor_invitee(1), T0, aid, NULL));
     CHECK(!yf_store_aid_confirm(st, yf_actor_invitee(1), T0, aid, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(yf_store_rating_add(st, yf_actor_invitee(1), T0, c, h, 5, "很好", NULL, NULL));
     yf_audit_report r;
     CHECK(yf_store_audit_verify(st, &r, NULL) && r.ok);
@@ -563,10 +504,10 @@ static void test_hearing_records(void)
  * after the end; a row added without entering has neither. */
 static void test_participant_times(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0, h = 0, host = 0, pet = 0, id = 0;
-    int64_t c = add_case(st, pros, "P-1", pros, "2024-03-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0, h = 0, host = 0, pet = 0, id = 0;
+    int64_t c = fixture_case(st, pros, "P-1", "张三", pros, "2024-03-01");
     char *tok = NULL;
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "接访",
                                       YF_APPOINTMENT_RECEPTION, &appt, NULL));
@@ -607,7 +548,7 @@ static void test_participant_times(void)
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
     CHECK(!yf_store_participant_seen(st, yf_actor_system(), T0 + 2 * HOUR, h, "赵五", "lawyer", 0, 0, T0 + HOUR + 1,
                                      &id, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_participant_seen(st, yf_actor_system(), T0 + 2 * HOUR, h, "张三", "petitioner", 0, inv, 0, &id,
                                     NULL) && id == pet);
     GPtrArray *ps = yf_store_participant_list(st, h, NULL);
@@ -620,10 +561,10 @@ static void test_participant_times(void)
 
 static void test_note_confirmations(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, h2 = 0, p1 = 0, p2 = 0, fin = -1;
-    int64_t c = add_case(st, pros, "N-1", pros, "2024-03-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, h2 = 0, p1 = 0, p2 = 0, fin = -1;
+    int64_t c = fixture_case(st, pros, "N-1", "张三", pros, "2024-03-01");
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_RECEPTION, "room-n",
                                   T0, &h, NULL));
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_RECEPTION, "room-n2",
@@ -638,19 +579,19 @@ static void test_note_confirmations(void)
     CHECK(list && list->len == 0);
     g_clear_pointer(&list, g_ptr_array_unref);
     CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
 
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 0, "开始", NULL, NULL));
     CHECK(yf_store_note_finalized(st, h, &fin, NULL) && fin == 0);
     CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 5, h, NULL));
     CHECK(!yf_store_note_finalize(st, yf_actor_staff(pros), T0 + 6, h, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);                /* finalized once */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);                /* finalized once */
     CHECK(yf_store_note_finalized(st, h, &fin, NULL) && fin == T0 + 5);
 
     CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 20, h, p2, TRUE, "", NULL));
     CHECK(yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 10, h, p1, FALSE, "记录不全", NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0 + 30, h2, p1, TRUE, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);              /* h2 has no note */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);              /* h2 has no note */
     list = yf_store_note_confirmations(st, h, NULL);
     CHECK(list && list->len == 2);
     if (list && list->len == 2) {
@@ -672,15 +613,15 @@ static void test_note_confirmations(void)
 
 static void test_hostile_text(void)
 {
-    yf_store *st = fresh();
-    int64_t clerk = add_staff(st, "o'brien\";--", YF_ROLE_CLERK);
+    yf_store *st = fixture_store();
+    int64_t clerk = fixture_staff(st, "o'brien\";--", YF_ROLE_CLERK);
     GString *big = g_string_new(NULL);
     for (int i = 0; i < 3000; i++)
         g_string_append(big, i % 3 ? "检察" : "𠀀🙂");
     const char *no = "X'); DROP TABLE cases;-- %_\\\"";
     yf_case_new in = { .case_no = no, .type = YF_CASE_STATE_COMPENSATION, .channel = YF_CHANNEL_ONLINE,
                        .petitioner = "Robert'); DROP TABLE staff;--", .contact = "\t\r\n'\"`$(x)",
-                       .summary = big->str, .received = day("2024-02-29") };
+                       .summary = big->str, .received = fixture_day("2024-02-29") };
     int64_t id = 0;
     yf_case c = { 0 };
     CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &id, NULL));
@@ -702,9 +643,9 @@ static void test_hostile_text(void)
 
 static void test_bootstrap_and_cli(void)
 {
-    char *dir = g_build_filename(tmp_dir, "boot", NULL);
+    char *dir = g_build_filename(yf_fixture_dir, "boot", NULL);
     char *path = yf_store_path_in(dir);
-    char *pwfile = g_build_filename(tmp_dir, "pw.txt", NULL);
+    char *pwfile = g_build_filename(yf_fixture_dir, "pw.txt", NULL);
     GError *e = NULL;
     g_mkdir(dir, 0700);
     yf_store *st = yf_store_open(path, 0, NULL);
@@ -742,13 +683,13 @@ static void test_bootstrap_and_cli(void)
  * account and an ended sign-in each keep their holder out; the rest may join. */
 static void test_room_admission(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     GError *e = NULL;
     const char *why = NULL;
     yf_store *st = yf_store_open(p, 0, &e);
     yf_store_set_password_cost(st, 10);
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
-    int64_t kase = add_case(st, pros, "R-1", pros, "2024-03-01"), appt = 0, inv = 0, inv2 = 0;
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK);
+    int64_t kase = fixture_case(st, pros, "R-1", "张三", pros, "2024-03-01"), appt = 0, inv = 0, inv2 = 0;
     char *tok = NULL, *tok2 = NULL, *sess = NULL;
     yf_staff who = {0};
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, kase, pros, T0 + HOUR, "",
@@ -795,7 +736,7 @@ static void test_room_admission(void)
 
 int main(void)
 {
-    tmp_dir = g_dir_make_tmp("yf-store-XXXXXX", NULL);
+    yf_fixture_dir = g_dir_make_tmp("yf-store-XXXXXX", NULL);
     test_open_empty();
     test_migrate_from_v1();
     test_too_new();
@@ -812,7 +753,7 @@ int main(void)
     test_hostile_text();
     test_bootstrap_and_cli();
     test_room_admission();
-    yf_test_rm_rf(tmp_dir);
-    g_free(tmp_dir);
+    yf_test_rm_rf(yf_fixture_dir);
+    g_free(yf_fixture_dir);
     return yf_test_done("test_store");
 }

@@ -20,67 +20,11 @@
 #define T0 1714694400000LL      /* 2024-05-03T00:00Z, 08:00 in Beijing */
 #define HOUR (3600LL * 1000)
 #define DAY (24 * HOUR)
-#define PW "a good long passphrase"
+#define YF_FIXTURE_T0 T0
 
-static char *tmp_dir;
-static int db_seq;
+#include "store_fixture.h"
 
-static char *new_path(void)
-{
-    char *name = g_strdup_printf("c%d.db", ++db_seq);
-    char *p = g_build_filename(tmp_dir, name, NULL);
-    g_free(name);
-    return p;
-}
-
-static yf_store *fresh(void)
-{
-    char *p = new_path();
-    GError *e = NULL;
-    yf_store *st = yf_store_open(p, 0, &e);
-    if (!st)
-        fprintf(stderr, "open: %s\n", e->message);
-    CHECK(st != NULL);
-    g_clear_error(&e);
-    g_free(p);
-    yf_store_set_password_cost(st, 10);
-    return st;
-}
-
-static int err_code(GError **e)
-{
-    int c = *e ? (*e)->code : -1;
-    g_clear_error(e);
-    return c;
-}
-
-static int64_t add_staff(yf_store *st, const char *user, yf_role role)
-{
-    int64_t id = 0;
-    CHECK(yf_store_staff_create(st, yf_actor_system(), T0, user, user, role, PW, &id, NULL));
-    return id;
-}
-
-static GDate day(const char *s)
-{
-    GDate d;
-    CHECK(yf_date_parse_iso(s, &d));
-    return d;
-}
-
-static int64_t add_case(yf_store *st, int64_t actor, const char *no, const char *petitioner, int64_t pros,
-                        const char *recv)
-{
-    yf_case_new in = { .case_no = no, .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
-                       .petitioner = petitioner, .prosecutor_id = pros, .received = day(recv) };
-    int64_t id = 0;
-    GError *e = NULL;
-    CHECK(yf_store_case_create(st, yf_actor_staff(actor), T0, &in, &id, &e));
-    if (e)
-        fprintf(stderr, "add_case %s: %s\n", no, e->message);
-    g_clear_error(&e);
-    return id;
-}
+#define PW YF_FIXTURE_PW
 
 static int audit_count(yf_store *st, const char *action)
 {
@@ -112,17 +56,17 @@ static gboolean id_number_is(yf_store *st, int64_t id, const char *want)
 
 static void test_id_number(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK), id = 0;
+    int64_t clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK), id = 0;
     yf_case_new in = { .case_no = "ID-1", .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VISIT,
-                       .petitioner = "张三", .id_number = "11010519491231002x", .received = day("2024-05-01") };
+                       .petitioner = "张三", .id_number = "11010519491231002x", .received = fixture_day("2024-05-01") };
     CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &id, NULL));
     CHECK(id_number_is(st, id, "11010519491231002X"));            /* a final x is kept as X */
     in.case_no = "ID-2";
     in.id_number = "110105194912310021";                           /* wrong check digit */
     CHECK(!yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     in.id_number = NULL;
     int64_t none = 0;
     CHECK(yf_store_case_create(st, yf_actor_staff(clerk), T0, &in, &none, NULL));
@@ -135,7 +79,7 @@ static void test_id_number(void)
     CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, "13812345678", NULL, NULL, NULL));
     CHECK(id_number_is(st, none, "440524188001010014"));
     CHECK(!yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, NULL, "440524188001010015", NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(id_number_is(st, none, "440524188001010014"));
     CHECK(yf_store_case_update(st, yf_actor_staff(clerk), T0, none, NULL, NULL, "", NULL, NULL));
     CHECK(id_number_is(st, none, ""));
@@ -151,11 +95,11 @@ static void test_id_number(void)
 /* The column's CHECK refuses a malformed number written past the store. */
 static void test_id_number_raw_check(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     yf_store *st = yf_store_open(p, 0, NULL);
-    int64_t clerk = st ? add_staff(st, "clerk", YF_ROLE_CLERK) : 0;
+    int64_t clerk = st ? fixture_staff(st, "clerk", YF_ROLE_CLERK) : 0;
     if (st)
-        add_case(st, clerk, "RAW-1", "张三", 0, "2024-05-01");
+        fixture_case(st, clerk, "RAW-1", "张三", 0, "2024-05-01");
     yf_store_close(st);
     sqlite3 *db = NULL;
     static const char *const bad[] = { "12345", "1101051949123100XX", "11010519491231002x", "A1010519491231002X" };
@@ -184,15 +128,15 @@ static int search_count(yf_store *st, const char *q, int64_t after_id, int limit
  * characters match only themselves. */
 static void test_search(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK);
-    add_case(st, clerk, "京检控〔2024〕12号", "张三", 0, "2024-05-01");
-    add_case(st, clerk, "京检控〔2024〕13号", "张三丰", 0, "2024-05-01");
-    add_case(st, clerk, "A_1", "李四", 0, "2024-05-01");
-    add_case(st, clerk, "AB1", "王五", 0, "2024-05-01");
-    add_case(st, clerk, "A%2", "赵六", 0, "2024-05-01");
-    add_case(st, clerk, "B\\3", "钱七_八", 0, "2024-05-01");
+    int64_t clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK);
+    fixture_case(st, clerk, "京检控〔2024〕12号", "张三", 0, "2024-05-01");
+    fixture_case(st, clerk, "京检控〔2024〕13号", "张三丰", 0, "2024-05-01");
+    fixture_case(st, clerk, "A_1", "李四", 0, "2024-05-01");
+    fixture_case(st, clerk, "AB1", "王五", 0, "2024-05-01");
+    fixture_case(st, clerk, "A%2", "赵六", 0, "2024-05-01");
+    fixture_case(st, clerk, "B\\3", "钱七_八", 0, "2024-05-01");
     static const struct { const char *q; int n; } t[] = {
         { "12号", 1 }, { "〔2024〕", 2 }, { "张三", 2 }, { "三丰", 1 }, { "A", 3 }, { "a_", 1 },
         { "_", 2 }, { "%", 1 }, { "\\", 1 }, { "A_", 1 }, { "A%", 1 }, { "ab", 1 }, { "无此人", 0 },
@@ -211,19 +155,19 @@ static void test_search(void)
     char *long_q = g_strnfill(YF_STORE_SEARCH_MAX + 1, 'x');
     yf_case_filter f = { .stage = -1, .type = -1, .search = long_q };
     CHECK(yf_store_case_list(st, &f, &e) == NULL);
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     long_q[YF_STORE_SEARCH_MAX] = '\0';
     CHECK_EQ_INT(search_count(st, long_q, 0, 50), 0);
     f.search = "\xff\xfe";
     CHECK(yf_store_case_list(st, &f, &e) == NULL);
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     g_free(long_q);
     yf_store_close(st);
 }
 
 static int due_count(yf_store *st, const char *by, int64_t pros)
 {
-    GDate d = day(by);
+    GDate d = fixture_day(by);
     yf_case_filter f = { .stage = -1, .type = -1, .due_by = &d, .prosecutor_id = pros };
     GPtrArray *a = yf_store_case_list(st, &f, NULL);
     int n = a ? (int)a->len : -1;
@@ -236,12 +180,12 @@ static int due_count(yf_store *st, const char *by, int64_t pros)
  * reply's only while at 登记/审查. */
 static void test_due_by(void)
 {
-    yf_store *st = fresh();
-    int64_t clerk = add_staff(st, "clerk", YF_ROLE_CLERK), pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR);
-    add_case(st, clerk, "D-1", "甲", pros, "2024-05-01");                 /* reply 05-08, result 08-01 */
-    int64_t moved = add_case(st, clerk, "D-2", "乙", pros, "2024-05-01"); /* past 审查: reply no longer counts */
-    int64_t closed = add_case(st, clerk, "D-3", "丙", 0, "2024-01-01");   /* result 04-01, but closed */
-    add_case(st, clerk, "D-4", "丁", 0, "2024-02-05");                    /* at 登记: reply 02-12 */
+    yf_store *st = fixture_store();
+    int64_t clerk = fixture_staff(st, "clerk", YF_ROLE_CLERK), pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR);
+    fixture_case(st, clerk, "D-1", "甲", pros, "2024-05-01");                 /* reply 05-08, result 08-01 */
+    int64_t moved = fixture_case(st, clerk, "D-2", "乙", pros, "2024-05-01"); /* past 审查: reply no longer counts */
+    int64_t closed = fixture_case(st, clerk, "D-3", "丙", 0, "2024-01-01");   /* result 04-01, but closed */
+    fixture_case(st, clerk, "D-4", "丁", 0, "2024-02-05");                    /* at 登记: reply 02-12 */
     static const yf_stage path[] = { YF_STAGE_REVIEW, YF_STAGE_ASSIGN };
     for (unsigned i = 0; i < G_N_ELEMENTS(path); i++)
         CHECK(yf_store_case_transition(st, yf_actor_staff(clerk), T0, moved, path[i], "", NULL));
@@ -265,10 +209,10 @@ static void test_due_by(void)
  * label, mapped to the hearing they hold; an unknown one refused. */
 static void test_appointment_kind(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), id = 0;
-    int64_t c = add_case(st, pros, "K-1", "张三", pros, "2024-05-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), id = 0;
+    int64_t c = fixture_case(st, pros, "K-1", "张三", pros, "2024-05-01");
     static const struct { const char *in; yf_appointment_kind kind; const char *code, *label; yf_hearing_kind h; } t[] = {
         { "reception", YF_APPOINTMENT_RECEPTION, "reception", "接访", YF_HEARING_RECEPTION },
         { "检察听证", YF_APPOINTMENT_PUBLIC_HEARING, "public_hearing", "检察听证", YF_HEARING_PUBLIC },
@@ -289,7 +233,7 @@ static void test_appointment_kind(void)
     CHECK(!yf_appointment_kind_parse_any("party", &k) && !yf_appointment_kind_parse("接访", &k));
     CHECK(yf_appointment_kind_code(YF_APPOINTMENT_KIND_COUNT_) == NULL);
     CHECK(!yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0, "", (yf_appointment_kind)9, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     yf_store_close(st);
 }
 
@@ -312,10 +256,10 @@ static yf_invitee invitee_of(yf_store *st, int64_t appt, int64_t id)
 /* opened_ms: the link's first use, written once with one audit entry. */
 static void test_invitation_opened(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0;
-    int64_t c = add_case(st, pros, "O-1", "张三", pros, "2024-05-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), appt = 0, inv = 0;
+    int64_t c = fixture_case(st, pros, "O-1", "张三", pros, "2024-05-01");
     char *tok = NULL;
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
                                       &appt, NULL));
@@ -342,7 +286,7 @@ static void test_invitation_opened(void)
     if (rows)
         g_ptr_array_unref(rows);
     CHECK(!yf_store_invitation_opened(st, 999, T0, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     g_free(tok);
     yf_store_close(st);
 }
@@ -350,9 +294,9 @@ static void test_invitation_opened(void)
 /* The day's appointments: [from, to) by start time, then id. */
 static void test_appointments_between(void)
 {
-    yf_store *st = fresh();
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), ids[5] = { 0 };
-    int64_t c = add_case(st, pros, "A-1", "张三", pros, "2024-05-01");
+    yf_store *st = fixture_store();
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), ids[5] = { 0 };
+    int64_t c = fixture_case(st, pros, "A-1", "张三", pros, "2024-05-01");
     static const int64_t starts[5] = { T0 + 3 * HOUR, T0 - 1, T0, T0 + DAY, T0 + 3 * HOUR };
     for (int i = 0; i < 5; i++)
         CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, starts[i], "", YF_APPOINTMENT_RECEPTION,
@@ -407,10 +351,10 @@ static int64_t expiry(yf_store *st, int64_t appt, int64_t inv)
  * custom or revoked one stays. Nothing changes once a hearing started. */
 static void test_reschedule(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), other = add_staff(st, "other", YF_ROLE_PROSECUTOR);
-    int64_t gone = add_staff(st, "gone", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "R-1", "张三", pros, "2024-05-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), other = fixture_staff(st, "other", YF_ROLE_PROSECUTOR);
+    int64_t gone = fixture_staff(st, "gone", YF_ROLE_PROSECUTOR), c = fixture_case(st, pros, "R-1", "张三", pros, "2024-05-01");
     int64_t appt = 0, h = 0;
     int moved = -1;
     CHECK(yf_store_staff_set_disabled(st, yf_actor_system(), T0, gone, TRUE, NULL));
@@ -445,18 +389,18 @@ static void test_reschedule(void)
 
     yf_appointment_change bad = { .host_id = gone, .kind = -1 };
     CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, appt, &bad, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);                   /* a disabled host */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);                   /* a disabled host */
     bad = (yf_appointment_change){ .kind = 7 };
     CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, appt, &bad, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0, 999, &ch, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_PUBLIC, "appt-1", T0, &h, NULL));
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + 5, h, NULL));
     ch.start_ms = T0 + 9 * DAY;
     CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 6, appt, &ch, NULL, &e));
     CHECK(e && strstr(e->message, "hearing has started"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     got = appt_of(st, appt);
     CHECK_EQ_INT(got.start_ms, T0 + 3 * DAY);
     yf_appointment_clear(&got);
@@ -468,9 +412,9 @@ static void test_reschedule(void)
  * entry each, and is refused while the hearing runs and a second time. */
 static void test_cancel(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "X-1", "张三", pros, "2024-05-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), c = fixture_case(st, pros, "X-1", "张三", pros, "2024-05-01");
     int64_t appt = 0, h = 0;
     char *tok = NULL;
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
@@ -481,15 +425,15 @@ static void test_cancel(void)
     CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, r, NULL));
     int revokes = audit_count(st, "invitation.revoke");
     CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0, appt, "", &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     char *too_long = g_strnfill(501, 'x');
     CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0, appt, too_long, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     g_free(too_long);
     CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, appt, YF_HEARING_RECEPTION, "appt-1", T0, &h, NULL));
     CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 1, appt, "信访人改期", &e));
     CHECK(e && strstr(e->message, "running"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + 2, h, NULL));
     CHECK(yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 3, appt, "信访人改期", NULL));
     yf_appointment got = appt_of(st, appt);
@@ -504,13 +448,13 @@ static void test_cancel(void)
     CHECK_EQ_INT(audit_count(st, "appointment.cancel"), 1);
     yf_invitee v = { 0 };
     CHECK(!yf_store_invitation_lookup(st, tok, T0 + 4, &v, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);
     CHECK(!yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 5, appt, "再次", &e));
     CHECK(e && strstr(e->message, "already cancelled"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     yf_appointment_change ch = { .title = "x", .kind = -1 };
     CHECK(!yf_store_appointment_update(st, yf_actor_staff(pros), T0 + 6, appt, &ch, NULL, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     GPtrArray *day = yf_store_appointments_between(st, T0, T0 + DAY, NULL);
     CHECK(day && day->len == 0);                                        /* the day's list leaves it out */
     if (day)
@@ -527,9 +471,9 @@ static void test_cancel(void)
  * expired invitation. Revoking twice is refused. */
 static void test_reissue(void)
 {
-    yf_store *st = fresh();
+    yf_store *st = fixture_store();
     GError *e = NULL;
-    int64_t pros = add_staff(st, "pros", YF_ROLE_PROSECUTOR), c = add_case(st, pros, "Q-1", "张三", pros, "2024-05-01");
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), c = fixture_case(st, pros, "Q-1", "张三", pros, "2024-05-01");
     int64_t appt = 0, fresh_id = 0, again = 0;
     char *old_tok = NULL, *tok = NULL, *tok2 = NULL;
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), T0, c, pros, T0 + HOUR, "", YF_APPOINTMENT_RECEPTION,
@@ -541,7 +485,7 @@ static void test_reissue(void)
     CHECK(fresh_id > old && tok && strlen(tok) == 43 && strcmp(tok, old_tok) != 0);
     yf_invitee v = { 0 };
     CHECK(!yf_store_invitation_lookup(st, old_tok, T0 + 3, &v, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_AUTH);                  /* the lost link is dead at once */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_AUTH);                  /* the lost link is dead at once */
     CHECK(yf_store_invitation_lookup(st, tok, T0 + 3, &v, NULL));
     CHECK(v.id == fresh_id && v.appointment_id == appt && v.role == YF_INVITEE_PETITIONER &&
           strcmp(v.name, "张三") == 0 && strcmp(v.contact, "13812345678") == 0 && v.expires_ms == T0 + DAY &&
@@ -554,27 +498,27 @@ static void test_reissue(void)
     CHECK_EQ_INT(audit_count(st, "invitation.revoke"), revokes + 1);
     CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 4, old, &again, &tok2, &e));
     CHECK(e && strstr(e->message, "already reissued"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     /* Revoked by hand, then reissued: no second revoke entry. */
     CHECK(yf_store_invitation_revoke(st, yf_actor_staff(pros), T0 + 5, fresh_id, NULL));
     CHECK(!yf_store_invitation_revoke(st, yf_actor_staff(pros), T0 + 6, fresh_id, &e));
     CHECK(e && strstr(e->message, "already revoked"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     revokes = audit_count(st, "invitation.revoke");
     CHECK(yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 7, fresh_id, &again, &tok2, NULL));
     CHECK_EQ_INT(audit_count(st, "invitation.revoke"), revokes);
     g_clear_pointer(&tok2, g_free);
     CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + DAY, again, NULL, &tok2, &e));
     CHECK(e && strstr(e->message, "expired"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(yf_store_appointment_cancel(st, yf_actor_staff(pros), T0 + 8, appt, "取消", NULL));
     CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0 + 9, again, NULL, &tok2, &e));
     CHECK(e && strstr(e->message, "cancelled"));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
     CHECK(!yf_store_invitation_reissue(st, yf_actor_staff(pros), T0, 999, NULL, &tok2, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(!yf_store_invitation_revoke(st, yf_actor_staff(pros), T0, 999, &e));
-    CHECK_EQ_INT(err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(tok2 == NULL);
     g_free(old_tok);
     g_free(tok);
@@ -585,7 +529,7 @@ static void test_reissue(void)
  * appointment and an invitee opens with the current store, rows intact. */
 static void test_migrate_from_v5(void)
 {
-    char *p = new_path();
+    char *p = fixture_path();
     sqlite3 *db = NULL;
     GError *e = NULL;
     CHECK(sqlite3_open(p, &db) == SQLITE_OK);
@@ -624,7 +568,7 @@ static void test_migrate_from_v5(void)
 
 int main(void)
 {
-    tmp_dir = g_dir_make_tmp("yf-store-console-XXXXXX", NULL);
+    yf_fixture_dir = g_dir_make_tmp("yf-store-console-XXXXXX", NULL);
     test_id_number();
     test_id_number_raw_check();
     test_search();
@@ -636,7 +580,7 @@ int main(void)
     test_cancel();
     test_reissue();
     test_migrate_from_v5();
-    yf_test_rm_rf(tmp_dir);
-    g_free(tmp_dir);
+    yf_test_rm_rf(yf_fixture_dir);
+    g_free(yf_fixture_dir);
     return yf_test_done("test_store_console");
 }
