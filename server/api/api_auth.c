@@ -382,22 +382,32 @@ void yf_api_staff_get(yf_api_req *r)
 
 void yf_api_staff_patch(yf_api_req *r)
 {
-    static const char *const fields[] = {"disabled", NULL};
+    static const char *const fields[] = {"disabled", "role", NULL};
     GError *err = NULL;
-    json_t *o = NULL, *v;
+    json_t *o = NULL, *v, *rv;
+    const char *role_s = NULL;
+    yf_role role = 0;
     if (!yf_api_authorize(r, YF_ACT_STAFF_MANAGE, NULL) || !(o = yf_api_body_object(r)) ||
-        !yf_api_only_fields(r, o, fields))
+        !yf_api_only_fields(r, o, fields) || !yf_api_field_str(r, o, "role", FALSE, 32, &role_s))
         goto out;
-    if (!json_is_boolean(v = json_object_get(o, "disabled"))) {
-        yf_api_error(r, 400, "bad_request", "field \"disabled\" must be true or false");
-        goto out;
-    }
-    if (r->ids[0] == r->who.staff.id && json_is_true(v)) {
-        yf_api_error(r, 409, "conflict", "an administrator cannot disable their own account");
+    v = json_object_get(o, "disabled");
+    rv = json_object_get(o, "role");
+    if ((v && !json_is_boolean(v)) || (!v && !rv)) {
+        yf_api_error(r, 400, "bad_request", "field \"disabled\" must be true or false, or \"role\" given");
         goto out;
     }
-    if (!yf_store_staff_set_disabled(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0],
-                                     json_is_true(v), &err)) {
+    if (role_s && !yf_role_parse(role_s, &role)) {
+        yf_api_error(r, 400, "bad_request", "field \"role\" must be admin, prosecutor, clerk, aid_staff or viewer");
+        goto out;
+    }
+    if (r->ids[0] == r->who.staff.id && (json_is_true(v) || (role_s && role != YF_ROLE_ADMIN))) {
+        yf_api_error(r, 409, "conflict", "an administrator cannot disable their own account or give up their own role");
+        goto out;
+    }
+    if ((role_s && !yf_store_staff_set_role(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0], role,
+                                            &err)) ||
+        (v && !yf_store_staff_set_disabled(r->api->store, yf_principal_actor(&r->who), r->now_ms, r->ids[0],
+                                           json_is_true(v), &err))) {
         yf_api_store_error(r, err, FALSE);
         goto out;
     }

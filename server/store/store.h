@@ -178,6 +178,10 @@ gboolean yf_store_staff_set_password(yf_store *st, yf_actor actor, int64_t now_m
 /* Disabling also revokes the account's sessions. */
 gboolean yf_store_staff_set_disabled(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
                                      gboolean disabled, GError **error);
+/* A new role for the account, at once (sessions read the role at every
+ * request); audited as staff.role with role=CODE. */
+gboolean yf_store_staff_set_role(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id, yf_role role,
+                                 GError **error);
 /* GPtrArray of yf_staff*, ordered by id; role < 0 for all. */
 GPtrArray *yf_store_staff_list(yf_store *st, int role, GError **error);
 int64_t yf_store_staff_count_admins(yf_store *st, GError **error); /* -1 on error */

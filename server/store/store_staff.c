@@ -157,6 +157,35 @@ out:
     return ok;
 }
 
+gboolean yf_store_staff_set_role(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id, yf_role role,
+                                 GError **error)
+{
+    const char *code = yf_role_code(role);
+    if (!code) {
+        g_set_error_literal(error, YF_STORE_ERROR, YF_STORE_ERROR_INVALID, "unknown role");
+        return FALSE;
+    }
+    char *obj = yf_store_obj("staff", id), *detail = g_strdup_printf("role=%s", code);
+    gboolean ok = FALSE;
+    if (!yf_store_begin(st, error))
+        goto out;
+    sqlite3_stmt *s = yf_store_prep(st, "UPDATE staff SET role = ? WHERE id = ?", error);
+    if (s == NULL || !yf_store_check_actor(st, actor, error) ||
+        !yf_store_row_exists(st, "SELECT 1 FROM staff WHERE id = ?", id, "staff account", error))
+        goto out;
+    yf_store_bind_text(s, 1, code);
+    sqlite3_bind_int64(s, 2, id);
+    ok = yf_store_exec_stmt(st, s, "change role", error) &&
+         yf_store_audit_append(st, actor, now_ms, "staff.role", obj, detail, error) &&
+         yf_store_commit(st, error);
+out:
+    if (!ok)
+        yf_store_rollback(st);
+    g_free(obj);
+    g_free(detail);
+    return ok;
+}
+
 gboolean yf_store_staff_set_disabled(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
                                      gboolean disabled, GError **error)
 {

@@ -119,6 +119,15 @@ try {
   check('a disabled account cannot sign in', r.status === 401);
   r = await api('PATCH', `/staff/${ids.admin || 1}`, { token: T.admin, body: { disabled: true } });
   check('an admin cannot disable themselves', r.status === 409);
+  r = await api('PATCH', `/staff/${ids.admin || 1}`, { token: T.admin, body: { role: 'clerk' } });
+  check('… nor give up their own admin role', r.status === 409);
+  r = await api('PATCH', `/staff/${ids.viewer2}`, { token: T.admin, body: { role: 'clerk' } });
+  check('PATCH /staff/{id} changes a role', r.status === 200 && r.json.role === 'clerk', JSON.stringify(r.json));
+  r = await api('PATCH', `/staff/${ids.viewer2}`, { token: T.admin, body: { role: 'boss' } });
+  check('… and refuses an unknown one', r.status === 400 && errCode(r) === 'bad_request');
+  r = await api('GET', '/audit?action=staff.role', { token: T.admin });
+  check('… audited as staff.role', r.status === 200 && r.json.items.length === 1 && /role=clerk/.test(r.json.items[0].detail),
+    JSON.stringify(r.json.items));
 
   // ---- cases ----
   const newCase = (no, extra = {}) => ({ case_no: no, type: 'accusation', channel: 'visit', petitioner: '张三',

@@ -156,9 +156,7 @@ function roleForm(s, slot, msg, reload) {
         await reload();
       } catch (e) {
         if (e.status === 401) return;
-        // PATCH /staff/{id} takes only "disabled" so far: say what to do instead.
-        const unsupported = e.code === 'bad_request' && /unknown field "role"/.test(e.message);
-        showErrors(form, [unsupported ? { field: 'role', text: t('staff.roleUnsupported') } : explain(e, { role: t('staff.role') })]);
+        showErrors(form, [explain(e, { role: t('staff.role') })]);
       }
     });
   });

@@ -298,7 +298,6 @@ export const en = {
   'staff.changeRole': 'Change role',
   'staff.roleFor': "{name}'s role",
   'staff.roleDone': "{name}'s role is now {role}.",
-  'staff.roleUnsupported': 'The server cannot change a role yet: disable this account and create one with the new role.',
   'staff.me': ' (you)',
   'audit.title': 'Audit log',
   'audit.heading': 'Audit log',

@@ -317,7 +317,6 @@ export const zh = {
   'staff.changeRole': '修改角色',
   'staff.roleFor': '{name}的角色',
   'staff.roleDone': '{name}的角色已改为{role}。',
-  'staff.roleUnsupported': '服务器暂不支持直接修改角色。请停用这个账号，再按新的角色为本人开设一个账号。',
   'staff.me': '（本人）',
 
   'audit.title': '审计日志',
