@@ -490,6 +490,19 @@ static json_t *event_item(yf_api_req *r, const void *item)
                           "to", yf_stage_code(e->to_stage), "to_label", yf_stage_label(e->to_stage),
                           "note", e->note);
     json_object_set_new(o, "from", e->from_stage >= 0 ? json_string(yf_stage_code(e->from_stage)) : json_null());
+    /* Who moved the case, by name: whoever may read the case reads its history. */
+    json_t *name = json_null();
+    char *end = NULL;
+    if (g_str_has_prefix(e->actor, "staff:")) {
+        gint64 id = g_ascii_strtoll(e->actor + 6, &end, 10);
+        yf_staff s = {0};
+        if (end && !*end && id > 0 && yf_store_staff_get(r->api->store, id, &s, NULL))
+            name = json_string(s.display_name);
+        yf_staff_clear(&s);
+    } else if (strcmp(e->actor, "system") == 0) {
+        name = json_string("系统");
+    }
+    json_object_set_new(o, "actor_name", name);
     return o;
 }
 

@@ -300,6 +300,8 @@ try {
   r = await api('GET', `/cases/${A.id}/events`, { token: T.pros1 });
   check('GET /cases/{id}/events shows the timeline', r.status === 200 && r.json.items.length === 2 &&
     r.json.items[1].to === 'review' && r.json.items[0].from === null);
+  check('… naming who moved the case', r.json.items.every((e) => /^staff:\d+$/.test(e.actor) && e.actor_name &&
+    e.actor_name !== e.actor), JSON.stringify(r.json.items.map((e) => [e.actor, e.actor_name])));
 
   // ---- the petitioner's view ----
   r = await api('GET', '/invitation', { inv: petTok });
