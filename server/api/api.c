@@ -673,7 +673,10 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
             r->resolved = TRUE;
         }
         r->body_cap = r->who.kind == YF_PRINCIPAL_NONE ? YF_API_ANON_MAX_BODY : YF_API_MAX_BODY;
-        if (len > (int64_t)r->body_cap) {
+        /* Without a credential an announced big body is refused at once;
+         * a signed-in client's is drained unkept and refused after (413),
+         * so it can read the answer instead of a reset connection. */
+        if (r->who.kind == YF_PRINCIPAL_NONE && len > (int64_t)r->body_cap) {
             r->close_after = TRUE;
             yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
             lws_callback_on_writable(wsi);
