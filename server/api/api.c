@@ -429,7 +429,7 @@ static const route *find_route(yf_api_req *r, gboolean *path_known)
  * every change carries the session's CSRF token. SameSite=Strict already
  * keeps other sites' pages from sending the cookie; this holds even for a
  * browser that ignores SameSite. FALSE after replying 403. */
-static gboolean cookie_request_ok(yf_api_req *r)
+gboolean yf_api_same_origin(yf_api_req *r)
 {
     char *origin = hdr(r->wsi, WSI_TOKEN_ORIGIN);
     char *host = hdr(r->wsi, WSI_TOKEN_HOST);
@@ -437,21 +437,28 @@ static gboolean cookie_request_ok(yf_api_req *r)
         host = hdr(r->wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY);
     gboolean ok = yf_origin_matches(origin, host);
     if (!ok) {
-        g_message("cookie request from another origin refused: %s", origin);
+        g_message("%s from another origin refused: %s", r->path, origin);
         yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
-    } else if (r->method != YF_API_GET) {
+    }
+    g_free(origin);
+    g_free(host);
+    return ok;
+}
+
+static gboolean cookie_request_ok(yf_api_req *r)
+{
+    gboolean ok = yf_api_same_origin(r);
+    if (ok && r->method != YF_API_GET) {
         /* X-Auth-Token: lws 4.1 reads headers it has no token for on
          * HTTP/1.1 only, and browsers speak HTTP/2 to us. */
         char *csrf = hdr(r->wsi, WSI_TOKEN_X_AUTH_TOKEN);
         ok = yf_csrf_ok(r->bearer, csrf);
         if (!ok) {
-            g_message("%s without a valid X-CSRF-Token refused", r->path);
+            g_message("%s without a valid CSRF token (X-Auth-Token) refused", r->path);
             yf_api_error(r, 403, "csrf", "the page's CSRF token is missing or wrong (X-Auth-Token); reload the page");
         }
         g_free(csrf);
     }
-    g_free(origin);
-    g_free(host);
     return ok;
 }
 

@@ -224,16 +224,8 @@ void yf_api_auth_login(yf_api_req *r)
     /* The console's sign-in sets a cookie its page cannot read; the same
      * check as for every cookie request keeps another site's page from
      * signing a browser in to an account of its choosing. */
-    char *origin = yf_api_header(r, WSI_TOKEN_ORIGIN), *host = yf_api_header(r, WSI_TOKEN_HOST);
-    if (!host)
-        host = yf_api_header(r, WSI_TOKEN_HTTP_COLON_AUTHORITY);
-    gboolean foreign = json_is_true(cookie) && !yf_origin_matches(origin, host);
-    g_free(origin);
-    g_free(host);
-    if (foreign) {
-        yf_api_error(r, 403, "forbidden", "this request comes from another site's page");
+    if (json_is_true(cookie) && !yf_api_same_origin(r))
         goto out;
-    }
     char addr[64] = "", ukey[80], akey[80];
     lws_get_peer_simple(r->wsi, addr, sizeof addr);
     char *folded = g_ascii_strdown(user, -1);   /* one account, so one count, whatever the case */

@@ -121,6 +121,9 @@ gboolean yf_api_field_int(yf_api_req *r, json_t *o, const char *key, gboolean re
 const char *yf_api_query(yf_api_req *r, const char *name);
 /* A request header's value (g_free), NULL when absent. */
 char *yf_api_header(yf_api_req *r, enum lws_token_indexes t);
+/* Whether the request's Origin, when present, is this server (cookie.h);
+ * FALSE after replying 403. */
+gboolean yf_api_same_origin(yf_api_req *r);
 /* Sets or (token NULL) clears the console's session cookie on the reply. */
 void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age_s);
 /* Query integer within [min, max], def when absent; FALSE after replying bad_request. */

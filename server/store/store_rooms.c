@@ -35,17 +35,14 @@ gboolean yf_store_room_remove(yf_store *st, int64_t now_ms, const char *room, co
     return yf_store_exec_stmt(st, s, "room removal", error);
 }
 
-/* Whether the query, its ?1 and ?2 bound to a and b (text when a_text is not
- * NULL), yields a row: 1 yes, 0 no, -1 a store error in *error. */
-static int has_row(yf_store *st, const char *sql, const char *a_text, int64_t a, int64_t b, GError **error)
+/* Whether the query, its ?1 and ?2 bound to a and b, yields a row: 1 yes,
+ * 0 no, -1 a store error in *error. */
+static int has_row(yf_store *st, const char *sql, int64_t a, int64_t b, GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, sql, error);
     if (!s)
         return -1;
-    if (a_text)
-        yf_store_bind_text(s, 1, a_text);
-    else
-        sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 1, a);
     sqlite3_bind_int64(s, 2, b);
     int rc = sqlite3_step(s), found = rc == SQLITE_ROW ? 1 : 0;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -94,7 +91,7 @@ gboolean yf_store_room_may_join(yf_store *st, const char *room, const char *part
     int ok;
     if (!staff) {
         ok = has_row(st, "SELECT 1 FROM invitees WHERE expires_ms > ?1 AND revoked_ms IS NULL AND id = ?2",
-                     NULL, now_ms, id, error);
+                     now_ms, id, error);
         *why = "this invitation was withdrawn or has expired; ask the prosecutor for a new link";
     } else if (session) {
         gboolean hex_ok = strlen(session) == 64;
@@ -119,10 +116,10 @@ gboolean yf_store_room_may_join(yf_store *st, const char *room, const char *part
         sqlite3_reset(q);
         ok = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : (yf_store_fail(st, rc, "room admission", error), -1);
         *why = "your sign-in has ended; sign in again and reopen the hearing";
-        if (ok == 0 && has_row(st, "SELECT 1 FROM staff WHERE disabled = 0 AND id = ?2", NULL, 0, id, NULL) == 0)
+        if (ok == 0 && has_row(st, "SELECT 1 FROM staff WHERE disabled = 0 AND id = ?2", 0, id, NULL) == 0)
             *why = "this account is disabled";
     } else {
-        ok = has_row(st, "SELECT 1 FROM staff WHERE disabled = 0 AND id = ?2", NULL, 0, id, error);
+        ok = has_row(st, "SELECT 1 FROM staff WHERE disabled = 0 AND id = ?2", 0, id, error);
         *why = "this account is disabled";
     }
     if (ok == 1)
