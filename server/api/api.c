@@ -48,6 +48,7 @@ static const route routes[] = {
     {YF_API_GET, "/hearings/#", yf_api_hearing_get},
     {YF_API_POST, "/hearings/#/end", yf_api_hearing_end},
     {YF_API_POST, "/hearings/#/participants", yf_api_hearing_add_staff},
+    {YF_API_GET, "/hearings/#/invitable", yf_api_hearing_invitable},
     {YF_API_GET, "/hearings/#/notes", yf_api_notes_get},
     {YF_API_POST, "/hearings/#/notes", yf_api_notes_add},
     {YF_API_POST, "/hearings/#/notes/finalize", yf_api_notes_finalize},

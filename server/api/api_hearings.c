@@ -99,7 +99,7 @@ static gboolean add_readable_parts(yf_api_req *r, const yf_hearing *h, const yf_
     yf_authz_object obj = {.kase = c, .case_type = -1, .hearing_id = h->id};
     json_t *part;
     if (yf_api_may(r, YF_ACT_RECORDING_READ, &obj)) {
-        if (!(part = yf_api_recording_items(r, h->id, err)))
+        if (!(part = yf_api_recording_items(r, h, err)))
             return FALSE;
         json_object_set_new(o, "recording", yf_api_recording_status(r, h->id));
         json_object_set_new(o, "recordings", part);
@@ -161,6 +161,24 @@ out:
     yf_case_clear(&c);
 }
 
+static gboolean in_list(GPtrArray *ps, int64_t staff_id)
+{
+    for (guint k = 0; k < ps->len; k++)
+        if (((const yf_participant *)g_ptr_array_index(ps, k))->staff_id == staff_id)
+            return TRUE;
+    return FALSE;
+}
+
+/* Whether the staff member is a participant of h; FALSE with *err on a store error. */
+static gboolean is_participant(yf_api_req *r, const yf_hearing *h, int64_t staff_id, GError **err)
+{
+    GPtrArray *ps = yf_store_participant_list(r->api->store, h->id, err);
+    gboolean in = ps && in_list(ps, staff_id);
+    if (ps)
+        g_ptr_array_unref(ps);
+    return in;
+}
+
 void yf_api_hearing_add_staff(yf_api_req *r)
 {
     static const char *const fields[] = {"staff_id", NULL};
@@ -174,8 +192,20 @@ void yf_api_hearing_add_staff(yf_api_req *r)
         !yf_api_only_fields(r, o, fields) ||
         !yf_api_field_int(r, o, "staff_id", TRUE, 1, G_MAXINT64, &sid, NULL))
         goto out;
-    if (!yf_store_staff_get(r->api->store, sid, &s, &err) ||
-        !yf_store_participant_add(r->api->store, yf_principal_actor(&r->who), r->now_ms, h.id,
+    if (!yf_store_staff_get(r->api->store, sid, &s, &err)) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    if (s.disabled || s.role == YF_ROLE_ADMIN || is_participant(r, &h, s.id, &err)) {
+        if (err)
+            yf_api_store_error(r, err, FALSE);
+        else
+            yf_api_error(r, 409, "conflict", "%s", s.disabled ? "the account is disabled"
+                         : s.role == YF_ROLE_ADMIN ? "an administrator does not take part in hearings"
+                                                   : "already a participant of this hearing");
+        goto out;
+    }
+    if (!yf_store_participant_add(r->api->store, yf_principal_actor(&r->who), r->now_ms, h.id,
                                   s.display_name, yf_role_code(s.role), s.id, 0, &pid, &err)) {
         yf_api_store_error(r, err, FALSE);
         goto out;
@@ -186,6 +216,39 @@ out:
     g_clear_error(&err);
     json_decref(o);
     yf_staff_clear(&s);
+    yf_hearing_clear(&h);
+    yf_case_clear(&c);
+}
+
+/* Who the host may invite into hearing ids[0]: enabled staff other than
+ * administrators who are not its participants yet; names and roles only. */
+void yf_api_hearing_invitable(yf_api_req *r)
+{
+    yf_hearing h = {0};
+    yf_case c = {0};
+    GError *err = NULL;
+    GPtrArray *staff = NULL, *ps = NULL;
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_HEARING_RUN, &h, &c))
+        goto out;
+    if (!(ps = yf_store_participant_list(r->api->store, h.id, &err)) ||
+        !(staff = yf_store_staff_list(r->api->store, -1, &err))) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < staff->len; i++) {
+        const yf_staff *s = g_ptr_array_index(staff, i);
+        if (!in_list(ps, s->id) && !s->disabled && s->role != YF_ROLE_ADMIN)
+            json_array_append_new(items, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)s->id,
+                                                   "display_name", s->display_name, "role", yf_role_code(s->role)));
+    }
+    yf_api_reply_json(r, 200, json_pack("{s:o}", "items", items));
+out:
+    g_clear_error(&err);
+    if (staff)
+        g_ptr_array_unref(staff);
+    if (ps)
+        g_ptr_array_unref(ps);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
 }

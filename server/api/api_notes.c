@@ -24,18 +24,39 @@ static json_t *confirmations_json(GPtrArray *list)
     return items;
 }
 
+/* The entries one by one, for screens: who wrote each by name and role
+ * (null for the recorder's 【系统】 lines), never the internal author id. */
+static json_t *entries_json(GPtrArray *list)
+{
+    json_t *items = json_array();
+    for (guint i = 0; i < list->len; i++) {
+        const yf_note_entry *e = g_ptr_array_index(list, i);
+        gboolean system = g_strcmp0(e->author, "system") == 0;
+        json_array_append_new(items, json_pack("{s:I, s:I, s:o, s:o, s:s}", "id", (json_int_t)e->id,
+                                               "offset_ms", (json_int_t)e->offset_ms,
+                                               "written_at", yf_api_time_json(e->created_ms),
+                                               "author", system ? json_null()
+                                                      : json_pack("{s:s, s:s}", "name", e->name, "role", e->role),
+                                               "text", e->text));
+    }
+    return items;
+}
+
 json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error)
 {
     int64_t finalized_ms = 0;
-    GPtrArray *list = NULL;
+    GPtrArray *list = NULL, *entries = NULL;
     json_t *o = NULL;
     char *text = yf_store_note_text(r->api->store, hearing_id, error);
-    if (text && yf_store_note_finalized(r->api->store, hearing_id, &finalized_ms, error) &&
+    if (text && (entries = yf_store_note_entries(r->api->store, hearing_id, error)) &&
+        yf_store_note_finalized(r->api->store, hearing_id, &finalized_ms, error) &&
         (list = yf_store_note_confirmations(r->api->store, hearing_id, error)))
-        o = json_pack("{s:s, s:o, s:o}", "text", text, "finalized_at", yf_api_time_json(finalized_ms),
-                      "confirmations", confirmations_json(list));
+        o = json_pack("{s:s, s:o, s:o, s:o}", "text", text, "entries", entries_json(entries),
+                      "finalized_at", yf_api_time_json(finalized_ms), "confirmations", confirmations_json(list));
     if (list)
         g_ptr_array_unref(list);
+    if (entries)
+        g_ptr_array_unref(entries);
     g_free(text);
     return o;
 }
@@ -71,13 +92,16 @@ void yf_api_notes_add(yf_api_req *r)
     yf_case c = {0};
     const char *text;
     int64_t offset = 0, id = 0;
+    gboolean given = FALSE;
     GError *err = NULL;
     json_t *o = NULL;
     if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_NOTES_WRITE, &h, &c) || !(o = yf_api_body_object(r)) ||
         !yf_api_only_fields(r, o, fields) ||
-        !yf_api_field_int(r, o, "offset_ms", TRUE, 0, G_MAXINT64 / 2, &offset, NULL) ||
+        !yf_api_field_int(r, o, "offset_ms", FALSE, 0, G_MAXINT64 / 2, &offset, &given) ||
         !yf_api_field_str(r, o, "text", TRUE, 20000, &text))
         goto out;
+    if (!given)   /* the server's clock: now in the hearing (its end once it has ended) */
+        offset = MAX(0, (h.end_ms ? MIN(r->now_ms, h.end_ms) : r->now_ms) - h.start_ms);
     if (!yf_store_note_add_entry(r->api->store, yf_principal_actor(&r->who), r->now_ms, h.id, offset,
                                  text, &id, &err)) {
         yf_api_store_error(r, err, TRUE);

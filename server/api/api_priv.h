@@ -171,7 +171,7 @@ int yf_api_days_overdue(const yf_case *c, const GDate *today, const char **which
  * without a status hook or for a hearing it does not know (new reference). */
 json_t *yf_api_recording_status(yf_api_req *r, int64_t hearing_id);
 /* The items of GET /hearings/{id}/recordings (new reference); NULL with *error. */
-json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error);
+json_t *yf_api_recording_items(yf_api_req *r, const yf_hearing *h, GError **error);
 /* {"text", "finalized_at", "confirmations": [...]} of the hearing's note (new
  * reference); NULL with *error. */
 json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
@@ -208,6 +208,7 @@ void yf_api_hearing_start(yf_api_req *r);
 void yf_api_hearing_get(yf_api_req *r);
 void yf_api_hearing_end(yf_api_req *r);
 void yf_api_hearing_add_staff(yf_api_req *r);
+void yf_api_hearing_invitable(yf_api_req *r);
 void yf_api_notes_get(yf_api_req *r);
 void yf_api_notes_add(yf_api_req *r);
 void yf_api_notes_finalize(yf_api_req *r);

@@ -35,7 +35,11 @@ json_t *yf_api_recording_status(yf_api_req *r, int64_t hearing_id)
     return s ? s : json_pack("{s:s, s:f, s:n}", "state", "none", "progress", 0.0, "error");
 }
 
-static json_t *recording_json(const yf_recording *rec, GHashTable *participants)
+/* starts_at and hearing_offset_ms place the file's time 0 on the wall clock
+ * and in the hearing (note entries' offset_ms count from its start), so a
+ * note's moment in the file is offset_ms - hearing_offset_ms; both null for
+ * recordings made before the store kept it (schema 11). */
+static json_t *recording_json(const yf_recording *rec, const yf_hearing *h, GHashTable *participants)
 {
     char hex[65], url[96];
     const yf_participant *p = rec->participant_id ? g_hash_table_lookup(participants, &rec->participant_id) : NULL;
@@ -53,13 +57,16 @@ static json_t *recording_json(const yf_recording *rec, GHashTable *participants)
     json_object_set_new(o, "view_url", json_string(url));
     g_snprintf(url, sizeof url, YF_API_MOUNTPOINT "/recordings/%" G_GINT64_FORMAT "/download", (gint64)rec->id);
     json_object_set_new(o, "download_url", json_string(url));
+    json_object_set_new(o, "starts_at", yf_api_time_json(rec->start_ms));
+    json_object_set_new(o, "hearing_offset_ms", rec->start_ms ? json_integer(rec->start_ms - h->start_ms)
+                                                              : json_null());
     return o;
 }
 
-json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error)
+json_t *yf_api_recording_items(yf_api_req *r, const yf_hearing *h, GError **error)
 {
-    GPtrArray *ps = yf_store_participant_list(r->api->store, hearing_id, error);
-    GPtrArray *list = ps ? yf_store_recording_list(r->api->store, hearing_id, error) : NULL;
+    GPtrArray *ps = yf_store_participant_list(r->api->store, h->id, error);
+    GPtrArray *list = ps ? yf_store_recording_list(r->api->store, h->id, error) : NULL;
     json_t *items = NULL;
     if (list) {
         GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -69,7 +76,7 @@ json_t *yf_api_recording_items(yf_api_req *r, int64_t hearing_id, GError **error
         }
         items = json_array();
         for (guint i = 0; i < list->len; i++)
-            json_array_append_new(items, recording_json(g_ptr_array_index(list, i), by_id));
+            json_array_append_new(items, recording_json(g_ptr_array_index(list, i), h, by_id));
         g_hash_table_unref(by_id);
         g_ptr_array_unref(list);
     }
@@ -85,7 +92,7 @@ void yf_api_recordings_list(yf_api_req *r)
     GError *err = NULL;
     if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_RECORDING_READ, &h, &c))
         goto out;
-    json_t *items = yf_api_recording_items(r, h.id, &err);
+    json_t *items = yf_api_recording_items(r, &h, &err);
     if (!items) {
         yf_api_store_error(r, err, FALSE);
         goto out;

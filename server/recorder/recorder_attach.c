@@ -63,6 +63,7 @@ static gboolean attach(yf_recorder *rec, yf_recorder_job *j, GError **err)
             .size_bytes = g_array_index(j->sizes, int64_t, i),
             .duration_ms = o->duration_ms,
             .created_ms = now_ms(),
+            .start_ms = o->start_us / 1000,
         };
         if (*pid && !(r.participant_id = yf_recorder_participant(rec, j->h->id, pid, j->output_names->pdata[i],
                                                          j->output_roles->pdata[i], 0))) {

@@ -221,6 +221,12 @@ static const char v10_cancel_reissue[] =
     " CHECK (length(cancel_reason) <= 500);"
     "ALTER TABLE invitees ADD COLUMN replaced_by INTEGER REFERENCES invitees(id);";
 
+/* Where a recording's time 0 lies on the wall clock (the post-processing
+ * output's start), so a note entry's moment in the hearing can be found in
+ * the file: NULL for recordings made before this. */
+static const char v11_recording_start[] =
+    "ALTER TABLE recordings ADD COLUMN start_ms INTEGER;";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -232,6 +238,7 @@ static const yf_migration migrations[] = {
     { 8, "invitees: opened_ms (the link's first use)", v8_invitee_opened },
     { 9, "appointments: index by start time", v9_appointments_start },
     { 10, "appointments: when and why cancelled; invitees: replaced_by", v10_cancel_reissue },
+    { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
 };
 
 int yf_migrations_latest(void)

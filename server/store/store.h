@@ -455,7 +455,8 @@ gboolean yf_store_note_finalize(yf_store *st, yf_actor actor, int64_t now_ms, in
 gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
                                int64_t participant_id, gboolean confirm, const char *reason,
                                GError **error);
-/* The note's entries as text, "[offset_ms] author: text" per line (g_free). */
+/* The note's entries as text, "[offset_ms] author: text" per line (g_free).
+ * yf_store_note_entries (store_reads.h) gives them one by one with names. */
 char *yf_store_note_text(yf_store *st, int64_t hearing_id, GError **error);
 
 /* ---- recordings, aid, ratings -------------------------------------------- */
@@ -466,6 +467,7 @@ typedef struct {
     int64_t size_bytes, duration_ms;
     guint8 sha256[32];
     int64_t created_ms;
+    int64_t start_ms;                       /* wall clock of the file's time 0; 0 = not known */
 } yf_recording;
 void yf_recording_clear(yf_recording *r);
 void yf_recording_free(yf_recording *r);    /* accepts NULL */

@@ -151,6 +151,46 @@ GPtrArray *yf_store_note_confirmations(yf_store *st, int64_t hearing_id, GError 
                               (GDestroyNotify)yf_note_confirmation_free, error);
 }
 
+void yf_note_entry_free(yf_note_entry *e)
+{
+    if (e == NULL)
+        return;
+    g_free(e->author);
+    g_free(e->name);
+    g_free(e->role);
+    g_free(e->text);
+    g_free(e);
+}
+
+static void read_note_entry(sqlite3_stmt *s, void *out)
+{
+    yf_note_entry *e = out;
+    e->id = sqlite3_column_int64(s, 0);
+    e->offset_ms = sqlite3_column_int64(s, 1);
+    e->created_ms = sqlite3_column_int64(s, 2);
+    e->author = yf_store_col_text(s, 3);
+    e->text = yf_store_col_text(s, 4);
+    e->name = yf_store_col_text(s, 5);
+    e->role = yf_store_col_text(s, 6);
+}
+
+/* The author is an actor string; its id is read only after its prefix
+ * matched, so the staff and invitee lookups go by primary key. */
+GPtrArray *yf_store_note_entries(yf_store *st, int64_t hearing_id, GError **error)
+{
+    return yf_store_list_rows(st,
+        "SELECT e.id, e.offset_ms, e.created_ms, e.author, e.text,"
+        " coalesce(p.name, s.display_name, i.name, ''), coalesce(p.role, s.role, i.role, '')"
+        " FROM note_entries e JOIN notes n ON n.id = e.note_id"
+        " LEFT JOIN staff s ON e.author GLOB 'staff:[0-9]*' AND s.id = CAST(substr(e.author, 7) AS INTEGER)"
+        " LEFT JOIN invitees i ON e.author GLOB 'invitee:[0-9]*'"
+        "  AND i.id = CAST(substr(e.author, 9) AS INTEGER)"
+        " LEFT JOIN participants p ON p.id = (SELECT q.id FROM participants q WHERE q.hearing_id = n.hearing_id"
+        "  AND (q.staff_id = s.id OR q.invitee_id = i.id) ORDER BY q.id LIMIT 1)"
+        " WHERE n.hearing_id = ? ORDER BY e.offset_ms, e.id", &hearing_id, 1, read_note_entry,
+        sizeof(yf_note_entry), (GDestroyNotify)yf_note_entry_free, error);
+}
+
 gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error)
 {

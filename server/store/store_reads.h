@@ -57,6 +57,20 @@ void yf_note_confirmation_free(yf_note_confirmation *c);   /* accepts NULL */
 /* yf_note_confirmation*, in the order they were given; empty without a note. */
 GPtrArray *yf_store_note_confirmations(yf_store *st, int64_t hearing_id, GError **error);
 
+/* One entry of a hearing's note, with who wrote it by name: a staff member
+ * or invitee as they are listed among the hearing's participants (else as
+ * their account or invitation names them); the recorder's lines are by
+ * "system" with name and role "". */
+typedef struct {
+    int64_t id, offset_ms, created_ms;
+    char *author;              /* "staff:4", "invitee:9" or "system" */
+    char *name, *role;
+    char *text;
+} yf_note_entry;
+void yf_note_entry_free(yf_note_entry *e);   /* accepts NULL */
+/* yf_note_entry*, in the note's order (offset, then as written); empty without a note. */
+GPtrArray *yf_store_note_entries(yf_store *st, int64_t hearing_id, GError **error);
+
 /* The hearing a recording belongs to (no audit entry: that comes with access). */
 gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error);

@@ -199,8 +199,8 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
     if (!yf_store_begin(st, error))
         return FALSE;
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO recordings (hearing_id, participant_id, path,"
-                                        " size_bytes, duration_ms, sha256, created_ms)"
-                                        " VALUES (?,?,?,?,?,?,?)", error);
+                                        " size_bytes, duration_ms, sha256, created_ms, start_ms)"
+                                        " VALUES (?,?,?,?,?,?,?,?)", error);
     gboolean ok = s && yf_store_check_actor(st, actor, error);
     if (ok) {
         sqlite3_bind_int64(s, 1, in->hearing_id);
@@ -210,6 +210,7 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
         sqlite3_bind_int64(s, 5, in->duration_ms);
         sqlite3_bind_blob(s, 6, in->sha256, sizeof in->sha256, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 7, now_ms);
+        yf_store_bind_id(s, 8, in->start_ms);
         ok = yf_store_exec_stmt(st, s, "add recording", error);
         id = sqlite3_last_insert_rowid(st->db);
     }

@@ -60,6 +60,7 @@ void yf_store_read_recording(sqlite3_stmt *s, yf_recording *r)
     if (sqlite3_column_bytes(s, 6) == 32)
         memcpy(r->sha256, sqlite3_column_blob(s, 6), 32);
     r->created_ms = sqlite3_column_int64(s, 7);
+    r->start_ms = sqlite3_column_int64(s, 8);
 }
 
 gboolean yf_store_get_by_id(yf_store *st, const char *sql, int64_t id, const char *what,

@@ -172,16 +172,36 @@ try {
   check('POST /appointments/{id}/hearings starts a hearing', r.status === 201 && r.json.room === `appt-${appt.id}`,
     JSON.stringify(r.json));
   const H = r.json;
+  r = await api('GET', `/hearings/${H.id}/invitable`, { token: T.pros1 });
+  check('GET /hearings/{id}/invitable lists the clerk, not the admin or the host', r.status === 200 &&
+    r.json.items.some((s) => s.id === ids.clerk && s.role === 'clerk') &&
+    !r.json.items.some((s) => s.role === 'admin' || s.id === ids.pros1) && !('username' in (r.json.items[0] || {})),
+    JSON.stringify(r.json));
   r = await api('POST', `/hearings/${H.id}/participants`, { token: T.pros1, body: { staff_id: ids.clerk } });
   check('POST /hearings/{id}/participants invites the clerk', r.status === 201);
+  r = await api('GET', `/hearings/${H.id}/invitable`, { token: T.pros1 });
+  check('an invited clerk is no longer invitable', r.status === 200 && !r.json.items.some((s) => s.id === ids.clerk));
+  r = await api('POST', `/hearings/${H.id}/participants`, { token: T.pros1, body: { staff_id: ids.clerk } });
+  check('inviting a participant twice is 409', r.status === 409 && errCode(r) === 'conflict');
+  r = await api('POST', `/hearings/${H.id}/participants`, { token: T.pros1, body: { staff_id: ids.admin || 1 } });
+  check('an administrator cannot be invited into a hearing', r.status === 409 && errCode(r) === 'conflict');
   r = await api('GET', `/hearings/${H.id}`, { token: T.clerk });
   check('GET /hearings/{id} with participants', r.status === 200 && r.json.participants.length === 2);
   r = await api('GET', `/cases/${A.id}/hearings`, { token: T.clerk });
   check('GET /cases/{id}/hearings', r.status === 200 && r.json.items.length === 1);
   r = await api('POST', `/hearings/${H.id}/notes`, { token: T.clerk, body: { offset_ms: 1500, text: '内部笔录：信访人情绪激动' } });
   check('POST /hearings/{id}/notes adds a note entry', r.status === 201, JSON.stringify(r.json));
+  const beforeMs = Date.now() - Date.parse(H.started_at);
+  r = await api('POST', `/hearings/${H.id}/notes`, { token: T.clerk, body: { text: '信访人出示材料' } });
+  check('a note entry without offset_ms is stamped by the server', r.status === 201, JSON.stringify(r.json));
   r = await api('GET', `/hearings/${H.id}/notes`, { token: T.pros1 });
   check('GET /hearings/{id}/notes', r.status === 200 && r.json.text.includes('情绪激动'));
+  const stamped = r.json.entries.find((e) => e.text === '信访人出示材料');
+  check('GET /hearings/{id}/notes names each entry\'s author and stamps the server\'s offset',
+    r.json.entries.length === 2 && r.json.entries[0].author.role === 'clerk' && r.json.entries[0].author.name &&
+    !JSON.stringify(r.json.entries).includes('staff:') && stamped &&
+    stamped.offset_ms >= beforeMs - 1000 && stamped.offset_ms <= Date.now() - Date.parse(H.started_at) + 1000,
+    JSON.stringify(r.json.entries));
   r = await api('POST', `/cases/${A.id}/transition`, { token: T.pros1, body: { to: 'closed' } });
   check('an illegal stage move is 409 conflict and changes nothing', r.status === 409 && errCode(r) === 'conflict');
 
@@ -235,7 +255,7 @@ try {
     ['appointment.create POST /cases/A/appointments', 'POST', () => `/cases/${A.id}/appointments`,
       () => ({ starts_at: starts, invitees: [{ name: '赵六', role: 'agent' }] }), [401, 403, 403, 403, 403, 403, 403, 201]],
     ['hearing.run    POST /hearings/H/participants', 'POST', () => `/hearings/${H.id}/participants`,
-      () => ({ staff_id: ids.clerk }), [401, 403, 403, 403, 403, 403, 403, 201]],
+      () => ({ staff_id: ids.viewer }), [401, 403, 403, 403, 403, 403, 403, 201]],
     ['room.enter     POST /appointments/A/room-token', 'POST', () => `/appointments/${appt.id}/room-token`, null,
       [401, 403, 403, 200, 403, 403, 403, 200]],
     ['room.enter     POST /appointments/C/room-token', 'POST', () => `/appointments/${apptC.id}/room-token`, null,

@@ -454,6 +454,28 @@ static void test_hearing_records(void)
     /* A line break in an entry cannot make a second entry in the text. */
     CHECK(yf_store_note_add_entry(st, yf_actor_staff(pros), T0, h, 900, "第一行\n[0] staff:9: forged\r\nx\ry",
                                   NULL, NULL));
+    CHECK(yf_store_note_add_entry(st, yf_actor_system(), T0 + 7, h, 1500, "【系统】张三离开", NULL, NULL));
+    /* One by one: who wrote each by name (the account's, not a participant of
+     * the hearing), the recorder's lines with no name, in the note's order. */
+    GPtrArray *ents = yf_store_note_entries(st, h, NULL);
+    CHECK(ents && ents->len == 4);
+    for (guint i = 0; ents && i < ents->len; i++) {
+        const yf_note_entry *ne = g_ptr_array_index(ents, i);
+        static const int64_t offs[] = {500, 900, 1500, 1500};
+        static const char *const texts[] = {"开始", NULL, "申请人陈述", "【系统】张三离开"};
+        CHECK_EQ_INT(ne->offset_ms, offs[i]);
+        CHECK(!texts[i] || strcmp(ne->text, texts[i]) == 0);
+        CHECK(i == 3 ? strcmp(ne->author, "system") == 0 && !*ne->name && !*ne->role && ne->created_ms == T0 + 7
+                     : strcmp(ne->name, "pros") == 0 && strcmp(ne->role, "prosecutor") == 0);
+    }
+    if (ents)
+        g_ptr_array_unref(ents);
+    /* Once the prosecutor is a participant, the name is the participant's. */
+    CHECK(yf_store_participant_add(st, yf_actor_staff(pros), T0, h, "王检察官", "prosecutor", pros, 0, NULL, NULL));
+    ents = yf_store_note_entries(st, h, NULL);
+    CHECK(ents && ents->len == 4 && strcmp(((yf_note_entry *)ents->pdata[0])->name, "王检察官") == 0);
+    if (ents)
+        g_ptr_array_unref(ents);
     CHECK(!yf_store_note_confirm(st, yf_actor_staff(pros), T0, h, part, TRUE, "", &e));
     CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);               /* not final yet */
     CHECK(yf_store_note_finalize(st, yf_actor_staff(pros), T0, h, NULL));
@@ -465,7 +487,7 @@ static void test_hearing_records(void)
     char *text = yf_store_note_text(st, h, NULL);
     CHECK(text && strcmp(text, "[500] staff:1: 开始\n"
                                "[900] staff:1: 第一行\n    [0] staff:9: forged\n    x\n    y\n"
-                               "[1500] staff:1: 申请人陈述\n") == 0);
+                               "[1500] staff:1: 申请人陈述\n[1500] system: 【系统】张三离开\n") == 0);
     g_free(text);
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
     yf_hearing hr = { 0 };
@@ -474,11 +496,12 @@ static void test_hearing_records(void)
     yf_hearing_clear(&hr);
 
     yf_recording in = { .hearing_id = h, .path = "rec/h1/composite.webm", .size_bytes = 1234,
-                        .duration_ms = 60000 }, out = { 0 };
+                        .duration_ms = 60000, .start_ms = T0 + 2140 }, out = { 0 };
     memset(in.sha256, 0xab, 32);
     CHECK(yf_store_recording_add(st, yf_actor_system(), T0, &in, &rec, NULL));
     CHECK(yf_store_recording_access(st, yf_actor_staff(pros), T0, rec, "download", &out, NULL));
     CHECK(out.path && strcmp(out.path, in.path) == 0 && memcmp(out.sha256, in.sha256, 32) == 0);
+    CHECK_EQ_INT(out.start_ms, T0 + 2140);
     yf_recording_clear(&out);
 
     CHECK(yf_store_aid_create(st, yf_actor_staff(pros), T0, c, h, "救助〔2024〕3号", 500000, &aid, NULL));
