@@ -180,11 +180,20 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
     info.iface = cfg->listen;
     info.protocols = s->protocols;
     info.mounts = &s->api_mount;
-    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-                   LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
-    /* Every response says: come back over HTTPS only (browsers ignore it for
-     * a certificate they had to accept by hand, and for IP addresses). */
-    static const struct lws_protocol_vhost_options hsts = {NULL, NULL, "strict-transport-security:",
+    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    /* Every response carries these. The content security policy is
+     * libwebsockets' best-practice one (only this site's own scripts, styles
+     * and images, no framing) with media-src 'self' added: the console plays
+     * recordings from /api/v1/recordings/{id}/view in a <video>. Every
+     * response also says: come back over HTTPS only (browsers ignore it for a
+     * certificate they had to accept by hand, and for IP addresses). */
+    static const struct lws_protocol_vhost_options referrer = {NULL, NULL, "referrer-policy:", "no-referrer"};
+    static const struct lws_protocol_vhost_options frames = {&referrer, NULL, "x-frame-options:", "deny"};
+    static const struct lws_protocol_vhost_options nosniff = {&frames, NULL, "x-content-type-options:", "nosniff"};
+    static const struct lws_protocol_vhost_options csp = {&nosniff, NULL, "content-security-policy:",
+        "default-src 'none'; img-src 'self' data:; media-src 'self'; script-src 'self'; font-src 'self'; "
+        "style-src 'self'; connect-src 'self' wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"};
+    static const struct lws_protocol_vhost_options hsts = {&csp, NULL, "strict-transport-security:",
                                                            "max-age=31536000"};
     info.headers = &hsts;
     info.foreign_loops = s->foreign_loops;

@@ -13,12 +13,12 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort,
   startServerReady, tempDirs, wrapUp } from './lib.mjs';
+import { consoleKit } from './console_lib.mjs';
 
 const VIEW = { width: 1366, height: 768 };
 const PASS = { admin: 'admin-password-1', pros: 'spring-river-2024', clerk: 'autumn-moon-2024' };
 const serverLog = [];
 const pageLog = [];
-const shots = [];
 
 /** A resident ID number with its ISO 7064 MOD 11-2 check character (GB 11643). */
 function idNumber(first17) {
@@ -37,57 +37,12 @@ let base = '';
 
 // ---- helpers ---------------------------------------------------------------------
 
-async function shot(page, name) {
-  const path = join(tmp, `console-${name}.png`);
-  await page.screenshot({ path });
-  shots.push(path);
-  console.log(`# screenshot: ${path}`);
-}
-
-const mainText = (page) => page.locator('main').innerText();
-
-/** What a person must never see: ISO timestamps, JSON, internal ids, codes. */
-async function checkPlain(page, screen) {
-  const text = await page.locator('body').innerText();
-  const bad = [/\d{4}-\d{2}-\d{2}T\d{2}:/, /[{[]\s*"/, /\bstaff:\d+/, /\bcase:\d+/, /\.\d{3}Z/, /\bundefined\b/, /\bnull\b/,
-    /\bNaN\b/, /\b(bad_request|unauthorized|forbidden|not_found|conflict)\b/,
-    /\b(app|nav|login|today|cases|caseNew|case|appt|staff|audit|err|room|due|deadline|common|role|stage|type|kind|invitee|act)\.[a-zA-Z]+/]
-    .filter((re) => re.test(text));
-  check(`${screen}: nothing raw on screen (no ISO time, JSON, id, error code or i18n key)`, !bad.length,
-    bad.map((re) => `${re} in: ${(text.match(re) || [''])[0]}`).join('; '));
-}
-
-/** Every form control has a label (a <label for>, a wrapping label or aria-label). */
-async function checkLabels(page, screen) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
-    .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
-    .map((el) => el.name || el.id || el.outerHTML.slice(0, 60)));
-  check(`${screen}: every field has a label`, !unlabelled.length, unlabelled.join(', '));
-}
-
-async function screenCheck(page, name) {
-  await checkPlain(page, name);
-  await checkLabels(page, name);
-  await shot(page, name);
-}
-
-async function signIn(page, username, password) {
-  await page.waitForSelector('#login-user');
-  await page.fill('#login-user', username);
-  await page.fill('#login-pass', password);
-  await page.press('#login-pass', 'Enter');
-}
-
-async function waitSignedIn(page) {
-  await page.waitForSelector('#who:not([hidden])', { timeout: 10000 });
-  await page.waitForSelector('main h1');
-}
-
-async function goHash(page, hash, waitFor) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
-  if (waitFor) await page.waitForSelector(waitFor, { timeout: 10000 });
-  await page.waitForLoadState('networkidle').catch(() => {});
-}
+let kit = null;
+const mainText = (...a) => kit.mainText(...a);
+const screenCheck = (...a) => kit.screenCheck(...a);
+const signIn = (...a) => kit.signIn(...a);
+const waitSignedIn = (...a) => kit.waitSignedIn(...a);
+const goHash = (...a) => kit.goHash(...a);
 
 async function sessionCookie(context) {
   return (await context.cookies(`${base}/api/v1/me`)).find((c) => c.name === 'yf_session') || null;
@@ -438,6 +393,7 @@ async function main() {
   const { bin, webDir, chromium } = await browserTestPrerequisites();
   const dirs = tempDirs('yf-e2e-console-');
   tmp = dirs.tmp;
+  kit = consoleKit(tmp);
   let server = null;
   let browser = null;
   try {
@@ -469,7 +425,7 @@ async function main() {
     check('test ran to the end', false, e.stack || e.message);
   } finally {
     if (browser) await browser.close().catch(() => {});
-    console.log(`# ${shots.length} screenshots in ${tmp}`);
+    console.log(`# ${kit ? kit.shots.length : 0} screenshots in ${tmp}`);
     await wrapUp({ server, tmp, pageLog, serverLog });
   }
 }

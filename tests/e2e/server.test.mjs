@@ -117,7 +117,11 @@ try {
 
   const page = await get(port, '/devtest.html');
   check('the device-test page is served', page.status === 200 && /<html/i.test(page.body));
-  check('pages carry a content security policy', /default-src/.test(page.headers['content-security-policy'] || ''),
+  const csp = page.headers['content-security-policy'] || '';
+  check('pages carry a content security policy: own scripts only, own media (the player), no framing',
+    /default-src 'none'/.test(csp) && /script-src 'self'(;|$)/.test(csp) && /media-src 'self'(;|$)/.test(csp) &&
+    /frame-ancestors 'none'/.test(csp) && page.headers['x-content-type-options'] === 'nosniff' &&
+    page.headers['referrer-policy'] === 'no-referrer' && page.headers['x-frame-options'] === 'deny',
     JSON.stringify(page.headers));
   const missingPage = await get(port, '/no-such-page.html');
   const apiPage = await get(port, '/api/v1/me');

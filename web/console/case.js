@@ -208,7 +208,8 @@ function hearingsPanel(hearings) {
     h('span', { text: t('case.hearingStarted', { time: fmtDateTime(hr.started_at) }) }),
     hr.ended_at ? h('span', { text: t('case.hearingEnded', { time: fmtDateTime(hr.ended_at) }) })
       : h('span', { class: 'state live', text: t('case.hearingRunning') }),
-    hr.recording ? h('span', { class: `rec rec-${hr.recording.state}` }, `${t('case.recording')}：`, recordingText(hr.recording)) : null))));
+    hr.recording ? h('span', { class: `rec rec-${hr.recording.state}` }, `${t('case.recording')}：`, recordingText(hr.recording)) : null,
+    h('a', { class: 'btn small', href: `#/hearings/${hr.id}`, text: t('case.openHearing') })))));
   return panel;
 }
 

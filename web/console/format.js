@@ -38,6 +38,13 @@ export function fmtTime(v) {
   return p ? `${pad(p.hh)}:${pad(p.mm)}` : '';
 }
 
+/** "09:00:05" (CST) from an instant. */
+export function fmtTimeSec(v) {
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms)) return '';
+  return new Date(ms + CST_MS).toISOString().slice(11, 19);
+}
+
 /** "2024年5月3日 09:00" (CST) from an instant. */
 export function fmtDateTime(v) {
   const p = v ? cst(v) : null;

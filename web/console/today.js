@@ -60,8 +60,9 @@ function inviteeLine(i) {
 function hearingCell(a) {
   if (a.cancelled) return h('span', { class: 'state muted', text: t('today.cancelled') });
   const hr = a.hearing;
-  if (hr && hr.started_at && !hr.ended_at) return h('span', { class: 'state live', text: t('today.running', { time: fmtTime(hr.started_at) }) });
-  if (hr && hr.ended_at) return h('span', { class: 'state muted', text: t('today.ended', { time: fmtTime(hr.ended_at) }) });
+  const link = hr && hr.id ? h('div', {}, h('a', { href: `#/hearings/${hr.id}`, text: t('today.openHearing') })) : null;
+  if (hr && hr.started_at && !hr.ended_at) return h('div', {}, h('span', { class: 'state live', text: t('today.running', { time: fmtTime(hr.started_at) }) }), link);
+  if (hr && hr.ended_at) return h('div', {}, h('span', { class: 'state muted', text: t('today.ended', { time: fmtTime(hr.ended_at) }) }), link);
   return h('span', { class: 'state muted', text: t('today.notStarted') });
 }
 
