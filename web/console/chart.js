@@ -1,8 +1,8 @@
 // chart.js -- the statistics' two kinds of bar chart, drawn by hand as inline
 // SVG: a few bar charts do not justify a charting library, and the offices sit
 // on closed networks where the console must carry everything it shows. Each
-// bar has an aria-label in words (a screen reader reads "2024年4月，7日内答复率
-// 92.1%，35 / 38 件") and a <title> for the mouse; the caller puts the same
+// bar has an aria-label in words (a screen reader reads "2024年4月，7日内答复率：
+// 92.1%（35 / 38 件）") and a <title> for the mouse; the caller puts the same
 // numbers in a table. A share with nothing to judge is never drawn as 0%: its
 // place says so in words. Colours come from console.css (classes, no inline
 // styles: the CSP forbids them).
@@ -83,12 +83,12 @@ export function columnChart({ groups, series, yTitle, xTitle, emptyText, emptySh
     svg.append(s('text', { x: cx, y: y(0) + 34, class: 'cat-sub', 'text-anchor': 'middle', 'aria-hidden': 'true' }, g.sub));
     if (g.none) {
       svg.append(s('text', { x: cx, y: y(0) - 8, class: 'bar-empty', 'text-anchor': 'middle', role: 'img',
-        'aria-label': `${g.full}：${g.none}` }, g.none));
+        'aria-label': t('stats.noneLabel', { what: g.full, none: g.none }) }, g.none));
       return;
     }
     g.shares.forEach((sh, j) => {
       const x = x0 + j * (barW + gap);
-      const label = `${g.full}，${series[j].name}：${shareWords(sh, emptyText)}`;
+      const label = t('stats.barLabel', { what: g.full, series: series[j].name, value: shareWords(sh, emptyText) });
       const p = pct(sh);
       if (p === null) {
         svg.append(bar({ x, y: y(0) - 2, width: barW, height: 2, class: 'bar-none' }, label));
@@ -127,13 +127,13 @@ export function barChart({ rows, series, xTitle, emptyText, width, title }) {
     svg.append(s('text', { x: left - 10, y: y0 + 12, class: 'cat', 'text-anchor': 'end', 'aria-hidden': 'true' }, r.label));
     svg.append(s('text', { x: left - 10, y: y0 + 28, class: 'cat-sub', 'text-anchor': 'end', 'aria-hidden': 'true' }, r.sub));
     if (r.none) {
-      const note = s('text', { x: x(0) + 8, y: y0 + 18, class: 'bar-empty', role: 'img', 'aria-label': `${r.full}：${r.none}` }, r.none);
+      const note = s('text', { x: x(0) + 8, y: y0 + 18, class: 'bar-empty', role: 'img', 'aria-label': t('stats.noneLabel', { what: r.full, none: r.none }) }, r.none);
       svg.append(note);
       return;
     }
     r.shares.forEach((sh, k) => {
       const yy = y0 + k * 18;
-      const label = `${r.full}，${series[k].name}：${shareWords(sh, emptyText)}`;
+      const label = t('stats.barLabel', { what: r.full, series: series[k].name, value: shareWords(sh, emptyText) });
       const p = pct(sh);
       if (p === null) {
         svg.append(bar({ x: x(0), y: yy, width: 2, height: 14, class: 'bar-none' }, label));

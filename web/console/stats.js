@@ -145,7 +145,7 @@ function shareFigure(label, share, base, none, cls) {
   const p = pct(share);
   if (!p) return h('div', { class: `figure ${cls} is-empty` }, h('p', { class: 'figure-label', text: label }),
     h('p', { class: 'figure-none', text: none }));
-  return figure(label, p, `${t('stats.ofCases', { n: share.in_time, d: share.decided })}（${base}）`, cls);
+  return figure(label, p, t('stats.figureDetail', { n: share.in_time, d: share.decided, base }), cls);
 }
 
 function headline(s) {
