@@ -322,6 +322,14 @@ async function main() {
     // (The first GET /me before signing in is a 401 the browser itself logs.)
     const noisy = pageLog.filter((l) => /^(warning|error)/.test(l) && !/status of 401/.test(l));
     check('no warning or error in the page console', !noisy.length, noisy.join('\n'));
+    // A session that has ended: 导出CSV returns to sign-in instead of saving the refusal as a file.
+    await context.clearCookies();
+    let downloaded = false;
+    page.once('download', () => { downloaded = true; });
+    await page.click('text=导出CSV');
+    await page.waitForSelector('#login-user', { timeout: 10000 });
+    check('导出CSV after the session ended returns to sign-in, saving nothing', !downloaded &&
+      (await mainText(page)).includes('登录已过期，请重新登录'));
     await context.close();
     await otherRoles(browser, ids);
     check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));

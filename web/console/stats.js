@@ -59,6 +59,7 @@ export async function render(root, ctx) {
   const form = periodForm(ctx, common, isDate(from) ? from : '', isDate(to) ? to : '');
   const exportLink = h('a', { class: 'btn', href: `/api/v1/stats.csv${qs({ from, to })}`, download: '',
     title: t('stats.exportHint'), text: t('stats.export') });
+  exportLink.addEventListener('click', (ev) => checkSessionFirst(ev, exportLink));
   const body = h('div', { class: 'stats-body' }, h('p', { class: 'muted', text: t('app.loading') }));
   root.append(
     h('div', { class: 'page-head' }, h('h1', { tabindex: '-1', text: t('stats.heading') }), exportLink),
@@ -95,6 +96,21 @@ export async function render(root, ctx) {
   categoryChart(channels, (s.channels || []).map((x) => ({ ...x, name: t(`channelLong.${x.channel}`) })),
     t('stats.colChannel'), t('stats.byChannel'));
   overdueList(overdue, s.overdue || []);
+}
+
+/** 导出CSV is a plain link, but a session that has ended would save the
+ * server's refusal as the file: ask GET /me first (a 401 there returns to
+ * sign-in, as every call does), then follow the link. */
+async function checkSessionFirst(ev, link) {
+  if (link.dataset.fresh) { delete link.dataset.fresh; return; }
+  ev.preventDefault();
+  try {
+    await get('/me');
+  } catch (e) {
+    return;
+  }
+  link.dataset.fresh = '1';
+  link.click();
 }
 
 /* ---- the period ---- */
