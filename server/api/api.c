@@ -60,6 +60,7 @@ static const route routes[] = {
     {YF_API_POST, "/invitations/#/slip", yf_api_invitation_slip},
     {YF_API_POST, "/invitations/#/qr", yf_api_invitation_qr},
     {YF_API_GET, "/stats", yf_api_stats},
+    {YF_API_GET, "/stats.csv", yf_api_stats_csv},
     {YF_API_GET, "/audit", yf_api_audit_list},
     {YF_API_GET, "/audit/verify", yf_api_audit_verify},
     {YF_API_POST, "/invitations/#/revoke", yf_api_invitation_revoke},

@@ -218,6 +218,7 @@ void yf_api_hearing_evidence(yf_api_req *r);
 void yf_api_recording_download(yf_api_req *r);
 void yf_api_recording_view(yf_api_req *r);
 void yf_api_stats(yf_api_req *r);
+void yf_api_stats_csv(yf_api_req *r);
 void yf_api_audit_list(yf_api_req *r);
 void yf_api_audit_verify(yf_api_req *r);
 void yf_api_invitation_get(yf_api_req *r);

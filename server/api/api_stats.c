@@ -1,7 +1,9 @@
-/* api_stats.c -- the statistics (cases by type, channel and stage received in a
- * period; the share answered within 7 days and finished within 3 months; the
- * overdue list with days overdue) and the administrator's audit log view and
- * chain verification. Read-only. */
+/* api_stats.c -- the statistics (cases received in a period by type, channel
+ * and stage; the share answered within 7 days and finished within 3 months,
+ * overall and by month of receipt, type and channel; the overdue list with
+ * days overdue), the same numbers as a CSV file, and the administrator's
+ * audit log view and chain verification. Read-only; the counting itself is
+ * stats_tally.c, the CSV text stats_csv.c. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -9,46 +11,59 @@
 
 #include "server/store/deadline.h"
 #include "server/store/store_reads.h"
+#include "stats.h"
 
 #define MAX_PERIOD_DAYS 3660
 #define OVERDUE_SCAN_PAGES 50
-
-typedef struct {
-    json_t *by_type, *by_channel, *by_stage;
-    int64_t total, reply_due, reply_ok, result_due, result_ok;
-} tally;
-
-static void bump(json_t *o, const char *key)
-{
-    json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + 1));
-}
-
-/* "Answered in time" is decided only once it can be: answered, or deadline passed. */
-static void count_row(tally *t, const yf_stats_row *row, const GDate *today)
-{
-    GDate d;
-    t->total++;
-    bump(t->by_type, yf_case_type_code(row->type));
-    bump(t->by_channel, yf_channel_code(row->channel));
-    bump(t->by_stage, yf_stage_code(row->stage));
-    if (row->forwarded_ms)
-        yf_date_from_unix_ms_cst(row->forwarded_ms, &d);
-    if (row->forwarded_ms || g_date_compare(today, &row->reply_due) > 0) {
-        t->reply_due++;
-        t->reply_ok += row->forwarded_ms && g_date_compare(&d, &row->reply_due) <= 0;
-    }
-    if (row->closed_ms)
-        yf_date_from_unix_ms_cst(row->closed_ms, &d);
-    if (row->closed_ms || g_date_compare(today, &row->result_due) > 0) {
-        t->result_due++;
-        t->result_ok += row->closed_ms && g_date_compare(&d, &row->result_due) <= 0;
-    }
-}
 
 static json_t *share_json(int64_t ok, int64_t due)
 {
     return json_pack("{s:I, s:I, s:o}", "in_time", (json_int_t)ok, "decided", (json_int_t)due,
                      "share", due ? json_real((double)ok / (double)due) : json_null());
+}
+
+/* {key: code, "total", "reply_within_7_days", "result_within_3_months"}. */
+static json_t *cell_json(const char *key, const char *code, const yf_stats_cell *c)
+{
+    return json_pack("{s:s, s:I, s:o, s:o}", key, code, "total", (json_int_t)c->total,
+                     "reply_within_7_days", share_json(c->reply_in_time, c->reply_decided),
+                     "result_within_3_months", share_json(c->result_in_time, c->result_decided));
+}
+
+/* {code: count} of the codes counted at least once (as before the breakdowns). */
+static json_t *counts_json(const yf_stats_cell *cells, const int64_t *plain, int n, const char *(*code)(int))
+{
+    json_t *o = json_object();
+    for (int k = 0; k < n; k++) {
+        int64_t v = cells ? cells[k].total : plain[k];
+        if (v)
+            json_object_set_new(o, code(k), json_integer(v));
+    }
+    return o;
+}
+
+static const char *type_code(int k) { return yf_case_type_code((yf_case_type)k); }
+static const char *channel_code(int k) { return yf_channel_code((yf_channel)k); }
+static const char *stage_code(int k) { return yf_stage_code((yf_stage)k); }
+
+static json_t *breakdowns_json(const yf_stats_tally *t, json_t *o)
+{
+    json_t *months = json_array(), *types = json_array(), *channels = json_array();
+    for (guint i = 0; i < t->n_months; i++) {
+        int y, m;
+        char month[16];
+        yf_stats_tally_month(t, i, &y, &m);
+        g_snprintf(month, sizeof month, "%04d-%02d", y, m);
+        json_array_append_new(months, cell_json("month", month, &t->months[i]));
+    }
+    for (int k = 0; k < YF_CASE_TYPE_COUNT_; k++)
+        json_array_append_new(types, cell_json("type", type_code(k), &t->by_type[k]));
+    for (int k = 0; k < YF_CHANNEL_COUNT_; k++)
+        json_array_append_new(channels, cell_json("channel", channel_code(k), &t->by_channel[k]));
+    json_object_set_new(o, "months", months);
+    json_object_set_new(o, "types", types);
+    json_object_set_new(o, "channels", channels);
+    return o;
 }
 
 static int more_overdue_first(gconstpointer a, gconstpointer b)
@@ -104,56 +119,100 @@ static json_t *overdue_list(yf_api_req *r, const GDate *today, GError **err)
     return items;
 }
 
+/* from and to of the query (default: the 30 days ending today); FALSE after
+ * replying 400 with what is wrong. */
 static gboolean read_period(yf_api_req *r, GDate *from, GDate *to, const GDate *today)
 {
     const char *f = yf_api_query(r, "from"), *t = yf_api_query(r, "to");
+    char a[11], b[11];
     *to = *today;
-    if (t && !yf_date_parse_iso(t, to))
-        goto bad;
+    if (t && !yf_date_parse_iso(t, to)) {
+        yf_api_error(r, 400, "bad_request", "query parameter to must be a date YYYY-MM-DD (year 1900..9999)");
+        return FALSE;
+    }
     *from = *to;
     g_date_subtract_days(from, 29);
-    if (f && !yf_date_parse_iso(f, from))
-        goto bad;
-    if (g_date_compare(from, to) > 0 || g_date_days_between(from, to) > MAX_PERIOD_DAYS)
-        goto bad;
+    if (f && !yf_date_parse_iso(f, from)) {
+        yf_api_error(r, 400, "bad_request", "query parameter from must be a date YYYY-MM-DD (year 1900..9999)");
+        return FALSE;
+    }
+    yf_date_format_iso(from, a);
+    yf_date_format_iso(to, b);
+    if (g_date_compare(from, to) > 0) {
+        yf_api_error(r, 400, "bad_request", "from (%s) is after to (%s)", a, b);
+        return FALSE;
+    }
+    if (g_date_days_between(from, to) > MAX_PERIOD_DAYS) {
+        yf_api_error(r, 400, "bad_request", "the period %s to %s is longer than %d days", a, b, MAX_PERIOD_DAYS);
+        return FALSE;
+    }
     return TRUE;
-bad:
-    yf_api_error(r, 400, "bad_request", "from and to are dates YYYY-MM-DD, from <= to, at most %d days apart",
-                 MAX_PERIOD_DAYS);
-    return FALSE;
+}
+
+/* The tally of the request's period; FALSE after replying (400, 403, 500…). */
+static gboolean tally_period(yf_api_req *r, yf_stats_tally *t, GDate *today)
+{
+    GDate from, to;
+    GError *err = NULL;
+    yf_api_today(r, today);
+    if (!yf_api_authorize(r, YF_ACT_STATS_READ, NULL) || !read_period(r, &from, &to, today))
+        return FALSE;
+    GArray *rows = yf_store_stats_rows(r->api->store, &from, &to, &err);
+    if (!rows) {
+        yf_api_store_error(r, err, FALSE);
+        g_error_free(err);
+        return FALSE;
+    }
+    yf_stats_tally_init(t, &from, &to);
+    for (guint i = 0; i < rows->len; i++)
+        yf_stats_tally_add(t, &g_array_index(rows, yf_stats_row, i), today);
+    g_array_unref(rows);
+    return TRUE;
 }
 
 void yf_api_stats(yf_api_req *r)
 {
-    GDate today, from, to;
+    GDate today;
     GError *err = NULL;
-    tally t = {0};
-    json_t *overdue = NULL;
-    yf_api_today(r, &today);
-    if (!yf_api_authorize(r, YF_ACT_STATS_READ, NULL) || !read_period(r, &from, &to, &today))
+    yf_stats_tally t;
+    if (!tally_period(r, &t, &today))
         return;
-    GArray *rows = yf_store_stats_rows(r->api->store, &from, &to, &err);
-    if (!rows || !(overdue = overdue_list(r, &today, &err))) {
+    json_t *overdue = overdue_list(r, &today, &err);
+    if (!overdue) {
         yf_api_store_error(r, err, FALSE);
-        goto out;
+        g_error_free(err);
+        yf_stats_tally_clear(&t);
+        return;
     }
-    t.by_type = json_object();
-    t.by_channel = json_object();
-    t.by_stage = json_object();
-    for (guint i = 0; i < rows->len; i++)
-        count_row(&t, &g_array_index(rows, yf_stats_row, i), &today);
-    yf_api_reply_json(r, 200, json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-                                        "from", yf_api_date_json(&from), "to", yf_api_date_json(&to),
-                                        "total", (json_int_t)t.total, "by_type", t.by_type,
-                                        "by_channel", t.by_channel, "by_stage", t.by_stage,
-                                        "reply_within_7_days", share_json(t.reply_ok, t.reply_due),
-                                        "result_within_3_months", share_json(t.result_ok, t.result_due),
-                                        "overdue", g_steal_pointer(&overdue)));
-out:
-    g_clear_error(&err);
-    json_decref(overdue);
-    if (rows)
-        g_array_unref(rows);
+    json_t *o = json_pack("{s:o, s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+                          "from", yf_api_date_json(&t.from), "to", yf_api_date_json(&t.to),
+                          "total", (json_int_t)t.all.total,
+                          "by_type", counts_json(t.by_type, NULL, YF_CASE_TYPE_COUNT_, type_code),
+                          "by_channel", counts_json(t.by_channel, NULL, YF_CHANNEL_COUNT_, channel_code),
+                          "by_stage", counts_json(NULL, t.by_stage, YF_STAGE_COUNT_, stage_code),
+                          "reply_within_7_days", share_json(t.all.reply_in_time, t.all.reply_decided),
+                          "result_within_3_months", share_json(t.all.result_in_time, t.all.result_decided));
+    breakdowns_json(&t, o);
+    json_object_set_new(o, "overdue", overdue);
+    yf_api_reply_json(r, 200, o);
+    yf_stats_tally_clear(&t);
+}
+
+void yf_api_stats_csv(yf_api_req *r)
+{
+    GDate today;
+    yf_stats_tally t;
+    if (!tally_period(r, &t, &today))
+        return;
+    GBytes *csv = yf_stats_csv(&t);
+    char *name = yf_stats_csv_filename(&t);
+    char *disp = g_strdup_printf("attachment; filename=\"%s\"", name);
+    yf_api_add_header(r, "content-disposition", disp);
+    yf_api_reply_bytes(r, 200, "text/csv; charset=utf-8", csv);
+    g_free(disp);
+    g_free(name);
+    g_bytes_unref(csv);
+    yf_stats_tally_clear(&t);
 }
 
 void yf_api_audit_list(yf_api_req *r)

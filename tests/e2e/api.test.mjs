@@ -267,6 +267,7 @@ try {
       [401, 403, 200, 200, 403, 403, 403, 200]],
     ['recording.read GET /recordings/R/view', 'GET', () => `/recordings/${recId}/view`, null, [401, 403, 200, 200, 403, 403, 403, 200]],
     ['stats.read     GET /stats', 'GET', () => '/stats', null, [401, 403, 200, 200, 200, 200, 200, 200]],
+    ['stats.read     GET /stats.csv', 'GET', () => '/stats.csv', null, [401, 403, 200, 200, 200, 200, 200, 200]],
     ['audit.read     GET /audit', 'GET', () => '/audit', null, [401, 403, 403, 403, 403, 403, 200, 403]],
     ['audit.read     GET /audit/verify', 'GET', () => '/audit/verify', null, [401, 403, 403, 403, 403, 403, 200, 403]],
     ['invitation.read GET /invitation', 'GET', () => '/invitation', null, [401, 200, 403, 403, 403, 403, 403, 403]],

@@ -42,7 +42,9 @@ async function call(spec, S, api, method, p, opts = {}, want = null) {
   }
   const described = found.op.responses[String(r.status)] ? String(r.status) : found.op.responses.default ? 'default' : null;
   const target = described && S.schemaOf(found.op, described, (r.headers['content-type'] || '').split(';')[0]);
-  const errors = target ? S.judge(target.schema, r.json) : [];
+  // A reply that is not JSON (a CSV file) is judged as its text.
+  const body = r.json !== null || /json/.test(r.headers['content-type'] || '') ? r.json : r.raw.toString('utf8');
+  const errors = target ? S.judge(target.schema, body) : [];
   const why = want !== null && r.status !== want ? `expected ${want}: ${r.raw.toString().slice(0, 200)}`
     : !described ? `${found.method} ${found.path} describes no ${r.status} reply`
       : !target ? `no schema for ${r.headers['content-type']} in its ${described} reply`
@@ -112,6 +114,8 @@ async function walk(spec, S, api) {
   await go('POST', `/appointments/${r.json.appointment.id}/cancel`, { token: pros, body: { reason: '再次' } }, 409);
 
   await go('GET', '/stats?from=2024-04-01&to=2024-05-31', { token: pros }, 200);
+  await go('GET', '/stats.csv?from=2024-04-01&to=2024-05-31', { token: pros }, 200);
+  await go('GET', '/stats.csv?from=2024-05-01&to=2024-04-01', { token: pros }, 400);
   await go('GET', '/audit?limit=5', { token: admin }, 200);
   await go('GET', '/audit/verify', { token: admin }, 200);
 

@@ -1,7 +1,7 @@
 // app.js -- the console's shell: who is signed in (GET /me on load, the
 // sign-in screen when there is no session or it expired), the navigation by
 // role, sign-out, and hash routing (#/today, #/cases, #/cases/12, #/cases/new,
-// #/hearings/7, #/admin/staff, #/admin/audit) to one screen module each. A screen exports
+// #/hearings/7, #/stats, #/admin/staff, #/admin/audit) to one screen module each. A screen exports
 // render(root, ctx); ctx.alive() turns false once the user has moved on, so a
 // late reply never paints over the next screen.
 import { setExpiredHandler, whoami, logout, explain } from './api.js';
@@ -15,6 +15,7 @@ import * as caseView from './case.js';
 import * as hearing from './hearing.js';
 import * as staff from './staff.js';
 import * as audit from './audit.js';
+import * as stats from './stats.js';
 import { CASE_CREATORS } from './codes.js';
 
 const ROUTES = [
@@ -23,6 +24,7 @@ const ROUTES = [
   { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
   { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases' },
   { re: /^\/hearings\/(\d+)$/, screen: hearing, nav: 'cases' },
+  { re: /^\/stats$/, screen: stats, nav: 'stats' },
   { re: /^\/admin\/staff$/, screen: staff, nav: 'staff', roles: ['admin'] },
   { re: /^\/admin\/audit$/, screen: audit, nav: 'audit', roles: ['admin'] },
 ];

@@ -91,3 +91,12 @@ export function fmtDateWeekday(date) {
   const w = (WEEKDAYS[lang] || WEEKDAYS['zh-CN'])[new Date(Date.UTC(p.y, p.m - 1, p.d)).getUTCDay()];
   return lang === 'en' ? `${w}, ${dateText(p)}` : `${dateText(p)}（${w}）`;
 }
+
+/** "2024年4月" from a month "2024-04"; short: "4月". "" when it is not one. */
+export function fmtMonth(ym, short = false) {
+  const m = /^(\d{4})-(\d{2})$/.exec(ym || '');
+  if (!m) return '';
+  const y = +m[1], mo = +m[2];
+  if (lang === 'en') return short ? EN_MONTHS[mo - 1] : `${EN_MONTHS[mo - 1]} ${y}`;
+  return short ? `${mo}月` : `${y}年${mo}月`;
+}
