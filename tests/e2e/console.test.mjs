@@ -199,6 +199,19 @@ async function prosecutorPart(page, context) {
   check('the events timeline names the prosecutor and keeps the note', events.includes('王检察官') &&
     events.includes('登记 → 审查') && events.includes('材料齐全'), events);
   check('the 7-day reply deadline shows as overdue', /已超期 1 天/.test(await page.innerText('.case-aside')));
+  // A wrong phone number is corrected on the case page; an emptied name is refused beside it.
+  await page.click('.case-aside button:has-text("修改")');
+  await page.waitForSelector('.edit-form [name=contact]');
+  await page.fill('.edit-form [name=petitioner]', '');
+  await page.click('.edit-form button[type=submit]');
+  await page.waitForSelector('.edit-form .field-error');
+  check('修改信访人信息 refuses an empty name beside the field', /请填写信访人姓名/.test(await page.innerText('.edit-form .field-error')));
+  await page.fill('.edit-form [name=petitioner]', '张三');
+  await page.fill('.edit-form [name=contact]', '13812345670');
+  await screenCheck(page, 'case-edit');
+  await page.click('.edit-form button[type=submit]');
+  await page.waitForSelector('.notice.ok:has-text("信访人信息已修改")');
+  check('… and saves a corrected phone number', (await page.innerText('.case-aside')).includes('13812345670'));
 
   // Schedule an appointment for today with the petitioner.
   await page.click('button:has-text("新建预约")');

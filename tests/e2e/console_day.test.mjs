@@ -103,7 +103,8 @@ async function main() {
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }),
       page.click('.links button:has-text("下载邀请函")')]);
     const slipPdf = join(tmp, 'slip.pdf');
-    await download.saveAs(slipPdf);
+    const slipSaved = await download.saveAs(slipPdf).then(() => 'saved', (e) => `${e.message}: ${download.url()}`);
+    check('下载邀请函 downloads the slip', slipSaved === 'saved', slipSaved);
     spawnSync('pdftoppm', ['-png', '-r', '150', '-singlefile', slipPdf, join(tmp, 'slip')]);
     const link = (spawnSync('zbarimg', ['--quiet', '--raw', join(tmp, 'slip.png')], { encoding: 'utf8' }).stdout || '').trim();
     check('the printed slip\'s QR code decodes to the petitioner\'s join link', /\/join\.html\?t=[\w-]{43}$/.test(link), link);
@@ -253,7 +254,8 @@ async function main() {
     const [evDl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }),
       page.click('a:has-text("下载证据包")')]);
     const tar = join(tmp, 'evidence.tar');
-    await evDl.saveAs(tar);
+    const evSaved = await evDl.saveAs(tar).then(() => 'saved', async (e) => `${e.message}: ${await evDl.failure()}`);
+    check('下载证据包 downloads the package', evSaved === 'saved', evSaved);
     const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
     check('the evidence package downloaded from the page verifies offline', v.status === 0, `${v.stdout}${v.stderr}`);
     const audit = await apiRequest(port, 'POST', '/auth/login', { body: { username: 'admin', password: PASS.admin } })
@@ -272,9 +274,12 @@ async function main() {
     await screenCheck(cp, 'hearing-clerk-finalized');
 
     // ---- the statistics count the case ----
-    const stats = await page.evaluate(async () => (await fetch('/api/v1/stats')).json());
-    check('the statistics count the case received today', stats.total >= 1 && (stats.by_channel.video || 0) >= 1,
-      JSON.stringify({ total: stats.total, by_channel: stats.by_channel }));
+    await goHash(page, '#/stats', '.figures');
+    const figures = await page.innerText('.figures');
+    check('统计 counts the case received today', /收案数\s*1 件/.test(figures), figures);
+    const byChannel = await page.evaluate(async () => (await fetch('/api/v1/stats')).json());
+    check('… under the video channel', (byChannel.by_channel.video || 0) === 1, JSON.stringify(byChannel.by_channel));
+    await screenCheck(page, 'stats');
     check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
     console.log(`# ${kit.shots.length} screenshots in ${tmp}`);
   } catch (e) {

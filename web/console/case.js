@@ -3,9 +3,9 @@
 // (终结/销号 asks for the reason), both deadlines and whether each was met,
 // the petitioner in full, appointments (appointments.js), hearings with their
 // recording state, and the case's events with people's names.
-import { get, post, explain } from './api.js';
+import { get, post, patch, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, notice, showErrors, clearErrors, busy, newId, checkStep } from './dom.js';
+import { h, notice, showErrors, clearErrors, busy, newId, checkStep, labelsOf } from './dom.js';
 import { fmtDate, fmtDateTime, todayCst } from './format.js';
 import { STAGES } from './codes.js';
 import { dueStatus, dueBadge, metDates } from './deadlines.js';
@@ -159,10 +159,60 @@ function petitionerPanel(c, ctx) {
   add('case.channel', t(`channelLong.${c.channel}`));
   add('case.type', t(`type.${c.type}`));
   add('case.prosecutor', prosecutorName(c, ctx));
-  return h('section', { class: 'panel', 'aria-labelledby': 'case-petitioner' },
-    h('h2', { id: 'case-petitioner', text: t('case.petitioner') }), dl,
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-petitioner' });
+  const view = [h('h2', { id: 'case-petitioner', text: t('case.petitioner') }), dl,
     h('h3', { text: t('case.summary') }),
-    h('p', { class: c.summary ? 'summary' : 'muted', text: c.summary || t('case.noSummary') }));
+    h('p', { class: c.summary ? 'summary' : 'muted', text: c.summary || t('case.noSummary') })];
+  // case.update: the prosecutor of the case, aid staff on their own cases;
+  // the server decides in any case (a refusal shows beside the form).
+  if (MOVERS.includes(ctx.me.role) && c.stage !== 'closed') {
+    const edit = h('button', { type: 'button', class: 'btn small', text: t('case.edit') });
+    edit.addEventListener('click', () => panel.replaceChildren(editForm(c, ctx, () => panel.replaceChildren(...view))));
+    view[0] = h('div', { class: 'panel-head' }, view[0], edit);
+  }
+  panel.append(...view);
+  return panel;
+}
+
+/** 修改信访人信息: name, phone, ID number (removed when emptied), summary;
+ * only what changed is sent (PATCH /cases/{id}). */
+function editForm(c, ctx, close) {
+  const field = (name, key, input, hint) => {
+    const id = newId(`ce-${name}`);
+    input.id = id;
+    input.name = name;
+    return h('div', { class: 'field' }, h('label', { for: id, text: t(key) }),
+      hint ? h('p', { class: 'hint', text: t(hint) }) : null, input);
+  };
+  const form = h('form', { class: 'inline-form edit-form', novalidate: true },
+    h('h2', { tabindex: '-1', text: t('case.editHeading') }),
+    field('petitioner', 'caseNew.petitioner', h('input', { maxlength: 200, autocomplete: 'off', value: c.petitioner || '' })),
+    field('contact', 'caseNew.contact', h('input', { type: 'tel', maxlength: 100, autocomplete: 'off', value: c.contact || '' })),
+    field('id_number', 'caseNew.idNumber', h('input', { maxlength: 18, autocomplete: 'off', spellcheck: 'false', value: c.id_number || '' }),
+      'case.idNumberEditHint'),
+    field('summary', 'caseNew.summary', h('textarea', { rows: 4, maxlength: 20000, value: c.summary || '' })),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'btn primary', text: t('common.save') }),
+      h('button', { type: 'button', class: 'btn quiet', text: t('common.cancel'), on: { click: close } })));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const labels = labelsOf(form);
+    const v = (n) => form.elements[n].value.trim();
+    if (!v('petitioner')) { showErrors(form, [{ field: 'petitioner', text: t('err.required', { label: labels.petitioner }) }]); return; }
+    const body = {};
+    for (const n of ['petitioner', 'contact', 'id_number', 'summary']) if (v(n) !== (c[n] || '')) body[n] = v(n);
+    if (!Object.keys(body).length) { close(); return; }
+    await busy(form, async () => {
+      try {
+        await patch(`/cases/${c.id}`, body);
+        ctx.go(`#/cases/${c.id}`, { kind: 'ok', text: t('case.edited') });
+      } catch (e) {
+        if (e.status !== 401) showErrors(form, [explain(e, labels)]);
+      }
+    });
+  });
+  setTimeout(() => form.querySelector('h2').focus(), 0);
+  return form;
 }
 
 /** Staff names by id where the caller may list accounts (administrators);

@@ -563,4 +563,8 @@ export const en = {
   'stats.err.to': 'Enter the last day.',
   'stats.err.order': 'The last day cannot be before the first day.',
   'stats.err.long': 'A period can be at most 10 years (3660 days).',
+  'case.edit': 'Edit',
+  'case.editHeading': 'Edit the petitioner\'s details',
+  'case.idNumberEditHint': '18 characters, the last may be X; empty it to remove it. Every view of the full number is audited.',
+  'case.edited': 'The petitioner\'s details are saved.',
 };

@@ -586,4 +586,8 @@ export const zh = {
   'stats.err.to': '请填写截止日期。',
   'stats.err.order': '截止日期不能早于起始日期。',
   'stats.err.long': '统计期间最长为10年（3660天），请缩短。',
+  'case.edit': '修改',
+  'case.editHeading': '修改信访人信息',
+  'case.idNumberEditHint': '18位，最后一位可以是X；清空即删除。每次查看完整号码都记入审计日志。',
+  'case.edited': '信访人信息已修改。',
 };
