@@ -219,12 +219,18 @@ void yf_api_audit_list(yf_api_req *r)
 {
     int64_t after = 0, limit = 0;
     GError *err = NULL;
-    const char *action = yf_api_query(r, "action");
+    const char *action = yf_api_query(r, "action"), *order = yf_api_query(r, "order");
     if (!yf_api_authorize(r, YF_ACT_AUDIT_READ, NULL) ||
         !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &after) ||
         !yf_api_query_int(r, "limit", 1, 1000, 100, &limit))
         return;
-    GPtrArray *list = yf_store_audit_list(r->api->store, after, (int)limit, action, &err);
+    gboolean newest = order && strcmp(order, "newest") == 0;
+    if (order && !newest && strcmp(order, "oldest") != 0) {
+        yf_api_error(r, 400, "bad_request", "order must be oldest or newest");
+        return;
+    }
+    GPtrArray *list = newest ? yf_store_audit_list_newest(r->api->store, after, (int)limit, action, &err)
+                             : yf_store_audit_list(r->api->store, after, (int)limit, action, &err);
     if (!list) {
         yf_api_store_error(r, err, FALSE);
         g_error_free(err);

@@ -239,16 +239,15 @@ void yf_audit_row_free(yf_audit_row *r)
     g_free(r);
 }
 
-GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
-                                   const char *action_prefix, GError **error)
+/* The rows one statement of the two below gives: ?1 the cursor id, ?2 the
+ * action prefix, ?3 the limit. */
+static GPtrArray *audit_rows(yf_store *st, const char *sql, int64_t cursor, int limit, const char *action_prefix,
+                             GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT id, at_ms, actor, action, object, detail"
-                                        " FROM audit_log WHERE id > ?1 AND (?2 = '' OR"
-                                        " substr(action, 1, length(?2)) = ?2) ORDER BY id LIMIT ?3",
-                                    error);
+    sqlite3_stmt *s = yf_store_prep(st, sql, error);
     if (s == NULL)
         return NULL;
-    sqlite3_bind_int64(s, 1, after_id);
+    sqlite3_bind_int64(s, 1, cursor);
     yf_store_bind_text(s, 2, action_prefix);
     sqlite3_bind_int(s, 3, limit);
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)yf_audit_row_free);
@@ -269,6 +268,23 @@ GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
     }
     sqlite3_reset(s);
     return out;
+}
+
+GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
+                                   const char *action_prefix, GError **error)
+{
+    return audit_rows(st, "SELECT id, at_ms, actor, action, object, detail FROM audit_log WHERE id > ?1"
+                          " AND (?2 = '' OR substr(action, 1, length(?2)) = ?2) ORDER BY id LIMIT ?3",
+                      after_id, limit, action_prefix, error);
+}
+
+GPtrArray *yf_store_audit_list_newest(yf_store *st, int64_t before_id, int limit, const char *action_prefix,
+                                      GError **error)
+{
+    return audit_rows(st, "SELECT id, at_ms, actor, action, object, detail FROM audit_log"
+                          " WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR substr(action, 1, length(?2)) = ?2)"
+                          " ORDER BY id DESC LIMIT ?3",
+                      before_id, limit, action_prefix, error);
 }
 
 static void read_stats_row(sqlite3_stmt *s, yf_stats_row *r)

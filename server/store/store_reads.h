@@ -85,6 +85,9 @@ void yf_audit_row_free(yf_audit_row *r);
 /* Entries with id > after_id (ascending), at most limit; action_prefix NULL = all. */
 GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
                                    const char *action_prefix, GError **error);
+/* The same newest first: rows with id < before_id (0: from the newest). */
+GPtrArray *yf_store_audit_list_newest(yf_store *st, int64_t before_id, int limit, const char *action_prefix,
+                                      GError **error);
 
 /* One case received within [from, to] with its two answer times (0 = not yet). */
 typedef struct {

@@ -125,6 +125,13 @@ try {
   check('PATCH /staff/{id} changes a role', r.status === 200 && r.json.role === 'clerk', JSON.stringify(r.json));
   r = await api('PATCH', `/staff/${ids.viewer2}`, { token: T.admin, body: { role: 'boss' } });
   check('… and refuses an unknown one', r.status === 400 && errCode(r) === 'bad_request');
+  r = await api('GET', '/audit?order=newest&limit=2', { token: T.admin });
+  const newest = r.json.items;
+  const older = await api('GET', `/audit?order=newest&limit=2&cursor=${r.json.next_cursor}`, { token: T.admin });
+  check('GET /audit?order=newest pages from the latest entry back', r.status === 200 && newest.length === 2 &&
+    newest[0].id > newest[1].id && older.json.items[0].id === newest[1].id - 1, JSON.stringify(newest.map((a) => a.id)));
+  r = await api('GET', '/audit?order=sideways', { token: T.admin });
+  check('GET /audit with an unknown order is 400', r.status === 400);
   r = await api('GET', '/audit?action=staff.role', { token: T.admin });
   check('… audited as staff.role', r.status === 200 && r.json.items.length === 1 && /role=clerk/.test(r.json.items[0].detail),
     JSON.stringify(r.json.items));

@@ -1,5 +1,5 @@
-// audit.js -- 审计日志 (administrators): the hash-chained log, oldest first
-// as the API pages it, filtered by kind of action; actors and objects by name
+// audit.js -- 审计日志 (administrators): the hash-chained log, newest first
+// (GET /audit?order=newest), filtered by kind of action; actors and objects by name
 // (accounts from GET /staff, cases by case number), never as "staff:2"; and
 // 校验审计链 with its result in one sentence.
 import { get, qs, explain } from './api.js';
@@ -23,7 +23,7 @@ export async function render(root, ctx) {
   let r, names;
   try {
     [r, names] = await Promise.all([
-      get(`/audit${qs({ action, cursor: ctx.query.get('cursor') || '', limit: PAGE })}`),
+      get(`/audit${qs({ action, order: 'newest', cursor: ctx.query.get('cursor') || '', limit: PAGE })}`),
       staffNames(),
     ]);
   } catch (e) {

@@ -301,7 +301,7 @@ export const en = {
   'staff.me': ' (you)',
   'audit.title': 'Audit log',
   'audit.heading': 'Audit log',
-  'audit.lead': 'Every sign-in and every change to accounts, cases, appointments, hearings and recordings, oldest first, chained so none can be altered.',
+  'audit.lead': 'Every sign-in and every change to accounts, cases, appointments, hearings and recordings, newest first, chained so none can be altered.',
   'audit.category': 'Category',
   'audit.filter': 'Filter',
   'audit.verify': 'Verify the audit chain',

@@ -321,7 +321,7 @@ export const zh = {
 
   'audit.title': '审计日志',
   'audit.heading': '审计日志',
-  'audit.lead': '所有登录、账号、案件、预约、听证和录像的操作都记录在这里，按时间先后排列，记录相互链接，不能修改。',
+  'audit.lead': '所有登录、账号、案件、预约、听证和录像的操作都记录在这里，最新的在前，记录相互链接，不能修改。',
   'audit.category': '操作类别',
   'audit.filter': '筛选',
   'audit.verify': '校验审计链',
