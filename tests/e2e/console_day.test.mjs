@@ -129,7 +129,7 @@ async function main() {
     const [room] = await Promise.all([office.waitForEvent('page', { timeout: 15000 }),
       page.click('table.appts button:has-text("开始接访")')]);
     watch(room, 'room');
-    await room.waitForURL(/\/room\.html\?token=/, { timeout: 15000 });
+    await room.waitForURL(/\/room\.html/, { timeout: 15000 });
     await room.click('#notice-continue');
     check('the prosecutor is in the room as host', await waitState(room, 'admitted') === 'admitted');
     // The petitioner, waiting, is admitted from the room's waiting list.

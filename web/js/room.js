@@ -1,7 +1,9 @@
 // room.js -- the hearing-room page (room.html?token=ROOM_TOKEN): the recording
 // notice, the waiting-room screen, the participant grid, the host's waiting
-// list (准许进入 / 移出) and per-tile 静音 / 移出, self mute and leave. A reload
-// rejoins with the same token (the URL keeps it). window.yfRoom is for tests.
+// list (准许进入 / 移出) and per-tile 静音 / 移出, self mute and leave. The
+// token is taken out of the address bar at once (roomToken) and kept in this
+// tab's sessionStorage, so a reload rejoins with it while the address bar and
+// the history never show it. window.yfRoom is for tests.
 import { applyI18n, t } from './i18n.js';
 import { noticeSeen, markNoticeSeen } from './notice.js';
 import { RoomClient } from './roomclient.js';
@@ -166,9 +168,27 @@ async function join(token) {
   }
 }
 
+const TOKEN_KEY = 'yf-room-token';
+
+/** The room token: from ?token= (which is then removed from the address bar
+ * and this history entry, keeping any other parameter such as lang), else
+ * the one this tab was given before. */
+function roomToken() {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    try { sessionStorage.setItem(TOKEN_KEY, fromUrl); } catch { /* private mode: a reload asks for the link again */ }
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}`);
+    return fromUrl;
+  }
+  try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
+}
+
 async function main() {
   applyI18n();
-  const token = new URLSearchParams(location.search).get('token');
+  const token = roomToken();
   if (!token) { screen('ended'); status('room.noToken'); return; }
   if (await noticeSeen(token)) { join(token); return; }
   screen('notice');
