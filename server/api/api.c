@@ -296,6 +296,8 @@ void yf_api_set_session_cookie(yf_api_req *r, const char *token, int64_t max_age
 
 static char *hdr(struct lws *wsi, enum lws_token_indexes t)
 {
+    if (wsi == NULL)   /* a request without a connection (yf_api_run_detached) has no headers */
+        return NULL;
     int n = lws_hdr_total_length(wsi, t);
     if (n <= 0)
         return NULL;
@@ -533,7 +535,77 @@ void yf_api_resume(yf_api_req *r)
         yf_api_error(r, 500, "internal", "no reply");
     if (r->status >= 500)
         g_warning("%s -> %u", r->path, r->status);
-    lws_callback_on_writable(r->wsi);
+    if (r->wsi)
+        lws_callback_on_writable(r->wsi);
+}
+
+/* "a=1&b=%E5%BC%A0" into q; pieces without a name or not valid
+ * percent-encoding are left out, as lws leaves out what it cannot parse. */
+static void parse_query_string(GHashTable *q, const char *query)
+{
+    char **parts = g_strsplit(query ? query : "", "&", 64);
+    for (char **p = parts; *p; p++) {
+        char *eq = strchr(*p, '=');
+        if (eq == NULL || eq == *p)
+            continue;
+        char *name = g_uri_unescape_segment(*p, eq, NULL), *value = g_uri_unescape_string(eq + 1, NULL);
+        if (name && value && g_utf8_validate(value, -1, NULL)) {
+            g_hash_table_replace(q, name, value);
+            name = value = NULL;
+        }
+        g_free(name);
+        g_free(value);
+    }
+    g_strfreev(parts);
+}
+
+unsigned yf_api_run_detached(yf_api *api, const char *bearer, const char *invitation, const char *method,
+                             const char *path, const char *query, const void *body, size_t len,
+                             GByteArray **reply)
+{
+    yf_api_req *r = g_new0(yf_api_req, 1);
+    GError *err = NULL;
+    gboolean path_known;
+    r->api = api;
+    r->fd = -1;
+    r->method = method_from_name(method);
+    r->path = api_path(path ? path : "");
+    r->query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    parse_query_string(r->query, query);
+    r->body_cap = YF_API_MAX_BODY;
+    r->body = g_byte_array_new();
+    r->body_too_large = len > r->body_cap;
+    if (!r->body_too_large && len)
+        g_byte_array_append(r->body, body, (guint)len);
+    r->now_ms = r->started_ms = g_get_real_time() / 1000;
+    r->resolved = TRUE;
+    r->bearer = g_strdup(bearer);   /* sign-out ends this session */
+    if (bearer && yf_store_session_lookup(api->store, bearer, r->now_ms, &r->who.staff, &err))
+        r->who.kind = YF_PRINCIPAL_STAFF;
+    else if (!bearer && invitation &&
+             yf_store_invitation_lookup(api->store, invitation, r->now_ms, &r->who.invitee, &err))
+        r->who.kind = YF_PRINCIPAL_INVITEE;
+    g_clear_error(&err);
+    const route *rt = find_route(r, &path_known);
+    if (rt && rt->fn == yf_api_auth_login)
+        yf_api_error(r, 501, "not_implemented", "sign-in is not run without a connection");
+    else if (rt && r->body_too_large)
+        yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
+    else if (rt && (bearer || invitation) && r->who.kind == YF_PRINCIPAL_NONE)
+        yf_api_error(r, 401, "unauthorized", "the token is unknown, expired or revoked");
+    else if (rt)
+        rt->fn(r);
+    else
+        yf_api_error(r, path_known ? 405 : 404, path_known ? "method_not_allowed" : "not_found", "no route");
+    yf_api_resume(r);
+    unsigned status = r->status;
+    if (reply) {
+        *reply = g_byte_array_new();
+        if (r->out)
+            g_byte_array_append(*reply, r->out->data, r->out->len);
+    }
+    req_free(r);
+    return status;
 }
 
 /* ---- the writer ---- */

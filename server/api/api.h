@@ -65,6 +65,17 @@ int yf_api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                     size_t len);
 #define YF_API_PSS_SIZE sizeof(void *)
 
+/* One request without a connection, for the REST fuzz target and tests:
+ * routing, the body's size check and the handler run as over HTTPS, with the
+ * session of bearer (or the invitation token; neither: no credential; a dead
+ * one: 401) and no headers. Sign-in (checked on other threads) answers 501.
+ * method "GET"/"POST"/…, path as after the mount point ("/cases/3"), query
+ * without "?" (may be NULL). Returns the status; *reply (when reply is not
+ * NULL) gets the body (g_byte_array_unref). Control thread only. */
+unsigned yf_api_run_detached(yf_api *api, const char *bearer, const char *invitation, const char *method,
+                             const char *path, const char *query, const void *body, size_t len,
+                             GByteArray **reply);
+
 /* Fills *m as the callback mount of YF_API_MOUNTPOINT chained before next. */
 void yf_api_mount_init(struct lws_http_mount *m, const struct lws_http_mount *next);
 
