@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort,
   startServerReady, tempDirs, wrapUp } from './lib.mjs';
+import { checkLabels, checkPlain, idNumber, signIn, waitSignedIn } from './console_lib.mjs';
 
 const VIEW = { width: 1366, height: 768 };
 const PASS = { admin: 'admin-password-1', pros: 'spring-river-2024', clerk: 'autumn-moon-2024' };
@@ -20,12 +21,6 @@ const serverLog = [];
 const pageLog = [];
 const shots = [];
 
-/** A resident ID number with its ISO 7064 MOD 11-2 check character (GB 11643). */
-function idNumber(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const ID = idNumber('11010119900307123');
 
 const cstDate = (daysFromToday = 0) => new Date(Date.now() + 8 * 3600e3 + daysFromToday * 86400e3).toISOString().slice(0, 10);
@@ -46,41 +41,10 @@ async function shot(page, name) {
 
 const mainText = (page) => page.locator('main').innerText();
 
-/** What a person must never see: ISO timestamps, JSON, internal ids, codes. */
-async function checkPlain(page, screen) {
-  const text = await page.locator('body').innerText();
-  const bad = [/\d{4}-\d{2}-\d{2}T\d{2}:/, /[{[]\s*"/, /\bstaff:\d+/, /\bcase:\d+/, /\.\d{3}Z/, /\bundefined\b/, /\bnull\b/,
-    /\bNaN\b/, /\b(bad_request|unauthorized|forbidden|not_found|conflict)\b/,
-    /\b(app|nav|login|today|cases|caseNew|case|appt|staff|audit|err|room|due|deadline|common|role|stage|type|kind|invitee|act)\.[a-zA-Z]+/]
-    .filter((re) => re.test(text));
-  check(`${screen}: nothing raw on screen (no ISO time, JSON, id, error code or i18n key)`, !bad.length,
-    bad.map((re) => `${re} in: ${(text.match(re) || [''])[0]}`).join('; '));
-}
-
-/** Every form control has a label (a <label for>, a wrapping label or aria-label). */
-async function checkLabels(page, screen) {
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')]
-    .filter((el) => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
-    .map((el) => el.name || el.id || el.outerHTML.slice(0, 60)));
-  check(`${screen}: every field has a label`, !unlabelled.length, unlabelled.join(', '));
-}
-
 async function screenCheck(page, name) {
   await checkPlain(page, name);
   await checkLabels(page, name);
   await shot(page, name);
-}
-
-async function signIn(page, username, password) {
-  await page.waitForSelector('#login-user');
-  await page.fill('#login-user', username);
-  await page.fill('#login-pass', password);
-  await page.press('#login-pass', 'Enter');
-}
-
-async function waitSignedIn(page) {
-  await page.waitForSelector('#who:not([hidden])', { timeout: 10000 });
-  await page.waitForSelector('main h1');
 }
 
 async function goHash(page, hash, waitFor) {
