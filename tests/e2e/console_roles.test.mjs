@@ -344,6 +344,47 @@ async function apiPart(page, u, d) {
     apptIds.length === apptWanted.length && apptWanted.every((id) => apptIds.includes(id)), `${apptIds} vs ${apptWanted}`);
 }
 
+// ---- registering a case through the form ------------------------------------------------
+// Each role that may register one does (a type it may register), and lands
+// where it may: on the new case's page when it may read it, else on a
+// confirmation that says what happens next, never on a refusal.
+const REGISTER = {
+  'prosecutor-a': { no: '京检控〔2026〕401号', petitioner: '钱七星', type: 'accusation' },
+  'prosecutor-b': { no: '京检申〔2026〕402号', petitioner: '孙八方', type: 'appeal' },
+  clerk: { no: '京检举〔2026〕403号', petitioner: '周九州', type: 'report' },
+  'aid-staff': { no: '京检救〔2026〕404号', petitioner: '吴十全', type: 'judicial_aid' },
+};
+
+async function registerPart(page, u, d) {
+  if (!may(u, 'case.create', null, d)) return;
+  const c = { ...REGISTER[u.key], channel: 'visit', ago: 0, stage: 'register', by: u.key,
+    prosecutor: u.role === 'prosecutor' ? u.key : null, clerks: [], appts: [] };
+  await openRoute(page, '#/cases/new');
+  await page.fill('[name=case_no]', c.no);
+  await page.selectOption('[name=type]', c.type);
+  await page.check('#cn-ch-visit');
+  await page.fill('[name=petitioner]', c.petitioner);
+  await page.click('form button[type=submit]');
+  const key = `new-${u.key}`;
+  const found = await apiRequest(d.port, 'GET', `/cases?q=${encodeURIComponent(c.no)}`, { token: d.tokens.admin });
+  c.id = found.json && found.json.items.length === 1 ? found.json.items[0].id : 0;
+  d.cases[key] = c;
+  const reads = may(u, 'case.read', key, d);
+  if (reads) {
+    await page.waitForFunction((no) => document.querySelector('.case-head h1')?.textContent === no, c.no, { timeout: 10000 });
+  } else {
+    await page.waitForFunction(() => document.querySelector('main .confirm h1'), null, { timeout: 10000 });
+  }
+  const main = await page.locator('main').innerText();
+  check(`${u.key}: registering ${c.no} opens ${reads ? 'its case page' : 'a confirmation that says what happens next'}`,
+    c.id > 0 && main.includes(c.no) && !main.includes(FORBIDDEN) &&
+    (reads || (/案件已登记/.test(main) && /分配承办检察官/.test(main))), main.slice(0, 300));
+  await checkPlain(page, `${u.key} case registered`);
+  const path = join(tmp, `${u.key}-case-new-done.png`);
+  await page.screenshot({ path });
+  shots.push(path);
+}
+
 // ---- the screens ------------------------------------------------------------------------
 
 let tmp = '';
@@ -477,6 +518,11 @@ async function rolePart(browser, base, u, d, pageLog) {
         check(`${u.key} ${r.name}: the screen could be checked`, false, e.stack || e.message);
       }
     }
+    try {
+      await registerPart(page, u, d);
+    } catch (e) {
+      check(`${u.key}: registers a case through the form`, false, e.stack || e.message);
+    }
     await apiPart(page, u, d);
   } finally {
     await context.close();
@@ -507,6 +553,7 @@ async function main() {
     server = await startServerReady(bin, { dataDir: dirs.dataDir, port, webDir, workers: 1, logLevel: 'info',
       logPath: join(tmp, 'server.log'), log: serverLog });
     const d = await makeData(port, bin, dirs.dataDir);
+    d.port = port;
     check('test data: six accounts, four cases, today\'s appointments, a running hearing with the clerk invited',
       Object.keys(d.cases).length === 4 && d.cases.A1.clerks.length === 1);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, '--lang=zh-CN'] });

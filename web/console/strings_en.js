@@ -453,5 +453,8 @@ export const en = {
   'appt.cancelCheck': 'Check: cancelling the appointment of {when} stops every invitation link at once, for good.',
   'appt.cancelCheckReason': 'Reason: {reason}',
   'appt.when': 'That is {date} at {time}',
+  'caseNew.doneHeading': 'Case registered',
+  'caseNew.doneNext': 'Clerks see only the cases of hearings they were invited to, so this case will not be in your list. Ask your administrator to assign it a prosecutor.',
+  'caseNew.another': 'Register another',
   'caseNew.receivedIs': 'That is {date}',
 };

@@ -476,5 +476,8 @@ export const zh = {
   'appt.cancelCheck': '请核对：取消{when}的预约后，所有受邀人的邀请链接立即失效，不能恢复。',
   'appt.cancelCheckReason': '取消原因：{reason}',
   'appt.when': '预约时间：{date} {time}',
+  'caseNew.doneHeading': '案件已登记',
+  'caseNew.doneNext': '书记员只能查看受邀参加过听证的案件，所以这个案件不会出现在您的案件列表中。请告知系统管理员为它分配承办检察官。',
+  'caseNew.another': '再登记一件',
   'caseNew.receivedIs': '即{date}',
 };
