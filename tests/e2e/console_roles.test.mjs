@@ -107,6 +107,17 @@ function may(u, action, caseKey, d) {
 
 const readable = (u, d) => Object.keys(d.cases).filter((k) => may(u, 'case.read', k, d));
 
+/** May user u do action on appointment a of case key? As on its case, and
+ * for reading, a prosecutor also reads the appointments they host. */
+function mayAppt(u, action, key, a, d) {
+  return may(u, action, key, d) || (action === 'case.read' && u.role === 'prosecutor' &&
+    ACTIONS['case.read'][u.role] === 'own' && !!a && a.host === u.key);
+}
+
+/** [case key, appointment] of every appointment today user u may read. */
+const visibleAppts = (u, d) => Object.entries(d.cases)
+  .flatMap(([k, c]) => c.appts.filter((a) => mayAppt(u, 'case.read', k, a, d)).map((a) => [k, a]));
+
 function routeOpens(u, r, d) {
   if (r.access === 'case:own') return may(u, 'case.read', u.own, d);
   if (r.access === 'case:foreign') return may(u, 'case.read', u.foreign, d);
@@ -157,12 +168,9 @@ function expectedKinds(u, r, d) {
     for (const kind of caseKinds(d.cases[key])) if (may(u, byAction(kind), key, d)) out.add(kind);
   }
   if (r.name === 'today') {
-    for (const [key, c] of Object.entries(d.cases)) {
-      if (!may(u, 'case.read', key, d)) continue;
-      for (const a of c.appts || []) {
-        if (a.running && may(u, 'room.enter', key, d)) out.add('enter');
-        if (!a.started && may(u, 'hearing.run', key, d)) out.add('start');
-      }
+    for (const [key, a] of visibleAppts(u, d)) {
+      if (a.running && may(u, 'room.enter', key, d)) out.add('enter');
+      if (!a.started && may(u, 'hearing.run', key, d)) out.add('start');
     }
   }
   return out;
@@ -209,12 +217,14 @@ async function makeData(port, bin, dataDir) {
     const owner = USERS.find((u) => u.role === 'prosecutor' && ids[u.key] === r.json.prosecutor_id);
     cases[key] = { ...c, id: r.json.id, stage: r.json.stage, prosecutor: owner ? owner.key : null, clerks: [], appts: [] };
   }
-  const schedule = async (key, minutes, name) => {
+  const schedule = async (key, minutes, name, host) => {
     const c = cases[key];
-    const r = await api('POST', `/cases/${c.id}/appointments`, tokens[c.by], { starts_at: todayAt(minutes),
-      invitees: [{ name, role: 'petitioner' }] });
+    const body = { starts_at: todayAt(minutes), invitees: [{ name, role: 'petitioner' }] };
+    if (host) body.host = ids[host];
+    const r = await api('POST', `/cases/${c.id}/appointments`, tokens[c.by], body);
     if (r.status !== 201) throw new Error(`appointment on ${key}: ${r.status} ${r.raw}`);
-    const a = { id: r.json.appointment.id, invitee: r.json.invitations[0].id, started: false, running: false };
+    const a = { id: r.json.appointment.id, invitee: r.json.invitations[0].id, started: false, running: false,
+      host: USERS.find((u) => ids[u.key] === r.json.appointment.host_id)?.key };
     c.appts.push(a);
     return a;
   };
@@ -228,6 +238,8 @@ async function makeData(port, bin, dataDir) {
   if (inv.status !== 201) throw new Error(`clerk invited: ${inv.status} ${inv.raw}`);
   cases.A1.clerks.push('clerk');
   await schedule('A1', 30, CASES.A1.petitioner);
+  // …and one that prosecutor B hosts: B reads it (docs/api.md), but not the case.
+  await schedule('A1', 50, CASES.A1.petitioner, 'prosecutor-b');
   await schedule('B1', 10, CASES.B1.petitioner);
   await schedule('J1', 20, CASES.J1.petitioner);
   return { cases, ids, tokens, hearing: hr.json.id };
@@ -262,6 +274,10 @@ function probes(d) {
       { action: 'hearing.run', on: k, method: 'POST', path: `/appointments/${a.id}/hearings`, body: {} },
       { action: 'room.enter', on: k, method: 'POST', path: `/appointments/${a.id}/room-token`, body: {} });
   }
+  const hosted = d.cases.A1.appts.find((a) => a.host === 'prosecutor-b');
+  list.push({ action: 'case.read', on: 'A1', appt: hosted, method: 'GET', path: `/appointments/${hosted.id}`, safe: true },
+    { action: 'hearing.run', on: 'A1', appt: hosted, method: 'POST', path: `/appointments/${hosted.id}/hearings`, body: {} },
+    { action: 'room.enter', on: 'A1', appt: hosted, method: 'POST', path: `/appointments/${hosted.id}/room-token`, body: {} });
   const h = d.hearing;
   const running = d.cases.A1.appts.find((a) => a.running);
   list.push({ action: 'case.read', on: 'A1', method: 'GET', path: `/hearings/${h}`, safe: true },
@@ -305,7 +321,7 @@ function fromPage(page, requests) {
 }
 
 async function apiPart(page, u, d) {
-  const all = probes(d).map((p) => ({ ...p, allowed: may(u, p.action, p.on, d) }));
+  const all = probes(d).map((p) => ({ ...p, allowed: p.appt ? mayAppt(u, p.action, p.on, p.appt, d) : may(u, p.action, p.on, d) }));
   const send = all.filter((p) => !p.allowed || p.safe);
   const got = await fromPage(page, send);
   const wrong = [];
@@ -339,7 +355,7 @@ async function apiPart(page, u, d) {
   check(`${u.key}: the 督办 ledger (GET /cases/due) holds exactly its readable cases that are due`,
     dueIds.length === dueWanted.length && dueWanted.every((id) => dueIds.includes(id)), `${dueIds} vs ${dueWanted}`);
   const apptIds = (day.json.items || []).map((a) => a.id);
-  const apptWanted = readable(u, d).flatMap((k) => d.cases[k].appts.map((a) => a.id));
+  const apptWanted = visibleAppts(u, d).map(([, a]) => a.id);
   check(`${u.key}: the day's appointments (GET /appointments) are exactly those of its readable cases`,
     apptIds.length === apptWanted.length && apptWanted.every((id) => apptIds.includes(id)), `${apptIds} vs ${apptWanted}`);
 }
@@ -421,10 +437,16 @@ async function screen(page, u, r, d) {
   check(`${label}: the navigation shows only ${navWanted.join(', ')}`,
     nav.length === navWanted.length && navWanted.every((n) => nav.includes(n)), nav.join(', '));
 
-  const hidden = Object.keys(d.cases).filter((k) => !may(u, 'case.read', k, d));
+  // 工作台 may name a case through an appointment the role reads (a host's).
+  const viaAppt = r.name === 'today' && opens ? visibleAppts(u, d).map(([k]) => k) : [];
+  const hidden = Object.keys(d.cases).filter((k) => !may(u, 'case.read', k, d) && !viaAppt.includes(k));
   const named = hidden.filter((k) => body.includes(d.cases[k].no) || body.includes(d.cases[k].petitioner));
   check(`${label}: no case it may not read is named anywhere on the screen`, !named.length,
     named.map((k) => d.cases[k].no).join(', '));
+  const links = await page.evaluate(() => [...document.querySelectorAll('main a[href^="#/cases/"]')]
+    .map((a) => /^#\/cases\/(\d+)$/.exec(a.getAttribute('href'))).filter(Boolean).map((m) => Number(m[1])));
+  const dead = links.filter((id) => !Object.keys(d.cases).some((k) => d.cases[k].id === id && may(u, 'case.read', k, d)));
+  check(`${label}: every link to a case leads to one it may open`, !dead.length, dead.join(', '));
 
   if (!opens) {
     const back = await page.locator('main a[href="#/today"]').count();
@@ -448,9 +470,21 @@ async function screen(page, u, r, d) {
   }
   if (r.name === 'today') {
     const appts = await page.locator('table.appts tbody tr').allInnerTexts();
-    const wanted = mayRead.flatMap((k) => d.cases[k].appts.map(() => d.cases[k].no));
-    check(`${label}: 工作台 lists today's appointments of exactly the cases it may read`, appts.length === wanted.length &&
+    const wanted = visibleAppts(u, d).map(([k]) => d.cases[k].no);
+    check(`${label}: 工作台 lists exactly the appointments of today it may read`, appts.length === wanted.length &&
       wanted.every((no) => appts.some((x) => x.includes(no))), appts.join(' | '));
+    // Each appointment's own buttons: into the room or starting it only where the role may.
+    const rowWrong = [];
+    for (const [key, a] of visibleAppts(u, d)) {
+      const texts = await page.locator(`table.appts tr[data-appointment="${a.id}"] button`).allInnerTexts();
+      const start = texts.some((x) => /开始/.test(x));
+      const enter = texts.some((x) => /进入听证室/.test(x));
+      const wantStart = !a.started && may(u, 'hearing.run', key, d);
+      const wantEnter = a.running && may(u, 'room.enter', key, d);
+      if (start !== wantStart || enter !== wantEnter) rowWrong.push(`${d.cases[key].no} ${a.id}: ${texts.join(',') || 'none'}`);
+    }
+    check(`${label}: each appointment offers to start or enter its room only where the role may`, !rowWrong.length,
+      rowWrong.join('; '));
     const head = await page.locator('table.appts thead').innerText();
     check(`${label}: the appointments have an action column only for a role that enters rooms`,
       /操作/.test(head) === (ACTIONS['room.enter'][u.role] !== 'no'), head);

@@ -111,6 +111,7 @@ export const en = {
   'today.noMyCases': 'You have no open cases.',
   'today.aidCases': 'Open judicial aid cases',
   'today.noAidCases': 'There are no open judicial aid cases.',
+  'today.notYourCase': 'Not your case: its prosecutor starts it.',
   'today.moreCases': 'All cases',
   'today.colTime': 'Time',
   'today.colCase': 'Case',

@@ -123,6 +123,7 @@ export const zh = {
   'today.noMyCases': '您目前没有未结案件。',
   'today.aidCases': '未结的司法救助案件',
   'today.noAidCases': '目前没有未结的司法救助案件。',
+  'today.notYourCase': '本案不由您承办，由承办检察官开始。',
   'today.moreCases': '查看全部案件',
   'today.colTime': '时间',
   'today.colCase': '案件',

@@ -66,6 +66,13 @@ function hearingCell(a) {
   return h('span', { class: 'state muted', text: t('today.notStarted') });
 }
 
+/** False for an appointment a prosecutor hosts on another prosecutor's case:
+ * they read it on 工作台, but the case and its hearing are not theirs to open
+ * or run (docs/api.md, "Authorization"). */
+function caseIsMine(a, me) {
+  return me.role !== 'prosecutor' || !a.case || a.case.prosecutor_id === me.id;
+}
+
 async function loadAppointments(el, ctx, today) {
   await section(el, 'today-appts', 'today.appointments', async () => {
     const r = await get(`/appointments${qs({ date: today })}`);
@@ -76,13 +83,15 @@ async function loadAppointments(el, ctx, today) {
     const acts = ROOM_ROLES.includes(ctx.me.role);
     const rows = items.map((a) => h('tr', { class: a.cancelled ? 'is-cancelled' : '', dataset: { appointment: String(a.id) } },
       h('td', { class: 'time' }, fmtTime(a.starts_at)),
-      h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case ? a.case.case_no : a.case_no }),
+      h('td', {}, caseIsMine(a, ctx.me) ? h('a', { href: `#/cases/${a.case_id}`, text: a.case ? a.case.case_no : a.case_no })
+        : h('span', { text: a.case.case_no }),
         h('div', { class: 'small', text: (a.case ? a.case.petitioner : a.petitioner) || '' })),
       h('td', {}, kindLabel(a),
         hostName(a) ? h('div', { class: 'small muted', text: t('appt.host', { name: hostName(a) }) }) : null),
       h('td', {}, h('ul', { class: 'invitees' }, (a.invitees || []).map(inviteeLine))),
       h('td', {}, hearingCell(a)),
-      acts ? h('td', {}, roomButton(a, ctx, () => loadAppointmentsAgain(el, ctx, today))) : null));
+      acts ? h('td', {}, caseIsMine(a, ctx.me) ? roomButton(a, ctx, () => loadAppointmentsAgain(el, ctx, today))
+        : h('span', { class: 'muted small', text: t('today.notYourCase') })) : null));
     const head = [t('today.colTime'), t('today.colCase'), t('today.colKind'), t('today.colInvitees'), t('today.colHearing')];
     return table({ caption: t('today.appointments'), cls: 'appts', head: acts ? [...head, t('today.colAction')] : head, rows });
   });
