@@ -382,8 +382,6 @@ async function registerPart(page, u, d) {
   await page.fill('[name=petitioner]', c.petitioner);
   await page.click('form button[type=submit]');
   const key = `new-${u.key}`;
-  const found = await apiRequest(d.port, 'GET', `/cases?q=${encodeURIComponent(c.no)}`, { token: d.tokens.admin });
-  c.id = found.json && found.json.items.length === 1 ? found.json.items[0].id : 0;
   d.cases[key] = c;
   const reads = may(u, 'case.read', key, d);
   if (reads) {
@@ -391,6 +389,8 @@ async function registerPart(page, u, d) {
   } else {
     await page.waitForFunction(() => document.querySelector('main .confirm h1'), null, { timeout: 10000 });
   }
+  const found = await apiRequest(d.port, 'GET', `/cases?q=${encodeURIComponent(c.no)}`, { token: d.tokens.admin });
+  c.id = found.json && found.json.items.length === 1 ? found.json.items[0].id : 0;
   const main = await page.locator('main').innerText();
   check(`${u.key}: registering ${c.no} opens ${reads ? 'its case page' : 'a confirmation that says what happens next'}`,
     c.id > 0 && main.includes(c.no) && !main.includes(FORBIDDEN) &&
@@ -511,6 +511,11 @@ async function screen(page, u, r, d) {
   if (r.name === 'case-own' || (r.name === 'case-foreign' && opens)) {
     const c = d.cases[r.name === 'case-own' ? u.own : u.foreign];
     check(`${label}: the case page shows its case`, h1 === c.no, h1);
+    // A hearing's recording state is a part of the hearing under recording.read (docs/api.md).
+    const key = r.name === 'case-own' ? u.own : u.foreign;
+    const recWanted = c.appts.some((a) => a.started) && may(u, 'recording.read', key, d);
+    check(`${label}: the hearing's recording state is shown ${recWanted ? '' : 'not '}(recording.read)`,
+      /录音录像/.test(body) === recWanted, body.slice(0, 200));
   }
 
   // Buttons: none for an action the role lacks; those it has are there.
