@@ -1,13 +1,17 @@
 // console_roles.test.mjs -- the role × screen test of the staff console: one
 // account of each staff role (admin, two prosecutors, clerk, aid staff,
-// viewer) and cases that set them apart; each signs into /console/ in headless
-// Chromium at 1366×768 and opens every route of docs/console.md. What each may
-// see and do is derived from docs/api.md's action table (read from the file):
-// the navigation, the refusal screen on a route it may not open, the cases on
-// every screen (a case it may not read is never named), and the buttons of
-// actions it lacks. The same cookie session then calls the API from inside the
-// page, so a hidden button is not the only guard. One screenshot per role ×
-// route (role-route.png) in the temp dir; YF_E2E_KEEP=1 keeps it.
+// viewer) and data that sets them apart (each prosecutor's cases, a 司法救助
+// case, a running hearing of prosecutor A's case with the clerk invited, an
+// appointment of A's case that B hosts, appointments today); each signs into
+// /console/ in headless Chromium at 1366×768 and opens every route of
+// docs/console.md. What each may see and do is derived from docs/api.md's
+// action table (read from the file): the navigation, the refusal screen on a
+// route it may not open, the cases on every screen (one it may not read is
+// never named or linked), and no button of an action it lacks. Each registrar
+// registers a case through the form. The same cookie session then calls the API
+// from inside the page, so a hidden button is not the only guard. One
+// screenshot per role × route (role-route.png) in the temp dir; YF_E2E_KEEP=1
+// keeps it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort,
@@ -88,7 +92,7 @@ let ACTIONS = {};
 
 /** docs/api.md's object rules ("own"): a prosecutor's assigned cases, the
  * cases of hearings a clerk was invited to, aid staff's 司法救助 cases. */
-function owns(u, c, d) {
+function owns(u, c) {
   if (u.role === 'prosecutor') return c.prosecutor === u.key;
   if (u.role === 'clerk') return (c.clerks || []).includes(u.key);
   if (u.role === 'aid_staff') return c.type === 'judicial_aid';
@@ -102,7 +106,7 @@ function may(u, action, caseKey, d) {
   if (cell !== 'own') return false;
   if (!caseKey) return true;                       // a screen that opens; its case decides each action
   if (caseKey === 'new-accusation') return false;  // aid staff register only 司法救助 cases
-  return owns(u, d.cases[caseKey], d);
+  return owns(u, d.cases[caseKey]);
 }
 
 const readable = (u, d) => Object.keys(d.cases).filter((k) => may(u, 'case.read', k, d));
@@ -191,7 +195,7 @@ function todayAt(minutes) {
   return `${cstDate()}T${hh}:${mm}:00+08:00`;
 }
 
-async function makeData(port, bin, dataDir) {
+async function makeData(port) {
   const api = (method, p, token, body) => apiRequest(port, method, p, { token, body });
   const tokens = {};
   const ids = {};
@@ -492,7 +496,7 @@ async function screen(page, u, r, d) {
     const mine = page.locator('section[aria-labelledby=today-mine]');
     const mineRows = (await mine.count()) ? await mine.locator('tbody tr').allInnerTexts() : null;
     const mineWanted = ACTIONS['hearing.run'][u.role] === 'own'
-      ? Object.keys(d.cases).filter((k) => owns(u, d.cases[k], d) && d.cases[k].stage !== 'closed') : null;
+      ? Object.keys(d.cases).filter((k) => owns(u, d.cases[k]) && d.cases[k].stage !== 'closed') : null;
     check(`${label}: 工作台 lists its own open cases (${mineWanted ? mineWanted.join(', ') : 'no such list'})`,
       mineWanted === null ? mineRows === null : (mineRows && mineRows.length === mineWanted.length &&
         mineWanted.every((k) => mineRows.some((x) => x.includes(d.cases[k].no)))), mineRows && mineRows.join(' | '));
@@ -591,7 +595,7 @@ async function main() {
     const port = await freePort();
     server = await startServerReady(bin, { dataDir: dirs.dataDir, port, webDir, workers: 1, logLevel: 'info',
       logPath: join(tmp, 'server.log'), log: serverLog });
-    const d = await makeData(port, bin, dirs.dataDir);
+    const d = await makeData(port);
     d.port = port;
     check('test data: six accounts, four cases, today\'s appointments, a running hearing with the clerk invited',
       Object.keys(d.cases).length === 4 && d.cases.A1.clerks.length === 1);
