@@ -515,6 +515,9 @@ async function screen(page, u, r, d) {
   if (r.name === 'case-own' || (r.name === 'case-foreign' && opens)) {
     const c = d.cases[r.name === 'case-own' ? u.own : u.foreign];
     check(`${label}: the case page shows its case`, h1 === c.no, h1);
+    // Each appointment names its host, whoever it is (a prosecutor may host another's case).
+    const hosts = c.appts.map((a) => user(a.host).name).filter((n) => !body.includes(`主持：${n}`));
+    check(`${label}: every appointment names its host`, !hosts.length, hosts.join(', '));
     // A hearing's recording state is a part of the hearing under recording.read (docs/api.md).
     const key = r.name === 'case-own' ? u.own : u.foreign;
     const recWanted = c.appts.some((a) => a.started) && may(u, 'recording.read', key, d);
