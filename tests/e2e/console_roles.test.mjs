@@ -515,6 +515,10 @@ async function screen(page, u, r, d) {
   if (r.name === 'case-own' || (r.name === 'case-foreign' && opens)) {
     const c = d.cases[r.name === 'case-own' ? u.own : u.foreign];
     check(`${label}: the case page shows its case`, h1 === c.no, h1);
+    // The case names its prosecutor to everyone who reads it.
+    const pros = c.prosecutor ? user(c.prosecutor).name : null;
+    check(`${label}: the case names its prosecutor${pros ? '' : ' (none assigned)'}`,
+      pros ? (await page.locator('.facts').innerText()).includes(pros) : true, pros || '');
     // Each appointment names its host, whoever it is (a prosecutor may host another's case).
     const hosts = c.appts.map((a) => user(a.host).name).filter((n) => !body.includes(`主持：${n}`));
     check(`${label}: every appointment names its host`, !hosts.length, hosts.join(', '));
