@@ -16,13 +16,16 @@ import * as staff from './staff.js';
 import * as audit from './audit.js';
 import { CASE_CREATORS } from './codes.js';
 
+/** Why a case page the API refused is not for this role: its rule for cases. */
+const caseDenied = (role) => [has(`app.deny.case.${role}`) ? `app.deny.case.${role}` : 'app.deny.case', 'app.askCase'];
+
 // roles: who may open the route (else the refusal screen says why: deny);
 // a screen the API refuses (403) says why with denied(role) instead.
 const ROUTES = [
   { re: /^\/today$/, screen: today, nav: 'today' },
   { re: /^\/cases$/, screen: cases, nav: 'cases' },
   { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS, deny: 'app.deny.caseNew' },
-  { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases', denied: (role) => [has(`app.deny.case.${role}`) ? `app.deny.case.${role}` : 'app.deny.case', 'app.askCase'] },
+  { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases', denied: caseDenied },
   { re: /^\/admin\/staff$/, screen: staff, nav: 'staff', roles: ['admin'], deny: 'app.deny.admin' },
   { re: /^\/admin\/audit$/, screen: audit, nav: 'audit', roles: ['admin'], deny: 'app.deny.admin' },
 ];
