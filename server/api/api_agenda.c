@@ -22,13 +22,15 @@ static int64_t cst_midnight_ms(const GDate *d)
     return ((int64_t)g_date_get_julian(d) - JULIAN_1970_01_01) * DAY_MS - CST_OFFSET_MS;
 }
 
-/* The case as the agenda shows it: number, type, stage, petitioner, masked identity. */
+/* The case as the agenda shows it: number, type, stage, petitioner, its
+ * prosecutor (a host may be another), masked identity. */
 static json_t *case_brief(const yf_case *c)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->id, "case_no", c->case_no,
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)c->id, "case_no", c->case_no,
                           "type", yf_case_type_code(c->type), "type_label", yf_case_type_label(c->type),
                           "stage", yf_stage_code(c->stage), "stage_label", yf_stage_label(c->stage),
-                          "petitioner", c->petitioner);
+                          "petitioner", c->petitioner,
+                          "prosecutor_id", c->prosecutor_id ? json_integer(c->prosecutor_id) : json_null());
     yf_api_identity_json(o, c, TRUE);
     return o;
 }

@@ -30,8 +30,11 @@ static json_t *invitee_json(const yf_invitee *i)
 static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
 {
     GError *err = NULL;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:s, s:s, s:s, s:b}", "id", (json_int_t)a->id,
+    yf_staff host = {0};
+    yf_store_staff_get(r->api->store, a->host_id, &host, NULL);   /* a name for people; "" if gone */
+    json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:o, s:s, s:s, s:s, s:b}", "id", (json_int_t)a->id,
                           "case_id", (json_int_t)a->case_id, "host_id", (json_int_t)a->host_id,
+                          "host_name", host.display_name ? host.display_name : "",
                           "starts_at", yf_api_time_json(a->start_ms), "title", a->title,
                           "kind", yf_appointment_kind_code(a->kind), "kind_label", yf_appointment_kind_label(a->kind),
                           "cancelled", a->cancelled);
@@ -48,6 +51,7 @@ static json_t *appointment_json(yf_api_req *r, const yf_appointment *a)
     if (list)
         g_ptr_array_unref(list);
     g_clear_error(&err);
+    yf_staff_clear(&host);
     return o;
 }
 

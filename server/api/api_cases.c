@@ -392,13 +392,22 @@ static gboolean audit_identity_view(yf_api_req *r, const yf_case *c)
     return ok;
 }
 
+/* The one case in full, with its prosecutor's name for people who may not
+ * list accounts (prosecutor_name, "" when unassigned). */
 void yf_api_case_get(yf_api_req *r)
 {
     yf_case c = {0};
+    yf_staff pros = {0};
     GDate today;
     yf_api_today(r, &today);
-    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c) && audit_identity_view(r, &c))
-        yf_api_reply_json(r, 200, yf_api_case_json(&c, &today, FALSE));
+    if (yf_api_case_for(r, YF_ACT_CASE_READ, &c) && audit_identity_view(r, &c)) {
+        json_t *o = yf_api_case_json(&c, &today, FALSE);
+        if (c.prosecutor_id)
+            yf_store_staff_get(r->api->store, c.prosecutor_id, &pros, NULL);   /* "" if gone */
+        json_object_set_new(o, "prosecutor_name", json_string(pros.display_name ? pros.display_name : ""));
+        yf_api_reply_json(r, 200, o);
+    }
+    yf_staff_clear(&pros);
     yf_case_clear(&c);
 }
 

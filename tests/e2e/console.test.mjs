@@ -13,19 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, createUser, finish, freePort,
   startServerReady, tempDirs, wrapUp } from './lib.mjs';
-import { consoleKit } from './console_lib.mjs';
+import { consoleKit, idNumber } from './console_lib.mjs';
 
 const VIEW = { width: 1366, height: 768 };
 const PASS = { admin: 'admin-password-1', pros: 'spring-river-2024', clerk: 'autumn-moon-2024' };
 const serverLog = [];
 const pageLog = [];
 
-/** A resident ID number with its ISO 7064 MOD 11-2 check character (GB 11643). */
-function idNumber(first17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const ID = idNumber('11010119900307123');
 
 const cstDate = (daysFromToday = 0) => new Date(Date.now() + 8 * 3600e3 + daysFromToday * 86400e3).toISOString().slice(0, 10);

@@ -4,8 +4,8 @@
 // #/hearings/7, #/stats, #/admin/staff, #/admin/audit) to one screen module each. A screen exports
 // render(root, ctx); ctx.alive() turns false once the user has moved on, so a
 // late reply never paints over the next screen.
-import { setExpiredHandler, whoami, logout, explain } from './api.js';
-import { applyI18n, lang, t } from './i18n.js';
+import { ApiError, setExpiredHandler, whoami, logout, explain } from './api.js';
+import { applyI18n, has, lang, t } from './i18n.js';
 import { h, notice } from './dom.js';
 import * as login from './login.js';
 import * as today from './today.js';
@@ -18,15 +18,20 @@ import * as audit from './audit.js';
 import * as stats from './stats.js';
 import { CASE_CREATORS } from './codes.js';
 
+/** Why a case page the API refused is not for this role: its rule for cases. */
+const caseDenied = (role) => [has(`app.deny.case.${role}`) ? `app.deny.case.${role}` : 'app.deny.case', 'app.askCase'];
+
+// roles: who may open the route (else the refusal screen says why: deny);
+// a screen the API refuses (403) says why with denied(role) instead.
 const ROUTES = [
   { re: /^\/today$/, screen: today, nav: 'today' },
   { re: /^\/cases$/, screen: cases, nav: 'cases' },
-  { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS },
-  { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases' },
-  { re: /^\/hearings\/(\d+)$/, screen: hearing, nav: 'cases' },
+  { re: /^\/cases\/new$/, screen: caseNew, nav: 'case-new', roles: CASE_CREATORS, deny: 'app.deny.caseNew' },
+  { re: /^\/cases\/(\d+)$/, screen: caseView, nav: 'cases', denied: caseDenied },
+  { re: /^\/hearings\/(\d+)$/, screen: hearing, nav: 'cases', denied: caseDenied },
   { re: /^\/stats$/, screen: stats, nav: 'stats' },
-  { re: /^\/admin\/staff$/, screen: staff, nav: 'staff', roles: ['admin'] },
-  { re: /^\/admin\/audit$/, screen: audit, nav: 'audit', roles: ['admin'] },
+  { re: /^\/admin\/staff$/, screen: staff, nav: 'staff', roles: ['admin'], deny: 'app.deny.admin' },
+  { re: /^\/admin\/audit$/, screen: audit, nav: 'audit', roles: ['admin'], deny: 'app.deny.admin' },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -79,10 +84,33 @@ export function go(hash, flash) {
   if (location.hash === hash) route(); else location.hash = hash;
 }
 
+/** The refusal screen: that the page is not for this account, why (whyKey),
+ * whom to ask (askKey), and the way back; no data of the page. */
+function refusal(root, whyKey, askKey) {
+  root.replaceChildren(h('section', { class: 'card refusal' },
+    h('h1', { tabindex: '-1', text: t('app.forbidden') }),
+    h('p', { text: t(whyKey) }),
+    h('p', { class: 'muted', text: t(askKey) }),
+    h('p', { class: 'refusal-back' }, h('a', { class: 'btn primary', href: '#/today', text: t('app.backToday') }))));
+  setTitle(t('app.forbidden'));
+}
+
 function screenNotice(root, key) {
   root.append(h('h1', { tabindex: '-1', text: t(key) }),
     h('p', {}, h('a', { href: '#/today', text: t('app.backToday') })));
   setTitle(t(key));
+}
+
+/** A screen whose loading failed: the refusal screen when the API refused
+ * it, else what went wrong in a sentence. */
+function failed(root, r, e) {
+  if (e instanceof ApiError && e.code === 'forbidden' && r.denied) {
+    refusal(root, ...r.denied(state.me.role));
+    return;
+  }
+  root.replaceChildren(h('h1', { tabindex: '-1', text: t('app.cannotOpen') }), notice('bad', explain(e).text),
+    h('p', {}, h('a', { href: '#/today', text: t('app.backToday') })));
+  setTitle(t('app.cannotOpen'));
 }
 
 async function route() {
@@ -99,18 +127,14 @@ async function route() {
   main.append(root);
   markNav(found ? found.r.nav : null);
   if (!found) screenNotice(root, 'app.notFound');
-  else if (found.r.roles && !found.r.roles.includes(state.me.role)) screenNotice(root, 'app.forbidden');
+  else if (found.r.roles && !found.r.roles.includes(state.me.role)) refusal(root, found.r.deny, 'app.askAdmin');
   else {
     const ctx = { me: state.me, params: found.m.slice(1), query, go, setTitle, alive: () => gen === state.gen };
     try {
       await found.r.screen.render(root, ctx);
     } catch (e) {
       console.warn('console: screen failed', e);
-      if (gen === state.gen && state.me) {
-        root.replaceChildren(h('h1', { tabindex: '-1', text: t('app.cannotOpen') }), notice('bad', explain(e).text),
-          h('p', {}, h('a', { href: '#/today', text: t('app.backToday') })));
-        setTitle(t('app.cannotOpen'));
-      }
+      if (gen === state.gen && state.me) failed(root, found.r, e);
     }
   }
   if (gen !== state.gen) return;

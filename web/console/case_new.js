@@ -1,12 +1,14 @@
 // case_new.js -- 案件登记: case number, type, channel (信/访/网/电/视频),
 // petitioner, phone, ID number, date received, summary; POST /cases. Missing
 // required fields are caught here, everything else the API says is shown
-// beside its field. On success the case page opens with the two deadlines.
+// beside its field. On success the case page opens with the two deadlines; a
+// clerk, who may register but reads only the cases of hearings they join, gets
+// a confirmation saying so instead.
 import { post, explain } from './api.js';
 import { t } from './i18n.js';
-import { h, clone, ref, showErrors, clearErrors, busy, labelsOf, echo } from './dom.js';
+import { h, clone, ref, notice, showErrors, clearErrors, busy, labelsOf, echo } from './dom.js';
 import { fmtDate, fmtDateWeekday, todayCst } from './format.js';
-import { TYPES, CHANNELS } from './codes.js';
+import { TYPES, CHANNELS, REGISTRAR_READS } from './codes.js';
 
 const REQUIRED = [['case_no', 'err.required'], ['type', 'err.choose'], ['channel', 'err.choose'], ['petitioner', 'err.required']];
 
@@ -47,11 +49,25 @@ export function render(root, ctx) {
     await busy(form, async () => {
       try {
         const c = await post('/cases', body);
-        ctx.go(`#/cases/${c.id}`, { kind: 'ok',
-          text: t('caseNew.done', { no: c.case_no, reply: fmtDate(c.reply_due), result: fmtDate(c.result_due) }) });
+        const done = t('caseNew.done', { no: c.case_no, reply: fmtDate(c.reply_due), result: fmtDate(c.result_due) });
+        if (REGISTRAR_READS.includes(ctx.me.role)) ctx.go(`#/cases/${c.id}`, { kind: 'ok', text: done });
+        else registered(root, ctx, done);
       } catch (e) {
         if (e.status !== 401) showErrors(form, [explain(e, labels)]);
       }
     });
   });
+}
+
+/** The confirmation for a registrar who cannot open the case: the deadlines,
+ * what happens next, and the ways on. */
+function registered(root, ctx, done) {
+  root.replaceChildren(h('section', { class: 'card confirm' },
+    h('h1', { tabindex: '-1', text: t('caseNew.doneHeading') }),
+    notice('ok', done),
+    h('p', { text: t('caseNew.doneNext') }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn primary', text: t('caseNew.another'), on: { click: () => ctx.go('#/cases/new') } }),
+      h('a', { class: 'btn', href: '#/today', text: t('app.backToday') }))));
+  root.querySelector('h1').focus();
 }

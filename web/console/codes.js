@@ -11,8 +11,11 @@ export const KINDS = ['reception', 'public_hearing', 'aid_disbursement'];   // h
 /** Roles that run hearings (hearing.run) and that may enter rooms (room.enter). */
 export const HOSTS = ['prosecutor', 'aid_staff'];
 export const ROOM_ROLES = ['prosecutor', 'clerk', 'aid_staff'];
-/** Roles that may register cases (case.create). */
+/** Roles that may register cases (case.create), and those of them who may
+ * then open what they registered (a prosecutor's case is assigned to them,
+ * aid staff's is a 司法救助 case; a clerk's is neither). */
 export const CASE_CREATORS = ['prosecutor', 'clerk', 'aid_staff'];
+export const REGISTRAR_READS = ['prosecutor', 'aid_staff'];
 
 /** What an appointment is for (its `kind`); a hearing started from it is of
  * the matching hearing kind (KINDS), which the server chooses. */

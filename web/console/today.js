@@ -1,13 +1,14 @@
 // today.js -- 工作台: today's appointments (who has opened their link or been
-// admitted, and the one button into the room), the 督办 ledger of overdue and
-// soon-due deadlines, and the signed-in prosecutor's own open cases. Each part
-// loads on its own, so one failing leaves the others readable.
+// admitted, and the one button into the room for those who may enter), the
+// 督办 ledger of overdue and soon-due deadlines, and the open cases the
+// signed-in prosecutor is assigned (for aid staff: the open 司法救助 cases).
+// Each part loads on its own, so one failing leaves the others readable.
 import { get, qs, explain } from './api.js';
 import { t } from './i18n.js';
 import { h, notice, table } from './dom.js';
 import { fmtDate, fmtTime, todayCst } from './format.js';
 import { dueBadge } from './deadlines.js';
-import { HOSTS } from './codes.js';
+import { HOSTS, ROOM_ROLES } from './codes.js';
 import { kindLabel, hostName } from './appointments.js';
 import { roomButton } from './enter.js';
 import { caseRows, caseHead } from './cases.js';
@@ -66,24 +67,34 @@ function hearingCell(a) {
   return h('span', { class: 'state muted', text: t('today.notStarted') });
 }
 
+/** False for an appointment a prosecutor hosts on another prosecutor's case:
+ * they read it on 工作台, but the case and its hearing are not theirs to open
+ * or run (docs/api.md, "Authorization"). */
+function caseIsMine(a, me) {
+  return me.role !== 'prosecutor' || !a.case || a.case.prosecutor_id === me.id;
+}
+
 async function loadAppointments(el, ctx, today) {
   await section(el, 'today-appts', 'today.appointments', async () => {
     const r = await get(`/appointments${qs({ date: today })}`);
     if (!ctx.alive()) return '';
     const items = (r.items || []).slice().sort((x, y) => Date.parse(x.starts_at) - Date.parse(y.starts_at));
     if (!items.length) return h('p', { class: 'muted', text: t('today.noAppointments') });
+    // Roles that never enter a room (administrators, viewers) get no action column.
+    const acts = ROOM_ROLES.includes(ctx.me.role);
     const rows = items.map((a) => h('tr', { class: a.cancelled ? 'is-cancelled' : '', dataset: { appointment: String(a.id) } },
       h('td', { class: 'time' }, fmtTime(a.starts_at)),
-      h('td', {}, h('a', { href: `#/cases/${a.case_id}`, text: a.case ? a.case.case_no : a.case_no }),
+      h('td', {}, caseIsMine(a, ctx.me) ? h('a', { href: `#/cases/${a.case_id}`, text: a.case ? a.case.case_no : a.case_no })
+        : h('span', { text: a.case.case_no }),
         h('div', { class: 'small', text: (a.case ? a.case.petitioner : a.petitioner) || '' })),
       h('td', {}, kindLabel(a),
         hostName(a) ? h('div', { class: 'small muted', text: t('appt.host', { name: hostName(a) }) }) : null),
       h('td', {}, h('ul', { class: 'invitees' }, (a.invitees || []).map(inviteeLine))),
       h('td', {}, hearingCell(a)),
-      h('td', {}, roomButton(a, ctx, () => loadAppointmentsAgain(el, ctx, today)))));
-    return table({ caption: t('today.appointments'), cls: 'appts',
-      head: [t('today.colTime'), t('today.colCase'), t('today.colKind'), t('today.colInvitees'), t('today.colHearing'), t('today.colAction')],
-      rows });
+      acts ? h('td', {}, caseIsMine(a, ctx.me) ? roomButton(a, ctx, () => loadAppointmentsAgain(el, ctx, today))
+        : h('span', { class: 'muted small', text: t('today.notYourCase') })) : null));
+    const head = [t('today.colTime'), t('today.colCase'), t('today.colKind'), t('today.colInvitees'), t('today.colHearing')];
+    return table({ caption: t('today.appointments'), cls: 'appts', head: acts ? [...head, t('today.colAction')] : head, rows });
   });
 }
 
@@ -135,11 +146,14 @@ function byUrgency(a, b) {
 }
 
 async function loadMine(el, ctx, today) {
-  await section(el, 'today-mine', 'today.myCases', async () => {
-    const r = await get(`/cases${qs({ assigned: 'me', limit: 200 })}`);
+  // A prosecutor's own cases are those assigned to them; aid staff's are all
+  // 司法救助 cases, which no one is assigned as prosecutor.
+  const aid = ctx.me.role === 'aid_staff';
+  await section(el, 'today-mine', aid ? 'today.aidCases' : 'today.myCases', async () => {
+    const r = await get(`/cases${qs(aid ? { type: 'judicial_aid', limit: 200 } : { assigned: 'me', limit: 200 })}`);
     if (!ctx.alive()) return '';
     const open = (r.items || []).filter((c) => c.stage !== 'closed').sort(byUrgency);
-    if (!open.length) return h('p', { class: 'muted', text: t('today.noMyCases') });
+    if (!open.length) return h('p', { class: 'muted', text: t(aid ? 'today.noAidCases' : 'today.noMyCases') });
     const shown = open.slice(0, 10);
     return h('div', {},
       table({ caption: t('today.myCases'), cls: 'cases compact', head: caseHead(true), rows: caseRows(shown, today, true) }),
