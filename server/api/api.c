@@ -200,8 +200,13 @@ void yf_api_error(yf_api_req *r, unsigned status, const char *code, const char *
     if (r->replied)
         return;
     va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
+    char *raw = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    /* A message may quote what the client sent (a JSON parser's error names
+     * the text near it, which can end inside a UTF-8 sequence): made valid,
+     * or the reply itself could not be encoded. */
+    char *msg = g_utf8_make_valid(raw, -1);
+    g_free(raw);
     g_debug("%s %s -> %u %s: %s", r->method == YF_API_GET ? "GET" : "write", r->path, status, code, msg);
     yf_api_reply_json(r, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
     g_free(msg);
