@@ -36,6 +36,7 @@ static const route routes[] = {
     {YF_API_PATCH, "/cases/#", yf_api_case_patch},
     {YF_API_POST, "/cases/#/transition", yf_api_case_transition},
     {YF_API_GET, "/cases/#/events", yf_api_case_events},
+    {YF_API_GET, "/cases/#/audit", yf_api_case_audit},
     {YF_API_GET, "/cases/#/appointments", yf_api_case_appointments},
     {YF_API_POST, "/cases/#/appointments", yf_api_appointment_create},
     {YF_API_GET, "/cases/#/hearings", yf_api_case_hearings},

@@ -7,6 +7,8 @@
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
+#include "server/store/store_reads.h"
+
 #include <string.h>
 
 #include "server/store/deadline.h"
@@ -405,8 +407,26 @@ void yf_api_case_get(yf_api_req *r)
         if (c.prosecutor_id)
             yf_store_staff_get(r->api->store, c.prosecutor_id, &pros, NULL);   /* "" if gone */
         json_object_set_new(o, "prosecutor_name", json_string(pros.display_name ? pros.display_name : ""));
+        GError *err = NULL;
+        GPtrArray *ratings = yf_store_case_ratings(r->api->store, c.id, &err);
+        if (!ratings) {
+            json_decref(o);
+            yf_api_store_error(r, err, FALSE);
+            g_clear_error(&err);
+            goto out;
+        }
+        json_t *items = json_array();
+        for (guint i = 0; i < ratings->len; i++) {
+            const yf_rating_row *rt = g_ptr_array_index(ratings, i);
+            json_array_append_new(items, json_pack("{s:i, s:s, s:o, s:{s:s, s:s}}", "score", rt->score,
+                                                   "comment", rt->comment, "at", yf_api_time_json(rt->at_ms),
+                                                   "by", "name", rt->name, "role", rt->role));
+        }
+        g_ptr_array_unref(ratings);
+        json_object_set_new(o, "ratings", items);
         yf_api_reply_json(r, 200, o);
     }
+out:
     yf_staff_clear(&pros);
     yf_case_clear(&c);
 }
@@ -491,6 +511,30 @@ out:
     json_decref(o);
 }
 
+/* An audit actor ("staff:4", "invitee:9", "system") by name, or null when
+ * it names no one known. */
+static json_t *actor_name_json(yf_api_req *r, const char *actor)
+{
+    char *end = NULL;
+    json_t *name = json_null();
+    if (g_str_has_prefix(actor, "staff:")) {
+        gint64 id = g_ascii_strtoll(actor + 6, &end, 10);
+        yf_staff s = {0};
+        if (end && !*end && id > 0 && yf_store_staff_get(r->api->store, id, &s, NULL))
+            name = json_string(s.display_name);
+        yf_staff_clear(&s);
+    } else if (g_str_has_prefix(actor, "invitee:")) {
+        gint64 id = g_ascii_strtoll(actor + 8, &end, 10);
+        yf_invitee i = {0};
+        if (end && !*end && id > 0 && yf_store_invitee_get(r->api->store, id, &i, NULL))
+            name = json_string(i.name);
+        yf_invitee_clear(&i);
+    } else if (strcmp(actor, "system") == 0) {
+        name = json_string("系统");
+    }
+    return name;
+}
+
 static json_t *event_item(yf_api_req *r, const void *item)
 {
     const yf_case_event *e = item;
@@ -500,17 +544,7 @@ static json_t *event_item(yf_api_req *r, const void *item)
                           "note", e->note);
     json_object_set_new(o, "from", e->from_stage >= 0 ? json_string(yf_stage_code(e->from_stage)) : json_null());
     /* Who moved the case, by name: whoever may read the case reads its history. */
-    json_t *name = json_null();
-    char *end = NULL;
-    if (g_str_has_prefix(e->actor, "staff:")) {
-        gint64 id = g_ascii_strtoll(e->actor + 6, &end, 10);
-        yf_staff s = {0};
-        if (end && !*end && id > 0 && yf_store_staff_get(r->api->store, id, &s, NULL))
-            name = json_string(s.display_name);
-        yf_staff_clear(&s);
-    } else if (strcmp(e->actor, "system") == 0) {
-        name = json_string("系统");
-    }
+    json_t *name = actor_name_json(r, e->actor);
     json_object_set_new(o, "actor_name", name);
     return o;
 }
@@ -521,5 +555,42 @@ void yf_api_case_events(yf_api_req *r)
     GError *err = NULL;
     if (yf_api_case_for(r, YF_ACT_CASE_READ, &c))
         yf_api_reply_items_take(r, yf_store_case_events(r->api->store, c.id, &err), err, event_item);
+    yf_case_clear(&c);
+}
+
+static json_t *audit_item(yf_api_req *r, const void *item)
+{
+    const yf_audit_row *a = item;
+    return json_pack("{s:I, s:o, s:s, s:o, s:s, s:s, s:s}", "id", (json_int_t)a->id, "at", yf_api_time_json(a->at_ms),
+                     "actor", a->actor, "actor_name", actor_name_json(r, a->actor), "action", a->action,
+                     "object", a->object, "detail", a->detail);
+}
+
+/* The case's own audit trail, newest first (case.read): who did what to the
+ * case and everything of it, including every view of the full ID number and
+ * of a recording. */
+void yf_api_case_audit(yf_api_req *r)
+{
+    yf_case c = {0};
+    GError *err = NULL;
+    int64_t before = 0, limit = 0;
+    if (!yf_api_case_for(r, YF_ACT_CASE_READ, &c) ||
+        !yf_api_query_int(r, "cursor", 0, G_MAXINT64, 0, &before) ||
+        !yf_api_query_int(r, "limit", 1, 500, 100, &limit))
+        goto out;
+    GPtrArray *list = yf_store_case_audit(r->api->store, c.id, before, (int)limit, &err);
+    if (!list) {
+        yf_api_store_error(r, err, FALSE);
+        goto out;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < list->len; i++)
+        json_array_append_new(items, audit_item(r, g_ptr_array_index(list, i)));
+    int64_t last = list->len ? ((yf_audit_row *)g_ptr_array_index(list, list->len - 1))->id : 0;
+    json_t *next = (int64_t)list->len == limit ? json_sprintf("%" G_GINT64_FORMAT, (gint64)last) : json_null();
+    g_ptr_array_unref(list);
+    yf_api_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+out:
+    g_clear_error(&err);
     yf_case_clear(&c);
 }

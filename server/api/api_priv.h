@@ -194,6 +194,7 @@ void yf_api_case_get(yf_api_req *r);
 void yf_api_case_patch(yf_api_req *r);
 void yf_api_case_transition(yf_api_req *r);
 void yf_api_case_events(yf_api_req *r);
+void yf_api_case_audit(yf_api_req *r);
 void yf_api_case_appointments(yf_api_req *r);
 void yf_api_case_hearings(yf_api_req *r);
 void yf_api_appointment_create(yf_api_req *r);

@@ -227,6 +227,11 @@ static const char v10_cancel_reissue[] =
 static const char v11_recording_start[] =
     "ALTER TABLE recordings ADD COLUMN start_ms INTEGER;";
 
+/* A case's own audit trail (GET /cases/{id}/audit) looks entries up by the
+ * objects of the case: without this, every look would read the whole log. */
+static const char v12_audit_object[] =
+    "CREATE INDEX audit_log_object ON audit_log(object, id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -239,6 +244,7 @@ static const yf_migration migrations[] = {
     { 9, "appointments: index by start time", v9_appointments_start },
     { 10, "appointments: when and why cancelled; invitees: replaced_by", v10_cancel_reissue },
     { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
+    { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
 };
 
 int yf_migrations_latest(void)

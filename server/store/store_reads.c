@@ -239,17 +239,19 @@ void yf_audit_row_free(yf_audit_row *r)
     g_free(r);
 }
 
-/* The rows one statement of the two below gives: ?1 the cursor id, ?2 the
- * action prefix, ?3 the limit. */
+/* The rows one statement of the three below gives: ?1 the cursor id, ?2 the
+ * action prefix, ?3 the limit, ?4 a case id. */
 static GPtrArray *audit_rows(yf_store *st, const char *sql, int64_t cursor, int limit, const char *action_prefix,
-                             GError **error)
+                             int64_t case_id, GError **error)
 {
     sqlite3_stmt *s = yf_store_prep(st, sql, error);
     if (s == NULL)
         return NULL;
     sqlite3_bind_int64(s, 1, cursor);
-    yf_store_bind_text(s, 2, action_prefix);
+    yf_store_bind_text(s, 2, action_prefix ? action_prefix : "");
     sqlite3_bind_int(s, 3, limit);
+    if (sqlite3_bind_parameter_count(s) >= 4)
+        sqlite3_bind_int64(s, 4, case_id);
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)yf_audit_row_free);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -275,7 +277,7 @@ GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
 {
     return audit_rows(st, "SELECT id, at_ms, actor, action, object, detail FROM audit_log WHERE id > ?1"
                           " AND (?2 = '' OR substr(action, 1, length(?2)) = ?2) ORDER BY id LIMIT ?3",
-                      after_id, limit, action_prefix, error);
+                      after_id, limit, action_prefix, 0, error);
 }
 
 GPtrArray *yf_store_audit_list_newest(yf_store *st, int64_t before_id, int limit, const char *action_prefix,
@@ -284,7 +286,65 @@ GPtrArray *yf_store_audit_list_newest(yf_store *st, int64_t before_id, int limit
     return audit_rows(st, "SELECT id, at_ms, actor, action, object, detail FROM audit_log"
                           " WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR substr(action, 1, length(?2)) = ?2)"
                           " ORDER BY id DESC LIMIT ?3",
-                      before_id, limit, action_prefix, error);
+                      before_id, limit, action_prefix, 0, error);
+}
+
+void yf_rating_row_free(yf_rating_row *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->comment);
+    g_free(r->name);
+    g_free(r->role);
+    g_free(r);
+}
+
+static void read_rating(sqlite3_stmt *s, void *out)
+{
+    yf_rating_row *r = out;
+    r->id = sqlite3_column_int64(s, 0);
+    r->hearing_id = sqlite3_column_int64(s, 1);
+    r->score = sqlite3_column_int(s, 2);
+    r->comment = yf_store_col_text(s, 3);
+    r->at_ms = sqlite3_column_int64(s, 4);
+    r->name = yf_store_col_text(s, 5);
+    r->role = yf_store_col_text(s, 6);
+}
+
+GPtrArray *yf_store_case_ratings(yf_store *st, int64_t case_id, GError **error)
+{
+    return yf_store_list_rows(st, "SELECT r.id, coalesce(r.hearing_id, 0), r.score, r.comment, r.at_ms,"
+                              " coalesce(i.name, ''), coalesce(i.role, '') FROM ratings r"
+                              " LEFT JOIN invitees i ON r.by_actor GLOB 'invitee:[0-9]*'"
+                              "  AND i.id = CAST(substr(r.by_actor, 9) AS INTEGER)"
+                              " WHERE r.case_id = ? ORDER BY r.id", &case_id, 1, read_rating, sizeof(yf_rating_row),
+                              (GDestroyNotify)yf_rating_row_free, error);
+}
+
+/* Every object of the case is named as the store names it in the log
+ * (yf_store_obj): the case, its appointments, their invitees, its hearings,
+ * their participants, recordings and note entries, its ratings and aid. */
+GPtrArray *yf_store_case_audit(yf_store *st, int64_t case_id, int64_t before_id, int limit, GError **error)
+{
+    return audit_rows(st,
+        "WITH objs(o) AS ("
+        " SELECT 'case:' || ?4"
+        " UNION ALL SELECT 'appointment:' || id FROM appointments WHERE case_id = ?4"
+        " UNION ALL SELECT 'invitee:' || i.id FROM invitees i JOIN appointments a ON a.id = i.appointment_id"
+        "  WHERE a.case_id = ?4"
+        " UNION ALL SELECT 'hearing:' || id FROM hearings WHERE case_id = ?4"
+        " UNION ALL SELECT 'participant:' || p.id FROM participants p JOIN hearings h ON h.id = p.hearing_id"
+        "  WHERE h.case_id = ?4"
+        " UNION ALL SELECT 'recording:' || r.id FROM recordings r JOIN hearings h ON h.id = r.hearing_id"
+        "  WHERE h.case_id = ?4"
+        " UNION ALL SELECT 'note_entry:' || e.id FROM note_entries e JOIN notes n ON n.id = e.note_id"
+        "  JOIN hearings h ON h.id = n.hearing_id WHERE h.case_id = ?4"
+        " UNION ALL SELECT 'rating:' || id FROM ratings WHERE case_id = ?4"
+        " UNION ALL SELECT 'aid:' || id FROM aid_disbursements WHERE case_id = ?4)"
+        " SELECT id, at_ms, actor, action, object, detail FROM audit_log"
+        " WHERE object IN (SELECT o FROM objs) AND (?1 = 0 OR id < ?1)"
+        " ORDER BY id DESC LIMIT ?3",
+        before_id, limit, "", case_id, error);
 }
 
 static void read_stats_row(sqlite3_stmt *s, yf_stats_row *r)

@@ -85,6 +85,22 @@ void yf_audit_row_free(yf_audit_row *r);
 /* Entries with id > after_id (ascending), at most limit; action_prefix NULL = all. */
 GPtrArray *yf_store_audit_list(yf_store *st, int64_t after_id, int limit,
                                    const char *action_prefix, GError **error);
+/* A satisfaction rating of the case (POST /invitation/rating), with who gave
+ * it by name (the invitee's) and role. */
+typedef struct {
+    int64_t id, hearing_id, at_ms;
+    int score;
+    char *comment, *name, *role;
+} yf_rating_row;
+void yf_rating_row_free(yf_rating_row *r);   /* accepts NULL */
+/* yf_rating_row*, oldest first. */
+GPtrArray *yf_store_case_ratings(yf_store *st, int64_t case_id, GError **error);
+
+/* A case's own audit trail, newest first: the entries about the case and
+ * everything of it (appointments, invitations, hearings, participants,
+ * recordings, note entries, ratings, aid), with id < before_id (0: from the
+ * newest). */
+GPtrArray *yf_store_case_audit(yf_store *st, int64_t case_id, int64_t before_id, int limit, GError **error);
 /* The same newest first: rows with id < before_id (0: from the newest). */
 GPtrArray *yf_store_audit_list_newest(yf_store *st, int64_t before_id, int limit, const char *action_prefix,
                                       GError **error);

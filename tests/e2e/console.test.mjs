@@ -206,6 +206,12 @@ async function prosecutorPart(page, context) {
   await page.click('.edit-form button[type=submit]');
   await page.waitForSelector('.notice.ok:has-text("信访人信息已修改")');
   check('… and saves a corrected phone number', (await page.innerText('.case-aside')).includes('13812345670'));
+  await page.waitForSelector('#case-audit ~ div table.audit');
+  const trail = await page.innerText('#case-audit ~ div table.audit');
+  check('本案审计记录 lists, newest first, who changed and who viewed the petitioner\'s details', trail.includes('修改案件信息') &&
+    trail.includes('查看信访人联系方式和身份证号') && trail.includes('王检察官') &&
+    trail.indexOf('查看信访人联系方式和身份证号') < trail.indexOf('登记案件'), trail.slice(0, 400));
+  check('… and the case page says the petitioner has not rated yet', /信访人尚未评价/.test(await page.innerText('.case-aside')));
 
   // Schedule an appointment for today with the petitioner.
   await page.click('button:has-text("新建预约")');

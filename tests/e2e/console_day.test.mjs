@@ -273,6 +273,18 @@ async function main() {
     check('the clerk finalizes the notes after the hearing', /笔录已于 .+ 定稿/.test(await cp.innerText('.notes-panel')));
     await screenCheck(cp, 'hearing-clerk-finalized');
 
+    // ---- the petitioner rates; the case page shows it with the case's audit trail ----
+    const rate = await apiRequest(port, 'POST', '/invitation/rating', { inv: new URL(link).searchParams.get('t'),
+      body: { score: 5, comment: '检察官耐心听取了我的意见' } });
+    check('the petitioner rates the hearing', rate.status === 201 || rate.status === 200, `${rate.status} ${rate.raw}`);
+    await goHash(page, `#/cases/${caseId}`, '#case-audit ~ div table.audit');
+    const aside = await page.innerText('.case-aside');
+    check('the case page shows the petitioner\'s rating', aside.includes('非常满意') && aside.includes('检察官耐心听取了我的意见'), aside);
+    const trail = await page.innerText('#case-audit ~ div table.audit');
+    check('… and its audit trail names who watched the recording and downloaded the package', trail.includes('观看录像') &&
+      trail.includes('下载证据包') && trail.includes('王检察官'), trail.slice(0, 500));
+    await screenCheck(page, 'case-after');
+
     // ---- the statistics count the case ----
     await goHash(page, '#/stats', '.figures');
     const figures = await page.innerText('.figures');

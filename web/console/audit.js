@@ -116,7 +116,7 @@ function actorText(actor, names) {
   return t('audit.system');
 }
 
-function objectCell(object, names, cases) {
+export function objectCell(object, names, cases) {
   const m = /^(\w+):(\d+)$/.exec(object || '');
   if (!m) return object && !/^\w+:\d+$/.test(object) ? object : t('audit.obj.other');
   const [, kind, id] = m;
@@ -130,7 +130,7 @@ function objectCell(object, names, cases) {
 
 /** "username=li role=clerk" in words: known keys named, roles and staff ids
  * turned into names, other ids left out. */
-function detailText(detail, names) {
+export function detailText(detail, names) {
   if (!detail) return '';
   const parts = [];
   const re = /(\w+)=(\S*)/g;

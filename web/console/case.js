@@ -3,13 +3,14 @@
 // (终结/销号 asks for the reason), both deadlines and whether each was met,
 // the petitioner in full, appointments (appointments.js), hearings with their
 // recording state, and the case's events with people's names.
-import { get, post, patch, explain } from './api.js';
-import { t } from './i18n.js';
-import { h, notice, showErrors, clearErrors, busy, newId, checkStep, labelsOf } from './dom.js';
+import { get, post, patch, explain, qs } from './api.js';
+import { t, has } from './i18n.js';
+import { h, notice, showErrors, clearErrors, busy, newId, checkStep, labelsOf, table } from './dom.js';
 import { fmtDate, fmtDateTime, todayCst } from './format.js';
 import { STAGES } from './codes.js';
 import { dueStatus, dueBadge, metDates } from './deadlines.js';
 import { renderAppointments } from './appointments.js';
+import { objectCell, detailText } from './audit.js';
 
 const MOVERS = ['prosecutor', 'aid_staff'];
 
@@ -38,10 +39,12 @@ export async function render(root, ctx) {
       appts instanceof Error ? [h('h2', { id: 'case-appts', text: t('appt.heading') }), notice('bad', explain(appts).text)]
         : renderAppointments(kase, appts, hearings, ctx, reload)),
     hearingsPanel(hearings),
-    eventsPanel(events, ctx));
+    eventsPanel(events, ctx),
+    auditPanel(kase, ctx));
   const aside = h('div', { class: 'case-aside' },
     deadlinesPanel(kase, events),
-    petitionerPanel(kase, ctx));
+    petitionerPanel(kase, ctx),
+    ratingsPanel(kase));
   root.replaceChildren(header(kase), stepper(kase, events), h('div', { class: 'case-grid' }, main, aside));
 }
 
@@ -283,5 +286,62 @@ function eventsPanel(events, ctx) {
       e.from ? t('case.eventMove', { from: t(`stage.${e.from}`), to: t(`stage.${e.to}`) }) : t('case.eventCreated')),
     h('span', { class: 'tl-who', text: actorName(e, ctx.names) }),
     e.note ? h('p', { class: 'tl-note', text: e.note }) : null))));
+  return panel;
+}
+
+/* ---- the petitioner's rating and the case's own audit trail ---- */
+
+function ratingsPanel(c) {
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-ratings' },
+    h('h2', { id: 'case-ratings', text: t('case.ratings') }));
+  const list = c.ratings || [];
+  if (!list.length) { panel.append(h('p', { class: 'muted', text: t('case.noRatings') })); return panel; }
+  panel.append(h('ul', { class: 'ratings' }, list.map((r) => h('li', {},
+    h('span', { class: 'stars', 'aria-hidden': 'true', text: '★'.repeat(r.score) + '☆'.repeat(5 - r.score) }),
+    h('span', { class: 'score', text: t(`case.score.${r.score}`) }),
+    h('div', { class: 'small muted', text: t('case.ratedBy', { name: r.by.name, time: fmtDateTime(r.at) }) }),
+    r.comment ? h('p', { class: 'tl-note', text: r.comment }) : null))));
+  return panel;
+}
+
+const TRAIL_PAGE = 20;
+
+/** Who did what to this case and everything of it, newest first (GET
+ * /cases/{id}/audit): every view of the ID number and of a recording too. */
+function auditPanel(c, ctx) {
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-audit' },
+    h('h2', { id: 'case-audit', text: t('case.audit') }),
+    h('p', { class: 'muted small', text: t('case.auditLead') }));
+  const body = h('div', {}, h('p', { class: 'muted', text: t('app.loading') }));
+  panel.append(body);
+  const names = new Map([...ctx.names].map(([k, v]) => [String(k), v]));
+  const cases = new Map([[String(c.id), c.case_no]]);
+  const rows = [];
+  const more = h('button', { type: 'button', class: 'btn small', text: t('case.auditMore') });
+  let cursor = '';
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const r = await get(`/cases/${c.id}/audit${qs({ cursor, limit: TRAIL_PAGE })}`);
+      for (const a of r.items || []) {
+        rows.push(h('tr', { class: /refused|fail/.test(a.action) ? 'is-warn' : '' },
+          h('td', { class: 'nowrap', text: fmtDateTime(a.at) }),
+          h('td', { text: a.actor_name || t('case.someone') }),
+          h('td', { text: has(`act.${a.action}`) ? t(`act.${a.action}`) : t('case.auditOther') }),
+          h('td', {}, objectCell(a.object, names, cases)),
+          h('td', { class: 'detail', text: detailText(a.detail, names) })));
+      }
+      cursor = r.next_cursor || '';
+      body.replaceChildren(rows.length ? table({ caption: t('case.audit'), cls: 'audit',
+        head: [t('audit.colTime'), t('audit.colActor'), t('audit.colAction'), t('audit.colObject'), t('audit.colDetail')], rows })
+        : h('p', { class: 'muted', text: t('case.noAudit') }), cursor ? more : '');
+    } catch (e) {
+      if (e.status !== 401) body.replaceChildren(notice('bad', explain(e).text));
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', load);
+  load();
   return panel;
 }
