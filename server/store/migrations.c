@@ -221,6 +221,28 @@ static const char v10_cancel_reissue[] =
     " CHECK (length(cancel_reason) <= 500);"
     "ALTER TABLE invitees ADD COLUMN replaced_by INTEGER REFERENCES invitees(id);";
 
+/* A recording's copy for someone outside the case (a lawyer, a reviewer),
+ * watermarked with their name: who asked, for whom and why, and the file
+ * with its own hash once the job has made it (store_exports.c). Numbered 12:
+ * 11 is recordings.start_ms. */
+static const char v12_exports[] =
+    "CREATE TABLE exports ("
+    " id INTEGER PRIMARY KEY,"
+    " recording_id INTEGER NOT NULL REFERENCES recordings(id),"
+    " recipient TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 100),"
+    " organisation TEXT NOT NULL DEFAULT '' CHECK (length(organisation) <= 200),"
+    " purpose TEXT NOT NULL DEFAULT '' CHECK (length(purpose) <= 500),"
+    " requested_by TEXT NOT NULL,"
+    " requested_ms INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued','processing','done','failed')),"
+    " path TEXT UNIQUE,"
+    " size_bytes INTEGER CHECK (size_bytes >= 0),"
+    " sha256 BLOB CHECK (sha256 IS NULL OR length(sha256) = 32),"
+    " finished_ms INTEGER,"
+    " error TEXT NOT NULL DEFAULT '' CHECK (length(error) <= 1000));"
+    "CREATE INDEX exports_recording ON exports(recording_id);"
+    "CREATE INDEX exports_pending ON exports(state) WHERE state IN ('queued','processing');";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -232,11 +254,13 @@ static const yf_migration migrations[] = {
     { 8, "invitees: opened_ms (the link's first use)", v8_invitee_opened },
     { 9, "appointments: index by start time", v9_appointments_start },
     { 10, "appointments: when and why cancelled; invitees: replaced_by", v10_cancel_reissue },
+    { 12, "exports: watermarked copies of recordings", v12_exports },
 };
 
+/* The last migration's version (the list is in ascending order). */
 int yf_migrations_latest(void)
 {
-    return (int)G_N_ELEMENTS(migrations);
+    return migrations[G_N_ELEMENTS(migrations) - 1].version;
 }
 
 const yf_migration *yf_migrations_all(int *n)
@@ -303,7 +327,7 @@ gboolean yf_migrations_apply(sqlite3 *db, int target, GError **error)
                     "run a newer yuanfang or restore a backup", cur, latest);
         return FALSE;
     }
-    for (int i = 0; i < latest; i++) {
+    for (size_t i = 0; i < G_N_ELEMENTS(migrations); i++) {
         if (migrations[i].version <= cur || migrations[i].version > target)
             continue;
         if (!apply_one(db, &migrations[i], error))
