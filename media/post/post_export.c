@@ -85,7 +85,7 @@ static char *describe(const probe *p)
     else
         g_string_append_printf(d, "videotestsrc pattern=black num-buffers=%" G_GINT64_FORMAT
                                " ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! textoverlay name=card ",
-                               p->duration_ns * CARD_FPS / GST_SECOND + 1, CARD_W, CARD_H, CARD_FPS);
+                               (p->duration_ns * CARD_FPS + GST_SECOND - 1) / GST_SECOND, CARD_W, CARD_H, CARD_FPS);
     g_string_append_printf(d, "! textoverlay name=line ! textoverlay name=mark ! videoconvert"
                               " ! vp8enc name=enc deadline=1 cpu-used=16 threads=2 lag-in-frames=0 end-usage=vbr"
                               " target-bitrate=%" G_GINT64_FORMAT " keyframe-max-dist=125 ! queue ! mux. ",
@@ -96,28 +96,39 @@ static char *describe(const probe *p)
     return g_string_free(d, FALSE);
 }
 
-static void set_text(GstElement *pipe, const char *name, const char *text, const char *font, guint argb,
-                     const char *valign, double ypos)
+/* One overlay: plain text (escaped: textoverlay reads Pango markup) in a
+ * font of px pixels, centred. */
+static void set_text(GstElement *pipe, const char *name, const char *text, const char *style, int px, guint argb)
 {
     GstElement *o = yf_post_get(pipe, name);
-    char *markup = g_markup_escape_text(text ? text : "", -1);   /* textoverlay reads Pango markup */
+    char *markup = g_markup_escape_text(text ? text : "", -1);
+    char *font = g_strdup_printf("%s %s%dpx", YF_POST_FONT, style, px);
 
-    g_object_set(o, "text", markup, "font-desc", font, "color", argb, "halignment", 1 /* center */,
-                 "wrap-mode", 2 /* word-char */, NULL);
-    gst_util_set_object_arg(G_OBJECT(o), "valignment", valign);
-    if (ypos >= 0)
-        g_object_set(o, "ypos", ypos, NULL);
+    g_object_set(o, "text", markup, "font-desc", font, "auto-resize", FALSE, "color", argb, "xpad", 0, "ypad", 0,
+                 "halignment", 1 /* center */, "wrap-mode", 2 /* word-char */, NULL);
+    g_free(font);
     g_free(markup);
 }
 
+/* The full line at the top, below the row where a composite shows its case
+ * number and clock (post_composite.c: h/30 pixels high, 8 from the top), so
+ * it hides neither; the large name in the lower third, semi-transparent. */
 static void set_marks(GstElement *pipe, const yf_post_export_job *job, const probe *p)
 {
-    set_text(pipe, "line", job->mark_line, YF_POST_FONT " 11", 0xffffffff, "top", -1);
-    g_object_set(yf_post_get(pipe, "line"), "shaded-background", TRUE, "shading-value", 120, NULL);
-    set_text(pipe, "mark", job->mark_big, YF_POST_FONT " Bold 26", 0x66ffffff, "position", 0.72);
-    g_object_set(yf_post_get(pipe, "mark"), "outline-color", 0x66000000u, NULL);
-    if (!p->width)
-        set_text(pipe, "card", job->no_picture, YF_POST_FONT " 14", 0xffd0d0d0, "position", 0.45);
+    int h = p->width ? p->height : CARD_H;
+    GstElement *line = yf_post_get(pipe, "line"), *mark = yf_post_get(pipe, "mark");
+
+    set_text(pipe, "line", job->mark_line, "", MAX(12, h / 32), 0xffffffff);
+    g_object_set(line, "valignment", 2 /* top */, "deltay", MAX(14, h / 30) + 18, "shaded-background", TRUE,
+                 "shading-value", 120, NULL);
+    set_text(pipe, "mark", job->mark_big, "Bold ", MAX(20, h / 12), 0x66ffffff);
+    gst_util_set_object_arg(G_OBJECT(mark), "valignment", "position");
+    g_object_set(mark, "ypos", 0.72, "outline-color", 0x66000000u, NULL);
+    if (!p->width) {
+        set_text(pipe, "card", job->no_picture, "", MAX(14, h / 24), 0xffd0d0d0);
+        gst_util_set_object_arg(G_OBJECT(yf_post_get(pipe, "card")), "valignment", "position");
+        g_object_set(yf_post_get(pipe, "card"), "ypos", 0.45, NULL);
+    }
 }
 
 /* Runs the pipeline into tmp; *duration_ms: what the finished file states. */

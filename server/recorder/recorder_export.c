@@ -247,6 +247,7 @@ static void requeue_cut_short(yf_recorder_exports *ex)
         if (e->state != YF_EXPORT_PROCESSING)
             continue;
         char *out = g_build_filename(ex->rec->data_dir, e->path, NULL), *part = g_strconcat(out, ".part", NULL);
+        g_message("export %" G_GINT64_FORMAT " was cut short by a stop; it is made again", (gint64)e->id);
         g_unlink(part);
         g_unlink(out);
         if (!yf_store_export_requeue(ex->rec->store, e->id, &err)) {

@@ -227,7 +227,7 @@ static void test_video(const char *dir)
     CHECK(a && b);
     CHECK(n_in == 100 && n_out == n_in);
     if (a && b) {
-        double top = region_diff(a, b, 160, 0, 480, 40), low = region_diff(a, b, 100, 230, 540, 290),
+        double top = region_diff(a, b, 160, 20, 480, 60), low = region_diff(a, b, 100, 230, 540, 290),
                corner = region_diff(a, b, 0, 300, 60, 360);
         printf("frame differences: top band %.1f, lower third %.1f, corner %.1f\n", top, low, corner);
         CHECK(top > 25);     /* the full line on its shaded band */
@@ -257,12 +257,14 @@ static void test_audio_only(const char *dir)
     CHECK(!res.had_video);
     found fi = discover(in), fo = discover(out);
     CHECK(fo.vp8 && fo.opus);
-    CHECK(fi.duration_ms > 3500 && llabs(fo.duration_ms - fi.duration_ms) <= 300);
+    CHECK(fi.duration_ms > 3500 && llabs(fo.duration_ms - fi.duration_ms) <= 200);
+    printf("audio only: input %" G_GINT64_FORMAT " ms, export %" G_GINT64_FORMAT " ms\n", (gint64)fi.duration_ms,
+           (gint64)fo.duration_ms);
     guint8 *card = frame_at(out, 2 * GST_SECOND, &n);
     CHECK(card != NULL && n >= 19);
     if (card) {
-        CHECK(region_mean(card, 0, 300, 60, 360) < 20);           /* a dark card ... */
-        CHECK(region_mean(card, 120, 0, 520, 40) > 12);          /* ... with the line at the top */
+        CHECK(region_mean(card, 0, 300, 60, 360) < 20);          /* a dark card ... */
+        CHECK(region_mean(card, 120, 20, 520, 60) > 12);         /* ... with the line at the top */
         CHECK(region_mean(card, 190, 140, 450, 180) > 12);       /* ... and the notice */
     }
     g_free(card);
