@@ -89,4 +89,38 @@ gboolean yf_post_init(GError **err);
  * g_ptr_array_unref) or NULL + *err. */
 GPtrArray *yf_post_run(const yf_post_job *job, GError **err);
 
+/* A watermarked export of one recording (post_export.c): for someone outside
+ * the case, a copy whose picture carries the marks. Borrowed for the call. */
+typedef struct {
+    const char *input;        /* a WebM/Matroska output of yf_post_run; opened
+                                 for reading only, never written */
+    const char *output;       /* the export's path: written as OUTPUT.part,
+                                 made mode 0600, synced and renamed */
+    const char *mark_line;    /* plain UTF-8: the full line at the top */
+    const char *mark_big;     /* plain UTF-8: large and semi-transparent, in
+                                 the lower third */
+    const char *no_picture;   /* plain UTF-8: said on the dark card that
+                                 stands in for the picture of a file
+                                 without video */
+    void (*progress)(void *user, double fraction);   /* 0..1, calling thread,
+                                 about every 100 ms, from the encoder's
+                                 position over the input's duration; may be NULL */
+    void *progress_user;
+    const gint *cancel;       /* optional (g_atomic): stops within ~100 ms */
+} yf_post_export_job;
+
+typedef struct {
+    int64_t duration_ms;      /* the export's own duration */
+    gboolean had_video;       /* FALSE: the input had no picture (a card) */
+} yf_post_export_result;
+
+/* Decodes the input's video, draws both marks on every frame, encodes VP8
+ * (bitrate from the picture size, a keyframe every 5 s), passes the Opus
+ * audio through, and muxes WebM. An input without video gets a 640×360 card
+ * at 5 fps for its whole length with the marks and no_picture. FALSE +
+ * *err (YF_POST_ERROR_INPUT: unreadable, no media, audio not Opus;
+ * _PIPELINE, _IO, _CANCELLED, _PLUGIN), and no file left behind. Blocking:
+ * never on the control loop or a media worker. */
+gboolean yf_post_export_run(const yf_post_export_job *job, yf_post_export_result *res, GError **err);
+
 #endif

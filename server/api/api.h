@@ -50,6 +50,11 @@ typedef struct {
     /* The path of the hearing's evidence archive once built (g_free), as
      * open() takes it (the data directory included), else NULL. */
     char *(*evidence_path)(void *user, int64_t hearing_id);
+    /* An export was queued in the store (POST /recordings/{id}/exports):
+     * make it when its turn comes. */
+    void (*export_queued)(void *user, int64_t export_id);
+    /* How far a running export is, 0..1; -1 when it is not running. */
+    double (*export_progress)(void *user, int64_t export_id);
 } yf_api_recording_hooks;
 
 /* What invitation links start with: "https://host[:port]" (copied); until

@@ -176,6 +176,15 @@ json_t *yf_api_recording_items(yf_api_req *r, const yf_hearing *h, GError **erro
  * reference); NULL with *error. */
 json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error);
 
+/* Opens a regular file for reading (a symlink at the end is refused); -1
+ * (logged) when there is none. */
+int yf_api_open_file(const char *path, int64_t *size);
+/* Replies with fd (taken) of size bytes: the whole file (200), one range (206)
+ * or 416, as filename, inline or as an attachment. Sends nothing yet: the
+ * bytes go out when the connection is writeable, after the handler returns. */
+void yf_api_send_file(yf_api_req *r, int fd, int64_t size, const char *type, gboolean inline_view,
+                      const char *filename);
+
 /* ---- handlers ---- */
 void yf_api_auth_login(yf_api_req *r);
 void yf_api_invitation_slip(yf_api_req *r);
@@ -218,6 +227,10 @@ void yf_api_recordings_list(yf_api_req *r);
 void yf_api_hearing_evidence(yf_api_req *r);
 void yf_api_recording_download(yf_api_req *r);
 void yf_api_recording_view(yf_api_req *r);
+void yf_api_export_create(yf_api_req *r);
+void yf_api_exports_list(yf_api_req *r);
+void yf_api_export_get(yf_api_req *r);
+void yf_api_export_download(yf_api_req *r);
 void yf_api_stats(yf_api_req *r);
 void yf_api_stats_csv(yf_api_req *r);
 void yf_api_audit_list(yf_api_req *r);

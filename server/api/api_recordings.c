@@ -105,9 +105,7 @@ out:
     yf_case_clear(&c);
 }
 
-/* Opens a regular file for reading (a symlink at the end is refused); -1 when
- * there is none. */
-static int open_file(const char *path, int64_t *size)
+int yf_api_open_file(const char *path, int64_t *size)
 {
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -122,10 +120,7 @@ static int open_file(const char *path, int64_t *size)
     return fd;
 }
 
-/* Replies with fd (taken) of size bytes: the whole file (200), one range (206)
- * or 416, as filename, inline or as an attachment. Sends nothing yet: the
- * bytes go out when the connection is writeable, after the handler returns. */
-static void send_file(yf_api_req *r, int fd, int64_t size, const char *type, gboolean inline_view,
+void yf_api_send_file(yf_api_req *r, int fd, int64_t size, const char *type, gboolean inline_view,
                       const char *filename)
 {
     int64_t first = 0, last = size - 1;
@@ -174,7 +169,7 @@ static void serve(yf_api_req *r, const char *what)
     }
     char *path = g_path_is_absolute(rec.path) ? g_strdup(rec.path)   /* the store's are relative */
                                               : g_build_filename(r->api->data_dir, rec.path, NULL);
-    int fd = open_file(path, &size);
+    int fd = yf_api_open_file(path, &size);
     g_free(path);
     if (fd < 0) {
         yf_api_error(r, 404, "not_found", "the recording's file is missing");
@@ -183,7 +178,7 @@ static void serve(yf_api_req *r, const char *what)
     const char *ext = strrchr(rec.path, '.');
     char *name = g_strdup_printf("recording-%" G_GINT64_FORMAT "%s", (gint64)rec.id,
                                  ext && strlen(ext) < 8 && !strpbrk(ext, "\"\\/") ? ext : "");
-    send_file(r, fd, size, media_type(rec.path), strcmp(what, "view") == 0, name);
+    yf_api_send_file(r, fd, size, media_type(rec.path), strcmp(what, "view") == 0, name);
     g_free(name);
 out:
     g_clear_error(&err);
@@ -221,7 +216,7 @@ void yf_api_hearing_evidence(yf_api_req *r)
         yf_api_error(r, 409, "not_ready", "the hearing's evidence archive is not built yet");
         goto out;
     }
-    if ((fd = open_file(path, &size)) < 0) {   /* the recorder's path is usable as is */
+    if ((fd = yf_api_open_file(path, &size)) < 0) {   /* the recorder's path is usable as is */
         yf_api_error(r, 404, "not_found", "the evidence archive's file is missing");
         goto out;
     }
@@ -232,7 +227,7 @@ void yf_api_hearing_evidence(yf_api_req *r)
         goto out;
     }
     name = g_strdup_printf("hearing-%" G_GINT64_FORMAT "-evidence.tar", (gint64)h.id);
-    send_file(r, fd, size, "application/x-tar", FALSE, name);
+    yf_api_send_file(r, fd, size, "application/x-tar", FALSE, name);
     fd = -1;
 out:
     if (fd >= 0)

@@ -30,6 +30,7 @@ static const struct {
     [YF_ACT_NOTES_READ]         = {"notes.read",         {NO,  OWN, OWN, OWN, YES, NO}},
     [YF_ACT_NOTES_WRITE]        = {"notes.write",        {NO,  OWN, OWN, OWN, NO,  NO}},
     [YF_ACT_RECORDING_READ]     = {"recording.read",     {NO,  OWN, OWN, OWN, YES, NO}},
+    [YF_ACT_RECORDING_EXPORT]   = {"recording.export",   {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_STATS_READ]         = {"stats.read",         {YES, YES, YES, YES, YES, NO}},
     [YF_ACT_AUDIT_READ]         = {"audit.read",         {YES, NO,  NO,  NO,  NO,  NO}},
     [YF_ACT_INVITATION_READ]    = {"invitation.read",    {NO,  NO,  NO,  NO,  NO,  OWN}},

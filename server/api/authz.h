@@ -40,7 +40,8 @@ typedef enum {
     YF_ACT_ROOM_ENTER,          /* a staff room token for a hearing room */
     YF_ACT_NOTES_READ,
     YF_ACT_NOTES_WRITE,
-    YF_ACT_RECORDING_READ,      /* list, view, download */
+    YF_ACT_RECORDING_READ,      /* list, view, download; see the exports made */
+    YF_ACT_RECORDING_EXPORT,    /* a watermarked copy for someone outside the case; its download */
     YF_ACT_STATS_READ,
     YF_ACT_AUDIT_READ,
     YF_ACT_INVITATION_READ,     /* the petitioner's own view */

@@ -495,8 +495,15 @@ static void on_notes_changed(void *user, int64_t id)
         h->notes_stale = TRUE;   /* yf_recorder_job_done builds it again */
 }
 
-const yf_api_recording_hooks yf_recorder_api_hooks = {on_hearing_started, on_hearing_ended, on_status, on_notes_changed,
-                                              on_evidence_path};
+const yf_api_recording_hooks yf_recorder_api_hooks = {
+    .hearing_started = on_hearing_started,
+    .hearing_ended = on_hearing_ended,
+    .status = on_status,
+    .notes_changed = on_notes_changed,
+    .evidence_path = on_evidence_path,
+    .export_queued = yf_recorder_export_queued,
+    .export_progress = yf_recorder_export_progress,
+};
 const yf_sigroom_capture_hooks yf_recorder_room_hooks = {on_room_opened, on_member, on_room_closed};
 
 /* ---- start-up: recovery ---- */
@@ -626,6 +633,7 @@ yf_recorder *yf_recorder_new(yf_store *store, const char *data_dir, GError **err
     g_source_set_static_name(rec->done_src, "yf-recorder results");
     g_source_attach(rec->done_src, g_main_context_default());
     recover_all(rec);   /* before the writer: nothing writes a capture yet */
+    rec->exports = yf_recorder_exports_new(rec);
     rec->writer = yf_rec_writer_new(NULL, err);
     if (rec->writer)
         rec->thread = g_thread_try_new("yf-recorder", yf_recorder_job_thread, rec, err);
@@ -712,8 +720,9 @@ void yf_recorder_free(yf_recorder *rec)
     yf_recorder_job *j;
     if (!rec)
         return;
+    g_atomic_int_set(&rec->cancel, 1);
+    yf_recorder_exports_free(rec->exports);   /* a running export stops; it runs again at the next start-up */
     if (rec->thread) {
-        g_atomic_int_set(&rec->cancel, 1);
         g_async_queue_push(rec->jobs, g_new0(yf_recorder_job, 1));   /* h == NULL: stop */
         g_thread_join(rec->thread);
     }

@@ -189,7 +189,7 @@ static void gathered_clear(gathered *g)
 
 /* ---- hashing ---- */
 
-static gboolean hash_file(const char *path, guint8 out[32], int64_t *size, GError **err)
+gboolean yf_recorder_hash_file(const char *path, guint8 out[32], int64_t *size, GError **err)
 {
     GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -240,7 +240,7 @@ static gboolean hash_outputs(yf_recorder_job *j, const gathered *g)
         const yf_post_output *o = j->outputs->pdata[i];
         guint8 sha[32];
         int64_t size;
-        if (!hash_file(o->path, sha, &size, &j->error))
+        if (!yf_recorder_hash_file(o->path, sha, &size, &j->error))
             return FALSE;
         g_array_append_vals(j->sha256, sha, 1);
         g_array_append_val(j->sizes, size);

@@ -56,6 +56,8 @@ typedef struct {
     char *error;
 } yf_recorder_hearing;
 
+typedef struct yf_recorder_exports yf_recorder_exports;
+
 /* A job for the thread. FULL: post-process, hash; EVIDENCE: build the
  * package from `ev` (strings owned by `keep`). */
 typedef enum { JOB_FULL, JOB_EVIDENCE } yf_recorder_job_kind;
@@ -91,9 +93,22 @@ struct yf_recorder {
     gint cancel;              /* g_atomic: the running job stops */
     GAsyncQueue *done;        /* yf_recorder_job*: finished, for the control thread */
     GSource *done_src;        /* on the control context: drains `done` */
+    yf_recorder_exports *exports;   /* recorder_export.c */
 };
 
 void yf_recorder_job_free(yf_recorder_job *j);
+/* recorder_job.c: SHA-256 and size of a file (any thread). */
+gboolean yf_recorder_hash_file(const char *path, guint8 out[32], int64_t *size, GError **err);
+
+/* recorder_export.c: watermarked copies of recordings (docs/recording.md,
+ * "Exports"), one at a time on a thread of their own, so a hearing's
+ * post-processing never waits behind one. new requeues what a stop cut short
+ * and starts the oldest queued export; free stops a running one (rec->cancel
+ * must be set) and joins its thread. Control thread. */
+yf_recorder_exports *yf_recorder_exports_new(yf_recorder *rec);
+void yf_recorder_exports_free(yf_recorder_exports *ex);   /* accepts NULL */
+void yf_recorder_export_queued(void *user, int64_t export_id);       /* API hook; user = the recorder */
+double yf_recorder_export_progress(void *user, int64_t export_id);   /* API hook */
 /* recorder_job.c: the thread's loop (GThreadFunc, data = the recorder). */
 gpointer yf_recorder_job_thread(gpointer data);
 /* recorder.c */

@@ -232,6 +232,27 @@ static const char v11_recording_start[] =
 static const char v12_audit_object[] =
     "CREATE INDEX audit_log_object ON audit_log(object, id);";
 
+/* A recording's copy for someone outside the case (a lawyer, a reviewer),
+ * watermarked with their name: who asked, for whom and why, and the file
+ * with its own hash once the job has made it (store_exports.c). */
+static const char v13_exports[] =
+    "CREATE TABLE exports ("
+    " id INTEGER PRIMARY KEY,"
+    " recording_id INTEGER NOT NULL REFERENCES recordings(id),"
+    " recipient TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 100),"
+    " organisation TEXT NOT NULL DEFAULT '' CHECK (length(organisation) <= 200),"
+    " purpose TEXT NOT NULL DEFAULT '' CHECK (length(purpose) <= 500),"
+    " requested_by TEXT NOT NULL,"
+    " requested_ms INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued','processing','done','failed')),"
+    " path TEXT UNIQUE,"
+    " size_bytes INTEGER CHECK (size_bytes >= 0),"
+    " sha256 BLOB CHECK (sha256 IS NULL OR length(sha256) = 32),"
+    " finished_ms INTEGER,"
+    " error TEXT NOT NULL DEFAULT '' CHECK (length(error) <= 1000));"
+    "CREATE INDEX exports_recording ON exports(recording_id);"
+    "CREATE INDEX exports_pending ON exports(state) WHERE state IN ('queued','processing');";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -245,11 +266,13 @@ static const yf_migration migrations[] = {
     { 10, "appointments: when and why cancelled; invitees: replaced_by", v10_cancel_reissue },
     { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
+    { 13, "exports: watermarked copies of recordings", v13_exports },
 };
 
+/* The last migration's version (the list is in ascending order). */
 int yf_migrations_latest(void)
 {
-    return (int)G_N_ELEMENTS(migrations);
+    return migrations[G_N_ELEMENTS(migrations) - 1].version;
 }
 
 const yf_migration *yf_migrations_all(int *n)
@@ -316,7 +339,7 @@ gboolean yf_migrations_apply(sqlite3 *db, int target, GError **error)
                     "run a newer yuanfang or restore a backup", cur, latest);
         return FALSE;
     }
-    for (int i = 0; i < latest; i++) {
+    for (size_t i = 0; i < G_N_ELEMENTS(migrations); i++) {
         if (migrations[i].version <= cur || migrations[i].version > target)
             continue;
         if (!apply_one(db, &migrations[i], error))

@@ -479,6 +479,56 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
 gboolean yf_store_recording_access(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id,
                                    const char *what, yf_recording *out, GError **error);
 
+/* ---- exports: a recording's watermarked copy for someone outside the case -- */
+
+typedef enum {
+    YF_EXPORT_QUEUED, YF_EXPORT_PROCESSING, YF_EXPORT_DONE, YF_EXPORT_FAILED,
+    YF_EXPORT_STATE_COUNT_
+} yf_export_state;
+const char *yf_export_state_code(yf_export_state s);   /* "queued", ... */
+
+/* Invariants: path, size_bytes and sha256 are set exactly when state is DONE
+ * (path also while PROCESSING); error is "" unless FAILED. */
+typedef struct {
+    int64_t id, recording_id, hearing_id;
+    char *recipient, *organisation, *purpose;  /* organisation, purpose: "" when not given */
+    char *requested_by;       /* the actor, "staff:3" */
+    int64_t requested_ms, finished_ms;         /* finished_ms 0 until done or failed */
+    yf_export_state state;
+    char *path;               /* relative to the data directory; "" until started */
+    int64_t size_bytes;
+    guint8 sha256[32];
+    char *error;
+} yf_export;
+void yf_export_clear(yf_export *e);
+void yf_export_free(yf_export *e);   /* accepts NULL */
+
+#define YF_EXPORT_RECIPIENT_MAX 100      /* characters */
+#define YF_EXPORT_ORGANISATION_MAX 200
+#define YF_EXPORT_PURPOSE_MAX 500
+/* A new export of recording_id, QUEUED; audited as recording.export on
+ * recording:<id> with the recipient (and organisation, purpose). NOT_FOUND
+ * for an unknown recording, INVALID for a blank or too long recipient. */
+gboolean yf_store_export_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t recording_id,
+                                const char *recipient, const char *organisation, const char *purpose,
+                                int64_t *out_id, GError **error);
+/* QUEUED -> PROCESSING into path (relative to the data directory). Not
+ * audited (the request and the outcome are). INVALID from another state. */
+gboolean yf_store_export_start(yf_store *st, int64_t id, const char *path, GError **error);
+/* PROCESSING -> DONE with the file's size and hash; audited as
+ * recording.export_done (actor system) with sha256 and size. */
+gboolean yf_store_export_done(yf_store *st, int64_t now_ms, int64_t id, int64_t size_bytes,
+                              const guint8 sha256[32], GError **error);
+/* QUEUED or PROCESSING -> FAILED with why (cut to 1000 characters); audited
+ * as recording.export_failed. */
+gboolean yf_store_export_fail(yf_store *st, int64_t now_ms, int64_t id, const char *why, GError **error);
+/* PROCESSING -> QUEUED (a job cut short by a server stop runs again). */
+gboolean yf_store_export_requeue(yf_store *st, int64_t id, GError **error);
+/* Looks a DONE export up and writes recording.export_download (object
+ * recording:<id>, detail export=<id>); call it for every download. */
+gboolean yf_store_export_access(yf_store *st, yf_actor actor, int64_t now_ms, int64_t id, yf_export *out,
+                                GError **error);
+
 /* Amount in fen (分), > 0; decision_no unique (CONFLICT). */
 gboolean yf_store_aid_create(yf_store *st, yf_actor actor, int64_t now_ms, int64_t case_id,
                              int64_t hearing_id, const char *decision_no, int64_t amount_fen,

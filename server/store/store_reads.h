@@ -74,6 +74,12 @@ GPtrArray *yf_store_note_entries(yf_store *st, int64_t hearing_id, GError **erro
 /* The hearing a recording belongs to (no audit entry: that comes with access). */
 gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error);
+/* One export (no audit entry: a download's comes with yf_store_export_access). */
+gboolean yf_store_export_get(yf_store *st, int64_t id, yf_export *out, GError **error);
+/* yf_export* of one recording, newest first; of every QUEUED or PROCESSING
+ * export when recording_id is 0, oldest first (the job order). */
+GPtrArray *yf_store_export_list(yf_store *st, int64_t recording_id, GError **error);
+
 /* Number of ratings given by actor ("invitee:5"); -1 on error. */
 int64_t yf_store_rating_count(yf_store *st, yf_actor actor, GError **error);
 

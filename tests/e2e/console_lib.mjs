@@ -11,7 +11,7 @@ export async function checkPlain(page, screen) {
   const text = await page.locator('body').innerText();
   const bad = [/\d{4}-\d{2}-\d{2}T\d{2}:/, /[{[]\s*"/, /\bstaff:\d+/, /\bcase:\d+/, /\.\d{3}Z/, /\bundefined\b/, /\bnull\b/,
     /\bNaN\b/, /\b(bad_request|unauthorized|forbidden|not_found|conflict)\b/, /\b\d{5,}\s*ms\b/,
-    /\b(app|nav|login|today|cases|caseNew|case|appt|staff|audit|err|room|due|deadline|common|role|stage|type|kind|invitee|act|hearing|rec|stats)\.[a-zA-Z]+/]
+    /\b(app|nav|login|today|cases|caseNew|case|appt|staff|audit|err|room|due|deadline|common|role|stage|type|kind|invitee|act|hearing|rec|stats|perm|detail)\.[a-zA-Z]+/]
     .filter((re) => re.test(text));
   check(`${screen}: nothing raw on screen (no ISO time, JSON, id, error code or i18n key)`, !bad.length,
     bad.map((re) => `${re} in: ${(text.match(re) || [''])[0]}`).join('; '));

@@ -152,7 +152,7 @@ const BUTTONS = [
 ];
 /** Buttons that only read (search, filter, page). Any other button fails the test
  * until it is put in BUTTONS with its action. */
-const READ_ONLY = /^(查找|清除条件|筛选|下一页|回到第一页|返回工作台|查看听证|导出CSV|本月|近3个月|本年|查看)$/;
+const READ_ONLY = /^(查找|清除条件|筛选|下一页|回到第一页|返回工作台|查看听证|导出CSV|本月|近3个月|本年|查看|显示更早的记录)$/;
 
 /** The kinds of button on a case page, given what its appointments allow. */
 function caseKinds(c) {

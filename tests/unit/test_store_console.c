@@ -566,6 +566,74 @@ static void test_migrate_from_v5(void)
     g_free(p);
 }
 
+/* Exports: made QUEUED with the recipient audited, PROCESSING with a path,
+ * DONE with the copy's hash audited, downloads audited; the state machine
+ * refuses moves out of order and text that would break the watermark. */
+static void test_exports(void)
+{
+    yf_store *st = fixture_store();
+    GError *e = NULL;
+    int64_t pros = fixture_staff(st, "pros", YF_ROLE_PROSECUTOR), h = 0, rec = 0, x = 0, y = 0;
+    int64_t c = fixture_case(st, pros, "E-1", "张三", pros, "2024-05-01");
+    guint8 sha[32];
+    memset(sha, 0xab, sizeof sha);
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), T0, c, 0, YF_HEARING_RECEPTION, "r", T0, &h, NULL));
+    yf_recording r = {.hearing_id = h, .path = "recordings/h1/out/composite.webm", .size_bytes = 10};
+    CHECK(yf_store_recording_add(st, yf_actor_system(), T0, &r, &rec, NULL));
+
+    CHECK(!yf_store_export_create(st, yf_actor_staff(pros), T0, rec, " ", "", "", &x, &e));
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_export_create(st, yf_actor_staff(pros), T0, rec, "李律师\n伪造", "", "", &x, &e));
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_export_create(st, yf_actor_staff(pros), T0, 999, "李律师", "", "", &x, &e));
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
+    CHECK(yf_store_export_create(st, yf_actor_staff(pros), T0 + 1, rec, "李律师", "某所", "阅卷", &x, NULL));
+    CHECK(yf_store_export_create(st, yf_actor_staff(pros), T0 + 2, rec, "周某", NULL, NULL, &y, NULL));
+
+    GPtrArray *q = yf_store_export_list(st, 0, NULL);
+    CHECK(q && q->len == 2 && ((yf_export *)q->pdata[0])->id == x);   /* the queue: oldest first */
+    if (q)
+        g_ptr_array_unref(q);
+    CHECK(!yf_store_export_access(st, yf_actor_staff(pros), T0, x, NULL, &e));   /* not done: no download */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(!yf_store_export_done(st, T0, x, 5, sha, &e));                        /* not started */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_export_start(st, x, "recordings/h1/exports/export-1.webm", NULL));
+    CHECK(yf_store_export_requeue(st, x, NULL) && yf_store_export_start(st, x, "recordings/h1/exports/export-1.webm",
+                                                                         NULL));
+    CHECK(yf_store_export_done(st, T0 + 9, x, 5, sha, NULL));
+    CHECK(!yf_store_export_fail(st, T0 + 10, x, "late", &e));                    /* done stays done */
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_INVALID);
+    CHECK(yf_store_export_fail(st, T0 + 10, y, "the recording's file is missing", NULL));
+
+    yf_export got = {0};
+    CHECK(yf_store_export_access(st, yf_actor_staff(pros), T0 + 11, x, &got, NULL));
+    CHECK(got.state == YF_EXPORT_DONE && got.size_bytes == 5 && got.finished_ms == T0 + 9 && got.hearing_id == h &&
+          !memcmp(got.sha256, sha, 32) && !strcmp(got.recipient, "李律师") && !strcmp(got.organisation, "某所"));
+    yf_export_clear(&got);
+    GPtrArray *list = yf_store_export_list(st, rec, NULL);
+    CHECK(list && list->len == 2 && ((yf_export *)list->pdata[0])->id == y &&
+          ((yf_export *)list->pdata[0])->state == YF_EXPORT_FAILED);
+    if (list)
+        g_ptr_array_unref(list);
+
+    GPtrArray *rows = yf_store_audit_list(st, 0, 1000, "recording.export", NULL);
+    GString *seen = g_string_new("");
+    for (guint i = 0; rows && i < rows->len; i++) {
+        const yf_audit_row *a = rows->pdata[i];
+        g_string_append_printf(seen, "%s %s|", a->action, a->detail);
+    }
+    CHECK(strstr(seen->str, "recording.export export=1 recipient=李律师 organisation=某所 purpose=阅卷|") != NULL);
+    CHECK(strstr(seen->str, "recording.export_done export=1 sha256=abababab") != NULL);
+    CHECK(strstr(seen->str, "recording.export_failed export=2 error=the recording's file is missing|") != NULL);
+    CHECK(strstr(seen->str, "recording.export_download export=1|") != NULL);
+    CHECK(rows && rows->len == 5);
+    g_string_free(seen, TRUE);
+    if (rows)
+        g_ptr_array_unref(rows);
+    yf_store_close(st);
+}
+
 int main(void)
 {
     yf_fixture_dir = g_dir_make_tmp("yf-store-console-XXXXXX", NULL);
@@ -580,6 +648,7 @@ int main(void)
     test_cancel();
     test_reissue();
     test_migrate_from_v5();
+    test_exports();
     yf_test_rm_rf(yf_fixture_dir);
     g_free(yf_fixture_dir);
     return yf_test_done("test_store_console");

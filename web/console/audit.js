@@ -145,5 +145,8 @@ export function detailText(detail, names) {
     else if (k === 'channel' && has(`channel.${v}`)) parts.push(`${t('detail.channel')}：${t(`channel.${v}`)}`);
     else if (has(`detail.${k}`) && !/^\d+$/.test(v)) parts.push(`${t(`detail.${k}`)}：${v}`);
   }
-  return any ? parts.join('；') : detail;
+  if (any) return parts.join('；');
+  // api.refused names the permission asked for: in words, never as its code.
+  if (has(`perm.${detail}`)) return `${t('detail.action')}：${t(`perm.${detail}`)}`;
+  return /^[a-z_]+(\.[a-z_]+)+$/.test(detail) ? '' : detail;
 }

@@ -2,7 +2,8 @@
 // marked, the moves the API allows now (next_stages) with an optional note
 // (终结/销号 asks for the reason), both deadlines and whether each was met,
 // the petitioner in full, appointments (appointments.js), hearings with their
-// recording state, and the case's events with people's names.
+// recording state and files (exports.js: a watermarked copy for someone
+// outside the case), and the case's events with people's names.
 import { get, post, patch, explain, qs } from './api.js';
 import { t, has } from './i18n.js';
 import { h, notice, showErrors, clearErrors, busy, newId, checkStep, labelsOf, table } from './dom.js';
@@ -11,6 +12,7 @@ import { STAGES } from './codes.js';
 import { dueStatus, dueBadge, metDates } from './deadlines.js';
 import { renderAppointments } from './appointments.js';
 import { objectCell, detailText } from './audit.js';
+import { recordingFiles } from './exports.js';
 
 const MOVERS = ['prosecutor', 'aid_staff'];
 
@@ -38,7 +40,7 @@ export async function render(root, ctx) {
     h('section', { class: 'panel', 'aria-labelledby': 'case-appts' },
       appts instanceof Error ? [h('h2', { id: 'case-appts', text: t('appt.heading') }), notice('bad', explain(appts).text)]
         : renderAppointments(kase, appts, hearings, ctx, reload)),
-    hearingsPanel(hearings),
+    hearingsPanel(hearings, ctx),
     eventsPanel(events, ctx),
     auditPanel(kase, ctx));
   const aside = h('div', { class: 'case-aside' },
@@ -242,7 +244,8 @@ function prosecutorName(c, ctx) {
  * failure, as listed. */
 function withRecording(hearings) {
   return Promise.all(hearings.map((hr) => get(`/hearings/${hr.id}`)
-    .then((full) => ({ ...hr, recording: full.recording || hr.recording, participants: full.participants || [] }))
+    .then((full) => ({ ...hr, recording: full.recording || hr.recording, recordings: full.recordings || [],
+      participants: full.participants || [] }))
     .catch(() => hr)));
 }
 
@@ -252,7 +255,7 @@ function recordingText(r) {
   return t(`rec.${r.state}`);
 }
 
-function hearingsPanel(hearings) {
+function hearingsPanel(hearings, ctx) {
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-hearings' }, h('h2', { id: 'case-hearings', text: t('case.hearings') }));
   if (hearings instanceof Error) { panel.append(notice('bad', explain(hearings).text)); return panel; }
   if (!hearings.length) { panel.append(h('p', { class: 'muted', text: t('case.noHearings') })); return panel; }
@@ -262,7 +265,8 @@ function hearingsPanel(hearings) {
     hr.ended_at ? h('span', { text: t('case.hearingEnded', { time: fmtDateTime(hr.ended_at) }) })
       : h('span', { class: 'state live', text: t('case.hearingRunning') }),
     hr.recording ? h('span', { class: `rec rec-${hr.recording.state}` }, `${t('case.recording')}：`, recordingText(hr.recording)) : null,
-    h('a', { class: 'btn small', href: `#/hearings/${hr.id}`, text: t('case.openHearing') })))));
+    h('a', { class: 'btn small', href: `#/hearings/${hr.id}`, text: t('case.openHearing') }),
+    recordingFiles(hr.recordings, ctx)))));
   return panel;
 }
 
