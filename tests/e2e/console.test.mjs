@@ -401,6 +401,27 @@ async function clerkPart(page, { caseId }) {
   await screenCheck(page, 'login-expired');
 }
 
+// ---- the administrator hands the case over ----------------------------------------
+
+async function assignPart(page, { caseId }) {
+  const admin = await apiRequest(port, 'POST', '/auth/login', { body: { username: 'admin', password: PASS.admin } });
+  const made = await apiRequest(port, 'POST', '/staff', { token: admin.json.token, body: { username: 'zhao.jc',
+    display_name: '赵检察官', role: 'prosecutor', password: 'winter-river-2024' } });
+  check('a second prosecutor is made', made.status === 201, made.raw.toString());
+  await signIn(page, 'admin', PASS.admin);
+  await waitSignedIn(page);
+  await goHash(page, `#/cases/${caseId}`, '.assign-form select');
+  await page.waitForSelector('.assign-form option:has-text("赵检察官")', { state: 'attached' });
+  await page.click('.assign-form button[type=submit]');
+  await page.waitForSelector('.assign-form .field-error');
+  check('改派 without a choice says to choose first, beside the field', /请先选择检察官/.test(await page.innerText('.assign-form')));
+  await page.selectOption('.assign-form select', { label: '赵检察官' });
+  await screenCheck(page, 'case-assign');
+  await page.click('.assign-form button[type=submit]');
+  await page.waitForSelector('.notice.ok:has-text("本案已指派给赵检察官承办")');
+  check('the administrator hands the case over to another prosecutor', (await page.innerText('.case-aside')).includes('赵检察官'));
+}
+
 // ---- main -------------------------------------------------------------------------
 
 async function main() {
@@ -433,6 +454,7 @@ async function main() {
     await adminPart(page);
     const made2 = await prosecutorPart(page, context);
     await clerkPart(page, made2);
+    await assignPart(page, made2);
     await context.close();
     check('server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
   } catch (e) {

@@ -137,6 +137,7 @@ const BUTTONS = [
   { kind: 'register', re: /^(登记新案件|登记案件)$/, action: 'case.create' },
   { kind: 'move', re: /^(转入.+|终结\/销号)$/, action: 'case.transition' },
   { kind: 'edit', re: /^修改$/, action: 'case.update' },
+  { kind: 'assign', re: /^指派$/, action: 'case.assign' },   // offered to administrators only
   { kind: 'schedule', re: /^新建预约$/, action: 'appointment.create' },
   { kind: 'reschedule', re: /^改期$/, action: 'appointment.manage' },
   { kind: 'cancel', re: /^取消预约$/, action: 'appointment.manage' },
@@ -178,6 +179,7 @@ function expectedKinds(u, r, d) {
   if (r.access === 'case:own' || r.access === 'case:foreign') {
     const key = r.access === 'case:own' ? u.own : u.foreign;
     for (const kind of caseKinds(d.cases[key])) if (may(u, byAction(kind), key, d)) out.add(kind);
+    if (u.role === 'admin' && d.cases[key].stage !== 'closed' && may(u, 'case.assign', key, d)) out.add('assign');
   }
   if (r.name === 'hearing') {   // A1's running hearing, which prosecutor A started
     if (may(u, 'room.enter', 'A1', d)) out.add('enter');

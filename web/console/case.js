@@ -163,7 +163,7 @@ function petitionerPanel(c, ctx) {
   add('case.received', fmtDate(c.received));
   add('case.channel', t(`channelLong.${c.channel}`));
   add('case.type', t(`type.${c.type}`));
-  add('case.prosecutor', prosecutorName(c, ctx));
+  add('case.prosecutor', prosecutorName(c, ctx) || t('case.unassigned'));
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'case-petitioner' });
   const view = [h('h2', { id: 'case-petitioner', text: t('case.petitioner') }), dl,
     h('h3', { text: t('case.summary') }),
@@ -175,8 +175,40 @@ function petitionerPanel(c, ctx) {
     edit.addEventListener('click', () => panel.replaceChildren(editForm(c, ctx, () => panel.replaceChildren(...view))));
     view[0] = h('div', { class: 'panel-head' }, view[0], edit);
   }
+  // case.assign: administrators (re)assign the case to a prosecutor; a case a
+  // clerk registered waits here for one.
+  if (ctx.me.role === 'admin' && c.stage !== 'closed') view.push(assignForm(c, ctx));
   panel.append(...view);
   return panel;
+}
+
+/** 指派承办检察官 (administrators): enabled prosecutors from GET /staff. */
+function assignForm(c, ctx) {
+  const id = newId('assign');
+  const select = h('select', { id, name: 'prosecutor_id' },
+    h('option', { value: '', text: c.prosecutor_id ? t('case.assignKeep') : t('case.assignPick') }));
+  const form = h('form', { class: 'inline-form assign-form', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: id, text: c.prosecutor_id ? t('case.reassign') : t('case.assign') }), select),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', text: t('case.assignDo') })));
+  get('/staff?role=prosecutor').then((r) => {
+    for (const s of (r.items || []).filter((x) => !x.disabled && x.id !== c.prosecutor_id)) {
+      select.append(h('option', { value: String(s.id), text: s.display_name }));
+    }
+  }).catch((e) => form.prepend(notice('bad', explain(e).text)));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (!select.value) { showErrors(form, [{ field: 'prosecutor_id', text: t('case.assignPickFirst') }]); return; }
+    const name = select.selectedOptions[0].textContent;
+    await busy(form, async () => {
+      try {
+        await patch(`/cases/${c.id}`, { prosecutor_id: Number(select.value) });
+        ctx.go(`#/cases/${c.id}`, { kind: 'ok', text: t('case.assigned', { name }) });
+      } catch (e) {
+        if (e.status !== 401) showErrors(form, [explain(e, { prosecutor_id: t('case.assign') })]);
+      }
+    });
+  });
+  return form;
 }
 
 /** 修改信访人信息: name, phone, ID number (removed when emptied), summary;

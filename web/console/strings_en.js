@@ -659,4 +659,12 @@ export const en = {
   'perm.invitation.progress': 'see the progress',
   'perm.invitation.rate': 'rate',
   'perm.invitation.enter': 'enter by invitation',
+  'case.assign': 'Assign a prosecutor',
+  'case.reassign': 'Hand over to another prosecutor',
+  'case.assignPick': 'Choose a prosecutor',
+  'case.assignKeep': 'Choose the new prosecutor',
+  'case.assignDo': 'Assign',
+  'case.assignPickFirst': 'Choose a prosecutor first.',
+  'case.assigned': 'The case is now assigned to {name}.',
+  'case.unassigned': 'Not assigned yet',
 };

@@ -682,4 +682,12 @@ export const zh = {
   'perm.invitation.progress': '查看办理进度',
   'perm.invitation.rate': '评价',
   'perm.invitation.enter': '凭邀请进入听证室',
+  'case.assign': '指派承办检察官',
+  'case.reassign': '改派承办检察官',
+  'case.assignPick': '请选择检察官',
+  'case.assignKeep': '请选择新的承办检察官',
+  'case.assignDo': '指派',
+  'case.assignPickFirst': '请先选择检察官。',
+  'case.assigned': '本案已指派给{name}承办。',
+  'case.unassigned': '尚未指派',
 };
