@@ -274,9 +274,20 @@ async function main() {
     await screenCheck(cp, 'hearing-clerk-finalized');
 
     // ---- the petitioner rates; the case page shows it with the case's audit trail ----
-    const rate = await apiRequest(port, 'POST', '/invitation/rating', { inv: new URL(link).searchParams.get('t'),
-      body: { score: 5, comment: '检察官耐心听取了我的意见' } });
-    check('the petitioner rates the hearing', rate.status === 201 || rate.status === 200, `${rate.status} ${rate.raw}`);
+    // The same link, opened again on the phone after the hearing: the page
+    // says it has ended, shows the case's route map and asks for a rating.
+    await pp.goto(link);
+    await pp.waitForSelector('.mine-rating', { timeout: 15000 });
+    const mine = await pp.innerText('main');
+    check('after the hearing the petitioner\'s link shows the appointment ended and the case\'s route map',
+      /本次接访已经结束/.test(mine) && /您的案件进度/.test(mine) && /登记\s*现在在这一步/.test(mine) &&
+      /检察院应在.+前告诉您是否受理（还有 7 天）/.test(mine) && !/undefined|null|\{"/.test(mine), mine.slice(0, 600));
+    await pp.screenshot({ path: join(tmp, 'day-petitioner-page-phone.png'), fullPage: true });
+    await pp.click('label:has-text("非常满意")');
+    await pp.fill('#mine-comment', '检察官耐心听取了我的意见');
+    await pp.click('button:has-text("提交评价")');
+    await pp.waitForSelector('.mine-rating:has-text("感谢您的评价")', { timeout: 10000 });
+        await pp.screenshot({ path: join(tmp, 'day-petitioner-rated-phone.png'), fullPage: true });
     await goHash(page, `#/cases/${caseId}`, '#case-audit ~ div table.audit');
     const aside = await page.innerText('.case-aside');
     check('the case page shows the petitioner\'s rating', aside.includes('非常满意') && aside.includes('检察官耐心听取了我的意见'), aside);

@@ -1,9 +1,14 @@
-// join.js -- the invitation link (join.html?t=INVITATION_TOKEN): trades the
+// join.js -- the invitation link (join.html?t=INVITATION_TOKEN), the
+// petitioner's own page: the appointment, the case's route map and the rating
+// (mine.js, from GET /api/v1/invitation), and the way in: it trades the
 // invitation for a room token (POST /api/v1/invitation/room-token, docs/api.md),
 // shows the recording notice and, once accepted, opens room.html?token=...;
-// an ended hearing, a cancelled appointment or a closed case is said in words.
+// an ended hearing, a cancelled appointment or a closed case is said in words,
+// and the rest of the page stays (after the hearing the same link is where
+// the petitioner follows the case and rates it).
 import { applyI18n, t, withLang } from './i18n.js';
 import { markNoticeSeen } from './notice.js';
+import { appointmentCard, progressCard, ratingCard } from './mine.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,11 +36,26 @@ async function roomToken(invitation) {
   return body.token;
 }
 
+async function invitationInfo(invitation) {
+  const res = await fetch('/api/v1/invitation', { headers: { Authorization: `Invitation ${invitation}` } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The page's own parts around the way in; nothing when they cannot be read. */
+function showMine(info, invitation) {
+  if (!info || info instanceof Error) return;
+  document.querySelector('h1').textContent = t('mine.hello', { name: info.invitee.name });
+  $('mine-top').replaceChildren(appointmentCard(info));
+  $('mine-bottom').replaceChildren(...[ratingCard(info, invitation), progressCard(info)].filter(Boolean));
+}
+
 async function main() {
   applyI18n();
   const invitation = new URLSearchParams(location.search).get('t');
   if (!invitation) { status('join.noToken'); return; }
   status('join.loading');
+  const info = invitationInfo(invitation).catch((e) => e);
   let token;
   try {
     token = await roomToken(invitation);
@@ -43,8 +63,10 @@ async function main() {
     console.warn('join: room token refused', e);
     // An appointment that can no longer be held says why; anything else is a bad link.
     status(REFUSALS[e.code] || 'join.bad');
+    showMine(await info, invitation);
     return;
   }
+  showMine(await info, invitation);
   $('status').textContent = '';
   $('notice').hidden = false;
   $('devtest').href = withLang('devtest.html');
