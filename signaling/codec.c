@@ -200,7 +200,7 @@ static gboolean parse_ice(json_t *root, yf_sig_request *out, GError **error)
     return TRUE;
 }
 
-/* bye (and subscribe.restart, room.leave) has no parameters; unknown members are ignored as for every type. */
+/* bye (and subscribe.restart, room.leave, room.end) has no parameters; unknown members are ignored as for every type. */
 static gboolean parse_bye(json_t *root, yf_sig_request *out, GError **error)
 {
     (void)root;
@@ -323,6 +323,7 @@ static const request_kind kinds[] = {
     { "room.mute", YF_SIG_ROOM_MUTE, parse_mute },
     { "room.remove", YF_SIG_ROOM_REMOVE, parse_remove },
     { "room.leave", YF_SIG_ROOM_LEAVE, parse_bye },
+    { "room.end", YF_SIG_ROOM_END, parse_bye },
 };
 
 const char *yf_sig_type_str(yf_sig_type type)
@@ -499,6 +500,12 @@ char *yf_sig_reply_ok_take(const yf_sig_id *id, json_t *result)
 char *yf_sig_reply_error(const yf_sig_id *id, yf_sig_errc code,
                          const char *message)
 {
+    return yf_sig_reply_error_with(id, code, message, NULL, NULL);
+}
+
+char *yf_sig_reply_error_with(const yf_sig_id *id, yf_sig_errc code, const char *message,
+                              const char *key, const json_t *value)
+{
     int rc;
     json_t *msg = reply_head(id, FALSE, &rc);
     json_t *err = json_object();
@@ -506,6 +513,8 @@ char *yf_sig_reply_error(const yf_sig_id *id, yf_sig_errc code,
 
     rc |= json_object_set_new(err, "code", json_string(yf_sig_errc_str(code)));
     rc |= json_object_set_new(err, "message", json_string(valid));
+    if (key && value)
+        rc |= json_object_set_new(err, key, json_deep_copy(value));
     rc |= json_object_set_new(msg, "error", err);
     g_free(valid);
     return finish(msg, rc);

@@ -77,6 +77,7 @@ typedef enum {
     YF_SIG_ROOM_MUTE,
     YF_SIG_ROOM_REMOVE,
     YF_SIG_ROOM_LEAVE,
+    YF_SIG_ROOM_END,
 } yf_sig_type;
 
 /* Which of a room participant's two connections a candidate or state is for. */
@@ -146,6 +147,11 @@ char *yf_sig_reply_ok_take(const yf_sig_id *id, json_t *result);
  * returns NULL only when memory runs out. */
 char *yf_sig_reply_error(const yf_sig_id *id, yf_sig_errc code,
                          const char *message);
+/* The same with one more field in the error object, {..., KEY: VALUE}
+ * (value borrowed, copied; key or value NULL: none), e.g. the hearing a
+ * not_started room.join waits for. */
+char *yf_sig_reply_error_with(const yf_sig_id *id, yf_sig_errc code, const char *message,
+                              const char *key, const json_t *value);
 
 /* The error reply for a GError: its code when the domain is YF_SIG_ERROR,
  * else "internal"; error NULL also gives "internal". */
@@ -199,10 +205,12 @@ typedef struct {
 /* A new JSON object for p (NULL when a string is NULL or not UTF-8). */
 json_t *yf_sig_participant_json(const yf_sig_participant *p);
 /* room.join result: {"room":R,"self":P,"state":S,"participants":[...],
- * "recording":true,"ice_servers":ICE}; ice_servers borrowed (copied), NULL = []. */
+ * "recording":true,"ice_servers":ICE[,"hearing":HEARING]}; ice_servers and
+ * hearing (an object, the case store's view of the room) borrowed (copied);
+ * ice_servers NULL = [], hearing NULL = left out. */
 char *yf_sig_reply_join(const yf_sig_id *id, const char *room, const yf_sig_participant *self,
                         const char *state, const yf_sig_participant *list, size_t n,
-                        const json_t *ice_servers);
+                        const json_t *ice_servers, const json_t *hearing);
 /* room.participants {"participants":[...]} or room.waiting {"waiting":[...]}. */
 char *yf_sig_event_participants(gboolean waiting, const yf_sig_participant *list, size_t n);
 /* room.admitted {}. */

@@ -40,12 +40,12 @@ static json_t *participant_array(const yf_sig_participant *list, size_t n)
 
 char *yf_sig_reply_join(const yf_sig_id *id, const char *room, const yf_sig_participant *self,
                         const char *state, const yf_sig_participant *list, size_t n,
-                        const json_t *ice_servers)
+                        const json_t *ice_servers, const json_t *hearing)
 {
     json_t *res = json_object();
     int rc;
 
-    if (ice_servers && !json_is_array(ice_servers)) {
+    if ((ice_servers && !json_is_array(ice_servers)) || (hearing && !json_is_object(hearing))) {
         json_decref(res);
         return NULL;
     }
@@ -56,6 +56,8 @@ char *yf_sig_reply_join(const yf_sig_id *id, const char *room, const yf_sig_part
     rc |= json_object_set_new(res, "recording", json_true());
     rc |= json_object_set_new(res, "ice_servers",
                               ice_servers ? json_deep_copy(ice_servers) : json_array());
+    if (hearing)
+        rc |= json_object_set_new(res, "hearing", json_deep_copy(hearing));
     if (rc) {
         json_decref(res);
         return NULL;

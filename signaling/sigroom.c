@@ -76,6 +76,20 @@ void yf_sigroom_hub_set_gate(yf_sigroom_hub *h, yf_sigroom_gate_fn fn, void *use
     h->gate_user = user;
 }
 
+void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hooks *hooks, void *user)
+{
+    memset(&h->hearing, 0, sizeof h->hearing);
+    if (hooks)
+        h->hearing = *hooks;
+    h->hearing_user = user;
+}
+
+/* The room's HEARING object (new reference) or NULL. */
+static json_t *hearing_info(yf_sigroom_hub *h, const char *room)
+{
+    return h->hearing.info ? h->hearing.info(h->hearing_user, room) : NULL;
+}
+
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir)
 {
     yf_sigroom *r = g_hash_table_lookup(h->rooms, room);
@@ -424,9 +438,11 @@ static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
     size_t n = 0;
     yf_sig_participant self = wire_of(m);
     yf_sig_participant *list = m->admitted ? list_of(m->room, FALSE, &n) : g_new0(yf_sig_participant, 1);
+    json_t *hearing = hearing_info(m->room->hub, m->room->name);
     yf_sigroom_send(m, yf_sig_reply_join(&req->id, m->room->name, &self,
                                          m->admitted ? "admitted" : "waiting", list, n,
-                                         m->room->hub->ice_servers));
+                                         m->room->hub->ice_servers, hearing));
+    json_decref(hearing);
     g_free(list);
 }
 
@@ -441,8 +457,11 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     if (!check_token(h, conn, req, &c))
         return NULL;
     if (h->gate && !h->gate(h->gate_user, &c, &code, &why)) {
+        /* Someone early waits for a hearing: the page shows whose and when. */
+        json_t *hearing = code == YF_SIG_ERR_NOT_STARTED ? hearing_info(h, c.room) : NULL;
         g_info("room %s: a join refused (%s): %s", c.room, c.role, why);
-        h->conn->send_take(conn, yf_sig_reply_error(&req->id, code, why));
+        h->conn->send_take(conn, yf_sig_reply_error_with(&req->id, code, why, "hearing", hearing));
+        json_decref(hearing);
         goto out;
     }
     yf_sigroom *r = room_get(h, c.room, &err);
@@ -584,6 +603,31 @@ static void do_leave(yf_sigroom_member *m, const yf_sig_request *req)
     member_drop(m, "left");
 }
 
+/* room.end: the host ends the hearing for everyone; the store decides (the
+ * same rules and audit as the REST end), the host gets its reply, and then
+ * the room ends as for a hearing ended over REST (m is gone afterwards). */
+static void do_end(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom_hub *h = m->room->hub;
+    gint64 hearing_id = 0;
+    yf_sig_errc code = YF_SIG_ERR_FORBIDDEN;
+    const char *why = "only the host may end the hearing";
+    if (m->host && !h->hearing.end) {
+        code = YF_SIG_ERR_NOT_FOUND;
+        why = "this room belongs to no hearing";
+    }
+    if (!m->host || !h->hearing.end ||
+        !h->hearing.end(h->hearing_user, m->room->name, m->pid, &hearing_id, &code, &why)) {
+        g_info("room %s: %s (%s) may not end the hearing: %s", m->room->name, m->id, m->role, why);
+        yf_sigroom_reply_error(m, req, code, why);
+        return;
+    }
+    g_info("room %s: %s (%s) ended hearing %" G_GINT64_FORMAT, m->room->name, m->id, m->role, hearing_id);
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
+    if (h->hearing.ended)
+        h->hearing.ended(h->hearing_user, hearing_id);
+}
+
 void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req)
 {
     switch (req->type) {
@@ -596,6 +640,7 @@ void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req)
     case YF_SIG_ROOM_MUTE: do_mute(m, req); break;
     case YF_SIG_ROOM_REMOVE: do_remove(m, req); break;
     case YF_SIG_ROOM_LEAVE: do_leave(m, req); break;
+    case YF_SIG_ROOM_END: do_end(m, req); break;
     default:
         yf_sigroom_reply_error(m, req, YF_SIG_ERR_BAD_REQUEST, "not a room request");
         break;

@@ -100,6 +100,23 @@ typedef gboolean (*yf_sigroom_gate_fn)(void *user, const yf_room_claims *claims,
                                        const char **why);
 /* Sets the gate (NULL: every room may be entered). */
 void yf_sigroom_hub_set_gate(yf_sigroom_hub *h, yf_sigroom_gate_fn fn, void *user);
+/* The case store's side of a room (server/recorder). info: the HEARING object
+ * of docs/protocol.md for a room (case number, kind, appointment time, host,
+ * start, recording), a new reference, or NULL (no appointment behind the
+ * room, or the store cannot say now). end: the host whose token names
+ * `participant` ends the room's hearing in the store: TRUE with *hearing_id,
+ * or FALSE with *code and *why (a static sentence). ended: called after the
+ * host has had its reply, as for a hearing ended over REST (capture stops,
+ * the room ends for everyone: the member who asked is gone afterwards).
+ * Control thread; any hook may be NULL. */
+typedef struct {
+    json_t *(*info)(void *user, const char *room);
+    gboolean (*end)(void *user, const char *room, const char *participant, gint64 *hearing_id,
+                    yf_sig_errc *code, const char **why);
+    void (*ended)(void *user, gint64 hearing_id);
+} yf_sigroom_hearing_hooks;
+/* Sets the hearing hooks (copied; NULL: none). */
+void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hooks *hooks, void *user);
 /* Ends a room for everyone in it: each is sent room.ended {reason}, leaves
  * the media and has its connection closed; the room closes once empty. No
  * such room: nothing happens. Later joins are for the gate to refuse. */

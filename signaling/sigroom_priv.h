@@ -23,6 +23,8 @@ struct yf_sigroom_hub {
     void *capture_user;
     yf_sigroom_gate_fn gate;    /* may be NULL */
     void *gate_user;
+    yf_sigroom_hearing_hooks hearing;   /* each may be NULL */
+    void *hearing_user;
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;

@@ -61,6 +61,27 @@ typedef struct {
  * set, https://localhost. Never the request's Host. */
 void yf_api_set_public_url(yf_api *api, const char *url);
 
+/* How yf_api_hearing_end_as went. */
+typedef enum {
+    YF_API_END_OK,
+    YF_API_END_FORBIDDEN,   /* not a staff member, the account is disabled, or
+                               hearing.run is not theirs on this case */
+    YF_API_END_ALREADY,     /* the hearing had already ended */
+    YF_API_END_FAILED,      /* the store failed (logged) or has no such hearing */
+} yf_api_end_result;
+
+/* Ends hearing_id for staff member staff_id by the rules of POST
+ * /hearings/{id}/end (docs/api.md): hearing.run on its case, the same store
+ * call and audit entry (actor staff:ID). The recorder is not told yet: call
+ * yf_api_hearing_ended once the caller has answered its own client (the
+ * room's host gets its reply before the room closes). *why: a static
+ * sentence when not OK. Control thread. */
+yf_api_end_result yf_api_hearing_end_as(yf_api *api, int64_t staff_id, int64_t now_ms, int64_t hearing_id,
+                                        const char **why);
+/* The hearing has ended in the store: the recording hook (capture stops,
+ * the room ends for everyone, post-processing is queued). */
+void yf_api_hearing_ended(yf_api *api, int64_t hearing_id);
+
 /* Sets the recorder hooks (copied; user borrowed). */
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);
 

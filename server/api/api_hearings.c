@@ -152,13 +152,67 @@ void yf_api_hearing_end(yf_api_req *r)
         yf_api_store_error(r, err, TRUE);
         goto out;
     }
-    if (r->api->hooks.hearing_ended)
-        r->api->hooks.hearing_ended(r->api->hooks_user, h.id);
+    yf_api_hearing_ended(r->api, h.id);
     yf_api_reply_json(r, 200, hearing_json(&h));
 out:
     g_clear_error(&err);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
+}
+
+void yf_api_hearing_ended(yf_api *api, int64_t hearing_id)
+{
+    if (api->hooks.hearing_ended)
+        api->hooks.hearing_ended(api->hooks_user, hearing_id);
+}
+
+/* Whether staff_id may run hearing h (hearing.run on its case): the check
+ * yf_api_load_hearing makes for a REST caller. */
+static gboolean may_run(yf_api *api, int64_t staff_id, const yf_hearing *h, GError **err)
+{
+    yf_principal who = {.kind = YF_PRINCIPAL_STAFF};
+    yf_case c = {0};
+    gboolean ok = FALSE;
+    if (!yf_store_staff_get(api->store, staff_id, &who.staff, err) || !yf_store_case_get(api->store, h->case_id, &c, err))
+        goto out;
+    yf_authz_object obj = {.kase = &c, .case_type = -1, .hearing_id = h->id};
+    ok = !who.staff.disabled && yf_authz_check(api->store, &who, YF_ACT_HEARING_RUN, &obj) == YF_AUTHZ_ALLOW;
+out:
+    yf_principal_clear(&who);
+    yf_case_clear(&c);
+    return ok;
+}
+
+yf_api_end_result yf_api_hearing_end_as(yf_api *api, int64_t staff_id, int64_t now_ms, int64_t hearing_id,
+                                        const char **why)
+{
+    yf_hearing h = {0};
+    GError *err = NULL;
+    yf_api_end_result res = YF_API_END_FAILED;
+    *why = "the hearing could not be ended; try again";
+    if (!yf_store_hearing_get(api->store, hearing_id, &h, &err))
+        goto out;
+    if (!may_run(api, staff_id, &h, &err)) {
+        if (!err) {
+            res = YF_API_END_FORBIDDEN;
+            *why = "only the case's prosecutor may end this hearing";
+        }
+        goto out;
+    }
+    if (h.end_ms) {
+        res = YF_API_END_ALREADY;
+        *why = "the hearing has already ended";
+        goto out;
+    }
+    if (yf_store_hearing_end(api->store, yf_actor_staff(staff_id), now_ms, hearing_id, &err))
+        res = YF_API_END_OK;
+out:
+    if (err)
+        g_warning("hearing %" G_GINT64_FORMAT ": cannot end it for staff:%" G_GINT64_FORMAT ": %s",
+                  (gint64)hearing_id, (gint64)staff_id, err->message);
+    g_clear_error(&err);
+    yf_hearing_clear(&h);
+    return res;
 }
 
 static gboolean in_list(GPtrArray *ps, int64_t staff_id)

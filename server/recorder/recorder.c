@@ -153,7 +153,7 @@ static yf_recorder_hearing *running_in(yf_recorder *rec, const char *room)
     return found ? yf_recorder_hearing_get(rec, found) : NULL;
 }
 
-static yf_recorder_hearing *recording_in(yf_recorder *rec, const char *room)
+yf_recorder_hearing *yf_recorder_recording_in(yf_recorder *rec, const char *room)
 {
     GHashTableIter it;
     gpointer v;
@@ -297,7 +297,7 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
                       const char *role, gint64 entered_ms)
 {
     yf_recorder *rec = user;
-    yf_recorder_hearing *h = recording_in(rec, room);
+    yf_recorder_hearing *h = yf_recorder_recording_in(rec, room);
     if (!h)
         return;
     roster_put(h, num, pid, name, role);
@@ -339,7 +339,7 @@ static void pause_load(yf_recorder_hearing *h)
 static void on_room_closed(void *user, const char *room)
 {
     yf_recorder *rec = user;
-    yf_recorder_hearing *h = recording_in(rec, room);
+    yf_recorder_hearing *h = yf_recorder_recording_in(rec, room);
     if (!h)
         return;
     int64_t now = now_ms();
@@ -350,7 +350,7 @@ static void on_room_closed(void *user, const char *room)
 void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *action, const char *participant,
                             const char *role)
 {
-    yf_recorder_hearing *h = rec ? recording_in(rec, room) : NULL;
+    yf_recorder_hearing *h = rec ? yf_recorder_recording_in(rec, room) : NULL;
     const char *what = NULL;
     if (!h)
         return;
@@ -693,7 +693,9 @@ static gboolean room_gate(void *user, const yf_room_claims *claims, yf_sig_errc 
 void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
 {
     rec->rooms = rooms;
+    rec->api = api;
     yf_sigroom_hub_set_capture(rooms, rec->writer, &yf_recorder_room_hooks, rec);
+    yf_sigroom_hub_set_hearing(rooms, &yf_recorder_hearing_hooks, rec);
     yf_sigroom_hub_set_gate(rooms, room_gate, rec);
     yf_api_set_recording_hooks(api, &yf_recorder_api_hooks, rec);
 }

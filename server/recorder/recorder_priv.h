@@ -85,6 +85,7 @@ struct yf_recorder {
     yf_store *store;
     char *data_dir, *root;
     yf_sigroom_hub *rooms;
+    yf_api *api;              /* borrowed (yf_recorder_attach) */
     yf_rec_writer *writer;
     GHashTable *hearings;     /* int64* id -> yf_recorder_hearing* */
     GMutex lock;              /* yf_recorder_hearing state/progress/error; busy */
@@ -95,6 +96,12 @@ struct yf_recorder {
     GSource *done_src;        /* on the control context: drains `done` */
     yf_recorder_exports *exports;   /* recorder_export.c */
 };
+
+/* recorder.c: the hearing whose room is being captured now, or NULL. */
+yf_recorder_hearing *yf_recorder_recording_in(yf_recorder *rec, const char *room);
+/* room_hearing.c: the rooms' hearing hooks (what the room shows of its
+ * hearing; the host ending it from the room). */
+extern const yf_sigroom_hearing_hooks yf_recorder_hearing_hooks;
 
 void yf_recorder_job_free(yf_recorder_job *j);
 /* recorder_job.c: SHA-256 and size of a file (any thread). */

@@ -103,7 +103,7 @@ static void check_encoders(const yf_sig_request *req)
         break;
     case YF_SIG_ROOM_JOIN: {
         yf_sig_participant p = { "p1", req->join.token, "clerk", "present", FALSE, FALSE, FALSE, FALSE };
-        text = yf_sig_reply_join(&req->id, req->join.token, &p, "admitted", &p, 1, NULL);
+        text = yf_sig_reply_join(&req->id, req->join.token, &p, "admitted", &p, 1, NULL, NULL);
         break;
     }
     case YF_SIG_SUBSCRIBE_ANSWER: {

@@ -142,7 +142,8 @@ static char *encode_reply(json_t *msg, yf_sig_type to)
     json_t *res = json_object_get(msg, "result");
     if (json_is_false(json_object_get(msg, "ok"))) {
         json_t *e = json_object_get(msg, "error");
-        return yf_sig_reply_error(&id, errc_of(str(e, "code")), str(e, "message"));
+        return yf_sig_reply_error_with(&id, errc_of(str(e, "code")), str(e, "message"), "hearing",
+                                       json_object_get(e, "hearing"));
     }
     switch (to) {
     case YF_SIG_HELLO:
@@ -155,7 +156,7 @@ static char *encode_reply(json_t *msg, yf_sig_type to)
         yf_sig_participant self = participant_of(json_object_get(res, "self"));
         yf_sig_participant *list = participants_of(json_object_get(res, "participants"), &n);
         char *out = yf_sig_reply_join(&id, str(res, "room"), &self, str(res, "state"), list, n,
-                                      json_object_get(res, "ice_servers"));
+                                      json_object_get(res, "ice_servers"), json_object_get(res, "hearing"));
         g_free(list);
         return out;
     }

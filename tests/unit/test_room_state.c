@@ -1,7 +1,8 @@
 /* test_room_state.c -- the hearing-room state machine (signaling/sigroom.c)
  * against a recording fake of the media ops and fake connections: join,
  * waiting room, admit, host-only actions, mute, remove, leave, rejoin within
- * and after the grace period, replaced connections, bad and expired tokens. */
+ * and after the grace period, replaced connections, bad and expired tokens,
+ * the host ending the hearing (room.end) and the hearing info in the join. */
 #include <stdlib.h>
 
 #include "signaling/sigroom.h"
@@ -613,6 +614,95 @@ static void test_end_room(void)
     conn_free(host); conn_free(pet); conn_free(obs); conn_free(late); conn_free(other);
 }
 
+/* The store's side, as the recorder plays it: room r10's hearing info and
+ * whether the token's person may end it. */
+static int ended_calls;
+static json_t *info_r10(void *user, const char *room)
+{
+    (void)user;
+    return strcmp(room, "r10") == 0 ? json_pack("{s:s, s:s}", "case_no", "C-10", "host", "H") : NULL;
+}
+static gboolean end_r10(void *user, const char *room, const char *participant, gint64 *hearing_id,
+                        yf_sig_errc *code, const char **why)
+{
+    (void)user;
+    if (strcmp(room, "r10") == 0 && strcmp(participant, "staff:1") == 0) {
+        *hearing_id = 10;
+        return TRUE;
+    }
+    *code = YF_SIG_ERR_FORBIDDEN;
+    *why = "only the case's prosecutor may end this hearing";
+    return FALSE;
+}
+static void ended_r10(void *user, gint64 id)
+{
+    ended_calls++;
+    CHECK(id == 10);
+    yf_sigroom_hub_end_room(user, "r10", "hearing_ended");
+}
+static gboolean gate_r10_early;
+static gboolean gate_r10(void *user, const yf_room_claims *c, yf_sig_errc *code, const char **why)
+{
+    (void)user; (void)c;
+    if (!gate_r10_early)
+        return TRUE;
+    *code = YF_SIG_ERR_NOT_STARTED;
+    *why = "the hearing has not started yet";
+    return FALSE;
+}
+
+/* room.end: only the host, and only when the store agrees; the host gets its
+ * reply before the room ends for everyone. The join result, and a
+ * not_started refusal, carry the store's view of the hearing. */
+static void test_room_end(void)
+{
+    fake_conn *early = conn_new(), *host = conn_new(), *pet = conn_new(), *clerk = conn_new(),
+              *host2 = conn_new();
+    char *th = token("r10", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *th2 = token("r10", "staff:2", "H2", "prosecutor", 3600, NULL);
+    char *tp = token("r10", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *tc = token("r10", "staff:3", "C", "clerk", 3600, NULL);
+    yf_sigroom_hearing_hooks hooks = {info_r10, end_r10, ended_r10};
+    yf_sigroom_hub_set_hearing(hub, &hooks, hub);
+    yf_sigroom_hub_set_gate(hub, gate_r10, NULL);
+    gate_r10_early = TRUE;
+    join(early, tp);
+    CHECK(early->member == NULL && strstr(last(early), "\"code\":\"not_started\"") &&
+          strstr(last(early), "\"hearing\":{\"case_no\":\"C-10\""));
+    gate_r10_early = FALSE;
+    join(host, th);
+    CHECK(got(host, 0, "\"type\":\"reply\"", "\"hearing\":{\"case_no\":\"C-10\",\"host\":\"H\"}"));
+    join(pet, tp);
+    join(clerk, tc);
+    join(host2, th2);
+    request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    request(pet, "{\"id\":2,\"type\":\"room.end\"}");
+    CHECK(strstr(last(pet), "\"id\":2") && strstr(last(pet), "\"code\":\"forbidden\"") && !pet->closed);
+    request(clerk, "{\"id\":3,\"type\":\"room.end\"}");
+    CHECK(strstr(last(clerk), "\"code\":\"forbidden\"") && !clerk->closed);
+    request(host2, "{\"id\":4,\"type\":\"room.end\"}");   /* a host the store refuses */
+    CHECK(strstr(last(host2), "\"code\":\"forbidden\"") && strstr(last(host2), "prosecutor"));
+    CHECK(ended_calls == 0);
+    request(host, "{\"id\":5,\"type\":\"room.end\"}");
+    CHECK(ended_calls == 1);
+    CHECK(got(host, 0, "\"id\":5,\"type\":\"reply\",\"ok\":true", NULL));
+    CHECK(got(host, 0, "\"event\":\"room.ended\"", NULL) && host->closed);
+    int at_reply = -1, at_ended = -1;
+    for (guint i = 0; i < host->msgs->len; i++) {
+        const char *msg = g_ptr_array_index(host->msgs, i);
+        if (strstr(msg, "\"id\":5,"))
+            at_reply = (int)i;
+        if (strstr(msg, "room.ended"))
+            at_ended = (int)i;
+    }
+    CHECK(at_reply >= 0 && at_reply < at_ended);
+    CHECK(pet->closed && clerk->closed && host2->closed && pet->member == NULL);
+    yf_sigroom_hub_set_hearing(hub, NULL, NULL);
+    yf_sigroom_hub_set_gate(hub, NULL, NULL);
+    g_free(th); g_free(th2); g_free(tp); g_free(tc);
+    conn_free(early); conn_free(host); conn_free(pet); conn_free(clerk); conn_free(host2);
+}
+
 int main(void)
 {
     media_log = g_string_new(NULL);
@@ -625,6 +715,7 @@ int main(void)
     test_full_room();
     test_capture();
     test_end_room();
+    test_room_end();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");

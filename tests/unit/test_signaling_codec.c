@@ -448,7 +448,7 @@ static void test_room_events(void)
 #define P1 "{\"id\":\"p1\",\"name\":\"\xe7\x8e\x8b\xe6\xa3\x80\",\"role\":\"prosecutor\",\"state\":\"present\",\"audio_muted\":false,\"video_muted\":false,\"host_muted_audio\":false,\"host_muted_video\":false}"
 #define P3 "{\"id\":\"p3\",\"name\":\"\xe5\xbc\xa0\xe4\xb8\x89\",\"role\":\"petitioner\",\"state\":\"waiting\",\"audio_muted\":true,\"video_muted\":false,\"host_muted_audio\":true,\"host_muted_video\":false}"
 #define EXPECT(expr, want) do { t = (expr); check_str(t, want); g_free(t); } while (0)
-    EXPECT(yf_sig_reply_join(&n, "appt-1", &ps[0], "admitted", ps, 1, NULL),
+    EXPECT(yf_sig_reply_join(&n, "appt-1", &ps[0], "admitted", ps, 1, NULL, NULL),
            "{\"v\":1,\"id\":10,\"type\":\"reply\",\"ok\":true,\"result\":{\"room\":\"appt-1\",\"self\":" P1 ",\"state\":\"admitted\",\"participants\":[" P1 "],\"recording\":true,\"ice_servers\":[]}}");
     EXPECT(yf_sig_event_participants(FALSE, ps, 2),
            "{\"v\":1,\"type\":\"event\",\"event\":\"room.participants\",\"data\":{\"participants\":[" P1 "," P3 "]}}");
@@ -476,7 +476,7 @@ static void test_room_events(void)
 #undef EXPECT
 #undef P1
 #undef P3
-    t = yf_sig_reply_join(&n, "r", &bad, "admitted", NULL, 0, NULL);
+    t = yf_sig_reply_join(&n, "r", &bad, "admitted", NULL, 0, NULL, NULL);
     CHECK(t == NULL);
     t = yf_sig_event_participants(FALSE, &bad, 1);
     CHECK(t == NULL);
