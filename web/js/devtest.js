@@ -300,9 +300,28 @@ function render() {
   $('tech-loss').textContent = r.facts.loss == null ? '—' : `${(r.facts.loss * 100).toFixed(1)}%`;
 }
 
+/** Pages a device test may return to (?back=): an invitation or its room. */
+const BACK_PAGES = new Set(['/join.html', '/room.html']);
+
+/** The ?back= address when it is one of this server's invitation or room
+ * pages, as a path; anything else (another site, another page) is ignored. */
+export function backTarget(raw, here = location) {
+  if (!raw) return null;
+  let u;
+  try { u = new URL(raw, here.origin); } catch { return null; }
+  if (u.origin !== here.origin || !BACK_PAGES.has(u.pathname)) return null;
+  return u.pathname + u.search;
+}
+
 function init() {
   applyI18n();
   for (const a of document.querySelectorAll('#home-link, #home')) a.href = withLang(a.getAttribute('href'));
+  const back = backTarget(new URLSearchParams(location.search).get('back'));
+  if (back) {
+    $('back').href = back;
+    $('back').hidden = false;
+    $('home').hidden = true;
+  }
   $('start').addEventListener('click', start);
   $('retry').addEventListener('click', start);
   $('leave').addEventListener('click', leave);

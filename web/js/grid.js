@@ -1,7 +1,8 @@
 // grid.js -- the participant grid of the room page: one tile per admitted
 // participant (video, name, role, mute and reconnecting badges, the active
-// speaker highlighted) and, for the host, per-tile 静音 / 移出 buttons. Tiles
-// are updated in place so playing videos are never recreated.
+// speaker highlighted) and, for the host, per-tile 静音 / 移出 buttons; for
+// everyone else the host's tile leads (large on a phone, oneself small).
+// Tiles are updated in place so playing videos are never recreated.
 import { t } from './i18n.js';
 
 export function roleName(role) { return t(`role.${role}`); }
@@ -77,7 +78,22 @@ export class Grid {
       x.mute.textContent = t(p.host_muted_audio ? 'room.unmute' : 'room.mute');
       this.root.append(x.tile);   // keeps the order of the list
     }
+    this.#layout(participants);
     this.root.dataset.count = String(participants.length);
+  }
+
+  /** Someone other than the host sees the host large and themselves small
+   * (room.css applies it on phones): data-layout="focus", the host's tile
+   * first as .tile-main, one's own as .tile-self. */
+  #layout(participants) {
+    const host = participants.find((p) => p.role === 'prosecutor' && p.id !== this.selfId);
+    const focus = !this.isHost && host && participants.some((p) => p.id === this.selfId);
+    this.root.dataset.layout = focus ? 'focus' : 'grid';
+    for (const [id, x] of this.tiles) {
+      x.tile.classList.toggle('tile-main', !!focus && id === host.id);
+      x.tile.classList.toggle('tile-self', !!focus && id === this.selfId);
+    }
+    if (focus) this.root.prepend(this.tiles.get(host.id).tile);
   }
 
   attach(id, stream) {

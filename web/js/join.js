@@ -69,7 +69,8 @@ async function main() {
   showMine(await info, invitation);
   $('status').textContent = '';
   $('notice').hidden = false;
-  $('devtest').href = withLang('devtest.html');
+  // The device test offers 返回接访 back to this very invitation link.
+  $('devtest').href = withLang(`devtest.html?back=${encodeURIComponent(location.pathname + location.search)}`);
   $('continue').addEventListener('click', async () => {
     await markNoticeSeen(token);
     location.href = withLang(`room.html?token=${encodeURIComponent(token)}`);

@@ -24,7 +24,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 /** "2024年5月3日（星期五）上午 9:00" on the China Standard Time clock. */
-function when(iso) {
+export function when(iso) {
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms)) return '';
   const d = new Date(ms + CST_MS);

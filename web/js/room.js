@@ -1,13 +1,16 @@
 // room.js -- the hearing-room page (room.html?token=ROOM_TOKEN): the recording
 // notice, the waiting-room screen, the participant grid, the host's waiting
-// list (准许进入 / 移出) and per-tile 静音 / 移出, self mute and leave. The
+// list (准许进入 / 移出) and per-tile 静音 / 移出, self mute and leave; the
+// hearing bar (case number, kind, elapsed time, recording: from the store, in
+// the join reply) and, for the host, 结束接访 with a confirmation. The
 // token is taken out of the address bar at once (roomToken) and kept in this
 // tab's sessionStorage, so a reload rejoins with it while the address bar and
 // the history never show it. window.yfRoom is for tests.
-import { applyI18n, t } from './i18n.js';
+import { applyI18n, t, withLang } from './i18n.js';
 import { noticeSeen, markNoticeSeen } from './notice.js';
 import { RoomClient } from './roomclient.js';
 import { Grid, roleName } from './grid.js';
+import { when } from './mine.js';
 
 const $ = (id) => document.getElementById(id);
 const roomEl = $('room');
@@ -48,6 +51,29 @@ function confirmRemove(id, name) {
   if (window.confirm(t('room.removeConfirm', { name }))) client.remove(id);
 }
 
+function elapsedText(sec) {
+  const h = Math.floor(sec / 3600), m = Math.floor((sec % 3600) / 60), s = sec % 60;
+  const pad = (n) => String(n).padStart(2, '0');
+  return h > 0 ? t('room.hm', { h, m: pad(m) }) : t('room.ms', { m, s: pad(s) });
+}
+
+/** The hearing bar and the waiting screen's facts, from the store's view. */
+function renderHearing() {
+  const h = client && client.hearing;
+  if (!h) return;
+  $('hearing-bar').hidden = false;
+  $('hb-case').textContent = h.case_no;
+  $('hb-kind').textContent = t(`kind.${h.kind}`);
+  const sec = client.elapsedSeconds();
+  $('hb-elapsed').textContent = sec == null ? t('room.notYet') : t('room.elapsed', { time: elapsedText(sec) });
+  $('hb-rec').textContent = t(h.recording ? 'room.recOn' : 'room.recOff');
+  $('hb-rec').dataset.on = String(!!h.recording);
+  $('waiting-facts').hidden = false;
+  $('wf-time').textContent = when(h.appointment_at);
+  $('wf-host').textContent = h.host || '—';
+  $('wf-case').textContent = h.case_no;
+}
+
 function onParticipants(list) {
   grid.update(list);
   for (const [id, stream] of pendingStreams) if (grid.attach(id, stream)) pendingStreams.delete(id);
@@ -66,6 +92,7 @@ function onState({ state, detail }) {
       grid.selfId = client.self.id;
       grid.isHost = client.self.role === 'prosecutor';
       $('host-panel').hidden = !grid.isHost;
+      $('end').hidden = !grid.isHost;
       onParticipants(client.participants);
       break;
     case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
@@ -74,6 +101,8 @@ function onState({ state, detail }) {
       screen('ended');
       status('room.hearingEnded');
       $('rec-badge').hidden = true;
+      $('hearing-bar').hidden = true;
+      if ($('end-dialog').open) $('end-dialog').close();
       break;
     case 'removed':
       screen('ended');
@@ -103,6 +132,23 @@ function setupControls() {
   $('leave').addEventListener('click', () => {
     if (window.confirm(t('room.leaveConfirm'))) client.leave();
   });
+  const dialog = $('end-dialog');
+  $('end').addEventListener('click', () => {
+    $('end-error').hidden = true;
+    dialog.showModal();
+    $('end-cancel').focus();
+  });
+  $('end-cancel').addEventListener('click', () => dialog.close());
+  $('end-confirm').addEventListener('click', async () => {
+    $('end-confirm').disabled = true;
+    const refused = await client.endHearing();
+    $('end-confirm').disabled = false;
+    if (!refused) return;   /* room.ended follows and closes the dialog */
+    $('end-error').textContent = t(refused.code === 'forbidden' ? 'room.endForbidden' : 'room.endFailed');
+    $('end-error').hidden = false;
+  });
+  // The device test comes back to this page, which rejoins with this tab's token.
+  $('waiting-devtest').href = withLang(`devtest.html?back=${encodeURIComponent(withLang('room.html'))}`);
 }
 
 async function join(token) {
@@ -133,6 +179,8 @@ async function join(token) {
     if (!grid.attach(participant, stream)) pendingStreams.set(participant, stream);
   });
   client.on('speaker', (id) => grid.setSpeaker(id));
+  client.on('hearing', renderHearing);
+  setInterval(renderHearing, 1000);
   client.on('muted', (d) => {
     if (d.muted === false) status('room.hostUnmuted');
     else status(d.kind === 'video' ? 'room.hostMutedVideo' : 'room.hostMuted');
@@ -143,6 +191,8 @@ async function join(token) {
     get self() { return client.self; },
     get participants() { return client.participants; },
     get waiting() { return client.waiting; },
+    get hearing() { return client.hearing; },
+    endHearing: () => client.endHearing(),
     get connects() { return client.connects; },
     get activeSpeaker() { return client.activeSpeaker; },
     get speaking() { return client.speaking; },

@@ -84,6 +84,7 @@ export class RoomClient {
       } catch (e) {
         // The hearing has not started: wait on this page and ask again.
         if (!e || e.code !== 'not_started' || this.stopped) throw e;
+        this.#setHearing(e.hearing);
         this.setState('notStarted');
         await new Promise((r) => setTimeout(r, NOT_STARTED_RETRY_MS));
         if (this.stopped || this.sig !== sig) throw e;
@@ -92,6 +93,7 @@ export class RoomClient {
     this.iceServers = res.ice_servers || this.iceServers;
     this.self = res.self;
     this.room = res.room;
+    this.#setHearing(res.hearing);
     this.participants = res.participants || [];
     this.emit('participants', this.participants);
     if (res.state === 'admitted') await this.#admitted();
@@ -232,6 +234,33 @@ export class RoomClient {
     this.stopped = true;
     this.#closePcs();
     this.setState('removed', reason);
+  }
+
+  /** The case store's view of the hearing (protocol.md HEARING), with the
+   * moment it arrived so the elapsed time needs no trust in this clock. */
+  #setHearing(h) {
+    if (!h) return;
+    this.hearing = { ...h, receivedAt: performance.now() };
+    this.emit('hearing', this.hearing);
+  }
+
+  /** Seconds since the hearing started, or null before it starts. */
+  elapsedSeconds() {
+    const h = this.hearing;
+    if (!h || !h.started_at) return null;
+    return h.elapsed_s + Math.floor((performance.now() - h.receivedAt) / 1000);
+  }
+
+  /** The host ends the hearing for everyone (room.end); resolves to null or
+   * the refusal ({code, message}). room.ended follows for this page too. */
+  async endHearing() {
+    try {
+      await this.sig.request('room.end', {});
+      return null;
+    } catch (e) {
+      console.warn('room: room.end', e);
+      return e || { code: 'internal' };
+    }
   }
 
   /** The hearing is over for everyone (room.ended, or a join refused with
