@@ -2,18 +2,30 @@
  * fragments up to 64 KiB, parses with codec.c, dispatches one function per
  * request type, queues replies and events and writes them only when lws says
  * the socket is writeable. Bad input gets an error reply and a log line; it
- * never touches another session. Control thread only. */
+ * never touches another session. Holds the limits the sessions share
+ * (docs/protocol.md, "Limits"): websockets and device tests per client
+ * address, device tests in all, and the media sessions device tests and
+ * room participants draw on together. Control thread only. */
 #define G_LOG_DOMAIN "yf-ws"
 #include "ws.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "codec.h"
 #include "sigroom.h"
 
+/* Invariants: budget.used counts the device tests (n_devtest) and the room
+ * participants in media; devtests counts every session's device test by
+ * its address, websockets every session that took a place by its address. */
 struct yf_ws_hub {
     yf_net *media;
-    int max_media, n_media;
+    yf_ws_limits limits;
+    yf_media_budget budget;
+    int n_devtest;
+    yf_peers *websockets;   /* sessions per client address */
+    yf_peers *devtests;     /* device tests per client address */
+    yf_peers_ratelog ws_refusals, devtest_refusals;
     json_t *ice_servers;
     GList *sessions;        /* of yf_ws_session */
     gboolean stopping;
@@ -36,6 +48,11 @@ typedef struct {
     GQueue txq;             /* of char *, g_free */
     GByteArray *rx;
     gboolean rx_oversized;
+    gboolean has_key;       /* key is the client's address (always, but for a
+                               socket getpeername cannot name) */
+    yf_peer_key key;
+    gboolean counted;       /* holds a place in hub->websockets */
+    gboolean refused;       /* over the cap per address: closed, never read */
     yf_echo_session *echo;
     yf_sigroom_member *member;
     guint connect_timer;    /* running from the offer until "connected" */
@@ -44,12 +61,23 @@ typedef struct {
 
 static const yf_sigroom_conn_ops conn_ops;
 
-yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun_server,
+int yf_ws_devtest_max(int max_media, int share_percent)
+{
+    if (share_percent <= 0)
+        return 0;
+    int n = (int)((gint64)max_media * share_percent / 100);
+    return n < 1 ? 1 : n;
+}
+
+yf_ws_hub *yf_ws_hub_new(yf_net *media, const yf_ws_limits *limits, const char *stun_server,
                          const yf_room_key *room_key, int grace_s)
 {
     yf_ws_hub *hub = g_new0(yf_ws_hub, 1);
     hub->media = media;
-    hub->max_media = max_media_sessions;
+    hub->limits = *limits;
+    hub->budget.max = limits->max_media;
+    hub->websockets = yf_peers_new();
+    hub->devtests = yf_peers_new();
     hub->ice_servers = json_array();
     if (stun_server) {
         char *url = g_strdup_printf("stun:%s", stun_server);
@@ -57,6 +85,7 @@ yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun
         g_free(url);
     }
     hub->rooms = yf_sigroom_hub_new(media, room_key, grace_s, hub->ice_servers, &conn_ops, NULL);
+    yf_sigroom_hub_set_budget(hub->rooms, &hub->budget);
     return hub;
 }
 
@@ -116,7 +145,10 @@ static void end_media(yf_ws_session *s)
         return;
     yf_echo_session_free(s->echo);
     s->echo = NULL;
-    s->hub->n_media--;
+    s->hub->n_devtest--;
+    s->hub->budget.used--;
+    if (s->has_key)
+        yf_peers_release(s->hub->devtests, &s->key);
 }
 
 yf_sigroom_hub *yf_ws_hub_rooms(yf_ws_hub *hub)
@@ -154,6 +186,8 @@ void yf_ws_hub_free(yf_ws_hub *hub)
     /* The lws context is destroyed first, so every session saw CLOSED. */
     g_warn_if_fail(hub->sessions == NULL);
     yf_sigroom_hub_free(hub->rooms);
+    yf_peers_free(hub->websockets);
+    yf_peers_free(hub->devtests);
     json_decref(hub->ice_servers);
     g_free(hub);
 }
@@ -205,6 +239,26 @@ static void do_hello(yf_ws_session *s, const yf_sig_request *req)
     send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, s->hub->ice_servers));
 }
 
+/* Why a device test cannot start now (the busy reply's sentence), or NULL.
+ * Device tests need no credential, so they get a share of the media
+ * sessions (hearings always keep the rest) and a few per address. */
+static const char *devtest_refusal(yf_ws_session *s)
+{
+    yf_ws_hub *h = s->hub;
+    const char *why = NULL;
+    guint suppressed = 0;
+    if (s->has_key && yf_peers_count(h->devtests, &s->key) >= (guint)h->limits.devtest_per_address)
+        why = "too many device tests from your network at once; try again in a minute";
+    else if (h->n_devtest >= h->limits.devtest_max)
+        why = "too many device tests at once; try again in a minute";
+    else if (h->budget.used >= h->budget.max)
+        why = "the server is at its limit of media sessions; try again later";
+    if (why && yf_peers_ratelog_due(&h->devtest_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("session %s: refused a device test: %s (%d device tests, %d media sessions running; "
+                  "%u more refused since the last such line)", s->id, why, h->n_devtest, h->budget.used, suppressed);
+    return why;
+}
+
 static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
 {
     GError *err = NULL;
@@ -214,9 +268,9 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
         return;
     }
     end_media(s);
-    if (s->hub->n_media >= s->hub->max_media) {
-        g_warning("session %s: refused a media session, %d already running", s->id, s->hub->n_media);
-        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY, "the server is at its limit of media sessions; try again later"));
+    const char *full = devtest_refusal(s);
+    if (full) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY, full));
         return;
     }
     s->echo = yf_echo_session_new(s->hub->media, req->offer.sdp, strlen(req->offer.sdp), &media_callbacks, s,
@@ -228,7 +282,10 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
         g_error_free(err);
         return;
     }
-    s->hub->n_media++;
+    s->hub->n_devtest++;
+    s->hub->budget.used++;
+    if (s->has_key)
+        yf_peers_take(s->hub->devtests, &s->key, 0);
     s->connect_timer = g_timeout_add_seconds(YF_WS_CONNECT_TIMEOUT_S, on_connect_timeout, s);
     send_msg_take(s, yf_sig_reply_offer(&req->id, answer));
     g_free(answer);
@@ -382,6 +439,36 @@ static int on_writeable(yf_ws_session *s)
     return 0;
 }
 
+/* The client's address: of the network connection (over HTTP/2 a
+ * websocket is a stream of it). */
+static gboolean peer_key_of(struct lws *wsi, yf_peer_key *key)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    struct lws *nwsi = lws_get_network_wsi(wsi);
+    int fd = nwsi ? lws_get_socket_fd(nwsi) : -1;
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+        return FALSE;
+    return yf_peer_key_from_sockaddr((struct sockaddr *)&ss, len, key);
+}
+
+/* A session beyond [server] max_websockets_per_address: its websocket is
+ * closed at once with 1013 "try again later" and a reason, before any
+ * request is read. */
+static gboolean take_place(yf_ws_session *s)
+{
+    guint suppressed = 0;
+    if (!s->has_key || yf_peers_take(s->hub->websockets, &s->key, s->hub->limits.websockets_per_address)) {
+        s->counted = s->has_key;
+        return TRUE;
+    }
+    if (yf_peers_ratelog_due(&s->hub->ws_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("session %s: refused: its address already holds %d websockets (the limit, [server] "
+                  "max_websockets_per_address); %u more refused since the last such line", s->id,
+                  s->hub->limits.websockets_per_address, suppressed);
+    return FALSE;
+}
+
 static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
 {
     yf_ws_session *s = g_new0(yf_ws_session, 1);
@@ -393,6 +480,7 @@ static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
     s->wsi = wsi;
     g_queue_init(&s->txq);
     s->rx = g_byte_array_new();
+    s->has_key = peer_key_of(wsi, &s->key);
     hub->sessions = g_list_prepend(hub->sessions, s);
     s->link = hub->sessions;
     return s;
@@ -406,6 +494,8 @@ static void session_free(yf_ws_session *s)
         yf_sigroom_detach(m);
     }
     end_media(s);
+    if (s->counted)
+        yf_peers_release(s->hub->websockets, &s->key);
     s->hub->sessions = g_list_delete_link(s->hub->sessions, s->link);
     g_queue_clear_full(&s->txq, g_free);
     g_byte_array_unref(s->rx);
@@ -434,16 +524,27 @@ int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_ESTABLISHED:
         *slot = session_new(hub, wsi);
         g_debug("session %s: open", (*slot)->id);
+        if (!take_place(*slot)) {
+            (*slot)->refused = TRUE;    /* closed when writeable, with the reason */
+            lws_callback_on_writable(wsi);
+        }
         return 0;
     case LWS_CALLBACK_RECEIVE:
         if (*slot && (*slot)->dead)
             return -1;
+        if (*slot && (*slot)->refused)
+            return 0;   /* nothing is read; the close is on its way */
         if (*slot)
             on_receive(*slot, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (*slot && (*slot)->dead)
             return -1;
+        if (*slot && (*slot)->refused) {
+            static const char why[] = "too many connections from your address";
+            lws_close_reason(wsi, YF_WS_CLOSE_TRY_LATER, (unsigned char *)why, sizeof why - 1);
+            return -1;
+        }
         return *slot ? on_writeable(*slot) : 0;
     case LWS_CALLBACK_CLOSED:
         if (*slot) {
