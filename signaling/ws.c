@@ -53,6 +53,8 @@ typedef struct {
     yf_peer_key key;
     gboolean counted;       /* holds a place in hub->websockets */
     gboolean refused;       /* over the cap per address: closed, never read */
+    yf_peers_ratelog bad_log; /* bad requests past the first 10: one log line a second */
+    guint bad_logged;
     yf_echo_session *echo;
     yf_sigroom_member *member;
     guint connect_timer;    /* running from the offer until "connected" */
@@ -60,6 +62,7 @@ typedef struct {
 } yf_ws_session;
 
 static const yf_sigroom_conn_ops conn_ops;
+static void note_bad(yf_ws_session *s, const char *what, const char *detail);
 
 int yf_ws_devtest_max(int max_media, int share_percent)
 {
@@ -89,9 +92,12 @@ yf_ws_hub *yf_ws_hub_new(yf_net *media, const yf_ws_limits *limits, const char *
     return hub;
 }
 
-/* Queues a message for the client. A client that stops reading is dropped
- * at once: its session is marked dead, so nothing it sends afterwards is
- * dispatched, and lws closes it on the next callback. */
+/* Queues a message for the client. A client with YF_WS_MAX_QUEUE_BYTES
+ * waiting (it floods requests far faster than it reads their replies), or
+ * YF_WS_MAX_QUEUE messages while its socket takes nothing (it does not
+ * read), is dropped at once: its session is marked dead, so nothing
+ * it sends afterwards is dispatched; the close (1008 and a reason) goes out
+ * when it is writeable, or lws cuts it after 2 s when it is not. */
 static void send_msg_take(yf_ws_session *s, char *msg)
 {
     if (!msg || s->dead) {
@@ -99,12 +105,16 @@ static void send_msg_take(yf_ws_session *s, char *msg)
         return;
     }
     gsize len = strlen(msg);
-    if (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE || s->txq_bytes + len > YF_WS_MAX_QUEUE_BYTES) {
-        g_warning("session %s: client does not read (%u messages, %" G_GSIZE_FORMAT " bytes queued); closing",
-                  s->id, g_queue_get_length(&s->txq), s->txq_bytes);
+    if (s->txq_bytes + len > YF_WS_MAX_QUEUE_BYTES ||
+        (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE && lws_send_pipe_choked(s->wsi))) {
+        g_warning("session %s: %u messages (%" G_GSIZE_FORMAT " bytes) wait for a client that does not read "
+                  "them as fast as it sends; closing it", s->id, g_queue_get_length(&s->txq), s->txq_bytes);
         g_free(msg);
         s->dead = TRUE;
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        g_queue_clear_full(&s->txq, g_free);
+        s->txq_bytes = 0;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+        lws_callback_on_writable(s->wsi);
         return;
     }
     s->txq_bytes += len;
@@ -307,7 +317,7 @@ static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
     } else if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED)) {
         send_msg_take(s, yf_sig_reply_candidate(&req->id, err->message));
     } else {
-        g_message("session %s: bad candidate: %s", s->id, err->message);
+        note_bad(s, "bad candidate", err->message);
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BAD_CANDIDATE, err->message));
     }
     g_clear_error(&err);
@@ -376,6 +386,23 @@ static void dispatch(yf_ws_session *s, const yf_sig_request *req)
     }
 }
 
+/* Logs a refused message: a session's first 10 each, then at most one line
+ * a second with the number left out since, so a flood of bad requests
+ * cannot flood the log. */
+static void note_bad(yf_ws_session *s, const char *what, const char *detail)
+{
+    guint suppressed = 0;
+    if (s->bad_logged >= 10 &&
+        !yf_peers_ratelog_due(&s->bad_log, g_get_monotonic_time(), G_USEC_PER_SEC, &suppressed))
+        return;
+    s->bad_logged++;
+    if (suppressed)
+        g_message("session %s: %s%s%s (and %u more refused in the last second)", s->id, what, detail ? ": " : "",
+                  detail ? detail : "", suppressed);
+    else
+        g_message("session %s: %s%s%s", s->id, what, detail ? ": " : "", detail ? detail : "");
+}
+
 static void handle_message(yf_ws_session *s, const char *buf, size_t len)
 {
     yf_sig_request req;
@@ -383,7 +410,7 @@ static void handle_message(yf_ws_session *s, const char *buf, size_t len)
     if (yf_sig_parse(buf, len, &req, &err)) {
         dispatch(s, &req);
     } else {
-        g_message("session %s: bad request: %s", s->id, err->message);
+        note_bad(s, "bad request", err->message);
         send_msg_take(s, yf_sig_reply_gerror(&req.id, err));
         g_error_free(err);
     }
@@ -406,7 +433,7 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
     if (!lws_is_final_fragment(s->wsi))
         return;
     if (s->rx_oversized) {
-        g_message("session %s: message over %d bytes refused", s->id, YF_SIG_MAX_MESSAGE);
+        note_bad(s, "message over 64 KiB refused", NULL);
         send_msg_take(s, yf_sig_reply_error(NULL, YF_SIG_ERR_TOO_LARGE, "message longer than 64 KiB"));
     } else {
         handle_message(s, (const char *)s->rx->data, s->rx->len);
@@ -414,10 +441,16 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
     g_byte_array_set_size(s->rx, 0);
 }
 
+/* Writes queued messages while the socket takes them (at most 16 a call, so
+ * one session cannot hold the loop). lws_rx_flow_control() is not used for
+ * backpressure: with lws 4.1.6's GLib loop a session with its reading
+ * switched off spins the loop and is never writeable again. */
 static int on_writeable(yf_ws_session *s)
 {
-    char *msg = g_queue_pop_head(&s->txq);
-    if (msg) {
+    for (int i = 0; i < 16 && !g_queue_is_empty(&s->txq); i++) {
+        if (i > 0 && lws_send_pipe_choked(s->wsi))
+            break;
+        char *msg = g_queue_pop_head(&s->txq);
         size_t len = strlen(msg);
         s->txq_bytes -= len;
         unsigned char *buf = g_malloc(LWS_PRE + len);
@@ -530,16 +563,17 @@ int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
         }
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        if (*slot && (*slot)->dead)
-            return -1;
-        if (*slot && (*slot)->refused)
-            return 0;   /* nothing is read; the close is on its way */
+        if (*slot && ((*slot)->dead || (*slot)->refused))
+            return 0;   /* nothing more is read; the close is on its way */
         if (*slot)
             on_receive(*slot, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (*slot && (*slot)->dead)
+        if (*slot && (*slot)->dead) {
+            static const char flood[] = "too many messages waiting: read the replies";
+            lws_close_reason(wsi, YF_WS_CLOSE_POLICY, (unsigned char *)flood, sizeof flood - 1);
             return -1;
+        }
         if (*slot && (*slot)->refused) {
             static const char why[] = "too many connections from your address";
             lws_close_reason(wsi, YF_WS_CLOSE_TRY_LATER, (unsigned char *)why, sizeof why - 1);

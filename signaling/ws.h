@@ -14,11 +14,14 @@
 #include "signaling/peers/peers.h"
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
-#define YF_WS_MAX_QUEUE 512 /* queued outgoing messages before a slow client is dropped */
-#define YF_WS_MAX_QUEUE_BYTES (1024 * 1024) /* ... or queued bytes */
+#define YF_WS_MAX_QUEUE 512 /* queued outgoing messages, while the socket takes no more, before
+                               a client is closed: it does not read */
+#define YF_WS_MAX_QUEUE_BYTES (1024 * 1024) /* queued bytes before a client is closed at any
+                                               rate: it sends far faster than it reads */
 #define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
 
 #define YF_WS_CLOSE_TRY_LATER 1013 /* RFC 6455 §7.4.2 registry: "Try Again Later" */
+#define YF_WS_CLOSE_POLICY 1008    /* RFC 6455 §7.4.1: "Policy Violation" */
 
 /* Per-listener state: the live sessions and the limits they share. */
 typedef struct yf_ws_hub yf_ws_hub;
