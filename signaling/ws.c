@@ -55,6 +55,8 @@ typedef struct {
     gboolean refused;       /* over the cap per address: closed, never read */
     yf_peers_ratelog bad_log; /* bad requests past the first 10: one log line a second */
     guint bad_logged;
+    yf_peers_bucket rate;   /* messages received (YF_WS_RATE, YF_WS_BURST) */
+    gboolean too_fast;      /* closed for sending past the rate (1008) */
     yf_echo_session *echo;
     yf_sigroom_member *member;
     guint connect_timer;    /* running from the offer until "connected" */
@@ -432,6 +434,17 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
         g_byte_array_append(s->rx, in, (guint)len);
     if (!lws_is_final_fragment(s->wsi))
         return;
+    if (!yf_peers_bucket_take(&s->rate, g_get_monotonic_time(), YF_WS_RATE, YF_WS_BURST)) {
+        g_warning("session %s: more than %d messages a second (%d at once); closing it", s->id, YF_WS_RATE,
+                  YF_WS_BURST);
+        s->too_fast = s->dead = TRUE;
+        g_queue_clear_full(&s->txq, g_free);
+        s->txq_bytes = 0;
+        g_byte_array_set_size(s->rx, 0);
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+        lws_callback_on_writable(s->wsi);
+        return;
+    }
     if (s->rx_oversized) {
         note_bad(s, "message over 64 KiB refused", NULL);
         send_msg_take(s, yf_sig_reply_error(NULL, YF_SIG_ERR_TOO_LARGE, "message longer than 64 KiB"));
@@ -571,7 +584,9 @@ int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (*slot && (*slot)->dead) {
             static const char flood[] = "too many messages waiting: read the replies";
-            lws_close_reason(wsi, YF_WS_CLOSE_POLICY, (unsigned char *)flood, sizeof flood - 1);
+            static const char fast[] = "too many messages a second";
+            const char *why = (*slot)->too_fast ? fast : flood;
+            lws_close_reason(wsi, YF_WS_CLOSE_POLICY, (unsigned char *)why, strlen(why));
             return -1;
         }
         if (*slot && (*slot)->refused) {

@@ -19,6 +19,8 @@
 #define YF_WS_MAX_QUEUE_BYTES (1024 * 1024) /* queued bytes before a client is closed at any
                                                rate: it sends far faster than it reads */
 #define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
+#define YF_WS_RATE 100      /* messages a second a client may send, on average ... */
+#define YF_WS_BURST 200     /* ... and at once; past that the session is closed (1008) */
 
 #define YF_WS_CLOSE_TRY_LATER 1013 /* RFC 6455 §7.4.2 registry: "Try Again Later" */
 #define YF_WS_CLOSE_POLICY 1008    /* RFC 6455 §7.4.1: "Policy Violation" */

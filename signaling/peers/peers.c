@@ -124,6 +124,22 @@ gboolean yf_peers_ratelog_due(yf_peers_ratelog *r, gint64 now_us, gint64 interva
     return TRUE;
 }
 
+gboolean yf_peers_bucket_take(yf_peers_bucket *b, gint64 now_us, double rate_per_s, double burst)
+{
+    if (b->last_us == 0) {
+        b->tokens = burst;
+    } else if (now_us > b->last_us) {
+        b->tokens += (double)(now_us - b->last_us) * rate_per_s / (double)G_USEC_PER_SEC;
+        if (b->tokens > burst)
+            b->tokens = burst;
+    }
+    b->last_us = now_us != 0 ? now_us : 1;
+    if (b->tokens < 1.0)
+        return FALSE;
+    b->tokens -= 1.0;
+    return TRUE;
+}
+
 /* ---- network connections ---- */
 
 /* Invariants: every key in conns is counted once in peers; pending is

@@ -50,6 +50,14 @@ typedef struct {
 } yf_peers_ratelog;
 gboolean yf_peers_ratelog_due(yf_peers_ratelog *r, gint64 now_us, gint64 interval_us, guint *suppressed);
 
+/* A token bucket: take() spends one token when there is one (TRUE), else
+ * FALSE; tokens come back at rate_per_s up to burst. Starts full. */
+typedef struct {
+    double tokens;
+    gint64 last_us;         /* 0: not used yet */
+} yf_peers_bucket;
+gboolean yf_peers_bucket_take(yf_peers_bucket *b, gint64 now_us, double rate_per_s, double burst);
+
 /* ---- network connections of a listener ----
  * libwebsockets (4.1.6) tells the listener's first protocol three things: a
  * connection was accepted (FILTER_NETWORK_CONNECTION, with the address; it

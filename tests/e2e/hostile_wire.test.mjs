@@ -60,7 +60,11 @@ async function session(localAddress = '127.0.0.1') {
 /** After each probe: alive, /healthz near its usual latency, a normal client served. */
 async function steady(after) {
   const alive = !server.exitInfo;
-  const ms = await medianHealthz();
+  let ms = await medianHealthz();
+  if (ms > baseline * 3 + 25) {   // others build on this machine: one more look before calling it slow
+    await sleep(2000);
+    ms = await medianHealthz();
+  }
   let served = false, detail = '';
   try {
     const c = await session();
@@ -78,61 +82,61 @@ async function steady(after) {
 
 // ---- probes ------------------------------------------------------------------
 
-async function floods() {
-  // A stream at 10 000 requests a second for 3 s from a client that reads: all answered.
-  const c = await session();
+/** Sends `perTick` requests every 10 ms for ms, reading all along; counts replies and probes /healthz meanwhile. */
+async function stream(c, perTick, ms) {
   let replies = 0, sent = 0;
-  const reader = (async () => { for (;;) { const m = await c.next(5000); if (m === null) return; if (m.type === 'reply') replies++; } })();
+  const reader = (async () => { for (;;) { const m = await c.next(3000); if (m === null) return; if (m.type === 'reply') replies++; } })();
   const t0 = Date.now();
   const during = [];
   let probe = t0;
-  while (Date.now() - t0 < 3000) {
-    for (let i = 0; i < 100; i++) c.send({ v: 1, id: sent++, type: sent % 2 ? 'room.leave' : 'nonsense' });
+  while (Date.now() - t0 < ms && !c.isClosed) {
+    for (let i = 0; i < perTick; i++) c.send({ v: 1, id: sent++, type: sent % 2 ? 'room.leave' : 'nonsense' });
     if (Date.now() - probe >= 500) { probe = Date.now(); during.push(healthzMs()); }
     await sleep(10);
   }
-  const mid = (await Promise.all(during)).sort((a, b) => a - b);
+  const health = (await Promise.all(during)).sort((a, b) => a - b);
   await Promise.race([reader, sleep(8000)]);
-  console.log(`# stream: ${sent} requests in 3 s, ${replies} answered; /healthz meanwhile ${mid.map((x) => x.toFixed(1)).join(', ')} ms`);
-  check(`a stream of ${sent} requests in 3 s from a client that reads: every one answered`, replies === sent, `${replies}`);
-  check('… and /healthz answered meanwhile', mid.length > 0 && mid.every(Number.isFinite), mid.join(','));
+  return { sent, replies, health };
+}
+
+async function floods() {
+  // A busy but fair client (50 requests a second, a browser sends far fewer): all answered.
+  const c = await session();
+  const fair = await stream(c, 1, 3000);
+  check(`${fair.sent} requests in 3 s (about 50 a second) from a client that reads: every one answered`,
+    fair.replies === fair.sent && !c.isClosed, `${fair.replies} of ${fair.sent}`);
   c.close();
-  await steady('a stream of requests');
 
-  // 20 000 at once, far more than it reads in time: closed with 1008 and a reason.
+  // 10 000 a second: closed with 1008 once past the burst; the control thread never noticed.
   const f = await session();
-  for (let i = 0; i < 20000; i++) f.send({ v: 1, id: i, type: 'nonsense' });
-  let n = 0;
-  while ((await f.next(5000)) !== null) n++;
-  const end = await f.closed;
-  check('a burst of 20 000 requests at once: closed with 1008 and a reason once 1 MiB of replies waits',
-    end.code === 1008 && /too many messages waiting/.test(end.reason) && n < 20000, `${JSON.stringify(end)} after ${n} replies`);
-  check('… and said so in the log', log.some((l) => /WARN.*wait for a client that does not read them/.test(l)));
-  await steady('a burst of 20 000 requests');
+  const fast = await stream(f, 100, 3000);
+  const end = await Promise.race([f.closed, sleep(5000).then(() => ({ code: 'open' }))]);
+  console.log(`# 10 000/s: ${fast.sent} sent, ${fast.replies} answered, then ${JSON.stringify(end)}; /healthz meanwhile ${fast.health.map((x) => x.toFixed(1)).join(', ')} ms`);
+  check('a stream of 10 000 requests a second: closed with 1008 "too many messages a second" after its burst (200)',
+    end.code === 1008 && /too many messages a second/.test(end.reason) && fast.replies <= 400, `${JSON.stringify(end)} after ${fast.replies} replies`);
+  check('… and said so in the log', log.some((l) => /WARN.*more than 100 messages a second/.test(l)));
+  await steady('a stream of 10 000 requests a second');
 
-  // The same from a client that never reads: dropped, nobody else hurt.
+  // 20 000 at once from a client that never reads: cut off, nothing kept.
   const d = await session();
   d.sock.pause();
   const before = rssKiB();
-  // 300 000 replies (36 MB) are more than the kernel's socket buffers take: they pile up in the server.
-  for (let i = 0; i < 300000; i++) d.send({ v: 1, id: i, type: 'nonsense' });
-  const dEnd = await Promise.race([d.closed, sleep(40000).then(() => null)]);
-  d.sock.resume();
-  check('a client that floods and never reads is cut off (within 40 s)', dEnd !== null, JSON.stringify(dEnd));
+  for (let i = 0; i < 20000; i++) d.send({ v: 1, id: i, type: 'nonsense' });
+  await sleep(3000);
+  d.sock.resume();   // a paused socket shows no close: read what the server sent before it hung up
+  const dEnd = await Promise.race([d.closed, sleep(20000).then(() => null)]);
+  check('a burst of 20 000 from a client that never reads is cut off', dEnd !== null, JSON.stringify(dEnd));
   check('… and the server kept little of it (memory grew less than 16 MiB)', rssKiB() - before < 16 * 1024, `${before} -> ${rssKiB()} KiB`);
   await steady('an unread flood');
 
   // 20 sessions flooding at once: each closed, the server unhurt.
   const many = await Promise.all(Array.from({ length: 20 }, () => session()));
   for (const s of many) for (let i = 0; i < 5000; i++) s.send('{"v":1,"id":1,"type":"hello"');
-  const got = await Promise.all(many.map(async (s) => {
-    let n = 0;
-    while (n < 5000 && (await s.next(15000)) !== null) n++;
-    return n === 5000 ? 'all' : s.closeCode === 1008 ? '1008' : `${n}`;
-  }));
-  check('20 sessions flooding 5000 broken messages each at once: each answered every one (or, if it fell 1 MiB behind, closed with 1008)',
-    got.every((g) => g === 'all' || g === '1008'), got.join(','));
-  many.forEach((s) => s.close());
+  const ends = await Promise.all(many.map((s) => Promise.race([s.closed, sleep(20000).then(() => ({ code: 'open' }))])));
+  check('20 sessions flooding 5000 broken messages each at once: each closed with 1008', ends.every((e) => e.code === 1008),
+    ends.map((e) => e.code).join(','));
+  check('… and the log has one line for each, not one per message',
+    log.filter((l) => /more than 100 messages a second/.test(l)).length <= 25 && log.filter((l) => /bad request/.test(l)).length < 400);
   await steady('20 floods at once');
 }
 

@@ -88,6 +88,27 @@ static void test_ratelog(void)
     CHECK_EQ_INT(sup, 0);
 }
 
+static void test_bucket(void)
+{
+    yf_peers_bucket b = {0};
+    int n = 0;
+    while (yf_peers_bucket_take(&b, 1000000, 100, 200))
+        n++;
+    CHECK_EQ_INT(n, 200);                               /* the burst, at once */
+    CHECK(!yf_peers_bucket_take(&b, 1000000, 100, 200));
+    CHECK(!yf_peers_bucket_take(&b, 1005000, 100, 200)); /* 5 ms: half a token */
+    CHECK(yf_peers_bucket_take(&b, 1010000, 100, 200));  /* 10 ms: one */
+    CHECK(!yf_peers_bucket_take(&b, 1010000, 100, 200));
+    n = 0;
+    for (gint64 t = 1010000; t < 2010000; t += 1000)      /* one a millisecond for 1 s */
+        n += yf_peers_bucket_take(&b, t, 100, 200);
+    CHECK(n >= 99 && n <= 101);                         /* the rate, not the offered load */
+    n = 0;
+    while (yf_peers_bucket_take(&b, 100000000, 100, 200))
+        n++;
+    CHECK_EQ_INT(n, 200);                               /* a long pause refills to the burst only */
+}
+
 static void test_conntrack(void)
 {
     yf_conntrack *c = yf_conntrack_new(2);
@@ -148,6 +169,7 @@ int main(void)
     test_keys();
     test_counts();
     test_ratelog();
+    test_bucket();
     test_conntrack();
     return yf_test_done("test_peers");
 }
