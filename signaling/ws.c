@@ -25,6 +25,8 @@ struct yf_ws_hub {
     int n_devtest;
     yf_peers *websockets;   /* sessions per client address */
     yf_peers *devtests;     /* device tests per client address */
+    GHashTable *address_rates; /* yf_peer_key * -> yf_peers_bucket * (both owned): the
+                                  messages of every session of an address holding one */
     yf_peers_ratelog ws_refusals, devtest_refusals;
     json_t *ice_servers;
     GList *sessions;        /* of yf_ws_session */
@@ -65,6 +67,7 @@ typedef struct {
 
 static const yf_sigroom_conn_ops conn_ops;
 static void note_bad(yf_ws_session *s, const char *what, const char *detail);
+static gboolean within_rate(yf_ws_session *s);
 
 int yf_ws_devtest_max(int max_media, int share_percent)
 {
@@ -83,6 +86,7 @@ yf_ws_hub *yf_ws_hub_new(yf_net *media, const yf_ws_limits *limits, const char *
     hub->budget.max = limits->max_media;
     hub->websockets = yf_peers_new();
     hub->devtests = yf_peers_new();
+    hub->address_rates = g_hash_table_new_full(yf_peer_key_hash, yf_peer_key_equal, g_free, g_free);
     hub->ice_servers = json_array();
     if (stun_server) {
         char *url = g_strdup_printf("stun:%s", stun_server);
@@ -200,6 +204,7 @@ void yf_ws_hub_free(yf_ws_hub *hub)
     yf_sigroom_hub_free(hub->rooms);
     yf_peers_free(hub->websockets);
     yf_peers_free(hub->devtests);
+    g_hash_table_destroy(hub->address_rates);
     json_decref(hub->ice_servers);
     g_free(hub);
 }
@@ -434,9 +439,7 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
         g_byte_array_append(s->rx, in, (guint)len);
     if (!lws_is_final_fragment(s->wsi))
         return;
-    if (!yf_peers_bucket_take(&s->rate, g_get_monotonic_time(), YF_WS_RATE, YF_WS_BURST)) {
-        g_warning("session %s: more than %d messages a second (%d at once); closing it", s->id, YF_WS_RATE,
-                  YF_WS_BURST);
+    if (!within_rate(s)) {
         s->too_fast = s->dead = TRUE;
         g_queue_clear_full(&s->txq, g_free);
         s->txq_bytes = 0;
@@ -452,6 +455,30 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
         handle_message(s, (const char *)s->rx->data, s->rx->len);
     }
     g_byte_array_set_size(s->rx, 0);
+}
+
+/* Whether this message keeps within the rates: the session's own and its
+ * address's (all its sessions together). FALSE logs which it broke. */
+static gboolean within_rate(yf_ws_session *s)
+{
+    gint64 now = g_get_monotonic_time();
+    if (!yf_peers_bucket_take(&s->rate, now, YF_WS_RATE, YF_WS_BURST)) {
+        g_warning("session %s: more than %d messages a second (%d at once); closing it", s->id, YF_WS_RATE,
+                  YF_WS_BURST);
+        return FALSE;
+    }
+    if (!s->has_key)
+        return TRUE;
+    yf_peers_bucket *b = g_hash_table_lookup(s->hub->address_rates, &s->key);
+    if (!b) {
+        b = g_new0(yf_peers_bucket, 1);
+        g_hash_table_insert(s->hub->address_rates, g_memdup2(&s->key, sizeof s->key), b);
+    }
+    if (yf_peers_bucket_take(b, now, YF_WS_ADDRESS_RATE, YF_WS_ADDRESS_BURST))
+        return TRUE;
+    g_warning("session %s: its address sends more than %d messages a second over all its sessions; closing "
+              "this one", s->id, YF_WS_ADDRESS_RATE);
+    return FALSE;
 }
 
 /* Writes queued messages while the socket takes them (at most 16 a call, so
@@ -542,6 +569,8 @@ static void session_free(yf_ws_session *s)
     end_media(s);
     if (s->counted)
         yf_peers_release(s->hub->websockets, &s->key);
+    if (s->has_key && yf_peers_count(s->hub->websockets, &s->key) == 0)
+        g_hash_table_remove(s->hub->address_rates, &s->key);   /* its last session */
     s->hub->sessions = g_list_delete_link(s->hub->sessions, s->link);
     g_queue_clear_full(&s->txq, g_free);
     g_byte_array_unref(s->rx);

@@ -21,6 +21,9 @@
 #define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
 #define YF_WS_RATE 100      /* messages a second a client may send, on average ... */
 #define YF_WS_BURST 200     /* ... and at once; past that the session is closed (1008) */
+#define YF_WS_ADDRESS_RATE 400  /* messages a second all sessions of one client address may send
+                                   together, on average ... */
+#define YF_WS_ADDRESS_BURST 800 /* ... and at once; past that the session that sent is closed */
 
 #define YF_WS_CLOSE_TRY_LATER 1013 /* RFC 6455 §7.4.2 registry: "Try Again Later" */
 #define YF_WS_CLOSE_POLICY 1008    /* RFC 6455 §7.4.1: "Policy Violation" */

@@ -34,7 +34,7 @@ gboolean yf_peer_key_from_sockaddr(const struct sockaddr *sa, socklen_t len, yf_
     return FALSE;
 }
 
-static guint key_hash(gconstpointer k)
+guint yf_peer_key_hash(gconstpointer k)
 {
     const yf_peer_key *key = k;
     guint h = key->family;
@@ -43,7 +43,7 @@ static guint key_hash(gconstpointer k)
     return h;
 }
 
-static gboolean key_equal(gconstpointer a, gconstpointer b)
+gboolean yf_peer_key_equal(gconstpointer a, gconstpointer b)
 {
     return memcmp(a, b, sizeof(yf_peer_key)) == 0;
 }
@@ -58,7 +58,7 @@ struct yf_peers {
 yf_peers *yf_peers_new(void)
 {
     yf_peers *p = g_new0(yf_peers, 1);
-    p->counts = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
+    p->counts = g_hash_table_new_full(yf_peer_key_hash, yf_peer_key_equal, g_free, NULL);
     return p;
 }
 

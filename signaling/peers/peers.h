@@ -18,6 +18,10 @@ typedef struct {
     guint8 bytes[8];        /* IPv4: the first 4; IPv6: the /64 prefix */
 } yf_peer_key;
 
+/* For a GHashTable keyed by yf_peer_key *. */
+guint yf_peer_key_hash(gconstpointer key);
+gboolean yf_peer_key_equal(gconstpointer a, gconstpointer b);
+
 /* Fills *key from a socket address; FALSE for a family that is neither
  * IPv4 nor IPv6 or a length too short for its family. */
 gboolean yf_peer_key_from_sockaddr(const struct sockaddr *sa, socklen_t len, yf_peer_key *key);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { apiRequest, check, createUser, finish, freePort, sleep, startServerReady, stopServer, tempDirs } from './lib.mjs';
+import { apiRequest, check, checkMemory, createUser, finish, freePort, sleep, startServerReady, stopServer, tempDirs } from './lib.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
 const webDir = process.env.YF_WEB_DIR;
@@ -58,7 +58,7 @@ try {
     [...new Set(dead.map((r) => r.status))].join(','));
   const after = rssKiB(server.pid);
   console.log(`# server memory: ${before} KiB before, ${after} KiB after 200 announced 1 MB bodies`);
-  check('the server kept none of those bodies (memory grew less than 20 MiB)', after - before < 20 * 1024,
+  checkMemory('the server kept none of those bodies (memory grew less than 20 MiB)', after - before < 20 * 1024,
     `${before} -> ${after} KiB`);
 
   // ---- a sign-in body larger than a sign-in needs ----

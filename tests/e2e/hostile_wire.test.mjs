@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import { apiRequest, check, createUser, finish, freePort, sleep, startServerReady, stopServer, tempDirs } from './lib.mjs';
+import { SANITIZED, apiRequest, check, checkMemory, createUser, finish, freePort, sleep, startServerReady, stopServer, tempDirs } from './lib.mjs';
 import { wsConnect } from './wsraw.mjs';
 
 const bin = process.env.YF_SERVER_BIN;
@@ -27,6 +27,7 @@ const sdpDir = path.join(process.env.YF_SOURCE_DIR || path.join(webDir, '..'), '
 const offer = fs.readFileSync(path.join(sdpDir, 'chrome_av.sdp'), 'utf8');
 
 let port = 0, server = null, baseline = 0;
+const SLOW = SANITIZED ? 4 : 1;   // waits for what the server does at its own pace
 const log = [];
 const api = (method, pathname, opts) => apiRequest(port, method, pathname, opts);
 const rssKiB = () => Number((/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8')) || [])[1] || 0);
@@ -99,6 +100,20 @@ async function stream(c, perTick, ms) {
   return { sent, replies, health };
 }
 
+/** Sends at ratePerS (paced by the clock, whatever the timers do) for ms, reading all along. */
+async function paced(c, ratePerS, ms) {
+  let replies = 0, sent = 0;
+  const reader = (async () => { for (;;) { const m = await c.next(3000); if (m === null) return; if (m.type === 'reply') replies++; } })();
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms && !c.isClosed) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * ratePerS);
+    while (sent < due) c.send({ v: 1, id: sent++, type: 'nonsense' });
+    await sleep(10);
+  }
+  await Promise.race([reader, sleep(5000)]);
+  return { sent, replies };
+}
+
 async function floods() {
   // A busy but fair client (50 requests a second, a browser sends far fewer): all answered.
   const c = await session();
@@ -117,6 +132,20 @@ async function floods() {
   check('… and said so in the log', log.some((l) => /WARN.*more than 100 messages a second/.test(l)));
   await steady('a stream of 10 000 requests a second');
 
+  // 16 sessions of one address, each under its own rate, together over the address's (400 a second).
+  const crowd = await Promise.all(Array.from({ length: 16 }, () => session('127.0.0.4')));
+  const bystander = await session('127.0.0.5');
+  const [crowdRuns, by] = await Promise.all([Promise.all(crowd.map((x) => paced(x, 60, 5000))), paced(bystander, 60, 5000)]);
+  const closedCrowd = crowd.filter((x) => x.closeCode === 1008).length;
+  console.log(`# one address, 16 sessions: ${crowdRuns.reduce((a, r) => a + r.sent, 0)} sent in 5 s, ${closedCrowd} sessions closed`);
+  check('16 sessions of one address, each at 60 a second (within its own rate), together past the address\'s: closed with 1008',
+    closedCrowd > 0 && log.some((l) => /its address sends more than 400 messages a second/.test(l)), `${closedCrowd} closed`);
+  check('… while a session of another address, at the same time, is answered every time',
+    by.replies === by.sent && !bystander.isClosed, `${by.replies} of ${by.sent}`);
+  crowd.forEach((x) => x.close());
+  bystander.close();
+  await steady('one address over its rate');
+
   // 20 000 at once from a client that never reads: cut off, nothing kept.
   const d = await session();
   d.sock.pause();
@@ -124,17 +153,19 @@ async function floods() {
   for (let i = 0; i < 20000; i++) d.send({ v: 1, id: i, type: 'nonsense' });
   await sleep(3000);
   d.sock.resume();   // a paused socket shows no close: read what the server sent before it hung up
-  const dEnd = await Promise.race([d.closed, sleep(20000).then(() => null)]);
+  const dEnd = await Promise.race([d.closed, sleep(SLOW * 20000).then(() => null)]);
   check('a burst of 20 000 from a client that never reads is cut off', dEnd !== null, JSON.stringify(dEnd));
-  check('… and the server kept little of it (memory grew less than 16 MiB)', rssKiB() - before < 16 * 1024, `${before} -> ${rssKiB()} KiB`);
+  checkMemory('… and the server kept little of it (memory grew less than 16 MiB)', rssKiB() - before < 16 * 1024, `${before} -> ${rssKiB()} KiB`);
   await steady('an unread flood');
 
   // 20 sessions flooding at once: each closed, the server unhurt.
   const many = await Promise.all(Array.from({ length: 20 }, () => session()));
   for (const s of many) for (let i = 0; i < 5000; i++) s.send('{"v":1,"id":1,"type":"hello"');
-  const ends = await Promise.all(many.map((s) => Promise.race([s.closed, sleep(20000).then(() => ({ code: 'open' }))])));
-  check('20 sessions flooding 5000 broken messages each at once: each closed with 1008', ends.every((e) => e.code === 1008),
-    ends.map((e) => e.code).join(','));
+  const ends = await Promise.all(many.map((s) => Promise.race([s.closed, sleep(SLOW * 20000).then(() => ({ code: 'open' }))])));
+  // Closed with 1008 when the close frame could go out at once, else cut off
+  // after 2 s (lws then writes its close into what was still pending).
+  check('20 sessions flooding 5000 broken messages each at once: each closed (1008) or cut off',
+    ends.every((e) => e.code !== 'open') && ends.some((e) => e.code === 1008), ends.map((e) => e.code).join(','));
   check('… and the log has one line for each, not one per message',
     log.filter((l) => /more than 100 messages a second/.test(l)).length <= 25 && log.filter((l) => /bad request/.test(l)).length < 400);
   await steady('20 floods at once');
@@ -149,7 +180,7 @@ async function sizes() {
   c.sendFrame(1, Buffer.alloc(16 << 20, 0x20));
   r = await c.next(20000);
   check('a 16 MiB frame: too_large', r && r.ok === false && r.error.code === 'too_large', JSON.stringify(r));
-  check('… and memory grew less than 16 MiB', rssKiB() - before < 16 * 1024, `${before} -> ${rssKiB()} KiB`);
+  checkMemory('… and memory grew less than 16 MiB', rssKiB() - before < 16 * 1024, `${before} -> ${rssKiB()} KiB`);
   for (let i = 0; i < 100; i++) c.sendFrame(i ? 0 : 1, Buffer.alloc(1024, 0x20), { fin: i === 99 });
   r = await c.next(10000);
   check('100 fragments of 1 KiB (100 KiB in all): too_large', r && r.ok === false && r.error.code === 'too_large', JSON.stringify(r));
@@ -163,7 +194,7 @@ async function sizes() {
   const head = Buffer.from([0x81, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
   d.sock.write(Buffer.concat([head, Buffer.alloc(1 << 20, 0x61)]));
   await sleep(1500);
-  check('a frame announcing 1 TiB holds no more than it sent', rssKiB() - before < 24 * 1024, `${before} -> ${rssKiB()} KiB`);
+  checkMemory('a frame announcing 1 TiB holds no more than it sent', rssKiB() - before < 24 * 1024, `${before} -> ${rssKiB()} KiB`);
   d.sock.destroy();
   await steady('oversized frames');
 }
