@@ -180,6 +180,18 @@ try {
   await websockets();
   await deviceTests();
   check('the server is still running', !server.exitInfo, JSON.stringify(server.exitInfo));
+  // The browser spoke HTTP/2 (its websockets are streams of one connection):
+  // once it is gone, every place is free again, none counted twice or lost.
+  await context.close();
+  context = null;
+  await sleep(500);
+  const again = [];
+  for (let i = 0; i < CONNS; i++) again.push(await tlsOpen('127.0.0.1'));
+  check(`after the browser left, ${CONNS} connections from 127.0.0.1 are served again (no place lost)`,
+    again.every((c) => c.ok), again.map((c) => c.ok || c.why).join(','));
+  const over = await tlsOpen('127.0.0.1');
+  check(`… and connection ${CONNS + 1} is still refused (none counted twice)`, !over.ok, over.ok ? 'served' : over.why);
+  again.forEach((c) => c.ok && c.sock.destroy());
 } catch (e) {
   check('no exception', false, e.stack);
 } finally {
