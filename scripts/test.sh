@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- sets up and runs every test: an AddressSanitizer+UBSan build
-# (unit, simulation, fuzz corpora), the libFuzzer targets briefly (clang),
+# (unit, simulation, fuzz corpora, and the hostile-client suite against its
+# sanitized server), the libFuzzer targets briefly (clang),
 # then the ordinary build with everything, browser tests included. CTest's
 # summary of that last run is the last thing printed; earlier failures are
 # listed just before it and make the script fail.
@@ -27,7 +28,7 @@ stage() { # name builddir ctest-args -- cmake-args
   (cd "$dir" && ctest --output-on-failure $ctest_args) || failed+=("$name")
 }
 
-stage "sanitizers (ASan+UBSan)" build-asan "-L unit|sim|corpus" -- \
+stage "sanitizers (ASan+UBSan)" build-asan "-L unit|sim|corpus|hostile" -- \
   -DCMAKE_BUILD_TYPE=Debug -DYF_SANITIZE=ON -DYF_E2E=OFF
 stage "fuzzers (libFuzzer, brief)" build-fuzz "-L fuzz" -- \
   -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DYF_FUZZ=ON -DYF_E2E=OFF \

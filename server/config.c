@@ -22,7 +22,11 @@ static void set_defaults(yf_config *cfg)
     cfg->web_dir = g_strdup(YF_WEB_DIR_DEFAULT);
     cfg->workers = 0;
     cfg->media_addresses = g_strsplit("127.0.0.1", ",", -1);
+    cfg->max_connections_per_address = 128;
+    cfg->max_websockets_per_address = 64;
     cfg->max_sessions = 200;
+    cfg->devtest_share = 25;
+    cfg->devtest_per_address = 4;
     cfg->grace_s = 60;
     cfg->log_level = g_strdup("info");
 }
@@ -69,10 +73,11 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
 {
     static const char *known[] = {
         "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
-        "server:public_url",
+        "server:public_url", "server:max_connections_per_address", "server:max_websockets_per_address",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
-        "media:stun_server", "media:max_sessions", "room:grace_s", "log:level", NULL};
+        "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
+        "room:grace_s", "log:level", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -114,10 +119,14 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
     }
     ok = take_bool(kf, "server", "production", &cfg->production, err) &&
          take_int(kf, "server", "port", &cfg->port, err) &&
+         take_int(kf, "server", "max_connections_per_address", &cfg->max_connections_per_address, err) &&
+         take_int(kf, "server", "max_websockets_per_address", &cfg->max_websockets_per_address, err) &&
          take_int(kf, "media", "workers", &cfg->workers, err) &&
          take_int(kf, "media", "port_min", &cfg->port_min, err) &&
          take_int(kf, "media", "port_max", &cfg->port_max, err) &&
          take_int(kf, "media", "max_sessions", &cfg->max_sessions, err) &&
+         take_int(kf, "media", "devtest_share", &cfg->devtest_share, err) &&
+         take_int(kf, "media", "devtest_per_address", &cfg->devtest_per_address, err) &&
          take_int(kf, "room", "grace_s", &cfg->grace_s, err);
 out:
     g_key_file_free(kf);
@@ -181,8 +190,16 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media workers must be 0..256";
     else if (cfg->port_min < 0 || cfg->port_max > 65535 || cfg->port_min > cfg->port_max)
         bad = "media port_min..port_max must be a range within 0..65535";
+    else if (cfg->max_connections_per_address < 1 || cfg->max_connections_per_address > 100000)
+        bad = "server max_connections_per_address must be 1..100000";
+    else if (cfg->max_websockets_per_address < 1 || cfg->max_websockets_per_address > 100000)
+        bad = "server max_websockets_per_address must be 1..100000";
     else if (cfg->max_sessions < 1)
         bad = "media max_sessions must be at least 1";
+    else if (cfg->devtest_share < 0 || cfg->devtest_share > 100)
+        bad = "media devtest_share must be a percentage 0..100";
+    else if (cfg->devtest_per_address < 1 || cfg->devtest_per_address > 100000)
+        bad = "media devtest_per_address must be 1..100000";
     else if (cfg->grace_s < 0 || cfg->grace_s > 3600)
         bad = "room grace_s must be 0..3600";
     else if (!g_strv_contains(levels, cfg->log_level))

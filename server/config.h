@@ -16,6 +16,9 @@ typedef struct {
     char *public_url;      /* what invitation links start with, "https://host[:port]" without a
                               trailing slash; default https://LISTEN:PORT (localhost for a
                               wildcard listen address). Never taken from a request. */
+    int max_connections_per_address; /* live TCP connections to the listener from one client
+                                        address (an IPv6 /64 counts as one), default 128 */
+    int max_websockets_per_address;  /* signaling websockets (/ws) from one address, default 64 */
     /* [tls] */
     char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
     char *tls_key;
@@ -24,7 +27,10 @@ typedef struct {
     char **media_addresses; /* host-candidate addresses, default 127.0.0.1 */
     int port_min, port_max;
     char *stun_server;     /* "host:port" or NULL */
-    int max_sessions;      /* media sessions at once, default 200 */
+    int max_sessions;      /* media sessions at once (device tests and hearing
+                              participants), default 200 */
+    int devtest_share;     /* percent of max_sessions device tests may hold, default 25 */
+    int devtest_per_address; /* device tests at once from one address, default 4 */
     /* [room] */
     int grace_s;           /* seconds a dropped participant keeps its place, default 60 */
     /* [log] */

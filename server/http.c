@@ -1,6 +1,7 @@
 /* http.c -- answers GET /healthz with JSON {status, version, uptime_s},
  * describes the static mount of web/, and answers a path no file under web/
- * has with a 404 page of our own. Files are served by libwebsockets itself
+ * has with a 404 page of our own, and counts the listener's connections per
+ * address (the callbacks lws gives protocols[0] alone). Files are served by libwebsockets itself
  * (it refuses "..", so no path escapes); /api/v1 is api.c's. */
 #define G_LOG_DOMAIN "yf-http"
 #include "http.h"
@@ -125,7 +126,24 @@ static gboolean is_healthz(struct lws *wsi)
 int yf_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
     struct yf_http_pss *pss = user;
+    yf_server *server = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    /* Every connection of the listener, counted per address (server.c):
+     * lws calls these on protocols[0] whatever protocol a wsi speaks. The
+     * accept's user is the peer's address, not a pss. */
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *a = user;
+        return a && server && !yf_server_accept_connection(server, (const struct sockaddr *)&a->cli_addr, a->clilen)
+                   ? -1 : 0;
+    }
+    case LWS_CALLBACK_WSI_CREATE:
+        if (server)
+            yf_server_connection_created(server, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (server)
+            yf_server_connection_destroyed(server, wsi);
+        return 0;
     case LWS_CALLBACK_HTTP:
         /* Two callers: the /healthz mount, and lws for a path under the "/"
          * mount that no file answered (it hands those to protocols[0]). */

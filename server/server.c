@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "yf-server"
 #include "server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -21,6 +22,7 @@
 #include "server/recorder/recorder.h"
 #include "signaling/ws.h"
 #include "signaling/token/room_token.h"
+#include "signaling/peers/peers.h"
 #include "media/net/net.h"
 
 
@@ -34,6 +36,8 @@ struct yf_server {
     yf_store *store;
     yf_api *api;
     yf_recorder *recorder;
+    yf_conntrack *conns;       /* the listener's connections per address */
+    yf_peers_ratelog conn_refusals;
     struct lws_context *lws;
     struct lws_protocols protocols[4];
     struct lws_http_mount mounts[2];
@@ -159,17 +163,60 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     yf_room_key key;
     if (!yf_room_key_load(cfg->data_dir, &key, err))
         return FALSE;
-    s->hub = yf_ws_hub_new(s->media, cfg->max_sessions, cfg->stun_server, &key, cfg->grace_s);
+    yf_ws_limits limits = {
+        .max_media = cfg->max_sessions,
+        .devtest_max = yf_ws_devtest_max(cfg->max_sessions, cfg->devtest_share),
+        .devtest_per_address = cfg->devtest_per_address,
+        .websockets_per_address = cfg->max_websockets_per_address,
+    };
+    s->hub = yf_ws_hub_new(s->media, &limits, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);
     yf_ws_hub_set_audit(s->hub, audit_room_event, s);
     yf_recorder_attach(s->recorder, yf_ws_hub_rooms(s->hub), s->api);
     return TRUE;
 }
 
+/* Counted per client address (docs/api.md, "Limits"): a connection beyond
+ * [server] max_connections_per_address is closed at once, before TLS, and
+ * a warning says so at most every 10 s (the address only at debug: it is
+ * personal data). Called from protocols[0] (http.c). */
+gboolean yf_server_accept_connection(yf_server *s, const struct sockaddr *sa, socklen_t len)
+{
+    yf_peer_key key;
+    guint held = 0, suppressed = 0;
+    if (!yf_peer_key_from_sockaddr(sa, len, &key))
+        return TRUE;    /* not IP (never on this listener): nothing to count */
+    if (yf_conntrack_accept(s->conns, &key, &held))
+        return TRUE;
+    if (yf_peers_ratelog_due(&s->conn_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("refused a connection: its address already holds %u (the limit, [server] "
+                  "max_connections_per_address); %u more refused since the last such line", held, suppressed);
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+        char host[64] = "";
+        const void *a = sa->sa_family == AF_INET ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                                                 : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+        inet_ntop(sa->sa_family, a, host, sizeof host);
+        g_debug("refused a connection from %s (%u open)", host, held);
+    }
+    return FALSE;
+}
+
+void yf_server_connection_created(yf_server *s, const void *wsi)
+{
+    yf_conntrack_created(s->conns, wsi);
+}
+
+void yf_server_connection_destroyed(yf_server *s, const void *wsi)
+{
+    yf_conntrack_destroyed(s->conns, wsi);
+}
+
 static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *loop, GError **err)
 {
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
+    s->conns = yf_conntrack_new(cfg->max_connections_per_address);
+    info.user = s;      /* protocols[0] finds the server here in every callback */
     s->protocols[0] = (struct lws_protocols){"http", yf_http_callback, yf_http_pss_size(), 0, 0, s, 0};
     s->protocols[1] = (struct lws_protocols){YF_WS_PROTOCOL, yf_ws_callback, sizeof(void *), 4096, 0, s->hub, 0};
     s->protocols[2] = (struct lws_protocols){YF_API_PROTOCOL, yf_api_callback, YF_API_PSS_SIZE, 0, 0, s->api, 0};
@@ -247,6 +294,7 @@ void yf_server_free(yf_server *s)
         yf_ws_hub_shutdown(s->hub, "server stopping");
     if (s->lws)
         lws_context_destroy(s->lws);
+    yf_conntrack_free(s->conns);   /* after lws: every connection's end was counted */
     yf_ws_hub_free(s->hub);
     yf_net_free(s->media);
     yf_recorder_free(s->recorder);   /* after the rooms: their captures are closed */

@@ -7,6 +7,7 @@
 #define YF_SERVER_H
 
 #include <glib.h>
+#include <sys/socket.h>
 #include "config.h"
 
 typedef struct yf_server yf_server;
@@ -20,6 +21,14 @@ yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err);
 void yf_server_shutdown(yf_server *s, const char *reason);
 /* Stops the listener and the workers. Accepts NULL. */
 void yf_server_free(yf_server *s);
+
+/* The listener's connections, counted per client address (libwebsockets'
+ * accept, wsi-created and wsi-destroyed callbacks of protocols[0], http.c):
+ * accept returns FALSE when the address is at [server]
+ * max_connections_per_address (the caller closes it). Control thread. */
+gboolean yf_server_accept_connection(yf_server *s, const struct sockaddr *sa, socklen_t len);
+void yf_server_connection_created(yf_server *s, const void *wsi);
+void yf_server_connection_destroyed(yf_server *s, const void *wsi);
 
 /* For /healthz. */
 const char *yf_server_version(void);

@@ -46,6 +46,11 @@ void yf_sigroom_hub_free(yf_sigroom_hub *h)
     g_free(h);
 }
 
+void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b)
+{
+    h->budget = b;
+}
+
 void yf_sigroom_hub_set_audit(yf_sigroom_hub *h, yf_sigroom_audit_fn fn, void *user)
 {
     h->audit = fn;
@@ -390,7 +395,7 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
     return r;
 }
 
-static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
+static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c, const char **media_full)
 {
     yf_sigroom_member *m = g_new0(yf_sigroom_member, 1);
     m->room = r;
@@ -410,7 +415,7 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c)
     m->host_muted_video = (mutes & HOST_MUTED_VIDEO) != 0;
     g_ptr_array_add(r->members, m);
     if (m->admitted)
-        yf_sigroom_media_add(m);
+        *media_full = yf_sigroom_media_add(m);
     g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, m->admitted ? "admitted" : "waiting");
     audit(m, m->admitted ? "room.join" : "room.wait", NULL, NULL);
     return m;
@@ -452,7 +457,7 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     GError *err = NULL;
     yf_sigroom_member *m = NULL;
     gboolean again = FALSE;
-    const char *why = NULL;
+    const char *why = NULL, *full = NULL;
     yf_sig_errc code = YF_SIG_ERR_FORBIDDEN;
     if (!check_token(h, conn, req, &c))
         return NULL;
@@ -484,12 +489,12 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     if (again)
         member_rebind(m, conn);
     else
-        m = member_new(r, &c);
-    if (m->admitted && !m->in_media) { /* the room's media is full */
+        m = member_new(r, &c, &full);
+    if (m->admitted && !m->in_media) { /* the room's (or the server's) media is full */
         member_drop(m, "refused: the hearing is full");
         m = NULL;
         h->conn->send_take(conn, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY,
-                                                    "this hearing has as many participants as it can carry"));
+                                                    full ? full : "this hearing has as many participants as it can carry"));
         goto out;
     }
     m->conn = conn;
@@ -526,8 +531,9 @@ static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
     yf_sigroom_member *t = host_target(m, req);
     if (!t)
         return;
-    if (!t->admitted && !yf_sigroom_media_add(t)) {
-        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BUSY, "this hearing has as many participants as it can carry");
+    const char *full = t->admitted ? NULL : yf_sigroom_media_add(t);
+    if (full) {
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BUSY, full);
         return;
     }
     yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));

@@ -121,6 +121,16 @@ void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hook
  * the media and has its connection closed; the room closes once empty. No
  * such room: nothing happens. Later joins are for the gate to refuse. */
 void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason);
+/* The server's media sessions, shared by the device tests (ws.c) and the
+ * hearing rooms: a participant in a room's media is one. Invariant:
+ * 0 <= used <= max. */
+typedef struct {
+    int used, max;
+} yf_media_budget;
+/* Counts room participants against b (borrowed, outlives the hub; NULL: no
+ * server-wide cap). A participant the budget has no room for is not let
+ * into the media: room.join (or the host's room.admit) gets busy. */
+void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b);
 /* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 

@@ -39,16 +39,24 @@ static gboolean check_admitted(yf_sigroom_member *m, const yf_sig_request *req)
     return FALSE;
 }
 
-gboolean yf_sigroom_media_add(yf_sigroom_member *m)
+const char *yf_sigroom_media_add(yf_sigroom_member *m)
 {
     GError *err = NULL;
+    yf_media_budget *b = m->room->hub->budget;
     if (m->in_media)
-        return TRUE;
+        return NULL;
+    if (b && b->used >= b->max) {
+        g_warning("room %s: %s: the server carries %d media sessions, its limit ([media] max_sessions)",
+                  m->room->name, m->id, b->used);
+        return "the server is at its limit of media sessions; try again later";
+    }
     if (!ops_of(m)->add_participant(m->room->media, m->num, &err)) {
         g_warning("room %s: %s: cannot add to media: %s", m->room->name, m->id, err->message);
         g_error_free(err);
-        return FALSE;
+        return "this hearing has as many participants as it can carry";
     }
+    if (b)
+        b->used++;
     m->in_media = TRUE;
     m->entered_ms = g_get_real_time() / 1000;
     yf_sigroom_hub *h = m->room->hub;
@@ -57,7 +65,7 @@ gboolean yf_sigroom_media_add(yf_sigroom_member *m)
     /* A host mute set while waiting, or before leaving and rejoining, holds. */
     if (m->host_muted_audio || m->host_muted_video)
         ops_of(m)->set_forwarding(m->room->media, m->num, !m->host_muted_audio, !m->host_muted_video);
-    return TRUE;
+    return NULL;
 }
 
 void yf_sigroom_capture_set(yf_sigroom *r, const char *dir)
@@ -81,6 +89,8 @@ void yf_sigroom_media_remove(yf_sigroom_member *m)
         return;
     m->in_media = FALSE;
     m->entered_ms = 0;
+    if (m->room->hub->budget && m->room->hub->budget->used > 0)
+        m->room->hub->budget->used--;
     ops_of(m)->remove_participant(m->room->media, m->num);
 }
 

@@ -25,6 +25,7 @@ struct yf_sigroom_hub {
     void *gate_user;
     yf_sigroom_hearing_hooks hearing;   /* each may be NULL */
     void *hearing_user;
+    yf_media_budget *budget;    /* may be NULL */
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;
@@ -83,8 +84,9 @@ void yf_sigroom_publish_offer(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_subscribe_answer(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_subscribe_restart(yf_sigroom_member *m, const yf_sig_request *req);
 void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req);
-/* Puts m into the room's media (after admission) and notes when; FALSE logs why. */
-gboolean yf_sigroom_media_add(yf_sigroom_member *m);
+/* Puts m into the room's media (after admission) and notes when. NULL, or
+ * what stopped it (a sentence for the busy reply; the log has more). */
+const char *yf_sigroom_media_add(yf_sigroom_member *m);
 void yf_sigroom_media_remove(yf_sigroom_member *m);
 /* A reloaded page joined again: a fresh subscriber connection (its offer follows). */
 void yf_sigroom_media_rejoin(yf_sigroom_member *m);

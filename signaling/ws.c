@@ -2,18 +2,32 @@
  * fragments up to 64 KiB, parses with codec.c, dispatches one function per
  * request type, queues replies and events and writes them only when lws says
  * the socket is writeable. Bad input gets an error reply and a log line; it
- * never touches another session. Control thread only. */
+ * never touches another session. Holds the limits the sessions share
+ * (docs/protocol.md, "Limits"): websockets and device tests per client
+ * address, device tests in all, and the media sessions device tests and
+ * room participants draw on together. Control thread only. */
 #define G_LOG_DOMAIN "yf-ws"
 #include "ws.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "codec.h"
 #include "sigroom.h"
 
+/* Invariants: budget.used counts the device tests (n_devtest) and the room
+ * participants in media; devtests counts every session's device test by
+ * its address, websockets every session that took a place by its address. */
 struct yf_ws_hub {
     yf_net *media;
-    int max_media, n_media;
+    yf_ws_limits limits;
+    yf_media_budget budget;
+    int n_devtest;
+    yf_peers *websockets;   /* sessions per client address */
+    yf_peers *devtests;     /* device tests per client address */
+    GHashTable *address_rates; /* yf_peer_key * -> yf_peers_bucket * (both owned): the
+                                  messages of every session of an address holding one */
+    yf_peers_ratelog ws_refusals, devtest_refusals;
     json_t *ice_servers;
     GList *sessions;        /* of yf_ws_session */
     gboolean stopping;
@@ -36,6 +50,15 @@ typedef struct {
     GQueue txq;             /* of char *, g_free */
     GByteArray *rx;
     gboolean rx_oversized;
+    gboolean has_key;       /* key is the client's address (always, but for a
+                               socket getpeername cannot name) */
+    yf_peer_key key;
+    gboolean counted;       /* holds a place in hub->websockets */
+    gboolean refused;       /* over the cap per address: closed, never read */
+    yf_peers_ratelog bad_log; /* bad requests past the first 10: one log line a second */
+    guint bad_logged;
+    yf_peers_bucket rate;   /* messages received (YF_WS_RATE, YF_WS_BURST) */
+    gboolean too_fast;      /* closed for sending past the rate (1008) */
     yf_echo_session *echo;
     yf_sigroom_member *member;
     guint connect_timer;    /* running from the offer until "connected" */
@@ -43,13 +66,27 @@ typedef struct {
 } yf_ws_session;
 
 static const yf_sigroom_conn_ops conn_ops;
+static void note_bad(yf_ws_session *s, const char *what, const char *detail);
+static gboolean within_rate(yf_ws_session *s);
 
-yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun_server,
+int yf_ws_devtest_max(int max_media, int share_percent)
+{
+    if (share_percent <= 0)
+        return 0;
+    int n = (int)((gint64)max_media * share_percent / 100);
+    return n < 1 ? 1 : n;
+}
+
+yf_ws_hub *yf_ws_hub_new(yf_net *media, const yf_ws_limits *limits, const char *stun_server,
                          const yf_room_key *room_key, int grace_s)
 {
     yf_ws_hub *hub = g_new0(yf_ws_hub, 1);
     hub->media = media;
-    hub->max_media = max_media_sessions;
+    hub->limits = *limits;
+    hub->budget.max = limits->max_media;
+    hub->websockets = yf_peers_new();
+    hub->devtests = yf_peers_new();
+    hub->address_rates = g_hash_table_new_full(yf_peer_key_hash, yf_peer_key_equal, g_free, g_free);
     hub->ice_servers = json_array();
     if (stun_server) {
         char *url = g_strdup_printf("stun:%s", stun_server);
@@ -57,12 +94,16 @@ yf_ws_hub *yf_ws_hub_new(yf_net *media, int max_media_sessions, const char *stun
         g_free(url);
     }
     hub->rooms = yf_sigroom_hub_new(media, room_key, grace_s, hub->ice_servers, &conn_ops, NULL);
+    yf_sigroom_hub_set_budget(hub->rooms, &hub->budget);
     return hub;
 }
 
-/* Queues a message for the client. A client that stops reading is dropped
- * at once: its session is marked dead, so nothing it sends afterwards is
- * dispatched, and lws closes it on the next callback. */
+/* Queues a message for the client. A client with YF_WS_MAX_QUEUE_BYTES
+ * waiting (it floods requests far faster than it reads their replies), or
+ * YF_WS_MAX_QUEUE messages while its socket takes nothing (it does not
+ * read), is dropped at once: its session is marked dead, so nothing
+ * it sends afterwards is dispatched; the close (1008 and a reason) goes out
+ * when it is writeable, or lws cuts it after 2 s when it is not. */
 static void send_msg_take(yf_ws_session *s, char *msg)
 {
     if (!msg || s->dead) {
@@ -70,12 +111,16 @@ static void send_msg_take(yf_ws_session *s, char *msg)
         return;
     }
     gsize len = strlen(msg);
-    if (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE || s->txq_bytes + len > YF_WS_MAX_QUEUE_BYTES) {
-        g_warning("session %s: client does not read (%u messages, %" G_GSIZE_FORMAT " bytes queued); closing",
-                  s->id, g_queue_get_length(&s->txq), s->txq_bytes);
+    if (s->txq_bytes + len > YF_WS_MAX_QUEUE_BYTES ||
+        (g_queue_get_length(&s->txq) >= YF_WS_MAX_QUEUE && lws_send_pipe_choked(s->wsi))) {
+        g_warning("session %s: %u messages (%" G_GSIZE_FORMAT " bytes) wait for a client that does not read "
+                  "them as fast as it sends; closing it", s->id, g_queue_get_length(&s->txq), s->txq_bytes);
         g_free(msg);
         s->dead = TRUE;
-        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        g_queue_clear_full(&s->txq, g_free);
+        s->txq_bytes = 0;
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+        lws_callback_on_writable(s->wsi);
         return;
     }
     s->txq_bytes += len;
@@ -116,7 +161,10 @@ static void end_media(yf_ws_session *s)
         return;
     yf_echo_session_free(s->echo);
     s->echo = NULL;
-    s->hub->n_media--;
+    s->hub->n_devtest--;
+    s->hub->budget.used--;
+    if (s->has_key)
+        yf_peers_release(s->hub->devtests, &s->key);
 }
 
 yf_sigroom_hub *yf_ws_hub_rooms(yf_ws_hub *hub)
@@ -154,6 +202,9 @@ void yf_ws_hub_free(yf_ws_hub *hub)
     /* The lws context is destroyed first, so every session saw CLOSED. */
     g_warn_if_fail(hub->sessions == NULL);
     yf_sigroom_hub_free(hub->rooms);
+    yf_peers_free(hub->websockets);
+    yf_peers_free(hub->devtests);
+    g_hash_table_destroy(hub->address_rates);
     json_decref(hub->ice_servers);
     g_free(hub);
 }
@@ -205,6 +256,26 @@ static void do_hello(yf_ws_session *s, const yf_sig_request *req)
     send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, s->hub->ice_servers));
 }
 
+/* Why a device test cannot start now (the busy reply's sentence), or NULL.
+ * Device tests need no credential, so they get a share of the media
+ * sessions (hearings always keep the rest) and a few per address. */
+static const char *devtest_refusal(yf_ws_session *s)
+{
+    yf_ws_hub *h = s->hub;
+    const char *why = NULL;
+    guint suppressed = 0;
+    if (s->has_key && yf_peers_count(h->devtests, &s->key) >= (guint)h->limits.devtest_per_address)
+        why = "too many device tests from your network at once; try again in a minute";
+    else if (h->n_devtest >= h->limits.devtest_max)
+        why = "too many device tests at once; try again in a minute";
+    else if (h->budget.used >= h->budget.max)
+        why = "the server is at its limit of media sessions; try again later";
+    if (why && yf_peers_ratelog_due(&h->devtest_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("session %s: refused a device test: %s (%d device tests, %d media sessions running; "
+                  "%u more refused since the last such line)", s->id, why, h->n_devtest, h->budget.used, suppressed);
+    return why;
+}
+
 static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
 {
     GError *err = NULL;
@@ -214,9 +285,9 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
         return;
     }
     end_media(s);
-    if (s->hub->n_media >= s->hub->max_media) {
-        g_warning("session %s: refused a media session, %d already running", s->id, s->hub->n_media);
-        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY, "the server is at its limit of media sessions; try again later"));
+    const char *full = devtest_refusal(s);
+    if (full) {
+        send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BUSY, full));
         return;
     }
     s->echo = yf_echo_session_new(s->hub->media, req->offer.sdp, strlen(req->offer.sdp), &media_callbacks, s,
@@ -228,7 +299,10 @@ static void do_echo_offer(yf_ws_session *s, const yf_sig_request *req)
         g_error_free(err);
         return;
     }
-    s->hub->n_media++;
+    s->hub->n_devtest++;
+    s->hub->budget.used++;
+    if (s->has_key)
+        yf_peers_take(s->hub->devtests, &s->key, 0);
     s->connect_timer = g_timeout_add_seconds(YF_WS_CONNECT_TIMEOUT_S, on_connect_timeout, s);
     send_msg_take(s, yf_sig_reply_offer(&req->id, answer));
     g_free(answer);
@@ -250,7 +324,7 @@ static void do_ice_candidate(yf_ws_session *s, const yf_sig_request *req)
     } else if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED)) {
         send_msg_take(s, yf_sig_reply_candidate(&req->id, err->message));
     } else {
-        g_message("session %s: bad candidate: %s", s->id, err->message);
+        note_bad(s, "bad candidate", err->message);
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_BAD_CANDIDATE, err->message));
     }
     g_clear_error(&err);
@@ -320,6 +394,23 @@ static void dispatch(yf_ws_session *s, const yf_sig_request *req)
     }
 }
 
+/* Logs a refused message: a session's first 10 each, then at most one line
+ * a second with the number left out since, so a flood of bad requests
+ * cannot flood the log. */
+static void note_bad(yf_ws_session *s, const char *what, const char *detail)
+{
+    guint suppressed = 0;
+    if (s->bad_logged >= 10 &&
+        !yf_peers_ratelog_due(&s->bad_log, g_get_monotonic_time(), G_USEC_PER_SEC, &suppressed))
+        return;
+    s->bad_logged++;
+    if (suppressed)
+        g_message("session %s: %s%s%s (and %u more refused in the last second)", s->id, what, detail ? ": " : "",
+                  detail ? detail : "", suppressed);
+    else
+        g_message("session %s: %s%s%s", s->id, what, detail ? ": " : "", detail ? detail : "");
+}
+
 static void handle_message(yf_ws_session *s, const char *buf, size_t len)
 {
     yf_sig_request req;
@@ -327,7 +418,7 @@ static void handle_message(yf_ws_session *s, const char *buf, size_t len)
     if (yf_sig_parse(buf, len, &req, &err)) {
         dispatch(s, &req);
     } else {
-        g_message("session %s: bad request: %s", s->id, err->message);
+        note_bad(s, "bad request", err->message);
         send_msg_take(s, yf_sig_reply_gerror(&req.id, err));
         g_error_free(err);
     }
@@ -349,8 +440,17 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
         g_byte_array_append(s->rx, in, (guint)len);
     if (!lws_is_final_fragment(s->wsi))
         return;
+    if (!within_rate(s)) {
+        s->too_fast = s->dead = TRUE;
+        g_queue_clear_full(&s->txq, g_free);
+        s->txq_bytes = 0;
+        g_byte_array_set_size(s->rx, 0);
+        lws_set_timeout(s->wsi, PENDING_TIMEOUT_CLOSE_SEND, 2);
+        lws_callback_on_writable(s->wsi);
+        return;
+    }
     if (s->rx_oversized) {
-        g_message("session %s: message over %d bytes refused", s->id, YF_SIG_MAX_MESSAGE);
+        note_bad(s, "message over 64 KiB refused", NULL);
         send_msg_take(s, yf_sig_reply_error(NULL, YF_SIG_ERR_TOO_LARGE, "message longer than 64 KiB"));
     } else {
         handle_message(s, (const char *)s->rx->data, s->rx->len);
@@ -358,10 +458,40 @@ static void on_receive(yf_ws_session *s, const void *in, size_t len)
     g_byte_array_set_size(s->rx, 0);
 }
 
+/* Whether this message keeps within the rates: the session's own and its
+ * address's (all its sessions together). FALSE logs which it broke. */
+static gboolean within_rate(yf_ws_session *s)
+{
+    gint64 now = g_get_monotonic_time();
+    if (!yf_peers_bucket_take(&s->rate, now, YF_WS_RATE, YF_WS_BURST)) {
+        g_warning("session %s: more than %d messages a second (%d at once); closing it", s->id, YF_WS_RATE,
+                  YF_WS_BURST);
+        return FALSE;
+    }
+    if (!s->has_key)
+        return TRUE;
+    yf_peers_bucket *b = g_hash_table_lookup(s->hub->address_rates, &s->key);
+    if (!b) {
+        b = g_new0(yf_peers_bucket, 1);
+        g_hash_table_insert(s->hub->address_rates, g_memdup2(&s->key, sizeof s->key), b);
+    }
+    if (yf_peers_bucket_take(b, now, YF_WS_ADDRESS_RATE, YF_WS_ADDRESS_BURST))
+        return TRUE;
+    g_warning("session %s: its address sends more than %d messages a second over all its sessions; closing "
+              "this one", s->id, YF_WS_ADDRESS_RATE);
+    return FALSE;
+}
+
+/* Writes queued messages while the socket takes them (at most 16 a call, so
+ * one session cannot hold the loop). lws_rx_flow_control() is not used for
+ * backpressure: with lws 4.1.6's GLib loop a session with its reading
+ * switched off spins the loop and is never writeable again. */
 static int on_writeable(yf_ws_session *s)
 {
-    char *msg = g_queue_pop_head(&s->txq);
-    if (msg) {
+    for (int i = 0; i < 16 && !g_queue_is_empty(&s->txq); i++) {
+        if (i > 0 && lws_send_pipe_choked(s->wsi))
+            break;
+        char *msg = g_queue_pop_head(&s->txq);
         size_t len = strlen(msg);
         s->txq_bytes -= len;
         unsigned char *buf = g_malloc(LWS_PRE + len);
@@ -383,6 +513,36 @@ static int on_writeable(yf_ws_session *s)
     return 0;
 }
 
+/* The client's address: of the network connection (over HTTP/2 a
+ * websocket is a stream of it). */
+static gboolean peer_key_of(struct lws *wsi, yf_peer_key *key)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    struct lws *nwsi = lws_get_network_wsi(wsi);
+    int fd = nwsi ? lws_get_socket_fd(nwsi) : -1;
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+        return FALSE;
+    return yf_peer_key_from_sockaddr((struct sockaddr *)&ss, len, key);
+}
+
+/* A session beyond [server] max_websockets_per_address: its websocket is
+ * closed at once with 1013 "try again later" and a reason, before any
+ * request is read. */
+static gboolean take_place(yf_ws_session *s)
+{
+    guint suppressed = 0;
+    if (!s->has_key || yf_peers_take(s->hub->websockets, &s->key, s->hub->limits.websockets_per_address)) {
+        s->counted = s->has_key;
+        return TRUE;
+    }
+    if (yf_peers_ratelog_due(&s->hub->ws_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("session %s: refused: its address already holds %d websockets (the limit, [server] "
+                  "max_websockets_per_address); %u more refused since the last such line", s->id,
+                  s->hub->limits.websockets_per_address, suppressed);
+    return FALSE;
+}
+
 static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
 {
     yf_ws_session *s = g_new0(yf_ws_session, 1);
@@ -394,6 +554,7 @@ static yf_ws_session *session_new(yf_ws_hub *hub, struct lws *wsi)
     s->wsi = wsi;
     g_queue_init(&s->txq);
     s->rx = g_byte_array_new();
+    s->has_key = peer_key_of(wsi, &s->key);
     hub->sessions = g_list_prepend(hub->sessions, s);
     s->link = hub->sessions;
     return s;
@@ -407,6 +568,10 @@ static void session_free(yf_ws_session *s)
         yf_sigroom_detach(m);
     }
     end_media(s);
+    if (s->counted)
+        yf_peers_release(s->hub->websockets, &s->key);
+    if (s->has_key && yf_peers_count(s->hub->websockets, &s->key) == 0)
+        g_hash_table_remove(s->hub->address_rates, &s->key);   /* its last session */
     s->hub->sessions = g_list_delete_link(s->hub->sessions, s->link);
     g_queue_clear_full(&s->txq, g_free);
     g_byte_array_unref(s->rx);
@@ -435,16 +600,30 @@ int yf_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_ESTABLISHED:
         *slot = session_new(hub, wsi);
         g_debug("session %s: open", (*slot)->id);
+        if (!take_place(*slot)) {
+            (*slot)->refused = TRUE;    /* closed when writeable, with the reason */
+            lws_callback_on_writable(wsi);
+        }
         return 0;
     case LWS_CALLBACK_RECEIVE:
-        if (*slot && (*slot)->dead)
-            return -1;
+        if (*slot && ((*slot)->dead || (*slot)->refused))
+            return 0;   /* nothing more is read; the close is on its way */
         if (*slot)
             on_receive(*slot, in, len);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
-        if (*slot && (*slot)->dead)
+        if (*slot && (*slot)->dead) {
+            static const char flood[] = "too many messages waiting: read the replies";
+            static const char fast[] = "too many messages a second";
+            const char *why = (*slot)->too_fast ? fast : flood;
+            lws_close_reason(wsi, YF_WS_CLOSE_POLICY, (unsigned char *)why, strlen(why));
             return -1;
+        }
+        if (*slot && (*slot)->refused) {
+            static const char why[] = "too many connections from your address";
+            lws_close_reason(wsi, YF_WS_CLOSE_TRY_LATER, (unsigned char *)why, sizeof why - 1);
+            return -1;
+        }
         return *slot ? on_writeable(*slot) : 0;
     case LWS_CALLBACK_CLOSED:
         if (*slot) {

@@ -17,6 +17,8 @@ const CASES = [
   ['mic silent', { micPeak: 0.1 }, 'ok:verdict.ok', 'warn:mic.silent', 'ok:verdict.ok'],
   ['ICE failed', { measured: false, network: 'blocked' }, 'ok:verdict.ok', 'ok:verdict.ok', 'bad:net.blocked'],
   ['server unreachable', { measured: false, network: 'unreachable' }, 'ok:verdict.ok', 'ok:verdict.ok', 'bad:net.unreachable'],
+  ['server busy (refused at once, nothing heard yet)', { measured: false, network: 'busy', micPeak: 0 },
+    'ok:verdict.ok', 'untested:verdict.notRun', 'bad:net.busy'],
   ['high round trip', { rtt: 0.45 }, 'ok:verdict.ok', 'ok:verdict.ok', 'warn:net.weak'],
   ['high loss', { loss: 0.08 }, 'ok:verdict.ok', 'ok:verdict.ok', 'warn:net.weak'],
   ['no rtt yet', { rtt: null, loss: null }, 'ok:verdict.ok', 'ok:verdict.ok', 'ok:verdict.ok'],

@@ -452,6 +452,40 @@ static void test_full_room(void)
     conn_free(host); conn_free(pet); conn_free(clerk);
 }
 
+/* The server's media budget (shared with the device tests): a participant
+ * it has no room for gets busy, saying the server is at its limit; leaving
+ * gives the place back. */
+static void test_budget(void)
+{
+    yf_media_budget b = {.used = 0, .max = 2};
+    fake_conn *host = conn_new(), *pet = conn_new(), *clerk = conn_new();
+    char *th = token("r9", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r9", "invitee:9", "P", "petitioner", 3600, NULL);
+    char *tc = token("r9", "staff:2", "C", "clerk", 3600, NULL);
+    yf_sigroom_hub_set_budget(hub, &b);
+    join(host, th);
+    CHECK_EQ_INT(b.used, 1);
+    join(pet, tp);                              /* p2; waiting takes no media */
+    CHECK_EQ_INT(b.used, 1);
+    b.used++;                                   /* a device test elsewhere */
+    join(clerk, tc);
+    CHECK(clerk->member == NULL && strstr(last(clerk), "\"code\":\"busy\"") &&
+          strstr(last(clerk), "limit of media sessions"));
+    guint mark = host->msgs->len;
+    request(host, "{\"id\":1,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(host, mark, "\"id\":1", "limit of media sessions"));
+    b.used--;                                   /* the device test ended */
+    request(host, "{\"id\":2,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    CHECK(got(pet, 0, "room.admitted", NULL));
+    CHECK_EQ_INT(b.used, 2);
+    request(pet, "{\"id\":3,\"type\":\"room.leave\"}");
+    request(host, "{\"id\":4,\"type\":\"room.leave\"}");
+    CHECK_EQ_INT(b.used, 0);
+    yf_sigroom_hub_set_budget(hub, NULL);
+    g_free(th); g_free(tp); g_free(tc);
+    conn_free(host); conn_free(pet); conn_free(clerk);
+}
+
 static void test_waiting_rejoin(void)
 {
     fake_conn *host = conn_new(), *obs = conn_new(), *obs2 = conn_new();
@@ -713,6 +747,7 @@ int main(void)
     test_gate_person();
     test_mute_holds();
     test_full_room();
+    test_budget();
     test_capture();
     test_end_room();
     test_room_end();

@@ -103,7 +103,8 @@ async function connect(r) {
   sig.on('ice.candidate', (d) => addRemoteCandidate(r, d));
   sig.on('media.state', (d) => onMediaState(r, d));
   sig.on('server.shutdown', () => fail(r, 'shutdown'));
-  sig.onclose = () => { if (!r.closing) fail(r, 'lost'); };
+  // 1013 "try again later": this address holds as many connections as the server allows it.
+  sig.onclose = (e) => { if (!r.closing) fail(r, e && e.code === 1013 ? 'busy' : 'lost'); };
   await sig.connect();
   const hello = await sig.request('hello', { client: 'devtest/0.1' });
   if (r !== run) return;
@@ -231,7 +232,9 @@ async function start() {
     await connect(r);
   } catch (e) {
     console.warn('devtest: connect', e && (e.code || e.name), e && e.message);
-    fail(r, e && e.code === 'unreachable' ? 'unreachable' : 'lost');
+    // busy: the server's device tests (or this network's share of them) are all in use.
+    const known = { unreachable: 'unreachable', busy: 'busy' };
+    fail(r, (e && known[e.code]) || 'lost');
   }
 }
 
@@ -280,6 +283,7 @@ function statusKey(r) {
     const ok = ['camera', 'microphone', 'network'].every((k) => r.verdict[k].status === 'ok');
     return ok ? 'status.doneOk' : 'status.doneBad';
   }
+  if (screenState === 'failed' && r && r.facts.network === 'busy') return 'status.busy';
   return `status.${screenState}`;
 }
 

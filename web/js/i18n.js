@@ -51,6 +51,7 @@ const TABLE = {
     'status.doneOk': '检测完成：一切正常，可以参加视频见面。',
     'status.doneBad': '检测完成：有问题需要处理，请看下面的说明。',
     'status.failed': '检测没有完成，请看下面的说明。',
+    'status.busy': '现在做设备检测的人较多，这次没有检测。请等一两分钟后点“重新检测”。',
     'status.left': '已离开。',
 
     'state.new': '未连接',
@@ -64,6 +65,7 @@ const TABLE = {
     'verdict.pending': '检测中……',
     'verdict.ok': '正常',
     'verdict.untested': '未能检测：请先解决摄像头或麦克风的问题。',
+    'verdict.notRun': '这次没有检测，稍后重新检测时再看。',
     'cam.denied': '权限被拒绝：浏览器不允许使用摄像头。请点地址栏左边的锁形图标，把“摄像头”设为“允许”，再点“重新检测”。如果是在微信里打开的，请点右上角“…”，选“在浏览器中打开”。',
     'cam.missing': '未检测到摄像头。请确认设备带有摄像头；外接摄像头请插好后点“重新检测”。',
     'cam.busy': '摄像头正被其他程序占用（例如微信视频或其他通话）。请关闭其他程序后点“重新检测”。',
@@ -81,6 +83,7 @@ const TABLE = {
     'net.unsupported': '这个浏览器不支持视频通话。请使用最新版的 Chrome、Edge、Safari 或手机自带浏览器。',
     'net.shutdown': '服务器正在维护，请稍后再试。',
     'net.lost': '与服务器的连接断开了。请点“重新检测”。',
+    'net.busy': '现在做设备检测的人较多，请等一两分钟后点“重新检测”。这不影响您按时参加视频接访。',
 
     'role.prosecutor': '承办检察官',
     'role.clerk': '书记员',
@@ -267,6 +270,7 @@ const TABLE = {
     'status.doneOk': 'Test finished: everything works, you can join the video meeting.',
     'status.doneBad': 'Test finished: something needs fixing, see below.',
     'status.failed': 'The test could not finish, see below.',
+    'status.busy': 'Many people are testing their devices right now, so this test did not run. Wait a minute or two, then tap "Test again".',
     'status.left': 'Left.',
 
     'state.new': 'Not connected',
@@ -280,6 +284,7 @@ const TABLE = {
     'verdict.pending': 'Testing…',
     'verdict.ok': 'OK',
     'verdict.untested': 'Not tested: fix the camera or microphone first.',
+    'verdict.notRun': 'Not tested this time; see again when you test again.',
     'cam.denied': 'Permission denied: the browser may not use the camera. Tap the lock icon left of the address, set "Camera" to "Allow", then tap "Test again". In WeChat, tap "…" at the top right and choose "Open in browser".',
     'cam.missing': 'No camera found. Make sure the device has a camera; plug in an external one, then tap "Test again".',
     'cam.busy': 'The camera is in use by another program (a WeChat video or another call). Close it, then tap "Test again".',
@@ -297,6 +302,7 @@ const TABLE = {
     'net.unsupported': 'This browser cannot make video calls. Please use a recent Chrome, Edge, Safari or the phone\'s own browser.',
     'net.shutdown': 'The server is under maintenance. Please try again later.',
     'net.lost': 'The connection to the server was lost. Tap "Test again".',
+    'net.busy': 'Many people are testing their devices right now. Wait a minute or two, then tap "Test again". Your hearing is not affected.',
 
     'role.prosecutor': 'Prosecutor',
     'role.clerk': 'Clerk',

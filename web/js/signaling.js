@@ -38,7 +38,9 @@ export class Signaling {
       ws.onclose = (e) => {
         clearTimeout(timer);
         if (!opened) reject({ code: 'unreachable', message: `websocket closed (${e.code})` });
-        this.#failPending({ code: 'closed', message: `websocket closed (${e.code})` });
+        // 1013 "try again later": the server holds as many sessions from this address as it allows.
+        this.#failPending(e.code === 1013 ? { code: 'busy', message: e.reason || 'too many connections' }
+          : { code: 'closed', message: `websocket closed (${e.code})` });
         if (this.ws === ws && this.onclose) this.onclose(e);
       };
     });
