@@ -45,6 +45,7 @@ typedef struct {
     char *session;            /* the capture session being written */
     json_t *roster;           /* of `session` */
     int64_t start_ms;         /* the hearing's start (note offsets) */
+    const char *kind_label;   /* static: 接访, 检察听证, 司法救助 */
     int64_t gap_since_ms;     /* capture interrupted since (0: not) ... */
     char *gap_reason;         /* ... and why */
     gboolean notes_stale;     /* the notes changed after the queued package

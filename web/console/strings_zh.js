@@ -29,6 +29,10 @@ export const zh = {
   'role.clerk': '书记员',
   'role.aid_staff': '司法救助工作人员',
   'role.viewer': '查阅人员',
+  'roomRole.lawyer': '代理人',
+  'roomRole.hearing_officer': '听证员',
+  'roomRole.observer': '旁听人员',
+  'roomRole.unknown': '参与人',
 
   'type.accusation': '控告',
   'type.appeal': '申诉',
