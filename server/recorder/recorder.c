@@ -399,8 +399,11 @@ void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h)
     yf_recorder_job *j = g_new0(yf_recorder_job, 1);
     yf_hearing sh = {0};
     yf_case c = {0};
-    if (yf_store_hearing_get(rec->store, h->id, &sh, NULL) && yf_store_case_get(rec->store, sh.case_id, &c, NULL))
-        j->case_no = g_strdup(c.case_no);
+    if (yf_store_hearing_get(rec->store, h->id, &sh, NULL)) {
+        j->kind_label = yf_hearing_kind_label(sh.kind);   /* static */
+        if (yf_store_case_get(rec->store, sh.case_id, &c, NULL))
+            j->case_no = g_strdup(c.case_no);
+    }
     yf_hearing_clear(&sh);
     yf_case_clear(&c);
     yf_recorder_queue_job(rec, h, JOB_FULL, j);

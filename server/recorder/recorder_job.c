@@ -1,8 +1,9 @@
 /* recorder_job.c -- the recorder's job thread: after a hearing, waits for its
  * capture files to be finished, gathers them with the rosters that name their
  * participants, post-processes them (media/post), hashes the outputs, and
- * builds evidence packages. It never touches the case store: results go back
- * to the control thread (yf_recorder_job_done). One job at a time, in order. */
+ * builds evidence packages. It never touches the case store (only its pure
+ * labels: Chinese role names, Beijing time): results go back to the control
+ * thread (yf_recorder_job_done). One job at a time, in order. */
 #define G_LOG_DOMAIN "yf-recorder"
 #include "recorder_priv.h"
 
@@ -17,9 +18,9 @@
 
 #include "media/rec/capfile.h"
 #include "media/post/post.h"
+#include "server/store/store_reads.h"
 
 #define PART_WAIT_MS 20000   /* a capture still open after the hearing ended */
-#define TZ_BEIJING_S (8 * 3600)
 
 void yf_recorder_job_free(yf_recorder_job *j)
 {
@@ -266,7 +267,7 @@ static void run_full(yf_recorder_job *j)
     yf_post_person *people = g_new0(yf_post_person, g.pids->len);
     g_ptr_array_add(g.paths, NULL);
     for (guint i = 0; i < g.pids->len; i++)
-        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.roles->pdata[i]};
+        people[i] = (yf_post_person){i + 1, g.names->pdata[i], yf_participant_role_label(g.roles->pdata[i])};
     char *out = g_build_filename(j->dir, "out", NULL);
     yf_post_job pj = {
         .captures = (const char *const *)g.paths->pdata,
@@ -274,7 +275,10 @@ static void run_full(yf_recorder_job *j)
         .people = people,
         .n_people = g.pids->len,
         .case_no = j->case_no,
-        .tz_offset_s = TZ_BEIJING_S,
+        .kind_label = j->kind_label,
+        .steps = NULL,   /* the public hearing's agenda steps, once the store keeps them */
+        .n_steps = 0,
+        .tz_offset_s = YF_STORE_TZ_BEIJING_S,
         .out_dir = out,
         .progress = on_progress,
         .progress_user = j,

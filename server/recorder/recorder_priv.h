@@ -67,6 +67,7 @@ typedef struct {
     yf_recorder_job_kind kind;
     char *dir;                /* copy of h->dir */
     char *case_no;
+    const char *kind_label;   /* static: the hearing's kind in Chinese, for the composite's band */
     /* results of JOB_FULL, for the control thread */
     GPtrArray *outputs;       /* yf_post_output* */
     GPtrArray *output_pids;   /* char*: the token participant of each output ("" composite) */
