@@ -1,7 +1,7 @@
 /* post_composite.c -- composite.webm of a whole hearing, made to be watched
  * as evidence: a header band above the tiles (case number, the hearing's
  * kind, the step of its agenda, the wall clock of the frame shown), every
- * participant in a framed tile of a grid below it (1 full, 2 side by side,
+ * participant in a tile of a grid below it, tiles parted by lines (1 full, 2 side by side,
  * 3-4 2x2, 5-9 3x3, 10-16 4x4) labelled with name and role at the tile's
  * bottom, and a name card whenever a participant shows no picture at that
  * moment (post_look.c decides); all audio mixed; VP8 + Opus in WebM. Time 0
@@ -18,10 +18,11 @@
 #define VIDEO_KBPS 1500
 #define AUDIO_BPS 64000
 
-/* Colours (ARGB): the gaps between tiles, the band, a tile's frame. */
-#define COLOR_BACK "0xff0e1116"
+/* Colours (ARGB): the tiles (the background), the band, the lines between
+ * tiles. */
+#define COLOR_BACK "0xff262c38"
 #define COLOR_BAND "0xff1c2a40"
-#define COLOR_TILE "0xff262c38"
+#define COLOR_LINE "0xff0e1116"
 
 /* Encoder settings (docs/recording-format.md, "Post-processing"). */
 #define VP8ENC "vp8enc name=venc deadline=1 cpu-used=16 threads=2 lag-in-frames=0 end-usage=vbr " \
@@ -69,8 +70,8 @@ static char *describe(const yf_post_timeline *tl, const yf_post_layout *lay, gbo
                            (total * YF_POST_FPS + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC, lay->w, lay->h, YF_POST_FPS,
                            YF_POST_PAD_BACK);
     describe_still(d, COLOR_BAND, lay->w, lay->band_h, YF_POST_PAD_BAND);
-    for (guint i = 0; i < lay->n_tiles; i++)
-        describe_still(d, COLOR_TILE, lay->tiles[i].w, lay->tiles[i].h, YF_POST_PAD_FRAME + i);
+    for (guint i = 0; i < lay->n_lines; i++)
+        describe_still(d, COLOR_LINE, lay->lines[i].w, lay->lines[i].h, YF_POST_PAD_LINE + i);
     if (audio)
         g_string_append_printf(d, " audiomixer name=mix alignment-threshold=40000000 discont-wait=0 ! "
                                   "audio/x-raw,format=S16LE,rate=48000,channels=2 ! opusenc bitrate=%d ! queue ! mux."
@@ -82,8 +83,8 @@ static char *describe(const yf_post_timeline *tl, const yf_post_layout *lay, gbo
     return g_string_free(d, FALSE);
 }
 
-/* Where pad `name` of the compositor goes; zorder: background 0, band and
- * frames 1, pictures 2. Still layers repeat their one frame to the end. */
+/* Where pad `name` of the compositor goes; zorder: background 0, band 1,
+ * pictures 2, lines 3. Still layers repeat their one frame to the end. */
 static GstPad *place(GstElement *comp, guint pad_no, const yf_post_tile *t, guint zorder, gboolean still)
 {
     char name[32];
@@ -111,6 +112,9 @@ static void setup_parties(GstElement *pipe, const yf_post_timeline *tl, const yf
         gst_object_unref(pad);
     if ((pad = place(comp, YF_POST_PAD_BAND, &band, 1, TRUE)))
         gst_object_unref(pad);
+    for (guint i = 0; i < lay->n_lines; i++)
+        if ((pad = place(comp, YF_POST_PAD_LINE + i, &lay->lines[i], 3, TRUE)))
+            gst_object_unref(pad);
     for (guint i = 0; i < tl->parties->len; i++) {
         const yf_post_party *p = tl->parties->pdata[i];
         const yf_post_tile *t = &lay->tiles[MIN(i, MAX(lay->n_tiles, 1) - 1)];
@@ -125,8 +129,6 @@ static void setup_parties(GstElement *pipe, const yf_post_timeline *tl, const yf
             yf_post_feed_attach(f, yf_post_get(pipe, name));
             g_ptr_array_add(feeds, f);
         }
-        if (i < lay->n_tiles && (pad = place(comp, YF_POST_PAD_FRAME + i, t, 1, TRUE)))
-            gst_object_unref(pad);
         /* the last picture stays after its stream ends, for post_look.c to
          * replace by the card once it is too old */
         pad = p->video->len ? place(comp, YF_POST_PAD_VIDEO + i, t, 2, TRUE) : NULL;

@@ -15,7 +15,7 @@
 
 #include "post_priv.h"
 
-#define GAP 2                  /* px between tiles (and the band) */
+#define LINE 2                 /* px: the line where tiles meet */
 #define FLAG_BLANK GST_VIDEO_BUFFER_FLAG_LAST   /* ours: a blank frame */
 #define COLOR_NOTE "#9aa3b2"
 
@@ -51,15 +51,14 @@ void yf_post_layout_make(yf_post_layout *l, int w, int h, guint n_parties)
     l->h = h;
     l->band_h = MAX(24, h / 15) & ~1;
     l->n_tiles = MIN(n_parties, YF_POST_MAX_TILES);
-    cw = w / (int)cols;
-    ch = (h - l->band_h) / (int)rows;
-    for (guint i = 0; i < l->n_tiles; i++) {
-        yf_post_tile *t = &l->tiles[i];
-        t->x = ((int)(i % cols) * cw + GAP) & ~1;
-        t->y = (l->band_h + (int)(i / cols) * ch + GAP) & ~1;
-        t->w = MAX(2, (cw - 2 * GAP) & ~1);
-        t->h = MAX(2, (ch - 2 * GAP) & ~1);
-    }
+    cw = (w / (int)cols) & ~1;
+    ch = ((h - l->band_h) / (int)rows) & ~1;
+    for (guint i = 0; i < l->n_tiles; i++)
+        l->tiles[i] = (yf_post_tile){ (int)(i % cols) * cw, l->band_h + (int)(i / cols) * ch, cw, ch };
+    for (guint c = 1; c < cols && l->n_tiles > 1; c++)
+        l->lines[l->n_lines++] = (yf_post_tile){ (int)c * cw - LINE, l->band_h, LINE, (int)rows * ch };
+    for (guint r = 1; r < rows; r++)
+        l->lines[l->n_lines++] = (yf_post_tile){ 0, l->band_h + (int)r * ch - LINE, (int)cols * cw, LINE };
 }
 
 gboolean yf_post_frame_blank(const uint8_t *luma, int width, int height, int stride)

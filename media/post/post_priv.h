@@ -173,12 +173,14 @@ yf_post_output *yf_post_composite_run(const yf_post_job *job, const yf_post_time
 
 #define YF_POST_FPS 25
 #define YF_POST_MAX_TILES 16
-/* The compositor's pads: the background (it runs the whole hearing, so the
- * composite lasts as long), the band, each tile's frame, each picture. */
+/* The compositor's pads: the background in the tiles' colour (it runs the
+ * whole hearing, so the composite lasts as long), the band, the lines
+ * between tiles, each picture. */
 #define YF_POST_PAD_BACK 0
 #define YF_POST_PAD_BAND 1
-#define YF_POST_PAD_FRAME 2                                       /* + tile */
-#define YF_POST_PAD_VIDEO (YF_POST_PAD_FRAME + YF_POST_MAX_TILES)  /* + participant */
+#define YF_POST_PAD_LINE 2                    /* + line */
+#define YF_POST_MAX_LINES 6                   /* 4x4: 3 down, 3 across */
+#define YF_POST_PAD_VIDEO (YF_POST_PAD_LINE + YF_POST_MAX_LINES)  /* + participant */
 /* A participant's last frame stays up this long after its time; longer
  * without a newer one (a gap, a camera stopped), the name card shows. */
 #define YF_POST_FREEZE_MAX_NS (2 * GST_SECOND)
@@ -191,12 +193,16 @@ typedef struct {
 } yf_post_tile;
 
 /* The composite's geometry. Invariants: the band is [0, band_h) of the
- * frame's rows; every tile lies below it, inside the frame, with a gap to
- * its neighbours; even positions and sizes (I420). */
+ * frame's rows; every tile lies below it, inside the frame, apart from the
+ * others; lines (2 px, over the pictures) mark where tiles meet; even
+ * positions and sizes (I420). A tile is its whole grid cell, so a picture
+ * of the cell's width (640x480 in two tiles of 1280x720) is not scaled. */
 typedef struct {
     int w, h, band_h;
     guint n_tiles;                           /* min(participants, YF_POST_MAX_TILES) */
     yf_post_tile tiles[YF_POST_MAX_TILES];   /* in participant order */
+    guint n_lines;
+    yf_post_tile lines[YF_POST_MAX_LINES];
 } yf_post_layout;
 void yf_post_layout_make(yf_post_layout *l, int w, int h, guint n_parties);
 

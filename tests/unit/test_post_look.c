@@ -40,11 +40,16 @@ static void test_layout(void)
             ok &= l.n_tiles == MIN(n, YF_POST_MAX_TILES);
             for (guint i = 0; i < l.n_tiles; i++) {
                 const yf_post_tile *t = &l.tiles[i];
-                ok &= t->y >= l.band_h + 2 && t->x >= 0 && t->x + t->w <= l.w && t->y + t->h <= l.h;
+                ok &= t->y >= l.band_h && t->x >= 0 && t->x + t->w <= l.w && t->y + t->h <= l.h;
                 ok &= t->w > 0 && t->h > 0 && t->x % 2 == 0 && t->y % 2 == 0 && t->w % 2 == 0 && t->h % 2 == 0;
                 for (guint k = 0; k < i; k++)
                     ok &= !overlap(t, &l.tiles[k]);
             }
+            ok &= l.n_lines <= YF_POST_MAX_LINES;
+            for (guint i = 0; i < l.n_lines; i++)   /* where tiles meet, below the band */
+                ok &= l.lines[i].y >= l.band_h && l.lines[i].x % 2 == 0 && l.lines[i].y % 2 == 0 &&
+                      l.lines[i].x + l.lines[i].w <= l.w && l.lines[i].y + l.lines[i].h <= l.h;
+            ok &= n != 2 || (l.n_lines == 1 && l.tiles[0].w == ((l.w / 2) & ~1));   /* 640x480 fits 1280x720 unscaled */
             if (!ok)
                 fprintf(stderr, "layout %dx%d, %u people: wrong\n", sizes[s][0], sizes[s][1], n);
             CHECK(ok);
