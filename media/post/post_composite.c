@@ -1,12 +1,12 @@
 /* post_composite.c -- composite.webm of a whole hearing, made to be watched
  * as evidence: a header band above the tiles (case number, the hearing's
  * kind, the step of its agenda, the wall clock of the frame shown), every
- * participant in a tile of a grid below it, tiles parted by lines (1 full, 2 side by side,
- * 3-4 2x2, 5-9 3x3, 10-16 4x4) labelled with name and role at the tile's
- * bottom, and a name card whenever a participant shows no picture at that
- * moment (post_look.c decides); all audio mixed; VP8 + Opus in WebM. Time 0
- * is the hearing's first media; buffers keep their timeline PTS, so a gap
- * shows silence and nothing moves. */
+ * participant in a tile of a grid below it (1 full, 2 side by side, 3-4
+ * 2x2, 5-9 3x3, 10-16 4x4; lines where tiles meet) labelled with name and
+ * role at the tile's bottom, and a name card whenever a participant shows
+ * no picture at that moment (post_look.c draws and decides); all audio
+ * mixed; VP8 + Opus in WebM. Time 0 is the hearing's first media; buffers
+ * keep their timeline PTS, so a gap shows silence and nothing moves. */
 #define G_LOG_DOMAIN "yf-post"
 
 #include <glib/gstdio.h>

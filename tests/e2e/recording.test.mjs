@@ -78,7 +78,10 @@ async function checkFiles(h, list, times, tmp, browser) {
     check('Chromium plays the composite in a <video> and seeks in it', !play.error && play.time >= 1.5 &&
       play.afterSeek >= 11 && play.width > 0,
       JSON.stringify(play));
-    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0,0,0.5,1', '--json'],
+    // The host's picture above the middle of its tile (the left one, below
+    // the band): the flash fills it, while the name card's text (shown when
+    // a loaded machine stalls the host's camera for over 2 s) lies lower.
+    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0.02,0.21,0.46,0.1', '--json'],
       { encoding: 'utf8', timeout: 120000 });
     let sync = null;
     try { sync = JSON.parse(m.stdout); } catch { /* reported below */ }
@@ -147,7 +150,7 @@ async function checkConfirmedNotes(h, tmp, bin, dataDir) {
   const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
   const notes = spawnSync('tar', ['-xOf', tar, 'notes.txt'], { encoding: 'utf8' }).stdout || '';
   check('the package is built again with the finalized, confirmed notes and verifies',
-    list && list.recording.state === 'done' && v.status === 0 && /笔录已定稿/.test(notes) && /^张三（信访人）于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 确认笔录无误。$/m.test(notes) && /^接访笔录\n案号：/.test(notes) && !/staff:|invitee:|petitioner|prosecutor/.test(notes),
+    list && list.recording.state === 'done' && v.status === 0 && /^笔录已于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 定稿。$/m.test(notes) && /^张三（信访人）于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 确认笔录无误。$/m.test(notes) && /^接访笔录\n案号：/.test(notes) && !/staff:|invitee:|（petitioner）|（prosecutor）/.test(notes),
     `${v.stdout}${v.stderr} ${notes.slice(-200)}`);
 }
 
