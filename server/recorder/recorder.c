@@ -231,7 +231,22 @@ static void capture_stop(yf_recorder *rec, yf_recorder_hearing *h, int64_t now, 
     session_end(rec, h, YF_RECORDER_WAITING, why);
 }
 
-static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, const char *name, const char *role)
+/* The Chinese name of a member's role: an invitee's own role (证人, 其他),
+ * which their room token names only coarsely (observer), else the room's. */
+static const char *member_label(yf_recorder *rec, const char *pid, const char *role)
+{
+    yf_invitee inv = {0};
+    const char *label = NULL;
+    char *end = NULL;
+    gint64 id = g_str_has_prefix(pid, "invitee:") ? g_ascii_strtoll(pid + 8, &end, 10) : 0;
+    if (id > 0 && end && !*end && yf_store_invitee_get(rec->store, id, &inv, NULL))
+        label = yf_invitee_role_label(inv.role);
+    yf_invitee_clear(&inv);
+    return label ? label : yf_participant_role_label(role);
+}
+
+static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, const char *name, const char *role,
+                       const char *label)
 {
     size_t i;
     json_t *e;
@@ -241,8 +256,8 @@ static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, co
             break;
         }
     }
-    json_array_append_new(h->roster, json_pack("{s:I, s:s, s:s, s:s}", "num", (json_int_t)num, "participant", pid,
-                                               "name", name, "role", role));
+    json_array_append_new(h->roster, json_pack("{s:I, s:s, s:s, s:s, s:s}", "num", (json_int_t)num, "participant",
+                                               pid, "name", name, "role", role, "label", label));
     char *path = g_build_filename(h->session, YF_RECORDER_ROSTER, NULL);
     char *text = json_dumps(h->roster, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     GError *err = NULL;
@@ -255,19 +270,18 @@ static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, co
     g_free(path);
 }
 
-/* The name the roster gives the token participant pid; "一名参与人" (a
- * participant) when it has none: the notes never show an internal id. */
-static const char *roster_name(const yf_recorder_hearing *h, const char *pid)
+/* The roster's `key` ("name", "label") of the token participant pid, or NULL. */
+static const char *roster_get(const yf_recorder_hearing *h, const char *pid, const char *key)
 {
     size_t i;
     json_t *e;
     json_array_foreach(h->roster, i, e) {
         const char *p = json_string_value(json_object_get(e, "participant"));
-        const char *name = json_string_value(json_object_get(e, "name"));
-        if (p && !strcmp(p, pid) && name && *name)
-            return name;
+        const char *v = json_string_value(json_object_get(e, key));
+        if (p && !strcmp(p, pid) && v && *v)
+            return v;
     }
-    return "一名参与人";
+    return NULL;
 }
 
 /* ---- hooks from the rooms ---- */
@@ -292,7 +306,7 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
     yf_recorder_hearing *h = recording_in(rec, room);
     if (!h)
         return;
-    roster_put(h, num, pid, name, role);
+    roster_put(h, num, pid, name, role, member_label(rec, pid, role));
     yf_recorder_participant(rec, h->id, pid, name, role, entered_ms);
 }
 
@@ -355,9 +369,12 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
     if (!what)
         return;
     int64_t now = now_ms();
-    const char *label = yf_participant_role_label(role);
-    char *line = *label ? g_strdup_printf("%s（%s）%s", roster_name(h, participant), label, what)
-                        : g_strdup_printf("%s%s", roster_name(h, participant), what);
+    const char *name = roster_get(h, participant, "name"), *label = roster_get(h, participant, "label");
+    if (!label)
+        label = yf_participant_role_label(role);
+    /* never an internal id: 一名参与人 (a participant) when the roster has no name */
+    char *line = *label ? g_strdup_printf("%s（%s）%s", name ? name : "一名参与人", label, what)
+                        : g_strdup_printf("%s%s", name ? name : "一名参与人", what);
     yf_recorder_presence_line(rec, h, participant, now, line);
     g_free(line);
 }

@@ -219,9 +219,15 @@ static gboolean notes_header(yf_recorder *rec, GString *s, const yf_hearing *sh,
                                c->case_no ? c->case_no : "", start, end);
         for (guint i = 0; i < ps->len; i++) {
             const yf_participant *p = ps->pdata[i];
+            yf_invitee inv = {0};
             if (i)
                 g_string_append(s, "、");
-            append_person(s, p->name, p->role);
+            /* an invitee by their own role (证人), which the room names only coarsely */
+            if (p->invitee_id && yf_store_invitee_get(rec->store, p->invitee_id, &inv, NULL))
+                append_person(s, p->name, yf_invitee_role_code(inv.role));
+            else
+                append_person(s, p->name, p->role);
+            yf_invitee_clear(&inv);
         }
         g_string_append_printf(s, "%s\n时间说明：方括号内前者为%s开始后经过的时间（时:分:秒），后者为北京时间。\n\n",
                                ps->len ? "" : "无", kind ? kind : "");

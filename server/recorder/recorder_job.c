@@ -110,9 +110,10 @@ typedef struct {
     GPtrArray *paths;         /* char* */
     GArray *of;               /* uint32 per path */
     GPtrArray *pids, *names, *roles;  /* index = number - 1 */
+    GPtrArray *labels;                /* the role in Chinese, as the composite shows it */
 } gathered;
 
-static uint32_t person(gathered *g, const char *pid, const char *name, const char *role)
+static uint32_t person(gathered *g, const char *pid, const char *name, const char *role, const char *label)
 {
     for (guint i = 0; i < g->pids->len; i++)
         if (!strcmp(g->pids->pdata[i], pid))
@@ -120,6 +121,7 @@ static uint32_t person(gathered *g, const char *pid, const char *name, const cha
     g_ptr_array_add(g->pids, g_strdup(pid));
     g_ptr_array_add(g->names, g_strdup(name));
     g_ptr_array_add(g->roles, g_strdup(role));
+    g_ptr_array_add(g->labels, g_strdup(label));
     return g->pids->len;
 }
 
@@ -143,14 +145,15 @@ static void gather_session(gathered *g, const char *sdir, const char *sname)
                 const char *pid = json_string_value(json_object_get(e, "participant"));
                 const char *name = json_string_value(json_object_get(e, "name"));
                 const char *role = json_string_value(json_object_get(e, "role"));
+                const char *label = json_string_value(json_object_get(e, "label"));   /* absent before it was kept */
                 if (pid && name && role)
-                    who = person(g, pid, name, role);
+                    who = person(g, pid, name, role, label ? label : yf_participant_role_label(role));
                 break;
             }
         }
         if (!who) { /* no roster entry: keep the file, with a neutral label */
             char *pid = g_strdup_printf("%s/p%u", sname, num), *name = g_strdup_printf("参与人 %u", num);
-            who = person(g, pid, name, "");
+            who = person(g, pid, name, "", "");
             g_free(pid);
             g_free(name);
         }
@@ -169,6 +172,7 @@ static void gather(gathered *g, const char *dir)
     g->pids = g_ptr_array_new_with_free_func(g_free);
     g->names = g_ptr_array_new_with_free_func(g_free);
     g->roles = g_ptr_array_new_with_free_func(g_free);
+    g->labels = g_ptr_array_new_with_free_func(g_free);
     char **sessions = list_dir(dir, "s", "");
     for (char **s = sessions; *s; s++) {
         char *sd = g_build_filename(dir, *s, NULL);
@@ -186,6 +190,7 @@ static void gathered_clear(gathered *g)
     g_ptr_array_unref(g->pids);
     g_ptr_array_unref(g->names);
     g_ptr_array_unref(g->roles);
+    g_ptr_array_unref(g->labels);
 }
 
 /* ---- hashing ---- */
@@ -267,7 +272,7 @@ static void run_full(yf_recorder_job *j)
     yf_post_person *people = g_new0(yf_post_person, g.pids->len);
     g_ptr_array_add(g.paths, NULL);
     for (guint i = 0; i < g.pids->len; i++)
-        people[i] = (yf_post_person){i + 1, g.names->pdata[i], yf_participant_role_label(g.roles->pdata[i])};
+        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.labels->pdata[i]};
     char *out = g_build_filename(j->dir, "out", NULL);
     yf_post_job pj = {
         .captures = (const char *const *)g.paths->pdata,

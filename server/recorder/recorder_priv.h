@@ -11,7 +11,8 @@
 
 /* A hearing's recording directory DATA_DIR/recordings/h<ID>:
  *   s<K>/          one capture session (a room's life while the hearing ran):
- *                  *.ycap and roster.json ([{num, participant, name, role}])
+ *                  *.ycap and roster.json ([{num, participant, name, role,
+ *                  label}]; label: the role in Chinese, an invitee's own)
  *   out/           post-processing outputs (p<N>.webm|mkv, composite.webm)
  *   paused         while a running hearing is not captured: since when, why
  *   notes.txt      the notes as packed into the evidence package

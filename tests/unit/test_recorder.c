@@ -197,6 +197,22 @@ int main(void)
     CHECK(count(n, "】王检察官（检察官）") == 1 && strstr(n, "王检察官（检察官）网络中断，其录音录像中断"));
     g_free(n);
 
+    /* A witness enters with the room's coarse role (observer): the notes and
+     * the roster name their own (证人); someone the roster does not know is
+     * never named by an id. */
+    int64_t wit = 0;
+    char *wit_token = NULL;
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(1), host_in, 1, YF_INVITEE_WITNESS, "李证人", "", host_in + 3600000,
+                               &wit, &wit_token, &e));
+    g_free(wit_token);
+    char *wpid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)wit);
+    yf_recorder_room_hooks.member(rec, "appt-1", 3, wpid, "李证人", "observer", g_get_real_time() / 1000);
+    yf_recorder_room_event(rec, "appt-1", "room.leave", wpid, "observer");
+    yf_recorder_room_event(rec, "appt-1", "room.leave", "invitee:999", "observer");
+    CHECK(noted(st, id, "】李证人（证人）离开会议室，其录音录像结束\n"));
+    CHECK(noted(st, id, "】一名参与人（旁听人员）离开会议室，其录音录像结束\n"));
+    g_free(wpid);
+
     /* The hearing ends: the 40 ms the crash left are post-processed, attached
      * and packed. */
     CHECK(yf_store_hearing_end(st, yf_actor_system(), g_get_real_time() / 1000, id, &e));
@@ -228,6 +244,7 @@ int main(void)
     CHECK(g_file_get_contents(npath, &ntxt, NULL, NULL));
     CHECK(ntxt && g_str_has_prefix(ntxt, "接访笔录\n案号：") && strstr(ntxt, "\n开始时间：20") &&
           strstr(ntxt, "\n参与人：王检察官（检察官）、张三（信访人）") &&
+          strstr(ntxt, "、李证人（证人）") &&
           strstr(ntxt, "【系统】录音录像开始") && g_str_has_suffix(ntxt, "\n笔录未定稿。\n") &&
           !strstr(ntxt, "staff:") && !strstr(ntxt, "invitee:") && !strstr(ntxt, "_ms"));
     if (ntxt && !strstr(ntxt, "参与人：王检察官"))
