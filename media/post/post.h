@@ -1,9 +1,10 @@
 /* post.h -- post-processing of a hearing's capture files (.ycap,
  * docs/recording-format.md) with GStreamer, after the hearing: per
  * participant one file with audio and video passed through (VP8/Opus ->
- * WebM, H.264 -> Matroska), and one composite of the whole hearing (tiles
- * with name and role, a name card for a participant without video, a burned-in
- * wall clock and the case number, all audio mixed; VP8/Opus WebM that
+ * WebM, H.264 -> Matroska), and one composite of the whole hearing (a band
+ * with the case number, the hearing's kind, the agenda step and the wall
+ * clock above framed tiles labelled with name and role, a name card while
+ * a participant shows no picture, all audio mixed; VP8/Opus WebM that
  * Chromium plays). Every track is placed on one timeline by its RTCP sender
  * reports (NTP <-> RTP) where they agree with its packets, else by the
  * packets' arrival; lost media becomes a frozen frame or silence, never a
@@ -34,6 +35,13 @@ typedef struct {
     const char *role;         /* role label as shown, UTF-8 (e.g. "检察官") */
 } yf_post_person;
 
+/* A label of the composite's band from a moment on: the step of a public
+ * hearing's agenda under way. Borrowed for the call. */
+typedef struct {
+    int64_t from_us;          /* wall clock, µs since the epoch */
+    const char *text;         /* UTF-8, shown as it is (never as markup) */
+} yf_post_step;
+
 /* One job: every capture file of one hearing. Borrowed for the call. */
 typedef struct {
     const char *const *captures;  /* NULL-terminated .ycap paths, any order;
@@ -45,7 +53,13 @@ typedef struct {
     const yf_post_person *people; /* labels; a participant without one is
                                      shown as "参与人 N" */
     size_t n_people;
-    const char *case_no;          /* burned into the composite; may be NULL */
+    const char *case_no;          /* burned into the composite's band; may be NULL */
+    const char *kind_label;       /* the hearing's kind as the band shows it
+                                     ("接访", "检察听证"); may be NULL */
+    const yf_post_step *steps;    /* the band's middle shows, at each frame,
+                                     the step with the latest from_us not
+                                     after it (any order); none: empty */
+    size_t n_steps;
     int tz_offset_s;              /* the clock shown is UTC + this (28800: UTC+8) */
     const char *out_dir;          /* existing directory for the outputs */
     int width, height;            /* composite size; 0 = the default */

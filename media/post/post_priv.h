@@ -169,4 +169,57 @@ yf_post_output *yf_post_composite_run(const yf_post_job *job, const yf_post_time
 
 #define YF_POST_FONT "Noto Sans CJK SC,Droid Sans Fallback,Sans"
 
+/* ---- the composite's look (post_look.c) ---- */
+
+#define YF_POST_FPS 25
+#define YF_POST_MAX_TILES 16
+/* The compositor's pads: the background in the tiles' colour (it runs the
+ * whole hearing, so the composite lasts as long), the band, the lines
+ * between tiles, each picture. */
+#define YF_POST_PAD_BACK 0
+#define YF_POST_PAD_BAND 1
+#define YF_POST_PAD_LINE 2                    /* + line */
+#define YF_POST_MAX_LINES 6                   /* 4x4: 3 down, 3 across */
+#define YF_POST_PAD_VIDEO (YF_POST_PAD_LINE + YF_POST_MAX_LINES)  /* + participant */
+/* A participant's last frame stays up this long after its time; longer
+ * without a newer one (a gap, a camera stopped), the name card shows. */
+#define YF_POST_FREEZE_MAX_NS (2 * GST_SECOND)
+/* A decoded frame whose sampled luma never exceeds this is blank: what a
+ * browser sends for a camera turned off (all black). */
+#define YF_POST_BLANK_LUMA 24
+
+typedef struct {
+    int x, y, w, h;
+} yf_post_tile;
+
+/* The composite's geometry. Invariants: the band is [0, band_h) of the
+ * frame's rows; every tile lies below it, inside the frame, apart from the
+ * others; lines (2 px, over the pictures) mark where tiles meet; even
+ * positions and sizes (I420). A tile is its whole grid cell, so a picture
+ * of the cell's width (640x480 in two tiles of 1280x720) is not scaled. */
+typedef struct {
+    int w, h, band_h;
+    guint n_tiles;                           /* min(participants, YF_POST_MAX_TILES) */
+    yf_post_tile tiles[YF_POST_MAX_TILES];   /* in participant order */
+    guint n_lines;
+    yf_post_tile lines[YF_POST_MAX_LINES];
+} yf_post_layout;
+void yf_post_layout_make(yf_post_layout *l, int w, int h, guint n_parties);
+
+/* Everything drawn over the pictures, and the switch between a picture and
+ * its name card: made for a parsed composite pipeline (its textoverlays
+ * "caseno", "step", "clock", "label<i>", "card<i>" and compositor "comp"),
+ * freed after the pipeline stopped. The band's texts come from the job
+ * (case_no, kind_label, steps) and the timeline's clock (t0_us). */
+typedef struct yf_post_look yf_post_look;
+yf_post_look *yf_post_look_new(GstElement *pipe, const yf_post_job *job, const yf_post_layout *lay, int64_t t0_us);
+/* Participant i (party p): its label and card; video_pad (taken; NULL when
+ * it has no video) is its picture's compositor pad, shown only while it
+ * has a picture (post_look.c). */
+void yf_post_look_party(yf_post_look *k, GstElement *pipe, guint i, const yf_post_party *p, GstPad *video_pad);
+void yf_post_look_free(yf_post_look *k);
+/* Whether an I420 or other planar 8-bit luma frame is blank: every 8th
+ * luma sample of every 8th row at most YF_POST_BLANK_LUMA. */
+gboolean yf_post_frame_blank(const uint8_t *luma, int width, int height, int stride);
+
 #endif

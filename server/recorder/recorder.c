@@ -20,8 +20,6 @@
 #include "server/store/store_reads.h"
 #include "media/post/post.h"
 
-#define TZ_BEIJING_S (8 * 3600)
-
 static const char *const state_names[] = {"none", "waiting", "recording", "queued", "processing", "done",
                                           "failed"};
 
@@ -51,14 +49,7 @@ void yf_recorder_audit(yf_recorder *rec, const yf_recorder_hearing *h, const cha
 /* "14:03:05" in Beijing time (the notes are read there). */
 char *yf_recorder_clock_text(int64_t ms)
 {
-    GTimeZone *tz = g_time_zone_new_offset(TZ_BEIJING_S);
-    GDateTime *utc = g_date_time_new_from_unix_utc(ms / 1000);
-    GDateTime *t = g_date_time_to_timezone(utc, tz);
-    char *s = g_date_time_format(t, "%H:%M:%S");
-    g_date_time_unref(t);
-    g_date_time_unref(utc);
-    g_time_zone_unref(tz);
-    return s;
+    return yf_store_time_text(ms, YF_STORE_TZ_BEIJING_S, "%H:%M:%S");
 }
 
 /* A system entry in the hearing's notes at wall time at_ms; a finalized note
@@ -125,6 +116,7 @@ yf_recorder_hearing *yf_recorder_hearing_get(yf_recorder *rec, int64_t id)
     h->id = id;
     h->room = g_strdup(sh.room);
     h->start_ms = sh.start_ms;
+    h->kind_label = yf_hearing_kind_label(sh.kind);
     h->dir = g_strdup_printf("%s/h%" G_GINT64_FORMAT, rec->root, (gint64)id);
     g_hash_table_insert(rec->hearings, g_memdup2(&h->id, sizeof h->id), h);
     yf_hearing_clear(&sh);
@@ -199,17 +191,15 @@ static void session_started(yf_recorder *rec, yf_recorder_hearing *h)
     char *base = g_path_get_basename(h->session);
     yf_recorder_audit(rec, h, "recording.start", "room=%s session=%s", h->room, base);
     if (h->gap_since_ms) {
-        char *from = yf_recorder_clock_text(h->gap_since_ms), *to = yf_recorder_clock_text(now);
-        yf_recorder_note(rec, h, now, "录音录像于 %s 恢复（自 %s 起中断 %" G_GINT64_FORMAT " 秒，原因：%s）", to, from,
+        char *from = yf_recorder_clock_text(h->gap_since_ms);
+        yf_recorder_note(rec, h, now, "录音录像恢复（自 %s 起中断 %" G_GINT64_FORMAT " 秒，原因：%s）", from,
              (gint64)((now - h->gap_since_ms + 500) / 1000), h->gap_reason ? h->gap_reason : "未知");
         yf_recorder_audit(rec, h, "recording.gap", "from=%" G_GINT64_FORMAT " to=%" G_GINT64_FORMAT " reason=%s",
               (gint64)h->gap_since_ms, (gint64)now, h->gap_reason ? h->gap_reason : "unknown");
         g_free(from);
-        g_free(to);
     } else {
-        char *at = yf_recorder_clock_text(now);
-        yf_recorder_note(rec, h, now, "录音录像于 %s 开始，全体参与人已被告知本次接访全程录音录像", at);
-        g_free(at);
+        yf_recorder_note(rec, h, now, "录音录像开始，全体参与人已被告知本次%s全程录音录像",
+                         h->kind_label ? h->kind_label : "接访");
     }
     h->gap_since_ms = 0;
     g_clear_pointer(&h->gap_reason, g_free);
@@ -229,20 +219,34 @@ static void session_end(yf_recorder *rec, yf_recorder_hearing *h, yf_recorder_st
 }
 
 /* Ends h's capture session at now: the room stops capturing (unless it is
- * already gone), a note "录音录像于 HH:MM:SS <what>", the audit entry. */
+ * already gone), a note "录音录像<what>" (its line carries the time), the
+ * audit entry. */
 static void capture_stop(yf_recorder *rec, yf_recorder_hearing *h, int64_t now, gboolean stop_room, const char *what,
                          const char *why)
 {
-    char *at = yf_recorder_clock_text(now);
     if (stop_room && rec->rooms)
         yf_sigroom_hub_capture(rec->rooms, h->room, NULL);
     yf_recorder_presence_flush(rec, h);   /* what waited in a quiet window, before the stop */
-    yf_recorder_note(rec, h, now, "录音录像于 %s %s", at, what);
-    g_free(at);
+    yf_recorder_note(rec, h, now, "录音录像%s", what);
     session_end(rec, h, YF_RECORDER_WAITING, why);
 }
 
-static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, const char *name, const char *role)
+/* The Chinese name of a member's role: an invitee's own role (证人, 其他),
+ * which their room token names only coarsely (observer), else the room's. */
+static const char *member_label(yf_recorder *rec, const char *pid, const char *role)
+{
+    yf_invitee inv = {0};
+    const char *label = NULL;
+    char *end = NULL;
+    gint64 id = g_str_has_prefix(pid, "invitee:") ? g_ascii_strtoll(pid + 8, &end, 10) : 0;
+    if (id > 0 && end && !*end && yf_store_invitee_get(rec->store, id, &inv, NULL))
+        label = yf_invitee_role_label(inv.role);
+    yf_invitee_clear(&inv);
+    return label ? label : yf_participant_role_label(role);
+}
+
+static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, const char *name, const char *role,
+                       const char *label)
 {
     size_t i;
     json_t *e;
@@ -252,8 +256,8 @@ static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, co
             break;
         }
     }
-    json_array_append_new(h->roster, json_pack("{s:I, s:s, s:s, s:s}", "num", (json_int_t)num, "participant", pid,
-                                               "name", name, "role", role));
+    json_array_append_new(h->roster, json_pack("{s:I, s:s, s:s, s:s, s:s}", "num", (json_int_t)num, "participant",
+                                               pid, "name", name, "role", role, "label", label));
     char *path = g_build_filename(h->session, YF_RECORDER_ROSTER, NULL);
     char *text = json_dumps(h->roster, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     GError *err = NULL;
@@ -266,16 +270,18 @@ static void roster_put(yf_recorder_hearing *h, uint32_t num, const char *pid, co
     g_free(path);
 }
 
-static const char *roster_name(const yf_recorder_hearing *h, const char *pid)
+/* The roster's `key` ("name", "label") of the token participant pid, or NULL. */
+static const char *roster_get(const yf_recorder_hearing *h, const char *pid, const char *key)
 {
     size_t i;
     json_t *e;
     json_array_foreach(h->roster, i, e) {
         const char *p = json_string_value(json_object_get(e, "participant"));
-        if (p && !strcmp(p, pid))
-            return json_string_value(json_object_get(e, "name"));
+        const char *v = json_string_value(json_object_get(e, key));
+        if (p && !strcmp(p, pid) && v && *v)
+            return v;
     }
-    return pid;
+    return NULL;
 }
 
 /* ---- hooks from the rooms ---- */
@@ -300,7 +306,7 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
     yf_recorder_hearing *h = yf_recorder_recording_in(rec, room);
     if (!h)
         return;
-    roster_put(h, num, pid, name, role);
+    roster_put(h, num, pid, name, role, member_label(rec, pid, role));
     yf_recorder_participant(rec, h->id, pid, name, role, entered_ms);
 }
 
@@ -363,11 +369,14 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
     if (!what)
         return;
     int64_t now = now_ms();
-    char *at = yf_recorder_clock_text(now);
-    char *line = g_strdup_printf("%s 参与人 %s（%s）%s", at, roster_name(h, participant), role, what);
+    const char *name = roster_get(h, participant, "name"), *label = roster_get(h, participant, "label");
+    if (!label)
+        label = yf_participant_role_label(role);
+    /* never an internal id: 一名参与人 (a participant) when the roster has no name */
+    char *line = *label ? g_strdup_printf("%s（%s）%s", name ? name : "一名参与人", label, what)
+                        : g_strdup_printf("%s%s", name ? name : "一名参与人", what);
     yf_recorder_presence_line(rec, h, participant, now, line);
     g_free(line);
-    g_free(at);
 }
 
 /* ---- hooks from the API ---- */
@@ -407,8 +416,11 @@ void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h)
     yf_recorder_job *j = g_new0(yf_recorder_job, 1);
     yf_hearing sh = {0};
     yf_case c = {0};
-    if (yf_store_hearing_get(rec->store, h->id, &sh, NULL) && yf_store_case_get(rec->store, sh.case_id, &c, NULL))
-        j->case_no = g_strdup(c.case_no);
+    if (yf_store_hearing_get(rec->store, h->id, &sh, NULL)) {
+        j->kind_label = yf_hearing_kind_label(sh.kind);   /* static */
+        if (yf_store_case_get(rec->store, sh.case_id, &c, NULL))
+            j->case_no = g_strdup(c.case_no);
+    }
     yf_hearing_clear(&sh);
     yf_case_clear(&c);
     yf_recorder_queue_job(rec, h, JOB_FULL, j);
@@ -559,11 +571,8 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
     }
     if (d)
         g_dir_close(d);
-    if (crashed) {
-        char *at = yf_recorder_clock_text(crashed);
-        yf_recorder_note(rec, h, crashed, "录音录像于 %s 因服务器异常停止而中断", at);
-        g_free(at);
-    }
+    if (crashed)
+        yf_recorder_note(rec, h, crashed, "录音录像因服务器异常停止而中断");
     char *attached = g_build_filename(h->dir, YF_RECORDER_ATTACHED, NULL);
     if (sh.end_ms == 0) {
         yf_recorder_set_state(rec, h, YF_RECORDER_WAITING, 0, NULL);

@@ -178,37 +178,116 @@ static void add_outputs(yf_recorder *rec, yf_recorder_job *j, GArray *files)
     g_clear_error(&err);
 }
 
-/* The notes' entries, then whether they are finalized and each participant's
- * decision on them (the evidence package says what was confirmed). */
-static char *notes_text(yf_recorder *rec, int64_t hearing_id, GError **err)
+static char *when(int64_t ms)
 {
-    int64_t final_ms = 0;
-    char *entries = yf_store_note_text(rec->store, hearing_id, err);
-    GPtrArray *cs = entries && yf_store_note_finalized(rec->store, hearing_id, &final_ms, err)
-                        ? yf_store_note_confirmations(rec->store, hearing_id, err) : NULL;
-    if (!cs) {
-        g_free(entries);
-        return NULL;
+    return yf_store_time_text(ms, YF_STORE_TZ_BEIJING_S, "%Y-%m-%d %H:%M:%S");
+}
+
+/* text into s with every line break (CR, LF, CRLF) as `brk`: a name or a
+ * reason can never start a line of its own in notes.txt. */
+static void append_flat(GString *s, const char *text, const char *brk)
+{
+    for (const char *p = text; *p; p++) {
+        if (*p == '\r' || *p == '\n') {
+            if (*p == '\r' && p[1] == '\n')
+                p++;
+            g_string_append(s, brk);
+        } else {
+            g_string_append_c(s, *p);
+        }
     }
-    GString *s = g_string_new(entries);
-    if (final_ms)
-        g_string_append_printf(s, "-- 笔录已定稿 finalized_ms=%" G_GINT64_FORMAT "\n", (gint64)final_ms);
+}
+
+/* "张三（信访人）" into s; a role the store does not name adds nothing. */
+static void append_person(GString *s, const char *name, const char *role)
+{
+    const char *label = yf_participant_role_label(role);
+    append_flat(s, name && *name ? name : "未署名", " ");
+    if (*label)
+        g_string_append_printf(s, "（%s）", label);
+}
+
+/* The header of notes.txt: the case, the kind of hearing, when it ran and
+ * who took part, and how to read the entries' times. */
+static gboolean notes_header(yf_recorder *rec, GString *s, const yf_hearing *sh, const yf_case *c, GError **err)
+{
+    GPtrArray *ps = yf_store_participant_list(rec->store, sh->id, err);
+    char *start = when(sh->start_ms), *end = sh->end_ms ? when(sh->end_ms) : g_strdup("未结束");
+    const char *kind = yf_hearing_kind_label(sh->kind);
+    if (ps) {
+        g_string_append_printf(s, "%s笔录\n案号：%s\n开始时间：%s\n结束时间：%s\n参与人：", kind ? kind : "",
+                               c->case_no ? c->case_no : "", start, end);
+        for (guint i = 0; i < ps->len; i++) {
+            const yf_participant *p = ps->pdata[i];
+            yf_invitee inv = {0};
+            if (i)
+                g_string_append(s, "、");
+            /* an invitee by their own role (证人), which the room names only coarsely */
+            if (p->invitee_id && yf_store_invitee_get(rec->store, p->invitee_id, &inv, NULL))
+                append_person(s, p->name, yf_invitee_role_code(inv.role));
+            else
+                append_person(s, p->name, p->role);
+            yf_invitee_clear(&inv);
+        }
+        g_string_append_printf(s, "%s\n时间说明：方括号内前者为%s开始后经过的时间（时:分:秒），后者为北京时间。\n\n",
+                               ps->len ? "" : "无", kind ? kind : "");
+        g_ptr_array_unref(ps);
+    }
+    g_free(start);
+    g_free(end);
+    return ps != NULL;
+}
+
+/* What became of the entries: finalized or not, and each participant's
+ * decision, in words. */
+static void notes_footer(GString *s, int64_t final_ms, const GPtrArray *cs)
+{
+    char *t = final_ms ? when(final_ms) : NULL;
+    if (t)
+        g_string_append_printf(s, "\n笔录已于 %s 定稿。\n", t);
     else
-        g_string_append(s, "-- 笔录未定稿\n");
+        g_string_append(s, "\n笔录未定稿。\n");
+    g_free(t);
     for (guint i = 0; i < cs->len; i++) {
         const yf_note_confirmation *c = cs->pdata[i];
-        g_string_append_printf(s, "-- %s（%s）%s at_ms=%" G_GINT64_FORMAT "%s%s\n", c->name, c->role,
-                               c->confirm ? "确认无误" : "拒绝确认", (gint64)c->at_ms, *c->reason ? " 理由：" : "",
-                               c->reason);
+        char *at = when(c->at_ms);
+        append_person(s, c->name, c->role);
+        g_string_append_printf(s, "于 %s %s", at, c->confirm ? "确认笔录无误" : "拒绝确认笔录");
+        if (*c->reason) {
+            g_string_append(s, "，理由：");
+            append_flat(s, c->reason, "\n    ");
+        }
+        g_string_append(s, "。\n");
+        g_free(at);
     }
+}
+
+/* notes.txt: the header, the entries, then whether they are finalized and
+ * each participant's decision on them (the evidence package says what was
+ * confirmed). */
+static char *notes_text(yf_recorder *rec, const yf_hearing *sh, const yf_case *c, GError **err)
+{
+    int64_t final_ms = 0;
+    GString *s = g_string_new(NULL);
+    char *entries = notes_header(rec, s, sh, c, err) ? yf_store_note_text(rec->store, sh->id, err) : NULL;
+    GPtrArray *cs = entries && yf_store_note_finalized(rec->store, sh->id, &final_ms, err)
+                        ? yf_store_note_confirmations(rec->store, sh->id, err) : NULL;
+    if (!cs) {
+        g_free(entries);
+        g_string_free(s, TRUE);
+        return NULL;
+    }
+    g_string_append(s, *entries ? entries : "（无记录）\n");
+    notes_footer(s, final_ms, cs);
     g_ptr_array_unref(cs);
     g_free(entries);
     return g_string_free(s, FALSE);
 }
 
-static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, GArray *files, GError **err)
+static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, const yf_hearing *sh, const yf_case *c,
+                            GArray *files, GError **err)
 {
-    char *text = notes_text(rec, j->h->id, err);
+    char *text = notes_text(rec, sh, c, err);
     char *path = g_build_filename(j->dir, YF_RECORDER_NOTES, NULL);
     gboolean ok = text && g_file_set_contents(path, text, -1, err);
     if (ok)
@@ -230,7 +309,7 @@ static gboolean evidence_input(yf_recorder *rec, yf_recorder_job *j, GError **er
     j->ev_files = files;
     j->ev_people = people;
     gboolean ok = yf_store_hearing_get(rec->store, j->h->id, &sh, err) &&
-                  yf_store_case_get(rec->store, sh.case_id, &c, err) && write_notes(rec, j, files, err) &&
+                  yf_store_case_get(rec->store, sh.case_id, &c, err) && write_notes(rec, j, &sh, &c, files, err) &&
                   yf_store_audit_head(rec->store, &audit_count, audit_head, err);
     GPtrArray *ps = ok ? yf_store_participant_list(rec->store, j->h->id, err) : NULL;
     for (guint i = 0; ps && i < ps->len; i++) {

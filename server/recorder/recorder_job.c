@@ -1,8 +1,9 @@
 /* recorder_job.c -- the recorder's job thread: after a hearing, waits for its
  * capture files to be finished, gathers them with the rosters that name their
  * participants, post-processes them (media/post), hashes the outputs, and
- * builds evidence packages. It never touches the case store: results go back
- * to the control thread (yf_recorder_job_done). One job at a time, in order. */
+ * builds evidence packages. It never touches the case store (only its pure
+ * labels: Chinese role names, Beijing time): results go back to the control
+ * thread (yf_recorder_job_done). One job at a time, in order. */
 #define G_LOG_DOMAIN "yf-recorder"
 #include "recorder_priv.h"
 
@@ -17,9 +18,9 @@
 
 #include "media/rec/capfile.h"
 #include "media/post/post.h"
+#include "server/store/store_reads.h"
 
 #define PART_WAIT_MS 20000   /* a capture still open after the hearing ended */
-#define TZ_BEIJING_S (8 * 3600)
 
 void yf_recorder_job_free(yf_recorder_job *j)
 {
@@ -109,9 +110,10 @@ typedef struct {
     GPtrArray *paths;         /* char* */
     GArray *of;               /* uint32 per path */
     GPtrArray *pids, *names, *roles;  /* index = number - 1 */
+    GPtrArray *labels;                /* the role in Chinese, as the composite shows it */
 } gathered;
 
-static uint32_t person(gathered *g, const char *pid, const char *name, const char *role)
+static uint32_t person(gathered *g, const char *pid, const char *name, const char *role, const char *label)
 {
     for (guint i = 0; i < g->pids->len; i++)
         if (!strcmp(g->pids->pdata[i], pid))
@@ -119,6 +121,7 @@ static uint32_t person(gathered *g, const char *pid, const char *name, const cha
     g_ptr_array_add(g->pids, g_strdup(pid));
     g_ptr_array_add(g->names, g_strdup(name));
     g_ptr_array_add(g->roles, g_strdup(role));
+    g_ptr_array_add(g->labels, g_strdup(label));
     return g->pids->len;
 }
 
@@ -142,14 +145,15 @@ static void gather_session(gathered *g, const char *sdir, const char *sname)
                 const char *pid = json_string_value(json_object_get(e, "participant"));
                 const char *name = json_string_value(json_object_get(e, "name"));
                 const char *role = json_string_value(json_object_get(e, "role"));
+                const char *label = json_string_value(json_object_get(e, "label"));   /* absent before it was kept */
                 if (pid && name && role)
-                    who = person(g, pid, name, role);
+                    who = person(g, pid, name, role, label ? label : yf_participant_role_label(role));
                 break;
             }
         }
         if (!who) { /* no roster entry: keep the file, with a neutral label */
             char *pid = g_strdup_printf("%s/p%u", sname, num), *name = g_strdup_printf("参与人 %u", num);
-            who = person(g, pid, name, "");
+            who = person(g, pid, name, "", "");
             g_free(pid);
             g_free(name);
         }
@@ -168,6 +172,7 @@ static void gather(gathered *g, const char *dir)
     g->pids = g_ptr_array_new_with_free_func(g_free);
     g->names = g_ptr_array_new_with_free_func(g_free);
     g->roles = g_ptr_array_new_with_free_func(g_free);
+    g->labels = g_ptr_array_new_with_free_func(g_free);
     char **sessions = list_dir(dir, "s", "");
     for (char **s = sessions; *s; s++) {
         char *sd = g_build_filename(dir, *s, NULL);
@@ -185,6 +190,7 @@ static void gathered_clear(gathered *g)
     g_ptr_array_unref(g->pids);
     g_ptr_array_unref(g->names);
     g_ptr_array_unref(g->roles);
+    g_ptr_array_unref(g->labels);
 }
 
 /* ---- hashing ---- */
@@ -266,7 +272,7 @@ static void run_full(yf_recorder_job *j)
     yf_post_person *people = g_new0(yf_post_person, g.pids->len);
     g_ptr_array_add(g.paths, NULL);
     for (guint i = 0; i < g.pids->len; i++)
-        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.roles->pdata[i]};
+        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.labels->pdata[i]};
     char *out = g_build_filename(j->dir, "out", NULL);
     yf_post_job pj = {
         .captures = (const char *const *)g.paths->pdata,
@@ -274,7 +280,10 @@ static void run_full(yf_recorder_job *j)
         .people = people,
         .n_people = g.pids->len,
         .case_no = j->case_no,
-        .tz_offset_s = TZ_BEIJING_S,
+        .kind_label = j->kind_label,
+        .steps = NULL,   /* the public hearing's agenda steps, once the store keeps them */
+        .n_steps = 0,
+        .tz_offset_s = YF_STORE_TZ_BEIJING_S,
         .out_dir = out,
         .progress = on_progress,
         .progress_user = j,

@@ -11,7 +11,8 @@
 
 /* A hearing's recording directory DATA_DIR/recordings/h<ID>:
  *   s<K>/          one capture session (a room's life while the hearing ran):
- *                  *.ycap and roster.json ([{num, participant, name, role}])
+ *                  *.ycap and roster.json ([{num, participant, name, role,
+ *                  label}]; label: the role in Chinese, an invitee's own)
  *   out/           post-processing outputs (p<N>.webm|mkv, composite.webm)
  *   paused         while a running hearing is not captured: since when, why
  *   notes.txt      the notes as packed into the evidence package
@@ -45,6 +46,7 @@ typedef struct {
     char *session;            /* the capture session being written */
     json_t *roster;           /* of `session` */
     int64_t start_ms;         /* the hearing's start (note offsets) */
+    const char *kind_label;   /* static: 接访, 检察听证, 司法救助 */
     int64_t gap_since_ms;     /* capture interrupted since (0: not) ... */
     char *gap_reason;         /* ... and why */
     gboolean notes_stale;     /* the notes changed after the queued package
@@ -68,6 +70,7 @@ typedef struct {
     yf_recorder_job_kind kind;
     char *dir;                /* copy of h->dir */
     char *case_no;
+    const char *kind_label;   /* static: the hearing's kind in Chinese, for the composite's band */
     /* results of JOB_FULL, for the control thread */
     GPtrArray *outputs;       /* yf_post_output* */
     GPtrArray *output_pids;   /* char*: the token participant of each output ("" composite) */

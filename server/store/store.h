@@ -100,6 +100,7 @@ typedef enum {
  * channels, stages, invitee roles, appointment kinds). NULL when out of range.
  * parse accepts the code only. */
 const char *yf_role_code(yf_role r);
+const char *yf_role_label(yf_role r);
 const char *yf_case_type_code(yf_case_type t);
 const char *yf_case_type_label(yf_case_type t);
 const char *yf_channel_code(yf_channel c);
@@ -109,6 +110,7 @@ const char *yf_stage_label(yf_stage s);
 const char *yf_invitee_role_code(yf_invitee_role r);
 const char *yf_invitee_role_label(yf_invitee_role r);
 const char *yf_hearing_kind_code(yf_hearing_kind k);
+const char *yf_hearing_kind_label(yf_hearing_kind k);   /* 接访, 检察听证, 司法救助 */
 const char *yf_appointment_kind_code(yf_appointment_kind k);
 const char *yf_appointment_kind_label(yf_appointment_kind k);
 gboolean yf_role_parse(const char *code, yf_role *out);
@@ -124,6 +126,12 @@ gboolean yf_appointment_kind_parse(const char *code, yf_appointment_kind *out);
 gboolean yf_appointment_kind_parse_any(const char *v, yf_appointment_kind *out);
 /* The kind of hearing an appointment of kind k holds (aid: aid_disbursement). */
 yf_hearing_kind yf_appointment_kind_hearing(yf_appointment_kind k);
+/* The Chinese name of a participant's role as the store and the rooms write
+ * it (participants.role, roster.json, a room token's role): a staff role
+ * (检察官), an invitee role (信访人, 证人) or a room role (lawyer: 代理人,
+ * hearing_officer: 听证员, observer: 旁听人员). "" for NULL or "", 参与人 for
+ * a code it does not know: never the code itself. Static. */
+const char *yf_participant_role_label(const char *code);
 /* TRUE when from → to is a legal move of the stage timeline. */
 gboolean yf_stage_transition_allowed(yf_stage from, yf_stage to);
 
@@ -455,8 +463,9 @@ gboolean yf_store_note_finalize(yf_store *st, yf_actor actor, int64_t now_ms, in
 gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int64_t hearing_id,
                                int64_t participant_id, gboolean confirm, const char *reason,
                                GError **error);
-/* The note's entries as text, "[offset_ms] author: text" per line (g_free).
- * yf_store_note_entries (store_reads.h) gives them one by one with names. */
+/* The note's entries as text people read (g_free), Beijing time:
+ * yf_store_note_format (store_reads.h) over yf_store_note_entries and the
+ * hearing's start. "" without entries; NOT_FOUND for an unknown hearing. */
 char *yf_store_note_text(yf_store *st, int64_t hearing_id, GError **error);
 
 /* ---- recordings, aid, ratings -------------------------------------------- */

@@ -7,6 +7,7 @@
 #include "store.h"
 
 static const char *const role_codes[] = { "admin", "prosecutor", "clerk", "aid_staff", "viewer" };
+static const char *const role_labels[] = { "管理员", "检察官", "书记员", "司法救助工作人员", "查阅人员" };
 static const char *const type_codes[] = { "accusation", "appeal", "report", "state_compensation",
                                           "judicial_aid", "legal_consultation" };
 static const char *const type_labels[] = { "控告", "申诉", "举报", "国家赔偿", "司法救助", "法律咨询" };
@@ -19,10 +20,19 @@ static const char *const invitee_codes[] = { "petitioner", "agent", "witness", "
                                              "hearing_member", "other" };
 static const char *const invitee_labels[] = { "信访人", "代理人", "证人", "翻译人员", "听证员", "其他" };
 static const char *const hearing_codes[] = { "reception", "public_hearing", "aid_disbursement" };
+static const char *const hearing_labels[] = { "接访", "检察听证", "司法救助" };
+/* The roles a room token carries that are neither staff nor invitee codes
+ * (api_invitation.c: an agent enters as lawyer, a hearing member as
+ * hearing_officer, a witness or anyone else as observer). */
+static const char *const room_codes[] = { "lawyer", "hearing_officer", "observer" };
+static const char *const room_labels[] = { "代理人", "听证员", "旁听人员" };
 static const char *const appointment_codes[] = { "reception", "public_hearing", "aid" };
 static const char *const appointment_labels[] = { "接访", "检察听证", "司法救助" };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(role_codes) == YF_ROLE_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(role_labels) == YF_ROLE_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(hearing_labels) == YF_HEARING_KIND_COUNT_);
+G_STATIC_ASSERT(G_N_ELEMENTS(room_codes) == G_N_ELEMENTS(room_labels));
 G_STATIC_ASSERT(G_N_ELEMENTS(type_codes) == YF_CASE_TYPE_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(channel_codes) == YF_CHANNEL_COUNT_);
 G_STATIC_ASSERT(G_N_ELEMENTS(stage_codes) == YF_STAGE_COUNT_);
@@ -81,6 +91,30 @@ ENUM_FUNCS(yf_appointment_kind, yf_appointment_kind, appointment_codes)
 ENUM_PARSE_ANY(yf_case_type, yf_case_type, type_labels)
 ENUM_PARSE_ANY(yf_channel, yf_channel, channel_labels)
 ENUM_PARSE_ANY(yf_appointment_kind, yf_appointment_kind, appointment_labels)
+
+const char *yf_role_label(yf_role r)
+{
+    return at(role_labels, G_N_ELEMENTS(role_labels), (int)r);
+}
+
+const char *yf_hearing_kind_label(yf_hearing_kind k)
+{
+    return at(hearing_labels, G_N_ELEMENTS(hearing_labels), (int)k);
+}
+
+const char *yf_participant_role_label(const char *code)
+{
+    int i;
+    if (!code || !*code)
+        return "";
+    if (find(role_codes, G_N_ELEMENTS(role_codes), code, &i))
+        return role_labels[i];
+    if (find(invitee_codes, G_N_ELEMENTS(invitee_codes), code, &i))
+        return invitee_labels[i];
+    if (find(room_codes, G_N_ELEMENTS(room_codes), code, &i))
+        return room_labels[i];
+    return "参与人";
+}
 
 const char *yf_case_type_label(yf_case_type t)
 {

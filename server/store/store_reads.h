@@ -71,6 +71,21 @@ void yf_note_entry_free(yf_note_entry *e);   /* accepts NULL */
 /* yf_note_entry*, in the note's order (offset, then as written); empty without a note. */
 GPtrArray *yf_store_note_entries(yf_store *st, int64_t hearing_id, GError **error);
 
+/* Beijing time (UTC+8): notes are read there. */
+#define YF_STORE_TZ_BEIJING_S (8 * 3600)
+/* ms since the epoch at UTC + tz_offset_s in a g_date_time_format format
+ * ("%Y-%m-%d %H:%M:%S"), g_free; "?" for a time out of range. Any thread. */
+char *yf_store_time_text(int64_t ms, int tz_offset_s, const char *format);
+/* The entries (yf_note_entry*, in order) as the notes' text, g_free: one
+ * line per entry, "[00:01:02 · 08:34:39] 李书记员（书记员）：信访人陈述：……" --
+ * the moment in the hearing (h:mm:ss since start_ms, two-digit hours) and the
+ * wall clock at UTC + tz_offset_s, then the author's name and Chinese role
+ * (yf_participant_role_label); the recorder's lines as
+ * "[00:00:02 · 08:30:44] 【系统】……". A line break inside an entry continues
+ * it on a line indented by four spaces, so no text can pose as another
+ * entry. "" for no entries. Pure: any thread. */
+char *yf_store_note_format(const GPtrArray *entries, int64_t start_ms, int tz_offset_s);
+
 /* The hearing a recording belongs to (no audit entry: that comes with access). */
 gboolean yf_store_recording_hearing(yf_store *st, int64_t recording_id, int64_t *hearing_id,
                                         GError **error);

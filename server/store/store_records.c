@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store_priv.h"
+#include "store_reads.h"
 
 /* The hearing's note id (creating it when create), and whether it is final. */
 static gboolean note_of(yf_store *st, int64_t hearing_id, gboolean create, int64_t *note_id,
@@ -143,45 +144,17 @@ gboolean yf_store_note_confirm(yf_store *st, yf_actor actor, int64_t now_ms, int
     return ok;
 }
 
-/* One entry's text: a line break inside it continues the entry on a line
- * indented by four spaces (a lone CR counts as a break), so only an entry's
- * first line starts at the margin and no text can pose as another entry. */
-static void append_entry_text(GString *out, const char *text)
-{
-    for (const char *p = text ? text : ""; *p; p++) {
-        if (*p == '\r' || *p == '\n') {
-            if (*p == '\r' && p[1] == '\n')
-                p++;
-            g_string_append(out, "\n    ");
-        } else {
-            g_string_append_c(out, *p);
-        }
-    }
-    g_string_append_c(out, '\n');
-}
-
 char *yf_store_note_text(yf_store *st, int64_t hearing_id, GError **error)
 {
-    sqlite3_stmt *s = yf_store_prep(st, "SELECT e.offset_ms, e.author, e.text FROM note_entries e"
-                                        " JOIN notes n ON n.id = e.note_id WHERE n.hearing_id = ?"
-                                        " ORDER BY e.offset_ms, e.id", error);
-    if (s == NULL)
-        return NULL;
-    sqlite3_bind_int64(s, 1, hearing_id);
-    GString *out = g_string_new(NULL);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        g_string_append_printf(out, "[%" G_GINT64_FORMAT "] %s: ", (gint64)sqlite3_column_int64(s, 0),
-                               (const char *)sqlite3_column_text(s, 1));
-        append_entry_text(out, (const char *)sqlite3_column_text(s, 2));
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        yf_store_fail(st, rc, "note text", error);
-        g_string_free(out, TRUE);
-        return NULL;
-    }
-    return g_string_free(out, FALSE);
+    yf_hearing h = {0};
+    GPtrArray *entries = NULL;
+    char *text = NULL;
+    if (yf_store_hearing_get(st, hearing_id, &h, error) && (entries = yf_store_note_entries(st, hearing_id, error)))
+        text = yf_store_note_format(entries, h.start_ms, YF_STORE_TZ_BEIJING_S);
+    if (entries)
+        g_ptr_array_unref(entries);
+    yf_hearing_clear(&h);
+    return text;
 }
 
 void yf_recording_clear(yf_recording *r)

@@ -203,6 +203,11 @@ try {
   check('a note entry without offset_ms is stamped by the server', r.status === 201, JSON.stringify(r.json));
   r = await api('GET', `/hearings/${H.id}/notes`, { token: T.pros1 });
   check('GET /hearings/{id}/notes', r.status === 200 && r.json.text.includes('情绪激动'));
+  const clerkName = r.json.entries[0] && r.json.entries[0].author.name;
+  check('the notes text reads as people write it: the moment in the hearing and Beijing time, name and Chinese role',
+    r.json.text.split('\n').includes(`[00:00:01 · ${(/ · (\d\d:\d\d:\d\d)\] .*情绪激动/.exec(r.json.text) || [])[1]}] ${clerkName}（书记员）：内部笔录：信访人情绪激动`) &&
+    /情绪激动$/m.test(r.json.text) && r.json.text.split('\n').filter(Boolean).every((l) => /^\[\d\d:\d\d:\d\d · \d\d:\d\d:\d\d\] /.test(l)) &&
+    !/staff:|（clerk）|\[\d+\]/.test(r.json.text), r.json.text);
   const stamped = r.json.entries.find((e) => e.text === '信访人出示材料');
   check('GET /hearings/{id}/notes names each entry\'s author and stamps the server\'s offset',
     r.json.entries.length === 2 && r.json.entries[0].author.role === 'clerk' && r.json.entries[0].author.name &&

@@ -78,7 +78,10 @@ async function checkFiles(h, list, times, tmp, browser) {
     check('Chromium plays the composite in a <video> and seeks in it', !play.error && play.time >= 1.5 &&
       play.afterSeek >= 11 && play.width > 0,
       JSON.stringify(play));
-    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0,0,0.5,1', '--json'],
+    // The host's picture above the middle of its tile (the left one, below
+    // the band): the flash fills it, while the name card's text (shown when
+    // a loaded machine stalls the host's camera for over 2 s) lies lower.
+    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0.02,0.21,0.46,0.1', '--json'],
       { encoding: 'utf8', timeout: 120000 });
     let sync = null;
     try { sync = JSON.parse(m.stdout); } catch { /* reported below */ }
@@ -115,8 +118,8 @@ async function checkCaseFile(h, items, tmp, bin, dataDir) {
   check('GET /hearings/{id} lists the recordings with their hashes', r.status === 200 &&
     listed.length === items.length && items.every((i) => listed.some((l) => l.id === i.id && l.sha256 === i.sha256)));
   const notes = (r.json && r.json.notes && r.json.notes.text) || '';
-  check('the notes say when recording started', /录音录像于 \d\d:\d\d:\d\d 开始/.test(notes), notes);
-  check('the notes say when recording ended', /录音录像于 \d\d:\d\d:\d\d 结束/.test(notes), notes);
+  check('the notes say when recording started', /^\[\d\d:\d\d:\d\d · \d\d:\d\d:\d\d\] 【系统】录音录像开始，/m.test(notes), notes);
+  check('the notes say when recording ended', /^\[\d\d:\d\d:\d\d · \d\d:\d\d:\d\d\] 【系统】录音录像结束$/m.test(notes), notes);
   const ev = await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}/evidence`, { token: h.token, timeoutMs: 60000 });
   const tar = join(tmp, 'evidence.tar');
   writeFileSync(tar, ev.raw);
@@ -147,7 +150,7 @@ async function checkConfirmedNotes(h, tmp, bin, dataDir) {
   const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
   const notes = spawnSync('tar', ['-xOf', tar, 'notes.txt'], { encoding: 'utf8' }).stdout || '';
   check('the package is built again with the finalized, confirmed notes and verifies',
-    list && list.recording.state === 'done' && v.status === 0 && /笔录已定稿/.test(notes) && /张三（petitioner）确认无误/.test(notes),
+    list && list.recording.state === 'done' && v.status === 0 && /^笔录已于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 定稿。$/m.test(notes) && /^张三（信访人）于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d 确认笔录无误。$/m.test(notes) && /^接访笔录\n案号：/.test(notes) && !/staff:|invitee:|（petitioner）|（prosecutor）/.test(notes),
     `${v.stdout}${v.stderr} ${notes.slice(-200)}`);
 }
 

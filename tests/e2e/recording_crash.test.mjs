@@ -74,7 +74,7 @@ await runRecordedHearing('recording_crash', 'yf-e2e-crash-', 40, serverLog, asyn
 
   const r = await apiRequest(port, 'GET', `/hearings/${h.hearing.id}`, { token: h.token });
   const notes = (r.json && r.json.notes && r.json.notes.text) || '';
-  check('the notes say recording was interrupted by the crash', /录音录像于 \d\d:\d\d:\d\d 因服务器异常停止而中断/.test(notes), notes);
+  check('the notes say recording was interrupted by the crash', /^\[\d\d:\d\d:\d\d · \d\d:\d\d:\d\d\] 【系统】录音录像因服务器异常停止而中断$/m.test(notes), notes);
   const gap = /恢复（自 \d\d:\d\d:\d\d 起中断 (\d+) 秒/.exec(notes);
   const gapS = (Date.now() - tKill) / 1000;
   check('the notes say when recording resumed and for how long it was interrupted', gap && Number(gap[1]) >= 1 &&

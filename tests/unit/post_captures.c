@@ -273,6 +273,8 @@ static const yf_post_person people[] = {
     { 1, "张三", "检察官" },
     { 2, "李四", "申诉人" },
     { 3, "王五", "证人" },
+    { 5, "赵六", "信访人" },
+    { 6, "钱七", "司法救助工作人员" },
 };
 
 /* The captures' paths, NULL-terminated (g_strfreev). */
@@ -297,6 +299,7 @@ GPtrArray *pc_job_run(pc_job *j, const char *out, int width, int height)
 {
     yf_post_job job = { .captures = (const char *const *)j->caps, .people = people,
                         .n_people = G_N_ELEMENTS(people), .case_no = "京检听〔2025〕1号", .tz_offset_s = 28800,
+                        .kind_label = j->kind_label, .steps = j->steps, .n_steps = j->n_steps,
                         .out_dir = out, .width = width, .height = height, .progress = on_progress,
                         .progress_user = &j->pl, .cancel = &j->pl.cancel };
 

@@ -102,6 +102,9 @@ typedef struct {
 
 typedef struct {
     char **caps;         /* the captures' paths, NULL-terminated */
+    const char *kind_label;        /* the job's (optional) */
+    const yf_post_step *steps;     /* the job's band steps (optional) */
+    size_t n_steps;
     pc_progress pl;
     GError *err;
     GPtrArray *outs;     /* yf_post_output, once run; NULL on error (err) */
@@ -110,7 +113,8 @@ typedef struct {
 /* A job over the captures names[] (NULL-terminated) in dir, not yet run. */
 void pc_job_init(pc_job *j, const char *dir, const char *const *names);
 /* Runs it into out, the composite width x height (0: the default), as a
- * hearing of three people; returns j->outs. */
+ * hearing of the people 1-3 and 5-6 (names and Chinese roles); returns
+ * j->outs. */
 GPtrArray *pc_job_run(pc_job *j, const char *out, int width, int height);
 void pc_job_clear(pc_job *j);
 /* The output whose path ends in suffix, or NULL. */

@@ -34,8 +34,8 @@ static int64_t make_hearing(yf_store *st)
     CHECK(yf_store_case_create(st, yf_actor_staff(pros), now, &in, &kase, &e));
     CHECK(yf_store_appointment_create(st, yf_actor_staff(pros), now, kase, pros, now, "接访",
                                       YF_APPOINTMENT_RECEPTION, &appt, &e));
-    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), now, kase, appt, YF_HEARING_RECEPTION, "appt-1", now,
-                                  &hearing, &e));
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(pros), now, kase, appt, YF_HEARING_RECEPTION, "appt-1",
+                                  now - 10000, &hearing, &e));   /* the crash below comes after the start */
     if (e)
         fprintf(stderr, "make_hearing: %s\n", e->message);
     g_clear_error(&e);
@@ -158,7 +158,7 @@ int main(void)
         g_ptr_array_unref(ps);
     if (is)
         g_ptr_array_unref(is);
-    CHECK(noted(st, id, "【系统】录音录像于") && noted(st, id, "开始"));
+    CHECK(noted(st, id, "] 【系统】录音录像开始，全体参与人已被告知本次接访全程录音录像\n"));
 
     /* Everyone leaves: paused; the server restarts; the room opens again. */
     yf_recorder_room_hooks.room_closed(rec, "appt-1");
@@ -179,7 +179,7 @@ int main(void)
     char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
     CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
     char *crash = yf_recorder_clock_text(last);
-    char *line = g_strdup_printf("录音录像于 %s 因服务器异常停止而中断", crash);
+    char *line = g_strdup_printf(" · %s] 【系统】录音录像因服务器异常停止而中断\n", crash);
     CHECK(noted(st, id, line));
     char *dir3 = yf_recorder_room_hooks.room_opened(rec, "appt-1");
     CHECK(dir3 && g_str_has_suffix(dir3, "/s3"));
@@ -194,8 +194,24 @@ int main(void)
         yf_recorder_room_event(rec, "appt-1", "room.rejoin", "staff:1", "prosecutor");
     }
     char *n = notes(st, id);
-    CHECK(count(n, "参与人 王检察官") == 1 && strstr(n, "网络中断"));
+    CHECK(count(n, "】王检察官（检察官）") == 1 && strstr(n, "王检察官（检察官）网络中断，其录音录像中断"));
     g_free(n);
+
+    /* A witness enters with the room's coarse role (observer): the notes and
+     * the roster name their own (证人); someone the roster does not know is
+     * never named by an id. */
+    int64_t wit = 0;
+    char *wit_token = NULL;
+    CHECK(yf_store_invitee_add(st, yf_actor_staff(1), host_in, 1, YF_INVITEE_WITNESS, "李证人", "", host_in + 3600000,
+                               &wit, &wit_token, &e));
+    g_free(wit_token);
+    char *wpid = g_strdup_printf("invitee:%" G_GINT64_FORMAT, (gint64)wit);
+    yf_recorder_room_hooks.member(rec, "appt-1", 3, wpid, "李证人", "observer", g_get_real_time() / 1000);
+    yf_recorder_room_event(rec, "appt-1", "room.leave", wpid, "observer");
+    yf_recorder_room_event(rec, "appt-1", "room.leave", "invitee:999", "observer");
+    CHECK(noted(st, id, "】李证人（证人）离开会议室，其录音录像结束\n"));
+    CHECK(noted(st, id, "】一名参与人（旁听人员）离开会议室，其录音录像结束\n"));
+    g_free(wpid);
 
     /* The hearing ends: the 40 ms the crash left are post-processed, attached
      * and packed. */
@@ -204,7 +220,7 @@ int main(void)
     CHECK(noted(st, id, "结束"));
     n = notes(st, id);
     const char *folded = strstr(n, "重新连接，其录音录像恢复（此前 30 秒内另有 98 次进出");
-    CHECK(count(n, "参与人 王检察官") == 2 && folded);
+    CHECK(count(n, "】王检察官（检察官）") == 2 && folded && !strstr(n, "staff:") && !strstr(n, "prosecutor"));
     CHECK(folded && strstr(folded, "结束") != NULL);   /* written before the end line */
     if (!folded)
         fprintf(stderr, "notes:\n%s\n", n);
@@ -222,6 +238,19 @@ int main(void)
     if (files)
         g_ptr_array_unref(files);
     CHECK_EQ_INT(audited(st, "recording.attached", id), 1);
+    /* notes.txt: a header in words, the entries, the state of the notes;
+     * names and Chinese roles, no ids. */
+    char *ntxt = NULL, *npath = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/notes.txt", data, (gint64)id);
+    CHECK(g_file_get_contents(npath, &ntxt, NULL, NULL));
+    CHECK(ntxt && g_str_has_prefix(ntxt, "接访笔录\n案号：") && strstr(ntxt, "\n开始时间：20") &&
+          strstr(ntxt, "\n参与人：王检察官（检察官）、张三（信访人）") &&
+          strstr(ntxt, "、李证人（证人）") &&
+          strstr(ntxt, "【系统】录音录像开始") && g_str_has_suffix(ntxt, "\n笔录未定稿。\n") &&
+          !strstr(ntxt, "staff:") && !strstr(ntxt, "invitee:") && !strstr(ntxt, "_ms"));
+    if (ntxt && !strstr(ntxt, "参与人：王检察官"))
+        fprintf(stderr, "notes.txt:\n%s\n", ntxt);
+    g_free(ntxt);
+    g_free(npath);
     CHECK_EQ_INT(audited(st, "evidence.build", id), 1);
 
     /* After a restart the finished hearing is known from its directory. */

@@ -440,6 +440,72 @@ static void test_invitations(void)
     yf_store_close(st);
 }
 
+static yf_note_entry *entry(int64_t offset_ms, const char *author, const char *name, const char *role,
+                            const char *text)
+{
+    yf_note_entry *e = g_new0(yf_note_entry, 1);
+    e->offset_ms = offset_ms;
+    e->author = g_strdup(author);
+    e->name = g_strdup(name);
+    e->role = g_strdup(role);
+    e->text = g_strdup(text);
+    return e;
+}
+
+/* The notes' text: h:mm:ss in the hearing and the wall clock at the given
+ * offset, names with Chinese roles (staff, invitee and room roles; a code it
+ * does not know is 参与人, never shown raw), no author id and no raw
+ * milliseconds anywhere, and no entry's text can start a line that looks
+ * like an entry of someone else. */
+static void test_note_format(void)
+{
+    /* 2025-03-01 00:30:42.5 UTC = 08:30:42 in Beijing */
+    const int64_t start = 1740789042500LL;
+    GPtrArray *es = g_ptr_array_new_with_free_func((GDestroyNotify)yf_note_entry_free);
+    g_ptr_array_add(es, entry(-300, "system", "", "", "【系统】录音录像开始"));
+    g_ptr_array_add(es, entry(62000, "staff:4", "李书记员", "clerk", "信访人陈述：……"));
+    g_ptr_array_add(es, entry(3723999, "staff:2", "王检察官", "prosecutor",
+                              "问：\r\n[01:02:04 · 09:32:46] 张三（信访人）：我同意\r【系统】录音录像结束"));
+    g_ptr_array_add(es, entry(3724000, "invitee:9", "赵律师", "lawyer", "补充意见"));
+    g_ptr_array_add(es, entry(3725000, "staff:7", "孙某", "aid_staff", "已核对身份"));
+    g_ptr_array_add(es, entry(3726000, "invitee:3", "钱某", "witness", "作证"));
+    g_ptr_array_add(es, entry(3727000, "staff:8", "", "auditor", "x"));
+    char *text = yf_store_note_format(es, start, YF_STORE_TZ_BEIJING_S);
+    static const char want[] =
+        "[00:00:00 · 08:30:42] 【系统】录音录像开始\n"
+        "[00:01:02 · 08:31:44] 李书记员（书记员）：信访人陈述：……\n"
+        "[01:02:03 · 09:32:46] 王检察官（检察官）：问：\n"
+        "    [01:02:04 · 09:32:46] 张三（信访人）：我同意\n"
+        "    【系统】录音录像结束\n"
+        "[01:02:04 · 09:32:46] 赵律师（代理人）：补充意见\n"
+        "[01:02:05 · 09:32:47] 孙某（司法救助工作人员）：已核对身份\n"
+        "[01:02:06 · 09:32:48] 钱某（证人）：作证\n"
+        "[01:02:07 · 09:32:49] 未署名（参与人）：x\n";
+    CHECK(text && strcmp(text, want) == 0);
+    if (text && strcmp(text, want) != 0)
+        fprintf(stderr, "got:\n%s", text);
+    /* every line that starts at the margin is one of the entries */
+    char **lines = g_strsplit(text ? text : "", "\n", -1);
+    int at_margin = 0;
+    for (char **l = lines; *l; l++)
+        at_margin += **l && **l != ' ';
+    CHECK_EQ_INT(at_margin, (int)es->len);
+    g_strfreev(lines);
+    CHECK(text && !strstr(text, "staff:") && !strstr(text, "invitee:") && !strstr(text, "system") &&
+          !strstr(text, "62000") && !strstr(text, "3723999") && !strstr(text, "clerk"));
+    g_free(text);
+    g_ptr_array_set_size(es, 0);
+    text = yf_store_note_format(es, start, YF_STORE_TZ_BEIJING_S);
+    CHECK(text && !*text);
+    g_free(text);
+    g_ptr_array_unref(es);
+    CHECK(!strcmp(yf_participant_role_label("hearing_member"), "听证员"));
+    CHECK(!strcmp(yf_participant_role_label("observer"), "旁听人员"));
+    CHECK(!strcmp(yf_participant_role_label(""), "") && !strcmp(yf_participant_role_label(NULL), ""));
+    CHECK(!strcmp(yf_hearing_kind_label(YF_HEARING_PUBLIC), "检察听证") && !yf_hearing_kind_label(99));
+    CHECK(!strcmp(yf_role_label(YF_ROLE_VIEWER), "查阅人员"));
+}
+
 static void test_hearing_records(void)
 {
     yf_store *st = fixture_store();
@@ -484,11 +550,17 @@ static void test_hearing_records(void)
     CHECK(yf_store_note_confirm(st, yf_actor_system(), T0, h, part, FALSE, "记录不全", NULL));
     CHECK(!yf_store_note_confirm(st, yf_actor_system(), T0, h, part, TRUE, "", &e));
     CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_CONFLICT);              /* once each */
+    /* As people read it: the moment in the hearing and Beijing time (T0 is
+     * 00:00:00 there), name and Chinese role, the recorder's lines as they
+     * are; the line break inside an entry cannot start a forged entry. */
     char *text = yf_store_note_text(st, h, NULL);
-    CHECK(text && strcmp(text, "[500] staff:1: 开始\n"
-                               "[900] staff:1: 第一行\n    [0] staff:9: forged\n    x\n    y\n"
-                               "[1500] staff:1: 申请人陈述\n[1500] system: 【系统】张三离开\n") == 0);
+    CHECK(text && strcmp(text, "[00:00:00 · 00:00:00] 王检察官（检察官）：开始\n"
+                               "[00:00:00 · 00:00:00] 王检察官（检察官）：第一行\n    [0] staff:9: forged\n    x\n    y\n"
+                               "[00:00:01 · 00:00:01] 王检察官（检察官）：申请人陈述\n"
+                               "[00:00:01 · 00:00:01] 【系统】张三离开\n") == 0);
     g_free(text);
+    CHECK(!yf_store_note_text(st, h + 1000, &e));
+    CHECK_EQ_INT(fixture_err_code(&e), YF_STORE_ERROR_NOT_FOUND);
     CHECK(yf_store_hearing_end(st, yf_actor_staff(pros), T0 + HOUR, h, NULL));
     yf_hearing hr = { 0 };
     CHECK(yf_store_hearing_get(st, h, &hr, NULL) && hr.end_ms == T0 + HOUR &&
@@ -770,6 +842,7 @@ int main(void)
     test_list();
     test_sessions();
     test_invitations();
+    test_note_format();
     test_hearing_records();
     test_participant_times();
     test_note_confirmations();

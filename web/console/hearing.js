@@ -9,7 +9,7 @@
 // package. What a role may not see (recordings, notes) is simply absent: the
 // API leaves those parts out of GET /hearings/{id}.
 import { get, post, explain } from './api.js';
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 import { h, notice, showErrors, clearErrors, busy, newId, checkStep } from './dom.js';
 import { fmtDateTime, fmtTimeSec } from './format.js';
 import { HOSTS, ROOM_ROLES, INVITEE_ROLES } from './codes.js';
@@ -23,8 +23,13 @@ const QUICK = ['hearing.quick.state', 'hearing.quick.ask', 'hearing.quick.answer
   'hearing.quick.read', 'hearing.quick.break'];
 
 /** A participant's role in words (staff roles and invitee roles share the field). */
+// A participant's role as the server names it: a staff role, an invitee
+// role, or the role a room token gave (lawyer, hearing_officer, observer);
+// never the code itself (the notes text uses the same names).
 export function partRole(role) {
-  return INVITEE_ROLES.includes(role) ? t(`invitee.${role}`) : t(`role.${role}`);
+  if (INVITEE_ROLES.includes(role)) return t(`invitee.${role}`);
+  if (has(`role.${role}`)) return t(`role.${role}`);
+  return has(`roomRole.${role}`) ? t(`roomRole.${role}`) : t('roomRole.unknown');
 }
 
 export async function render(root, ctx) {
@@ -326,7 +331,7 @@ function markPlaying(state) {
 function notesPanel(state) {
   const { hr } = state;
   const panel = h('section', { class: 'panel notes-panel', 'aria-labelledby': 'hearing-notes' },
-    h('h2', { id: 'hearing-notes', text: t('hearing.notes') }));
+    h('h2', { id: 'hearing-notes', text: t(hr.kind === 'reception' ? 'hearing.notesReception' : 'hearing.notes') }));
   const n = hr.notes;
   if (n.finalized_at) panel.append(h('p', { class: 'state ok', text: t('hearing.finalizedAt', { time: fmtDateTime(n.finalized_at) }) }));
   if (state.player) panel.append(h('p', { class: 'hint', text: t('hearing.clickToSeek') }));

@@ -34,6 +34,10 @@ export const en = {
   'role.clerk': 'Clerk',
   'role.aid_staff': 'Judicial aid staff',
   'role.viewer': 'Viewer',
+  'roomRole.lawyer': 'Agent',
+  'roomRole.hearing_officer': 'Hearing member',
+  'roomRole.observer': 'Observer',
+  'roomRole.unknown': 'Participant',
   'type.accusation': 'Accusation',
   'type.appeal': 'Appeal',
   'type.report': 'Report',
@@ -667,4 +671,5 @@ export const en = {
   'case.assignPickFirst': 'Choose a prosecutor first.',
   'case.assigned': 'The case is now assigned to {name}.',
   'case.unassigned': 'Not assigned yet',
+  'hearing.notesReception': 'Reception notes',
 };

@@ -37,6 +37,10 @@ export const zh = {
   'role.clerk': '书记员',
   'role.aid_staff': '司法救助工作人员',
   'role.viewer': '查阅人员',
+  'roomRole.lawyer': '代理人',
+  'roomRole.hearing_officer': '听证员',
+  'roomRole.observer': '旁听人员',
+  'roomRole.unknown': '参与人',
 
   'type.accusation': '控告',
   'type.appeal': '申诉',
@@ -690,4 +694,5 @@ export const zh = {
   'case.assignPickFirst': '请先选择检察官。',
   'case.assigned': '本案已指派给{name}承办。',
   'case.unassigned': '尚未指派',
+  'hearing.notesReception': '接访笔录',
 };
