@@ -346,6 +346,13 @@ function notesPanel(state) {
 
 function fillEntries(state, list) {
   const entries = state.hr.notes.entries || [];
+  // Drawn again only when the entries changed, so a poll neither flickers
+  // nor moves someone who scrolled up to read; new entries scroll into view
+  // only for a reader who was at the end already.
+  const sig = entries.map((e) => e.id).join(',');
+  if (list.dataset.sig === sig) return;
+  const atEnd = !list.dataset.sig || list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+  list.dataset.sig = sig;
   const keep = list.scrollTop;
   if (!entries.length) {
     list.replaceChildren(h('li', { class: 'muted', text: t('hearing.noEntries') }));
@@ -358,13 +365,18 @@ function fillEntries(state, list) {
     const secs = entrySeconds(state, e);
     const stamp = secs === null ? h('span', { class: 'entry-at', text: at })
       : h('button', { type: 'button', class: 'entry-at seek', text: at, 'aria-label': t('hearing.seekTo', { at }),
-        on: { click: () => { const v = state.player.video; v.currentTime = secs; markPlaying(state); v.play().catch(() => {}); } } });
+        on: { click: () => {   // where it plays in the file chosen now
+          const v = state.player.video;
+          v.currentTime = entrySeconds(state, e) ?? secs;
+          markPlaying(state);
+          v.play().catch(() => {});
+        } } });
     // The recorder's lines begin with 【系统】 themselves.
     const who = e.author ? h('span', { class: 'entry-who', text: `${e.author.name}（${partRole(e.author.role)}）` }) : null;
     return h('li', { class: e.author ? '' : 'system', dataset: { offset: String(e.offset_ms) } },
       stamp, who, h('p', { class: who ? 'entry-text' : 'entry-text system-text', text: e.text }));
   }));
-  list.scrollTop = state.hr.ended_at ? keep : list.scrollHeight;
+  list.scrollTop = !state.hr.ended_at && atEnd ? list.scrollHeight : keep;
   markPlaying(state);
 }
 
