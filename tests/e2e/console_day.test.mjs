@@ -254,7 +254,12 @@ async function main() {
     const [evDl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }),
       page.click('a:has-text("下载证据包")')]);
     const tar = join(tmp, 'evidence.tar');
-    const evSaved = await evDl.saveAs(tar).then(() => 'saved', async (e) => `${e.message}: ${await evDl.failure()}`);
+    const evSaved = await evDl.saveAs(tar).then(() => 'saved', async (e) => {
+      // What the server answers the same URL now, to tell a refusal from a transfer cut short.
+      const again = await page.evaluate(async (u) => { const r = await fetch(u); return `${r.status} ${r.headers.get('content-type')}`; },
+        `/api/v1/hearings/${hearingId}/evidence`).catch((x) => String(x));
+      return `${e.message}: ${await evDl.failure()}; the URL now answers ${again}`;
+    });
     check('下载证据包 downloads the package', evSaved === 'saved', evSaved);
     const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
     check('the evidence package downloaded from the page verifies offline', v.status === 0, `${v.stdout}${v.stderr}`);
