@@ -196,6 +196,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Every reply but a file's bytes is JSON. */
     static const char *const files[] = {"/slip", "/qr", ".csv", "/view", "/download", "/evidence"};
     gboolean file = FALSE;
+    size_t plen = strlen(parts[1]);
+    while (plen > 1 && parts[1][plen - 1] == '/')   /* the router ignores trailing slashes */
+        parts[1][--plen] = '\0';
     for (size_t i = 0; i < G_N_ELEMENTS(files) && st < 300; i++)
         file = file || g_str_has_suffix(parts[1], files[i]);
     if (!file) {
