@@ -30,6 +30,8 @@ const STAMP = /^\d\d:\d\d:\d\d · \d\d:\d\d:\d\d$/;
 
 async function newPage(context, label) {
   const page = await context.newPage();
+  page.setDefaultTimeout(45000);   // a shared 2-core machine can be very slow at times
+  page.setDefaultNavigationTimeout(60000);
   page.on('console', (m) => { pageLog.push(`[${label}] ${m.type()}: ${m.text()}`); if (pageLog.length > 300) pageLog.shift(); });
   page.on('pageerror', (e) => pageLog.push(`[${label}] pageerror: ${e.message}`));
   return page;
@@ -324,6 +326,12 @@ try {
   await shot(clerk, 'clerk-after-restart-1366');
 
   // A reload keeps a half-written draft and the chosen speaker.
+  const speakers = await waitFor(async () => {
+    const o = await clerk.locator('#notes-speaker option').allTextContents();
+    return o.includes('王检察官（检察官）') && o;
+  }, 15000);
+  check('after the restart the speaker list still names everyone', !!speakers,
+    JSON.stringify(await clerk.locator('#notes-speaker option').allTextContents()));
   await clerk.selectOption('#notes-speaker', '王检察官（检察官）');
   await clerk.fill('#notes-text', '问：还有什么补充？');
   await clerk.reload();

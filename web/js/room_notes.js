@@ -119,7 +119,9 @@ export class NotesPanel {
     this.retry = 0;
     this.problem = null;     // null, 'signin', 'other', 'offline', 'missing'
     client.on('state', ({ state }) => { if (state === 'admitted') this.#start(); });
-    client.on('participants', () => this.#fillSpeakers());
+    client.on('participants', () => {
+      try { this.#fillSpeakers(); } catch (e) { console.warn('notes: speakers', e); }   // never the room's problem
+    });
   }
 
   get key() { return `yf-notes:${this.client.room}:${this.client.hearing && this.client.hearing.started_at}`; }
@@ -128,10 +130,13 @@ export class NotesPanel {
     if (this.started) return;
     const role = this.client.self && this.client.self.role;
     if (role !== 'clerk' && role !== 'prosecutor') return;
+    if (!/^appt-\d+$/.test(this.client.room || '')) return;   // a room of no appointment has no hearing, no notes
     this.started = true;
     this.writer = role === 'clerk';
     const sec = this.client.elapsedSeconds();
     if (sec !== null) this.base = Date.now() - sec * 1000 - 500;
+    const began = Date.parse(this.client.hearing && this.client.hearing.started_at);
+    if (Number.isFinite(began)) this.startedAt = began;   // the store's figure again once the hearing is read
     this.outbox = load(`${this.key}:outbox`, []);
     this.#build();
     document.body.classList.add('has-notes');
@@ -149,6 +154,15 @@ export class NotesPanel {
       on: { click: () => this.#setOpen(!this.open) } });
     this.status = el('p', { class: 'notes-status', role: 'status', 'aria-live': 'polite' });
     this.list = el('ol', { class: 'notes-entries', 'aria-label': t('notes.listLabel'), 'aria-live': 'polite' });
+    // Pinned to the end while the reader is there: new entries, and the list
+    // shrinking (the status line, the hearing bar coming back), keep the end in view.
+    this.pinned = true;
+    this.list.addEventListener('scroll', () => {
+      this.pinned = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 8;
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(() => { if (this.pinned) this.list.scrollTop = this.list.scrollHeight; }).observe(this.list);
+    }
     const body = el('div', { id: 'notes-body', class: 'notes-body' },
       el('p', { class: 'notes-legend', text: t('notes.legend') }), this.status, this.list);
     if (this.writer) body.append(this.#form());
@@ -241,7 +255,7 @@ export class NotesPanel {
     // A reader at the end (or who just added an entry) stays at the end,
     // whatever the status line above the list does to its height.
     const list = this.list;
-    const atEnd = this.stick || !this.sig || list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    const atEnd = this.stick || this.pinned;
     this.stick = false;
     const keep = list.scrollTop;
     this.count.textContent = t('notes.count', { n: this.entries.filter((e) => e.author).length });
@@ -270,6 +284,7 @@ export class NotesPanel {
       list.replaceChildren(...items);
     }
     list.scrollTop = atEnd ? list.scrollHeight : keep;
+    if (atEnd) this.pinned = true;
   }
 
   #stamp(offsetMs, approx) {
@@ -285,7 +300,7 @@ export class NotesPanel {
   }
 
   #pending(o) {
-    const offset = this.base === null ? null : Math.max(0, o.at - this.base);
+    const offset = this.base === null || this.startedAt === null ? null : Math.max(0, o.at - this.base);
     return el('li', { class: 'notes-entry pending' },
       offset === null ? null : this.#stamp(offset, true),
       el('span', { class: 'notes-tag', text: t('notes.pending') }),
@@ -387,6 +402,8 @@ export class NotesPanel {
         const ok = await this.#sendFirst();
         if (!ok) break;
       }
+    } catch (e) {
+      console.warn('notes: outbox', e);   // kept; tried again below
     } finally {
       this.flushing = false;
       this.#paint();
@@ -431,9 +448,7 @@ export class NotesPanel {
     }
     if (r.status === 401 || (r.status === 403 && r.json && r.json.error && r.json.error.code === 'csrf')) {
       this.me = null;
-      this.problem = 'signin';
-      o.tries = 0;   // refused before anything was stored
-      save(`${this.key}:outbox`, this.outbox);
+      this.problem = 'signin';   // nothing stored; o waits for a sign-in
       return false;
     }
     if (r.status >= 500 || r.status === 0) { this.problem = 'offline'; return false; }
