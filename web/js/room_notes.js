@@ -95,8 +95,13 @@ function load(key, fallback) {
   try { const v = localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); } catch { return fallback; }
 }
 
+/** Keeps value under key; an empty outbox or draft leaves nothing behind
+ * (what a hearing's notes say stays in this browser only while unsent). */
 function save(key, value) {
-  try { localStorage.setItem(key, JSON.stringify(value)); } catch { /* storage off: kept in memory only */ }
+  try {
+    if ((Array.isArray(value) && !value.length) || (value && value.text === '')) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
+  } catch { /* storage off: kept in memory only */ }
 }
 
 export class NotesPanel {
