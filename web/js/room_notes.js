@@ -280,12 +280,12 @@ export class NotesPanel {
         this.status.append(' ', el('a', { href: '/console/', target: '_blank', rel: 'noopener', text: t('notes.signInLink') }));
       }
     }
-    const sig = `${this.entries.map((e) => e.id).join(',')}|${this.outbox.map((o) => o.k).join(',')}`;
+    const sig = `${this.loaded}|${this.entries.map((e) => e.id).join(',')}|${this.outbox.map((o) => o.k).join(',')}`;
     if (sig !== this.sig) {
       this.sig = sig;
       const items = this.entries.map((e) => this.#entry(e));
       for (const o of this.outbox) items.push(this.#pending(o));
-      if (!items.length) items.push(el('li', { class: 'muted', text: t('notes.none') }));
+      if (!items.length) items.push(el('li', { class: 'muted', text: t(this.loaded ? 'notes.none' : 'notes.notRead') }));
       list.replaceChildren(...items);
     }
     list.scrollTop = atEnd ? list.scrollHeight : keep;
@@ -332,6 +332,7 @@ export class NotesPanel {
       if (r.status === 401) { this.me = null; this.problem = 'signin'; return false; }
       if (r.status !== 200 || !r.json) { this.problem = r.status === 403 ? 'denied' : 'offline'; return false; }
       this.entries = r.json.entries || [];
+      this.loaded = true;
       this.problem = null;
       this.#calibrate();
       return true;
