@@ -147,6 +147,13 @@ export class NotesPanel {
     document.body.classList.add('has-notes');
     this.#setOpen(this.writer);   // the host opens it when they want to read
     this.root.hidden = false;
+    // Closing the tab with entries not sent yet asks first (they would wait
+    // in this browser until the room is opened again).
+    window.addEventListener('beforeunload', (ev) => {
+      if (!this.outbox.length) return;
+      ev.preventDefault();
+      ev.returnValue = '';
+    });
     this.#loop();
   }
 
