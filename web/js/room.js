@@ -11,6 +11,7 @@ import { noticeSeen, markNoticeSeen } from './notice.js';
 import { RoomClient } from './roomclient.js';
 import { Grid, roleName } from './grid.js';
 import { when } from './mine.js';
+import { NotesPanel } from './room_notes.js';
 
 const $ = (id) => document.getElementById(id);
 const roomEl = $('room');
@@ -180,6 +181,7 @@ async function join(token) {
   });
   client.on('speaker', (id) => grid.setSpeaker(id));
   client.on('hearing', renderHearing);
+  new NotesPanel($('notes'), client);   // the clerk's notes (the host reads them)
   setInterval(renderHearing, 1000);
   client.on('muted', (d) => {
     if (d.muted === false) status('room.hostUnmuted');
