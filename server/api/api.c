@@ -76,6 +76,7 @@ static const route routes[] = {
     {YF_API_POST, "/hearings/#/aid", yf_api_aid_create},
     {YF_API_GET, "/hearings/#/aid", yf_api_aid_of_hearing},
     {YF_API_GET, "/cases/#/aid", yf_api_aid_of_case},
+    {YF_API_GET, "/appointments/#/aid", yf_api_aid_of_appointment},
     {YF_API_POST, "/aid/#/still", yf_api_aid_still_take},
     {YF_API_GET, "/aid/#/still", yf_api_aid_still_get},
     {YF_API_PUT, "/aid/#/decision", yf_api_aid_decision_put},
@@ -86,6 +87,7 @@ static const route routes[] = {
     {YF_API_GET, "/aid/#/receipt", yf_api_aid_receipt_get},
     {YF_API_GET, "/invitation/aid", yf_api_invitation_aid},
     {YF_API_GET, "/invitation/aid/decision", yf_api_invitation_aid_decision},
+    {YF_API_GET, "/invitation/aid/decision/pages/#", yf_api_invitation_aid_page},
     {YF_API_POST, "/invitation/aid/confirm", yf_api_invitation_aid_confirm},
 };
 

@@ -93,6 +93,11 @@ yf_api_end_result yf_api_hearing_end_as(yf_api *api, int64_t staff_id, int64_t n
 /* The hearing has ended in the store: the recording hook (capture stops,
  * the room ends for everyone, post-processing is queued). */
 void yf_api_hearing_ended(yf_api *api, int64_t hearing_id);
+/* The hearing's recording is attached (its composite's SHA-256 is in the
+ * store): a confirmed 司法救助 disbursement of it without a receipt gets one
+ * now (api_aid.c; actor system), before the evidence package is built.
+ * Failures are logged. Control thread. */
+void yf_api_aid_processed(yf_api *api, int64_t hearing_id);
 
 /* Sets the recorder hooks (copied; user borrowed). */
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);

@@ -13,6 +13,7 @@
 #include "api_priv.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <gio/gio.h>
 #include <string.h>
 #include <unistd.h>
@@ -217,6 +218,16 @@ static gboolean keep_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind,
     return ok;
 }
 
+/* The reply keeps its content type by reference: one of these literals. */
+static const char *static_type(const char *t)
+{
+    static const char *const known[] = {"application/pdf", "image/png", "image/jpeg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+        if (!g_strcmp0(t, known[i]))
+            return known[i];
+    return "application/octet-stream";
+}
+
 static void send_aid_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
 {
     yf_aid_file f = {0};
@@ -239,7 +250,7 @@ static void send_aid_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
         const char *ext = strchr(f.media_type, '/');
         char *name = g_strdup_printf("aid-%" G_GINT64_FORMAT "-%s.%s", (gint64)a->id, yf_aid_file_kind_code(kind),
                                      !strcmp(f.media_type, "image/jpeg") ? "jpg" : ext ? ext + 1 : "bin");
-        yf_api_send_file(r, fd, size, f.media_type, kind != YF_AID_RECEIPT, name);
+        yf_api_send_file(r, fd, size, static_type(f.media_type), kind != YF_AID_RECEIPT, name);
         g_free(name);
     }
     g_free(path);
@@ -300,6 +311,31 @@ out:
     g_clear_error(&err);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
+    yf_case_clear(&c);
+}
+
+void yf_api_aid_of_appointment(yf_api_req *r)
+{
+    yf_appointment ap = {0};
+    yf_case c = {0};
+    yf_hearing h = {0};
+    yf_aid a = {0};
+    int64_t hearing_id = 0;
+    if (!yf_api_appointment_for(r, YF_ACT_AID_RUN, &ap, &c, &hearing_id))
+        goto out;
+    json_t *o = json_pack("{s:o, s:o}", "hearing_id", hearing_id ? json_integer(hearing_id) : json_null(), "aid",
+                          json_null());
+    if (hearing_id && yf_store_hearing_get(r->api->store, hearing_id, &h, NULL)) {
+        json_object_set_new(o, "hearing_kind", json_string(yf_hearing_kind_code(h.kind)));
+        json_object_set_new(o, "hearing_ended", json_boolean(h.end_ms != 0));
+        if (yf_store_aid_of_hearing(r->api->store, h.id, &a, NULL))
+            json_object_set_new(o, "aid", aid_json(r, &a, &h));
+    }
+    yf_api_reply_json(r, 200, o);
+out:
+    yf_aid_clear(&a);
+    yf_hearing_clear(&h);
+    yf_appointment_clear(&ap);
     yf_case_clear(&c);
 }
 
@@ -383,6 +419,88 @@ static const char *doc_type(const guint8 *p, gsize n, const char **ext)
     return NULL;
 }
 
+/* ---- a PDF decision as pictures for the applicant's screen ----
+ * A phone's browser (WeChat's among them) shows no PDF inside a page, and
+ * the pages' content security policy allows no frames: the applicant sees
+ * the decision as PNG pages, drawn from the PDF by poppler's pdftoppm on a
+ * thread right after the upload, next to it as decision-<ms>-page-<n>.png. */
+
+#define PAGES_MAX 20
+#define PAGE_PX 1240   /* the longer side: A4 at 150 dpi */
+
+static void rasterize_run(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
+{
+    (void)src;
+    (void)cancel;
+    char **paths = data;   /* the PDF, the output prefix */
+    char *max_pages = g_strdup_printf("%d", PAGES_MAX), *px = g_strdup_printf("%d", PAGE_PX);
+    const char *argv[] = {"pdftoppm", "-png", "-l", max_pages, "-scale-to", px, paths[0], paths[1], NULL};
+    char *err_text = NULL;
+    int status = 0;
+    GError *err = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                      &err_text, &status, &err) || !g_spawn_check_wait_status(status, &err))
+        g_warning("the decision %s was not drawn as pictures (pdftoppm, Debian package poppler-utils): %s%s",
+                  paths[0], err->message, err_text ? err_text : "");
+    g_clear_error(&err);
+    g_free(err_text);
+    g_free(max_pages);
+    g_free(px);
+    g_task_return_boolean(task, TRUE);
+}
+
+static void rasterize(yf_api_req *r, int64_t hearing_id, const char *name)
+{
+    char *dir = aid_dir(r, hearing_id);
+    char *base = g_strndup(name, strlen(name) - 4);   /* without ".pdf" */
+    char **paths = g_new0(char *, 3);
+    paths[0] = g_build_filename(dir, name, NULL);
+    paths[1] = g_strdup_printf("%s/%s-page", dir, base);
+    GTask *task = g_task_new(NULL, NULL, NULL, NULL);
+    g_task_set_task_data(task, paths, (GDestroyNotify)g_strfreev);
+    g_task_run_in_thread(task, rasterize_run);
+    g_object_unref(task);
+    g_free(base);
+    g_free(dir);
+}
+
+static int page_number(const char *name, const char *prefix)
+{
+    const char *p = name + strlen(prefix);
+    char *end = NULL;
+    long n = strtol(p, &end, 10);
+    return end && end != p && !strcmp(end, ".png") && n > 0 && n <= PAGES_MAX ? (int)n : 0;
+}
+
+/* The pictures of the decision f (a PDF), in page order: g_free'd paths as
+ * open() takes them, index = page - 1; empty while they are being drawn. */
+static GPtrArray *decision_pages(yf_api *api, const yf_aid_file *f)
+{
+    GPtrArray *pages = g_ptr_array_new_with_free_func(g_free);
+    char *full = g_build_filename(api->data_dir, f->path, NULL);
+    char *dir = g_path_get_dirname(full), *base = g_path_get_basename(full);
+    char *prefix = g_strdup_printf("%.*s-page-", (int)strlen(base) - 4, base);
+    char *by_page[PAGES_MAX + 1] = {NULL};
+    GDir *d = g_str_has_suffix(base, ".pdf") ? g_dir_open(dir, 0, NULL) : NULL;
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        int k = g_str_has_prefix(n, prefix) ? page_number(n, prefix) : 0;
+        if (k && !by_page[k])
+            by_page[k] = g_build_filename(dir, n, NULL);
+    }
+    for (int k = 1; k <= PAGES_MAX && by_page[k]; k++)
+        g_ptr_array_add(pages, g_steal_pointer(&by_page[k]));
+    for (int k = 1; k <= PAGES_MAX; k++)
+        g_free(by_page[k]);
+    if (d)
+        g_dir_close(d);
+    g_free(prefix);
+    g_free(base);
+    g_free(dir);
+    g_free(full);
+    return pages;
+}
+
 gboolean yf_api_aid_upload_path(const yf_api_req *r)
 {
     return r->method == YF_API_PUT && g_str_has_prefix(r->path, "/aid/") && g_str_has_suffix(r->path, "/decision");
@@ -409,6 +527,8 @@ void yf_api_aid_decision_put(yf_api_req *r)
     }
     char *name = g_strdup_printf("decision-%" G_GINT64_FORMAT ".%s", (gint64)r->now_ms, ext);
     gboolean ok = keep_file(r, &a, YF_AID_DECISION, name, type, r->body->data, r->body->len);
+    if (ok && !strcmp(ext, "pdf"))
+        rasterize(r, h.id, name);
     g_free(name);
     if (ok)
         reply_aid(r, 201, a.id, &h);
@@ -500,9 +620,9 @@ void yf_api_aid_ask(yf_api_req *r)
 /* ---- the receipt ---- */
 
 /* The composite's SHA-256 (hex) and where its time 0 lies in the hearing. */
-static gboolean composite_of(yf_api_req *r, const yf_hearing *h, char hex[65], int64_t *offset_ms)
+static gboolean composite_of(yf_store *st, const yf_hearing *h, char hex[65], int64_t *offset_ms)
 {
-    GPtrArray *list = yf_store_recording_list(r->api->store, h->id, NULL);
+    GPtrArray *list = yf_store_recording_list(st, h->id, NULL);
     gboolean found = FALSE;
     for (guint i = 0; list && i < list->len && !found; i++) {
         const yf_recording *rec = list->pdata[i];
@@ -517,16 +637,17 @@ static gboolean composite_of(yf_api_req *r, const yf_hearing *h, char hex[65], i
     return found;
 }
 
-static GBytes *render_receipt(yf_api_req *r, const yf_aid *a, const yf_hearing *h, const yf_case *c,
-                              const char *rec_hex, int64_t rec_offset, GError **err)
+static GBytes *render_receipt(yf_store *st, int64_t now_ms, const char *issued_by, const yf_aid *a,
+                              const yf_hearing *h, const yf_case *c, const char *rec_hex, int64_t rec_offset,
+                              GError **err)
 {
     yf_aid_file still = {0}, doc = {0};
     char still_hex[65] = "", doc_hex[65] = "";
-    if (yf_store_aid_file_latest(r->api->store, a->id, YF_AID_STILL, &still, NULL))
+    if (yf_store_aid_file_latest(st, a->id, YF_AID_STILL, &still, NULL))
         hex_of(still.sha256, still_hex);
-    if (yf_store_aid_file_latest(r->api->store, a->id, YF_AID_DECISION, &doc, NULL))
+    if (yf_store_aid_file_latest(st, a->id, YF_AID_DECISION, &doc, NULL))
         hex_of(doc.sha256, doc_hex);
-    GPtrArray *ps = yf_store_participant_list(r->api->store, h->id, NULL);
+    GPtrArray *ps = yf_store_participant_list(st, h->id, NULL);
     GArray *people = g_array_new(FALSE, TRUE, sizeof(yf_receipt_person));
     for (guint i = 0; ps && i < ps->len; i++) {
         const yf_participant *p = ps->pdata[i];
@@ -538,9 +659,9 @@ static GBytes *render_receipt(yf_api_req *r, const yf_aid *a, const yf_hearing *
         .case_no = c->case_no, .decision_no = a->decision_no, .amount_fen = a->amount_fen, .payee = a->payee,
         .bank = a->bank, .account_masked = masked, .hearing_start_ms = h->start_ms, .hearing_end_ms = h->end_ms,
         .confirmed_ms = a->confirmed_ms, .confirm_offset_ms = a->confirm_offset_ms - rec_offset,
-        .issued_ms = r->now_ms, .people = (const yf_receipt_person *)(void *)people->data,
+        .issued_ms = now_ms, .people = (const yf_receipt_person *)(void *)people->data,
         .n_people = people->len, .recording_sha256 = rec_hex, .still_sha256 = *still_hex ? still_hex : NULL,
-        .decision_sha256 = *doc_hex ? doc_hex : NULL, .issued_by = r->who.staff.display_name,
+        .decision_sha256 = *doc_hex ? doc_hex : NULL, .issued_by = issued_by,
     };
     GBytes *pdf = yf_receipt_pdf(&rc, err);
     g_free(masked);
@@ -552,6 +673,68 @@ static GBytes *render_receipt(yf_api_req *r, const yf_aid *a, const yf_hearing *
     return pdf;
 }
 
+/* Renders the receipt of a confirmed disbursement whose hearing's composite
+ * is attached, keeps it 0600 under HEARING_DIR/aid and records it (audited
+ * aid.receipt). FALSE + *err; NOT_READY-like refusals are G_IO_ERROR_PENDING. */
+static gboolean receipt_core(yf_api *api, int64_t now_ms, yf_actor actor, const char *issued_by, const yf_aid *a,
+                             const yf_hearing *h, const yf_case *c, GError **err)
+{
+    char rec_hex[65];
+    int64_t rec_offset = 0;
+    if (!a->confirmed_ms || !h->end_ms || !composite_of(api->store, h, rec_hex, &rec_offset)) {
+        g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_PENDING, "not ready");
+        return FALSE;
+    }
+    GBytes *pdf = render_receipt(api->store, now_ms, issued_by, a, h, c, rec_hex, rec_offset, err);
+    if (!pdf)
+        return FALSE;
+    gsize len, n = 32;
+    const void *bytes = g_bytes_get_data(pdf, &len);
+    char *dir = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/aid", api->data_dir, (gint64)h->id);
+    char *path = g_strdup_printf("%s/receipt-%" G_GINT64_FORMAT ".pdf", dir, (gint64)now_ms);
+    yf_aid_file f = {.aid_id = a->id, .kind = YF_AID_RECEIPT, .media_type = "application/pdf",
+                     .size_bytes = (int64_t)len, .path = path + strlen(api->data_dir) + 1};
+    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(ck, bytes, len);
+    g_checksum_get_digest(ck, f.sha256, &n);
+    g_checksum_free(ck);
+    gboolean ok = g_mkdir_with_parents(dir, 0700) == 0 &&
+                  g_file_set_contents_full(path, bytes, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, err) &&
+                  yf_store_aid_file_add(api->store, actor, now_ms, &f, NULL, err);
+    if (!ok && err && !*err)
+        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", dir, g_strerror(errno));
+    g_bytes_unref(pdf);
+    g_free(path);
+    g_free(dir);
+    return ok;
+}
+
+void yf_api_aid_processed(yf_api *api, int64_t hearing_id)
+{
+    yf_aid a = {0};
+    yf_aid_file f = {0};
+    yf_hearing h = {0};
+    yf_case c = {0};
+    yf_staff s = {0};
+    GError *err = NULL;
+    int64_t now = g_get_real_time() / 1000;
+    if (!yf_store_aid_of_hearing(api->store, hearing_id, &a, NULL) || !a.confirmed_ms ||
+        yf_store_aid_file_latest(api->store, a.id, YF_AID_RECEIPT, &f, NULL))
+        goto out;   /* no disbursement, not confirmed, or its receipt is made */
+    if (g_str_has_prefix(a.created_by, "staff:"))
+        yf_store_staff_get(api->store, g_ascii_strtoll(a.created_by + 6, NULL, 10), &s, NULL);
+    if (!yf_store_hearing_get(api->store, hearing_id, &h, &err) || !yf_store_case_get(api->store, h.case_id, &c, &err) ||
+        !receipt_core(api, now, yf_actor_system(), s.display_name, &a, &h, &c, &err))
+        g_warning("hearing %" G_GINT64_FORMAT ": no aid receipt made: %s", (gint64)hearing_id, err->message);
+out:
+    g_clear_error(&err);
+    yf_staff_clear(&s);
+    yf_aid_file_clear(&f);
+    yf_aid_clear(&a);
+    yf_hearing_clear(&h);
+    yf_case_clear(&c);
+}
+
 void yf_api_aid_receipt_make(yf_api_req *r)
 {
     static const char *const none[] = {NULL};
@@ -560,36 +743,28 @@ void yf_api_aid_receipt_make(yf_api_req *r)
     yf_case c = {0};
     json_t *body = NULL;
     GError *err = NULL;
-    char rec_hex[65];
-    int64_t rec_offset = 0;
     if (!aid_for(r, r->ids[0], &a, &h, &c) || !(body = yf_api_body_object(r)) || !yf_api_only_fields(r, body, none))
         goto out;
     if (!a.confirmed_ms) {
         yf_api_error(r, 409, "conflict", "the applicant has not confirmed yet");
         goto out;
     }
-    if (!h.end_ms || !recording_done(r, h.id) || !composite_of(r, &h, rec_hex, &rec_offset)) {
+    if (!h.end_ms || !recording_done(r, h.id)) {
         yf_api_error(r, 409, "not_ready", "the receipt carries the recording's SHA-256: it can be made once the "
                                           "hearing has ended and its recording is processed");
         goto out;
     }
-    GBytes *pdf = render_receipt(r, &a, &h, &c, rec_hex, rec_offset, &err);
-    if (!pdf) {
-        g_warning("aid %" G_GINT64_FORMAT ": no receipt: %s", (gint64)a.id, err->message);
-        yf_api_error(r, 500, "internal", "the receipt could not be made");
+    if (!receipt_core(r->api, r->now_ms, yf_principal_actor(&r->who), r->who.staff.display_name, &a, &h, &c, &err)) {
+        gboolean pending = err->domain == G_IO_ERROR && err->code == G_IO_ERROR_PENDING;
+        if (!pending)
+            g_warning("aid %" G_GINT64_FORMAT ": no receipt: %s", (gint64)a.id, err->message);
+        yf_api_error(r, pending ? 409 : 500, pending ? "not_ready" : "internal",
+                     pending ? "the hearing's recording has no composite yet" : "the receipt could not be made");
         goto out;
     }
-    gsize len;
-    const void *bytes = g_bytes_get_data(pdf, &len);
-    char *name = g_strdup_printf("receipt-%" G_GINT64_FORMAT ".pdf", (gint64)r->now_ms);
-    gboolean ok = keep_file(r, &a, YF_AID_RECEIPT, name, "application/pdf", bytes, len);
-    g_free(name);
-    g_bytes_unref(pdf);
-    if (ok) {
-        if (r->api->hooks.notes_changed)   /* the evidence package is built again with the receipt */
-            r->api->hooks.notes_changed(r->api->hooks_user, h.id);
-        reply_aid(r, 201, a.id, &h);
-    }
+    if (r->api->hooks.notes_changed)   /* the evidence package is built again with the receipt */
+        r->api->hooks.notes_changed(r->api->hooks_user, h.id);
+    reply_aid(r, 201, a.id, &h);
 out:
     g_clear_error(&err);
     json_decref(body);
@@ -646,15 +821,25 @@ void yf_api_invitation_aid(yf_api_req *r)
     char *figures = yf_print_amount_figures(a.amount_fen), *caps = yf_print_amount_caps(a.amount_fen);
     char *masked = mask_account(a.account);
     gboolean shown = a.shown_ms && yf_store_aid_file_latest(r->api->store, a.id, YF_AID_DECISION, &f, NULL);
+    json_t *pages = json_array();
+    if (shown && strcmp(f.media_type, "application/pdf") != 0) {
+        json_array_append_new(pages, json_string(YF_API_MOUNTPOINT "/invitation/aid/decision"));
+    } else if (shown) {
+        GPtrArray *list = decision_pages(r->api, &f);
+        for (guint i = 0; i < list->len; i++)
+            json_array_append_new(pages, json_sprintf(YF_API_MOUNTPOINT "/invitation/aid/decision/pages/%u", i + 1));
+        g_ptr_array_unref(list);
+    }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b}", "decision_no", a.decision_no,
                           "amount", figures, "amount_caps", caps, "payee", a.payee, "bank", a.bank,
                           "account_masked", masked, "shown_at", yf_api_time_json(a.shown_ms),
-                          "decision", shown ? json_pack("{s:s, s:s}", "media_type", f.media_type, "url",
-                                                        YF_API_MOUNTPOINT "/invitation/aid/decision")
+                          "decision", shown ? json_pack("{s:s, s:s, s:O}", "media_type", f.media_type, "url",
+                                                        YF_API_MOUNTPOINT "/invitation/aid/decision", "pages", pages)
                                             : json_null(),
                           "asked_at", yf_api_time_json(a.asked_ms),
                           "confirmed_at", yf_api_time_json(a.confirmed_ms), "hearing_ended", h.end_ms != 0);
     yf_api_reply_json(r, 200, o);
+    json_decref(pages);
     g_free(figures);
     g_free(caps);
     g_free(masked);
@@ -674,6 +859,38 @@ void yf_api_invitation_aid_decision(yf_api_req *r)
         else
             send_aid_file(r, &a, YF_AID_DECISION);
     }
+    yf_aid_clear(&a);
+    yf_hearing_clear(&h);
+}
+
+void yf_api_invitation_aid_page(yf_api_req *r)
+{
+    yf_aid a = {0};
+    yf_hearing h = {0};
+    yf_aid_file f = {0};
+    GError *err = NULL;
+    int64_t size = 0;
+    if (!my_aid(r, &a, &h))
+        goto out;
+    GPtrArray *pages = a.shown_ms && yf_store_aid_file_latest(r->api->store, a.id, YF_AID_DECISION, &f, NULL)
+                           ? decision_pages(r->api, &f) : g_ptr_array_new();
+    int fd = r->ids[0] >= 1 && r->ids[0] <= (int64_t)pages->len
+                 ? yf_api_open_file(pages->pdata[r->ids[0] - 1], &size) : -1;
+    if (fd < 0) {
+        yf_api_error(r, 404, "not_found", "no such page of the decision (yet)");
+    } else if (r->ids[0] == 1 && !yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f,
+                                                           &err)) {
+        close(fd);   /* the first page is the view of the document: audited */
+        yf_api_store_error(r, err, FALSE);
+    } else {
+        char *name = g_strdup_printf("decision-page-%" G_GINT64_FORMAT ".png", (gint64)r->ids[0]);
+        yf_api_send_file(r, fd, size, "image/png", TRUE, name);
+        g_free(name);
+    }
+    g_ptr_array_unref(pages);
+out:
+    g_clear_error(&err);
+    yf_aid_file_clear(&f);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
 }

@@ -242,6 +242,7 @@ void yf_api_invitation_room_token(yf_api_req *r);
 void yf_api_aid_create(yf_api_req *r);
 void yf_api_aid_of_hearing(yf_api_req *r);
 void yf_api_aid_of_case(yf_api_req *r);
+void yf_api_aid_of_appointment(yf_api_req *r);
 void yf_api_aid_still_take(yf_api_req *r);
 void yf_api_aid_still_get(yf_api_req *r);
 void yf_api_aid_decision_put(yf_api_req *r);
@@ -252,6 +253,7 @@ void yf_api_aid_receipt_make(yf_api_req *r);
 void yf_api_aid_receipt_get(yf_api_req *r);
 void yf_api_invitation_aid(yf_api_req *r);
 void yf_api_invitation_aid_decision(yf_api_req *r);
+void yf_api_invitation_aid_page(yf_api_req *r);
 void yf_api_invitation_aid_confirm(yf_api_req *r);
 /* Whether r uploads a decision document (its body may be larger, YF_API_AID_DOC_CAP). */
 gboolean yf_api_aid_upload_path(const yf_api_req *r);

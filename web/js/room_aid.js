@@ -136,8 +136,15 @@ class StaffPanel {
   draw() {
     const d = this.data;
     const active = document.activeElement && this.root.contains(document.activeElement) ? document.activeElement.id : null;
+    const step = d.aid && d.aid.step;
     this.body.replaceChildren(d.aid ? this.steps(d.aid) : this.form(d));
     if (active && document.getElementById(active)) document.getElementById(active).focus();
+    // a new current step comes into view; a redraw of the same one leaves the scroll alone
+    if (step && step !== this.shownStep) {
+      this.shownStep = step;
+      const cur = this.body.querySelector('.aid-step.current');
+      if (cur) cur.scrollIntoView({ block: 'nearest' });
+    }
   }
 
   /** The disbursement's details, before step 1. */
@@ -305,7 +312,6 @@ class ApplicantView {
     this.root = el('section', { id: 'aid-applicant', class: 'aid-applicant card', 'aria-labelledby': 'aid-a-title',
       hidden: true });
     document.getElementById('room').append(this.root);
-    this.docUrl = null;
     this.docShownAt = null;
     this.collapsed = false;
     this.key = '';
@@ -319,47 +325,60 @@ class ApplicantView {
   }
 
   async refresh() {
+    if (this.busy) return;   // one look at a time: a second would load the document twice
+    this.busy = true;
+    try { await this.look(); } finally { this.busy = false; }
+  }
+
+  async look() {
     const res = await fetch(`${API}/invitation/aid`, { headers: this.auth() }).catch(() => null);
     if (!res || !res.ok) return;
     const d = await res.json();
-    if (d.decision && d.shown_at !== this.docShownAt) await this.loadDoc(d);
-    const key = JSON.stringify(d);
+    if (d.shown_at !== this.docShownAt) {   // shown (again): the document opens
+      this.docShownAt = d.shown_at;
+      this.collapsed = false;
+    }
+    if (d.asked_at && d.asked_at !== this.askedAt) {   // asked to confirm: the amount and the button come first
+      this.askedAt = d.asked_at;
+      this.collapsed = true;
+    }
+    const key = JSON.stringify([d, this.collapsed]);
     if (key === this.key) return;
     this.key = key;
     this.d = d;
     this.draw();
   }
 
-  async loadDoc(d) {
-    const res = await fetch(d.decision.url, { headers: this.auth() }).catch(() => null);
-    if (!res || !res.ok) return;
-    const blob = await res.blob();
-    if (this.docUrl) URL.revokeObjectURL(this.docUrl);
-    this.docUrl = URL.createObjectURL(blob);
-    this.docType = d.decision.media_type;
-    this.docShownAt = d.shown_at;
-    this.collapsed = false;
-    this.key = '';
+  /** The decision's pages as pictures (a PDF is drawn as PNG pages by the
+   * server: the pages' security policy allows no frames, and phones show no
+   * PDF inside a page); the invitation rides in ?t= as img cannot send it. */
+  pages(d) {
+    const box = el('div', { class: 'aid-a-doc', role: 'group', 'aria-label': t('aid.a.docTitle') });
+    if (!d.decision.pages.length) {
+      box.append(el('p', { class: 'muted', role: 'status', text: t('aid.a.docPreparing') }));
+      return box;
+    }
+    d.decision.pages.forEach((url, i) => box.append(el('img', {
+      src: `${url}?t=${encodeURIComponent(this.invitation)}`,
+      alt: t('aid.a.docPage', { n: i + 1, total: d.decision.pages.length }),
+    })));
+    return box;
   }
 
   draw() {
     const d = this.d;
     const parts = [];
-    const showing = this.docUrl && !d.confirmed_at;
+    const showing = d.decision && !d.confirmed_at;
     if (!showing && !d.asked_at) { this.root.hidden = true; return; }
     this.root.hidden = false;
     parts.push(el('h2', { id: 'aid-a-title', text: t('aid.a.title') }));
-    if (this.docUrl) {
+    if (d.decision) {
       const toggle = el('button', { type: 'button', id: 'aid-a-doc-toggle', class: 'btn small',
         text: t(this.collapsed ? 'aid.a.docShow' : 'aid.a.docHide'), 'aria-expanded': String(!this.collapsed) });
-      toggle.addEventListener('click', () => { this.collapsed = !this.collapsed; this.draw(); });
+      toggle.addEventListener('click', () => { this.collapsed = !this.collapsed; this.key = ''; this.draw(); });
       parts.push(el('div', { class: 'aid-a-doc-head' },
         el('span', { text: t('aid.a.doc', { no: d.decision_no }) }), toggle));
-      if (!this.collapsed) {
-        parts.push(this.docType === 'application/pdf'
-          ? el('iframe', { class: 'aid-a-doc', src: this.docUrl, title: t('aid.a.docTitle') })
-          : el('img', { class: 'aid-a-doc', src: this.docUrl, alt: t('aid.a.docTitle') }));
-      }
+      if (!this.collapsed) parts.push(this.pages(d));
     }
     if (d.asked_at || d.confirmed_at) {
       parts.push(el('dl', { class: 'aid-dl aid-a-dl' },
