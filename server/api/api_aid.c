@@ -32,21 +32,18 @@ static void hex_of(const guint8 *b, char out[65])
         g_snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* The account as screens show it: the first 4 and last 4 characters, each
- * other one a '*' (spaces dropped); all '*' when 8 or fewer. */
+/* The account as screens show it: its first and last 4 characters around
+ * "**** ****" ("6222 **** **** 3445"), spaces dropped; "********" when it has
+ * 8 characters or fewer. How long it is is not shown either. */
 static char *mask_account(const char *account)
 {
-    GString *digits = g_string_new(NULL), *s = g_string_new(NULL);
+    GString *d = g_string_new(NULL);
     for (const char *p = account ? account : ""; *p; p++)
         if (*p != ' ')
-            g_string_append_c(digits, *p);
-    for (gsize i = 0; i < digits->len; i++) {
-        if (i && i % 4 == 0)
-            g_string_append_c(s, ' ');
-        g_string_append_c(s, (digits->len > 8 && (i < 4 || i >= digits->len - 4)) ? digits->str[i] : '*');
-    }
-    g_string_free(digits, TRUE);
-    return g_string_free(s, FALSE);
+            g_string_append_c(d, *p);
+    char *out = d->len > 8 ? g_strdup_printf("%.4s **** **** %s", d->str, d->str + d->len - 4) : g_strdup("********");
+    g_string_free(d, TRUE);
+    return out;
 }
 
 static json_t *file_json(const yf_aid_file *f, const char *url)

@@ -377,7 +377,7 @@ class ApplicantView {
         text: t(this.collapsed ? 'aid.a.docShow' : 'aid.a.docHide'), 'aria-expanded': String(!this.collapsed) });
       toggle.addEventListener('click', () => { this.collapsed = !this.collapsed; this.key = ''; this.draw(); });
       parts.push(el('div', { class: 'aid-a-doc-head' },
-        el('span', { text: t('aid.a.doc', { no: d.decision_no }) }), toggle));
+        el('span', { text: t(this.collapsed ? 'aid.a.docShort' : 'aid.a.doc', { no: d.decision_no }) }), toggle));
       if (!this.collapsed) parts.push(this.pages(d));
     }
     if (d.asked_at || d.confirmed_at) {
@@ -391,7 +391,7 @@ class ApplicantView {
     if (d.confirmed_at) {
       parts.push(el('p', { class: 'aid-a-thanks', role: 'status', text: t('aid.a.thanks', { time: clock(d.confirmed_at) }) }));
     } else if (d.asked_at && !d.hearing_ended) {
-      parts.push(el('p', { class: 'aid-a-hint', text: t('aid.a.hint') }));
+      const hint = el('p', { class: 'aid-a-hint', text: t('aid.a.hint') });
       const err = el('p', { class: 'aid-error', role: 'alert', hidden: true });
       const b = el('button', { type: 'button', id: 'aid-confirm', class: 'btn primary aid-a-confirm', text: t('aid.a.confirm') });
       b.addEventListener('click', async () => {
@@ -408,8 +408,9 @@ class ApplicantView {
         this.key = '';
         this.refresh();
       });
-      parts.push(err, b);
+      parts.push(hint, err, b);
     }
+    this.root.classList.toggle('asking', !!(d.asked_at && !d.confirmed_at && this.collapsed));
     this.root.replaceChildren(...parts);
   }
 }
