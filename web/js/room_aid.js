@@ -372,7 +372,7 @@ class ApplicantView {
     if (!showing && !d.asked_at) { this.root.hidden = true; return; }
     this.root.hidden = false;
     parts.push(el('h2', { id: 'aid-a-title', text: t('aid.a.title') }));
-    if (d.decision) {
+    if (d.decision && !d.confirmed_at) {   // once confirmed the sheet is the receipt of it, short
       const toggle = el('button', { type: 'button', id: 'aid-a-doc-toggle', class: 'btn small',
         text: t(this.collapsed ? 'aid.a.docShow' : 'aid.a.docHide'), 'aria-expanded': String(!this.collapsed) });
       toggle.addEventListener('click', () => { this.collapsed = !this.collapsed; this.key = ''; this.draw(); });
