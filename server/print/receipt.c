@@ -143,9 +143,12 @@ static double row(cairo_t *cr, double y, const char *label, const char *value, g
 /* A hash on a line of its own in a monospaced face, under its label. */
 static double hash_row(cairo_t *cr, double y, const char *label, const char *hex)
 {
-    double h = row(cr, y, label, hex && *hex ? "" : NULL, FALSE);
     if (!hex || !*hex)
-        return h;
+        return row(cr, y, label, NULL, FALSE);   /* says 无 */
+    char *l = g_markup_printf_escaped("<span foreground=\"#555555\">%s</span>", label);
+    text(cr, MARGIN, y, PAGE_W - 2 * MARGIN, l, 12, FALSE, PANGO_ALIGN_LEFT);
+    g_free(l);
+    double h;
     char *m = g_markup_printf_escaped("<tt>%s</tt>", hex);
     h = text(cr, MARGIN + 12, y + 18, PAGE_W - 2 * MARGIN - 12, m, 9.5, FALSE, PANGO_ALIGN_LEFT) + 26;
     g_free(m);
@@ -191,7 +194,7 @@ static double draw_body(cairo_t *cr, const yf_receipt *r)
     g_free(from);
     g_free(to);
     char *conf_at = cst(r->confirmed_ms, TRUE), *offset = clock_of(r->confirm_offset_ms);
-    char *confirmed = r->confirmed_ms ? g_strdup_printf("%s（录像中 %s 处），申请人在本人屏幕上点击“确认领取”并口头确认",
+    char *confirmed = r->confirmed_ms ? g_strdup_printf("%s（录像中 %s 处），申请人在本人屏幕上点击“确认领取”；其口头确认见录像该处",
                                                        conf_at, offset)
                                       : g_strdup("申请人未确认");
     char *issued = cst(r->issued_ms, FALSE);
