@@ -258,7 +258,7 @@ class StaffPanel {
 
   step3(a) {
     const box = el('div', { class: 'aid-step-body' });
-    const account = el('dd', { text: this.showFull ? a.account : a.account_masked });
+    const account = el('dd', { class: 'aid-account', text: this.showFull ? a.account : a.account_masked });
     const toggle = el('button', { type: 'button', id: 'aid-account-toggle', class: 'btn small',
       text: t(this.showFull ? 'aid.accountHide' : 'aid.accountShow'), 'aria-pressed': String(this.showFull) });
     toggle.addEventListener('click', () => {
@@ -386,7 +386,7 @@ class ApplicantView {
         el('dt', { text: t('aid.caps') }), el('dd', { text: t('aid.rmb', { caps: d.amount_caps }) }),
         el('dt', { text: t('aid.payee') }), el('dd', { text: d.payee }),
         el('dt', { text: t('aid.bank') }), el('dd', { text: d.bank }),
-        el('dt', { text: t('aid.account') }), el('dd', { text: d.account_masked })));
+        el('dt', { text: t('aid.account') }), el('dd', { class: 'aid-account', text: d.account_masked })));
     }
     if (d.confirmed_at) {
       parts.push(el('p', { class: 'aid-a-thanks', role: 'status', text: t('aid.a.thanks', { time: clock(d.confirmed_at) }) }));
