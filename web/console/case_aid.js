@@ -23,11 +23,12 @@ function receiptLine(a) {
 }
 
 function item(a) {
-  const files = h('p', { class: 'aid-files' },
+  const links = [
     a.still ? h('a', { href: a.still.url, target: '_blank', rel: 'noopener', text: t('aid.stillLink') }) : null,
     a.decision ? h('a', { href: a.decision.url, target: '_blank', rel: 'noopener', text: t('aid.decisionLink') }) : null,
-    receiptLine(a));
-  return h('li', { class: 'aid-item' },
+    receiptLine(a)].filter(Boolean);
+  const files = h('p', { class: 'aid-files' }, links.flatMap((l, i) => (i ? ['　·　', l] : [l])));
+  return h('div', { class: 'aid-item' },
     h('dl', { class: 'facts' },
       h('dt', { text: t('aid.decisionNo') }), h('dd', { text: a.decision_no }),
       h('dt', { text: t('aid.amount') }), h('dd', { text: t('aid.amountBoth', { amount: a.amount, caps: a.amount_caps }) }),
@@ -47,7 +48,7 @@ export function aidPanel(c, ctx) {
   panel.append(body);
   get(`/cases/${c.id}/aid`).then((r) => {
     const items = r.items || [];
-    body.replaceChildren(items.length ? h('ul', { class: 'aid-list' }, items.map(item))
+    body.replaceChildren(items.length ? h('div', { class: 'aid-list' }, items.map(item))
       : h('p', { class: 'muted', text: t('aid.none') }));
   }).catch((e) => body.replaceChildren(notice('bad', explain(e).text)));
   return panel;

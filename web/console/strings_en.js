@@ -688,4 +688,12 @@ export const en = {
   'aid.receiptProcessing': 'The recording is being processed; the receipt follows.',
   'aid.receiptAfterEnd': 'The receipt is made once the hearing has ended and its recording is processed.',
   'aid.none': 'No judicial aid has been disbursed on video in this case.',
+  'act.aid.show': 'Aid decision shown to the applicant',
+  'act.aid.ask': 'Applicant asked to confirm',
+  'act.aid.still': 'Identity still taken',
+  'act.aid.decision': 'Aid decision uploaded',
+  'act.aid.receipt': 'Aid receipt made',
+  'act.aid.file_view': 'Aid file viewed',
+  'audit.obj.aid': 'An aid disbursement',
+  'detail.decision': 'Decision',
 };

@@ -711,4 +711,12 @@ export const zh = {
   'aid.receiptProcessing': '录像正在处理，完成后自动生成回执。',
   'aid.receiptAfterEnd': '听证结束、录像处理完成后自动生成回执。',
   'aid.none': '本案还没有在视频中发放司法救助金。',
+  'act.aid.show': '向申请人展示救助决定书',
+  'act.aid.ask': '请申请人确认领取',
+  'act.aid.still': '截取身份核验画面',
+  'act.aid.decision': '上传救助决定书',
+  'act.aid.receipt': '生成司法救助回执',
+  'act.aid.file_view': '查看司法救助材料',
+  'audit.obj.aid': '一笔司法救助',
+  'detail.decision': '决定书',
 };
