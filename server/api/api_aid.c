@@ -8,7 +8,8 @@
  * page (Invitation auth, stamped with its moment in the hearing), 5 the
  * receipt PDF once the recording's hash exists. Each step writes a 【系统】
  * line into the notes and an audit entry. Who may: aid.run (aid staff, the
- * case's prosecutor); the applicant: aid.confirm. */
+ * case's prosecutor); the applicant: aid.confirm (api_aid_applicant.c, with
+ * the decision's pages). */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -21,6 +22,7 @@
 #include "server/print/receipt.h"
 #include "server/store/store_aid.h"
 #include "server/store/store_reads.h"
+#include "api_aid.h"
 
 #define DOC_MAX (8 * 1024 * 1024)   /* a decision document's bytes */
 
@@ -35,7 +37,7 @@ static void hex_of(const guint8 *b, char out[65])
 /* The account as screens show it: its first and last 4 characters around
  * "**** ****" ("6222 **** **** 3445"), spaces dropped; "********" when it has
  * 8 characters or fewer. How long it is is not shown either. */
-static char *mask_account(const char *account)
+char *yf_api_aid_mask_account(const char *account)
 {
     GString *d = g_string_new(NULL);
     for (const char *p = account ? account : ""; *p; p++)
@@ -100,7 +102,7 @@ static int current_step(json_t *o)
 static json_t *aid_json(yf_api_req *r, const yf_aid *a, const yf_hearing *h)
 {
     char *figures = yf_print_amount_figures(a->amount_fen), *caps = yf_print_amount_caps(a->amount_fen);
-    char *masked = mask_account(a->account);
+    char *masked = yf_api_aid_mask_account(a->account);
     json_t *o = json_pack("{s:I, s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "id", (json_int_t)a->id,
                           "case_id", (json_int_t)a->case_id, "hearing_id", (json_int_t)a->hearing_id,
                           "decision_no", a->decision_no, "amount_fen", (json_int_t)a->amount_fen,
@@ -161,8 +163,7 @@ static void reply_aid(yf_api_req *r, unsigned status, int64_t id, const yf_heari
 
 /* A 【系统】 line at the moment now of the hearing; a failure (the notes are
  * finalized) is logged: the step itself is in the audit log. */
-static void system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static void system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...)
+void yf_api_aid_system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...)
 {
     va_list ap;
     GError *err = NULL;
@@ -181,7 +182,7 @@ static void system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...
 }
 
 /* HEARING_DIR/aid (made 0700), as open() takes it (g_free). */
-static char *aid_dir(yf_api_req *r, int64_t hearing_id)
+char *yf_api_aid_dir(yf_api_req *r, int64_t hearing_id)
 {
     char *d = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/aid", r->api->data_dir, (gint64)hearing_id);
     if (g_mkdir_with_parents(d, 0700) != 0)
@@ -195,7 +196,7 @@ static gboolean keep_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind,
                           const char *media_type, const void *bytes, gsize len)
 {
     GError *err = NULL;
-    char *dir = aid_dir(r, a->hearing_id), *path = g_build_filename(dir, name, NULL);
+    char *dir = yf_api_aid_dir(r, a->hearing_id), *path = g_build_filename(dir, name, NULL);
     GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
     gsize n = 32;
     yf_aid_file f = {.aid_id = a->id, .kind = kind, .media_type = (char *)media_type, .size_bytes = (int64_t)len};
@@ -225,7 +226,7 @@ static const char *static_type(const char *t)
     return "application/octet-stream";
 }
 
-static void send_aid_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
+void yf_api_aid_send_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
 {
     yf_aid_file f = {0};
     GError *err = NULL;
@@ -398,7 +399,7 @@ void yf_api_aid_still_get(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     if (aid_for(r, r->ids[0], &a, &h, &c))
-        send_aid_file(r, &a, YF_AID_STILL);
+        yf_api_aid_send_file(r, &a, YF_AID_STILL);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
@@ -414,88 +415,6 @@ static const char *doc_type(const guint8 *p, gsize n, const char **ext)
     if (n >= 3 && !memcmp(p, "\xff\xd8\xff", 3))
         return *ext = "jpg", "image/jpeg";
     return NULL;
-}
-
-/* ---- a PDF decision as pictures for the applicant's screen ----
- * A phone's browser (WeChat's among them) shows no PDF inside a page, and
- * the pages' content security policy allows no frames: the applicant sees
- * the decision as PNG pages, drawn from the PDF by poppler's pdftoppm on a
- * thread right after the upload, next to it as decision-<ms>-page-<n>.png. */
-
-#define PAGES_MAX 20
-#define PAGE_PX 1240   /* the longer side: A4 at 150 dpi */
-
-static void rasterize_run(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
-{
-    (void)src;
-    (void)cancel;
-    char **paths = data;   /* the PDF, the output prefix */
-    char *max_pages = g_strdup_printf("%d", PAGES_MAX), *px = g_strdup_printf("%d", PAGE_PX);
-    const char *argv[] = {"pdftoppm", "-png", "-l", max_pages, "-scale-to", px, paths[0], paths[1], NULL};
-    char *err_text = NULL;
-    int status = 0;
-    GError *err = NULL;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                      &err_text, &status, &err) || !g_spawn_check_wait_status(status, &err))
-        g_warning("the decision %s was not drawn as pictures (pdftoppm, Debian package poppler-utils): %s%s",
-                  paths[0], err->message, err_text ? err_text : "");
-    g_clear_error(&err);
-    g_free(err_text);
-    g_free(max_pages);
-    g_free(px);
-    g_task_return_boolean(task, TRUE);
-}
-
-static void rasterize(yf_api_req *r, int64_t hearing_id, const char *name)
-{
-    char *dir = aid_dir(r, hearing_id);
-    char *base = g_strndup(name, strlen(name) - 4);   /* without ".pdf" */
-    char **paths = g_new0(char *, 3);
-    paths[0] = g_build_filename(dir, name, NULL);
-    paths[1] = g_strdup_printf("%s/%s-page", dir, base);
-    GTask *task = g_task_new(NULL, NULL, NULL, NULL);
-    g_task_set_task_data(task, paths, (GDestroyNotify)g_strfreev);
-    g_task_run_in_thread(task, rasterize_run);
-    g_object_unref(task);
-    g_free(base);
-    g_free(dir);
-}
-
-static int page_number(const char *name, const char *prefix)
-{
-    const char *p = name + strlen(prefix);
-    char *end = NULL;
-    long n = strtol(p, &end, 10);
-    return end && end != p && !strcmp(end, ".png") && n > 0 && n <= PAGES_MAX ? (int)n : 0;
-}
-
-/* The pictures of the decision f (a PDF), in page order: g_free'd paths as
- * open() takes them, index = page - 1; empty while they are being drawn. */
-static GPtrArray *decision_pages(yf_api *api, const yf_aid_file *f)
-{
-    GPtrArray *pages = g_ptr_array_new_with_free_func(g_free);
-    char *full = g_build_filename(api->data_dir, f->path, NULL);
-    char *dir = g_path_get_dirname(full), *base = g_path_get_basename(full);
-    char *prefix = g_strdup_printf("%.*s-page-", (int)strlen(base) - 4, base);
-    char *by_page[PAGES_MAX + 1] = {NULL};
-    GDir *d = g_str_has_suffix(base, ".pdf") ? g_dir_open(dir, 0, NULL) : NULL;
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-        int k = g_str_has_prefix(n, prefix) ? page_number(n, prefix) : 0;
-        if (k && !by_page[k])
-            by_page[k] = g_build_filename(dir, n, NULL);
-    }
-    for (int k = 1; k <= PAGES_MAX && by_page[k]; k++)
-        g_ptr_array_add(pages, g_steal_pointer(&by_page[k]));
-    for (int k = 1; k <= PAGES_MAX; k++)
-        g_free(by_page[k]);
-    if (d)
-        g_dir_close(d);
-    g_free(prefix);
-    g_free(base);
-    g_free(dir);
-    g_free(full);
-    return pages;
 }
 
 gboolean yf_api_aid_upload_path(const yf_api_req *r)
@@ -525,7 +444,7 @@ void yf_api_aid_decision_put(yf_api_req *r)
     char *name = g_strdup_printf("decision-%" G_GINT64_FORMAT ".%s", (gint64)r->now_ms, ext);
     gboolean ok = keep_file(r, &a, YF_AID_DECISION, name, type, r->body->data, r->body->len);
     if (ok && !strcmp(ext, "pdf"))
-        rasterize(r, h.id, name);
+        yf_api_aid_rasterize(r, h.id, name);
     g_free(name);
     if (ok)
         reply_aid(r, 201, a.id, &h);
@@ -541,7 +460,7 @@ void yf_api_aid_decision_get(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     if (aid_for(r, r->ids[0], &a, &h, &c))
-        send_aid_file(r, &a, YF_AID_DECISION);
+        yf_api_aid_send_file(r, &a, YF_AID_DECISION);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
@@ -578,14 +497,14 @@ static void step(yf_api_req *r, const char *which)
         goto out;
     }
     char *figures = yf_print_amount_figures(a.amount_fen), *caps = yf_print_amount_caps(a.amount_fen);
-    char *masked = mask_account(a.account);
+    char *masked = yf_api_aid_mask_account(a.account);
     char *detail = show ? g_strdup_printf("decision=%s", a.decision_no)
                         : g_strdup_printf("amount_fen=%" G_GINT64_FORMAT, (gint64)a.amount_fen);
     gboolean ok = yf_store_aid_step(r->api->store, yf_principal_actor(&r->who), r->now_ms, a.id, which, detail, &err);
     if (ok && show)
-        system_note(r, &h, "宣读救助决定书（%s），决定书已在申请人屏幕上展示", a.decision_no);
+        yf_api_aid_system_note(r, &h, "宣读救助决定书（%s），决定书已在申请人屏幕上展示", a.decision_no);
     else if (ok)
-        system_note(r, &h, "请申请人确认：救助金额 %s 元（人民币%s），领取人 %s，%s 账号 %s", figures, caps, a.payee,
+        yf_api_aid_system_note(r, &h, "请申请人确认：救助金额 %s 元（人民币%s），领取人 %s，%s 账号 %s", figures, caps, a.payee,
                     a.bank, masked);
     if (ok)
         reply_aid(r, 200, a.id, &h);
@@ -651,7 +570,7 @@ static GBytes *render_receipt(yf_store *st, int64_t now_ms, const char *issued_b
         yf_receipt_person e = {p->name, yf_participant_role_label(p->role)};
         g_array_append_val(people, e);
     }
-    char *masked = mask_account(a->account);
+    char *masked = yf_api_aid_mask_account(a->account);
     yf_receipt rc = {
         .case_no = c->case_no, .decision_no = a->decision_no, .amount_fen = a->amount_fen, .payee = a->payee,
         .bank = a->bank, .account_masked = masked, .hearing_start_ms = h->start_ms, .hearing_end_ms = h->end_ms,
@@ -776,149 +695,8 @@ void yf_api_aid_receipt_get(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     if (aid_for(r, r->ids[0], &a, &h, &c))
-        send_aid_file(r, &a, YF_AID_RECEIPT);
+        yf_api_aid_send_file(r, &a, YF_AID_RECEIPT);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
-}
-
-/* ---- the applicant ---- */
-
-/* The disbursement of the invitee's appointment's latest hearing; FALSE after the reply. */
-static gboolean my_aid(yf_api_req *r, yf_aid *a, yf_hearing *h)
-{
-    GError *err = NULL;
-    if (!yf_api_authorize(r, YF_ACT_AID_CONFIRM, NULL))
-        return FALSE;
-    GPtrArray *hs = yf_store_hearing_list(r->api->store, 0, r->who.invitee.appointment_id, &err);
-    gboolean ok = hs && hs->len > 0;
-    if (ok) {
-        yf_hearing *last = g_ptr_array_index(hs, hs->len - 1);
-        *h = *last;
-        memset(last, 0, sizeof *last);   /* moved out */
-        ok = yf_store_aid_of_hearing(r->api->store, h->id, a, &err);
-    }
-    if (!ok && err)
-        yf_api_store_error(r, err, FALSE);
-    else if (!ok)
-        yf_api_error(r, 404, "not_found", "the appointment has no hearing yet");
-    if (hs)
-        g_ptr_array_unref(hs);
-    g_clear_error(&err);
-    return ok;
-}
-
-void yf_api_invitation_aid(yf_api_req *r)
-{
-    yf_aid a = {0};
-    yf_hearing h = {0};
-    yf_aid_file f = {0};
-    if (!my_aid(r, &a, &h))
-        goto out;
-    char *figures = yf_print_amount_figures(a.amount_fen), *caps = yf_print_amount_caps(a.amount_fen);
-    char *masked = mask_account(a.account);
-    gboolean shown = a.shown_ms && yf_store_aid_file_latest(r->api->store, a.id, YF_AID_DECISION, &f, NULL);
-    json_t *pages = json_array();
-    if (shown && strcmp(f.media_type, "application/pdf") != 0) {
-        json_array_append_new(pages, json_string(YF_API_MOUNTPOINT "/invitation/aid/decision"));
-    } else if (shown) {
-        GPtrArray *list = decision_pages(r->api, &f);
-        for (guint i = 0; i < list->len; i++)
-            json_array_append_new(pages, json_sprintf(YF_API_MOUNTPOINT "/invitation/aid/decision/pages/%u", i + 1));
-        g_ptr_array_unref(list);
-    }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b}", "decision_no", a.decision_no,
-                          "amount", figures, "amount_caps", caps, "payee", a.payee, "bank", a.bank,
-                          "account_masked", masked, "shown_at", yf_api_time_json(a.shown_ms),
-                          "decision", shown ? json_pack("{s:s, s:s, s:O}", "media_type", f.media_type, "url",
-                                                        YF_API_MOUNTPOINT "/invitation/aid/decision", "pages", pages)
-                                            : json_null(),
-                          "asked_at", yf_api_time_json(a.asked_ms),
-                          "confirmed_at", yf_api_time_json(a.confirmed_ms), "hearing_ended", h.end_ms != 0);
-    yf_api_reply_json(r, 200, o);
-    json_decref(pages);
-    g_free(figures);
-    g_free(caps);
-    g_free(masked);
-out:
-    yf_aid_file_clear(&f);
-    yf_aid_clear(&a);
-    yf_hearing_clear(&h);
-}
-
-void yf_api_invitation_aid_decision(yf_api_req *r)
-{
-    yf_aid a = {0};
-    yf_hearing h = {0};
-    if (my_aid(r, &a, &h)) {
-        if (!a.shown_ms)
-            yf_api_error(r, 404, "not_found", "the decision has not been shown yet");
-        else
-            send_aid_file(r, &a, YF_AID_DECISION);
-    }
-    yf_aid_clear(&a);
-    yf_hearing_clear(&h);
-}
-
-void yf_api_invitation_aid_page(yf_api_req *r)
-{
-    yf_aid a = {0};
-    yf_hearing h = {0};
-    yf_aid_file f = {0};
-    GError *err = NULL;
-    int64_t size = 0;
-    if (!my_aid(r, &a, &h))
-        goto out;
-    GPtrArray *pages = a.shown_ms && yf_store_aid_file_latest(r->api->store, a.id, YF_AID_DECISION, &f, NULL)
-                           ? decision_pages(r->api, &f) : g_ptr_array_new();
-    int fd = r->ids[0] >= 1 && r->ids[0] <= (int64_t)pages->len
-                 ? yf_api_open_file(pages->pdata[r->ids[0] - 1], &size) : -1;
-    if (fd < 0) {
-        yf_api_error(r, 404, "not_found", "no such page of the decision (yet)");
-    } else if (r->ids[0] == 1 && !yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f,
-                                                           &err)) {
-        close(fd);   /* the first page is the view of the document: audited */
-        yf_api_store_error(r, err, FALSE);
-    } else {
-        char *name = g_strdup_printf("decision-page-%" G_GINT64_FORMAT ".png", (gint64)r->ids[0]);
-        yf_api_send_file(r, fd, size, "image/png", TRUE, name);
-        g_free(name);
-    }
-    g_ptr_array_unref(pages);
-out:
-    g_clear_error(&err);
-    yf_aid_file_clear(&f);
-    yf_aid_clear(&a);
-    yf_hearing_clear(&h);
-}
-
-void yf_api_invitation_aid_confirm(yf_api_req *r)
-{
-    static const char *const none[] = {NULL};
-    yf_aid a = {0};
-    yf_hearing h = {0};
-    json_t *body = NULL;
-    GError *err = NULL;
-    if (!my_aid(r, &a, &h) || !(body = yf_api_body_object(r)) || !yf_api_only_fields(r, body, none))
-        goto out;
-    if (h.end_ms) {
-        yf_api_error(r, 409, "conflict", "the hearing has ended");
-        goto out;
-    }
-    int64_t offset = r->now_ms - h.start_ms;
-    if (!yf_store_aid_confirm_at(r->api->store, yf_principal_actor(&r->who), r->now_ms, a.id, offset, &err)) {
-        yf_api_store_error(r, err, TRUE);
-        goto out;
-    }
-    char *figures = yf_print_amount_figures(a.amount_fen);
-    system_note(r, &h, "申请人确认领取救助金 %s 元（决定书 %s），在本人屏幕上点击了“确认领取”", figures,
-                a.decision_no);
-    g_free(figures);
-    yf_api_reply_json(r, 200, json_pack("{s:b, s:o, s:I}", "confirmed", TRUE, "confirmed_at",
-                                        yf_api_time_json(r->now_ms), "offset_ms", (json_int_t)MAX(offset, 0)));
-out:
-    g_clear_error(&err);
-    json_decref(body);
-    yf_aid_clear(&a);
-    yf_hearing_clear(&h);
 }
