@@ -358,10 +358,14 @@ class ApplicantView {
       box.append(el('p', { class: 'muted', role: 'status', text: t('aid.a.docPreparing') }));
       return box;
     }
-    d.decision.pages.forEach((url, i) => box.append(el('img', {
-      src: `${url}?t=${encodeURIComponent(this.invitation)}`,
-      alt: t('aid.a.docPage', { n: i + 1, total: d.decision.pages.length }),
-    })));
+    // each page opens on its own when tapped, to be read larger
+    d.decision.pages.forEach((url, i) => {
+      const src = `${url}?t=${encodeURIComponent(this.invitation)}`;
+      box.append(el('a', { href: src, target: '_blank', rel: 'noopener' }, el('img', {
+        src, alt: t('aid.a.docPage', { n: i + 1, total: d.decision.pages.length }),
+      })));
+    });
+    box.append(el('p', { class: 'muted aid-a-zoom', text: t('aid.a.docZoom') }));
     return box;
   }
 
@@ -376,9 +380,11 @@ class ApplicantView {
       const toggle = el('button', { type: 'button', id: 'aid-a-doc-toggle', class: 'btn small',
         text: t(this.collapsed ? 'aid.a.docShow' : 'aid.a.docHide'), 'aria-expanded': String(!this.collapsed) });
       toggle.addEventListener('click', () => { this.collapsed = !this.collapsed; this.key = ''; this.draw(); });
-      parts.push(el('div', { class: 'aid-a-doc-head' },
-        el('span', { text: t(this.collapsed ? 'aid.a.docShort' : 'aid.a.doc', { no: d.decision_no }) }), toggle));
-      if (!this.collapsed) parts.push(this.pages(d));
+      parts.push(el('div', { class: 'aid-a-doc-head' }, el('span', { text: t('aid.a.docShort') }), toggle));
+      if (!this.collapsed) {
+        parts.push(el('p', { class: 'aid-a-doc-no muted', text: t('aid.a.docNo', { no: d.decision_no }) }));
+        parts.push(this.pages(d));
+      }
     }
     if (d.asked_at || d.confirmed_at) {
       parts.push(el('dl', { class: 'aid-dl aid-a-dl' },
