@@ -73,6 +73,22 @@ static const route routes[] = {
     {YF_API_GET, "/invitation", yf_api_invitation_get},
     {YF_API_POST, "/invitation/rating", yf_api_invitation_rate},
     {YF_API_POST, "/invitation/room-token", yf_api_invitation_room_token},
+    {YF_API_POST, "/hearings/#/aid", yf_api_aid_create},
+    {YF_API_GET, "/hearings/#/aid", yf_api_aid_of_hearing},
+    {YF_API_GET, "/cases/#/aid", yf_api_aid_of_case},
+    {YF_API_GET, "/appointments/#/aid", yf_api_aid_of_appointment},
+    {YF_API_POST, "/aid/#/still", yf_api_aid_still_take},
+    {YF_API_GET, "/aid/#/still", yf_api_aid_still_get},
+    {YF_API_PUT, "/aid/#/decision", yf_api_aid_decision_put},
+    {YF_API_GET, "/aid/#/decision", yf_api_aid_decision_get},
+    {YF_API_POST, "/aid/#/show", yf_api_aid_show},
+    {YF_API_POST, "/aid/#/ask", yf_api_aid_ask},
+    {YF_API_POST, "/aid/#/receipt", yf_api_aid_receipt_make},
+    {YF_API_GET, "/aid/#/receipt", yf_api_aid_receipt_get},
+    {YF_API_GET, "/invitation/aid", yf_api_invitation_aid},
+    {YF_API_GET, "/invitation/aid/decision", yf_api_invitation_aid_decision},
+    {YF_API_GET, "/invitation/aid/decision/pages/#", yf_api_invitation_aid_page},
+    {YF_API_POST, "/invitation/aid/confirm", yf_api_invitation_aid_confirm},
 };
 
 /* ---- lifetime ---- */
@@ -764,6 +780,8 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
             r->resolved = TRUE;
         }
         r->body_cap = r->who.kind == YF_PRINCIPAL_NONE ? YF_API_ANON_MAX_BODY : YF_API_MAX_BODY;
+        if (r->who.kind == YF_PRINCIPAL_STAFF && yf_api_aid_upload_path(r))
+            r->body_cap = YF_API_AID_DOC_CAP;   /* a decision document (api_aid.c) */
         /* Without a credential an announced big body is refused at once;
          * a signed-in client's is drained unkept and refused after (413),
          * so it can read the answer instead of a reset connection. */

@@ -55,6 +55,18 @@ typedef struct {
     void (*export_queued)(void *user, int64_t export_id);
     /* How far a running export is, 0..1; -1 when it is not running. */
     double (*export_progress)(void *user, int64_t export_id);
+    /* 司法救助 identity check: starts taking a still (JPEG) of the newest
+     * video the server captured of the hearing's participant in room role
+     * `role` (the applicant: "petitioner"), on a thread; when it is done the
+     * recorder records it as a file of aid disbursement aid_id (actor
+     * staff:<staff_id>) and writes the 【系统】 note. FALSE + *err (a
+     * sentence) when it cannot start: the hearing is not being recorded, or
+     * a still of this disbursement is already being taken. */
+    gboolean (*still_take)(void *user, int64_t hearing_id, int64_t aid_id, const char *role, int64_t staff_id,
+                           GError **err);
+    /* Whether a still of aid_id is being taken now, and why the last try
+     * failed (g_free; NULL when it did not). */
+    gboolean (*still_state)(void *user, int64_t aid_id, char **last_error);
 } yf_api_recording_hooks;
 
 /* What invitation links start with: "https://host[:port]" (copied); until
@@ -81,6 +93,11 @@ yf_api_end_result yf_api_hearing_end_as(yf_api *api, int64_t staff_id, int64_t n
 /* The hearing has ended in the store: the recording hook (capture stops,
  * the room ends for everyone, post-processing is queued). */
 void yf_api_hearing_ended(yf_api *api, int64_t hearing_id);
+/* The hearing's recording is attached (its composite's SHA-256 is in the
+ * store): a confirmed 司法救助 disbursement of it without a receipt gets one
+ * now (api_aid.c; actor system), before the evidence package is built.
+ * Failures are logged. Control thread. */
+void yf_api_aid_processed(yf_api *api, int64_t hearing_id);
 
 /* Sets the recorder hooks (copied; user borrowed). */
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);

@@ -238,5 +238,25 @@ void yf_api_audit_verify(yf_api_req *r);
 void yf_api_invitation_get(yf_api_req *r);
 void yf_api_invitation_rate(yf_api_req *r);
 void yf_api_invitation_room_token(yf_api_req *r);
+/* api_aid.c: 司法救助 in a hearing */
+void yf_api_aid_create(yf_api_req *r);
+void yf_api_aid_of_hearing(yf_api_req *r);
+void yf_api_aid_of_case(yf_api_req *r);
+void yf_api_aid_of_appointment(yf_api_req *r);
+void yf_api_aid_still_take(yf_api_req *r);
+void yf_api_aid_still_get(yf_api_req *r);
+void yf_api_aid_decision_put(yf_api_req *r);
+void yf_api_aid_decision_get(yf_api_req *r);
+void yf_api_aid_show(yf_api_req *r);
+void yf_api_aid_ask(yf_api_req *r);
+void yf_api_aid_receipt_make(yf_api_req *r);
+void yf_api_aid_receipt_get(yf_api_req *r);
+void yf_api_invitation_aid(yf_api_req *r);
+void yf_api_invitation_aid_decision(yf_api_req *r);
+void yf_api_invitation_aid_page(yf_api_req *r);
+void yf_api_invitation_aid_confirm(yf_api_req *r);
+/* Whether r uploads a decision document (its body may be larger, YF_API_AID_DOC_CAP). */
+gboolean yf_api_aid_upload_path(const yf_api_req *r);
+#define YF_API_AID_DOC_CAP (8 * 1024 * 1024 + 1)   /* one byte over the limit: told apart from a body at it */
 
 #endif

@@ -48,6 +48,8 @@ typedef enum {
     YF_ACT_INVITATION_PROGRESS, /* the case's stages and deadlines (petitioner, agent) */
     YF_ACT_INVITATION_RATE,     /* one rating after the hearing (petitioner, agent) */
     YF_ACT_INVITATION_ENTER,    /* an invitee's room token */
+    YF_ACT_AID_RUN,             /* 司法救助 in a hearing: open, still, decision, steps, receipt; the full account */
+    YF_ACT_AID_CONFIRM,         /* the applicant's view of the disbursement and their confirmation */
     YF_ACT_COUNT_
 } yf_authz_action;
 

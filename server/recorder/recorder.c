@@ -515,6 +515,8 @@ const yf_api_recording_hooks yf_recorder_api_hooks = {
     .evidence_path = on_evidence_path,
     .export_queued = yf_recorder_export_queued,
     .export_progress = yf_recorder_export_progress,
+    .still_take = yf_recorder_still_take,
+    .still_state = yf_recorder_still_state,
 };
 const yf_sigroom_capture_hooks yf_recorder_room_hooks = {on_room_opened, on_member, on_room_closed};
 
@@ -733,6 +735,7 @@ void yf_recorder_free(yf_recorder *rec)
         return;
     g_atomic_int_set(&rec->cancel, 1);
     yf_recorder_exports_free(rec->exports);   /* a running export stops; it runs again at the next start-up */
+    yf_recorder_stills_free(rec);
     if (rec->thread) {
         g_async_queue_push(rec->jobs, g_new0(yf_recorder_job, 1));   /* h == NULL: stop */
         g_thread_join(rec->thread);

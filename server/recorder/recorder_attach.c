@@ -7,6 +7,7 @@
  * with the reason, and the next start-up tries again. */
 #define G_LOG_DOMAIN "yf-recorder"
 #include "recorder_priv.h"
+#include "server/store/store_aid.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -107,6 +108,8 @@ static void full_done(yf_recorder *rec, yf_recorder_job *j)
         return;
     }
     yf_recorder_audit(rec, h, "recording.attached", "files=%u", j->outputs->len);
+    if (rec->api)
+        yf_api_aid_processed(rec->api, h->id);   /* a 司法救助 receipt carries the composite's hash */
     yf_recorder_queue_evidence(rec, h);
 }
 
@@ -284,6 +287,27 @@ static char *notes_text(yf_recorder *rec, const yf_hearing *sh, const yf_case *c
     return g_string_free(s, FALSE);
 }
 
+/* A 司法救助 hearing's files (the identity still, the decision, the receipt)
+ * under aid/, each as the store recorded it. */
+static void add_aid(yf_recorder *rec, yf_recorder_job *j, GArray *files)
+{
+    static const char *const kinds[] = {"aid-still", "aid-decision", "aid-receipt"};
+    yf_aid a = {0};
+    if (!yf_store_aid_of_hearing(rec->store, j->h->id, &a, NULL))
+        return;
+    GPtrArray *list = yf_store_aid_files(rec->store, a.id, NULL);
+    for (guint i = 0; list && i < list->len; i++) {
+        const yf_aid_file *f = list->pdata[i];
+        char *base = g_path_get_basename(f->path);
+        add_file(j, files, g_build_filename(rec->data_dir, f->path, NULL), g_strdup_printf("aid/%s", base),
+                 kinds[f->kind]);
+        g_free(base);
+    }
+    if (list)
+        g_ptr_array_unref(list);
+    yf_aid_clear(&a);
+}
+
 static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, const yf_hearing *sh, const yf_case *c,
                             GArray *files, GError **err)
 {
@@ -320,6 +344,7 @@ static gboolean evidence_input(yf_recorder *rec, yf_recorder_job *j, GError **er
     if (ok && ps) {
         add_captures(j, files);
         add_outputs(rec, j, files);
+        add_aid(rec, j, files);
         j->ev = (yf_evidence_input){
             .case_no = keep(j, g_strdup(c.case_no)), .case_type = yf_case_type_code(c.type),
             .hearing_id = sh.id, .hearing_kind = yf_hearing_kind_code(sh.kind), .room = keep(j, g_strdup(sh.room)),

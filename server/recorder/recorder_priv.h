@@ -98,6 +98,7 @@ struct yf_recorder {
     GAsyncQueue *done;        /* yf_recorder_job*: finished, for the control thread */
     GSource *done_src;        /* on the control context: drains `done` */
     yf_recorder_exports *exports;   /* recorder_export.c */
+    struct yf_recorder_stills *stills;   /* recorder_still.c; NULL until the first still */
 };
 
 /* recorder.c: the hearing whose room is being captured now, or NULL. */
@@ -119,6 +120,12 @@ yf_recorder_exports *yf_recorder_exports_new(yf_recorder *rec);
 void yf_recorder_exports_free(yf_recorder_exports *ex);   /* accepts NULL */
 void yf_recorder_export_queued(void *user, int64_t export_id);       /* API hook; user = the recorder */
 double yf_recorder_export_progress(void *user, int64_t export_id);   /* API hook */
+/* recorder_still.c: 司法救助 identity stills (API hooks); free forgets the
+ * stills still being taken (their results are dropped). */
+gboolean yf_recorder_still_take(void *user, int64_t hearing_id, int64_t aid_id, const char *role, int64_t staff_id,
+                                GError **err);
+gboolean yf_recorder_still_state(void *user, int64_t aid_id, char **last_error);
+void yf_recorder_stills_free(yf_recorder *rec);
 /* recorder_job.c: the thread's loop (GThreadFunc, data = the recorder). */
 gpointer yf_recorder_job_thread(gpointer data);
 /* recorder.c */

@@ -253,6 +253,33 @@ static const char v13_exports[] =
     "CREATE INDEX exports_recording ON exports(recording_id);"
     "CREATE INDEX exports_pending ON exports(state) WHERE state IN ('queued','processing');";
 
+/* 司法救助 disbursed in a hearing (store_aid.c): to whom and to which account,
+ * when the decision was shown and the confirmation asked for and given (its
+ * moment in the hearing), and the files of each step -- the still of the
+ * applicant holding their ID card, the decision document, the receipt -- each
+ * with its SHA-256. Only new columns and a new table. */
+static const char v14_aid[] =
+    "ALTER TABLE aid_disbursements ADD COLUMN payee TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE aid_disbursements ADD COLUMN bank TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE aid_disbursements ADD COLUMN account TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE aid_disbursements ADD COLUMN created_by TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE aid_disbursements ADD COLUMN shown_ms INTEGER;"
+    "ALTER TABLE aid_disbursements ADD COLUMN asked_ms INTEGER;"
+    "ALTER TABLE aid_disbursements ADD COLUMN confirm_offset_ms INTEGER;"
+    "CREATE INDEX aid_disbursements_hearing ON aid_disbursements(hearing_id);"
+    "CREATE INDEX aid_disbursements_case ON aid_disbursements(case_id);"
+    "CREATE TABLE aid_files ("
+    " id INTEGER PRIMARY KEY,"
+    " aid_id INTEGER NOT NULL REFERENCES aid_disbursements(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('still','decision','receipt')),"
+    " path TEXT NOT NULL UNIQUE,"
+    " media_type TEXT NOT NULL,"
+    " size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),"
+    " sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+    " created_ms INTEGER NOT NULL,"
+    " moment_ms INTEGER);"
+    "CREATE INDEX aid_files_aid ON aid_files(aid_id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -267,6 +294,7 @@ static const yf_migration migrations[] = {
     { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
     { 13, "exports: watermarked copies of recordings", v13_exports },
+    { 14, "aid disbursements: account, steps and their files", v14_aid },
 };
 
 /* The last migration's version (the list is in ascending order). */

@@ -13,6 +13,7 @@ import { dueStatus, dueBadge, metDates } from './deadlines.js';
 import { renderAppointments } from './appointments.js';
 import { objectCell, detailText } from './audit.js';
 import { recordingFiles } from './exports.js';
+import { aidPanel } from './case_aid.js';
 
 const MOVERS = ['prosecutor', 'aid_staff'];
 
@@ -41,6 +42,7 @@ export async function render(root, ctx) {
       appts instanceof Error ? [h('h2', { id: 'case-appts', text: t('appt.heading') }), notice('bad', explain(appts).text)]
         : renderAppointments(kase, appts, hearings, ctx, reload)),
     hearingsPanel(hearings, ctx),
+    aidPanel(kase, ctx),
     eventsPanel(events, ctx),
     auditPanel(kase, ctx));
   const aside = h('div', { class: 'case-aside' },

@@ -73,6 +73,8 @@ async function main() {
   $('devtest').href = withLang(`devtest.html?back=${encodeURIComponent(location.pathname + location.search)}`);
   $('continue').addEventListener('click', async () => {
     await markNoticeSeen(token);
+    // the room's 司法救助 view (room_aid.js) asks with the invitation; this tab only
+    try { sessionStorage.setItem('yf-invitation', invitation); } catch { /* private mode */ }
     location.href = withLang(`room.html?token=${encodeURIComponent(token)}`);
   });
   $('decline').addEventListener('click', () => {

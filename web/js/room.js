@@ -12,6 +12,7 @@ import { RoomClient } from './roomclient.js';
 import { Grid, roleName } from './grid.js';
 import { when } from './mine.js';
 import { NotesPanel } from './room_notes.js';
+import { startAid } from './room_aid.js';
 
 const $ = (id) => document.getElementById(id);
 const roomEl = $('room');
@@ -20,6 +21,7 @@ function screen(name) { roomEl.dataset.screen = name; }
 function status(key, vars) { $('status').textContent = key ? t(key, vars) : ''; }
 
 let client = null;
+let roomTok = null;   // for the 司法救助 panel (room_aid.js)
 let grid = null;
 const pendingStreams = new Map();
 
@@ -95,6 +97,7 @@ function onState({ state, detail }) {
       $('host-panel').hidden = !grid.isHost;
       $('end').hidden = !grid.isHost;
       onParticipants(client.participants);
+      startAid(client, roomTok);
       break;
     case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
     case 'left': screen('ended'); status('room.left'); break;
@@ -168,6 +171,7 @@ async function join(token) {
     return;
   }
   $('waiting-self').srcObject = local;
+  roomTok = token;
   client = new RoomClient(token, local);
   grid = new Grid($('grid'), {
     mute: (id, kind, muted) => client.mute(id, kind, muted),
