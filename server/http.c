@@ -2,7 +2,7 @@
  * describes the static mount of web/, and answers a path no file under web/
  * has with a 404 page of our own, and counts the listener's connections per
  * address (the callbacks lws gives protocols[0] alone). Files are served by libwebsockets itself
- * (it refuses "..", so no path escapes); /api/v1 is api.c's. */
+ * (it refuses ".."; webroot.c opens them beneath web/, so no link leads out); /api/v1 is api.c's. */
 #define G_LOG_DOMAIN "yf-http"
 #include "http.h"
 

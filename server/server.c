@@ -16,6 +16,7 @@
 #include "server/api/api.h"
 #include "http.h"
 #include "selfsigned.h"
+#include "webroot.h"
 #include "media/core/srtp.h"
 #include "server/store/store.h"
 #include "media/core/peer.h"
@@ -259,7 +260,8 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
                     cfg->listen, cfg->port, s->cert_path);
         return FALSE;
     }
-    return TRUE;
+    /* Files of web_dir are opened beneath it: no link leads out (webroot.c). */
+    return yf_webroot_install(s->lws, s->web_dir, err);
 }
 
 yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
@@ -294,6 +296,7 @@ void yf_server_free(yf_server *s)
         yf_ws_hub_shutdown(s->hub, "server stopping");
     if (s->lws)
         lws_context_destroy(s->lws);
+    yf_webroot_clear();
     yf_conntrack_free(s->conns);   /* after lws: every connection's end was counted */
     yf_ws_hub_free(s->hub);
     yf_net_free(s->media);
