@@ -27,6 +27,7 @@ static struct {
     size_t origin_len;
     struct lws_plat_file_ops fops;    /* lws's own, with OPEN replaced */
     const struct lws_plat_file_ops *plat;
+    gboolean refuse_next;             /* yf_webroot_refuse_next */
     gint64 last_warn_us;
     unsigned refused;                 /* since the last warning */
 } guard = {.dirfd = -1};
@@ -86,9 +87,19 @@ static void warn_refused(const char *filename)
     guard.refused = 0;
 }
 
+void yf_webroot_refuse_next(gboolean refuse)
+{
+    guard.refuse_next = refuse;
+}
+
 static lws_fop_fd_t webroot_open(const struct lws_plat_file_ops *fops, const char *filename,
                                  const char *vpath, lws_fop_flags_t *flags)
 {
+    if (guard.refuse_next) {
+        guard.refuse_next = FALSE;
+        errno = EAGAIN;
+        return NULL;
+    }
     if (strncmp(filename, guard.origin, guard.origin_len) || filename[guard.origin_len] != '/')
         return guard.plat->LWS_FOP_OPEN(fops, filename, vpath, flags);
     int fd = yf_webroot_open_beneath(guard.dirfd, guard.real, filename + guard.origin_len);

@@ -16,6 +16,11 @@
  * FALSE with err when web_dir cannot be opened. */
 gboolean yf_webroot_install(struct lws_context *ctx, const char *origin, GError **err);
 
+/* Whether the next file lws opens is refused (the request being dispatched
+ * now is over its address's rate: lws then hands it to protocols[0], which
+ * answers 429). Set before every request is dispatched; control thread. */
+void yf_webroot_refuse_next(gboolean refuse);
+
 /* Closes the guard's directory; the context must be destroyed first. */
 void yf_webroot_clear(void);
 
