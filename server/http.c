@@ -105,7 +105,8 @@ static int start_not_found(struct lws *wsi, struct yf_http_pss *pss)
 }
 
 /* The answer to a request over its address's rate (a file, or a path with
- * none): 429 with Retry-After, in Chinese, like the 404 page. */
+ * none): 429 with Retry-After, in Chinese, like the 404 page (its stylesheet
+ * may itself be refused for a moment: the page reads well without it). */
 static const char too_many_page[] =
     "<!doctype html>\n"
     "<html lang=\"zh-CN\">\n"
@@ -114,11 +115,16 @@ static const char too_many_page[] =
     "  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     "  <title>请稍后再试 · 远访</title>\n"
     "  <link rel=\"icon\" href=\"data:,\">\n"
+    "  <link rel=\"stylesheet\" href=\"/css/app.css\">\n"
     "</head>\n"
     "<body>\n"
+    "  <header class=\"bar\">\n"
+    "    <span class=\"brand\">远访</span>\n"
+    "    <span class=\"tagline\">检察机关远程视频接访</span>\n"
+    "  </header>\n"
     "  <main class=\"screen\">\n"
     "    <h1>请稍后再试</h1>\n"
-    "    <p class=\"lead\">您所在的网络在短时间内打开页面的次数太多，服务器暂时没有处理。</p>\n"
+    "    <p class=\"lead\">您所在的网络在短时间内访问的次数太多，服务器暂时没有受理。</p>\n"
     "    <p>请等几秒钟，再刷新本页。</p>\n"
     "  </main>\n"
     "</body>\n"

@@ -32,8 +32,22 @@ static struct {
     unsigned refused;                 /* since the last warning */
 } guard = {.dirfd = -1};
 
-static int open_by_realpath(const char *dir_real, const char *rel)
+/* Refuses what is neither a regular file nor a directory (EACCES). */
+static int only_files(int fd)
 {
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))) {
+        close(fd);
+        errno = EACCES;
+        return -1;
+    }
+    return fd;
+}
+
+int yf_webroot_open_resolved(const char *dir_real, const char *rel)
+{
+    while (*rel == '/')
+        rel++;
     char *want = g_build_filename(dir_real, rel, NULL), got[PATH_MAX];
     size_t n = strlen(dir_real);
     int fd = -1;
@@ -43,7 +57,7 @@ static int open_by_realpath(const char *dir_real, const char *rel)
         errno = EXDEV;
         goto out;
     }
-    fd = open(got, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    fd = only_files(open(got, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
 out:
     g_free(want);
     return fd;
@@ -61,16 +75,8 @@ int yf_webroot_open_beneath(int dirfd, const char *dir_real, const char *rel)
     };
     int fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
     if (fd < 0 && (errno == ENOSYS || errno == EPERM) && dir_real)
-        fd = open_by_realpath(dir_real, rel);   /* no openat2 (old kernel, seccomp) */
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-        close(fd);
-        errno = EACCES;
-        return -1;
-    }
-    return fd;
+        return yf_webroot_open_resolved(dir_real, rel);   /* no openat2 (old kernel, seccomp) */
+    return only_files(fd);
 }
 
 /* At most one warning per 10 s, with the count: a client may ask for the

@@ -30,4 +30,10 @@ void yf_webroot_clear(void);
  * directories only (EACCES for anything else). Exposed for the unit test. */
 int yf_webroot_open_beneath(int dirfd, const char *dir_real, const char *rel);
 
+/* The same without openat2 (a kernel before 5.6, or a seccomp filter that
+ * refuses it): realpath(dir_real/rel) must lie within dir_real (EXDEV
+ * otherwise), then that path is opened (a link swapped in between is not
+ * followed at the last component). Exposed for the unit test. */
+int yf_webroot_open_resolved(const char *dir_real, const char *rel);
+
 #endif

@@ -43,13 +43,19 @@ try {
     extra: ['--config', conf] });
 
   // ---- REST: 120 at once, in batches of 40 connections ----
+  // The bucket refills 5 a second while they run: a loaded machine takes
+  // seconds for 120 TLS handshakes, so what passes is judged by the time taken.
   const rest = [];
+  const t0 = Date.now();
   for (let i = 0; i < 3; i++) rest.push(...await Promise.all(Array.from({ length: 40 }, () => apiRequest(port, 'GET', '/me'))));
+  const took = (Date.now() - t0) / 1000;
   const limited = rest.filter((r) => r.status === 429);
-  console.log(`# 120 REST requests: ${tally(rest)}`);
-  check('a burst of 120 REST requests from one address: the first ones pass (401: no credential)',
-    rest.filter((r) => r.status === 401).length >= 45, tally(rest));
-  check('… and those past the bucket are 429', limited.length >= 50, tally(rest));
+  const passed = rest.filter((r) => r.status === 401).length;
+  console.log(`# 120 REST requests in ${took.toFixed(1)} s: ${tally(rest)}`);
+  check('a burst of 120 REST requests from one address: the first 50 pass (401: no credential)',
+    passed >= 45 && passed + limited.length === 120, tally(rest));
+  check(`… and no more than the bucket and its refill (50 + 5 a second × ${took.toFixed(1)} s); the rest are 429`,
+    passed <= 50 + Math.ceil(5 * took) + 1 && limited.length >= 1, tally(rest));
   const one = limited[0] || { headers: {}, json: null };
   check('a refused REST request says Retry-After and carries the JSON error too_many_requests',
     Number(one.headers['retry-after']) >= 1 && one.json && one.json.error && one.json.error.code === 'too_many_requests',
@@ -60,9 +66,9 @@ try {
   check('/healthz is answered while the address is over its rate', health.every((r) => r.status === 200), tally(health));
 
   // ---- files: refused with a page in Chinese ----
-  const files = await Promise.all(Array.from({ length: 30 }, () => get('/css/app.css')));
+  const files = await Promise.all(Array.from({ length: 60 }, () => get('/css/app.css')));
   const page = files.find((r) => r.status === 429);
-  console.log(`# 30 file requests right after: ${tally(files)}`);
+  console.log(`# 60 file requests right after: ${tally(files)}`);
   check('a file request over the rate is 429 with Retry-After and a page in Chinese',
     page && Number(page.headers['retry-after']) >= 1 && /请稍后再试/.test(page.body) && /text\/html/.test(page.headers['content-type']),
     page ? `${page.headers['retry-after']} ${page.body.slice(0, 120)}` : tally(files));
@@ -74,8 +80,8 @@ try {
   const file = await get('/css/app.css');
   check(`after Retry-After (${wait} s) the address is served again`, again.status === 401 && file.status === 200,
     `${again.status} ${file.status}`);
-  check('the refusals are logged for the operator (one line, not one per request)',
-    log.filter((l) => /refused an HTTP request/.test(l)).length === 1, log.filter((l) => /refused an HTTP/.test(l)).join('\n'));
+  const lines = log.filter((l) => /refused an HTTP request/.test(l)).length;   // at most one per 10 s
+  check('the refusals are logged for the operator (a line per 10 s at most, not one per request)', lines >= 1 && lines <= 3, log.filter((l) => /refused an HTTP/.test(l)).join('\n'));
   check('the server is alive', !server.exitInfo);
   await stopServer(server);
   server = null;
