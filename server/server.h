@@ -1,6 +1,7 @@
 /* server.h -- one running yuanfang: the HTTPS/WSS listener (libwebsockets on
  * the control GMainContext), the media workers and the signaling hub. Library
- * yf_app (server/: config.c, http.c, selfsigned.c, server.c), the process
+ * yf_app (server/: config.c, http.c, httprate.c, selfsigned.c, server.c,
+ * webroot.c), the process
  * itself, the one place that uses every other library; main.c is its
  * command line. */
 #ifndef YF_SERVER_H
