@@ -19,6 +19,8 @@ typedef struct {
     int max_connections_per_address; /* live TCP connections to the listener from one client
                                         address (an IPv6 /64 counts as one), default 128 */
     int max_websockets_per_address;  /* signaling websockets (/ws) from one address, default 64 */
+    int http_requests_per_address;   /* HTTP requests a second from one address (REST and
+                                        files; 10 s' worth at once), default 100 */
     /* [tls] */
     char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
     char *tls_key;

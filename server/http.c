@@ -2,7 +2,7 @@
  * describes the static mount of web/, and answers a path no file under web/
  * has with a 404 page of our own, and counts the listener's connections per
  * address (the callbacks lws gives protocols[0] alone). Files are served by libwebsockets itself
- * (it refuses "..", so no path escapes); /api/v1 is api.c's. */
+ * (it refuses ".."; webroot.c opens them beneath web/, so no link leads out); /api/v1 is api.c's. */
 #define G_LOG_DOMAIN "yf-http"
 #include "http.h"
 
@@ -50,15 +50,20 @@ G_STATIC_ASSERT(sizeof not_found_page - 1 <= BODY_MAX);
  * body agree, or the not-found page). */
 struct yf_http_pss {
     char json[160];
-    const char *body;   /* json or not_found_page */
+    const char *body;   /* json, not_found_page or too_many_page */
     size_t len;         /* 0: nothing left to write */
+    guint retry_after_s; /* 0: no Retry-After header */
 };
 
-static int send_headers(struct lws *wsi, unsigned status, const char *type, size_t len)
+static int send_headers(struct lws *wsi, unsigned status, const char *type, size_t len, guint retry_after_s)
 {
     unsigned char buf[LWS_PRE + 1024];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf;
+    char secs[16];
+    int n = g_snprintf(secs, sizeof secs, "%u", retry_after_s);
     if (lws_add_http_common_headers(wsi, status, type, (lws_filepos_t)len, &p, end) ||
+        (retry_after_s && lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                                      (const unsigned char *)secs, n, &p, end)) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
                                     (const unsigned char *)"no-store", 8, &p, end) ||
         lws_finalize_write_http_header(wsi, start, &p, end))
@@ -71,7 +76,7 @@ static int send_headers(struct lws *wsi, unsigned status, const char *type, size
  * the headers only. */
 static int start_answer(struct lws *wsi, struct yf_http_pss *pss, unsigned status, const char *type)
 {
-    if (send_headers(wsi, status, type, pss->len))
+    if (send_headers(wsi, status, type, pss->len, pss->retry_after_s))
         return -1;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0) {
         pss->len = 0;
@@ -97,6 +102,41 @@ static int start_not_found(struct lws *wsi, struct yf_http_pss *pss)
     pss->body = not_found_page;
     pss->len = sizeof not_found_page - 1;
     return start_answer(wsi, pss, HTTP_STATUS_NOT_FOUND, "text/html; charset=utf-8");
+}
+
+/* The answer to a request over its address's rate (a file, or a path with
+ * none): 429 with Retry-After, in Chinese, like the 404 page (its stylesheet
+ * may itself be refused for a moment: the page reads well without it). */
+static const char too_many_page[] =
+    "<!doctype html>\n"
+    "<html lang=\"zh-CN\">\n"
+    "<head>\n"
+    "  <meta charset=\"utf-8\">\n"
+    "  <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "  <title>请稍后再试 · 远访</title>\n"
+    "  <link rel=\"icon\" href=\"data:,\">\n"
+    "  <link rel=\"stylesheet\" href=\"/css/app.css\">\n"
+    "</head>\n"
+    "<body>\n"
+    "  <header class=\"bar\">\n"
+    "    <span class=\"brand\">远访</span>\n"
+    "    <span class=\"tagline\">检察机关远程视频接访</span>\n"
+    "  </header>\n"
+    "  <main class=\"screen\">\n"
+    "    <h1>请稍后再试</h1>\n"
+    "    <p class=\"lead\">您所在的网络在短时间内访问的次数太多，服务器暂时没有受理。</p>\n"
+    "    <p>请等几秒钟，再刷新本页。</p>\n"
+    "  </main>\n"
+    "</body>\n"
+    "</html>\n";
+G_STATIC_ASSERT(sizeof too_many_page - 1 <= BODY_MAX);
+
+static int start_too_many(struct lws *wsi, struct yf_http_pss *pss, guint wait_s)
+{
+    pss->body = too_many_page;
+    pss->len = sizeof too_many_page - 1;
+    pss->retry_after_s = wait_s;
+    return start_answer(wsi, pss, 429, "text/html; charset=utf-8");
 }
 
 static int write_body(struct lws *wsi, struct yf_http_pss *pss)
@@ -144,10 +184,24 @@ int yf_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
         if (server)
             yf_server_connection_destroyed(server, wsi);
         return 0;
-    case LWS_CALLBACK_HTTP:
+    /* Every HTTP request but a websocket upgrade, before it is dispatched:
+     * counted per address (server.c), /healthz left alone (it is cheap, and
+     * what a monitor polls). */
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+        if (server && !is_healthz(wsi))
+            yf_server_http_request(server, wsi);
+        return 0;
+    case LWS_CALLBACK_HTTP: {
         /* Two callers: the /healthz mount, and lws for a path under the "/"
-         * mount that no file answered (it hands those to protocols[0]). */
+         * mount that no file answered (it hands those to protocols[0]; a
+         * request over its rate is one: its open was refused). */
+        guint wait_s = server ? yf_server_http_refused(server, wsi) : 0;
+        if (pss)
+            pss->retry_after_s = 0;
+        if (wait_s)
+            return start_too_many(wsi, pss, wait_s);
         return is_healthz(wsi) ? start_healthz(wsi, pss) : start_not_found(wsi, pss);
+    }
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (pss && pss->len)
             return write_body(wsi, pss);

@@ -16,6 +16,8 @@
 #include "server/api/api.h"
 #include "http.h"
 #include "selfsigned.h"
+#include "webroot.h"
+#include "httprate.h"
 #include "media/core/srtp.h"
 #include "server/store/store.h"
 #include "media/core/peer.h"
@@ -38,6 +40,8 @@ struct yf_server {
     yf_recorder *recorder;
     yf_conntrack *conns;       /* the listener's connections per address */
     yf_peers_ratelog conn_refusals;
+    yf_httprate *reqs;         /* HTTP requests per address */
+    yf_peers_ratelog req_refusals;
     struct lws_context *lws;
     struct lws_protocols protocols[4];
     struct lws_http_mount mounts[2];
@@ -208,7 +212,35 @@ void yf_server_connection_created(yf_server *s, const void *wsi)
 
 void yf_server_connection_destroyed(yf_server *s, const void *wsi)
 {
+    yf_httprate_forget(s->reqs, wsi);
     yf_conntrack_destroyed(s->conns, wsi);
+}
+
+/* Counted per client address (docs/api.md, "Limits"): a request over
+ * [server] http_requests_per_address is refused; the API answers it 429,
+ * and a file's request, whose open is then refused, gets http.c's 429 page.
+ * One warning at most every 10 s. Called from protocols[0] before the
+ * request is dispatched. */
+guint yf_server_http_request(yf_server *s, struct lws *wsi)
+{
+    const yf_peer_key *key = yf_conntrack_key_of(s->conns, lws_get_network_wsi(wsi));
+    guint wait_s = key ? yf_httprate_take(s->reqs, wsi, key, g_get_monotonic_time()) : 0;
+    guint suppressed = 0;
+    yf_webroot_refuse_next(wait_s != 0);
+    if (wait_s && yf_peers_ratelog_due(&s->req_refusals, g_get_monotonic_time(), 10 * G_USEC_PER_SEC, &suppressed))
+        g_warning("refused an HTTP request: its address sent more than the limit ([server] "
+                  "http_requests_per_address); %u more refused since the last such line", suppressed);
+    return wait_s;
+}
+
+guint yf_server_http_refused(yf_server *s, struct lws *wsi)
+{
+    return yf_httprate_refused(s->reqs, wsi);
+}
+
+static guint refused_for_api(void *user, struct lws *wsi)
+{
+    return yf_server_http_refused(user, wsi);
 }
 
 static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *loop, GError **err)
@@ -216,6 +248,8 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     s->conns = yf_conntrack_new(cfg->max_connections_per_address);
+    s->reqs = yf_httprate_new(cfg->http_requests_per_address, 10, 65536);
+    yf_api_set_refused(s->api, refused_for_api, s);
     info.user = s;      /* protocols[0] finds the server here in every callback */
     s->protocols[0] = (struct lws_protocols){"http", yf_http_callback, yf_http_pss_size(), 0, 0, s, 0};
     s->protocols[1] = (struct lws_protocols){YF_WS_PROTOCOL, yf_ws_callback, sizeof(void *), 4096, 0, s->hub, 0};
@@ -259,7 +293,8 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
                     cfg->listen, cfg->port, s->cert_path);
         return FALSE;
     }
-    return TRUE;
+    /* Files of web_dir are opened beneath it: no link leads out (webroot.c). */
+    return yf_webroot_install(s->lws, s->web_dir, err);
 }
 
 yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err)
@@ -294,7 +329,9 @@ void yf_server_free(yf_server *s)
         yf_ws_hub_shutdown(s->hub, "server stopping");
     if (s->lws)
         lws_context_destroy(s->lws);
+    yf_webroot_clear();
     yf_conntrack_free(s->conns);   /* after lws: every connection's end was counted */
+    yf_httprate_free(s->reqs);
     yf_ws_hub_free(s->hub);
     yf_net_free(s->media);
     yf_recorder_free(s->recorder);   /* after the rooms: their captures are closed */

@@ -1,6 +1,7 @@
 /* server.h -- one running yuanfang: the HTTPS/WSS listener (libwebsockets on
  * the control GMainContext), the media workers and the signaling hub. Library
- * yf_app (server/: config.c, http.c, selfsigned.c, server.c), the process
+ * yf_app (server/: config.c, http.c, httprate.c, selfsigned.c, server.c,
+ * webroot.c), the process
  * itself, the one place that uses every other library; main.c is its
  * command line. */
 #ifndef YF_SERVER_H
@@ -29,6 +30,16 @@ void yf_server_free(yf_server *s);
 gboolean yf_server_accept_connection(yf_server *s, const struct sockaddr *sa, socklen_t len);
 void yf_server_connection_created(yf_server *s, const void *wsi);
 void yf_server_connection_destroyed(yf_server *s, const void *wsi);
+
+/* An HTTP request (not /healthz, not a websocket upgrade) is about to be
+ * dispatched (FILTER_HTTP_CONNECTION of protocols[0]): counts it against
+ * its address's [server] http_requests_per_address. 0 when it may go on,
+ * else the seconds to wait: the API answers it 429, and a file request
+ * reaches protocols[0]'s LWS_CALLBACK_HTTP, where yf_server_http_refused
+ * (which forgets it) says so. Control thread. */
+struct lws;
+guint yf_server_http_request(yf_server *s, struct lws *wsi);
+guint yf_server_http_refused(yf_server *s, struct lws *wsi);
 
 /* For /healthz. */
 const char *yf_server_version(void);

@@ -3,8 +3,9 @@
  * on the control thread -- parse with a stream-less libnice agent (a line
  * that does not parse is YF_NET_ERROR_CANDIDATE), keep UDP RTP component
  * candidates, and set aside (YF_NET_ERROR_CANDIDATE_UNUSED, with the reason)
- * mDNS names, TCP, RTCP components and addresses our STUN checks must not be
- * aimed at -- and the set-up of each connection's agent on its worker. */
+ * mDNS names, TCP, RTCP components, addresses our STUN checks must not be
+ * aimed at and candidates past a connection's budget -- and the set-up of
+ * each connection's agent on its worker. */
 #include "net_priv.h"
 
 #include <gio/gio.h>
@@ -20,37 +21,96 @@ static gboolean is_loopback_string(const char *addr)
     return lo;
 }
 
-/* A browser's candidates name where our media ports will send STUN checks, so
- * a hostile client must not aim them at multicast, broadcast, "any", port 0,
- * or (unless the server itself offers loopback, as in tests) at the server's
- * own loopback or link-local neighbours. Returns the reason, or NULL. */
-static const char *unusable_address(const yf_net *m, const NiceCandidate *c)
+/* One of the addresses the server offers its own candidates on. */
+static gboolean is_own(char *const *local, GInetAddress *a)
 {
-    char str[NICE_ADDRESS_STRING_LEN];
-    nice_address_to_string(&c->addr, str);
-    GInetAddress *a = g_inet_address_new_from_string(str);
+    gboolean own = FALSE;
+    for (char *const *p = local; p && *p && !own; p++) {
+        GInetAddress *l = g_inet_address_new_from_string(*p);
+        own = l && g_inet_address_equal(l, a);
+        g_clear_object(&l);
+    }
+    return own;
+}
+
+/* IPv4 blocks no browser is reached at: 0.0.0.0/8 ("this network", RFC
+ * 1122 section 3.2.1.3) and 240.0.0.0/4 (reserved, broadcast included). */
+static gboolean is_reserved_v4(GInetAddress *a)
+{
+    if (g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+        return FALSE;
+    const guint8 *b = g_inet_address_to_bytes(a);
+    return b[0] == 0 || b[0] >= 240;
+}
+
+/* An IPv6 address that carries an IPv4 one (::ffff:a.b.c.d, ::a.b.c.d):
+ * browsers never offer one, and it would slip past the IPv4 rules. */
+static gboolean is_v4_in_v6(GInetAddress *a)
+{
+    static const guint8 zero[10];
+    if (g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV6)
+        return FALSE;
+    const guint8 *b = g_inet_address_to_bytes(a);
+    return !memcmp(b, zero, 10) && ((b[10] == 0xff && b[11] == 0xff) ||
+                                    (b[10] == 0 && b[11] == 0 && b[12] != 0));   /* not :: or ::1 */
+}
+
+const char *yf_net_candidate_address_unusable(char *const *local, const char *addr, guint port)
+{
+    GInetAddress *a = g_inet_address_new_from_string(addr);
     const char *why = NULL;
     if (!a)
         why = "address not understood";
-    else if (nice_address_get_port(&c->addr) == 0)
+    else if (port == 0)
         why = "port 0";
-    else if (g_inet_address_get_is_any(a) || g_inet_address_get_is_multicast(a) ||
-             strcmp(str, "255.255.255.255") == 0)
+    else if (g_inet_address_get_is_any(a) || g_inet_address_get_is_multicast(a) || is_reserved_v4(a))
         why = "not a unicast address";
+    else if (is_v4_in_v6(a))
+        why = "IPv4 address written as IPv6";
     else if (g_inet_address_get_is_link_local(a))
         why = "link-local address";
     else if (g_inet_address_get_is_loopback(a)) {
         gboolean allowed = FALSE;
-        for (char **p = m->local_addresses; p && *p && !allowed; p++)
+        for (char *const *p = local; p && *p && !allowed; p++)
             allowed = is_loopback_string(*p);
         if (!allowed)
             why = "loopback address";
-    }
+    } else if (is_own(local, a))
+        why = "the server's own address";
     g_clear_object(&a);
     return why;
 }
 
-NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const char *cand, GError **err)
+/* A browser's candidates name where our media ports will send STUN checks, so
+ * a hostile client must not aim them anywhere but at itself. */
+static const char *unusable_address(const yf_net *m, const NiceCandidate *c)
+{
+    char str[NICE_ADDRESS_STRING_LEN];
+    nice_address_to_string(&c->addr, str);
+    return yf_net_candidate_address_unusable(m->local_addresses, str, nice_address_get_port(&c->addr));
+}
+
+gboolean yf_net_cand_budget_take(yf_net_cand_budget *b, int64_t now_us)
+{
+    if (!b->started) {
+        b->started = TRUE;
+        b->tokens = YF_NET_CAND_BURST;
+        b->last_us = now_us;
+    }
+    if (now_us > b->last_us) {
+        b->tokens += (double)(now_us - b->last_us) * YF_NET_CAND_PER_MIN / (60.0 * G_USEC_PER_SEC);
+        if (b->tokens > YF_NET_CAND_BURST)
+            b->tokens = YF_NET_CAND_BURST;
+        b->last_us = now_us;
+    }
+    if (b->tokens < 1.0)
+        return FALSE;
+    b->tokens -= 1.0;
+    return TRUE;
+}
+
+NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const char *cand,
+                                      yf_net_cand_budget *budget, GError **err)
 {
     char *line;
     NiceCandidate *c;
@@ -81,6 +141,9 @@ NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const ch
     const char *why = c->transport != NICE_CANDIDATE_TRANSPORT_UDP ? "TCP candidates are not used"
                       : c->component_id != 1 ? "RTCP component: rtcp-mux is required"
                       : unusable_address(m, c);
+    if (!why && budget && !yf_net_cand_budget_take(budget, g_get_monotonic_time()))
+        why = "too many candidates on this connection (" G_STRINGIFY(YF_NET_CAND_BURST) " at once, "
+              G_STRINGIFY(YF_NET_CAND_PER_MIN) " a minute)";
     if (why) {
         g_debug("%s: candidate not used: %s", who, why);
         g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE_UNUSED, "candidate not used: %s", why);

@@ -42,6 +42,7 @@ struct yf_echo_session {
     yf_iceconn *ice;
     yf_echo *echo;
     gboolean torn_down;
+    yf_net_cand_budget cands;   /* control thread: remote candidates it may still send */
 };
 
 /* ---- control-thread notes ---- */
@@ -216,7 +217,7 @@ gboolean yf_echo_session_add_remote_candidate(yf_echo_session *s, const char *ca
     }
     char who[32];
     g_snprintf(who, sizeof who, "session %u", s->h.id);
-    c = yf_net_parse_candidate(s->h.media, who, candidate, err);
+    c = yf_net_parse_candidate(s->h.media, who, candidate, &s->cands, err);
     if (!c)
         return FALSE;
     post_remote_cand(s, c);

@@ -126,14 +126,39 @@ yf_net_note *yf_net_note_new(yf_net_handle *h, yf_net_note_fn deliver, int kind,
  * handle is closed by then; then n is freed. Any thread. */
 void yf_net_note_post(yf_net_note *n);
 
+/* What one connection may still hand us of remote candidates: a token
+ * bucket of YF_NET_CAND_BURST, refilled by YF_NET_CAND_PER_MIN a minute (a
+ * browser sends a handful per ICE generation; each used candidate makes
+ * libnice send connectivity checks to it). Zeroed = full. Control thread. */
+#define YF_NET_CAND_BURST 30
+#define YF_NET_CAND_PER_MIN 30
+typedef struct {
+    gboolean started;
+    double tokens;
+    int64_t last_us;
+} yf_net_cand_budget;
+
+/* Takes one candidate from b at now_us (monotonic, microseconds); FALSE when
+ * the bucket is empty. */
+gboolean yf_net_cand_budget_take(yf_net_cand_budget *b, int64_t now_us);
+
+/* Why a remote candidate at addr:port must not get our connectivity checks,
+ * or NULL when it may: "any", multicast, broadcast and reserved IPv4
+ * (0/8, 240/4), port 0, IPv4 written as IPv6, link-local, loopback unless
+ * one of `local` (the server's media addresses) is loopback, and the server's
+ * own addresses. Pure; any thread. */
+const char *yf_net_candidate_address_unusable(char *const *local, const char *addr, guint port);
+
 /* Parses and validates one remote "candidate:..." line (candidate.c, RFC
  * 8839 section 5.1) on the control thread with m->parser. Returns the
  * candidate (nice_candidate_free), or NULL with *err set:
  * YF_NET_ERROR_CANDIDATE when the line does not parse,
  * YF_NET_ERROR_CANDIDATE_UNUSED when it is understood but set aside (mDNS,
- * TCP, RTCP component, an address checks must not go to; the message says
+ * TCP, RTCP component, an address checks must not go to, or the
+ * connection's `budget` is spent -- NULL: no budget; the message says
  * which). `who` names the session in debug lines. */
-NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const char *cand, GError **err);
+NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const char *cand,
+                                      yf_net_cand_budget *budget, GError **err);
 
 /* A libnice agent for one browser connection on the worker context `ctx`:
  * RFC 5245, controlled (the browser controls), trickle ICE, consent freshness

@@ -534,7 +534,8 @@ gboolean yf_room_add_remote_candidate(yf_room *r, uint32_t participant, yf_pc_ki
         return TRUE;
     if (candidate && *candidate) {
         g_snprintf(who, sizeof who, "room %u participant %u", r->h.id, participant);
-        c = yf_net_parse_candidate(r->h.media, who, candidate, err);
+        c = yf_net_parse_candidate(r->h.media, who, candidate,
+                                   pc == YF_PC_PUBLISH ? &p->pub_cands : &p->sub_cands, err);
         if (!c)
             return FALSE;
     }

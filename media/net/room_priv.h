@@ -92,6 +92,7 @@ typedef struct {
     char sub_ufrag[ROOM_UFRAG_LEN + 1], sub_pwd[ROOM_PWD_LEN + 1];
     char sub_remote_ufrag[257], sub_remote_fp[128]; /* "": no answer yet */
     char sub_remote_session[32]; /* the answer's o= sess-id; "" if unknown */
+    yf_net_cand_budget pub_cands, sub_cands; /* remote candidates each may still send */
 } yf_room_ctl_part;
 
 typedef struct yf_room_wk yf_room_wk;

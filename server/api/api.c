@@ -109,6 +109,12 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     return api;
 }
 
+void yf_api_set_refused(yf_api *api, yf_api_refused_fn fn, void *user)
+{
+    api->refused = fn;
+    api->refused_user = user;
+}
+
 void yf_api_free(yf_api *api)
 {
     if (api == NULL)
@@ -746,6 +752,17 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
     g_free(cl);
     gboolean has_body = r->method == YF_API_POST || r->method == YF_API_PATCH ||
                         r->method == YF_API_PUT;
+    guint wait_s = api->refused ? api->refused(api->refused_user, wsi) : 0;
+    if (wait_s) {   /* too many requests from this address: nothing of it is read */
+        char secs[16];
+        g_snprintf(secs, sizeof secs, "%u", wait_s);
+        r->close_after = has_body;
+        r->now_ms = g_get_real_time() / 1000;
+        yf_api_add_header(r, "retry-after", secs);
+        yf_api_error(r, 429, "too_many_requests", "too many requests from your address; try again in %u s", wait_s);
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
     /* Both framings at once is how requests are smuggled past a proxy that
      * reads the other one (RFC 9112 section 6.1): refused, and the
      * connection is not reused. */

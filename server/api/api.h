@@ -122,4 +122,13 @@ unsigned yf_api_run_detached(yf_api *api, const char *bearer, const char *invita
 /* Fills *m as the callback mount of YF_API_MOUNTPOINT chained before next. */
 void yf_api_mount_init(struct lws_http_mount *m, const struct lws_http_mount *next);
 
+/* Who says a request was refused before the API saw it (server.c counts
+ * HTTP requests per client address, docs/api.md "Limits"): refused(user,
+ * wsi) returns the seconds the client must wait (and forgets the request),
+ * 0 when it was not refused; such a request is answered 429
+ * too_many_requests with Retry-After and its body is not read. fn may be
+ * NULL. Control thread. */
+typedef guint (*yf_api_refused_fn)(void *user, struct lws *wsi);
+void yf_api_set_refused(yf_api *api, yf_api_refused_fn fn, void *user);
+
 #endif

@@ -33,6 +33,8 @@ struct yf_api {
     yf_throttle *login_by_addr;  /* ... and per client address */
     yf_api_recording_hooks hooks;  /* the recorder's; any member may be NULL */
     void *hooks_user;              /* borrowed, passed to every hook */
+    yf_api_refused_fn refused;     /* requests refused before us (per address), or NULL */
+    void *refused_user;
 };
 
 typedef enum {

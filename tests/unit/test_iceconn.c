@@ -129,7 +129,7 @@ static void trickle(T *t, side *from, side *to)
     for (guint i = 0; i < from->lines->len; i++) {
         const char *line = from->lines->pdata[i];
         GError *err = NULL;
-        NiceCandidate *c = *line ? yf_net_parse_candidate(t->media, from->name, line, &err) : NULL;
+        NiceCandidate *c = *line ? yf_net_parse_candidate(t->media, from->name, line, NULL, &err) : NULL;
 
         CHECK(!*line || c != NULL);
         g_clear_error(&err);
