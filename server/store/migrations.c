@@ -253,6 +253,17 @@ static const char v13_exports[] =
     "CREATE INDEX exports_recording ON exports(recording_id);"
     "CREATE INDEX exports_pending ON exports(state) WHERE state IN ('queued','processing');";
 
+/* A public hearing's agenda: each step change (1..7) with its moment and
+ * who moved it; the current step is the latest row (store_steps.c). */
+static const char v16_hearing_steps[] =
+    "CREATE TABLE hearing_steps ("
+    " id INTEGER PRIMARY KEY,"
+    " hearing_id INTEGER NOT NULL REFERENCES hearings(id),"
+    " step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 7),"
+    " at_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL);"
+    "CREATE INDEX hearing_steps_hearing ON hearing_steps(hearing_id, id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -267,6 +278,7 @@ static const yf_migration migrations[] = {
     { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
     { 13, "exports: watermarked copies of recordings", v13_exports },
+    { 16, "hearing_steps: a public hearing's agenda", v16_hearing_steps },
 };
 
 /* The last migration's version (the list is in ascending order). */
