@@ -64,6 +64,7 @@ export class Agenda {
     this.clock = el('strong', 'agenda-clock');
     this.clock.id = 'agenda-clock';
     this.limit = el('span', 'agenda-limit');
+    this.limit.id = 'agenda-limit';
     timer.append(el('span', 'agenda-timer-label', t('agenda.timer')), this.clock, this.limit);
     this.error = el('p', 'agenda-error');
     this.error.setAttribute('role', 'alert');
