@@ -139,8 +139,9 @@ static void do_step(yf_sigroom_member *m, const yf_sig_request *req)
     }
     r->agenda_step = to;
     r->step_since_ms = now;
-    r->timer_running = FALSE;   /* a new step starts with the timer at zero */
+    r->timer_running = FALSE;   /* a new step starts with the timer at zero, no limit */
     r->timer_ms = 0;
+    r->timer_limit_s = 0;
     g_info("room %s: %s moved the agenda from step %d to %d", r->name, m->id, from, to);
     yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, NULL));
     if (from == YF_SIGROOM_DELIBERATION_STEP)

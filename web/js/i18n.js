@@ -254,6 +254,8 @@ const TABLE = {
     'agenda.inDeliberation': '这里只有听证员。评议单独录音录像，其他参与人看不到、听不到。主持人宣布继续听证后，您会自动回到听证室。',
     'agenda.toDeliberation': '正在进入评议室……',
     'agenda.toHearing': '评议结束，正在回到听证室……',
+    'agenda.end': '结束听证',
+    'agenda.endTitle': '结束本次听证？',
     'agenda.observer': '您以旁听身份参加：可以看、可以听，不能发言，本页面不会使用您的摄像头和麦克风。',
   },
   en: {
@@ -506,6 +508,8 @@ const TABLE = {
     'agenda.inDeliberation': 'Only the hearing officers are here. The deliberation is recorded on its own; nobody else can see or hear it. You return to the hearing room when the host resumes.',
     'agenda.toDeliberation': 'Going to the deliberation room…',
     'agenda.toHearing': 'Deliberation over; returning to the hearing room…',
+    'agenda.end': 'End hearing',
+    'agenda.endTitle': 'End this hearing?',
     'agenda.observer': 'You are an observer: you can watch and listen but not speak; this page does not use your camera or microphone.',
   },
 };

@@ -164,6 +164,7 @@ async function join(token) {
     $('cam').hidden = true;
     $('waiting-self').hidden = true;
     $('observer-note').hidden = false;
+    document.body.classList.add('observer');   /* no picture of one's own to show */
   }
   try {
     local = observer ? new MediaStream() : await navigator.mediaDevices.getUserMedia({

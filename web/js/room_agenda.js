@@ -69,9 +69,11 @@ export class Agenda {
     this.error = el('p', 'agenda-error');
     this.error.setAttribute('role', 'alert');
     this.error.hidden = true;
-    r.append(head, this.notice, this.list, timer);
-    if (this.opts.isHost && !this.opts.inDeliberation) r.append(this.#hostControls());
-    r.append(this.error);
+    // The timer and, for the host, the buttons share one row under the steps.
+    const body = el('div', 'agenda-body');
+    body.append(timer);
+    if (this.opts.isHost && !this.opts.inDeliberation) body.append(this.#hostControls());
+    r.append(head, this.notice, this.list, body, this.error);
   }
 
   #hostControls() {
@@ -210,6 +212,10 @@ export function attachAgenda(client, root, status) {
       });
     }
     agenda.update(d);
+    // A public hearing is 听证, not 接访: the host's end button says so.
+    const end = document.getElementById('end'), title = document.getElementById('end-title');
+    if (end) end.textContent = t('agenda.end');
+    if (title) title.textContent = t('agenda.endTitle');
     if (role === 'hearing_officer' && d.deliberation !== inDeliberation) {
       status(d.deliberation ? 'agenda.toDeliberation' : 'agenda.toHearing');
       switchPart(d.deliberation ? 'deliberation' : null);

@@ -72,7 +72,12 @@ export class RoomClient {
       e.min = Math.min(e.min, d.level);
       this.emit('speaking', d);
     });
-    sig.on('subscribe.offer', (d) => this.#onSubscribeOffer(d).catch((e) => console.warn('room: subscribe offer', e)));
+    // One offer at a time: a second one arriving while the first is being
+    // answered (people joining together) would otherwise interleave the two.
+    sig.on('subscribe.offer', (d) => {
+      this.subChain = (this.subChain || Promise.resolve())
+        .then(() => this.#onSubscribeOffer(d)).catch((e) => console.warn('room: subscribe offer', e));
+    });
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
     sig.on('media.state', (d) => this.emit('media', d));
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
