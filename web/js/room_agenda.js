@@ -71,7 +71,7 @@ export class Agenda {
     this.error.hidden = true;
     // The timer and, for the host, the buttons share one row under the steps.
     const body = el('div', 'agenda-body');
-    body.append(timer);
+    if (!this.opts.inDeliberation) body.append(timer);   /* nobody is timed while the 听证员 deliberate */
     if (this.opts.isHost && !this.opts.inDeliberation) body.append(this.#hostControls());
     r.append(head, this.notice, this.list, body, this.error);
   }
