@@ -89,10 +89,18 @@ void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hook
     h->hearing_user = user;
 }
 
-/* The room's HEARING object (new reference) or NULL. */
+/* The room's HEARING object (new reference) or NULL; a deliberation room's
+ * is its hearing room's. */
 static json_t *hearing_info(yf_sigroom_hub *h, const char *room)
 {
-    return h->hearing.info ? h->hearing.info(h->hearing_user, room) : NULL;
+    if (!h->hearing.info)
+        return NULL;
+    char *main = g_str_has_suffix(room, YF_SIGROOM_DELIBERATION_SUFFIX)
+                     ? g_strndup(room, strlen(room) - strlen(YF_SIGROOM_DELIBERATION_SUFFIX))
+                     : NULL;
+    json_t *o = h->hearing.info(h->hearing_user, main ? main : room);
+    g_free(main);
+    return o;
 }
 
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir)

@@ -233,6 +233,8 @@ try {
   check('the others are told 听证员正在评议', notices.host.includes('听证员正在评议室评议') &&
     notices.pet.includes('听证员正在评议室评议') && notices.obs.includes('听证员正在评议室评议'), JSON.stringify(notices));
   check('the 听证员 are told where they are', notices.ho1.includes('只有听证员'), notices.ho1);
+  const ho1Bar = await text(ho1, '#hb-case');
+  check('the deliberation room shows the hearing\'s case number', ho1Bar === '京检控〔2024〕30号', ho1Bar);
   const delibHear = await ho1.waitForFunction(async () => {
     const s = await window.yfRoom.stats();
     return Object.values(s.participants).some((p) => p.framesDecoded > 0);
