@@ -209,6 +209,21 @@ static gboolean parse_bye(json_t *root, yf_sig_request *out, GError **error)
     return TRUE;
 }
 
+/* room.join's optional "part": absent/null (the hearing room) or "deliberation". */
+static gboolean parse_part(json_t *root, yf_sig_request *out, GError **error)
+{
+    json_t *j = json_object_get(root, "part");
+
+    if (!j || json_is_null(j))
+        return TRUE;
+    if (!json_is_string(j) || strcmp(json_string_value(j), "deliberation") != 0) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "room.join: \"part\" must be \"deliberation\" when given");
+        return FALSE;
+    }
+    out->join.deliberation = TRUE;
+    return TRUE;
+}
+
 static gboolean parse_join(json_t *root, yf_sig_request *out, GError **error)
 {
     if (!get_string(root, "room.join", "token", TRUE, YF_SIG_MAX_TOKEN, &out->join.token, error))
@@ -217,7 +232,7 @@ static gboolean parse_join(json_t *root, yf_sig_request *out, GError **error)
         set_error(error, YF_SIG_ERR_BAD_REQUEST, "room.join: \"token\" is empty");
         return FALSE;
     }
-    return TRUE;
+    return parse_part(root, out, error);
 }
 
 static gboolean parse_publish(json_t *root, yf_sig_request *out, GError **error)
@@ -303,6 +318,41 @@ static gboolean parse_remove(json_t *root, yf_sig_request *out, GError **error)
     return parse_participant(root, "room.remove", out, error);
 }
 
+/* agenda.step {"step":1..7}. */
+static gboolean parse_agenda_step(json_t *root, yf_sig_request *out, GError **error)
+{
+    json_t *j = json_object_get(root, "step");
+
+    if (!json_is_integer(j) || json_integer_value(j) < 1 || json_integer_value(j) > YF_SIG_AGENDA_STEPS) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "agenda.step needs an integer field \"step\" 1..%d",
+                  YF_SIG_AGENDA_STEPS);
+        return FALSE;
+    }
+    out->agenda.step = (int)json_integer_value(j);
+    return TRUE;
+}
+
+/* agenda.timer {"running":bool[,"limit_s":0..YF_SIG_MAX_TIMER_S]}. */
+static gboolean parse_agenda_timer(json_t *root, yf_sig_request *out, GError **error)
+{
+    json_t *run = json_object_get(root, "running"), *lim = json_object_get(root, "limit_s");
+
+    if (!json_is_boolean(run)) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "agenda.timer needs a boolean field \"running\"");
+        return FALSE;
+    }
+    out->agenda.running = json_is_true(run);
+    if (!lim || json_is_null(lim))
+        return TRUE;
+    if (!json_is_integer(lim) || json_integer_value(lim) < 0 || json_integer_value(lim) > YF_SIG_MAX_TIMER_S) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "agenda.timer: \"limit_s\" must be an integer 0..%d",
+                  YF_SIG_MAX_TIMER_S);
+        return FALSE;
+    }
+    out->agenda.limit_s = (int)json_integer_value(lim);
+    return TRUE;
+}
+
 typedef struct {
     const char *name;
     yf_sig_type type;
@@ -324,6 +374,8 @@ static const request_kind kinds[] = {
     { "room.remove", YF_SIG_ROOM_REMOVE, parse_remove },
     { "room.leave", YF_SIG_ROOM_LEAVE, parse_bye },
     { "room.end", YF_SIG_ROOM_END, parse_bye },
+    { "agenda.step", YF_SIG_AGENDA_STEP, parse_agenda_step },
+    { "agenda.timer", YF_SIG_AGENDA_TIMER, parse_agenda_timer },
 };
 
 const char *yf_sig_type_str(yf_sig_type type)

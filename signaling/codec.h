@@ -21,6 +21,8 @@
 #define YF_SIG_MAX_MLINE     63
 #define YF_SIG_MAX_TOKEN     4096  /* bytes of a room token */
 #define YF_SIG_MAX_PARTICIPANT 16  /* bytes of a participant id ("p12") */
+#define YF_SIG_AGENDA_STEPS  7     /* a public hearing's agenda: steps 1..7 */
+#define YF_SIG_MAX_TIMER_S   7200  /* a speaking timer's limit */
 
 /* The stable error codes of protocol v1; yf_sig_errc_str() gives the wire
  * string. Used as GError codes in the YF_SIG_ERROR domain. */
@@ -78,6 +80,8 @@ typedef enum {
     YF_SIG_ROOM_REMOVE,
     YF_SIG_ROOM_LEAVE,
     YF_SIG_ROOM_END,
+    YF_SIG_AGENDA_STEP,
+    YF_SIG_AGENDA_TIMER,
 } yf_sig_type;
 
 /* Which of a room participant's two connections a candidate or state is for. */
@@ -107,12 +111,19 @@ typedef struct yf_sig_request {
     } ice;
     struct {
         char *token;           /* room.join: required, 1..YF_SIG_MAX_TOKEN bytes */
+        gboolean deliberation; /* room.join: optional "part":"deliberation" (a
+                                  public hearing's deliberation room) */
     } join;
     struct {
         char *participant;     /* room.admit/mute/remove: required, <= YF_SIG_MAX_PARTICIPANT */
         char kind[8];          /* room.mute, room.mute_self: "audio" or "video" */
         gboolean muted;        /* room.mute_self: required; room.mute: optional, default TRUE */
     } member;
+    struct {
+        int step;              /* agenda.step: required, 1..YF_SIG_AGENDA_STEPS */
+        gboolean running;      /* agenda.timer: required */
+        int limit_s;           /* agenda.timer: optional, 0..YF_SIG_MAX_TIMER_S (0: none) */
+    } agenda;
 } yf_sig_request;
 
 /* Parses one websocket message of len bytes (buf need not be NUL-terminated).

@@ -89,10 +89,18 @@ void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hook
     h->hearing_user = user;
 }
 
-/* The room's HEARING object (new reference) or NULL. */
+/* The room's HEARING object (new reference) or NULL; a deliberation room's
+ * is its hearing room's. */
 static json_t *hearing_info(yf_sigroom_hub *h, const char *room)
 {
-    return h->hearing.info ? h->hearing.info(h->hearing_user, room) : NULL;
+    if (!h->hearing.info)
+        return NULL;
+    char *main = g_str_has_suffix(room, YF_SIGROOM_DELIBERATION_SUFFIX)
+                     ? g_strndup(room, strlen(room) - strlen(YF_SIGROOM_DELIBERATION_SUFFIX))
+                     : NULL;
+    json_t *o = h->hearing.info(h->hearing_user, main ? main : room);
+    g_free(main);
+    return o;
 }
 
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir)
@@ -293,6 +301,11 @@ static void member_drop(yf_sigroom_member *m, const char *why)
         r->empty_timer = g_timeout_add(r->hub->grace_ms, on_room_empty, r);
 }
 
+void yf_sigroom_member_drop(yf_sigroom_member *m, const char *why)
+{
+    member_drop(m, why);
+}
+
 static gboolean on_grace_over(gpointer data)
 {
     yf_sigroom_member *m = data;
@@ -318,6 +331,7 @@ void yf_sigroom_detach(yf_sigroom_member *m)
 
 void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason)
 {
+    yf_sigroom_deliberation_close(h, room, reason);
     yf_sigroom *r = g_hash_table_lookup(h->rooms, room);
     if (!r)
         return;
@@ -386,6 +400,7 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
     }
     g_hash_table_insert(h->rooms, r->name, r);
     g_info("room %s: opened", name);
+    yf_sigroom_agenda_opened(r);
     if (h->rec && h->capture.room_opened) {
         char *dir = h->capture.room_opened(h->capture_user, r->name);
         if (dir)
@@ -469,6 +484,8 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
         json_decref(hearing);
         goto out;
     }
+    if (!yf_sigroom_deliberation_admit(h, conn, req, &c))
+        goto out;
     yf_sigroom *r = room_get(h, c.room, &err);
     if (!r) {
         g_warning("room %s: cannot open its media: %s", c.room, err->message);
@@ -502,6 +519,8 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     g_clear_pointer(&m->told_waiting, g_free);
     send_join_reply(m, req);
     announce(r);
+    if (m->admitted)
+        yf_sigroom_agenda_tell(m);
     if (again)
         yf_sigroom_media_rejoin(m);
 out:
@@ -544,6 +563,7 @@ static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
     audit(t, "hearing.admit", m, NULL);
     yf_sigroom_send(t, yf_sig_event_admitted());
     announce(m->room);
+    yf_sigroom_agenda_tell(t);
 }
 
 static void do_mute(yf_sigroom_member *m, const yf_sig_request *req)
@@ -552,6 +572,11 @@ static void do_mute(yf_sigroom_member *m, const yf_sig_request *req)
     gboolean audio = strcmp(req->member.kind, "audio") == 0;
     if (!t)
         return;
+    if (!req->member.muted && strcmp(t->role, "observer") == 0) {
+        g_info("room %s: %s tried to unmute observer %s", m->room->name, m->id, t->id);
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "an observer only watches and listens");
+        return;
+    }
     if (audio)
         t->host_muted_audio = req->member.muted;
     else
@@ -647,6 +672,8 @@ void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req)
     case YF_SIG_ROOM_REMOVE: do_remove(m, req); break;
     case YF_SIG_ROOM_LEAVE: do_leave(m, req); break;
     case YF_SIG_ROOM_END: do_end(m, req); break;
+    case YF_SIG_AGENDA_STEP:
+    case YF_SIG_AGENDA_TIMER: yf_sigroom_agenda_request(m, req); break;
     default:
         yf_sigroom_reply_error(m, req, YF_SIG_ERR_BAD_REQUEST, "not a room request");
         break;

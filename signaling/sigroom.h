@@ -134,6 +134,26 @@ void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b);
 /* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 
+/* A public hearing's agenda (sigroom_agenda.c, docs/protocol.md "Public
+ * hearings"). load: the room's running hearing is a public hearing: TRUE
+ * with *step (0: the agenda has not begun) and *since_ms (when it moved
+ * there); FALSE when it has no agenda or the store cannot say now. set: the
+ * host whose token names `participant` moves it to step (1..7) at now_ms:
+ * stored, audited, a section in the notes; FALSE with *code and *why (a
+ * static sentence). Control thread; either may be NULL (no agenda). */
+typedef struct {
+    gboolean (*load)(void *user, const char *room, int *step, gint64 *since_ms);
+    gboolean (*set)(void *user, const char *room, const char *participant, int step, gint64 now_ms,
+                    yf_sig_errc *code, const char **why);
+} yf_sigroom_agenda_hooks;
+/* Sets the agenda hooks (copied; NULL: none). */
+void yf_sigroom_hub_set_agenda(yf_sigroom_hub *h, const yf_sigroom_agenda_hooks *hooks, void *user);
+/* The deliberation room of hearing room R is named R + this suffix; no room
+ * token may name it (only room.join "part":"deliberation" of a 听证员 enters). */
+#define YF_SIGROOM_DELIBERATION_SUFFIX ".deliberation"
+/* The agenda step during which the deliberation room is open (休会评议). */
+#define YF_SIGROOM_DELIBERATION_STEP 4
+
 /* room.join from conn: verifies the token, creates the room on first join,
  * adds the participant or binds the one with the same token again (same id,
  * no waiting room; a live older connection is told room.removed and closed).

@@ -113,6 +113,11 @@ void yf_sigroom_publish_offer(yf_sigroom_member *m, const yf_sig_request *req)
     char *answer = NULL;
     if (!check_admitted(m, req))
         return;
+    if (strcmp(m->role, "observer") == 0) {   /* 旁听: receive-only, whatever the page sends */
+        g_info("room %s: %s (observer) tried to publish; refused", m->room->name, m->id);
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "an observer only watches and listens");
+        return;
+    }
     if (!ops_of(m)->publish_offer(m->room->media, m->num, req->offer.sdp, &answer, &err)) {
         reply_media_error(m, req, err);
         return;

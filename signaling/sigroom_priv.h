@@ -26,6 +26,8 @@ struct yf_sigroom_hub {
     yf_sigroom_hearing_hooks hearing;   /* each may be NULL */
     void *hearing_user;
     yf_media_budget *budget;    /* may be NULL */
+    yf_sigroom_agenda_hooks agenda;     /* each may be NULL */
+    void *agenda_user;
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;
@@ -45,6 +47,16 @@ struct yf_sigroom {
     uint32_t next_num;
     guint empty_timer;
     gboolean capturing;
+    /* A public hearing's agenda (sigroom_agenda.c), on the hearing room only:
+     * has_agenda => 0 <= agenda_step <= 7; timer_running => timer_start_ms != 0. */
+    gboolean has_agenda;
+    int agenda_step;            /* 0: not begun */
+    gint64 step_since_ms;
+    gboolean timer_running;
+    gint64 timer_start_ms;      /* running: since when */
+    gint64 timer_ms;            /* stopped: the time it showed when stopped */
+    int timer_limit_s;          /* 0: no limit */
+    gboolean deliberation;      /* this is a hearing room's deliberation room */
 };
 
 /* Invariants: conn == NULL <=> grace_timer != 0 (a dropped member waits to be
@@ -78,6 +90,23 @@ void yf_sigroom_reply_error(yf_sigroom_member *m, const yf_sig_request *req, yf_
                             const char *msg);
 yf_sigroom_member *yf_sigroom_find_num(yf_sigroom *r, uint32_t num);
 void yf_sigroom_broadcast(yf_sigroom *r, char *msg);    /* to every bound admitted member */
+
+/* Takes m out of its room (media, connection, the others told). */
+void yf_sigroom_member_drop(yf_sigroom_member *m, const char *why);
+/* sigroom_agenda.c */
+void yf_sigroom_agenda_request(yf_sigroom_member *m, const yf_sig_request *req);
+/* Sends m (admitted, bound) the agenda of its hearing, when it has one. */
+void yf_sigroom_agenda_tell(yf_sigroom_member *m);
+/* room.join with "part":"deliberation": TRUE when the holder of c may enter
+ * the deliberation room now (c->room is then that room's name, and the
+ * holder has left the hearing room's media); FALSE after the error reply.
+ * Also refuses any token that names a deliberation room itself. */
+gboolean yf_sigroom_deliberation_admit(yf_sigroom_hub *h, void *conn, const yf_sig_request *req,
+                                       yf_room_claims *c);
+/* A new room: loads the agenda from the store (hearing rooms only). */
+void yf_sigroom_agenda_opened(yf_sigroom *r);
+/* Ends room's deliberation room, if open, for everyone in it (reason). */
+void yf_sigroom_deliberation_close(yf_sigroom_hub *h, const char *room, const char *reason);
 
 /* room_media.c: one function per media request type. */
 void yf_sigroom_publish_offer(yf_sigroom_member *m, const yf_sig_request *req);

@@ -387,7 +387,9 @@ static void dispatch(yf_ws_session *s, const yf_sig_request *req)
     case YF_SIG_ROOM_MUTE:
     case YF_SIG_ROOM_REMOVE:
     case YF_SIG_ROOM_LEAVE:
-    case YF_SIG_ROOM_END: do_room_request(s, req); break;
+    case YF_SIG_ROOM_END:
+    case YF_SIG_AGENDA_STEP:
+    case YF_SIG_AGENDA_TIMER: do_room_request(s, req); break;
     default:
         send_msg_take(s, yf_sig_reply_error(&req->id, YF_SIG_ERR_INTERNAL, "request type not dispatched"));
         break;

@@ -95,6 +95,8 @@ void yf_recorder_hearing_free(gpointer data)
     json_decref(h->roster);
     g_free(h->gap_reason);
     g_free(h->error);
+    g_free(h->delib_session);
+    json_decref(h->delib_roster);
     g_free(h);
 }
 
@@ -289,6 +291,8 @@ static const char *roster_get(const yf_recorder_hearing *h, const char *pid, con
 static char *on_room_opened(void *user, const char *room)
 {
     yf_recorder *rec = user;
+    if (yf_recorder_is_deliberation(room))
+        return yf_recorder_deliberation_opened(rec, room);
     yf_recorder_hearing *h = running_in(rec, room);
     if (!h || h->session || !session_begin(rec, h))
         return NULL;
@@ -303,6 +307,10 @@ static void on_member(void *user, const char *room, uint32_t num, const char *pi
                       const char *role, gint64 entered_ms)
 {
     yf_recorder *rec = user;
+    if (yf_recorder_is_deliberation(room)) {
+        yf_recorder_deliberation_member(rec, room, num, pid, name, role, entered_ms);
+        return;
+    }
     yf_recorder_hearing *h = yf_recorder_recording_in(rec, room);
     if (!h)
         return;
@@ -345,6 +353,10 @@ static void pause_load(yf_recorder_hearing *h)
 static void on_room_closed(void *user, const char *room)
 {
     yf_recorder *rec = user;
+    if (yf_recorder_is_deliberation(room)) {
+        yf_recorder_deliberation_closed(rec, room);
+        return;
+    }
     yf_recorder_hearing *h = yf_recorder_recording_in(rec, room);
     if (!h)
         return;
@@ -420,6 +432,7 @@ void yf_recorder_queue_full(yf_recorder *rec, yf_recorder_hearing *h)
         j->kind_label = yf_hearing_kind_label(sh.kind);   /* static */
         if (yf_store_case_get(rec->store, sh.case_id, &c, NULL))
             j->case_no = g_strdup(c.case_no);
+        yf_recorder_job_steps(rec, j, h->id);
     }
     yf_hearing_clear(&sh);
     yf_case_clear(&c);
@@ -708,6 +721,7 @@ void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
     yf_sigroom_hub_set_capture(rooms, rec->writer, &yf_recorder_room_hooks, rec);
     yf_sigroom_hub_set_hearing(rooms, &yf_recorder_hearing_hooks, rec);
     yf_sigroom_hub_set_gate(rooms, room_gate, rec);
+    yf_sigroom_hub_set_agenda(rooms, &yf_recorder_agenda_hooks, rec);
     yf_api_set_recording_hooks(api, &yf_recorder_api_hooks, rec);
 }
 

@@ -46,6 +46,10 @@ void yf_recorder_job_free(yf_recorder_job *j)
         g_array_unref(j->ev_files);
     if (j->ev_people)
         g_array_unref(j->ev_people);
+    if (j->steps)
+        g_array_unref(j->steps);
+    if (j->step_texts)
+        g_ptr_array_unref(j->step_texts);
     g_clear_error(&j->error);
     g_free(j);
 }
@@ -281,8 +285,8 @@ static void run_full(yf_recorder_job *j)
         .n_people = g.pids->len,
         .case_no = j->case_no,
         .kind_label = j->kind_label,
-        .steps = NULL,   /* the public hearing's agenda steps, once the store keeps them */
-        .n_steps = 0,
+        .steps = j->steps ? (const yf_post_step *)(void *)j->steps->data : NULL,
+        .n_steps = j->steps ? j->steps->len : 0,
         .tz_offset_s = YF_STORE_TZ_BEIJING_S,
         .out_dir = out,
         .progress = on_progress,

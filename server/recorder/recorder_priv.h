@@ -56,6 +56,8 @@ typedef struct {
     yf_recorder_state state;
     double progress;
     char *error;
+    char *delib_session;      /* the deliberation room's capture dir (d<K>) while open */
+    json_t *delib_roster;     /* of delib_session */
 } yf_recorder_hearing;
 
 typedef struct yf_recorder_exports yf_recorder_exports;
@@ -82,6 +84,8 @@ typedef struct {
     GPtrArray *keep;          /* strings ev points into */
     GArray *ev_files, *ev_people;
     GError *error;
+    GArray *steps;            /* yf_post_step: a public hearing's agenda for the band */
+    GPtrArray *step_texts;    /* the strings steps point into */
 } yf_recorder_job;
 
 struct yf_recorder {
@@ -106,6 +110,19 @@ yf_recorder_hearing *yf_recorder_recording_in(yf_recorder *rec, const char *room
 /* room_hearing.c: the rooms' hearing hooks (what the room shows of its
  * hearing; the host ending it from the room). */
 extern const yf_sigroom_hearing_hooks yf_recorder_hearing_hooks;
+
+/* room_agenda.c: a public hearing's agenda (the rooms' agenda hooks) and
+ * its deliberation room's own capture (DIR/h<ID>/d<K>), called from the
+ * rooms' capture hooks for a room named with YF_SIGROOM_DELIBERATION_SUFFIX. */
+extern const yf_sigroom_agenda_hooks yf_recorder_agenda_hooks;
+gboolean yf_recorder_is_deliberation(const char *room);
+char *yf_recorder_deliberation_opened(yf_recorder *rec, const char *room);
+void yf_recorder_deliberation_member(yf_recorder *rec, const char *room, uint32_t num, const char *pid,
+                                     const char *name, const char *role, gint64 entered_ms);
+void yf_recorder_deliberation_closed(yf_recorder *rec, const char *room);
+/* room_agenda.c: the hearing's step changes as the composite's band labels
+ * (into j->steps / j->step_texts; nothing when it has none). */
+void yf_recorder_job_steps(yf_recorder *rec, yf_recorder_job *j, int64_t hearing_id);
 
 void yf_recorder_job_free(yf_recorder_job *j);
 /* recorder_job.c: SHA-256 and size of a file (any thread). */

@@ -280,6 +280,17 @@ static const char v14_aid[] =
     " moment_ms INTEGER);"
     "CREATE INDEX aid_files_aid ON aid_files(aid_id);";
 
+/* A public hearing's agenda: each step change (1..7) with its moment and
+ * who moved it; the current step is the latest row (store_steps.c). */
+static const char v16_hearing_steps[] =
+    "CREATE TABLE hearing_steps ("
+    " id INTEGER PRIMARY KEY,"
+    " hearing_id INTEGER NOT NULL REFERENCES hearings(id),"
+    " step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 7),"
+    " at_ms INTEGER NOT NULL,"
+    " actor TEXT NOT NULL);"
+    "CREATE INDEX hearing_steps_hearing ON hearing_steps(hearing_id, id);";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -295,6 +306,7 @@ static const yf_migration migrations[] = {
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
     { 13, "exports: watermarked copies of recordings", v13_exports },
     { 14, "aid disbursements: account, steps and their files", v14_aid },
+    { 16, "hearing_steps: a public hearing's agenda", v16_hearing_steps },
 };
 
 /* The last migration's version (the list is in ascending order). */

@@ -13,6 +13,7 @@
 
 #include "media/rec/capfile.h"
 #include "server/recorder/recorder_priv.h"
+#include "media/post/post.h"
 #include "server/store/store_reads.h"
 #include "yf_test.h"
 #include "yf_test_fs.h"
@@ -113,6 +114,75 @@ static int64_t leave_partial(const char *dir)
     close(fd);
     g_free(path);
     return (at + 20000) / 1000;
+}
+
+/* A public hearing's agenda and deliberation room as the recorder keeps
+ * them: the rooms' agenda hooks store steps (notes sections) and read them
+ * back; the deliberation room is captured into d1/ with its own roster and
+ * notes lines, apart from the s<K> sessions; the composite's band gets the
+ * stored steps with their titles. */
+static void test_agenda(yf_store *st, const char *data)
+{
+    GError *e = NULL;
+    int64_t now = g_get_real_time() / 1000, kase = 0, appt = 0, h = 0;
+    yf_case_new in = { .case_no = "京检听〔2026〕3号", .type = YF_CASE_APPEAL, .channel = YF_CHANNEL_VIDEO,
+                       .petitioner = "李四", .prosecutor_id = 1 };
+    g_date_clear(&in.received, 1);
+    g_date_set_time_t(&in.received, time(NULL));
+    CHECK(yf_store_case_create(st, yf_actor_staff(1), now, &in, &kase, &e));
+    CHECK(yf_store_appointment_create(st, yf_actor_staff(1), now, kase, 1, now, "公开听证",
+                                      YF_APPOINTMENT_PUBLIC_HEARING, &appt, &e));
+    char *room = g_strdup_printf("appt-%" G_GINT64_FORMAT, (gint64)appt);
+    CHECK(yf_store_hearing_create(st, yf_actor_staff(1), now, kase, appt, YF_HEARING_PUBLIC, room, now - 1000, &h, &e));
+    if (e)
+        fprintf(stderr, "test_agenda: %s\n", e->message);
+    g_clear_error(&e);
+    yf_recorder *rec = yf_recorder_new(st, data, &e);
+    CHECK(rec != NULL);
+    int step = -1;
+    gint64 since = 0;
+    yf_sig_errc code;
+    const char *why = NULL;
+    CHECK(yf_recorder_agenda_hooks.load(rec, room, &step, &since) && step == 0);
+    CHECK(!yf_recorder_agenda_hooks.load(rec, "appt-1", &step, &since));   /* a reception has no agenda */
+    CHECK(!yf_recorder_agenda_hooks.set(rec, room, "invitee:1", 2, now, &code, &why) && code == YF_SIG_ERR_FORBIDDEN);
+    CHECK(yf_recorder_agenda_hooks.set(rec, room, "staff:1", 2, now + 1000, &code, &why));
+    CHECK(yf_recorder_agenda_hooks.set(rec, room, "staff:1", 4, now + 2000, &code, &why));
+    CHECK(!yf_recorder_agenda_hooks.set(rec, room, "staff:1", 4, now + 2500, &code, &why) && code == YF_SIG_ERR_FORBIDDEN);
+    CHECK(yf_recorder_agenda_hooks.load(rec, room, &step, &since) && step == 4 && since == now + 2000);
+    CHECK(noted(st, h, "【系统】【第二项】当事人陈述") && noted(st, h, "【系统】【第四项】休会评议"));
+    CHECK_EQ_INT(audited(st, "hearing.step", h), 2);
+
+    char *droom = g_strconcat(room, YF_SIGROOM_DELIBERATION_SUFFIX, NULL);
+    char *ddir = yf_recorder_room_hooks.room_opened(rec, droom);
+    char *want = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/d1", data, (gint64)h);
+    CHECK(ddir && !strcmp(ddir, want));
+    yf_recorder_room_hooks.member(rec, droom, 1, "invitee:7", "赵听证员", "hearing_officer", now + 2100);
+    char *roster = g_build_filename(want, "roster.json", NULL), *rtext = NULL;
+    CHECK(g_file_get_contents(roster, &rtext, NULL, NULL) && strstr(rtext, "hearing_officer") &&
+          strstr(rtext, "\"num\": 1"));
+    yf_recorder_room_hooks.room_closed(rec, droom);
+    CHECK(noted(st, h, "【系统】听证员进入评议室") && noted(st, h, "【系统】评议结束，评议室录音录像结束"));
+    CHECK_EQ_INT(audited(st, "recording.deliberation_start", h), 1);
+    CHECK_EQ_INT(audited(st, "recording.deliberation_stop", h), 1);
+    CHECK(yf_recorder_room_hooks.room_opened(rec, "appt-999.deliberation") == NULL);   /* no such hearing */
+
+    yf_recorder_job *j = g_new0(yf_recorder_job, 1);
+    yf_recorder_job_steps(rec, j, h);
+    CHECK(j->steps && j->steps->len == 2);
+    if (j->steps && j->steps->len == 2) {
+        const yf_post_step *s0 = &g_array_index(j->steps, yf_post_step, 0);
+        const yf_post_step *s1 = &g_array_index(j->steps, yf_post_step, 1);
+        CHECK(s0->from_us == (now + 1000) * 1000 && !strcmp(s0->text, "【第二项】当事人陈述"));
+        CHECK(s1->from_us == (now + 2000) * 1000 && !strcmp(s1->text, "【第四项】休会评议"));
+    }
+    yf_recorder_job_free(j);
+    j = g_new0(yf_recorder_job, 1);
+    yf_recorder_job_steps(rec, j, 1);   /* a hearing without an agenda: no steps */
+    CHECK(j->steps == NULL);
+    yf_recorder_job_free(j);
+    yf_recorder_free(rec);
+    g_free(rtext); g_free(roster); g_free(want); g_free(ddir); g_free(droom); g_free(room);
 }
 
 int main(void)
@@ -265,6 +335,7 @@ int main(void)
     CHECK_EQ_INT(audited(st, "recording.stop", id), 3);   /* room closed, server stopping, hearing ended */
     CHECK_EQ_INT(audited(st, "recording.gap", id), 2);
     yf_recorder_free(rec);
+    test_agenda(st, data);
 
     yf_store_close(st);
     yf_test_rm_rf(data);

@@ -118,6 +118,8 @@ static char *cap_opened(void *user, const char *room)
 {
     (void)user;
     g_string_append_printf(cap_log, "opened %s;", room);
+    if (g_str_has_suffix(room, ".deliberation"))
+        return g_strdup("/cap/deliberation");
     return strcmp(room, "r6") == 0 ? g_strdup("/cap/r6") : NULL;
 }
 static gint64 cap_entered[8];   /* by num: the entered_ms last given */
@@ -737,6 +739,149 @@ static void test_room_end(void)
     conn_free(early); conn_free(host); conn_free(pet); conn_free(clerk); conn_free(host2);
 }
 
+/* ---- a public hearing's agenda, its deliberation room, observers ---- */
+
+/* The store's side of room r20's agenda, as the recorder plays it. */
+static int agenda_stored = -1;
+static gboolean agenda_load(void *user, const char *room, int *step, gint64 *since_ms)
+{
+    (void)user;
+    if (strcmp(room, "r20") != 0)
+        return FALSE;
+    *step = agenda_stored < 0 ? 0 : agenda_stored;
+    *since_ms = 0;
+    return TRUE;
+}
+static gboolean agenda_set(void *user, const char *room, const char *participant, int step, gint64 now_ms,
+                           yf_sig_errc *code, const char **why)
+{
+    (void)user; (void)now_ms;
+    if (strcmp(room, "r20") != 0 || strcmp(participant, "staff:1") != 0) {
+        *code = YF_SIG_ERR_FORBIDDEN;
+        *why = "no";
+        return FALSE;
+    }
+    agenda_stored = step;
+    return TRUE;
+}
+
+static void join_part(fake_conn *c, const char *tok)
+{
+    yf_sig_request req;
+    char *json = g_strdup_printf("{\"id\":1,\"type\":\"room.join\",\"token\":\"%s\",\"part\":\"deliberation\"}", tok);
+    parse(json, &req);
+    c->member = yf_sigroom_join(hub, c, &req);
+    c->closed = FALSE;
+    yf_sig_request_clear(&req);
+    g_free(json);
+}
+
+/* The host moves the agenda (stored through the hook, told to everyone);
+ * nobody else may; the timer is the host's; at 休会评议 the 听证员, and only
+ * they, enter the deliberation room, which closes (captured apart) when the
+ * host moves on; a room opened later reads the stored step back; an
+ * observer cannot publish and the host cannot unmute them. */
+static void test_agenda(void)
+{
+    fake_conn *host = conn_new(), *pet = conn_new(), *ho1 = conn_new(), *ho2 = conn_new(), *obs = conn_new(),
+              *d1 = conn_new(), *d2 = conn_new(), *sneak = conn_new();
+    char *th = token("r20", "staff:1", "H", "prosecutor", 3600, NULL);
+    char *tp = token("r20", "invitee:1", "P", "petitioner", 3600, NULL);
+    char *t1 = token("r20", "invitee:2", "O1", "hearing_officer", 3600, NULL);
+    char *t2 = token("r20", "invitee:3", "O2", "hearing_officer", 3600, NULL);
+    char *to = token("r20", "invitee:4", "W", "observer", 3600, NULL);
+    char *tdirect = token("r20.deliberation", "invitee:2", "O1", "hearing_officer", 3600, NULL);
+    yf_sigroom_agenda_hooks hooks = {agenda_load, agenda_set};
+    yf_sigroom_hub_set_agenda(hub, &hooks, NULL);
+    yf_sigroom_hub_set_capture(hub, (yf_rec_writer *)&dummy_room, &cap_hooks, NULL);
+    cap_log = g_string_new(NULL);
+    join(host, th);
+    CHECK(got(host, 0, "\"event\":\"agenda\"", "\"step\":0"));
+    join(pet, tp);
+    join(ho1, t1);
+    join(ho2, t2);
+    join(obs, to);
+    request(host, "{\"id\":2,\"type\":\"room.admit\",\"participant\":\"p2\"}");
+    request(host, "{\"id\":3,\"type\":\"room.admit\",\"participant\":\"p5\"}");
+    CHECK(got(pet, 0, "\"event\":\"agenda\"", NULL) && got(obs, 0, "\"event\":\"agenda\"", NULL));
+    /* only the host moves it */
+    request(pet, "{\"id\":4,\"type\":\"agenda.step\",\"step\":2}");
+    CHECK(strstr(last(pet), "\"code\":\"forbidden\"") && agenda_stored < 0);
+    request(ho1, "{\"id\":5,\"type\":\"agenda.timer\",\"running\":true}");
+    CHECK(strstr(last(ho1), "\"code\":\"forbidden\""));
+    guint mark = obs->msgs->len;
+    request(host, "{\"id\":6,\"type\":\"agenda.step\",\"step\":2}");
+    CHECK(agenda_stored == 2 && got(host, 0, "\"id\":6,\"type\":\"reply\",\"ok\":true", NULL));
+    CHECK(got(obs, mark, "\"event\":\"agenda\"", "\"step\":2,") && got(pet, 0, "\"deliberation\":false", NULL));
+    request(host, "{\"id\":7,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":300}");
+    CHECK(got(pet, 0, "\"running\":true", "\"limit_s\":300"));
+    request(host, "{\"id\":8,\"type\":\"agenda.timer\",\"running\":false}");
+    CHECK(strstr(last(pet), "\"running\":false"));
+    /* the deliberation room is shut before 休会评议, and to everyone but 听证员 */
+    join_part(d1, t1);
+    CHECK(d1->member == NULL && strstr(last(d1), "\"code\":\"forbidden\"") && strstr(last(d1), "not open"));
+    request(host, "{\"id\":9,\"type\":\"agenda.step\",\"step\":4}");
+    CHECK(got(ho1, 0, "\"deliberation\":true", NULL) && got(pet, 0, "\"deliberation\":true", NULL));
+    join_part(sneak, tp);
+    CHECK(sneak->member == NULL && strstr(last(sneak), "\"code\":\"forbidden\"") && strstr(last(sneak), "听证员"));
+    join_part(sneak, th);
+    CHECK(sneak->member == NULL && strstr(last(sneak), "\"code\":\"forbidden\""));
+    join(sneak, tdirect);   /* a token naming the deliberation room itself */
+    CHECK(sneak->member == NULL && strstr(last(sneak), "\"code\":\"bad_token\""));
+    g_string_truncate(cap_log, 0);
+    join_part(d1, t1);
+    join_part(d2, t2);
+    CHECK(d1->member && d2->member && strstr(cap_log->str, "opened r20.deliberation;"));
+    CHECK(got(d1, 0, "\"room\":\"r20.deliberation\"", NULL) && got(d1, 0, "\"event\":\"agenda\"", "\"step\":4"));
+    CHECK(ho1->member == NULL && ho2->member == NULL);   /* out of the hearing room */
+    const char *list = NULL;
+    for (guint i = 0; i < host->msgs->len; i++)
+        if (strstr(g_ptr_array_index(host->msgs, i), "\"event\":\"room.participants\""))
+            list = g_ptr_array_index(host->msgs, i);
+    CHECK(list && !strstr(list, "\"name\":\"O1\"") && strstr(list, "\"name\":\"W\""));
+    /* the host resumes: the deliberation room ends for its members */
+    request(host, "{\"id\":10,\"type\":\"agenda.step\",\"step\":5}");
+    CHECK(got(d1, 0, "\"event\":\"room.ended\"", "deliberation_over") && d1->closed && d2->closed);
+    CHECK(strstr(cap_log->str, "closed r20.deliberation;"));
+    join_part(d1, t1);
+    CHECK(d1->member == NULL && strstr(last(d1), "not open"));
+    join(ho1, t1);   /* back in the hearing room */
+    CHECK(ho1->member && got(ho1, 0, "\"step\":5", NULL));
+    /* observers: receive-only */
+    request(obs, "{\"id\":11,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
+    CHECK(strstr(last(obs), "\"code\":\"forbidden\"") && strstr(last(obs), "observer"));
+    request(host, "{\"id\":12,\"type\":\"room.mute\",\"participant\":\"p5\",\"kind\":\"audio\",\"muted\":false}");
+    CHECK(strstr(last(host), "\"id\":12") && strstr(last(host), "\"code\":\"forbidden\""));
+    request(host, "{\"id\":13,\"type\":\"room.mute\",\"participant\":\"p5\",\"kind\":\"audio\"}");
+    CHECK(got(host, 0, "\"id\":13,\"type\":\"reply\",\"ok\":true", NULL));
+    /* a room without an agenda refuses the requests */
+    fake_conn *plain = conn_new();
+    char *tplain = token("r21", "staff:1", "H", "prosecutor", 3600, NULL);
+    join(plain, tplain);
+    CHECK(!got(plain, 0, "\"event\":\"agenda\"", NULL));
+    request(plain, "{\"id\":14,\"type\":\"agenda.step\",\"step\":1}");
+    CHECK(strstr(last(plain), "\"code\":\"forbidden\"") && strstr(last(plain), "public hearing"));
+    request(plain, "{\"id\":15,\"type\":\"room.leave\"}");
+    /* after everyone leaves and the room closes, it reads the step back */
+    yf_sigroom_hub_set_grace_ms(hub, 50);
+    request(host, "{\"id\":16,\"type\":\"room.leave\"}");
+    request(pet, "{\"id\":17,\"type\":\"room.leave\"}");
+    request(ho1, "{\"id\":18,\"type\":\"room.leave\"}");
+    request(obs, "{\"id\":19,\"type\":\"room.leave\"}");
+    run_for_ms(200);
+    fake_conn *host2 = conn_new();
+    join(host2, th);
+    CHECK(got(host2, 0, "\"event\":\"agenda\"", "\"step\":5,"));
+    request(host2, "{\"id\":20,\"type\":\"room.leave\"}");
+    yf_sigroom_hub_set_agenda(hub, NULL, NULL);
+    yf_sigroom_hub_set_capture(hub, NULL, NULL, NULL);
+    g_string_free(cap_log, TRUE);
+    cap_log = NULL;
+    g_free(th); g_free(tp); g_free(t1); g_free(t2); g_free(to); g_free(tdirect); g_free(tplain);
+    conn_free(host); conn_free(pet); conn_free(ho1); conn_free(ho2); conn_free(obs); conn_free(d1);
+    conn_free(d2); conn_free(sneak); conn_free(plain); conn_free(host2);
+}
+
 int main(void)
 {
     media_log = g_string_new(NULL);
@@ -751,6 +896,7 @@ int main(void)
     test_capture();
     test_end_room();
     test_room_end();
+    test_agenda();
     test_waiting_rejoin();
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");

@@ -73,6 +73,17 @@ static const parse_case cases[] = {
     { "mute no kind", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "17" },
     { "mute muted string", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"audio\",\"muted\":\"no\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "17" },
     { "remove no participant", "{\"id\":18,\"type\":\"room.remove\",\"participant\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "18" },
+    { "agenda.step", "{\"id\":19,\"type\":\"agenda.step\",\"step\":7}", OK(YF_SIG_AGENDA_STEP), "19" },
+    { "agenda.step 0", "{\"id\":19,\"type\":\"agenda.step\",\"step\":0}", ERR(YF_SIG_ERR_BAD_REQUEST), "19" },
+    { "agenda.step 8", "{\"id\":19,\"type\":\"agenda.step\",\"step\":8}", ERR(YF_SIG_ERR_BAD_REQUEST), "19" },
+    { "agenda.step string", "{\"id\":19,\"type\":\"agenda.step\",\"step\":\"2\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "19" },
+    { "agenda.step none", "{\"id\":19,\"type\":\"agenda.step\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "19" },
+    { "agenda.timer", "{\"id\":20,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":7200}", OK(YF_SIG_AGENDA_TIMER), "20" },
+    { "agenda.timer no running", "{\"id\":20,\"type\":\"agenda.timer\",\"limit_s\":60}", ERR(YF_SIG_ERR_BAD_REQUEST), "20" },
+    { "agenda.timer limit 7201", "{\"id\":20,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":7201}", ERR(YF_SIG_ERR_BAD_REQUEST), "20" },
+    { "agenda.timer limit -1", "{\"id\":20,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":-1}", ERR(YF_SIG_ERR_BAD_REQUEST), "20" },
+    { "join part other", "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":\"main\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
+    { "join part number", "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
     { "room.Join case", "{\"id\":10,\"type\":\"room.Join\",\"token\":\"x\"}", ERR(YF_SIG_ERR_UNKNOWN_TYPE), "10" },
 
     { "truncated", "{\"v\":1,\"id\":1,", ERR(YF_SIG_ERR_BAD_JSON), "null" },
@@ -279,6 +290,13 @@ static const struct {
       { .type = YF_SIG_ROOM_MUTE, .member = { "p3", "video", TRUE } } },
     { "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":false}",
       { .type = YF_SIG_ROOM_MUTE_SELF, .member = { NULL, "audio", FALSE } } },
+    { "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":\"deliberation\"}",
+      { .type = YF_SIG_ROOM_JOIN, .join = { "a.b", TRUE } } },
+    { "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":null}", { .type = YF_SIG_ROOM_JOIN, .join = { "a.b", FALSE } } },
+    { "{\"id\":19,\"type\":\"agenda.step\",\"step\":4}", { .type = YF_SIG_AGENDA_STEP, .agenda = { 4, FALSE, 0 } } },
+    { "{\"id\":20,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":300}",
+      { .type = YF_SIG_AGENDA_TIMER, .agenda = { 0, TRUE, 300 } } },
+    { "{\"id\":20,\"type\":\"agenda.timer\",\"running\":false}", { .type = YF_SIG_AGENDA_TIMER, .agenda = { 0, FALSE, 0 } } },
 };
 
 /* Parses json and compares the member of want's type field by field; once
@@ -306,6 +324,13 @@ static void check_request(const char *json, const yf_sig_request *want)
         break;
     case YF_SIG_ROOM_JOIN:
         check_str(got.join.token, want->join.token);
+        CHECK_EQ_INT(got.join.deliberation, want->join.deliberation);
+        break;
+    case YF_SIG_AGENDA_STEP:
+    case YF_SIG_AGENDA_TIMER:
+        CHECK_EQ_INT(got.agenda.step, want->agenda.step);
+        CHECK_EQ_INT(got.agenda.running, want->agenda.running);
+        CHECK_EQ_INT(got.agenda.limit_s, want->agenda.limit_s);
         break;
     default:
         check_str(got.member.participant, want->member.participant);

@@ -76,6 +76,7 @@ export class Grid {
       if (p.state === 'reconnecting') x.badges.append(el('span', 'badge badge-warn', t('room.participantReconnecting')));
       x.buttons.hidden = !this.isHost || p.id === this.selfId;
       x.mute.textContent = t(p.host_muted_audio ? 'room.unmute' : 'room.mute');
+      x.mute.hidden = p.role === 'observer';   /* 旁听: nothing to mute or unmute */
       this.root.append(x.tile);   // keeps the order of the list
     }
     this.#layout(participants);

@@ -13,6 +13,7 @@ import { Grid, roleName } from './grid.js';
 import { when } from './mine.js';
 import { NotesPanel } from './room_notes.js';
 import { startAid } from './room_aid.js';
+import { attachAgenda, roomPart, switchPart, tokenRole } from './room_agenda.js';
 
 const $ = (id) => document.getElementById(id);
 const roomEl = $('room');
@@ -102,6 +103,7 @@ function onState({ state, detail }) {
     case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
     case 'left': screen('ended'); status('room.left'); break;
     case 'ended':
+      if (detail === 'deliberation_over') break;   /* a 听证员 goes back to the hearing room (room_agenda.js) */
       screen('ended');
       status('room.hearingEnded');
       $('rec-badge').hidden = true;
@@ -159,8 +161,17 @@ async function join(token) {
   let local;
   screen('joining');
   status('room.connecting');
+  // 旁听: receive-only; the page never asks for a camera or a microphone.
+  const observer = tokenRole(token) === 'observer';
+  if (observer) {
+    $('mic').hidden = true;
+    $('cam').hidden = true;
+    $('waiting-self').hidden = true;
+    $('observer-note').hidden = false;
+    document.body.classList.add('observer');   /* no picture of one's own to show */
+  }
   try {
-    local = await navigator.mediaDevices.getUserMedia({
+    local = observer ? new MediaStream() : await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true },
       video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
     });
@@ -172,7 +183,8 @@ async function join(token) {
   }
   $('waiting-self').srcObject = local;
   roomTok = token;
-  client = new RoomClient(token, local);
+  client = new RoomClient(token, local, { part: roomPart() });
+  attachAgenda(client, $('agenda'), status);
   grid = new Grid($('grid'), {
     mute: (id, kind, muted) => client.mute(id, kind, muted),
     remove: (id, name) => confirmRemove(id, name),
@@ -199,6 +211,8 @@ async function join(token) {
     get waiting() { return client.waiting; },
     get hearing() { return client.hearing; },
     endHearing: () => client.endHearing(),
+    get agenda() { return client.agenda; },
+    get part() { return client.part; },
     get connects() { return client.connects; },
     get activeSpeaker() { return client.activeSpeaker; },
     get speaking() { return client.speaking; },
@@ -214,6 +228,12 @@ async function join(token) {
     if (e && e.code === 'hearing_ended') {
       client.ended();
       client.sig?.close();
+      return;
+    }
+    if (e && e.code === 'forbidden' && client.part) {   /* the deliberation is over: back to the hearing room */
+      client.stopped = true;
+      client.sig?.close();
+      switchPart(null);
       return;
     }
     if (e && (e.code === 'bad_token' || e.code === 'token_expired' || e.code === 'forbidden')) {

@@ -13,8 +13,12 @@ const REJOIN_MAX_MS = 10000;
 const NOT_STARTED_RETRY_MS = 5000;
 
 export class RoomClient {
-  constructor(token, localStream) {
+  /** opts.part: 'deliberation' joins the hearing's deliberation room (a
+   *  听证员 during 休会评议); absent: the hearing room. */
+  constructor(token, localStream, opts = {}) {
     this.token = token;
+    this.part = opts.part || null;
+    this.agenda = null;          // the last `agenda` event (public hearings), with receivedAt
     this.local = localStream;
     this.sig = null;
     this.state = 'idle';       // idle, joining, waiting, admitted, reconnecting, left, removed, ended, error
@@ -57,7 +61,8 @@ export class RoomClient {
     sig.on('room.waiting', (d) => { this.waiting = d.waiting || []; this.emit('waiting', this.waiting); });
     sig.on('room.admitted', () => this.#admitted());
     sig.on('room.removed', (d) => this.#removed(d.reason || ''));
-    sig.on('room.ended', () => this.ended());
+    sig.on('room.ended', (d) => this.ended(d && d.reason));
+    sig.on('agenda', (d) => { this.agenda = { ...d, receivedAt: performance.now() }; this.emit('agenda', this.agenda); });
     sig.on('room.muted', (d) => this.emit('muted', d));
     sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
     sig.on('room.speaking', (d) => {
@@ -67,7 +72,12 @@ export class RoomClient {
       e.min = Math.min(e.min, d.level);
       this.emit('speaking', d);
     });
-    sig.on('subscribe.offer', (d) => this.#onSubscribeOffer(d).catch((e) => console.warn('room: subscribe offer', e)));
+    // One offer at a time: a second one arriving while the first is being
+    // answered (people joining together) would otherwise interleave the two.
+    sig.on('subscribe.offer', (d) => {
+      this.subChain = (this.subChain || Promise.resolve())
+        .then(() => this.#onSubscribeOffer(d)).catch((e) => console.warn('room: subscribe offer', e));
+    });
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
     sig.on('media.state', (d) => this.emit('media', d));
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
@@ -79,7 +89,7 @@ export class RoomClient {
     let res;
     for (;;) {
       try {
-        res = await sig.request('room.join', { token: this.token });
+        res = await sig.request('room.join', { token: this.token, part: this.part || undefined });
         break;
       } catch (e) {
         // The hearing has not started: wait on this page and ask again.
@@ -132,6 +142,7 @@ export class RoomClient {
   }
 
   async #publish() {
+    if (!this.local.getTracks().length) return;   // an observer: receive-only, nothing to offer
     if (this.pub) this.pub.close();
     const pc = this.#newPc('publish');
     this.pub = pc;
@@ -266,11 +277,11 @@ export class RoomClient {
   /** The hearing is over for everyone (room.ended, or a join refused with
    * hearing_ended): media stops, the camera and microphone are released,
    * and nothing reconnects. */
-  ended() {
+  ended(reason) {
     this.stopped = true;
     this.#closePcs();
     for (const track of this.local.getTracks()) track.stop();
-    this.setState('ended');
+    this.setState('ended', reason);
   }
 
   #closePcs() {
@@ -324,6 +335,18 @@ export class RoomClient {
   muteSelf(kind, muted) {
     for (const tr of this.local.getTracks()) if (tr.kind === kind) tr.enabled = !muted;
     return this.#request('room.mute_self', { kind, muted });
+  }
+
+  /** The host moves a public hearing's agenda (agenda.step) or starts and
+   *  stops the speaking timer (agenda.timer); resolves to null or the
+   *  refusal ({code, message}). */
+  async agendaStep(step) {
+    try { await this.sig.request('agenda.step', { step }); return null; } catch (e) { return e || { code: 'internal' }; }
+  }
+
+  async agendaTimer(running, limitS) {
+    const params = running ? { running, limit_s: limitS } : { running };
+    try { await this.sig.request('agenda.timer', params); return null; } catch (e) { return e || { code: 'internal' }; }
   }
 
   admit(id) { return this.#request('room.admit', { participant: id }); }
