@@ -73,6 +73,10 @@ static const route routes[] = {
     {YF_API_GET, "/invitation", yf_api_invitation_get},
     {YF_API_POST, "/invitation/rating", yf_api_invitation_rate},
     {YF_API_POST, "/invitation/room-token", yf_api_invitation_room_token},
+    {YF_API_GET, "/invitation/notes", yf_api_invitation_notes_get},
+    {YF_API_POST, "/invitation/notes/confirm", yf_api_invitation_notes_confirm},
+    {YF_API_POST, "/hearings/#/notes/sign", yf_api_notes_sign},
+    {YF_API_GET, "/hearings/#/notes/signatures/#", yf_api_notes_signature},
 };
 
 /* ---- lifetime ---- */

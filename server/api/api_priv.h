@@ -238,5 +238,11 @@ void yf_api_audit_verify(yf_api_req *r);
 void yf_api_invitation_get(yf_api_req *r);
 void yf_api_invitation_rate(yf_api_req *r);
 void yf_api_invitation_room_token(yf_api_req *r);
+/* api_sign.c: the participants' own decisions on the notes */
+json_t *yf_api_signers_json(yf_api_req *r, int64_t hearing_id, GError **error);
+void yf_api_invitation_notes_get(yf_api_req *r);
+void yf_api_invitation_notes_confirm(yf_api_req *r);
+void yf_api_notes_sign(yf_api_req *r);
+void yf_api_notes_signature(yf_api_req *r);
 
 #endif

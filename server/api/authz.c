@@ -37,6 +37,7 @@ static const struct {
     [YF_ACT_INVITATION_PROGRESS] = {"invitation.progress", {NO, NO, NO,  NO,  NO,  OWN}},
     [YF_ACT_INVITATION_RATE]    = {"invitation.rate",    {NO,  NO,  NO,  NO,  NO,  OWN}},
     [YF_ACT_INVITATION_ENTER]   = {"invitation.enter",   {NO,  NO,  NO,  NO,  NO,  OWN}},
+    [YF_ACT_NOTES_SIGN]         = {"notes.sign",         {NO,  OWN, OWN, OWN, NO,  OWN}},
 };
 
 void yf_principal_clear(yf_principal *p)
@@ -111,6 +112,8 @@ static gboolean invitee_may(const yf_invitee *i, yf_authz_action action)
 {
     if (action == YF_ACT_INVITATION_PROGRESS || action == YF_ACT_INVITATION_RATE)
         return i->role == YF_INVITEE_PETITIONER || i->role == YF_INVITEE_AGENT;
+    if (action == YF_ACT_NOTES_SIGN)   /* observers (旁听) do not confirm the notes */
+        return i->role != YF_INVITEE_OTHER;
     return TRUE;
 }
 

@@ -48,6 +48,7 @@ typedef enum {
     YF_ACT_INVITATION_PROGRESS, /* the case's stages and deadlines (petitioner, agent) */
     YF_ACT_INVITATION_RATE,     /* one rating after the hearing (petitioner, agent) */
     YF_ACT_INVITATION_ENTER,    /* an invitee's room token */
+    YF_ACT_NOTES_SIGN,          /* one's own decision on the finalized notes, with a signature */
     YF_ACT_COUNT_
 } yf_authz_action;
 

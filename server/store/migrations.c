@@ -253,6 +253,23 @@ static const char v13_exports[] =
     "CREATE INDEX exports_recording ON exports(recording_id);"
     "CREATE INDEX exports_pending ON exports(state) WHERE state IN ('queued','processing');";
 
+/* Each participant's own decision on the finalized note (docs/store.md):
+ * the handwritten signature of a confirmation, kept as the PNG the server
+ * checked with its SHA-256, and whether the participant gave the decision
+ * themselves (from their own screen) or staff recorded it for them. Only a
+ * new table and a new column, so it applies whatever came before it. */
+static const char v15_note_signatures[] =
+    "CREATE TABLE note_signatures ("
+    " note_id INTEGER NOT NULL REFERENCES notes(id),"
+    " participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    " png BLOB NOT NULL CHECK (length(png) BETWEEN 57 AND 262144),"
+    " sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+    " width INTEGER NOT NULL CHECK (width > 0),"
+    " height INTEGER NOT NULL CHECK (height > 0),"
+    " PRIMARY KEY (note_id, participant_id));"
+    "ALTER TABLE note_confirmations ADD COLUMN by_self INTEGER NOT NULL DEFAULT 0"
+    " CHECK (by_self IN (0,1));";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -267,6 +284,7 @@ static const yf_migration migrations[] = {
     { 11, "recordings: start_ms (the wall-clock moment of the file's time 0)", v11_recording_start },
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
     { 13, "exports: watermarked copies of recordings", v13_exports },
+    { 15, "note signatures; confirmations given by the participant themselves", v15_note_signatures },
 };
 
 /* The last migration's version (the list is in ascending order). */
