@@ -146,9 +146,16 @@ static void reply_invitation_notes(yf_api_req *r, int64_t hearing_id)
     yf_api_reply_json(r, 200, o);
 }
 
+/* An invitation's own routes: its holder (invitation.read, which no staff
+ * role has), and one who confirms notes (notes.sign: not 旁听). */
+static gboolean invitee_signs(yf_api_req *r)
+{
+    return yf_api_authorize(r, YF_ACT_INVITATION_READ, NULL) && yf_api_authorize(r, YF_ACT_NOTES_SIGN, NULL);
+}
+
 void yf_api_invitation_notes_get(yf_api_req *r)
 {
-    if (yf_api_authorize(r, YF_ACT_NOTES_SIGN, NULL))
+    if (invitee_signs(r))
         reply_invitation_notes(r, invitee_hearing(r));
 }
 
@@ -158,7 +165,7 @@ void yf_api_invitation_notes_confirm(yf_api_req *r)
     yf_note_signer me = {0};
     GError *err = NULL;
     int64_t hearing_id = 0;
-    if (!yf_api_authorize(r, YF_ACT_NOTES_SIGN, NULL) || !parse_body(r, &b))
+    if (!invitee_signs(r) || !parse_body(r, &b))
         goto out;
     hearing_id = invitee_hearing(r);
     if (hearing_id == 0 || !find_signer(r, hearing_id, 0, r->who.invitee.id, &me, &err)) {
@@ -186,7 +193,11 @@ void yf_api_notes_sign(yf_api_req *r)
     yf_note_signer me = {0};
     GError *err = NULL;
     json_t *o = NULL;
-    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_NOTES_SIGN, &h, &c) || !parse_body(r, &b))
+    /* the reply is the whole note: notes.read, then notes.sign on the hearing */
+    if (!yf_api_load_hearing(r, r->ids[0], YF_ACT_NOTES_READ, &h, &c))
+        goto out;
+    yf_authz_object obj = {.kase = &c, .case_type = -1, .hearing_id = h.id};
+    if (!yf_api_authorize(r, YF_ACT_NOTES_SIGN, &obj) || !parse_body(r, &b))
         goto out;
     if (!find_signer(r, h.id, r->who.staff.id, 0, &me, &err)) {
         if (err)

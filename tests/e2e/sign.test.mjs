@@ -244,6 +244,10 @@ async function checkRefusals(h) {
     /image|PNG/.test(r.json.error.message), r.raw.toString());
   r = await api('POST', '/invitation/notes/confirm', { inv: h.inv, body: { confirm: true } });
   check('a confirmation without a signature is 400', r.status === 400 && /signature/.test(r.json.error.message), r.raw.toString());
+  r = await api('GET', '/invitation/notes', { token: h.token });
+  const r2 = await api('POST', `/hearings/${h.hearing.id}/notes/sign`, { inv: h.inv, body: { confirm: false, reason: 'x' } });
+  check('the invitation\'s routes are not for staff, the staff route not for an invitee (403)',
+    r.status === 403 && r2.status === 403, `${r.status} ${r2.status}`);
   r = await api('POST', `/hearings/${h.hearing.id}/notes/sign`, { token: h.clerk, body: { confirm: false, reason: 'x' } });
   check('a clerk who never entered the room does not confirm (403)', r.status === 403, r.raw.toString());
 }
