@@ -264,7 +264,8 @@ const TABLE = {
     'sign.doneConfirm': '您已于{when}确认笔录无误并签名。',
     'sign.doneRefuse': '您已于{when}对笔录提出异议。',
     'sign.yourReason': '您的理由：{reason}',
-    'sign.next': '您的签名（或异议）已存入案件档案，检察官会看到。如有疑问，可以联系承办检察官。',
+    'sign.nextConfirm': '您的签名已存入案件档案。如有疑问，可以联系承办检察官。',
+    'sign.nextRefuse': '您的异议已存入案件档案，检察官会看到并处理。如有疑问，可以联系承办检察官。',
   },
   en: {
     'app.name': 'Yuanfang',
@@ -526,7 +527,8 @@ const TABLE = {
     'sign.doneConfirm': 'You confirmed the notes and signed them on {when}.',
     'sign.doneRefuse': 'You objected to the notes on {when}.',
     'sign.yourReason': 'Your reason: {reason}',
-    'sign.next': 'Your signature (or objection) is in the case file and the prosecutor will see it.',
+    'sign.nextConfirm': 'Your signature is in the case file. Contact the prosecutor if you have questions.',
+    'sign.nextRefuse': 'Your objection is in the case file; the prosecutor will see it and deal with it.',
   },
 };
 

@@ -69,7 +69,7 @@ function doneView(card, notes) {
     el('p', { class: `sign-done ${ok ? 'ok' : 'objected'}`, role: 'status',
       text: t(ok ? 'sign.doneConfirm' : 'sign.doneRefuse', { when: when(d.at) }) }),
     ok ? null : el('p', { class: 'sign-reason', text: t('sign.yourReason', { reason: d.reason }) }),
-    el('p', { text: t('sign.next') })].filter(Boolean));
+    el('p', { text: t(ok ? 'sign.nextConfirm' : 'sign.nextRefuse') })].filter(Boolean));
 }
 
 function readView(card, notes, invitation) {
