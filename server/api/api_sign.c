@@ -34,6 +34,22 @@ json_t *yf_api_signers_json(yf_api_req *r, int64_t hearing_id, GError **error)
     return items;
 }
 
+/* Whether invitee `was` (a participant's) is the holder `now`: the same
+ * invitation, or one reissued in its place (replaced_by, followed a few links:
+ * a link lost after the hearing is reissued, and the new one must still sign). */
+static gboolean same_invitee(yf_api_req *r, int64_t was, int64_t now)
+{
+    for (int i = 0; was && i < 8; i++) {
+        if (was == now)
+            return TRUE;
+        yf_invitee inv = {0};
+        int64_t next = yf_store_invitee_get(r->api->store, was, &inv, NULL) ? inv.replaced_by : 0;
+        yf_invitee_clear(&inv);
+        was = next;
+    }
+    return FALSE;
+}
+
 /* The signer row of hearing_id that staff_id or invitee_id is (a copy in
  * *out), FALSE when they are not among the signers; *error on a store failure. */
 static gboolean find_signer(yf_api_req *r, int64_t hearing_id, int64_t staff_id, int64_t invitee_id,
@@ -43,7 +59,7 @@ static gboolean find_signer(yf_api_req *r, int64_t hearing_id, int64_t staff_id,
     gboolean found = FALSE;
     for (guint i = 0; list && i < list->len && !found; i++) {
         yf_note_signer *s = list->pdata[i];
-        if ((staff_id && s->staff_id == staff_id) || (invitee_id && s->invitee_id == invitee_id)) {
+        if ((staff_id && s->staff_id == staff_id) || (invitee_id && same_invitee(r, s->invitee_id, invitee_id))) {
             *out = *s;
             memset(s, 0, sizeof *s);   /* moved out */
             found = TRUE;

@@ -39,6 +39,7 @@ async function setUp(bin, dataDir, port) {
   const appt = r.json.appointment;
   const inv = r.json.invitations.find((i) => i.role === 'petitioner').token;
   const invAgent = r.json.invitations.find((i) => i.role === 'agent').token;
+  const invId = r.json.invitations.find((i) => i.role === 'petitioner').id;
   r = await api('POST', `/appointments/${appt.id}/hearings`, { token, body: {} });
   const hearing = r.json;
   const staff = await api('GET', `/hearings/${hearing.id}/invitable`, { token });
@@ -46,7 +47,7 @@ async function setUp(bin, dataDir, port) {
   r = await api('POST', `/hearings/${hearing.id}/participants`, { token, body: { staff_id: clerkId } });
   if (r.status !== 201) throw new Error(`clerk participant: ${r.status} ${r.raw}`);
   r = await api('POST', '/auth/login', { body: { username: 'clerk', password: 'clerk-password-123' } });
-  return { port, token, clerk: r.json.token, kase, appt, hearing, inv, invAgent, caseNo: kase.case_no };
+  return { port, token, clerk: r.json.token, kase, appt, hearing, inv, invId, invAgent, caseNo: kase.case_no };
 }
 
 /** The agent enters the room through their own invitation (a lawyer does not
@@ -258,6 +259,12 @@ async function checkAfter(h) {
   const s = await apiRequest(h.port, 'POST', `/hearings/${h.hearing.id}/notes/confirm`, { token: h.token,
     body: { participant_id: (await apiRequest(h.port, 'GET', `/hearings/${h.hearing.id}`, { token: h.token })).json.notes.signers[0].participant_id, confirm: false } });
   check('staff cannot overrule an own decision (409)', s.status === 409, s.raw.toString());
+  // A link lost after the hearing is reissued: the new one is still the petitioner's.
+  const re = await apiRequest(h.port, 'POST', `/invitations/${h.invId}/reissue`, { token: h.token, body: {} });
+  const n = re.json && re.json.token ? await apiRequest(h.port, 'GET', '/invitation/notes', { inv: re.json.token }) : null;
+  check('a reissued link shows the petitioner\'s own decision', re.status === 201 && n && n.status === 200 &&
+    n.json.must_confirm === true && n.json.decision && n.json.decision.decision === 'confirm' && n.json.decision.signature === true,
+    `${re.status} ${re.raw} ${n && n.raw}`.slice(0, 400));
 }
 
 await runRecordedHearing('sign', 'yf-e2e-sign-', 20, serverLog, async (t) => {

@@ -44,7 +44,7 @@ export async function render(root, ctx) {
   paint(state);
   const tick = async () => {
     if (!ctx.alive()) return;
-    const wait = pollDelay(state.hr);
+    const wait = pollDelay(state.hr) || (state.repaintLater ? POLL_PROCESSING_MS : 0);
     if (!wait) return;
     state.timer = setTimeout(async () => {
       try {
@@ -60,10 +60,15 @@ export async function render(root, ctx) {
       // A change of phase (ended, processed) paints the page anew; within a
       // phase only the parts that move are updated, so a half-written entry
       // or a playing video are left alone.
-      if (phase(before) !== phase(hr)) {
-        // A message about the phase before ("正在生成录像文件") is out of date.
-        for (const n of state.root.parentElement.querySelectorAll(':scope > .notice')) n.remove();
-        paint(state);
+      if (phase(before) !== phase(hr) || state.repaintLater) {
+        // A signature being drawn (signatures.js) is not wiped by a new phase:
+        // the page is painted anew once it is sent or put away.
+        state.repaintLater = Boolean(state.root.querySelector('.own-sign form'));
+        if (!state.repaintLater) {
+          // A message about the phase before ("正在生成录像文件") is out of date.
+          for (const n of state.root.parentElement.querySelectorAll(':scope > .notice')) n.remove();
+          paint(state);
+        }
       }
       else update(state);
       tick();
