@@ -89,6 +89,10 @@ static const route routes[] = {
     {YF_API_GET, "/invitation/aid/decision", yf_api_invitation_aid_decision},
     {YF_API_GET, "/invitation/aid/decision/pages/#", yf_api_invitation_aid_page},
     {YF_API_POST, "/invitation/aid/confirm", yf_api_invitation_aid_confirm},
+    {YF_API_GET, "/invitation/notes", yf_api_invitation_notes_get},
+    {YF_API_POST, "/invitation/notes/confirm", yf_api_invitation_notes_confirm},
+    {YF_API_POST, "/hearings/#/notes/sign", yf_api_notes_sign},
+    {YF_API_GET, "/hearings/#/notes/signatures/#", yf_api_notes_signature},
 };
 
 /* ---- lifetime ---- */

@@ -53,6 +53,13 @@ json_t *yf_api_notes_json(yf_api_req *r, int64_t hearing_id, GError **error)
         (list = yf_store_note_confirmations(r->api->store, hearing_id, error)))
         o = json_pack("{s:s, s:o, s:o, s:o}", "text", text, "entries", entries_json(entries),
                       "finalized_at", yf_api_time_json(finalized_ms), "confirmations", confirmations_json(list));
+    json_t *signers = o ? yf_api_signers_json(r, hearing_id, error) : NULL;   /* api_sign.c */
+    if (o && signers)
+        json_object_set_new(o, "signers", signers);
+    else if (o) {
+        json_decref(o);
+        o = NULL;
+    }
     if (list)
         g_ptr_array_unref(list);
     if (entries)

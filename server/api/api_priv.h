@@ -260,5 +260,11 @@ void yf_api_invitation_aid_confirm(yf_api_req *r);
 /* Whether r uploads a decision document (its body may be larger, YF_API_AID_DOC_CAP). */
 gboolean yf_api_aid_upload_path(const yf_api_req *r);
 #define YF_API_AID_DOC_CAP (8 * 1024 * 1024 + 1)   /* one byte over the limit: told apart from a body at it */
+/* api_sign.c: the participants' own decisions on the notes */
+json_t *yf_api_signers_json(yf_api_req *r, int64_t hearing_id, GError **error);
+void yf_api_invitation_notes_get(yf_api_req *r);
+void yf_api_invitation_notes_confirm(yf_api_req *r);
+void yf_api_notes_sign(yf_api_req *r);
+void yf_api_notes_signature(yf_api_req *r);
 
 #endif

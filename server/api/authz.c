@@ -39,6 +39,7 @@ static const struct {
     [YF_ACT_INVITATION_ENTER]   = {"invitation.enter",   {NO,  NO,  NO,  NO,  NO,  OWN}},
     [YF_ACT_AID_RUN]            = {"aid.run",            {NO,  OWN, NO,  OWN, NO,  NO}},
     [YF_ACT_AID_CONFIRM]        = {"aid.confirm",        {NO,  NO,  NO,  NO,  NO,  OWN}},
+    [YF_ACT_NOTES_SIGN]         = {"notes.sign",         {NO,  OWN, OWN, OWN, NO,  OWN}},
 };
 
 void yf_principal_clear(yf_principal *p)
@@ -115,6 +116,8 @@ static gboolean invitee_may(const yf_invitee *i, yf_authz_action action)
         return i->role == YF_INVITEE_PETITIONER || i->role == YF_INVITEE_AGENT;
     if (action == YF_ACT_AID_CONFIRM)   /* the applicant themselves */
         return i->role == YF_INVITEE_PETITIONER;
+    if (action == YF_ACT_NOTES_SIGN)   /* observers (旁听) do not confirm the notes */
+        return i->role != YF_INVITEE_OTHER;
     return TRUE;
 }
 

@@ -50,6 +50,7 @@ typedef enum {
     YF_ACT_INVITATION_ENTER,    /* an invitee's room token */
     YF_ACT_AID_RUN,             /* 司法救助 in a hearing: open, still, decision, steps, receipt; the full account */
     YF_ACT_AID_CONFIRM,         /* the applicant's view of the disbursement and their confirmation */
+    YF_ACT_NOTES_SIGN,          /* one's own decision on the finalized notes, with a signature */
     YF_ACT_COUNT_
 } yf_authz_action;
 

@@ -17,6 +17,7 @@
 
 #include "media/rec/capfile.h"
 #include "server/store/store_reads.h"
+#include "server/store/store_sign.h"
 #include "media/post/post.h"
 
 static int64_t now_ms(void)
@@ -241,9 +242,42 @@ static gboolean notes_header(yf_recorder *rec, GString *s, const yf_hearing *sh,
     return ps != NULL;
 }
 
-/* What became of the entries: finalized or not, and each participant's
- * decision, in words. */
-static void notes_footer(GString *s, int64_t final_ms, const GPtrArray *cs)
+/* The decision of participant pid as signers (store_sign.h) has it, or NULL. */
+static const yf_note_signer *signer_of(const GPtrArray *signers, int64_t pid)
+{
+    for (guint i = 0; signers && i < signers->len; i++)
+        if (((const yf_note_signer *)signers->pdata[i])->participant_id == pid)
+            return signers->pdata[i];
+    return NULL;
+}
+
+/* One decision in words: as staff recorded it, or as the participant gave it
+ * on their own screen (with the signature's file in the package and its hash). */
+static void append_decision(GString *s, const yf_note_confirmation *c, const yf_note_signer *g)
+{
+    char *at = when(c->at_ms);
+    append_person(s, c->name, c->role);
+    if (g && g->by_self && c->confirm && g->has_signature) {
+        g_string_append_printf(s, "于 %s 在本人屏幕上确认笔录无误并手写签名，签名图像：" YF_RECORDER_SIGNATURE_FMT
+                                  "，SHA-256：", at, (gint64)c->participant_id);
+        for (int k = 0; k < 32; k++)
+            g_string_append_printf(s, "%02x", g->sha256[k]);
+    } else if (g && g->by_self) {
+        g_string_append_printf(s, "于 %s 在本人屏幕上对笔录提出异议", at);
+    } else {
+        g_string_append_printf(s, "于 %s %s", at, c->confirm ? "确认笔录无误" : "拒绝确认笔录");
+    }
+    if (*c->reason) {
+        g_string_append(s, "，理由：");
+        append_flat(s, c->reason, "\n    ");
+    }
+    g_string_append(s, "。\n");
+    g_free(at);
+}
+
+/* What became of the entries: finalized or not, each participant's decision
+ * in words, and who of those who must confirm has not yet. */
+static void notes_footer(GString *s, int64_t final_ms, const GPtrArray *cs, const GPtrArray *signers)
 {
     char *t = final_ms ? when(final_ms) : NULL;
     if (t)
@@ -253,16 +287,18 @@ static void notes_footer(GString *s, int64_t final_ms, const GPtrArray *cs)
     g_free(t);
     for (guint i = 0; i < cs->len; i++) {
         const yf_note_confirmation *c = cs->pdata[i];
-        char *at = when(c->at_ms);
-        append_person(s, c->name, c->role);
-        g_string_append_printf(s, "于 %s %s", at, c->confirm ? "确认笔录无误" : "拒绝确认笔录");
-        if (*c->reason) {
-            g_string_append(s, "，理由：");
-            append_flat(s, c->reason, "\n    ");
-        }
-        g_string_append(s, "。\n");
-        g_free(at);
+        append_decision(s, c, signer_of(signers, c->participant_id));
     }
+    guint waiting = 0;
+    for (guint i = 0; final_ms && signers && i < signers->len; i++) {
+        const yf_note_signer *g = signers->pdata[i];
+        if (g->must && !g->decided) {
+            g_string_append(s, waiting++ ? "、" : "尚未确认：");
+            append_person(s, g->name, g->role);
+        }
+    }
+    if (waiting)
+        g_string_append(s, "。\n");
 }
 
 /* notes.txt: the header, the entries, then whether they are finalized and
@@ -275,13 +311,17 @@ static char *notes_text(yf_recorder *rec, const yf_hearing *sh, const yf_case *c
     char *entries = notes_header(rec, s, sh, c, err) ? yf_store_note_text(rec->store, sh->id, err) : NULL;
     GPtrArray *cs = entries && yf_store_note_finalized(rec->store, sh->id, &final_ms, err)
                         ? yf_store_note_confirmations(rec->store, sh->id, err) : NULL;
-    if (!cs) {
+    GPtrArray *signers = cs ? yf_store_note_signers(rec->store, sh->id, err) : NULL;
+    if (!signers) {
+        if (cs)
+            g_ptr_array_unref(cs);
         g_free(entries);
         g_string_free(s, TRUE);
         return NULL;
     }
     g_string_append(s, *entries ? entries : "（无记录）\n");
-    notes_footer(s, final_ms, cs);
+    notes_footer(s, final_ms, cs, signers);
+    g_ptr_array_unref(signers);
     g_ptr_array_unref(cs);
     g_free(entries);
     return g_string_free(s, FALSE);
@@ -308,6 +348,43 @@ static void add_aid(yf_recorder *rec, yf_recorder_job *j, GArray *files)
     yf_aid_clear(&a);
 }
 
+/* Each signature image the participants drew, as a file (0600) of the
+ * hearing's directory, packed as signatures/participant-<id>.png so the
+ * manifest lists its SHA-256 and `yuanfang verify` checks it. */
+static gboolean write_signatures(yf_recorder *rec, yf_recorder_job *j, int64_t hearing_id, GArray *files,
+                                 GError **err)
+{
+    GPtrArray *signers = yf_store_note_signers(rec->store, hearing_id, err);
+    char *dir = g_build_filename(j->dir, "signatures", NULL);
+    gboolean ok = signers != NULL;
+    for (guint i = 0; ok && i < signers->len; i++) {
+        const yf_note_signer *g = signers->pdata[i];
+        if (!g->has_signature)
+            continue;
+        GBytes *png = yf_store_note_signature_png(rec->store, hearing_id, g->participant_id, err);
+        char *name = g_strdup_printf(YF_RECORDER_SIGNATURE_FMT, (gint64)g->participant_id);
+        char *path = g_build_filename(j->dir, name, NULL);
+        gsize len = 0;
+        const void *data = png ? g_bytes_get_data(png, &len) : NULL;
+        ok = png && g_mkdir_with_parents(dir, 0700) == 0 && g_file_set_contents_full(path, data, (gssize)len,
+                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, err);
+        if (png && !ok && err && !*err)
+            g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot make %s", dir);
+        if (ok)
+            add_file(j, files, path, name, "signature");
+        else {
+            g_free(path);
+            g_free(name);
+        }
+        if (png)
+            g_bytes_unref(png);
+    }
+    if (signers)
+        g_ptr_array_unref(signers);
+    g_free(dir);
+    return ok;
+}
+
 static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, const yf_hearing *sh, const yf_case *c,
                             GArray *files, GError **err)
 {
@@ -319,7 +396,7 @@ static gboolean write_notes(yf_recorder *rec, yf_recorder_job *j, const yf_heari
     else
         g_free(path);
     g_free(text);
-    return ok;
+    return ok && write_signatures(rec, j, sh->id, files, err);
 }
 
 static gboolean evidence_input(yf_recorder *rec, yf_recorder_job *j, GError **err)

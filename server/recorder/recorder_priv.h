@@ -16,6 +16,7 @@
  *   out/           post-processing outputs (p<N>.webm|mkv, composite.webm)
  *   paused         while a running hearing is not captured: since when, why
  *   notes.txt      the notes as packed into the evidence package
+ *   signatures/    participant-<ID>.png: each signature drawn on the notes (0600)
  *   attached       marker: the outputs are in the case store
  *   evidence.tar   the signed evidence package */
 #define YF_RECORDER_DIR_NAME "recordings"
@@ -23,6 +24,7 @@
 #define YF_RECORDER_ATTACHED "attached"
 #define YF_RECORDER_EVIDENCE "evidence.tar"
 #define YF_RECORDER_NOTES "notes.txt"
+#define YF_RECORDER_SIGNATURE_FMT "signatures/participant-%" G_GINT64_FORMAT ".png"
 #define YF_RECORDER_PAUSED "paused"       /* "<ms> <reason>" (kept across a restart) */
 
 typedef enum {

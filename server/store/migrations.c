@@ -280,6 +280,23 @@ static const char v14_aid[] =
     " moment_ms INTEGER);"
     "CREATE INDEX aid_files_aid ON aid_files(aid_id);";
 
+/* Each participant's own decision on the finalized note (docs/store.md):
+ * the handwritten signature of a confirmation, kept as the PNG the server
+ * checked with its SHA-256, and whether the participant gave the decision
+ * themselves (from their own screen) or staff recorded it for them. Only a
+ * new table and a new column, so it applies whatever came before it. */
+static const char v15_note_signatures[] =
+    "CREATE TABLE note_signatures ("
+    " note_id INTEGER NOT NULL REFERENCES notes(id),"
+    " participant_id INTEGER NOT NULL REFERENCES participants(id),"
+    " png BLOB NOT NULL CHECK (length(png) BETWEEN 57 AND 262144),"
+    " sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+    " width INTEGER NOT NULL CHECK (width > 0),"
+    " height INTEGER NOT NULL CHECK (height > 0),"
+    " PRIMARY KEY (note_id, participant_id));"
+    "ALTER TABLE note_confirmations ADD COLUMN by_self INTEGER NOT NULL DEFAULT 0"
+    " CHECK (by_self IN (0,1));";
+
 /* A public hearing's agenda: each step change (1..7) with its moment and
  * who moved it; the current step is the latest row (store_steps.c). */
 static const char v16_hearing_steps[] =
@@ -306,6 +323,7 @@ static const yf_migration migrations[] = {
     { 12, "audit_log: index by object (a case's own audit trail)", v12_audit_object },
     { 13, "exports: watermarked copies of recordings", v13_exports },
     { 14, "aid disbursements: account, steps and their files", v14_aid },
+    { 15, "note signatures; confirmations given by the participant themselves", v15_note_signatures },
     { 16, "hearing_steps: a public hearing's agenda", v16_hearing_steps },
 };
 

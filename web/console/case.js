@@ -14,6 +14,7 @@ import { renderAppointments } from './appointments.js';
 import { objectCell, detailText } from './audit.js';
 import { recordingFiles } from './exports.js';
 import { aidPanel } from './case_aid.js';
+import { signersList } from './signatures.js';
 
 const MOVERS = ['prosecutor', 'aid_staff'];
 
@@ -279,7 +280,7 @@ function prosecutorName(c, ctx) {
 function withRecording(hearings) {
   return Promise.all(hearings.map((hr) => get(`/hearings/${hr.id}`)
     .then((full) => ({ ...hr, recording: full.recording || hr.recording, recordings: full.recordings || [],
-      participants: full.participants || [] }))
+      participants: full.participants || [], notes: full.notes }))
     .catch(() => hr)));
 }
 
@@ -300,7 +301,9 @@ function hearingsPanel(hearings, ctx) {
       : h('span', { class: 'state live', text: t('case.hearingRunning') }),
     hr.recording ? h('span', { class: `rec rec-${hr.recording.state}` }, `${t('case.recording')}：`, recordingText(hr.recording)) : null,
     h('a', { class: 'btn small', href: `#/hearings/${hr.id}`, text: t('case.openHearing') }),
-    recordingFiles(hr.recordings, ctx)))));
+    recordingFiles(hr.recordings, ctx),
+    hr.notes && hr.notes.finalized_at ? h('div', { class: 'case-signers' },
+      h('h3', { text: t('hearing.confirmations') }), signersList(hr.id, hr.notes)) : null))));
   return panel;
 }
 

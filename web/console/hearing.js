@@ -14,6 +14,7 @@ import { h, notice, showErrors, clearErrors, busy, newId, checkStep } from './do
 import { fmtDateTime, fmtTimeSec } from './format.js';
 import { HOSTS, ROOM_ROLES, INVITEE_ROLES } from './codes.js';
 import { enterRoom } from './enter.js';
+import { signaturesBox } from './signatures.js';
 
 const POLL_RUNNING_MS = 5000;      // new entries and 【系统】 lines during the hearing
 const POLL_PROCESSING_MS = 2000;   // the recording's progress after it
@@ -43,7 +44,7 @@ export async function render(root, ctx) {
   paint(state);
   const tick = async () => {
     if (!ctx.alive()) return;
-    const wait = pollDelay(state.hr);
+    const wait = pollDelay(state.hr) || (state.repaintLater ? POLL_PROCESSING_MS : 0);
     if (!wait) return;
     state.timer = setTimeout(async () => {
       try {
@@ -59,10 +60,15 @@ export async function render(root, ctx) {
       // A change of phase (ended, processed) paints the page anew; within a
       // phase only the parts that move are updated, so a half-written entry
       // or a playing video are left alone.
-      if (phase(before) !== phase(hr)) {
-        // A message about the phase before ("正在生成录像文件") is out of date.
-        for (const n of state.root.parentElement.querySelectorAll(':scope > .notice')) n.remove();
-        paint(state);
+      if (phase(before) !== phase(hr) || state.repaintLater) {
+        // A signature being drawn (signatures.js) is not wiped by a new phase:
+        // the page is painted anew once it is sent or put away.
+        state.repaintLater = Boolean(state.root.querySelector('.own-sign form'));
+        if (!state.repaintLater) {
+          // A message about the phase before ("正在生成录像文件") is out of date.
+          for (const n of state.root.parentElement.querySelectorAll(':scope > .notice')) n.remove();
+          paint(state);
+        }
       }
       else update(state);
       tick();
@@ -340,7 +346,7 @@ function notesPanel(state) {
   panel.append(list);
   if (canWrite(state) && !hr.ended_at) panel.append(entryForm(state));
   if (canWrite(state) && hr.ended_at && (n.entries || []).length) panel.append(finalizeForm(state));
-  if (n.finalized_at) panel.append(confirmations(n));
+  if (n.finalized_at) panel.append(signaturesBox(state));
   return panel;
 }
 
@@ -448,16 +454,4 @@ function finalizeForm(state) {
     });
   });
   return form;
-}
-
-function confirmations(n) {
-  const list = n.confirmations || [];
-  const box = h('div', { class: 'confirmations' }, h('h3', { text: t('hearing.confirmations') }));
-  if (!list.length) { box.append(h('p', { class: 'muted', text: t('hearing.noConfirmations') })); return box; }
-  box.append(h('ul', {}, list.map((c) => h('li', {},
-    h('span', { class: 'who-name', text: `${c.name}（${partRole(c.role)}）` }),
-    h('span', { class: `state ${c.decision === 'confirm' ? 'ok' : 'bad'}`, text: t(`hearing.decision.${c.decision}`) }),
-    h('span', { class: 'muted', text: fmtDateTime(c.at) }),
-    c.reason ? h('p', { class: 'tl-note', text: c.reason }) : null))));
-  return box;
 }
