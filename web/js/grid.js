@@ -3,6 +3,9 @@
 // speaker highlighted) and, for the host, per-tile 静音 / 移出 buttons; for
 // everyone else the host's tile leads (large on a phone, oneself small).
 // Tiles are updated in place so playing videos are never recreated.
+// Where the browser refuses to start a video with sound by itself (WeChat's
+// built-in browser, iOS Safari, Chromium without a gesture on the page), a
+// large 点击开始播放 button covers the grid; one tap plays every tile.
 import { t } from './i18n.js';
 
 export function roleName(role) { return t(`role.${role}`); }
@@ -101,8 +104,22 @@ export class Grid {
     const x = this.tiles.get(id);
     if (!x) return false;
     if (x.video.srcObject !== stream) x.video.srcObject = stream;
-    x.video.play().catch(() => {});
+    x.video.play().catch((e) => { if (e && e.name === 'NotAllowedError') this.#askTap(); });
     return true;
+  }
+
+  /** One button over the grid; a tap is the gesture the browser asks for. */
+  #askTap() {
+    if (this.tapBtn) return;
+    const b = el('button', 'btn primary tap-play', t('room.tapToPlay'));
+    b.type = 'button';
+    b.addEventListener('click', () => {
+      for (const [, x] of this.tiles) x.video.play().catch(() => {});
+      b.remove();
+      this.tapBtn = null;
+    });
+    this.tapBtn = b;
+    this.root.append(b);
   }
 
   setSpeaker(id) {
