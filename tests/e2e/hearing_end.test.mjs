@@ -110,7 +110,11 @@ try {
   const noticeShown = await inv.locator('#notice').isVisible();
   check('the invitation of the ended hearing says so and shows no recording notice to accept',
     said.includes('本次接访已经结束') && !noticeShown, said);
-  await inv.screenshot({ path: join(shots, 'invitation-ended-390.png') });
+  const rec = await inv.locator('.mine-recording').textContent({ timeout: 5000 }).catch(() => '');
+  check('the petitioner\'s page says the recording is kept in the case file and whom to ask, with no player',
+    rec.includes('存入案件档案') && /请向.+提出申请/.test(rec) &&
+    await inv.locator('video, a[href*="recordings"]').count() === 0, rec);
+  await inv.screenshot({ path: join(shots, 'invitation-ended-390.png'), fullPage: true });
   console.log(`# screenshots in ${shots} (kept with YF_E2E_KEEP=1)`);
 } catch (e) {
   check('hearing-end test ran to the end', false, e.stack || String(e));

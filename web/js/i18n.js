@@ -160,6 +160,10 @@ const TABLE = {
     'mine.ratingSend': '提交评价',
     'mine.ratingPick': '请先选择满意程度。',
     'mine.rated': '感谢您的评价。',
+    'mine.recording': '录音录像',
+    'mine.recordingKept': '本次接访已全程录音录像，录像作为办案材料由检察机关存入案件档案，不在本页面播放或下载。',
+    'mine.recordingAsk': '如需查看，请向{host}提出申请。',
+    'mine.recordingHost': '承办检察官',
     'mine.ratingFailed': '提交没有成功，请稍后再试。',
 
     'notes.title': '笔录',
@@ -584,6 +588,10 @@ const TABLE = {
     'mine.ratingSend': 'Send',
     'mine.ratingPick': 'Choose how satisfied you were first.',
     'mine.rated': 'Thank you for your rating.',
+    'mine.recording': 'Recording',
+    'mine.recordingKept': 'This hearing was recorded in full. The recording is kept in the case file by the procuratorate as evidence; it is not played or downloaded on this page.',
+    'mine.recordingAsk': 'To see it, ask {host}.',
+    'mine.recordingHost': 'the prosecutor in charge',
     'mine.ratingFailed': 'That did not go through; please try again later.',
 
     'notes.title': 'Notes',

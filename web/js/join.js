@@ -8,7 +8,7 @@
 // the petitioner follows the case and rates it).
 import { applyI18n, t, withLang } from './i18n.js';
 import { markNoticeSeen } from './notice.js';
-import { appointmentCard, progressCard, ratingCard } from './mine.js';
+import { appointmentCard, progressCard, ratingCard, recordingCard } from './mine.js';
 import { notesCard } from './mine_notes.js';
 
 const $ = (id) => document.getElementById(id);
@@ -48,7 +48,7 @@ function showMine(info, invitation) {
   if (!info || info instanceof Error) return;
   document.querySelector('h1').textContent = t('mine.hello', { name: info.invitee.name });
   $('mine-top').replaceChildren(appointmentCard(info));
-  $('mine-bottom').replaceChildren(...[ratingCard(info, invitation), progressCard(info)].filter(Boolean));
+  $('mine-bottom').replaceChildren(...[ratingCard(info, invitation), recordingCard(info), progressCard(info)].filter(Boolean));
   // 核对笔录 at the top once the notes are finalized (mine_notes.js); 旁听
   // never confirm, so their page does not ask.
   if (info.invitee.role !== 'other') notesCard(invitation).then((card) => { if (card) $('mine-top').prepend(card); });

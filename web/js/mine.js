@@ -2,7 +2,7 @@
 // the appointment (when, with whom, whether it can be joined now), the case's
 // route map (路线图: the stages passed with their dates, where it stands,
 // what comes next, both deadlines in plain words) and, once the hearing has
-// ended, the satisfaction rating (满意度评价). All from GET /invitation and
+// ended, the satisfaction rating (满意度评价) and what becomes of the recording. All from GET /invitation and
 // POST /invitation/rating (docs/api.md); the case part is there only for the
 // petitioner and their agent. Phone first: large type, one column.
 import { t } from './i18n.js';
@@ -131,4 +131,18 @@ export function ratingCard(info, invitation) {
   });
   card.append(form);
   return card;
+}
+
+/** 录音录像, once the appointment's hearing has ended. By rule the page never
+ * plays or hands out a recording: it is evidence kept in the case file, and a
+ * petitioner who wants to see it asks the prosecutor (a request the staff
+ * handle with a watermarked copy, docs/console.md "Exports"). The card says so
+ * in words, so nobody looks for a download that is not there. */
+export function recordingCard(info) {
+  const h = info.appointment && info.appointment.hearing;
+  if (!h || !h.ended_at) return null;
+  return el('section', { class: 'card mine-recording', 'aria-labelledby': 'mine-recording-h' },
+    el('h2', { id: 'mine-recording-h', text: t('mine.recording') }),
+    el('p', { text: t('mine.recordingKept') }),
+    el('p', { text: t('mine.recordingAsk', { host: info.appointment.host || t('mine.recordingHost') }) }));
 }
