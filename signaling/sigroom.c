@@ -379,6 +379,15 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
         if (r->empty_timer)
             g_source_remove(r->empty_timer);
         r->empty_timer = 0;
+        /* A deliberation closed and opened again within the grace period:
+         * its capture ended with the close, so this one starts a new one. */
+        if (!r->capturing && g_str_has_suffix(r->name, YF_SIGROOM_DELIBERATION_SUFFIX) && h->rec &&
+            h->capture.room_opened) {
+            char *dir = h->capture.room_opened(h->capture_user, r->name);
+            if (dir)
+                yf_sigroom_capture_set(r, dir);
+            g_free(dir);
+        }
         return r;
     }
     r = g_new0(yf_sigroom, 1);
@@ -424,7 +433,8 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c, const cha
     m->name = g_strdup(c->name);
     m->role = g_strdup(c->role);
     m->host = strcmp(c->role, "prosecutor") == 0;
-    m->admitted = strcmp(c->role, "petitioner") != 0 && strcmp(c->role, "observer") != 0;
+    m->admitted = strcmp(c->role, "petitioner") != 0 && strcmp(c->role, "witness") != 0 &&
+                  strcmp(c->role, "observer") != 0;
     guint mutes = GPOINTER_TO_UINT(g_hash_table_lookup(r->host_mutes, m->pid));
     m->host_muted_audio = (mutes & HOST_MUTED_AUDIO) != 0;
     m->host_muted_video = (mutes & HOST_MUTED_VIDEO) != 0;

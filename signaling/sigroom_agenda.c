@@ -194,6 +194,8 @@ static const char *deliberation_refusal(yf_sigroom_hub *h, const yf_sig_request 
     r = g_hash_table_lookup(h->rooms, c->room);
     if (!r || !r->has_agenda || r->agenda_step != YF_SIGROOM_DELIBERATION_STEP)
         return "the deliberation room is not open";
+    if (g_hash_table_contains(r->removed, c->participant))   /* the hearing room's removals hold here too */
+        return "you were removed from this hearing";
     return NULL;
 }
 

@@ -19,6 +19,7 @@ static const char *invitee_room_role(yf_invitee_role role)
     case YF_INVITEE_AGENT: return "lawyer";
     case YF_INVITEE_INTERPRETER: return "interpreter";
     case YF_INVITEE_HEARING_MEMBER: return "hearing_officer";
+    case YF_INVITEE_WITNESS: return "witness";   /* speaks when admitted; only 旁听 is receive-only */
     default: return "observer";
     }
 }

@@ -54,7 +54,7 @@ static int token_run(const yf_subcommand *self, int argc, char **argv)
         {"room", 0, 0, G_OPTION_ARG_STRING, &room, "room name, e.g. appt-12 (required)", "ROOM"},
         {"name", 0, 0, G_OPTION_ARG_STRING, &name, "display name (required)", "NAME"},
         {"role", 0, 0, G_OPTION_ARG_STRING, &role,
-         "prosecutor|clerk|petitioner|hearing_officer|lawyer|interpreter|observer (required)", "ROLE"},
+         "prosecutor|clerk|petitioner|hearing_officer|lawyer|interpreter|witness|observer (required)", "ROLE"},
         {"ttl", 0, 0, G_OPTION_ARG_STRING, &ttl, "lifetime: 90s, 30m, 2h, 1d (2h)", "TTL"},
         {"participant", 0, 0, G_OPTION_ARG_STRING, &pid, "participant id (cli:NAME)", "ID"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};

@@ -23,7 +23,8 @@ static const char *const hearing_codes[] = { "reception", "public_hearing", "aid
 static const char *const hearing_labels[] = { "接访", "检察听证", "司法救助" };
 /* The roles a room token carries that are neither staff nor invitee codes
  * (api_invitation.c: an agent enters as lawyer, a hearing member as
- * hearing_officer, a witness or anyone else as observer). */
+ * hearing_officer, a witness as witness (an invitee code), anyone else as
+ * observer). */
 static const char *const room_codes[] = { "lawyer", "hearing_officer", "observer" };
 static const char *const room_labels[] = { "代理人", "听证员", "旁听人员" };
 static const char *const appointment_codes[] = { "reception", "public_hearing", "aid" };

@@ -33,7 +33,7 @@ void yf_room_claims_clear(yf_room_claims *c)
 gboolean yf_room_role_valid(const char *role)
 {
     static const char *roles[] = {"prosecutor", "clerk", "petitioner", "hearing_officer",
-                                  "lawyer", "interpreter", "observer", NULL};
+                                  "lawyer", "interpreter", "witness", "observer", NULL};
     return role != NULL && g_strv_contains(roles, role);
 }
 

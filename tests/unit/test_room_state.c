@@ -847,6 +847,24 @@ static void test_agenda(void)
     CHECK(d1->member == NULL && strstr(last(d1), "not open"));
     join(ho1, t1);   /* back in the hearing room */
     CHECK(ho1->member && got(ho1, 0, "\"step\":5", NULL));
+    /* back to 休会评议 within the grace period: the deliberation is captured again */
+    fake_conn *d3 = conn_new();
+    g_string_truncate(cap_log, 0);
+    request(host, "{\"id\":30,\"type\":\"agenda.step\",\"step\":4}");
+    join_part(d3, t1);
+    CHECK(d3->member && strstr(cap_log->str, "opened r20.deliberation;"));
+    request(host, "{\"id\":31,\"type\":\"agenda.step\",\"step\":5}");
+    CHECK(d3->closed && strstr(cap_log->str, "closed r20.deliberation;"));
+    join(ho1, t1);
+    CHECK(ho1->member != NULL);
+    /* a witness (证人) waits like a petitioner and, once admitted, may speak */
+    fake_conn *wit = conn_new();
+    char *tw = token("r20", "invitee:9", "Z", "witness", 3600, NULL);
+    join(wit, tw);
+    CHECK(got(host, 0, "\"event\":\"room.waiting\"", "\"name\":\"Z\""));
+    request(host, "{\"id\":32,\"type\":\"room.admit\",\"participant\":\"p6\"}");
+    request(wit, "{\"id\":33,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
+    CHECK(strstr(last(wit), "\"id\":33") && !strstr(last(wit), "only watches"));
     /* observers: receive-only */
     request(obs, "{\"id\":11,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}");
     CHECK(strstr(last(obs), "\"code\":\"forbidden\"") && strstr(last(obs), "observer"));
@@ -868,6 +886,7 @@ static void test_agenda(void)
     request(pet, "{\"id\":17,\"type\":\"room.leave\"}");
     request(ho1, "{\"id\":18,\"type\":\"room.leave\"}");
     request(obs, "{\"id\":19,\"type\":\"room.leave\"}");
+    request(wit, "{\"id\":34,\"type\":\"room.leave\"}");
     run_for_ms(200);
     fake_conn *host2 = conn_new();
     join(host2, th);
@@ -877,7 +896,8 @@ static void test_agenda(void)
     yf_sigroom_hub_set_capture(hub, NULL, NULL, NULL);
     g_string_free(cap_log, TRUE);
     cap_log = NULL;
-    g_free(th); g_free(tp); g_free(t1); g_free(t2); g_free(to); g_free(tdirect); g_free(tplain);
+    g_free(th); g_free(tp); g_free(t1); g_free(t2); g_free(to); g_free(tdirect); g_free(tplain); g_free(tw);
+    conn_free(wit); conn_free(d3);
     conn_free(host); conn_free(pet); conn_free(ho1); conn_free(ho2); conn_free(obs); conn_free(d1);
     conn_free(d2); conn_free(sneak); conn_free(plain); conn_free(host2);
 }

@@ -63,7 +63,7 @@ int main(void)
     CHECK(fails_with(&k1, NULL, NULL, 1000, YF_ROOM_TOKEN_ERROR_MALFORMED));
     CHECK(fails_with(&k1, "a.b", NULL, 1000, YF_ROOM_TOKEN_ERROR_ALTERED));
 
-    CHECK(yf_room_role_valid("hearing_officer") && !yf_room_role_valid("admin") && !yf_room_role_valid(NULL));
+    CHECK(yf_room_role_valid("hearing_officer") && yf_room_role_valid("witness") && !yf_room_role_valid("admin") && !yf_room_role_valid(NULL));
     CHECK_EQ_INT(yf_token_cli_parse_ttl("2h"), 7200);
     CHECK_EQ_INT(yf_token_cli_parse_ttl("30m"), 1800);
     CHECK_EQ_INT(yf_token_cli_parse_ttl("45"), 45);
