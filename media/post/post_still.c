@@ -102,9 +102,9 @@ static gboolean read_groups(const char *path, group **prev, group **cur, uint8_t
             *cur = group_new();
             count = 0;
         }
-        if (!*cur || ++count > YF_POST_STILL_MAX_PACKETS)
-            continue;
         guint n = (guint)rec.len;
+        if (!*cur || ++count > YF_POST_STILL_MAX_PACKETS || (*cur)->bytes->len + n > YF_POST_STILL_MAX_BYTES)
+            continue;
         g_byte_array_append((*cur)->bytes, rec.payload, n);
         g_array_append_val((*cur)->lens, n);
         (*cur)->last_us = rec.arrival_us;

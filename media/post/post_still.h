@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #define YF_POST_STILL_MAX_PACKETS 400000   /* ~ 30 minutes of 640×480 VP8 after a keyframe */
+#define YF_POST_STILL_MAX_BYTES (32u << 20)   /* and at most this much of it kept in memory */
 
 typedef struct {
     GBytes *jpeg;          /* the picture */

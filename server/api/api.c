@@ -801,7 +801,8 @@ static int on_http(yf_api *api, yf_api_req **slot, struct lws *wsi)
             r->resolved = TRUE;
         }
         r->body_cap = r->who.kind == YF_PRINCIPAL_NONE ? YF_API_ANON_MAX_BODY : YF_API_MAX_BODY;
-        if (r->who.kind == YF_PRINCIPAL_STAFF && yf_api_aid_upload_path(r))
+        if (r->who.kind == YF_PRINCIPAL_STAFF && yf_api_aid_upload_path(r) &&
+            (r->who.staff.role == YF_ROLE_AID_STAFF || r->who.staff.role == YF_ROLE_PROSECUTOR))
             r->body_cap = YF_API_AID_DOC_CAP;   /* a decision document (api_aid.c) */
         /* Without a credential an announced big body is refused at once;
          * a signed-in client's is drained unkept and refused after (413),

@@ -441,6 +441,10 @@ void yf_api_aid_decision_put(yf_api_req *r)
         yf_api_error(r, 409, "conflict", "the applicant has already confirmed this decision");
         goto out;
     }
+    if (a.asked_ms) {   /* what was read out and asked about is what gets confirmed */
+        yf_api_error(r, 409, "conflict", "the applicant has been asked to confirm the decision already shown");
+        goto out;
+    }
     char *name = g_strdup_printf("decision-%" G_GINT64_FORMAT ".%s", (gint64)r->now_ms, ext);
     gboolean ok = keep_file(r, &a, YF_AID_DECISION, name, type, r->body->data, r->body->len);
     if (ok && !strcmp(ext, "pdf"))

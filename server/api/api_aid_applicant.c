@@ -31,7 +31,10 @@ static void rasterize_run(GTask *task, gpointer src, gpointer data, GCancellable
     (void)cancel;
     char **paths = data;   /* the PDF, the output prefix */
     char *max_pages = g_strdup_printf("%d", PAGES_MAX), *px = g_strdup_printf("%d", PAGE_PX);
-    const char *argv[] = {"pdftoppm", "-png", "-l", max_pages, "-scale-to", px, paths[0], paths[1], NULL};
+    /* A broken or hostile PDF must not hold a pool thread or the CPU for
+     * long: coreutils' timeout ends pdftoppm after 60 s (KILL 5 s later). */
+    const char *argv[] = {"timeout", "-k", "5", "60", "pdftoppm", "-png", "-l", max_pages, "-scale-to", px,
+                          paths[0], paths[1], NULL};
     char *err_text = NULL;
     int status = 0;
     GError *err = NULL;

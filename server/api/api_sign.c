@@ -97,8 +97,9 @@ static gboolean parse_body(yf_api_req *r, yf_sign_body *b)
         return FALSE;
     gboolean ok = yf_sign_body_parse(o, b, &err);
     if (!ok) {
-        g_message("%s %s: refused signature body: %s", r->method == YF_API_POST ? "POST" : "?", r->path,
-                  err->message);
+        char *safe = g_strescape(err->message, NULL);   /* it may quote a client's key */
+        g_message("%s %s: refused signature body: %s", r->method == YF_API_POST ? "POST" : "?", r->path, safe);
+        g_free(safe);
         yf_api_error(r, 400, "bad_request", "%s", err->message);
         g_error_free(err);
     }

@@ -143,7 +143,10 @@ static void run(GTask *task, gpointer src, gpointer data, GCancellable *cancel)
     gboolean ok = yf_post_still(capture, &res, &err);
     if (ok) {
         j->frame_ms = res.frame_us / 1000;
-        j->path = g_strdup_printf("%s/still-%" G_GINT64_FORMAT ".jpg", j->out_dir, (gint64)j->frame_ms);
+        /* A retake of a paused picture has the same frame time: a suffix of
+         * its own keeps the earlier still (the store's path is UNIQUE). */
+        j->path = g_strdup_printf("%s/still-%" G_GINT64_FORMAT "-%08x.jpg", j->out_dir, (gint64)j->frame_ms,
+                                  g_random_int());
         gsize len;
         const void *data_ = g_bytes_get_data(res.jpeg, &len);
         ok = g_mkdir_with_parents(j->out_dir, 0700) == 0 &&

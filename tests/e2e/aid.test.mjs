@@ -188,6 +188,10 @@ async function stepsTwoToFour(t, s, staff, applicant, aid) {
     (await applicant.innerText('#aid-applicant')).includes(`${AMOUNT.figures} 元`) &&
     !(await applicant.innerText('#aid-applicant')).includes('6222020200112233445'));
   await shot(applicant, t.tmp, 'applicant-4-confirm');
+  const swap = await s.api('PUT', `/aid/${aid.id}/decision`, { token: s.token, body: readFileSync(pdf),
+    headers: { 'Content-Type': 'application/pdf' } });
+  check('the decision cannot be replaced once the applicant is asked to confirm it', swap.status === 409,
+    `${swap.status} ${swap.raw}`);
   const early = await s.api('POST', `/aid/${aid.id}/receipt`, { token: s.token, body: {} });
   check('no receipt before the confirmation and the end', early.status === 409, `${early.status} ${early.raw}`);
   await applicant.click('#aid-confirm');
