@@ -81,33 +81,55 @@ async function checkFiles(h, list, times, tmp, browser) {
     // The host's picture above the middle of its tile (the left one, below
     // the band): the flash fills it, while the name card's text (shown when
     // a loaded machine stalls the host's camera for over 2 s) lies lower.
-    const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', files.composite, '--region', '0.02,0.21,0.46,0.1', '--json'],
-      { encoding: 'utf8', timeout: 120000 });
-    let sync = null;
-    try { sync = JSON.parse(m.stdout); } catch { /* reported below */ }
-    check('composite: the host\'s flashes and beeps are found', sync && sync.n_pairs >= 5, `${m.stdout}${m.stderr}`.slice(0, 600));
+    const measure = (file, region) => {
+      const m = spawnSync(process.env.YF_AVSYNC_BIN, ['measure', file, ...(region ? ['--region', region] : []), '--json'],
+        { encoding: 'utf8', timeout: 120000 });
+      try { return { sync: JSON.parse(m.stdout), text: '' }; } catch { return { sync: null, text: `${m.stdout}${m.stderr}` }; }
+    };
+    const comp = measure(files.composite, '0.02,0.21,0.46,0.1');
+    const own = files['王检察官'] ? measure(files['王检察官'], null) : { sync: null, text: 'no file' };
+    const found = (x) => x.sync && Array.isArray(x.sync.pairs) && x.sync.n_pairs >= 5;
+    check('composite: the host\'s flashes and beeps are found', found(comp), (comp.text || JSON.stringify(comp.sync)).slice(0, 600));
+    check('王检察官: the flashes and beeps are found in the host\'s own recording', found(own),
+      (own.text || JSON.stringify(own.sync)).slice(0, 600));
     // Chromium opens its fake camera and microphone one after the other and
-    // stamps its file camera's frames on a 66 ms grid, so the host's own
-    // media reach the server with a skew of their own, fixed for the whole
-    // hearing and different in every run (30 to 85 ms seen, audio late).
-    // What the server answers for: the offset stays where the sender put it
-    // (no drift, no jump: the spread stays under one 66 ms camera frame,
-    // which a frame delivered late or the composite's 40 ms grid can take),
-    // and where a viewer does not notice it (ITU-R BT.1359: audio at most
-    // 125 ms behind the picture, 45 ms ahead).
+    // stamps its file camera's frames on a 66 ms grid, so the host's media
+    // reach the server with a skew of their own, fixed or nearly so for the
+    // hearing and different in every run (from 80 ms early to 85 ms late
+    // seen). That skew is the sender's; the host's own recording keeps it
+    // (test_post proves the exactness with a sender whose sync is known). What
+    // the composite answers for is that it does not add to it: each flash and
+    // its beep lie where the host's own file has them, within one of the
+    // composite's 40 ms frames and the few ms of Opus re-encoding (50 ms).
     // One pair may stand apart: the first second of a stream (its first
-    // keyframe, the sender's first report) has been seen 50-80 ms off the
-    // rest on a loaded machine; the spread is that of the others.
-    const offs = sync && Array.isArray(sync.pairs) ? sync.pairs.map((p) => p.offset_ms).sort((a, b) => a - b) : [];
-    const median = offs.length ? offs[offs.length >> 1] : NaN;
-    const spreadOf = (xs) => (xs.length ? xs[xs.length - 1] - xs[0] : NaN);
-    const spread = offs.length >= 6 ? Math.min(spreadOf(offs.slice(1)), spreadOf(offs.slice(0, -1))) : spreadOf(offs);
-    const said = `median ${median.toFixed(1)} ms, spread ${spread.toFixed(1)} ms over ${offs.length} ` +
-      `(all: ${offs.map((o) => o.toFixed(0)).join(' ')})`;
-    check('composite: flash and beep keep one offset through the hearing (spread under 70 ms, one pair aside)',
-      offs.length > 0 && spread < 70, sync ? said : m.stderr);
-    check('composite: the beep is at most 125 ms behind the flash and 45 ms ahead of it',
-      offs.length > 0 && median > -45 && median < 125, sync ? said : m.stderr);
+    // keyframe, the sender's first report) has been seen off the rest.
+    const diffs = [];
+    if (found(comp) && found(own)) {
+      for (const p of comp.sync.pairs) {
+        let best = null;
+        for (const q of own.sync.pairs) {
+          if (Math.abs(q.flash_s - p.flash_s) < 1.0 && (!best || Math.abs(q.flash_s - p.flash_s) < Math.abs(best.flash_s - p.flash_s))) best = q;
+        }
+        if (best) diffs.push(p.offset_ms - best.offset_ms);
+      }
+    }
+    const sorted = (xs) => [...xs].sort((a, b) => a - b);
+    const median = (xs) => (xs.length ? sorted(xs)[xs.length >> 1] : NaN);
+    const ownOffs = found(own) ? own.sync.pairs.map((p) => p.offset_ms) : [];
+    const compOffs = found(comp) ? comp.sync.pairs.map((p) => p.offset_ms) : [];
+    const within = diffs.filter((d) => Math.abs(d) <= 50).length;
+    const said = `composite minus own file: ${diffs.map((d) => d.toFixed(0)).join(' ')}; ` +
+      `own file: median ${median(ownOffs).toFixed(1)} ms (${ownOffs.map((o) => o.toFixed(0)).join(' ')}); ` +
+      `composite: median ${median(compOffs).toFixed(1)} ms (${compOffs.map((o) => o.toFixed(0)).join(' ')})`;
+    console.log(`# lip sync: the beep is ${median(ownOffs).toFixed(0)} ms after the flash as the host's browser sent them ` +
+      `(its fake devices' own skew), ${median(compOffs).toFixed(0)} ms in the composite`);
+    check('composite: each flash and beep lie where the host\'s own recording has them, within 50 ms (one pair aside)',
+      diffs.length >= 5 && within >= diffs.length - 1, said);
+    // A gross fault in the per-participant sync (a stream placed by a wrong
+    // sender report, say) would put the two hundreds of ms apart; the fake
+    // devices' skew has never come near 150 ms.
+    check('王检察官: the host\'s own recording keeps flash and beep within 150 ms of each other',
+      ownOffs.length > 0 && Math.abs(median(ownOffs)) <= 150, said);
   }
   return items;
 }
