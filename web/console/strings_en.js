@@ -567,7 +567,6 @@ export const en = {
   'hearing.finalizeConfirm': 'Yes, finalize',
   'hearing.finalized': 'The notes are finalized.',
   'hearing.confirmations': 'Checked by the participants',
-  'hearing.noConfirmations': 'No one has checked them yet.',
   'hearing.decision.confirm': 'Confirmed',
   'hearing.decision.refuse': 'Objected',
   'case.openHearing': 'Open the hearing',

@@ -590,7 +590,6 @@ export const zh = {
   'hearing.finalizeConfirm': '确认定稿',
   'hearing.finalized': '笔录已定稿。',
   'hearing.confirmations': '参加人员核对',
-  'hearing.noConfirmations': '还没有人核对。',
   'hearing.decision.confirm': '确认无误',
   'hearing.decision.refuse': '有异议',
   'case.openHearing': '查看听证',
