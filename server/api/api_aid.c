@@ -240,7 +240,7 @@ void yf_api_aid_send_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
     int fd = yf_api_open_file(path, &size);
     if (fd < 0) {
         yf_api_error(r, 404, "not_found", "the file is gone");
-    } else if (!yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, &err)) {
+    } else if (!yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, 0, &err)) {
         close(fd);
         yf_api_store_error(r, err, FALSE);
         g_error_free(err);
@@ -449,6 +449,8 @@ void yf_api_aid_decision_put(yf_api_req *r)
     gboolean ok = keep_file(r, &a, YF_AID_DECISION, name, type, r->body->data, r->body->len);
     if (ok && !strcmp(ext, "pdf"))
         yf_api_aid_rasterize(r, h.id, name);
+    if (ok && a.shown_ms)   /* the store withdrew the one shown */
+        yf_api_aid_system_note(r, &h, "更换救助决定书：原决定书已从申请人屏幕撤下，新决定书宣读后再展示");
     g_free(name);
     if (ok)
         reply_aid(r, 201, a.id, &h);
@@ -546,7 +548,7 @@ static gboolean composite_of(yf_store *st, const yf_hearing *h, char hex[65], in
     gboolean found = FALSE;
     for (guint i = 0; list && i < list->len && !found; i++) {
         const yf_recording *rec = list->pdata[i];
-        if (rec->participant_id != 0)
+        if (rec->participant_id != 0 || rec->deliberation)
             continue;
         hex_of(rec->sha256, hex);
         *offset_ms = rec->start_ms ? rec->start_ms - h->start_ms : 0;
