@@ -86,6 +86,8 @@ const TABLE = {
     'net.busy': '现在做设备检测的人较多，请等一两分钟后点“重新检测”。这不影响您按时参加视频接访。',
 
     'role.prosecutor': '承办检察官',
+    'role.prosecutor.public_hearing': '主持检察官',
+    'role.prosecutor.aid_disbursement': '司法救助承办人',
     'role.clerk': '书记员',
     'role.petitioner': '信访人',
     'role.hearing_officer': '听证员',
@@ -265,6 +267,12 @@ const TABLE = {
     'room.endCancel': '取消',
     'room.endRefused': '没有结束：{why}',
     'room.endForbidden': '只有本案的承办检察官可以结束接访。',
+    'room.end.public_hearing': '结束听证',
+    'room.endTitle.public_hearing': '结束本次检察听证？',
+    'room.endForbidden.public_hearing': '只有主持听证的检察官可以结束听证。',
+    'room.end.aid_disbursement': '结束救助发放',
+    'room.endTitle.aid_disbursement': '结束本次司法救助发放？',
+    'room.endForbidden.aid_disbursement': '只有本案的司法救助承办人可以结束。',
     'room.endFailed': '暂时无法结束，请稍后再试。',
     'kind.reception': '视频接访',
     'kind.public_hearing': '检察听证',
@@ -515,6 +523,8 @@ const TABLE = {
     'net.busy': 'Many people are testing their devices right now. Wait a minute or two, then tap "Test again". Your hearing is not affected.',
 
     'role.prosecutor': 'Prosecutor',
+    'role.prosecutor.public_hearing': 'Presiding prosecutor',
+    'role.prosecutor.aid_disbursement': 'Judicial aid officer',
     'role.clerk': 'Clerk',
     'role.petitioner': 'Petitioner',
     'role.hearing_officer': 'Hearing officer',
@@ -694,6 +704,12 @@ const TABLE = {
     'room.endCancel': 'Cancel',
     'room.endRefused': 'Not ended: {why}',
     'room.endForbidden': "Only the case's prosecutor can end the hearing.",
+    'room.end.public_hearing': 'End the public hearing',
+    'room.endTitle.public_hearing': 'End this public hearing?',
+    'room.endForbidden.public_hearing': 'Only the presiding prosecutor can end the public hearing.',
+    'room.end.aid_disbursement': 'End the aid disbursement',
+    'room.endTitle.aid_disbursement': 'End this judicial aid disbursement?',
+    'room.endForbidden.aid_disbursement': "Only the case's judicial aid officer can end it.",
     'room.endFailed': 'The hearing could not be ended just now. Please try again.',
     'kind.reception': 'Video reception',
     'kind.public_hearing': 'Public hearing',
@@ -876,6 +892,17 @@ function pickLang() {
 }
 
 export const lang = pickLang();
+
+/** Whether key has a text (in the page's language or Chinese). */
+export function hasText(key) {
+  return TABLE[lang][key] !== undefined || TABLE['zh-CN'][key] !== undefined;
+}
+
+/** key + '.' + variant where that has a text, else key: the wording of one
+ * kind of hearing (结束听证 beside 结束接访). */
+export function variantKey(key, variant) {
+  return variant && hasText(`${key}.${variant}`) ? `${key}.${variant}` : key;
+}
 
 /** The text for key in the page's language, with {name} replaced from vars. */
 export function t(key, vars) {
