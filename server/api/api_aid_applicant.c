@@ -49,9 +49,9 @@ static void rasterize_run(GTask *task, gpointer src, gpointer data, GCancellable
     g_task_return_boolean(task, TRUE);
 }
 
-void yf_api_aid_rasterize(yf_api_req *r, int64_t hearing_id, const char *name)
+void yf_api_aid_rasterize(yf_api *api, int64_t hearing_id, const char *name)
 {
-    char *dir = yf_api_aid_dir(r, hearing_id);
+    char *dir = yf_api_aid_dir(api, hearing_id);
     char *base = g_strndup(name, strlen(name) - 4);   /* without ".pdf" */
     char **paths = g_new0(char *, 3);
     paths[0] = g_build_filename(dir, name, NULL);

@@ -305,12 +305,14 @@ gboolean yf_store_aid_file_add(yf_store *st, yf_actor actor, int64_t now_ms, con
     }
     if (ok && f->kind == YF_AID_DECISION) {
         /* a new decision is shown to the applicant only once staff show it:
-         * what was read out is what the applicant sees and is asked about */
-        sqlite3_stmt *u = yf_store_prep(st, "UPDATE aid_disbursements SET shown_ms = NULL WHERE id = ?", error);
+         * what was read out is what the applicant sees and is asked about;
+         * once asked, the decision stays */
+        sqlite3_stmt *u = yf_store_prep(st, "UPDATE aid_disbursements SET shown_ms = NULL"
+                                            " WHERE id = ? AND asked_ms IS NULL", error);
         ok = u != NULL;
         if (ok) {
             sqlite3_bind_int64(u, 1, f->aid_id);
-            ok = yf_store_exec_stmt(st, u, "withdraw the decision shown", error);
+            ok = update_one(st, u, "the applicant has been asked to confirm the decision already shown", error);
         }
     }
     char *action = g_strdup_printf("aid.%s", kind_codes[f->kind]);
