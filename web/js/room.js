@@ -103,7 +103,7 @@ function onState({ state, detail }) {
       onParticipants(client.participants);
       startAid(client, roomTok);
       break;
-    case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
+    case 'reconnecting': screen('reconnecting'); status(detail === 'busy' ? 'room.busy' : 'room.reconnecting'); break;
     case 'left': screen('ended'); status('room.left'); break;
     case 'ended':
       if (detail === 'deliberation_over') break;   /* a 听证员 goes back to the hearing room (room_agenda.js) */
