@@ -11,8 +11,10 @@
 //     file and self-signed certificate) over TLS on 443, with the TURN REST
 //     credential yuanfang minted for each participant (selected pair: relay,
 //     relayProtocol tls).
+//  c. ice_tcp off and no TURN: nothing gets through.
 // Each prints the time from opening the second page to its first decoded frame
-// of the first. Every process (server, coturn, browser) is stopped by its PID
+// of the first; in each the device test page names the path it found (直接连接,
+// 通过中转连接, 被阻断; screenshots at 390x844 and 1366x768). Every process (server, coturn, browser) is stopped by its PID
 // and both namespaces removed, also on failure. Needs root (network
 // namespaces), ip, nft, turnserver, openssl and curl: exit 77 without them,
 // except under CI=true. Ends "room_blocked_udp: N passed, M failed".
@@ -293,6 +295,30 @@ async function scenario(label, browser, want) {
   return ttff;
 }
 
+/** The device test in the blocked browser: its network verdict (the text
+ *  shown), with screenshots at a phone's and a desktop's size. */
+async function deviceTest(browser, label) {
+  const out = {};
+  for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1366, height: 768 }]]) {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport, locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.on('console', (m) => { pageLog.push(`[${label}/devtest] ${m.type()}: ${m.text()}`); if (pageLog.length > 300) pageLog.shift(); });
+    await page.goto(`https://${SRV_IP}:${HTTPS_PORT}/devtest.html`);
+    const start = page.locator('#start');
+    if (await start.isVisible()) await start.click();
+    await page.waitForFunction(() => window.yfDevtest && ['done', 'failed'].includes(window.yfDevtest.state), null,
+      { timeout: 40000, polling: 250 }).catch(() => {});
+    out[size] = await page.evaluate(() => document.querySelector('#verdict-network .verdict-value').textContent.trim());
+    const shot = join(tmp, `devtest-${label}-${size}.png`);
+    // As the petitioner sees it once they scroll to the verdict.
+    await page.locator('#verdict-network').scrollIntoViewIfNeeded().catch(() => {});
+    await page.screenshot({ path: shot });
+    console.log(`# screenshot: ${shot}`);
+    await context.close().catch(() => {});
+  }
+  return out;
+}
+
 async function launchBrowser(chromium) {
   // Chromium runs in the browser's namespace through a wrapper that playwright
   // starts as the browser: `ip netns exec` execs it, so its PID is Chromium's.
@@ -321,6 +347,8 @@ try {
     text: 'runs over TCP to the server, no relay',
     ok: (p) => p.local.protocol === 'tcp' && p.remote.protocol === 'tcp' && p.local.type !== 'relay' && p.remote.type !== 'relay',
   });
+  const dtA = await deviceTest(browser, 'ice-tcp');
+  check('ice-tcp: the device test says 直接连接', dtA.phone.startsWith('正常：直接连接') && dtA.desktop === dtA.phone, dtA.phone);
   const dropped = droppedUdp() - before;
   check('ice-tcp: the browser did try UDP, and the firewall dropped it', dropped > 0, `${dropped} UDP packets dropped`);
   const info = await stopChild(server);
@@ -338,6 +366,9 @@ try {
     text: 'runs through the TURN relay over TLS',
     ok: (p) => p.local.type === 'relay' && p.local.relayProtocol === 'tls',
   });
+  const dtB = await deviceTest(browser, 'turn-tls');
+  check('turn-tls: the device test says 通过中转连接, with a suggestion', dtB.phone.startsWith('正常：通过中转连接') &&
+    dtB.phone.includes('手机流量') && dtB.desktop === dtB.phone, dtB.phone);
   const log = readFileSync(join(tmp, 'server-turn-tls.log'), 'utf8');
   const leaked = [...credentials].filter((c) => log.includes(c));
   check('turn-tls: the pages got TURN credentials, and neither they nor the secret are in the server log (at debug)',
@@ -345,6 +376,12 @@ try {
   const turnLog = readFileSync(join(tmp, 'turnserver-file.log'), 'utf8');
   check('turn-tls: coturn saw the participants\' credentials (EXPIRY:participant id)',
     /user <\d+:p\d+>/.test(turnLog), [...new Set(turnLog.match(/user <[^>]+>/g) || ['no username in its log'])].join(' '));
+  // c. Neither: ICE-TCP off and no TURN. The device test must say blocked.
+  await stopChild(server);
+  server = await startYuanfang('blocked', '[media]\nice_tcp = false\n');
+  const dtC = await deviceTest(browser, 'blocked');
+  check('blocked: the device test says 被阻断, with what to do', dtC.phone.startsWith('被阻断') && dtC.phone.includes('换一个网络') &&
+    dtC.desktop === dtC.phone, dtC.phone);
   const txt = (t) => (t ? `${t.join} ms after joining (${t.open} ms after opening the page)` : 'none');
   console.log(`# time to first frame with UDP blocked: ICE-TCP ${txt(times.iceTcp)}; TURN over TLS ${txt(times.turnTls)}`);
 } catch (e) {
