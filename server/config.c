@@ -1,6 +1,7 @@
 /* config.c -- loads yf_config: built-in defaults, then the [server], [tls],
- * [media] and [log] groups of an INI file, then command-line options, which
- * win. Refuses unknown groups/keys' bad values with a message naming them. */
+ * [media], [turn], [room] and [log] groups of an INI file, then command-line
+ * options, which win. Refuses unknown groups/keys' bad values with a message
+ * naming them. */
 #include "config.h"
 
 #include <gio/gio.h>
