@@ -153,9 +153,9 @@ NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const ch
                     "<transport> <priority> <ip> <port> typ <type> ...\"");
         return NULL;
     }
-    const char *why = tcp_unused(m, c) ? tcp_unused(m, c)
-                      : c->component_id != 1 ? "RTCP component: rtcp-mux is required"
-                      : unusable_address(m, c);
+    const char *why = tcp_unused(m, c);
+    if (!why)
+        why = c->component_id != 1 ? "RTCP component: rtcp-mux is required" : unusable_address(m, c);
     if (!why && budget && !yf_net_cand_budget_take(budget, g_get_monotonic_time()))
         why = "too many candidates on this connection (" G_STRINGIFY(YF_NET_CAND_BURST) " at once, "
               G_STRINGIFY(YF_NET_CAND_PER_MIN) " a minute)";
