@@ -16,7 +16,7 @@
 // of the first; in each the device test page names the path it found (直接连接,
 // 通过中转连接, 被阻断; screenshots at 390x844 and 1366x768). Every process (server, coturn, browser) is stopped by its PID
 // and both namespaces removed, also on failure. Needs root (network
-// namespaces), ip, nft, turnserver, openssl and curl: exit 77 without them,
+// namespaces), ip, nsenter, nft, turnserver, openssl and curl: exit 77 without them,
 // except under CI=true. Ends "room_blocked_udp: N passed, M failed".
 // YF_E2E_KEEP=1 keeps the temp dir (server and coturn logs).
 
@@ -51,7 +51,7 @@ function skip(why) {
 
 const { bin, webDir, chromium } = await browserTestPrerequisites();
 if (process.getuid && process.getuid() !== 0) skip('network namespaces need root');
-for (const cmd of ['ip', 'nft', 'turnserver', 'openssl', 'curl']) if (!have(cmd)) skip(`${cmd} is missing`);
+for (const cmd of ['ip', 'nsenter', 'nft', 'turnserver', 'openssl', 'curl']) if (!have(cmd)) skip(`${cmd} is missing`);
 
 // ---- namespaces ------------------------------------------------------------------
 
@@ -66,7 +66,10 @@ function run(cmd, args) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || '').trim()}`);
   return r.stdout;
 }
-const inNs = (ns, cmd, args) => run('ip', ['netns', 'exec', ns, cmd, ...args]);
+// Into a namespace with nsenter --net, not `ip netns exec`: that one also
+// remounts / and /sys, which fails in a chroot whose / is no mount point (CI's).
+const nsArgs = (ns, cmd, args) => [`--net=/run/netns/${ns}`, cmd, ...args];
+const inNs = (ns, cmd, args) => run('nsenter', nsArgs(ns, cmd, args));
 
 function makeNamespaces() {
   for (const ns of [NS_SRV, NS_CLI]) {
@@ -123,9 +126,9 @@ const serverLog = [], pageLog = [];
 const children = new Set();
 const credentials = new Set();   // every TURN credential the pages were handed
 
-/** A process in a namespace (`ip netns exec` execs it: the PID is its own). */
+/** A process in a namespace (nsenter execs it: the PID is its own). */
 function spawnIn(ns, cmd, args, logName, log = null) {
-  const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('nsenter', nsArgs(ns, cmd, args), { stdio: ['ignore', 'pipe', 'pipe'] });
   const file = createWriteStream(join(tmp, logName));
   const keep = (chunk) => {
     file.write(chunk);
@@ -156,8 +159,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 async function waitHealthy(child) {
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline && !child.exitInfo) {
-    const r = spawnSync('ip', ['netns', 'exec', NS_SRV, 'curl', '-sk', '--max-time', '2',
-      `https://${SRV_IP}:${HTTPS_PORT}/healthz`], { encoding: 'utf8' });
+    const r = spawnSync('nsenter', nsArgs(NS_SRV, 'curl', ['-sk', '--max-time', '2',
+      `https://${SRV_IP}:${HTTPS_PORT}/healthz`]), { encoding: 'utf8' });
     if (r.status === 0 && r.stdout.includes('"ok"')) return true;
     await sleep(300);
   }
@@ -321,9 +324,9 @@ async function deviceTest(browser, label) {
 
 async function launchBrowser(chromium) {
   // Chromium runs in the browser's namespace through a wrapper that playwright
-  // starts as the browser: `ip netns exec` execs it, so its PID is Chromium's.
+  // starts as the browser: nsenter execs it, so its PID is Chromium's.
   const wrapper = join(tmp, 'chromium-in-ns.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS_CLI} ${CHROMIUM} "$@"\n`);
+  writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=/run/netns/${NS_CLI} ${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o700);
   // The TURN server's certificate is this test's own, self-signed.
   return chromium.launch({ executablePath: wrapper, headless: true,
