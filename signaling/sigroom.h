@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "signaling/token/room_token.h"
+#include "signaling/turn/turn_cred.h"
 #include "media/net/room.h"
 
 #define YF_SIGROOM_DEFAULT_GRACE_S 60
@@ -131,6 +132,9 @@ typedef struct {
  * server-wide cap). A participant the budget has no room for is not let
  * into the media: room.join (or the host's room.admit) gets busy. */
 void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b);
+/* TURN credentials for each room.join reply, labelled with the participant
+ * id (NULL: none); turn is borrowed and must outlive the hub. */
+void yf_sigroom_hub_set_turn(yf_sigroom_hub *h, const yf_turn *turn);
 /* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 

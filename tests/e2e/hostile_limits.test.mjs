@@ -182,7 +182,7 @@ async function deviceTests() {
   await page.click('#retry');
   await page.waitForFunction(() => window.yfDevtest.state === 'done', null, { timeout: 30000, polling: 250 }).catch(() => {});
   const net = (await page.textContent('#verdict-network .verdict-value')).trim();
-  check('once the other device tests end, the page tests again and the network is fine (正常)', net === '正常', net);
+  check('once the other device tests end, the page tests again and the network is fine (正常：直接连接)', net === '正常：直接连接到服务器。', net);
   clerk.close();
 }
 
