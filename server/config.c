@@ -31,7 +31,7 @@ static void set_defaults(yf_config *cfg)
     cfg->devtest_per_address = 4;
     cfg->grace_s = 60;
     cfg->log_level = g_strdup("info");
-    cfg->ice_tcp = TRUE;
+    cfg->ice_tcp = FALSE;   /* off until the connections a candidate accepts are capped (docs/security.md) */
     cfg->turn_lifetime = 43200;
 }
 

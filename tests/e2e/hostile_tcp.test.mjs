@@ -1,5 +1,5 @@
 // hostile_tcp.test.mjs -- a client that floods a passive ICE-TCP candidate
-// ([media] ice_tcp, on by default) with TCP connections: the server offers the
+// ([media] ice_tcp, turned on here) with TCP connections: the server offers the
 // candidate to a device test in headless Chromium (below its UDP one in
 // priority), then this test opens 300 connections to that port from one
 // address and writes RFC 4571 frames of garbage (and a frame longer than it
@@ -27,8 +27,10 @@ const stats = (page) => page.evaluate(() => window.yfDevtest.stats()).catch(() =
 
 try {
   const port = await freePort();
+  const ini = path.join(tmp, 'ice-tcp.ini');
+  fs.writeFileSync(ini, '[media]\nice_tcp = true\n');
   server = await startServerReady(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log: serverLog,
-    logLevel: 'info', workers: 1 });
+    logLevel: 'info', workers: 1, extra: ['--config', ini] });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'zh-CN' });
   const page = await context.newPage();
