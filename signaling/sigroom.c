@@ -477,7 +477,7 @@ static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
     /* A TURN credential of this participant's own, minted now: coturn's
      * log names the participant id, never the person. */
     json_t *ice = yf_turn_ice_servers(m->room->hub->turn, m->room->hub->ice_servers, m->id,
-                                      g_get_real_time() / G_USEC_PER_SEC);
+                                      g_get_real_time() / G_USEC_PER_SEC, 0);
     yf_sigroom_send(m, yf_sig_reply_join(&req->id, m->room->name, &self,
                                          m->admitted ? "admitted" : "waiting", list, n, ice, hearing));
     json_decref(ice);

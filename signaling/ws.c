@@ -261,9 +261,12 @@ static void do_hello(yf_ws_session *s, const yf_sig_request *req)
 {
     s->hello_done = TRUE;
     g_debug("session %s: hello from %s", s->id, req->hello.client ? req->hello.client : "(unnamed client)");
-    /* The device test's TURN credential is this session's own; a hearing
-     * participant gets one of their own in the room.join reply. */
-    json_t *ice = yf_turn_ice_servers(s->hub->turn, s->hub->ice_servers, s->id, g_get_real_time() / G_USEC_PER_SEC);
+    /* The device test's TURN credential is this session's own and lives 10
+     * minutes (hello needs no login: a long-lived relay credential must not
+     * be had for the asking); a hearing participant gets one of their own,
+     * for the configured lifetime, in the room.join reply. */
+    json_t *ice = yf_turn_ice_servers(s->hub->turn, s->hub->ice_servers, s->id, g_get_real_time() / G_USEC_PER_SEC,
+                                      YF_TURN_DEVTEST_LIFETIME_S);
     send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, ice));
     json_decref(ice);
 }

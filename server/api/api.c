@@ -107,6 +107,7 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->logins = yf_api_logins_new(api);
     api->laters = g_hash_table_new(g_direct_hash, g_direct_equal);
+    api->aid_busy = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
         yf_api_free(api);
         return NULL;
@@ -126,6 +127,7 @@ void yf_api_free(yf_api *api)
         return;
     yf_api_logins_free(api->logins);
     yf_api_laters_drop(api);
+    g_hash_table_destroy(api->aid_busy);
     explicit_bzero(&api->room_key, sizeof api->room_key);
     yf_throttle_free(api->login_by_user);
     yf_throttle_free(api->login_by_addr);

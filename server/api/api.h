@@ -98,6 +98,9 @@ void yf_api_hearing_ended(yf_api *api, int64_t hearing_id);
  * now (api_aid.c; actor system), before the evidence package is built.
  * Failures are logged. Control thread. */
 void yf_api_aid_processed(yf_api *api, int64_t hearing_id);
+/* At start-up: the receipts a stop left unmade (confirmed, the recording
+ * processed, no receipt yet) are made now. Control thread. */
+void yf_api_aid_resume(yf_api *api);
 
 /* Sets the recorder hooks (copied; user borrowed). */
 void yf_api_set_recording_hooks(yf_api *api, const yf_api_recording_hooks *hooks, void *user);

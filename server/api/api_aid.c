@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -215,7 +216,6 @@ typedef struct {
     GBytes *bytes;
     guint8 sha256[32];
     GError *err;
-    gboolean was_shown;        /* a decision: one had been shown */
 } aid_write;
 
 static void aid_write_free(gpointer data)
@@ -474,8 +474,13 @@ static void decision_written(yf_api *api, yf_api_req *r, gpointer data)
     aid_write *w = data;
     GError *err = NULL;
     int64_t now = r ? r->now_ms : g_get_real_time() / 1000;
+    yf_aid before = {0};
+    g_hash_table_remove(api->aid_busy, &w->aid_id);
+    gboolean was_shown = yf_store_aid_get(api->store, w->aid_id, &before, NULL) && before.shown_ms != 0;
+    yf_aid_clear(&before);
     if (!aid_write_record(api, now, w, &err)) {
         g_warning("aid %" G_GINT64_FORMAT ": %s not kept: %s", (gint64)w->aid_id, w->name, err->message);
+        g_unlink(w->path);   /* not in the case file: not kept on disk either */
         if (r && err->domain == YF_STORE_ERROR)
             yf_api_store_error(r, err, TRUE);
         else if (r)
@@ -487,7 +492,7 @@ static void decision_written(yf_api *api, yf_api_req *r, gpointer data)
         yf_api_aid_rasterize(api, w->hearing_id, w->name);
     yf_hearing h = {0};
     gboolean have_h = yf_store_hearing_get(api->store, w->hearing_id, &h, NULL);
-    if (w->was_shown && have_h)   /* the store withdrew the one shown */
+    if (was_shown && have_h)   /* the store withdrew the one shown */
         note_at(api, now, &h, "更换救助决定书：原决定书已从申请人屏幕撤下，新决定书宣读后再展示");
     if (r)
         reply_aid(r, 201, w->aid_id, &h);
@@ -517,6 +522,12 @@ void yf_api_aid_decision_put(yf_api_req *r)
         yf_api_error(r, 409, "conflict", "the applicant has been asked to confirm the decision already shown");
         goto out;
     }
+    /* one decision of a disbursement is written at a time: they are then
+     * recorded in the order they were sent, the last one sent the latest */
+    if (g_hash_table_contains(r->api->aid_busy, &a.id)) {
+        yf_api_error(r, 409, "conflict", "the decision sent before is still being saved; try again in a moment");
+        goto out;
+    }
     aid_write *w = g_new0(aid_write, 1);
     w->aid_id = a.id;
     w->hearing_id = h.id;
@@ -529,7 +540,9 @@ void yf_api_aid_decision_put(yf_api_req *r)
     g_free(dir);
     w->bytes = g_byte_array_free_to_bytes(r->body);
     r->body = g_byte_array_new();
-    w->was_shown = a.shown_ms != 0;
+    int64_t *busy = g_new(int64_t, 1);
+    *busy = a.id;
+    g_hash_table_add(r->api->aid_busy, busy);
     yf_api_later(r->api, r, aid_write_work, decision_written, w, aid_write_free);
 out:
     yf_aid_clear(&a);
@@ -681,6 +694,7 @@ static void receipt_written(yf_api *api, yf_api_req *r, gpointer data)
     int64_t now = r ? r->now_ms : g_get_real_time() / 1000;
     if (!aid_write_record(api, now, &j->w, &err)) {
         g_warning("aid %" G_GINT64_FORMAT ": no receipt: %s", (gint64)j->w.aid_id, err->message);
+        g_unlink(j->w.path);
         if (r)
             yf_api_error(r, 500, "internal", "the receipt could not be made");
         g_error_free(err);
@@ -776,6 +790,20 @@ out:
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
     yf_case_clear(&c);
+}
+
+void yf_api_aid_resume(yf_api *api)
+{
+    GError *err = NULL;
+    GPtrArray *list = yf_store_aid_without_receipt(api->store, &err);
+    if (!list) {
+        g_warning("aid receipts left by a stop not looked for: %s", err->message);
+        g_error_free(err);
+        return;
+    }
+    for (guint i = 0; i < list->len; i++)   /* each makes its receipt if its recording is processed */
+        yf_api_aid_processed(api, ((const yf_aid *)list->pdata[i])->hearing_id);
+    g_ptr_array_unref(list);
 }
 
 void yf_api_aid_receipt_make(yf_api_req *r)

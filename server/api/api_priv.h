@@ -37,6 +37,7 @@ struct yf_api {
     yf_api_refused_fn refused;     /* requests refused before us (per address), or NULL */
     void *refused_user;
     GHashTable *laters;            /* yf_api_later_job* running (later.c) */
+    GHashTable *aid_busy;          /* int64* aid ids whose decision is being written (api_aid.c) */
 };
 
 typedef enum {

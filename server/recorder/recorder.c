@@ -723,6 +723,7 @@ void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api)
     yf_sigroom_hub_set_gate(rooms, room_gate, rec);
     yf_sigroom_hub_set_agenda(rooms, &yf_recorder_agenda_hooks, rec);
     yf_api_set_recording_hooks(api, &yf_recorder_api_hooks, rec);
+    yf_api_aid_resume(api);   /* receipts a stop left between processing and the receipt */
 }
 
 void yf_recorder_shutdown(yf_recorder *rec)

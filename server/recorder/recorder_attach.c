@@ -110,6 +110,8 @@ static void full_done(yf_recorder *rec, yf_recorder_job *j)
         return;
     }
     yf_recorder_audit(rec, h, "recording.attached", "files=%u", j->outputs->len);
+    if (j->delib_errors)   /* its captures are still packed; only its own files are missing */
+        yf_recorder_audit(rec, h, "recording.failed", "step=deliberation error=%s", j->delib_errors->str);
     if (rec->api)
         yf_api_aid_processed(rec->api, h->id);   /* a 司法救助 receipt carries the composite's hash */
     yf_recorder_queue_evidence(rec, h);

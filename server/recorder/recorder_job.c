@@ -42,6 +42,8 @@ void yf_recorder_job_free(yf_recorder_job *j)
         g_array_unref(j->sizes);
     if (j->output_delib)
         g_array_unref(j->output_delib);
+    if (j->delib_errors)
+        g_string_free(j->delib_errors, TRUE);
     if (j->keep)
         g_ptr_array_unref(j->keep);
     if (j->ev_files)
@@ -89,7 +91,14 @@ char yf_recorder_session_kind(const char *name)
     return name[0];
 }
 
-/* The session directories of one kind ('s' or 'd'), sorted (g_strfreev). */
+static gint cmp_session_numbers(gconstpointer a, gconstpointer b)
+{
+    gint64 x = g_ascii_strtoll(*(char *const *)a + 1, NULL, 10), y = g_ascii_strtoll(*(char *const *)b + 1, NULL, 10);
+    return x < y ? -1 : x > y;
+}
+
+/* The session directories of one kind ('s' or 'd'), in the order they were
+ * made (d2 before d10) (g_strfreev). */
 static char **sessions_of(const char *dir, char kind)
 {
     char prefix[2] = {kind, 0};
@@ -102,6 +111,7 @@ static char **sessions_of(const char *dir, char kind)
         g_free(sd);
     }
     g_strfreev(all);
+    g_ptr_array_sort(a, cmp_session_numbers);
     g_ptr_array_add(a, NULL);
     return (char **)g_ptr_array_free(a, FALSE);
 }
@@ -332,10 +342,10 @@ static gboolean run_set(yf_recorder_job *j, gathered *g, const char *out_dir, co
     };
     GPtrArray *outs = NULL;
     gboolean ok = FALSE;
+    guint first = j->outputs ? j->outputs->len : 0;
     if (g_mkdir_with_parents(out_dir, 0750) != 0)
         g_set_error(&j->error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", out_dir, g_strerror(errno));
     else if (yf_post_init(&j->error) && (outs = yf_post_run(&pj, &j->error)) != NULL) {
-        guint first = j->outputs ? j->outputs->len : 0;
         if (!j->outputs) {
             j->outputs = outs;
         } else {
@@ -344,6 +354,17 @@ static gboolean run_set(yf_recorder_job *j, gathered *g, const char *out_dir, co
             g_ptr_array_unref(outs);
         }
         ok = hash_outputs(j, g, first, deliberation);
+    }
+    if (!ok && j->outputs && j->outputs->len > first) {   /* the set's outputs go with it, hashed or not */
+        g_ptr_array_set_size(j->outputs, first);
+        if (j->sha256) {
+            g_array_set_size(j->sha256, MIN(j->sha256->len, first));
+            g_array_set_size(j->sizes, MIN(j->sizes->len, first));
+            g_array_set_size(j->output_delib, MIN(j->output_delib->len, first));
+            g_ptr_array_set_size(j->output_pids, MIN(j->output_pids->len, first));
+            g_ptr_array_set_size(j->output_names, MIN(j->output_names->len, first));
+            g_ptr_array_set_size(j->output_roles, MIN(j->output_roles->len, first));
+        }
     }
     g_free(people);
     return ok;
@@ -368,14 +389,27 @@ static void run_full(yf_recorder_job *j)
     j->progress_span = n_delib ? 0.8 : 1.0;
     gboolean ok = run_set(j, &g, out, j->kind_label, FALSE);
     gathered_clear(&g);
-    for (char **d = delibs; ok && *d; d++) {
+    for (char **d = delibs; ok && *d; d++) {   /* ok: the hearing room's own files */
         gathered dg;
         gather(&dg, j->dir, 'd', *d);
         j->progress_base = 0.8 + 0.2 * (double)(d - delibs) / n_delib;
         j->progress_span = 0.2 / n_delib;
         if (dg.paths->len) {
+            /* a deliberation that cannot be processed (nothing but empty
+             * captures, say) is reported apart and never takes the hearing
+             * room's files down with it: its captures stay for the package */
             char *dout = g_build_filename(out, *d, NULL);
-            ok = run_set(j, &dg, dout, "检察听证评议", TRUE);
+            if (!run_set(j, &dg, dout, "检察听证评议", TRUE) && g_atomic_int_get(&j->rec->cancel)) {
+                ok = FALSE;   /* a stop cut it short: the whole job is done again at the next start */
+            } else if (j->error) {
+                g_warning("recording of hearing %" G_GINT64_FORMAT ": deliberation %s not processed: %s",
+                          (gint64)j->h->id, *d, j->error->message);
+                if (!j->delib_errors)
+                    j->delib_errors = g_string_new(NULL);
+                g_string_append_printf(j->delib_errors, "%s%s: %s", j->delib_errors->len ? "; " : "", *d,
+                                       j->error->message);
+                g_clear_error(&j->error);
+            }
             g_free(dout);
         }
         gathered_clear(&dg);

@@ -83,6 +83,7 @@ typedef struct {
     GArray *sizes;            /* int64 per output */
     GArray *output_delib;     /* gboolean per output: made from a deliberation room's captures */
     double progress_base, progress_span;   /* where the running post-processing's 0..1 lies in the job's */
+    GString *delib_errors;    /* deliberations that could not be processed, and why; NULL: none */
     /* JOB_EVIDENCE */
     yf_evidence_input ev;
     GPtrArray *keep;          /* strings ev points into */

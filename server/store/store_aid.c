@@ -191,6 +191,14 @@ gboolean yf_store_aid_of_hearing(yf_store *st, int64_t hearing_id, yf_aid *out, 
                               "aid disbursement of hearing", (yf_store_row_fn)read_aid, out, error);
 }
 
+GPtrArray *yf_store_aid_without_receipt(yf_store *st, GError **error)
+{
+    return yf_store_list_rows(st, "SELECT " AID_COLS " WHERE confirmed_ms IS NOT NULL AND hearing_id IS NOT NULL"
+                                  " AND NOT EXISTS (SELECT 1 FROM aid_files f WHERE f.aid_id = aid_disbursements.id"
+                                  " AND f.kind = 'receipt') ORDER BY id", NULL, 0,
+                              (yf_store_row_fn)read_aid, sizeof(yf_aid), (GDestroyNotify)yf_aid_free, error);
+}
+
 GPtrArray *yf_store_aid_of_case(yf_store *st, int64_t case_id, GError **error)
 {
     return yf_store_list_rows(st, "SELECT " AID_COLS " WHERE case_id = ? ORDER BY id", &case_id, 1,

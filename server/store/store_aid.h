@@ -57,6 +57,9 @@ gboolean yf_store_aid_open(yf_store *st, yf_actor actor, int64_t now_ms, int64_t
 gboolean yf_store_aid_get(yf_store *st, int64_t id, yf_aid *out, GError **error);
 /* The hearing's disbursement; NOT_FOUND when it has none. */
 gboolean yf_store_aid_of_hearing(yf_store *st, int64_t hearing_id, yf_aid *out, GError **error);
+/* The confirmed disbursements (yf_aid*) that have no receipt yet: a stop
+ * between a recording's processing and its receipt leaves them so. */
+GPtrArray *yf_store_aid_without_receipt(yf_store *st, GError **error);
 /* The case's disbursements (yf_aid*), oldest first. */
 GPtrArray *yf_store_aid_of_case(yf_store *st, int64_t case_id, GError **error);
 

@@ -60,15 +60,20 @@ static gboolean read_secret(yf_turn *t, const char *path, GError **err)
     if (fd >= 0)
         close(fd);
     if (!why) {
-        buf[n] = '\0';
-        g_strstrip(buf);
-        t->secret_len = strlen(buf);
-        if (n > YF_TURN_SECRET_MAX)
+        size_t len = n > 0 ? (size_t)n : 0;
+        if (len > YF_TURN_SECRET_MAX) {
             why = "longer than " G_STRINGIFY(YF_TURN_SECRET_MAX) " bytes";
-        else if (t->secret_len == 0)
-            why = "empty";
-        else
-            memcpy(t->secret, buf, t->secret_len);
+        } else if (memchr(buf, '\0', len)) {
+            why = "it holds a NUL byte";
+        } else {
+            buf[len] = '\0';
+            g_strstrip(buf);
+            t->secret_len = strlen(buf);
+            if (t->secret_len == 0)
+                why = "empty";
+            else
+                memcpy(t->secret, buf, t->secret_len);
+        }
     }
     OPENSSL_cleanse(buf, sizeof buf);
     if (why)
@@ -124,13 +129,14 @@ void yf_turn_mint(const guint8 *secret, gsize secret_len, gint64 expiry_s, const
     OPENSSL_cleanse(mac, sizeof mac);
 }
 
-json_t *yf_turn_ice_servers(const yf_turn *t, const json_t *base, const char *label, gint64 now_s)
+json_t *yf_turn_ice_servers(const yf_turn *t, const json_t *base, const char *label, gint64 now_s, int max_s)
 {
     json_t *out = base && json_is_array(base) ? json_deep_copy(base) : json_array();
     if (!t)
         return out;
     char *user = NULL, *cred = NULL;
-    yf_turn_mint(t->secret, t->secret_len, now_s + t->lifetime_s, label, &user, &cred);
+    int life = max_s > 0 && max_s < t->lifetime_s ? max_s : t->lifetime_s;
+    yf_turn_mint(t->secret, t->secret_len, now_s + life, label, &user, &cred);
     json_t *urls = json_array();
     for (char **u = t->urls; *u; u++)
         json_array_append_new(urls, json_string(*u));

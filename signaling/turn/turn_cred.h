@@ -38,9 +38,13 @@ void yf_turn_free(yf_turn *t);
 void yf_turn_mint(const guint8 *secret, gsize secret_len, gint64 expiry_s, const char *label,
                   char **username, char **credential);
 
+/* How long the device test's credential (hello) lives at most. */
+#define YF_TURN_DEVTEST_LIFETIME_S 600
+
 /* A new JSON array: a deep copy of base (an array of RTCIceServer objects, or
  * NULL for none) and, when t is not NULL, one {"urls":[...],"username":...,
- * "credential":...} minted for label, valid until now_s + lifetime. */
-json_t *yf_turn_ice_servers(const yf_turn *t, const json_t *base, const char *label, gint64 now_s);
+ * "credential":...} minted for label, valid until now_s + the configured
+ * lifetime, or + max_s when that is shorter (max_s <= 0: no cap). */
+json_t *yf_turn_ice_servers(const yf_turn *t, const json_t *base, const char *label, gint64 now_s, int max_s);
 
 #endif

@@ -339,7 +339,7 @@ let server = null, coturn = null, browser = null;
 const times = {};
 try {
   makeNamespaces();
-  check('namespaces made', true, `${NS_SRV} ${SRV_IP} <-> ${NS_CLI} ${CLI_IP}`);
+  console.log(`# namespaces: ${NS_SRV} ${SRV_IP} <-> ${NS_CLI} ${CLI_IP}`);
   browser = await launchBrowser(chromium);
 
   // a. ICE-TCP, UDP blocked.

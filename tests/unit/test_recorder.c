@@ -252,6 +252,20 @@ int main(void)
     CHECK(g_file_set_contents(droster, "[{\"num\":1,\"participant\":\"staff:1\",\"name\":\"王检察官\","
                                        "\"role\":\"prosecutor\",\"label\":\"检察官\"}]", -1, NULL));
     leave_partial(ddir);
+    /* a second deliberation whose only capture holds no media at all: it
+     * cannot be processed, which must not cost the hearing its files */
+    char *ddir2 = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/d2", data, (gint64)id);
+    CHECK(g_mkdir_with_parents(ddir2, 0750) == 0);
+    {
+        yf_cap_meta m = { .room = "appt-1", .participant = 1, .kind = YF_CAP_AUDIO, .codec = "opus",
+                          .payload_type = 111, .clock_rate = 48000, .ssrc = 9 };
+        uint8_t hb[4096];
+        int hn = yf_cap_header_encode(&m, g_get_real_time() - 1000 * 1000, hb, sizeof hb);
+        char *empty = g_build_filename(ddir2, "appt-1-p1-audio-00000009-1.ycap", NULL);
+        CHECK(hn > 0 && g_file_set_contents(empty, (const char *)hb, hn, NULL));
+        g_free(empty);
+    }
+    g_free(ddir2);
     rec = yf_recorder_new(st, data, &e);
     char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
     CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
@@ -326,6 +340,7 @@ int main(void)
     if (files)
         g_ptr_array_unref(files);
     CHECK_EQ_INT(audited(st, "recording.attached", id), 1);
+    CHECK_EQ_INT(audited(st, "recording.failed", id), 1);   /* d2, said apart */
     /* notes.txt: a header in words, the entries, the state of the notes;
      * names and Chinese roles, no ids. */
     char *ntxt = NULL, *npath = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/notes.txt", data, (gint64)id);

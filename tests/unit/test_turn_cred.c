@@ -115,7 +115,7 @@ static void test_ice_servers(void)
     yf_turn *t = load("north-gate-secret\n", 0600, urls, 3600, &err);
     CHECK(t != NULL);
     json_t *base = json_pack("[{s:[s]}]", "urls", "stun:stun.example.org:3478");
-    json_t *ice = yf_turn_ice_servers(t, base, "p-7", 1767225600 - 3600);
+    json_t *ice = yf_turn_ice_servers(t, base, "p-7", 1767225600 - 3600, 0);
     CHECK(json_array_size(ice) == 2);
     CHECK(json_equal(json_array_get(ice, 0), json_array_get(base, 0)));
     json_t *turn = json_array_get(ice, 1);
@@ -124,11 +124,19 @@ static void test_ice_servers(void)
     json_t *u = json_object_get(turn, "urls");
     CHECK(json_array_size(u) == 2 && g_strcmp0(json_string_value(json_array_get(u, 1)), urls[1]) == 0);
     json_decref(ice);
+    /* A shorter cap (the device test's): the expiry is now + the cap; a cap
+     * longer than the configured lifetime changes nothing. */
+    ice = yf_turn_ice_servers(t, base, "p-7", 1767225600 - 3600, YF_TURN_DEVTEST_LIFETIME_S);
+    CHECK(g_strcmp0(json_string_value(json_object_get(json_array_get(ice, 1), "username")), "1767222600:p-7") == 0);
+    json_decref(ice);
+    ice = yf_turn_ice_servers(t, base, "p-7", 1767225600 - 3600, 7200);
+    CHECK(g_strcmp0(json_string_value(json_object_get(json_array_get(ice, 1), "username")), "1767225600:p-7") == 0);
+    json_decref(ice);
     /* Without TURN: a copy of the base, not the base itself. */
-    ice = yf_turn_ice_servers(NULL, base, "p-7", 0);
+    ice = yf_turn_ice_servers(NULL, base, "p-7", 0, 0);
     CHECK(ice != base && json_equal(ice, base));
     json_decref(ice);
-    ice = yf_turn_ice_servers(NULL, NULL, "p-7", 0);
+    ice = yf_turn_ice_servers(NULL, NULL, "p-7", 0, 0);
     CHECK(json_is_array(ice) && json_array_size(ice) == 0);
     json_decref(ice);
     json_decref(base);
