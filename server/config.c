@@ -29,6 +29,7 @@ static void set_defaults(yf_config *cfg)
     cfg->devtest_share = 25;
     cfg->devtest_per_address = 4;
     cfg->grace_s = 60;
+    cfg->max_observers = 500;
     cfg->log_level = g_strdup("info");
 }
 
@@ -79,7 +80,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
-        "room:grace_s", "log:level", NULL};
+        "room:grace_s", "log:level", "room:max_observers", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -130,7 +131,8 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "media", "max_sessions", &cfg->max_sessions, err) &&
          take_int(kf, "media", "devtest_share", &cfg->devtest_share, err) &&
          take_int(kf, "media", "devtest_per_address", &cfg->devtest_per_address, err) &&
-         take_int(kf, "room", "grace_s", &cfg->grace_s, err);
+         take_int(kf, "room", "grace_s", &cfg->grace_s, err) &&
+         take_int(kf, "room", "max_observers", &cfg->max_observers, err);
 out:
     g_key_file_free(kf);
     return ok;
@@ -207,6 +209,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media devtest_per_address must be 1..100000";
     else if (cfg->grace_s < 0 || cfg->grace_s > 3600)
         bad = "room grace_s must be 0..3600";
+    else if (cfg->max_observers < 1 || cfg->max_observers > 10000)
+        bad = "room max_observers must be 1..10000";
     else if (!g_strv_contains(levels, cfg->log_level))
         bad = "log level must be error, warning, info or debug";
     else if (!cfg->media_addresses[0])

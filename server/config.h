@@ -35,6 +35,8 @@ typedef struct {
     int devtest_per_address; /* device tests at once from one address, default 4 */
     /* [room] */
     int grace_s;           /* seconds a dropped participant keeps its place, default 60 */
+    int max_observers;     /* receive-only observers (旁听) per room, besides its 16
+                              who may publish; default 500 */
     /* [log] */
     char *log_level;       /* error|warning|info|debug, default info */
 } yf_config;

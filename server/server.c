@@ -176,6 +176,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     s->hub = yf_ws_hub_new(s->media, &limits, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);
     yf_ws_hub_set_audit(s->hub, audit_room_event, s);
+    yf_sigroom_hub_set_max_observers(yf_ws_hub_rooms(s->hub), (unsigned)cfg->max_observers);
     yf_recorder_attach(s->recorder, yf_ws_hub_rooms(s->hub), s->api);
     return TRUE;
 }

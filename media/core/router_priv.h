@@ -79,9 +79,10 @@ typedef struct {
 struct yf_router {
     yf_router_config cfg;
     uint64_t rng;
-    rt_participant *parts;
+    rt_participant *parts;    /* parts_cap slots (<= cfg.max_participants) */
     rt_track *tracks;
-    rt_sub *subs;
+    rt_sub *subs;             /* subs_cap slots (<= cfg.max_subscriptions) */
+    unsigned parts_cap, subs_cap;
     uint32_t next_track_id;
     yf_pktbuf_pool *pool;
     size_t pool_reserved;     /* buffers promised to live tracks (+ the initial 64):

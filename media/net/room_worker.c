@@ -203,6 +203,9 @@ static yf_room_wk *wk_new(yf_room *r)
     if (RAND_bytes((unsigned char *)&rc.seed, sizeof rc.seed) != 1)
         rc.seed = (uint64_t)g_get_real_time() ^ r->h.id;
     wk->room = r;
+    /* Publishers plus the room's observers; the router's tables grow to it
+     * only as they come. */
+    rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();

@@ -95,6 +95,7 @@ function onState({ state, detail }) {
       status(null);
       grid.selfId = client.self.id;
       grid.isHost = client.self.role === 'prosecutor';
+      grid.observer = client.self.role === 'observer';
       $('host-panel').hidden = !grid.isHost;
       $('end').hidden = !grid.isHost;
       onParticipants(client.participants);
