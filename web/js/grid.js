@@ -25,6 +25,7 @@ export class Grid {
     this.tiles = new Map();   // id -> {tile, video, name, badges, buttons}
     this.selfId = null;
     this.isHost = false;
+    this.observer = false;
   }
 
   #tile(p) {
