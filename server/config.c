@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "server/cli/subcommand.h"
+#include "metrics.h"
 
 #ifndef YF_WEB_DIR_DEFAULT
 #define YF_WEB_DIR_DEFAULT "web"
@@ -80,7 +81,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
-        "room:grace_s", "log:level", "room:max_observers", NULL};
+        "room:grace_s", "log:level", "room:max_observers", "metrics:listen", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -113,6 +114,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
     take_string(kf, "tls", "key", &cfg->tls_key);
     take_string(kf, "media", "stun_server", &cfg->stun_server);
     take_string(kf, "log", "level", &cfg->log_level);
+    take_string(kf, "metrics", "listen", &cfg->metrics_listen);
     char *addrs = NULL;
     take_string(kf, "media", "addresses", &addrs);
     if (addrs) {
@@ -228,6 +230,10 @@ static gboolean validate(yf_config *cfg, GError **err)
     }
     if (!bad && !cfg->public_url)
         cfg->public_url = default_origin(cfg);
+    GInetSocketAddress *maddr = NULL;
+    if (!bad && cfg->metrics_listen && !yf_metrics_parse_listen(cfg->metrics_listen, &maddr, err))
+        return FALSE;
+    g_clear_object(&maddr);
     if (bad)
         g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", bad);
     return bad == NULL;
@@ -310,6 +316,6 @@ void yf_config_clear(yf_config *cfg)
     g_free(cfg->config_file); g_free(cfg->listen); g_free(cfg->data_dir); g_free(cfg->web_dir);
     g_free(cfg->public_url);
     g_free(cfg->tls_cert); g_free(cfg->tls_key); g_strfreev(cfg->media_addresses);
-    g_free(cfg->stun_server); g_free(cfg->log_level);
+    g_free(cfg->stun_server); g_free(cfg->log_level); g_free(cfg->metrics_listen);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -251,12 +251,24 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
     return YF_ENOMEM;
 }
 
+/* RFC 3550 A.3: packets expected (from the extended highest sequence
+ * number) and not received, for the track's current source. */
+static uint64_t track_lost(const rt_track *t)
+{
+    const yf_rx_stats *rx = &t->rx;
+    if (!rx->started)
+        return 0;
+    uint64_t expected = (uint64_t)rx->cycles + rx->max_seq - rx->base_seq + 1;
+    return expected > rx->received ? expected - rx->received : 0;
+}
+
 int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
 {
     int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
+    r->lost_retired += track_lost(tr);
     while (tr->subs != NO_IDX) {
         r->subs[tr->subs].used = false;
         tr->subs = r->subs[tr->subs].next_in_track;
@@ -280,6 +292,7 @@ int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t tr
     tr->ssrc = ssrc;
     yf_rtx_cache_clear(&tr->cache, r->pool);
     yf_nack_gen_reset(&tr->nack);
+    r->lost_retired += track_lost(tr);
     yf_rx_stats_init(&tr->rx, tr->cfg.clock_rate);
     tr->sr.valid = false;
     for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
@@ -482,6 +495,10 @@ void yf_router_poll_output(yf_router *r, int64_t now_us, yf_router_output *out)
 void yf_router_get_stats(const yf_router *r, yf_router_stats *out)
 {
     *out = r->st;
+    out->lost = r->lost_retired;
+    for (unsigned i = 0; i < r->cfg.max_tracks; i++)
+        if (r->tracks[i].used)
+            out->lost += track_lost(&r->tracks[i]);
     out->pool_exhausted = yf_pktbuf_pool_exhausted(r->pool);
     out->pool_buffers = yf_pktbuf_pool_size(r->pool);
 }

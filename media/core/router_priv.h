@@ -95,6 +95,7 @@ struct yf_router {
     int64_t next_speaker_us;
     int active_speaker;       /* track index or NO_IDX */
     yf_router_stats st;
+    uint64_t lost_retired;    /* loss of tracks and sources no longer here */
     _Alignas(16) uint8_t scratch[YF_PKTBUF_CAP + 16];
 };
 

@@ -185,6 +185,8 @@ struct yf_room_wk {
     gboolean torn_down;
     yf_rec_writer *rec;       /* capturing into rec_dir while non-NULL */
     char *rec_dir;
+    yf_router_stats counted;  /* what the worker's counters (net_stats.h) have of it */
+    int64_t count_next_us;    /* when to add the router's news to them again */
 };
 
 /* room_conn.c */
