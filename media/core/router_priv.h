@@ -16,14 +16,17 @@
 #define NO_IDX (-1)
 
 /* Invariant: used participants have distinct ids; timers are 0 until armed. */
+/* What every lookup and the next-timeout scan read (used, id, the timers)
+ * comes first, in one cache line, before the 8 KiB of TWCC state: a room of
+ * hundreds of observers is scanned one line per participant. */
 typedef struct {
     bool used;
     uint32_t id;
+    int64_t next_rr_us, next_twcc_us, next_sr_us;
     uint32_t rtcp_ssrc;       /* our SSRC towards its publisher connection */
     uint8_t twcc_ext_id;      /* last nonzero of its tracks */
-    yf_twcc_recv twcc;
     uint32_t twcc_media_ssrc;
-    int64_t next_rr_us, next_twcc_us, next_sr_us;
+    yf_twcc_recv twcc;
 } rt_participant;
 
 /* Invariant: a used track's owner is a used participant; subs heads the
