@@ -107,6 +107,10 @@ static void on_read(GObject *src, GAsyncResult *res, gpointer data)
     }
     c->len += (gsize)n;
     c->buf[c->len] = '\0';
+    if (memchr(c->buf, '\0', c->len)) {   /* no HTTP head holds a NUL */
+        respond(c, "400 Bad Request", "text/plain; charset=utf-8", g_strdup("bad request\n"));
+        return;
+    }
     if (strstr(c->buf, "\r\n\r\n") || strstr(c->buf, "\n\n")) {
         if (c->timeout)
             g_source_remove(c->timeout);
