@@ -1,9 +1,10 @@
 // metrics.test.mjs -- /metrics end to end: the server with a [metrics]
 // listener of its own, a short two-browser hearing (a host and a clerk, both
-// entering directly, in one headless Chromium), and the listener scraped
+// entering directly, in one headless Chromium; then an observer the host
+// admits, who publishes nothing), and the listener scraped
 // before, twice during and after it. Each scrape is parsed by a strict parser
 // of the Prometheus text format 0.0.4 (below) and the counters must agree
-// with what happened: one room and two publishers during the hearing, RTP
+// with what happened: one room, two publishers and one observer during it, RTP
 // forwarded and UDP sent and growing, never more RTP than datagrams, CPU as
 // the server's /proc/PID/stat reports it, a refused sign-in counted, and
 // nothing left after it. /metrics must not exist on the public HTTPS
@@ -148,13 +149,13 @@ function mintToken(bin, dataDir, name, role, pid) {
     '--ttl', '2h', '--participant', pid], { encoding: 'utf8' }).trim();
 }
 
-async function openRoom(browser, base, token, label) {
+async function openRoom(browser, base, token, label, state = 'admitted') {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 640, height: 480 }, locale: 'zh-CN' });
   const page = await context.newPage();
   page.on('console', (m) => { pageLog.push(`[${label}] ${m.type()}: ${m.text()}`); if (pageLog.length > 200) pageLog.shift(); });
   await page.goto(`${base}/room.html?token=${encodeURIComponent(token)}`);
   await page.click('#notice-continue');
-  await page.waitForFunction(() => window.yfRoom && window.yfRoom.state === 'admitted', null, { timeout: 20000, polling: 200 })
+  await page.waitForFunction((w) => window.yfRoom && window.yfRoom.state === w, state, { timeout: 20000, polling: 200 })
     .catch(() => {});
   return { context, page };
 }
@@ -210,14 +211,22 @@ async function scenario(ctx) {
   const clerk = await openRoom(browser, base, tokens.clerk, 'clerk');
   const flowing = (await Promise.all([waitDecoding(host.page, 40000), waitDecoding(clerk.page, 40000)])).every(Boolean);
   check('the host and the clerk decode each other', flowing);
+  // An observer (旁听) waits, counts nowhere, and once admitted counts as one.
+  const obs = await openRoom(browser, base, tokens.observer, 'observer', 'waiting');
+  const sw = await scrape(mport, 'an observer waiting');
+  check('an observer waiting is in nobody\'s media', sw && val(sw, 'yuanfang_room_participants', { kind: 'observer' }) === 0 &&
+    val(sw, 'yuanfang_room_participants', { kind: 'publisher' }) === 2);
+  await host.page.locator('#waiting-list .admit').click({ timeout: 10000 }).catch((e) => console.log(`# admit: ${e.message}`));
+  check('the observer is admitted and sees the others', await obs.page.waitForFunction(() => window.yfRoom.state === 'admitted',
+    null, { timeout: 15000, polling: 200 }).then(() => waitDecoding(obs.page, 40000)).catch(() => false));
 
   const cpuBefore = procCpu(server.pid);
   const s1 = await scrape(mport, 'during');
   const cpuAfter = procCpu(server.pid);
   if (!s1) return;
-  check('during: one room, two publishers, no observers', val(s1, 'yuanfang_rooms') === 1 &&
+  check('during: one room, two publishers, one observer', val(s1, 'yuanfang_rooms') === 1 &&
     val(s1, 'yuanfang_room_participants', { kind: 'publisher' }) === 2 &&
-    val(s1, 'yuanfang_room_participants', { kind: 'observer' }) === 0,
+    val(s1, 'yuanfang_room_participants', { kind: 'observer' }) === 1,
     `${val(s1, 'yuanfang_rooms')} ${val(s1, 'yuanfang_room_participants', { kind: 'publisher' })}`);
   check('during: RTP forwarded > 0 and datagrams sent > 0', val(s1, 'yuanfang_rtp_packets_forwarded_total') > 0 &&
     val(s1, 'yuanfang_udp_datagrams_total', { direction: 'out' }) > 0, String(val(s1, 'yuanfang_rtp_packets_forwarded_total')));
@@ -239,8 +248,7 @@ async function scenario(ctx) {
         val(s2, f, x.labels) >= x.value));
   consistent(s2, 'two seconds later');
 
-  await host.context.close().catch(() => {});
-  await clerk.context.close().catch(() => {});
+  for (const x of [host, clerk, obs]) await x.context.close().catch(() => {});
   // [room] grace_s = 1: the two are removed and the room closed within seconds.
   let s3 = null;
   const deadline = Date.now() + 20000;
@@ -250,7 +258,8 @@ async function scenario(ctx) {
     await sleep(1000);
   }
   check('after the hearing: no rooms, no participants', s3 && val(s3, 'yuanfang_rooms') === 0 &&
-    val(s3, 'yuanfang_room_participants', { kind: 'publisher' }) === 0, s3 ? String(val(s3, 'yuanfang_rooms')) : '');
+    val(s3, 'yuanfang_room_participants', { kind: 'publisher' }) === 0 &&
+    val(s3, 'yuanfang_room_participants', { kind: 'observer' }) === 0, s3 ? String(val(s3, 'yuanfang_rooms')) : '');
   check('after the hearing: the counters kept what was forwarded', s3 &&
     val(s3, 'yuanfang_rtp_packets_forwarded_total') >= val(s2, 'yuanfang_rtp_packets_forwarded_total'));
 
@@ -276,7 +285,8 @@ async function main() {
     const conf = join(tmp, 'yuanfang.ini');
     writeFileSync(conf, `[room]\ngrace_s = 1\n\n[metrics]\nlisten = 127.0.0.1:${mport}\n`);
     const tokens = { host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'cli:host'),
-      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'cli:clerk') };
+      clerk: mintToken(bin, dataDir, '李书记员', 'clerk', 'cli:clerk'),
+      observer: mintToken(bin, dataDir, '旁听人', 'observer', 'cli:observer') };
     server = await startServerReady(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog,
       extra: ['--config', conf] });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
