@@ -178,9 +178,11 @@ static void count_router(yf_room_wk *wk, int64_t now)
     yf_router_stats st;
     yf_net_stats d = {0};
 
-    if (now != YF_TIME_NEVER && now < wk->count_next_us)
-        return;
-    wk->count_next_us = now + COUNT_INTERVAL_US;
+    if (now != YF_TIME_NEVER) {
+        if (now < wk->count_next_us)
+            return;
+        wk->count_next_us = now + COUNT_INTERVAL_US;
+    }
     yf_router_get_stats(wk->router, &st);
 #define DELTA(field) (st.field > wk->counted.field ? st.field - wk->counted.field : 0)
     d.rtp_in = DELTA(rtp_in);

@@ -2,7 +2,7 @@
  * 16-publisher cap: the hearing-room state machine (signaling/sigroom.c) on
  * the real room media (media/net/room.c, one worker, no browsers). 16
  * participants who may publish fill the room and a 17th is refused with a
- * sentence that says why; then 300 observers are admitted into the same
+ * sentence that says why; then 300 observers (120 under AddressSanitizer) are admitted into the same
  * room, up to the room's observer limit and not one more; an observer may
  * not publish; and an observer coming in sends nothing to the people on the
  * stage (their roster leaves the audience out), while the host's roster
@@ -14,7 +14,15 @@
 #include "yf_test.h"
 
 #define N_STAGE 16
+/* The host's roster names every observer, so admitting n of them builds
+ * O(n²) JSON objects; under AddressSanitizer (with its slow, exact unwinding
+ * on every allocation) 300 take minutes, so that build admits 120, which
+ * still grows every table of the room past its first size. */
+#if defined(__SANITIZE_ADDRESS__)
+#define N_OBSERVERS 120
+#else
 #define N_OBSERVERS 300
+#endif
 
 typedef struct {
     GPtrArray *msgs;            /* of char * */
@@ -116,7 +124,7 @@ static void scenario(void)
     CHECK(strstr(last(stage[N_STAGE]), "\"code\":\"busy\"") &&
           strstr(last(stage[N_STAGE]), "participants who speak as it can carry (16)"));
 
-    /* 300 observers wait and are admitted; the limit is 300 here. */
+    /* N_OBSERVERS wait and are admitted; the limit is N_OBSERVERS here. */
     gsize stage_bytes = 0;
     for (int i = 1; i < N_STAGE; i++)
         stage_bytes += stage[i]->bytes;
@@ -128,7 +136,7 @@ static void scenario(void)
         CHECK(obs[i]->member && strstr(last(obs[i]), "\"state\":\"waiting\""));
         admit(stage[0], obs[i]);
     }
-    /* The 301st is refused by the observer limit, with a sentence. */
+    /* The one past the limit is refused, with a sentence. */
     gboolean refused = FALSE;
     for (guint i = 0; i < stage[0]->msgs->len; i++)
         if (strstr(g_ptr_array_index(stage[0]->msgs, i), "as many observers as it can carry"))
@@ -139,12 +147,12 @@ static void scenario(void)
     CHECK_EQ_INT(pubs, N_STAGE);
     CHECK_EQ_INT(observers, N_OBSERVERS);
 
-    /* Nobody on the stage but the host heard of the 300: not one byte. */
+    /* Nobody on the stage but the host heard of them: not one byte. */
     gsize after = 0;
     for (int i = 1; i < N_STAGE; i++)
         after += stage[i]->bytes;
     CHECK_EQ_INT(after, stage_bytes);
-    /* The host's last roster names all 316; the host got something for each. */
+    /* The host's last roster names everyone; the host got something for each. */
     const char *roster = NULL;
     for (guint i = 0; i < stage[0]->msgs->len; i++)
         if (strstr(g_ptr_array_index(stage[0]->msgs, i), "\"event\":\"room.participants\""))
