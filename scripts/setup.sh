@@ -14,7 +14,12 @@ APT_PACKAGES=(
   gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-plugins-base-apps gstreamer1.0-x fonts-droid-fallback
   libc6-dbg poppler-utils zbar-tools
   chromium nodejs npm curl ca-certificates
+  coturn nftables iproute2 openssl systemd
 )
+# coturn, nftables, iproute2: the blocked-UDP test (tests/e2e/room_blocked_udp)
+# runs its own turnserver in network namespaces; systemd: systemd-analyze,
+# which checks packaging/yuanfang.service. None of them may start a service
+# here: the install runs under a policy-rc.d that forbids every start (below).
 # gstreamer1.0-x: Debian 12 ships textoverlay (the pango plugin) there, not in
 # plugins-base. libc6-dbg: the leak:_dl_init rule of tests/lsan.supp matches
 # ld.so's start-up allocations only when its symbols are installed.
@@ -51,8 +56,19 @@ if ((${#missing[@]})); then
   fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq || die "apt-get update failed; check the network and /etc/apt/sources.list"
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-    die "apt-get could not install: ${missing[*]} (the command was: apt-get install -y ${missing[*]})"
+  # No package installed here starts a daemon (coturn's would listen on 3478):
+  # invoke-rc.d and deb-systemd-invoke ask policy-rc.d, and 101 says no. Only
+  # when there is no policy-rc.d already, and removed again afterwards.
+  policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts while it installs\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod 755 "$policy"
+  fi
+  rc=0
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+  [[ -z $policy ]] || $SUDO rm -f "$policy"
+  ((rc == 0)) || die "apt-get could not install: ${missing[*]} (the command was: apt-get install -y ${missing[*]})"
 else
   echo "setup: Debian packages present"
 fi

@@ -1,6 +1,7 @@
 /* config.c -- loads yf_config: built-in defaults, then the [server], [tls],
- * [media] and [log] groups of an INI file, then command-line options, which
- * win. Refuses unknown groups/keys' bad values with a message naming them. */
+ * [media], [turn], [room] and [log] groups of an INI file, then command-line
+ * options, which win. Refuses unknown groups/keys' bad values with a message
+ * naming them. */
 #include "config.h"
 
 #include <gio/gio.h>
@@ -32,6 +33,8 @@ static void set_defaults(yf_config *cfg)
     cfg->grace_s = 60;
     cfg->max_observers = 500;
     cfg->log_level = g_strdup("info");
+    cfg->ice_tcp = TRUE;
+    cfg->turn_lifetime = 43200;
 }
 
 static void take_string(GKeyFile *kf, const char *group, const char *key, char **dst)
@@ -81,7 +84,9 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
-        "room:grace_s", "log:level", "room:max_observers", "metrics:listen", NULL};
+        "room:grace_s", "log:level",
+        "media:ice_tcp", "turn:urls", "turn:secret_file", "turn:lifetime",
+        "room:max_observers", "metrics:listen", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -115,6 +120,14 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
     take_string(kf, "media", "stun_server", &cfg->stun_server);
     take_string(kf, "log", "level", &cfg->log_level);
     take_string(kf, "metrics", "listen", &cfg->metrics_listen);
+    take_string(kf, "turn", "secret_file", &cfg->turn_secret_file);
+    char *turn_urls = NULL;
+    take_string(kf, "turn", "urls", &turn_urls);
+    if (turn_urls) {
+        g_strfreev(cfg->turn_urls);
+        cfg->turn_urls = g_strsplit_set(turn_urls, ", ", -1);
+        g_free(turn_urls);
+    }
     char *addrs = NULL;
     take_string(kf, "media", "addresses", &addrs);
     if (addrs) {
@@ -134,7 +147,9 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "media", "devtest_share", &cfg->devtest_share, err) &&
          take_int(kf, "media", "devtest_per_address", &cfg->devtest_per_address, err) &&
          take_int(kf, "room", "grace_s", &cfg->grace_s, err) &&
-         take_int(kf, "room", "max_observers", &cfg->max_observers, err);
+         take_int(kf, "room", "max_observers", &cfg->max_observers, err) &&
+         take_bool(kf, "media", "ice_tcp", &cfg->ice_tcp, err) &&
+         take_int(kf, "turn", "lifetime", &cfg->turn_lifetime, err);
 out:
     g_key_file_free(kf);
     return ok;
@@ -186,10 +201,29 @@ static char *default_origin(const yf_config *cfg)
     return g_strdup_printf("https://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", cfg->port);
 }
 
+/* [turn]: urls and secret_file together, each URL turn: or turns:. The
+ * secret file itself is read (and its mode checked) by the server at start. */
+static const char *turn_bad(const yf_config *cfg)
+{
+    if ((cfg->turn_urls == NULL) != (cfg->turn_secret_file == NULL))
+        return "turn urls and secret_file must be given together";
+    if (cfg->turn_lifetime < 60 || cfg->turn_lifetime > 604800)
+        return "turn lifetime must be 60..604800 seconds";
+    for (char **u = cfg->turn_urls; u && *u; u++)
+        if (!g_str_has_prefix(*u, "turn:") && !g_str_has_prefix(*u, "turns:"))
+            return "turn urls must be turn:HOST[:PORT][?transport=udp|tcp] or turns:HOST[:PORT][?transport=tcp]";
+    return NULL;
+}
+
 static gboolean validate(yf_config *cfg, GError **err)
 {
     static const char *levels[] = {"error", "warning", "info", "debug", NULL};
     cfg->media_addresses = compact_strv(cfg->media_addresses);
+    if (cfg->turn_urls) {
+        cfg->turn_urls = compact_strv(cfg->turn_urls);
+        if (!cfg->turn_urls[0])
+            g_clear_pointer(&cfg->turn_urls, g_strfreev);
+    }
     const char *bad = NULL;
     if (cfg->port < 1 || cfg->port > 65535)
         bad = "port must be 1..65535";
@@ -221,6 +255,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media stun_server must be host, host:port or [ipv6]:port with a port in 1..65535";
     else if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
         bad = "tls cert and key must be given together";
+    else if ((bad = turn_bad(cfg)))
+        ;
     else if (cfg->public_url) {
         char *origin = public_origin(cfg->public_url);
         if (!origin)
@@ -317,5 +353,6 @@ void yf_config_clear(yf_config *cfg)
     g_free(cfg->public_url);
     g_free(cfg->tls_cert); g_free(cfg->tls_key); g_strfreev(cfg->media_addresses);
     g_free(cfg->stun_server); g_free(cfg->log_level); g_free(cfg->metrics_listen);
+    g_strfreev(cfg->turn_urls); g_free(cfg->turn_secret_file);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -41,6 +41,11 @@ typedef struct {
     char *metrics_listen;  /* "IP:PORT" of the /metrics listener; NULL: none (default) */
     /* [log] */
     char *log_level;       /* error|warning|info|debug, default info */
+    /* [media] ice_tcp and [turn] (docs/config.md) */
+    gboolean ice_tcp;      /* offer passive ICE-TCP host candidates, default TRUE */
+    char **turn_urls;      /* NULL-terminated turn:/turns: URLs, NULL: no TURN */
+    char *turn_secret_file; /* the shared secret (read by the server at start) */
+    int turn_lifetime;     /* seconds a minted credential is valid, default 43200 */
 } yf_config;
 
 /* Fills cfg from defaults, the file named by --config and the command line.

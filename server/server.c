@@ -27,6 +27,7 @@
 #include "signaling/token/room_token.h"
 #include "signaling/peers/peers.h"
 #include "media/net/net.h"
+#include "signaling/turn/turn_cred.h"
 
 
 struct yf_server {
@@ -49,6 +50,7 @@ struct yf_server {
     struct lws_http_mount mounts[2];
     struct lws_http_mount api_mount;
     void *foreign_loops[1];
+    yf_turn *turn;             /* NULL: no [turn] configured */
 };
 
 const char *yf_server_version(void) { return YF_VERSION; }
@@ -161,6 +163,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         .stun_server = stun_host,
         .stun_port = stun_port,
         .cert = s->dtls_cert,
+        .ice_tcp = cfg->ice_tcp,
     };
     s->media = yf_net_new(&mc, g_main_context_default(), err);
     g_free(stun_host);
@@ -179,6 +182,14 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     explicit_bzero(&key, sizeof key);
     yf_ws_hub_set_audit(s->hub, audit_room_event, s);
     yf_sigroom_hub_set_max_observers(yf_ws_hub_rooms(s->hub), (unsigned)cfg->max_observers);
+    if (cfg->turn_urls) {
+        s->turn = yf_turn_new(cfg->turn_urls, cfg->turn_secret_file, cfg->turn_lifetime, err);
+        if (!s->turn)
+            return FALSE;
+        yf_ws_hub_set_turn(s->hub, s->turn);
+        g_info("TURN: credentials valid %d s minted for each participant, %u URL(s)", cfg->turn_lifetime,
+               g_strv_length(cfg->turn_urls));
+    }
     yf_recorder_attach(s->recorder, yf_ws_hub_rooms(s->hub), s->api);
     if (cfg->metrics_listen) {
         yf_metrics_sources src = {s->media, yf_ws_hub_rooms(s->hub), s->recorder, s->api};
@@ -343,6 +354,7 @@ void yf_server_free(yf_server *s)
     yf_conntrack_free(s->conns);   /* after lws: every connection's end was counted */
     yf_httprate_free(s->reqs);
     yf_ws_hub_free(s->hub);
+    yf_turn_free(s->turn);   /* after the hub that borrowed it */
     yf_net_free(s->media);
     yf_recorder_free(s->recorder);   /* after the rooms: their captures are closed */
     yf_dtls_cert_free(s->dtls_cert);

@@ -75,6 +75,11 @@ void yf_sigroom_hub_count(const yf_sigroom_hub *h, unsigned *rooms, unsigned *pu
     }
 }
 
+void yf_sigroom_hub_set_turn(yf_sigroom_hub *h, const yf_turn *turn)
+{
+    h->turn = turn;
+}
+
 void yf_sigroom_hub_set_audit(yf_sigroom_hub *h, yf_sigroom_audit_fn fn, void *user)
 {
     h->audit = fn;
@@ -512,9 +517,13 @@ static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
     yf_sig_participant self = wire_of(m);
     yf_sig_participant *list = m->admitted ? list_of(m->room, FALSE, m->host, &n) : g_new0(yf_sig_participant, 1);
     json_t *hearing = hearing_info(m->room->hub, m->room->name);
+    /* A TURN credential of this participant's own, minted now: coturn's
+     * log names the participant id, never the person. */
+    json_t *ice = yf_turn_ice_servers(m->room->hub->turn, m->room->hub->ice_servers, m->id,
+                                      g_get_real_time() / G_USEC_PER_SEC);
     yf_sigroom_send(m, yf_sig_reply_join(&req->id, m->room->name, &self,
-                                         m->admitted ? "admitted" : "waiting", list, n,
-                                         m->room->hub->ice_servers, hearing));
+                                         m->admitted ? "admitted" : "waiting", list, n, ice, hearing));
+    json_decref(ice);
     json_decref(hearing);
     g_free(list);
 }

@@ -13,6 +13,7 @@
 
 #include "codec.h"
 #include "signaling/token/room_token.h"
+#include "signaling/turn/turn_cred.h"
 #include "media/net/room.h"
 
 #define YF_SIGROOM_DEFAULT_GRACE_S 60
@@ -143,6 +144,9 @@ void yf_sigroom_hub_set_max_observers(yf_sigroom_hub *h, unsigned n);
  * /metrics; control thread. */
 void yf_sigroom_hub_count(const yf_sigroom_hub *h, unsigned *rooms, unsigned *publishers,
                           unsigned *observers);
+/* TURN credentials for each room.join reply, labelled with the participant
+ * id (NULL: none); turn is borrowed and must outlive the hub. */
+void yf_sigroom_hub_set_turn(yf_sigroom_hub *h, const yf_turn *turn);
 /* Starts (dir) or stops (NULL) capturing an open room. FALSE: no such room. */
 gboolean yf_sigroom_hub_capture(yf_sigroom_hub *h, const char *room, const char *dir);
 

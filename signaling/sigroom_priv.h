@@ -13,6 +13,7 @@ struct yf_sigroom_hub {
     yf_room_key key;
     guint grace_ms;
     const json_t *ice_servers;
+    const yf_turn *turn;        /* may be NULL */
     const yf_sigroom_conn_ops *conn;
     const yf_sigroom_media_ops *mops;
     GHashTable *rooms;          /* name -> yf_sigroom (owned) */

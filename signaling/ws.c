@@ -14,6 +14,7 @@
 
 #include "codec.h"
 #include "sigroom.h"
+#include "signaling/turn/turn_cred.h"
 
 /* Invariants: budget.used counts the device tests (n_devtest) and the room
  * participants in media; devtests counts every session's device test by
@@ -29,6 +30,7 @@ struct yf_ws_hub {
                                   messages of every session of an address holding one */
     yf_peers_ratelog ws_refusals, devtest_refusals;
     json_t *ice_servers;
+    const yf_turn *turn;    /* NULL: no TURN; borrowed */
     GList *sessions;        /* of yf_ws_session */
     gboolean stopping;
     yf_sigroom_hub *rooms;
@@ -172,6 +174,12 @@ yf_sigroom_hub *yf_ws_hub_rooms(yf_ws_hub *hub)
     return hub->rooms;
 }
 
+void yf_ws_hub_set_turn(yf_ws_hub *hub, const yf_turn *turn)
+{
+    hub->turn = turn;
+    yf_sigroom_hub_set_turn(hub->rooms, turn);
+}
+
 void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user)
 {
     yf_sigroom_hub_set_audit(hub->rooms, fn, user);
@@ -253,7 +261,11 @@ static void do_hello(yf_ws_session *s, const yf_sig_request *req)
 {
     s->hello_done = TRUE;
     g_debug("session %s: hello from %s", s->id, req->hello.client ? req->hello.client : "(unnamed client)");
-    send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, s->hub->ice_servers));
+    /* The device test's TURN credential is this session's own; a hearing
+     * participant gets one of their own in the room.join reply. */
+    json_t *ice = yf_turn_ice_servers(s->hub->turn, s->hub->ice_servers, s->id, g_get_real_time() / G_USEC_PER_SEC);
+    send_msg_take(s, yf_sig_reply_hello(&req->id, s->id, ice));
+    json_decref(ice);
 }
 
 /* Why a device test cannot start now (the busy reply's sentence), or NULL.

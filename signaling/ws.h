@@ -12,6 +12,7 @@
 #include "media/net/net.h"
 #include "signaling/token/room_token.h"
 #include "signaling/peers/peers.h"
+#include "signaling/turn/turn_cred.h"
 
 #define YF_WS_PROTOCOL "yuanfang.v1"
 #define YF_WS_MAX_QUEUE 512 /* queued outgoing messages, while the socket takes no more, before
@@ -51,6 +52,10 @@ int yf_ws_devtest_max(int max_media, int share_percent);
  * dropped room participant keeps its place ([room] grace_s). */
 yf_ws_hub *yf_ws_hub_new(yf_net *media, const yf_ws_limits *limits, const char *stun_server,
                          const yf_room_key *room_key, int grace_s);
+/* TURN credentials minted for every hello (labelled with the session id) and
+ * every room.join reply (labelled with the participant id); NULL: none.
+ * turn is borrowed and must outlive the hub. Control thread. */
+void yf_ws_hub_set_turn(yf_ws_hub *hub, const yf_turn *turn);
 /* Where room events go for the audit log (see yf_sigroom_audit_fn). */
 void yf_ws_hub_set_audit(yf_ws_hub *hub, yf_sigroom_audit_fn fn, void *user);
 /* The hearing rooms behind the endpoint (for the recorder's hooks). */

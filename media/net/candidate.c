@@ -3,9 +3,10 @@
  * on the control thread -- parse with a stream-less libnice agent (a line
  * that does not parse is YF_NET_ERROR_CANDIDATE), keep UDP RTP component
  * candidates, and set aside (YF_NET_ERROR_CANDIDATE_UNUSED, with the reason)
- * mDNS names, TCP, RTCP components, addresses our STUN checks must not be
- * aimed at and candidates past a connection's budget -- and the set-up of
- * each connection's agent on its worker. */
+ * mDNS names, TCP but the browser's active ICE-TCP ones (RFC 6544: the server
+ * never opens a TCP connection outward), RTCP components, addresses our STUN
+ * checks must not be aimed at and candidates past a connection's budget --
+ * and the set-up of each connection's agent on its worker. */
 #include "net_priv.h"
 
 #include <gio/gio.h>
@@ -90,6 +91,20 @@ static const char *unusable_address(const yf_net *m, const NiceCandidate *c)
     return yf_net_candidate_address_unusable(m->local_addresses, str, nice_address_get_port(&c->addr));
 }
 
+/* Why a TCP candidate is set aside, or NULL (UDP, or an active ICE-TCP one
+ * while [media] ice_tcp is on). A passive or simultaneous-open candidate
+ * would have the server connect out to an address the client names. */
+static const char *tcp_unused(const yf_net *m, const NiceCandidate *c)
+{
+    if (c->transport == NICE_CANDIDATE_TRANSPORT_UDP)
+        return NULL;
+    if (!m->ice_tcp)
+        return "TCP candidates are not used ([media] ice_tcp is off)";
+    if (c->transport != NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE)
+        return "passive and simultaneous-open TCP candidates are not used (the server opens no TCP connection)";
+    return NULL;
+}
+
 gboolean yf_net_cand_budget_take(yf_net_cand_budget *b, int64_t now_us)
 {
     if (!b->started) {
@@ -138,9 +153,9 @@ NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const ch
                     "<transport> <priority> <ip> <port> typ <type> ...\"");
         return NULL;
     }
-    const char *why = c->transport != NICE_CANDIDATE_TRANSPORT_UDP ? "TCP candidates are not used"
-                      : c->component_id != 1 ? "RTCP component: rtcp-mux is required"
-                      : unusable_address(m, c);
+    const char *why = tcp_unused(m, c);
+    if (!why)
+        why = c->component_id != 1 ? "RTCP component: rtcp-mux is required" : unusable_address(m, c);
     if (!why && budget && !yf_net_cand_budget_take(budget, g_get_monotonic_time()))
         why = "too many candidates on this connection (" G_STRINGIFY(YF_NET_CAND_BURST) " at once, "
               G_STRINGIFY(YF_NET_CAND_PER_MIN) " a minute)";
@@ -167,7 +182,10 @@ NiceAgent *yf_net_agent_new(const yf_net *conf, GMainContext *ctx)
                                        NICE_AGENT_OPTION_ICE_TRICKLE |
                                        NICE_AGENT_OPTION_CONSENT_FRESHNESS);
 
-    g_object_set(a, "controlling-mode", FALSE, "ice-tcp", FALSE, NULL);
+    /* ICE-TCP: libnice gathers passive (listening) and active host TCP
+     * candidates; only the passive ones are offered (iceconn.c), and TCP's
+     * type preference is half of UDP's, so UDP wins where it works. */
+    g_object_set(a, "controlling-mode", FALSE, "ice-tcp", conf->ice_tcp, NULL);
     set_if_exists(G_OBJECT(a), "upnp", FALSE);
     if (conf->stun_server)
         g_object_set(a, "stun-server", conf->stun_server, "stun-server-port", conf->stun_port, NULL);

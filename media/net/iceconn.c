@@ -179,6 +179,11 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
 
 static void report_candidate(yf_iceconn *c, NiceCandidate *cand)
 {
+    /* Our own active and simultaneous-open TCP candidates would pair only
+     * with passive ones of the browser's, which are never used
+     * (candidate.c): the server only listens. */
+    if (cand->transport == NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE || cand->transport == NICE_CANDIDATE_TRANSPORT_TCP_SO)
+        return;
     char *line = nice_agent_generate_local_candidate_sdp(c->agent, cand);
 
     if (line && c->cb.on_candidate)

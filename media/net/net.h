@@ -31,6 +31,9 @@ typedef struct {
                                     by yf_net_new), or NULL */
     guint stun_port;
     const yf_dtls_cert *cert;    /* borrowed, outlives the media */
+    gboolean ice_tcp;            /* also offer passive ICE-TCP host candidates
+                                    (RFC 6544) and take a browser's active
+                                    ones; UDP stays preferred */
 } yf_net_config;
 
 typedef struct yf_net yf_net;

@@ -41,6 +41,7 @@ struct yf_net {
     char *stun_server;
     guint stun_port;
     const yf_dtls_cert *cert;
+    gboolean ice_tcp;
     NiceAgent *parser;
     GHashTable *live;           /* yf_net_handle*, borrowed (yf_net_handle_stop) */
     guint next_session_id;

@@ -147,6 +147,7 @@ static void copy_config(yf_net *m, const yf_net_config *cfg)
     m->stun_server = stun_address(cfg->stun_server);
     m->stun_port = cfg->stun_port ? cfg->stun_port : 3478;
     m->cert = cfg->cert;
+    m->ice_tcp = cfg->ice_tcp;
 }
 
 yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err)

@@ -106,6 +106,7 @@ yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error)
     api->login_by_user = yf_throttle_new(YF_LOGIN_MAX_FAIL_USER, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->login_by_addr = yf_throttle_new(YF_LOGIN_MAX_FAIL_ADDR, YF_LOGIN_WINDOW_MS, YF_LOGIN_WINDOW_MS, 10000);
     api->logins = yf_api_logins_new(api);
+    api->laters = g_hash_table_new(g_direct_hash, g_direct_equal);
     if (!yf_room_key_load(data_dir, &api->room_key, error)) {
         yf_api_free(api);
         return NULL;
@@ -124,6 +125,7 @@ void yf_api_free(yf_api *api)
     if (api == NULL)
         return;
     yf_api_logins_free(api->logins);
+    yf_api_laters_drop(api);
     explicit_bzero(&api->room_key, sizeof api->room_key);
     yf_throttle_free(api->login_by_user);
     yf_throttle_free(api->login_by_addr);
@@ -160,6 +162,8 @@ static void req_free(yf_api_req *r)
         return;
     if (r->login)
         yf_api_login_detach(r->login);
+    if (r->later)
+        yf_api_later_detach(r->later);
     if (r->fd >= 0)
         close(r->fd);
     g_free(r->path);
@@ -560,8 +564,8 @@ static void dispatch(yf_api_req *r)
         yf_api_error(r, 413, "too_large", "request body over %zu bytes", r->body_cap);
     else if (rt->fn == yf_api_auth_login || r->resolved || resolve_principal(r))
         rt->fn(r);
-    if (r->login)
-        return;   /* a sign-in being checked: yf_api_resume sends its reply */
+    if (r->login || r->later)
+        return;   /* a sign-in being checked, work on a thread: yf_api_resume sends its reply */
     yf_api_resume(r);
 }
 

@@ -163,16 +163,13 @@ static void reply_aid(yf_api_req *r, unsigned status, int64_t id, const yf_heari
 
 /* A 【系统】 line at the moment now of the hearing; a failure (the notes are
  * finalized) is logged: the step itself is in the audit log. */
-void yf_api_aid_system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...)
+static void note_v(yf_api *api, int64_t now_ms, const yf_hearing *h, const char *fmt, va_list ap)
 {
-    va_list ap;
     GError *err = NULL;
-    va_start(ap, fmt);
     char *body = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
     char *text = g_strdup_printf("【系统】%s", body);
-    int64_t at = h->end_ms ? h->end_ms : r->now_ms;
-    if (!yf_store_note_add_entry(r->api->store, yf_actor_system(), r->now_ms, h->id, MAX(at - h->start_ms, 0), text,
+    int64_t at = h->end_ms ? h->end_ms : now_ms;
+    if (!yf_store_note_add_entry(api->store, yf_actor_system(), now_ms, h->id, MAX(at - h->start_ms, 0), text,
                                  NULL, &err)) {
         g_message("hearing %" G_GINT64_FORMAT ": aid note not added (%s): %s", (gint64)h->id, err->message, text);
         g_error_free(err);
@@ -181,39 +178,87 @@ void yf_api_aid_system_note(yf_api_req *r, const yf_hearing *h, const char *fmt,
     g_free(body);
 }
 
-/* HEARING_DIR/aid (made 0700), as open() takes it (g_free). */
-char *yf_api_aid_dir(yf_api_req *r, int64_t hearing_id)
+void yf_api_aid_system_note(yf_api_req *r, const yf_hearing *h, const char *fmt, ...)
 {
-    char *d = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/aid", r->api->data_dir, (gint64)hearing_id);
+    va_list ap;
+    va_start(ap, fmt);
+    note_v(r->api, r->now_ms, h, fmt, ap);
+    va_end(ap);
+}
+
+static void G_GNUC_PRINTF(4, 5) note_at(yf_api *api, int64_t now_ms, const yf_hearing *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    note_v(api, now_ms, h, fmt, ap);
+    va_end(ap);
+}
+
+/* HEARING_DIR/aid (made 0700), as open() takes it (g_free). */
+char *yf_api_aid_dir(yf_api *api, int64_t hearing_id)
+{
+    char *d = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/aid", api->data_dir, (gint64)hearing_id);
     if (g_mkdir_with_parents(d, 0700) != 0)
         g_warning("cannot make %s: %s", d, g_strerror(errno));
     return d;
 }
 
-/* Writes bytes 0600 as HEARING_DIR/aid/<name> and records it as a file of
- * the disbursement (audited). FALSE after replying 500. */
-static gboolean keep_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind, const char *name,
-                          const char *media_type, const void *bytes, gsize len)
+/* A file of a step written 0600 as HEARING_DIR/aid/<name>: hashed and
+ * synced on a thread (yf_api_later), recorded in the store back on the
+ * control thread. */
+typedef struct {
+    int64_t aid_id, hearing_id;
+    yf_actor actor;
+    yf_aid_file_kind kind;
+    const char *media_type;    /* static */
+    char *path, *name;         /* absolute; the base name */
+    GBytes *bytes;
+    guint8 sha256[32];
+    GError *err;
+    gboolean was_shown;        /* a decision: one had been shown */
+} aid_write;
+
+static void aid_write_free(gpointer data)
 {
-    GError *err = NULL;
-    char *dir = yf_api_aid_dir(r, a->hearing_id), *path = g_build_filename(dir, name, NULL);
+    aid_write *w = data;
+    g_free(w->path);
+    g_free(w->name);
+    if (w->bytes)
+        g_bytes_unref(w->bytes);
+    g_clear_error(&w->err);
+    g_free(w);
+}
+
+/* The thread: hash, write, sync; nothing of the store. */
+static void aid_write_work(gpointer data)
+{
+    aid_write *w = data;
+    gsize len, n = 32;
+    const guint8 *p = g_bytes_get_data(w->bytes, &len);
     GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    gsize n = 32;
-    yf_aid_file f = {.aid_id = a->id, .kind = kind, .media_type = (char *)media_type, .size_bytes = (int64_t)len};
-    g_checksum_update(ck, bytes, len);
-    g_checksum_get_digest(ck, f.sha256, &n);
+    g_checksum_update(ck, p, len);
+    g_checksum_get_digest(ck, w->sha256, &n);
     g_checksum_free(ck);
-    f.path = path + strlen(r->api->data_dir) + 1;   /* relative to the data directory */
-    gboolean ok = g_file_set_contents_full(path, bytes, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &err) &&
-                  yf_store_aid_file_add(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, NULL, &err);
-    if (!ok) {
-        g_warning("aid %" G_GINT64_FORMAT ": %s not kept: %s", (gint64)a->id, name, err->message);
-        yf_api_error(r, 500, "internal", "the file could not be kept");
-        g_error_free(err);
-    }
-    g_free(path);
+    char *dir = g_path_get_dirname(w->path);
+    if (g_mkdir_with_parents(dir, 0700) != 0)
+        g_set_error(&w->err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", dir, g_strerror(errno));
+    else
+        g_file_set_contents_full(w->path, (const char *)p, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &w->err);
     g_free(dir);
-    return ok;
+}
+
+/* The file into the store (audited): FALSE + *err. */
+static gboolean aid_write_record(yf_api *api, int64_t now_ms, aid_write *w, GError **err)
+{
+    if (w->err) {
+        *err = g_error_copy(w->err);
+        return FALSE;
+    }
+    yf_aid_file f = {.aid_id = w->aid_id, .kind = w->kind, .media_type = (char *)w->media_type,
+                     .size_bytes = (int64_t)g_bytes_get_size(w->bytes),
+                     .path = w->path + strlen(api->data_dir) + 1};   /* relative to the data directory */
+    memcpy(f.sha256, w->sha256, 32);
+    return yf_store_aid_file_add(api->store, w->actor, now_ms, &f, NULL, err);
 }
 
 /* The reply keeps its content type by reference: one of these literals. */
@@ -240,7 +285,7 @@ void yf_api_aid_send_file(yf_api_req *r, const yf_aid *a, yf_aid_file_kind kind)
     int fd = yf_api_open_file(path, &size);
     if (fd < 0) {
         yf_api_error(r, 404, "not_found", "the file is gone");
-    } else if (!yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, &err)) {
+    } else if (!yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, 0, &err)) {
         close(fd);
         yf_api_store_error(r, err, FALSE);
         g_error_free(err);
@@ -422,6 +467,33 @@ gboolean yf_api_aid_upload_path(const yf_api_req *r)
     return r->method == YF_API_PUT && g_str_has_prefix(r->path, "/aid/") && g_str_has_suffix(r->path, "/decision");
 }
 
+/* Back on the control thread: the decision into the store, drawn as pages
+ * for the applicant, the notes told of a replacement; the reply to r. */
+static void decision_written(yf_api *api, yf_api_req *r, gpointer data)
+{
+    aid_write *w = data;
+    GError *err = NULL;
+    int64_t now = r ? r->now_ms : g_get_real_time() / 1000;
+    if (!aid_write_record(api, now, w, &err)) {
+        g_warning("aid %" G_GINT64_FORMAT ": %s not kept: %s", (gint64)w->aid_id, w->name, err->message);
+        if (r && err->domain == YF_STORE_ERROR)
+            yf_api_store_error(r, err, TRUE);
+        else if (r)
+            yf_api_error(r, 500, "internal", "the file could not be kept");
+        g_error_free(err);
+        return;
+    }
+    if (g_str_has_suffix(w->name, ".pdf"))
+        yf_api_aid_rasterize(api, w->hearing_id, w->name);
+    yf_hearing h = {0};
+    gboolean have_h = yf_store_hearing_get(api->store, w->hearing_id, &h, NULL);
+    if (w->was_shown && have_h)   /* the store withdrew the one shown */
+        note_at(api, now, &h, "更换救助决定书：原决定书已从申请人屏幕撤下，新决定书宣读后再展示");
+    if (r)
+        reply_aid(r, 201, w->aid_id, &h);
+    yf_hearing_clear(&h);
+}
+
 void yf_api_aid_decision_put(yf_api_req *r)
 {
     yf_aid a = {0};
@@ -445,13 +517,20 @@ void yf_api_aid_decision_put(yf_api_req *r)
         yf_api_error(r, 409, "conflict", "the applicant has been asked to confirm the decision already shown");
         goto out;
     }
-    char *name = g_strdup_printf("decision-%" G_GINT64_FORMAT ".%s", (gint64)r->now_ms, ext);
-    gboolean ok = keep_file(r, &a, YF_AID_DECISION, name, type, r->body->data, r->body->len);
-    if (ok && !strcmp(ext, "pdf"))
-        yf_api_aid_rasterize(r, h.id, name);
-    g_free(name);
-    if (ok)
-        reply_aid(r, 201, a.id, &h);
+    aid_write *w = g_new0(aid_write, 1);
+    w->aid_id = a.id;
+    w->hearing_id = h.id;
+    w->actor = yf_principal_actor(&r->who);
+    w->kind = YF_AID_DECISION;
+    w->media_type = type;
+    w->name = g_strdup_printf("decision-%" G_GINT64_FORMAT ".%s", (gint64)r->now_ms, ext);
+    char *dir = yf_api_aid_dir(r->api, h.id);
+    w->path = g_build_filename(dir, w->name, NULL);
+    g_free(dir);
+    w->bytes = g_byte_array_free_to_bytes(r->body);
+    r->body = g_byte_array_new();
+    w->was_shown = a.shown_ms != 0;
+    yf_api_later(r->api, r, aid_write_work, decision_written, w, aid_write_free);
 out:
     yf_aid_clear(&a);
     yf_hearing_clear(&h);
@@ -546,7 +625,7 @@ static gboolean composite_of(yf_store *st, const yf_hearing *h, char hex[65], in
     gboolean found = FALSE;
     for (guint i = 0; list && i < list->len && !found; i++) {
         const yf_recording *rec = list->pdata[i];
-        if (rec->participant_id != 0)
+        if (rec->participant_id != 0 || rec->deliberation)
             continue;
         hex_of(rec->sha256, hex);
         *offset_ms = rec->start_ms ? rec->start_ms - h->start_ms : 0;
@@ -557,76 +636,118 @@ static gboolean composite_of(yf_store *st, const yf_hearing *h, char hex[65], in
     return found;
 }
 
-static GBytes *render_receipt(yf_store *st, int64_t now_ms, const char *issued_by, const yf_aid *a,
-                              const yf_hearing *h, const yf_case *c, const char *rec_hex, int64_t rec_offset,
-                              GError **err)
+/* A receipt being made: what it prints, gathered from the store on the
+ * control thread (the strings kept in `keep`), drawn and written on a thread,
+ * recorded back on the control thread. */
+typedef struct {
+    aid_write w;               /* first: aid_write_work and _record take it */
+    yf_receipt rc;
+    GPtrArray *keep;           /* the strings rc points into */
+    GArray *people;            /* yf_receipt_person */
+} receipt_job;
+
+static void receipt_job_free(gpointer data)
 {
-    yf_aid_file still = {0}, doc = {0};
-    char still_hex[65] = "", doc_hex[65] = "";
-    if (yf_store_aid_file_latest(st, a->id, YF_AID_STILL, &still, NULL))
-        hex_of(still.sha256, still_hex);
-    if (yf_store_aid_file_latest(st, a->id, YF_AID_DECISION, &doc, NULL))
-        hex_of(doc.sha256, doc_hex);
-    GPtrArray *ps = yf_store_participant_list(st, h->id, NULL);
-    GArray *people = g_array_new(FALSE, TRUE, sizeof(yf_receipt_person));
-    for (guint i = 0; ps && i < ps->len; i++) {
-        const yf_participant *p = ps->pdata[i];
-        yf_receipt_person e = {p->name, yf_participant_role_label(p->role)};
-        g_array_append_val(people, e);
-    }
-    char *masked = yf_api_aid_mask_account(a->account);
-    yf_receipt rc = {
-        .case_no = c->case_no, .decision_no = a->decision_no, .amount_fen = a->amount_fen, .payee = a->payee,
-        .bank = a->bank, .account_masked = masked, .hearing_start_ms = h->start_ms, .hearing_end_ms = h->end_ms,
-        .confirmed_ms = a->confirmed_ms, .confirm_offset_ms = a->confirm_offset_ms - rec_offset,
-        .issued_ms = now_ms, .people = (const yf_receipt_person *)(void *)people->data,
-        .n_people = people->len, .recording_sha256 = rec_hex, .still_sha256 = *still_hex ? still_hex : NULL,
-        .decision_sha256 = *doc_hex ? doc_hex : NULL, .issued_by = issued_by,
-    };
-    GBytes *pdf = yf_receipt_pdf(&rc, err);
-    g_free(masked);
-    g_array_unref(people);
-    if (ps)
-        g_ptr_array_unref(ps);
-    yf_aid_file_clear(&still);
-    yf_aid_file_clear(&doc);
-    return pdf;
+    receipt_job *j = data;
+    g_ptr_array_unref(j->keep);
+    g_array_unref(j->people);
+    g_free(j->w.path);
+    g_free(j->w.name);
+    if (j->w.bytes)
+        g_bytes_unref(j->w.bytes);
+    g_clear_error(&j->w.err);
+    g_free(j);
 }
 
-/* Renders the receipt of a confirmed disbursement whose hearing's composite
- * is attached, keeps it 0600 under HEARING_DIR/aid and records it (audited
- * aid.receipt). FALSE + *err; NOT_READY-like refusals are G_IO_ERROR_PENDING. */
-static gboolean receipt_core(yf_api *api, int64_t now_ms, yf_actor actor, const char *issued_by, const yf_aid *a,
-                             const yf_hearing *h, const yf_case *c, GError **err)
+static const char *kept(receipt_job *j, char *s)
 {
-    char rec_hex[65];
-    int64_t rec_offset = 0;
-    if (!a->confirmed_ms || !h->end_ms || !composite_of(api->store, h, rec_hex, &rec_offset)) {
-        g_set_error_literal(err, G_IO_ERROR, G_IO_ERROR_PENDING, "not ready");
-        return FALSE;
+    g_ptr_array_add(j->keep, s);
+    return s;
+}
+
+/* The thread: draw, then hash, write and sync as any aid file. */
+static void receipt_work(gpointer data)
+{
+    receipt_job *j = data;
+    j->w.bytes = yf_receipt_pdf(&j->rc, &j->w.err);
+    if (j->w.bytes)
+        aid_write_work(&j->w);
+}
+
+static void receipt_written(yf_api *api, yf_api_req *r, gpointer data)
+{
+    receipt_job *j = data;
+    GError *err = NULL;
+    int64_t now = r ? r->now_ms : g_get_real_time() / 1000;
+    if (!aid_write_record(api, now, &j->w, &err)) {
+        g_warning("aid %" G_GINT64_FORMAT ": no receipt: %s", (gint64)j->w.aid_id, err->message);
+        if (r)
+            yf_api_error(r, 500, "internal", "the receipt could not be made");
+        g_error_free(err);
+        return;
     }
-    GBytes *pdf = render_receipt(api->store, now_ms, issued_by, a, h, c, rec_hex, rec_offset, err);
-    if (!pdf)
+    if (api->hooks.notes_changed)   /* the evidence package is built again with the receipt */
+        api->hooks.notes_changed(api->hooks_user, j->w.hearing_id);
+    yf_hearing h = {0};
+    if (r && yf_store_hearing_get(api->store, j->w.hearing_id, &h, &err))
+        reply_aid(r, 201, j->w.aid_id, &h);
+    else if (r)
+        yf_api_store_error(r, err, FALSE);
+    g_clear_error(&err);
+    yf_hearing_clear(&h);
+}
+
+/* Starts the receipt of a confirmed disbursement whose hearing's composite
+ * is attached: kept 0600 under HEARING_DIR/aid and recorded (audited
+ * aid.receipt) once drawn; the reply to r (or none) comes then. FALSE when
+ * it is not ready (not confirmed, not ended, no composite). */
+static gboolean receipt_start(yf_api *api, yf_api_req *r, int64_t now_ms, yf_actor actor, const char *issued_by,
+                              const yf_aid *a, const yf_hearing *h, const yf_case *c)
+{
+    char rec_hex[65], still_hex[65] = "", doc_hex[65] = "";
+    int64_t rec_offset = 0;
+    if (!a->confirmed_ms || !h->end_ms || !composite_of(api->store, h, rec_hex, &rec_offset))
         return FALSE;
-    gsize len, n = 32;
-    const void *bytes = g_bytes_get_data(pdf, &len);
-    char *dir = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/aid", api->data_dir, (gint64)h->id);
-    char *path = g_strdup_printf("%s/receipt-%" G_GINT64_FORMAT ".pdf", dir, (gint64)now_ms);
-    yf_aid_file f = {.aid_id = a->id, .kind = YF_AID_RECEIPT, .media_type = "application/pdf",
-                     .size_bytes = (int64_t)len, .path = path + strlen(api->data_dir) + 1};
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_SHA256);
-    g_checksum_update(ck, bytes, len);
-    g_checksum_get_digest(ck, f.sha256, &n);
-    g_checksum_free(ck);
-    gboolean ok = g_mkdir_with_parents(dir, 0700) == 0 &&
-                  g_file_set_contents_full(path, bytes, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, err) &&
-                  yf_store_aid_file_add(api->store, actor, now_ms, &f, NULL, err);
-    if (!ok && err && !*err)
-        g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", dir, g_strerror(errno));
-    g_bytes_unref(pdf);
-    g_free(path);
+    receipt_job *j = g_new0(receipt_job, 1);
+    j->keep = g_ptr_array_new_with_free_func(g_free);
+    j->people = g_array_new(FALSE, TRUE, sizeof(yf_receipt_person));
+    yf_aid_file still = {0}, doc = {0};
+    if (yf_store_aid_file_latest(api->store, a->id, YF_AID_STILL, &still, NULL))
+        hex_of(still.sha256, still_hex);
+    if (yf_store_aid_file_latest(api->store, a->id, YF_AID_DECISION, &doc, NULL))
+        hex_of(doc.sha256, doc_hex);
+    yf_aid_file_clear(&still);
+    yf_aid_file_clear(&doc);
+    GPtrArray *ps = yf_store_participant_list(api->store, h->id, NULL);
+    for (guint i = 0; ps && i < ps->len; i++) {
+        const yf_participant *p = ps->pdata[i];
+        yf_receipt_person e = {kept(j, g_strdup(p->name)), yf_participant_role_label(p->role)};   /* labels: static */
+        g_array_append_val(j->people, e);
+    }
+    if (ps)
+        g_ptr_array_unref(ps);
+    j->rc = (yf_receipt){
+        .case_no = kept(j, g_strdup(c->case_no)), .decision_no = kept(j, g_strdup(a->decision_no)),
+        .amount_fen = a->amount_fen, .payee = kept(j, g_strdup(a->payee)), .bank = kept(j, g_strdup(a->bank)),
+        .account_masked = kept(j, yf_api_aid_mask_account(a->account)), .hearing_start_ms = h->start_ms,
+        .hearing_end_ms = h->end_ms, .confirmed_ms = a->confirmed_ms,
+        .confirm_offset_ms = a->confirm_offset_ms - rec_offset, .issued_ms = now_ms,
+        .people = (const yf_receipt_person *)(void *)j->people->data, .n_people = j->people->len,
+        .recording_sha256 = kept(j, g_strdup(rec_hex)), .still_sha256 = *still_hex ? kept(j, g_strdup(still_hex)) : NULL,
+        .decision_sha256 = *doc_hex ? kept(j, g_strdup(doc_hex)) : NULL,
+        .issued_by = issued_by ? kept(j, g_strdup(issued_by)) : NULL,
+    };
+    j->w.aid_id = a->id;
+    j->w.hearing_id = h->id;
+    j->w.actor = actor;
+    j->w.kind = YF_AID_RECEIPT;
+    j->w.media_type = "application/pdf";
+    j->w.name = g_strdup_printf("receipt-%" G_GINT64_FORMAT ".pdf", (gint64)now_ms);
+    char *dir = yf_api_aid_dir(api, h->id);
+    j->w.path = g_build_filename(dir, j->w.name, NULL);
     g_free(dir);
-    return ok;
+    yf_api_later(api, r, receipt_work, receipt_written, j, receipt_job_free);
+    return TRUE;
 }
 
 void yf_api_aid_processed(yf_api *api, int64_t hearing_id)
@@ -643,9 +764,11 @@ void yf_api_aid_processed(yf_api *api, int64_t hearing_id)
         goto out;   /* no disbursement, not confirmed, or its receipt is made */
     if (g_str_has_prefix(a.created_by, "staff:"))
         yf_store_staff_get(api->store, g_ascii_strtoll(a.created_by + 6, NULL, 10), &s, NULL);
-    if (!yf_store_hearing_get(api->store, hearing_id, &h, &err) || !yf_store_case_get(api->store, h.case_id, &c, &err) ||
-        !receipt_core(api, now, yf_actor_system(), s.display_name, &a, &h, &c, &err))
+    if (!yf_store_hearing_get(api->store, hearing_id, &h, &err) || !yf_store_case_get(api->store, h.case_id, &c, &err))
         g_warning("hearing %" G_GINT64_FORMAT ": no aid receipt made: %s", (gint64)hearing_id, err->message);
+    else if (!receipt_start(api, NULL, now, yf_actor_system(), s.display_name, &a, &h, &c))
+        g_warning("hearing %" G_GINT64_FORMAT ": no aid receipt made: the hearing's recording has no composite",
+                  (gint64)hearing_id);
 out:
     g_clear_error(&err);
     yf_staff_clear(&s);
@@ -662,7 +785,6 @@ void yf_api_aid_receipt_make(yf_api_req *r)
     yf_hearing h = {0};
     yf_case c = {0};
     json_t *body = NULL;
-    GError *err = NULL;
     if (!aid_for(r, r->ids[0], &a, &h, &c) || !(body = yf_api_body_object(r)) || !yf_api_only_fields(r, body, none))
         goto out;
     if (!a.confirmed_ms) {
@@ -674,19 +796,9 @@ void yf_api_aid_receipt_make(yf_api_req *r)
                                           "hearing has ended and its recording is processed");
         goto out;
     }
-    if (!receipt_core(r->api, r->now_ms, yf_principal_actor(&r->who), r->who.staff.display_name, &a, &h, &c, &err)) {
-        gboolean pending = err->domain == G_IO_ERROR && err->code == G_IO_ERROR_PENDING;
-        if (!pending)
-            g_warning("aid %" G_GINT64_FORMAT ": no receipt: %s", (gint64)a.id, err->message);
-        yf_api_error(r, pending ? 409 : 500, pending ? "not_ready" : "internal",
-                     pending ? "the hearing's recording has no composite yet" : "the receipt could not be made");
-        goto out;
-    }
-    if (r->api->hooks.notes_changed)   /* the evidence package is built again with the receipt */
-        r->api->hooks.notes_changed(r->api->hooks_user, h.id);
-    reply_aid(r, 201, a.id, &h);
+    if (!receipt_start(r->api, r, r->now_ms, yf_principal_actor(&r->who), r->who.staff.display_name, &a, &h, &c))
+        yf_api_error(r, 409, "not_ready", "the hearing's recording has no composite yet");
 out:
-    g_clear_error(&err);
     json_decref(body);
     yf_aid_clear(&a);
     yf_hearing_clear(&h);

@@ -49,9 +49,9 @@ static void rasterize_run(GTask *task, gpointer src, gpointer data, GCancellable
     g_task_return_boolean(task, TRUE);
 }
 
-void yf_api_aid_rasterize(yf_api_req *r, int64_t hearing_id, const char *name)
+void yf_api_aid_rasterize(yf_api *api, int64_t hearing_id, const char *name)
 {
-    char *dir = yf_api_aid_dir(r, hearing_id);
+    char *dir = yf_api_aid_dir(api, hearing_id);
     char *base = g_strndup(name, strlen(name) - 4);   /* without ".pdf" */
     char **paths = g_new0(char *, 3);
     paths[0] = g_build_filename(dir, name, NULL);
@@ -194,9 +194,9 @@ void yf_api_invitation_aid_page(yf_api_req *r)
                  ? yf_api_open_file(pages->pdata[r->ids[0] - 1], &size) : -1;
     if (fd < 0) {
         yf_api_error(r, 404, "not_found", "no such page of the decision (yet)");
-    } else if (r->ids[0] == 1 && !yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f,
-                                                           &err)) {
-        close(fd);   /* the first page is the view of the document: audited */
+    } else if (!yf_store_aid_file_access(r->api->store, yf_principal_actor(&r->who), r->now_ms, &f, (int)r->ids[0],
+                                         &err)) {
+        close(fd);   /* every page the applicant is shown: audited */
         yf_api_store_error(r, err, FALSE);
     } else {
         char *name = g_strdup_printf("decision-page-%" G_GINT64_FORMAT ".png", (gint64)r->ids[0]);

@@ -17,6 +17,7 @@
 /* Sign-ins whose passwords are checked off the control thread (api_auth.c). */
 typedef struct yf_api_logins yf_api_logins;
 typedef struct yf_api_login_job yf_api_login_job;
+typedef struct yf_api_later_job yf_api_later_job;
 #define YF_LOGIN_THREADS 2          /* scrypt checks at once (32 MiB each) */
 #define YF_LOGIN_MAX_QUEUED 64      /* waiting or running; more: 503 busy */
 #define YF_LOGIN_MAX_PER_USER 2     /* of one user name at once */
@@ -37,6 +38,7 @@ struct yf_api {
     void *refused_user;
     gint signin_failed;            /* g_atomic: sign-ins refused for their credentials */
     gint signin_throttled;         /* g_atomic: sign-ins refused while locked out */
+    GHashTable *laters;            /* yf_api_later_job* running (later.c) */
 };
 
 typedef enum {
@@ -62,6 +64,7 @@ typedef struct {
     char *bearer;               /* the session token presented, for logout */
     gboolean by_cookie;         /* ... in the console's cookie, not a header */
     yf_api_login_job *login;    /* a sign-in being checked: the reply comes later */
+    yf_api_later_job *later;        /* work on a thread: the reply comes from its done */
     char *invitation;           /* the invitation token presented */
     int64_t now_ms;
     /* the response */
@@ -77,6 +80,20 @@ typedef struct {
 } yf_api_req;
 
 typedef void (*yf_api_handler)(yf_api_req *r);
+
+/* ---- work off the control thread (later.c) ---- */
+/* work runs on a thread and touches only data (no store, no request);
+ * done runs after it on the control thread with r (NULL when the request
+ * went away, or was none) and makes the reply; the request waits for it.
+ * free_data (or NULL) frees data after done, or when the API is freed
+ * first. A detached request (no connection: the CLI, the fuzzer) runs both
+ * at once. */
+typedef void (*yf_api_later_work)(gpointer data);
+typedef void (*yf_api_later_done)(yf_api *api, yf_api_req *r, gpointer data);
+void yf_api_later(yf_api *api, yf_api_req *r, yf_api_later_work work, yf_api_later_done done, gpointer data,
+                  GDestroyNotify free_data);
+void yf_api_later_detach(yf_api_later_job *l);    /* the request is gone */
+void yf_api_laters_drop(yf_api *api);         /* the API is going: nothing more is applied */
 
 /* ---- replies (api.c) ---- */
 /* A reply made later than its handler returned (a sign-in's check): send it. */

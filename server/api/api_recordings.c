@@ -35,7 +35,8 @@ json_t *yf_api_recording_status(yf_api_req *r, int64_t hearing_id)
     return s ? s : json_pack("{s:s, s:f, s:n}", "state", "none", "progress", 0.0, "error");
 }
 
-/* starts_at and hearing_offset_ms place the file's time 0 on the wall clock
+/* room says where it was recorded: the hearing room, or a public hearing's
+ * deliberation room (only the 听证员 were in it). starts_at and hearing_offset_ms place the file's time 0 on the wall clock
  * and in the hearing (note entries' offset_ms count from its start), so a
  * note's moment in the file is offset_ms - hearing_offset_ms; both null for
  * recordings made before the store kept it (schema 11). */
@@ -60,6 +61,7 @@ static json_t *recording_json(const yf_recording *rec, const yf_hearing *h, GHas
     json_object_set_new(o, "starts_at", yf_api_time_json(rec->start_ms));
     json_object_set_new(o, "hearing_offset_ms", rec->start_ms ? json_integer(rec->start_ms - h->start_ms)
                                                               : json_null());
+    json_object_set_new(o, "room", json_string(rec->deliberation ? "deliberation" : "hearing"));
     return o;
 }
 

@@ -5,17 +5,15 @@
 #define G_LOG_DOMAIN "yf-print"
 #include "receipt.h"
 
+#include "page.h"
+
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <gio/gio.h>
 #include <pango/pangocairo.h>
 #include <string.h>
 
-#define PAGE_W 595.28   /* A4 in points */
-#define PAGE_H 841.89
-#define MARGIN 56.0
 #define LABEL_W 96.0
-#define FONT "Noto Sans CJK SC, Droid Sans Fallback, sans-serif"
 
 static const char *const digits[] = {"零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"};
 
@@ -98,43 +96,14 @@ char *yf_print_amount_figures(int64_t fen)
     return g_string_free(s, FALSE);
 }
 
-static cairo_status_t append_bytes(void *closure, const unsigned char *data, unsigned int len)
-{
-    g_byte_array_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* Draws markup at (x, y) within width; returns the height used. */
-static double text(cairo_t *cr, double x, double y, double width, const char *markup, double size, gboolean bold,
-                   PangoAlignment align)
-{
-    PangoLayout *l = pango_cairo_create_layout(cr);
-    PangoFontDescription *fd = pango_font_description_from_string(FONT);
-    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-    if (bold)
-        pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
-    pango_layout_set_font_description(l, fd);
-    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_set_markup(l, markup, -1);
-    cairo_move_to(cr, x, y);
-    pango_cairo_show_layout(cr, l);
-    int w, h;
-    pango_layout_get_size(l, &w, &h);
-    pango_font_description_free(fd);
-    g_object_unref(l);
-    return (double)h / PANGO_SCALE;
-}
-
 /* A row: the label in grey, the value (plain text, escaped here) beside it. */
 static double row(cairo_t *cr, double y, const char *label, const char *value, gboolean strong)
 {
-    const double col = MARGIN + LABEL_W + 8, w = PAGE_W - MARGIN - col;
+    const double col = YF_PAGE_MARGIN + LABEL_W + 8, w = YF_PAGE_W - YF_PAGE_MARGIN - col;
     char *l = g_markup_printf_escaped("<span foreground=\"#555555\">%s</span>", label);
     char *v = g_markup_escape_text(value && *value ? value : "无", -1);
-    double h1 = text(cr, MARGIN, y + (strong ? 2 : 0), LABEL_W, l, 12, FALSE, PANGO_ALIGN_LEFT);
-    double h2 = text(cr, col, y, w, v, strong ? 15 : 13, strong, PANGO_ALIGN_LEFT);
+    double h1 = yf_page_text(cr, YF_PAGE_MARGIN, y + (strong ? 2 : 0), LABEL_W, l, 12, FALSE, PANGO_ALIGN_LEFT);
+    double h2 = yf_page_text(cr, col, y, w, v, strong ? 15 : 13, strong, PANGO_ALIGN_LEFT);
     g_free(l);
     g_free(v);
     return MAX(h1, h2) + 8;
@@ -146,11 +115,11 @@ static double hash_row(cairo_t *cr, double y, const char *label, const char *hex
     if (!hex || !*hex)
         return row(cr, y, label, NULL, FALSE);   /* says 无 */
     char *l = g_markup_printf_escaped("<span foreground=\"#555555\">%s</span>", label);
-    text(cr, MARGIN, y, PAGE_W - 2 * MARGIN, l, 12, FALSE, PANGO_ALIGN_LEFT);
+    yf_page_text(cr, YF_PAGE_MARGIN, y, YF_PAGE_W - 2 * YF_PAGE_MARGIN, l, 12, FALSE, PANGO_ALIGN_LEFT);
     g_free(l);
     double h;
     char *m = g_markup_printf_escaped("<tt>%s</tt>", hex);
-    h = text(cr, MARGIN + 12, y + 18, PAGE_W - 2 * MARGIN - 12, m, 9.5, FALSE, PANGO_ALIGN_LEFT) + 26;
+    h = yf_page_text(cr, YF_PAGE_MARGIN + 12, y + 18, YF_PAGE_W - 2 * YF_PAGE_MARGIN - 12, m, 9.5, FALSE, PANGO_ALIGN_LEFT) + 26;
     g_free(m);
     return h;
 }
@@ -178,10 +147,10 @@ static char *clock_of(int64_t ms)
 
 static double draw_body(cairo_t *cr, const yf_receipt *r)
 {
-    double y = MARGIN, w = PAGE_W - 2 * MARGIN;
+    double y = YF_PAGE_MARGIN, w = YF_PAGE_W - 2 * YF_PAGE_MARGIN;
     cairo_set_source_rgb(cr, 0.702, 0.149, 0.118);   /* procuratorate red */
-    y += text(cr, MARGIN, y, w, "国家司法救助金领取回执", 24, TRUE, PANGO_ALIGN_CENTER) + 6;
-    cairo_rectangle(cr, MARGIN, y, w, 1.5);
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w, "国家司法救助金领取回执", 24, TRUE, PANGO_ALIGN_CENTER) + 6;
+    cairo_rectangle(cr, YF_PAGE_MARGIN, y, w, 1.5);
     cairo_fill(cr);
     y += 16;
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
@@ -221,7 +190,7 @@ static double draw_body(cairo_t *cr, const yf_receipt *r)
     y += hash_row(cr, y, "救助决定书 SHA-256", r->decision_sha256);
     y += 10;
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
-    y += text(cr, MARGIN, y, w,
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w,
               "本回执由远访系统在视频发放结束后生成。录像、身份核验截图和救助决定书的 SHA-256 可与本案证据包中的"
               "文件核对：任何一个字节的改动都会使数值不同。",
               11, FALSE, PANGO_ALIGN_LEFT);
@@ -246,7 +215,7 @@ GBytes *yf_receipt_pdf(const yf_receipt *r, GError **error)
         return NULL;
     }
     GByteArray *out = g_byte_array_new();
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(append_bytes, out, PAGE_W, PAGE_H);
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(yf_page_append_bytes, out, YF_PAGE_W, YF_PAGE_H);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "国家司法救助金领取回执");
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "yuanfang");
     cairo_t *cr = cairo_create(surf);

@@ -5,6 +5,8 @@
 #define G_LOG_DOMAIN "yf-print"
 #include "print.h"
 
+#include "page.h"
+
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <gio/gio.h>
@@ -12,12 +14,8 @@
 #include <qrencode.h>
 #include <string.h>
 
-#define PAGE_W 595.28   /* A4 in points */
-#define PAGE_H 841.89
-#define MARGIN 56.0
 #define QR_SIZE 190.0   /* points: ~67 mm, scannable from a table */
 #define URL_MAX 1000
-#define FONT "Noto Sans CJK SC, Droid Sans Fallback, sans-serif"
 
 static const struct { const char *code, *label; } roles[] = {
     {"petitioner", "信访人"}, {"agent", "代理人（律师）"}, {"witness", "证人"},
@@ -32,46 +30,17 @@ const char *yf_print_role_label(const char *role_code)
     return role_code ? role_code : "";
 }
 
-static cairo_status_t append_bytes(void *closure, const unsigned char *data, unsigned int len)
-{
-    g_byte_array_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* Draws text at (x, y) within width; returns the height used. */
-static double text(cairo_t *cr, double x, double y, double width, const char *markup, double size,
-                   gboolean bold, PangoAlignment align)
-{
-    PangoLayout *l = pango_cairo_create_layout(cr);
-    PangoFontDescription *fd = pango_font_description_from_string(FONT);
-    pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-    if (bold)
-        pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
-    pango_layout_set_font_description(l, fd);
-    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_alignment(l, align);
-    pango_layout_set_markup(l, markup, -1);
-    cairo_move_to(cr, x, y);
-    pango_cairo_show_layout(cr, l);
-    int w, h;
-    pango_layout_get_size(l, &w, &h);
-    pango_font_description_free(fd);
-    g_object_unref(l);
-    return (double)h / PANGO_SCALE;
-}
-
 /* One line of the table beside the QR code: the label in grey in its own
  * column, the value (plain text, escaped here) after it. */
 static double field(cairo_t *cr, double y, const char *label, const char *value, gboolean strong)
 {
-    const double label_w = 84, col = MARGIN + label_w + 10;
+    const double label_w = 84, col = YF_PAGE_MARGIN + label_w + 10;
     /* the time, in large type, has the whole width above the QR code */
-    const double value_w = PAGE_W - MARGIN - (strong ? 0 : QR_SIZE + 16) - col;
+    const double value_w = YF_PAGE_W - YF_PAGE_MARGIN - (strong ? 0 : QR_SIZE + 16) - col;
     char *l = g_markup_printf_escaped("<span foreground=\"#555555\">%s</span>", label);
     char *v = g_markup_escape_text(value, -1);
-    double h1 = text(cr, MARGIN, y + (strong ? 2 : 0), label_w, l, 13, FALSE, PANGO_ALIGN_LEFT);
-    double h2 = text(cr, col, y, value_w, v, strong ? 16 : 14, strong, PANGO_ALIGN_LEFT);
+    double h1 = yf_page_text(cr, YF_PAGE_MARGIN, y + (strong ? 2 : 0), label_w, l, 13, FALSE, PANGO_ALIGN_LEFT);
+    double h2 = yf_page_text(cr, col, y, value_w, v, strong ? 16 : 14, strong, PANGO_ALIGN_LEFT);
     g_free(l);
     g_free(v);
     return MAX(h1, h2) + 10;
@@ -134,7 +103,7 @@ GBytes *yf_qr_png(const char *text, int module_px, GError **error)
     draw_qr(cr, qr, 0, 0, size);
     cairo_destroy(cr);
     GByteArray *out = g_byte_array_new();
-    cairo_status_t st = cairo_surface_write_to_png_stream(surf, append_bytes, out);
+    cairo_status_t st = cairo_surface_write_to_png_stream(surf, yf_page_append_bytes, out);
     cairo_surface_destroy(surf);
     QRcode_free(qr);
     if (st != CAIRO_STATUS_SUCCESS) {
@@ -152,26 +121,26 @@ GBytes *yf_slip_pdf(const yf_slip *s, GError **error)
     if (!qr)
         return NULL;
     GByteArray *out = g_byte_array_new();
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(append_bytes, out, PAGE_W, PAGE_H);
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(yf_page_append_bytes, out, YF_PAGE_W, YF_PAGE_H);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "远程视频接访邀请函");
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "yuanfang");
     cairo_t *cr = cairo_create(surf);
 
-    double y = MARGIN, w = PAGE_W - 2 * MARGIN;
+    double y = YF_PAGE_MARGIN, w = YF_PAGE_W - 2 * YF_PAGE_MARGIN;
     cairo_set_source_rgb(cr, 0.702, 0.149, 0.118);   /* procuratorate red */
     char *title = g_markup_printf_escaped("远程视频%s邀请函", s->kind_label ? s->kind_label : "接访");
-    y += text(cr, MARGIN, y, w, title, 24, TRUE, PANGO_ALIGN_CENTER) + 6;
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w, title, 24, TRUE, PANGO_ALIGN_CENTER) + 6;
     g_free(title);
-    cairo_rectangle(cr, MARGIN, y, w, 1.5);
+    cairo_rectangle(cr, YF_PAGE_MARGIN, y, w, 1.5);
     cairo_fill(cr);
     y += 18;
 
     cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
     char *who = g_markup_printf_escaped("%s（%s）：", s->invitee_name ? s->invitee_name : "",
                                         s->role_label ? s->role_label : "");
-    y += text(cr, MARGIN, y, w, who, 16, TRUE, PANGO_ALIGN_LEFT) + 8;
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w, who, 16, TRUE, PANGO_ALIGN_LEFT) + 8;
     g_free(who);
-    y += text(cr, MARGIN, y, w,
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w,
               "请您在下面的时间，用手机或电脑参加远程视频见面。到时用微信“扫一扫”扫描右边的二维码，"
               "或在浏览器中打开下面的链接即可进入，不需要下载任何软件。",
               13, FALSE, PANGO_ALIGN_LEFT) + 14;
@@ -189,14 +158,14 @@ GBytes *yf_slip_pdf(const yf_slip *s, GError **error)
         y += field(cr, y, "链接有效至", until, FALSE);
         g_free(until);
     }
-    draw_qr(cr, qr, PAGE_W - MARGIN - QR_SIZE, qr_top - 12, QR_SIZE);
+    draw_qr(cr, qr, YF_PAGE_W - YF_PAGE_MARGIN - QR_SIZE, qr_top - 12, QR_SIZE);
     y = MAX(y, qr_top - 12 + QR_SIZE) + 12;
 
     char *link = g_markup_printf_escaped("<span foreground=\"#555555\">链接</span>  <tt>%s</tt>", s->join_url);
-    y += text(cr, MARGIN, y, w, link, 11, FALSE, PANGO_ALIGN_LEFT) + 22;
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w, link, 11, FALSE, PANGO_ALIGN_LEFT) + 22;
     g_free(link);
 
-    y += text(cr, MARGIN, y, w, "见面前请准备", 15, TRUE, PANGO_ALIGN_LEFT) + 8;
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w, "见面前请准备", 15, TRUE, PANGO_ALIGN_LEFT) + 8;
     static const char *const prepare[] = {
         "1. 本人身份证，见面时需要对着摄像头出示。",
         "2. 与您反映的事情有关的材料，见面时可以对着摄像头展示。",
@@ -205,10 +174,10 @@ GBytes *yf_slip_pdf(const yf_slip *s, GError **error)
         "5. 请提前 10 分钟打开链接，先按提示检查摄像头和麦克风，再等候检察官准许进入。",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(prepare); i++)
-        y += text(cr, MARGIN + 8, y, w - 8, prepare[i], 13, FALSE, PANGO_ALIGN_LEFT) + 5;
+        y += yf_page_text(cr, YF_PAGE_MARGIN + 8, y, w - 8, prepare[i], 13, FALSE, PANGO_ALIGN_LEFT) + 5;
     y += 16;
     cairo_set_source_rgb(cr, 0.70, 0.15, 0.12);
-    y += text(cr, MARGIN, y, w,
+    y += yf_page_text(cr, YF_PAGE_MARGIN, y, w,
               "本次见面全程录音录像。此链接只供您本人使用，请不要转发给他人；"
               "如果链接丢失或打不开，请与承办检察官联系，重新发给您。",
               13, TRUE, PANGO_ALIGN_LEFT);

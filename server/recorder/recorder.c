@@ -578,7 +578,7 @@ static void recover_hearing(yf_recorder *rec, int64_t id)
     const char *n;
     while (d && (n = g_dir_read_name(d))) {
         char *sd = g_build_filename(h->dir, n, NULL);
-        if (n[0] == 's' && g_file_test(sd, G_FILE_TEST_IS_DIR)) {
+        if (yf_recorder_session_kind(n) && g_file_test(sd, G_FILE_TEST_IS_DIR)) {
             int64_t last = recover_session(rec, h, sd);
             crashed = MAX(crashed, last);
         }

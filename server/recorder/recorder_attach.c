@@ -66,6 +66,7 @@ static gboolean attach(yf_recorder *rec, yf_recorder_job *j, GError **err)
             .duration_ms = o->duration_ms,
             .created_ms = now_ms(),
             .start_ms = o->start_us / 1000,
+            .deliberation = g_array_index(j->output_delib, gboolean, i),
         };
         if (*pid && !(r.participant_id = yf_recorder_participant(rec, j->h->id, pid, j->output_names->pdata[i],
                                                          j->output_roles->pdata[i], 0))) {
@@ -147,14 +148,15 @@ static void add_file(yf_recorder_job *j, GArray *files, char *disk, char *archiv
     g_array_append_val(files, f);
 }
 
-/* Captures s<K>/NAME.ycap as capture/s<K>/NAME.ycap, outputs under media/. */
+/* Captures s<K>/NAME.ycap as capture/s<K>/NAME.ycap (the deliberation room's
+ * d<K>/ likewise), outputs under media/ (the deliberation's under media/d<K>/). */
 static void add_captures(yf_recorder_job *j, GArray *files)
 {
     GDir *d = g_dir_open(j->dir, 0, NULL);
     const char *s, *n;
     while (d && (s = g_dir_read_name(d))) {
         char *sd = g_build_filename(j->dir, s, NULL);
-        GDir *sdd = s[0] == 's' ? g_dir_open(sd, 0, NULL) : NULL;
+        GDir *sdd = yf_recorder_session_kind(s) ? g_dir_open(sd, 0, NULL) : NULL;
         while (sdd && (n = g_dir_read_name(sdd)))
             if (g_str_has_suffix(n, YF_CAP_SUFFIX) || !strcmp(n, YF_RECORDER_ROSTER))
                 add_file(j, files, g_build_filename(sd, n, NULL), g_strdup_printf("capture/%s/%s", s, n),
@@ -174,8 +176,13 @@ static void add_outputs(yf_recorder *rec, yf_recorder_job *j, GArray *files)
     for (guint i = 0; list && i < list->len; i++) {
         const yf_recording *r = list->pdata[i];
         char *base = g_path_get_basename(r->path);
-        add_file(j, files, g_build_filename(rec->data_dir, r->path, NULL), g_strdup_printf("media/%s", base),
-                 r->participant_id ? "participant-media" : "composite");
+        char *dir = g_path_get_dirname(r->path), *sub = g_path_get_basename(dir);   /* out/d<K> */
+        add_file(j, files, g_build_filename(rec->data_dir, r->path, NULL),
+                 r->deliberation ? g_strdup_printf("media/%s/%s", sub, base) : g_strdup_printf("media/%s", base),
+                 r->deliberation ? (r->participant_id ? "deliberation-participant-media" : "deliberation-composite")
+                                 : (r->participant_id ? "participant-media" : "composite"));
+        g_free(sub);
+        g_free(dir);
         g_free(base);
     }
     if (list)

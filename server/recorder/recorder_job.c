@@ -40,6 +40,8 @@ void yf_recorder_job_free(yf_recorder_job *j)
         g_array_unref(j->sha256);
     if (j->sizes)
         g_array_unref(j->sizes);
+    if (j->output_delib)
+        g_array_unref(j->output_delib);
     if (j->keep)
         g_ptr_array_unref(j->keep);
     if (j->ev_files)
@@ -77,9 +79,37 @@ static char **list_dir(const char *dir, const char *prefix, const char *suffix)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
-static gboolean parts_left(const char *dir)
+char yf_recorder_session_kind(const char *name)
 {
-    char **sessions = list_dir(dir, "s", "");
+    if ((name[0] != 's' && name[0] != 'd') || !g_ascii_isdigit(name[1]))
+        return 0;
+    for (const char *p = name + 1; *p; p++)
+        if (!g_ascii_isdigit(*p))
+            return 0;
+    return name[0];
+}
+
+/* The session directories of one kind ('s' or 'd'), sorted (g_strfreev). */
+static char **sessions_of(const char *dir, char kind)
+{
+    char prefix[2] = {kind, 0};
+    char **all = list_dir(dir, prefix, "");
+    GPtrArray *a = g_ptr_array_new();
+    for (char **s = all; *s; s++) {
+        char *sd = g_build_filename(dir, *s, NULL);
+        if (yf_recorder_session_kind(*s) == kind && g_file_test(sd, G_FILE_TEST_IS_DIR))
+            g_ptr_array_add(a, g_strdup(*s));
+        g_free(sd);
+    }
+    g_strfreev(all);
+    g_ptr_array_add(a, NULL);
+    return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/* Whether a capture of either room is still being written. */
+static gboolean parts_left_of(const char *dir, char kind)
+{
+    char **sessions = sessions_of(dir, kind);
     gboolean left = FALSE;
     for (char **s = sessions; *s && !left; s++) {
         char *sd = g_build_filename(dir, *s, NULL);
@@ -90,6 +120,11 @@ static gboolean parts_left(const char *dir)
     }
     g_strfreev(sessions);
     return left;
+}
+
+static gboolean parts_left(const char *dir)
+{
+    return parts_left_of(dir, 's') || parts_left_of(dir, 'd');
 }
 
 /* The participant number in a capture's metadata; FALSE if unreadable. */
@@ -169,7 +204,9 @@ static void gather_session(gathered *g, const char *sdir, const char *sname)
     g_free(rpath);
 }
 
-static void gather(gathered *g, const char *dir)
+/* The captures of the sessions of one kind ('s': the hearing room; 'd' with
+ * only = "d<K>": that one deliberation). */
+static void gather(gathered *g, const char *dir, char kind, const char *only)
 {
     g->paths = g_ptr_array_new_with_free_func(g_free);
     g->of = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -177,10 +214,10 @@ static void gather(gathered *g, const char *dir)
     g->names = g_ptr_array_new_with_free_func(g_free);
     g->roles = g_ptr_array_new_with_free_func(g_free);
     g->labels = g_ptr_array_new_with_free_func(g_free);
-    char **sessions = list_dir(dir, "s", "");
+    char **sessions = sessions_of(dir, kind);
     for (char **s = sessions; *s; s++) {
         char *sd = g_build_filename(dir, *s, NULL);
-        if (g_file_test(sd, G_FILE_TEST_IS_DIR))
+        if (!only || !strcmp(only, *s))
             gather_session(g, sd, *s);
         g_free(sd);
     }
@@ -226,7 +263,7 @@ gboolean yf_recorder_hash_file(const char *path, guint8 out[32], int64_t *size, 
 static void on_progress(void *user, double fraction)
 {
     yf_recorder_job *j = user;
-    yf_recorder_set_state(j->rec, j->h, YF_RECORDER_PROCESSING, fraction, NULL);
+    yf_recorder_set_state(j->rec, j->h, YF_RECORDER_PROCESSING, j->progress_base + j->progress_span * fraction, NULL);
 }
 
 static void wait_parts(yf_recorder_job *j)
@@ -239,14 +276,18 @@ static void wait_parts(yf_recorder_job *j)
                   "processing the finished ones", (gint64)j->h->id, PART_WAIT_MS / 1000);
 }
 
-static gboolean hash_outputs(yf_recorder_job *j, const gathered *g)
+/* Hashes outputs[first..] and names their people from g. */
+static gboolean hash_outputs(yf_recorder_job *j, const gathered *g, guint first, gboolean deliberation)
 {
-    j->sha256 = g_array_new(FALSE, TRUE, 32);
-    j->sizes = g_array_new(FALSE, TRUE, sizeof(int64_t));
-    j->output_pids = g_ptr_array_new_with_free_func(g_free);
-    j->output_names = g_ptr_array_new_with_free_func(g_free);
-    j->output_roles = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < j->outputs->len; i++) {
+    if (!j->sha256) {
+        j->sha256 = g_array_new(FALSE, TRUE, 32);
+        j->sizes = g_array_new(FALSE, TRUE, sizeof(int64_t));
+        j->output_delib = g_array_new(FALSE, TRUE, sizeof(gboolean));
+        j->output_pids = g_ptr_array_new_with_free_func(g_free);
+        j->output_names = g_ptr_array_new_with_free_func(g_free);
+        j->output_roles = g_ptr_array_new_with_free_func(g_free);
+    }
+    for (guint i = first; i < j->outputs->len; i++) {
         const yf_post_output *o = j->outputs->pdata[i];
         guint8 sha[32];
         int64_t size;
@@ -254,6 +295,7 @@ static gboolean hash_outputs(yf_recorder_job *j, const gathered *g)
             return FALSE;
         g_array_append_vals(j->sha256, sha, 1);
         g_array_append_val(j->sizes, size);
+        g_array_append_val(j->output_delib, deliberation);
         gboolean person_out = o->participant >= 1 && o->participant <= g->pids->len;
         guint k = person_out ? o->participant - 1 : 0;
         g_ptr_array_add(j->output_pids, g_strdup(person_out ? g->pids->pdata[k] : ""));
@@ -263,43 +305,83 @@ static gboolean hash_outputs(yf_recorder_job *j, const gathered *g)
     return TRUE;
 }
 
+/* Post-processes one room's captures (g) into out_dir and appends the
+ * outputs, hashed, to the job's; FALSE with j->error set on failure. */
+static gboolean run_set(yf_recorder_job *j, gathered *g, const char *out_dir, const char *kind_label,
+                        gboolean deliberation)
+{
+    yf_post_person *people = g_new0(yf_post_person, g->pids->len);
+    g_ptr_array_add(g->paths, NULL);
+    for (guint i = 0; i < g->pids->len; i++)
+        people[i] = (yf_post_person){i + 1, g->names->pdata[i], g->labels->pdata[i]};
+    yf_post_job pj = {
+        .captures = (const char *const *)g->paths->pdata,
+        .participant_of = (const uint32_t *)(void *)g->of->data,
+        .people = people,
+        .n_people = g->pids->len,
+        .case_no = j->case_no,
+        .kind_label = kind_label,
+        /* the agenda band belongs to the hearing room; the deliberation is one step of it */
+        .steps = j->steps && !deliberation ? (const yf_post_step *)(void *)j->steps->data : NULL,
+        .n_steps = j->steps && !deliberation ? j->steps->len : 0,
+        .tz_offset_s = YF_STORE_TZ_BEIJING_S,
+        .out_dir = out_dir,
+        .progress = on_progress,
+        .progress_user = j,
+        .cancel = &j->rec->cancel,
+    };
+    GPtrArray *outs = NULL;
+    gboolean ok = FALSE;
+    if (g_mkdir_with_parents(out_dir, 0750) != 0)
+        g_set_error(&j->error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", out_dir, g_strerror(errno));
+    else if (yf_post_init(&j->error) && (outs = yf_post_run(&pj, &j->error)) != NULL) {
+        guint first = j->outputs ? j->outputs->len : 0;
+        if (!j->outputs) {
+            j->outputs = outs;
+        } else {
+            while (outs->len)
+                g_ptr_array_add(j->outputs, g_ptr_array_steal_index(outs, 0));
+            g_ptr_array_unref(outs);
+        }
+        ok = hash_outputs(j, g, first, deliberation);
+    }
+    g_free(people);
+    return ok;
+}
+
 static void run_full(yf_recorder_job *j)
 {
     gathered g;
     wait_parts(j);
-    gather(&g, j->dir);
+    gather(&g, j->dir, 's', NULL);
     if (g.paths->len == 0) {
         g_set_error_literal(&j->error, YF_POST_ERROR, YF_POST_ERROR_INPUT, "nothing was captured");
         gathered_clear(&g);
         return;
     }
-    yf_post_person *people = g_new0(yf_post_person, g.pids->len);
-    g_ptr_array_add(g.paths, NULL);
-    for (guint i = 0; i < g.pids->len; i++)
-        people[i] = (yf_post_person){i + 1, g.names->pdata[i], g.labels->pdata[i]};
     char *out = g_build_filename(j->dir, "out", NULL);
-    yf_post_job pj = {
-        .captures = (const char *const *)g.paths->pdata,
-        .participant_of = (const uint32_t *)(void *)g.of->data,
-        .people = people,
-        .n_people = g.pids->len,
-        .case_no = j->case_no,
-        .kind_label = j->kind_label,
-        .steps = j->steps ? (const yf_post_step *)(void *)j->steps->data : NULL,
-        .n_steps = j->steps ? j->steps->len : 0,
-        .tz_offset_s = YF_STORE_TZ_BEIJING_S,
-        .out_dir = out,
-        .progress = on_progress,
-        .progress_user = j,
-        .cancel = &j->rec->cancel,
-    };
-    if (g_mkdir_with_parents(out, 0750) != 0)
-        g_set_error(&j->error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make %s: %s", out, g_strerror(errno));
-    else if (yf_post_init(&j->error) && (j->outputs = yf_post_run(&pj, &j->error)) != NULL)
-        hash_outputs(j, &g);
-    g_free(out);
-    g_free(people);
+    /* each time the deliberation room was open: its own files, under out/d<K>;
+     * the progress shown is the hearing room's for 80 %, theirs for the rest */
+    char **delibs = sessions_of(j->dir, 'd');
+    guint n_delib = g_strv_length(delibs);
+    j->progress_base = 0;
+    j->progress_span = n_delib ? 0.8 : 1.0;
+    gboolean ok = run_set(j, &g, out, j->kind_label, FALSE);
     gathered_clear(&g);
+    for (char **d = delibs; ok && *d; d++) {
+        gathered dg;
+        gather(&dg, j->dir, 'd', *d);
+        j->progress_base = 0.8 + 0.2 * (double)(d - delibs) / n_delib;
+        j->progress_span = 0.2 / n_delib;
+        if (dg.paths->len) {
+            char *dout = g_build_filename(out, *d, NULL);
+            ok = run_set(j, &dg, dout, "检察听证评议", TRUE);
+            g_free(dout);
+        }
+        gathered_clear(&dg);
+    }
+    g_strfreev(delibs);
+    g_free(out);
 }
 
 static void run_evidence(yf_recorder_job *j)

@@ -81,6 +81,8 @@ typedef struct {
     GPtrArray *output_names, *output_roles;
     GArray *sha256;           /* guint8[32] per output */
     GArray *sizes;            /* int64 per output */
+    GArray *output_delib;     /* gboolean per output: made from a deliberation room's captures */
+    double progress_base, progress_span;   /* where the running post-processing's 0..1 lies in the job's */
     /* JOB_EVIDENCE */
     yf_evidence_input ev;
     GPtrArray *keep;          /* strings ev points into */
@@ -129,6 +131,10 @@ void yf_recorder_deliberation_closed(yf_recorder *rec, const char *room);
 void yf_recorder_job_steps(yf_recorder *rec, yf_recorder_job *j, int64_t hearing_id);
 
 void yf_recorder_job_free(yf_recorder_job *j);
+/* What a directory under DIR/h<ID> named `name` is: 's' for a capture session
+ * of the hearing room (s<K>), 'd' for one of its deliberation room (d<K>), 0
+ * for anything else (out/, stills, markers). */
+char yf_recorder_session_kind(const char *name);
 /* recorder_job.c: SHA-256 and size of a file (any thread). */
 gboolean yf_recorder_hash_file(const char *path, guint8 out[32], int64_t *size, GError **err);
 

@@ -308,6 +308,12 @@ static const char v16_hearing_steps[] =
     " actor TEXT NOT NULL);"
     "CREATE INDEX hearing_steps_hearing ON hearing_steps(hearing_id, id);";
 
+/* A public hearing's deliberation room is recorded on its own: its files
+ * are recordings of the hearing marked as the deliberation's (recorder). */
+static const char v17_recording_deliberation[] =
+    "ALTER TABLE recordings ADD COLUMN deliberation INTEGER NOT NULL DEFAULT 0"
+    " CHECK (deliberation IN (0,1));";
+
 static const yf_migration migrations[] = {
     { 1, "base schema", v1_base },
     { 2, "satisfaction ratings; overdue and date-range indexes", v2_ratings_overdue },
@@ -325,6 +331,7 @@ static const yf_migration migrations[] = {
     { 14, "aid disbursements: account, steps and their files", v14_aid },
     { 15, "note signatures; confirmations given by the participant themselves", v15_note_signatures },
     { 16, "hearing_steps: a public hearing's agenda", v16_hearing_steps },
+    { 17, "recordings: the deliberation room's files", v17_recording_deliberation },
 };
 
 /* The last migration's version (the list is in ascending order). */

@@ -477,6 +477,7 @@ typedef struct {
     guint8 sha256[32];
     int64_t created_ms;
     int64_t start_ms;                       /* wall clock of the file's time 0; 0 = not known */
+    gboolean deliberation;                  /* recorded in the public hearing's deliberation room */
 } yf_recording;
 void yf_recording_clear(yf_recording *r);
 void yf_recording_free(yf_recording *r);    /* accepts NULL */

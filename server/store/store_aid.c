@@ -303,6 +303,18 @@ gboolean yf_store_aid_file_add(yf_store *st, yf_actor actor, int64_t now_ms, con
         ok = yf_store_exec_stmt(st, s, "add aid file", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
+    if (ok && f->kind == YF_AID_DECISION) {
+        /* a new decision is shown to the applicant only once staff show it:
+         * what was read out is what the applicant sees and is asked about;
+         * once asked, the decision stays */
+        sqlite3_stmt *u = yf_store_prep(st, "UPDATE aid_disbursements SET shown_ms = NULL"
+                                            " WHERE id = ? AND asked_ms IS NULL", error);
+        ok = u != NULL;
+        if (ok) {
+            sqlite3_bind_int64(u, 1, f->aid_id);
+            ok = update_one(st, u, "the applicant has been asked to confirm the decision already shown", error);
+        }
+    }
     char *action = g_strdup_printf("aid.%s", kind_codes[f->kind]);
     char *hex = hex32(f->sha256);
     ok = yf_store_finish_take(st, ok, actor, now_ms, action, "aid", f->aid_id,
@@ -336,11 +348,13 @@ GPtrArray *yf_store_aid_files(yf_store *st, int64_t aid_id, GError **error)
                               error);
 }
 
-gboolean yf_store_aid_file_access(yf_store *st, yf_actor actor, int64_t now_ms, const yf_aid_file *f,
+gboolean yf_store_aid_file_access(yf_store *st, yf_actor actor, int64_t now_ms, const yf_aid_file *f, int page,
                                   GError **error)
 {
     char *obj = yf_store_obj("aid", f->aid_id);
-    char *detail = g_strdup_printf("kind=%s file=%" G_GINT64_FORMAT, yf_aid_file_kind_code(f->kind), (gint64)f->id);
+    char *detail = page > 0 ? g_strdup_printf("kind=%s file=%" G_GINT64_FORMAT " page=%d", yf_aid_file_kind_code(f->kind),
+                                              (gint64)f->id, page)
+                            : g_strdup_printf("kind=%s file=%" G_GINT64_FORMAT, yf_aid_file_kind_code(f->kind), (gint64)f->id);
     gboolean ok = yf_store_audit_record(st, actor, now_ms, "aid.file_view", obj, detail, error);
     g_free(detail);
     g_free(obj);

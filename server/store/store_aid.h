@@ -72,7 +72,9 @@ gboolean yf_store_aid_confirm_at(yf_store *st, yf_actor actor, int64_t now_ms, i
                                  GError **error);
 
 /* Records a file of a step (audited as aid.still, aid.decision or
- * aid.receipt with its sha256 and size). */
+ * aid.receipt with its sha256 and size). A decision also withdraws the one
+ * shown (shown_ms back to unset, in the same transaction): the applicant sees
+ * the new one only once staff show it. */
 gboolean yf_store_aid_file_add(yf_store *st, yf_actor actor, int64_t now_ms, const yf_aid_file *f,
                                int64_t *out_id, GError **error);
 /* The newest file of a kind; NOT_FOUND when there is none. */
@@ -80,9 +82,10 @@ gboolean yf_store_aid_file_latest(yf_store *st, int64_t aid_id, yf_aid_file_kind
                                   GError **error);
 /* Every file of the disbursement (yf_aid_file*), oldest first. */
 GPtrArray *yf_store_aid_files(yf_store *st, int64_t aid_id, GError **error);
-/* A staff member or the applicant opened a file: audited as aid.file_view
- * (detail kind=… file=<id>) before a byte is sent. */
-gboolean yf_store_aid_file_access(yf_store *st, yf_actor actor, int64_t now_ms, const yf_aid_file *f,
+/* A staff member or the applicant opened a file, or page `page` (1..) of a
+ * decision drawn as pictures (0: the file itself): audited as aid.file_view
+ * (detail kind=… file=<id>[ page=<n>]) before a byte is sent. */
+gboolean yf_store_aid_file_access(yf_store *st, yf_actor actor, int64_t now_ms, const yf_aid_file *f, int page,
                                   GError **error);
 
 #endif

@@ -85,7 +85,7 @@ void yf_store_read_invitee(sqlite3_stmt *s, yf_invitee *out);
 #define YF_HEARING_COLS "id, case_id, coalesce(appointment_id, 0), kind, room, start_ms, coalesce(end_ms, 0)"
 void yf_store_read_hearing(sqlite3_stmt *s, yf_hearing *out);
 #define YF_RECORDING_COLS "id, hearing_id, coalesce(participant_id, 0), path, size_bytes, duration_ms," \
-                          " sha256, created_ms, coalesce(start_ms, 0)"
+                          " sha256, created_ms, coalesce(start_ms, 0), deliberation"
 void yf_store_read_recording(sqlite3_stmt *s, yf_recording *out);
 
 /* Runs sql with its one parameter bound to id: TRUE with the row read into

@@ -172,8 +172,8 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
     if (!yf_store_begin(st, error))
         return FALSE;
     sqlite3_stmt *s = yf_store_prep(st, "INSERT INTO recordings (hearing_id, participant_id, path,"
-                                        " size_bytes, duration_ms, sha256, created_ms, start_ms)"
-                                        " VALUES (?,?,?,?,?,?,?,?)", error);
+                                        " size_bytes, duration_ms, sha256, created_ms, start_ms, deliberation)"
+                                        " VALUES (?,?,?,?,?,?,?,?,?)", error);
     gboolean ok = s && yf_store_check_actor(st, actor, error);
     if (ok) {
         sqlite3_bind_int64(s, 1, in->hearing_id);
@@ -184,13 +184,15 @@ gboolean yf_store_recording_add(yf_store *st, yf_actor actor, int64_t now_ms,
         sqlite3_bind_blob(s, 6, in->sha256, sizeof in->sha256, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 7, now_ms);
         yf_store_bind_id(s, 8, in->start_ms);
+        sqlite3_bind_int(s, 9, in->deliberation ? 1 : 0);
         ok = yf_store_exec_stmt(st, s, "add recording", error);
         id = sqlite3_last_insert_rowid(st->db);
     }
     return yf_store_finish_take(st, ok, actor, now_ms, "recording.add", "recording", id,
                                 g_strdup_printf("hearing=%" G_GINT64_FORMAT " participant=%" G_GINT64_FORMAT
-                                    " size=%" G_GINT64_FORMAT, (gint64)in->hearing_id,
-                                    (gint64)in->participant_id, (gint64)in->size_bytes), out_id, error);
+                                    " size=%" G_GINT64_FORMAT "%s", (gint64)in->hearing_id,
+                                    (gint64)in->participant_id, (gint64)in->size_bytes,
+                                    in->deliberation ? " deliberation" : ""), out_id, error);
 }
 
 static gboolean read_recording(yf_store *st, int64_t id, yf_recording *out, GError **error)

@@ -61,6 +61,7 @@ void yf_store_read_recording(sqlite3_stmt *s, yf_recording *r)
         memcpy(r->sha256, sqlite3_column_blob(s, 6), 32);
     r->created_ms = sqlite3_column_int64(s, 7);
     r->start_ms = sqlite3_column_int64(s, 8);
+    r->deliberation = sqlite3_column_int(s, 9) != 0;
 }
 
 gboolean yf_store_get_by_id(yf_store *st, const char *sql, int64_t id, const char *what,

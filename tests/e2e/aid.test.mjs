@@ -54,7 +54,8 @@ async function decisionPdf(browser, path) {
   await page.setContent(`<!doctype html><meta charset="utf-8"><body style="font-family:sans-serif;padding:40px">
     <h1 style="text-align:center">国家司法救助决定书</h1><p>京检救决〔2026〕7号</p>
     <p>申请人张三，因案件遭受损失，生活困难。经审查，决定给予国家司法救助金人民币壹万贰仟叁佰肆拾伍元陆角柒分。</p>
-    <p style="text-align:right">某某人民检察院<br>2026年12月6日</p></body>`);
+    <p style="text-align:right">某某人民检察院<br>2026年12月6日</p>
+    <div style="page-break-before:always"><h2>救助金的发放</h2><p>救助金由检察院转入申请人本人的银行账户。</p></div></body>`);
   writeFileSync(path, await page.pdf({ format: 'A4' }));
   await page.close();
 }
@@ -181,6 +182,31 @@ async function stepsTwoToFour(t, s, staff, applicant, aid) {
     seen.shown > 200, JSON.stringify(seen));
   await shot(applicant, t.tmp, 'applicant-2-decision');
   await shot(staff, t.tmp, 'staff-2-decision');
+  // the pages are drawn one after another: the applicant's sheet shows them as they come
+  const nPages = await until(() => applicant.evaluate(() => document.querySelectorAll('#aid-applicant .aid-a-doc img').length >= 2
+    && document.querySelectorAll('#aid-applicant .aid-a-doc img').length), 20000, 500) || 1;
+  const pageViews = await until(async () => {
+    const rows = spawnSync('sqlite3', [join(t.dataDir, 'yuanfang.db'),
+      `SELECT detail FROM audit_log WHERE action = 'aid.file_view' AND object = 'aid:${aid.id}' AND actor LIKE 'invitee:%'`],
+    { encoding: 'utf8' }).stdout || '';
+    return /page=1\b/.test(rows) && /page=2\b/.test(rows) ? rows : null;
+  }, 15000).catch(() => null);
+  check('each page of the decision the applicant is shown is audited', nPages === 2 && !!pageViews,
+    `${nPages} pages; ${pageViews}`);
+  // Replaced after it was read out, before the applicant is asked: the old
+  // one leaves the applicant's screen, and the new one shows only once read out.
+  const swapShown = await s.api('PUT', `/aid/${aid.id}/decision`, { token: s.token, body: readFileSync(pdf),
+    headers: { 'Content-Type': 'application/pdf' } });
+  const gone = await applicant.waitForSelector('#aid-applicant .aid-a-doc img', { state: 'hidden', timeout: 15000 })
+    .then(() => true).catch(() => false);
+  const back = swapShown.json || {};
+  check('a decision replaced after it was shown leaves the applicant\'s screen until it is read out again',
+    swapShown.status === 201 && gone && back.shown_at === null && back.step === 2,
+    `${swapShown.status} ${gone} ${back.shown_at} ${back.step}`);
+  await staff.waitForSelector('#aid-show', { timeout: 15000 });
+  await staff.click('#aid-show');
+  const again = await applicant.waitForSelector('#aid-applicant .aid-a-doc img', { timeout: 20000 }).catch(() => null);
+  check('the new decision appears once it is read out', !!again);
   await staff.waitForSelector('#aid-ask', { timeout: 15000 });
   await staff.click('#aid-ask');
   const button = await applicant.waitForSelector('#aid-confirm', { timeout: 15000 }).catch(() => null);

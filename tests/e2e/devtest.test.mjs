@@ -102,7 +102,9 @@ async function scenarioEcho(page, base, tmp) {
 
   const v = await waitVerdict(page, 15000);
   for (const [k, name] of [['camera', '摄像头'], ['microphone', '麦克风'], ['network', '网络']]) {
-    check(`verdict ${name} 正常`, v[k] === '正常', `state=${v.state} ${name}=${v[k]}`);
+    // The network says how it connected: straight to the server here.
+    const want = k === 'network' ? '正常：直接连接到服务器。' : '正常';
+    check(`verdict ${name} ${want}`, v[k] === want, `state=${v.state} ${name}=${v[k]}`);
   }
   const shot = join(tmp, 'devtest-phone.png');
   await page.screenshot({ path: shot });
@@ -169,7 +171,7 @@ async function scenarioRetryAndLeave(page) {
   const fresh = await page.evaluate((old) => window.yfDevtest.pc !== old && old.connectionState === 'closed', oldPc);
   check('重新检测: a new connection, media comes back again', fresh && s && flowing(s), `${brief(s)} newPc=${fresh}`);
   const v = await waitVerdict(page, 15000);
-  check('重新检测: verdict 正常 again', v.camera === '正常' && v.microphone === '正常' && v.network === '正常',
+  check('重新检测: verdict 正常 again', v.camera === '正常' && v.microphone === '正常' && v.network === '正常：直接连接到服务器。',
     JSON.stringify(v));
   await page.click('#leave');
   await sleep(500);

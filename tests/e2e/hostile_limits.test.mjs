@@ -98,8 +98,28 @@ async function websockets() {
   const other = await session('127.0.0.2');
   check('127.0.0.2 still gets a signaling session', !other.refused, other.refused);
   check('the refusal is logged', logCount(/refused: its address already holds \d+ websockets/) >= 1);
+  // The room page from that address meanwhile: it says the server cannot
+  // take another connection from its network (not that its network is
+  // down), keeps trying, and enters once places come back.
+  const room = await context.newPage();
+  room.on('console', (m) => pageLog.push(`[room] ${m.type()}: ${m.text()}`));
+  await room.setViewportSize({ width: 390, height: 844 });
+  await room.goto(`https://127.0.0.1:${port}/room.html?token=${encodeURIComponent(roomToken('limits-busy', '张三', 'petitioner'))}`);
+  await room.click('#notice-continue');
+  const said = await room.waitForFunction(() => /连接的人太多/.test(document.querySelector('#status').textContent), null,
+    { timeout: 20000, polling: 250 }).then(() => true).catch(() => false);
+  const status = (await room.textContent('#status')).trim();
+  check('the room page from that address says its network holds too many connections and that it keeps trying',
+    said && /正在自动重试/.test(status) && !/网络中断/.test(status), status);
+  await room.screenshot({ path: path.join(tmp, 'room-busy-phone.png') });
   for (const c of [...ws, other]) if (!c.refused) c.close();
   await sleep(500);
+  const entered = await room.waitForFunction(() => window.yfRoom && window.yfRoom.state === 'waiting', null,
+    { timeout: 30000, polling: 250 }).then(() => true).catch(() => false);
+  check('once places come back, the room page gets in by itself (waits to be admitted)', entered,
+    await room.evaluate(() => window.yfRoom && window.yfRoom.state).catch(() => '?'));
+  await room.close();
+  await sleep(800);
   const back = await session('127.0.0.1');
   check('closed sessions give their places back', !back.refused, back.refused);
   if (!back.refused) back.close();
@@ -162,7 +182,7 @@ async function deviceTests() {
   await page.click('#retry');
   await page.waitForFunction(() => window.yfDevtest.state === 'done', null, { timeout: 30000, polling: 250 }).catch(() => {});
   const net = (await page.textContent('#verdict-network .verdict-value')).trim();
-  check('once the other device tests end, the page tests again and the network is fine (正常)', net === '正常', net);
+  check('once the other device tests end, the page tests again and the network is fine (正常：直接连接)', net === '正常：直接连接到服务器。', net);
   clerk.close();
 }
 

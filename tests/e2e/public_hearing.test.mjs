@@ -10,13 +10,13 @@
 // receive-only (no camera asked, a publish refused on the wire); every step
 // change is a 【系统】 section of the notes.
 // Run by CTest with YF_SERVER_BIN and YF_WEB_DIR set; YF_E2E_KEEP=1 keeps the shots.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRequest, browserTestPrerequisites, check, CHROMIUM, CHROMIUM_ARGS, createUser, finish, freePort, sleep,
   startServerReady, wrapUp } from './lib.mjs';
-import { makeProsecutor, pageLog, waitState } from './hearing.mjs';
+import { makeProsecutor, pageLog, waitProcessed, waitState } from './hearing.mjs';
 import { wsConnect } from './wsraw.mjs';
 
 const serverLog = [];
@@ -312,6 +312,62 @@ try {
   check('the hearing ends', r.status === 200, `${r.status} ${r.raw}`);
   check('the deliberation capture files were finished', delibCapsAfter.filter((f) => /\.ycap$/.test(f)).length >= 2,
     delibCapsAfter.join(','));
+  await browser.close().catch(() => {});
+  browser = null;
+
+  // After the hearing: the deliberation is recorded to evidence grade on its
+  // own (its files, hashed in the case file, in the signed package), and the
+  // hearing's composite is made without it.
+  const list = await waitProcessed(port, token, hid, 600000);
+  check('the recording is processed and attached', list && list.recording && list.recording.state === 'done',
+    JSON.stringify(list && list.recording));
+  const recs = (list && list.items) || [];
+  const delibRecs = recs.filter((x) => x.room === 'deliberation');
+  const hearingRecs = recs.filter((x) => x.room === 'hearing');
+  const delibPeople = delibRecs.filter((x) => x.kind === 'participant').map((x) => x.participant && x.participant.name).sort();
+  check('the deliberation has its own composite and a file per 听证员', delibRecs.filter((x) => x.kind === 'composite').length === 1 &&
+    delibPeople.length === 2 && delibPeople.every((n) => /听证员$/.test(n)) && delibRecs.every((x) => /^[0-9a-f]{64}$/.test(x.sha256)),
+    JSON.stringify(recs.map((x) => [x.room, x.kind, x.participant && x.participant.name])));
+  check('the hearing room has its own composite beside it', hearingRecs.filter((x) => x.kind === 'composite').length === 1,
+    JSON.stringify(recs.map((x) => [x.room, x.kind])));
+  const dc = delibRecs.find((x) => x.kind === 'composite');
+  if (dc) {
+    const got = await apiRequest(port, 'GET', `/recordings/${dc.id}/download`, { token, timeoutMs: 60000 });
+    const sha = (await import('node:crypto')).createHash('sha256').update(got.raw).digest('hex');
+    check('the deliberation\'s composite downloads with the hash the case file states', got.status === 200 &&
+      sha === dc.sha256 && got.raw.length === dc.size_bytes, `${got.status} ${got.raw.length}/${dc.size_bytes}`);
+  }
+  const ev = await apiRequest(port, 'GET', `/hearings/${hid}/evidence`, { token, timeoutMs: 60000 });
+  const tar = join(tmp, 'evidence.tar');
+  writeFileSync(tar, ev.raw);
+  const v = spawnSync(bin, ['verify', tar, '--pubkey', join(dataDir, 'signing-key.pub.pem')], { encoding: 'utf8' });
+  const packed = ev.status === 200 ? execFileSync('tar', ['-tf', tar], { encoding: 'utf8' }).split('\n') : [];
+  check('the evidence package verifies and holds the deliberation\'s captures and media',
+    v.status === 0 && packed.some((n) => /^capture\/d1\/.+\.ycap$/.test(n)) && packed.some((n) => /^capture\/d1\/roster\.json$/.test(n)) &&
+    packed.some((n) => /^media\/d1\/composite\.webm$/.test(n)) && packed.some((n) => /^media\/composite\.webm$/.test(n)),
+    `${ev.status} ${v.stdout}${v.stderr} ${packed.filter((n) => /d1|composite/.test(n)).join(' ')}`.slice(0, 600));
+
+  // The prosecutor's hearing page: the hearing's composite plays first, the
+  // deliberation's files are there by name.
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  const cons = await ctx.newPage();
+  await cons.goto(`${base}/console/`);
+  await cons.waitForSelector('#login-user');
+  await cons.fill('#login-user', 'pros');
+  await cons.fill('#login-pass', 'prosecutor-password-1');
+  await cons.press('#login-pass', 'Enter');
+  await cons.waitForSelector('#nav, nav', { timeout: 15000 }).catch(() => {});
+  await cons.goto(`${base}/console/#/hearings/${hid}`);
+  const opts = await cons.waitForFunction(() => {
+    const o = [...document.querySelectorAll('select option')].map((x) => x.textContent);
+    return o.some((x) => x.includes('评议室')) ? o : null;
+  }, null, { timeout: 20000 }).then((x) => x.jsonValue()).catch(() => []);
+  const chosen = await cons.evaluate(() => { const s = document.querySelector('select'); return s ? s.selectedOptions[0].textContent : ''; });
+  check('the hearing page lists the deliberation\'s files by name and plays the hearing\'s composite first',
+    opts.some((x) => /^评议室合成画面（听证员评议，约 \d+ 分钟）$/.test(x)) && opts.some((x) => /^赵听证员 在评议室的画面/.test(x)) &&
+    /^合成画面（全体/.test(chosen), JSON.stringify({ opts, chosen }));
+  await shot(cons, 'console-hearing-files-1366.png');
 } catch (e) {
   check('public hearing test ran without an exception', false, e && e.stack || String(e));
 } finally {

@@ -22,6 +22,10 @@ const CASES = [
   ['high round trip', { rtt: 0.45 }, 'ok:verdict.ok', 'ok:verdict.ok', 'warn:net.weak'],
   ['high loss', { loss: 0.08 }, 'ok:verdict.ok', 'ok:verdict.ok', 'warn:net.weak'],
   ['no rtt yet', { rtt: null, loss: null }, 'ok:verdict.ok', 'ok:verdict.ok', 'ok:verdict.ok'],
+  ['straight to the server', { path: 'direct' }, 'ok:verdict.ok', 'ok:verdict.ok', 'ok:net.direct'],
+  ['through the relay', { path: 'relay' }, 'ok:verdict.ok', 'ok:verdict.ok', 'ok:net.relay'],
+  ['through the relay, but weak', { path: 'relay', rtt: 0.5 }, 'ok:verdict.ok', 'ok:verdict.ok', 'warn:net.weak'],
+  ['blocked wins over a path seen before', { measured: false, network: 'blocked', path: 'relay' }, 'ok:verdict.ok', 'ok:verdict.ok', 'bad:net.blocked'],
 ];
 
 let passed = 0;

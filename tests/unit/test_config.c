@@ -191,8 +191,45 @@ static void test_bad(void)
     }
 }
 
+/* [media] ice_tcp (on by default) and [turn]: urls and secret_file together,
+ * turn:/turns: URLs only, a lifetime in range. */
+static void test_turn(void)
+{
+    yf_config cfg;
+    GError *err = NULL;
+    CHECK(load(&cfg, NULL, NULL, NULL));
+    CHECK(cfg.ice_tcp && cfg.turn_urls == NULL && cfg.turn_secret_file == NULL);
+    CHECK_EQ_INT(cfg.turn_lifetime, 43200);
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[media]\nice_tcp = false\n[turn]\nurls = turn:192.0.2.1:3478?transport=udp, "
+                     "turns:turn.example.gov.cn:443?transport=tcp\nsecret_file = /etc/yuanfang/turn-secret\n"
+                     "lifetime = 3600\n", NULL, &err));
+    CHECK(err == NULL && !cfg.ice_tcp && g_strv_length(cfg.turn_urls) == 2);
+    CHECK(cfg.turn_urls && g_str_equal(cfg.turn_urls[1], "turns:turn.example.gov.cn:443?transport=tcp"));
+    CHECK(g_strcmp0(cfg.turn_secret_file, "/etc/yuanfang/turn-secret") == 0);
+    CHECK_EQ_INT(cfg.turn_lifetime, 3600);
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+    static const struct { const char *ini, *want; } refused[] = {
+        {"[turn]\nurls = turn:192.0.2.1\n", "together"},
+        {"[turn]\nsecret_file = /etc/yuanfang/turn-secret\n", "together"},
+        {"[turn]\nurls = stun:192.0.2.1\nsecret_file = /s\n", "turn urls"},
+        {"[turn]\nurls = turn:192.0.2.1\nsecret_file = /s\nlifetime = 10\n", "lifetime"},
+        {"[turn]\nsecret = abc\n", "unknown key"},
+        {"[media]\nice_tcp = maybe\n", "ice_tcp"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+        CHECK(!load(&cfg, refused[i].ini, NULL, &err) && err && strstr(err->message, refused[i].want));
+        if (err && !strstr(err->message, refused[i].want))
+            fprintf(stderr, "row %zu: %s\n", i, err->message);
+        g_clear_error(&err);
+        yf_config_clear(&cfg);
+    }
+}
+
 int main(void)
 {
+    test_turn();
     test_defaults();
     test_public_url();
     test_file_and_overrides();

@@ -136,10 +136,64 @@ static void test_lines(void)
     g_main_context_unref(ctx);
 }
 
+/* With [media] ice_tcp on: the browser's active TCP candidates are taken
+ * (RFC 6544 section 4.5: it connects to our passive ones), passive and
+ * simultaneous-open ones never (the server would connect out to an address
+ * the client names), and the address rules and budget still hold. Off, no
+ * TCP candidate is used at all. */
+static void test_tcp_lines(void)
+{
+    static const struct { gboolean ice_tcp; const char *line; const char *refused; } rows[] = {
+        {TRUE, "candidate:2 1 tcp 1518280447 198.51.100.7 9 typ host tcptype active", NULL},
+        {TRUE, "candidate:3 1 tcp 1518280447 198.51.100.7 50000 typ host tcptype passive", "opens no TCP"},
+        {TRUE, "candidate:4 1 tcp 1518280447 198.51.100.7 50000 typ host tcptype so", "opens no TCP"},
+        {TRUE, "candidate:5 1 tcp 1518280447 203.0.113.10 9 typ host tcptype active", "own"},
+        {TRUE, "candidate:6 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active", "loopback"},
+        {TRUE, "candidate:7 2 tcp 1518280446 198.51.100.7 9 typ host tcptype active", "rtcp-mux"},
+        {TRUE, "candidate:8 1 udp 2122260223 198.51.100.7 50000 typ host", NULL},
+        {FALSE, "candidate:2 1 tcp 1518280447 198.51.100.7 9 typ host tcptype active", "ice_tcp is off"},
+        {FALSE, "candidate:8 1 udp 2122260223 198.51.100.7 50000 typ host", NULL},
+    };
+    GMainContext *ctx = g_main_context_new();
+    g_main_context_push_thread_default(ctx);
+    char *addrs[] = { "203.0.113.10", NULL };
+    yf_dtls_cert *cert = NULL;
+    CHECK_EQ_INT(yf_dtls_cert_generate(&cert), YF_OK);
+    for (int on = 0; on < 2; on++) {
+        yf_net_config cfg = { .n_workers = 1, .local_addresses = addrs, .cert = cert, .ice_tcp = on };
+        GError *err = NULL;
+        yf_net *m = yf_net_new(&cfg, ctx, &err);
+        CHECK(m != NULL);
+        for (size_t i = 0; m && i < G_N_ELEMENTS(rows); i++) {
+            if (rows[i].ice_tcp != on)
+                continue;
+            yf_net_cand_budget b;
+            memset(&b, 0, sizeof b);
+            NiceCandidate *c = yf_net_parse_candidate(m, "t", rows[i].line, &b, &err);
+            if (rows[i].refused)
+                CHECK(!c && err && err->code == YF_NET_ERROR_CANDIDATE_UNUSED && strstr(err->message, rows[i].refused));
+            else
+                CHECK(c && !err);
+            if (err && !rows[i].refused)
+                fprintf(stderr, "row %zu: %s\n", i, err->message);
+            if (c && rows[i].refused)
+                fprintf(stderr, "row %zu taken\n", i);
+            if (c)
+                nice_candidate_free(c);
+            g_clear_error(&err);
+        }
+        yf_net_free(m);
+    }
+    yf_dtls_cert_free(cert);
+    g_main_context_pop_thread_default(ctx);
+    g_main_context_unref(ctx);
+}
+
 int main(void)
 {
     test_addresses();
     test_budget();
     test_lines();
+    test_tcp_lines();
     return yf_test_done("test_net_candidate");
 }

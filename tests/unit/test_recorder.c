@@ -240,14 +240,26 @@ int main(void)
     CHECK(dir2 && g_str_has_suffix(dir2, "/s2"));
     CHECK(noted(st, id, "秒，原因：全体参与人离开会议室）"));
 
-    /* A graceful stop, then a crash that leaves a .part capture in s2. */
+    /* A graceful stop, then a crash that leaves a .part capture in s2, and
+     * one in a deliberation room's d1 (as a crash mid-deliberation would). */
     yf_recorder_shutdown(rec);
     CHECK(noted(st, id, "因服务器停止而中断"));
     yf_recorder_free(rec);
     int64_t last = leave_partial(dir2);
+    char *ddir = g_strdup_printf("%s/recordings/h%" G_GINT64_FORMAT "/d1", data, (gint64)id);
+    CHECK(g_mkdir_with_parents(ddir, 0750) == 0);
+    char *droster = g_build_filename(ddir, "roster.json", NULL);
+    CHECK(g_file_set_contents(droster, "[{\"num\":1,\"participant\":\"staff:1\",\"name\":\"王检察官\","
+                                       "\"role\":\"prosecutor\",\"label\":\"检察官\"}]", -1, NULL));
+    leave_partial(ddir);
     rec = yf_recorder_new(st, data, &e);
     char *fixed = g_build_filename(dir2, "appt-1-p1-audio-00000007-1.ycap", NULL);
     CHECK(g_file_test(fixed, G_FILE_TEST_IS_REGULAR));
+    char *dfixed = g_build_filename(ddir, "appt-1-p1-audio-00000007-1.ycap", NULL);
+    CHECK(g_file_test(dfixed, G_FILE_TEST_IS_REGULAR));   /* the deliberation's capture is recovered too */
+    g_free(dfixed);
+    g_free(droster);
+    g_free(ddir);
     char *crash = yf_recorder_clock_text(last);
     char *line = g_strdup_printf(" · %s] 【系统】录音录像因服务器异常停止而中断\n", crash);
     CHECK(noted(st, id, line));
@@ -304,7 +316,13 @@ int main(void)
     CHECK(ev && g_file_test(ev, G_FILE_TEST_IS_REGULAR));
     g_free(ev);
     GPtrArray *files = yf_store_recording_list(st, id, NULL);
-    CHECK(files && files->len == 2);   /* the participant's file and the composite */
+    /* the participant's file and the composite, then the deliberation's own two */
+    CHECK(files && files->len == 4);
+    for (guint i = 0; files && i < files->len; i++) {
+        const yf_recording *r = files->pdata[i];
+        CHECK(r->deliberation == (strstr(r->path, "/out/d1/") != NULL));
+        CHECK(r->deliberation == (i >= 2));
+    }
     if (files)
         g_ptr_array_unref(files);
     CHECK_EQ_INT(audited(st, "recording.attached", id), 1);
@@ -330,7 +348,7 @@ int main(void)
     ev = yf_recorder_api_hooks.evidence_path(rec, id);
     CHECK(ev != NULL);
     g_free(ev);
-    CHECK_EQ_INT(audited(st, "recording.recovered", id), 1);
+    CHECK_EQ_INT(audited(st, "recording.recovered", id), 2);
     CHECK_EQ_INT(audited(st, "recording.start", id), 3);
     CHECK_EQ_INT(audited(st, "recording.stop", id), 3);   /* room closed, server stopping, hearing ended */
     CHECK_EQ_INT(audited(st, "recording.gap", id), 2);

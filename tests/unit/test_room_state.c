@@ -3,7 +3,9 @@
  * waiting room, admit, host-only actions, mute, remove, leave, rejoin within
  * and after the grace period, replaced connections, bad and expired tokens,
  * the host ending the hearing (room.end) and the hearing info in the join. */
+#include <glib/gstdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "signaling/sigroom.h"
 #include "yf_test.h"
@@ -902,6 +904,63 @@ static void test_agenda(void)
     conn_free(d2); conn_free(sneak); conn_free(plain); conn_free(host2);
 }
 
+/* With TURN set on the hub, each room.join reply carries a credential of
+ * the participant's own: "EXPIRY:pN" (EXPIRY = now + lifetime) and the
+ * HMAC-SHA1 of exactly that username; two participants get two. */
+static void test_turn_credentials(void)
+{
+    char *path = NULL;
+    int fd = g_file_open_tmp("yf-room-turn-XXXXXX", &path, NULL);
+    g_assert(fd >= 0);
+    close(fd);
+    g_file_set_contents(path, "room-state-secret\n", -1, NULL);
+    g_chmod(path, 0600);
+    char *urls[] = {"turns:turn.example.gov.cn:443?transport=tcp", NULL};
+    GError *err = NULL;
+    yf_turn *turn = yf_turn_new(urls, path, 600, &err);
+    CHECK(turn != NULL);
+    yf_sigroom_hub_set_turn(hub, turn);
+    fake_conn *a = conn_new(), *b = conn_new();
+    char *ta = token("turn-room", "turn-a", "甲", "prosecutor", 600, NULL);
+    char *tb = token("turn-room", "turn-b", "乙", "clerk", 600, NULL);
+    gint64 before = g_get_real_time() / G_USEC_PER_SEC;
+    join(a, ta);
+    join(b, tb);
+    gint64 after = g_get_real_time() / G_USEC_PER_SEC;
+    const char *users[2] = {NULL, NULL};
+    json_t *replies[2] = {NULL, NULL};
+    fake_conn *conns[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        CHECK(conns[i]->member != NULL && conns[i]->msgs->len > 0);
+        if (!conns[i]->msgs->len)
+            continue;
+        replies[i] = json_loads(g_ptr_array_index(conns[i]->msgs, 0), 0, NULL);
+        json_t *ice = json_object_get(json_object_get(replies[i], "result"), "ice_servers");
+        json_t *t = json_array_get(ice, json_array_size(ice) - 1);
+        users[i] = json_string_value(json_object_get(t, "username"));
+        const char *cred = json_string_value(json_object_get(t, "credential"));
+        CHECK(users[i] && cred);
+        if (!users[i] || !cred)
+            continue;
+        gint64 expiry = g_ascii_strtoll(users[i], NULL, 10);
+        CHECK(expiry >= before + 600 && expiry <= after + 600);
+        CHECK(strchr(users[i], ':') && strchr(users[i], ':')[1] == 'p');   /* the participant id, not a name */
+        char *u = NULL, *want = NULL;
+        yf_turn_mint((const guint8 *)"room-state-secret", 17, expiry, strchr(users[i], ':') + 1, &u, &want);
+        CHECK(g_str_equal(u, users[i]) && g_str_equal(want, cred));
+        g_free(u); g_free(want);
+    }
+    CHECK(users[0] && users[1] && !g_str_equal(users[0], users[1]));
+    for (int i = 0; i < 2; i++)
+        json_decref(replies[i]);
+    yf_sigroom_hub_end_room(hub, "turn-room", "test over");
+    yf_sigroom_hub_set_turn(hub, NULL);
+    yf_turn_free(turn);
+    g_unlink(path);
+    g_free(path); g_free(ta); g_free(tb);
+    conn_free(a); conn_free(b);
+}
+
 int main(void)
 {
     media_log = g_string_new(NULL);
@@ -917,7 +976,8 @@ int main(void)
     test_end_room();
     test_room_end();
     test_agenda();
-    test_waiting_rejoin();
+    test_turn_credentials();
+    test_waiting_rejoin();   /* frees the hub: last */
     g_string_free(media_log, TRUE);
     return yf_test_done("test_room_state");
 }

@@ -22,6 +22,9 @@ export function recordingFiles(recordings, ctx) {
 }
 
 function recordingName(rec) {
+  if (rec.room === 'deliberation') {
+    return rec.kind === 'composite' || !rec.participant ? t('exp.delibComposite') : t('exp.delibPerson', { name: rec.participant.name });
+  }
   if (rec.kind === 'composite' || !rec.participant) return t('exp.composite');
   const role = has(`part.${rec.participant.role}`) ? t(`part.${rec.participant.role}`) : '';
   return role ? t('exp.personRole', { name: rec.participant.name, role }) : t('exp.person', { name: rec.participant.name });

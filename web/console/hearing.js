@@ -268,7 +268,7 @@ function recordingPanel(state) {
   if (rec.state === 'failed') { panel.append(notice('bad', t('rec.failed'))); return panel; }
   const files = (hr.recordings || []).filter((r) => r.kind === 'composite' || r.kind === 'participant');
   if (!files.length) { panel.append(h('p', { class: 'muted', text: t('rec.none') })); return panel; }
-  const composite = files.find((f) => f.kind === 'composite') || files[0];
+  const composite = files.find((f) => f.kind === 'composite' && f.room !== 'deliberation') || files[0];
   const video = h('video', { controls: true, preload: 'metadata', playsinline: true, class: 'player', src: composite.view_url,
     'aria-label': t('hearing.playerLabel') });
   const fileId = newId('file');
@@ -299,6 +299,10 @@ function recordingPanel(state) {
 
 function fileLabel(f) {
   const mins = Math.max(1, Math.round((f.duration_ms || 0) / 60000));
+  if (f.room === 'deliberation') {
+    return f.kind === 'composite' ? t('hearing.fileDelibComposite', { mins })
+      : t('hearing.fileDelibOf', { name: f.participant ? f.participant.name : '', mins });
+  }
   if (f.kind === 'composite') return t('hearing.fileComposite', { mins });
   return t('hearing.fileOf', { name: f.participant ? f.participant.name : '', role: f.participant ? partRole(f.participant.role) : '', mins });
 }

@@ -35,7 +35,7 @@ function newRun() {
     serverState: null, srtpProfile: null,
     samples: [], last: null, flowingAt: 0, closing: false,
     mediaTimer: 0, pollTimer: 0,
-    facts: { camera: null, microphone: null, micPeak: 0, network: null, measured: false, rtt: null, loss: null },
+    facts: { camera: null, microphone: null, micPeak: 0, network: null, measured: false, rtt: null, loss: null, path: null },
     verdict: null,
   };
 }
@@ -166,6 +166,14 @@ function onMediaState(r, d) {
   render();
 }
 
+/** How the media reached the server: through the relay (a TURN candidate at
+ *  either end of the selected pair), straight (any other pair, UDP or TCP),
+ *  or not known yet. */
+function pathOf(s) {
+  if (!s.localCandidateType) return null;
+  return s.localCandidateType === 'relay' || s.remoteCandidateType === 'relay' ? 'relay' : 'direct';
+}
+
 /** A network problem ends the measurement; devices stay open so the preview and meter go on. */
 function fail(r, code) {
   if (r !== run || r.closing || r.facts.network) return;
@@ -195,6 +203,7 @@ async function poll(r) {
   if (r.flowingAt && performance.now() - r.flowingAt >= MEASURE_MS) r.facts.measured = true;
   r.facts.rtt = s.rtt;
   r.facts.loss = lossBetween(r.samples[0], s);
+  r.facts.path = pathOf(s);
   update(r);
 }
 

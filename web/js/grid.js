@@ -6,9 +6,13 @@
 // Where the browser refuses to start a video with sound by itself (WeChat's
 // built-in browser, iOS Safari, Chromium without a gesture on the page), a
 // large 点击开始播放 button covers the grid; one tap plays every tile.
-import { t } from './i18n.js';
+import { t, variantKey } from './i18n.js';
 
-export function roleName(role) { return t(`role.${role}`); }
+let hearingKind = null;
+/** The kind of hearing names its host: 承办检察官 at a reception, 主持检察官
+ * at a public hearing, 司法救助承办人 at an aid disbursement. */
+export function setHearingKind(kind) { hearingKind = kind; }
+export function roleName(role) { return t(variantKey(`role.${role}`, hearingKind)); }
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);

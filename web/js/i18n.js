@@ -78,7 +78,9 @@ const TABLE = {
     'mic.error': '麦克风无法打开。请重新启动浏览器后再试。',
     'mic.silent': '没有听到声音。请检查麦克风是否被静音，然后对着手机说几句话。',
     'net.unreachable': '无法连接服务器。请检查手机或电脑是否已联网，然后点“重新检测”。',
-    'net.blocked': '网络不通：视频数据无法到达服务器。请换一个网络（例如从无线网络换成手机流量）后点“重新检测”。',
+    'net.blocked': '被阻断：您所在的网络挡住了视频通话，画面和声音到不了服务器。请换一个网络（例如从无线网络换成手机流量）后点“重新检测”；在单位里，可以请网络管理员放行。',
+    'net.direct': '正常：直接连接到服务器。',
+    'net.relay': '正常：通过中转连接。您的网络不让视频直接通过，已自动绕行，可以正常参加；画面卡顿时可换用手机流量。',
     'net.weak': '网络较弱：画面和声音可能会卡顿。请靠近无线路由器，或换到信号更好的地方。',
     'net.unsupported': '这个浏览器不支持视频通话。请使用最新版的 Chrome、Edge、Safari 或手机自带浏览器。',
     'net.shutdown': '服务器正在维护，请稍后再试。',
@@ -86,6 +88,8 @@ const TABLE = {
     'net.busy': '现在做设备检测的人较多，请等一两分钟后点“重新检测”。这不影响您按时参加视频接访。',
 
     'role.prosecutor': '承办检察官',
+    'role.prosecutor.public_hearing': '主持检察官',
+    'role.prosecutor.aid_disbursement': '司法救助承办人',
     'role.clerk': '书记员',
     'role.petitioner': '信访人',
     'role.hearing_officer': '听证员',
@@ -223,6 +227,7 @@ const TABLE = {
     'room.waiting': '请稍候，检察官将很快请您进入',
     'room.waitingDetail': '请不要关闭本页面。进入后您将看到检察官的画面。',
     'room.reconnecting': '网络中断，正在重新连接……',
+    'room.busy': '您所在网络同时连接的人太多，服务器暂时不能再接入。正在自动重试，请不要关闭本页面。',
     'room.left': '您已离开本次接访。',
     'room.hearingEnded': '本次接访已经结束，录音录像已停止。您可以关闭本页面。',
     'room.removed': '您已被请出本次接访。',
@@ -267,6 +272,12 @@ const TABLE = {
     'room.endCancel': '取消',
     'room.endRefused': '没有结束：{why}',
     'room.endForbidden': '只有本案的承办检察官可以结束接访。',
+    'room.end.public_hearing': '结束听证',
+    'room.endTitle.public_hearing': '结束本次检察听证？',
+    'room.endForbidden.public_hearing': '只有主持听证的检察官可以结束听证。',
+    'room.end.aid_disbursement': '结束救助发放',
+    'room.endTitle.aid_disbursement': '结束本次司法救助发放？',
+    'room.endForbidden.aid_disbursement': '只有本案的司法救助承办人可以结束。',
     'room.endFailed': '暂时无法结束，请稍后再试。',
     'kind.reception': '视频接访',
     'kind.public_hearing': '检察听证',
@@ -509,7 +520,9 @@ const TABLE = {
     'mic.error': 'The microphone could not be opened. Restart the browser and try again.',
     'mic.silent': 'No sound heard. Check that the microphone is not muted and say a few words.',
     'net.unreachable': 'Cannot reach the server. Check that your device is online, then tap "Test again".',
-    'net.blocked': 'Network blocked: video cannot reach the server. Try another network (e.g. mobile data instead of Wi-Fi), then tap "Test again".',
+    'net.blocked': 'Blocked: your network stops video calls, so picture and sound cannot reach the server. Try another network (e.g. mobile data instead of Wi-Fi), then tap "Test again"; at work, ask the network administrator to allow it.',
+    'net.direct': 'OK: connected directly to the server.',
+    'net.relay': 'OK: connected through the relay. Your network does not let video through directly, so it goes the relay way instead; you can take part as usual. If the picture stutters, try mobile data.',
     'net.weak': 'Weak network: picture and sound may stutter. Move closer to the Wi-Fi router or to a place with better signal.',
     'net.unsupported': 'This browser cannot make video calls. Please use a recent Chrome, Edge, Safari or the phone\'s own browser.',
     'net.shutdown': 'The server is under maintenance. Please try again later.',
@@ -517,6 +530,8 @@ const TABLE = {
     'net.busy': 'Many people are testing their devices right now. Wait a minute or two, then tap "Test again". Your hearing is not affected.',
 
     'role.prosecutor': 'Prosecutor',
+    'role.prosecutor.public_hearing': 'Presiding prosecutor',
+    'role.prosecutor.aid_disbursement': 'Judicial aid officer',
     'role.clerk': 'Clerk',
     'role.petitioner': 'Petitioner',
     'role.hearing_officer': 'Hearing officer',
@@ -654,6 +669,7 @@ const TABLE = {
     'room.waiting': 'Please wait, the prosecutor will let you in shortly',
     'room.waitingDetail': 'Keep this page open. You will see the prosecutor once admitted.',
     'room.reconnecting': 'Connection lost, reconnecting…',
+    'room.busy': 'Too many connections from your network right now, so the server cannot take another. Trying again by itself; keep this page open.',
     'room.left': 'You have left the hearing.',
     'room.hearingEnded': 'The hearing has ended and the recording has stopped. You may close this page.',
     'room.removed': 'You were removed from the hearing.',
@@ -698,6 +714,12 @@ const TABLE = {
     'room.endCancel': 'Cancel',
     'room.endRefused': 'Not ended: {why}',
     'room.endForbidden': "Only the case's prosecutor can end the hearing.",
+    'room.end.public_hearing': 'End the public hearing',
+    'room.endTitle.public_hearing': 'End this public hearing?',
+    'room.endForbidden.public_hearing': 'Only the presiding prosecutor can end the public hearing.',
+    'room.end.aid_disbursement': 'End the aid disbursement',
+    'room.endTitle.aid_disbursement': 'End this judicial aid disbursement?',
+    'room.endForbidden.aid_disbursement': "Only the case's judicial aid officer can end it.",
     'room.endFailed': 'The hearing could not be ended just now. Please try again.',
     'kind.reception': 'Video reception',
     'kind.public_hearing': 'Public hearing',
@@ -880,6 +902,17 @@ function pickLang() {
 }
 
 export const lang = pickLang();
+
+/** Whether key has a text (in the page's language or Chinese). */
+export function hasText(key) {
+  return TABLE[lang][key] !== undefined || TABLE['zh-CN'][key] !== undefined;
+}
+
+/** key + '.' + variant where that has a text, else key: the wording of one
+ * kind of hearing (结束听证 beside 结束接访). */
+export function variantKey(key, variant) {
+  return variant && hasText(`${key}.${variant}`) ? `${key}.${variant}` : key;
+}
 
 /** The text for key in the page's language, with {name} replaced from vars. */
 export function t(key, vars) {

@@ -11,7 +11,8 @@ const STAGES = ['register', 'review', 'assign', 'handle', 'reply', 'recheck', 'c
 const CST_MS = 8 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
-function el(tag, attrs = {}, ...children) {
+/** A DOM element with attributes ('text' sets its text) and children. */
+export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;

@@ -5,22 +5,10 @@
 // decided and when. One thing at a time: read, then sign or object, then done.
 // From GET and POST /invitation/notes[/confirm] (docs/api.md "Confirming the notes").
 import { t } from './i18n.js';
-import { when } from './mine.js';
+import { el, when } from './mine.js';
 import { createSignaturePad } from './sign.js';
 
 const CST_MS = 8 * 3600 * 1000;
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
 
 /** "09:01" on the Beijing clock. */
 function clock(iso) {

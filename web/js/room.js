@@ -6,10 +6,10 @@
 // token is taken out of the address bar at once (roomToken) and kept in this
 // tab's sessionStorage, so a reload rejoins with it while the address bar and
 // the history never show it. window.yfRoom is for tests.
-import { applyI18n, t, withLang } from './i18n.js';
+import { applyI18n, t, variantKey, withLang } from './i18n.js';
 import { noticeSeen, markNoticeSeen } from './notice.js';
 import { RoomClient } from './roomclient.js';
-import { Grid, roleName } from './grid.js';
+import { Grid, roleName, setHearingKind } from './grid.js';
 import { when } from './mine.js';
 import { NotesPanel } from './room_notes.js';
 import { startAid } from './room_aid.js';
@@ -102,6 +102,9 @@ function renderHearing() {
   $('hearing-bar').hidden = false;
   $('hb-case').textContent = h.case_no;
   $('hb-kind').textContent = t(`kind.${h.kind}`);
+  setHearingKind(h.kind);
+  $('end').textContent = t(variantKey('room.end', h.kind));
+  $('end-title').textContent = t(variantKey('room.endTitle', h.kind));
   const sec = client.elapsedSeconds();
   $('hb-elapsed').textContent = sec == null ? t('room.notYet') : t('room.elapsed', { time: elapsedText(sec) });
   $('hb-rec').textContent = t(h.recording ? 'room.recOn' : 'room.recOff');
@@ -136,7 +139,7 @@ function onState({ state, detail }) {
       onParticipants(client.participants);
       startAid(client, roomTok);
       break;
-    case 'reconnecting': screen('reconnecting'); status('room.reconnecting'); break;
+    case 'reconnecting': screen('reconnecting'); status(detail === 'busy' ? 'room.busy' : 'room.reconnecting'); break;
     case 'left': screen('ended'); status('room.left'); break;
     case 'ended':
       if (detail === 'deliberation_over') break;   /* a 听证员 goes back to the hearing room (room_agenda.js) */
@@ -186,7 +189,8 @@ function setupControls() {
     const refused = await client.endHearing();
     $('end-confirm').disabled = false;
     if (!refused) return;   /* room.ended follows and closes the dialog */
-    $('end-error').textContent = t(refused.code === 'forbidden' ? 'room.endForbidden' : 'room.endFailed');
+    const kind = client && client.hearing && client.hearing.kind;
+    $('end-error').textContent = t(refused.code === 'forbidden' ? variantKey('room.endForbidden', kind) : 'room.endFailed');
     $('end-error').hidden = false;
   });
   // The device test comes back to this page, which rejoins with this tab's token.

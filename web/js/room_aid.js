@@ -358,9 +358,11 @@ class ApplicantView {
       box.append(el('p', { class: 'muted', role: 'status', text: t('aid.a.docPreparing') }));
       return box;
     }
-    // each page opens on its own when tapped, to be read larger
+    // each page opens on its own when tapped, to be read larger; the moment
+    // it was shown is in the address, so a decision replaced and shown again
+    // is never drawn from the picture of the one before
     d.decision.pages.forEach((url, i) => {
-      const src = `${url}?t=${encodeURIComponent(this.invitation)}`;
+      const src = `${url}?t=${encodeURIComponent(this.invitation)}&shown=${encodeURIComponent(d.shown_at || '')}`;
       box.append(el('a', { href: src, target: '_blank', rel: 'noopener' }, el('img', {
         src, alt: t('aid.a.docPage', { n: i + 1, total: d.decision.pages.length }),
       })));

@@ -81,7 +81,7 @@ export class RoomClient {
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
     sig.on('media.state', (d) => this.emit('media', d));
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
-    sig.onclose = () => this.#onClose(sig);
+    sig.onclose = (e) => this.#onClose(sig, e);
     await sig.connect();
     this.connects++;
     const hello = await sig.request('hello', { client: 'room/0.1' });
@@ -297,10 +297,12 @@ export class RoomClient {
   // running at a time, whatever reports the failure (the socket's close or
   // start()'s rejection), and the wait doubles up to REJOIN_MAX_MS while the
   // server stays away, so a restarting server is not stormed.
-  #onClose(sig) {
+  // A close with 1013 is the server's "try again later" (too many
+  // connections from this address): the same rejoin, said as such.
+  #onClose(sig, e) {
     if (this.stopped || sig !== this.sig) return;
     this.#closePcs();
-    this.setState('reconnecting');
+    this.setState('reconnecting', e && e.code === 1013 ? 'busy' : undefined);
     this.#scheduleRejoin();
   }
 

@@ -37,7 +37,7 @@ export class Signaling {
       ws.onerror = () => { if (!opened) reject({ code: 'unreachable', message: 'websocket error' }); };
       ws.onclose = (e) => {
         clearTimeout(timer);
-        if (!opened) reject({ code: 'unreachable', message: `websocket closed (${e.code})` });
+        if (!opened) reject({ code: e.code === 1013 ? 'busy' : 'unreachable', message: `websocket closed (${e.code})` });
         // 1013 "try again later": the server holds as many sessions from this address as it allows.
         this.#failPending(e.code === 1013 ? { code: 'busy', message: e.reason || 'too many connections' }
           : { code: 'closed', message: `websocket closed (${e.code})` });

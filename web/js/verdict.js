@@ -14,6 +14,7 @@ export const MIC_HEARD_LEVEL = 0.25; // meter level (0..1, about -45 dBFS) that 
  *   network: null | 'unreachable' | 'unsupported' | 'shutdown' | 'lost' | 'blocked'
  *   measured: true once media came back and was measured for a while
  *   rtt: seconds or null, loss: 0..1 or null
+ *   path: null (not known) | 'direct' (UDP or TCP straight to the server) | 'relay' (through TURN)
  * }
  * Returns {camera, microphone, network}, each {status: 'pending'|'ok'|'warn'|'bad'|'untested', key},
  * key being the i18n key of the text to show, and done: no part is pending.
@@ -45,5 +46,7 @@ function judgeNetwork(f) {
   if ((f.rtt !== null && f.rtt > WEAK_RTT_S) || (f.loss !== null && f.loss > WEAK_LOSS)) {
     return { status: 'warn', key: 'net.weak' };
   }
+  if (f.path === 'relay') return { status: 'ok', key: 'net.relay' };
+  if (f.path === 'direct') return { status: 'ok', key: 'net.direct' };
   return { status: 'ok', key: 'verdict.ok' };
 }
