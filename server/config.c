@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "server/cli/subcommand.h"
+#include "metrics.h"
 
 #ifndef YF_WEB_DIR_DEFAULT
 #define YF_WEB_DIR_DEFAULT "web"
@@ -30,6 +31,7 @@ static void set_defaults(yf_config *cfg)
     cfg->devtest_share = 25;
     cfg->devtest_per_address = 4;
     cfg->grace_s = 60;
+    cfg->max_observers = 500;
     cfg->log_level = g_strdup("info");
     cfg->ice_tcp = FALSE;   /* off until the connections a candidate accepts are capped (docs/security.md) */
     cfg->turn_lifetime = 43200;
@@ -83,7 +85,8 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
         "room:grace_s", "log:level",
-        "media:ice_tcp", "turn:urls", "turn:secret_file", "turn:lifetime", NULL};
+        "media:ice_tcp", "turn:urls", "turn:secret_file", "turn:lifetime",
+        "room:max_observers", "metrics:listen", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -116,6 +119,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
     take_string(kf, "tls", "key", &cfg->tls_key);
     take_string(kf, "media", "stun_server", &cfg->stun_server);
     take_string(kf, "log", "level", &cfg->log_level);
+    take_string(kf, "metrics", "listen", &cfg->metrics_listen);
     take_string(kf, "turn", "secret_file", &cfg->turn_secret_file);
     char *turn_urls = NULL;
     take_string(kf, "turn", "urls", &turn_urls);
@@ -143,6 +147,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "media", "devtest_share", &cfg->devtest_share, err) &&
          take_int(kf, "media", "devtest_per_address", &cfg->devtest_per_address, err) &&
          take_int(kf, "room", "grace_s", &cfg->grace_s, err) &&
+         take_int(kf, "room", "max_observers", &cfg->max_observers, err) &&
          take_bool(kf, "media", "ice_tcp", &cfg->ice_tcp, err) &&
          take_int(kf, "turn", "lifetime", &cfg->turn_lifetime, err);
 out:
@@ -240,6 +245,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "media devtest_per_address must be 1..100000";
     else if (cfg->grace_s < 0 || cfg->grace_s > 3600)
         bad = "room grace_s must be 0..3600";
+    else if (cfg->max_observers < 1 || cfg->max_observers > 10000)
+        bad = "room max_observers must be 1..10000";
     else if (!g_strv_contains(levels, cfg->log_level))
         bad = "log level must be error, warning, info or debug";
     else if (!cfg->media_addresses[0])
@@ -259,6 +266,10 @@ static gboolean validate(yf_config *cfg, GError **err)
     }
     if (!bad && !cfg->public_url)
         cfg->public_url = default_origin(cfg);
+    GInetSocketAddress *maddr = NULL;
+    if (!bad && cfg->metrics_listen && !yf_metrics_parse_listen(cfg->metrics_listen, &maddr, err))
+        return FALSE;
+    g_clear_object(&maddr);
     if (bad)
         g_set_error(err, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s", bad);
     return bad == NULL;
@@ -341,7 +352,7 @@ void yf_config_clear(yf_config *cfg)
     g_free(cfg->config_file); g_free(cfg->listen); g_free(cfg->data_dir); g_free(cfg->web_dir);
     g_free(cfg->public_url);
     g_free(cfg->tls_cert); g_free(cfg->tls_key); g_strfreev(cfg->media_addresses);
-    g_free(cfg->stun_server); g_free(cfg->log_level);
+    g_free(cfg->stun_server); g_free(cfg->log_level); g_free(cfg->metrics_listen);
     g_strfreev(cfg->turn_urls); g_free(cfg->turn_secret_file);
     memset(cfg, 0, sizeof *cfg);
 }

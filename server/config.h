@@ -35,6 +35,10 @@ typedef struct {
     int devtest_per_address; /* device tests at once from one address, default 4 */
     /* [room] */
     int grace_s;           /* seconds a dropped participant keeps its place, default 60 */
+    int max_observers;     /* receive-only observers (旁听) per room, besides its 16
+                              who may publish; default 500 */
+    /* [metrics] */
+    char *metrics_listen;  /* "IP:PORT" of the /metrics listener; NULL: none (default) */
     /* [log] */
     char *log_level;       /* error|warning|info|debug, default info */
     /* [media] ice_tcp and [turn] (docs/config.md) */

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "selfsigned.h"
 #include "webroot.h"
+#include "metrics.h"
 #include "httprate.h"
 #include "media/core/srtp.h"
 #include "server/store/store.h"
@@ -39,6 +40,7 @@ struct yf_server {
     yf_store *store;
     yf_api *api;
     yf_recorder *recorder;
+    yf_metrics *metrics;       /* NULL: no [metrics] listen */
     yf_conntrack *conns;       /* the listener's connections per address */
     yf_peers_ratelog conn_refusals;
     yf_httprate *reqs;         /* HTTP requests per address */
@@ -179,6 +181,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
     s->hub = yf_ws_hub_new(s->media, &limits, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);
     yf_ws_hub_set_audit(s->hub, audit_room_event, s);
+    yf_sigroom_hub_set_max_observers(yf_ws_hub_rooms(s->hub), (unsigned)cfg->max_observers);
     if (cfg->turn_urls) {
         s->turn = yf_turn_new(cfg->turn_urls, cfg->turn_secret_file, cfg->turn_lifetime, err);
         if (!s->turn)
@@ -188,6 +191,12 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
                g_strv_length(cfg->turn_urls));
     }
     yf_recorder_attach(s->recorder, yf_ws_hub_rooms(s->hub), s->api);
+    if (cfg->metrics_listen) {
+        yf_metrics_sources src = {s->media, yf_ws_hub_rooms(s->hub), s->recorder, s->api};
+        s->metrics = yf_metrics_new(cfg->metrics_listen, &src, err);
+        if (!s->metrics)
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -336,6 +345,7 @@ void yf_server_free(yf_server *s)
     if (!s)
         return;
     yf_recorder_shutdown(s->recorder);
+    yf_metrics_free(s->metrics);   /* before what it counts */
     if (s->hub)
         yf_ws_hub_shutdown(s->hub, "server stopping");
     if (s->lws)

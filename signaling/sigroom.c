@@ -14,7 +14,7 @@ static const yf_sigroom_media_ops real_media = {
     yf_room_new, yf_room_free, yf_room_add_participant, yf_room_remove_participant,
     yf_room_publish_offer, yf_room_subscribe_answer, yf_room_subscribe_reset,
     yf_room_subscribe_restart, yf_room_add_remote_candidate, yf_room_set_forwarding,
-    yf_room_set_capture,
+    yf_room_set_capture, yf_room_add_observer, yf_room_set_max_observers,
 };
 
 static void room_free(gpointer data);
@@ -34,6 +34,7 @@ yf_sigroom_hub *yf_sigroom_hub_new(yf_net *media, const yf_room_key *key, int gr
     h->conn = conn;
     h->mops = mops ? mops : &real_media;
     h->rooms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, room_free);
+    h->max_observers = YF_ROOM_DEFAULT_MAX_OBSERVERS;
     return h;
 }
 
@@ -49,6 +50,29 @@ void yf_sigroom_hub_free(yf_sigroom_hub *h)
 void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b)
 {
     h->budget = b;
+}
+
+void yf_sigroom_hub_set_max_observers(yf_sigroom_hub *h, unsigned n)
+{
+    h->max_observers = n;
+}
+
+void yf_sigroom_hub_count(const yf_sigroom_hub *h, unsigned *rooms, unsigned *publishers,
+                          unsigned *observers)
+{
+    GHashTableIter it;
+    gpointer v;
+    *rooms = g_hash_table_size(h->rooms);
+    *publishers = *observers = 0;
+    g_hash_table_iter_init(&it, h->rooms);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const yf_sigroom *r = v;
+        for (guint i = 0; i < r->members->len; i++) {
+            const yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+            if (m->in_media)
+                *(m->observer ? observers : publishers) += 1;
+        }
+    }
 }
 
 void yf_sigroom_hub_set_turn(yf_sigroom_hub *h, const yf_turn *turn)
@@ -224,17 +248,27 @@ static yf_sig_participant wire_of(const yf_sigroom_member *m)
                                 m->video_muted, m->host_muted_audio, m->host_muted_video};
 }
 
-/* The admitted (waiting == FALSE) or waiting members as wire structs (g_free). */
-static yf_sig_participant *list_of(yf_sigroom *r, gboolean waiting, size_t *n)
+/* The admitted (waiting == FALSE) or waiting members as wire structs
+ * (g_free); observers only when with_observers (the hosts' lists). */
+static yf_sig_participant *list_of(yf_sigroom *r, gboolean waiting, gboolean with_observers, size_t *n)
 {
     yf_sig_participant *out = g_new0(yf_sig_participant, r->members->len + 1);
     *n = 0;
     for (guint i = 0; i < r->members->len; i++) {
         yf_sigroom_member *m = g_ptr_array_index(r->members, i);
-        if (m->admitted != waiting)
+        if (m->admitted != waiting && (with_observers || !m->observer))
             out[(*n)++] = wire_of(m);
     }
     return out;
+}
+
+static char *participants_event(yf_sigroom *r, gboolean waiting, gboolean with_observers)
+{
+    size_t n;
+    yf_sig_participant *list = list_of(r, waiting, with_observers, &n);
+    char *msg = yf_sig_event_participants(waiting, list, n);
+    g_free(list);
+    return msg;
 }
 
 void yf_sigroom_broadcast(yf_sigroom *r, char *msg)
@@ -259,24 +293,30 @@ static void tell_list(yf_sigroom_member *m, const char *msg, char **told)
 }
 
 /* room.participants to everyone admitted and room.waiting to the hosts, each
- * only when the list they would get differs from the last one they got. */
+ * only when the list they would get differs from the last one they got.
+ * Hosts get everyone; the others get the room without its observers, so an
+ * observer coming or going sends nothing to the hundreds of others (their
+ * list is unchanged) and the bytes per change stay bounded by the
+ * publishers, not the audience. */
 static void announce(yf_sigroom *r)
 {
-    size_t n;
-    yf_sig_participant *list = list_of(r, FALSE, &n);
-    char *admitted = yf_sig_event_participants(FALSE, list, n);
-    g_free(list);
-    list = list_of(r, TRUE, &n);
-    char *waiting = yf_sig_event_participants(TRUE, list, n);
-    g_free(list);
+    char *stage = participants_event(r, FALSE, FALSE);
+    char *all = NULL, *waiting = NULL;
     for (guint i = 0; i < r->members->len; i++) {
         yf_sigroom_member *m = g_ptr_array_index(r->members, i);
-        if (m->admitted && m->conn)
-            tell_list(m, admitted, &m->told_participants);
-        if (m->host && m->conn)
+        if (!m->conn)
+            continue;
+        if (m->host && !all) {
+            all = participants_event(r, FALSE, TRUE);
+            waiting = participants_event(r, TRUE, TRUE);
+        }
+        if (m->admitted)
+            tell_list(m, m->host ? all : stage, &m->told_participants);
+        if (m->host)
             tell_list(m, waiting, &m->told_waiting);
     }
-    g_free(admitted);
+    g_free(stage);
+    g_free(all);
     g_free(waiting);
 }
 
@@ -412,6 +452,8 @@ static yf_sigroom *room_get(yf_sigroom_hub *h, const char *name, GError **err)
         g_free(r);
         return NULL;
     }
+    if (h->mops->set_max_observers)
+        h->mops->set_max_observers(r->media, h->max_observers);
     g_hash_table_insert(h->rooms, r->name, r);
     g_info("room %s: opened", name);
     yf_sigroom_agenda_opened(r);
@@ -438,6 +480,7 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c, const cha
     m->name = g_strdup(c->name);
     m->role = g_strdup(c->role);
     m->host = strcmp(c->role, "prosecutor") == 0;
+    m->observer = strcmp(c->role, "observer") == 0;
     m->admitted = strcmp(c->role, "petitioner") != 0 && strcmp(c->role, "witness") != 0 &&
                   strcmp(c->role, "observer") != 0;
     guint mutes = GPOINTER_TO_UINT(g_hash_table_lookup(r->host_mutes, m->pid));
@@ -472,7 +515,7 @@ static void send_join_reply(yf_sigroom_member *m, const yf_sig_request *req)
 {
     size_t n = 0;
     yf_sig_participant self = wire_of(m);
-    yf_sig_participant *list = m->admitted ? list_of(m->room, FALSE, &n) : g_new0(yf_sig_participant, 1);
+    yf_sig_participant *list = m->admitted ? list_of(m->room, FALSE, m->host, &n) : g_new0(yf_sig_participant, 1);
     json_t *hearing = hearing_info(m->room->hub, m->room->name);
     /* A TURN credential of this participant's own, minted now: coturn's
      * log names the participant id, never the person. */

@@ -45,6 +45,10 @@ typedef struct {
                                      const char *candidate, GError **err);
     void (*set_forwarding)(yf_room *r, uint32_t participant, gboolean audio, gboolean video);
     void (*set_capture)(yf_room *r, yf_rec_writer *w, const char *dir);   /* may be NULL */
+    /* Receive-only observers (旁听), outside the publishers' cap; NULL:
+     * observers are added with add_participant. */
+    gboolean (*add_observer)(yf_room *r, uint32_t participant, GError **err);
+    void (*set_max_observers)(yf_room *r, unsigned n);                     /* may be NULL */
 } yf_sigroom_media_ops;
 
 /* Recording (server/recorder/recorder.c). room_opened: a room has just opened;
@@ -132,6 +136,14 @@ typedef struct {
  * server-wide cap). A participant the budget has no room for is not let
  * into the media: room.join (or the host's room.admit) gets busy. */
 void yf_sigroom_hub_set_budget(yf_sigroom_hub *h, yf_media_budget *b);
+/* Observers (旁听) one room carries besides its publishers (rooms opened
+ * from now on; default YF_ROOM_DEFAULT_MAX_OBSERVERS). */
+void yf_sigroom_hub_set_max_observers(yf_sigroom_hub *h, unsigned n);
+/* Open rooms, and the participants in their media: *publishers (everyone
+ * who may publish: hosts, parties, witnesses...) and *observers. For
+ * /metrics; control thread. */
+void yf_sigroom_hub_count(const yf_sigroom_hub *h, unsigned *rooms, unsigned *publishers,
+                          unsigned *observers);
 /* TURN credentials for each room.join reply, labelled with the participant
  * id (NULL: none); turn is borrowed and must outlive the hub. */
 void yf_sigroom_hub_set_turn(yf_sigroom_hub *h, const yf_turn *turn);

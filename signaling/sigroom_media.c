@@ -50,10 +50,12 @@ const char *yf_sigroom_media_add(yf_sigroom_member *m)
                   m->room->name, m->id, b->used);
         return "the server is at its limit of media sessions; try again later";
     }
-    if (!ops_of(m)->add_participant(m->room->media, m->num, &err)) {
+    gboolean observer = m->observer && ops_of(m)->add_observer;
+    if (!(observer ? ops_of(m)->add_observer : ops_of(m)->add_participant)(m->room->media, m->num, &err)) {
         g_warning("room %s: %s: cannot add to media: %s", m->room->name, m->id, err->message);
         g_error_free(err);
-        return "this hearing has as many participants as it can carry";
+        return m->observer ? "this hearing has as many observers as it can carry"
+                           : "this hearing has as many participants who speak as it can carry (16)";
     }
     if (b)
         b->used++;

@@ -29,6 +29,7 @@ struct yf_sigroom_hub {
     yf_media_budget *budget;    /* may be NULL */
     yf_sigroom_agenda_hooks agenda;     /* each may be NULL */
     void *agenda_user;
+    unsigned max_observers;     /* per room, given to each new room's media */
 };
 
 /* Invariants: members in join order; every member's num unique and != 0;
@@ -69,6 +70,8 @@ struct yf_sigroom_member {
     char id[16];                /* "p<num>" */
     char *pid, *name, *role;    /* from the token */
     gboolean host, admitted, in_media;
+    gboolean observer;          /* role observer (旁听): receive-only, and not in
+                                   the roster others get (docs/protocol.md) */
     gint64 entered_ms;          /* wall time it entered the media: at its own join
                                    for roles that do not wait, else at the host's admit */
     gboolean audio_muted, video_muted, host_muted_audio, host_muted_video;

@@ -9,6 +9,13 @@
 #include "rtp.h"
 
 #define DEF(v, d) ((v) ? (v) : (d))
+#define MIN_U(a, b) ((a) < (b) ? (a) : (b))
+/* The tables start at what a room of 16 publishers needs and grow (doubling,
+ * up to the configured maximum) only when a participant or subscription is
+ * added: a room carrying hundreds of receive-only observers pays for them,
+ * a small room does not. Never on the packet path. */
+#define INITIAL_PARTS 16u
+#define INITIAL_SUBS (32u * 16u)
 
 static void apply_defaults(yf_router_config *c)
 {
@@ -35,10 +42,12 @@ yf_router *yf_router_new(const yf_router_config *cfg)
     r->cfg = *cfg;
     apply_defaults(&r->cfg);
     r->rng = cfg->seed ^ 0x5946524f55544552ull; /* "YFROUTER" */
-    r->q_cap = 2 * (size_t)r->cfg.max_subscriptions + 1024;
-    r->parts = calloc(r->cfg.max_participants, sizeof *r->parts);
+    r->parts_cap = MIN_U(r->cfg.max_participants, INITIAL_PARTS);
+    r->subs_cap = MIN_U(r->cfg.max_subscriptions, INITIAL_SUBS);
+    r->q_cap = 2 * (size_t)r->subs_cap + 1024;
+    r->parts = calloc(r->parts_cap, sizeof *r->parts);
     r->tracks = calloc(r->cfg.max_tracks, sizeof *r->tracks);
-    r->subs = calloc(r->cfg.max_subscriptions, sizeof *r->subs);
+    r->subs = calloc(r->subs_cap, sizeof *r->subs);
     r->q = calloc(r->q_cap, sizeof *r->q);
     r->rtcp = calloc(RTCP_SLOTS, sizeof *r->rtcp);
     r->pool = yf_pktbuf_pool_new(64);
@@ -87,7 +96,7 @@ uint32_t yf_router_random32(yf_router *r)
 
 int yf_router_find_participant(const yf_router *r, uint32_t id)
 {
-    for (unsigned i = 0; i < r->cfg.max_participants; i++)
+    for (unsigned i = 0; i < r->parts_cap; i++)
         if (r->parts[i].used && r->parts[i].id == id)
             return (int)i;
     return NO_IDX;
@@ -99,6 +108,44 @@ int yf_router_find_track(const yf_router *r, uint32_t id)
         if (r->tracks[i].used && r->tracks[i].id == id)
             return (int)i;
     return NO_IDX;
+}
+
+/* Doubles the participant table (up to max_participants); new slots unused. */
+static bool grow_parts(yf_router *r)
+{
+    unsigned cap = MIN_U(r->cfg.max_participants, 2 * r->parts_cap);
+    rt_participant *p = realloc(r->parts, (size_t)cap * sizeof *p);
+    if (!p)
+        return false;
+    memset(p + r->parts_cap, 0, (size_t)(cap - r->parts_cap) * sizeof *p);
+    r->parts = p;
+    r->parts_cap = cap;
+    return true;
+}
+
+/* Doubles the subscription table (up to max_subscriptions) and the output
+ * ring with it (a fan-out of every subscription must fit), keeping the
+ * queued outputs in order. */
+static bool grow_subs(yf_router *r)
+{
+    unsigned cap = MIN_U(r->cfg.max_subscriptions, 2 * r->subs_cap);
+    size_t q_cap = 2 * (size_t)cap + 1024;
+    rt_sub *s = realloc(r->subs, (size_t)cap * sizeof *s);
+    if (!s)
+        return false;
+    memset(s + r->subs_cap, 0, (size_t)(cap - r->subs_cap) * sizeof *s);
+    r->subs = s;
+    r->subs_cap = cap;
+    rt_out *q = calloc(q_cap, sizeof *q);
+    if (!q)
+        return true; /* the ring stays as it was: fan-outs past it are counted drops */
+    for (size_t i = 0; i < r->q_len; i++)
+        q[i] = r->q[(r->q_head + i) % r->q_cap];
+    free(r->q);
+    r->q = q;
+    r->q_cap = q_cap;
+    r->q_head = 0;
+    return true;
 }
 
 static int find_sub(const yf_router *r, int part, int track)
@@ -114,6 +161,8 @@ int yf_router_add_participant(yf_router *r, uint32_t participant)
     if (yf_router_find_participant(r, participant) != NO_IDX)
         return YF_ESTATE;
     for (unsigned i = 0; i < r->cfg.max_participants; i++) {
+        if (i == r->parts_cap && !grow_parts(r))
+            return YF_ENOMEM;
         rt_participant *p = &r->parts[i];
         if (p->used)
             continue;
@@ -202,12 +251,24 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
     return YF_ENOMEM;
 }
 
+/* RFC 3550 A.3: packets expected (from the extended highest sequence
+ * number) and not received, for the track's current source. */
+static uint64_t track_lost(const rt_track *t)
+{
+    const yf_rx_stats *rx = &t->rx;
+    if (!rx->started)
+        return 0;
+    uint64_t expected = (uint64_t)rx->cycles + rx->max_seq - rx->base_seq + 1;
+    return expected > rx->received ? expected - rx->received : 0;
+}
+
 int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
 {
     int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
+    r->lost_retired += track_lost(tr);
     while (tr->subs != NO_IDX) {
         r->subs[tr->subs].used = false;
         tr->subs = r->subs[tr->subs].next_in_track;
@@ -231,6 +292,7 @@ int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t tr
     tr->ssrc = ssrc;
     yf_rtx_cache_clear(&tr->cache, r->pool);
     yf_nack_gen_reset(&tr->nack);
+    r->lost_retired += track_lost(tr);
     yf_rx_stats_init(&tr->rx, tr->cfg.clock_rate);
     tr->sr.valid = false;
     for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
@@ -258,7 +320,7 @@ int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_
 
 static bool out_ssrc_taken(const yf_router *r, int part, uint32_t out_ssrc)
 {
-    for (unsigned i = 0; i < r->cfg.max_subscriptions; i++)
+    for (unsigned i = 0; i < r->subs_cap; i++)
         if (r->subs[i].used && r->subs[i].sub == part && r->subs[i].rw.out_ssrc == out_ssrc)
             return true;
     return false;
@@ -272,6 +334,8 @@ int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint3
         out_ssrc_taken(r, p, out_ssrc))
         return YF_ESTATE;
     for (unsigned i = 0; i < r->cfg.max_subscriptions; i++) {
+        if (i == r->subs_cap && !grow_subs(r))
+            return YF_ENOMEM;
         rt_sub *s = &r->subs[i];
         if (s->used)
             continue;
@@ -431,6 +495,10 @@ void yf_router_poll_output(yf_router *r, int64_t now_us, yf_router_output *out)
 void yf_router_get_stats(const yf_router *r, yf_router_stats *out)
 {
     *out = r->st;
+    out->lost = r->lost_retired;
+    for (unsigned i = 0; i < r->cfg.max_tracks; i++)
+        if (r->tracks[i].used)
+            out->lost += track_lost(&r->tracks[i]);
     out->pool_exhausted = yf_pktbuf_pool_exhausted(r->pool);
     out->pool_buffers = yf_pktbuf_pool_size(r->pool);
 }

@@ -101,6 +101,9 @@ typedef struct {
     uint64_t queue_drops, pool_exhausted, source_switches;
     uint64_t pool_buffers;               /* packet buffers the pool holds (bounded by
                                             the live tracks' needs, not by churn) */
+    uint64_t lost;                       /* publisher packets never received (RFC 3550
+                                            A.3 cumulative loss of every track and
+                                            source the router has had) */
 } yf_router_stats;
 
 typedef struct {

@@ -61,7 +61,7 @@ void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool 
 
 static rt_sub *sub_by_out_ssrc(yf_router *r, int part, uint32_t ssrc)
 {
-    for (unsigned i = 0; i < r->cfg.max_subscriptions; i++)
+    for (unsigned i = 0; i < r->subs_cap; i++)
         if (r->subs[i].used && r->subs[i].sub == part && r->subs[i].rw.out_ssrc == ssrc)
             return &r->subs[i];
     return NULL;
@@ -272,7 +272,7 @@ static void send_srs(yf_router *r, int64_t now_us, int part)
     yf_rtcp_sr sr;
     if (!d)
         return;
-    for (unsigned i = 0; i < r->cfg.max_subscriptions; i++) {
+    for (unsigned i = 0; i < r->subs_cap; i++) {
         if (!r->subs[i].used || r->subs[i].sub != part || !sub_sr(r, now_us, &r->subs[i], &sr))
             continue;
         int n = yf_rtcp_sr_write(&sr, d + off, RTCP_SLOT_CAP - off);
@@ -342,7 +342,7 @@ void yf_router_handle_timeout(yf_router *r, int64_t now_us)
         if (t->pli_pending && now_us - t->last_pli_us >= r->cfg.pli_min_interval_us)
             send_pli(r, now_us, t);
     }
-    for (unsigned i = 0; i < r->cfg.max_participants; i++)
+    for (unsigned i = 0; i < r->parts_cap; i++)
         if (r->parts[i].used)
             participant_timers(r, now_us, (int)i);
     if (r->next_speaker_us && r->next_speaker_us <= now_us) {
@@ -360,7 +360,7 @@ static void earliest(int64_t *t, int64_t v)
 int64_t yf_router_rtcp_next_timeout(const yf_router *r)
 {
     int64_t t = YF_TIME_NEVER;
-    for (unsigned i = 0; i < r->cfg.max_participants; i++) {
+    for (unsigned i = 0; i < r->parts_cap; i++) {
         const rt_participant *p = &r->parts[i];
         if (!p->used)
             continue;

@@ -57,10 +57,24 @@ static void report(yf_iceconn *c, const char *state, const char *profile, const 
 
 /* ---- the datagram path ---- */
 
+/* Counts a datagram sent (net_stats.h; nothing off a worker thread). */
+static void count_out(size_t len)
+{
+    yf_net_stats *st = yf_net_stats_mine();
+    if (st) {
+        YF_NET_STATS_ADD(st, datagrams_out, 1);
+        YF_NET_STATS_ADD(st, bytes_out, len);
+    }
+}
+
 static void transmit(yf_iceconn *c, const uint8_t *data, size_t len)
 {
-    if (nice_agent_send(c->agent, c->stream_id, 1, (guint)len, (const gchar *)data) >= 0 || c->ice_up)
-        return; /* sent, or lost like any UDP datagram */
+    if (nice_agent_send(c->agent, c->stream_id, 1, (guint)len, (const gchar *)data) >= 0) {
+        count_out(len);
+        return;
+    }
+    if (c->ice_up)
+        return; /* lost like any UDP datagram */
     if (!c->early)
         c->early = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     if (c->early->len < YF_ICECONN_EARLY_MAX)
@@ -75,7 +89,8 @@ static void flush_early(yf_iceconn *c)
         gsize len;
         const gchar *data = g_bytes_get_data(c->early->pdata[i], &len);
 
-        nice_agent_send(c->agent, c->stream_id, 1, (guint)len, data);
+        if (nice_agent_send(c->agent, c->stream_id, 1, (guint)len, data) >= 0)
+            count_out(len);
     }
     g_clear_pointer(&c->early, g_ptr_array_unref);
 }
@@ -146,7 +161,12 @@ static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint
 {
     yf_iceconn *c = data;
     int64_t now = g_get_monotonic_time();
+    yf_net_stats *st = yf_net_stats_mine();
 
+    if (st) {
+        YF_NET_STATS_ADD(st, datagrams_in, 1);
+        YF_NET_STATS_ADD(st, bytes_in, len);
+    }
     if (!c->peer || c->closing)
         return;
     yf_peer_handle_datagram(c->peer, now, (const uint8_t *)buf, len);

@@ -9,7 +9,9 @@
 #define G_LOG_DOMAIN "yf-media"
 
 #include <nice/agent.h>
+#include <string.h>
 #include "net.h"
+#include "net_stats.h"
 
 /* One media worker. Invariants: `ctx` is owned (iterated) only by `thread`
  * while the loop runs; `load` counts the sessions placed on this worker: it
@@ -21,6 +23,7 @@ typedef struct {
     GMainLoop *loop;
     GThread *thread;
     gint load;
+    yf_net_stats stats;         /* written by the worker only (net_stats.h) */
 } yf_worker;
 
 /* The media edge. Invariants: everything but the workers' `load` is touched

@@ -387,6 +387,10 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     *answer = NULL;
     if (no_part(r, participant, &p, err))
         return FALSE;
+    if (p->observer) {
+        g_set_error_literal(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "an observer only watches and listens");
+        return FALSE;
+    }
     o = g_new0(yf_sdp_offer, 1);
     if (!yf_sdp_parse_offer(sdp, strlen(sdp), o, &serr)) {
         g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "%s", serr->message);
@@ -590,24 +594,21 @@ yf_room *yf_room_new(yf_net *m, const char *name, const yf_room_callbacks *cb, v
     r->cb = *cb;
     r->user = user;
     r->parts = g_hash_table_new_full(NULL, NULL, NULL, ctl_part_free);
+    r->max_observers = YF_ROOM_DEFAULT_MAX_OBSERVERS;
     yf_net_handle_place(&r->h);
     g_debug("room %u (%s): placed on worker %u", r->h.id, r->name, r->h.worker->index);
     return r;
 }
 
-gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
+/* Adds a participant (observer: receive-only) once the caller has checked
+ * the room's limits. */
+static gboolean add_part(yf_room *r, uint32_t participant, gboolean observer, GError **err)
 {
     yf_room_ctl_part *p;
     GHashTableIter it;
     gpointer v;
     uint64_t seed;
 
-    g_return_val_if_fail(r != NULL, FALSE);
-    if (g_hash_table_size(r->parts) >= YF_ROOM_MAX_PARTICIPANTS) {
-        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%d participants)", r->h.id,
-                    YF_ROOM_MAX_PARTICIPANTS);
-        return FALSE;
-    }
     if (participant == 0 || ctl_part(r, participant)) {
         g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u: participant id %u %s", r->h.id,
                     participant, participant ? "already in the room" : "is not allowed");
@@ -615,6 +616,8 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     }
     p = g_new0(yf_room_ctl_part, 1);
     p->id = participant;
+    p->observer = observer;
+    r->n_observers += observer ? 1 : 0;
     p->pub_tracks = g_array_new(FALSE, TRUE, sizeof(yf_room_pub_track));
     if (!random_bytes(&seed, sizeof seed))
         seed = (uint64_t)g_random_int() << 32 | g_random_int();
@@ -633,11 +636,48 @@ gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
     return TRUE;
 }
 
-void yf_room_remove_participant(yf_room *r, uint32_t participant)
+gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err)
+{
+    g_return_val_if_fail(r != NULL, FALSE);
+    if (g_hash_table_size(r->parts) - r->n_observers >= YF_ROOM_MAX_PARTICIPANTS) {
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%d participants)", r->h.id,
+                    YF_ROOM_MAX_PARTICIPANTS);
+        return FALSE;
+    }
+    return add_part(r, participant, FALSE, err);
+}
+
+gboolean yf_room_add_observer(yf_room *r, uint32_t participant, GError **err)
+{
+    g_return_val_if_fail(r != NULL, FALSE);
+    if (r->n_observers >= r->max_observers) {
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_INTERNAL, "room %u is full (%u observers)", r->h.id,
+                    r->max_observers);
+        return FALSE;
+    }
+    return add_part(r, participant, TRUE, err);
+}
+
+void yf_room_set_max_observers(yf_room *r, unsigned n)
 {
     g_return_if_fail(r != NULL);
-    if (!g_hash_table_remove(r->parts, GUINT_TO_POINTER(participant)))
+    if (g_hash_table_size(r->parts) > 0) {
+        g_warning("room %u: the observer limit changes only before the first participant", r->h.id);
         return;
+    }
+    r->max_observers = CLAMP(n, 1, YF_ROOM_OBSERVERS_CEILING);
+}
+
+void yf_room_remove_participant(yf_room *r, uint32_t participant)
+{
+    yf_room_ctl_part *p;
+
+    g_return_if_fail(r != NULL);
+    p = ctl_part(r, participant);
+    if (!p)
+        return;
+    r->n_observers -= p->observer ? 1 : 0;
+    g_hash_table_remove(r->parts, GUINT_TO_POINTER(participant));
     if (r->h.media)
         msg_post(r, msg_new(r, MSG_REMOVE_PART, participant));
     publisher_changed(r, participant, NULL);

@@ -20,6 +20,11 @@ typedef enum { YF_PC_PUBLISH, YF_PC_SUBSCRIBE } yf_pc_kind;
  * publish (further m-lines of an offer are answered but not forwarded). */
 #define YF_ROOM_MAX_PARTICIPANTS 16
 #define YF_ROOM_MAX_PUB_TRACKS 4
+/* Receive-only observers (旁听) do not count against YF_ROOM_MAX_PARTICIPANTS:
+ * a room carries up to its own observer limit of them (yf_room_set_max_observers,
+ * default YF_ROOM_DEFAULT_MAX_OBSERVERS, at most YF_ROOM_OBSERVERS_CEILING). */
+#define YF_ROOM_DEFAULT_MAX_OBSERVERS 500
+#define YF_ROOM_OBSERVERS_CEILING 10000
 
 /* One track a subscriber receives: which m-line, whose, what. */
 typedef struct {
@@ -58,7 +63,16 @@ void yf_room_free(yf_room *r);
 /* Adds a participant (no connections yet). participant ids are chosen by the
  * caller, unique in the room, never 0. */
 gboolean yf_room_add_participant(yf_room *r, uint32_t participant, GError **err);
-/* Removes a participant: its connections close, its tracks become inactive in
+/* Adds a receive-only observer (旁听): a subscriber connection only, its
+ * publish offers refused; counted against the room's observer limit, not
+ * against YF_ROOM_MAX_PARTICIPANTS. Ids share the participants' space.
+ * FALSE with YF_NET_ERROR_INTERNAL ("... observers") when the room has as
+ * many as it may carry. */
+gboolean yf_room_add_observer(yf_room *r, uint32_t participant, GError **err);
+/* The most observers the room carries (1..YF_ROOM_OBSERVERS_CEILING;
+ * clamped); call before the first participant is added, control thread. */
+void yf_room_set_max_observers(yf_room *r, unsigned n);
+/* Removes a participant or observer: its connections close, its tracks become inactive in
  * everyone's subscriber connection (renegotiated). */
 void yf_room_remove_participant(yf_room *r, uint32_t participant);
 

@@ -76,6 +76,7 @@ typedef struct {
  * every note checks it. */
 typedef struct {
     uint32_t id;
+    gboolean observer;        /* receive-only: never a publisher connection */
     /* publisher connection */
     gboolean has_pub;
     char pub_ufrag[ROOM_UFRAG_LEN + 1], pub_pwd[ROOM_PWD_LEN + 1];
@@ -101,8 +102,9 @@ typedef struct yf_room_wk yf_room_wk;
  * ownership of field groups (as yf_echo_session, see echo_session.c):
  *  - h: as yf_net_handle says (net_priv.h); refs: the control handle plus
  *    one per message or note in flight;
- *  - immutable after yf_room_new: name;
- *  - control thread only: cb, user, parts, fingerprint;
+ *  - immutable after yf_room_new: name; after the first participant:
+ *    max_observers (the worker sizes its router by it);
+ *  - control thread only: cb, user, parts, n_observers, fingerprint;
  *  - worker only: wk (created by the first message, freed by the teardown). */
 struct yf_room {
     yf_net_handle h;
@@ -111,6 +113,8 @@ struct yf_room {
     yf_room_callbacks cb;
     void *user;
     GHashTable *parts;        /* uint32 id -> yf_room_ctl_part* */
+    unsigned n_observers;     /* of parts, those with ->observer */
+    unsigned max_observers;
     char fingerprint[128];
 
     yf_room_wk *wk;
@@ -181,6 +185,8 @@ struct yf_room_wk {
     gboolean torn_down;
     yf_rec_writer *rec;       /* capturing into rec_dir while non-NULL */
     char *rec_dir;
+    yf_router_stats counted;  /* what the worker's counters (net_stats.h) have of it */
+    int64_t count_next_us;    /* when to add the router's news to them again */
 };
 
 /* room_conn.c */

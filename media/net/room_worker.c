@@ -168,6 +168,40 @@ void yf_room_wk_after_input(yf_room_wk *wk, int64_t now)
     rearm(wk);
 }
 
+#define COUNT_INTERVAL_US (250 * 1000)
+
+/* Adds what the router did since the last call to the worker's counters
+ * (net_stats.h), at most every COUNT_INTERVAL_US unless `now` is
+ * YF_TIME_NEVER (the teardown: everything left). */
+static void count_router(yf_room_wk *wk, int64_t now)
+{
+    yf_router_stats st;
+    yf_net_stats d = {0};
+
+    if (now != YF_TIME_NEVER) {
+        if (now < wk->count_next_us)
+            return;
+        wk->count_next_us = now + COUNT_INTERVAL_US;
+    }
+    yf_router_get_stats(wk->router, &st);
+#define DELTA(field) (st.field > wk->counted.field ? st.field - wk->counted.field : 0)
+    d.rtp_in = DELTA(rtp_in);
+    d.rtp_forwarded = DELTA(forwarded);
+    d.rtp_retransmitted = DELTA(retransmitted);
+    d.rtp_lost = DELTA(lost);
+    d.nack_received = DELTA(nack_in);
+    d.nack_sent = DELTA(nack_sent);
+    d.keyframe_requests_received = DELTA(pli_in) + DELTA(fir_in);
+    d.keyframe_requests_sent = DELTA(pli_sent);
+    d.router_queue_drops = DELTA(queue_drops);
+#undef DELTA
+    /* lost can shrink (a late packet); count only what it grew by. */
+    if (st.lost < wk->counted.lost)
+        st.lost = wk->counted.lost;
+    wk->counted = st;
+    yf_net_stats_add(&d);
+}
+
 static gboolean on_timer(gpointer data)
 {
     yf_room_wk *wk = data;
@@ -178,6 +212,7 @@ static gboolean on_timer(gpointer data)
     if (wk->router_next != YF_TIME_NEVER && now >= wk->router_next)
         yf_router_handle_timeout(wk->router, now);
     yf_room_wk_after_input(wk, now);
+    count_router(wk, now);
     return G_SOURCE_CONTINUE;
 }
 
@@ -203,6 +238,9 @@ static yf_room_wk *wk_new(yf_room *r)
     if (RAND_bytes((unsigned char *)&rc.seed, sizeof rc.seed) != 1)
         rc.seed = (uint64_t)g_get_real_time() ^ r->h.id;
     wk->room = r;
+    /* Publishers plus the room's observers; the router's tables grow to it
+     * only as they come. */
+    rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
@@ -238,6 +276,7 @@ void yf_room_wk_teardown(yf_net_handle *h)
     g_source_destroy(wk->timer);
     g_source_unref(wk->timer);
     log_router(wk);
+    count_router(wk, YF_TIME_NEVER);
     yf_router_free(wk->router);
     g_free(wk->rec_dir);
     g_free(wk);

@@ -55,6 +55,7 @@ static gpointer worker_main(gpointer data)
 {
     yf_worker *w = data;
 
+    yf_net_stats_set_mine(&w->stats);
     g_main_context_push_thread_default(w->ctx);
     g_main_loop_run(w->loop);
     g_main_context_pop_thread_default(w->ctx);

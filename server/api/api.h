@@ -33,6 +33,10 @@ typedef struct yf_api yf_api;
  * data_dir (created on first use). NULL with *error when the key cannot be read. */
 yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error);
 void yf_api_free(yf_api *api);   /* accepts NULL; call after the lws context is gone */
+/* For /metrics: staff sign-ins refused since the start, for wrong or
+ * disabled credentials (*failed) and while locked out (*throttled). Any
+ * thread. */
+void yf_api_signin_failures(yf_api *api, unsigned *failed, unsigned *throttled);
 
 /* What the API asks of the hearing recorder (server/recorder/recorder.c); every hook
  * runs on the control thread and may be NULL. */

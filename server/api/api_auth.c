@@ -19,6 +19,7 @@ static gboolean login_throttled(yf_api_req *r, const char *user, const char *uke
                        yf_throttle_wait_ms(r->api->login_by_addr, akey, r->now_ms));
     if (wait <= 0)
         return FALSE;
+    g_atomic_int_inc(&r->api->signin_throttled);
     char secs[24];
     g_snprintf(secs, sizeof secs, "%" G_GINT64_FORMAT, (wait + 999) / 1000);
     /* One audit entry per lockout, not per refused try: refusals cost the
@@ -122,6 +123,7 @@ static gboolean login_done(gpointer data)
         r->login = NULL;
     if (!yf_store_login_finish(api->store, j->login, j->verified, now, SESSION_TTL_MS, &token, &s, &err)) {
         if (err->code == YF_STORE_ERROR_AUTH) {
+            g_atomic_int_inc(&api->signin_failed);
             yf_throttle_fail(api->login_by_user, j->ukey, now);
             yf_throttle_fail(api->login_by_addr, j->akey, now);
             if (r)
@@ -427,4 +429,10 @@ void yf_api_staff_password(yf_api_req *r)
 out:
     g_clear_error(&err);
     json_decref(o);
+}
+
+void yf_api_signin_failures(yf_api *api, unsigned *failed, unsigned *throttled)
+{
+    *failed = api ? (unsigned)g_atomic_int_get(&api->signin_failed) : 0;
+    *throttled = api ? (unsigned)g_atomic_int_get(&api->signin_throttled) : 0;
 }

@@ -36,6 +36,8 @@ struct yf_api {
     void *hooks_user;              /* borrowed, passed to every hook */
     yf_api_refused_fn refused;     /* requests refused before us (per address), or NULL */
     void *refused_user;
+    gint signin_failed;            /* g_atomic: sign-ins refused for their credentials */
+    gint signin_throttled;         /* g_atomic: sign-ins refused while locked out */
     GHashTable *laters;            /* yf_api_later_job* running (later.c) */
     GHashTable *aid_busy;          /* int64* aid ids whose decision is being written (api_aid.c) */
 };

@@ -46,4 +46,15 @@ void yf_recorder_attach(yf_recorder *rec, yf_sigroom_hub *rooms, yf_api *api);
 void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *action, const char *participant,
                             const char *role);
 
+/* For /metrics (recorder_metrics.c): the capture writer's queue and drops,
+ * and post-processing jobs. Control thread. */
+typedef struct {
+    uint64_t capture_queue_bytes;       /* records waiting for the writer thread */
+    uint64_t capture_records_dropped;   /* refused because that queue was full */
+    uint64_t capture_write_errors;
+    unsigned jobs_queued, jobs_running; /* post-processing and evidence jobs */
+    unsigned jobs_failed;               /* since the start */
+} yf_recorder_metrics;
+void yf_recorder_get_metrics(yf_recorder *rec, yf_recorder_metrics *out);
+
 #endif

@@ -87,6 +87,7 @@ static gboolean attach(yf_recorder *rec, yf_recorder_job *j, GError **err)
 static void fail(yf_recorder *rec, yf_recorder_hearing *h, const char *step, const GError *err)
 {
     g_warning("hearing %" G_GINT64_FORMAT ": recording %s failed: %s", (gint64)h->id, step, err->message);
+    g_atomic_int_inc(&rec->jobs_failed);
     yf_recorder_audit(rec, h, "recording.failed", "step=%s error=%s", step, err->message);
     yf_recorder_set_state(rec, h, YF_RECORDER_FAILED, 0, err->message);
 }

@@ -434,12 +434,14 @@ gpointer yf_recorder_job_thread(gpointer data)
             yf_recorder_job_free(j);
             return NULL;
         }
+        g_atomic_int_set(&rec->jobs_running, 1);
         if (j->kind == JOB_FULL) {
             yf_recorder_set_state(rec, j->h, YF_RECORDER_PROCESSING, 0, NULL);
             run_full(j);
         } else {
             run_evidence(j);
         }
+        g_atomic_int_set(&rec->jobs_running, 0);
         g_async_queue_push(rec->done, j);
         g_source_set_ready_time(rec->done_src, 0);
     }

@@ -108,6 +108,8 @@ struct yf_recorder {
     GSource *done_src;        /* on the control context: drains `done` */
     yf_recorder_exports *exports;   /* recorder_export.c */
     struct yf_recorder_stills *stills;   /* recorder_still.c; NULL until the first still */
+    gint jobs_running;        /* g_atomic: 1 while the job thread runs a job */
+    gint jobs_failed;         /* g_atomic: recordings whose post-processing or evidence failed */
 };
 
 /* recorder.c: the hearing whose room is being captured now, or NULL. */

@@ -58,6 +58,15 @@ static void test_defaults(void)
     CHECK_EQ_INT(cfg.max_sessions, 200);
     CHECK_EQ_INT(cfg.devtest_share, 25);
     CHECK_EQ_INT(cfg.devtest_per_address, 4);
+    CHECK_EQ_INT(cfg.max_observers, 500);
+    CHECK(cfg.metrics_listen == NULL);   /* no metrics listener unless asked */
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[room]\nmax_observers = 800\n[metrics]\nlisten = [::1]:9464\n", NULL, NULL));
+    CHECK_EQ_INT(cfg.max_observers, 800);
+    CHECK(cfg.metrics_listen && g_str_equal(cfg.metrics_listen, "[::1]:9464"));
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[metrics]\nlisten = 127.0.0.1:9464\n", NULL, NULL));
+    CHECK(cfg.metrics_listen && g_str_equal(cfg.metrics_listen, "127.0.0.1:9464"));
     yf_config_clear(&cfg);
     /* The limits per address, from the file. */
     CHECK(load(&cfg, "[server]\nmax_connections_per_address = 7\nmax_websockets_per_address = 3\n"
@@ -155,6 +164,14 @@ static const struct {
     {"[server]\nhttp_requests_per_address = 0\n", {NULL}, "http_requests_per_address must be"},
     {"[media]\ndevtest_share = 101\n", {NULL}, "devtest_share must be"},
     {"[media]\ndevtest_per_address = 0\n", {NULL}, "devtest_per_address must be"},
+    {"[room]\nmax_observers = 0\n", {NULL}, "max_observers must be 1..10000"},
+    {"[room]\nmax_observers = 10001\n", {NULL}, "max_observers must be 1..10000"},
+    {"[metrics]\nlisten = 9464\n", {NULL}, "[metrics] listen must be IP:PORT"},
+    {"[metrics]\nlisten = localhost:9464\n", {NULL}, "an address, not a name"},
+    {"[metrics]\nlisten = 127.0.0.1:0\n", {NULL}, "[metrics] listen must be"},
+    {"[metrics]\nlisten = 127.0.0.1:65536\n", {NULL}, "[metrics] listen must be"},
+    {"[metrics]\nlisten = ::1:9464\n", {NULL}, "[metrics] listen must be"},
+    {"[metrics]\nport = 9464\n", {NULL}, "unknown key [metrics] port"},
 };
 
 static void test_bad(void)

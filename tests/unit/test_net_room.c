@@ -10,8 +10,9 @@
  * scenario each, cover pages that keep their DTLS certificate (issue 9): a
  * new o= session id is a new RTCPeerConnection and gets a new
  * association, on the publisher and the subscriber connection, while an
- * ICE restart (same session id) keeps its association. Hard
- * deadline: never hangs CTest. */
+ * ICE restart (same session id) keeps its association. A fourth room is
+ * full with 16 who may publish and still takes an observer, who receives.
+ * Hard deadline: never hangs CTest. */
 #include <string.h>
 
 #include <fcntl.h>
@@ -51,6 +52,9 @@ typedef struct {
     gboolean freed;
     int n_levels;
 } T;
+
+/* Participant ids from here on have no browser: they only fill a room. */
+#define DUMMY_BASE 100
 
 /* ---- clients ---- */
 
@@ -98,6 +102,8 @@ static void on_local_candidate(void *user, uint32_t id, yf_pc_kind pc, const cha
     part *p = find_part(t, id);
     nc_client *c = p ? (pc == YF_PC_PUBLISH ? p->pub : p->sub) : NULL;
 
+    if (id >= DUMMY_BASE)
+        return; /* a participant without a browser (scenario_observer_beyond_cap) */
     if (t->freed)
         t->callbacks_after_free++;
     CHECK(c != NULL);
@@ -143,6 +149,8 @@ static void on_subscribe_offer(void *user, uint32_t id, const char *sdp, unsigne
     T *t = user;
     part *p = find_part(t, id);
 
+    if (id >= DUMMY_BASE)
+        return;
     if (t->freed)
         t->callbacks_after_free++;
     CHECK(p != NULL);
@@ -707,6 +715,55 @@ static void scenario_subscriber_same_cert(T *t)
     CHECK_EQ_INT(k.audio, 5);
 }
 
+static gboolean p2_has_p1_lines(const void *data)
+{
+    const T *t = data;
+
+    return line_of(&t->p[1], 1, "video") >= 0 && line_of(&t->p[1], 1, "audio") >= 0;
+}
+
+/* A public hearing: 16 who may publish fill the room (P1 and 15 without a
+ * browser), a 17th is refused, and P2 comes in past them as a receive-only
+ * observer: its publish offer is refused, and it receives P1's media. */
+static void scenario_observer_beyond_cap(T *t)
+{
+    GError *err = NULL;
+    part *p1 = &t->p[0], *p2 = &t->p[1];
+    rx_check k;
+
+    for (uint32_t id = DUMMY_BASE; id < DUMMY_BASE + YF_ROOM_MAX_PARTICIPANTS - 1; id++)
+        CHECK(yf_room_add_participant(t->room, id, &err));
+    CHECK(yf_room_add_participant(t->room, 1, &err));
+    CHECK(!yf_room_add_participant(t->room, DUMMY_BASE + 50, &err));
+    CHECK(err && strstr(err->message, "full (16 participants)"));
+    g_clear_error(&err);
+    CHECK(yf_room_add_observer(t->room, 2, &err));
+    g_clear_error(&err);
+    nc_client *would = client_new(t, 2, YF_PC_PUBLISH);
+    char *answer = NULL, *offer = publish_offer_text(would, 5, 6);
+    CHECK(!yf_room_publish_offer(t->room, 2, offer, &answer, &err));
+    CHECK(err && strstr(err->message, "only watches and listens") && !answer);
+    g_clear_error(&err);
+    g_free(offer);
+    nc_client_free(would);
+
+    publish(t, p1, 1111, 2222);
+    CHECK(nc_pump(&t->loop, p2_has_p1_lines, t));
+    if (!p2->sub || line_of(p2, 1, "video") < 0)
+        return;
+    answer_subscribe(t, p2);
+    CHECK(nc_pump(&t->loop, p1_pub_up, t));
+    CHECK(nc_pump(&t->loop, p2_sub_up, t));
+    if (!p2->sub->connected || p2->server_failed)
+        return;
+    nc_pump_for(&t->loop, 100 * 1000);
+    p1_lines_of_p2(p2, &k);
+    p1_media_to_p2(t, &k, 1111, 2222, 1, 0xc3, RECONNECT_US);
+    CHECK_EQ_INT(k.video, 5);
+    CHECK_EQ_INT(k.audio, 5);
+    printf("the 17th in the room, an observer, receives the publisher's media\n");
+}
+
 /* RTP records per (participant, SSRC) in the finished captures of dir;
  * every file must be complete. */
 static void check_captures(const char *dir)
@@ -808,6 +865,7 @@ int main(void)
     if (t.media) {
         run_in_new_room(&t, scenario_reload_same_cert);
         run_in_new_room(&t, scenario_subscriber_same_cert);
+        run_in_new_room(&t, scenario_observer_beyond_cap);
     }
     yf_net_free(t.media);
     nc_pump_for(&t.loop, 20 * 1000);

@@ -111,7 +111,7 @@ static void f_capture(yf_room *r, yf_rec_writer *w, const char *dir)
 }
 static const yf_sigroom_media_ops media_ops = {
     f_room_new, f_room_free, f_add, f_remove, f_publish, f_sub_answer, f_sub_reset, f_sub_restart,
-    f_cand, f_fwd, f_capture,
+    f_cand, f_fwd, f_capture, NULL, NULL,
 };
 
 /* The recorder's hooks, logged. */

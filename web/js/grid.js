@@ -29,6 +29,7 @@ export class Grid {
     this.tiles = new Map();   // id -> {tile, video, name, badges, buttons}
     this.selfId = null;
     this.isHost = false;
+    this.observer = false;
   }
 
   #tile(p) {
@@ -95,7 +96,8 @@ export class Grid {
    * first as .tile-main, one's own as .tile-self. */
   #layout(participants) {
     const host = participants.find((p) => p.role === 'prosecutor' && p.id !== this.selfId);
-    const focus = !this.isHost && host && participants.some((p) => p.id === this.selfId);
+    /* An observer is not in the list others get (docs/protocol.md): no tile of their own. */
+    const focus = !this.isHost && host && (this.observer || participants.some((p) => p.id === this.selfId));
     this.root.dataset.layout = focus ? 'focus' : 'grid';
     for (const [id, x] of this.tiles) {
       x.tile.classList.toggle('tile-main', !!focus && id === host.id);

@@ -30,6 +30,7 @@ function renderWaiting(list) {
   const ul = $('waiting-list');
   ul.replaceChildren();
   $('waiting-empty').hidden = list.length > 0;
+  renderAdmitObservers(list);
   for (const p of list) {
     const li = document.createElement('li');
     li.dataset.participant = p.id;
@@ -47,6 +48,39 @@ function renderWaiting(list) {
     remove.textContent = t('room.remove');
     remove.addEventListener('click', () => confirmRemove(p.id, p.name));
     li.append(who, admit, remove);
+    ul.append(li);
+  }
+}
+
+/* A public hearing's observers (旁听) wait like petitioners; with many of
+ * them the host admits them all at once. */
+function renderAdmitObservers(list) {
+  const obs = list.filter((p) => p.role === 'observer');
+  const b = $('admit-observers');
+  b.hidden = obs.length < 2;
+  b.textContent = t('room.admitObservers', { n: obs.length });
+  b.onclick = () => { for (const p of obs) client.admit(p.id); };
+}
+
+/* The host sees observers as a list under the waiting room, not as tiles:
+ * they send no picture, and there may be hundreds. */
+function renderObservers(list) {
+  $('observers').hidden = list.length === 0;
+  $('observers-summary').textContent = t('room.observers', { n: list.length });
+  const ul = $('observer-list');
+  ul.replaceChildren();
+  for (const p of list) {
+    const li = document.createElement('li');
+    li.dataset.participant = p.id;
+    const who = document.createElement('span');
+    who.className = 'waiting-who';
+    who.textContent = p.name;
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'btn small danger remove';
+    remove.textContent = t('room.remove');
+    remove.addEventListener('click', () => confirmRemove(p.id, p.name));
+    li.append(who, remove);
     ul.append(li);
   }
 }
@@ -82,7 +116,8 @@ function renderHearing() {
 }
 
 function onParticipants(list) {
-  grid.update(list);
+  if (grid.isHost) renderObservers(list.filter((p) => p.role === 'observer'));
+  grid.update(grid.isHost ? list.filter((p) => p.role !== 'observer') : list);
   for (const [id, stream] of pendingStreams) if (grid.attach(id, stream)) pendingStreams.delete(id);
   const me = list.find((p) => p.id === grid.selfId);
   if (me) grid.attach(me.id, client.local);
@@ -98,6 +133,7 @@ function onState({ state, detail }) {
       status(null);
       grid.selfId = client.self.id;
       grid.isHost = client.self.role === 'prosecutor';
+      grid.observer = client.self.role === 'observer';
       $('host-panel').hidden = !grid.isHost;
       $('end').hidden = !grid.isHost;
       onParticipants(client.participants);

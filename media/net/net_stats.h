@@ -1,0 +1,48 @@
+/* net_stats.h -- the media workers' counters for /metrics: datagrams and
+ * bytes through the ICE connections, and what the rooms' routers did
+ * (forwarded, retransmitted, NACKs, keyframe requests, loss). Each worker
+ * keeps its own cell and is its only writer (relaxed atomic stores, no lock,
+ * no read-modify-write on the packet path); a reader on any thread sums the
+ * cells with relaxed atomic loads. Counters only grow. */
+#ifndef YF_NET_STATS_H
+#define YF_NET_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct yf_net yf_net;
+
+typedef struct {
+    uint64_t datagrams_in, bytes_in;     /* UDP payloads received on ICE connections */
+    uint64_t datagrams_out, bytes_out;   /* ... and sent (STUN, DTLS, SRTP, SRTCP) */
+    uint64_t rtp_in;                     /* publisher RTP the routers took in */
+    uint64_t rtp_forwarded;              /* RTP sent on to subscribers */
+    uint64_t rtp_retransmitted;          /* of those, answers to subscribers' NACKs */
+    uint64_t rtp_lost;                   /* publisher packets never received */
+    uint64_t nack_received;              /* sequence numbers subscribers asked for */
+    uint64_t nack_sent;                  /* NACK packets we sent to publishers */
+    uint64_t keyframe_requests_received; /* PLI and FIR from subscribers */
+    uint64_t keyframe_requests_sent;     /* PLI we sent to publishers */
+    uint64_t router_queue_drops;         /* outputs a router could not queue */
+} yf_net_stats;
+
+#define YF_NET_STATS_FIELDS (sizeof(yf_net_stats) / sizeof(uint64_t))
+
+/* Sums every worker's counters into *out. Any thread. */
+void yf_net_get_stats(yf_net *m, yf_net_stats *out);
+
+/* ---- for media/net itself: the calling worker's own cell ---- */
+
+/* The cell the calling thread writes (NULL on a thread that is no media
+ * worker, e.g. a unit test's main loop: then nothing is counted). */
+yf_net_stats *yf_net_stats_mine(void);
+/* Sets it; called by each worker thread as it starts. */
+void yf_net_stats_set_mine(yf_net_stats *cell);
+/* cell->field += n by the cell's only writer. */
+#define YF_NET_STATS_ADD(cell, field, n)                                                     \
+    __atomic_store_n(&(cell)->field, __atomic_load_n(&(cell)->field, __ATOMIC_RELAXED) + (n), \
+                     __ATOMIC_RELAXED)
+/* Adds every field of delta to the calling worker's cell (no cell: nothing). */
+void yf_net_stats_add(const yf_net_stats *delta);
+
+#endif

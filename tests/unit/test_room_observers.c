@@ -1,0 +1,222 @@
+/* test_room_observers.c -- receive-only observers (旁听) beyond the
+ * 16-publisher cap: the hearing-room state machine (signaling/sigroom.c) on
+ * the real room media (media/net/room.c, one worker, no browsers). 16
+ * participants who may publish fill the room and a 17th is refused with a
+ * sentence that says why; then 300 observers (120 under AddressSanitizer) are admitted into the same
+ * room, up to the room's observer limit and not one more; an observer may
+ * not publish; and an observer coming in sends nothing to the people on the
+ * stage (their roster leaves the audience out), while the host's roster
+ * counts everyone. */
+#include <stdlib.h>
+
+#include "media/core/dtls.h"
+#include "signaling/sigroom.h"
+#include "yf_test.h"
+
+#define N_STAGE 16
+/* The host's roster names every observer, so admitting n of them builds
+ * O(n²) JSON objects; under AddressSanitizer (with its slow, exact unwinding
+ * on every allocation) 300 take minutes, so that build admits 120, which
+ * still grows every table of the room past its first size. */
+#if defined(__SANITIZE_ADDRESS__)
+#define N_OBSERVERS 120
+#else
+#define N_OBSERVERS 300
+#endif
+
+typedef struct {
+    GPtrArray *msgs;            /* of char * */
+    gsize bytes;                /* everything ever sent to it */
+    yf_sigroom_member *member;
+} fake_conn;
+
+static void conn_send_take(void *c, char *msg)
+{
+    fake_conn *fc = c;
+    if (!msg)
+        return;
+    fc->bytes += strlen(msg);
+    g_ptr_array_add(fc->msgs, msg);
+}
+static void conn_unbind(void *c) { ((fake_conn *)c)->member = NULL; }
+static void conn_close(void *c) { (void)c; }
+static const yf_sigroom_conn_ops conn_ops = {conn_send_take, conn_unbind, conn_close};
+
+static yf_room_key key;
+static yf_sigroom_hub *hub;
+
+static fake_conn *conn_new(void)
+{
+    fake_conn *c = g_new0(fake_conn, 1);
+    c->msgs = g_ptr_array_new_with_free_func(g_free);
+    return c;
+}
+
+static void conn_free(fake_conn *c)
+{
+    g_ptr_array_free(c->msgs, TRUE);
+    g_free(c);
+}
+
+static const char *last(const fake_conn *c)
+{
+    return c->msgs->len ? g_ptr_array_index(c->msgs, c->msgs->len - 1) : "";
+}
+
+static void request(fake_conn *c, const char *json, gboolean join)
+{
+    yf_sig_request req;
+    GError *err = NULL;
+    if (!yf_sig_parse(json, strlen(json), &req, &err)) {
+        fprintf(stderr, "test request does not parse: %s\n", err->message);
+        abort();
+    }
+    if (join)
+        c->member = yf_sigroom_join(hub, c, &req);
+    else
+        yf_sigroom_request(c->member, &req);
+    yf_sig_request_clear(&req);
+}
+
+static void join(fake_conn *c, const char *pid, const char *role)
+{
+    yf_room_claims claims = {"hall", (char *)pid, "某人", (char *)role,
+                             g_get_real_time() / G_USEC_PER_SEC + 3600, NULL};
+    char *tok = yf_room_token_mint(&key, &claims);
+    char *json = g_strdup_printf("{\"id\":1,\"type\":\"room.join\",\"token\":\"%s\"}", tok);
+    request(c, json, TRUE);
+    g_free(json);
+    g_free(tok);
+}
+
+static void admit(fake_conn *host, const fake_conn *who)
+{
+    char *json = g_strdup_printf("{\"id\":2,\"type\":\"room.admit\",\"participant\":\"%s\"}",
+                                 yf_sigroom_member_id(who->member));
+    request(host, json, FALSE);
+    g_free(json);
+}
+
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void scenario(void)
+{
+    fake_conn *stage[N_STAGE + 1], *obs[N_OBSERVERS + 1];
+    unsigned rooms, pubs, observers;
+    char pid[32];
+
+    /* The host, then 15 others who enter directly and may publish. */
+    for (int i = 0; i <= N_STAGE; i++) {
+        stage[i] = conn_new();
+        g_snprintf(pid, sizeof pid, "staff:%d", i + 1);
+        join(stage[i], pid, i == 0 ? "prosecutor" : i % 2 ? "lawyer" : "hearing_officer");
+    }
+    for (int i = 0; i < N_STAGE; i++)
+        CHECK(stage[i]->member && strstr(g_ptr_array_index(stage[i]->msgs, 0), "\"ok\":true"));
+    /* The 17th who may publish is refused, and told why. */
+    CHECK(stage[N_STAGE]->member == NULL);
+    CHECK(strstr(last(stage[N_STAGE]), "\"code\":\"busy\"") &&
+          strstr(last(stage[N_STAGE]), "participants who speak as it can carry (16)"));
+
+    /* N_OBSERVERS wait and are admitted; the limit is N_OBSERVERS here. */
+    gsize stage_bytes = 0;
+    for (int i = 1; i < N_STAGE; i++)
+        stage_bytes += stage[i]->bytes;
+    gsize host_before = stage[0]->bytes;
+    for (int i = 0; i <= N_OBSERVERS; i++) {
+        obs[i] = conn_new();
+        g_snprintf(pid, sizeof pid, "invitee:%d", i + 1);
+        join(obs[i], pid, "observer");
+        CHECK(obs[i]->member && strstr(last(obs[i]), "\"state\":\"waiting\""));
+        admit(stage[0], obs[i]);
+    }
+    /* The one past the limit is refused, with a sentence. */
+    gboolean refused = FALSE;
+    for (guint i = 0; i < stage[0]->msgs->len; i++)
+        if (strstr(g_ptr_array_index(stage[0]->msgs, i), "as many observers as it can carry"))
+            refused = TRUE;
+    CHECK(refused);
+    yf_sigroom_hub_count(hub, &rooms, &pubs, &observers);
+    CHECK_EQ_INT(rooms, 1);
+    CHECK_EQ_INT(pubs, N_STAGE);
+    CHECK_EQ_INT(observers, N_OBSERVERS);
+
+    /* Nobody on the stage but the host heard of them: not one byte. */
+    gsize after = 0;
+    for (int i = 1; i < N_STAGE; i++)
+        after += stage[i]->bytes;
+    CHECK_EQ_INT(after, stage_bytes);
+    /* The host's last roster names everyone; the host got something for each. */
+    const char *roster = NULL;
+    for (guint i = 0; i < stage[0]->msgs->len; i++)
+        if (strstr(g_ptr_array_index(stage[0]->msgs, i), "\"event\":\"room.participants\""))
+            roster = g_ptr_array_index(stage[0]->msgs, i);
+    CHECK(roster && count(roster, "\"role\":\"observer\"") == N_OBSERVERS &&
+          count(roster, "\"id\":\"p") == N_STAGE + N_OBSERVERS);
+    CHECK(stage[0]->bytes > host_before);
+    /* An observer's roster is the stage: 16 entries, itself not among them. */
+    const char *seen = NULL;
+    for (guint i = 0; i < obs[0]->msgs->len; i++)
+        if (strstr(g_ptr_array_index(obs[0]->msgs, i), "\"event\":\"room.participants\""))
+            seen = g_ptr_array_index(obs[0]->msgs, i);
+    CHECK(seen && count(seen, "\"id\":\"p") == N_STAGE && !strstr(seen, "\"role\":\"observer\""));
+    /* ... and what each observer received is bounded by the stage, not the
+     * audience: the last admitted got no more than the first. */
+    CHECK(obs[N_OBSERVERS - 1]->bytes <= obs[0]->bytes + 64);
+
+    /* An observer may not publish. */
+    request(obs[5], "{\"id\":3,\"type\":\"publish.offer\",\"sdp\":\"v=0\"}", FALSE);
+    CHECK(strstr(last(obs[5]), "\"code\":\"forbidden\"") && strstr(last(obs[5]), "only watches"));
+
+    /* Observers leaving free their places; the stage hears nothing of it. */
+    for (int i = 0; i < 10; i++)
+        request(obs[i], "{\"id\":4,\"type\":\"room.leave\"}", FALSE);
+    yf_sigroom_hub_count(hub, &rooms, &pubs, &observers);
+    CHECK_EQ_INT(observers, N_OBSERVERS - 10);
+    after = 0;
+    for (int i = 1; i < N_STAGE; i++)
+        after += stage[i]->bytes;
+    CHECK_EQ_INT(after, stage_bytes);
+    /* A publisher leaving is news to everyone, observers included. */
+    gsize obs_before = obs[20]->bytes;
+    request(stage[3], "{\"id\":5,\"type\":\"room.leave\"}", FALSE);
+    CHECK(obs[20]->bytes > obs_before && stage[1]->bytes > 0);
+    /* ... and its place on the stage can be taken again. */
+    join(stage[N_STAGE], "staff:99", "lawyer");
+    CHECK(stage[N_STAGE]->member != NULL);
+
+    yf_sigroom_hub_free(hub);   /* unbinds the connections, so before them */
+    hub = NULL;
+    for (int i = 0; i <= N_STAGE; i++)
+        conn_free(stage[i]);
+    for (int i = 0; i <= N_OBSERVERS; i++)
+        conn_free(obs[i]);
+}
+
+int main(void)
+{
+    GError *err = NULL;
+    yf_dtls_cert *cert = NULL;
+    char *addrs[] = {"127.0.0.1", NULL};
+
+    CHECK_EQ_INT(yf_dtls_cert_generate(&cert), YF_OK);
+    yf_net_config cfg = {.n_workers = 1, .local_addresses = addrs, .cert = cert};
+    yf_net *media = yf_net_new(&cfg, NULL, &err);
+    CHECK(media != NULL);
+    if (!media)
+        return yf_test_done("test_room_observers");
+    memset(&key, 3, sizeof key);
+    hub = yf_sigroom_hub_new(media, &key, 0, NULL, &conn_ops, NULL);
+    yf_sigroom_hub_set_max_observers(hub, N_OBSERVERS);
+    scenario();
+    yf_sigroom_hub_free(hub);
+    yf_net_free(media);
+    yf_dtls_cert_free(cert);
+    return yf_test_done("test_room_observers");
+}
