@@ -470,7 +470,7 @@ static void member_rebind(yf_sigroom_member *m, void *conn)
     m->grace_timer = 0;
     g_info("room %s: %s (%s) rejoined, %s", m->room->name, m->id, m->role,
            m->admitted ? "admitted" : "waiting");
-    m->media_lost = FALSE;   /* room.rejoin says it came back */
+    m->media_up = m->media_lost = FALSE;   /* room.rejoin says it came back; new connections follow */
     audit(m, "room.rejoin", NULL, NULL);
 }
 

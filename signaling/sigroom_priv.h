@@ -78,7 +78,8 @@ struct yf_sigroom_member {
     guint32 sub_revision;       /* of the last subscribe.offer sent */
     char *told_participants;    /* the last room.participants and room.waiting */
     char *told_waiting;         /* sent on conn (NULL: none yet) */
-    gboolean media_lost;        /* its publish connection failed while its websocket stayed:
+    gboolean media_up;          /* its publish connection has been connected (since its last bind) */
+    gboolean media_lost;        /* it failed after that while its websocket stayed:
                                    room.media_lost was audited, room.media_back is due */
 };
 

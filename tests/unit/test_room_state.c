@@ -331,10 +331,12 @@ static void test_hearing(void)
     CHECK(strstr(last(pet), "\"state\":\"connected\"") && strstr(last(pet), "\"pc\":\"subscribe\""));
     /* A link cut the websocket outlives: the publish connection fails, and
      * the audit log (so the notes) says so once and again when it is back;
-     * the subscribe connection's state alone says nothing there. */
+     * the subscribe connection's state alone says nothing there, nor does a
+     * publish connection that never connected (no media, so no gap). */
     audited = g_string_new(NULL);
     yf_sigroom_hub_set_audit(hub, audit_fn, NULL);
     media_cb->on_pc_state(media_user, 2, YF_PC_SUBSCRIBE, "failed", NULL, "ice failed");
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "failed", NULL, "ice failed");
     media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "connected", NULL, NULL);
     CHECK(audited->len == 0);
     media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "failed", NULL, "ice failed");
