@@ -220,7 +220,7 @@ async function hearing(t) {
   const backAt = Date.now();
   console.log(`# link restored after ${backAt - cutAt} ms`);
   check('during the cut the petitioner\'s page says the network dropped and it is reconnecting',
-    /网络/.test(during.status || '') && /重新连接|正在连接|重连/.test(during.status || ''),
+    /网络中断/.test(during.status || '') && /正在重新连接/.test(during.status || ''),
     `state ${during.state}, status "${during.status}"`);
 
   const petBack = await decodingAgain(pet.page, prosId, RECOVER_MS);
