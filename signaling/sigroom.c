@@ -94,6 +94,11 @@ static void audit(const yf_sigroom_member *m, const char *action, const yf_sigro
         h->audit(h->audit_user, m->room->name, action, m->pid, m->role, by ? by->pid : NULL, detail);
 }
 
+void yf_sigroom_audit(const yf_sigroom_member *m, const char *action, const char *detail)
+{
+    audit(m, action, NULL, detail);
+}
+
 void yf_sigroom_hub_set_capture(yf_sigroom_hub *h, yf_rec_writer *w, const yf_sigroom_capture_hooks *hooks,
                                 void *user)
 {
@@ -508,6 +513,7 @@ static void member_rebind(yf_sigroom_member *m, void *conn)
     m->grace_timer = 0;
     g_info("room %s: %s (%s) rejoined, %s", m->room->name, m->id, m->role,
            m->admitted ? "admitted" : "waiting");
+    m->media_up = m->media_lost = FALSE;   /* room.rejoin says it came back; new connections follow */
     audit(m, "room.rejoin", NULL, NULL);
 }
 

@@ -206,6 +206,25 @@ static void on_pc_state(void *user, uint32_t participant, yf_pc_kind pc, const c
     if (!m)
         return;
     g_debug("room %s: %s: %s connection %s", m->room->name, m->id, yf_sig_pc_str(pc_of(pc)), state);
+    /* A link cut shorter than the websocket's TCP gives up on: the websocket
+     * stays, but ICE fails (no answer to its checks for some seconds) and
+     * the participant's media stops reaching the server, so their
+     * recording has a gap. The audit log, and through it the notes, say so
+     * once, and again when the publish connection is back. A connection
+     * that never carried media (a network that blocks it) is no gap. */
+    if (pc == YF_PC_PUBLISH && m->conn) {
+        if (!strcmp(state, "failed") && m->media_up && !m->media_lost) {
+            m->media_lost = TRUE;
+            g_info("room %s: %s (%s): media lost (%s)", m->room->name, m->id, m->role, reason ? reason : "failed");
+            yf_sigroom_audit(m, "room.media_lost", reason);
+        } else if (!strcmp(state, "connected") && m->media_lost) {
+            m->media_lost = FALSE;
+            g_info("room %s: %s (%s): media back", m->room->name, m->id, m->role);
+            yf_sigroom_audit(m, "room.media_back", NULL);
+        }
+        if (!strcmp(state, "connected"))
+            m->media_up = TRUE;
+    }
     yf_sigroom_send(m, yf_sig_event_media_state(state, srtp_profile, reason, pc_of(pc)));
 }
 

@@ -81,6 +81,9 @@ struct yf_sigroom_member {
     guint32 sub_revision;       /* of the last subscribe.offer sent */
     char *told_participants;    /* the last room.participants and room.waiting */
     char *told_waiting;         /* sent on conn (NULL: none yet) */
+    gboolean media_up;          /* its publish connection has been connected (since its last bind) */
+    gboolean media_lost;        /* it failed after that while its websocket stayed:
+                                   room.media_lost was audited, room.media_back is due */
 };
 
 #define HOST_MUTED_AUDIO 1
@@ -95,6 +98,8 @@ void yf_sigroom_reply_error(yf_sigroom_member *m, const yf_sig_request *req, yf_
 yf_sigroom_member *yf_sigroom_find_num(yf_sigroom *r, uint32_t num);
 void yf_sigroom_broadcast(yf_sigroom *r, char *msg);    /* to every bound admitted member */
 
+/* Appends action on m to the audit log (and so to the recorder's notes). */
+void yf_sigroom_audit(const yf_sigroom_member *m, const char *action, const char *detail);
 /* Takes m out of its room (media, connection, the others told). */
 void yf_sigroom_member_drop(yf_sigroom_member *m, const char *why);
 /* sigroom_agenda.c */

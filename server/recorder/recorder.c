@@ -372,9 +372,9 @@ void yf_recorder_room_event(yf_recorder *rec, const char *room, const char *acti
     const char *what = NULL;
     if (!h)
         return;
-    if (!strcmp(action, "room.disconnect"))
+    if (!strcmp(action, "room.disconnect") || !strcmp(action, "room.media_lost"))
         what = "网络中断，其录音录像中断";
-    else if (!strcmp(action, "room.rejoin"))
+    else if (!strcmp(action, "room.rejoin") || !strcmp(action, "room.media_back"))
         what = "重新连接，其录音录像恢复";
     else if (!strcmp(action, "room.leave"))
         what = "离开会议室，其录音录像结束";

@@ -292,6 +292,12 @@ int main(void)
     char *n = notes(st, id);
     CHECK(count(n, "】王检察官（检察官）") == 1 && strstr(n, "王检察官（检察官）网络中断，其录音录像中断"));
     g_free(n);
+    /* A link cut the websocket outlived: the media's own loss and return
+     * are said in the same words and fold into the same window (100 changes
+     * below, not 98); an action the recorder does not know writes nothing. */
+    yf_recorder_room_event(rec, "appt-1", "room.media_lost", "staff:1", "prosecutor");
+    yf_recorder_room_event(rec, "appt-1", "room.media_back", "staff:1", "prosecutor");
+    yf_recorder_room_event(rec, "appt-1", "room.media_gone_bad", "staff:1", "prosecutor");
 
     /* A witness enters with the room's coarse role (observer): the notes and
      * the roster name their own (证人); someone the roster does not know is
@@ -315,7 +321,7 @@ int main(void)
     yf_recorder_api_hooks.hearing_ended(rec, id);
     CHECK(noted(st, id, "结束"));
     n = notes(st, id);
-    const char *folded = strstr(n, "重新连接，其录音录像恢复（此前 30 秒内另有 98 次进出");
+    const char *folded = strstr(n, "重新连接，其录音录像恢复（此前 30 秒内另有 100 次进出");
     CHECK(count(n, "】王检察官（检察官）") == 2 && folded && !strstr(n, "staff:") && !strstr(n, "prosecutor"));
     CHECK(folded && strstr(folded, "结束") != NULL);   /* written before the end line */
     if (!folded)

@@ -223,6 +223,14 @@ static void run_for_ms(guint ms)
         g_main_context_iteration(NULL, FALSE), g_usleep(2000);
 }
 
+static GString *audited;
+static void audit_fn(void *user, const char *room, const char *action, const char *participant, const char *role,
+                     const char *by, const char *detail)
+{
+    (void)user; (void)room; (void)role; (void)by; (void)detail;
+    g_string_append_printf(audited, "%s %s;", action, participant);
+}
+
 /* ---- the cases ---- */
 
 static void test_tokens(void)
@@ -321,6 +329,25 @@ static void test_hearing(void)
     CHECK(strstr(last(pet), "\"pc\":\"publish\"") && strstr(last(pet), "ice.candidate"));
     media_cb->on_pc_state(media_user, 2, YF_PC_SUBSCRIBE, "connected", "AEAD_AES_128_GCM", NULL);
     CHECK(strstr(last(pet), "\"state\":\"connected\"") && strstr(last(pet), "\"pc\":\"subscribe\""));
+    /* A link cut the websocket outlives: the publish connection fails, and
+     * the audit log (so the notes) says so once and again when it is back;
+     * the subscribe connection's state alone says nothing there, nor does a
+     * publish connection that never connected (no media, so no gap). */
+    audited = g_string_new(NULL);
+    yf_sigroom_hub_set_audit(hub, audit_fn, NULL);
+    media_cb->on_pc_state(media_user, 2, YF_PC_SUBSCRIBE, "failed", NULL, "ice failed");
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "failed", NULL, "ice failed");
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "connected", NULL, NULL);
+    CHECK(audited->len == 0);
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "failed", NULL, "ice failed");
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "connecting", NULL, NULL);
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "failed", NULL, "ice failed");
+    CHECK(strstr(last(pet), "\"state\":\"failed\"") && strstr(last(pet), "\"pc\":\"publish\""));
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "connected", NULL, NULL);
+    media_cb->on_pc_state(media_user, 2, YF_PC_PUBLISH, "connected", NULL, NULL);
+    CHECK(!strcmp(audited->str, "room.media_lost invitee:9;room.media_back invitee:9;"));
+    yf_sigroom_hub_set_audit(hub, NULL, NULL);
+    g_string_free(audited, TRUE);
     request(pet, "{\"id\":15,\"type\":\"subscribe.restart\"}");
     CHECK(logged("restart 2;"));
     media_cb->on_active_speaker(media_user, 2);

@@ -446,6 +446,8 @@ export const en = {
   'act.room.leave': 'Left the room',
   'act.room.rejoin': 'Rejoined the room',
   'act.room.disconnect': 'Room connection lost',
+  'act.room.media_lost': 'Room media lost',
+  'act.room.media_back': 'Room media back',
   'act.api.refused': 'Refused request',
   'detail.username': 'user name',
   'detail.role': 'role',

@@ -467,6 +467,8 @@ export const zh = {
   'act.room.leave': '离开听证室',
   'act.room.rejoin': '重新进入听证室',
   'act.room.disconnect': '听证室连接中断',
+  'act.room.media_lost': '听证室音视频中断',
+  'act.room.media_back': '听证室音视频恢复',
   'act.api.refused': '越权请求被拒绝',
 
   'detail.username': '用户名',

@@ -19,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 const roomEl = $('room');
 
 function screen(name) { roomEl.dataset.screen = name; }
+const mediaDown = new Set();   // media connections now disconnected or failed
 function status(key, vars) { $('status').textContent = key ? t(key, vars) : ''; }
 
 let client = null;
@@ -229,7 +230,19 @@ async function join(token) {
     mute: (id, kind, muted) => client.mute(id, kind, muted),
     remove: (id, name) => confirmRemove(id, name),
   });
-  client.on('state', onState);
+  client.on('state', (e) => { mediaDown.clear(); onState(e); });
+  // The link can drop while the websocket (TCP) holds on: the media
+  // connections go disconnected or failed and the page restarts them. Say
+  // so as for a lost websocket, and stop saying it once both are back.
+  client.on('pcstate', ({ pc, state }) => {
+    if (client.state !== 'admitted') return;
+    const was = mediaDown.size;
+    if (state === 'disconnected' || state === 'failed') mediaDown.add(pc);
+    else if (state === 'connected' || state === 'completed') mediaDown.delete(pc);
+    else return;
+    if (!was && mediaDown.size) status('room.reconnecting');
+    else if (was && !mediaDown.size) status(null);
+  });
   client.on('participants', (list) => { if (client.state === 'admitted') onParticipants(list); });
   client.on('waiting', renderWaiting);
   client.on('track', ({ participant, stream }) => {
