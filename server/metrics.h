@@ -28,6 +28,17 @@ char *yf_metrics_render(const yf_metrics_sources *src);
 
 typedef struct yf_metrics yf_metrics;
 
+/* What a request head (len bytes, at most YF_METRICS_HEAD_MAX, any bytes)
+ * asks of the listener, from its request line "GET /metrics HTTP/1.x". */
+#define YF_METRICS_HEAD_MAX 4096
+typedef enum {
+    YF_METRICS_BAD_REQUEST,    /* 400: not a request line, or a NUL byte */
+    YF_METRICS_BAD_METHOD,     /* 405: not GET */
+    YF_METRICS_NOT_FOUND,      /* 404: not /metrics */
+    YF_METRICS_SERVE,          /* 200: the exposition text */
+} yf_metrics_answer;
+yf_metrics_answer yf_metrics_route(const char *head, gsize len);
+
 /* Parses "IP:PORT" or "[IPv6]:PORT" into an address to bind; FALSE with a
  * sentence in *err. */
 gboolean yf_metrics_parse_listen(const char *listen, GInetSocketAddress **out, GError **err);

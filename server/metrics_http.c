@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEAD_MAX 4096
+#define HEAD_MAX YF_METRICS_HEAD_MAX
 #define CLIENT_TIMEOUT_S 5
 #define MAX_CLIENTS 16
 
@@ -70,23 +70,41 @@ static void respond(client *c, const char *status, const char *type, char *body)
                                     strlen(c->reply), G_PRIORITY_DEFAULT, c->cancel, on_written, c);
 }
 
+yf_metrics_answer yf_metrics_route(const char *head, gsize len)
+{
+    if (len > YF_METRICS_HEAD_MAX || memchr(head, '\0', len))   /* no HTTP head holds a NUL */
+        return YF_METRICS_BAD_REQUEST;
+    const char *eol = head;
+    while (eol < head + len && *eol != '\r' && *eol != '\n')
+        eol++;
+    char *line = g_strndup(head, (gsize)(eol - head));
+    char **w = g_strsplit(line, " ", 4);
+    g_free(line);
+    yf_metrics_answer a = g_strv_length(w) != 3 || !g_str_has_prefix(w[2], "HTTP/1.") ? YF_METRICS_BAD_REQUEST
+                          : strcmp(w[0], "GET") != 0                                   ? YF_METRICS_BAD_METHOD
+                          : strcmp(w[1], "/metrics") != 0                              ? YF_METRICS_NOT_FOUND
+                                                                                        : YF_METRICS_SERVE;
+    g_strfreev(w);
+    return a;
+}
+
 /* The request line of a complete head decides the reply. */
 static void answer(client *c)
 {
-    char *eol = strpbrk(c->buf, "\r\n");
-    char *line = g_strndup(c->buf, eol ? (gsize)(eol - c->buf) : 0);
-    char **w = g_strsplit(line, " ", 4);
-    g_free(line);
-    gboolean http = g_strv_length(w) == 3 && g_str_has_prefix(w[2], "HTTP/1.");
-    if (!http)
+    switch (yf_metrics_route(c->buf, c->len)) {
+    case YF_METRICS_BAD_REQUEST:
         respond(c, "400 Bad Request", "text/plain; charset=utf-8", g_strdup("bad request\n"));
-    else if (strcmp(w[0], "GET") != 0)
+        break;
+    case YF_METRICS_BAD_METHOD:
         respond(c, "405 Method Not Allowed", "text/plain; charset=utf-8", g_strdup("only GET\n"));
-    else if (strcmp(w[1], "/metrics") != 0)
+        break;
+    case YF_METRICS_NOT_FOUND:
         respond(c, "404 Not Found", "text/plain; charset=utf-8", g_strdup("only /metrics is here\n"));
-    else
+        break;
+    case YF_METRICS_SERVE:
         respond(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", yf_metrics_render(&c->m->src));
-    g_strfreev(w);
+        break;
+    }
 }
 
 static void on_read(GObject *src, GAsyncResult *res, gpointer data);
@@ -108,7 +126,7 @@ static void on_read(GObject *src, GAsyncResult *res, gpointer data)
     c->len += (gsize)n;
     c->buf[c->len] = '\0';
     if (memchr(c->buf, '\0', c->len)) {   /* no HTTP head holds a NUL */
-        respond(c, "400 Bad Request", "text/plain; charset=utf-8", g_strdup("bad request\n"));
+        answer(c);
         return;
     }
     if (strstr(c->buf, "\r\n\r\n") || strstr(c->buf, "\n\n")) {

@@ -164,7 +164,7 @@ static void reply_aid(yf_api_req *r, unsigned status, int64_t id, const yf_heari
 
 /* A 【系统】 line at the moment now of the hearing; a failure (the notes are
  * finalized) is logged: the step itself is in the audit log. */
-static void note_v(yf_api *api, int64_t now_ms, const yf_hearing *h, const char *fmt, va_list ap)
+static void G_GNUC_PRINTF(4, 0) note_v(yf_api *api, int64_t now_ms, const yf_hearing *h, const char *fmt, va_list ap)
 {
     GError *err = NULL;
     char *body = g_strdup_vprintf(fmt, ap);
