@@ -80,12 +80,17 @@ void yf_rx_stats_on_sr(yf_rx_stats *s, int64_t now_us, uint64_t ntp)
     s->lsr_arrival_us = now_us;
 }
 
+uint64_t yf_rx_stats_expected(const yf_rx_stats *s)
+{
+    return s->started ? (uint64_t)s->cycles + s->max_seq - s->base_seq + 1 : 0;
+}
+
 bool yf_rx_stats_report(yf_rx_stats *s, int64_t now_us, uint32_t ssrc, yf_rtcp_report_block *b)
 {
     if (!s->started)
         return false;
     uint64_t ext_max = (uint64_t)s->cycles + s->max_seq;
-    uint64_t expected = ext_max - s->base_seq + 1;
+    uint64_t expected = yf_rx_stats_expected(s);
     int64_t lost = (int64_t)expected - (int64_t)s->received;
     uint64_t exp_int = expected - s->expected_prior;
     int64_t lost_int = (int64_t)exp_int - (int64_t)(s->received - s->received_prior);

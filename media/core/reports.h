@@ -36,6 +36,9 @@ void yf_rx_stats_on_packet(yf_rx_stats *s, int64_t now_us, uint16_t seq, uint32_
 void yf_rx_stats_on_sr(yf_rx_stats *s, int64_t now_us, uint64_t ntp);
 /* Fills a report block for ssrc and starts a new interval (fraction lost
  * is about the packets since the previous call). False before any packet. */
+/* RFC 3550 A.3: packets expected from the source so far (extended highest
+ * sequence number minus the first, plus one); 0 before the first packet. */
+uint64_t yf_rx_stats_expected(const yf_rx_stats *s);
 bool yf_rx_stats_report(yf_rx_stats *s, int64_t now_us, uint32_t ssrc, yf_rtcp_report_block *b);
 
 typedef struct {

@@ -251,15 +251,12 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
     return YF_ENOMEM;
 }
 
-/* RFC 3550 A.3: packets expected (from the extended highest sequence
- * number) and not received, for the track's current source. */
+/* Packets expected and not received (yf_rx_stats_expected), for the
+ * track's current source. */
 static uint64_t track_lost(const rt_track *t)
 {
-    const yf_rx_stats *rx = &t->rx;
-    if (!rx->started)
-        return 0;
-    uint64_t expected = (uint64_t)rx->cycles + rx->max_seq - rx->base_seq + 1;
-    return expected > rx->received ? expected - rx->received : 0;
+    uint64_t expected = yf_rx_stats_expected(&t->rx);
+    return expected > t->rx.received ? expected - t->rx.received : 0;
 }
 
 int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
