@@ -83,6 +83,11 @@ function makeNamespaces() {
   inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-c', 'netns', NS_CLI]);
   inNs(NS_SRV, 'ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', 'yfb-s']);
   inNs(NS_CLI, 'ip', ['addr', 'add', `${CLI_IP}/24`, 'dev', 'yfb-c']);
+  // No IPv6 link-local addresses: one appearing a second or two after the
+  // link comes up (when its duplicate check ends) is a network change to
+  // Chromium, which then fails the page load in flight (ERR_NETWORK_CHANGED).
+  inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-s', 'addrgenmode', 'none']);
+  inNs(NS_CLI, 'ip', ['link', 'set', 'yfb-c', 'addrgenmode', 'none']);
   inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-s', 'up']);
   inNs(NS_CLI, 'ip', ['link', 'set', 'yfb-c', 'up']);
 }

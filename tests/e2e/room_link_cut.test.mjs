@@ -69,8 +69,12 @@ function makeNamespace() {
   inNs('ip', ['link', 'add', 'yfc-p', 'type', 'veth', 'peer', 'name', HOST_IF]);
   inNs('ip', ['link', 'set', HOST_IF, 'netns', '1']);
   run('ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', HOST_IF]);
+  // No IPv6 link-local addresses: one appearing a second or two after the
+  // link comes up is a network change to Chromium (ERR_NETWORK_CHANGED).
+  run('ip', ['link', 'set', HOST_IF, 'addrgenmode', 'none']);
   run('ip', ['link', 'set', HOST_IF, 'up']);
   inNs('ip', ['addr', 'add', `${PET_IP}/24`, 'dev', 'yfc-p']);
+  inNs('ip', ['link', 'set', 'yfc-p', 'addrgenmode', 'none']);
   inNs('ip', ['link', 'set', 'yfc-p', 'up']);
 }
 
