@@ -19,7 +19,8 @@ static void reply_media_error(yf_sigroom_member *m, const yf_sig_request *req, G
 {
     yf_sig_errc code = YF_SIG_ERR_INTERNAL;
     if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_SDP))
-        code = strcmp(err->message, "stale") == 0 ? YF_SIG_ERR_STALE : YF_SIG_ERR_BAD_SDP;
+        /* media/net says "stale: answer to offer N, latest is M". */
+        code = g_str_has_prefix(err->message, "stale") ? YF_SIG_ERR_STALE : YF_SIG_ERR_BAD_SDP;
     else if (g_error_matches(err, YF_NET_ERROR, YF_NET_ERROR_CANDIDATE))
         code = YF_SIG_ERR_BAD_CANDIDATE;
     g_message("room %s: %s: %s refused: %s", m->room->name, m->id, yf_sig_type_str(req->type),

@@ -68,7 +68,11 @@ static gboolean f_publish(yf_room *r, uint32_t p, const char *sdp, char **answer
 }
 static gboolean f_sub_answer(yf_room *r, uint32_t p, unsigned rev, const char *sdp, GError **err)
 {
-    (void)r; (void)sdp; (void)err;
+    (void)r;
+    if (strcmp(sdp, "race") == 0) { /* media/net's words when a newer offer went out meanwhile */
+        g_set_error(err, YF_NET_ERROR, YF_NET_ERROR_SDP, "stale: answer to offer %u, latest is %u", rev, rev + 1);
+        return FALSE;
+    }
     g_string_append_printf(media_log, "answer %u %u;", p, rev);
     return TRUE;
 }
@@ -313,6 +317,9 @@ static void test_hearing(void)
           strstr(last(pet), "{\"mid\":\"1\",\"participant\":\"p1\",\"kind\":\"video\",\"active\":true}"));
     request(pet, "{\"id\":11,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":4}");
     CHECK(strstr(last(pet), "\"code\":\"stale\""));
+    /* The same from media/net (an offer it made after the one answered): stale, not bad_sdp. */
+    request(pet, "{\"id\":111,\"type\":\"subscribe.answer\",\"sdp\":\"race\",\"revision\":5}");
+    CHECK(strstr(last(pet), "\"id\":111") && strstr(last(pet), "\"code\":\"stale\""));
     request(pet, "{\"id\":12,\"type\":\"subscribe.answer\",\"sdp\":\"v=0\",\"revision\":5}");
     CHECK(strstr(last(pet), "\"id\":12") && strstr(last(pet), "\"ok\":true") && logged("answer 2 5;"));
     request(pet, "{\"id\":13,\"type\":\"ice.candidate\",\"candidate\":\"\"}");
