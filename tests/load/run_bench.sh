@@ -1,0 +1,188 @@
+#!/bin/bash
+# run_bench.sh -- the side-by-side benchmark (docs/performance.md): makes two
+# network namespaces joined by a veth pair (libnice skips loopback, and so
+# does Janus, so both ends need real addresses), runs each server in turn in
+# the server's namespace on its address, runs yfload in the other against it
+# for each step of the load, and prints yfload's lines (the server's CPU and
+# memory from its /proc). It removes the namespaces and stops every process
+# it started, by PID, also on failure or Ctrl-C.
+#
+#   tests/load/run_bench.sh [--build DIR] [--servers "yuanfang janus"]
+#                           [--rooms "1 2 4 8"] [--duration S] [--smoke]
+#
+# --smoke: one room of 4 for 3 s against each server (the CTest test
+# load_smoke): fails when the generator receives no media. A server whose
+# binary is missing (Janus not installed) is skipped, unless CI is set; so is
+# the whole run without root, ip or nsenter (exit 77).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build="$top/build"
+servers="yuanfang janus"
+smoke_servers="yuanfang"
+rooms="1 2 4 8"
+duration=10
+smoke=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --rooms) rooms=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --smoke) smoke=1; rooms=1; duration=3; servers=$smoke_servers; shift ;;
+    *) echo "run_bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+build=$(cd "$build" && pwd)
+yfload="$build/tests/load/yfload"
+yuanfang="$build/server/yuanfang"
+janus=$(command -v janus || true)
+
+skip() {
+  if [ "${CI:-}" = true ]; then echo "run_bench.sh: $1 (CI: failing)" >&2; exit 1; fi
+  echo "run_bench.sh: skipped: $1" >&2; exit 77
+}
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+for cmd in ip nsenter curl; do command -v $cmd >/dev/null || skip "$cmd is missing"; done
+[ -x "$yfload" ] && [ -x "$yuanfang" ] || { echo "run_bench.sh: build first ($yfload)" >&2; exit 2; }
+
+net="10.232.$(( $$ % 250 ))"
+srv_ip="$net.1"
+cli_ip="$net.2"
+ns_srv="yfl-s-$$"
+ns_cli="yfl-c-$$"
+tmp=$(mktemp -d /tmp/yfload-bench.XXXXXX)
+pids=()
+made_ns=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  pids=()
+  for ns in "${made_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  made_ns=()
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Into a namespace with nsenter --net, not `ip netns exec` (which remounts /
+# and /sys and fails in CI's chroot). nsenter execs: a PID is the command's.
+in_ns() { local ns=$1; shift; nsenter --net="/run/netns/$ns" "$@"; }
+
+make_namespaces() {
+  for ns in "$ns_srv" "$ns_cli"; do
+    ip netns add "$ns" || return 1
+    made_ns+=("$ns")
+    in_ns "$ns" ip link set lo up
+  done
+  in_ns "$ns_srv" ip link add yfl-s type veth peer name yfl-c &&
+  in_ns "$ns_srv" ip link set yfl-c netns "$ns_cli" &&
+  in_ns "$ns_srv" ip addr add "$srv_ip/24" dev yfl-s &&
+  in_ns "$ns_cli" ip addr add "$cli_ip/24" dev yfl-c &&
+  in_ns "$ns_srv" ip link set yfl-s addrgenmode none &&
+  in_ns "$ns_cli" ip link set yfl-c addrgenmode none &&
+  in_ns "$ns_srv" ip link set yfl-s up &&
+  in_ns "$ns_cli" ip link set yfl-c up
+}
+
+wait_http() { # URL: up to 20 s for the server to answer
+  for _ in $(seq 100); do
+    in_ns "$ns_cli" curl -sk --max-time 1 -o /dev/null "$1" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+start_yuanfang() {
+  local data="$tmp/yf-data" conf="$tmp/yuanfang.conf"
+  mkdir -p "$data"
+  cat >"$conf" <<EOF
+[server]
+listen = $srv_ip
+port = 8443
+data_dir = $data
+web_dir = $top/web
+max_connections_per_address = 100000
+max_websockets_per_address = 100000
+[media]
+addresses = $srv_ip
+max_sessions = 10000
+[room]
+grace_s = 0
+[log]
+level = warning
+EOF
+  # nsenter itself (not a shell function) in the background: $! becomes the
+  # server's PID once nsenter execs it.
+  nsenter --net="/run/netns/$ns_srv" "$yuanfang" --config "$conf" >"$tmp/yuanfang.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  server_args=(--yuanfang "$yuanfang" --data-dir "$data" --port 8443)
+  wait_http "https://$srv_ip:8443/healthz"
+}
+
+start_janus() {
+  local conf="$tmp/janus"
+  mkdir -p "$conf"
+  for f in "$here"/janus/*.jcfg; do
+    sed -e "s/@ADDR@/$srv_ip/g" "$f" >"$conf/$(basename "$f")"
+  done
+  nsenter --net="/run/netns/$ns_srv" "$janus" -F "$conf" -o >"$tmp/janus.log" 2>&1 &
+  server_pid=$!
+  pids+=("$server_pid")
+  server_args=(--janus --port 8188 --plain)
+  for _ in $(seq 100); do
+    in_ns "$ns_cli" curl -s --max-time 1 -o /dev/null "http://$srv_ip:8188/" && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  local keep=()
+  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || keep+=("$pid"); done
+  pids=("${keep[@]}")
+}
+
+make_namespaces || { echo "run_bench.sh: cannot make the namespaces" >&2; exit 1; }
+status=0
+ran=0
+for server in $servers; do
+  case "$server" in
+    yuanfang) start=start_yuanfang ;;
+    janus)
+      if [ -z "$janus" ]; then
+        [ "${CI:-}" = true ] && { echo "run_bench.sh: janus is not installed (CI)" >&2; status=1; continue; }
+        echo "run_bench.sh: janus is not installed: skipped" >&2; continue
+      fi
+      start=start_janus ;;
+    *) echo "run_bench.sh: unknown server $server" >&2; exit 2 ;;
+  esac
+  if ! $start; then
+    echo "run_bench.sh: $server did not start; its log:" >&2
+    tail -20 "$tmp/$server.log" >&2
+    status=1
+    stop_server
+    continue
+  fi
+  for k in $rooms; do
+    in_ns "$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
+      --rooms "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" || status=1
+    ran=1
+  done
+  stop_server
+done
+[ $ran = 1 ] || { [ $status = 0 ] && exit 77; }
+exit $status
