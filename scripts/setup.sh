@@ -15,7 +15,11 @@ APT_PACKAGES=(
   libc6-dbg poppler-utils zbar-tools
   chromium nodejs npm curl ca-certificates
   coturn nftables iproute2 openssl systemd
+  janus
 )
+# janus: the reference server of the side-by-side benchmark and its CI smoke
+# run (tests/load/run_bench.sh, docs/performance.md); it starts only when the
+# benchmark runs it, with the configuration in tests/load/janus/.
 # coturn, nftables, iproute2: the blocked-UDP and link-cut tests (tests/e2e/room_blocked_udp, room_link_cut)
 # runs its own turnserver in network namespaces; systemd: systemd-analyze,
 # which checks packaging/yuanfang.service. None of them may start a service

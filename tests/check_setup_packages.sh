@@ -26,5 +26,12 @@ while read -r element package; do
     bad=1
   fi
 done <<<"$table"
+# Packages the tests run programs of (tests/load/run_bench.sh runs janus).
+for package in janus; do
+  if ! grep -qxF "$package" <<<"$setup_pkgs"; then
+    echo "the load benchmark runs $package, which scripts/setup.sh does not install"
+    bad=1
+  fi
+done
 ((bad == 0)) && echo "all $rows elements' packages are in scripts/setup.sh"
 exit $bad

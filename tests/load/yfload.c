@@ -1,6 +1,7 @@
 /* yfload.c -- the load generator (docs/performance.md): N real WebRTC peers
  * in one process on one GLib main loop, against a running yuanfang.
- * Scenario (a): K hearing rooms of 4 participants, each publishing the test
+ * yuanfang (docs/protocol.md) or Janus's VideoRoom (--janus), the same
+ * workload for both. Scenario (a): K hearing rooms of 4 participants, each publishing the test
  * stream (audio + video) and receiving the other three. It joins everyone
  * at once, waits until each receives media (or the join timeout), measures
  * for the duration, and prints one line: packets sent and received,
@@ -23,7 +24,7 @@ typedef struct {
     char *host, *yuanfang, *data_dir, *stream_dir, *label;
     char **local;
     int port, rooms, duration, join_timeout, server_pid;
-    gboolean plain;
+    gboolean plain, janus;
 } options;
 
 /* The server's own accounting (proc(5)): user + system CPU in clock ticks
@@ -268,6 +269,7 @@ static gboolean parse_options(options *o, int argc, char **argv)
     const GOptionEntry entries[] = {
         { "server", 's', 0, G_OPTION_ARG_STRING, &o->host, "server address (required)", "ADDR" },
         { "port", 'p', 0, G_OPTION_ARG_INT, &o->port, "its HTTPS/WSS port (8443)", "N" },
+        { "janus", 0, 0, G_OPTION_ARG_NONE, &o->janus, "the server is Janus (VideoRoom, janus-protocol)", NULL },
         { "plain", 0, 0, G_OPTION_ARG_NONE, &o->plain, "ws:// instead of wss://", NULL },
         { "rooms", 'k', 0, G_OPTION_ARG_INT, &o->rooms, "rooms of 4 participants (1)", "K" },
         { "duration", 't', 0, G_OPTION_ARG_INT, &o->duration, "seconds measured after everyone joined (10)", "S" },
@@ -295,8 +297,8 @@ static gboolean parse_options(options *o, int argc, char **argv)
         g_error_free(err);
         return FALSE;
     }
-    if (!o->host || !o->yuanfang || !o->data_dir) {
-        fprintf(stderr, "yfload: --server, --yuanfang and --data-dir are required (see --help)\n");
+    if (!o->host || (!o->janus && (!o->yuanfang || !o->data_dir))) {
+        fprintf(stderr, "yfload: --server, and for yuanfang --yuanfang and --data-dir, are required (see --help)\n");
         return FALSE;
     }
     if (o->rooms < 1 || o->rooms > 1000 || o->duration < 1 || o->port < 1 || o->port > 65535 ||
@@ -319,6 +321,10 @@ static gboolean make_parts(run *r)
             yfl_part *p = &r->parts[k * PER_ROOM + i];
             p->target = &r->target;
             g_snprintf(p->label, sizeof p->label, "r%d-%s", k, roles[i]);
+            p->j_room = (int64_t)getpid() * 1000 + k;
+            p->j_peers = PER_ROOM;
+            if (r->o.janus)
+                continue;
             p->token = mint_token(&r->o, room, p->label, roles[i], &err);
             if (!p->token) {
                 fprintf(stderr, "yfload: cannot mint a room token: %s\n", err ? err->message : "?");
@@ -344,9 +350,11 @@ int main(int argc, char **argv)
     r.o.duration = 10;
     r.o.join_timeout = 20;
     r.o.stream_dir = g_strdup(YFLOAD_STREAM_DIR);
-    r.o.label = g_strdup("yuanfang");
+    r.o.label = NULL;
     if (!parse_options(&r.o, argc, argv))
         return 2;
+    if (!r.o.label)
+        r.o.label = g_strdup(r.o.janus ? "janus" : "yuanfang");
     if (!yfl_stream_load(&r.stream, r.o.stream_dir, &err)) {
         fprintf(stderr, "yfload: cannot read the test stream in %s: %s\n", r.o.stream_dir, err->message);
         return 2;
@@ -369,7 +377,7 @@ int main(int argc, char **argv)
     r.t_begin = g_get_monotonic_time();
     r.p_begin = sample_proc(r.o.server_pid);
     for (int i = 0; i < r.n; i++)
-        yfl_yf_start(&r.parts[i]);
+        (r.o.janus ? yfl_janus_start : yfl_yf_start)(&r.parts[i]);
     g_timeout_add(TICK_MS, on_tick, &r);
     g_main_loop_run(r.loop);
     rc = report(&r);

@@ -27,11 +27,25 @@ typedef struct {
     int hello_id, join_id, offer_id;
     int64_t t_open, t_first_media;
     gboolean failed;
+    /* Janus: the session, the publisher's and the subscriber's handles, the
+     * room, our feed and the others' (subscribed to once all are known). */
+    int64_t j_room;
+    int j_peers;            /* participants in the room, us included */
+    json_int_t j_session, j_pub_handle, j_sub_handle, j_feed;
+    json_int_t j_feeds[16];
+    int j_n_feeds;
+    gboolean j_subscribed;
+    guint j_keepalive;
 } yfl_part;
 
 /* Opens the websocket and runs yuanfang's join: hello, room.join,
  * publish.offer, answering every subscribe.offer, trickling candidates. */
 void yfl_yf_start(yfl_part *p);
+/* The same workload through Janus's websocket API (janus-protocol): create
+ * a session, attach janus.plugin.videoroom twice, create the room (or find
+ * it made), join as publisher with an offer, subscribe to the others' feeds
+ * once all are published and answer Janus's offer; keepalives. */
+void yfl_janus_start(yfl_part *p);
 /* Closes everything of p (its memory stays for the report). */
 void yfl_part_stop(yfl_part *p);
 

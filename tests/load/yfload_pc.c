@@ -56,6 +56,7 @@ struct yfl_pc {
     char r_ufrag[64], r_pwd[128], r_fp[128];
     uint64_t session;
     gboolean started, have_remote, ice_ready, connected, failed, media_stopped;
+    gboolean dtls_server;       /* the remote side said setup:active */
     /* publisher */
     uint32_t ssrc[2];
     uint16_t seq[2];
@@ -155,29 +156,18 @@ static void on_gathered(NiceAgent *agent, guint stream_id, gpointer data)
     pc->cb.on_candidate(pc->user, pc, "");
 }
 
-/* ICE is up: we are the DTLS client (we said setup:actpass and the server
- * answered passive, or we answered active). */
-static void on_ice_state(NiceAgent *agent, guint stream_id, guint component_id, guint state, gpointer data)
+/* The DTLS peer, once the remote fingerprint is known: a client when the
+ * remote side is passive (yuanfang's answers; our answers to offers), a
+ * server when it said setup:active (Janus's answers to our offers). */
+static void make_peer(yfl_pc *pc, int64_t now)
 {
-    yfl_pc *pc = data;
     yf_peer_config cfg;
-    int64_t now = g_get_monotonic_time();
 
-    if (state == NICE_COMPONENT_STATE_FAILED) {
-        pc->failed = TRUE;
-        g_message("%s: ICE failed", pc->label);
-        if (pc->cb.on_state)
-            pc->cb.on_state(pc->user, pc, "failed");
-        return;
-    }
-    if ((state != NICE_COMPONENT_STATE_READY && state != NICE_COMPONENT_STATE_CONNECTED) || pc->peer)
-        return;
-    pc->ice_ready = TRUE;
     memset(&cfg, 0, sizeof cfg);
     cfg.cert = pc->env->cert;
-    cfg.role = YF_DTLS_ROLE_CLIENT;
+    cfg.role = pc->dtls_server ? YF_DTLS_ROLE_SERVER : YF_DTLS_ROLE_CLIENT;
     g_strlcpy(cfg.remote_fingerprint, pc->r_fp, sizeof cfg.remote_fingerprint);
-    /* Chromium's order; the server, as DTLS server, picks. */
+    /* Chromium's order; the DTLS server's choice wins. */
     cfg.srtp_profiles = "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM";
     pc->peer = yf_peer_new(&cfg, now);
     if (!pc->peer) {
@@ -186,6 +176,26 @@ static void on_ice_state(NiceAgent *agent, guint stream_id, guint component_id, 
         return;
     }
     drain(pc, now);
+}
+
+/* ICE is up: a DTLS client sends its ClientHello now (sent earlier it
+ * would find no pair and wait for its retransmission timer). */
+static void on_ice_state(NiceAgent *agent, guint stream_id, guint component_id, guint state, gpointer data)
+{
+    yfl_pc *pc = data;
+
+    if (state == NICE_COMPONENT_STATE_FAILED) {
+        pc->failed = TRUE;
+        g_message("%s: ICE failed", pc->label);
+        if (pc->cb.on_state)
+            pc->cb.on_state(pc->user, pc, "failed");
+        return;
+    }
+    if (state != NICE_COMPONENT_STATE_READY && state != NICE_COMPONENT_STATE_CONNECTED)
+        return;
+    pc->ice_ready = TRUE;
+    if (!pc->peer)
+        make_peer(pc, g_get_monotonic_time());
 }
 
 static uint32_t rand32(void)
@@ -328,6 +338,7 @@ gboolean yfl_pc_set_remote(yfl_pc *pc, const char *sdp)
 {
     char **lines = g_strsplit(sdp, "\n", -1);
     char ufrag[64] = "", pwd[128] = "", fp[128] = "";
+    gboolean active = FALSE;
 
     for (char **l = lines; *l; l++) {
         g_strchomp(*l);
@@ -337,6 +348,8 @@ gboolean yfl_pc_set_remote(yfl_pc *pc, const char *sdp)
             g_strlcpy(pwd, *l + 10, sizeof pwd);
         else if (g_str_has_prefix(*l, "a=fingerprint:sha-256 ") && !*fp)
             g_strlcpy(fp, *l + 22, sizeof fp);
+        else if (!strcmp(*l, "a=setup:active"))
+            active = TRUE;
     }
     if (!*ufrag || !*pwd || !*fp) {
         g_strfreev(lines);
@@ -347,7 +360,12 @@ gboolean yfl_pc_set_remote(yfl_pc *pc, const char *sdp)
         g_strlcpy(pc->r_pwd, pwd, sizeof pc->r_pwd);
         g_strlcpy(pc->r_fp, fp, sizeof pc->r_fp);
         pc->have_remote = TRUE;
+        pc->dtls_server = active;
         nice_agent_set_remote_credentials(pc->agent, pc->stream, pc->r_ufrag, pc->r_pwd);
+        /* A DTLS server waits from now on: the remote ClientHello may come
+         * as soon as its side of ICE is up, before ours says so. */
+        if (pc->dtls_server)
+            make_peer(pc, g_get_monotonic_time());
     }
     for (char **l = lines; *l; l++)
         if (g_str_has_prefix(*l, "a=candidate:"))

@@ -173,6 +173,9 @@ void yfl_yf_start(yfl_part *p)
 
 void yfl_part_stop(yfl_part *p)
 {
+    if (p->j_keepalive)
+        g_source_remove(p->j_keepalive);
+    p->j_keepalive = 0;
     g_clear_pointer(&p->pub, yfl_pc_free);
     g_clear_pointer(&p->sub, yfl_pc_free);
     g_clear_pointer(&p->ws, yfl_ws_free);
