@@ -7,7 +7,7 @@
 # memory from its /proc). It removes the namespaces and stops every process
 # it started, by PID, also on failure or Ctrl-C.
 #
-#   tests/load/run_bench.sh [--build DIR] [--servers "yuanfang janus"]
+#   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--servers "yuanfang janus"]
 #                           [--rooms "1 2 4 8"] [--duration S] [--smoke]
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
@@ -24,9 +24,11 @@ smoke_servers="yuanfang janus"
 rooms="1 2 4 8"
 duration=10
 smoke=0
+yfload_bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
+    --yfload) yfload_bin=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 build=$(cd "$build" && pwd)
-yfload="$build/tests/load/yfload"
+yfload=${yfload_bin:-$build/tests/load/yfload}
 yuanfang="$build/server/yuanfang"
 janus=$(command -v janus || true)
 

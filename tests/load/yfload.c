@@ -309,6 +309,17 @@ static gboolean parse_options(options *o, int argc, char **argv)
     return TRUE;
 }
 
+static void options_clear(options *o)
+{
+    g_free(o->host);
+    g_free(o->yuanfang);
+    g_free(o->data_dir);
+    g_free(o->stream_dir);
+    g_free(o->label);
+    g_strfreev(o->local);
+    memset(o, 0, sizeof *o);
+}
+
 static gboolean make_parts(run *r)
 {
     GError *err = NULL;
@@ -349,14 +360,18 @@ int main(int argc, char **argv)
     r.o.rooms = 1;
     r.o.duration = 10;
     r.o.join_timeout = 20;
-    r.o.stream_dir = g_strdup(YFLOAD_STREAM_DIR);
-    r.o.label = NULL;
-    if (!parse_options(&r.o, argc, argv))
+    if (!parse_options(&r.o, argc, argv)) {
+        options_clear(&r.o);
         return 2;
+    }
+    if (!r.o.stream_dir)
+        r.o.stream_dir = g_strdup(YFLOAD_STREAM_DIR);
     if (!r.o.label)
         r.o.label = g_strdup(r.o.janus ? "janus" : "yuanfang");
     if (!yfl_stream_load(&r.stream, r.o.stream_dir, &err)) {
         fprintf(stderr, "yfload: cannot read the test stream in %s: %s\n", r.o.stream_dir, err->message);
+        g_error_free(err);
+        options_clear(&r.o);
         return 2;
     }
     yfl_the_stream = &r.stream;
@@ -396,5 +411,6 @@ out:
     if (r.loop)
         g_main_loop_unref(r.loop);
     g_array_free(yfl_tot.latency_us, TRUE);
+    options_clear(&r.o);
     return rc;
 }
