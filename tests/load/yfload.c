@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define PER_ROOM 4
@@ -47,6 +48,7 @@ typedef struct {
     int64_t t_begin, t_window, t_end;
     uint64_t sent0, recv0;
     proc_sample p_begin, p_window, p_end;
+    int64_t self_cpu_window, self_cpu_end; /* our own CPU, µs (getrusage) */
     enum { JOINING, MEASURING, DRAINING, DONE } phase;
 } run;
 
@@ -106,6 +108,18 @@ static proc_sample sample_proc(int pid)
     return s;
 }
 
+/* The generator's own user + system CPU in µs: when it nears 100 % of a
+ * core, loss and latency are its own, not the server's. */
+static int64_t self_cpu_us(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec + (int64_t)ru.ru_stime.tv_sec * 1000000 +
+           ru.ru_stime.tv_usec;
+}
+
 /* ---- the run ---- */
 
 static int cmp_i32(const void *a, const void *b)
@@ -156,6 +170,7 @@ static void begin_window(run *r, int64_t now)
     r->sent0 = yfl_tot.sent;
     r->recv0 = yfl_tot.received;
     r->p_window = sample_proc(r->o.server_pid);
+    r->self_cpu_window = self_cpu_us();
     g_array_set_size(yfl_tot.latency_us, 0);
 }
 
@@ -164,6 +179,7 @@ static void stop_media(run *r, int64_t now)
     r->phase = DRAINING;
     r->t_end = now;
     r->p_end = sample_proc(r->o.server_pid);
+    r->self_cpu_end = self_cpu_us();
     for (int i = 0; i < r->n; i++)
         if (r->parts[i].pub)
             yfl_pc_stop_media(r->parts[i].pub);
@@ -243,10 +259,11 @@ static int report(run *r)
     printf("yfload server=%s scenario=rooms rooms=%d peers=%d window_s=%.1f sent=%" G_GUINT64_FORMAT
            " received=%" G_GUINT64_FORMAT " forwarded_pps=%.0f loss_pct=%.3f latency_p50_us=%" G_GINT64_FORMAT
            " latency_p99_us=%" G_GINT64_FORMAT " stamps=%u join_p50_ms=%.1f join_p99_ms=%.1f joined=%zu/%d"
-           " nacks_sent=%" G_GUINT64_FORMAT " retransmitted=%" G_GUINT64_FORMAT "\n",
+           " nacks_sent=%" G_GUINT64_FORMAT " retransmitted=%" G_GUINT64_FORMAT " generator_cpu_pct=%.1f\n",
            r->o.label, r->o.rooms, r->n, window_s, sent, recv, window_s > 0 ? (double)recv / window_s : 0.0, loss,
            pct(l64, lat->len, 0.5), pct(l64, lat->len, 0.99), lat->len, pct(join, n_join, 0.5) / 1000.0,
-           pct(join, n_join, 0.99) / 1000.0, n_join, r->n, yfl_tot.nacks_sent, yfl_tot.retransmitted);
+           pct(join, n_join, 0.99) / 1000.0, n_join, r->n, yfl_tot.nacks_sent, yfl_tot.retransmitted,
+           window_s > 0 ? (double)(r->self_cpu_end - r->self_cpu_window) / 1e4 / window_s : 0.0);
     if (r->p_begin.ok && r->p_window.ok && r->p_end.ok) {
         double cpu_s = (double)(r->p_end.ticks - r->p_window.ticks) / (double)sysconf(_SC_CLK_TCK);
         printf("yfload server=%s server_cpu_pct=%.1f server_cpu_us_per_pkt=%.2f server_rss_kib_before=%" G_GUINT64_FORMAT
