@@ -7,7 +7,7 @@
 # memory from its /proc). It removes the namespaces and stops every process
 # it started, by PID, also on failure or Ctrl-C.
 #
-#   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--servers "yuanfang janus"]
+#   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--servers "yuanfang janus"]
 #                           [--rooms "1 2 4 8"] [--duration S] [--smoke]
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
@@ -25,10 +25,12 @@ rooms="1 2 4 8"
 duration=10
 smoke=0
 yfload_bin=""
+yf_workers=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --yfload) yfload_bin=$2; shift 2 ;;
+    --yf-workers) yf_workers=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
@@ -114,6 +116,7 @@ web_dir = $top/web
 max_connections_per_address = 100000
 max_websockets_per_address = 100000
 [media]
+workers = $yf_workers
 addresses = $srv_ip
 max_sessions = 10000
 [room]

@@ -49,6 +49,7 @@ typedef struct {
     uint64_t sent, retransmitted;      /* RTP sent by publishers */
     uint64_t received, stamped;        /* RTP decrypted by subscribers */
     uint64_t nacks_sent, nacks_received, rr_sent;
+    unsigned srtp_gcm, srtp_cm;        /* connections by SRTP profile */
     GArray *latency_us;                /* int32: one per stamp read */
 } yfl_totals;
 

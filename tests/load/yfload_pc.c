@@ -84,6 +84,10 @@ static void on_event(yfl_pc *pc, int64_t now, const yf_output *o)
     switch (o->event) {
     case YF_EV_CONNECTED:
         pc->connected = TRUE;
+        if (o->srtp_profile && strstr(o->srtp_profile, "GCM"))
+            yfl_tot.srtp_gcm++;
+        else
+            yfl_tot.srtp_cm++;
         pc->t_start = now;
         pc->next_sr = now + 500000;
         pc->next_rr = now + 1000000;
