@@ -7,7 +7,7 @@
 # memory from its /proc). It removes the namespaces and stops every process
 # it started, by PID, also on failure or Ctrl-C.
 #
-#   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--servers "yuanfang janus"]
+#   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--keep] [--servers "yuanfang janus"]
 #                           [--rooms "1 2 4 8"] [--duration S] [--smoke]
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
@@ -26,11 +26,13 @@ duration=10
 smoke=0
 yfload_bin=""
 yf_workers=0
+keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --yfload) yfload_bin=$2; shift 2 ;;
     --yf-workers) yf_workers=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
@@ -71,7 +73,7 @@ cleanup() {
   pids=()
   for ns in "${made_ns[@]}"; do ip netns del "$ns" 2>/dev/null; done
   made_ns=()
-  rm -rf "$tmp"
+  if [ $keep = 1 ]; then echo "run_bench.sh: logs and data kept in $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

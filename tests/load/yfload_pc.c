@@ -459,17 +459,23 @@ static void send_original(yfl_pc *pc, int64_t now, size_t i)
     send_rtp(pc, now, b, len);
 }
 
+/* How far a publisher may fall behind its schedule (a stalled generator)
+ * before the schedule moves instead: a browser's pacer never sends seconds
+ * of media at once, and a burst that overflows the server's or our socket
+ * buffers would measure the generator, not the server. */
+#define MAX_LAG_US 50000
+
 void yfl_pc_pace(yfl_pc *pc, const yfl_stream *s, int64_t now)
 {
     service_timers(pc, now);
     if (!pc->publish || !pc->connected || pc->media_stopped)
         return;
-    /* A loop that fell far behind (a stalled generator) skips ahead rather
-     * than bursting seconds of media at once. */
-    for (int burst = 0; burst < 64; burst++) {
+    for (;;) {
         int64_t due = pc->t_start + (int64_t)pc->loop * s->period_us + s->pkts[pc->next].t_us;
         if (due > now)
             return;
+        if (now - due > MAX_LAG_US)
+            pc->t_start += now - due; /* the stream resumes from here, late */
         send_original(pc, now, pc->next);
         if (++pc->next == s->n) {
             pc->next = 0;
