@@ -153,6 +153,13 @@ start_janus() {
   return 1
 }
 
+# UDP datagrams the kernel dropped in a namespace because a socket's receive
+# buffer was full (/proc/net/snmp, Udp RcvbufErrors): loss that happened
+# before the server (or the generator) read the packet.
+rcvbuf_errors() {
+  in_ns "$1" cat /proc/net/snmp | awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }'
+}
+
 stop_server() {
   kill -TERM "$server_pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -185,8 +192,11 @@ for server in $servers; do
     continue
   fi
   for k in $rooms; do
+    s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
     in_ns "$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
       --rooms "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" || status=1
+    s1=$(rcvbuf_errors "$ns_srv"); c1=$(rcvbuf_errors "$ns_cli")
+    echo "yfload server=$server rooms=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))"
     ran=1
   done
   stop_server
