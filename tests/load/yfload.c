@@ -24,7 +24,7 @@ static const char *const roles[PER_ROOM] = { "prosecutor", "clerk", "lawyer", "i
 typedef struct {
     char *host, *yuanfang, *data_dir, *stream_dir, *label;
     char **local;
-    int port, rooms, duration, join_timeout, server_pid;
+    int port, rooms, duration, join_timeout, server_pid, observers;
     gboolean plain, janus;
 } options;
 
@@ -154,10 +154,18 @@ static gboolean all_joined(const run *r)
         yfl_pc_info info;
         if (p->failed)
             continue;
+        if (!p->expect_tracks) { /* the publisher alone on the stage */
+            if (!p->pub)
+                return FALSE;
+            yfl_pc_get_info(p->pub, &info);
+            if (!info.connected)
+                return FALSE;
+            continue;
+        }
         if (!p->sub)
             return FALSE;
         yfl_pc_get_info(p->sub, &info);
-        if (info.rx_tracks < 2 * (PER_ROOM - 1))
+        if (info.rx_tracks < p->expect_tracks)
             return FALSE;
     }
     return TRUE;
@@ -231,14 +239,15 @@ static gboolean on_tick(gpointer data)
 static int report(run *r)
 {
     int64_t *join = g_new0(int64_t, r->n);
-    size_t n_join = 0;
+    size_t n_join = 0, n_receivers = 0;
     uint64_t expected = 0, got = 0;
     double window_s = (double)(r->t_end - r->t_window) / G_USEC_PER_SEC;
 
     for (int i = 0; i < r->n; i++) {
         yfl_part *p = &r->parts[i];
         yfl_pc_info info;
-        if (p->t_first_media && p->t_open)
+        n_receivers += p->expect_tracks > 0;
+        if (p->t_first_media && p->t_open && p->expect_tracks > 0)
             join[n_join++] = p->t_first_media - p->t_open;
         if (p->sub) {
             yfl_pc_get_info(p->sub, &info);
@@ -256,14 +265,14 @@ static int report(run *r)
      * in flight when the window closed is counted. */
     uint64_t sent = yfl_tot.sent - r->sent0, recv = yfl_tot.received - r->recv0;
     double loss = expected ? 100.0 * (double)(expected > got ? expected - got : 0) / (double)expected : 100.0;
-    printf("yfload server=%s scenario=rooms rooms=%d peers=%d window_s=%.1f sent=%" G_GUINT64_FORMAT
+    printf("yfload server=%s scenario=%s rooms=%d peers=%d window_s=%.1f sent=%" G_GUINT64_FORMAT
            " received=%" G_GUINT64_FORMAT " forwarded_pps=%.0f loss_pct=%.3f latency_p50_us=%" G_GINT64_FORMAT
-           " latency_p99_us=%" G_GINT64_FORMAT " stamps=%u join_p50_ms=%.1f join_p99_ms=%.1f joined=%zu/%d"
+           " latency_p99_us=%" G_GINT64_FORMAT " stamps=%u join_p50_ms=%.1f join_p99_ms=%.1f joined=%zu/%zu"
            " nacks_sent=%" G_GUINT64_FORMAT " retransmitted=%" G_GUINT64_FORMAT " generator_cpu_pct=%.1f"
            " srtp_gcm=%u srtp_aes_cm=%u\n",
-           r->o.label, r->o.rooms, r->n, window_s, sent, recv, window_s > 0 ? (double)recv / window_s : 0.0, loss,
+           r->o.label, r->o.observers ? "observers" : "rooms", r->o.observers ? 1 : r->o.rooms, r->n, window_s, sent, recv, window_s > 0 ? (double)recv / window_s : 0.0, loss,
            pct(l64, lat->len, 0.5), pct(l64, lat->len, 0.99), lat->len, pct(join, n_join, 0.5) / 1000.0,
-           pct(join, n_join, 0.99) / 1000.0, n_join, r->n, yfl_tot.nacks_sent, yfl_tot.retransmitted,
+           pct(join, n_join, 0.99) / 1000.0, n_join, n_receivers, yfl_tot.nacks_sent, yfl_tot.retransmitted,
            window_s > 0 ? (double)(r->self_cpu_end - r->self_cpu_window) / 1e4 / window_s : 0.0, yfl_tot.srtp_gcm,
            yfl_tot.srtp_cm);
     if (r->p_begin.ok && r->p_window.ok && r->p_end.ok) {
@@ -277,7 +286,7 @@ static int report(run *r)
     fflush(stdout);
     g_free(l64);
     g_free(join);
-    return n_join == (size_t)r->n && recv > 0 ? 0 : 1;
+    return n_join == n_receivers && recv > 0 ? 0 : 1;
 }
 
 /* ---- main ---- */
@@ -291,6 +300,8 @@ static gboolean parse_options(options *o, int argc, char **argv)
         { "janus", 0, 0, G_OPTION_ARG_NONE, &o->janus, "the server is Janus (VideoRoom, janus-protocol)", NULL },
         { "plain", 0, 0, G_OPTION_ARG_NONE, &o->plain, "ws:// instead of wss://", NULL },
         { "rooms", 'k', 0, G_OPTION_ARG_INT, &o->rooms, "rooms of 4 participants (1)", "K" },
+        { "observers", 0, 0, G_OPTION_ARG_INT, &o->observers,
+          "scenario (b): one room, one publisher and N receive-only observers (yuanfang)", "N" },
         { "duration", 't', 0, G_OPTION_ARG_INT, &o->duration, "seconds measured after everyone joined (10)", "S" },
         { "join-timeout", 0, 0, G_OPTION_ARG_INT, &o->join_timeout, "seconds to wait for every join (20)", "S" },
         { "yuanfang", 0, 0, G_OPTION_ARG_FILENAME, &o->yuanfang, "the yuanfang binary, to mint room tokens",
@@ -320,9 +331,13 @@ static gboolean parse_options(options *o, int argc, char **argv)
         fprintf(stderr, "yfload: --server, and for yuanfang --yuanfang and --data-dir, are required (see --help)\n");
         return FALSE;
     }
-    if (o->rooms < 1 || o->rooms > 1000 || o->duration < 1 || o->port < 1 || o->port > 65535 ||
+    if (o->observers && o->janus) {
+        fprintf(stderr, "yfload: --observers is not built for Janus yet\n");
+        return FALSE;
+    }
+    if (o->observers < 0 || o->observers > 10000 || o->rooms < 1 || o->rooms > 1000 || o->duration < 1 || o->port < 1 || o->port > 65535 ||
         o->join_timeout < 1) {
-        fprintf(stderr, "yfload: --rooms 1..1000, --duration >= 1, --join-timeout >= 1, --port 1..65535\n");
+        fprintf(stderr, "yfload: --rooms 1..1000, --observers 0..10000, --duration >= 1, --join-timeout >= 1, --port 1..65535\n");
         return FALSE;
     }
     return TRUE;
@@ -339,23 +354,34 @@ static void options_clear(options *o)
     memset(o, 0, sizeof *o);
 }
 
+/* Scenario (a): K rooms of 4 who all enter directly and publish. Scenario
+ * (b): one room, a host who publishes and admits, and N observers. */
 static gboolean make_parts(run *r)
 {
     GError *err = NULL;
+    int rooms = r->o.observers ? 1 : r->o.rooms;
+    int per_room = r->o.observers ? 1 + r->o.observers : PER_ROOM;
 
-    r->n = r->o.rooms * PER_ROOM;
+    r->n = rooms * per_room;
     r->parts = g_new0(yfl_part, r->n);
-    for (int k = 0; k < r->o.rooms; k++) {
+    for (int k = 0; k < rooms; k++) {
         char *room = g_strdup_printf("load-%d-%d", (int)getpid(), k);
-        for (int i = 0; i < PER_ROOM; i++) {
-            yfl_part *p = &r->parts[k * PER_ROOM + i];
+        for (int i = 0; i < per_room; i++) {
+            yfl_part *p = &r->parts[k * per_room + i];
+            const char *role = r->o.observers ? (i ? "observer" : "prosecutor") : roles[i];
             p->target = &r->target;
-            g_snprintf(p->label, sizeof p->label, "r%d-%s", k, roles[i]);
+            p->observer = r->o.observers && i > 0;
+            p->host = r->o.observers && i == 0;
+            p->expect_tracks = r->o.observers ? (i ? 2 : 0) : 2 * (PER_ROOM - 1);
+            if (r->o.observers)
+                g_snprintf(p->label, sizeof p->label, i ? "obs%d" : "host", i);
+            else
+                g_snprintf(p->label, sizeof p->label, "r%d-%s", k, role);
             p->j_room = (int64_t)getpid() * 1000 + k;
             p->j_peers = PER_ROOM;
             if (r->o.janus)
                 continue;
-            p->token = mint_token(&r->o, room, p->label, roles[i], &err);
+            p->token = mint_token(&r->o, room, p->label, role, &err);
             if (!p->token) {
                 fprintf(stderr, "yfload: cannot mint a room token: %s\n", err ? err->message : "?");
                 g_clear_error(&err);

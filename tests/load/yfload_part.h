@@ -27,6 +27,12 @@ typedef struct {
     int hello_id, join_id, offer_id;
     int64_t t_open, t_first_media;
     gboolean failed;
+    gboolean observer;      /* receive-only: never publishes */
+    gboolean host;          /* admits whoever waits (yuanfang) */
+    int expect_tracks;      /* tracks its receiving connection should get */
+    GQueue to_admit;        /* host: participant ids (char *) to admit */
+    GHashTable *admitted;   /* host: ids admitted or queued */
+    guint admit_timer;
     /* Janus: the session, the publisher's and the subscriber's handles, the
      * room, our feed and the others' (subscribed to once all are known). */
     int64_t j_room;

@@ -1,6 +1,8 @@
 /* yfload_yf.c -- a participant speaking yuanfang's signaling (docs/
  * protocol.md, "Hearing rooms"): hello, room.join with its room token,
- * publish.offer for its audio and video, subscribe.answer to every
+ * publish.offer for its audio and video (not as an observer, who waits to
+ * be admitted and only receives), the host admitting whoever waits,
+ * subscribe.answer to every
  * subscribe.offer (renegotiations included, on the same connection), and
  * ice.candidate both ways with `pc`. Errors are logged with the
  * participant's label and mark it failed; they never stop the run. */
@@ -75,10 +77,11 @@ static void on_reply(yfl_part *p, json_t *msg)
         p->join_id = send_req(p, "room.join", json_pack("{s:s}", "token", p->token));
     } else if (id == p->join_id) {
         const char *state = json_string_value(json_object_get(result, "state"));
-        if (state && !strcmp(state, "admitted"))
+        if (state && !strcmp(state, "admitted") && !p->observer)
             publish(p);
-        else
+        else if (!state || (strcmp(state, "waiting") != 0 && strcmp(state, "admitted") != 0))
             fail(p, "not admitted", state);
+        /* waiting: the host admits us (room.admitted) */
     } else if (id == p->offer_id) {
         const char *sdp = json_string_value(json_object_get(result, "sdp"));
         if (!sdp || !yfl_pc_set_remote(p->pub, sdp))
@@ -112,6 +115,40 @@ static void on_subscribe_offer(yfl_part *p, json_t *data)
     yfl_pc_start(p->sub);
 }
 
+/* The host admits one waiting participant per tick: 50 a second, well
+ * under the server's 100 messages a second per client. */
+static gboolean admit_next(gpointer data)
+{
+    yfl_part *p = data;
+    char *id = g_queue_pop_head(&p->to_admit);
+
+    if (id) {
+        send_req(p, "room.admit", json_pack("{s:s}", "participant", id));
+        g_free(id);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_waiting(yfl_part *p, json_t *data)
+{
+    size_t i;
+    json_t *w;
+
+    if (!p->host)
+        return;
+    if (!p->admitted) {
+        p->admitted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        p->admit_timer = g_timeout_add(20, admit_next, p);
+    }
+    json_array_foreach(json_object_get(data, "waiting"), i, w) {
+        const char *id = json_string_value(json_object_get(w, "id"));
+        if (!id || g_hash_table_contains(p->admitted, id))
+            continue;
+        g_hash_table_add(p->admitted, g_strdup(id));
+        g_queue_push_tail(&p->to_admit, g_strdup(id));
+    }
+}
+
 static void on_event(yfl_part *p, json_t *msg)
 {
     const char *ev = json_string_value(json_object_get(msg, "event"));
@@ -121,6 +158,11 @@ static void on_event(yfl_part *p, json_t *msg)
         return;
     if (!strcmp(ev, "subscribe.offer")) {
         on_subscribe_offer(p, data);
+    } else if (!strcmp(ev, "room.waiting")) {
+        on_waiting(p, data);
+    } else if (!strcmp(ev, "room.admitted")) {
+        if (!p->observer && !p->pub)
+            publish(p);
     } else if (!strcmp(ev, "ice.candidate")) {
         const char *which = json_string_value(json_object_get(data, "pc"));
         const char *cand = json_string_value(json_object_get(data, "candidate"));
@@ -173,6 +215,11 @@ void yfl_yf_start(yfl_part *p)
 
 void yfl_part_stop(yfl_part *p)
 {
+    if (p->admit_timer)
+        g_source_remove(p->admit_timer);
+    p->admit_timer = 0;
+    g_queue_clear_full(&p->to_admit, g_free);
+    g_clear_pointer(&p->admitted, g_hash_table_unref);
     if (p->j_keepalive)
         g_source_remove(p->j_keepalive);
     p->j_keepalive = 0;
