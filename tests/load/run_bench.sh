@@ -128,6 +128,8 @@ addresses = $srv_ip
 max_sessions = 10000
 [room]
 grace_s = 0
+[metrics]
+listen = $srv_ip:9464
 [log]
 level = warning
 EOF
@@ -163,6 +165,12 @@ start_janus() {
 # before the server (or the generator) read the packet.
 rcvbuf_errors() {
   in_ns "$1" cat /proc/net/snmp | awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }'
+}
+
+# A counter of yuanfang's /metrics (docs/config.md), or nothing.
+metric() {
+  [ "$server" = yuanfang ] || return 0
+  in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
 stop_server() {
@@ -203,10 +211,18 @@ for server in $servers; do
   fi
   for k in $steps; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
+    m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
     in_ns "$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
       "$what" "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" || status=1
     s1=$(rcvbuf_errors "$ns_srv"); c1=$(rcvbuf_errors "$ns_cli")
-    echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))"
+    # The room counters reach /metrics up to 250 ms late: wait that long.
+    [ "$server" = yuanfang ] && sleep 0.5
+    m_in1=$(metric yuanfang_rtp_packets_received_total); m_out1=$(metric yuanfang_rtp_packets_forwarded_total)
+    extra=""
+    if [ -n "$m_in0" ] && [ -n "$m_in1" ]; then
+      extra=" metrics_rtp_received=$((m_in1 - m_in0)) metrics_rtp_forwarded=$((m_out1 - m_out0))"
+    fi
+    echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))$extra"
     ran=1
   done
   stop_server

@@ -269,12 +269,12 @@ static int report(run *r)
            " received=%" G_GUINT64_FORMAT " forwarded_pps=%.0f loss_pct=%.3f latency_p50_us=%" G_GINT64_FORMAT
            " latency_p99_us=%" G_GINT64_FORMAT " stamps=%u join_p50_ms=%.1f join_p99_ms=%.1f joined=%zu/%zu"
            " nacks_sent=%" G_GUINT64_FORMAT " retransmitted=%" G_GUINT64_FORMAT " generator_cpu_pct=%.1f"
-           " srtp_gcm=%u srtp_aes_cm=%u\n",
+           " srtp_gcm=%u srtp_aes_cm=%u sent_total=%" G_GUINT64_FORMAT " received_total=%" G_GUINT64_FORMAT "\n",
            r->o.label, r->o.observers ? "observers" : "rooms", r->o.observers ? 1 : r->o.rooms, r->n, window_s, sent, recv, window_s > 0 ? (double)recv / window_s : 0.0, loss,
            pct(l64, lat->len, 0.5), pct(l64, lat->len, 0.99), lat->len, pct(join, n_join, 0.5) / 1000.0,
            pct(join, n_join, 0.99) / 1000.0, n_join, n_receivers, yfl_tot.nacks_sent, yfl_tot.retransmitted,
            window_s > 0 ? (double)(r->self_cpu_end - r->self_cpu_window) / 1e4 / window_s : 0.0, yfl_tot.srtp_gcm,
-           yfl_tot.srtp_cm);
+           yfl_tot.srtp_cm, yfl_tot.sent + yfl_tot.retransmitted, yfl_tot.received);
     if (r->p_begin.ok && r->p_window.ok && r->p_end.ok) {
         double cpu_s = (double)(r->p_end.ticks - r->p_window.ticks) / (double)sysconf(_SC_CLK_TCK);
         printf("yfload server=%s server_cpu_pct=%.1f server_cpu_us_per_pkt=%.2f server_rss_kib_before=%" G_GUINT64_FORMAT
