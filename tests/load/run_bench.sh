@@ -8,7 +8,12 @@
 # it started, by PID, also on failure or Ctrl-C.
 #
 #   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--keep] [--servers "yuanfang janus"]
-#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--duration S] [--smoke]
+#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--grow] [--duration S] [--smoke]
+#
+# --grow: steps of 1, 2, 4, ... rooms (or 10, 20, 40, ... observers) until loss
+# passes 1 %, the server uses every core or the generator a whole one.
+# The last lines compare the servers step by step (yuanfang : Janus) and give
+# each server's highest load with < 1 % loss, per core of server CPU.
 #
 # --observers: scenario (b) instead of (a), one room of a publisher and N
 # receive-only observers per step (yuanfang only: not built for Janus yet).
@@ -31,6 +36,7 @@ yfload_bin=""
 yf_workers=0
 keep=0
 observers=""
+grow=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -38,6 +44,7 @@ while [ $# -gt 0 ]; do
     --yf-workers) yf_workers=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --observers) observers=$2; shift 2 ;;
+    --grow) grow=1; shift ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
@@ -183,6 +190,43 @@ stop_server() {
   pids=("${keep[@]}")
 }
 
+field() { grep -o " $1=[^ ]*" "$2" | head -1 | cut -d= -f2; }
+declare -A res
+
+# Stops growing: loss over 1 %, the server on every core, the generator on
+# one or behind its schedule (it offered less than the step), or someone
+# who never received media.
+saturated() { # step-output-file
+  local j; j=$(field joined "$1")
+  [ "${j%/*}" = "${j#*/}" ] || return 0
+  awk -v l="$(field loss_pct "$1")" -v s="$(field server_cpu_pct "$1")" -v g="$(field generator_cpu_pct "$1")" \
+      -v p="$(field schedule_pct "$1")" -v n="$(nproc)" 'BEGIN { exit !(l >= 1 || s >= 95 * n || g >= 90 || p < 95) }'
+}
+
+summary() {
+  local k y j
+  for k in $steps_all; do
+    y=${res[yuanfang,$k]:-}; j=${res[janus,$k]:-}
+    [ -n "$y" ] && [ -n "$j" ] || continue
+    awk -v k="$k" -v what="${what#--}" -v y="$y" -v j="$j" 'BEGIN {
+      split(y, a, " "); split(j, b, " ")
+      printf "yfload ratio %s=%s yuanfang:janus server_cpu_us_per_pkt=%.2f rss_kib_per_peer=%.2f forwarded_pps=%.2f loss_pct=%s:%s\n",
+        what, k, (b[1] > 0 ? a[1] / b[1] : 0), (b[5] > 0 ? a[5] / b[5] : 0), (b[3] > 0 ? a[3] / b[3] : 0), a[2], b[2] }'
+  done
+  for srv in $servers; do
+    local best=""
+    for k in $steps_all; do
+      y=${res[$srv,$k]:-}
+      [ -n "$y" ] && awk -v y="$y" 'BEGIN { split(y, a, " "); exit !(a[6] == 1) }' && best=$k
+    done
+    [ -n "$best" ] || continue
+    awk -v s="$srv" -v k="$best" -v what="${what#--}" -v y="${res[$srv,$best]}" 'BEGIN {
+      split(y, a, " ")
+      printf "yfload best server=%s %s=%s loss_pct=%s forwarded_pps=%s server_cpu_pct=%s forwarded_pps_per_core=%.0f\n",
+        s, what, k, a[2], a[3], a[4], (a[4] > 0 ? a[3] * 100 / a[4] : 0) }'
+  done
+}
+
 make_namespaces || { echo "run_bench.sh: cannot make the namespaces" >&2; exit 1; }
 status=0
 ran=0
@@ -205,6 +249,10 @@ for server in $servers; do
     continue
   fi
   if [ -n "$observers" ]; then what=--observers; steps=$observers; else what=--rooms; steps=$rooms; fi
+  if [ $grow = 1 ]; then
+    if [ -n "$observers" ]; then steps="10 20 40 80 160 320 640"; else steps="1 2 4 8 16 32 64"; fi
+  fi
+  steps_all=$steps
   if [ -n "$observers" ] && [ "$server" = janus ]; then
     echo "run_bench.sh: scenario (b) is not built for Janus yet: skipped" >&2
     steps=""
@@ -213,7 +261,18 @@ for server in $servers; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
     m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
     in_ns "$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
-      "$what" "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" || status=1
+      "$what" "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" >"$tmp/step.out"
+    rc=$?
+    cat "$tmp/step.out"
+    # Not everyone received media: a failure of the smoke run and of a first
+    # step; past that, the load is too much, which --grow is there to find.
+    if [ $rc != 0 ] && { [ $smoke = 1 ] || [ "$k" = "${steps%% *}" ] || [ $rc = 2 ]; }; then status=1; fi
+    # A step counts as carried (for "best") when its loss is under 1 %, the
+    # generator kept its schedule and everyone received media: field 6.
+    carried=0
+    saturated "$tmp/step.out" || carried=1
+    awk -v l="$(field loss_pct "$tmp/step.out")" 'BEGIN { exit !(l < 1) }' || carried=0
+    res[$server,$k]="$(field server_cpu_us_per_pkt "$tmp/step.out") $(field loss_pct "$tmp/step.out") $(field forwarded_pps "$tmp/step.out") $(field server_cpu_pct "$tmp/step.out") $(field server_rss_kib_per_peer "$tmp/step.out") $carried"
     s1=$(rcvbuf_errors "$ns_srv"); c1=$(rcvbuf_errors "$ns_cli")
     # The room counters reach /metrics up to 250 ms late: wait that long.
     [ "$server" = yuanfang ] && sleep 0.5
@@ -224,8 +283,13 @@ for server in $servers; do
     fi
     echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))$extra"
     ran=1
+    if [ $grow = 1 ] && saturated "$tmp/step.out"; then
+      echo "run_bench.sh: $server: stopped growing at $k (loss >= 1 %, the server on every core, the generator on one or behind its schedule, or someone without media)" >&2
+      break
+    fi
   done
   stop_server
 done
+summary
 [ $ran = 1 ] || { [ $status = 0 ] && exit 77; }
 exit $status

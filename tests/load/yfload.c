@@ -264,17 +264,26 @@ static int report(run *r)
     /* Sent in the window; received until the end of the drain, so what was
      * in flight when the window closed is counted. */
     uint64_t sent = yfl_tot.sent - r->sent0, recv = yfl_tot.received - r->recv0;
+    /* What the publishers were asked to send in the window: below ~95 % the
+     * generator fell behind (a publisher late by 50 ms moves its schedule)
+     * and offered less than the step says. */
+    int publishers = 0;
+    for (int i = 0; i < r->n; i++)
+        publishers += !r->parts[i].observer;
+    double nominal = (double)publishers * (double)r->stream.n * window_s * G_USEC_PER_SEC / (double)r->stream.period_us;
     double loss = expected ? 100.0 * (double)(expected > got ? expected - got : 0) / (double)expected : 100.0;
     printf("yfload server=%s scenario=%s rooms=%d peers=%d window_s=%.1f sent=%" G_GUINT64_FORMAT
            " received=%" G_GUINT64_FORMAT " forwarded_pps=%.0f loss_pct=%.3f latency_p50_us=%" G_GINT64_FORMAT
            " latency_p99_us=%" G_GINT64_FORMAT " stamps=%u join_p50_ms=%.1f join_p99_ms=%.1f joined=%zu/%zu"
            " nacks_sent=%" G_GUINT64_FORMAT " retransmitted=%" G_GUINT64_FORMAT " generator_cpu_pct=%.1f"
-           " srtp_gcm=%u srtp_aes_cm=%u sent_total=%" G_GUINT64_FORMAT " received_total=%" G_GUINT64_FORMAT "\n",
+           " srtp_gcm=%u srtp_aes_cm=%u sent_total=%" G_GUINT64_FORMAT " received_total=%" G_GUINT64_FORMAT
+           " schedule_pct=%.1f\n",
            r->o.label, r->o.observers ? "observers" : "rooms", r->o.observers ? 1 : r->o.rooms, r->n, window_s, sent, recv, window_s > 0 ? (double)recv / window_s : 0.0, loss,
            pct(l64, lat->len, 0.5), pct(l64, lat->len, 0.99), lat->len, pct(join, n_join, 0.5) / 1000.0,
            pct(join, n_join, 0.99) / 1000.0, n_join, n_receivers, yfl_tot.nacks_sent, yfl_tot.retransmitted,
            window_s > 0 ? (double)(r->self_cpu_end - r->self_cpu_window) / 1e4 / window_s : 0.0, yfl_tot.srtp_gcm,
-           yfl_tot.srtp_cm, yfl_tot.sent + yfl_tot.retransmitted, yfl_tot.received);
+           yfl_tot.srtp_cm, yfl_tot.sent + yfl_tot.retransmitted, yfl_tot.received,
+           nominal > 0 ? 100.0 * (double)sent / nominal : 0.0);
     if (r->p_begin.ok && r->p_window.ok && r->p_end.ok) {
         double cpu_s = (double)(r->p_end.ticks - r->p_window.ticks) / (double)sysconf(_SC_CLK_TCK);
         printf("yfload server=%s server_cpu_pct=%.1f server_cpu_us_per_pkt=%.2f server_rss_kib_before=%" G_GUINT64_FORMAT
