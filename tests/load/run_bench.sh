@@ -180,14 +180,18 @@ metric() {
   in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+forget_pid() {
+  local keep=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
+  pids=("${keep[@]}")
+}
+
 stop_server() {
   kill -TERM "$server_pid" 2>/dev/null
   for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$server_pid" 2>/dev/null
   wait "$server_pid" 2>/dev/null
-  local keep=()
-  for pid in "${pids[@]}"; do [ "$pid" = "$server_pid" ] || keep+=("$pid"); done
-  pids=("${keep[@]}")
+  forget_pid "$server_pid"
 }
 
 field() { grep -o " $1=[^ ]*" "$2" | head -1 | cut -d= -f2; }
@@ -260,9 +264,16 @@ for server in $servers; do
   for k in $steps; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
     m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
-    in_ns "$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
-      "$what" "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" >"$tmp/step.out"
+    # In the background and waited for, so a signal to this script is handled
+    # at once (bash runs traps only between foreground commands) and the
+    # generator is stopped with the rest.
+    nsenter --net="/run/netns/$ns_cli" "$yfload" --server "$srv_ip" "${server_args[@]}" --local-address "$cli_ip" \
+      "$what" "$k" --duration "$duration" --server-pid "$server_pid" --label "$server" >"$tmp/step.out" &
+    gen_pid=$!
+    pids+=("$gen_pid")
+    wait "$gen_pid"
     rc=$?
+    forget_pid "$gen_pid"
     cat "$tmp/step.out"
     # Not everyone received media: a failure of the smoke run and of a first
     # step; past that, the load is too much, which --grow is there to find.
