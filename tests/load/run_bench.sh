@@ -16,7 +16,7 @@
 # each server's highest load with < 1 % loss, per core of server CPU.
 #
 # --observers: scenario (b) instead of (a), one room of a publisher and N
-# receive-only observers per step (yuanfang only: not built for Janus yet).
+# receive-only observers per step.
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
 # load_smoke): fails when the generator receives no media. A server whose
@@ -257,13 +257,10 @@ for server in $servers; do
     if [ -n "$observers" ]; then steps="10 20 40 80 160 320 640"; else steps="1 2 4 8 16 32 64"; fi
   fi
   steps_all=$steps
-  if [ -n "$observers" ] && [ "$server" = janus ]; then
-    echo "run_bench.sh: scenario (b) is not built for Janus yet: skipped" >&2
-    steps=""
-  fi
   for k in $steps; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
     m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
+    m_qd0=$(metric yuanfang_router_queue_drops_total)
     # In the background and waited for, so a signal to this script is handled
     # at once (bash runs traps only between foreground commands) and the
     # generator is stopped with the rest.
@@ -288,9 +285,11 @@ for server in $servers; do
     # The room counters reach /metrics up to 250 ms late: wait that long.
     [ "$server" = yuanfang ] && sleep 0.5
     m_in1=$(metric yuanfang_rtp_packets_received_total); m_out1=$(metric yuanfang_rtp_packets_forwarded_total)
+    m_qd1=$(metric yuanfang_router_queue_drops_total)
     extra=""
     if [ -n "$m_in0" ] && [ -n "$m_in1" ]; then
       extra=" metrics_rtp_received=$((m_in1 - m_in0)) metrics_rtp_forwarded=$((m_out1 - m_out0))"
+      extra+=" metrics_router_queue_drops=$((m_qd1 - m_qd0))"
     fi
     echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))$extra"
     ran=1

@@ -310,7 +310,7 @@ static gboolean parse_options(options *o, int argc, char **argv)
         { "plain", 0, 0, G_OPTION_ARG_NONE, &o->plain, "ws:// instead of wss://", NULL },
         { "rooms", 'k', 0, G_OPTION_ARG_INT, &o->rooms, "rooms of 4 participants (1)", "K" },
         { "observers", 0, 0, G_OPTION_ARG_INT, &o->observers,
-          "scenario (b): one room, one publisher and N receive-only observers (yuanfang)", "N" },
+          "scenario (b): one room, one publisher and N receive-only observers", "N" },
         { "duration", 't', 0, G_OPTION_ARG_INT, &o->duration, "seconds measured after everyone joined (10)", "S" },
         { "join-timeout", 0, 0, G_OPTION_ARG_INT, &o->join_timeout, "seconds to wait for every join (20)", "S" },
         { "yuanfang", 0, 0, G_OPTION_ARG_FILENAME, &o->yuanfang, "the yuanfang binary, to mint room tokens",
@@ -338,10 +338,6 @@ static gboolean parse_options(options *o, int argc, char **argv)
     }
     if (!o->host || (!o->janus && (!o->yuanfang || !o->data_dir))) {
         fprintf(stderr, "yfload: --server, and for yuanfang --yuanfang and --data-dir, are required (see --help)\n");
-        return FALSE;
-    }
-    if (o->observers && o->janus) {
-        fprintf(stderr, "yfload: --observers is not built for Janus yet\n");
         return FALSE;
     }
     if (o->observers < 0 || o->observers > 10000 || o->rooms < 1 || o->rooms > 1000 || o->duration < 1 || o->port < 1 || o->port > 65535 ||
@@ -387,7 +383,7 @@ static gboolean make_parts(run *r)
             else
                 g_snprintf(p->label, sizeof p->label, "r%d-%s", k, role);
             p->j_room = (int64_t)getpid() * 1000 + k;
-            p->j_peers = PER_ROOM;
+            p->j_peers = r->o.observers ? 2 : PER_ROOM; /* feeds to wait for, plus one */
             if (r->o.janus)
                 continue;
             p->token = mint_token(&r->o, room, p->label, role, &err);

@@ -5,7 +5,9 @@
  * error means another participant made it first); join as publisher and
  * publish with an offer; once every other participant's feed is known,
  * join as subscriber to all of them and answer Janus's offer with start;
- * trickle candidates both ways; a keepalive every 20 s. Every request
+ * trickle candidates both ways; a keepalive every 20 s. An observer
+ * (scenario (b)) attaches only to subscribe, asks listparticipants until
+ * the host publishes, and subscribes to that one feed. Every request
  * carries a transaction naming what it was, so replies need no table. */
 #include "yfload_part.h"
 
@@ -120,7 +122,7 @@ static void note_feeds(yfl_part *p, json_t *list)
         if (!known && p->j_n_feeds < (int)G_N_ELEMENTS(p->j_feeds))
             p->j_feeds[p->j_n_feeds++] = id;
     }
-    if (p->j_subscribed || p->j_n_feeds < p->j_peers - 1 || !p->j_sub_handle)
+    if (p->j_subscribed || !p->expect_tracks || p->j_n_feeds < p->j_peers - 1 || !p->j_sub_handle)
         return;
     p->j_subscribed = TRUE;
     json_t *streams = json_array();
@@ -150,6 +152,38 @@ static void on_sub_offer(yfl_part *p, const char *sdp)
     yfl_pc_start(p->sub);
 }
 
+static void list_publishers(yfl_part *p)
+{
+    plugin_msg(p, "list", p->j_sub_handle,
+               json_pack("{s:s, s:I}", "request", "listparticipants", "room", (json_int_t)p->j_room), NULL, NULL);
+}
+
+static gboolean list_again(gpointer data)
+{
+    yfl_part *p = data;
+
+    p->j_retry = 0;
+    list_publishers(p);
+    return G_SOURCE_REMOVE;
+}
+
+/* listparticipants: the room's publishers, once the host has published. */
+static void on_list(yfl_part *p, json_t *msg)
+{
+    json_t *d = json_object_get(json_object_get(msg, "plugindata"), "data");
+    json_t *list = json_object_get(d, "participants"), *pubs = json_array(), *e;
+    size_t i;
+
+    json_array_foreach(list, i, e)
+        if (json_is_true(json_object_get(e, "publisher")))
+            json_array_append(pubs, e);
+    if (json_array_size(pubs))
+        note_feeds(p, pubs);
+    else if (!p->j_retry)
+        p->j_retry = g_timeout_add(200, list_again, p); /* no room or no publisher yet */
+    json_decref(pubs);
+}
+
 /* ---- what Janus says ---- */
 
 static void on_success(yfl_part *p, const char *tx, json_t *msg)
@@ -159,14 +193,20 @@ static void on_success(yfl_part *p, const char *tx, json_t *msg)
     if (g_str_has_prefix(tx, "session/")) {
         p->j_session = id;
         p->j_keepalive = g_timeout_add_seconds(20, keepalive, p);
-        jsend(p, "attach", "attach-pub", 0, json_pack("{s:s}", "plugin", "janus.plugin.videoroom"));
+        if (!p->observer)
+            jsend(p, "attach", "attach-pub", 0, json_pack("{s:s}", "plugin", "janus.plugin.videoroom"));
         jsend(p, "attach", "attach-sub", 0, json_pack("{s:s}", "plugin", "janus.plugin.videoroom"));
     } else if (g_str_has_prefix(tx, "attach-pub/")) {
         p->j_pub_handle = id;
         create_room(p);
     } else if (g_str_has_prefix(tx, "attach-sub/")) {
         p->j_sub_handle = id;
-        note_feeds(p, NULL);
+        if (p->observer)
+            list_publishers(p);
+        else
+            note_feeds(p, NULL);
+    } else if (g_str_has_prefix(tx, "list/")) {
+        on_list(p, msg);
     } else if (g_str_has_prefix(tx, "create/")) {
         json_t *d = json_object_get(json_object_get(msg, "plugindata"), "data");
         json_int_t code = json_integer_value(json_object_get(d, "error_code"));

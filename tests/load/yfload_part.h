@@ -42,6 +42,7 @@ typedef struct {
     int j_n_feeds;
     gboolean j_subscribed;
     guint j_keepalive;
+    guint j_retry;          /* an observer asking again for the publisher */
 } yfl_part;
 
 /* Opens the websocket and runs yuanfang's join: hello, room.join,

@@ -222,7 +222,9 @@ void yfl_part_stop(yfl_part *p)
     g_clear_pointer(&p->admitted, g_hash_table_unref);
     if (p->j_keepalive)
         g_source_remove(p->j_keepalive);
-    p->j_keepalive = 0;
+    if (p->j_retry)
+        g_source_remove(p->j_retry);
+    p->j_keepalive = p->j_retry = 0;
     g_clear_pointer(&p->pub, yfl_pc_free);
     g_clear_pointer(&p->sub, yfl_pc_free);
     g_clear_pointer(&p->ws, yfl_ws_free);
