@@ -326,7 +326,7 @@ static gboolean parse_options(options *o, int argc, char **argv)
         { "label", 0, 0, G_OPTION_ARG_STRING, &o->label, "server name in the report (yuanfang)", "NAME" },
         { NULL, 0, 0, 0, NULL, NULL, NULL }
     };
-    GOptionContext *ctx = g_option_context_new("- WebRTC load against a running yuanfang");
+    GOptionContext *ctx = g_option_context_new("- WebRTC load against a running yuanfang (or Janus, --janus)");
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     gboolean ok = g_option_context_parse(ctx, &argc, &argv, &err);
