@@ -4,11 +4,13 @@
  * again, and the two parses must agree (abort otherwise). Whatever the echo
  * writes must be a valid compound starting with SR/RR. Transport-cc
  * feedback also goes to the sender side (twcc_send.h) with a history of
- * 600 packets: it may report each packet at most once. */
+ * 600 packets: it may report each packet at most once; what it reports
+ * goes to the downlink estimator (bwe.h), which must stay in its bounds. */
 #include <stdlib.h>
 #include <string.h>
 #include "media/core/echo.h"
 #include "media/core/rtcp.h"
+#include "media/core/bwe.h"
 #include "media/core/twcc_send.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -190,6 +192,12 @@ static void fuzz_twcc_send(const yf_rtcp_packet *p)
         FUZZ_CHECK(res[i].send_us < 1000000 + 600 * 1000);
         FUZZ_CHECK(i == 0 || res[i].send_us != res[i - 1].send_us);
     }
+    /* what the receiver claims goes to the estimator: it stays in bounds */
+    static yf_bwe bwe;
+    yf_bwe_init(&bwe, NULL);
+    yf_bwe_on_feedback(&bwe, 1700000, res, n);
+    yf_bwe_on_feedback(&bwe, 1800000, res, n);
+    FUZZ_CHECK(yf_bwe_estimate(&bwe) >= 30000 && yf_bwe_estimate(&bwe) <= 20000000);
     rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &again);
     FUZZ_CHECK(again == 0);
 }
