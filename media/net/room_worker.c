@@ -95,6 +95,9 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
         break;
     case YF_EV_CONNECTED:
     case YF_EV_CLOSED:
+        if (c->kind == YF_PC_SUBSCRIBE && o->event == YF_EV_CONNECTED)
+            /* a new association (or path): its downlink is estimated afresh */
+            yf_router_set_subscriber_twcc(wk->router, c->part->id, c->part->sub_twcc_id);
         if (c->kind == YF_PC_SUBSCRIBE)
             sync_subs(wk, c->part, now);
         break;
@@ -130,6 +133,12 @@ static void router_event(yf_room_wk *wk, const yf_router_output *o)
                 o->participant);
         break;
     case YF_ROUTER_EV_KEYFRAME_REQUESTED: break;
+    case YF_ROUTER_EV_VIDEO_PAUSED:
+    case YF_ROUTER_EV_VIDEO_RESUMED:
+        g_debug("room %u: participant %u: downlink video %s", wk->room->h.id, o->participant,
+                o->event == YF_ROUTER_EV_VIDEO_PAUSED ? "paused (audio only)" : "resumed");
+        yf_room_note_downlink(wk->room, o->participant, o->event == YF_ROUTER_EV_VIDEO_PAUSED);
+        break;
     }
 }
 
@@ -408,6 +417,10 @@ static void msg_sub_lines(yf_room_wk *wk, yf_room_msg *m, int64_t now)
     if (!p)
         return;
     p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
+    if (m->twcc_id != p->sub_twcc_id) {
+        p->sub_twcc_id = m->twcc_id;
+        yf_router_set_subscriber_twcc(wk->router, p->id, p->sub_twcc_id);
+    }
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
         const yf_room_sub_line *l = &g_array_index(m->tracks, yf_room_sub_line, i);
