@@ -41,10 +41,12 @@
 #define NEAR_HIGH 1.15
 #define PACKET_BITS (1200.0 * 8)
 #define RESPONSE_EXTRA_US 100000
-/* The received rate: bytes over at least 250 ms of arrival times. */
-#define ACK_WINDOW_US 250000
+/* The received rate: bytes over at least 500 ms of arrival times (fifteen
+ * video frames: one large keyframe or a small frame does not make it). */
+#define ACK_WINDOW_US 500000
 /* Loss (§6) over 100 packets, or 20 packets and 1 s: above 10 % the bound
- * becomes estimate x (1 - loss/2), at most once per response time; below
+ * becomes estimate (or the received rate, if lower) x (1 - loss/2), at
+ * most once per response time; below
  * 2 % it relaxes by 25 % a window (the delay-based estimate then leads);
  * in between it holds, so steady random loss of a few percent costs
  * nothing. */
@@ -215,6 +217,25 @@ static void on_acked(yf_bwe *b, int64_t arrival_us, uint32_t size)
     b->win_bytes += size;
 }
 
+/* The same windows by send time, over every packet fed back. */
+static void on_sent(yf_bwe *b, int64_t send_us, uint32_t size)
+{
+    if (b->sent_bytes == 0 || send_us < b->sent_first || send_us - b->sent_first > 4 * ACK_WINDOW_US) {
+        b->sent_first = b->sent_last = send_us;
+        b->sent_bytes = size;
+        return;
+    }
+    if (send_us > b->sent_last)
+        b->sent_last = send_us;
+    int64_t span = b->sent_last - b->sent_first;
+    if (span >= ACK_WINDOW_US) {
+        b->sent_bps = (double)b->sent_bytes * 8 * 1e6 / (double)span;
+        b->sent_first = b->sent_last;
+        b->sent_bytes = 0;
+    }
+    b->sent_bytes += size;
+}
+
 static void on_received(yf_bwe *b, int64_t now_us, const yf_twcc_result *p)
 {
     on_acked(b, p->arrival_us, p->size);
@@ -240,15 +261,23 @@ static int64_t response_us(const yf_bwe *b)
     return (b->rtt_us ? b->rtt_us : 100000) + RESPONSE_EXTRA_US;
 }
 
+/* §5.5: A = 0.85 x what the receiver got, when it got clearly less than
+ * we sent (under 90 %): that is the link's rate, and becomes its known
+ * capacity. When it got all we sent at our rate, the link is not shown to
+ * be narrower than the estimate (a forwarding server sends what publishers
+ * send, often far below it, e.g. sound only): A = 0.85 x A. Never upwards;
+ * at most once per response time while the overuse lasts. */
 static void decrease(yf_bwe *b, int64_t now_us)
 {
-    double base = b->acked_bps > 0 && b->acked_bps < b->delay_bps ? b->acked_bps : b->delay_bps;
-    if (b->acked_bps > 0) {
+    bool narrower = b->acked_bps > 0 && b->sent_bps > 0 && b->acked_bps < 0.9 * b->sent_bps;
+    double base = narrower || (b->acked_bps > 0 && b->sent_bps <= 0) ? b->acked_bps : b->delay_bps;
+    if (narrower) {
         bool far = b->capacity_bps <= 0 || b->acked_bps < 0.5 * b->capacity_bps ||
                    b->acked_bps > 2 * b->capacity_bps;
         b->capacity_bps = far ? b->acked_bps : 0.8 * b->capacity_bps + 0.2 * b->acked_bps;
     }
-    b->delay_bps = clamp_bps(b, BETA * base);
+    if (BETA * base < b->delay_bps)
+        b->delay_bps = clamp_bps(b, BETA * base);
     b->last_decrease_us = now_us;
     b->decreases++;
 }
@@ -309,7 +338,10 @@ static void loss_control(yf_bwe *b, int64_t now_us)
     b->loss_fraction = (uint8_t)(p * 255);
     if (p > LOSS_HIGH) {
         if (!b->last_loss_decrease_us || now_us - b->last_loss_decrease_us >= response_us(b)) {
-            b->loss_bps = clamp_bps(b, estimate(b) * (1 - 0.5 * p));
+            double base = estimate(b);
+            if (b->acked_bps > 0 && b->acked_bps < base)
+                base = b->acked_bps; /* an estimate never tested says nothing */
+            b->loss_bps = clamp_bps(b, base * (1 - 0.5 * p));
             b->last_loss_decrease_us = now_us;
         }
     } else if (p < LOSS_LOW) {
@@ -326,6 +358,7 @@ void yf_bwe_on_feedback(yf_bwe *b, int64_t now_us, const yf_twcc_result *pkts, s
         const yf_twcc_result *p = &pkts[i];
         if (p->send_us > newest_send)
             newest_send = p->send_us;
+        on_sent(b, p->send_us, p->size);
         b->packets++;
         b->loss_sent++;
         if (p->arrival_us == YF_TWCC_LOST) {
@@ -353,6 +386,7 @@ void yf_bwe_get_stats(const yf_bwe *b, yf_bwe_stats *out)
     out->delay_bps = (int64_t)b->delay_bps;
     out->loss_bps = (int64_t)b->loss_bps;
     out->acked_bps = (int64_t)b->acked_bps;
+    out->sent_bps = (int64_t)b->sent_bps;
     out->rtt_us = b->rtt_us;
     out->state = b->state;
     out->signal = b->signal;

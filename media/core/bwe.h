@@ -32,6 +32,7 @@ typedef struct {
     int64_t delay_bps;     /* the delay-based estimate */
     int64_t loss_bps;      /* the loss-based bound */
     int64_t acked_bps;     /* what the receiver got, last window; 0 until known */
+    int64_t sent_bps;      /* what we sent of it, last window; 0 until known */
     int64_t rtt_us;        /* smoothed feedback round trip (send -> feedback) */
     yf_bwe_state state;
     yf_bwe_signal signal;
@@ -64,6 +65,10 @@ typedef struct {
     int64_t win_first_arrival, win_last_arrival;
     uint64_t win_bytes;
     double acked_bps;
+    /* what we sent of the packets fed back (by send time, lost ones too) */
+    int64_t sent_first, sent_last;
+    uint64_t sent_bytes;
+    double sent_bps;
     /* rate control (§5.5) */
     double delay_bps, loss_bps;
     yf_bwe_state state;

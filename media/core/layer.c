@@ -15,6 +15,9 @@ void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg)
         c->cfg = *cfg;
     c->cfg.up_margin_pct = DEF(c->cfg.up_margin_pct, 20);
     c->cfg.up_hold_us = DEF(c->cfg.up_hold_us, 3000000);
+    c->cfg.down_margin_pct = DEF(c->cfg.down_margin_pct, 30);
+    if (c->cfg.down_margin_pct > 90)
+        c->cfg.down_margin_pct = 90;
     c->current = YF_LAYER_AUDIO_ONLY;
 }
 
@@ -35,7 +38,10 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
 {
     n = n < 1 ? 1 : n > YF_LAYER_MAX ? YF_LAYER_MAX : n;
     int fits = best_fit(layer_bps, n, audio_bps, estimate_bps, 100);
-    if (!c->started || fits < c->current) {
+    bool keeps = c->current == YF_LAYER_AUDIO_ONLY ||
+                 (c->current < n &&
+                  best_fit(layer_bps, n, audio_bps, estimate_bps, 100 - c->cfg.down_margin_pct) >= c->current);
+    if (!c->started || !keeps) {
         if (c->started)
             c->downs++;
         c->started = true;

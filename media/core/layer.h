@@ -1,8 +1,9 @@
 /* layer.h -- which video layer a subscriber gets, from its downlink
  * estimate (bwe.h) and the rates the publisher's layers measure: a pure
- * decision with hysteresis. Down at once when the current layer does not
- * fit; up only when the estimate has exceeded a higher layer's need by a
- * margin for a while; audio only when even the lowest layer does not fit.
+ * decision with hysteresis. Down at once when the current layer no longer
+ * fits (the estimate under its need less a tolerance); up only when the
+ * estimate has exceeded a higher layer's need by a margin for a while;
+ * audio only when even the lowest layer does not fit.
  * Sans-IO: `now` in, a layer index out; no allocation. */
 #ifndef YF_LAYER_H
 #define YF_LAYER_H
@@ -16,6 +17,14 @@
 /* Zero means "the default" for every field. */
 typedef struct {
     int up_margin_pct;     /* going up needs estimate >= need x (100 + this) %: 20 */
+    int down_margin_pct;   /* the current layer fits while estimate >= need x
+                              (100 - this) %: 30. An overuse brings the
+                              estimate to 0.85 x what was received over the
+                              last 500 ms (bwe.h), which for bursty video can
+                              be 10 % under the rate measured at the publisher:
+                              a delay spike alone must not cost the picture,
+                              a link that really cannot carry it also loses
+                              packets and goes lower */
     int64_t up_hold_us;    /* ... continuously for this long: 3 s */
 } yf_layer_config;
 
@@ -37,7 +46,7 @@ void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg);
  * yet, taken to fit); audio_bps what the subscriber's audio takes beside
  * them; estimate_bps the downlink estimate. Returns the layer to send
  * (0..n-1) or YF_LAYER_AUDIO_ONLY. The first call picks the highest layer
- * that fits at once. n is clamped to 1..YF_LAYER_MAX. */
+ * that fits (estimate >= need) at once; so does a move down. n is clamped to 1..YF_LAYER_MAX. */
 int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps, int n,
                     int64_t audio_bps, int64_t estimate_bps);
 

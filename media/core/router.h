@@ -144,7 +144,10 @@ typedef struct {
     uint8_t loss_fraction;               /* 0..255 */
     int64_t video_bps, audio_bps;        /* what its subscriptions take now */
     bool video_paused;                   /* audio only: the video does not fit */
+    int64_t delay_bps, loss_bps;         /* the estimate's two parts (bwe.h) */
     uint64_t feedbacks, stamped;
+    uint64_t reported, lost, overuses;   /* packets fed back, of them lost; overuses seen */
+    uint64_t unknown;                    /* statuses for packets not in the history */
 } yf_router_downlink;
 
 typedef struct yf_router yf_router;

@@ -10,6 +10,7 @@
 
 #define RATE_WINDOW_US 1000000   /* a track's rate: bytes over 1 s windows */
 #define RATE_STALE_US 2000000    /* no packet closed a window for 1 s: silent */
+#define YF_ROUTER_DOWNLINK_MAX_BPS 20000000
 
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len)
 {
@@ -36,7 +37,12 @@ void yf_router_downlink_reset(yf_router *r, int part)
     /* the sequence continues: a browser on the same transport would take
      * a step back for old packets and stop reporting */
     yf_twcc_send_init(&p->tx, p->tx.st.stamped ? p->tx.next_seq : 1);
-    yf_bwe_init(&p->bwe, NULL);
+    /* The router does not set the publishers' rates, it forwards what
+     * they send: until the downlink shows a limit (overuse, loss) there is
+     * none known, so the estimate starts at its ceiling and only evidence
+     * brings it down. */
+    yf_bwe_config cfg = { .initial_bps = YF_ROUTER_DOWNLINK_MAX_BPS, .max_bps = YF_ROUTER_DOWNLINK_MAX_BPS };
+    yf_bwe_init(&p->bwe, &cfg);
     yf_layer_init(&p->layer, NULL);
     p->video_paused = false;
 }
@@ -156,5 +162,11 @@ int yf_router_get_downlink(const yf_router *r, int64_t now_us, uint32_t particip
     needs(r, now_us, part, &out->video_bps, &out->audio_bps);
     out->feedbacks = st.feedbacks;
     out->stamped = p->tx.st.stamped;
+    out->delay_bps = st.delay_bps;
+    out->loss_bps = st.loss_bps;
+    out->reported = st.packets;
+    out->lost = st.lost;
+    out->overuses = st.overuses;
+    out->unknown = p->tx.st.unknown;
     return YF_OK;
 }

@@ -118,7 +118,25 @@ static void router_out(yf_room_wk *wk, int64_t now, const yf_router_output *o)
     yf_iceconn_drain(c->ice, now);
 }
 
-static void router_event(yf_room_wk *wk, const yf_router_output *o)
+/* Why a subscriber's video stopped or came back: the estimate and its
+ * parts against what its subscriptions take. */
+static void log_downlink(yf_room_wk *wk, int64_t now, uint32_t part, gboolean paused)
+{
+    yf_router_downlink d;
+
+    if (yf_router_get_downlink(wk->router, now, part, &d) != YF_OK)
+        return;
+    g_info("room %u: participant %u: downlink video %s: estimate %" G_GINT64_FORMAT " bit/s (delay %"
+           G_GINT64_FORMAT ", loss bound %" G_GINT64_FORMAT ", received %" G_GINT64_FORMAT
+           "), needs video %" G_GINT64_FORMAT " audio %" G_GINT64_FORMAT ", rtt %" G_GINT64_FORMAT
+           " ms, %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost (%" G_GUINT64_FORMAT
+           " sent, %" G_GUINT64_FORMAT " unknown), %" G_GUINT64_FORMAT " overuses, state %s",
+           wk->room->h.id, part, paused ? "paused (audio only)" : "resumed", d.estimate_bps, d.delay_bps,
+           d.loss_bps, d.acked_bps, d.video_bps, d.audio_bps, d.rtt_us / 1000, d.lost, d.reported,
+           d.stamped, d.unknown, d.overuses, d.state);
+}
+
+static void router_event(yf_room_wk *wk, int64_t now, const yf_router_output *o)
 {
     switch (o->event) {
     case YF_ROUTER_EV_AUDIO_LEVEL: yf_room_note_level(wk->room, o->participant, o->level, FALSE); break;
@@ -135,8 +153,7 @@ static void router_event(yf_room_wk *wk, const yf_router_output *o)
     case YF_ROUTER_EV_KEYFRAME_REQUESTED: break;
     case YF_ROUTER_EV_VIDEO_PAUSED:
     case YF_ROUTER_EV_VIDEO_RESUMED:
-        g_debug("room %u: participant %u: downlink video %s", wk->room->h.id, o->participant,
-                o->event == YF_ROUTER_EV_VIDEO_PAUSED ? "paused (audio only)" : "resumed");
+        log_downlink(wk, now, o->participant, o->event == YF_ROUTER_EV_VIDEO_PAUSED);
         yf_room_note_downlink(wk->room, o->participant, o->event == YF_ROUTER_EV_VIDEO_PAUSED);
         break;
     }
@@ -151,7 +168,7 @@ static void drain_router(yf_room_wk *wk, int64_t now)
         if (o.kind == YF_ROUTER_OUT_TIMEOUT)
             break;
         if (o.kind == YF_ROUTER_OUT_EVENT)
-            router_event(wk, &o);
+            router_event(wk, now, &o);
         else
             router_out(wk, now, &o);
     }

@@ -3,7 +3,8 @@
  * of what it wants and the estimate, plus a voice, through a bottleneck
  * with a drop-tail queue (simnet.h); the receiver records arrivals and
  * returns transport-cc feedback every 100 ms (twcc.h) over a plain link.
- * Scenarios: 2.5 Mbit/s wanted into 2 Mbit/s; 2 Mbit/s -> 300 kbit/s ->
+ * Scenarios: 2.5 Mbit/s wanted into 2 Mbit/s (from the default start and
+ * from the ceiling, as the router starts); 2 Mbit/s -> 300 kbit/s ->
  * 2 Mbit/s; 5 % random loss at 2 Mbit/s. The curves' key points are
  * printed; bounds are generous for the fixed seeds (no timing of the
  * machine is measured). */
@@ -46,6 +47,7 @@ typedef struct {
     int64_t duration_us;
     rate_step steps[4];
     int nsteps;
+    int64_t initial_bps;     /* 0: the estimator's default (1 Mbit/s) */
 } scenario;
 
 /* What a run saw, sampled every 100 ms. */
@@ -137,7 +139,8 @@ static void run_scenario(const scenario *sc, curve *c)
     memset(&r, 0, sizeof r);
     yf_twcc_send_init(&r.tx, 1);
     yf_twcc_recv_init(&r.rx);
-    yf_bwe_init(&r.bwe, NULL);
+    yf_bwe_config cfg = { .initial_bps = sc->initial_bps };
+    yf_bwe_init(&r.bwe, &cfg);
     sim_bottleneck_init(&r.down, sc->seed, sc->steps[0].rate_bps, 300000, 20000, sc->loss);
     sim_link_init(&r.up, sc->seed + 1, 0, 20000, 0);
     memset(c, 0, sizeof *c);
@@ -232,7 +235,7 @@ static void print_curve(const char *name, const curve *c)
 static void test_converge(void)
 {
     static curve c;
-    scenario sc = { "2.5 into 2", 42, 2500000, 0, 60 * SEC, { { 0, 2000000 } }, 1 };
+    scenario sc = { "2.5 into 2", 42, 2500000, 0, 60 * SEC, { { 0, 2000000 } }, 1, 0 };
     run_scenario(&sc, &c);
     print_curve(sc.name, &c);
     int64_t avg = avg_between(&c, 30 * SEC, 60 * SEC);
@@ -243,11 +246,30 @@ static void test_converge(void)
     EXPECT(l1 < 0.02 && l2 < 0.02, "loss %.3f %.3f", l1, l2);
 }
 
+/* As the router starts a subscriber's estimate: at its ceiling (no limit
+ * known), so the sender sends all it wants from the start. */
+static void test_from_ceiling(void)
+{
+    static curve c;
+    scenario sc = { "2.5 into 2 from the ceiling", 3, 2500000, 0, 60 * SEC, { { 0, 2000000 } }, 1,
+                    20000000 };
+    run_scenario(&sc, &c);
+    print_curve(sc.name, &c);
+    int64_t below = first_time(&c, 1 * SEC, 2000000, true);
+    int64_t avg = avg_between(&c, 30 * SEC, 60 * SEC);
+    double l = loss_between(&c, 30 * SEC, 60 * SEC);
+    printf("%s: under 2 Mbit/s after %.1f s; average 30..60 s %lld kbit/s; loss 30..60 s %.2f %%\n",
+           sc.name, (double)(below + SEC) / SEC, (long long)avg / 1000, l * 100);
+    EXPECT(below >= 0 && below <= 4 * SEC, "below after %lld", (long long)below);
+    EXPECT(avg < 2000000 && avg > 1200000, "average %lld", (long long)avg);
+    EXPECT(l < 0.02, "loss %.3f", l);
+}
+
 static void test_drop_and_back(void)
 {
     static curve c;
     scenario sc = { "2M -> 300k -> 2M", 7, 2500000, 0, 160 * SEC,
-                    { { 0, 2000000 }, { 40 * SEC, 300000 }, { 70 * SEC, 2000000 } }, 3 };
+                    { { 0, 2000000 }, { 40 * SEC, 300000 }, { 70 * SEC, 2000000 } }, 3, 0 };
     run_scenario(&sc, &c);
     print_curve(sc.name, &c);
     int64_t before = avg_between(&c, 30 * SEC, 40 * SEC);
@@ -272,7 +294,7 @@ static void test_drop_and_back(void)
 static void test_random_loss(void)
 {
     static curve c;
-    scenario sc = { "5 % loss at 2M", 11, 2500000, 0.05, 60 * SEC, { { 0, 2000000 } }, 1 };
+    scenario sc = { "5 % loss at 2M", 11, 2500000, 0.05, 60 * SEC, { { 0, 2000000 } }, 1, 0 };
     run_scenario(&sc, &c);
     print_curve(sc.name, &c);
     int64_t m = min_between(&c, 30 * SEC, 60 * SEC), avg = avg_between(&c, 30 * SEC, 60 * SEC);
@@ -285,6 +307,7 @@ static void test_random_loss(void)
 int main(void)
 {
     test_converge();
+    test_from_ceiling();
     test_drop_and_back();
     test_random_loss();
     if (failures) {
