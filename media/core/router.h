@@ -221,9 +221,11 @@ int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t tr
  * feedback feeds the downlink estimate, and when the estimate cannot carry
  * the subscribed video plus audio the video stops (audio goes on) until it
  * can again (YF_ROUTER_EV_VIDEO_PAUSED / _RESUMED). A new id, or a call for
- * a new connection, starts the estimate afresh. YF_ESTATE (unknown
+ * a new connection, starts the estimate afresh (a paused participant gets
+ * its video back from the next keyframe, with _RESUMED); the sequence
+ * continues. YF_ESTATE (unknown
  * participant), YF_EMALFORMED (id > 14). */
-int yf_router_set_subscriber_twcc(yf_router *r, uint32_t participant, uint8_t ext_id);
+int yf_router_set_subscriber_twcc(yf_router *r, int64_t now_us, uint32_t participant, uint8_t ext_id);
 /* .video_bps / .audio_bps are measured up to now_us. YF_ESTATE if unknown. */
 int yf_router_get_downlink(const yf_router *r, int64_t now_us, uint32_t participant,
                            yf_router_downlink *out);

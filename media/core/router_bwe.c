@@ -31,6 +31,8 @@ static int64_t track_rate_now(const rt_track *t, int64_t now_us)
     return t->rate_since_us && now_us - t->rate_since_us <= RATE_STALE_US ? t->rate_bps : 0;
 }
 
+static void resume_video(yf_router *r, int64_t now_us, int part);
+
 void yf_router_downlink_reset(yf_router *r, int part)
 {
     rt_participant *p = &r->parts[part];
@@ -47,16 +49,20 @@ void yf_router_downlink_reset(yf_router *r, int part)
     p->video_paused = false;
 }
 
-int yf_router_set_subscriber_twcc(yf_router *r, uint32_t participant, uint8_t ext_id)
+int yf_router_set_subscriber_twcc(yf_router *r, int64_t now_us, uint32_t participant, uint8_t ext_id)
 {
     int p = yf_router_find_participant(r, participant);
     if (p == NO_IDX)
         return YF_ESTATE;
     if (ext_id > 14)
         return YF_EMALFORMED;
-    if (r->parts[p].video_paused)
-        yf_router_push_event(r, YF_ROUTER_EV_VIDEO_RESUMED, participant, 0, 0);
+    bool was_paused = r->parts[p].video_paused;
     yf_router_downlink_reset(r, p);
+    if (was_paused) {
+        r->st.video_resumes++;
+        resume_video(r, now_us, p);
+        yf_router_push_event(r, YF_ROUTER_EV_VIDEO_RESUMED, participant, 0, 0);
+    }
     r->parts[p].sub_twcc_id = ext_id;
     return YF_OK;
 }

@@ -97,7 +97,7 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
     case YF_EV_CLOSED:
         if (c->kind == YF_PC_SUBSCRIBE && o->event == YF_EV_CONNECTED)
             /* a new association (or path): its downlink is estimated afresh */
-            yf_router_set_subscriber_twcc(wk->router, c->part->id, c->part->sub_twcc_id);
+            yf_router_set_subscriber_twcc(wk->router, now, c->part->id, c->part->sub_twcc_id);
         if (c->kind == YF_PC_SUBSCRIBE)
             sync_subs(wk, c->part, now);
         break;
@@ -436,7 +436,7 @@ static void msg_sub_lines(yf_room_wk *wk, yf_room_msg *m, int64_t now)
     p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
     if (m->twcc_id != p->sub_twcc_id) {
         p->sub_twcc_id = m->twcc_id;
-        yf_router_set_subscriber_twcc(wk->router, p->id, p->sub_twcc_id);
+        yf_router_set_subscriber_twcc(wk->router, now, p->id, p->sub_twcc_id);
     }
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {

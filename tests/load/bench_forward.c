@@ -94,7 +94,7 @@ static double bench_router(int nsubs, long packets, const uint8_t *tmpl, size_t 
         yf_router_add_participant(r, 100 + (uint32_t)i);
         yf_router_subscribe(r, now, 100 + (uint32_t)i, track, 0xA0000000u + (uint32_t)i, VIDEO_PT);
         if (twcc)
-            yf_router_set_subscriber_twcc(r, 100 + (uint32_t)i, 5);
+            yf_router_set_subscriber_twcc(r, now, 100 + (uint32_t)i, 5);
         srtp[i] = new_srtp((uint8_t)(i + 2));
     }
     do

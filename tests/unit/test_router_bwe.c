@@ -144,9 +144,9 @@ int main(void)
     CHECK_EQ_INT(yf_router_add_participant(r, SUB), YF_OK);
     CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, &ta), YF_OK);
     CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, &tv), YF_OK);
-    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, SUB, 15), YF_EMALFORMED);
-    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, 99, SUB_TWCC), YF_ESTATE);
-    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, SUB, SUB_TWCC), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, 15), YF_EMALFORMED);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, 99, SUB_TWCC), YF_ESTATE);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
     CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, ta, 0x100, 111), YF_OK);
     CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
     CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
@@ -198,8 +198,24 @@ int main(void)
     CHECK(st.twcc_fb_in > 100);
     CHECK_EQ_INT(bad_ext, 0);
 
+    /* paused again, then the connection is new: video back at once, from a
+     * keyframe (a new epoch, so no gap to NACK) */
+    downlink_up = false;
+    now = run(now, 4000, true);
+    CHECK_EQ_INT(events_paused, 2);
+    downlink_up = true;
+    pl = plis;
+    uint64_t v1 = video_out;
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
+    drain(now);
+    CHECK_EQ_INT(events_resumed, 2);
+    CHECK(plis > pl);
+    now = run(now, 1500, true);
+    CHECK(video_out > v1 + 50);
+    CHECK_EQ_INT(tw_gaps, 0);
+
     /* turning it off: nothing stamped any more, no estimate */
-    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, SUB, 0), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, 0), YF_OK);
     uint64_t out0 = video_out + audio_out;
     run(now, 100, false);
     CHECK_EQ_INT(video_out + audio_out, out0); /* check_out counts stamped packets only */
