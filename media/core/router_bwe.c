@@ -10,7 +10,7 @@
 
 #define RATE_WINDOW_US 1000000   /* a track's rate: bytes over 1 s windows */
 #define RATE_STALE_US 2000000    /* no packet closed a window for 1 s: silent */
-#define YF_ROUTER_DOWNLINK_MAX_BPS 20000000
+#define DOWNLINK_MAX_BPS 20000000 /* a subscriber's estimate: from here down */
 
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len)
 {
@@ -43,7 +43,7 @@ void yf_router_downlink_reset(yf_router *r, int part)
      * they send: until the downlink shows a limit (overuse, loss) there is
      * none known, so the estimate starts at its ceiling and only evidence
      * brings it down. */
-    yf_bwe_config cfg = { .initial_bps = YF_ROUTER_DOWNLINK_MAX_BPS, .max_bps = YF_ROUTER_DOWNLINK_MAX_BPS };
+    yf_bwe_config cfg = { .initial_bps = DOWNLINK_MAX_BPS, .max_bps = DOWNLINK_MAX_BPS };
     yf_bwe_init(&p->bwe, &cfg);
     yf_layer_init(&p->layer, NULL);
     p->video_paused = false;
