@@ -11,6 +11,7 @@
 #define RATE_WINDOW_US 1000000   /* a track's rate: bytes over 1 s windows */
 #define RATE_STALE_US 2000000    /* no packet closed a window for 1 s: silent */
 #define DOWNLINK_MAX_BPS 20000000 /* a subscriber's estimate: from here down */
+#define LOSS_EVIDENCE 5           /* 2 % of 255: a downlink that drops */
 
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len)
 {
@@ -97,12 +98,27 @@ static void resume_video(yf_router *r, int64_t now_us, int part)
     }
 }
 
+/* What the layer choice goes by: the estimate, except that a downlink that
+ * loses (almost) nothing carried what we sent it, whatever its delay says.
+ * A loaded machine or a busy receiver delays packets without dropping any,
+ * and that must not cost anyone the picture; a link that really cannot
+ * carry the video fills its queue and drops (loss of 2 % or more in the
+ * estimator's last loss window), and then the estimate decides. */
+static int64_t usable_estimate(const rt_participant *p)
+{
+    yf_bwe_stats st;
+    yf_bwe_get_stats(&p->bwe, &st);
+    if (st.loss_fraction < LOSS_EVIDENCE && st.sent_bps > st.estimate_bps)
+        return st.sent_bps;
+    return st.estimate_bps;
+}
+
 static void choose(yf_router *r, int64_t now_us, int part)
 {
     rt_participant *p = &r->parts[part];
     int64_t video, audio;
     needs(r, now_us, part, &video, &audio);
-    int layer = yf_layer_choose(&p->layer, now_us, &video, 1, audio, yf_bwe_estimate(&p->bwe));
+    int layer = yf_layer_choose(&p->layer, now_us, &video, 1, audio, usable_estimate(p));
     bool pause = layer == YF_LAYER_AUDIO_ONLY;
     if (pause == p->video_paused)
         return;

@@ -23,6 +23,7 @@ static int events_paused, events_resumed, plis;
 static uint64_t video_out, audio_out;
 static int last_tw = -1, tw_gaps, bad_ext;
 static bool downlink_up = true;
+static int64_t queue_us, queue_step_us; /* a queue that grows per packet, nothing lost */
 
 /* A publisher packet: audio (100 bytes) or VP8 video (1100 bytes), with
  * the publisher's transport-cc seq and, for audio, a level element. */
@@ -69,8 +70,9 @@ static void check_out(int64_t now, const yf_router_output *o)
         if (yf_rtp_ext_find(&h, LEVEL, &e) != 1)
             bad_ext++;
     }
-    if (downlink_up) /* 20 ms one way, no queue */
-        yf_twcc_recv_on_packet(&rx, now + 20000, (uint16_t)tw);
+    queue_us += queue_step_us;
+    if (downlink_up) /* 20 ms one way, plus the queue */
+        yf_twcc_recv_on_packet(&rx, now + 20000 + queue_us, (uint16_t)tw);
 }
 
 static void drain(int64_t now)
@@ -165,6 +167,20 @@ int main(void)
     CHECK(!d.video_paused);
     CHECK(d.feedbacks >= 45);
     CHECK_EQ_INT(events_paused, 0);
+
+    /* a queue grows (2 ms more per packet) but nothing is lost: the
+     * delay-based estimate falls under what the video needs, yet the
+     * downlink carried all we sent, so the video stays */
+    queue_step_us = 2000;
+    now = run(now, 3000, true);
+    queue_step_us = 0;
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
+    CHECK(d.overuses >= 1);
+    CHECK(d.delay_bps < 20000000);
+    CHECK(d.estimate_bps < (d.video_bps + d.audio_bps) * 7 / 10); /* would not fit */
+    CHECK_EQ_INT(d.lost, 0);
+    CHECK_EQ_INT(events_paused, 0);
+    now = run(now, 3000, true);  /* the queue stays as it is: normal again */
 
     /* the downlink loses everything: the loss bound falls under the video */
     downlink_up = false;
