@@ -99,18 +99,21 @@ static void resume_video(yf_router *r, int64_t now_us, int part)
 }
 
 /* What the layer choice goes by: the estimate, except that a downlink that
- * loses (almost) nothing carried what we sent it, whatever its delay says.
+ * shows video and loses (almost) nothing keeps it, whatever its delay says
+ * (the estimate is taken as at least what the video and audio take now).
  * A loaded machine or a busy receiver delays packets without dropping any,
  * and that must not cost anyone the picture; a link that really cannot
- * carry the video fills its queue and drops (loss of 2 % or more in the
- * estimator's last loss window), and then the estimate decides. */
-static int64_t usable_estimate(const rt_participant *p)
+ * carry the video fills its queue and drops (2 % or more in the
+ * estimator's last loss window), and then the estimate decides. Coming
+ * back from audio only goes by the estimate alone. */
+static int64_t usable_estimate(const rt_participant *p, int64_t video, int64_t audio)
 {
     yf_bwe_stats st;
     yf_bwe_get_stats(&p->bwe, &st);
-    if (st.loss_fraction < LOSS_EVIDENCE && st.sent_bps > st.estimate_bps)
-        return st.sent_bps;
-    return st.estimate_bps;
+    int64_t est = st.estimate_bps;
+    if (st.loss_fraction < LOSS_EVIDENCE && !p->video_paused && video + audio > est)
+        est = video + audio;
+    return est;
 }
 
 static void choose(yf_router *r, int64_t now_us, int part)
@@ -118,7 +121,7 @@ static void choose(yf_router *r, int64_t now_us, int part)
     rt_participant *p = &r->parts[part];
     int64_t video, audio;
     needs(r, now_us, part, &video, &audio);
-    int layer = yf_layer_choose(&p->layer, now_us, &video, 1, audio, usable_estimate(p));
+    int layer = yf_layer_choose(&p->layer, now_us, &video, 1, audio, usable_estimate(p, video, audio));
     bool pause = layer == YF_LAYER_AUDIO_ONLY;
     if (pause == p->video_paused)
         return;
