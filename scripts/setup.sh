@@ -20,7 +20,7 @@ APT_PACKAGES=(
 # janus: the reference server of the side-by-side benchmark and its CI smoke
 # run (tests/load/run_bench.sh, docs/performance.md); it starts only when the
 # benchmark runs it, with the configuration in tests/load/janus/.
-# coturn, nftables, iproute2: the blocked-UDP and link-cut tests (tests/e2e/room_blocked_udp, room_link_cut)
+# coturn, nftables, iproute2: the blocked-UDP, link-cut and downlink tests (tests/e2e/room_blocked_udp, room_link_cut, room_downlink: tc)
 # runs its own turnserver in network namespaces; systemd: systemd-analyze,
 # which checks packaging/yuanfang.service. None of them may start a service
 # here: the install runs under a policy-rc.d that forbids every start (below).

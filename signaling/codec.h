@@ -239,5 +239,7 @@ char *yf_sig_event_subscribe_offer(const char *sdp, guint32 revision, const yf_s
 char *yf_sig_event_speaking(const char *participant, int level);
 /* room.active_speaker {"participant":P}. */
 char *yf_sig_event_active_speaker(const char *participant);
+/* media.downlink {"video_paused":BOOL}: the receiver's own downlink. */
+char *yf_sig_event_downlink(gboolean video_paused);
 
 #endif

@@ -168,3 +168,8 @@ char *yf_sig_event_active_speaker(const char *participant)
     return event1("room.active_speaker", "participant",
                   participant ? json_string(participant) : NULL);
 }
+
+char *yf_sig_event_downlink(gboolean video_paused)
+{
+    return event1("media.downlink", "video_paused", json_boolean(video_paused));
+}

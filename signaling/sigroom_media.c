@@ -264,6 +264,19 @@ static void on_active_speaker(void *user, uint32_t participant)
     yf_sigroom_broadcast(user, yf_sig_event_active_speaker(id));
 }
 
+/* Only to the participant concerned: its page says that its video was
+ * paused for its network, and that it is back. */
+static void on_downlink(void *user, uint32_t participant, gboolean video_paused)
+{
+    yf_sigroom_member *m = yf_sigroom_find_num(user, participant);
+    if (!m)
+        return;
+    g_info("room %s: %s: downlink %s", m->room->name, m->id,
+           video_paused ? "too weak for video, audio only" : "carries video again");
+    yf_sigroom_send(m, yf_sig_event_downlink(video_paused));
+}
+
 const yf_room_callbacks yf_sigroom_media_callbacks = {
     on_local_candidate, on_pc_state, on_subscribe_offer, on_audio_level, on_active_speaker,
+    on_downlink,
 };

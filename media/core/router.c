@@ -50,11 +50,12 @@ yf_router *yf_router_new(const yf_router_config *cfg)
     r->subs = calloc(r->subs_cap, sizeof *r->subs);
     r->q = calloc(r->q_cap, sizeof *r->q);
     r->rtcp = calloc(RTCP_SLOTS, sizeof *r->rtcp);
+    r->fb_res = calloc(YF_TWCC_SEND_MAX_STATUS, sizeof *r->fb_res);
     r->pool = yf_pktbuf_pool_new(64);
     r->pool_reserved = 64;
     r->next_track_id = 1;
     r->active_speaker = NO_IDX;
-    if (!r->parts || !r->tracks || !r->subs || !r->q || !r->rtcp || !r->pool) {
+    if (!r->parts || !r->tracks || !r->subs || !r->q || !r->rtcp || !r->pool || !r->fb_res) {
         yf_router_free(r);
         return NULL;
     }
@@ -78,6 +79,7 @@ void yf_router_free(yf_router *r)
     free(r->subs);
     free(r->q);
     free(r->rtcp);
+    free(r->fb_res);
     free(r);
 }
 
@@ -171,6 +173,7 @@ int yf_router_add_participant(yf_router *r, uint32_t participant)
         p->id = participant;
         p->rtcp_ssrc = yf_router_random32(r);
         yf_twcc_recv_init(&p->twcc);
+        yf_router_downlink_reset(r, (int)i);
         return YF_OK;
     }
     return YF_ENOMEM;
@@ -388,6 +391,8 @@ bool yf_router_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uin
     o->kind = YF_ROUTER_OUT_RTP;
     o->conn = YF_CONN_SUBSCRIBER;
     o->participant = r->parts[s->sub].id;
+    o->part_idx = (uint32_t)s->sub;
+    o->pub_twcc_id = r->parts[r->tracks[s->track].owner].twcc_ext_id;
     o->buf = yf_pktbuf_ref(b);
     o->ssrc = s->rw.out_ssrc;
     o->pt = s->rw.out_pt;
@@ -429,17 +434,22 @@ void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t partic
     o->level = level;
 }
 
-/* RTP: the shared packet copied once more, into scratch, and patched. */
-static void emit_rtp(yf_router *r, rt_out *o, yf_router_output *out)
+/* RTP: the shared packet copied once more, into scratch (with the
+ * subscriber's transport-wide seq where negotiated), and patched. */
+static void emit_rtp(yf_router *r, int64_t now_us, rt_out *o, yf_router_output *out)
 {
     yf_pktbuf *b = o->buf;
-    memcpy(r->scratch, b->data, b->len);
+    size_t len = yf_router_stamp_twcc(r, now_us, o, b, r->scratch, sizeof r->scratch);
+    if (len == 0) {
+        memcpy(r->scratch, b->data, b->len);
+        len = b->len;
+    }
     yf_wr32(r->scratch + 8, o->ssrc);
     yf_wr16(r->scratch + 2, o->seq);
     yf_wr32(r->scratch + 4, o->ts);
     r->scratch[1] = (uint8_t)((r->scratch[1] & 0x80) | o->pt);
     out->data = r->scratch;
-    out->len = b->len;
+    out->len = len;
     out->retransmission = o->rtx;
     yf_pktbuf_unref(r->pool, b);
 }
@@ -484,7 +494,7 @@ void yf_router_poll_output(yf_router *r, int64_t now_us, yf_router_output *out)
     out->track_id = o->track_id;
     out->level = o->level;
     if (o->kind == YF_ROUTER_OUT_RTP)
-        emit_rtp(r, o, out);
+        emit_rtp(r, now_us, o, out);
     else if (o->kind == YF_ROUTER_OUT_RTCP)
         emit_rtcp(r, o, out);
 }

@@ -7,7 +7,9 @@
  * retransmission cache and upstream NACK (nack.h, RFC 4585 §6.2.1), receiver
  * reports (reports.h, RFC 3550 §6.4.2), PLI rate limiting (RFC 4585 §6.3.1);
  * per publisher connection: transport-wide CC feedback (twcc.h); per
- * subscriber: sender reports in its rewritten timestamp space (§6.4.1).
+ * subscriber: sender reports in its rewritten timestamp space (§6.4.1),
+ * transport-wide sequence numbers and the downlink estimate from their
+ * feedback (twcc_send.h, bwe.h), and the video it can carry (layer.h).
  * No IO, no clock, no locks, no GLib: one router is used by one thread. */
 #ifndef YF_ROUTER_H
 #define YF_ROUTER_H
@@ -74,6 +76,9 @@ typedef enum {
     YF_ROUTER_EV_SOURCE_SWITCHED,    /* .track_id's publisher SSRC changed */
     YF_ROUTER_EV_AUDIO_LEVEL,        /* .track_id's recent .level changed (>= 3 dB) */
     YF_ROUTER_EV_ACTIVE_SPEAKER,     /* .track_id / .participant now loudest */
+    YF_ROUTER_EV_VIDEO_PAUSED,       /* .participant's downlink cannot carry the
+                                        video it subscribed: it gets audio only */
+    YF_ROUTER_EV_VIDEO_RESUMED,      /* .participant gets its video again */
 } yf_router_event_kind;
 
 typedef struct {
@@ -104,6 +109,9 @@ typedef struct {
     uint64_t lost;                       /* publisher packets never received (RFC 3550
                                             A.3 cumulative loss of every track and
                                             source the router has had) */
+    uint64_t twcc_fb_in, twcc_fb_bad;    /* subscribers' transport-cc feedback */
+    uint64_t video_pauses, video_resumes; /* downlinks dropped to audio only / back */
+    uint64_t downlink_drops;             /* video packets not sent to a paused downlink */
 } yf_router_stats;
 
 typedef struct {
@@ -124,6 +132,23 @@ typedef struct {
     uint8_t fraction_lost;               /* from the subscriber's last RR */
     uint32_t jitter;
 } yf_router_sub_stats;
+
+/* One subscriber connection's downlink, as its transport-cc feedback
+ * tells it (bwe.h). Meaningful when .estimating. */
+typedef struct {
+    bool estimating;                     /* transport-cc negotiated and fed back */
+    int64_t estimate_bps;                /* what the downlink carries, as estimated */
+    int64_t acked_bps;                   /* what it received lately */
+    int64_t rtt_us;
+    const char *state;                   /* "increase", "hold", "decrease" */
+    uint8_t loss_fraction;               /* 0..255 */
+    int64_t video_bps, audio_bps;        /* what its subscriptions take now */
+    bool video_paused;                   /* audio only: the video does not fit */
+    int64_t delay_bps, loss_bps;         /* the estimate's two parts (bwe.h) */
+    uint64_t feedbacks, stamped;
+    uint64_t reported, lost, overuses;   /* packets fed back, of them lost; overuses seen */
+    uint64_t unknown;                    /* statuses for packets not in the history */
+} yf_router_downlink;
 
 typedef struct yf_router yf_router;
 
@@ -189,6 +214,22 @@ void yf_router_get_stats(const yf_router *r, yf_router_stats *out);
 int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_track_stats *out);
 int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t track_id,
                             yf_router_sub_stats *out);
+/* The transport-cc extension id (RFC 8285, 1..14) of the participant's
+ * subscriber connection, from its SDP; 0 turns it off. From then on every
+ * RTP packet to that connection carries a transport-wide sequence number
+ * under that id (the publisher's own element is removed), the browser's
+ * feedback feeds the downlink estimate, and when the estimate cannot carry
+ * the subscribed video plus audio the video stops (audio goes on) until it
+ * can again (YF_ROUTER_EV_VIDEO_PAUSED / _RESUMED). A new id, or a call for
+ * a new connection, starts the estimate afresh (a paused participant gets
+ * its video back from the next keyframe, with _RESUMED); the sequence
+ * continues. YF_ESTATE (unknown
+ * participant), YF_EMALFORMED (id > 14). */
+int yf_router_set_subscriber_twcc(yf_router *r, int64_t now_us, uint32_t participant, uint8_t ext_id);
+/* .video_bps / .audio_bps are measured up to now_us. YF_ESTATE if unknown. */
+int yf_router_get_downlink(const yf_router *r, int64_t now_us, uint32_t participant,
+                           yf_router_downlink *out);
+
 /* Our SSRC in the RTCP we send on a participant's publisher connection
  * (the worker may announce it; tests match it). 0 if unknown. */
 uint32_t yf_router_rtcp_ssrc(const yf_router *r, uint32_t participant);

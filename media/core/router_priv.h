@@ -9,7 +9,11 @@
 #include "reports.h"
 #include "rewrite.h"
 #include "router.h"
+#include "rtcp.h"
 #include "twcc.h"
+#include "bwe.h"
+#include "layer.h"
+#include "twcc_send.h"
 
 #define RTCP_SLOTS 64
 #define RTCP_SLOT_CAP 1200
@@ -27,6 +31,14 @@ typedef struct {
     uint8_t twcc_ext_id;      /* last nonzero of its tracks */
     uint32_t twcc_media_ssrc;
     yf_twcc_recv twcc;
+    /* The subscriber connection's downlink (twcc_send.h, bwe.h, layer.h):
+     * sub_twcc_id 0 = not negotiated, nothing stamped or estimated;
+     * video_paused: the estimate cannot carry its video, audio only. */
+    uint8_t sub_twcc_id;
+    bool video_paused;
+    yf_twcc_send tx;
+    yf_bwe bwe;
+    yf_layer_choice layer;
 } rt_participant;
 
 /* Invariant: a used track's owner is a used participant; subs heads the
@@ -51,6 +63,9 @@ typedef struct {
     uint8_t level;            /* 127 until heard */
     uint32_t loud_sum, loud_n; /* this speaker interval: sum of 127 - level */
     uint8_t reported_level;
+    uint64_t rate_bytes;      /* this rate window (RTP bytes received) */
+    int64_t rate_since_us;    /* its start; 0 before the first packet */
+    int64_t rate_bps;         /* the last full window's rate */
 } rt_track;
 
 typedef struct {
@@ -75,6 +90,8 @@ typedef struct {
     uint16_t rtcp_len;
     uint16_t rtcp_slot;
     uint32_t participant;
+    uint32_t part_idx;        /* RTP: the subscriber's slot (stamping) */
+    uint8_t pub_twcc_id;      /* RTP: the publisher's transport-cc id (removed) */
     uint32_t ssrc, ts, track_id;
     yf_pktbuf *buf;           /* RTP: holds one reference */
 } rt_out;
@@ -99,6 +116,7 @@ struct yf_router {
     int active_speaker;       /* track index or NO_IDX */
     yf_router_stats st;
     uint64_t lost_retired;    /* loss of tracks and sources no longer here */
+    yf_twcc_result *fb_res;   /* YF_TWCC_SEND_MAX_STATUS: one feedback's packets */
     _Alignas(16) uint8_t scratch[YF_PKTBUF_CAP + 16];
 };
 
@@ -112,6 +130,20 @@ uint8_t *yf_router_rtcp_begin(yf_router *r);
 void yf_router_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len);
 void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t participant,
                    uint32_t track_id, uint8_t level);
+
+/* router_bwe.c */
+void yf_router_downlink_reset(yf_router *r, int part);
+/* A subscriber's transport-cc feedback: estimate, then the layer choice. */
+void yf_router_on_downlink_feedback(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk);
+/* Stamps the transport-wide seq into out (already rewritten). */
+size_t yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const yf_pktbuf *b,
+                            uint8_t *dst, size_t cap);
+/* Whether the subscriber's downlink is audio only (video not forwarded). */
+static inline bool yf_router_video_paused(const yf_router *r, int part)
+{
+    return r->parts[part].video_paused;
+}
+void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len);
 
 /* router_rtcp.c */
 void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);

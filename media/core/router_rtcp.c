@@ -1,9 +1,9 @@
 /* router_rtcp.c -- the router's RTCP: publishers' SRs in (RFC 3550 §6.4.1);
  * subscribers' NACK (RFC 4585 §6.2.1, answered from the cache), PLI (§6.3.1)
  * and FIR (RFC 5104 §4.3.1, forwarded upstream as PLI, at most one per
- * pli_min_interval per track) and RRs in; out: NACK, RR (§6.4.2) and
- * transport-cc feedback to publishers, SR to subscribers, active speaker
- * events. Compounds we start with an RR (§6.1), even an empty one. */
+ * pli_min_interval per track), RRs and transport-cc feedback (to
+ * router_bwe.c) in; out: NACK, RR (§6.4.2) and transport-cc feedback to
+ * publishers, SR to subscribers, active speaker events. Compounds we start with an RR (§6.1), even an empty one. */
 #include <string.h>
 #include "router_priv.h"
 #include "rtcp.h"
@@ -148,6 +148,8 @@ static void on_subscriber_packet(yf_router *r, int64_t now_us, int part, const y
     yf_rtcp_sr sr;
     if (pk->pt == YF_RTCP_RTPFB && pk->count == YF_RTCP_FMT_NACK) {
         on_nack(r, part, pk);
+    } else if (pk->pt == YF_RTCP_RTPFB && pk->count == YF_RTCP_FMT_TWCC) {
+        yf_router_on_downlink_feedback(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_PSFB && pk->count == YF_RTCP_FMT_PLI) {
         if (yf_rtcp_pli_parse(pk, &fb) == YF_OK) {
             r->st.pli_in++;

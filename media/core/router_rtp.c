@@ -94,10 +94,15 @@ static yf_pktbuf *store(yf_router *r, rt_track *t, const yf_rtp_header *h,
 static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
 {
     bool waiting = false;
+    bool video = t->cfg.kind == YF_TRACK_VIDEO;
     for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track) {
         rt_sub *s = &r->subs[i];
         uint16_t seq;
         uint32_t ts;
+        if (video && yf_router_video_paused(r, s->sub)) {
+            r->st.downlink_drops++; /* audio only: its downlink cannot carry this */
+            continue;
+        }
         if (!yf_rewrite_packet(&s->rw, now_us, b->ssrc, b->seq, b->ts, b->keyframe, &seq, &ts)) {
             waiting = waiting || s->rw.waiting_keyframe;
             continue;
@@ -115,6 +120,7 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
 static void on_track_packet(yf_router *r, int64_t now_us, rt_track *t, const yf_rtp_header *h)
 {
     t->packets++;
+    yf_router_track_rate(t, now_us, h->header_len + h->payload_len + h->padding_len);
     on_audio_level(r, now_us, t, h);
     yf_rx_stats_on_packet(&t->rx, now_us, h->seq, h->timestamp);
     if (t->cfg.nack)

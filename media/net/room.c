@@ -35,8 +35,8 @@
 /* What each kind carries: CAND part, pc, text (the line), text2 (mid), num
  * (m-line); STATE part, pc, text (state), text2 (SRTP profile), reason;
  * LEVEL and SPEAKER part, num (level); OFFER part, text (the SDP), num
- * (revision), tracks (yf_room_track). */
-typedef enum { NOTE_CAND, NOTE_STATE, NOTE_LEVEL, NOTE_SPEAKER, NOTE_OFFER } note_kind;
+ * (revision), tracks (yf_room_track); DOWNLINK part, num (1: video paused). */
+typedef enum { NOTE_CAND, NOTE_STATE, NOTE_LEVEL, NOTE_SPEAKER, NOTE_OFFER, NOTE_DOWNLINK } note_kind;
 
 static void note_deliver(const yf_net_note *n)
 {
@@ -64,6 +64,10 @@ static void note_deliver(const yf_net_note *n)
         if (cb->on_subscribe_offer)
             cb->on_subscribe_offer(r->user, n->part, n->text, (unsigned)n->num,
                                    (const yf_room_track *)(void *)n->tracks->data, n->tracks->len);
+        break;
+    case NOTE_DOWNLINK:
+        if (cb->on_downlink)
+            cb->on_downlink(r->user, n->part, n->num != 0);
         break;
     }
 }
@@ -99,6 +103,14 @@ void yf_room_note_level(yf_room *r, uint32_t part, int level, gboolean speaker)
     yf_net_note *n = note_new(r, speaker ? NOTE_SPEAKER : NOTE_LEVEL, part, 0, NULL, NULL, NULL);
 
     n->num = level;
+    yf_net_note_post(n);
+}
+
+void yf_room_note_downlink(yf_room *r, uint32_t part, gboolean video_paused)
+{
+    yf_net_note *n = note_new(r, NOTE_DOWNLINK, part, 0, NULL, NULL, NULL);
+
+    n->num = video_paused ? 1 : 0;
     yf_net_note_post(n);
 }
 
@@ -192,6 +204,31 @@ static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build 
         md->active = l->active;
         md->ext_audio_level = e->ext_audio_level;
     }
+    b->p.ext_twcc = p->sub_twcc_id;
+    for (size_t i = 0; i < b->p.n_media; i++)
+        if (b->media[i].ext_audio_level == b->p.ext_twcc)
+            b->media[i].ext_audio_level = 0; /* a later publisher's id: ours stays */
+}
+
+/* The transport-cc id for a new subscriber connection: the first of 3..14,
+ * 1, 2 that no line of the plan uses for its audio level. Kept for the
+ * connection's life: a browser keeps one id map per transport. */
+static uint8_t pick_twcc_id(const yf_room_ctl_part *p)
+{
+    yf_sublines_plan *plan = g_new(yf_sublines_plan, 1);
+    uint8_t id = 0;
+
+    yf_sublines_plan_offer(&p->lines, plan);
+    for (int k = 0; k < 14 && !id; k++) {
+        uint8_t c = (uint8_t)(k < 12 ? 3 + k : k - 11);
+        gboolean used = FALSE;
+        for (unsigned i = 0; i < plan->n && !used; i++)
+            used = plan->lines[i].ext_audio_level == c;
+        if (!used)
+            id = c;
+    }
+    g_free(plan);
+    return id;
 }
 
 /* Writes the participant's next subscriber offer and posts its lines (and
@@ -211,6 +248,7 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
     if (!p->sub_created)
         p->sub_pending = CONN_NEW;
     if (p->sub_pending == CONN_NEW) {
+        p->sub_twcc_id = pick_twcc_id(p);
         p->sub_remote_ufrag[0] = p->sub_remote_fp[0] = p->sub_remote_session[0] = '\0';
         random_bytes(&p->sub_session_id, sizeof p->sub_session_id);
         p->sub_session_id &= G_GUINT64_CONSTANT(0x3fffffffffffffff);
@@ -231,6 +269,7 @@ static void offer_subscriber(yf_room *r, yf_room_ctl_part *p)
     p->revision++;
     m = msg_new(r, MSG_SUB_LINES, p->id);
     m->change = p->sub_pending;
+    m->twcc_id = p->sub_twcc_id;
     g_strlcpy(m->local_ufrag, p->sub_ufrag, sizeof m->local_ufrag);
     g_strlcpy(m->local_pwd, p->sub_pwd, sizeof m->local_pwd);
     g_strlcpy(m->mid, p->lines.lines[0].mid, sizeof m->mid);

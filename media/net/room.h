@@ -50,6 +50,10 @@ typedef struct {
      * silent), when it moves noticeably; and who is speaking now. */
     void (*on_audio_level)(void *user, uint32_t participant, int level);
     void (*on_active_speaker)(void *user, uint32_t participant);
+    /* The participant's downlink, as estimated from its transport-wide
+     * feedback, cannot carry the video it subscribed (TRUE: it gets audio
+     * only) or can again (FALSE). */
+    void (*on_downlink)(void *user, uint32_t participant, gboolean video_paused);
 } yf_room_callbacks;
 
 typedef struct yf_room yf_room;

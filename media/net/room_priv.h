@@ -65,6 +65,7 @@ typedef struct {
     GArray *tracks;           /* yf_room_pub_track (PUBLISH) or yf_room_sub_line (SUB_LINES) */
     NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
     gboolean audio, video;    /* FORWARDING */
+    uint8_t twcc_id;          /* SUB_LINES: the offer's transport-cc id (0: none) */
     yf_rec_writer *rec;       /* CAPTURE: borrowed; NULL = stop */
     char *rec_dir;            /* CAPTURE: owned */
 } yf_room_msg;
@@ -93,6 +94,8 @@ typedef struct {
     char sub_ufrag[ROOM_UFRAG_LEN + 1], sub_pwd[ROOM_PWD_LEN + 1];
     char sub_remote_ufrag[257], sub_remote_fp[128]; /* "": no answer yet */
     char sub_remote_session[32]; /* the answer's o= sess-id; "" if unknown */
+    uint8_t sub_twcc_id;      /* transport-cc id of its offers: chosen with a new
+                                 connection, kept for its life (0: none yet) */
     yf_net_cand_budget pub_cands, sub_cands; /* remote candidates each may still send */
 } yf_room_ctl_part;
 
@@ -169,6 +172,7 @@ struct yf_room_wpart {
     GArray *tracks;           /* yf_room_wk_track */
     GArray *subs;             /* yf_room_wk_sub */
     gboolean fwd_audio, fwd_video;
+    uint8_t sub_twcc_id;      /* the router stamps this transport-cc id (0: none) */
 };
 
 /* Invariants: `conns` lists every live conn of `parts` (for the timer);
@@ -221,6 +225,8 @@ void yf_room_note_candidate(struct yf_room *r, uint32_t part, yf_pc_kind pc, con
 void yf_room_note_state(struct yf_room *r, uint32_t part, yf_pc_kind pc, const char *state,
                         const char *profile, const char *reason);
 void yf_room_note_level(struct yf_room *r, uint32_t part, int level, gboolean speaker);
+/* The participant's downlink carries its video again (FALSE) or not (TRUE). */
+void yf_room_note_downlink(struct yf_room *r, uint32_t part, gboolean video_paused);
 
 /* room_worker.c: runs a message on the worker (yf_net_post callback) and
  * tears the worker half down (the room's yf_net_handle_fn). */

@@ -95,6 +95,9 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
         break;
     case YF_EV_CONNECTED:
     case YF_EV_CLOSED:
+        if (c->kind == YF_PC_SUBSCRIBE && o->event == YF_EV_CONNECTED)
+            /* a new association (or path): its downlink is estimated afresh */
+            yf_router_set_subscriber_twcc(wk->router, now, c->part->id, c->part->sub_twcc_id);
         if (c->kind == YF_PC_SUBSCRIBE)
             sync_subs(wk, c->part, now);
         break;
@@ -115,7 +118,25 @@ static void router_out(yf_room_wk *wk, int64_t now, const yf_router_output *o)
     yf_iceconn_drain(c->ice, now);
 }
 
-static void router_event(yf_room_wk *wk, const yf_router_output *o)
+/* Why a subscriber's video stopped or came back: the estimate and its
+ * parts against what its subscriptions take. */
+static void log_downlink(yf_room_wk *wk, int64_t now, uint32_t part, gboolean paused)
+{
+    yf_router_downlink d;
+
+    if (yf_router_get_downlink(wk->router, now, part, &d) != YF_OK)
+        return;
+    g_info("room %u: participant %u: downlink video %s: estimate %" G_GINT64_FORMAT " bit/s (delay %"
+           G_GINT64_FORMAT ", loss bound %" G_GINT64_FORMAT ", received %" G_GINT64_FORMAT
+           "), needs video %" G_GINT64_FORMAT " audio %" G_GINT64_FORMAT ", rtt %" G_GINT64_FORMAT
+           " ms, %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost (%" G_GUINT64_FORMAT
+           " sent, %" G_GUINT64_FORMAT " unknown), %" G_GUINT64_FORMAT " overuses, state %s",
+           wk->room->h.id, part, paused ? "paused (audio only)" : "resumed", d.estimate_bps, d.delay_bps,
+           d.loss_bps, d.acked_bps, d.video_bps, d.audio_bps, d.rtt_us / 1000, d.lost, d.reported,
+           d.stamped, d.unknown, d.overuses, d.state);
+}
+
+static void router_event(yf_room_wk *wk, int64_t now, const yf_router_output *o)
 {
     switch (o->event) {
     case YF_ROUTER_EV_AUDIO_LEVEL: yf_room_note_level(wk->room, o->participant, o->level, FALSE); break;
@@ -130,6 +151,11 @@ static void router_event(yf_room_wk *wk, const yf_router_output *o)
                 o->participant);
         break;
     case YF_ROUTER_EV_KEYFRAME_REQUESTED: break;
+    case YF_ROUTER_EV_VIDEO_PAUSED:
+    case YF_ROUTER_EV_VIDEO_RESUMED:
+        log_downlink(wk, now, o->participant, o->event == YF_ROUTER_EV_VIDEO_PAUSED);
+        yf_room_note_downlink(wk->room, o->participant, o->event == YF_ROUTER_EV_VIDEO_PAUSED);
+        break;
     }
 }
 
@@ -142,7 +168,7 @@ static void drain_router(yf_room_wk *wk, int64_t now)
         if (o.kind == YF_ROUTER_OUT_TIMEOUT)
             break;
         if (o.kind == YF_ROUTER_OUT_EVENT)
-            router_event(wk, &o);
+            router_event(wk, now, &o);
         else
             router_out(wk, now, &o);
     }
@@ -408,6 +434,10 @@ static void msg_sub_lines(yf_room_wk *wk, yf_room_msg *m, int64_t now)
     if (!p)
         return;
     p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
+    if (m->twcc_id != p->sub_twcc_id) {
+        p->sub_twcc_id = m->twcc_id;
+        yf_router_set_subscriber_twcc(wk->router, now, p->id, p->sub_twcc_id);
+    }
     /* Lines only grow and keep their order: entry i is line i. */
     for (guint i = 0; i < m->tracks->len; i++) {
         const yf_room_sub_line *l = &g_array_index(m->tracks, yf_room_sub_line, i);

@@ -148,9 +148,16 @@ char *yf_sdp_build_answer(const yf_sdp_offer *offer, const yf_sdp_answer_params 
  *     routes a packet by a declared mid extension before its SSRC (and drops
  *     unknown mids, RFC 8843 section 9.2), so the subscriber would get the
  *     wrong track or none. Only for a router that rewrites the mid.
- *   Never transport-cc or abs-send-time: their values are the publisher's
- *   sequence/clock, meaningless on the subscriber's transport. Undeclared
- *   ids in forwarded packets are ignored by the browser (RFC 8285 section 5).
+ *   ext_twcc (yf_sdp_offer_params, every active m-line):
+ *     http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01
+ *     with a=rtcp-fb:<pt> transport-cc -- the router writes its OWN
+ *     per-connection sequence under this id into every packet (the
+ *     publisher's element is removed), and the browser's feedback feeds the
+ *     subscriber's downlink estimate (media/core/bwe.h). The id must differ
+ *     from every ext_audio_level and ext_mid of the offer.
+ *   Never abs-send-time: its value is the publisher's clock, meaningless on
+ *   the subscriber's transport. Undeclared ids in forwarded packets are
+ *   ignored by the browser (RFC 8285 section 5).
  * Within one offer an id means one URI and a URI has one id (Chromium
  * refuses a BUNDLE group where an id is reused for another URI, and keeps
  * one id map per transport); a conflict is YF_SDP_ERROR_INVALID, so the
@@ -193,6 +200,8 @@ typedef struct {
                                    m-line has no transport, so the room offers
                                    once there is a first track to send */
     const yf_sdp_offer_media *media; /* n_media of them, in m-line order */
+    int ext_twcc;               /* 1..14: transport-cc on every active m-line
+                                   (see above); 0: none */
 } yf_sdp_offer_params;
 
 /* Writes our offer. Returns a newly allocated string (g_free), or NULL with

@@ -1,7 +1,8 @@
 /* sdp_local_offer.c -- writes our offer for a room's subscriber connection
  * with GstSDPMessage (RFC 8829 section 5.2 as Chromium accepts it): one
  * BUNDLE group of every mid (RFC 8843 section 7.2), rtcp-mux (RFC 5761),
- * a=setup:actpass (RFC 5763 section 5), msid (RFC 8830), a=ssrc (RFC 5576).
+ * a=setup:actpass (RFC 5763 section 5), msid (RFC 8830), a=ssrc (RFC 5576),
+ * transport-cc (draft-holmer-rmcat-transport-wide-cc-extensions-01).
  * m-lines are never removed, only made inactive. Writes only strings it
  * checked; sdp.h says which header extensions it may declare and why. */
 #define G_LOG_DOMAIN "yf-sdp"
@@ -99,10 +100,15 @@ gboolean yf_sdp_offer_params_ok(const yf_sdp_offer_params *p, GError **err)
         return invalid(err, "cname missing or malformed");
     if (p->session_id >> 63 || p->session_version >> 63)
         return invalid(err, "session_id or session_version not below 2^63");
+    if (p->ext_twcc < 0 || p->ext_twcc > 14)
+        return invalid(err, "ext_twcc is not 0..14");
     for (size_t i = 0; i < p->n_media; i++) {
         const char *why = media_problem(&p->media[i]);
         if (why)
             return invalid(err, "m-line %zu: %s", i, why);
+        if (p->ext_twcc && p->media[i].active &&
+            (p->media[i].ext_audio_level == p->ext_twcc || p->media[i].ext_mid == p->ext_twcc))
+            return invalid(err, "m-line %zu: ext_twcc is the id of another extension", i);
         for (size_t j = 0; j < i; j++)
             if ((why = pair_problem(&p->media[j], &p->media[i])) != NULL)
                 return invalid(err, "m-lines %zu and %zu have %s", j, i, why);
@@ -122,8 +128,9 @@ static void add_attr_printf(GstSDPMedia *s, const char *key, const char *fmt, ..
     g_free(v);
 }
 
-/* rtpmap, video feedback (the router answers NACK, PLI and FIR), fmtp. */
-static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m)
+/* rtpmap, video feedback (the router answers NACK, PLI and FIR),
+ * transport-cc feedback (to the router's downlink estimate), fmtp. */
+static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc)
 {
     if (m->codec == YF_CODEC_OPUS)
         add_attr_printf(s, "rtpmap", "%d opus/48000/2", m->pt);
@@ -134,6 +141,8 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m)
         add_attr_printf(s, "rtcp-fb", "%d nack pli", m->pt);
         add_attr_printf(s, "rtcp-fb", "%d ccm fir", m->pt);
     }
+    if (twcc && m->active)
+        add_attr_printf(s, "rtcp-fb", "%d transport-cc", m->pt);
     if (m->fmtp && *m->fmtp)
         add_attr_printf(s, "fmtp", "%d %s", m->pt, m->fmtp);
 }
@@ -157,12 +166,14 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
         yf_sdp_add_extmap(&s, m->ext_mid, YF_SDP_EXT_MID);
     if (m->active && m->ext_audio_level)
         yf_sdp_add_extmap(&s, m->ext_audio_level, YF_SDP_EXT_AUDIO_LEVEL);
+    if (m->active && p->ext_twcc)
+        yf_sdp_add_extmap(&s, p->ext_twcc, YF_SDP_EXT_TWCC);
     gst_sdp_media_add_attribute(&s, m->active ? "sendonly" : "inactive", NULL);
     if (m->active)
         add_attr_printf(&s, "msid", "%s %s", m->msid_stream, m->msid_track);
     gst_sdp_media_add_attribute(&s, "rtcp-mux", NULL);
     gst_sdp_media_add_attribute(&s, "rtcp-rsize", NULL);
-    add_codec(&s, m);
+    add_codec(&s, m, p->ext_twcc);
     if (m->active) {
         add_attr_printf(&s, "ssrc", "%u cname:%s", m->ssrc, p->cname);
         add_attr_printf(&s, "ssrc", "%u msid:%s %s", m->ssrc, m->msid_stream, m->msid_track);

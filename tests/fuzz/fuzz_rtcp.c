@@ -2,11 +2,16 @@
  * RFC 5104, REMB, transport-cc) and the echo translator: every packet the
  * iterator yields goes to its parser; what parses is written and parsed
  * again, and the two parses must agree (abort otherwise). Whatever the echo
- * writes must be a valid compound starting with SR/RR. */
+ * writes must be a valid compound starting with SR/RR. Transport-cc
+ * feedback also goes to the sender side (twcc_send.h) with a history of
+ * 600 packets: it may report each packet at most once; what it reports
+ * goes to the downlink estimator (bwe.h), which must stay in its bounds. */
 #include <stdlib.h>
 #include <string.h>
 #include "media/core/echo.h"
 #include "media/core/rtcp.h"
+#include "media/core/bwe.h"
+#include "media/core/twcc_send.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -170,6 +175,33 @@ static void fuzz_twcc(const yf_rtcp_packet *p)
         FUZZ_CHECK(st1[i].symbol == st2[i].symbol && st1[i].delta == st2[i].delta);
 }
 
+static void fuzz_twcc_send(const yf_rtcp_packet *p)
+{
+    static yf_twcc_send tx;
+    static yf_twcc_result res[YF_TWCC_SEND_MAX_STATUS];
+    size_t n = 0, again = 0;
+    yf_twcc_send_init(&tx, 65200);
+    for (int i = 0; i < 600; i++)
+        yf_twcc_send_stamp(&tx, 1000000 + i * 1000, 1200);
+    int rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &n);
+    FUZZ_CHECK(rc == YF_OK || n == 0);
+    FUZZ_CHECK(n <= YF_TWCC_SEND_HISTORY);
+    for (size_t i = 0; i < n; i++) {
+        FUZZ_CHECK(res[i].size == 1200);
+        FUZZ_CHECK(res[i].send_us >= 1000000 + (600 - YF_TWCC_SEND_HISTORY) * 1000);
+        FUZZ_CHECK(res[i].send_us < 1000000 + 600 * 1000);
+        FUZZ_CHECK(i == 0 || res[i].send_us != res[i - 1].send_us);
+    }
+    /* what the receiver claims goes to the estimator: it stays in bounds */
+    static yf_bwe bwe;
+    yf_bwe_init(&bwe, NULL);
+    yf_bwe_on_feedback(&bwe, 1700000, res, n);
+    yf_bwe_on_feedback(&bwe, 1800000, res, n);
+    FUZZ_CHECK(yf_bwe_estimate(&bwe) >= 30000 && yf_bwe_estimate(&bwe) <= 20000000);
+    rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &again);
+    FUZZ_CHECK(again == 0);
+}
+
 static void fuzz_packet(const yf_rtcp_packet *p)
 {
     yf_rtcp_fb fa;
@@ -181,8 +213,10 @@ static void fuzz_packet(const yf_rtcp_packet *p)
     case YF_RTCP_RTPFB:
         if (p->count == YF_RTCP_FMT_NACK)
             fuzz_nack(p);
-        else if (p->count == YF_RTCP_FMT_TWCC)
+        else if (p->count == YF_RTCP_FMT_TWCC) {
             fuzz_twcc(p);
+            fuzz_twcc_send(p);
+        }
         break;
     case YF_RTCP_PSFB:
         fuzz_fir_remb(p);

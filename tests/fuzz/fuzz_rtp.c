@@ -1,11 +1,15 @@
 /* fuzz_rtp.c -- libFuzzer target for the RTP codec (RFC 3550 §5.1, RFC 8285):
  * a parsed packet must write back to the same bytes (padding contents
  * aside), re-parse to the same fields, and its extension elements must lie
- * inside the block and survive a rebuild. Also feeds the echo translator. */
+ * inside the block and survive a rebuild. Also feeds the echo translator,
+ * and the router's transport-wide seq writer (twcc_send.h): what it writes
+ * parses, carries the seq under its id, drops the dropped id and keeps the
+ * payload. */
 #include <stdlib.h>
 #include <string.h>
 #include "media/core/echo.h"
 #include "media/core/rtp.h"
+#include "media/core/twcc_send.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 
@@ -60,6 +64,22 @@ static void fuzz_echo(const uint8_t *data, size_t size)
     yf_echo_free(e);
 }
 
+static void fuzz_twcc_ext(const uint8_t *data, size_t size, const yf_rtp_header *h)
+{
+    static uint8_t tw[1 << 17];
+    uint8_t id = (uint8_t)(1 + size % 14), drop = (uint8_t)(size % 15);
+    int n = yf_twcc_send_write_ext(tw, sizeof tw, data, size, id, drop, 0xbeef);
+    if (n < 0)
+        return;
+    yf_rtp_header r;
+    yf_rtp_ext e;
+    FUZZ_CHECK(yf_rtp_parse(tw, (size_t)n, &r) == YF_OK);
+    FUZZ_CHECK(yf_rtp_ext_find(&r, id, &e) == 1 && e.len == 2 && e.data[0] == 0xbe && e.data[1] == 0xef);
+    FUZZ_CHECK(drop == 0 || drop == id || yf_rtp_ext_find(&r, drop, &e) == 0);
+    FUZZ_CHECK(r.payload_len == h->payload_len && memcmp(r.payload, h->payload, h->payload_len) == 0);
+    FUZZ_CHECK(r.seq == h->seq && r.ssrc == h->ssrc && r.timestamp == h->timestamp);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     yf_rtp_header h, h2;
@@ -68,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     FUZZ_CHECK(h.header_len + h.payload_len + h.padding_len == size);
     FUZZ_CHECK(h.payload == data + h.header_len);
+    fuzz_twcc_ext(data, size, &h);
     int w = yf_rtp_write(&h, h.payload, h.payload_len, out, sizeof out);
     FUZZ_CHECK(w == (int)size);
     size_t cmp = size - h.padding_len;

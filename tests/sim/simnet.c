@@ -299,3 +299,58 @@ bool sim_link_pop(sim_link *l, int64_t now_us, sim_pkt *out)
     l->st.delivered++;
     return true;
 }
+
+/* ---- a bottleneck with a drop-tail queue ---- */
+
+void sim_bottleneck_init(sim_bottleneck *b, uint64_t seed, int64_t rate_bps, int64_t queue_us,
+                         int64_t latency_us, double loss)
+{
+    memset(b, 0, sizeof *b);
+    sim_rng_seed(&b->rng, seed);
+    b->rate_bps = rate_bps;
+    b->queue_us = queue_us;
+    b->latency_us = latency_us;
+    b->loss = loss;
+}
+
+void sim_bottleneck_clear(sim_bottleneck *b)
+{
+    queue_clear(&b->inflight);
+}
+
+void sim_bottleneck_set_rate(sim_bottleneck *b, int64_t rate_bps)
+{
+    b->rate_bps = rate_bps;
+}
+
+void sim_bottleneck_send(sim_bottleneck *b, int64_t now_us, int to, const uint8_t *data, size_t len)
+{
+    int64_t start = b->busy_until > now_us ? b->busy_until : now_us;
+    b->st.sent++;
+    if (start - now_us > b->queue_us) {
+        b->st.lost++;
+        b->tail_drops++;
+        return;
+    }
+    b->busy_until = start + (int64_t)len * 8 * 1000000 / b->rate_bps;
+    if (sim_rng_unit(&b->rng) < b->loss) {
+        b->st.lost++;
+        return;
+    }
+    queue_push(&b->inflight, b->busy_until + b->latency_us, to, data, len);
+}
+
+int64_t sim_bottleneck_next(const sim_bottleneck *b)
+{
+    return queue_next(&b->inflight);
+}
+
+bool sim_bottleneck_pop(sim_bottleneck *b, int64_t now_us, sim_pkt *out)
+{
+    size_t i = queue_earliest(&b->inflight, now_us);
+    if (i == (size_t)-1)
+        return false;
+    *out = queue_take(&b->inflight, i);
+    b->st.delivered++;
+    return true;
+}

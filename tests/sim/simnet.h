@@ -103,4 +103,31 @@ int64_t sim_link_next(const sim_link *l);
  * caller frees out->data. False when none is due. */
 bool sim_link_pop(sim_link *l, int64_t now_us, sim_pkt *out);
 
+
+/* A bottleneck: a one-way link of `rate_bps` with a drop-tail queue that
+ * holds at most `queue_us` of backlog at the current rate, a propagation
+ * delay and random loss (after the queue, as on a radio hop). Packets leave
+ * in order, each taking len * 8 / rate of the link; a packet that would wait
+ * longer than queue_us is dropped at the tail. The rate may change at any
+ * time (packets already queued keep their departure). */
+typedef struct {
+    sim_rng rng;
+    int64_t rate_bps, queue_us, latency_us;
+    double loss;
+    int64_t busy_until;     /* when the link has sent what it holds */
+    sim_queue inflight;
+    sim_link_stats st;
+    uint64_t tail_drops;
+} sim_bottleneck;
+
+void sim_bottleneck_init(sim_bottleneck *b, uint64_t seed, int64_t rate_bps, int64_t queue_us,
+                         int64_t latency_us, double loss);
+void sim_bottleneck_clear(sim_bottleneck *b);
+void sim_bottleneck_set_rate(sim_bottleneck *b, int64_t rate_bps);
+/* Queues a copy for `to`, or drops it (tail drop or random loss). */
+void sim_bottleneck_send(sim_bottleneck *b, int64_t now_us, int to, const uint8_t *data, size_t len);
+int64_t sim_bottleneck_next(const sim_bottleneck *b);
+/* As sim_link_pop: out->at is the arrival time. */
+bool sim_bottleneck_pop(sim_bottleneck *b, int64_t now_us, sim_pkt *out);
+
 #endif

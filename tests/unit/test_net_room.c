@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "media/rec/capfile.h"
+#include "media/core/rtp.h"
 #include "media/net/room.h"
 #include "net_client.h"
 #include "yf_test.h"
@@ -177,8 +178,15 @@ static void on_audio_level(void *user, uint32_t id, int level)
 
 static void on_active_speaker(void *user, uint32_t id) {}
 
+/* Loopback never runs short of bandwidth: video is never paused here
+ * (test_router_bwe and sim_bwe cover the estimate). */
+static void on_downlink(void *user, uint32_t id, gboolean video_paused)
+{
+    CHECK(!video_paused);
+}
+
 static const yf_room_callbacks callbacks = { on_local_candidate, on_pc_state, on_subscribe_offer,
-                                             on_audio_level, on_active_speaker };
+                                             on_audio_level, on_active_speaker, on_downlink };
 
 /* ---- SDP text ---- */
 
@@ -332,15 +340,20 @@ typedef struct {
 } rx_check;
 
 /* One packet of a kind P2 received: the SSRC P2's offer gives that line,
- * the length and tag P1 sent, the sequence number right after the previous
- * one of that kind. */
+ * the payload length and tag P1 sent, the sequence number right after the
+ * previous one of that kind, and the router's transport-wide sequence
+ * number under the id of P2's offer (3: no audio level claims it). */
 static void check_pkt(const nc_pkt *q, uint32_t ssrc, size_t len, uint8_t tag, uint16_t *last_seq, int *count)
 {
     uint16_t seq = nc_rtp_seq(q);
+    yf_rtp_header h;
+    yf_rtp_ext e;
 
     CHECK_EQ_INT(nc_rtp_ssrc(q), ssrc);
-    CHECK_EQ_INT(q->len, len);
-    CHECK_EQ_INT(q->buf[12 + 20], tag);
+    CHECK_EQ_INT(yf_rtp_parse(q->buf, q->len, &h), YF_OK);
+    CHECK_EQ_INT(h.payload_len, len - 12);
+    CHECK(h.payload_len > 20 && h.payload[20] == tag);
+    CHECK(yf_rtp_ext_find(&h, 3, &e) == 1 && e.len == 2);
     if (*count)
         CHECK_EQ_INT(seq, (uint16_t)(*last_seq + 1));
     *last_seq = seq;

@@ -98,6 +98,8 @@ static char *encode_room_event(const char *name, json_t *d)
         out = yf_sig_event_speaking(str(d, "participant"), (int)json_integer_value(json_object_get(d, "level")));
     } else if (strcmp(name, "room.active_speaker") == 0) {
         out = yf_sig_event_active_speaker(str(d, "participant"));
+    } else if (strcmp(name, "media.downlink") == 0) {
+        out = yf_sig_event_downlink(flag(d, "video_paused"));
     } else if (strcmp(name, "subscribe.offer") == 0) {
         json_t *a = json_object_get(d, "tracks");
         yf_sig_track *tr = g_new0(yf_sig_track, json_array_size(a) + 1);

@@ -359,6 +359,14 @@ static void test_hearing(void)
     CHECK(logged("restart 2;"));
     media_cb->on_active_speaker(media_user, 2);
     CHECK(strstr(last(clerk), "room.active_speaker") && strstr(last(clerk), "\"p2\""));
+    /* p2's downlink cannot carry its video: only p2 hears of it */
+    mark = clerk->msgs->len;
+    media_cb->on_downlink(media_user, 2, TRUE);
+    CHECK(!strcmp(last(pet), "{\"v\":1,\"type\":\"event\",\"event\":\"media.downlink\",\"data\":{\"video_paused\":true}}"));
+    media_cb->on_downlink(media_user, 2, FALSE);
+    CHECK(strstr(last(pet), "\"video_paused\":false") != NULL);
+    CHECK_EQ_INT(clerk->msgs->len, mark);
+    media_cb->on_downlink(media_user, 99, TRUE); /* gone: nothing */
 
     /* host mute */
     request(clerk, "{\"id\":16,\"type\":\"room.mute\",\"participant\":\"p2\",\"kind\":\"audio\"}");

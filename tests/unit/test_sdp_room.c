@@ -207,8 +207,9 @@ static void check_offer_back(const char *text, const yf_sdp_offer_params *p)
         CHECK(strcmp(b->msid_stream, w->active ? w->msid_stream : "") == 0);
         CHECK_EQ_INT(b->ext_audio_level, w->active ? w->ext_audio_level : 0);
         CHECK_EQ_INT(b->ext_mid, 0);
-        CHECK_EQ_INT(b->ext_twcc, 0);
-        CHECK_EQ_INT(b->rtcp_fb, w->kind == YF_SDP_VIDEO ? (YF_SDP_FB_NACK | YF_SDP_FB_PLI | YF_SDP_FB_FIR) : 0);
+        CHECK_EQ_INT(b->ext_twcc, w->active ? p->ext_twcc : 0);
+        CHECK_EQ_INT(b->rtcp_fb, (w->kind == YF_SDP_VIDEO ? (YF_SDP_FB_NACK | YF_SDP_FB_PLI | YF_SDP_FB_FIR) : 0) |
+                                     (w->active && p->ext_twcc ? YF_SDP_FB_TWCC : 0));
         CHECK(b->rtcp_rsize);
     }
 }
@@ -616,9 +617,31 @@ static void test_answer_refusals(void)
     g_free(text);
 }
 
+/* transport-cc on the subscriber connection: our own sequence under one
+ * id on every active m-line, with its feedback asked for. */
+static void test_offer_twcc(void)
+{
+    yf_sdp_offer_params p = offer_params(four, 4);
+    p.ext_twcc = 3;
+    char *text = yf_sdp_build_offer(&p, NULL);
+    CHECK(text != NULL);
+    CHECK_EQ_INT(count(text, "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"), 3);
+    CHECK_EQ_INT(count(text, " transport-cc\r\n"), 3);
+    HAS(text, "a=rtcp-fb:111 transport-cc");
+    HAS(text, "a=rtcp-fb:96 transport-cc");
+    check_offer_gst(text, &p);
+    check_offer_back(text, &p);
+    g_free(text);
+    p.ext_twcc = 15;
+    expect_invalid(&p, "ext_twcc is not 0..14");
+    p.ext_twcc = 1; /* the audio level's id */
+    expect_invalid(&p, "ext_twcc is the id of another extension");
+}
+
 int main(void)
 {
     test_publisher_twcc();
+    test_offer_twcc();
     test_offer_one();
     test_offer_four();
     test_offer_max();

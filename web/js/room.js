@@ -230,7 +230,11 @@ async function join(token) {
     mute: (id, kind, muted) => client.mute(id, kind, muted),
     remove: (id, name) => confirmRemove(id, name),
   });
-  client.on('state', (e) => { mediaDown.clear(); onState(e); });
+  client.on('state', (e) => {
+    mediaDown.clear();
+    if (e.state !== 'admitted') $('downlink').hidden = true; // a new connection starts afresh
+    onState(e);
+  });
   // The link can drop while the websocket (TCP) holds on: the media
   // connections go disconnected or failed and the page restarts them. Say
   // so as for a lost websocket, and stop saying it once both are back.
@@ -252,6 +256,12 @@ async function join(token) {
   client.on('hearing', renderHearing);
   new NotesPanel($('notes'), client);   // the clerk's notes (the host reads them)
   setInterval(renderHearing, 1000);
+  // Its own line, not the shared status: it stays while the video is
+  // paused, whatever else the status says meanwhile.
+  client.on('downlink', (paused) => {
+    $('downlink').textContent = paused ? t('room.downlinkPaused') : '';
+    $('downlink').hidden = !paused;
+  });
   client.on('muted', (d) => {
     if (d.muted === false) status('room.hostUnmuted');
     else status(d.kind === 'video' ? 'room.hostMutedVideo' : 'room.hostMuted');
@@ -269,6 +279,7 @@ async function join(token) {
     get connects() { return client.connects; },
     get activeSpeaker() { return client.activeSpeaker; },
     get speaking() { return client.speaking; },
+    get downlinkPaused() { return !!client.downlinkPaused; },
     stats: () => client.stats(),
     restartIce: (kind) => client.restartIce(kind),
     ice: (kind) => client.iceInfo(kind),

@@ -34,6 +34,7 @@ export class RoomClient {
     this.listeners = new Map();
     this.activeSpeaker = null;
     this.speaking = {};          // participant id -> {count, level, min} of room.speaking events
+    this.downlinkPaused = false; // media.downlink: the server sends us sound only
     this.connects = 0;           // websockets opened (a rejoin opens another)
     this.stopped = false;
   }
@@ -64,6 +65,9 @@ export class RoomClient {
     sig.on('room.ended', (d) => this.ended(d && d.reason));
     sig.on('agenda', (d) => { this.agenda = { ...d, receivedAt: performance.now() }; this.emit('agenda', this.agenda); });
     sig.on('room.muted', (d) => this.emit('muted', d));
+    // The server's estimate of this page's downlink cannot carry its video
+    // (video_paused: true: sound only) or can again (false).
+    sig.on('media.downlink', (d) => { this.downlinkPaused = !!d.video_paused; this.emit('downlink', this.downlinkPaused); });
     sig.on('room.active_speaker', (d) => { this.activeSpeaker = d.participant; this.emit('speaker', d.participant); });
     sig.on('room.speaking', (d) => {
       const e = (this.speaking[d.participant] ||= { count: 0, level: 127, min: 127 });

@@ -1,0 +1,71 @@
+/* layer.c -- the layer choice of layer.h: down at once, up after a margin
+ * held for a while, audio only below the lowest layer. The asymmetry is
+ * deliberate: a layer that does not fit fills the subscriber's queue and
+ * freezes its picture within a second, while going up too early costs a
+ * keyframe and an immediate fall back. */
+#include <string.h>
+#include "layer.h"
+
+#define DEF(v, d) ((v) > 0 ? (v) : (d))
+
+void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    if (cfg)
+        c->cfg = *cfg;
+    c->cfg.up_margin_pct = DEF(c->cfg.up_margin_pct, 20);
+    c->cfg.up_hold_us = DEF(c->cfg.up_hold_us, 3000000);
+    c->cfg.down_margin_pct = DEF(c->cfg.down_margin_pct, 30);
+    if (c->cfg.down_margin_pct > 90)
+        c->cfg.down_margin_pct = 90;
+    c->current = YF_LAYER_AUDIO_ONLY;
+}
+
+/* The highest layer whose need (times pct %) the estimate covers. */
+static int best_fit(const int64_t *bps, int n, int64_t audio, int64_t est, int pct)
+{
+    int best = YF_LAYER_AUDIO_ONLY;
+    for (int i = 0; i < n; i++) {
+        int64_t need = bps[i] > 0 ? bps[i] + audio : 0;
+        if (need / 100 * pct <= est)
+            best = i;
+    }
+    return best;
+}
+
+int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps, int n,
+                    int64_t audio_bps, int64_t estimate_bps)
+{
+    n = n < 1 ? 1 : n > YF_LAYER_MAX ? YF_LAYER_MAX : n;
+    int fits = best_fit(layer_bps, n, audio_bps, estimate_bps, 100);
+    bool keeps = c->current == YF_LAYER_AUDIO_ONLY ||
+                 (c->current < n &&
+                  best_fit(layer_bps, n, audio_bps, estimate_bps, 100 - c->cfg.down_margin_pct) >= c->current);
+    if (!c->started || !keeps) {
+        if (c->started)
+            c->downs++;
+        c->started = true;
+        c->current = fits;
+        c->since_us = 0;
+        return c->current;
+    }
+    int up = best_fit(layer_bps, n, audio_bps, estimate_bps, 100 + c->cfg.up_margin_pct);
+    if (up <= c->current) {
+        c->since_us = 0;
+        return c->current;
+    }
+    /* target: the highest layer covered with the margin for the whole
+     * time since since_us (the smallest wish of that time) */
+    if (!c->since_us) {
+        c->since_us = now_us;
+        c->target = up;
+    } else if (up < c->target) {
+        c->target = up;
+    }
+    if (now_us - c->since_us >= c->cfg.up_hold_us) {
+        c->current = c->target;
+        c->since_us = 0;
+        c->ups++;
+    }
+    return c->current;
+}

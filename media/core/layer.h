@@ -1,0 +1,53 @@
+/* layer.h -- which video layer a subscriber gets, from its downlink
+ * estimate (bwe.h) and the rates the publisher's layers measure: a pure
+ * decision with hysteresis. Down at once when the current layer no longer
+ * fits (the estimate under its need less a tolerance); up only when the
+ * estimate has exceeded a higher layer's need by a margin for a while;
+ * audio only when even the lowest layer does not fit.
+ * Sans-IO: `now` in, a layer index out; no allocation. */
+#ifndef YF_LAYER_H
+#define YF_LAYER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define YF_LAYER_MAX 4
+#define YF_LAYER_AUDIO_ONLY (-1)
+
+/* Zero means "the default" for every field. */
+typedef struct {
+    int up_margin_pct;     /* going up needs estimate >= need x (100 + this) %: 20 */
+    int down_margin_pct;   /* the current layer fits while estimate >= need x
+                              (100 - this) %: 30. An overuse brings the
+                              estimate to 0.85 x what was received over the
+                              last 500 ms (bwe.h), which for bursty video can
+                              be 10 % under the rate measured at the publisher:
+                              a delay spike alone must not cost the picture,
+                              a link that really cannot carry it also loses
+                              packets and goes lower */
+    int64_t up_hold_us;    /* ... continuously for this long: 3 s */
+} yf_layer_config;
+
+/* Invariant: current is YF_LAYER_AUDIO_ONLY or 0..YF_LAYER_MAX-1; target
+ * and since_us describe a pending move up (target > current) or nothing
+ * (since_us 0). */
+typedef struct {
+    yf_layer_config cfg;
+    bool started;
+    int current;
+    int target;
+    int64_t since_us;
+    uint64_t downs, ups;
+} yf_layer_choice;
+
+void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg);
+
+/* layer_bps[0..n) are the layers' rates, lowest first (0: not measured
+ * yet, taken to fit); audio_bps what the subscriber's audio takes beside
+ * them; estimate_bps the downlink estimate. Returns the layer to send
+ * (0..n-1) or YF_LAYER_AUDIO_ONLY. The first call picks the highest layer
+ * that fits (estimate >= need) at once; so does a move down. n is clamped to 1..YF_LAYER_MAX. */
+int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps, int n,
+                    int64_t audio_bps, int64_t estimate_bps);
+
+#endif

@@ -1,0 +1,72 @@
+/* test_layer.c -- the layer choice (layer.h) on a simulated estimate curve:
+ * three layers (150 k, 500 k, 1.2 M) and 40 k of audio; the estimate rises,
+ * falls under the lowest layer and comes back. Down at once, up only after
+ * the margin held for the hold time, audio only below the lowest layer;
+ * a dip within the tolerance keeps the layer. */
+#include "media/core/layer.h"
+#include "yf_test.h"
+
+static const int64_t layers[] = { 150000, 500000, 1200000 };
+
+static void test_curve(void)
+{
+    yf_layer_choice c;
+    yf_layer_init(&c, NULL);
+    /* first call: the best that fits, at once */
+    CHECK_EQ_INT(yf_layer_choose(&c, 0, layers, 3, 40000, 800000), 1);
+    /* 2 Mbit/s: layer 2 needs 1.24 M (x 1.2 = 1.488 M): only after 3 s */
+    int64_t t = 100000;
+    for (; t < 3000000; t += 100000)
+        CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 2000000), 1);
+    CHECK_EQ_INT(yf_layer_choose(&c, 3100000, layers, 3, 40000, 2000000), 2);
+    CHECK_EQ_INT(c.ups, 1);
+    /* a dip under layer 2's need (1.24 M) stays within the 30 %
+     * tolerance; one under 868 k goes down at once, to layer 1 */
+    CHECK_EQ_INT(yf_layer_choose(&c, 3150000, layers, 3, 40000, 870000), 2);
+    CHECK_EQ_INT(yf_layer_choose(&c, 3200000, layers, 3, 40000, 860000), 1);
+    /* under the lowest layer's 190 k: audio only */
+    CHECK_EQ_INT(yf_layer_choose(&c, 3300000, layers, 3, 40000, 180000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(c.downs, 2);
+    /* back above 190 k but not by the margin (228 k): stays audio only */
+    for (t = 3400000; t < 10000000; t += 100000)
+        CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 220000), YF_LAYER_AUDIO_ONLY);
+    /* above the margin, but one sample under it restarts the wait */
+    CHECK_EQ_INT(yf_layer_choose(&c, 10000000, layers, 3, 40000, 300000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 12000000, layers, 3, 40000, 300000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 12100000, layers, 3, 40000, 200000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 12200000, layers, 3, 40000, 300000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 15100000, layers, 3, 40000, 300000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 15200000, layers, 3, 40000, 300000), 0);
+    /* a rising estimate: after the hold, the layer covered all along (1),
+     * not the one reached at the end (2) */
+    CHECK_EQ_INT(yf_layer_choose(&c, 16000000, layers, 3, 40000, 700000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, 18000000, layers, 3, 40000, 2000000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, 19000000, layers, 3, 40000, 2000000), 1);
+    /* the wait for the next layer starts after the move */
+    CHECK_EQ_INT(yf_layer_choose(&c, 19100000, layers, 3, 40000, 2000000), 1);
+    CHECK_EQ_INT(yf_layer_choose(&c, 22000000, layers, 3, 40000, 2000000), 1);
+    CHECK_EQ_INT(yf_layer_choose(&c, 22100000, layers, 3, 40000, 2000000), 2);
+}
+
+/* One layer (no simulcast): video or audio only; an unmeasured layer fits. */
+static void test_single(void)
+{
+    yf_layer_choice c;
+    int64_t one = 0;
+    yf_layer_init(&c, &(yf_layer_config){ .up_margin_pct = 10, .up_hold_us = 1000000 });
+    CHECK_EQ_INT(yf_layer_choose(&c, 0, &one, 1, 0, 30000), 0);
+    one = 1000000;
+    CHECK_EQ_INT(yf_layer_choose(&c, 1, &one, 1, 50000, 740000), 0);   /* 0.705 x need */
+    CHECK_EQ_INT(yf_layer_choose(&c, 1, &one, 1, 50000, 730000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 2, &one, 1, 50000, 1200000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 1000002, &one, 1, 50000, 1200000), 0);
+    /* n out of range is clamped */
+    CHECK_EQ_INT(yf_layer_choose(&c, 1000003, &one, 0, 50000, 1200000), 0);
+}
+
+int main(void)
+{
+    test_curve();
+    test_single();
+    return yf_test_done("test_layer");
+}
