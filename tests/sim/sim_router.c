@@ -71,6 +71,10 @@ typedef struct {
     uint64_t sr_rx, sr_bad;
     int64_t sr_max_err_ticks;
     uint64_t sr_count_diff;
+    /* repair seen from the subscriber: sequence numbers missing when a
+     * later one arrived, and those that came afterwards (the links are
+     * FIFO, so a late packet is a retransmission) */
+    uint64_t holes_seen, filled;
 } sub_model;
 
 typedef struct {
@@ -310,6 +314,10 @@ static void sub_on_video(world *w, const yf_rtp_header *h)
     }
     s->got[i] = yf_keyframe_vp8(h->payload, h->payload_len) ? 2 : 1;
     s->packets++;
+    if (ext < s->max)
+        s->filled++;
+    else if (ext > s->max + 1)
+        s->holes_seen += (uint64_t)(ext - s->max - 1);
     int64_t send = 0;
     for (int k = 0; k < 8; k++)
         send = send << 8 | h->payload[2 + k];
@@ -603,6 +611,50 @@ static void scenario_nack(void)
     world_free(w);
 }
 
+/* 2b. NACK on both legs at the loss a weak mobile link has: 5% random
+ * loss both ways between publisher and router AND between router and
+ * subscriber. The router repairs its own gaps from the publisher (upstream
+ * NACK) and answers the subscriber's NACKs from its cache; what the
+ * subscriber misses and what comes back is counted at the subscriber. */
+static void scenario_nack_both_legs(void)
+{
+    world *w = world_new(1313, 0.05, 0.05, true);
+    w->sub.do_nack = true;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    run_until(w, 31000000);
+    w->pub.next_video = YF_TIME_NEVER; /* stop, let repairs finish */
+    run_until(w, 33000000);
+    yf_router_track_stats ts;
+    yf_router_stats st;
+    yf_router_get_track_stats(w->r, w->vtrack, &ts);
+    yf_router_get_stats(w->r, &st);
+    const sub_model *s = &w->sub;
+    uint64_t sent = w->pub.video_sent, span = (uint64_t)(s->max - s->first + 1);
+    uint64_t holes = sub_holes(s);
+    printf("nack both legs (5%% / 5%%): publisher sent %llu video packets; upstream: %llu missing at the "
+           "router, %llu recovered, %llu given up; downstream: the subscriber missed %llu of %llu, "
+           "%llu came back (%.1f%%), %llu still missing (%.2f%% complete); router resent %llu "
+           "(%llu NACKed seqs in, %llu not in its cache), publisher resent %llu\n",
+           (unsigned long long)sent, (unsigned long long)ts.nack.missing,
+           (unsigned long long)ts.nack.recovered, (unsigned long long)ts.nack.gave_up,
+           (unsigned long long)s->holes_seen, (unsigned long long)span,
+           (unsigned long long)s->filled,
+           s->holes_seen ? 100.0 * (double)s->filled / (double)s->holes_seen : 100.0,
+           (unsigned long long)holes, 100.0 * (double)(span - holes) / (double)span,
+           (unsigned long long)st.retransmitted, (unsigned long long)st.nack_in,
+           (unsigned long long)st.nack_miss, (unsigned long long)w->pub.rtx_sent);
+    /* the loss was real on both legs: about 5% each (~9.75% of first
+     * transmissions reach the subscriber late or never) */
+    EXPECT(ts.nack.missing > sent / 40);
+    EXPECT(s->holes_seen > span / 15);
+    /* and repaired: 8 NACK rounds at 5% loss leave ~1e-10 of a packet */
+    EXPECT(s->filled + holes == s->holes_seen);
+    EXPECT(holes * 1000 <= span);                 /* >= 99.9% complete */
+    EXPECT(st.retransmitted > 0 && w->pub.rtx_sent > 0);
+    EXPECT(s->dups * 50 < span && s->big_jumps == 0 && s->wrong_ssrc == 0);
+    world_free(w);
+}
+
 /* 3. PLI: a subscriber asking every 50 ms gets at most one PLI upstream per
  * 500 ms; subscribing sends one at once. */
 static void scenario_pli(void)
@@ -721,6 +773,7 @@ int main(void)
 {
     scenario_switch();
     scenario_nack();
+    scenario_nack_both_legs();
     scenario_pli();
     scenario_feedback();
     scenario_speaker();
