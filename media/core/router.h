@@ -39,6 +39,12 @@ typedef struct {
     int64_t nack_reorder_us;        /* wait before the first NACK of a gap: 5 ms */
     unsigned nack_max_tries;        /* NACKs per missing packet: 10 */
     int64_t speaker_interval_us;    /* audio level / active speaker: 500 ms */
+    bool audio_loss_from_subscribers; /* true: the RR block of a publisher's
+                                       audio track reports the worst fraction
+                                       lost of our own and its subscribers'
+                                       RRs, so its Opus encoder adds in-band
+                                       FEC for the listeners' links too;
+                                       false (default): our own only */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;

@@ -208,6 +208,21 @@ static void poll_nack(yf_router *r, int64_t now_us, rt_track *t)
     r->st.nack_sent++;
 }
 
+/* The worst fraction lost (of 256) its subscribers' RRs report for track
+ * t. A browser's Opus encoder turns in-band FEC on and sizes it from the
+ * fraction lost of the RRs on its audio (RFC 7587 section 3.1.1 leaves the
+ * estimate to the sender); an SFU's own RR sees only the publisher's
+ * uplink, so for audio it reports the listeners' loss when that is worse
+ * (cumulative counts stay ours: congestion control reads those). */
+static uint8_t worst_subscriber_loss(const yf_router *r, const rt_track *t)
+{
+    uint8_t worst = 0;
+    for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track)
+        if (r->subs[i].fraction_lost > worst)
+            worst = r->subs[i].fraction_lost;
+    return worst;
+}
+
 /* §6.4.2: one RR with a block per track of this publisher heard from. */
 static void send_rr(yf_router *r, int64_t now_us, int part)
 {
@@ -218,8 +233,13 @@ static void send_rr(yf_router *r, int64_t now_us, int part)
     for (unsigned i = 0; i < r->cfg.max_tracks && rr.report_count < YF_RTCP_MAX_COUNT; i++) {
         rt_track *t = &r->tracks[i];
         if (t->used && t->owner == part &&
-            yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count]))
-            rr.report_count++;
+            yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count])) {
+            yf_rtcp_report_block *b = &rr.reports[rr.report_count++];
+            uint8_t worst = r->cfg.audio_loss_from_subscribers && t->cfg.kind == YF_TRACK_AUDIO
+                                ? worst_subscriber_loss(r, t) : 0;
+            if (worst > b->fraction_lost)
+                b->fraction_lost = worst;
+        }
     }
     uint8_t *d = yf_router_rtcp_begin(r);
     if (!d || rr.report_count == 0)

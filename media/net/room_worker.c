@@ -241,6 +241,7 @@ static yf_room_wk *wk_new(yf_room *r)
     /* Publishers plus the room's observers; the router's tables grow to it
      * only as they come. */
     rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
+    rc.audio_loss_from_subscribers = r->h.conf->audio_resilience; /* their FEC (router.h) */
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();

@@ -43,6 +43,7 @@ typedef struct {
     int hist_seq[HIST];
     uint64_t video_sent, pli_rx, nack_rx, rtx_sent, rr_rx, twcc_rx, twcc_received;
     yf_rtcp_report_block last_rr;
+    yf_rtcp_report_block last_audio_rr; /* the block on the audio SSRC */
     uint32_t last_sr_mid;          /* middle 32 bits of our last SR */
     int64_t last_sr_at;
     uint32_t rr_sender;
@@ -256,6 +257,8 @@ static void pub_on_rtcp(world *w, const uint8_t *buf, size_t len)
             for (unsigned i = 0; i < rr.report_count; i++)
                 if (rr.reports[i].ssrc == w->pub.vssrc)
                     w->pub.last_rr = rr.reports[i];
+                else if (rr.reports[i].ssrc == w->pub.assrc)
+                    w->pub.last_audio_rr = rr.reports[i];
         } else if (pk.pt == YF_RTCP_RTPFB && pk.count == YF_RTCP_FMT_NACK) {
             pub_on_nack(w, &pk);
         } else if (pk.pt == YF_RTCP_RTPFB && pk.count == YF_RTCP_FMT_TWCC) {
@@ -483,10 +486,11 @@ static void pub_new_source(pub_model *p, uint64_t salt, int64_t now)
     memset(p->hist_seq, 0xff, sizeof p->hist_seq);
 }
 
-static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool nack)
+static world *world_new_with(uint64_t seed, double pub_loss, double sub_loss, bool nack,
+                             bool audio_loss_from_subscribers)
 {
     world *w = calloc(1, sizeof *w);
-    yf_router_config cfg = { .seed = seed };
+    yf_router_config cfg = { .seed = seed, .audio_loss_from_subscribers = audio_loss_from_subscribers };
     w->r = yf_router_new(&cfg);
     w->now = 1000000;
     sim_link_init(&w->up, seed * 4 + 1, pub_loss, 20000, 3000);
@@ -515,6 +519,11 @@ static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool na
     EXPECT(yf_router_add_publisher_track(w->r, PUB_ID, &a, &w->atrack) == YF_OK);
     w->pub.rr_sender = yf_router_rtcp_ssrc(w->r, PUB_ID);
     return w;
+}
+
+static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool nack)
+{
+    return world_new_with(seed, pub_loss, sub_loss, nack, false);
 }
 
 static void world_free(world *w)
@@ -655,6 +664,48 @@ static void scenario_nack_both_legs(void)
     world_free(w);
 }
 
+/* 2c. The loss a listener meets reaches the speaker's Opus encoder: a
+ * subscriber reports 40/256 (~16%) lost on the audio it gets, the uplink
+ * loses nothing; with audio_loss_from_subscribers the publisher's RR block
+ * for its audio says 40 (so it adds in-band FEC), without it 0. Video's
+ * block is never raised, and cumulative counts stay the router's own. */
+static uint8_t audio_rr_fraction(bool from_subscribers)
+{
+    world *w = world_new_with(21, 0, 0, true, from_subscribers);
+    const uint32_t aout = 0xA0D10001u;
+    w->pub.send_audio = true;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->atrack, aout, AUDIO_PT) == YF_OK);
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    for (int64_t t = 1500000; t <= 4500000; t += 1000000) {
+        run_until(w, t);
+        yf_rtcp_rr rr;
+        uint8_t buf[128];
+        memset(&rr, 0, sizeof rr);
+        rr.ssrc = 0x5u;
+        rr.report_count = 2;
+        rr.reports[0] = (yf_rtcp_report_block){ .ssrc = aout, .fraction_lost = 40 };
+        rr.reports[1] = (yf_rtcp_report_block){ .ssrc = w->sub.vssrc, .fraction_lost = 60 };
+        int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+        EXPECT(n > 0);
+        sim_link_send(&w->from_sub, w->now, SUB_ID, buf, (size_t)n);
+    }
+    run_until(w, 6000000);
+    uint8_t audio = w->pub.last_audio_rr.fraction_lost, video = w->pub.last_rr.fraction_lost;
+    EXPECT(w->pub.last_audio_rr.ssrc == w->pub.assrc && w->pub.last_audio_rr.cumulative_lost == 0);
+    EXPECT(video == 0);
+    world_free(w);
+    return audio;
+}
+
+static void scenario_audio_loss_upstream(void)
+{
+    uint8_t on = audio_rr_fraction(true), off = audio_rr_fraction(false);
+    printf("audio loss upstream: a listener reports 40/256 lost; the speaker's RR says %u/256 "
+           "(from subscribers) or %u/256 (own uplink only)\n", on, off);
+    EXPECT(on == 40);
+    EXPECT(off == 0);
+}
+
 /* 3. PLI: a subscriber asking every 50 ms gets at most one PLI upstream per
  * 500 ms; subscribing sends one at once. */
 static void scenario_pli(void)
@@ -774,6 +825,7 @@ int main(void)
     scenario_switch();
     scenario_nack();
     scenario_nack_both_legs();
+    scenario_audio_loss_upstream();
     scenario_pli();
     scenario_feedback();
     scenario_speaker();
