@@ -110,6 +110,9 @@ typedef struct {
     uint64_t lost;                       /* publisher packets never received (RFC 3550
                                             A.3 cumulative loss of every track and
                                             source the router has had) */
+    uint64_t nack_held;                  /* NACKed seqs not resent: asked again
+                                            within the subscriber's round trip, or
+                                            over its resend budget (rtx_guard.h) */
 } yf_router_stats;
 
 typedef struct {
@@ -129,6 +132,8 @@ typedef struct {
     uint64_t epochs;                     /* 1 + source switches seen */
     uint8_t fraction_lost;               /* from the subscriber's last RR */
     uint32_t jitter;
+    int64_t rtt_us;                      /* from its RRs of our SRs; 0: not yet */
+    uint64_t nack_repeats, nack_over_budget; /* its NACKed seqs not resent (rtx_guard.h) */
 } yf_router_sub_stats;
 
 typedef struct yf_router yf_router;

@@ -68,8 +68,9 @@ static rt_sub *sub_by_out_ssrc(yf_router *r, int part, uint32_t ssrc)
 }
 
 /* A subscriber's NACK: back to source seqs, resent from the cache with the
- * subscriber's own seq/ts (no RTX: same SSRC, RFC 4585 §3.2). */
-static void on_nack(yf_router *r, int part, const yf_rtcp_packet *pk)
+ * subscriber's own seq/ts (no RTX: same SSRC, RFC 4585 §3.2), each at most
+ * once per the subscriber's round trip and within its budget (rtx_guard.h). */
+static void on_nack(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk)
 {
     yf_rtcp_fb fb;
     uint16_t seqs[MAX_NACK_SEQS];
@@ -87,6 +88,10 @@ static void on_nack(yf_router *r, int part, const yf_rtcp_packet *pk)
             b = yf_rtx_cache_get(&t->cache, src);
         if (!b || b->ssrc != s->rw.src_ssrc) {
             r->st.nack_miss++;
+            continue;
+        }
+        if (!yf_rtx_guard_allow(&s->guard, now_us, seqs[i])) {
+            r->st.nack_held++;
             continue;
         }
         if (yf_router_push_rtp(r, s, b, seqs[i], yf_rewrite_out_ts(&s->rw, b->ts), true)) {
@@ -116,13 +121,15 @@ static void on_fir(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet 
         on_keyframe_request(r, now_us, part, e[i].ssrc);
 }
 
-static void on_subscriber_rr(yf_router *r, int part, const yf_rtcp_report_block *b, unsigned n)
+static void on_subscriber_rr(yf_router *r, int64_t now_us, int part, const yf_rtcp_report_block *b,
+                             unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         rt_sub *s = sub_by_out_ssrc(r, part, b[i].ssrc);
         if (s) {
             s->fraction_lost = b[i].fraction_lost;
             s->jitter = b[i].jitter;
+            yf_rtx_guard_on_rr(&s->guard, now_us, b[i].lsr, b[i].dlsr);
         }
     }
 }
@@ -147,7 +154,7 @@ static void on_subscriber_packet(yf_router *r, int64_t now_us, int part, const y
     yf_rtcp_rr rr;
     yf_rtcp_sr sr;
     if (pk->pt == YF_RTCP_RTPFB && pk->count == YF_RTCP_FMT_NACK) {
-        on_nack(r, part, pk);
+        on_nack(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_PSFB && pk->count == YF_RTCP_FMT_PLI) {
         if (yf_rtcp_pli_parse(pk, &fb) == YF_OK) {
             r->st.pli_in++;
@@ -156,9 +163,9 @@ static void on_subscriber_packet(yf_router *r, int64_t now_us, int part, const y
     } else if (pk->pt == YF_RTCP_PSFB && pk->count == YF_RTCP_FMT_FIR) {
         on_fir(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_RR && yf_rtcp_rr_parse(pk, &rr) == YF_OK) {
-        on_subscriber_rr(r, part, rr.reports, rr.report_count);
+        on_subscriber_rr(r, now_us, part, rr.reports, rr.report_count);
     } else if (pk->pt == YF_RTCP_SR && yf_rtcp_sr_parse(pk, &sr) == YF_OK) {
-        on_subscriber_rr(r, part, sr.reports, sr.report_count);
+        on_subscriber_rr(r, now_us, part, sr.reports, sr.report_count);
     }
 }
 
@@ -300,6 +307,7 @@ static void send_srs(yf_router *r, int64_t now_us, int part)
             break; /* full: the rest wait for the next interval */
         off += (size_t)n;
         r->st.sr_sent++;
+        yf_rtx_guard_on_sr(&r->subs[i].guard, now_us, sr.ntp);
     }
     if (off > 0)
         yf_router_rtcp_commit(r, r->parts[part].id, YF_CONN_SUBSCRIBER, off);

@@ -258,10 +258,11 @@ static void log_router(const yf_room_wk *wk)
     yf_router_get_stats(wk->router, &st);
     g_info("room %u: router rtp in %" G_GUINT64_FORMAT " forwarded %" G_GUINT64_FORMAT
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
-           ", nack in %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT ", pli in %" G_GUINT64_FORMAT
+           ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
+           ", pli in %" G_GUINT64_FORMAT
            " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
-           st.nack_in, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)

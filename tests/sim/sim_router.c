@@ -76,6 +76,9 @@ typedef struct {
      * later one arrived, and those that came afterwards (the links are
      * FIFO, so a late packet is a retransmission) */
     uint64_t holes_seen, filled;
+    int64_t nack_retry_us;          /* between two NACKs of one seq: 60 ms */
+    int nack_max_tries;             /* 8 */
+    bool do_rr;                     /* answer each SR with an RR at once */
 } sub_model;
 
 typedef struct {
@@ -280,12 +283,12 @@ static void sub_send_nacks(world *w)
     s->next_nack = YF_TIME_NEVER;
     for (int64_t e = s->first; s->started && e <= s->max && n < 256; e++) {
         int64_t i = e - s->first;
-        if (s->got[i] || s->nack_tries[i] >= 8 || s->max - e > 400)
+        if (s->got[i] || s->nack_tries[i] >= s->nack_max_tries || s->max - e > 400)
             continue;
         if (s->nack_at[i] <= w->now) {
             seqs[n++] = (uint16_t)e;
             s->nack_tries[i]++;
-            s->nack_at[i] = w->now + 60000;
+            s->nack_at[i] = w->now + s->nack_retry_us;
         }
         if (s->nack_at[i] < s->next_nack)
             s->next_nack = s->nack_at[i];
@@ -349,6 +352,16 @@ static void sub_on_sr(world *w, const yf_rtcp_sr *sr)
     if (sr->ssrc != s->vssrc)
         return;
     s->sr_rx++;
+    if (s->do_rr) { /* RFC 3550 6.4.1: LSR = the middle of the SR's NTP, DLSR 0 */
+        yf_rtcp_rr rr;
+        uint8_t buf[64];
+        memset(&rr, 0, sizeof rr);
+        rr.ssrc = 0x5u;
+        rr.report_count = 1;
+        rr.reports[0] = (yf_rtcp_report_block){ .ssrc = s->vssrc, .lsr = (uint32_t)(sr->ntp >> 16) };
+        int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+        sim_link_send(&w->from_sub, w->now, SUB_ID, buf, (size_t)n);
+    }
     int64_t sr_us = (int64_t)((sr->ntp - NTP_EPOCH_OFFSET) >> 32) * 1000000 +
                     (int64_t)((((sr->ntp - NTP_EPOCH_OFFSET) & 0xffffffffu) * 1000000) >> 32);
     if (!s->started || !s->got[s->max - s->first])
@@ -507,6 +520,8 @@ static world *world_new_with(uint64_t seed, double pub_loss, double sub_loss, bo
     w->router_timeout = YF_TIME_NEVER;
     w->sub.vssrc = 0xCAFE0001u;
     w->sub.next_nack = YF_TIME_NEVER;
+    w->sub.nack_retry_us = 60000;
+    w->sub.nack_max_tries = 8;
     w->next_spam = YF_TIME_NEVER;
     yf_router_add_participant(w->r, PUB_ID);
     yf_router_add_participant(w->r, SUB_ID);
@@ -661,6 +676,49 @@ static void scenario_nack_both_legs(void)
     EXPECT(holes * 1000 <= span);                 /* >= 99.9% complete */
     EXPECT(st.retransmitted > 0 && w->pub.rtx_sent > 0);
     EXPECT(s->dups * 50 < span && s->big_jumps == 0 && s->wrong_ssrc == 0);
+    world_free(w);
+}
+
+/* 2b'. A NACK storm: the subscriber's link is slow (150 ms each way, as
+ * behind a full 300 kbit/s queue), loses 5%, and the subscriber asks again
+ * for every missing packet every 10 ms (a receiver that underestimates the
+ * round trip, up to 40 times). The router resends each packet at most once
+ * per the round trip it learns from the subscriber's RRs, so repairs cost
+ * about one resend per loss (plus the resends lost on the way), not forty,
+ * and the stream is still repaired. */
+static void scenario_nack_storm(void)
+{
+    world *w = world_new(2718, 0, 0.05, true);
+    sim_link_init(&w->to_sub, 2718 * 4 + 3, 0.05, 150000, 2000);
+    sim_link_init(&w->from_sub, 2718 * 4 + 4, 0.05, 150000, 2000);
+    w->to_sub.fifo = w->from_sub.fifo = true;
+    w->sub.do_nack = true;
+    w->sub.do_rr = true;
+    w->sub.nack_retry_us = 10000;
+    w->sub.nack_max_tries = 40;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    run_until(w, 21000000);
+    w->pub.next_video = YF_TIME_NEVER;
+    run_until(w, 24000000);
+    yf_router_stats st;
+    yf_router_sub_stats ss;
+    yf_router_get_stats(w->r, &st);
+    yf_router_get_sub_stats(w->r, SUB_ID, w->vtrack, &ss);
+    const sub_model *s = &w->sub;
+    uint64_t span = (uint64_t)(s->max - s->first + 1), holes = sub_holes(s);
+    double per_loss = s->holes_seen ? (double)st.retransmitted / (double)s->holes_seen : 0;
+    printf("nack storm (150 ms each way, 5%%, re-asked every 10 ms): the subscriber missed %llu of %llu, "
+           "%llu came back, %llu still missing; it asked %llu times, the router resent %llu "
+           "(%.2f per loss), held back %llu (%llu too soon, %llu over budget); round trip learnt %lld us\n",
+           (unsigned long long)s->holes_seen, (unsigned long long)span, (unsigned long long)s->filled,
+           (unsigned long long)holes, (unsigned long long)st.nack_in, (unsigned long long)st.retransmitted,
+           per_loss, (unsigned long long)st.nack_held, (unsigned long long)ss.nack_repeats,
+           (unsigned long long)ss.nack_over_budget, (long long)ss.rtt_us);
+    EXPECT(s->holes_seen > span / 40);                 /* the loss was real */
+    EXPECT(ss.rtt_us > 280000 && ss.rtt_us < 340000);  /* 2 x 150 ms + jitter */
+    EXPECT(st.nack_in > 5 * st.retransmitted);         /* the storm was real */
+    EXPECT(per_loss >= 1.0 && per_loss < 1.5);         /* ~1/(1 - 5%) */
+    EXPECT(holes * 1000 <= span);                      /* and still repaired */
     world_free(w);
 }
 
@@ -826,6 +884,7 @@ int main(void)
     scenario_nack();
     scenario_nack_both_legs();
     scenario_audio_loss_upstream();
+    scenario_nack_storm();
     scenario_pli();
     scenario_feedback();
     scenario_speaker();
