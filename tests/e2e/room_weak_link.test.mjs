@@ -9,7 +9,9 @@
 // and lose 5 % of the packets in each direction (an nftables `numgen random
 // mod 100 < 5` drop rule). Both participants speak all the time (a
 // synthetic voice made here: a pitch with vowel formants and syllables),
-// so concealment measures loss, not silence.
+// so concealment measures loss, not silence. The prosecutor's camera is held
+// to 150 kbit/s (see PROSECUTOR_VIDEO_BPS: it stands in for the low simulcast
+// layer the server does not choose yet).
 //
 // Printed for each run and each side (what the petitioner receives from the
 // prosecutor over the weak downlink, what the prosecutor receives from the
@@ -33,9 +35,13 @@
 //  - a screenshot of the petitioner's phone page on the weak link.
 // The servers and browsers are stopped by their PIDs and the namespace
 // removed (with its veth pair, its qdiscs and its rules), also on failure.
+// Also printed: a timeline every 2 s (audio packets the prosecutor sent, the
+// petitioner received, and the share concealed), the token buckets' and the
+// loss rule's counters, the petitioner's jitter buffer.
 // Needs root, ip, tc, nsenter and nft: exit 77 without them, except under
 // CI=true. Ends "room_weak_link: N passed, M failed". YF_E2E_KEEP=1 keeps
-// the temp dir (screenshots, server logs, recordings).
+// the temp dir (screenshots, server logs, recordings); YF_WEAK_ONLY=with (or
+// without) holds one of the two hearings, for a developer.
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -60,6 +66,12 @@ const CONCEAL_BOUND = 0.05;
 // Two runs of the same network differ by this much in concealment from one
 // run to the next (loss is random, the machine is shared).
 const NOISE = 0.01;
+// The prosecutor's camera is held to what the low simulcast layer sends.
+// Until the server picks a layer per subscriber from that subscriber's own
+// feedback (the other half of issue 13), nothing holds a publisher's video
+// to a subscriber's downlink, and a camera at 350 kbit/s into a 300 kbit/s
+// link measures a full queue, not loss. The cap stands in for the layer.
+const PROSECUTOR_VIDEO_BPS = 150000;
 const serverLog = [];
 
 function have(cmd) {
@@ -125,13 +137,25 @@ function makeNamespace(tmp) {
   inNs('nft', ['-f', file]);
 }
 
-/** The nftables counters: packets dropped in and out of the petitioner. */
+/** The nftables counters: packets dropped on their way in to the
+ *  petitioner (the downlink) and out of it (the uplink). */
 function lossCounters() {
   try {
     const text = inNs('nft', ['list', 'table', 'inet', 'yfweak']);
     const n = [...text.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
     return { in: n[0] || 0, out: n[1] || 0 };
   } catch { return { in: -1, out: -1 }; }
+}
+
+/** tc's counters of both ends' token buckets: packets sent and dropped. */
+function qdiscStats() {
+  const one = (text) => {
+    const m = /Sent (\d+) bytes (\d+) pkt \(dropped (\d+), overlimits (\d+)/.exec(text || '');
+    return m ? { bytes: Number(m[1]), packets: Number(m[2]), dropped: Number(m[3]) } : null;
+  };
+  try {
+    return { down: one(run('tc', ['-s', 'qdisc', 'show', 'dev', HOST_IF])), up: one(inNs('tc', ['-s', 'qdisc', 'show', 'dev', PET_IF])) };
+  } catch { return {}; }
 }
 
 function removeNamespace() {
@@ -213,7 +237,9 @@ function snapshot(page) {
         if (s.kind === 'audio') {
           add('concealedSamples', s.concealedSamples); add('silentConcealedSamples', s.silentConcealedSamples);
           add('totalSamplesReceived', s.totalSamplesReceived); add('fecPacketsReceived', s.fecPacketsReceived);
-          add('concealmentEvents', s.concealmentEvents);
+          add('concealmentEvents', s.concealmentEvents); add('packetsDiscarded', s.packetsDiscarded);
+          add('jitterBufferDelay', s.jitterBufferDelay); add('jitterBufferEmittedCount', s.jitterBufferEmittedCount);
+          a.ssrc = s.ssrc; a.jitter = s.jitter;
           const c = s.codecId && rep.get(s.codecId);
           if (c) a.fmtp = c.sdpFmtpLine;
         } else {
@@ -259,6 +285,27 @@ function report(mode, who, d) {
     `video frames decoded ${v.framesDecoded || 0}, freezes ${v.freezeCount || 0} (${(v.totalFreezesDuration || 0).toFixed(1)} s), ` +
     `packets lost ${v.packetsLost || 0} of ${(v.packetsLost || 0) + (v.packetsReceived || 0)}, NACKs sent ${v.nackCount || 0}, ` +
     `PLIs ${v.pliCount || 0}`);
+}
+
+/** Caps the page's outgoing video (RTCRtpSender.setParameters maxBitrate)
+ *  once its publish connection has a video sender; true when it took. */
+async function capVideo(page, bps, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await page.evaluate(async (b) => {
+      const pc = window.yfRoom && window.yfRoom.pc('publish');
+      const s = pc && pc.getSenders().find((x) => x.track && x.track.kind === 'video');
+      if (!s) return false;
+      const p = s.getParameters();
+      if (!p.encodings || !p.encodings.length) return false;
+      for (const e of p.encodings) e.maxBitrate = b;
+      await s.setParameters(p);
+      return s.getParameters().encodings.every((e) => e.maxBitrate === b);
+    }, bps).catch(() => false);
+    if (ok) return true;
+    await sleep(300);
+  }
+  return false;
 }
 
 /** Polls until the page's decoded frames grow between two samples; the time, or null. */
@@ -319,6 +366,8 @@ async function hold(t, port, mode, res) {
 
   const pros = await open(host, base, tokens.host, `${mode}/prosecutor`, { width: 1366, height: 768 });
   if (!check(`${mode}: the prosecutor enters`, await waitState(pros.page, 'admitted') === 'admitted')) return;
+  check(`${mode}: the prosecutor's camera is held to ${PROSECUTOR_VIDEO_BPS / 1000} kbit/s (the low layer's rate)`,
+    await capVideo(pros.page, PROSECUTOR_VIDEO_BPS));
   const pet = await open(petBrowser, base, tokens.pet, `${mode}/petitioner`, { width: 390, height: 844 });
   check(`${mode}: the petitioner waits on the weak link`, await waitState(pet.page, 'waiting', 60000) === 'waiting');
   const petId = await selfId(pet.page);
@@ -332,20 +381,45 @@ async function hold(t, port, mode, res) {
     `petitioner ${petDec ? 'yes' : 'no'}, prosecutor ${prosDec ? 'yes' : 'no'}`)) return;
   await sleep(SETTLE_S * 1000);
 
-  const loss0 = lossCounters();
+  const loss0 = lossCounters(), q0 = qdiscStats();
   const a0 = { pet: await snapshot(pet.page), pros: await snapshot(pros.page) };
-  await sleep(WINDOW_S * 500);
-  const shot = join(t.tmp, `petitioner-weak-${mode}-390x844.png`);
-  await pet.page.screenshot({ path: shot });
-  console.log(`# screenshot: ${shot}`);
-  await sleep(WINDOW_S * 500);
+  // A timeline every 2 s: what the prosecutor sent, what the petitioner got.
+  const line = [];
+  let prev = { sent: a0.pros.pubAudio ? a0.pros.pubAudio.packetsSent : 0, got: a0.pet.audio.packetsReceived || 0,
+    conc: a0.pet.audio.concealedSamples || 0, tot: a0.pet.audio.totalSamplesReceived || 0 };
+  let shotTaken = false;
+  for (let k = 0; k < WINDOW_S / 2; k++) {
+    await sleep(2000);
+    const [p1, q1] = await Promise.all([snapshot(pet.page).catch(() => null), snapshot(pros.page).catch(() => null)]);
+    if (!p1 || !q1) { line.push('?'); continue; }
+    const now = { sent: q1.pubAudio ? q1.pubAudio.packetsSent : 0, got: p1.audio.packetsReceived || 0,
+      conc: p1.audio.concealedSamples || 0, tot: p1.audio.totalSamplesReceived || 0 };
+    line.push(`${now.sent - prev.sent}/${now.got - prev.got}/${now.tot > prev.tot ? Math.round(100 * (now.conc - prev.conc) / (now.tot - prev.tot)) : '-'}%`);
+    prev = now;
+    if (!shotTaken && k >= WINDOW_S / 4) {
+      const shot = join(t.tmp, `petitioner-weak-${mode}-390x844.png`);
+      await pet.page.screenshot({ path: shot });
+      console.log(`# screenshot: ${shot}`);
+      shotTaken = true;
+    }
+  }
+  console.log(`# ${mode}: every 2 s, prosecutor's audio packets sent / petitioner's received / concealed: ${line.join(' ')}`);
   const a1 = { pet: await snapshot(pet.page), pros: await snapshot(pros.page) };
-  const loss1 = lossCounters();
+  const loss1 = lossCounters(), q1 = qdiscStats();
+  const qd = (k) => (q0[k] && q1[k] ? `${q1[k].packets - q0[k].packets} packets (${((q1[k].bytes - q0[k].bytes) * 8 / WINDOW_S / 1000).toFixed(0)} kbit/s), ` +
+    `${q1[k].dropped - q0[k].dropped} dropped by the full queue` : 'n/a');
+  console.log(`# ${mode}: the ${RATE} token buckets: downlink ${qd('down')}; uplink ${qd('up')}`);
+  console.log(`# ${mode}: petitioner's audio in: ssrc ${a0.pet.audio.ssrc} -> ${a1.pet.audio.ssrc}, discarded ` +
+    `${(a1.pet.audio.packetsDiscarded || 0) - (a0.pet.audio.packetsDiscarded || 0)}, jitter ${a1.pet.audio.jitter} s, ` +
+    `jitter buffer ${(((a1.pet.audio.jitterBufferDelay || 0) - (a0.pet.audio.jitterBufferDelay || 0)) / Math.max(1, (a1.pet.audio.jitterBufferEmittedCount || 0) - (a0.pet.audio.jitterBufferEmittedCount || 0)) * 1000).toFixed(0)} ms`);
   res.pet = diff(a0.pet, a1.pet);
   res.pros = diff(a0.pros, a1.pros);
+  check(`${mode}: no connection was replaced during the window (the same audio stream at both ends of it)`,
+    a0.pet.audio.ssrc === a1.pet.audio.ssrc && a0.pros.audio.ssrc === a1.pros.audio.ssrc,
+    `petitioner ${a0.pet.audio.ssrc} -> ${a1.pet.audio.ssrc}, prosecutor ${a0.pros.audio.ssrc} -> ${a1.pros.audio.ssrc}`);
   res.petPub = a1.pet;
-  console.log(`# ${mode}: over ${WINDOW_S} s the link dropped ${loss1.in - loss0.in} packets towards the server and ` +
-    `${loss1.out - loss0.out} towards the petitioner (nftables counters)`);
+  console.log(`# ${mode}: over ${WINDOW_S} s the loss rule dropped ${loss1.out - loss0.out} packets towards the server and ` +
+    `${loss1.in - loss0.in} towards the petitioner (nftables counters)`);
   report(mode, 'petitioner receives the prosecutor (weak downlink)', res.pet);
   report(mode, 'prosecutor receives the petitioner (weak uplink)', res.pros);
   const pv = a1.pet.pubVideo || {};
@@ -411,8 +485,9 @@ await runRecordedHearing(NAME, 'yf-weak-', 30, serverLog, async (t) => {
     t.voice = { host: join(t.tmp, 'host-voice.wav'), pet: join(t.tmp, 'pet-voice.wav') };
     voiceWav(t.voice.host, 60, 120);   // Chromium loops the file
     voiceWav(t.voice.pet, 60, 210);
-    const on = await hearing(t, 'with', true);
-    const off = await hearing(t, 'without', false);
+    const only = process.env.YF_WEAK_ONLY;   // 'with' or 'without': one run, for a developer
+    const on = only === 'without' ? {} : await hearing(t, 'with', true);
+    const off = only === 'with' ? {} : await hearing(t, 'without', false);
     if (!on.pet || !off.pet) return;
     const rOn = ratio(on.pet), rOff = ratio(off.pet), qOn = ratio(on.pros), qOff = ratio(off.pros);
     console.log(`# audio concealment, with / without the features: petitioner ${pct(rOn)} / ${pct(rOff)}, ` +
