@@ -7,7 +7,7 @@
 // (390x844) in a network namespace of its own, joined by a veth pair whose
 // two ends are each limited to 300 kbit/s (tc tbf; this kernel has no netem)
 // and lose 5 % of the packets in each direction (an nftables `numgen random
-// mod 100 < 5` drop rule). Both participants speak all the time (a
+// mod 100 < 5` drop rule on each end's ingress, so no sender is told). Both participants speak all the time (a
 // synthetic voice made here: a pitch with vowel formants and syllables),
 // so concealment measures loss, not silence. The prosecutor's camera is held
 // to 150 kbit/s (see PROSECUTOR_VIDEO_BPS: it stands in for the low simulcast
@@ -56,12 +56,12 @@ const SETTLE_S = 8;           // after that, before the window: the estimators s
 const RATE = '300kbit';
 const LOSS_PERCENT = 5;
 // The bound on the audio concealment ratio with the features. Measured here
-// (2 cores shared with other builds): 5 % random loss alone conceals about
-// 5 % of the samples without FEC; with FEC most single losses are rebuilt
-// from the next packet, so what stays concealed comes from bursts (two
-// losses in a row), packets late behind the 300 kbit/s queue, and NetEq's
-// own stretching on a loaded machine. The issue asks for under 5 %; that is
-// the bound.
+// (2 cores shared with other builds, four runs): without FEC 5 % random loss
+// conceals 4-6 % of the samples (one concealment per lost packet); with it
+// 0.05-0.9 %, and 2 % in a run where the queue held the audio back for a
+// second. What stays concealed comes from two losses in a row, packets late
+// behind the 300 kbit/s queue and a starved browser on a loaded machine. The
+// issue asks for under 5 %: that is the bound, with room for a loaded machine.
 const CONCEAL_BOUND = 0.05;
 // Two runs of the same network differ by this much in concealment from one
 // run to the next (loss is random, the machine is shared).
@@ -96,7 +96,8 @@ const NET = `10.233.${process.pid % 250}`;
 const SRV_IP = `${NET}.1`, PET_IP = `${NET}.2`;
 const HOST_IF = `yfw-h${tag}`.slice(0, 15);
 const PET_IF = 'yfw-p';
-let nsMade = false;
+const UP_TABLE = `yfweak_${tag}`;   // in the root namespace: removed by name
+let nsMade = false, upTable = false;
 
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -127,23 +128,31 @@ function makeNamespace(tmp) {
   const tbf = ['root', 'tbf', 'rate', RATE, 'burst', '32kbit', 'latency', '400ms'];
   run('tc', ['qdisc', 'add', 'dev', HOST_IF, ...tbf]);
   inNs('tc', ['qdisc', 'add', 'dev', PET_IF, ...tbf]);
-  // 5 % random loss each way, every protocol, counted.
-  const file = join(tmp, 'loss.nft');
-  writeFileSync(file, [
-    'table inet yfweak {',
-    `  chain in { type filter hook input priority 0; policy accept; iifname "${PET_IF}" numgen random mod 100 < ${LOSS_PERCENT} counter drop; }`,
-    `  chain out { type filter hook output priority 0; policy accept; oifname "${PET_IF}" numgen random mod 100 < ${LOSS_PERCENT} counter drop; }`,
-    '}', ''].join('\n'));
-  inNs('nft', ['-f', file]);
+  // 5 % random loss each way, every protocol, counted, and silent: each
+  // packet is dropped where it arrives (the receiving end's ingress), never
+  // on the sender's way out, where the sending socket would be told (an
+  // output-hook drop fails the send, and the sender's stack tries again).
+  const rule = `numgen random mod 100 < ${LOSS_PERCENT} counter drop`;
+  const down = join(tmp, 'loss-down.nft'), up = join(tmp, 'loss-up.nft');
+  writeFileSync(down, `table netdev yfweak {\n  chain down { type filter hook ingress device "${PET_IF}" priority 0; ${rule}; }\n}\n`);
+  // The uplink spares STUN (RFC 7983: a UDP payload whose first byte is 0..3):
+  // with the browser's answers to the server's consent checks lost at 5 %,
+  // libnice declared the subscribe connection failed about 8 s after it was
+  // up, and its media never came back (see docs/deployment.md, "Weak links").
+  writeFileSync(up, `table netdev ${UP_TABLE} {\n  chain up { type filter hook ingress device "${HOST_IF}" priority 0; ` +
+    `meta l4proto udp @th,64,8 < 4 accept; ${rule}; }\n}\n`);
+  inNs('nft', ['-f', down]);
+  run('nft', ['-f', up]);
+  upTable = true;
 }
 
 /** The nftables counters: packets dropped on their way in to the
- *  petitioner (the downlink) and out of it (the uplink). */
+ *  petitioner (the downlink) and to the server (the uplink). */
 function lossCounters() {
+  const count = (text) => Number((/counter packets (\d+)/.exec(text || '') || [])[1] || -1);
   try {
-    const text = inNs('nft', ['list', 'table', 'inet', 'yfweak']);
-    const n = [...text.matchAll(/counter packets (\d+)/g)].map((m) => Number(m[1]));
-    return { in: n[0] || 0, out: n[1] || 0 };
+    return { in: count(inNs('nft', ['list', 'table', 'netdev', 'yfweak'])),
+      out: count(run('nft', ['list', 'table', 'netdev', UP_TABLE])) };
   } catch { return { in: -1, out: -1 }; }
 }
 
@@ -159,6 +168,8 @@ function qdiscStats() {
 }
 
 function removeNamespace() {
+  if (upTable) spawnSync('nft', ['delete', 'table', 'netdev', UP_TABLE], { stdio: 'ignore' });
+  upTable = false;
   if (!nsMade) return;
   nsMade = false;
   spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
@@ -494,18 +505,18 @@ await runRecordedHearing(NAME, 'yf-weak-', 30, serverLog, async (t) => {
       `prosecutor ${pct(qOn)} / ${pct(qOff)}`);
     check(`with the features the petitioner's audio concealment is under ${pct(CONCEAL_BOUND)}`, rOn < CONCEAL_BOUND, pct(rOn));
     check(`with the features the prosecutor's audio concealment is under ${pct(CONCEAL_BOUND)}`, qOn < CONCEAL_BOUND, pct(qOn));
-    if (Math.abs(rOff - rOn) <= NOISE) {
-      console.log(`# the petitioner's concealment with and without lie within ${pct(NOISE)} of each other (noise): ` +
-        'only the bound is asserted');
-    } else {
-      check('the petitioner\'s audio concealment is lower with the features than without', rOn < rOff,
-        `${pct(rOn)} vs ${pct(rOff)}`);
+    for (const [who, a, b] of [['petitioner', rOn, rOff], ['prosecutor', qOn, qOff]]) {
+      if (Math.abs(b - a) <= NOISE)
+        console.log(`# the ${who}'s concealment with and without lie within ${pct(NOISE)} of each other (noise): only the bound is asserted`);
+      else
+        check(`the ${who}'s audio concealment is lower with the features than without`, a < b, `${pct(a)} vs ${pct(b)}`);
     }
   } finally {
     for (const b of t.browsers.splice(0)) await b.close().catch(() => {});
     removeNamespace();
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout || '';
     const link = spawnSync('ip', ['link', 'show', HOST_IF], { stdio: 'ignore' }).status === 0;
-    check('namespace and veth pair removed', !left.includes(NS) && !link, left.trim() || 'none left');
+    const rules = spawnSync('nft', ['list', 'table', 'netdev', UP_TABLE], { stdio: 'ignore' }).status === 0;
+    check('namespace, veth pair and loss rule removed', !left.includes(NS) && !link && !rules, left.trim() || 'none left');
   }
 });
