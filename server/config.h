@@ -46,6 +46,8 @@ typedef struct {
     char **turn_urls;      /* NULL-terminated turn:/turns: URLs, NULL: no TURN */
     char *turn_secret_file; /* the shared secret (read by the server at start) */
     int turn_lifetime;     /* seconds a minted credential is valid, default 43200 */
+    /* [media] audio_resilience (docs/config.md) */
+    gboolean audio_resilience; /* negotiate Opus FEC and DTX, default TRUE */
 } yf_config;
 
 /* Fills cfg from defaults, the file named by --config and the command line.

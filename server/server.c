@@ -164,6 +164,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         .stun_port = stun_port,
         .cert = s->dtls_cert,
         .ice_tcp = cfg->ice_tcp,
+        .audio_resilience = cfg->audio_resilience,
     };
     s->media = yf_net_new(&mc, g_main_context_default(), err);
     g_free(stun_host);

@@ -346,6 +346,7 @@ int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint3
         s->track = t;
         yf_rewrite_init(&s->rw, out_ssrc, out_pt, tr->cfg.clock_rate,
                         tr->cfg.kind == YF_TRACK_VIDEO, (uint16_t)yf_router_random32(r), yf_router_random32(r));
+        yf_rtx_guard_init(&s->guard);
         s->next_in_track = tr->subs;
         tr->subs = (int)i;
         if (!r->parts[p].next_sr_us)
@@ -543,6 +544,9 @@ int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t tr
     out->epochs = sb->rw.epochs;
     out->fraction_lost = sb->fraction_lost;
     out->jitter = sb->jitter;
+    out->rtt_us = sb->guard.rtt_us;
+    out->nack_repeats = sb->guard.repeats;
+    out->nack_over_budget = sb->guard.over_budget;
     return YF_OK;
 }
 

@@ -41,6 +41,12 @@ typedef struct {
     int64_t nack_reorder_us;        /* wait before the first NACK of a gap: 5 ms */
     unsigned nack_max_tries;        /* NACKs per missing packet: 10 */
     int64_t speaker_interval_us;    /* audio level / active speaker: 500 ms */
+    bool audio_loss_from_subscribers; /* true: the RR block of a publisher's
+                                       audio track reports the worst fraction
+                                       lost of our own and its subscribers'
+                                       RRs, so its Opus encoder adds in-band
+                                       FEC for the listeners' links too;
+                                       false (default): our own only */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
@@ -112,6 +118,9 @@ typedef struct {
     uint64_t twcc_fb_in, twcc_fb_bad;    /* subscribers' transport-cc feedback */
     uint64_t video_pauses, video_resumes; /* downlinks dropped to audio only / back */
     uint64_t downlink_drops;             /* video packets not sent to a paused downlink */
+    uint64_t nack_held;                  /* NACKed seqs not resent: asked again
+                                            within the subscriber's round trip, or
+                                            over its resend budget (rtx_guard.h) */
 } yf_router_stats;
 
 typedef struct {
@@ -131,6 +140,8 @@ typedef struct {
     uint64_t epochs;                     /* 1 + source switches seen */
     uint8_t fraction_lost;               /* from the subscriber's last RR */
     uint32_t jitter;
+    int64_t rtt_us;                      /* from its RRs of our SRs; 0: not yet */
+    uint64_t nack_repeats, nack_over_budget; /* its NACKed seqs not resent (rtx_guard.h) */
 } yf_router_sub_stats;
 
 /* One subscriber connection's downlink, as its transport-cc feedback

@@ -8,6 +8,7 @@
 #include "pktbuf.h"
 #include "reports.h"
 #include "rewrite.h"
+#include "rtx_guard.h"
 #include "router.h"
 #include "rtcp.h"
 #include "twcc.h"
@@ -77,6 +78,7 @@ typedef struct {
     uint64_t packets, octets, retransmitted;
     uint8_t fraction_lost;
     uint32_t jitter;
+    yf_rtx_guard guard;       /* how often its NACKs are answered (rtx_guard.h) */
 } rt_sub;
 
 typedef struct {

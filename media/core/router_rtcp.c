@@ -68,8 +68,9 @@ static rt_sub *sub_by_out_ssrc(yf_router *r, int part, uint32_t ssrc)
 }
 
 /* A subscriber's NACK: back to source seqs, resent from the cache with the
- * subscriber's own seq/ts (no RTX: same SSRC, RFC 4585 §3.2). */
-static void on_nack(yf_router *r, int part, const yf_rtcp_packet *pk)
+ * subscriber's own seq/ts (no RTX: same SSRC, RFC 4585 §3.2), each at most
+ * once per the subscriber's round trip and within its budget (rtx_guard.h). */
+static void on_nack(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk)
 {
     yf_rtcp_fb fb;
     uint16_t seqs[MAX_NACK_SEQS];
@@ -87,6 +88,10 @@ static void on_nack(yf_router *r, int part, const yf_rtcp_packet *pk)
             b = yf_rtx_cache_get(&t->cache, src);
         if (!b || b->ssrc != s->rw.src_ssrc) {
             r->st.nack_miss++;
+            continue;
+        }
+        if (!yf_rtx_guard_allow(&s->guard, now_us, seqs[i])) {
+            r->st.nack_held++;
             continue;
         }
         if (yf_router_push_rtp(r, s, b, seqs[i], yf_rewrite_out_ts(&s->rw, b->ts), true)) {
@@ -116,13 +121,15 @@ static void on_fir(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet 
         on_keyframe_request(r, now_us, part, e[i].ssrc);
 }
 
-static void on_subscriber_rr(yf_router *r, int part, const yf_rtcp_report_block *b, unsigned n)
+static void on_subscriber_rr(yf_router *r, int64_t now_us, int part, const yf_rtcp_report_block *b,
+                             unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
         rt_sub *s = sub_by_out_ssrc(r, part, b[i].ssrc);
         if (s) {
             s->fraction_lost = b[i].fraction_lost;
             s->jitter = b[i].jitter;
+            yf_rtx_guard_on_rr(&s->guard, now_us, b[i].lsr, b[i].dlsr);
         }
     }
 }
@@ -147,7 +154,7 @@ static void on_subscriber_packet(yf_router *r, int64_t now_us, int part, const y
     yf_rtcp_rr rr;
     yf_rtcp_sr sr;
     if (pk->pt == YF_RTCP_RTPFB && pk->count == YF_RTCP_FMT_NACK) {
-        on_nack(r, part, pk);
+        on_nack(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_RTPFB && pk->count == YF_RTCP_FMT_TWCC) {
         yf_router_on_downlink_feedback(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_PSFB && pk->count == YF_RTCP_FMT_PLI) {
@@ -158,9 +165,9 @@ static void on_subscriber_packet(yf_router *r, int64_t now_us, int part, const y
     } else if (pk->pt == YF_RTCP_PSFB && pk->count == YF_RTCP_FMT_FIR) {
         on_fir(r, now_us, part, pk);
     } else if (pk->pt == YF_RTCP_RR && yf_rtcp_rr_parse(pk, &rr) == YF_OK) {
-        on_subscriber_rr(r, part, rr.reports, rr.report_count);
+        on_subscriber_rr(r, now_us, part, rr.reports, rr.report_count);
     } else if (pk->pt == YF_RTCP_SR && yf_rtcp_sr_parse(pk, &sr) == YF_OK) {
-        on_subscriber_rr(r, part, sr.reports, sr.report_count);
+        on_subscriber_rr(r, now_us, part, sr.reports, sr.report_count);
     }
 }
 
@@ -210,6 +217,21 @@ static void poll_nack(yf_router *r, int64_t now_us, rt_track *t)
     r->st.nack_sent++;
 }
 
+/* The worst fraction lost (of 256) its subscribers' RRs report for track
+ * t. A browser's Opus encoder turns in-band FEC on and sizes it from the
+ * fraction lost of the RRs on its audio (RFC 7587 section 3.1.1 leaves the
+ * estimate to the sender); an SFU's own RR sees only the publisher's
+ * uplink, so for audio it reports the listeners' loss when that is worse
+ * (cumulative counts stay ours: congestion control reads those). */
+static uint8_t worst_subscriber_loss(const yf_router *r, const rt_track *t)
+{
+    uint8_t worst = 0;
+    for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track)
+        if (r->subs[i].fraction_lost > worst)
+            worst = r->subs[i].fraction_lost;
+    return worst;
+}
+
 /* §6.4.2: one RR with a block per track of this publisher heard from. */
 static void send_rr(yf_router *r, int64_t now_us, int part)
 {
@@ -220,8 +242,13 @@ static void send_rr(yf_router *r, int64_t now_us, int part)
     for (unsigned i = 0; i < r->cfg.max_tracks && rr.report_count < YF_RTCP_MAX_COUNT; i++) {
         rt_track *t = &r->tracks[i];
         if (t->used && t->owner == part &&
-            yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count]))
-            rr.report_count++;
+            yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count])) {
+            yf_rtcp_report_block *b = &rr.reports[rr.report_count++];
+            uint8_t worst = r->cfg.audio_loss_from_subscribers && t->cfg.kind == YF_TRACK_AUDIO
+                                ? worst_subscriber_loss(r, t) : 0;
+            if (worst > b->fraction_lost)
+                b->fraction_lost = worst;
+        }
     }
     uint8_t *d = yf_router_rtcp_begin(r);
     if (!d || rr.report_count == 0)
@@ -282,6 +309,7 @@ static void send_srs(yf_router *r, int64_t now_us, int part)
             break; /* full: the rest wait for the next interval */
         off += (size_t)n;
         r->st.sr_sent++;
+        yf_rtx_guard_on_sr(&r->subs[i].guard, now_us, sr.ntp);
     }
     if (off > 0)
         yf_router_rtcp_commit(r, r->parts[part].id, YF_CONN_SUBSCRIBER, off);

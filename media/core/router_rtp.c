@@ -108,6 +108,7 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
             continue;
         }
         if (yf_router_push_rtp(r, s, b, seq, ts, false)) {
+            yf_rtx_guard_on_forward(&s->guard);
             s->packets++;
             s->octets += b->payload_len;
             r->st.forwarded++;

@@ -301,6 +301,7 @@ static char *answer_offer(yf_echo_session *s, const yf_sdp_offer *o, GError **er
      * server we choose the SRTP profile and can prefer AEAD_AES_128_GCM. */
     p.setup = o->setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE;
     p.cname = "yuanfang";
+    p.opus = yf_net_opus_mode(s->h.conf);
     s->role = p.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     /* A kind we do not echo gets a payload type no browser sends with
      * rtcp-mux (RFC 5761 section 4: 72-76 collide with RTCP). */

@@ -34,6 +34,8 @@ typedef struct {
     gboolean ice_tcp;            /* also offer passive ICE-TCP host candidates
                                     (RFC 6544) and take a browser's active
                                     ones; UDP stays preferred */
+    gboolean audio_resilience;   /* answers and offers ask for Opus in-band
+                                    FEC and DTX; FALSE: they turn both off */
 } yf_net_config;
 
 typedef struct yf_net yf_net;

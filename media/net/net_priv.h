@@ -12,6 +12,7 @@
 #include <string.h>
 #include "net.h"
 #include "net_stats.h"
+#include "media/sdp/sdp.h"
 
 /* One media worker. Invariants: `ctx` is owned (iterated) only by `thread`
  * while the loop runs; `load` counts the sessions placed on this worker: it
@@ -42,6 +43,7 @@ struct yf_net {
     guint stun_port;
     const yf_dtls_cert *cert;
     gboolean ice_tcp;
+    gboolean audio_resilience;   /* yf_net_config's */
     NiceAgent *parser;
     GHashTable *live;           /* yf_net_handle*, borrowed (yf_net_handle_stop) */
     guint next_session_id;
@@ -91,6 +93,13 @@ struct yf_net_handle {
     yf_net *media;
     gboolean closed;
 };
+
+/* What every answer and offer of m says of Opus FEC and DTX ([media]
+ * audio_resilience). Any thread: the config is immutable. */
+static inline yf_sdp_opus_mode yf_net_opus_mode(const yf_net *m)
+{
+    return m->audio_resilience ? YF_SDP_OPUS_RESILIENT : YF_SDP_OPUS_PLAIN;
+}
 
 /* Sets up h, the zeroed first member of a new object, on m: the control
  * handle's ref, the next id, teardown for the stop. Control thread. */

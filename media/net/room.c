@@ -186,6 +186,7 @@ static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build 
     yf_sublines_plan_offer(&p->lines, &b->plan);
     b->p.n_media = b->plan.n;
     b->p.media = b->media;
+    b->p.opus = yf_net_opus_mode(r->h.conf);
     for (size_t i = 0; i < b->p.n_media; i++) {
         const yf_sublines_plan_line *e = &b->plan.lines[i];
         const yf_sublines_line *l = e->line;
@@ -392,6 +393,7 @@ static char *answer_publisher(yf_room *r, yf_room_ctl_part *p, const yf_sdp_offe
     ap.setup = o->setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE;
     ap.cname = "yuanfang";
     ap.twcc = TRUE;
+    ap.opus = yf_net_opus_mode(r->h.conf);
     m->role = ap.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     answer = yf_sdp_build_answer(o, &ap, &serr);
     if (!answer) {

@@ -267,6 +267,7 @@ static yf_room_wk *wk_new(yf_room *r)
     /* Publishers plus the room's observers; the router's tables grow to it
      * only as they come. */
     rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
+    rc.audio_loss_from_subscribers = r->h.conf->audio_resilience; /* their FEC (router.h) */
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
@@ -283,10 +284,11 @@ static void log_router(const yf_room_wk *wk)
     yf_router_get_stats(wk->router, &st);
     g_info("room %u: router rtp in %" G_GUINT64_FORMAT " forwarded %" G_GUINT64_FORMAT
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
-           ", nack in %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT ", pli in %" G_GUINT64_FORMAT
+           ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
+           ", pli in %" G_GUINT64_FORMAT
            " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
-           st.nack_in, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)

@@ -148,6 +148,7 @@ static void copy_config(yf_net *m, const yf_net_config *cfg)
     m->stun_port = cfg->stun_port ? cfg->stun_port : 3478;
     m->cert = cfg->cert;
     m->ice_tcp = cfg->ice_tcp;
+    m->audio_resilience = cfg->audio_resilience;
 }
 
 yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err)

@@ -98,6 +98,21 @@ typedef struct {
  * On failure *out is zeroed. Pure function: any thread. */
 gboolean yf_sdp_parse_offer(const char *sdp, size_t len, yf_sdp_offer *out, GError **err);
 
+/* What our answers and offers say of Opus's in-band FEC and DTX (RFC 7587
+ * section 6.1, `useinbandfec`, `usedtx`: what the receiver wants, so a
+ * browser's encoder follows the parameters of the description it got). */
+typedef enum {
+    YF_SDP_OPUS_AS_OFFERED = 0, /* the offer's (or publisher's) fmtp unchanged */
+    YF_SDP_OPUS_RESILIENT,      /* useinbandfec=1;usedtx=1, the rest kept */
+    YF_SDP_OPUS_PLAIN,          /* neither (RFC 7587's default: off), the rest kept */
+} yf_sdp_opus_mode;
+
+/* Writes the Opus fmtp `in` ("minptime=10;useinbandfec=1", NULL or "") as
+ * mode says into dst: entries in their order, trimmed, ours replaced.
+ * FALSE (dst "") when the result does not fit cap or is not printable
+ * ASCII; callers then keep `in`. Pure function: any thread. */
+gboolean yf_sdp_opus_fmtp(const char *in, yf_sdp_opus_mode mode, char *dst, size_t cap);
+
 typedef struct {
     const char *ice_ufrag;
     const char *ice_pwd;
@@ -115,6 +130,8 @@ typedef struct {
      * then numbers its packets and runs its send-side estimator on the
      * router's feedback (twcc.h). FALSE (device test): neither line. */
     gboolean twcc;
+    /* The Opus fmtp of the answer ([media] audio_resilience). */
+    yf_sdp_opus_mode opus;
 } yf_sdp_answer_params;
 
 /* Writes the answer for an offer that yf_sdp_parse_offer accepted. Media we
@@ -202,6 +219,9 @@ typedef struct {
     const yf_sdp_offer_media *media; /* n_media of them, in m-line order */
     int ext_twcc;               /* 1..14: transport-cc on every active m-line
                                    (see above); 0: none */
+    /* The Opus fmtp of every audio m-line ([media] audio_resilience): the
+     * same mode for all, so one payload type keeps one fmtp. */
+    yf_sdp_opus_mode opus;
 } yf_sdp_offer_params;
 
 /* Writes our offer. Returns a newly allocated string (g_free), or NULL with

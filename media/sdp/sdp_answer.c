@@ -106,8 +106,12 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_media *m, const yf_sdp_answer
         gst_sdp_media_add_attribute(s, "rtcp-fb", v);
         g_free(v);
     }
-    if (m->fmtp[0]) {
-        v = g_strdup_printf("%d %s", m->pt, m->fmtp);
+    char opus[sizeof m->fmtp];
+    const char *fmtp = m->fmtp;
+    if (m->codec == YF_CODEC_OPUS && yf_sdp_opus_fmtp(m->fmtp, p->opus, opus, sizeof opus))
+        fmtp = opus;
+    if (fmtp[0]) {
+        v = g_strdup_printf("%d %s", m->pt, fmtp);
         gst_sdp_media_add_attribute(s, "fmtp", v);
         g_free(v);
     }

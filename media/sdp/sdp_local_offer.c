@@ -130,8 +130,12 @@ static void add_attr_printf(GstSDPMedia *s, const char *key, const char *fmt, ..
 
 /* rtpmap, video feedback (the router answers NACK, PLI and FIR),
  * transport-cc feedback (to the router's downlink estimate), fmtp. */
-static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc)
+static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc, yf_sdp_opus_mode opus_mode)
 {
+    char opus[256];
+    const char *fmtp = m->fmtp;
+    if (m->codec == YF_CODEC_OPUS && yf_sdp_opus_fmtp(m->fmtp, opus_mode, opus, sizeof opus))
+        fmtp = opus;
     if (m->codec == YF_CODEC_OPUS)
         add_attr_printf(s, "rtpmap", "%d opus/48000/2", m->pt);
     else
@@ -143,8 +147,8 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc)
     }
     if (twcc && m->active)
         add_attr_printf(s, "rtcp-fb", "%d transport-cc", m->pt);
-    if (m->fmtp && *m->fmtp)
-        add_attr_printf(s, "fmtp", "%d %s", m->pt, m->fmtp);
+    if (fmtp && *fmtp)
+        add_attr_printf(s, "fmtp", "%d %s", m->pt, fmtp);
 }
 
 static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const yf_sdp_offer_params *p)
@@ -173,7 +177,7 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
         add_attr_printf(&s, "msid", "%s %s", m->msid_stream, m->msid_track);
     gst_sdp_media_add_attribute(&s, "rtcp-mux", NULL);
     gst_sdp_media_add_attribute(&s, "rtcp-rsize", NULL);
-    add_codec(&s, m, p->ext_twcc);
+    add_codec(&s, m, p->ext_twcc, p->opus);
     if (m->active) {
         add_attr_printf(&s, "ssrc", "%u cname:%s", m->ssrc, p->cname);
         add_attr_printf(&s, "ssrc", "%u msid:%s %s", m->ssrc, m->msid_stream, m->msid_track);

@@ -2,7 +2,9 @@
  * accepted offer must yield an answer that GstSDPMessage parses and that our
  * own offer parser accepts with the same sections and payload types (the
  * answer is BUNDLE/rtcp-mux/ICE/DTLS complete) and the transport-cc
- * extension id kept exactly when params.twcc (odd sizes). Aborts otherwise.
+ * extension id kept exactly when params.twcc (odd sizes), and the Opus fmtp
+ * rewritten as params.opus says (size % 3: as offered, FEC and DTX on, off)
+ * or, when that would not fit, left as offered. Aborts otherwise.
  * The SDP functions of GStreamer need no gst_init. */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,7 +13,23 @@
 #include <gst/sdp/sdp.h>
 #include "media/sdp/sdp.h"
 
-static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twcc)
+/* The answer's Opus fmtp under mode: RESILIENT ends with our two
+ * parameters (or is the offer's, when the rewrite did not fit); AS_OFFERED
+ * is the offer's. */
+static void check_opus(const yf_sdp_media *offered, const yf_sdp_media *back, yf_sdp_opus_mode mode)
+{
+    const char *tail = "useinbandfec=1;usedtx=1";
+    size_t n = strlen(back->fmtp), t = strlen(tail);
+    if (offered->codec != YF_CODEC_OPUS || !offered->accepted)
+        return;
+    if (mode == YF_SDP_OPUS_AS_OFFERED && strcmp(back->fmtp, offered->fmtp) != 0)
+        abort();
+    if (mode == YF_SDP_OPUS_RESILIENT && strcmp(back->fmtp, offered->fmtp) != 0 &&
+        (n < t || strcmp(back->fmtp + n - t, tail) != 0))
+        abort();
+}
+
+static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twcc, yf_sdp_opus_mode mode)
 {
     GstSDPMessage *msg = NULL;
     yf_sdp_offer back;
@@ -37,6 +55,7 @@ static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twc
         if (o->media[i].accepted &&
             back.media[i].ext_twcc != (twcc ? o->media[i].ext_twcc : 0))
             abort();
+        check_opus(&o->media[i], &back.media[i], mode);
     }
 }
 
@@ -56,14 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .fingerprint = "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
         .setup = offer.setup == YF_SETUP_PASSIVE ? YF_SETUP_ACTIVE : YF_SETUP_PASSIVE,
-        .cname = "fuzz", .twcc = size & 1,
+        .cname = "fuzz", .twcc = size & 1, .opus = (yf_sdp_opus_mode)(size % 3),
     };
     for (int i = 0; i < YF_SDP_MAX_MEDIA; i++)
         p.ssrc[i] = (i % 3 == 2) ? 0 : 0x10000u * (uint32_t)(i + 1) + (uint32_t)size;
     char *answer = yf_sdp_build_answer(&offer, &p, &err);
     if (!answer)
         abort(); /* every accepted offer must be answerable */
-    check_answer(&offer, answer, p.twcc);
+    check_answer(&offer, answer, p.twcc, p.opus);
     g_free(answer);
     return 0;
 }

@@ -43,6 +43,7 @@ typedef struct {
     int hist_seq[HIST];
     uint64_t video_sent, pli_rx, nack_rx, rtx_sent, rr_rx, twcc_rx, twcc_received;
     yf_rtcp_report_block last_rr;
+    yf_rtcp_report_block last_audio_rr; /* the block on the audio SSRC */
     uint32_t last_sr_mid;          /* middle 32 bits of our last SR */
     int64_t last_sr_at;
     uint32_t rr_sender;
@@ -71,6 +72,13 @@ typedef struct {
     uint64_t sr_rx, sr_bad;
     int64_t sr_max_err_ticks;
     uint64_t sr_count_diff;
+    /* repair seen from the subscriber: sequence numbers missing when a
+     * later one arrived, and those that came afterwards (the links are
+     * FIFO, so a late packet is a retransmission) */
+    uint64_t holes_seen, filled;
+    int64_t nack_retry_us;          /* between two NACKs of one seq: 60 ms */
+    int nack_max_tries;             /* 8 */
+    bool do_rr;                     /* answer each SR with an RR at once */
 } sub_model;
 
 typedef struct {
@@ -252,6 +260,8 @@ static void pub_on_rtcp(world *w, const uint8_t *buf, size_t len)
             for (unsigned i = 0; i < rr.report_count; i++)
                 if (rr.reports[i].ssrc == w->pub.vssrc)
                     w->pub.last_rr = rr.reports[i];
+                else if (rr.reports[i].ssrc == w->pub.assrc)
+                    w->pub.last_audio_rr = rr.reports[i];
         } else if (pk.pt == YF_RTCP_RTPFB && pk.count == YF_RTCP_FMT_NACK) {
             pub_on_nack(w, &pk);
         } else if (pk.pt == YF_RTCP_RTPFB && pk.count == YF_RTCP_FMT_TWCC) {
@@ -273,12 +283,12 @@ static void sub_send_nacks(world *w)
     s->next_nack = YF_TIME_NEVER;
     for (int64_t e = s->first; s->started && e <= s->max && n < 256; e++) {
         int64_t i = e - s->first;
-        if (s->got[i] || s->nack_tries[i] >= 8 || s->max - e > 400)
+        if (s->got[i] || s->nack_tries[i] >= s->nack_max_tries || s->max - e > 400)
             continue;
         if (s->nack_at[i] <= w->now) {
             seqs[n++] = (uint16_t)e;
             s->nack_tries[i]++;
-            s->nack_at[i] = w->now + 60000;
+            s->nack_at[i] = w->now + s->nack_retry_us;
         }
         if (s->nack_at[i] < s->next_nack)
             s->next_nack = s->nack_at[i];
@@ -310,6 +320,10 @@ static void sub_on_video(world *w, const yf_rtp_header *h)
     }
     s->got[i] = yf_keyframe_vp8(h->payload, h->payload_len) ? 2 : 1;
     s->packets++;
+    if (ext < s->max)
+        s->filled++;
+    else if (ext > s->max + 1)
+        s->holes_seen += (uint64_t)(ext - s->max - 1);
     int64_t send = 0;
     for (int k = 0; k < 8; k++)
         send = send << 8 | h->payload[2 + k];
@@ -338,6 +352,16 @@ static void sub_on_sr(world *w, const yf_rtcp_sr *sr)
     if (sr->ssrc != s->vssrc)
         return;
     s->sr_rx++;
+    if (s->do_rr) { /* RFC 3550 6.4.1: LSR = the middle of the SR's NTP, DLSR 0 */
+        yf_rtcp_rr rr;
+        uint8_t buf[64];
+        memset(&rr, 0, sizeof rr);
+        rr.ssrc = 0x5u;
+        rr.report_count = 1;
+        rr.reports[0] = (yf_rtcp_report_block){ .ssrc = s->vssrc, .lsr = (uint32_t)(sr->ntp >> 16) };
+        int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+        sim_link_send(&w->from_sub, w->now, SUB_ID, buf, (size_t)n);
+    }
     int64_t sr_us = (int64_t)((sr->ntp - NTP_EPOCH_OFFSET) >> 32) * 1000000 +
                     (int64_t)((((sr->ntp - NTP_EPOCH_OFFSET) & 0xffffffffu) * 1000000) >> 32);
     if (!s->started || !s->got[s->max - s->first])
@@ -475,10 +499,11 @@ static void pub_new_source(pub_model *p, uint64_t salt, int64_t now)
     memset(p->hist_seq, 0xff, sizeof p->hist_seq);
 }
 
-static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool nack)
+static world *world_new_with(uint64_t seed, double pub_loss, double sub_loss, bool nack,
+                             bool audio_loss_from_subscribers)
 {
     world *w = calloc(1, sizeof *w);
-    yf_router_config cfg = { .seed = seed };
+    yf_router_config cfg = { .seed = seed, .audio_loss_from_subscribers = audio_loss_from_subscribers };
     w->r = yf_router_new(&cfg);
     w->now = 1000000;
     sim_link_init(&w->up, seed * 4 + 1, pub_loss, 20000, 3000);
@@ -495,6 +520,8 @@ static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool na
     w->router_timeout = YF_TIME_NEVER;
     w->sub.vssrc = 0xCAFE0001u;
     w->sub.next_nack = YF_TIME_NEVER;
+    w->sub.nack_retry_us = 60000;
+    w->sub.nack_max_tries = 8;
     w->next_spam = YF_TIME_NEVER;
     yf_router_add_participant(w->r, PUB_ID);
     yf_router_add_participant(w->r, SUB_ID);
@@ -507,6 +534,11 @@ static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool na
     EXPECT(yf_router_add_publisher_track(w->r, PUB_ID, &a, &w->atrack) == YF_OK);
     w->pub.rr_sender = yf_router_rtcp_ssrc(w->r, PUB_ID);
     return w;
+}
+
+static world *world_new(uint64_t seed, double pub_loss, double sub_loss, bool nack)
+{
+    return world_new_with(seed, pub_loss, sub_loss, nack, false);
 }
 
 static void world_free(world *w)
@@ -601,6 +633,135 @@ static void scenario_nack(void)
     EXPECT(w->sub.big_jumps == 0 && w->sub.wrong_ssrc == 0);
     EXPECT(ts.rtt_us > 30000 && ts.rtt_us < 80000); /* 2 x 20 ms + jitter */
     world_free(w);
+}
+
+/* 2b. NACK on both legs at the loss a weak mobile link has: 5% random
+ * loss both ways between publisher and router AND between router and
+ * subscriber. The router repairs its own gaps from the publisher (upstream
+ * NACK) and answers the subscriber's NACKs from its cache; what the
+ * subscriber misses and what comes back is counted at the subscriber. */
+static void scenario_nack_both_legs(void)
+{
+    world *w = world_new(1313, 0.05, 0.05, true);
+    w->sub.do_nack = true;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    run_until(w, 31000000);
+    w->pub.next_video = YF_TIME_NEVER; /* stop, let repairs finish */
+    run_until(w, 33000000);
+    yf_router_track_stats ts;
+    yf_router_stats st;
+    yf_router_get_track_stats(w->r, w->vtrack, &ts);
+    yf_router_get_stats(w->r, &st);
+    const sub_model *s = &w->sub;
+    uint64_t sent = w->pub.video_sent, span = (uint64_t)(s->max - s->first + 1);
+    uint64_t holes = sub_holes(s);
+    printf("nack both legs (5%% / 5%%): publisher sent %llu video packets; upstream: %llu missing at the "
+           "router, %llu recovered, %llu given up; downstream: the subscriber missed %llu of %llu, "
+           "%llu came back (%.1f%%), %llu still missing (%.2f%% complete); router resent %llu "
+           "(%llu NACKed seqs in, %llu not in its cache), publisher resent %llu\n",
+           (unsigned long long)sent, (unsigned long long)ts.nack.missing,
+           (unsigned long long)ts.nack.recovered, (unsigned long long)ts.nack.gave_up,
+           (unsigned long long)s->holes_seen, (unsigned long long)span,
+           (unsigned long long)s->filled,
+           s->holes_seen ? 100.0 * (double)s->filled / (double)s->holes_seen : 100.0,
+           (unsigned long long)holes, 100.0 * (double)(span - holes) / (double)span,
+           (unsigned long long)st.retransmitted, (unsigned long long)st.nack_in,
+           (unsigned long long)st.nack_miss, (unsigned long long)w->pub.rtx_sent);
+    /* the loss was real on both legs: about 5% each (~9.75% of first
+     * transmissions reach the subscriber late or never) */
+    EXPECT(ts.nack.missing > sent / 40);
+    EXPECT(s->holes_seen > span / 15);
+    /* and repaired: 8 NACK rounds at 5% loss leave ~1e-10 of a packet */
+    EXPECT(s->filled + holes == s->holes_seen);
+    EXPECT(holes * 1000 <= span);                 /* >= 99.9% complete */
+    EXPECT(st.retransmitted > 0 && w->pub.rtx_sent > 0);
+    EXPECT(s->dups * 50 < span && s->big_jumps == 0 && s->wrong_ssrc == 0);
+    world_free(w);
+}
+
+/* 2b'. A NACK storm: the subscriber's link is slow (150 ms each way, as
+ * behind a full 300 kbit/s queue), loses 5%, and the subscriber asks again
+ * for every missing packet every 10 ms (a receiver that underestimates the
+ * round trip, up to 40 times). The router resends each packet at most once
+ * per the round trip it learns from the subscriber's RRs, so repairs cost
+ * about one resend per loss (plus the resends lost on the way), not forty,
+ * and the stream is still repaired. */
+static void scenario_nack_storm(void)
+{
+    world *w = world_new(2718, 0, 0.05, true);
+    sim_link_init(&w->to_sub, 2718 * 4 + 3, 0.05, 150000, 2000);
+    sim_link_init(&w->from_sub, 2718 * 4 + 4, 0.05, 150000, 2000);
+    w->to_sub.fifo = w->from_sub.fifo = true;
+    w->sub.do_nack = true;
+    w->sub.do_rr = true;
+    w->sub.nack_retry_us = 10000;
+    w->sub.nack_max_tries = 40;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    run_until(w, 21000000);
+    w->pub.next_video = YF_TIME_NEVER;
+    run_until(w, 24000000);
+    yf_router_stats st;
+    yf_router_sub_stats ss;
+    yf_router_get_stats(w->r, &st);
+    yf_router_get_sub_stats(w->r, SUB_ID, w->vtrack, &ss);
+    const sub_model *s = &w->sub;
+    uint64_t span = (uint64_t)(s->max - s->first + 1), holes = sub_holes(s);
+    double per_loss = s->holes_seen ? (double)st.retransmitted / (double)s->holes_seen : 0;
+    printf("nack storm (150 ms each way, 5%%, re-asked every 10 ms): the subscriber missed %llu of %llu, "
+           "%llu came back, %llu still missing; it asked %llu times, the router resent %llu "
+           "(%.2f per loss), held back %llu (%llu too soon, %llu over budget); round trip learnt %lld us\n",
+           (unsigned long long)s->holes_seen, (unsigned long long)span, (unsigned long long)s->filled,
+           (unsigned long long)holes, (unsigned long long)st.nack_in, (unsigned long long)st.retransmitted,
+           per_loss, (unsigned long long)st.nack_held, (unsigned long long)ss.nack_repeats,
+           (unsigned long long)ss.nack_over_budget, (long long)ss.rtt_us);
+    EXPECT(s->holes_seen > span / 40);                 /* the loss was real */
+    EXPECT(ss.rtt_us > 280000 && ss.rtt_us < 340000);  /* 2 x 150 ms + jitter */
+    EXPECT(st.nack_in > 5 * st.retransmitted);         /* the storm was real */
+    EXPECT(per_loss >= 1.0 && per_loss < 1.5);         /* ~1/(1 - 5%) */
+    EXPECT(holes * 1000 <= span);                      /* and still repaired */
+    world_free(w);
+}
+
+/* 2c. The loss a listener meets reaches the speaker's Opus encoder: a
+ * subscriber reports 40/256 (~16%) lost on the audio it gets, the uplink
+ * loses nothing; with audio_loss_from_subscribers the publisher's RR block
+ * for its audio says 40 (so it adds in-band FEC), without it 0. Video's
+ * block is never raised, and cumulative counts stay the router's own. */
+static uint8_t audio_rr_fraction(bool from_subscribers)
+{
+    world *w = world_new_with(21, 0, 0, true, from_subscribers);
+    const uint32_t aout = 0xA0D10001u;
+    w->pub.send_audio = true;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->atrack, aout, AUDIO_PT) == YF_OK);
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->vtrack, w->sub.vssrc, VIDEO_PT) == YF_OK);
+    for (int64_t t = 1500000; t <= 4500000; t += 1000000) {
+        run_until(w, t);
+        yf_rtcp_rr rr;
+        uint8_t buf[128];
+        memset(&rr, 0, sizeof rr);
+        rr.ssrc = 0x5u;
+        rr.report_count = 2;
+        rr.reports[0] = (yf_rtcp_report_block){ .ssrc = aout, .fraction_lost = 40 };
+        rr.reports[1] = (yf_rtcp_report_block){ .ssrc = w->sub.vssrc, .fraction_lost = 60 };
+        int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+        EXPECT(n > 0);
+        sim_link_send(&w->from_sub, w->now, SUB_ID, buf, (size_t)n);
+    }
+    run_until(w, 6000000);
+    uint8_t audio = w->pub.last_audio_rr.fraction_lost, video = w->pub.last_rr.fraction_lost;
+    EXPECT(w->pub.last_audio_rr.ssrc == w->pub.assrc && w->pub.last_audio_rr.cumulative_lost == 0);
+    EXPECT(video == 0);
+    world_free(w);
+    return audio;
+}
+
+static void scenario_audio_loss_upstream(void)
+{
+    uint8_t on = audio_rr_fraction(true), off = audio_rr_fraction(false);
+    printf("audio loss upstream: a listener reports 40/256 lost; the speaker's RR says %u/256 "
+           "(from subscribers) or %u/256 (own uplink only)\n", on, off);
+    EXPECT(on == 40);
+    EXPECT(off == 0);
 }
 
 /* 3. PLI: a subscriber asking every 50 ms gets at most one PLI upstream per
@@ -721,6 +882,9 @@ int main(void)
 {
     scenario_switch();
     scenario_nack();
+    scenario_nack_both_legs();
+    scenario_audio_loss_upstream();
+    scenario_nack_storm();
     scenario_pli();
     scenario_feedback();
     scenario_speaker();

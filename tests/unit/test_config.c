@@ -227,8 +227,25 @@ static void test_turn(void)
     }
 }
 
+/* [media] audio_resilience: on unless turned off, a boolean only. */
+static void test_audio_resilience(void)
+{
+    yf_config cfg;
+    GError *err = NULL;
+    CHECK(load(&cfg, NULL, NULL, NULL) && cfg.audio_resilience);
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[media]\naudio_resilience = false\n", NULL, &err) && !cfg.audio_resilience);
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+    CHECK(!load(&cfg, "[media]\naudio_resilience = 1x\n", NULL, &err) && err &&
+          strstr(err->message, "audio_resilience"));
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+}
+
 int main(void)
 {
+    test_audio_resilience();
     test_turn();
     test_defaults();
     test_public_url();

@@ -638,8 +638,99 @@ static void test_offer_twcc(void)
     expect_invalid(&p, "ext_twcc is the id of another extension");
 }
 
+/* ---- Opus FEC and DTX (RFC 7587 section 6.1) --------------------------- */
+
+/* The fmtp rewrite as a table: ours replaced, the rest kept in order. */
+static void test_opus_fmtp_table(void)
+{
+    static const struct { const char *in; yf_sdp_opus_mode mode; const char *want; } rows[] = {
+        { "minptime=10;useinbandfec=1", YF_SDP_OPUS_RESILIENT, "minptime=10;useinbandfec=1;usedtx=1" },
+        { "minptime=10;useinbandfec=1", YF_SDP_OPUS_PLAIN, "minptime=10" },
+        { "minptime=10;useinbandfec=1", YF_SDP_OPUS_AS_OFFERED, "minptime=10;useinbandfec=1" },
+        { "", YF_SDP_OPUS_RESILIENT, "useinbandfec=1;usedtx=1" },
+        { NULL, YF_SDP_OPUS_PLAIN, "" },
+        { "useinbandfec=0; USEDTX=0 ;stereo=1", YF_SDP_OPUS_RESILIENT, "stereo=1;useinbandfec=1;usedtx=1" },
+        { "usedtx=1;useinbandfec=1", YF_SDP_OPUS_PLAIN, "" },
+        { ";;minptime=10;;", YF_SDP_OPUS_RESILIENT, "minptime=10;useinbandfec=1;usedtx=1" },
+        /* a key that only starts like ours is not ours */
+        { "usedtxx=1;useinbandfec", YF_SDP_OPUS_PLAIN, "usedtxx=1" },
+        { "maxplaybackrate=48000;sprop-stereo=1;useinbandfec=1", YF_SDP_OPUS_RESILIENT,
+          "maxplaybackrate=48000;sprop-stereo=1;useinbandfec=1;usedtx=1" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        char out[256];
+        CHECK(yf_sdp_opus_fmtp(rows[i].in, rows[i].mode, out, sizeof out));
+        if (strcmp(out, rows[i].want) != 0) {
+            fprintf(stderr, "row %zu: '%s', want '%s'\n", i, out, rows[i].want);
+            CHECK(0);
+        }
+    }
+    /* too long for the buffer: FALSE and "" (callers keep what they had) */
+    char small[16] = "x";
+    CHECK(!yf_sdp_opus_fmtp("minptime=10", YF_SDP_OPUS_RESILIENT, small, sizeof small));
+    CHECK(small[0] == '\0');
+    char exact[24];
+    CHECK(yf_sdp_opus_fmtp("", YF_SDP_OPUS_RESILIENT, exact, sizeof exact)); /* 23 chars */
+    CHECK(!yf_sdp_opus_fmtp("a", YF_SDP_OPUS_RESILIENT, exact, sizeof exact));
+    /* 250 characters of the offer's leave no room: the offer's own fmtp stays */
+    char longf[251];
+    memset(longf, 'a', 250);
+    longf[250] = '\0';
+    longf[1] = '=';
+    char big[256];
+    CHECK(!yf_sdp_opus_fmtp(longf, YF_SDP_OPUS_RESILIENT, big, sizeof big));
+}
+
+/* The publisher answer and the subscriber offer carry FEC and DTX, or
+ * neither, and video keeps nack and nack pli. */
+static void test_opus_resilience(void)
+{
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
+    yf_sdp_offer o;
+    GError *err = NULL;
+    CHECK(yf_sdp_parse_offer(text, strlen(text), &o, &err));
+    g_clear_error(&err);
+    yf_sdp_answer_params p = answer_params(TRUE);
+    p.opus = YF_SDP_OPUS_RESILIENT;
+    char *ans = yf_sdp_build_answer(&o, &p, NULL);
+    HAS(ans, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1");
+    HAS(ans, "a=rtcp-fb:96 nack");
+    HAS(ans, "a=rtcp-fb:96 nack pli");
+    HASNT(ans, "a=rtcp-fb:111 nack"); /* no NACK for audio: FEC repairs it */
+    yf_sdp_offer back;
+    CHECK(yf_sdp_parse_offer(ans, strlen(ans), &back, NULL));
+    CHECK(strcmp(back.media[0].fmtp, "minptime=10;useinbandfec=1;usedtx=1") == 0);
+    g_free(ans);
+    p.opus = YF_SDP_OPUS_PLAIN;
+    ans = yf_sdp_build_answer(&o, &p, NULL);
+    HAS(ans, "a=fmtp:111 minptime=10");
+    HASNT(ans, "useinbandfec");
+    HASNT(ans, "usedtx");
+    g_free(ans);
+    g_free(text);
+
+    yf_sdp_offer_params op = offer_params(four, 4);
+    op.opus = YF_SDP_OPUS_RESILIENT;
+    char *offer = yf_sdp_build_offer(&op, &err);
+    CHECK(offer != NULL && err == NULL);
+    g_clear_error(&err);
+    CHECK_EQ_INT(count(offer, "a=fmtp:111 minptime=10;useinbandfec=1;usedtx=1\r\n"), 2);
+    HAS(offer, "a=fmtp:102 " YF_TEST_H264_FMTP); /* video fmtp untouched */
+    CHECK_EQ_INT(count(offer, "a=rtcp-fb:96 nack\r\n"), 1);
+    CHECK_EQ_INT(count(offer, "a=rtcp-fb:96 nack pli\r\n"), 1);
+    CHECK_EQ_INT(count(offer, "a=rtcp-fb:102 nack pli\r\n"), 1);
+    g_free(offer);
+    op.opus = YF_SDP_OPUS_PLAIN;
+    offer = yf_sdp_build_offer(&op, NULL);
+    CHECK_EQ_INT(count(offer, "a=fmtp:111 minptime=10\r\n"), 2);
+    HASNT(offer, "useinbandfec");
+    g_free(offer);
+}
+
 int main(void)
 {
+    test_opus_fmtp_table();
+    test_opus_resilience();
     test_publisher_twcc();
     test_offer_twcc();
     test_offer_one();
