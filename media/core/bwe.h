@@ -39,6 +39,7 @@ typedef struct {
     double trend;          /* the detector's modified trend (ms) */
     double threshold;      /* and its adaptive threshold (ms) */
     uint8_t loss_fraction; /* last loss window, 0..255 = 0..100 % */
+    uint8_t loss_smoothed; /* the windows' loss, each new one weighing 1/3 */
     uint64_t feedbacks, packets, lost, overuses, decreases;
 } yf_bwe_stats;
 
@@ -79,6 +80,8 @@ typedef struct {
     uint32_t loss_sent, loss_lost;
     int64_t loss_since_us, last_loss_decrease_us;
     uint8_t loss_fraction;
+    double loss_avg;       /* loss_smoothed as a fraction */
+    uint32_t loss_windows;
     uint64_t feedbacks, packets, lost, overuses, decreases;
 } yf_bwe;
 

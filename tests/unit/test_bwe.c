@@ -85,11 +85,15 @@ static void test_loss_bound(void)
     CHECK(st.loss_bps < 1000000);
     CHECK(st.estimate_bps == st.loss_bps);
     CHECK(st.loss_fraction > 60 && st.loss_fraction < 66); /* 25 % of 255 */
+    CHECK(st.loss_smoothed > 60 && st.loss_smoothed < 66);  /* every window at 25 % */
     int64_t bound = st.loss_bps;
     for (int i = 0; i < 20; i++) /* 1 in 20: 5 %, held */
         feedback(&b, &t, 30000, 0, 20, &q);
     yf_bwe_get_stats(&b, &st);
     CHECK_EQ_INT(st.loss_bps, bound);
+    /* the average follows the 5 % windows down, a third of the way each */
+    CHECK(st.loss_fraction > 11 && st.loss_fraction < 15);
+    CHECK(st.loss_smoothed >= st.loss_fraction && st.loss_smoothed < 26);
     for (int i = 0; i < 20; i++) /* none: relaxes */
         feedback(&b, &t, 30000, 0, 0, &q);
     yf_bwe_get_stats(&b, &st);
