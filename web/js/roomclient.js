@@ -83,7 +83,10 @@ export class RoomClient {
         .then(() => this.#onSubscribeOffer(d)).catch((e) => console.warn('room: subscribe offer', e));
     });
     sig.on('ice.candidate', (d) => this.#onRemoteCandidate(d));
-    sig.on('media.state', (d) => this.emit('media', d));
+    sig.on('media.state', (d) => {
+      this.emit('media', d);
+      if (d.state === 'failed' && d.reason === 'ice failed') this.#serverLost(d.pc);
+    });
     sig.on('server.shutdown', () => this.emit('shutdown', {}));
     sig.onclose = (e) => this.#onClose(sig, e);
     await sig.connect();
@@ -177,17 +180,39 @@ export class RoomClient {
     }, pc.iceConnectionState === 'failed' ? 0 : 2000);
   }
 
+  // The server's ICE gave up on a connection (its checks went unanswered for
+  // some seconds) while this browser may still call it connected: on a lossy
+  // link the server can fail a pair and find it again with no media reaching
+  // the page, and a browser whose own checks pass never restarts. So, as
+  // protocol.md asks after media.state failed, restart it, unless a restart
+  // of it is already on its way (that failure came before it).
+  #serverLost(kind) {
+    const pc = kind === 'publish' ? this.pub : kind === 'subscribe' ? this.sub : null;
+    if (!pc || pc.restartTimer || pc.restarting) return;
+    console.info(`room: the server lost the ${kind} connection; restarting ICE`);
+    this.restartIce(kind);
+  }
+
   /** Restarts ICE on one connection over the same websocket: for 'publish' a
    *  new offer with new credentials (same DTLS session), for 'subscribe' a
    *  subscribe.restart (the server's new offer follows). Resolves when sent. */
   async restartIce(kind) {
     if (this.state !== 'admitted') return false;
+    // `restarting` until the server's reply: the websocket keeps order, so a
+    // media.state failed that arrives before it predates this restart.
     if (kind === 'publish' && this.pub) {
-      this.pub.restartIce();
+      const pc = this.pub;
+      pc.restarting = true;
+      pc.restartIce();
       try { await this.#offerPublish(true); } catch (e) { console.warn('room: ICE restart', e); return false; }
+      finally { pc.restarting = false; }
       return true;
     }
-    if (kind === 'subscribe' && this.sub) return (await this.#request('subscribe.restart', {})) !== null;
+    if (kind === 'subscribe' && this.sub) {
+      const pc = this.sub;
+      pc.restarting = true;
+      try { return (await this.#request('subscribe.restart', {})) !== null; } finally { pc.restarting = false; }
+    }
     return false;
   }
 
