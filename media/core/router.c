@@ -437,10 +437,15 @@ void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t partic
 
 /* RTP: the shared packet copied once more, into scratch (with the
  * subscriber's transport-wide seq where negotiated), and patched. */
-static void emit_rtp(yf_router *r, int64_t now_us, rt_out *o, yf_router_output *out)
+static bool emit_rtp(yf_router *r, int64_t now_us, rt_out *o, yf_router_output *out)
 {
     yf_pktbuf *b = o->buf;
-    size_t len = yf_router_stamp_twcc(r, now_us, o, b, r->scratch, sizeof r->scratch);
+    long stamped = yf_router_stamp_twcc(r, now_us, o, b, r->scratch, sizeof r->scratch);
+    if (stamped < 0) {
+        yf_pktbuf_unref(r->pool, b);
+        return false;
+    }
+    size_t len = (size_t)stamped;
     if (len == 0) {
         memcpy(r->scratch, b->data, b->len);
         len = b->len;
@@ -453,6 +458,7 @@ static void emit_rtp(yf_router *r, int64_t now_us, rt_out *o, yf_router_output *
     out->len = len;
     out->retransmission = o->rtx;
     yf_pktbuf_unref(r->pool, b);
+    return true;
 }
 
 static void emit_rtcp(yf_router *r, rt_out *o, yf_router_output *out)
@@ -479,25 +485,28 @@ static int64_t next_timeout(const yf_router *r)
 
 void yf_router_poll_output(yf_router *r, int64_t now_us, yf_router_output *out)
 {
-    memset(out, 0, sizeof *out);
-    if (r->q_len == 0) {
-        out->kind = YF_ROUTER_OUT_TIMEOUT;
-        out->timeout_us = next_timeout(r);
+    for (;;) {
+        memset(out, 0, sizeof *out);
+        if (r->q_len == 0) {
+            out->kind = YF_ROUTER_OUT_TIMEOUT;
+            out->timeout_us = next_timeout(r);
+            return;
+        }
+        rt_out *o = &r->q[r->q_head];
+        r->q_head = (r->q_head + 1) % r->q_cap;
+        r->q_len--;
+        out->kind = (yf_router_output_kind)o->kind;
+        out->participant = o->participant;
+        out->conn = (yf_router_conn)o->conn;
+        out->event = (yf_router_event_kind)o->event;
+        out->track_id = o->track_id;
+        out->level = o->level;
+        if (o->kind == YF_ROUTER_OUT_RTP && !emit_rtp(r, now_us, o, out))
+            continue;   /* that one is not sent: the next */
+        if (o->kind == YF_ROUTER_OUT_RTCP)
+            emit_rtcp(r, o, out);
         return;
     }
-    rt_out *o = &r->q[r->q_head];
-    r->q_head = (r->q_head + 1) % r->q_cap;
-    r->q_len--;
-    out->kind = (yf_router_output_kind)o->kind;
-    out->participant = o->participant;
-    out->conn = (yf_router_conn)o->conn;
-    out->event = (yf_router_event_kind)o->event;
-    out->track_id = o->track_id;
-    out->level = o->level;
-    if (o->kind == YF_ROUTER_OUT_RTP)
-        emit_rtp(r, now_us, o, out);
-    else if (o->kind == YF_ROUTER_OUT_RTCP)
-        emit_rtcp(r, o, out);
 }
 
 void yf_router_get_stats(const yf_router *r, yf_router_stats *out)

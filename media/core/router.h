@@ -118,6 +118,10 @@ typedef struct {
     uint64_t twcc_fb_in, twcc_fb_bad;    /* subscribers' transport-cc feedback */
     uint64_t video_pauses, video_resumes; /* downlinks dropped to audio only / back */
     uint64_t downlink_drops;             /* video packets not sent to a paused downlink */
+    uint64_t twcc_stamp_drops;           /* packets not sent to a transport-cc subscriber:
+                                            the publisher's extension block could not be
+                                            rewritten (its own seq must not reach the
+                                            subscriber's feedback) */
     uint64_t nack_held;                  /* NACKed seqs not resent: asked again
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */

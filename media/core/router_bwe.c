@@ -44,7 +44,9 @@ void yf_router_downlink_reset(yf_router *r, int part)
     rt_participant *p = &r->parts[part];
     /* the sequence continues: a browser on the same transport would take
      * a step back for old packets and stop reporting */
-    yf_twcc_send_init(&p->tx, p->tx.st.stamped ? p->tx.next_seq : 1);
+    uint16_t next = p->tx.st.stamped || p->seq_started ? p->tx.next_seq : 1;
+    p->seq_started = p->seq_started || p->tx.st.stamped;
+    yf_twcc_send_init(&p->tx, next);
     /* The router does not set the publishers' rates, it forwards what
      * they send: until the downlink shows a limit (overuse, loss) there is
      * none known, so the estimate starts at its ceiling and only evidence
@@ -118,6 +120,12 @@ static int64_t usable_estimate(const rt_participant *p, int64_t video, int64_t a
     int64_t est = st.estimate_bps;
     if (st.loss_smoothed < LOSS_EVIDENCE && !p->video_paused && video + audio > est)
         est = video + audio;
+    /* Paused, the loss bound would hold the estimate down for good on a
+     * link that settles at a few percent of loss (it relaxes only under
+     * 2 %), and audio alone never tests it: under the pause's own loss rule
+     * the delay-based estimate decides the way back. */
+    if (p->video_paused && st.loss_smoothed < LOSS_EVIDENCE)
+        est = st.delay_bps;
     return est;
 }
 
@@ -156,8 +164,8 @@ void yf_router_on_downlink_feedback(yf_router *r, int64_t now_us, int part, cons
     choose(r, now_us, part);
 }
 
-size_t yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const yf_pktbuf *b,
-                            uint8_t *dst, size_t cap)
+long yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const yf_pktbuf *b,
+                          uint8_t *dst, size_t cap)
 {
     if (o->part_idx >= r->parts_cap)
         return 0;
@@ -166,10 +174,16 @@ size_t yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const
         return 0;
     int n = yf_twcc_send_write_ext(dst, cap, b->data, b->len, p->sub_twcc_id, o->pub_twcc_id,
                                    p->tx.next_seq);
-    if (n <= 0)
-        return 0;
+    if (n <= 0) {
+        /* An extension block only a publisher could have made so (a
+         * browser's always rewrites): sent as it came, its own transport-cc
+         * element could feed the subscriber's feedback a sequence of the
+         * publisher's choosing, and with it the estimate. Not sent. */
+        r->st.twcc_stamp_drops++;
+        return -1;
+    }
     yf_twcc_send_stamp(&p->tx, now_us, (size_t)n);
-    return (size_t)n;
+    return n;
 }
 
 int yf_router_get_downlink(const yf_router *r, int64_t now_us, uint32_t participant,

@@ -37,6 +37,7 @@ typedef struct {
      * video_paused: the estimate cannot carry its video, audio only. */
     uint8_t sub_twcc_id;
     bool video_paused;
+    bool seq_started;       /* a transport-wide seq went out: it continues */
     yf_twcc_send tx;
     yf_bwe bwe;
     yf_layer_choice layer;
@@ -137,9 +138,11 @@ void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t partic
 void yf_router_downlink_reset(yf_router *r, int part);
 /* A subscriber's transport-cc feedback: estimate, then the layer choice. */
 void yf_router_on_downlink_feedback(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk);
-/* Stamps the transport-wide seq into out (already rewritten). */
-size_t yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const yf_pktbuf *b,
-                            uint8_t *dst, size_t cap);
+/* Copies b into dst with the subscriber's transport-wide seq: the new
+ * length; 0 when the subscriber has none (the caller copies); -1 when the
+ * packet's extension block cannot be rewritten (not to be sent). */
+long yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const yf_pktbuf *b,
+                          uint8_t *dst, size_t cap);
 /* Whether the subscriber's downlink is audio only (video not forwarded). */
 static inline bool yf_router_video_paused(const yf_router *r, int part)
 {

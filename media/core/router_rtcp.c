@@ -103,6 +103,11 @@ static void on_nack(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet
 
 static void on_keyframe_request(yf_router *r, int64_t now_us, int part, uint32_t out_ssrc)
 {
+    /* A browser asks for a while after its video stopped: a paused
+     * subscriber gets none of the keyframes, everyone else would pay for
+     * them (resume_video asks for its own). */
+    if (yf_router_video_paused(r, part))
+        return;
     rt_sub *s = sub_by_out_ssrc(r, part, out_ssrc);
     if (s)
         yf_router_request_keyframe(r, now_us, &r->tracks[s->track], false);

@@ -88,7 +88,8 @@ cleanup() {
   if [ $keep = 1 ]; then echo "run_bench.sh: logs and data kept in $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Into a namespace with nsenter --net, not `ip netns exec` (which remounts /
 # and /sys and fails in CI's chroot). nsenter execs: a PID is the command's.
@@ -110,9 +111,10 @@ make_namespaces() {
   in_ns "$ns_cli" ip link set yfl-c up
 }
 
-wait_http() { # URL: up to 20 s for the server to answer
+wait_http() { # URL: up to 20 s for the server to answer, while it lives
   for _ in $(seq 100); do
     in_ns "$ns_cli" curl -sk --max-time 1 -o /dev/null "$1" && return 0
+    kill -0 "$server_pid" 2>/dev/null || return 1
     sleep 0.2
   done
   return 1

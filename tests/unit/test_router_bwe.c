@@ -230,6 +230,32 @@ int main(void)
     CHECK(video_out > v1 + 50);
     CHECK_EQ_INT(tw_gaps, 0);
 
+    /* a publisher's extension block that cannot be rewritten (an element
+     * running past the block's end): not sent to the subscriber, whose
+     * feedback would otherwise carry the publisher's own sequence */
+    {
+        uint8_t bad[12 + 8 + 100] = { 0x90, 111 };
+        bad[2] = (uint8_t)(pub_seq >> 8);
+        bad[3] = (uint8_t)pub_seq;
+        pub_seq++;
+        bad[11] = 0xA;                                     /* ssrc */
+        bad[12] = 0xBE, bad[13] = 0xDE, bad[15] = 1;       /* one word of one-byte elements */
+        bad[16] = 0x1F;                                    /* id 1, 16 bytes: past the end */
+        uint64_t a1 = audio_out;
+        int bad1 = bad_ext;
+        yf_router_get_stats(r, &st);
+        uint64_t drops = st.twcc_stamp_drops;
+        int rc = yf_router_handle_rtp(r, now, PUB, bad, sizeof bad);
+        drain(now);
+        yf_router_get_stats(r, &st);
+        CHECK(audio_out == a1 && bad_ext == bad1);         /* nothing of it reached the subscriber */
+        CHECK_EQ_INT(rc, YF_OK);                           /* the router takes it ... */
+        CHECK(st.twcc_stamp_drops == drops + 1);           /* ... and does not send it */
+        now = run(now, 200, false);                        /* and the next ones do */
+        CHECK(audio_out > a1);
+        CHECK_EQ_INT(tw_gaps, 0);
+    }
+
     /* turning it off: nothing stamped any more, no estimate */
     CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, 0), YF_OK);
     uint64_t out0 = video_out + audio_out;

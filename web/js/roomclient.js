@@ -12,6 +12,10 @@ const REJOIN_MAX_MS = 10000;
 /** How often a page whose hearing has not started asks again (protocol.md, not_started). */
 const NOT_STARTED_RETRY_MS = 5000;
 
+/** The least time between two ICE restarts of one connection that the
+ *  server's `ice failed` asks for (#serverLost). */
+const SERVER_RESTART_GAP_MS = 10000;
+
 export class RoomClient {
   /** opts.part: 'deliberation' joins the hearing's deliberation room (a
    *  听证员 during 休会评议); absent: the hearing room. */
@@ -184,11 +188,18 @@ export class RoomClient {
   // some seconds) while this browser may still call it connected: on a lossy
   // link the server can fail a pair and find it again with no media reaching
   // the page, and a browser whose own checks pass never restarts. So, as
-  // protocol.md asks after media.state failed, restart it, unless a restart
-  // of it is already on its way (that failure came before it).
+  // protocol.md asks after media.state failed, restart it: only when this
+  // browser calls it up (otherwise its own restart, #restartLater, is due),
+  // not while a restart of it is on its way (that failure came before it),
+  // and at most once in SERVER_RESTART_GAP_MS, so that a server failing a
+  // connection still being made cannot keep restarting it.
   #serverLost(kind) {
     const pc = kind === 'publish' ? this.pub : kind === 'subscribe' ? this.sub : null;
     if (!pc || pc.restartTimer || pc.restarting) return;
+    if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
+    const now = Date.now();
+    if (pc.serverRestartAt && now - pc.serverRestartAt < SERVER_RESTART_GAP_MS) return;
+    pc.serverRestartAt = now;
     console.info(`room: the server lost the ${kind} connection; restarting ICE`);
     this.restartIce(kind);
   }
