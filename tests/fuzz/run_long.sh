@@ -9,7 +9,9 @@
 # is 1 when any target found a crash, leak, timeout or out-of-memory (an input
 # slower than 10 s is kept and named, but is not a failure). Put a finding's input into
 # tests/fuzz/corpus/NAME/ once it is fixed, so every build replays it.
-# Set YF_FUZZ_JOBS=N to run N targets at once (one core each).
+# Set YF_FUZZ_JOBS=N to run N targets at once (one core each), and
+# YF_FUZZ_ONLY="fuzz_a fuzz_b" to run only those targets (the full run can then
+# be spread over several sittings of a machine that is not idle all day).
 set -uo pipefail
 build=${1:?usage: run_long.sh BUILD_DIR [SECONDS [RUNS]]}
 secs=${2:-3600}
@@ -20,6 +22,15 @@ jobs=${YF_FUZZ_JOBS:-1}
 mkdir -p "$out"
 targets=$(find "$build" -maxdepth 3 -type f -name 'fuzz_*' -perm -u+x | sort)
 [ -n "$targets" ] || { echo "run_long.sh: no fuzz_* targets under $build (a -DYF_FUZZ=ON build?)" >&2; exit 2; }
+if [ -n "${YF_FUZZ_ONLY:-}" ]; then
+    picked=
+    for want in $YF_FUZZ_ONLY; do
+        hit=$(printf '%s\n' $targets | grep "/$want\$" || true)
+        [ -n "$hit" ] || { echo "run_long.sh: no target $want under $build" >&2; exit 2; }
+        picked="$picked $hit"
+    done
+    targets=$picked
+fi
 
 run_one() {
     local bin=$1 name corpus work
