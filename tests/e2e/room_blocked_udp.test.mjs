@@ -25,6 +25,7 @@ import { createWriteStream, existsSync, writeFileSync, chmodSync, readFileSync }
 import { join } from 'node:path';
 import { CHROMIUM, browserTestPrerequisites, CHROMIUM_ARGS as BASE_ARGS, check, finish, sleep, stopServer,
   tempDirs, wrapUp } from './lib.mjs';
+import { atExit, chromiumIn, inNs, nsArgs, needNamespaces, run, vethLink } from './netns.mjs';
 
 const NAME = 'room_blocked_udp';
 const ROOM = 'blocked-udp-e2e';
@@ -36,61 +37,15 @@ const SECRET = 'yf-e2e-turn-secret-not-for-production';
 
 // ---- prerequisites -------------------------------------------------------------
 
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-function skip(why) {
-  if (process.env.CI === 'true') {
-    console.log(`FAIL - prerequisite: ${why} (CI must run this test; scripts/setup.sh installs it)`);
-    process.exit(1);
-  }
-  console.log(`# skipped: ${why}`);
-  process.exit(77);
-}
-
 const { bin, webDir, chromium } = await browserTestPrerequisites();
-if (process.getuid && process.getuid() !== 0) skip('network namespaces need root');
-for (const cmd of ['ip', 'nsenter', 'nft', 'turnserver', 'openssl', 'curl']) if (!have(cmd)) skip(`${cmd} is missing`);
+needNamespaces(['nft', 'turnserver', 'openssl', 'curl']);
 
 // ---- namespaces ------------------------------------------------------------------
 
-const tag = (process.pid % 100000).toString(36);
-const NS_SRV = `yfb-s-${tag}`, NS_CLI = `yfb-c-${tag}`;
-const NET = `10.231.${process.pid % 250}`;
-const SRV_IP = `${NET}.1`, CLI_IP = `${NET}.2`;
-const made = { namespaces: [] };
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || '').trim()}`);
-  return r.stdout;
-}
-// Into a namespace with nsenter --net, not `ip netns exec`: that one also
-// remounts / and /sys, which fails in a chroot whose / is no mount point (CI's).
-const nsArgs = (ns, cmd, args) => [`--net=/run/netns/${ns}`, cmd, ...args];
-const inNs = (ns, cmd, args) => run('nsenter', nsArgs(ns, cmd, args));
-
-function makeNamespaces() {
-  for (const ns of [NS_SRV, NS_CLI]) {
-    run('ip', ['netns', 'add', ns]);
-    made.namespaces.push(ns);
-    inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
-  }
-  // The pair is made in the server's namespace and one end moved: nothing
-  // is left in the root namespace, and deleting the namespaces removes it.
-  inNs(NS_SRV, 'ip', ['link', 'add', 'yfb-s', 'type', 'veth', 'peer', 'name', 'yfb-c']);
-  inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-c', 'netns', NS_CLI]);
-  inNs(NS_SRV, 'ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', 'yfb-s']);
-  inNs(NS_CLI, 'ip', ['addr', 'add', `${CLI_IP}/24`, 'dev', 'yfb-c']);
-  // No IPv6 link-local addresses: one appearing a second or two after the
-  // link comes up (when its duplicate check ends) is a network change to
-  // Chromium, which then fails the page load in flight (ERR_NETWORK_CHANGED).
-  inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-s', 'addrgenmode', 'none']);
-  inNs(NS_CLI, 'ip', ['link', 'set', 'yfb-c', 'addrgenmode', 'none']);
-  inNs(NS_SRV, 'ip', ['link', 'set', 'yfb-s', 'up']);
-  inNs(NS_CLI, 'ip', ['link', 'set', 'yfb-c', 'up']);
-}
+// The server's namespace is the near end, the browser's the far one.
+const link = vethLink({ prefix: 'yfb', subnet: 231, nearNs: true });
+const NS_SRV = link.NEAR_NS, NS_CLI = link.NS;
+const SRV_IP = link.NEAR_IP, CLI_IP = link.FAR_IP;
 
 /** The browser's firewall: every UDP packet dropped both ways; with
  *  webOnly, TCP out only to 443 and the web server's port. */
@@ -100,7 +55,7 @@ function block({ webOnly }) {
     'table inet yfblock {',
     '  chain out { type filter hook output priority 0; policy accept;',
     '    meta l4proto udp counter drop',
-    webOnly ? `    oif "yfb-c" tcp dport != { ${TURN_TLS_PORT}, ${HTTPS_PORT} } counter drop` : '',
+    webOnly ? `    oif "${link.FAR_IF}" tcp dport != { ${TURN_TLS_PORT}, ${HTTPS_PORT} } counter drop` : '',
     '  }',
     '  chain in { type filter hook input priority 0; policy accept;',
     '    meta l4proto udp counter drop',
@@ -118,10 +73,6 @@ function droppedUdp() {
     const out = inNs(NS_CLI, 'nft', ['list', 'chain', 'inet', 'yfblock', 'out']);
     return Number((/udp counter packets (\d+)/.exec(out) || [])[1] || 0);
   } catch { return -1; }
-}
-
-function removeNamespaces() {
-  for (const ns of made.namespaces.splice(0)) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
 }
 
 // ---- processes -------------------------------------------------------------------
@@ -158,8 +109,7 @@ function spawnIn(ns, cmd, args, logName, log = null) {
 function killAll() {
   for (const c of children) { try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone */ } }
 }
-process.on('exit', () => { killAll(); removeNamespaces(); });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+atExit(killAll);
 
 async function waitHealthy(child) {
   const deadline = Date.now() + 30000;
@@ -331,7 +281,7 @@ async function launchBrowser(chromium) {
   // Chromium runs in the browser's namespace through a wrapper that playwright
   // starts as the browser: nsenter execs it, so its PID is Chromium's.
   const wrapper = join(tmp, 'chromium-in-ns.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=/run/netns/${NS_CLI} ${CHROMIUM} "$@"\n`);
+  writeFileSync(wrapper, chromiumIn(NS_CLI, CHROMIUM));
   chmodSync(wrapper, 0o700);
   // The TURN server's certificate is this test's own, self-signed.
   return chromium.launch({ executablePath: wrapper, headless: true,
@@ -343,7 +293,7 @@ async function launchBrowser(chromium) {
 let server = null, coturn = null, browser = null;
 const times = {};
 try {
-  makeNamespaces();
+  link.make();
   console.log(`# namespaces: ${NS_SRV} ${SRV_IP} <-> ${NS_CLI} ${CLI_IP}`);
   browser = await launchBrowser(chromium);
 
@@ -400,9 +350,9 @@ try {
   const tinfo = await stopChild(coturn).catch(() => null);
   if (coturn) check('coturn stopped by its PID', tinfo !== null && !existsSync(`/proc/${coturn.pid}`), JSON.stringify(tinfo));
   killAll();
-  removeNamespaces();
-  const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout || '';
-  check('namespaces removed', !left.includes(NS_SRV) && !left.includes(NS_CLI), left.trim() || 'none left');
+  link.remove();
+  const { ok, left } = link.gone();
+  check('namespaces removed', ok, left);
   await wrapUp({ server: null, tmp, pageLog, serverLog });
 }
 finish(NAME);
