@@ -81,7 +81,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
     static const char *known[] = {
         "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
         "server:public_url", "server:max_connections_per_address", "server:max_websockets_per_address",
-        "server:http_requests_per_address",
+        "server:http_requests_per_address", "server:http2",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
@@ -137,6 +137,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
         g_free(addrs);
     }
     ok = take_bool(kf, "server", "production", &cfg->production, err) &&
+         take_bool(kf, "server", "http2", &cfg->http2, err) &&
          take_int(kf, "server", "port", &cfg->port, err) &&
          take_int(kf, "server", "max_connections_per_address", &cfg->max_connections_per_address, err) &&
          take_int(kf, "server", "max_websockets_per_address", &cfg->max_websockets_per_address, err) &&
@@ -283,7 +284,7 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     char *cert = NULL, *key = NULL, *stun = NULL;
     char **addrs = NULL;
     int port = G_MININT, workers = G_MININT;
-    gboolean version = FALSE, ok = FALSE, production = FALSE;
+    gboolean version = FALSE, ok = FALSE, production = FALSE, http2 = FALSE;
     GOptionEntry entries[] = {
         {"config", 'c', 0, G_OPTION_ARG_FILENAME, &file, "INI configuration file", "FILE"},
         {"listen", 0, 0, G_OPTION_ARG_STRING, &listen, "HTTPS/WSS address (127.0.0.1)", "ADDR"},
@@ -291,6 +292,7 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
         {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data, "data directory (./data)", "DIR"},
         {"web-dir", 0, 0, G_OPTION_ARG_FILENAME, &web, "directory of the browser client", "DIR"},
         {"production", 0, 0, G_OPTION_ARG_NONE, &production, "production mode: refuse to start without an admin account", NULL},
+        {"http2", 0, 0, G_OPTION_ARG_NONE, &http2, "offer HTTP/2 as well as HTTP/1.1 ([server] http2)", NULL},
         {"public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "what invitation links start with (https://LISTEN:PORT)", "URL"},
         {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE"},
         {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE"},
@@ -337,6 +339,8 @@ gboolean yf_config_load(yf_config *cfg, int *argc, char ***argv, gboolean *exit_
     }
     if (port != G_MININT)
         cfg->port = port;
+    if (http2)
+        cfg->http2 = TRUE;
     if (production)
         cfg->production = TRUE;
     if (workers != G_MININT)

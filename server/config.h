@@ -21,6 +21,8 @@ typedef struct {
     int max_websockets_per_address;  /* signaling websockets (/ws) from one address, default 64 */
     int http_requests_per_address;   /* HTTP requests a second from one address (REST and
                                         files; 10 s' worth at once), default 100 */
+    gboolean http2;        /* offer HTTP/2 (ALPN h2); default FALSE, so each signaling
+                              websocket has a TCP connection of its own (docs/config.md) */
     /* [tls] */
     char *tls_cert;        /* NULL: self-signed, generated under data_dir/tls */
     char *tls_key;

@@ -283,6 +283,14 @@ static gboolean start_listener(const yf_config *cfg, yf_server *s, GMainLoop *lo
     info.protocols = s->protocols;
     info.mounts = &s->api_mount;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    /* HTTP/1.1 only unless [server] http2: browsers carry a websocket as a
+     * stream of the page's HTTP/2 connection when the server offers it, and
+     * after a network outage that one TCP connection waits out its
+     * retransmission backoff (seconds after a cut of ten), the signaling
+     * with it; the room page's new websocket cannot get past it either. Over
+     * HTTP/1.1 every websocket has a connection of its own, and the page's
+     * new one gets through at once (docs/config.md). */
+    info.alpn = cfg->http2 ? "h2,http/1.1" : "http/1.1";
     /* Every response carries these. The content security policy is
      * libwebsockets' best-practice one (only this site's own scripts, styles
      * and images, no framing) with media-src 'self' added: the console plays

@@ -58,7 +58,8 @@ try {
   port = await freePort();
   const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
   check('test setup: the first admin', made.status === 0, made.stderr);
-  server = await startServerReady(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log });
+  server = await startServerReady(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log,
+    extra: ['--http2'] });   // HTTP/2 only when [server] http2 is on (docs/config.md)
   const origin = `https://127.0.0.1:${port}`;
   const login = { username: 'admin', password: 'admin-password-1', cookie: true };
 

@@ -134,7 +134,7 @@ async function scenarioBadInput(context, page, base) {
   const { openMs, replies } = await rawExchange(raw, BAD_INPUT.map((b) => b[0]))
     .catch((e) => ({ openMs: null, replies: [{ error: e.message }] }));
   // A petitioner waits for this on every visit: Chromium tries WebSocket over HTTP/2
-  // (RFC 8441) first when the server speaks h2, and falls back slowly if it is refused.
+  // (RFC 8441) first when the server speaks h2 ([server] http2), and falls back slowly if it is refused.
   check('websocket to /ws opens within 2 s', openMs !== null && openMs < 2000, `opened after ${openMs} ms`);
   BAD_INPUT.forEach(([, code, what], i) => {
     const r = replies[i] || {};

@@ -22,7 +22,8 @@ const log = [];
 let server = null;
 let browser = null;
 try {
-  const started = await startWithAdmin(bin, webDir, tmp, log);
+  // HTTP/2 is offered only when [server] http2 is on (docs/config.md).
+  const started = await startWithAdmin(bin, webDir, tmp, log, ['--http2']);
   const { api, port, dataDir, admin } = started;
   server = started.server;
   await api('POST', '/staff', { token: admin, body: { username: 'pros', display_name: '检察官', role: 'prosecutor',

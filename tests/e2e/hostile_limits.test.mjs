@@ -189,7 +189,9 @@ async function deviceTests() {
 try {
   port = await freePort();
   const ini = path.join(tmp, 'limits.ini');
-  fs.writeFileSync(ini, `[server]\nmax_connections_per_address = ${CONNS}\nmax_websockets_per_address = ${WEBSOCKETS}\n` +
+  // HTTP/2 on: the browser's websockets are then streams of one connection,
+  // the case where the websocket limit is a limit of its own.
+  fs.writeFileSync(ini, `[server]\nhttp2 = true\nmax_connections_per_address = ${CONNS}\nmax_websockets_per_address = ${WEBSOCKETS}\n` +
     `[media]\nmax_sessions = ${MAX_SESSIONS}\ndevtest_share = 25\ndevtest_per_address = ${DEVTEST_PER_ADDRESS}\n`);
   server = await startServerReady(bin, { dataDir, port, webDir, logPath: path.join(tmp, 'server.log'), log: serverLog,
     extra: ['--config', ini], logLevel: 'info' });

@@ -157,13 +157,13 @@ export async function startServerReady(bin, opts) {
  * the admin signed in once /healthz answers. Resolves { server, port,
  * dataDir, api (apiRequest on that port), admin (the admin's token) }; on
  * failure the server is stopped. */
-export async function startWithAdmin(bin, webDir, tmp, log) {
+export async function startWithAdmin(bin, webDir, tmp, log, extra = []) {
   const port = await freePort();
   const dataDir = join(tmp, 'data');
   const made = createUser(bin, dataDir, { username: 'admin', role: 'admin', password: 'admin-password-1' });
   check('test setup: the first admin', made.status === 0, made.stderr);
   const server = await startServerReady(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log,
-    extra: ['--production'] });
+    extra: ['--production', ...extra] });
   const api = (method, p, opts) => apiRequest(port, method, p, opts);
   try {
     const r = await api('POST', '/auth/login', { body: { username: 'admin', password: 'admin-password-1' } });

@@ -238,7 +238,8 @@ async function checkEvidenceDownloads(h, bin, dataDir, tmp, browser) {
 
 await runRecordedHearing('recording', 'yf-e2e-rec-', 36, serverLog, async (t) => {
   const { bin, webDir, chromium, tmp, dataDir, media, port, base, browsers } = t;
-  t.server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
+  // --http2: the downloads are checked over HTTP/2 too ([server] http2, docs/config.md).
+  t.server = startServer(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog, extra: ['--http2'] });
   try { await waitHealthy(t.server, base); } catch (e) { check('server answers /healthz', false, e.message); return; }
   const h = await openHearing(port, '京检申〔2026〕1号');
   const joined = await joinBoth(chromium, base, h, media, browsers);

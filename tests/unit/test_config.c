@@ -243,8 +243,28 @@ static void test_audio_resilience(void)
     yf_config_clear(&cfg);
 }
 
+/* [server] http2: off unless the file or --http2 turns it on, a boolean only. */
+static void test_http2(void)
+{
+    yf_config cfg;
+    GError *err = NULL;
+    static const char *const flag[] = {"--http2", NULL};
+    CHECK(load(&cfg, NULL, NULL, NULL) && !cfg.http2);
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[server]\nhttp2 = true\n", NULL, &err) && cfg.http2);
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, NULL, flag, &err) && cfg.http2);
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+    CHECK(!load(&cfg, "[server]\nhttp2 = h2\n", NULL, &err) && err && strstr(err->message, "http2"));
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+}
+
 int main(void)
 {
+    test_http2();
     test_audio_resilience();
     test_turn();
     test_defaults();

@@ -16,6 +16,11 @@ const NOT_STARTED_RETRY_MS = 5000;
  *  server's `ice failed` asks for (#serverLost). */
 const SERVER_RESTART_GAP_MS = 10000;
 
+/** The server silent this long after a request when a connection's ICE comes back
+ *  means the websocket is stuck behind its TCP retransmission backoff
+ *  (#signalingStuck). */
+const SIGNALING_STUCK_MS = 1500;
+
 export class RoomClient {
   /** opts.part: 'deliberation' joins the hearing's deliberation room (a
    *  听证员 during 休会评议); absent: the hearing room. */
@@ -141,7 +146,13 @@ export class RoomClient {
     pc.oniceconnectionstatechange = () => {
       const s = pc.iceConnectionState;
       this.emit('pcstate', { pc: kind, state: s });
-      if (s === 'disconnected' || s === 'failed') this.#restartLater(kind, pc);
+      if (s === 'disconnected' || s === 'failed') {
+        pc.wasDown = true;
+        this.#restartLater(kind, pc);
+      } else if ((s === 'connected' || s === 'completed') && pc.wasDown) {
+        pc.wasDown = false;
+        this.#signalingStuck(kind, pc);
+      }
     };
     return pc;
   }
@@ -202,6 +213,26 @@ export class RoomClient {
     pc.serverRestartAt = now;
     console.info(`room: the server lost the ${kind} connection; restarting ICE`);
     this.restartIce(kind);
+  }
+
+  // This connection's ICE is up again after an outage, but the server has
+  // said nothing since a request sent during it (an ICE restart, typically):
+  // the websocket's TCP connection is waiting out its retransmission
+  // backoff, which after a cut of ten seconds lasts seconds more, and the
+  // restart with it; and the server may already have stopped sending on the
+  // connection (its consent to send lapsed), so the media stays away until
+  // then. A new websocket gets through at once: join again on it now (same
+  // seat, fresh connections), as after a drop; the server replaces the
+  // stuck session.
+  #signalingStuck(kind, pc) {
+    const sig = this.sig;
+    if (!sig || this.stopped || this.rejoining || this.rejoinTimer || this.state !== 'admitted') return;
+    if (pc !== (kind === 'publish' ? this.pub : this.sub)) return;
+    const waited = sig.silentMs();
+    if (waited === null || waited < SIGNALING_STUCK_MS) return;
+    console.info(`room: the ${kind} connection is back but the server has not answered for ${Math.round(waited / 100) / 10} s; reconnecting`);
+    sig.close();
+    this.#onClose(sig, null, 0);
   }
 
   /** Restarts ICE on one connection over the same websocket: for 'publish' a
@@ -339,16 +370,15 @@ export class RoomClient {
   // server stays away, so a restarting server is not stormed.
   // A close with 1013 is the server's "try again later" (too many
   // connections from this address): the same rejoin, said as such.
-  #onClose(sig, e) {
+  #onClose(sig, e, delay) {
     if (this.stopped || sig !== this.sig) return;
     this.#closePcs();
     this.setState('reconnecting', e && e.code === 1013 ? 'busy' : undefined);
-    this.#scheduleRejoin();
+    this.#scheduleRejoin(delay);
   }
 
-  #scheduleRejoin() {
+  #scheduleRejoin(delay = Math.min(REJOIN_DELAY_MS * 2 ** (this.rejoinFailures || 0), REJOIN_MAX_MS)) {
     if (this.stopped || this.rejoinTimer || this.rejoining) return;
-    const delay = Math.min(REJOIN_DELAY_MS * 2 ** (this.rejoinFailures || 0), REJOIN_MAX_MS);
     this.rejoinTimer = setTimeout(() => { this.rejoinTimer = null; this.#rejoin(); }, delay);
   }
 

@@ -20,6 +20,7 @@ export class Signaling {
     this.pending = new Map();   // id -> {resolve, reject, timer}
     this.handlers = new Map();  // event name -> [fn]
     this.onclose = null;        // (closeEvent) => void
+    this.waitingSince = null;   // first request unanswered since the server last spoke
   }
 
   /** Opens the websocket; resolves when it is open, rejects {code:'unreachable'}. */
@@ -59,8 +60,16 @@ export class Signaling {
         reject({ code: 'timeout', message: `no reply to ${type}` });
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
+      if (this.waitingSince === null) this.waitingSince = Date.now();
       this.ws.send(JSON.stringify({ v: 1, id, type, ...params }));
     });
+  }
+
+  /** How long the server has said nothing since a request went out
+   *  unanswered (ms; a request that timed out still counts), or null when it
+   *  has spoken since the last one. */
+  silentMs() {
+    return this.waitingSince === null ? null : Date.now() - this.waitingSince;
   }
 
   /** Registers fn(data) for the server event name (e.g. 'ice.candidate'). */
@@ -77,6 +86,7 @@ export class Signaling {
   }
 
   #receive(text) {
+    this.waitingSince = null;
     let msg;
     try { msg = JSON.parse(text); } catch { console.warn('signaling: not JSON', text); return; }
     if (msg.type === 'event') {
