@@ -301,9 +301,22 @@ static gboolean parse_mute_self(json_t *root, yf_sig_request *out, GError **erro
            parse_muted(root, "room.mute_self", TRUE, out, error);
 }
 
+/* room.admit {"participant":ID} or {"observers":true} (every observer
+ * waiting, in one message: an audience of hundreds is more than the host's
+ * messages a second), not both. */
 static gboolean parse_admit(json_t *root, yf_sig_request *out, GError **error)
 {
-    return parse_participant(root, "room.admit", out, error);
+    json_t *all = json_object_get(root, "observers");
+
+    if (!all || json_is_null(all))
+        return parse_participant(root, "room.admit", out, error);
+    if (!json_is_true(all) || json_object_get(root, "participant")) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST,
+                  "room.admit takes either \"participant\" or \"observers\":true");
+        return FALSE;
+    }
+    out->member.all_observers = TRUE;
+    return TRUE;
 }
 
 static gboolean parse_mute(json_t *root, yf_sig_request *out, GError **error)

@@ -115,9 +115,11 @@ typedef struct yf_sig_request {
                                   public hearing's deliberation room) */
     } join;
     struct {
-        char *participant;     /* room.admit/mute/remove: required, <= YF_SIG_MAX_PARTICIPANT */
+        char *participant;     /* room.admit/mute/remove: required, <= YF_SIG_MAX_PARTICIPANT
+                                  (room.admit: or all_observers instead) */
         char kind[8];          /* room.mute, room.mute_self: "audio" or "video" */
         gboolean muted;        /* room.mute_self: required; room.mute: optional, default TRUE */
+        gboolean all_observers; /* room.admit "observers":true: every observer waiting */
     } member;
     struct {
         int step;              /* agenda.step: required, 1..YF_SIG_AGENDA_STEPS */

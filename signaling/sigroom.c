@@ -613,8 +613,57 @@ static yf_sigroom_member *host_target(yf_sigroom_member *m, const yf_sig_request
     return t;
 }
 
+/* room.admit {"observers":true}: every observer waiting, in the order they
+ * came, until the room or the server can carry no more; one announcement at
+ * the end, one audit entry each. The reply says how many came in, and, when
+ * some could not, why (`busy` when none could). */
+static void admit_observers(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom *r = m->room;
+    const char *full = NULL;
+    int admitted = 0, left = 0;
+
+    if (!m->host) {
+        g_info("room %s: %s (%s) tried a host action", r->name, m->id, m->role);
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "only the host may do this");
+        return;
+    }
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *t = g_ptr_array_index(r->members, i);
+        if (!t->observer || t->admitted)
+            continue;
+        if (full || (full = yf_sigroom_media_add(t)) != NULL) {
+            left++;
+            continue;
+        }
+        t->admitted = TRUE;
+        admitted++;
+        audit(t, "hearing.admit", m, NULL);
+        yf_sigroom_send(t, yf_sig_event_admitted());
+        yf_sigroom_agenda_tell(t);
+    }
+    g_info("room %s: %s admitted %d observers at once%s", r->name, m->id, admitted,
+           left ? " (some could not come in)" : "");
+    if (!admitted && left) {
+        yf_sigroom_reply_error(m, req, YF_SIG_ERR_BUSY, full);
+        return;
+    }
+    json_t *res = json_pack("{s:i}", "admitted", admitted);
+    if (left) {
+        json_object_set_new(res, "not_admitted", json_integer(left));
+        json_object_set_new(res, "reason", json_string(full));
+    }
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, res));
+    if (admitted)
+        announce(r);
+}
+
 static void do_admit(yf_sigroom_member *m, const yf_sig_request *req)
 {
+    if (req->member.all_observers) {
+        admit_observers(m, req);
+        return;
+    }
     yf_sigroom_member *t = host_target(m, req);
     if (!t)
         return;

@@ -8,7 +8,7 @@
 # it started, by PID, also on failure or Ctrl-C.
 #
 #   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--keep] [--servers "yuanfang janus"]
-#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--grow] [--duration S] [--smoke]
+#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--burst "100"] [--grow] [--duration S] [--smoke]
 #
 # --grow: steps of 1, 2, 4, ... rooms (or 10, 20, 40, ... observers) until loss
 # passes 1 %, the server uses every core or the generator a whole one.
@@ -17,6 +17,11 @@
 #
 # --observers: scenario (b) instead of (a), one room of a publisher and N
 # receive-only observers per step.
+#
+# --burst: scenario (c), N people opening a public hearing's link at the same
+# instant: one publisher and N receive-only observers joining at once, 3 s of
+# media (unless --duration says otherwise); read the join columns (websocket
+# open to first media packet, p50 and p99) and the ratio line's join_p50.
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
 # load_smoke): fails when the generator receives no media. A server whose
@@ -36,6 +41,7 @@ yfload_bin=""
 yf_workers=0
 keep=0
 observers=""
+burst=""
 grow=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,14 +50,16 @@ while [ $# -gt 0 ]; do
     --yf-workers) yf_workers=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --observers) observers=$2; shift 2 ;;
+    --burst) burst=$2; shift 2 ;;
     --grow) grow=1; shift ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
-    --duration) duration=$2; shift 2 ;;
+    --duration) duration=$2; duration_set=1; shift 2 ;;
     --smoke) smoke=1; rooms=1; duration=3; servers=$smoke_servers; shift ;;
     *) echo "run_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [ -n "$burst" ]; then observers=$burst; [ -n "${duration_set:-}" ] || duration=3; fi
 build=$(cd "$build" && pwd)
 yfload=${yfload_bin:-$build/tests/load/yfload}
 yuanfang="$build/server/yuanfang"
@@ -216,8 +224,9 @@ summary() {
     [ -n "$y" ] && [ -n "$j" ] || continue
     awk -v k="$k" -v what="${what#--}" -v y="$y" -v j="$j" 'BEGIN {
       split(y, a, " "); split(j, b, " ")
-      printf "yfload ratio %s=%s yuanfang:janus server_cpu_us_per_pkt=%.2f rss_kib_per_peer=%.2f forwarded_pps=%.2f loss_pct=%s:%s\n",
-        what, k, (b[1] > 0 ? a[1] / b[1] : 0), (b[5] > 0 ? a[5] / b[5] : 0), (b[3] > 0 ? a[3] / b[3] : 0), a[2], b[2] }'
+      printf "yfload ratio %s=%s yuanfang:janus server_cpu_us_per_pkt=%.2f rss_kib_per_peer=%.2f forwarded_pps=%.2f join_p50=%.2f loss_pct=%s:%s\n",
+        what, k, (b[1] > 0 ? a[1] / b[1] : 0), (b[5] > 0 ? a[5] / b[5] : 0), (b[3] > 0 ? a[3] / b[3] : 0),
+        (b[7] > 0 ? a[7] / b[7] : 0), a[2], b[2] }'
   done
   for srv in $servers; do
     local best=""
@@ -282,7 +291,7 @@ for server in $servers; do
     carried=0
     saturated "$tmp/step.out" || carried=1
     awk -v l="$(field loss_pct "$tmp/step.out")" 'BEGIN { exit !(l < 1) }' || carried=0
-    res[$server,$k]="$(field server_cpu_us_per_pkt "$tmp/step.out") $(field loss_pct "$tmp/step.out") $(field forwarded_pps "$tmp/step.out") $(field server_cpu_pct "$tmp/step.out") $(field server_rss_kib_per_peer "$tmp/step.out") $carried"
+    res[$server,$k]="$(field server_cpu_us_per_pkt "$tmp/step.out") $(field loss_pct "$tmp/step.out") $(field forwarded_pps "$tmp/step.out") $(field server_cpu_pct "$tmp/step.out") $(field server_rss_kib_per_peer "$tmp/step.out") $carried $(field join_p50_ms "$tmp/step.out")"
     s1=$(rcvbuf_errors "$ns_srv"); c1=$(rcvbuf_errors "$ns_cli")
     # The room counters reach /metrics up to 250 ms late: wait that long.
     [ "$server" = yuanfang ] && sleep 0.5

@@ -30,8 +30,7 @@ typedef struct {
     gboolean observer;      /* receive-only: never publishes */
     gboolean host;          /* admits whoever waits (yuanfang) */
     int expect_tracks;      /* tracks its receiving connection should get */
-    GQueue to_admit;        /* host: participant ids (char *) to admit */
-    GHashTable *admitted;   /* host: ids admitted or queued */
+    gboolean admit_due;     /* host: someone waits (room.waiting) since the last admit */
     guint admit_timer;
     /* Janus: the session, the publisher's and the subscriber's handles, the
      * room, our feed and the others' (subscribed to once all are known). */

@@ -115,38 +115,29 @@ static void on_subscribe_offer(yfl_part *p, json_t *data)
     yfl_pc_start(p->sub);
 }
 
-/* The host admits one waiting participant per tick: 50 a second, well
- * under the server's 100 messages a second per client. */
+/* The host lets everyone waiting in with one room.admit {"observers":true}
+ * (docs/protocol.md, "Observers"), at most once per tick of 20 ms however
+ * many room.waiting events arrive: 50 messages a second at most, under the
+ * server's 100 a second per client. Everyone who waits here is an observer. */
 static gboolean admit_next(gpointer data)
 {
     yfl_part *p = data;
-    char *id = g_queue_pop_head(&p->to_admit);
 
-    if (id) {
-        send_req(p, "room.admit", json_pack("{s:s}", "participant", id));
-        g_free(id);
+    if (p->admit_due) {
+        send_req(p, "room.admit", json_pack("{s:b}", "observers", 1));
+        p->admit_due = FALSE;
     }
     return G_SOURCE_CONTINUE;
 }
 
 static void on_waiting(yfl_part *p, json_t *data)
 {
-    size_t i;
-    json_t *w;
-
     if (!p->host)
         return;
-    if (!p->admitted) {
-        p->admitted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (!p->admit_timer)
         p->admit_timer = g_timeout_add(20, admit_next, p);
-    }
-    json_array_foreach(json_object_get(data, "waiting"), i, w) {
-        const char *id = json_string_value(json_object_get(w, "id"));
-        if (!id || g_hash_table_contains(p->admitted, id))
-            continue;
-        g_hash_table_add(p->admitted, g_strdup(id));
-        g_queue_push_tail(&p->to_admit, g_strdup(id));
-    }
+    if (json_array_size(json_object_get(data, "waiting")) > 0)
+        p->admit_due = TRUE;
 }
 
 static void on_event(yfl_part *p, json_t *msg)
@@ -218,8 +209,6 @@ void yfl_part_stop(yfl_part *p)
     if (p->admit_timer)
         g_source_remove(p->admit_timer);
     p->admit_timer = 0;
-    g_queue_clear_full(&p->to_admit, g_free);
-    g_clear_pointer(&p->admitted, g_hash_table_unref);
     if (p->j_keepalive)
         g_source_remove(p->j_keepalive);
     if (p->j_retry)

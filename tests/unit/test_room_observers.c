@@ -78,9 +78,11 @@ static void request(fake_conn *c, const char *json, gboolean join)
     yf_sig_request_clear(&req);
 }
 
+static const char *room_name = "hall";
+
 static void join(fake_conn *c, const char *pid, const char *role)
 {
-    yf_room_claims claims = {"hall", (char *)pid, "某人", (char *)role,
+    yf_room_claims claims = {(char *)room_name, (char *)pid, "某人", (char *)role,
                              g_get_real_time() / G_USEC_PER_SEC + 3600, NULL};
     char *tok = yf_room_token_mint(&key, &claims);
     char *json = g_strdup_printf("{\"id\":1,\"type\":\"room.join\",\"token\":\"%s\"}", tok);
@@ -199,6 +201,88 @@ static void scenario(void)
         conn_free(obs[i]);
 }
 
+/* The reply to request id (the last message carrying it), or "". */
+static const char *reply_to(const fake_conn *c, int id)
+{
+    char *idkey = g_strdup_printf("\"id\":%d,", id);
+    const char *found = "";
+    for (guint i = 0; i < c->msgs->len; i++)
+        if (strstr(g_ptr_array_index(c->msgs, i), idkey) && !strstr(g_ptr_array_index(c->msgs, i), "\"event\""))
+            found = g_ptr_array_index(c->msgs, i);
+    g_free(idkey);
+    return found;
+}
+
+static unsigned events(const fake_conn *c, const char *needle, guint from)
+{
+    unsigned n = 0;
+    for (guint i = from; i < c->msgs->len; i++)
+        n += strstr(g_ptr_array_index(c->msgs, i), needle) != NULL;
+    return n;
+}
+
+/* room.admit {"observers":true}: the host lets a waiting audience in with one
+ * message (one by one, 500 would take five seconds of the host's message
+ * budget), each of them told and audited, the host's roster sent once; a
+ * participant who is not the host may not; past the observer limit the rest
+ * wait, and the reply says how many could not come in and why. */
+static void admit_all(void)
+{
+    enum { N = N_OBSERVERS + 7 };
+    fake_conn *host = conn_new(), *lawyer = conn_new(), *obs[N];
+    char pid[32];
+
+    room_name = "hall-all";
+    join(host, "staff:1", "prosecutor");
+    join(lawyer, "staff:2", "lawyer");
+    for (int i = 0; i < N; i++) {
+        obs[i] = conn_new();
+        g_snprintf(pid, sizeof pid, "invitee:%d", i + 1);
+        join(obs[i], pid, "observer");
+        CHECK(obs[i]->member && strstr(last(obs[i]), "\"state\":\"waiting\""));
+    }
+    request(lawyer, "{\"id\":7,\"type\":\"room.admit\",\"observers\":true}", FALSE);
+    CHECK(strstr(reply_to(lawyer, 7), "\"code\":\"forbidden\"") != NULL);
+    CHECK(events(obs[0], "room.admitted", 0) == 0);
+
+    guint before = host->msgs->len;
+    request(host, "{\"id\":8,\"type\":\"room.admit\",\"observers\":true}", FALSE);
+    char *want = g_strdup_printf("\"admitted\":%d", N_OBSERVERS);
+    const char *reply = NULL;
+    for (guint i = before; i < host->msgs->len; i++)
+        if (strstr(g_ptr_array_index(host->msgs, i), "\"id\":8"))
+            reply = g_ptr_array_index(host->msgs, i);
+    CHECK(reply && strstr(reply, "\"ok\":true") && strstr(reply, want) && strstr(reply, "\"not_admitted\":7") &&
+          strstr(reply, "as many observers as it can carry"));
+    g_free(want);
+    CHECK_EQ_INT(events(host, "\"event\":\"room.participants\"", before), 1);
+    unsigned told = 0;
+    for (int i = 0; i < N; i++)
+        told += events(obs[i], "\"event\":\"room.admitted\"", 0);
+    CHECK_EQ_INT(told, N_OBSERVERS);
+    CHECK(events(obs[0], "\"event\":\"room.admitted\"", 0) == 1 && events(obs[N - 1], "room.admitted", 0) == 0);
+
+    /* None can come in now: busy, and nobody is told anything new. */
+    before = host->msgs->len;
+    request(host, "{\"id\":9,\"type\":\"room.admit\",\"observers\":true}", FALSE);
+    CHECK(strstr(reply_to(host, 9), "\"code\":\"busy\"") != NULL);
+    CHECK_EQ_INT(events(host, "\"event\":\"room.participants\"", before), 0);
+    /* Once places are free, the rest come in; with nobody waiting, 0. */
+    for (int i = 0; i < 7; i++)
+        request(obs[i], "{\"id\":4,\"type\":\"room.leave\"}", FALSE);
+    request(host, "{\"id\":10,\"type\":\"room.admit\",\"observers\":true}", FALSE);
+    CHECK(strstr(reply_to(host, 10), "\"admitted\":7") && !strstr(reply_to(host, 10), "not_admitted"));
+    request(host, "{\"id\":11,\"type\":\"room.admit\",\"observers\":true}", FALSE);
+    CHECK(strstr(reply_to(host, 11), "\"ok\":true") && strstr(reply_to(host, 11), "\"admitted\":0"));
+
+    yf_sigroom_hub_free(hub);
+    hub = NULL;
+    conn_free(host);
+    conn_free(lawyer);
+    for (int i = 0; i < N; i++)
+        conn_free(obs[i]);
+}
+
 int main(void)
 {
     GError *err = NULL;
@@ -215,6 +299,9 @@ int main(void)
     hub = yf_sigroom_hub_new(media, &key, 0, NULL, &conn_ops, NULL);
     yf_sigroom_hub_set_max_observers(hub, N_OBSERVERS);
     scenario();
+    hub = yf_sigroom_hub_new(media, &key, 0, NULL, &conn_ops, NULL);
+    yf_sigroom_hub_set_max_observers(hub, N_OBSERVERS);
+    admit_all();
     yf_sigroom_hub_free(hub);
     yf_net_free(media);
     yf_dtls_cert_free(cert);

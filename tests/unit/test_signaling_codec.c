@@ -48,6 +48,10 @@ static const parse_case cases[] = {
     { "room.mute unmute", "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"audio\",\"muted\":false}", OK(YF_SIG_ROOM_MUTE), "17" },
     { "room.remove", "{\"v\":1,\"id\":18,\"type\":\"room.remove\",\"participant\":\"p3\"}", OK(YF_SIG_ROOM_REMOVE), "18" },
     { "room.leave", "{\"v\":1,\"id\":19,\"type\":\"room.leave\"}", OK(YF_SIG_ROOM_LEAVE), "19" },
+    { "room.admit observers", "{\"id\":16,\"type\":\"room.admit\",\"observers\":true}", OK(YF_SIG_ROOM_ADMIT), "16" },
+    { "room.admit observers false", "{\"id\":16,\"type\":\"room.admit\",\"observers\":false}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "room.admit observers and participant", "{\"id\":16,\"type\":\"room.admit\",\"observers\":true,\"participant\":\"p3\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "room.admit observers 1", "{\"id\":16,\"type\":\"room.admit\",\"observers\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
     { "participant 16 bytes", "{\"id\":16,\"type\":\"room.admit\",\"participant\":\"p123456789012345\"}", OK(YF_SIG_ROOM_ADMIT), "16" },
 
     { "join without token", "{\"id\":10,\"type\":\"room.join\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
@@ -289,7 +293,9 @@ static const struct {
     { "{\"id\":17,\"type\":\"room.mute\",\"participant\":\"p3\",\"kind\":\"video\"}",
       { .type = YF_SIG_ROOM_MUTE, .member = { "p3", "video", TRUE } } },
     { "{\"id\":15,\"type\":\"room.mute_self\",\"kind\":\"audio\",\"muted\":false}",
-      { .type = YF_SIG_ROOM_MUTE_SELF, .member = { NULL, "audio", FALSE } } },
+      { .type = YF_SIG_ROOM_MUTE_SELF, .member = { NULL, "audio", FALSE, FALSE } } },
+    { "{\"id\":16,\"type\":\"room.admit\",\"observers\":true}",
+      { .type = YF_SIG_ROOM_ADMIT, .member = { NULL, "", FALSE, TRUE } } },
     { "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":\"deliberation\"}",
       { .type = YF_SIG_ROOM_JOIN, .join = { "a.b", TRUE } } },
     { "{\"id\":10,\"type\":\"room.join\",\"token\":\"a.b\",\"part\":null}", { .type = YF_SIG_ROOM_JOIN, .join = { "a.b", FALSE } } },
@@ -336,6 +342,7 @@ static void check_request(const char *json, const yf_sig_request *want)
         check_str(got.member.participant, want->member.participant);
         check_str(got.member.kind, want->member.kind);
         CHECK_EQ_INT(got.member.muted, want->member.muted);
+        CHECK_EQ_INT(got.member.all_observers, want->member.all_observers);
         break;
     }
     yf_sig_request_clear(&got);

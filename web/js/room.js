@@ -60,7 +60,10 @@ function renderAdmitObservers(list) {
   const b = $('admit-observers');
   b.hidden = obs.length < 2;
   b.textContent = t('room.admitObservers', { n: obs.length });
-  b.onclick = () => { for (const p of obs) client.admit(p.id); };
+  b.onclick = async () => {
+    const left = await client.admitObservers();
+    if (left) status('room.observersFull', { n: left > 0 ? left : obs.length });
+  };
 }
 
 /* The host sees observers as a list under the waiting room, not as tiles:

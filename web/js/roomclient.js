@@ -422,6 +422,19 @@ export class RoomClient {
   }
 
   admit(id) { return this.#request('room.admit', { participant: id }); }
+
+  /** Lets every waiting observer in with one message; resolves to the
+   *  number still waiting because the room is full (0 when all came in). */
+  async admitObservers() {
+    try {
+      const res = await this.sig.request('room.admit', { observers: true });
+      return res.not_admitted || 0;
+    } catch (e) {
+      if (e && e.code === 'busy') return -1;
+      console.warn('room: room.admit observers', e);
+      return 0;
+    }
+  }
   mute(id, kind, muted = true) { return this.#request('room.mute', { participant: id, kind, muted }); }
   remove(id) { return this.#request('room.remove', { participant: id }); }
 
