@@ -11,7 +11,10 @@
 # tests/fuzz/corpus/NAME/ once it is fixed, so every build replays it.
 # Set YF_FUZZ_JOBS=N to run N targets at once (one core each), and
 # YF_FUZZ_ONLY="fuzz_a fuzz_b" to run only those targets (the full run can then
-# be spread over several sittings of a machine that is not idle all day).
+# be spread over several sittings of a machine that is not idle all day), and
+# YF_FUZZ_TIMEOUT=S for libFuzzer's per-input timeout (default 10 s): it is
+# wall-clock time, so a run at low priority on a machine busy with other work
+# needs more, or inputs that take milliseconds are reported as hangs.
 set -uo pipefail
 build=${1:?usage: run_long.sh BUILD_DIR [SECONDS [RUNS]]}
 secs=${2:-3600}
@@ -19,6 +22,7 @@ runs=${3:-10000000}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${YF_FUZZ_OUT:-$PWD/fuzz-long-$(date -u +%Y%m%dT%H%M%SZ)}
 jobs=${YF_FUZZ_JOBS:-1}
+timeout=${YF_FUZZ_TIMEOUT:-10}
 mkdir -p "$out"
 targets=$(find "$build" -maxdepth 3 -type f -name 'fuzz_*' -perm -u+x | sort)
 [ -n "$targets" ] || { echo "run_long.sh: no fuzz_* targets under $build (a -DYF_FUZZ=ON build?)" >&2; exit 2; }
@@ -39,13 +43,13 @@ run_one() {
     work=$out/$name
     mkdir -p "$work/corpus" "$work/findings"
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work/corpus/"
-    ASAN_OPTIONS=detect_leaks=1 "$bin" -runs="$runs" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+    ASAN_OPTIONS=detect_leaks=1 "$bin" -runs="$runs" -max_total_time="$secs" -max_len=65536 -timeout="$timeout" \
         -rss_limit_mb=2048 -artifact_prefix="$work/findings/" -print_final_stats=1 "$work/corpus" \
         >"$work/log" 2>&1
     echo $? >"$work/status"
 }
 export -f run_one
-export out here secs runs
+export out here secs runs timeout
 printf '%s\n' $targets | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
 
 bad=0
