@@ -47,6 +47,11 @@ typedef struct {
                                        RRs, so its Opus encoder adds in-band
                                        FEC for the listeners' links too;
                                        false (default): our own only */
+    int64_t listener_loss_max_age_us; /* a subscriber's reported loss counts
+                                       for the above this long after its last
+                                       RR (a browser stops reporting a stream
+                                       it no longer hears; audio RRs come
+                                       every 2.5..7.5 s): 10 s */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;

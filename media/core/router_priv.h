@@ -79,6 +79,7 @@ typedef struct {
     uint64_t packets, octets, retransmitted;
     uint8_t fraction_lost;
     uint32_t jitter;
+    int64_t rr_at_us;         /* its last RR block on this stream; 0: none */
     yf_rtx_guard guard;       /* how often its NACKs are answered (rtx_guard.h) */
 } rt_sub;
 
