@@ -155,6 +155,7 @@ typedef struct {
     uint32_t clock_rate;
     yf_rec_track *rec;
     uint32_t rec_ssrc;
+    uint8_t red_pt;           /* RED (RFC 2198) on the same SSRC, 0: none */
 } yf_room_wk_track;
 
 typedef struct {

@@ -373,7 +373,7 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         break;
     }
     yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
-                         .clock_rate = pt->cfg.clock_rate };
+                         .clock_rate = pt->cfg.clock_rate, .red_pt = pt->cfg.red_pt };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,
