@@ -53,8 +53,10 @@ static void sync_subs(yf_room_wk *wk, yf_room_wpart *s, int64_t now)
         }
         if (want && !e->track_id) {
             int rc = yf_router_subscribe(wk->router, now, s->id, want, e->out_ssrc, e->out_pt);
-            if (rc == YF_OK)
+            if (rc == YF_OK) {
                 e->track_id = want;
+                yf_router_set_subscription_red(wk->router, s->id, want, e->red_pt);
+            }
             else
                 g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->h.id, s->id,
                           want, yf_strerror(rc));
@@ -482,6 +484,12 @@ static void msg_sub_answer(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 
     if (!p || !p->sub)
         return;
+    for (guint i = 0; m->tracks && i < m->tracks->len && i < p->subs->len; i++) {
+        yf_room_wk_sub *e = &g_array_index(p->subs, yf_room_wk_sub, i);
+        e->red_pt = g_array_index(m->tracks, uint8_t, i);
+        if (e->track_id)
+            yf_router_set_subscription_red(wk->router, p->id, e->track_id, e->red_pt);
+    }
     if (m->change != CONN_NEW || !yf_iceconn_peer(p->sub->ice)) {
         yf_iceconn_set_remote(p->sub->ice, &ip);
         return;
