@@ -132,6 +132,7 @@ typedef struct {
                                             the publisher's extension block could not be
                                             rewritten (its own seq must not reach the
                                             subscriber's feedback) */
+    uint64_t red_in;                     /* RED packets received (RFC 2198) */
     uint64_t red_malformed;              /* RED packets dropped: blocks that do not
                                             parse, or a primary of another pt */
     uint64_t red_unwrapped;              /* RED packets given as plain Opus to

@@ -19,6 +19,7 @@ bool yf_router_red_ok(yf_router *r, const rt_track *t, const yf_rtp_header *h)
     yf_red red;
     if (!is_red(t, h->payload_type))
         return true;
+    r->st.red_in++;
     if (yf_red_parse(h->payload, h->payload_len, &red) == YF_OK &&
         red.block[red.n - 1].pt == t->cfg.pt)
         return true;

@@ -288,9 +288,11 @@ static void log_router(const yf_room_wk *wk)
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
            ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
            ", pli in %" G_GUINT64_FORMAT
-           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
+           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT
+           ", red in %" G_GUINT64_FORMAT " unwrapped %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
-           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches,
+           st.red_in, st.red_unwrapped, st.red_malformed);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)

@@ -214,6 +214,7 @@ static void test_router(void)
     }
     yf_router_stats st;
     yf_router_get_stats(r, &st);
+    CHECK_EQ_INT(st.red_in, 4);
     CHECK_EQ_INT(st.red_malformed, 1);
     CHECK_EQ_INT(st.red_unwrapped, 3);
     /* without its SSRC known, a RED packet finds its track by payload type */
