@@ -412,7 +412,7 @@ static char *answer_publisher(yf_room *r, yf_room_ctl_part *p, const yf_sdp_offe
     ap.cname = "yuanfang";
     ap.twcc = TRUE;
     ap.opus = yf_net_opus_mode(r->h.conf);
-    ap.red = r->h.conf->audio_resilience; /* RED for audio where offered */
+    ap.red = r->h.conf->audio_red; /* RED for audio where offered */
     m->role = ap.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     answer = yf_sdp_build_answer(o, &ap, &serr);
     if (!answer) {
@@ -472,7 +472,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     g_strlcpy(m->remote_fp, o->fingerprint, sizeof m->remote_fp);
     g_strlcpy(m->mid, o->media[first].mid, sizeof m->mid);
     m->mline = first;
-    m->tracks = offer_tracks(o, r->h.conf->audio_resilience);
+    m->tracks = offer_tracks(o, r->h.conf->audio_red);
     g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->h.id, participant, why,
             m->tracks->len);
     p->has_pub = TRUE;
