@@ -36,6 +36,7 @@ static void set_defaults(yf_config *cfg)
     cfg->ice_tcp = FALSE;   /* off until the connections a candidate accepts are capped (docs/security.md) */
     cfg->turn_lifetime = 43200;
     cfg->audio_resilience = TRUE;
+    cfg->audio_red = TRUE;
 }
 
 static void take_string(GKeyFile *kf, const char *group, const char *key, char **dst)
@@ -87,7 +88,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
         "media:stun_server", "media:max_sessions", "media:devtest_share", "media:devtest_per_address",
         "room:grace_s", "log:level",
         "media:ice_tcp", "turn:urls", "turn:secret_file", "turn:lifetime",
-        "room:max_observers", "metrics:listen", "media:audio_resilience", NULL};
+        "room:max_observers", "metrics:listen", "media:audio_resilience", "media:audio_red", NULL};
     gboolean ok = TRUE;
     gchar **groups = g_key_file_get_groups(kf, NULL);
     for (gsize g = 0; ok && groups[g]; g++) {
@@ -152,6 +153,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "room", "max_observers", &cfg->max_observers, err) &&
          take_bool(kf, "media", "ice_tcp", &cfg->ice_tcp, err) &&
          take_bool(kf, "media", "audio_resilience", &cfg->audio_resilience, err) &&
+         take_bool(kf, "media", "audio_red", &cfg->audio_red, err) &&
          take_int(kf, "turn", "lifetime", &cfg->turn_lifetime, err);
 out:
     g_key_file_free(kf);

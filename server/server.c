@@ -165,6 +165,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         .cert = s->dtls_cert,
         .ice_tcp = cfg->ice_tcp,
         .audio_resilience = cfg->audio_resilience,
+        .audio_red = cfg->audio_resilience && cfg->audio_red,
     };
     s->media = yf_net_new(&mc, g_main_context_default(), err);
     g_free(stun_host);

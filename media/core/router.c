@@ -32,6 +32,7 @@ static void apply_defaults(yf_router_config *c)
     c->nack_reorder_us = DEF(c->nack_reorder_us, 5000);
     c->nack_max_tries = DEF(c->nack_max_tries, 10);
     c->speaker_interval_us = DEF(c->speaker_interval_us, 500000);
+    c->listener_loss_max_age_us = DEF(c->listener_loss_max_age_us, 10000000);
 }
 
 yf_router *yf_router_new(const yf_router_config *cfg)

@@ -47,6 +47,11 @@ typedef struct {
                                        RRs, so its Opus encoder adds in-band
                                        FEC for the listeners' links too;
                                        false (default): our own only */
+    int64_t listener_loss_max_age_us; /* a subscriber's reported loss counts
+                                       for the above this long after its last
+                                       RR (a browser stops reporting a stream
+                                       it no longer hears; audio RRs come
+                                       every 2.5..7.5 s): 10 s */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
@@ -65,6 +70,11 @@ typedef struct {
     uint8_t mid_ext_id;       /* urn:ietf:params:rtp-hdrext:sdes:mid, RFC 8843 §15.2 */
     char mid[17];             /* the track's a=mid; "" if none */
     bool nack;                /* a=rtcp-fb:<pt> nack: we send NACKs upstream */
+    uint8_t red_pt;           /* audio: the publisher's RFC 2198 RED payload
+                                 type carrying this track's pt (red.h), 0:
+                                 none; its packets are checked, and given
+                                 as they are only to subscribers that take
+                                 RED (yf_router_set_subscription_red) */
 } yf_router_track_config;
 
 /* Which of a participant's two connections a packet came in on / goes out on. */
@@ -122,6 +132,11 @@ typedef struct {
                                             the publisher's extension block could not be
                                             rewritten (its own seq must not reach the
                                             subscriber's feedback) */
+    uint64_t red_in;                     /* RED packets received (RFC 2198) */
+    uint64_t red_malformed;              /* RED packets dropped: blocks that do not
+                                            parse, or a primary of another pt */
+    uint64_t red_unwrapped;              /* RED packets given as plain Opus to
+                                            subscribers that do not take RED */
     uint64_t nack_held;                  /* NACKed seqs not resent: asked again
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */
@@ -206,6 +221,15 @@ int yf_router_set_track_forwarding(yf_router *r, int64_t now_us, uint32_t track_
 int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint32_t track_id,
                         uint32_t out_ssrc, uint8_t out_pt);
 int yf_router_unsubscribe(yf_router *r, uint32_t subscriber, uint32_t track_id);
+/* Whether the subscription takes the publisher's RED packets (RFC 2198) as
+ * they are, under red_pt (its SDP answer accepted RED; the payload type of
+ * our offer), or (red_pt 0, the default) gets each RED packet as the plain
+ * Opus packet of its primary block under the subscription's out_pt, with
+ * the same seq: its sequence numbers stay continuous either way. Takes
+ * effect with the next packet. YF_ESTATE (not subscribed), YF_EMALFORMED
+ * (red_pt > 127). */
+int yf_router_set_subscription_red(yf_router *r, uint32_t subscriber, uint32_t track_id,
+                                   uint8_t red_pt);
 
 /* A decrypted RTP packet from the participant's publisher connection
  * (YF_EV_RTP of its publisher peer). YF_OK, or an error for a dropped

@@ -11,6 +11,7 @@
 #include "rtx_guard.h"
 #include "router.h"
 #include "rtcp.h"
+#include "rtp.h"
 #include "twcc.h"
 #include "bwe.h"
 #include "layer.h"
@@ -79,6 +80,8 @@ typedef struct {
     uint64_t packets, octets, retransmitted;
     uint8_t fraction_lost;
     uint32_t jitter;
+    int64_t rr_at_us;         /* its last RR block on this stream; 0: none */
+    uint8_t red_pt;           /* RED as it comes, under this pt; 0: plain Opus */
     yf_rtx_guard guard;       /* how often its NACKs are answered (rtx_guard.h) */
 } rt_sub;
 
@@ -149,6 +152,16 @@ static inline bool yf_router_video_paused(const yf_router *r, int part)
     return r->parts[part].video_paused;
 }
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len);
+
+/* router_red.c */
+/* false (counted) when t takes RED and h is a RED packet that does not
+ * parse or whose primary is not t's pt: the packet is dropped. */
+bool yf_router_red_ok(yf_router *r, const rt_track *t, const yf_rtp_header *h);
+/* yf_router_push_rtp for fan-out: a RED packet goes as it is to a
+ * subscription that takes RED, else as its primary (made once per packet
+ * into *plain, which the caller unrefs). */
+bool yf_router_push_fanned(yf_router *r, const rt_track *t, rt_sub *s, yf_pktbuf *b,
+                           uint16_t seq, uint32_t ts, yf_pktbuf **plain);
 
 /* router_rtcp.c */
 void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);

@@ -95,6 +95,7 @@ static void on_nack(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet
             continue;
         }
         if (yf_router_push_rtp(r, s, b, seqs[i], yf_rewrite_out_ts(&s->rw, b->ts), true)) {
+            yf_rtx_guard_on_resend(&s->guard, now_us, seqs[i]);
             s->retransmitted++;
             r->st.retransmitted++;
         }
@@ -134,6 +135,7 @@ static void on_subscriber_rr(yf_router *r, int64_t now_us, int part, const yf_rt
         if (s) {
             s->fraction_lost = b[i].fraction_lost;
             s->jitter = b[i].jitter;
+            s->rr_at_us = now_us != 0 ? now_us : 1;
             yf_rtx_guard_on_rr(&s->guard, now_us, b[i].lsr, b[i].dlsr);
         }
     }
@@ -227,13 +229,19 @@ static void poll_nack(yf_router *r, int64_t now_us, rt_track *t)
  * fraction lost of the RRs on its audio (RFC 7587 section 3.1.1 leaves the
  * estimate to the sender); an SFU's own RR sees only the publisher's
  * uplink, so for audio it reports the listeners' loss when that is worse
- * (cumulative counts stay ours: congestion control reads those). */
-static uint8_t worst_subscriber_loss(const yf_router *r, const rt_track *t)
+ * (cumulative counts stay ours: congestion control reads those). A
+ * listener's report counts for listener_loss_max_age_us: one that stopped
+ * reporting (its link cut, the stream no longer heard) no longer keeps the
+ * speaker's FEC up; one that left has no subscription any more. */
+static uint8_t worst_subscriber_loss(const yf_router *r, const rt_track *t, int64_t now_us)
 {
     uint8_t worst = 0;
-    for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track)
-        if (r->subs[i].fraction_lost > worst)
-            worst = r->subs[i].fraction_lost;
+    for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track) {
+        const rt_sub *s = &r->subs[i];
+        if (s->rr_at_us != 0 && now_us - s->rr_at_us <= r->cfg.listener_loss_max_age_us &&
+            s->fraction_lost > worst)
+            worst = s->fraction_lost;
+    }
     return worst;
 }
 
@@ -250,7 +258,7 @@ static void send_rr(yf_router *r, int64_t now_us, int part)
             yf_rx_stats_report(&t->rx, now_us, t->ssrc, &rr.reports[rr.report_count])) {
             yf_rtcp_report_block *b = &rr.reports[rr.report_count++];
             uint8_t worst = r->cfg.audio_loss_from_subscribers && t->cfg.kind == YF_TRACK_AUDIO
-                                ? worst_subscriber_loss(r, t) : 0;
+                                ? worst_subscriber_loss(r, t, now_us) : 0;
             if (worst > b->fraction_lost)
                 b->fraction_lost = worst;
         }

@@ -28,7 +28,8 @@ static int match_track(yf_router *r, int p, const yf_rtp_header *h, bool *stale)
                 by_pt = (int)i;
             continue; /* a mid that names another track: not this one */
         }
-        if (t->cfg.pt == h->payload_type && by_pt == NO_IDX)
+        if ((t->cfg.pt == h->payload_type || (t->cfg.red_pt && t->cfg.red_pt == h->payload_type)) &&
+            by_pt == NO_IDX)
             by_pt = (int)i;
     }
     return *stale ? NO_IDX : by_pt;
@@ -95,6 +96,7 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
 {
     bool waiting = false;
     bool video = t->cfg.kind == YF_TRACK_VIDEO;
+    yf_pktbuf *plain = NULL; /* a RED packet's primary, made on first need */
     for (int i = t->subs; i != NO_IDX; i = r->subs[i].next_in_track) {
         rt_sub *s = &r->subs[i];
         uint16_t seq;
@@ -107,13 +109,14 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
             waiting = waiting || s->rw.waiting_keyframe;
             continue;
         }
-        if (yf_router_push_rtp(r, s, b, seq, ts, false)) {
+        if (yf_router_push_fanned(r, t, s, b, seq, ts, &plain)) {
             yf_rtx_guard_on_forward(&s->guard);
             s->packets++;
             s->octets += b->payload_len;
             r->st.forwarded++;
         }
     }
+    yf_pktbuf_unref(r->pool, plain);
     if (waiting)
         yf_router_request_keyframe(r, now_us, t, true);
 }
@@ -159,6 +162,8 @@ int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
         return YF_ENOMEM;
     }
     rt_track *t = &r->tracks[ti];
+    if (!yf_router_red_ok(r, t, &h))
+        return YF_EMALFORMED;
     if (t->ssrc != h.ssrc)
         adopt_ssrc(r, now_us, t, h.ssrc);
     on_track_packet(r, now_us, t, &h);

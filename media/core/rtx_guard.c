@@ -53,10 +53,17 @@ bool yf_rtx_guard_allow(yf_rtx_guard *g, int64_t now_us, uint16_t seq)
         g->over_budget++;
         return false;
     }
-    g->half_tokens -= 2;
+    return true;
+}
+
+void yf_rtx_guard_on_resend(yf_rtx_guard *g, int64_t now_us, uint16_t seq)
+{
+    bool found;
+    unsigned i = slot_for(g, seq, &found);
+    if (g->half_tokens >= 2)
+        g->half_tokens -= 2;
     g->seq[i] = seq;
     g->at[i] = now_us != 0 ? now_us : 1; /* 0 marks an empty slot */
-    return true;
 }
 
 void yf_rtx_guard_on_sr(yf_rtx_guard *g, int64_t now_us, uint64_t ntp)

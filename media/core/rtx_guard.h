@@ -7,7 +7,8 @@
  * that loses because it is full, repairs cannot take it over. The round
  * trip comes from the subscriber's receiver reports of our sender reports
  * (RFC 3550 section 6.4.1: now - LSR - DLSR). Sans-IO: time is passed in.
- * One guard per (subscriber, video track); audio is not resent. */
+ * One guard per (subscriber, video track); audio is not resent. The
+ * budget is spent and the seq remembered only when a resend is queued. */
 #ifndef YF_RTX_GUARD_H
 #define YF_RTX_GUARD_H
 
@@ -36,9 +37,15 @@ typedef struct {
 void yf_rtx_guard_init(yf_rtx_guard *g);
 /* An original packet went to the subscriber: half a resend more, up to the burst. */
 void yf_rtx_guard_on_forward(yf_rtx_guard *g);
-/* May the packet with output seq be resent now? true records the resend
- * (and spends the budget); false counts why not. */
+/* May the packet with output seq be resent now? Records nothing when
+ * true (the resend may still not go out: a full output queue); false
+ * counts why not (repeats, over_budget). */
 bool yf_rtx_guard_allow(yf_rtx_guard *g, int64_t now_us, uint16_t seq);
+/* The resend of seq that yf_rtx_guard_allow let through was queued at
+ * now_us: remembers it (no second one within the interval) and spends the
+ * budget. Call it only for a resend that really goes out, so a resend the
+ * caller could not queue costs the subscriber nothing. */
+void yf_rtx_guard_on_resend(yf_rtx_guard *g, int64_t now_us, uint16_t seq);
 /* Our SR with this 64-bit NTP time went to the subscriber at now_us. */
 void yf_rtx_guard_on_sr(yf_rtx_guard *g, int64_t now_us, uint64_t ntp);
 /* The subscriber's report block on this stream: LSR and DLSR (1/65536 s).

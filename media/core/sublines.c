@@ -86,7 +86,8 @@ static bool follow_tracks(yf_sublines *t, uint32_t pub, const yf_sublines_track 
             continue;
         tr = track_of(l, tracks, n);
         if (tr) {
-            changed |= !l->active || tr->cfg.pt != l->track.cfg.pt;
+            changed |= !l->active || tr->cfg.pt != l->track.cfg.pt ||
+                       tr->cfg.red_pt != l->track.cfg.red_pt; /* RED offered or not */
             l->track = *tr;
         }
         changed |= l->active != (tr != NULL);

@@ -58,7 +58,7 @@ void yf_sublines_init(yf_sublines *t, uint64_t seed);
  * it left or publishes nothing, so all its lines turn inactive). Only the
  * first YF_SUBLINES_MAX_PUB_TRACKS tracks count. Per track, in order:
  *  - its line (same publisher, pub_mid and kind) stays or turns active and
- *    takes the track's codec; a new payload type counts as a change;
+ *    takes the track's codec; a new payload type (or RED pt) counts as a change;
  *  - else the publisher's first inactive line of that kind comes back to
  *    life with the track's mid (a rejoin, or a renegotiation that renamed
  *    its mids): lines are never given to another publisher, so the page's

@@ -36,6 +36,8 @@ typedef struct {
                                     ones; UDP stays preferred */
     gboolean audio_resilience;   /* answers and offers ask for Opus in-band
                                     FEC and DTX; FALSE: they turn both off */
+    gboolean audio_red;          /* RED for audio (RFC 2198) where a publisher
+                                    offers it, and to subscribers that take it */
 } yf_net_config;
 
 typedef struct yf_net yf_net;

@@ -44,6 +44,7 @@ struct yf_net {
     const yf_dtls_cert *cert;
     gboolean ice_tcp;
     gboolean audio_resilience;   /* yf_net_config's */
+    gboolean audio_red;          /* yf_net_config's */
     NiceAgent *parser;
     GHashTable *live;           /* yf_net_handle*, borrowed (yf_net_handle_stop) */
     guint next_session_id;

@@ -174,6 +174,21 @@ typedef struct {
     yf_sublines_plan plan;
 } offer_build;
 
+/* RED on a line only where its payload type means the same everywhere in
+ * the offer (publishers may differ: one pt, one meaning in a BUNDLE group);
+ * a line whose RED would clash gets Opus alone, unwrapped by the router. */
+static void offer_red_fix(offer_build *b)
+{
+    for (size_t i = 0; i < b->p.n_media; i++) {
+        yf_sdp_offer_media *a = &b->media[i];
+        for (size_t j = 0; a->red_pt && j < b->p.n_media; j++) {
+            const yf_sdp_offer_media *o = &b->media[j];
+            if (o->pt == a->red_pt || (j < i && o->red_pt == a->red_pt && o->pt != a->pt))
+                a->red_pt = 0;
+        }
+    }
+}
+
 static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build *b)
 {
     memset(b, 0, sizeof *b);
@@ -204,7 +219,9 @@ static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build 
         md->msid_track = e->msid_track;
         md->active = l->active;
         md->ext_audio_level = e->ext_audio_level;
+        md->red_pt = l->active ? l->track.cfg.red_pt : 0;
     }
+    offer_red_fix(b);
     b->p.ext_twcc = p->sub_twcc_id;
     for (size_t i = 0; i < b->p.n_media; i++)
         if (b->media[i].ext_audio_level == b->p.ext_twcc)
@@ -332,7 +349,7 @@ static gboolean is_published(const yf_sdp_media *md)
            (md->direction == YF_DIR_SENDRECV || md->direction == YF_DIR_SENDONLY);
 }
 
-static GArray *offer_tracks(const yf_sdp_offer *o)
+static GArray *offer_tracks(const yf_sdp_offer *o, gboolean red)
 {
     GArray *a = g_array_new(FALSE, TRUE, sizeof(yf_room_pub_track));
 
@@ -356,6 +373,7 @@ static GArray *offer_tracks(const yf_sdp_offer *o)
         t.cfg.mid_ext_id = (uint8_t)md->ext_mid;
         g_strlcpy(t.cfg.mid, md->mid, sizeof t.cfg.mid);
         t.cfg.nack = (md->rtcp_fb & YF_SDP_FB_NACK) != 0;
+        t.cfg.red_pt = red ? (uint8_t)md->red_pt : 0; /* what the answer kept */
         t.channels = md->channels;
         g_strlcpy(t.fmtp, md->fmtp, sizeof t.fmtp);
         g_array_append_val(a, t);
@@ -394,6 +412,7 @@ static char *answer_publisher(yf_room *r, yf_room_ctl_part *p, const yf_sdp_offe
     ap.cname = "yuanfang";
     ap.twcc = TRUE;
     ap.opus = yf_net_opus_mode(r->h.conf);
+    ap.red = r->h.conf->audio_red; /* RED for audio where offered */
     m->role = ap.setup == YF_SETUP_ACTIVE ? YF_DTLS_ROLE_CLIENT : YF_DTLS_ROLE_SERVER;
     answer = yf_sdp_build_answer(o, &ap, &serr);
     if (!answer) {
@@ -453,7 +472,7 @@ gboolean yf_room_publish_offer(yf_room *r, uint32_t participant, const char *sdp
     g_strlcpy(m->remote_fp, o->fingerprint, sizeof m->remote_fp);
     g_strlcpy(m->mid, o->media[first].mid, sizeof m->mid);
     m->mline = first;
-    m->tracks = offer_tracks(o);
+    m->tracks = offer_tracks(o, r->h.conf->audio_red);
     g_debug("room %u: participant %u: publisher offer (%s, %u tracks)", r->h.id, participant, why,
             m->tracks->len);
     p->has_pub = TRUE;
@@ -515,6 +534,11 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     }
     yf_room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
     m->change = subscriber_change(p, info, &why);
+    m->tracks = g_array_sized_new(FALSE, TRUE, sizeof(uint8_t), (guint)info->n_media); /* RED per line */
+    for (int i = 0; i < info->n_media; i++) {
+        uint8_t red = info->media[i].red ? (uint8_t)b->media[i].red_pt : 0;
+        g_array_append_val(m->tracks, red);
+    }
     if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);
         g_strlcpy(m->remote_pwd, info->ice_pwd, sizeof m->remote_pwd);

@@ -43,7 +43,8 @@ void yf_room_cap_close_part(yf_room_wpart *p)
 
 static void open_track(yf_room_wk *wk, yf_room_wpart *p, yf_room_wk_track *t, uint32_t ssrc)
 {
-    yf_cap_meta meta = { .participant = p->id, .payload_type = t->pt, .clock_rate = t->clock_rate, .ssrc = ssrc };
+    yf_cap_meta meta = { .participant = p->id, .payload_type = t->pt, .clock_rate = t->clock_rate, .ssrc = ssrc,
+                         .red_payload_type = t->red_pt };
 
     yf_room_cap_close_track(t);
     g_strlcpy(meta.room, wk->room->name, sizeof meta.room);
@@ -57,7 +58,8 @@ static void open_track(yf_room_wk *wk, yf_room_wpart *p, yf_room_wk_track *t, ui
 
 /* The track a packet of this SSRC and payload type belongs to: the one
  * already capturing it, else the one the router maps the SSRC to (the router
- * saw the packet first). NULL for RTX and anything unknown. */
+ * saw the packet first; RED counts as the track's own). NULL for RTX and
+ * anything unknown. */
 static yf_room_wk_track *track_of(yf_room_wk *wk, yf_room_wpart *p, uint32_t ssrc, uint8_t pt)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
@@ -68,7 +70,7 @@ static yf_room_wk_track *track_of(yf_room_wk *wk, yf_room_wpart *p, uint32_t ssr
     for (guint i = 0; i < p->tracks->len; i++) {
         yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
         yf_router_track_stats ts;
-        if (t->pt == pt && yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && ts.ssrc == ssrc) {
+        if ((t->pt == pt || (t->red_pt && t->red_pt == pt)) && yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && ts.ssrc == ssrc) {
             open_track(wk, p, t, ssrc);
             return t;
         }

@@ -62,7 +62,8 @@ typedef struct {
     yf_dtls_role role;
     char mid[32];             /* what our local candidates carry ... */
     int mline;                /* ... and their m-line index */
-    GArray *tracks;           /* yf_room_pub_track (PUBLISH) or yf_room_sub_line (SUB_LINES) */
+    GArray *tracks;           /* yf_room_pub_track (PUBLISH) or yf_room_sub_line (SUB_LINES),
+                                 uint8_t per line: the RED pt its answer took, 0: none (SUB_ANSWER) */
     NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
     gboolean audio, video;    /* FORWARDING */
     uint8_t twcc_id;          /* SUB_LINES: the offer's transport-cc id (0: none) */
@@ -155,6 +156,7 @@ typedef struct {
     uint32_t clock_rate;
     yf_rec_track *rec;
     uint32_t rec_ssrc;
+    uint8_t red_pt;           /* RED (RFC 2198) on the same SSRC, 0: none */
 } yf_room_wk_track;
 
 typedef struct {
@@ -164,6 +166,7 @@ typedef struct {
     uint8_t out_pt;
     gboolean active;
     uint32_t track_id;        /* the router subscription's track; 0: none */
+    uint8_t red_pt;           /* the subscriber's answer took RED under it; 0: Opus only */
 } yf_room_wk_sub;
 
 struct yf_room_wpart {

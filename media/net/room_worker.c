@@ -53,8 +53,10 @@ static void sync_subs(yf_room_wk *wk, yf_room_wpart *s, int64_t now)
         }
         if (want && !e->track_id) {
             int rc = yf_router_subscribe(wk->router, now, s->id, want, e->out_ssrc, e->out_pt);
-            if (rc == YF_OK)
+            if (rc == YF_OK) {
                 e->track_id = want;
+                yf_router_set_subscription_red(wk->router, s->id, want, e->red_pt);
+            }
             else
                 g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->h.id, s->id,
                           want, yf_strerror(rc));
@@ -286,9 +288,11 @@ static void log_router(const yf_room_wk *wk)
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
            ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
            ", pli in %" G_GUINT64_FORMAT
-           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
+           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT
+           ", red in %" G_GUINT64_FORMAT " unwrapped %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
-           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches,
+           st.red_in, st.red_unwrapped, st.red_malformed);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)
@@ -373,7 +377,7 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         break;
     }
     yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
-                         .clock_rate = pt->cfg.clock_rate };
+                         .clock_rate = pt->cfg.clock_rate, .red_pt = pt->cfg.red_pt };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,
@@ -482,6 +486,12 @@ static void msg_sub_answer(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 
     if (!p || !p->sub)
         return;
+    for (guint i = 0; m->tracks && i < m->tracks->len && i < p->subs->len; i++) {
+        yf_room_wk_sub *e = &g_array_index(p->subs, yf_room_wk_sub, i);
+        e->red_pt = g_array_index(m->tracks, uint8_t, i);
+        if (e->track_id)
+            yf_router_set_subscription_red(wk->router, p->id, e->track_id, e->red_pt);
+    }
     if (m->change != CONN_NEW || !yf_iceconn_peer(p->sub->ice)) {
         yf_iceconn_set_remote(p->sub->ice, &ip);
         return;

@@ -149,6 +149,7 @@ static void copy_config(yf_net *m, const yf_net_config *cfg)
     m->cert = cfg->cert;
     m->ice_tcp = cfg->ice_tcp;
     m->audio_resilience = cfg->audio_resilience;
+    m->audio_red = cfg->audio_red;
 }
 
 yf_net *yf_net_new(const yf_net_config *cfg, GMainContext *control, GError **err)

@@ -106,8 +106,8 @@ static GArray *anchors_of(const yf_post_track *t)
     for (guint i = 0; i < t->pkts->len; i++) {
         const yf_post_pkt *k = &g_array_index(t->pkts, yf_post_pkt, i);
         int64_t r;
-        if (k->skip)
-            continue;
+        if (k->skip || k->red >= 2)
+            continue;   /* a rebuilt packet arrived inside a later one: never the least delayed */
         if (!open && !pts->len)
             ext0 = k->ext_ts;   /* the first media packet: r stays small */
         r = k->arrival_us - yf_post_rtp_to_us(k->ext_ts - ext0, rate);

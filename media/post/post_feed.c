@@ -71,9 +71,10 @@ GstCaps *yf_post_rtp_caps(yf_post_codec c)
                                "payload", G_TYPE_INT, 96, NULL);
 }
 
-/* Reads packet k again (the file is evidence: checked again, never trusted)
- * and rewrites its payload type and SSRC (the caller sets the sequence
- * number). NULL if it no longer parses. */
+/* Reads packet k again (the file is evidence: checked again, never trusted),
+ * takes the Opus block it stands for out of a RED packet (post_red.c) and
+ * rewrites its payload type and SSRC (the caller sets the sequence number).
+ * NULL if it no longer parses. */
 static GstBuffer *make_buffer(yf_post_feed *f, const yf_post_track *t, const yf_post_pkt *k)
 {
     uint8_t pt;
@@ -85,12 +86,15 @@ static GstBuffer *make_buffer(yf_post_feed *f, const yf_post_track *t, const yf_
         return NULL;
     if (!yf_post_rtp_parse(f->buf, k->len, &pt, &seq, &ts, &ssrc, &poff, &plen) || plen == 0)
         return NULL;
+    size_t len = k->red ? yf_post_red_plain(f->buf, k->len, k, t->meta.payload_type) : k->len;
+    if (len == 0)
+        return NULL;
     f->buf[1] = (uint8_t)((f->buf[1] & 0x80) | (f->codec == YF_POST_OPUS ? 111 : 96));
     f->buf[8] = (uint8_t)(OUT_SSRC >> 24);
     f->buf[9] = (uint8_t)(OUT_SSRC >> 16);
     f->buf[10] = (uint8_t)(OUT_SSRC >> 8);
     f->buf[11] = (uint8_t)OUT_SSRC;
-    return gst_buffer_new_memdup(f->buf, k->len);
+    return gst_buffer_new_memdup(f->buf, len);
 }
 
 /* The next sequence number for k, and whether it follows a gap. */

@@ -29,6 +29,11 @@ typedef struct {
     uint32_t len;         /* packet bytes */
     uint8_t skip;         /* of this stream but not media (padding only, other
                              payload type): kept so it leaves no sequence gap */
+    uint8_t red;          /* RFC 2198 (the capture's red_payload_type): 0 a
+                             plain packet; 1 the primary block of the RED
+                             packet at off; 2 + k its redundant block k, which
+                             stands for a packet never captured (ext_seq and
+                             ext_ts are that packet's) */
 } yf_post_pkt;
 
 /* One RTCP sender report of the track's SSRC (RFC 3550 §6.4.1). */
@@ -84,6 +89,21 @@ void yf_post_track_free(gpointer t);
  * TRUE with the payload's offset and length if it is well-formed. */
 gboolean yf_post_rtp_parse(const uint8_t *p, size_t n, uint8_t *pt, uint16_t *seq, uint32_t *ts, uint32_t *ssrc,
                            size_t *payload_off, size_t *payload_len);
+
+/* post_red.c: RFC 2198 redundant audio in a capture. TRUE if the payload
+ * is RED whose primary block is of payload type pt and not empty. */
+gboolean yf_post_red_primary(uint8_t pt, const uint8_t *payload, size_t len);
+/* Appends to spare (yf_post_pkt) an entry for each redundant block of pt in
+ * the RED packet k (payload): the packet it stands for, k's distance back
+ * (ext_seq - d, ext_ts - the block's offset). */
+void yf_post_red_spares(GArray *spare, const yf_post_pkt *k, uint8_t pt, const uint8_t *payload, size_t len);
+/* Adds to t->pkts the spare entries whose ext_seq no captured packet has
+ * (the first for each), counting them as media. */
+void yf_post_red_fill(yf_post_track *t, const GArray *spare);
+/* Turns buf[0..len), the RED packet k was read from, in place into the
+ * plain packet of its block k->red names, payload type pt. The new length,
+ * or 0 if it does not parse (the file is read again, never trusted). */
+size_t yf_post_red_plain(uint8_t *buf, size_t len, const yf_post_pkt *k, uint8_t pt);
 
 /* post_clock.c: the wall time of every media packet of t (t->pkts still in
  * file order), through the sender reports that agree with the nominal clock

@@ -18,9 +18,11 @@
 
 /* Running state of one load: the unwrapping references (RFC 3550 A.1), kept
  * on the media packets only; first_ts is the first media packet's timestamp
- * (its ext_ts is the first ext_ts) and the first n_early SRs came before it. */
+ * (its ext_ts is the first ext_ts) and the first n_early SRs came before it;
+ * spare holds the packets the redundant blocks of RED packets stand for. */
 typedef struct {
     yf_post_track *t;
+    GArray *spare;             /* yf_post_pkt, red >= 2 */
     gboolean have_seq, have_ts;
     uint16_t last_seq;
     uint32_t last_ts, first_ts;
@@ -95,7 +97,9 @@ static int64_t unwrap_seq(loader *l, uint16_t seq)
 
 /* An RTP record: packets of another SSRC are not this track's; packets of
  * its SSRC that carry no media (padding only, another payload type such as
- * RED/FEC) are kept as skip entries so the stream shows no false gap. */
+ * FEC) are kept as skip entries so the stream shows no false gap. RED of
+ * the capture's red_payload_type is media (its primary block), and its
+ * redundant blocks are kept aside for packets that may be missing. */
 static void on_rtp(loader *l, const yf_cap_record *rec, int64_t off)
 {
     yf_post_track *t = l->t;
@@ -113,9 +117,15 @@ static void on_rtp(loader *l, const yf_cap_record *rec, int64_t off)
     k.ext_seq = unwrap_seq(l, seq);
     k.order = l->order++;
     k.skip = pt != t->meta.payload_type || plen == 0;
+    if (t->meta.red_payload_type && pt == t->meta.red_payload_type) {
+        k.skip = !yf_post_red_primary(t->meta.payload_type, rec->payload + poff, plen);
+        k.red = !k.skip;
+    }
     /* a skip entry's timestamp may belong to another clock (FEC): keep the
      * unwrapping reference on the media packets only */
     k.ext_ts = k.skip ? 0 : unwrap_ts(l, ts);
+    if (k.red)
+        yf_post_red_spares(l->spare, &k, t->meta.payload_type, rec->payload + poff, plen);
     if (!k.skip) {
         if (t->n_media == 0 || k.arrival_us < t->first_arrival_us)
             t->first_arrival_us = k.arrival_us;
@@ -208,7 +218,7 @@ static gboolean read_header(yf_post_track *t, yf_cap_reader *r, GError **err)
 
 static void read_records(yf_post_track *t, yf_cap_reader *r)
 {
-    loader l = { .t = t };
+    loader l = { .t = t, .spare = g_array_new(FALSE, FALSE, sizeof(yf_post_pkt)) };
     yf_cap_record rec;
     GError *e = NULL;
     int rc;
@@ -221,6 +231,8 @@ static void read_records(yf_post_track *t, yf_cap_reader *r)
             on_rtcp(&l, &rec);
     }
     resolve_early_srs(&l);
+    yf_post_red_fill(t, l.spare);
+    g_array_unref(l.spare);
     if (rc < 0) {
         g_warning("%s: using the capture up to its last good record: %s", t->path, e->message);
         g_clear_error(&e);

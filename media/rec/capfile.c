@@ -56,7 +56,7 @@ static gboolean meta_valid(const yf_cap_meta *m)
 
     return rl <= YF_CAP_ROOM_MAX && g_utf8_validate(m->room, (gssize)rl, NULL) && cl > 0 &&
            cl <= YF_CAP_CODEC_MAX && g_utf8_validate(m->codec, (gssize)cl, NULL) && kind_name(m->kind) &&
-           m->payload_type <= 127 && m->clock_rate > 0;
+           m->payload_type <= 127 && m->clock_rate > 0 && m->red_payload_type <= 127;
 }
 
 /* Compact JSON with sorted keys, so the same metadata is the same bytes. */
@@ -66,6 +66,8 @@ static char *meta_json(const yf_cap_meta *m)
                           (json_int_t)m->participant, "kind", kind_name(m->kind), "codec", m->codec,
                           "payload_type", (int)m->payload_type, "clock_rate", (json_int_t)m->clock_rate,
                           "ssrc", (json_int_t)m->ssrc);
+    if (o && m->red_payload_type)
+        json_object_set_new(o, "red_payload_type", json_integer(m->red_payload_type));
     char *s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) : NULL;
 
     json_decref(o);
@@ -113,6 +115,12 @@ int yf_cap_meta_parse(const uint8_t *json, size_t len, yf_cap_meta *out)
         out->clock_rate > 0 && out->codec[0]) {
         out->payload_type = (uint8_t)pt;
         rc = YF_CAP_OK;
+        if (json_object_get(o, "red_payload_type")) { /* optional; present, it must be right */
+            if (get_u32(o, "red_payload_type", 127, &pt) && pt != out->payload_type)
+                out->red_payload_type = (uint8_t)pt;
+            else
+                rc = YF_CAP_EMETA;
+        }
     }
 out:
     json_decref(o);

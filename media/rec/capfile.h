@@ -69,6 +69,9 @@ typedef struct {
     uint8_t payload_type;              /* 0..127 */
     uint32_t clock_rate;               /* > 0 */
     uint32_t ssrc;
+    uint8_t red_payload_type;          /* audio: RFC 2198 RED carrying the
+                                          codec's packets on this SSRC, 0: none
+                                          (key written only when nonzero) */
 } yf_cap_meta;
 
 /* A decoded header; meta_json points into the decoder's input. */

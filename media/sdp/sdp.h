@@ -57,6 +57,8 @@ typedef struct {
     int clock_rate;
     int channels;               /* audio only */
     char fmtp[256];             /* the offer's fmtp for pt, "" if none */
+    int red_pt;                 /* audio: RFC 2198 RED for Opus offered
+                                   (red/48000/2 with fmtp "<pt>/<pt>..."), 0: none */
     /* RTP header extension ids offered (0 = not offered). */
     int ext_mid;                /* urn:ietf:params:rtp-hdrext:sdes:mid */
     int ext_audio_level;        /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
@@ -132,6 +134,11 @@ typedef struct {
     gboolean twcc;
     /* The Opus fmtp of the answer ([media] audio_resilience). */
     yf_sdp_opus_mode opus;
+    /* TRUE: where the offer has RED for Opus (red_pt), the answer keeps it,
+     * listed BEFORE Opus (m=audio ... <red> <opus>): Chromium sends RED
+     * only when the RED format comes before the codec it carries in the
+     * description it got. FALSE: Opus alone. */
+    gboolean red;
 } yf_sdp_answer_params;
 
 /* Writes the answer for an offer that yf_sdp_parse_offer accepted. Media we
@@ -204,6 +211,11 @@ typedef struct {
     gboolean active;            /* FALSE: a=inactive (see above) */
     int ext_audio_level;        /* 1..14 or 0 (see above); audio only */
     int ext_mid;                /* keep 0 (see above) */
+    int red_pt;                 /* audio: 0, or RFC 2198 RED offered beside
+                                   pt (a=rtpmap:<red_pt> red/48000/2, a=fmtp:
+                                   <red_pt> <pt>/<pt>), 1..63 or 96..127 (Chromium:
+                                   63), not pt; one
+                                   red_pt carries one pt across the offer */
 } yf_sdp_offer_media;
 
 typedef struct {
@@ -236,6 +248,8 @@ typedef struct {
     bool accepted;              /* port != 0 (or a=bundle-only) */
     yf_direction direction;     /* as answered: RECVONLY expected for our
                                    active m-lines, INACTIVE for inactive ones */
+    bool red;                   /* accepted, and kept our red_pt: RED may be
+                                   sent on it */
 } yf_sdp_answer_media;
 
 typedef struct {

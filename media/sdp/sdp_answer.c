@@ -33,7 +33,8 @@ static gboolean media_ok(const yf_sdp_media *m)
            yf_sdp_is_token(m->media, sizeof m->media) &&
            yf_sdp_is_printable(m->proto, sizeof m->proto) && m->proto[0] &&
            !strchr(m->proto, ' ') && yf_sdp_is_token(m->first_fmt, sizeof m->first_fmt) &&
-           yf_sdp_is_printable(m->fmtp, sizeof m->fmtp) &&
+           yf_sdp_is_printable(m->fmtp, sizeof m->fmtp) && m->red_pt >= 0 && m->red_pt <= 127 &&
+           (m->red_pt == 0 || m->red_pt != m->pt) &&
            (!m->accepted || (m->mid[0] && m->pt >= 0 && m->pt <= 127 &&
                              m->codec != YF_CODEC_NONE && m->kind != YF_SDP_OTHER));
 }
@@ -85,9 +86,23 @@ static gboolean keeps_twcc(const yf_sdp_media *m, const yf_sdp_answer_params *p)
     return p->twcc && m->ext_twcc != 0;
 }
 
+/* Whether the answer keeps the offer's RED for Opus (p->red). */
+static gboolean keeps_red(const yf_sdp_media *m, const yf_sdp_answer_params *p)
+{
+    return p->red && m->codec == YF_CODEC_OPUS && m->red_pt != 0;
+}
+
 static void add_codec(GstSDPMedia *s, const yf_sdp_media *m, const yf_sdp_answer_params *p)
 {
     char *v = NULL;
+    if (keeps_red(m, p)) { /* RFC 2198 section 5 */
+        v = g_strdup_printf("%d red/48000/2", m->red_pt);
+        gst_sdp_media_add_attribute(s, "rtpmap", v);
+        g_free(v);
+        v = g_strdup_printf("%d %d/%d", m->red_pt, m->pt, m->pt);
+        gst_sdp_media_add_attribute(s, "fmtp", v);
+        g_free(v);
+    }
     if (m->codec == YF_CODEC_OPUS)
         v = g_strdup_printf("%d opus/48000/2", m->pt);
     else
@@ -147,6 +162,11 @@ static void accepted_section(GstSDPMedia *s, const yf_sdp_media *m, uint32_t ssr
     g_snprintf(pt, sizeof pt, "%d", m->pt);
     gst_sdp_media_set_port_info(s, 9, 0);
     gst_sdp_media_set_proto(s, "UDP/TLS/RTP/SAVPF");
+    if (keeps_red(m, p)) { /* before Opus, or Chromium sends no RED (sdp.h) */
+        char red[8];
+        g_snprintf(red, sizeof red, "%d", m->red_pt);
+        gst_sdp_media_add_format(s, red);
+    }
     gst_sdp_media_add_format(s, pt);
     yf_sdp_add_transport(s, p->ice_ufrag, p->ice_pwd, p->fingerprint,
                          p->setup == YF_SETUP_ACTIVE ? "active" : "passive");

@@ -33,6 +33,9 @@ static const char *codec_problem(const yf_sdp_offer_media *m)
         return "channels is not 0 or 2 (Opus) or 0 (video)";
     if (m->fmtp && !yf_sdp_is_printable(m->fmtp, 256))
         return "fmtp is longer than 255 characters or not printable ASCII";
+    if (m->red_pt != 0 && (!audio || m->red_pt < 0 || m->red_pt > 127 || (m->red_pt >= 64 && m->red_pt <= 95) ||
+                           m->red_pt == m->pt))
+        return "red_pt is not 0, or 1..63 or 96..127 beside another Opus pt";
     return NULL;
 }
 
@@ -75,6 +78,9 @@ static const char *pair_problem(const yf_sdp_offer_media *a, const yf_sdp_offer_
         return "the same mid";
     if (a->pt == b->pt && !same_codec(a, b))
         return "the same pt for different codecs or fmtp";
+    if ((a->red_pt && (a->red_pt == b->pt || (a->red_pt == b->red_pt && a->pt != b->pt))) ||
+        (b->red_pt && b->red_pt == a->pt))
+        return "a red_pt that means another codec or carries another pt";
     if (!a->active || !b->active)
         return NULL;
     if (a->ssrc == b->ssrc)
@@ -149,6 +155,10 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc, yf_
         add_attr_printf(s, "rtcp-fb", "%d transport-cc", m->pt);
     if (fmtp && *fmtp)
         add_attr_printf(s, "fmtp", "%d %s", m->pt, fmtp);
+    if (m->red_pt) { /* RFC 2198 section 5 */
+        add_attr_printf(s, "rtpmap", "%d red/48000/2", m->red_pt);
+        add_attr_printf(s, "fmtp", "%d %d/%d", m->red_pt, m->pt, m->pt);
+    }
 }
 
 static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const yf_sdp_offer_params *p)
@@ -163,6 +173,10 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
     gst_sdp_media_set_port_info(&s, 9, 0);
     gst_sdp_media_set_proto(&s, "UDP/TLS/RTP/SAVPF");
     gst_sdp_media_add_format(&s, pt);
+    if (m->red_pt) {
+        g_snprintf(pt, sizeof pt, "%d", m->red_pt);
+        gst_sdp_media_add_format(&s, pt);
+    }
     gst_sdp_media_add_connection(&s, "IN", "IP4", "0.0.0.0", 0, 0);
     yf_sdp_add_transport(&s, p->ice_ufrag, p->ice_pwd, p->fingerprint, "actpass");
     gst_sdp_media_add_attribute(&s, "mid", m->mid);

@@ -124,6 +124,33 @@ static void choose_codec(const GstSDPMedia *media, yf_sdp_media *m)
     }
 }
 
+/* RFC 2198 redundancy for the chosen Opus pt: a format "red/48000/2" whose
+ * fmtp lists only that pt ("111/111", RFC 2198 section 5 as browsers write
+ * it). The first such format, else none. */
+static void find_red(const GstSDPMedia *media, yf_sdp_media *m)
+{
+    for (guint i = 0; m->codec == YF_CODEC_OPUS && i < gst_sdp_media_formats_len(media); i++) {
+        const char *f = gst_sdp_media_get_format(media, i);
+        unsigned long pt, blk;
+        if (!f || !yf_sdp_parse_uint(&f, 127, &pt) || *f != '\0' || (pt >= 64 && pt <= 95) ||
+            (int)pt == m->pt)
+            continue;
+        const char *rtpmap = find_pt_attr(media, "rtpmap", pt);
+        const char *fmtp = find_pt_attr(media, "fmtp", pt);
+        if (!rtpmap || g_ascii_strcasecmp(rtpmap, "red/48000/2") != 0 || !fmtp)
+            continue;
+        gboolean ok = TRUE;
+        for (const char *p = fmtp; ok && *p;) {
+            ok = yf_sdp_parse_uint(&p, 127, &blk) && (int)blk == m->pt && (*p == '/' || *p == '\0');
+            p += *p == '/';
+        }
+        if (ok) {
+            m->red_pt = (int)pt;
+            return;
+        }
+    }
+}
+
 /* "a=extmap:<id>[/<direction>] <uri> [<attributes>]" (RFC 8285 section 5). */
 static void parse_extmap(const char *v, yf_sdp_media *m)
 {
@@ -299,6 +326,7 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
     choose_codec(media, m);
     if (m->codec == YF_CODEC_NONE)
         return TRUE;
+    find_red(media, m);
     parse_extmaps(msg, media, m);
     parse_rtcp_fb(media, m);
     parse_ssrc(media, m);

@@ -11,7 +11,9 @@
  * in sequence order without duplicates, its media packets' wall times never
  * going back (one time per RTP timestamp, a new one YF_POST_MIN_STEP_US or
  * more later: no frame hidden behind another), its first and last times
- * inside the hearing's [t0, end]. */
+ * inside the hearing's [t0, end]. Bit 1 of the first byte makes the audio
+ * track's packets of payload type 63 RED (RFC 2198), whose redundant blocks
+ * fill packets the capture lacks. */
 #define _GNU_SOURCE
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
 #include <stdio.h>
@@ -55,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > 0 && (data[0] & 1))
         v.participant = 2;
+    if (size > 0 && (data[0] & 2))
+        a.red_payload_type = 63; /* RED (post_red.c): primaries played, lost packets rebuilt */
     int fa = open_track(&a, pa, sizeof pa), fv = open_track(&v, pv, sizeof pv);
     for (size_t i = 1; i + 3 <= size;) {
         uint8_t sel = data[i];

@@ -755,6 +755,60 @@ static uint8_t audio_rr_fraction(bool from_subscribers)
     return audio;
 }
 
+/* 2d. The listeners' loss expires: the listener reports 40/256 until 4.5 s,
+ * then stops reporting (its link cut); the speaker's RR keeps 40 while the
+ * report is fresh and falls back to 0 once it is older than 10 s. A second
+ * listener that reports 60/256 and then leaves takes its loss with it at
+ * once. */
+static void scenario_audio_loss_expires(void)
+{
+    world *w = world_new_with(22, 0, 0, true, true);
+    const uint32_t aout = 0xA0D10001u;
+    w->pub.send_audio = true;
+    EXPECT(yf_router_subscribe(w->r, w->now, SUB_ID, w->atrack, aout, AUDIO_PT) == YF_OK);
+    for (int64_t t = 1500000; t <= 4500000; t += 1000000) {
+        run_until(w, t);
+        yf_rtcp_rr rr;
+        uint8_t buf[128];
+        memset(&rr, 0, sizeof rr);
+        rr.ssrc = 0x5u;
+        rr.report_count = 1;
+        rr.reports[0] = (yf_rtcp_report_block){ .ssrc = aout, .fraction_lost = 40 };
+        int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+        EXPECT(n > 0);
+        sim_link_send(&w->from_sub, w->now, SUB_ID, buf, (size_t)n);
+    }
+    run_until(w, 13000000);
+    uint8_t fresh = w->pub.last_audio_rr.fraction_lost;
+    run_until(w, 16500000);
+    uint8_t stale = w->pub.last_audio_rr.fraction_lost;
+    /* a listener who reports worse loss, then leaves */
+    const uint32_t third = 77;
+    yf_rtcp_rr rr;
+    uint8_t buf[128];
+    EXPECT(yf_router_add_participant(w->r, third) == YF_OK);
+    EXPECT(yf_router_subscribe(w->r, w->now, third, w->atrack, 0xA0D10003u, AUDIO_PT) == YF_OK);
+    memset(&rr, 0, sizeof rr);
+    rr.ssrc = 0x7u;
+    rr.report_count = 1;
+    rr.reports[0] = (yf_rtcp_report_block){ .ssrc = 0xA0D10003u, .fraction_lost = 60 };
+    int n = yf_rtcp_rr_write(&rr, buf, sizeof buf);
+    EXPECT(n > 0 && yf_router_handle_rtcp(w->r, w->now, third, YF_CONN_SUBSCRIBER, buf, (size_t)n) == YF_OK);
+    run_until(w, 18000000);
+    uint8_t with_third = w->pub.last_audio_rr.fraction_lost;
+    EXPECT(yf_router_remove_participant(w->r, third) == YF_OK);
+    run_until(w, 19500000);
+    uint8_t after_leave = w->pub.last_audio_rr.fraction_lost;
+    printf("audio loss expires: the speaker's RR says %u/256 while the listener's 40/256 is "
+           "fresh, %u/256 after 12 s without its reports; a second listener's 60/256: %u/256, "
+           "after it left: %u/256\n", fresh, stale, with_third, after_leave);
+    EXPECT(fresh == 40);
+    EXPECT(stale == 0);
+    EXPECT(with_third == 60);
+    EXPECT(after_leave == 0);
+    world_free(w);
+}
+
 static void scenario_audio_loss_upstream(void)
 {
     uint8_t on = audio_rr_fraction(true), off = audio_rr_fraction(false);
@@ -884,6 +938,7 @@ int main(void)
     scenario_nack();
     scenario_nack_both_legs();
     scenario_audio_loss_upstream();
+    scenario_audio_loss_expires();
     scenario_nack_storm();
     scenario_pli();
     scenario_feedback();

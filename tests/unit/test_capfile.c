@@ -144,6 +144,33 @@ static void test_meta_parse(void)
         CHECK_EQ_INT(yf_cap_meta_parse((const uint8_t *)bad[i], strlen(bad[i]), &m), YF_CAP_EMETA);
     CHECK_EQ_INT(yf_cap_meta_parse((const uint8_t *)ok, strlen(ok), &m), YF_CAP_OK);
     CHECK(m.kind == YF_CAP_AUDIO && m.ssrc == 0xffffffffu && m.clock_rate == 48000 && !strcmp(m.codec, "opus"));
+    CHECK_EQ_INT(m.red_payload_type, 0);
+}
+
+/* red_payload_type: written only when set, read back; a wrong one refused. */
+static void test_meta_red(void)
+{
+    yf_cap_meta m = { .participant = 2, .kind = YF_CAP_AUDIO, .payload_type = 111, .clock_rate = 48000,
+                      .ssrc = 5, .red_payload_type = 63 }, back;
+    yf_cap_header h;
+    uint8_t hb[1024];
+    g_strlcpy(m.codec, "opus", sizeof m.codec);
+    int n = yf_cap_header_encode(&m, 1, hb, sizeof hb);
+    CHECK(n > 0 && yf_cap_header_decode(hb, (size_t)n, &h) == n);
+    CHECK(g_strstr_len((const char *)h.meta_json, (gssize)h.meta_len, "\"red_payload_type\":63") != NULL);
+    CHECK_EQ_INT(yf_cap_meta_parse(h.meta_json, h.meta_len, &back), YF_CAP_OK);
+    CHECK_EQ_INT(back.red_payload_type, 63);
+    m.red_payload_type = 0;
+    n = yf_cap_header_encode(&m, 1, hb, sizeof hb);
+    CHECK(n > 0 && yf_cap_header_decode(hb, (size_t)n, &h) == n);
+    CHECK(g_strstr_len((const char *)h.meta_json, (gssize)h.meta_len, "red_payload_type") == NULL);
+    static const char *bad[] = { "128", "-1", "\"63\"", "111", "null" };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *j = g_strdup_printf("{\"clock_rate\":48000,\"codec\":\"opus\",\"kind\":\"audio\",\"participant\":1,"
+                                  "\"payload_type\":111,\"red_payload_type\":%s,\"room\":\"r\",\"ssrc\":1}", bad[i]);
+        CHECK_EQ_INT(yf_cap_meta_parse((const uint8_t *)j, strlen(j), &back), YF_CAP_EMETA);
+        g_free(j);
+    }
 }
 
 static void test_gap(void)
@@ -456,6 +483,7 @@ int main(void)
     test_record_limits();
     test_header();
     test_meta_parse();
+    test_meta_red();
     test_gap();
     test_reader(dir);
     test_recover(dir);

@@ -227,6 +227,20 @@ static void test_turn(void)
     }
 }
 
+/* [media] audio_red: on unless turned off, a boolean only. */
+static void test_audio_red(void)
+{
+    yf_config cfg;
+    GError *err = NULL;
+    CHECK(load(&cfg, NULL, NULL, NULL) && cfg.audio_red);
+    yf_config_clear(&cfg);
+    CHECK(load(&cfg, "[media]\naudio_red = false\n", NULL, &err) && !cfg.audio_red && cfg.audio_resilience);
+    yf_config_clear(&cfg);
+    CHECK(!load(&cfg, "[media]\naudio_red = maybe\n", NULL, &err) && err && strstr(err->message, "audio_red"));
+    g_clear_error(&err);
+    yf_config_clear(&cfg);
+}
+
 /* [media] audio_resilience: on unless turned off, a boolean only. */
 static void test_audio_resilience(void)
 {
@@ -266,6 +280,7 @@ int main(void)
 {
     test_http2();
     test_audio_resilience();
+    test_audio_red();
     test_turn();
     test_defaults();
     test_public_url();

@@ -5,6 +5,15 @@
 #include "media/core/rtx_guard.h"
 #include "yf_test.h"
 
+/* Asks, and when allowed resends (the router's order: ask, queue, record). */
+static bool resend(yf_rtx_guard *g, int64_t now_us, uint16_t seq)
+{
+    if (!yf_rtx_guard_allow(g, now_us, seq))
+        return false;
+    yf_rtx_guard_on_resend(g, now_us, seq);
+    return true;
+}
+
 typedef struct {
     int64_t now_us;
     uint16_t seq;
@@ -14,7 +23,7 @@ typedef struct {
 static void run_table(yf_rtx_guard *g, const ask *t, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++) {
-        bool got = yf_rtx_guard_allow(g, t[i].now_us, t[i].seq);
+        bool got = resend(g, t[i].now_us, t[i].seq);
         if (got != t[i].allowed)
             fprintf(stderr, "%s row %zu: seq %u at %lld: %d, want %d\n", name, i, t[i].seq,
                     (long long)t[i].now_us, got, t[i].allowed);
@@ -69,7 +78,7 @@ static void test_round_trip(void)
     yf_rtx_guard_on_rr(&g, 1800000, (uint32_t)(ntp1 >> 16), 32768);
     int sent = 0;
     for (int64_t t = 3000000; t < 3400000; t += 10000)
-        sent += yf_rtx_guard_allow(&g, t, 777);
+        sent += resend(&g, t, 777);
     CHECK_EQ_INT(sent, 2);
 }
 
@@ -80,14 +89,14 @@ static void test_budget(void)
     yf_rtx_guard_init(&g);
     int sent = 0;
     for (uint16_t s = 0; s < 40; s++)
-        sent += yf_rtx_guard_allow(&g, 1000000, s);
+        sent += resend(&g, 1000000, s);
     CHECK_EQ_INT(sent, YF_RTX_GUARD_BURST);
     CHECK_EQ_INT(g.over_budget, 40 - YF_RTX_GUARD_BURST);
     for (int i = 0; i < 10; i++)
         yf_rtx_guard_on_forward(&g);
     sent = 0;
     for (uint16_t s = 100; s < 110; s++)
-        sent += yf_rtx_guard_allow(&g, 2000000, s);
+        sent += resend(&g, 2000000, s);
     CHECK_EQ_INT(sent, 5);
     /* the budget fills to the burst, no further */
     for (int i = 0; i < 1000; i++)
@@ -103,12 +112,28 @@ static void test_slots(void)
     yf_rtx_guard_init(&g);
     for (uint16_t s = 0; s < YF_RTX_GUARD_SLOTS + 4; s++) {
         yf_rtx_guard_on_forward(&g), yf_rtx_guard_on_forward(&g);
-        CHECK(yf_rtx_guard_allow(&g, 1000000 + s * 1000, (uint16_t)(s * 32)));
+        CHECK(resend(&g, 1000000 + s * 1000, (uint16_t)(s * 32)));
     }
     /* the four oldest were forgotten, the rest are held */
-    CHECK(yf_rtx_guard_allow(&g, 1050000, 0));
-    CHECK(!yf_rtx_guard_allow(&g, 1050000, (uint16_t)(10 * 32)));
-    CHECK(!yf_rtx_guard_allow(&g, 1050000, (uint16_t)((YF_RTX_GUARD_SLOTS + 3) * 32)));
+    CHECK(resend(&g, 1050000, 0));
+    CHECK(!resend(&g, 1050000, (uint16_t)(10 * 32)));
+    CHECK(!resend(&g, 1050000, (uint16_t)((YF_RTX_GUARD_SLOTS + 3) * 32)));
+}
+
+/* A resend allowed but never queued (the router's output queue was full)
+ * spends nothing and is not remembered: the next NACK of it is answered. */
+static void test_unsent_resend_is_free(void)
+{
+    yf_rtx_guard g;
+    yf_rtx_guard_init(&g);
+    for (uint16_t s = 0; s < 3 * YF_RTX_GUARD_BURST; s++)
+        CHECK(yf_rtx_guard_allow(&g, 1000000, s)); /* none queued */
+    CHECK_EQ_INT(g.half_tokens, 2 * YF_RTX_GUARD_BURST);
+    CHECK_EQ_INT(g.over_budget, 0);
+    CHECK(resend(&g, 1001000, 5));                 /* asked again: answered */
+    CHECK_EQ_INT(g.half_tokens, 2 * YF_RTX_GUARD_BURST - 2);
+    CHECK(!yf_rtx_guard_allow(&g, 1002000, 5));    /* now it was sent: held */
+    CHECK_EQ_INT(g.repeats, 1);
 }
 
 int main(void)
@@ -117,5 +142,6 @@ int main(void)
     test_round_trip();
     test_budget();
     test_slots();
+    test_unsent_resend_is_free();
     return yf_test_done("test_rtx_guard");
 }

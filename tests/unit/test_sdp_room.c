@@ -727,10 +727,101 @@ static void test_opus_resilience(void)
     g_free(offer);
 }
 
+/* RED for Opus (RFC 2198): read from Chromium's offer, kept in the answer
+ * before Opus (else Chromium sends none), offered to subscribers, and read
+ * from their answers. */
+static char *replace_first(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    if (!at)
+        return g_strdup(s);
+    return g_strdup_printf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+}
+
+static void test_red(void)
+{
+    char *text = yf_test_load("sdp", "chrome_av.sdp");
+    yf_sdp_offer o;
+    GError *err = NULL;
+    CHECK(yf_sdp_parse_offer(text, strlen(text), &o, &err));
+    g_clear_error(&err);
+    CHECK_EQ_INT(o.media[0].pt, 111);
+    CHECK_EQ_INT(o.media[0].red_pt, 63);
+    CHECK_EQ_INT(o.media[1].red_pt, 0); /* video's red/90000 is not ours */
+    yf_sdp_answer_params p = answer_params(TRUE);
+    p.opus = YF_SDP_OPUS_RESILIENT;
+    p.red = TRUE;
+    char *ans = yf_sdp_build_answer(&o, &p, NULL);
+    HAS(ans, "m=audio 9 UDP/TLS/RTP/SAVPF 63 111");
+    HAS(ans, "a=rtpmap:63 red/48000/2");
+    HAS(ans, "a=fmtp:63 111/111");
+    yf_sdp_offer back;
+    CHECK(yf_sdp_parse_offer(ans, strlen(ans), &back, NULL));
+    CHECK_EQ_INT(back.media[0].pt, 111);
+    CHECK_EQ_INT(back.media[0].red_pt, 63);
+    g_free(ans);
+    p.red = FALSE;
+    ans = yf_sdp_build_answer(&o, &p, NULL);
+    HAS(ans, "m=audio 9 UDP/TLS/RTP/SAVPF 111");
+    HASNT(ans, "red/48000");
+    g_free(ans);
+    /* RED that carries another codec, or an fmtp naming another pt: none */
+    static const struct { const char *from, *to; } bad[] = {
+        { "a=fmtp:63 111/111", "a=fmtp:63 0/0" },
+        { "a=fmtp:63 111/111", "a=fmtp:63 111/9" },
+        { "a=fmtp:63 111/111", "a=fmtp:63 111/x" },
+        { "a=rtpmap:63 red/48000/2", "a=rtpmap:63 red/8000/1" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *t = replace_first(text, bad[i].from, bad[i].to);
+        CHECK(yf_sdp_parse_offer(t, strlen(t), &o, NULL));
+        CHECK_EQ_INT(o.media[0].red_pt, 0);
+        g_free(t);
+    }
+    g_free(text);
+
+    /* our subscriber offer: RED beside Opus on the audio lines */
+    yf_sdp_offer_media m[4];
+    memcpy(m, four, sizeof m);
+    m[0].red_pt = m[2].red_pt = 63;
+    yf_sdp_offer_params op = offer_params(m, 4);
+    char *offer = yf_sdp_build_offer(&op, &err);
+    CHECK(offer != NULL && err == NULL);
+    g_clear_error(&err);
+    CHECK_EQ_INT(count(offer, "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\n"), 2);
+    CHECK_EQ_INT(count(offer, "a=rtpmap:63 red/48000/2\r\n"), 2);
+    CHECK_EQ_INT(count(offer, "a=fmtp:63 111/111\r\n"), 2);
+    /* the browser's answer: RED kept on line 0, not on line 2 */
+    char *a0 = yf_test_load("sdp", "chromium156_subscribe_answer.sdp");
+    char *a1 = replace_first(a0, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n",
+                             "m=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\n");
+    yf_sdp_answer_info info;
+    CHECK(parse_answer(a1, &op, &info, &err));
+    g_clear_error(&err);
+    CHECK(info.media[0].red);
+    CHECK(!info.media[2].red);
+    CHECK(!info.media[1].red);
+    op = offer_params(four, 4); /* not offered: not taken, whatever the answer says */
+    CHECK(parse_answer(a1, &op, &info, NULL));
+    CHECK(!info.media[0].red);
+    g_free(a0);
+    g_free(a1);
+    g_free(offer);
+    /* refused: a red_pt that clashes, or out of range */
+    op = offer_params(m, 4);
+    m[2].red_pt = 96;
+    expect_invalid(&op, "red_pt");
+    m[2].red_pt = 80;
+    expect_invalid(&op, "red_pt");
+    m[2].red_pt = 111;
+    expect_invalid(&op, "red_pt");
+}
+
 int main(void)
 {
     test_opus_fmtp_table();
     test_opus_resilience();
+    test_red();
     test_publisher_twcc();
     test_offer_twcc();
     test_offer_one();

@@ -351,8 +351,32 @@ static void test_plan(void)
     }
 }
 
+/* RED offered or not is a change: the next offer carries it or not. */
+static void test_red_change(void)
+{
+    yf_sublines t;
+    yf_sublines_track tr;
+    bool changed;
+    yf_sublines_init(&t, 9);
+    memset(&tr, 0, sizeof tr);
+    snprintf(tr.mid, sizeof tr.mid, "0");
+    tr.cfg.kind = YF_TRACK_AUDIO, tr.cfg.codec = YF_CODEC_OPUS, tr.cfg.pt = 111, tr.cfg.clock_rate = 48000;
+    CHECK_EQ_INT(yf_sublines_update(&t, 1, &tr, 1, &changed), YF_OK);
+    CHECK(changed);
+    tr.cfg.red_pt = 63;
+    CHECK_EQ_INT(yf_sublines_update(&t, 1, &tr, 1, &changed), YF_OK);
+    CHECK(changed);
+    CHECK_EQ_INT(t.lines[0].track.cfg.red_pt, 63);
+    CHECK_EQ_INT(yf_sublines_update(&t, 1, &tr, 1, &changed), YF_OK);
+    CHECK(!changed);
+    tr.cfg.red_pt = 0;
+    CHECK_EQ_INT(yf_sublines_update(&t, 1, &tr, 1, &changed), YF_OK);
+    CHECK(changed);
+}
+
 int main(void)
 {
+    test_red_change();
     test_scenarios();
     test_cap();
     test_churn();

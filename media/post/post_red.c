@@ -1,0 +1,69 @@
+/* post_red.c -- RFC 2198 redundant audio in post-processing: a RED packet of
+ * a capture plays as its primary Opus block, and a packet the capture lacks
+ * is rebuilt from the redundant block a later RED packet carries for it
+ * (section 3: the block's timestamp offset; the sender repeats the packets
+ * just before, so block k of n - 1 is the packet n - 1 - k back). The
+ * capture keeps RTP as received; this only reads it. Parsing is red.h's. */
+#define G_LOG_DOMAIN "yf-post"
+
+#include "media/core/red.h"
+#include "post_priv.h"
+
+gboolean yf_post_red_primary(uint8_t pt, const uint8_t *payload, size_t len)
+{
+    yf_red red;
+    return yf_red_parse(payload, len, &red) == YF_OK && red.block[red.n - 1].pt == pt &&
+           red.block[red.n - 1].len > 0;
+}
+
+void yf_post_red_spares(GArray *spare, const yf_post_pkt *k, uint8_t pt, const uint8_t *payload, size_t len)
+{
+    yf_red red;
+    if (yf_red_parse(payload, len, &red) != YF_OK)
+        return;
+    for (size_t i = 0; i + 1 < red.n; i++) {
+        const yf_red_block *b = &red.block[i];
+        if (b->pt != pt || b->len == 0 || b->ts_offset == 0)
+            continue; /* not our codec, nothing, or not an earlier frame */
+        yf_post_pkt e = *k;
+        e.red = (uint8_t)(2 + i);
+        e.ext_seq = k->ext_seq - (int64_t)(red.n - 1 - i);
+        e.ext_ts = k->ext_ts - b->ts_offset;
+        g_array_append_val(spare, e);
+    }
+}
+
+void yf_post_red_fill(yf_post_track *t, const GArray *spare)
+{
+    GHashTable *have = g_hash_table_new(g_int64_hash, g_int64_equal);
+    int64_t *seqs = g_new(int64_t, t->pkts->len + 1); /* t->pkts moves as it grows */
+    guint added = 0;
+    for (guint i = 0; i < t->pkts->len; i++) {
+        seqs[i] = g_array_index(t->pkts, yf_post_pkt, i).ext_seq;
+        g_hash_table_add(have, &seqs[i]);
+    }
+    for (guint i = 0; i < spare->len; i++) {
+        const yf_post_pkt *e = &g_array_index(spare, yf_post_pkt, i);
+        if (g_hash_table_contains(have, &e->ext_seq))
+            continue;
+        g_hash_table_add(have, (gpointer)&e->ext_seq); /* spare outlives the table */
+        g_array_append_val(t->pkts, *e);
+        if (t->n_media == 0 || e->arrival_us < t->first_arrival_us)
+            t->first_arrival_us = e->arrival_us;
+        if (t->n_media == 0 || e->arrival_us > t->last_arrival_us)
+            t->last_arrival_us = e->arrival_us;
+        t->n_media++;
+        added++;
+    }
+    g_hash_table_destroy(have);
+    g_free(seqs);
+    if (added)
+        g_debug("%s: %u lost packets rebuilt from RED", t->path, added);
+}
+
+size_t yf_post_red_plain(uint8_t *buf, size_t len, const yf_post_pkt *k, uint8_t pt)
+{
+    long n = k->red == 1 ? yf_red_unwrap(buf, len, pt, pt, buf, len)
+                         : yf_red_block_packet(buf, len, (size_t)(k->red - 2), pt, pt, 0, buf, len);
+    return n > 0 ? (size_t)n : 0;
+}
