@@ -51,6 +51,11 @@ typedef struct {
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
 
+/* Simulcast layers of one published video track (RFC 8853), each its own
+ * RTP stream named by a rid (RFC 8851), at most this many. */
+#define YF_ROUTER_MAX_LAYERS 3
+#define YF_ROUTER_RID_LEN 17
+
 /* A publisher track as negotiated in the publisher's SDP. Extension ids
  * are the a=extmap ids (RFC 8285); 0 means not negotiated. */
 typedef struct {
@@ -65,6 +70,16 @@ typedef struct {
     uint8_t mid_ext_id;       /* urn:ietf:params:rtp-hdrext:sdes:mid, RFC 8843 §15.2 */
     char mid[17];             /* the track's a=mid; "" if none */
     bool nack;                /* a=rtcp-fb:<pt> nack: we send NACKs upstream */
+    /* Simulcast (video only): n_layers 2..YF_ROUTER_MAX_LAYERS streams
+     * named rids[0..n_layers), LOWEST FIRST, each learnt (SSRC) from the
+     * rtp-stream-id header extension (RFC 8852, id rid_ext_id) of its first
+     * packets, within the track's mid; ssrc must be 0. Each layer has its
+     * own retransmission cache, NACK, receiver report and rate; each
+     * subscriber gets one layer at a time under the one out SSRC of its
+     * subscription (router_layers.c). 0 or 1: one plain stream. */
+    uint8_t rid_ext_id;
+    uint8_t n_layers;
+    char rids[YF_ROUTER_MAX_LAYERS][YF_ROUTER_RID_LEN];
 } yf_router_track_config;
 
 /* Which of a participant's two connections a packet came in on / goes out on. */
@@ -122,6 +137,8 @@ typedef struct {
                                             the publisher's extension block could not be
                                             rewritten (its own seq must not reach the
                                             subscriber's feedback) */
+    uint64_t layer_switches;             /* a subscriber moved to another simulcast layer
+                                            (at that layer's keyframe) */
     uint64_t nack_held;                  /* NACKed seqs not resent: asked again
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */
@@ -146,6 +163,10 @@ typedef struct {
     uint32_t jitter;
     int64_t rtt_us;                      /* from its RRs of our SRs; 0: not yet */
     uint64_t nack_repeats, nack_over_budget; /* its NACKed seqs not resent (rtx_guard.h) */
+    int layer;                           /* simulcast: the layer it gets (0 lowest), -1
+                                            none yet or not simulcast */
+    int layer_wanted;                    /* the layer its downlink was given, -1 likewise */
+    uint64_t layer_switches;
 } yf_router_sub_stats;
 
 /* One subscriber connection's downlink, as its transport-cc feedback

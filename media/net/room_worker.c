@@ -268,6 +268,10 @@ static yf_room_wk *wk_new(yf_room *r)
      * only as they come. */
     rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
     rc.audio_loss_from_subscribers = r->h.conf->audio_resilience; /* their FEC (router.h) */
+    /* a camera and a microphone for each who may publish, and the layers
+     * of up to 5 simulcast cameras (the staff's): each takes 1 + 3 slots.
+     * The packet path scans this table, so it is no larger. */
+    rc.max_tracks = YF_ROOM_MAX_PARTICIPANTS * 2 + 5 * YF_ROUTER_MAX_LAYERS;
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
