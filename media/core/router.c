@@ -319,6 +319,9 @@ void yf_router_source_replace(yf_router *r, int64_t now_us, int t, uint32_t ssrc
         sb->layer = -1;
         yf_rewrite_reset_source(&sb->rw);
     }
+    if (tr->parent != NO_IDX && top->rec_layer == tr->layer)
+        top->rec_layer = -1; /* the recording follows again from a keyframe */
+    tr->last_rx_us = 0;
     tr->prev_ssrc = tr->ssrc;
     tr->ssrc = ssrc;
     yf_rtx_cache_clear(&tr->cache, r->pool);
@@ -578,7 +581,8 @@ int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_t
     out->keyframes = tr->keyframes;
     for (int l = 0; l < tr->n_layers; l++) { /* simulcast: all its layers */
         const rt_track *ly = &r->tracks[tr->layers[l]];
-        out->ssrc = out->ssrc ? out->ssrc : ly->ssrc;
+        if (l == tr->rec_layer)
+            out->ssrc = ly->ssrc;
         out->packets += ly->packets;
         out->keyframes += ly->keyframes;
     }

@@ -145,7 +145,9 @@ typedef struct {
 } yf_router_stats;
 
 typedef struct {
-    uint32_t ssrc;
+    uint32_t ssrc;                       /* simulcast: the layer the recording follows
+                                            (the highest that sends, taken at its
+                                            keyframe); 0 none yet */
     uint64_t packets;                    /* received (incl. retransmissions) */
     yf_nack_stats nack;                  /* upstream NACK generator */
     int64_t rtt_us;                      /* learnt from retransmissions */

@@ -35,6 +35,7 @@ int yf_router_layers_add(yf_router *r, int t)
         r->pool_reserved += more;
         top->layers[top->n_layers++] = slot;
     }
+    top->rec_layer = -1;
     return YF_OK;
 }
 
@@ -148,4 +149,33 @@ void yf_router_layers_fan_out(yf_router *r, int64_t now_us, rt_track *ly, yf_pkt
             r->st.forwarded++;
         }
     }
+}
+
+/* A layer that sent nothing for this long no longer carries the recording:
+ * a browser sends video at 15 frames a second or more, and drops a layer it
+ * cannot afford whole. */
+#define REC_SILENT_US 500000
+
+static bool silent(const rt_track *ly, int64_t now_us)
+{
+    return !ly->last_rx_us || now_us - ly->last_rx_us > REC_SILENT_US;
+}
+
+void yf_router_layers_on_packet(yf_router *r, int64_t now_us, rt_track *ly, const yf_pktbuf *b)
+{
+    rt_track *top = &r->tracks[ly->parent];
+    int cur = top->rec_layer;
+    ly->last_rx_us = now_us;
+    if (ly->layer == cur)
+        return;
+    if (cur >= 0 && ly->layer < cur && !silent(&r->tracks[top->layers[cur]], now_us))
+        return; /* a lower layer while the one followed still sends */
+    for (int l = ly->layer + 1; l < top->n_layers; l++)
+        if (l != cur && !silent(&r->tracks[top->layers[l]], now_us))
+            return; /* a higher one sends too: that one's keyframe */
+    if (!b->keyframe) {
+        yf_router_request_keyframe(r, now_us, ly, true);
+        return;
+    }
+    top->rec_layer = ly->layer;
 }

@@ -80,6 +80,9 @@ typedef struct {
     int n_layers;
     int layers[YF_ROUTER_MAX_LAYERS];
     int layer;                /* a layer: its place, 0 lowest */
+    int rec_layer;            /* a simulcast track: the layer the recording
+                                 follows (the highest that sends), -1 none yet */
+    int64_t last_rx_us;       /* a layer: its last packet; 0 none */
 } rt_track;
 
 typedef struct {
@@ -174,6 +177,9 @@ int yf_router_layers_match(const yf_router *r, const rt_track *t, const yf_rtp_h
 /* Fans a packet of layer track l out to its parent's subscribers, each
  * getting the layer its downlink carries, switching at keyframes. */
 void yf_router_layers_fan_out(yf_router *r, int64_t now_us, rt_track *l, yf_pktbuf *b);
+/* Every packet of layer track l, before any fan-out: the recording moves
+ * to the highest layer that sends, at that layer's keyframe. */
+void yf_router_layers_on_packet(yf_router *r, int64_t now_us, rt_track *l, const yf_pktbuf *b);
 /* The track whose packets s gets now: s's layer of a simulcast track, else
  * s's track. */
 rt_track *yf_router_sub_source(const yf_router *r, const rt_sub *s);

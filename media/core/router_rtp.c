@@ -173,6 +173,7 @@ int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
     if (!b)
         return YF_ENOMEM;
     if (t->parent != NO_IDX) {
+        yf_router_layers_on_packet(r, now_us, t, b);
         if (!r->tracks[t->parent].paused)
             yf_router_layers_fan_out(r, now_us, t, b);
     } else if (!t->paused) {

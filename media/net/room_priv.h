@@ -155,6 +155,8 @@ typedef struct {
     uint32_t clock_rate;
     yf_rec_track *rec;
     uint32_t rec_ssrc;
+    uint8_t layers;           /* simulcast layers (0: one stream); the capture
+                                 follows the one the router names (router.h) */
 } yf_room_wk_track;
 
 typedef struct {

@@ -360,7 +360,8 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
 
         if (strcmp(t->mid, pt->mid))
             continue;
-        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind) {
+        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind &&
+            t->layers == (pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0)) {
             /* kept; pt changes are not expected from one browser */
             t->codec = pt->cfg.codec;
             t->clock_rate = pt->cfg.clock_rate;
@@ -377,7 +378,8 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         break;
     }
     yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
-                         .clock_rate = pt->cfg.clock_rate };
+                         .clock_rate = pt->cfg.clock_rate,
+                         .layers = pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0 };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,

@@ -216,6 +216,7 @@ int main(void)
     CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_OK);
     CHECK_EQ_INT(ts.packets, 900);
     CHECK(ts.keyframes >= 3);
+    CHECK_EQ_INT(ts.ssrc, 0x1002); /* the recording follows the highest layer */
 
     yf_router_get_stats(r, &st);
     uint64_t unknown = st.rtp_unknown;
@@ -251,6 +252,8 @@ int main(void)
     CHECK_EQ_INT(ss.layer, 1);
     CHECK_EQ_INT(ss.layer_wanted, 1);
     CHECK_EQ_INT(ss.layer_switches, base + 1);
+    CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_OK);
+    CHECK_EQ_INT(ts.ssrc, 0x1001); /* and the recording moved down with it */
 
     /* a NACK for a packet of the middle layer: resent from that layer's
      * cache, with the subscriber's seq */
@@ -272,6 +275,8 @@ int main(void)
     CHECK(plis[2] > plis_high);
     sub_stats(&ss, tv);
     CHECK_EQ_INT(ss.layer_switches, base + 2);
+    CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_OK);
+    CHECK_EQ_INT(ts.ssrc, 0x1002);
 
     /* the publisher reconnects: new SSRCs, learnt again from their rids */
     CHECK_EQ_INT(yf_router_replace_publisher_source(r, now, tv, 0), YF_OK);
@@ -283,7 +288,7 @@ int main(void)
     CHECK(out_n > before + 100);
     CHECK_EQ_INT(out_layer, 2);
     CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_OK);
-    CHECK_EQ_INT(ts.ssrc, 0x2000);
+    CHECK_EQ_INT(ts.ssrc, 0x2002);
 
     /* across everything: one stream, continuous, every switch at a keyframe */
     CHECK_EQ_INT(seq_breaks, 0);
