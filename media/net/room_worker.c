@@ -290,9 +290,11 @@ static void log_router(const yf_room_wk *wk)
            " retransmitted %" G_GUINT64_FORMAT ", unknown %" G_GUINT64_FORMAT " stale %" G_GUINT64_FORMAT
            ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
            ", pli in %" G_GUINT64_FORMAT
-           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT,
+           " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT
+           ", layer switches %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
-           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches);
+           st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches,
+           st.layer_switches);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)
@@ -387,6 +389,9 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         return;
     }
     g_strlcpy(nt.mid, pt->mid, sizeof nt.mid);
+    if (nt.layers)
+        g_debug("room %u: participant %u: track mid %s is simulcast, %u layers", wk->room->h.id, p->id, pt->mid,
+                nt.layers);
     g_array_append_val(p->tracks, nt);
     apply_forwarding(wk, p, &nt, now);
 }
