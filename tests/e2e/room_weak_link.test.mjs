@@ -529,12 +529,13 @@ await runRecordedHearing(NAME, 'yf-weak-', 30, serverLog, async (t) => {
     voiceWav(t.voice.pet, 60, 210);
     // The prosecutor's camera at 640x480 (Chromium loops the file): the room
     // page sends a camera that size as two simulcast layers, a smaller one
-    // as one stream, which would leave nothing to choose from. (A moving
-    // ball: noise, which would make the full layer take its 1.2 Mbit/s,
-    // starved the prosecutor's own uplink estimate on this shared machine
-    // and the page sent a few frames a minute.)
+    // as one stream, which would leave nothing to choose from. Moving
+    // colour bars: the full layer takes about its 1.2 Mbit/s, four times the
+    // petitioner's link, the low one about 150 kbit/s. (A moving ball made
+    // the full layer 60 kbit/s, which the link could carry; noise starved
+    // the prosecutor's own encoder of frames at 150 kbit/s.)
     t.hostCam = join(t.tmp, 'host-640x480.y4m');
-    spawnSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=ball', 'num-buffers=150', '!',
+    spawnSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=smpte', 'horizontal-speed=4', 'num-buffers=150', '!',
       'video/x-raw,format=I420,width=640,height=480,framerate=15/1', '!', 'y4menc', '!', 'filesink',
       `location=${t.hostCam}`], { stdio: 'ignore' });
     const only = process.env.YF_WEAK_ONLY;   // 'with' or 'without': one run, for a developer
