@@ -19,6 +19,26 @@ void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg)
     if (c->cfg.down_margin_pct > 90)
         c->cfg.down_margin_pct = 90;
     c->current = YF_LAYER_AUDIO_ONLY;
+    c->hold_us = c->cfg.up_hold_us;
+}
+
+#define FAILED_UP_US 10000000 /* a move up undone within this failed */
+#define MAX_HOLD_FACTOR 16
+#define SETTLE_US 2000000     /* the lowest layer alone, before audio only */
+
+/* A move down: the wait for the next move up doubles when it undoes a
+ * recent move up, and starts again from the configured one otherwise. */
+static void moved_down(yf_layer_choice *c, int64_t now_us)
+{
+    c->downs++;
+    if (c->up_at_us && now_us - c->up_at_us < FAILED_UP_US) {
+        c->failed_ups++;
+        c->hold_us = c->hold_us * 2 < c->cfg.up_hold_us * MAX_HOLD_FACTOR
+                         ? c->hold_us * 2 : c->cfg.up_hold_us * MAX_HOLD_FACTOR;
+    } else {
+        c->hold_us = c->cfg.up_hold_us;
+    }
+    c->up_at_us = 0;
 }
 
 /* The highest layer whose need (times pct %) the estimate covers. */
@@ -41,11 +61,19 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
     bool keeps = c->current == YF_LAYER_AUDIO_ONLY ||
                  (c->current < n &&
                   best_fit(layer_bps, n, audio_bps, estimate_bps, 100 - c->cfg.down_margin_pct) >= c->current);
+    /* With layers, audio only is judged from the lowest layer, with its
+     * tolerance, once it has been sent for SETTLE_US */
+    if (c->started && !keeps && n > 1 && fits == YF_LAYER_AUDIO_ONLY && c->current == 0 &&
+        now_us - c->current_since_us < SETTLE_US)
+        return c->current;
     if (!c->started || !keeps) {
         if (c->started)
-            c->downs++;
+            moved_down(c, now_us);
+        if (c->started && fits == YF_LAYER_AUDIO_ONLY && c->current > 0)
+            fits = 0;
         c->started = true;
         c->current = fits;
+        c->current_since_us = now_us;
         c->since_us = 0;
         return c->current;
     }
@@ -62,10 +90,12 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
     } else if (up < c->target) {
         c->target = up;
     }
-    if (now_us - c->since_us >= c->cfg.up_hold_us) {
+    if (now_us - c->since_us >= c->hold_us) {
         c->current = c->target;
         c->since_us = 0;
         c->ups++;
+        c->up_at_us = now_us;
+        c->current_since_us = now_us;
     }
     return c->current;
 }

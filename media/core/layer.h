@@ -2,8 +2,13 @@
  * estimate (bwe.h) and the rates the publisher's layers measure: a pure
  * decision with hysteresis. Down at once when the current layer no longer
  * fits (the estimate under its need less a tolerance); up only when the
- * estimate has exceeded a higher layer's need by a margin for a while;
- * audio only when even the lowest layer does not fit.
+ * estimate has exceeded a higher layer's need by a margin for a while,
+ * and longer after a move up that did not last (each failure doubles the
+ * wait: the estimate of a link carrying a low layer is not tested by
+ * it, and trying a higher one costs a burst of loss); audio only when even
+ * the lowest layer does not fit, judged from the lowest layer (a move down
+ * from a higher one lands there first, with its tolerance, and stays 2 s:
+ * the feedback of those seconds still reports the higher layer's packets).
  * Sans-IO: `now` in, a layer index out; no allocation. */
 #ifndef YF_LAYER_H
 #define YF_LAYER_H
@@ -25,7 +30,9 @@ typedef struct {
                               a delay spike alone must not cost the picture,
                               a link that really cannot carry it also loses
                               packets and goes lower */
-    int64_t up_hold_us;    /* ... continuously for this long: 3 s */
+    int64_t up_hold_us;    /* ... continuously for this long: 3 s; doubled after
+                              each move up that fell back within 10 s, up to
+                              16 x; back to this after a layer held 10 s */
 } yf_layer_config;
 
 /* Invariant: current is YF_LAYER_AUDIO_ONLY or 0..YF_LAYER_MAX-1; target
@@ -37,7 +44,10 @@ typedef struct {
     int current;
     int target;
     int64_t since_us;
-    uint64_t downs, ups;
+    int64_t hold_us;       /* the wait for the next move up */
+    int64_t up_at_us;      /* the last move up; 0 none */
+    int64_t current_since_us; /* when current was chosen */
+    uint64_t downs, ups, failed_ups;
 } yf_layer_choice;
 
 void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg);
@@ -46,7 +56,9 @@ void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg);
  * yet, taken to fit); audio_bps what the subscriber's audio takes beside
  * them; estimate_bps the downlink estimate. Returns the layer to send
  * (0..n-1) or YF_LAYER_AUDIO_ONLY. The first call picks the highest layer
- * that fits (estimate >= need) at once; so does a move down. n is clamped to 1..YF_LAYER_MAX. */
+ * that fits (estimate >= need) at once; so does a move down, except that
+ * one from above the lowest layer goes no lower than the lowest. n is
+ * clamped to 1..YF_LAYER_MAX. */
 int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps, int n,
                     int64_t audio_bps, int64_t estimate_bps);
 

@@ -107,8 +107,9 @@ int yf_router_find_participant(const yf_router *r, uint32_t id)
 
 int yf_router_find_track(const yf_router *r, uint32_t id)
 {
+    /* a simulcast layer is the router's own: not found by id */
     for (unsigned i = 0; i < r->cfg.max_tracks; i++)
-        if (r->tracks[i].used && r->tracks[i].id == id)
+        if (r->tracks[i].used && r->tracks[i].id == id && r->tracks[i].parent == NO_IDX)
             return (int)i;
     return NO_IDX;
 }
@@ -199,8 +200,14 @@ int yf_router_remove_participant(yf_router *r, uint32_t participant)
 
 static int check_track_config(const yf_router *r, int p, const yf_router_track_config *cfg)
 {
-    if (cfg->clock_rate == 0 || cfg->pt > 127)
+    if (cfg->clock_rate == 0 || cfg->pt > 127 || cfg->n_layers > YF_ROUTER_MAX_LAYERS)
         return YF_EMALFORMED;
+    if (cfg->n_layers >= 2 && (cfg->kind != YF_TRACK_VIDEO || cfg->rid_ext_id == 0 ||
+                               cfg->rid_ext_id > 14 || cfg->ssrc != 0))
+        return YF_EMALFORMED;
+    for (unsigned l = 0; cfg->n_layers >= 2 && l < cfg->n_layers; l++)
+        if (!cfg->rids[l][0] || !memchr(cfg->rids[l], '\0', YF_ROUTER_RID_LEN))
+            return YF_EMALFORMED;
     for (unsigned i = 0; i < r->cfg.max_tracks; i++) {
         const rt_track *t = &r->tracks[i];
         if (t->used && t->owner == p &&
@@ -210,7 +217,7 @@ static int check_track_config(const yf_router *r, int p, const yf_router_track_c
     return YF_OK;
 }
 
-static void init_track(yf_router *r, rt_track *t, int p, const yf_router_track_config *cfg)
+void yf_router_track_init(yf_router *r, rt_track *t, int p, const yf_router_track_config *cfg)
 {
     memset(t, 0, sizeof *t);
     t->used = true;
@@ -220,8 +227,11 @@ static void init_track(yf_router *r, rt_track *t, int p, const yf_router_track_c
     t->cfg.mid[sizeof t->cfg.mid - 1] = '\0';
     t->ssrc = cfg->ssrc;
     t->subs = NO_IDX;
+    t->parent = NO_IDX;
     t->level = t->reported_level = 127;
-    yf_rtx_cache_init(&t->cache, cfg->kind == YF_TRACK_VIDEO ? r->cfg.rtx_cache_packets : 0);
+    if (t->cfg.n_layers < 2)
+        t->cfg.n_layers = 0;
+    yf_rtx_cache_init(&t->cache, cfg->kind == YF_TRACK_VIDEO && !t->cfg.n_layers ? r->cfg.rtx_cache_packets : 0);
     yf_nack_gen_init(&t->nack, r->cfg.initial_rtt_us, r->cfg.nack_reorder_us, r->cfg.nack_max_tries);
     yf_rx_stats_init(&t->rx, cfg->clock_rate);
     if (cfg->twcc_ext_id)
@@ -242,14 +252,18 @@ int yf_router_add_publisher_track(yf_router *r, uint32_t participant,
             continue;
         /* Reserve what this track can hold (its cache + slack); the pool
          * grows only when live tracks need more than it has ever had. */
-        size_t more = (cfg->kind == YF_TRACK_VIDEO ? r->cfg.rtx_cache_packets : 0) + 32;
+        size_t more = (cfg->kind == YF_TRACK_VIDEO && cfg->n_layers < 2 ? r->cfg.rtx_cache_packets : 0) + 32;
         size_t have = yf_pktbuf_pool_size(r->pool);
         if (r->pool_reserved + more > have && yf_pktbuf_pool_grow(r->pool, r->pool_reserved + more - have) != YF_OK)
             return YF_ENOMEM;
-        init_track(r, &r->tracks[i], p, cfg);
+        yf_router_track_init(r, &r->tracks[i], p, cfg);
         r->tracks[i].pool_share = more;
         r->pool_reserved += more;
         *track_id = r->tracks[i].id;
+        if (r->tracks[i].cfg.n_layers && yf_router_layers_add(r, (int)i) != YF_OK) {
+            yf_router_remove_publisher_track(r, *track_id);
+            return YF_ENOMEM;
+        }
         return YF_OK;
     }
     return YF_ENOMEM;
@@ -263,12 +277,12 @@ static uint64_t track_lost(const rt_track *t)
     return expected > t->rx.received ? expected - t->rx.received : 0;
 }
 
-int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
+static void remove_track(yf_router *r, int t)
 {
-    int t = yf_router_find_track(r, track_id);
-    if (t == NO_IDX)
-        return YF_ESTATE;
     rt_track *tr = &r->tracks[t];
+    for (int l = 0; l < tr->n_layers; l++)
+        remove_track(r, tr->layers[l]);
+    tr->n_layers = 0;
     r->lost_retired += track_lost(tr);
     while (tr->subs != NO_IDX) {
         r->subs[tr->subs].used = false;
@@ -280,15 +294,35 @@ int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
     r->pool_reserved -= tr->pool_share;
     tr->pool_share = 0;
     tr->used = false;
-    return YF_OK;
 }
 
-int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t track_id, uint32_t ssrc)
+int yf_router_remove_publisher_track(yf_router *r, uint32_t track_id)
 {
     int t = yf_router_find_track(r, track_id);
     if (t == NO_IDX)
         return YF_ESTATE;
+    remove_track(r, t);
+    return YF_OK;
+}
+
+/* One stream's new source (a plain track or a simulcast layer): its cache,
+ * NACK and statistics start again, and the subscribers that got it wait
+ * for a keyframe (of whichever layer their downlink carries). */
+void yf_router_source_replace(yf_router *r, int64_t now_us, int t, uint32_t ssrc)
+{
+    (void)now_us;
     rt_track *tr = &r->tracks[t];
+    rt_track *top = tr->parent != NO_IDX ? &r->tracks[tr->parent] : tr;
+    for (int s = top->subs; s != NO_IDX; s = r->subs[s].next_in_track) {
+        rt_sub *sb = &r->subs[s];
+        if (tr->parent != NO_IDX && sb->layer != tr->layer)
+            continue;
+        sb->layer = -1;
+        yf_rewrite_reset_source(&sb->rw);
+    }
+    if (tr->parent != NO_IDX && top->rec_layer == tr->layer)
+        top->rec_layer = -1; /* the recording follows again from a keyframe */
+    tr->last_rx_us = 0;
     tr->prev_ssrc = tr->ssrc;
     tr->ssrc = ssrc;
     yf_rtx_cache_clear(&tr->cache, r->pool);
@@ -296,10 +330,21 @@ int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t tr
     r->lost_retired += track_lost(tr);
     yf_rx_stats_init(&tr->rx, tr->cfg.clock_rate);
     tr->sr.valid = false;
-    for (int s = tr->subs; s != NO_IDX; s = r->subs[s].next_in_track)
-        yf_rewrite_reset_source(&r->subs[s].rw);
     r->st.source_switches++;
-    yf_router_push_event(r, YF_ROUTER_EV_SOURCE_SWITCHED, r->parts[tr->owner].id, tr->id, 0);
+    yf_router_push_event(r, YF_ROUTER_EV_SOURCE_SWITCHED, r->parts[tr->owner].id, top->id, 0);
+}
+
+int yf_router_replace_publisher_source(yf_router *r, int64_t now_us, uint32_t track_id, uint32_t ssrc)
+{
+    int t = yf_router_find_track(r, track_id);
+    if (t == NO_IDX)
+        return YF_ESTATE;
+    /* simulcast: every layer learns its SSRC again from its rid */
+    for (int l = 0; l < r->tracks[t].n_layers; l++)
+        if (r->tracks[r->tracks[t].layers[l]].ssrc)
+            yf_router_source_replace(r, now_us, r->tracks[t].layers[l], 0);
+    if (!r->tracks[t].n_layers)
+        yf_router_source_replace(r, now_us, t, ssrc);
     return YF_OK;
 }
 
@@ -348,6 +393,7 @@ int yf_router_subscribe(yf_router *r, int64_t now_us, uint32_t subscriber, uint3
         yf_rewrite_init(&s->rw, out_ssrc, out_pt, tr->cfg.clock_rate,
                         tr->cfg.kind == YF_TRACK_VIDEO, (uint16_t)yf_router_random32(r), yf_router_random32(r));
         yf_rtx_guard_init(&s->guard);
+        s->layer = s->want = -1;
         s->next_in_track = tr->subs;
         tr->subs = (int)i;
         if (!r->parts[p].next_sr_us)
@@ -534,6 +580,13 @@ int yf_router_get_track_stats(const yf_router *r, uint32_t track_id, yf_router_t
     out->rtt_us = tr->nack.srtt_us;
     out->level = tr->level;
     out->keyframes = tr->keyframes;
+    for (int l = 0; l < tr->n_layers; l++) { /* simulcast: all its layers */
+        const rt_track *ly = &r->tracks[tr->layers[l]];
+        if (l == tr->rec_layer)
+            out->ssrc = ly->ssrc;
+        out->packets += ly->packets;
+        out->keyframes += ly->keyframes;
+    }
     return YF_OK;
 }
 
@@ -557,6 +610,9 @@ int yf_router_get_sub_stats(const yf_router *r, uint32_t subscriber, uint32_t tr
     out->rtt_us = sb->guard.rtt_us;
     out->nack_repeats = sb->guard.repeats;
     out->nack_over_budget = sb->guard.over_budget;
+    out->layer = r->tracks[t].n_layers ? sb->layer : -1;
+    out->layer_wanted = r->tracks[t].n_layers ? sb->want : -1;
+    out->layer_switches = sb->switches;
     return YF_OK;
 }
 

@@ -56,6 +56,11 @@ typedef struct {
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
 
+/* Simulcast layers of one published video track (RFC 8853), each its own
+ * RTP stream named by a rid (RFC 8851), at most this many. */
+#define YF_ROUTER_MAX_LAYERS 3
+#define YF_ROUTER_RID_LEN 17
+
 /* A publisher track as negotiated in the publisher's SDP. Extension ids
  * are the a=extmap ids (RFC 8285); 0 means not negotiated. */
 typedef struct {
@@ -75,6 +80,16 @@ typedef struct {
                                  none; its packets are checked, and given
                                  as they are only to subscribers that take
                                  RED (yf_router_set_subscription_red) */
+    /* Simulcast (video only): n_layers 2..YF_ROUTER_MAX_LAYERS streams
+     * named rids[0..n_layers), LOWEST FIRST, each learnt (SSRC) from the
+     * rtp-stream-id header extension (RFC 8852, id rid_ext_id) of its first
+     * packets, within the track's mid; ssrc must be 0. Each layer has its
+     * own retransmission cache, NACK, receiver report and rate; each
+     * subscriber gets one layer at a time under the one out SSRC of its
+     * subscription (router_layers.c). 0 or 1: one plain stream. */
+    uint8_t rid_ext_id;
+    uint8_t n_layers;
+    char rids[YF_ROUTER_MAX_LAYERS][YF_ROUTER_RID_LEN];
 } yf_router_track_config;
 
 /* Which of a participant's two connections a packet came in on / goes out on. */
@@ -137,13 +152,17 @@ typedef struct {
                                             parse, or a primary of another pt */
     uint64_t red_unwrapped;              /* RED packets given as plain Opus to
                                             subscribers that do not take RED */
+    uint64_t layer_switches;             /* a subscriber moved to another simulcast layer
+                                            (at that layer's keyframe) */
     uint64_t nack_held;                  /* NACKed seqs not resent: asked again
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */
 } yf_router_stats;
 
 typedef struct {
-    uint32_t ssrc;
+    uint32_t ssrc;                       /* simulcast: the layer the recording follows
+                                            (the highest that sends, taken at its
+                                            keyframe); 0 none yet */
     uint64_t packets;                    /* received (incl. retransmissions) */
     yf_nack_stats nack;                  /* upstream NACK generator */
     int64_t rtt_us;                      /* learnt from retransmissions */
@@ -161,6 +180,10 @@ typedef struct {
     uint32_t jitter;
     int64_t rtt_us;                      /* from its RRs of our SRs; 0: not yet */
     uint64_t nack_repeats, nack_over_budget; /* its NACKed seqs not resent (rtx_guard.h) */
+    int layer;                           /* simulcast: the layer it gets (0 lowest), -1
+                                            none yet or not simulcast */
+    int layer_wanted;                    /* the layer its downlink was given, -1 likewise */
+    uint64_t layer_switches;
 } yf_router_sub_stats;
 
 /* One subscriber connection's downlink, as its transport-cc feedback

@@ -32,9 +32,14 @@ void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len)
     }
 }
 
-static int64_t track_rate_now(const rt_track *t, int64_t now_us)
+bool yf_router_track_live(const rt_track *t, int64_t now_us)
 {
-    return t->rate_since_us && now_us - t->rate_since_us <= RATE_STALE_US ? t->rate_bps : 0;
+    return t->rate_since_us && now_us - t->rate_since_us <= RATE_STALE_US;
+}
+
+int64_t yf_router_track_rate_now(const rt_track *t, int64_t now_us)
+{
+    return yf_router_track_live(t, now_us) ? t->rate_bps : 0;
 }
 
 static void resume_video(yf_router *r, int64_t now_us, int part);
@@ -54,6 +59,7 @@ void yf_router_downlink_reset(yf_router *r, int part)
     yf_bwe_config cfg = { .initial_bps = DOWNLINK_MAX_BPS, .max_bps = DOWNLINK_MAX_BPS };
     yf_bwe_init(&p->bwe, &cfg);
     yf_layer_init(&p->layer, NULL);
+    p->level = YF_LAYER_MAX - 1;
     p->video_paused = false;
 }
 
@@ -75,21 +81,42 @@ int yf_router_set_subscriber_twcc(yf_router *r, int64_t now_us, uint32_t partici
     return YF_OK;
 }
 
-/* What the participant's subscriptions take now: video (not host-muted)
- * and audio, from the publishers' measured rates. */
-static void needs(const yf_router *r, int64_t now_us, int part, int64_t *video, int64_t *audio)
+/* What the participant's subscriptions take now: audio, and the video (not
+ * host-muted) at each level of layers, lowest first (video[0..*levels)):
+ * a simulcast track counts the layer that level gives, a plain track its
+ * one rate at every level. From the publishers' measured rates. */
+static void level_needs(const yf_router *r, int64_t now_us, int part, int64_t *video, int *levels,
+                        int64_t *audio)
 {
-    *video = *audio = 0;
+    *audio = 0;
+    *levels = 1;
+    memset(video, 0, YF_LAYER_MAX * sizeof *video);
     for (unsigned i = 0; i < r->subs_cap; i++) {
         const rt_sub *s = &r->subs[i];
         if (!s->used || s->sub != part)
             continue;
         const rt_track *t = &r->tracks[s->track];
-        if (t->cfg.kind == YF_TRACK_AUDIO)
-            *audio += track_rate_now(t, now_us);
-        else if (!t->paused)
-            *video += track_rate_now(t, now_us);
+        int n = 1;
+        if (t->cfg.kind == YF_TRACK_AUDIO) {
+            *audio += yf_router_track_rate_now(t, now_us);
+            continue;
+        }
+        if (t->paused)
+            continue;
+        for (int l = 0; l < YF_LAYER_MAX; l++)
+            video[l] += yf_router_layers_rate(r, now_us, t, l, &n);
+        *levels = n > *levels ? n : *levels;
     }
+}
+
+/* The same at the level the participant gets now. */
+static void needs(const yf_router *r, int64_t now_us, int part, int64_t *video, int64_t *audio)
+{
+    int64_t lv[YF_LAYER_MAX];
+    int n;
+    level_needs(r, now_us, part, lv, &n, audio);
+    int at = r->parts[part].level < n ? r->parts[part].level : n - 1;
+    *video = lv[at < 0 ? 0 : at];
 }
 
 /* Video back on: every video subscription starts a new epoch at the next
@@ -132,10 +159,14 @@ static int64_t usable_estimate(const rt_participant *p, int64_t video, int64_t a
 static void choose(yf_router *r, int64_t now_us, int part)
 {
     rt_participant *p = &r->parts[part];
-    int64_t video, audio;
-    needs(r, now_us, part, &video, &audio);
-    int layer = yf_layer_choose(&p->layer, now_us, &video, 1, audio, usable_estimate(p, video, audio));
+    int64_t lv[YF_LAYER_MAX], audio;
+    int n;
+    level_needs(r, now_us, part, lv, &n, &audio);
+    int at = p->level < n ? p->level : n - 1;
+    int layer = yf_layer_choose(&p->layer, now_us, lv, n, audio, usable_estimate(p, lv[at], audio));
     bool pause = layer == YF_LAYER_AUDIO_ONLY;
+    if (!pause)
+        p->level = layer;
     if (pause == p->video_paused)
         return;
     p->video_paused = pause;

@@ -16,6 +16,7 @@
 #include "bwe.h"
 #include "layer.h"
 #include "twcc_send.h"
+#include "rtp.h"
 
 #define RTCP_SLOTS 64
 #define RTCP_SLOT_CAP 1200
@@ -38,6 +39,8 @@ typedef struct {
      * video_paused: the estimate cannot carry its video, audio only. */
     uint8_t sub_twcc_id;
     bool video_paused;
+    int level;              /* simulcast: the layer its downlink carries (layer.h;
+                               YF_LAYER_MAX - 1 until chosen: the highest) */
     bool seq_started;       /* a transport-wide seq went out: it continues */
     yf_twcc_send tx;
     yf_bwe bwe;
@@ -69,6 +72,18 @@ typedef struct {
     uint64_t rate_bytes;      /* this rate window (RTP bytes received) */
     int64_t rate_since_us;    /* its start; 0 before the first packet */
     int64_t rate_bps;         /* the last full window's rate */
+    /* Simulcast (router_layers.c): a track with cfg.n_layers >= 2 receives
+     * nothing itself and has no cache; its layers are tracks of their own
+     * (layers[0..n_layers), lowest first) with parent = its index, found
+     * only by SSRC, never by id from outside; subscriptions are the
+     * parent's. parent is NO_IDX for every other track. */
+    int parent;
+    int n_layers;
+    int layers[YF_ROUTER_MAX_LAYERS];
+    int layer;                /* a layer: its place, 0 lowest */
+    int rec_layer;            /* a simulcast track: the layer the recording
+                                 follows (the highest that sends), -1 none yet */
+    int64_t last_rx_us;       /* a layer: its last packet; 0 none */
 } rt_track;
 
 typedef struct {
@@ -83,6 +98,9 @@ typedef struct {
     int64_t rr_at_us;         /* its last RR block on this stream; 0: none */
     uint8_t red_pt;           /* RED as it comes, under this pt; 0: plain Opus */
     yf_rtx_guard guard;       /* how often its NACKs are answered (rtx_guard.h) */
+    int8_t layer;             /* simulcast: the layer forwarded now, -1 none */
+    int8_t want;              /* the layer its downlink is given, -1 none */
+    uint64_t switches;
 } rt_sub;
 
 typedef struct {
@@ -162,6 +180,33 @@ bool yf_router_red_ok(yf_router *r, const rt_track *t, const yf_rtp_header *h);
  * into *plain, which the caller unrefs). */
 bool yf_router_push_fanned(yf_router *r, const rt_track *t, rt_sub *s, yf_pktbuf *b,
                            uint16_t seq, uint32_t ts, yf_pktbuf **plain);
+/* router_layers.c (simulcast) */
+/* Adds the layer tracks of track t (cfg.n_layers >= 2). YF_ENOMEM. */
+int yf_router_layers_add(yf_router *r, int t);
+/* The layer track of simulcast track t that this packet's rid names (its
+ * mid, when present, t's); NO_IDX if none. */
+int yf_router_layers_match(const yf_router *r, const rt_track *t, const yf_rtp_header *h);
+/* Fans a packet of layer track l out to its parent's subscribers, each
+ * getting the layer its downlink carries, switching at keyframes. */
+void yf_router_layers_fan_out(yf_router *r, int64_t now_us, rt_track *l, yf_pktbuf *b);
+/* Every packet of layer track l, before any fan-out: the recording moves
+ * to the highest layer that sends, at that layer's keyframe. */
+void yf_router_layers_on_packet(yf_router *r, int64_t now_us, rt_track *l, const yf_pktbuf *b);
+/* The track whose packets s gets now: s's layer of a simulcast track, else
+ * s's track. */
+rt_track *yf_router_sub_source(const yf_router *r, const rt_sub *s);
+/* The rate (bit/s) of track t as a subscriber at `level` gets it, 0 when
+ * not measured; *levels gets how many levels t has (1 without simulcast). */
+int64_t yf_router_layers_rate(const yf_router *r, int64_t now_us, const rt_track *t, int level,
+                              int *levels);
+/* Whether a track's packets came within the last 2 s (router_bwe.c). */
+bool yf_router_track_live(const rt_track *t, int64_t now_us);
+int64_t yf_router_track_rate_now(const rt_track *t, int64_t now_us);
+
+/* router.c: a fresh track in slot t of participant index p. */
+void yf_router_track_init(yf_router *r, rt_track *t, int p, const yf_router_track_config *cfg);
+/* router.c: the source of track index t is now ssrc (0: learn it). */
+void yf_router_source_replace(yf_router *r, int64_t now_us, int t, uint32_t ssrc);
 
 /* router_rtcp.c */
 void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry);

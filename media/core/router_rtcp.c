@@ -37,7 +37,8 @@ static void send_pli(yf_router *r, int64_t now_us, rt_track *t)
     yf_router_rtcp_commit(r, p->id, YF_CONN_PUBLISHER, (size_t)(a + b));
     t->pli_pending = false;
     r->st.pli_sent++;
-    yf_router_push_event(r, YF_ROUTER_EV_KEYFRAME_REQUESTED, p->id, t->id, 0);
+    yf_router_push_event(r, YF_ROUTER_EV_KEYFRAME_REQUESTED, p->id,
+                         t->parent != NO_IDX ? r->tracks[t->parent].id : t->id, 0);
 }
 
 /* retry: a subscriber still waits; ask again only every keyframe_retry_us.
@@ -46,6 +47,10 @@ static void send_pli(yf_router *r, int64_t now_us, rt_track *t)
 void yf_router_request_keyframe(yf_router *r, int64_t now_us, rt_track *t, bool retry)
 {
     if (t->cfg.kind != YF_TRACK_VIDEO)
+        return;
+    for (int l = 0; l < t->n_layers; l++) /* simulcast: every layer */
+        yf_router_request_keyframe(r, now_us, &r->tracks[t->layers[l]], retry);
+    if (t->n_layers)
         return;
     int64_t since = t->last_pli_us ? now_us - t->last_pli_us : INT64_MAX;
     if (retry && (since < r->cfg.keyframe_retry_us || t->pli_pending))
@@ -79,7 +84,7 @@ static void on_nack(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet
     rt_sub *s = rc == YF_OK || rc == YF_ENOMEM ? sub_by_out_ssrc(r, part, fb.media_ssrc) : NULL;
     if (!s)
         return;
-    rt_track *t = &r->tracks[s->track];
+    rt_track *t = yf_router_sub_source(r, s); /* simulcast: the layer it gets */
     for (size_t i = 0; i < n; i++) {
         uint16_t src;
         yf_pktbuf *b = NULL;
@@ -111,7 +116,7 @@ static void on_keyframe_request(yf_router *r, int64_t now_us, int part, uint32_t
         return;
     rt_sub *s = sub_by_out_ssrc(r, part, out_ssrc);
     if (s)
-        yf_router_request_keyframe(r, now_us, &r->tracks[s->track], false);
+        yf_router_request_keyframe(r, now_us, yf_router_sub_source(r, s), false);
 }
 
 static void on_fir(yf_router *r, int64_t now_us, int part, const yf_rtcp_packet *pk)
@@ -294,7 +299,7 @@ static void send_twcc(yf_router *r, int part)
  * to now, the RTP time mapped by the rewriter, our own counts. */
 static bool sub_sr(const yf_router *r, int64_t now_us, const rt_sub *s, yf_rtcp_sr *sr)
 {
-    const rt_track *t = &r->tracks[s->track];
+    const rt_track *t = yf_router_sub_source(r, s);
     if (!t->sr.valid || !s->rw.have_src || s->rw.src_ssrc != t->sr.ssrc || s->packets == 0)
         return false;
     uint32_t src_ts;

@@ -11,7 +11,7 @@
  * its SSRC claims it by mid or payload type (automatic source switch). */
 static int match_track(yf_router *r, int p, const yf_rtp_header *h, bool *stale)
 {
-    int by_pt = NO_IDX;
+    int by_pt = NO_IDX, by_rid = NO_IDX;
     *stale = false;
     for (unsigned i = 0; i < r->cfg.max_tracks; i++) {
         rt_track *t = &r->tracks[i];
@@ -21,6 +21,13 @@ static int match_track(yf_router *r, int p, const yf_rtp_header *h, bool *stale)
             return (int)i;
         if (t->prev_ssrc == h->ssrc && t->prev_ssrc != 0)
             *stale = true;
+        if (t->parent != NO_IDX)
+            continue; /* a simulcast layer: by SSRC, or by rid below */
+        if (t->n_layers) {
+            int l = yf_router_layers_match(r, t, h);
+            by_rid = l != NO_IDX ? l : by_rid;
+            continue; /* without its rid, a layer cannot be told */
+        }
         yf_rtp_ext mid;
         if (t->cfg.mid_ext_id && t->cfg.mid[0] &&
             yf_rtp_ext_find(h, t->cfg.mid_ext_id, &mid) == 1) {
@@ -32,7 +39,7 @@ static int match_track(yf_router *r, int p, const yf_rtp_header *h, bool *stale)
             by_pt == NO_IDX)
             by_pt = (int)i;
     }
-    return *stale ? NO_IDX : by_pt;
+    return *stale ? NO_IDX : by_rid != NO_IDX ? by_rid : by_pt;
 }
 
 /* First packet (SSRC learnt) or a new SSRC (the source was replaced). */
@@ -42,7 +49,7 @@ static void adopt_ssrc(yf_router *r, int64_t now_us, rt_track *t, uint32_t ssrc)
         t->ssrc = ssrc;
         return;
     }
-    yf_router_replace_publisher_source(r, now_us, t->id, ssrc);
+    yf_router_source_replace(r, now_us, (int)(t - r->tracks), ssrc);
 }
 
 static void on_twcc(yf_router *r, int64_t now_us, rt_participant *p, const yf_rtp_header *h)
@@ -170,8 +177,13 @@ int yf_router_handle_rtp(yf_router *r, int64_t now_us, uint32_t participant,
     yf_pktbuf *b = store(r, t, &h, pkt, len, now_us);
     if (!b)
         return YF_ENOMEM;
-    if (!t->paused)
+    if (t->parent != NO_IDX) {
+        yf_router_layers_on_packet(r, now_us, t, b);
+        if (!r->tracks[t->parent].paused)
+            yf_router_layers_fan_out(r, now_us, t, b);
+    } else if (!t->paused) {
         fan_out(r, now_us, t, b);
+    }
     yf_pktbuf_unref(r->pool, b);
     return YF_OK;
 }

@@ -374,6 +374,15 @@ static GArray *offer_tracks(const yf_sdp_offer *o, gboolean red)
         g_strlcpy(t.cfg.mid, md->mid, sizeof t.cfg.mid);
         t.cfg.nack = (md->rtcp_fb & YF_SDP_FB_NACK) != 0;
         t.cfg.red_pt = red ? (uint8_t)md->red_pt : 0; /* what the answer kept */
+        /* simulcast: the layers by rid, lowest first (protocol.md) */
+        G_STATIC_ASSERT(YF_SDP_MAX_RIDS <= YF_ROUTER_MAX_LAYERS && YF_SDP_RID_LEN <= YF_ROUTER_RID_LEN);
+        if (md->n_rids >= 2 && md->ext_rid <= 14) {
+            t.cfg.rid_ext_id = (uint8_t)md->ext_rid;
+            t.cfg.n_layers = (uint8_t)md->n_rids;
+            for (int l = 0; l < md->n_rids; l++)
+                g_strlcpy(t.cfg.rids[l], md->rids[l], sizeof t.cfg.rids[l]);
+            t.cfg.ssrc = 0;
+        }
         t.channels = md->channels;
         g_strlcpy(t.fmtp, md->fmtp, sizeof t.fmtp);
         g_array_append_val(a, t);

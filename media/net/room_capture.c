@@ -1,7 +1,9 @@
 /* room_capture.c -- the capture tap of a room (docs/recording-format.md):
  * every publisher RTP packet, decrypted, and every RTCP compound carrying a
  * sender report goes to the capture writer with its wall-clock arrival time,
- * one file per track and SSRC. Worker thread only; it never touches the disk
+ * one file per track and SSRC; of a simulcast track, the layer the router
+ * says the recording follows (the highest that sends: a new file from that
+ * layer's keyframe on). Worker thread only; it never touches the disk
  * and never blocks (yf_rec_track_append drops and counts when the writer is
  * behind). */
 #include "room_priv.h"
@@ -56,15 +58,22 @@ static void open_track(yf_room_wk *wk, yf_room_wpart *p, yf_room_wk_track *t, ui
             t->track_id, ssrc);
 }
 
+/* Whether the router still has the simulcast track t's recording on ssrc. */
+static gboolean still_followed(yf_room_wk *wk, const yf_room_wk_track *t, uint32_t ssrc)
+{
+    yf_router_track_stats ts;
+    return !t->layers || (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && ts.ssrc == ssrc);
+}
+
 /* The track a packet of this SSRC and payload type belongs to: the one
  * already capturing it, else the one the router maps the SSRC to (the router
- * saw the packet first; RED counts as the track's own). NULL for RTX and
- * anything unknown. */
+ * saw the packet first; RED counts as the track's own). NULL for RTX, a
+ * simulcast layer the recording does not follow, and anything unknown. */
 static yf_room_wk_track *track_of(yf_room_wk *wk, yf_room_wpart *p, uint32_t ssrc, uint8_t pt)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
         yf_room_wk_track *t = &g_array_index(p->tracks, yf_room_wk_track, i);
-        if (t->rec && t->rec_ssrc == ssrc)
+        if (t->rec && t->rec_ssrc == ssrc && still_followed(wk, t, ssrc))
             return t;
     }
     for (guint i = 0; i < p->tracks->len; i++) {

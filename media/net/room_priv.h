@@ -157,6 +157,8 @@ typedef struct {
     yf_rec_track *rec;
     uint32_t rec_ssrc;
     uint8_t red_pt;           /* RED (RFC 2198) on the same SSRC, 0: none */
+    uint8_t layers;           /* simulcast layers (0: one stream); the capture
+                                 follows the one the router names (router.h) */
 } yf_room_wk_track;
 
 typedef struct {

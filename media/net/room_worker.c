@@ -270,6 +270,10 @@ static yf_room_wk *wk_new(yf_room *r)
      * only as they come. */
     rc.max_participants = YF_ROOM_MAX_PARTICIPANTS + r->max_observers;
     rc.audio_loss_from_subscribers = r->h.conf->audio_resilience; /* their FEC (router.h) */
+    /* a camera and a microphone for each who may publish, and the layers
+     * of up to 5 simulcast cameras (the staff's): each takes 1 + 3 slots.
+     * The packet path scans this table, so it is no larger. */
+    rc.max_tracks = YF_ROOM_MAX_PARTICIPANTS * 2 + 5 * YF_ROUTER_MAX_LAYERS;
     wk->router = yf_router_new(&rc);
     wk->parts = g_hash_table_new_full(NULL, NULL, NULL, wpart_free);
     wk->conns = g_ptr_array_new();
@@ -289,10 +293,11 @@ static void log_router(const yf_room_wk *wk)
            ", nack in %" G_GUINT64_FORMAT " held %" G_GUINT64_FORMAT " sent %" G_GUINT64_FORMAT
            ", pli in %" G_GUINT64_FORMAT
            " sent %" G_GUINT64_FORMAT ", queue drops %" G_GUINT64_FORMAT ", source switches %" G_GUINT64_FORMAT
-           ", red in %" G_GUINT64_FORMAT " unwrapped %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT,
+           ", red in %" G_GUINT64_FORMAT " unwrapped %" G_GUINT64_FORMAT " malformed %" G_GUINT64_FORMAT
+           ", layer switches %" G_GUINT64_FORMAT,
            wk->room->h.id, st.rtp_in, st.forwarded, st.retransmitted, st.rtp_unknown, st.rtp_stale_ssrc,
            st.nack_in, st.nack_held, st.nack_sent, st.pli_in, st.pli_sent, st.queue_drops, st.source_switches,
-           st.red_in, st.red_unwrapped, st.red_malformed);
+           st.red_in, st.red_unwrapped, st.red_malformed, st.layer_switches);
 }
 
 void yf_room_wk_teardown(yf_net_handle *h)
@@ -360,7 +365,8 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
 
         if (strcmp(t->mid, pt->mid))
             continue;
-        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind) {
+        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind &&
+            t->layers == (pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0)) {
             /* kept; pt changes are not expected from one browser */
             t->codec = pt->cfg.codec;
             t->clock_rate = pt->cfg.clock_rate;
@@ -377,7 +383,8 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         break;
     }
     yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
-                         .clock_rate = pt->cfg.clock_rate, .red_pt = pt->cfg.red_pt };
+                         .clock_rate = pt->cfg.clock_rate, .red_pt = pt->cfg.red_pt,
+                         .layers = pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0 };
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,
@@ -385,6 +392,9 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
         return;
     }
     g_strlcpy(nt.mid, pt->mid, sizeof nt.mid);
+    if (nt.layers)
+        g_debug("room %u: participant %u: track mid %s is simulcast, %u layers", wk->room->h.id, p->id, pt->mid,
+                nt.layers);
     g_array_append_val(p->tracks, nt);
     apply_forwarding(wk, p, &nt, now);
 }

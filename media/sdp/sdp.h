@@ -19,6 +19,11 @@
  * longer than YF_SDP_MAX_LEN (Chromium writes ~420 bytes per m-line). */
 #define YF_SDP_MAX_OFFER_MEDIA 64
 #define YF_SDP_MAX_ANSWER_LEN (64 * 1024) /* longer answers are refused */
+/* Simulcast (RFC 8853) from a publisher: at most this many layers per video
+ * section, each named by a rid (RFC 8851) of 1..16 letters, digits, '-' or
+ * '_' (what the rtp-stream-id header extension of RFC 8852 carries). */
+#define YF_SDP_MAX_RIDS 3
+#define YF_SDP_RID_LEN 17
 
 /* yf_codec comes from keyframe.h (OPUS, VP8, H264, OTHER) so one value goes
  * from SDP to yf_router_track_config unchanged. "No usable codec" is OTHER;
@@ -64,6 +69,15 @@ typedef struct {
     int ext_audio_level;        /* urn:ietf:params:rtp-hdrext:ssrc-audio-level */
     int ext_abs_send_time;      /* http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time */
     int ext_twcc;               /* http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01 */
+    int ext_rid;                /* urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id */
+    int ext_rrid;               /* urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id */
+    /* Simulcast the section sends (a=simulcast:send, each stream's first
+     * alternative, '~' dropped; every rid with its a=rid:<rid> send line):
+     * 0 = one plain stream. Only on accepted video sections with ext_mid
+     * and ext_rid; anything else with a=simulcast:send is refused. The
+     * answer receives them (a=rid:<rid> recv, a=simulcast:recv). */
+    int n_rids;
+    char rids[YF_SDP_MAX_RIDS][YF_SDP_RID_LEN];
     uint32_t ssrc;              /* first a=ssrc of the offer, 0 if none (with
                                    ssrc-group FID, the primary stream) */
     char msid_stream[65];       /* a=msid:<stream> <track> (RFC 8830), else

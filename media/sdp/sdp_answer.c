@@ -27,6 +27,21 @@ gboolean yf_sdp_our_fingerprint_ok(const char *f)
     return TRUE;
 }
 
+/* The layers as sdp_simulcast.c leaves them: 0..YF_SDP_MAX_RIDS tokens on
+ * a video section with the rid extension. */
+static gboolean rids_ok(const yf_sdp_media *m)
+{
+    if (m->n_rids == 0)
+        return TRUE;
+    if (m->n_rids < 0 || m->n_rids > YF_SDP_MAX_RIDS || m->kind != YF_SDP_VIDEO ||
+        m->ext_rid < 1 || m->ext_rid > 255)
+        return FALSE;
+    for (int i = 0; i < m->n_rids; i++)
+        if (!yf_sdp_is_token(m->rids[i], sizeof m->rids[i]))
+            return FALSE;
+    return TRUE;
+}
+
 static gboolean media_ok(const yf_sdp_media *m)
 {
     return (m->mid[0] == '\0' || yf_sdp_is_token(m->mid, sizeof m->mid)) &&
@@ -34,7 +49,7 @@ static gboolean media_ok(const yf_sdp_media *m)
            yf_sdp_is_printable(m->proto, sizeof m->proto) && m->proto[0] &&
            !strchr(m->proto, ' ') && yf_sdp_is_token(m->first_fmt, sizeof m->first_fmt) &&
            yf_sdp_is_printable(m->fmtp, sizeof m->fmtp) && m->red_pt >= 0 && m->red_pt <= 127 &&
-           (m->red_pt == 0 || m->red_pt != m->pt) &&
+           (m->red_pt == 0 || m->red_pt != m->pt) && rids_ok(m) &&
            (!m->accepted || (m->mid[0] && m->pt >= 0 && m->pt <= 127 &&
                              m->codec != YF_CODEC_NONE && m->kind != YF_SDP_OTHER));
 }
@@ -186,6 +201,7 @@ static void accepted_section(GstSDPMedia *s, const yf_sdp_media *m, uint32_t ssr
     if (m->rtcp_rsize)
         gst_sdp_media_add_attribute(s, "rtcp-rsize", NULL);
     add_codec(s, m, p);
+    yf_sdp_add_simulcast_recv(s, m);
     if (sending)
         gst_sdp_media_add_attribute(s, "ssrc", cname);
     g_free(msid);

@@ -172,6 +172,10 @@ static void parse_extmap(const char *v, yf_sdp_media *m)
         slot = &m->ext_abs_send_time;
     else if (n == strlen(EXT_TWCC) && strncmp(v, EXT_TWCC, n) == 0)
         slot = &m->ext_twcc;
+    else if (n == strlen(YF_SDP_EXT_RID) && strncmp(v, YF_SDP_EXT_RID, n) == 0)
+        slot = &m->ext_rid;
+    else if (n == strlen(YF_SDP_EXT_RRID) && strncmp(v, YF_SDP_EXT_RRID, n) == 0)
+        slot = &m->ext_rrid;
     if (slot && *slot == 0)
         *slot = (int)id;
 }
@@ -328,6 +332,8 @@ gboolean yf_sdp_parse_media(const GstSDPMessage *msg, guint idx, const char *bun
         return TRUE;
     find_red(media, m);
     parse_extmaps(msg, media, m);
+    if (!yf_sdp_parse_simulcast(media, m, err))
+        return FALSE;
     parse_rtcp_fb(media, m);
     parse_ssrc(media, m);
     parse_msid(media, m);

@@ -88,6 +88,22 @@ gboolean yf_sdp_offer_params_ok(const yf_sdp_offer_params *p, GError **err);
 #define YF_SDP_EXT_AUDIO_LEVEL "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 #define YF_SDP_EXT_ABS_SEND_TIME "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 #define YF_SDP_EXT_TWCC "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+#define YF_SDP_EXT_RID "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define YF_SDP_EXT_RRID "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+
+/* A publisher's a=simulcast:send and a=rid lines into m->n_rids / m->rids
+ * (sdp_simulcast.c, RFC 8853 section 5, RFC 8851 section 4), for an
+ * accepted section whose codec and extensions are known. No a=simulcast,
+ * or one without a send direction, or on an audio section: no layers,
+ * TRUE. FALSE with *err (UNSUPPORTED, naming the section) for a send list
+ * we cannot receive: more than YF_SDP_MAX_RIDS streams, a malformed or
+ * repeated rid, a rid without its a=rid:<rid> send line, or no sdes:mid or
+ * rtp-stream-id extension to tell the layers apart by. */
+gboolean yf_sdp_parse_simulcast(const GstSDPMedia *media, yf_sdp_media *m, GError **err);
+
+/* The answer's lines for m's layers: the rid extensions, a=rid:<rid> recv
+ * and a=simulcast:recv (sdp_simulcast.c). Nothing when m->n_rids is 0. */
+void yf_sdp_add_simulcast_recv(GstSDPMedia *s, const yf_sdp_media *m);
 
 /* Fills m from section idx of msg (sdp_media.c). Never fails on odd content:
  * what it cannot use leaves m->accepted false. Returns FALSE with *err only

@@ -165,6 +165,21 @@ async function scenario(browser, base, tokens, tmp) {
   });
   console.log(`# media flowing after ${Date.now() - t0} ms`);
 
+  // The staff's cameras go out as simulcast; on these open links the
+  // server forwards the full layer (docs/architecture.md, "Simulcast").
+  const hostSends = (await roomStats(host.page))?.sending || [];
+  const layers = hostSends.filter((l) => l.rid && l.framesEncoded > 0);
+  const full = Math.max(0, ...layers.map((l) => l.frameWidth));
+  const seen = (await roomStats(clerk.page))?.participants[ids.host] || {};
+  const petSends = (await roomStats(pet.page))?.sending || [];
+  console.log(`# host sends ${hostSends.map((l) => `${l.rid} ${l.frameWidth}x${l.frameHeight}`).join(', ')}; ` +
+    `the clerk decodes the host at ${seen.frameWidth}x${seen.frameHeight}; the petitioner sends ` +
+    `${petSends.map((l) => `${l.rid || 'one stream'} ${l.frameWidth}x${l.frameHeight}`).join(', ')}`);
+  check('the host\'s camera goes out as simulcast (two layers encoding)', layers.length >= 2, JSON.stringify(hostSends));
+  check('the clerk, on an open link, decodes the host\'s full layer', full > 0 && seen.frameWidth === full,
+    `${seen.frameWidth} of ${full}`);
+  check('the petitioner sends one stream', petSends.length === 1 && !petSends[0].rid, JSON.stringify(petSends));
+
   const maxBwe = await bwe;
   check('host publish PC availableOutgoingBitrate > 1,000,000 within 20 s of publishing', maxBwe > 1000000,
     `max ${Math.round(maxBwe)} bps`);

@@ -11,9 +11,13 @@
 // mod 100 < 5` drop rule on each end's ingress, so no sender is told; ICE's
 // checks lose 5 % too). Both participants speak all the time (a
 // synthetic voice made here: a pitch with vowel formants and syllables),
-// so concealment measures loss, not silence. The prosecutor's camera is held
-// to 150 kbit/s (see PROSECUTOR_VIDEO_BPS: it stands in for the low simulcast
-// layer the server does not choose yet).
+// so concealment measures loss, not silence. With the features the
+// prosecutor's camera (640x480) goes out as simulcast, as the room page
+// sends every staff camera that size (a quarter-size layer of about
+// 150 kbit/s and the full one), and the server forwards the petitioner the
+// layer its downlink carries; without them the camera (320x240, which the
+// page sends as one stream) is held to 150 kbit/s (PROSECUTOR_VIDEO_BPS),
+// the stand-in of the days before the server chose layers.
 //
 // Printed for each run and each side (what the petitioner receives from the
 // prosecutor over the weak downlink, what the prosecutor receives from the
@@ -29,7 +33,11 @@
 //    RED before Opus, the subscribe offer offers it, and the router received
 //    RED packets (its closing log line), without them none; video NACK is
 //    negotiated in both;
-//  - the petitioner decodes the prosecutor's video on the weak link;
+//  - the petitioner decodes the prosecutor's video on the weak link; with
+//    the features, the prosecutor's page sends two layers (getStats
+//    outbound-rtp by rid: frames encoded by each, their sizes) and what the
+//    petitioner decodes is the low layer (inbound frameWidth under the full
+//    layer's), its decoded frames growing through the window;
 //  - with the features, the audio concealment on each side stays under
 //    CONCEAL_BOUND (why that number: where it is defined), and the
 //    petitioner's is lower than without them unless the two lie within
@@ -78,11 +86,10 @@ const CONCEAL_BOUND = 0.05;
 // Two runs of the same network differ by this much in concealment from one
 // run to the next (loss is random, the machine is shared).
 const NOISE = 0.01;
-// The prosecutor's camera is held to what the low simulcast layer sends.
-// Until the server picks a layer per subscriber from that subscriber's own
-// feedback (the other half of issue 13), nothing holds a publisher's video
-// to a subscriber's downlink, and a camera at 350 kbit/s into a 300 kbit/s
-// link measures a full queue, not loss. The cap stands in for the layer.
+// Without the features the prosecutor's camera is held to what the low
+// simulcast layer sends, on every layer: the run without simulcast (and FEC)
+// that the one with them is compared to. A camera at 350 kbit/s into a
+// 300 kbit/s link would measure a full queue, not loss.
 const PROSECUTOR_VIDEO_BPS = 150000;
 const serverLog = [];
 
@@ -264,6 +271,7 @@ function snapshot(page) {
           const c = s.codecId && rep.get(s.codecId);
           if (c) a.fmtp = c.sdpFmtpLine;
         } else {
+          a.frameWidth = s.frameWidth || 0; a.frameHeight = s.frameHeight || 0;
           add('framesDecoded', s.framesDecoded); add('freezeCount', s.freezeCount);
           add('totalFreezesDuration', s.totalFreezesDuration); add('nackCount', s.nackCount);
           add('framesDropped', s.framesDropped); add('pliCount', s.pliCount);
@@ -277,8 +285,13 @@ function snapshot(page) {
         if (s.type !== 'outbound-rtp') continue;
         const c = s.codecId && rep.get(s.codecId);
         if (s.kind === 'audio' && c) out.pubFmtp = c.sdpFmtpLine;
-        if (s.kind === 'video') out.pubVideo = { retransmitted: s.retransmittedPacketsSent || 0, nacks: s.nackCount || 0,
-          bytesSent: s.bytesSent || 0, packetsSent: s.packetsSent || 0 };
+        if (s.kind === 'video') {
+          const v = (out.pubVideo ||= { retransmitted: 0, nacks: 0, bytesSent: 0, packetsSent: 0, layers: [] });
+          v.retransmitted += s.retransmittedPacketsSent || 0; v.nacks += s.nackCount || 0;
+          v.bytesSent += s.bytesSent || 0; v.packetsSent += s.packetsSent || 0;
+          v.layers.push({ rid: s.rid || '', width: s.frameWidth || 0, height: s.frameHeight || 0,
+            frames: s.framesEncoded || 0, bytes: s.bytesSent || 0, limit: s.qualityLimitationReason || '' });
+        }
         if (s.kind === 'audio') out.pubAudio = { packetsSent: s.packetsSent || 0, bytesSent: s.bytesSent || 0,
           mime: c ? c.mimeType : null };
       }
@@ -387,7 +400,7 @@ async function hold(t, port, mode, res) {
   const base = `https://${SRV_IP}:${port}`;
   const h = await openHearing(port, `京检信访〔2026〕弱网${mode === 'with' ? 1 : 2}号`);
   const tokens = await roomTokens(h);
-  const host = await launchWith(t.chromium, t.media.hostVideo, t.voice.host);
+  const host = await launchWith(t.chromium, mode === 'with' ? t.hostCam : t.media.hostVideo, t.voice.host);
   t.browsers.push(host);
   const wrapper = join(t.tmp, 'chromium-in-ns.sh');
   writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=/run/netns/${NS} ${CHROMIUM} "$@"\n`);
@@ -401,8 +414,9 @@ async function hold(t, port, mode, res) {
 
   const pros = await open(host, base, tokens.host, `${mode}/prosecutor`, { width: 1366, height: 768 });
   if (!check(`${mode}: the prosecutor enters`, await waitState(pros.page, 'admitted') === 'admitted')) return;
-  check(`${mode}: the prosecutor's camera is held to ${PROSECUTOR_VIDEO_BPS / 1000} kbit/s (the low layer's rate)`,
-    await capVideo(pros.page, PROSECUTOR_VIDEO_BPS));
+  if (mode !== 'with')
+    check(`${mode}: the prosecutor's camera is held to ${PROSECUTOR_VIDEO_BPS / 1000} kbit/s (the low layer's rate)`,
+      await capVideo(pros.page, PROSECUTOR_VIDEO_BPS));
   const pet = await open(petBrowser, base, tokens.pet, `${mode}/petitioner`, { width: 390, height: 844 });
   check(`${mode}: the petitioner waits on the weak link`, await waitState(pet.page, 'waiting', 60000) === 'waiting');
   const petId = await selfId(pet.page);
@@ -493,6 +507,24 @@ async function hold(t, port, mode, res) {
     /a=rtcp-fb:\d+ nack\r?\n/.test(a1.pet.subOffer || '') && /a=rtcp-fb:\d+ nack pli/.test(a1.pet.subOffer || ''));
   check(`${mode}: the petitioner keeps decoding the prosecutor's video on the weak link`,
     (res.pet.video.framesDecoded || 0) > WINDOW_S, `${res.pet.video.framesDecoded} frames in ${WINDOW_S} s`);
+  const layers = (a1.pros.pubVideo && a1.pros.pubVideo.layers) || [];
+  const layers0 = (a0.pros.pubVideo && a0.pros.pubVideo.layers) || [];
+  const sent = layers.map((l) => {
+    const before = layers0.find((x) => x.rid === l.rid) || { frames: 0, bytes: 0 };
+    return { ...l, frames: l.frames - before.frames, kbps: Math.round((l.bytes - before.bytes) * 8 / WINDOW_S / 1000) };
+  });
+  console.log(`# ${mode}: the prosecutor's camera over the window: ` + sent.map((l) =>
+    `${l.rid || '(one stream)'} ${l.width}x${l.height} ${l.frames} frames ${l.kbps} kbit/s${l.limit && l.limit !== 'none' ? ` (limited: ${l.limit})` : ''}`).join(', ') +
+    `; the petitioner decodes ${a1.pet.video.frameWidth}x${a1.pet.video.frameHeight}, ${res.pet.video.framesDecoded} frames`);
+  if (mode === 'with') {
+    const live = sent.filter((l) => l.rid && l.frames > 0);
+    const full = Math.max(0, ...live.map((l) => l.width));
+    check('with: the prosecutor\'s camera goes out as simulcast (two layers encoding)', live.length >= 2,
+      JSON.stringify(sent));
+    check('with: the petitioner on the weak link decodes the low layer (a picture narrower than the full layer)',
+      a1.pet.video.frameWidth > 0 && a1.pet.video.frameWidth < full,
+      `${a1.pet.video.frameWidth}x${a1.pet.video.frameHeight}, full ${full}`);
+  }
   check(`${mode}: audio flowed both ways in the window`, res.pet.audio.totalSamplesReceived > 48000 * WINDOW_S / 2 &&
     res.pros.audio.totalSamplesReceived > 48000 * WINDOW_S / 2);
 
@@ -533,6 +565,17 @@ await runRecordedHearing(NAME, 'yf-weak-', 30, serverLog, async (t) => {
     t.voice = { host: join(t.tmp, 'host-voice.wav'), pet: join(t.tmp, 'pet-voice.wav') };
     voiceWav(t.voice.host, 60, 120);   // Chromium loops the file
     voiceWav(t.voice.pet, 60, 210);
+    // The prosecutor's camera at 640x480 (Chromium loops the file): the room
+    // page sends a camera that size as two simulcast layers, a smaller one
+    // as one stream, which would leave nothing to choose from. Moving
+    // colour bars: the full layer takes about its 1.2 Mbit/s, four times the
+    // petitioner's link, the low one about 150 kbit/s. (A moving ball made
+    // the full layer 60 kbit/s, which the link could carry; noise starved
+    // the prosecutor's own encoder of frames at 150 kbit/s.)
+    t.hostCam = join(t.tmp, 'host-640x480.y4m');
+    spawnSync('gst-launch-1.0', ['-q', 'videotestsrc', 'pattern=smpte', 'horizontal-speed=4', 'num-buffers=150', '!',
+      'video/x-raw,format=I420,width=640,height=480,framerate=15/1', '!', 'y4menc', '!', 'filesink',
+      `location=${t.hostCam}`], { stdio: 'ignore' });
     const only = process.env.YF_WEAK_ONLY;   // 'with' or 'without': one run, for a developer
     const on = only === 'without' ? {} : await hearing(t, 'with', true);
     const off = only === 'with' ? {} : await hearing(t, 'without', false);

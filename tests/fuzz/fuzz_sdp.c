@@ -4,7 +4,9 @@
  * answer is BUNDLE/rtcp-mux/ICE/DTLS complete) and the transport-cc
  * extension id kept exactly when params.twcc (odd sizes), and the Opus fmtp
  * rewritten as params.opus says (size % 3: as offered, FEC and DTX on, off)
- * or, when that would not fit, left as offered. Aborts otherwise.
+ * or, when that would not fit, left as offered; a simulcast section's
+ * answer receives exactly its rids (a=simulcast:recv in their order, one
+ * a=rid:<rid> recv each). Aborts otherwise.
  * The SDP functions of GStreamer need no gst_init. */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +31,29 @@ static void check_opus(const yf_sdp_media *offered, const yf_sdp_media *back, yf
         abort();
 }
 
+/* The answer's section i receives the offered layers, in order. */
+static void check_simulcast(const GstSDPMessage *msg, guint i, const yf_sdp_media *m)
+{
+    const GstSDPMedia *s = gst_sdp_message_get_media(msg, i);
+    const char *v = gst_sdp_media_get_attribute_val(s, "simulcast");
+    if (!m->accepted || m->n_rids == 0) {
+        if (v)
+            abort();
+        return;
+    }
+    GString *want = g_string_new("recv ");
+    for (int k = 0; k < m->n_rids; k++) {
+        char rid[YF_SDP_RID_LEN + 8];
+        g_string_append_printf(want, "%s%s", k ? ";" : "", m->rids[k]);
+        snprintf(rid, sizeof rid, "%s recv", m->rids[k]);
+        if (g_strcmp0(gst_sdp_media_get_attribute_val_n(s, "rid", (guint)k), rid) != 0)
+            abort();
+    }
+    if (g_strcmp0(v, want->str) != 0 || gst_sdp_media_get_attribute_val_n(s, "rid", (guint)m->n_rids))
+        abort();
+    g_string_free(want, TRUE);
+}
+
 static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twcc, yf_sdp_opus_mode mode)
 {
     GstSDPMessage *msg = NULL;
@@ -38,6 +63,8 @@ static void check_answer(const yf_sdp_offer *o, const char *answer, gboolean twc
     if (gst_sdp_message_new_from_text(answer, &msg) != GST_SDP_OK ||
         gst_sdp_message_medias_len(msg) != (guint)o->n_media)
         abort();
+    for (int i = 0; i < o->n_media; i++)
+        check_simulcast(msg, (guint)i, &o->media[i]);
     gst_sdp_message_free(msg);
     if (!yf_sdp_parse_offer(answer, strlen(answer), &back, &err)) {
         fprintf(stderr, "answer refused: %s\n%s", err->message, answer);

@@ -24,11 +24,17 @@ static void test_curve(void)
      * tolerance; one under 868 k goes down at once, to layer 1 */
     CHECK_EQ_INT(yf_layer_choose(&c, 3150000, layers, 3, 40000, 870000), 2);
     CHECK_EQ_INT(yf_layer_choose(&c, 3200000, layers, 3, 40000, 860000), 1);
-    /* under the lowest layer's 190 k: audio only */
-    CHECK_EQ_INT(yf_layer_choose(&c, 3300000, layers, 3, 40000, 180000), YF_LAYER_AUDIO_ONLY);
-    CHECK_EQ_INT(c.downs, 2);
+    /* under the lowest layer's 190 k: first to the lowest layer (its
+     * tolerance goes down to 133 k), then, under that, audio only */
+    CHECK_EQ_INT(yf_layer_choose(&c, 3300000, layers, 3, 40000, 180000), 0);
+    /* ... after 2 s there: the feedback of those seconds still tells of
+     * the higher layer */
+    CHECK_EQ_INT(yf_layer_choose(&c, 3350000, layers, 3, 40000, 120000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, 5250000, layers, 3, 40000, 120000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, 5350000, layers, 3, 40000, 120000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(c.downs, 3);
     /* back above 190 k but not by the margin (228 k): stays audio only */
-    for (t = 3400000; t < 10000000; t += 100000)
+    for (t = 5400000; t < 10000000; t += 100000)
         CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 220000), YF_LAYER_AUDIO_ONLY);
     /* above the margin, but one sample under it restarts the wait */
     CHECK_EQ_INT(yf_layer_choose(&c, 10000000, layers, 3, 40000, 300000), YF_LAYER_AUDIO_ONLY);
@@ -46,6 +52,40 @@ static void test_curve(void)
     CHECK_EQ_INT(yf_layer_choose(&c, 19100000, layers, 3, 40000, 2000000), 1);
     CHECK_EQ_INT(yf_layer_choose(&c, 22000000, layers, 3, 40000, 2000000), 1);
     CHECK_EQ_INT(yf_layer_choose(&c, 22100000, layers, 3, 40000, 2000000), 2);
+}
+
+/* A move up that falls back within 10 s doubles the next wait (3, 6,
+ * 12 s ...); a layer held longer brings the wait back to 3 s. */
+static void test_backoff(void)
+{
+    yf_layer_choice c;
+    yf_layer_init(&c, NULL);
+    int64_t t = 0;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 300000), 0);
+    int64_t waits[3];
+    for (int round = 0; round < 3; round++) {
+        int64_t from = t + 100000;
+        for (t = from; yf_layer_choose(&c, t, layers, 3, 40000, 800000) == 0 && t < from + 60000000;)
+            t += 100000;
+        waits[round] = t - from;
+        t += 1000000; /* a second later the link shows it cannot */
+        CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 150000), 0);
+    }
+    CHECK(waits[0] >= 3000000 && waits[0] < 3200000);
+    CHECK(waits[1] >= 6000000 && waits[1] < 6200000);
+    CHECK(waits[2] >= 12000000 && waits[2] < 12200000);
+    CHECK_EQ_INT(c.failed_ups, 3);
+    /* up after 24 s, and this time the layer lasts: the wait is 3 s again */
+    int64_t from = t + 100000;
+    for (t = from; yf_layer_choose(&c, t, layers, 3, 40000, 800000) == 0;)
+        t += 100000;
+    CHECK(t - from >= 24000000 && t - from < 24200000);
+    t += 20000000;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 150000), 0);
+    from = t + 100000;
+    for (t = from; yf_layer_choose(&c, t, layers, 3, 40000, 800000) == 0;)
+        t += 100000;
+    CHECK(t - from >= 3000000 && t - from < 3200000);
 }
 
 /* One layer (no simulcast): video or audio only; an unmeasured layer fits. */
@@ -67,6 +107,7 @@ static void test_single(void)
 int main(void)
 {
     test_curve();
+    test_backoff();
     test_single();
     return yf_test_done("test_layer");
 }

@@ -610,6 +610,62 @@ static void test_bad_sr(const char *in, const char *out)
     pc_job_clear(&j);
 }
 
+#define P5_HIGH(ssrc) PC_RAW_VIDEO "vp8enc deadline=1 keyframe-max-dist=30 target-bitrate=300000 ! " \
+                      "rtpvp8pay pt=96 mtu=1100 ssrc=" #ssrc " ! appsink name=sink sync=false"
+#define P5_LOW(ssrc) PC_RAW_VIDEO "videoscale ! video/x-raw,width=160,height=120 ! " \
+                     "vp8enc deadline=1 keyframe-max-dist=30 target-bitrate=100000 ! " \
+                     "rtpvp8pay pt=96 mtu=1100 ssrc=" #ssrc " ! appsink name=sink sync=false"
+#define P5_SWITCH_US (PC_SECONDS * G_USEC_PER_SEC)
+
+/* Participant 5 sends simulcast, and the recording follows the highest
+ * layer it sends (docs/recording-format.md): 320x240 for the first 6 s,
+ * then that layer stops and the capture goes on with the 160x120 layer
+ * from its keyframe, a capture of its own (its own SSRC). (The helper's
+ * captures are 6 s long, so the audio here is two captures too.) p5.webm
+ * holds every frame of both, decodes across the change of size, and has
+ * the flashes at 2, 4, 8 and 10 s in sync with the beeps; so does the
+ * composite. */
+static void test_simulcast(const char *in, const char *out)
+{
+    static const pc_cap_spec spec[] = {
+        { 5, 0x55550001, YF_CAP_VIDEO, "VP8", 96, "p5-video-f.ycap", P5_HIGH(1431633921), pc_push_video, FALSE, 0, NULL, 0, 0 },
+        { 5, 0x55550100, YF_CAP_AUDIO, "opus", 111, "p5-audio.ycap", P4_AUDIO(1431634176), pc_push_audio, FALSE, 0, NULL, 0, 0 },
+        { 5, 0x55550002, YF_CAP_VIDEO, "VP8", 96, "p5-video-q.ycap", P5_LOW(1431633922), pc_push_video, FALSE, 0, NULL, 0,
+          P5_SWITCH_US },
+        { 5, 0x55550101, YF_CAP_AUDIO, "opus", 111, "p5-audio-2.ycap", P4_AUDIO(1431634177), pc_push_audio, FALSE, 0, NULL, 0,
+          P5_SWITCH_US },
+    };
+    static const char *const names[] = { "p5-video-f.ycap", "p5-audio.ycap", "p5-video-q.ycap", "p5-audio-2.ycap", NULL };
+    static const marks at = { 4, { 2, 4, 2 + P5_SWITCH_US / 1e6, 4 + P5_SWITCH_US / 1e6 } };
+    guint made[G_N_ELEMENTS(spec)];
+    int64_t want_ms = (P5_SWITCH_US + PC_SECONDS * G_USEC_PER_SEC) / 1000;
+    measure ms = { .x_from = 0.125, .x_to = 0.875 };
+    const yf_post_output *p5, *c;
+    mkv_scan scan;
+    pc_job j;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(spec); i++)
+        CHECK((made[i] = pc_make_capture(in, &spec[i])) > 0);
+    pc_job_init(&j, in, names);
+    if (!pc_job_run(&j, out, 640, 360))
+        fprintf(stderr, "yf_post_run (simulcast): %s\n", j.err->message);
+    p5 = pc_find_out(j.outs, "/p5.webm");
+    c = pc_find_out(j.outs, "/composite.webm");
+    CHECK(j.outs && j.outs->len == 2 && p5 && c);
+    if (p5) {
+        scan_file(p5->path, &scan);
+        printf("p5.webm (simulcast, 320x240 then 160x120): %u frames captured, %u in the file; duration_ms %"
+               G_GINT64_FORMAT "\n", made[0] + made[2], scan.video_blocks, p5->duration_ms);
+        CHECK_EQ_INT(scan.video_blocks, made[0] + made[2]);
+        CHECK(llabs(p5->duration_ms - want_ms) < 150);
+        CHECK(decode(p5->path, "vp8dec threads=1", &ms));
+        CHECK_EQ_INT(ms.frames, made[0] + made[2]);
+        check_sync("p5.webm", &ms, &at);
+    }
+    check_composite(c, 0.25, 0.75, &at, want_ms);
+    pc_job_clear(&j);
+}
+
 /* The tests, in the directories of main's sub[]: dir[0] holds the
  * captures. */
 static void run(char **dir)
@@ -618,11 +674,12 @@ static void run(char **dir)
     test_hearing(dir[0], dir[1]);
     test_h264(dir[0], dir[2]);
     test_bad_sr(dir[0], dir[3]);
+    test_simulcast(dir[0], dir[4]);
 }
 
 int main(void)
 {
-    static const char *const sub[] = { "in", "out", "out-h264", "out-bad-sr" };
+    static const char *const sub[] = { "in", "out", "out-h264", "out-bad-sr", "out-simulcast" };
     int rc;
 
     CHECK(pc_run("yf-test-post-XXXXXX", sub, G_N_ELEMENTS(sub), run));

@@ -155,6 +155,105 @@ static void test_chrome_av(void)
     g_free(text);
 }
 
+/* Replaces the first occurrence of from in text by to: newly allocated. */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    CHECK(at != NULL);
+    if (!at)
+        return g_strdup(text);
+    return g_strdup_printf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+}
+
+/* Chromium with sendEncodings rids: the answer receives the three layers
+ * with the rid extensions and mid; the audio section is unchanged. */
+static void test_simulcast(void)
+{
+    char *text = yf_test_load("sdp", "chrome_simulcast.sdp");
+    yf_sdp_offer o;
+    GError *err = NULL;
+    CHECK(parse_text(text, &o, &err));
+    if (err)
+        fprintf(stderr, "simulcast: %s\n", err->message);
+    g_clear_error(&err);
+    const yf_sdp_media *v = &o.media[1];
+    CHECK(v->accepted && v->codec == YF_CODEC_VP8);
+    CHECK_EQ_INT(v->ssrc, 0);
+    CHECK_EQ_INT(v->ext_rid, 10);
+    CHECK_EQ_INT(v->ext_rrid, 11);
+    CHECK_EQ_INT(v->n_rids, 3);
+    CHECK(strcmp(v->rids[0], "q") == 0 && strcmp(v->rids[1], "h") == 0 &&
+          strcmp(v->rids[2], "f") == 0);
+    CHECK_EQ_INT(o.media[0].n_rids, 0);
+
+    yf_sdp_answer_params p = params(1111, 0, 0);
+    p.twcc = TRUE;
+    char *ans = yf_sdp_build_answer(&o, &p, &err);
+    CHECK(ans != NULL);
+    g_clear_error(&err);
+    HAS(ans, "a=recvonly");
+    HAS(ans, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid");
+    HAS(ans, "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id");
+    HAS(ans, "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id");
+    HAS(ans, "a=rid:q recv");
+    HAS(ans, "a=rid:h recv");
+    HAS(ans, "a=rid:f recv");
+    HAS(ans, "a=simulcast:recv q;h;f");
+    HASNT(ans, "send q");
+    check_roundtrip(&o, ans);
+    /* the answer's own section names the same rids, once each */
+    const char *first = strstr(ans, "a=simulcast:");
+    CHECK(first && !strstr(first + 1, "a=simulcast:"));
+    g_free(ans);
+
+    /* two layers, a paused one ('~') and alternatives (the first is taken),
+     * a recv list beside the send list */
+    static const struct { const char *to; int n; const char *r0, *r1; } good[] = {
+        { "a=simulcast:send q;~h", 2, "q", "h" },
+        { "a=simulcast:send q,f;h", 2, "q", "h" },
+        { "a=simulcast:recv x send h;f", 2, "h", "f" },
+        { "a=simulcast:send f", 1, "f", NULL },
+        { "a=simulcast:recv q;h", 0, NULL, NULL }, /* we never send simulcast */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        char *t = replaced(text, "a=simulcast:send q;h;f", good[i].to);
+        CHECK(parse_text(t, &o, &err));
+        if (err)
+            fprintf(stderr, "simulcast case %zu: %s\n", i, err->message);
+        g_clear_error(&err);
+        CHECK_EQ_INT(o.media[1].n_rids, good[i].n);
+        CHECK(!good[i].r0 || strcmp(o.media[1].rids[0], good[i].r0) == 0);
+        CHECK(!good[i].r1 || strcmp(o.media[1].rids[1], good[i].r1) == 0);
+        g_free(t);
+    }
+
+    /* what we cannot receive is refused, with the reason */
+    static const struct { const char *from, *to, *words; } bad[] = {
+        { "a=simulcast:send q;h;f", "a=rid:g send\r\na=simulcast:send q;h;f;g", "more than 3" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;h;x", "no a=rid" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;h;q", "twice" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;;f", "rid is empty" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;h;", "rid is empty" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;h*;f", "not letters" },
+        { "a=simulcast:send q;h;f", "a=simulcast:send q;h;abcdefghijklmnopq", "longer than 16" },
+        { "a=rid:q send", "a=rid:q recv", "no a=rid" },
+        { "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "a=extmap:10 urn:x", "rtp-stream-id" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *t = replaced(text, bad[i].from, bad[i].to);
+        memset(&o, 0x55, sizeof o);
+        CHECK(!parse_text(t, &o, &err));
+        CHECK(err && err->domain == YF_SDP_ERROR && err->code == YF_SDP_ERROR_UNSUPPORTED);
+        CHECK(err && strstr(err->message, "mid=1") && strstr(err->message, bad[i].words));
+        if (!err || !strstr(err->message, bad[i].words))
+            fprintf(stderr, "simulcast bad case %zu: %s\n", i, err ? err->message : "accepted");
+        CHECK_EQ_INT(o.n_media, 0);
+        g_clear_error(&err);
+        g_free(t);
+    }
+    g_free(text);
+}
+
 static void test_safari_h264(void)
 {
     char *text = yf_test_load("sdp", "safari_h264.sdp");
@@ -428,6 +527,7 @@ int main(void)
 {
     test_chrome_av();
     test_safari_h264();
+    test_simulcast();
     test_datachannel();
     test_refusals();
     test_bytes_and_limits();

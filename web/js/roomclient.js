@@ -20,6 +20,22 @@ const SERVER_RESTART_GAP_MS = 10000;
  *  means the websocket is stuck behind its TCP retransmission backoff
  *  (#signalingStuck). */
 const SIGNALING_STUCK_MS = 1500;
+/** Roles whose camera goes out as simulcast (docs/protocol.md, "Simulcast
+ *  on the publish connection"): the staff, whom everyone must see, also on
+ *  a petitioner's weak link. The server forwards each subscriber the layer
+ *  its downlink carries. Everyone else sends one stream. */
+const SIMULCAST_ROLES = new Set(['prosecutor', 'clerk', 'hearing_officer']);
+/** The layers, lowest first (the order the server takes them in): a
+ *  quarter-size picture of about 150 kbit/s, and the full one. Chromium
+ *  sends only as many layers as the camera's size allows (two from 640x360,
+ *  one under 480x270) and keeps the first: a smaller camera would send only
+ *  the quarter-size layer, so it sends one stream instead
+ *  (SIMULCAST_MIN_SIDE). What it really sends shows in getStats. */
+const SIMULCAST_MIN_SIDE = 360;
+const SIMULCAST_LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 2, maxBitrate: 150000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1200000 },
+];
 
 export class RoomClient {
   /** opts.part: 'deliberation' joins the hearing's deliberation room (a
@@ -169,7 +185,14 @@ export class RoomClient {
     const pc = this.#newPc('publish');
     this.pub = pc;
     this.pending.publish = [];
-    for (const track of this.local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [this.local] });
+    const simulcast = !!this.self && SIMULCAST_ROLES.has(this.self.role);
+    for (const track of this.local.getTracks()) {
+      const init = { direction: 'sendonly', streams: [this.local] };
+      const size = track.kind === 'video' && track.getSettings ? track.getSettings() : {};
+      if (simulcast && track.kind === 'video' && Math.min(size.width || 0, size.height || 0) >= SIMULCAST_MIN_SIDE)
+        init.sendEncodings = SIMULCAST_LAYERS.map((e) => ({ ...e }));
+      pc.addTransceiver(track, init);
+    }
     await this.#offerPublish(false);
   }
 
@@ -466,7 +489,8 @@ export class RoomClient {
   /** Per remote participant: framesDecoded and audio packetsReceived; and the
    *  publish connection's availableOutgoingBitrate (for tests and diagnostics). */
   async stats() {
-    const out = { participants: {}, availableOutgoingBitrate: 0 };
+    // sending: the camera's encodings (one, or the simulcast layers by rid)
+    const out = { participants: {}, availableOutgoingBitrate: 0, sending: [] };
     if (this.sub) {
       const report = await this.sub.getStats();
       for (const s of report.values()) {
@@ -474,13 +498,20 @@ export class RoomClient {
         const info = this.subTracks.get(s.mid);
         if (!info) continue;
         const p = (out.participants[info.participant] ||= { framesDecoded: 0, audioPacketsReceived: 0 });
-        if (s.kind === 'video') p.framesDecoded += s.framesDecoded || 0;
+        if (s.kind === 'video') {
+          p.framesDecoded += s.framesDecoded || 0;
+          p.frameWidth = s.frameWidth || 0;
+          p.frameHeight = s.frameHeight || 0;
+        }
         else p.audioPacketsReceived += s.packetsReceived || 0;
       }
     }
     if (this.pub) {
       const report = await this.pub.getStats();
       for (const s of report.values()) {
+        if (s.type === 'outbound-rtp' && s.kind === 'video')
+          out.sending.push({ rid: s.rid || '', frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
+            framesEncoded: s.framesEncoded || 0 });
         if (s.type === 'transport' && s.selectedCandidatePairId) {
           const pair = report.get(s.selectedCandidatePairId);
           if (pair && pair.availableOutgoingBitrate) out.availableOutgoingBitrate = pair.availableOutgoingBitrate;
