@@ -47,6 +47,9 @@ typedef struct {
                                        RRs, so its Opus encoder adds in-band
                                        FEC for the listeners' links too;
                                        false (default): our own only */
+    int64_t rtx_cache_max_age_us;   /* a video packet stays in the NACK
+                                       cache this long after the newest
+                                       arrival: 1 s (yf_rtx_cache_set_max_age) */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;
