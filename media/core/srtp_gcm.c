@@ -92,6 +92,8 @@ static tx_stream *find_stream(yf_srtp_gcm_tx *t, uint32_t ssrc)
             t->last = i;
             return &t->st[i];
         }
+    if (t->n == YF_SRTP_GCM_MAX_SSRCS)
+        return NULL;
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
         tx_stream *st = realloc(t->st, cap * sizeof *st);

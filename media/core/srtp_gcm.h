@@ -13,6 +13,11 @@
 
 typedef struct yf_srtp_gcm_tx yf_srtp_gcm_tx;
 
+/* Distinct SSRCs one sender keeps a rollover counter for; a packet of a
+ * further one is refused (YF_ENOMEM). Ours are the router's, a few per
+ * subscription; the echo path sends back at most srtp.h's inbound limit. */
+#define YF_SRTP_GCM_MAX_SSRCS 1024
+
 /* Keys a sender from the master key (16 bytes) and master salt (12 bytes).
  * Returns YF_OK, YF_ENOMEM or YF_ECRYPTO (*out NULL on failure). */
 int yf_srtp_gcm_tx_new(yf_srtp_gcm_tx **out, const uint8_t *master_key, const uint8_t *master_salt);
@@ -20,7 +25,8 @@ void yf_srtp_gcm_tx_free(yf_srtp_gcm_tx *t); /* accepts NULL */
 
 /* Protects one RTP packet: src (len) -> dst (cap >= len + 16); src and dst
  * may be the same buffer. YF_ESHORT (shorter than its header), YF_EMALFORMED
- * (header longer than the packet), YF_ENOMEM (cap, or a new SSRC's state),
+ * (header longer than the packet), YF_ENOMEM (cap, a new SSRC's state, or
+ * a new SSRC beyond YF_SRTP_GCM_MAX_SSRCS),
  * YF_ECRYPTO (more than 1024 packets behind its SSRC's highest, as libsrtp
  * refuses). On error dst is garbage and nothing changed. */
 int yf_srtp_gcm_protect_rtp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,

@@ -2,7 +2,7 @@
  * byte, with the same master key: packets with CSRCs and header
  * extensions, across sequence wrap-arounds (the rollover counter, RFC 3711
  * §3.3.1), a retransmission, reordering, a jump, several SSRCs; and what it
- * refuses (short, malformed, no room, too far behind). */
+ * refuses (short, malformed, no room, too far behind, too many SSRCs). */
 #include <srtp2/srtp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -139,6 +139,15 @@ static void test_refusals(void)
     len = make(pt, 1, 3000, 0, 0, 10);
     CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_ECRYPTO);
     len = make(pt, 1, 4000, 0, 0, 10);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    /* SSRCs up to the limit, then a new one is refused, known ones not */
+    for (uint32_t i = 2; i <= YF_SRTP_GCM_MAX_SSRCS; i++) {
+        len = make(pt, i, 1, 0, 0, 4);
+        CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    }
+    len = make(pt, YF_SRTP_GCM_MAX_SSRCS + 1, 1, 0, 0, 4);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_ENOMEM);
+    len = make(pt, 2, 2, 0, 0, 4);
     CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
     /* in place */
     len = make(out, 1, 5001, 0, 0, 10);
