@@ -17,10 +17,41 @@ void yf_rtx_cache_init(yf_rtx_cache *c, unsigned size)
     c->size = (uint16_t)size;
 }
 
+void yf_rtx_cache_set_max_age(yf_rtx_cache *c, int64_t max_age_us)
+{
+    c->max_age_us = max_age_us > 0 ? max_age_us : 0;
+    c->order_n = 0;
+}
+
+/* Releases, oldest put first, the packets that arrived before `before_us`
+ * (and the oldest one whatever its age when order[] is full), then notes
+ * seq as the newest. Each put is passed once: O(1) per put on average. */
+static void evict_old(yf_rtx_cache *c, yf_pktbuf_pool *pool, uint16_t seq, int64_t before_us)
+{
+    uint16_t mask = (uint16_t)(c->size - 1);
+
+    while (c->order_n) {
+        uint16_t old = c->order[c->order_head];
+        yf_pktbuf **s = &c->slot[old & mask];
+        if (*s && (*s)->seq == old) {
+            if ((*s)->arrival_us >= before_us && c->order_n < c->size)
+                break;
+            yf_pktbuf_unref(pool, *s);
+            *s = NULL;
+        }
+        c->order_head = (uint16_t)((c->order_head + 1) & mask);
+        c->order_n--;
+    }
+    c->order[(c->order_head + c->order_n) & mask] = seq;
+    c->order_n++;
+}
+
 void yf_rtx_cache_put(yf_rtx_cache *c, yf_pktbuf_pool *pool, yf_pktbuf *b)
 {
     if (c->size == 0)
         return;
+    if (c->max_age_us)
+        evict_old(c, pool, b->seq, b->arrival_us - c->max_age_us);
     yf_pktbuf **s = &c->slot[b->seq & (c->size - 1)];
     yf_pktbuf_unref(pool, *s);
     *s = yf_pktbuf_ref(b);
@@ -40,6 +71,7 @@ void yf_rtx_cache_clear(yf_rtx_cache *c, yf_pktbuf_pool *pool)
         yf_pktbuf_unref(pool, c->slot[i]);
         c->slot[i] = NULL;
     }
+    c->order_n = 0;
 }
 
 void yf_nack_gen_init(yf_nack_gen *g, int64_t rtt_us, int64_t reorder_us, unsigned max_tries)

@@ -15,15 +15,28 @@
 
 #define YF_RTX_CACHE_MAX 512  /* power of two */
 
-/* Invariant: slot[i], when set, holds one reference and its seq % size == i. */
+/* Invariant: slot[i], when set, holds one reference and its seq % size == i;
+ * with max_age_us set, order[] holds the seqs put, oldest first (from
+ * order_head, order_n of them, at most size), and no slot holds a packet
+ * that arrived more than max_age_us before the newest put. */
 typedef struct {
     uint16_t size;            /* 0 (disabled) or a power of two <= MAX */
     yf_pktbuf *slot[YF_RTX_CACHE_MAX];
+    int64_t max_age_us;       /* 0: kept until its slot is reused */
+    uint16_t order[YF_RTX_CACHE_MAX];
+    uint16_t order_head, order_n;
 } yf_rtx_cache;
 
 /* size is rounded down to a power of two and capped at YF_RTX_CACHE_MAX. */
 void yf_rtx_cache_init(yf_rtx_cache *c, unsigned size);
-/* Stores b (takes a new reference), replacing whatever had its slot. */
+/* Releases packets once they are more than max_age_us older (by
+ * arrival_us) than the newest put: a repair that late no longer helps the
+ * receiver, and a track's buffers then follow its packet rate rather than
+ * the slot count. 0 (the default after init) keeps them until their slot
+ * is reused. */
+void yf_rtx_cache_set_max_age(yf_rtx_cache *c, int64_t max_age_us);
+/* Stores b (takes a new reference), replacing whatever had its slot, and
+ * releases what max_age_us says is too old. */
 void yf_rtx_cache_put(yf_rtx_cache *c, yf_pktbuf_pool *pool, yf_pktbuf *b);
 /* The packet with this seq, borrowed (valid until the next put/clear), or NULL. */
 yf_pktbuf *yf_rtx_cache_get(const yf_rtx_cache *c, uint16_t seq);

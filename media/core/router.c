@@ -33,6 +33,7 @@ static void apply_defaults(yf_router_config *c)
     c->nack_max_tries = DEF(c->nack_max_tries, 10);
     c->speaker_interval_us = DEF(c->speaker_interval_us, 500000);
     c->listener_loss_max_age_us = DEF(c->listener_loss_max_age_us, 10000000);
+    c->rtx_cache_max_age_us = DEF(c->rtx_cache_max_age_us, 1000000);
 }
 
 yf_router *yf_router_new(const yf_router_config *cfg)
@@ -232,6 +233,7 @@ void yf_router_track_init(yf_router *r, rt_track *t, int p, const yf_router_trac
     if (t->cfg.n_layers < 2)
         t->cfg.n_layers = 0;
     yf_rtx_cache_init(&t->cache, cfg->kind == YF_TRACK_VIDEO && !t->cfg.n_layers ? r->cfg.rtx_cache_packets : 0);
+    yf_rtx_cache_set_max_age(&t->cache, r->cfg.rtx_cache_max_age_us);
     yf_nack_gen_init(&t->nack, r->cfg.initial_rtt_us, r->cfg.nack_reorder_us, r->cfg.nack_max_tries);
     yf_rx_stats_init(&t->rx, cfg->clock_rate);
     if (cfg->twcc_ext_id)

@@ -52,6 +52,9 @@ typedef struct {
                                        RR (a browser stops reporting a stream
                                        it no longer hears; audio RRs come
                                        every 2.5..7.5 s): 10 s */
+    int64_t rtx_cache_max_age_us;   /* a video packet stays in the NACK
+                                       cache this long after the newest
+                                       arrival: 1 s (yf_rtx_cache_set_max_age) */
 } yf_router_config;
 
 typedef enum { YF_TRACK_AUDIO, YF_TRACK_VIDEO } yf_track_kind;

@@ -5,8 +5,12 @@
  * libsrtp works in place, so every call copies into the caller's buffer first.
  * Inbound, libsrtp adds a stream per new SSRC and searches them linearly, so a
  * client could flood it with SSRCs; we accept at most YF_SRTP_MAX_INBOUND_SSRCS
- * distinct SSRCs per session and drop packets from any further one unread. */
+ * distinct SSRCs per session and drop packets from any further one unread.
+ * With AES-GCM, outbound RTP (one protect per forwarded packet) goes through
+ * srtp_gcm.c on OpenSSL instead: Debian's libsrtp2 sets up an NSS cipher
+ * context for every packet. RTCP and everything inbound stay on libsrtp. */
 #include "srtp.h"
+#include "srtp_gcm.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@ struct yf_srtp {
     unsigned n_in;
     srtp_t tx;
     srtp_t rx;
+    yf_srtp_gcm_tx *gcm_tx; /* AES-GCM only: outbound RTP */
     yf_srtp_profile profile;
 };
 
@@ -105,6 +110,8 @@ int yf_srtp_new(yf_srtp **out, yf_srtp_profile prof,
     rc = make_session(&s->tx, prof, ssrc_any_outbound, tx_key, tx_salt);
     if (rc == YF_OK)
         rc = make_session(&s->rx, prof, ssrc_any_inbound, rx_key, rx_salt);
+    if (rc == YF_OK && prof == YF_SRTP_AEAD_AES_128_GCM)
+        rc = yf_srtp_gcm_tx_new(&s->gcm_tx, tx_key, tx_salt);
     if (rc != YF_OK) {
         yf_srtp_free(s);
         return rc;
@@ -121,6 +128,7 @@ void yf_srtp_free(yf_srtp *s)
         srtp_dealloc(s->tx);
     if (s->rx)
         srtp_dealloc(s->rx);
+    yf_srtp_gcm_tx_free(s->gcm_tx);
     free(s);
 }
 
@@ -165,6 +173,17 @@ static int run(srtp_t ctx, srtp_fn fn, int inbound, size_t min_len,
 int yf_srtp_protect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
                         uint8_t *dst, size_t cap, size_t *out_len)
 {
+    if (s->gcm_tx) {
+        if (len > MAX_PACKET) {
+            *out_len = 0;
+            return YF_EMALFORMED;
+        }
+        if (cap < len + YF_SRTP_MAX_OVERHEAD) {
+            *out_len = 0;
+            return YF_ENOMEM; /* the same contract as libsrtp's path */
+        }
+        return yf_srtp_gcm_protect_rtp(s->gcm_tx, src, len, dst, cap, out_len);
+    }
     return run(s->tx, srtp_protect, 0, 12, src, len, dst, cap, out_len);
 }
 

@@ -1,0 +1,35 @@
+/* srtp_gcm.h -- the sending half of AEAD_AES_128_GCM SRTP (RFC 7714 §8-§11)
+ * on OpenSSL's EVP: the forwarding path's one protect per subscriber packet,
+ * without libsrtp's per-packet cipher set-up (on NSS, a new context every
+ * call). Keys derived as RFC 3711 §4.3 with the AES-CM PRF (RFC 7714 §11);
+ * per SSRC the rollover counter and highest index as RFC 3711 §3.3.1, the
+ * same guess libsrtp makes. Internal to srtp.c; no IO, no clock. */
+#ifndef YF_SRTP_GCM_H
+#define YF_SRTP_GCM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common.h"
+
+typedef struct yf_srtp_gcm_tx yf_srtp_gcm_tx;
+
+/* Distinct SSRCs one sender keeps a rollover counter for; a packet of a
+ * further one is refused (YF_ENOMEM). Ours are the router's, a few per
+ * subscription; the echo path sends back at most srtp.h's inbound limit. */
+#define YF_SRTP_GCM_MAX_SSRCS 1024
+
+/* Keys a sender from the master key (16 bytes) and master salt (12 bytes).
+ * Returns YF_OK, YF_ENOMEM or YF_ECRYPTO (*out NULL on failure). */
+int yf_srtp_gcm_tx_new(yf_srtp_gcm_tx **out, const uint8_t *master_key, const uint8_t *master_salt);
+void yf_srtp_gcm_tx_free(yf_srtp_gcm_tx *t); /* accepts NULL */
+
+/* Protects one RTP packet: src (len) -> dst (cap >= len + 16); src and dst
+ * may be the same buffer. YF_ESHORT (shorter than its header), YF_EMALFORMED
+ * (header longer than the packet), YF_ENOMEM (cap, a new SSRC's state, or
+ * a new SSRC beyond YF_SRTP_GCM_MAX_SSRCS),
+ * YF_ECRYPTO (more than 1024 packets behind its SSRC's highest, as libsrtp
+ * refuses). On error dst is garbage and nothing changed. */
+int yf_srtp_gcm_protect_rtp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
+                            size_t *out_len);
+
+#endif

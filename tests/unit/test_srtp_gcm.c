@@ -1,0 +1,166 @@
+/* test_srtp_gcm.c -- srtp_gcm.c's protect against libsrtp's own, byte for
+ * byte, with the same master key: packets with CSRCs and header
+ * extensions, across sequence wrap-arounds (the rollover counter, RFC 3711
+ * §3.3.1), a retransmission, reordering, a jump, several SSRCs; and what it
+ * refuses (short, malformed, no room, too far behind, too many SSRCs). */
+#include <srtp2/srtp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "media/core/srtp_gcm.h"
+#include "yf_test.h"
+
+static const uint8_t master[28] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab };
+
+static srtp_t libsrtp_sender(void)
+{
+    srtp_policy_t pol;
+    srtp_t s = NULL;
+
+    memset(&pol, 0, sizeof pol);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
+    srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
+    pol.ssrc.type = ssrc_any_outbound;
+    pol.key = (unsigned char *)master;
+    pol.window_size = 1024;
+    pol.allow_repeat_tx = 1;
+    CHECK(srtp_create(&s, &pol) == srtp_err_status_ok);
+    return s;
+}
+
+/* A packet: csrcs CSRCs, an extension block of ext words (0: none). */
+static size_t make(uint8_t *p, uint32_t ssrc, uint16_t seq, unsigned csrcs, unsigned ext, size_t payload)
+{
+    size_t n = 12;
+
+    p[0] = (uint8_t)(0x80 | (ext ? 0x10 : 0) | csrcs);
+    p[1] = 96 | (seq % 7 == 0 ? 0x80 : 0);
+    yf_wr16(p + 2, seq);
+    yf_wr32(p + 4, 3000u * seq);
+    yf_wr32(p + 8, ssrc);
+    for (unsigned i = 0; i < csrcs; i++, n += 4)
+        yf_wr32(p + n, 0x11110000u + i);
+    if (ext) {
+        yf_wr16(p + n, 0xbede);
+        yf_wr16(p + n + 2, (uint16_t)ext);
+        n += 4;
+        for (unsigned i = 0; i < 4 * ext; i++)
+            p[n++] = (uint8_t)(0x21 + i);
+    }
+    for (size_t i = 0; i < payload; i++)
+        p[n++] = (uint8_t)(i * 7 + seq);
+    return n;
+}
+
+static unsigned refused;
+
+/* Protects one packet with both: the same bytes, or both refuse it. */
+static void same(srtp_t ref, yf_srtp_gcm_tx *t, uint32_t ssrc, uint16_t seq, unsigned csrcs, unsigned ext,
+                 size_t payload)
+{
+    _Alignas(4) uint8_t pt[1400], want[1500], got[1500];
+    size_t len = make(pt, ssrc, seq, csrcs, ext, payload), n = 0;
+    int wn = (int)len;
+
+    memcpy(want, pt, len);
+    bool ref_ok = srtp_protect(ref, want, &wn) == srtp_err_status_ok;
+    int rc = yf_srtp_gcm_protect_rtp(t, pt, len, got, sizeof got, &n);
+    if (!ref_ok) {
+        CHECK_EQ_INT(rc, YF_ECRYPTO);
+        refused++;
+        return;
+    }
+    CHECK_EQ_INT(rc, YF_OK);
+    CHECK_EQ_INT(n, (size_t)wn);
+    if (n != (size_t)wn || memcmp(got, want, n) != 0) {
+        CHECK(0);
+        fprintf(stderr, "  ssrc %08x seq %u differs\n", ssrc, seq);
+    }
+}
+
+static void test_against_libsrtp(void)
+{
+    srtp_t ref = libsrtp_sender();
+    yf_srtp_gcm_tx *t = NULL;
+
+    CHECK_EQ_INT(yf_srtp_gcm_tx_new(&t, master, master + 16), YF_OK);
+    if (!ref || !t)
+        goto out;
+    /* two wraps on one SSRC, another SSRC interleaved, mixed headers */
+    for (uint32_t i = 0; i < 140000; i += 97) {
+        uint16_t seq = (uint16_t)(40000 + i);
+        same(ref, t, 0xcafe0001, seq, i % 3, i % 4, 1 + i % 1200);
+        same(ref, t, 0xcafe0002, (uint16_t)(3 * seq), 0, 1, 160);
+        if (i % 970 == 0) { /* a retransmission behind; one too far behind: refused */
+            same(ref, t, 0xcafe0001, (uint16_t)(seq - 50), 0, 0, 1000);
+            same(ref, t, 0xcafe0001, (uint16_t)(seq - 2000), 0, 0, 1000);
+        }
+    }
+    /* around one wrap packet by packet, with reordering across it */
+    for (uint16_t seq = 65500; seq != 40; seq++) {
+        same(ref, t, 0xbeef0003, seq, 0, 0, 100);
+        if (seq == 3)
+            same(ref, t, 0xbeef0003, 65534, 0, 0, 100);
+    }
+    /* many SSRCs (the table grows), header-only packets */
+    for (uint32_t s = 0; s < 40; s++)
+        same(ref, t, 0x70000000 + s, (uint16_t)(s * 1000), 2, 0, 0);
+    for (uint32_t s = 0; s < 40; s++)
+        same(ref, t, 0x70000000 + s, (uint16_t)(s * 1000 + 1), 0, 2, 50);
+    CHECK_EQ_INT(refused, 145); /* the "too far behind" ones, and only they */
+out:
+    yf_srtp_gcm_tx_free(t);
+    if (ref)
+        srtp_dealloc(ref);
+}
+
+static void test_refusals(void)
+{
+    _Alignas(4) uint8_t pt[1400], out[1500];
+    yf_srtp_gcm_tx *t = NULL;
+    size_t len, n = 99;
+
+    CHECK_EQ_INT(yf_srtp_gcm_tx_new(&t, master, master + 16), YF_OK);
+    if (!t)
+        return;
+    len = make(pt, 1, 100, 0, 0, 100);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, 11, out, sizeof out, &n), YF_ESHORT);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, len + 15, &n), YF_ENOMEM);
+    len = make(pt, 1, 101, 15, 0, 0); /* 15 CSRCs claimed, 12 bytes given */
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, 12, out, sizeof out, &n), YF_EMALFORMED);
+    len = make(pt, 1, 102, 0, 3, 0); /* extension cut short */
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len - 1, out, sizeof out, &n), YF_EMALFORMED);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, 14, out, sizeof out, &n), YF_EMALFORMED);
+    /* far ahead, then more than the window behind: refused, as libsrtp does */
+    len = make(pt, 1, 5000, 0, 0, 10);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    len = make(pt, 1, 3000, 0, 0, 10);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_ECRYPTO);
+    len = make(pt, 1, 4000, 0, 0, 10);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    /* SSRCs up to the limit, then a new one is refused, known ones not */
+    for (uint32_t i = 2; i <= YF_SRTP_GCM_MAX_SSRCS; i++) {
+        len = make(pt, i, 1, 0, 0, 4);
+        CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    }
+    len = make(pt, YF_SRTP_GCM_MAX_SSRCS + 1, 1, 0, 0, 4);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_ENOMEM);
+    len = make(pt, 2, 2, 0, 0, 4);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, out, sizeof out, &n), YF_OK);
+    /* in place */
+    len = make(out, 1, 5001, 0, 0, 10);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, out, len, out, sizeof out, &n), YF_OK);
+    CHECK_EQ_INT(n, len + 16);
+    yf_srtp_gcm_tx_free(t);
+    yf_srtp_gcm_tx_free(NULL);
+}
+
+int main(void)
+{
+    CHECK(srtp_init() == srtp_err_status_ok);
+    test_against_libsrtp();
+    test_refusals();
+    return yf_test_done("test_srtp_gcm");
+}
