@@ -77,6 +77,11 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
         c->since_us = 0;
         return c->current;
     }
+    /* The last move up has held: the next one waits the configured time. */
+    if (c->up_at_us && now_us - c->up_at_us >= FAILED_UP_US) {
+        c->hold_us = c->cfg.up_hold_us;
+        c->up_at_us = 0;
+    }
     int up = best_fit(layer_bps, n, audio_bps, estimate_bps, 100 + c->cfg.up_margin_pct);
     if (up <= c->current) {
         c->since_us = 0;

@@ -104,10 +104,76 @@ static void test_single(void)
     CHECK_EQ_INT(yf_layer_choose(&c, 1000003, &one, 0, 50000, 1200000), 0);
 }
 
+/* One layer: a video resumed on a link that still cannot carry it, and
+ * paused again within 10 s, waits twice as long before the next resume
+ * (3, then 6 s), and once a resume has held 10 s the wait is 3 s again. */
+static void test_backoff_single(void)
+{
+    yf_layer_choice c;
+    int64_t one = 1000000, t = 0;
+    yf_layer_init(&c, NULL);
+    CHECK_EQ_INT(yf_layer_choose(&c, t, &one, 1, 50000, 300000), YF_LAYER_AUDIO_ONLY);
+    int64_t waits[2];
+    for (int round = 0; round < 2; round++) {
+        int64_t from = t + 100000;
+        for (t = from; yf_layer_choose(&c, t, &one, 1, 50000, 1500000) == YF_LAYER_AUDIO_ONLY && t < from + 60000000;)
+            t += 100000;
+        waits[round] = t - from;
+        t += 2000000;
+        CHECK_EQ_INT(yf_layer_choose(&c, t, &one, 1, 50000, 300000), YF_LAYER_AUDIO_ONLY);
+    }
+    CHECK(waits[0] >= 3000000 && waits[0] < 3200000);
+    CHECK(waits[1] >= 6000000 && waits[1] < 6200000);
+    CHECK_EQ_INT(c.failed_ups, 2);
+    /* up after 12 s; it holds for 15 s, then the link fails: 3 s again */
+    int64_t from = t + 100000;
+    for (t = from; yf_layer_choose(&c, t, &one, 1, 50000, 1500000) == YF_LAYER_AUDIO_ONLY;)
+        t += 100000;
+    CHECK(t - from >= 12000000 && t - from < 12200000);
+    t += 15000000;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, &one, 1, 50000, 1500000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, t + 100000, &one, 1, 50000, 300000), YF_LAYER_AUDIO_ONLY);
+    from = t + 200000;
+    for (t = from; yf_layer_choose(&c, t, &one, 1, 50000, 1500000) == YF_LAYER_AUDIO_ONLY;)
+        t += 100000;
+    CHECK(t - from >= 3000000 && t - from < 3200000);
+}
+
+/* A failed move up doubles the wait; a later move up that holds 10 s brings
+ * the wait for the next one (to a higher layer) back to 3 s, without a move
+ * down in between. */
+static void test_backoff_reset_on_hold(void)
+{
+    yf_layer_choice c;
+    yf_layer_init(&c, NULL);
+    int64_t t = 0;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 300000), 0);
+    int64_t from = t + 100000;
+    for (t = from; yf_layer_choose(&c, t, layers, 3, 40000, 800000) == 0;)
+        t += 100000;
+    t += 1000000;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 150000), 0); /* failed: next wait 6 s */
+    from = t + 100000;
+    for (t = from; yf_layer_choose(&c, t, layers, 3, 40000, 800000) == 0;)
+        t += 100000;
+    CHECK(t - from >= 6000000 && t - from < 6200000);
+    int at = c.current;
+    CHECK(at > 0);
+    /* it holds 12 s at that layer, then the top layer fits: 3 s */
+    for (int64_t end = t + 12000000; t < end; t += 100000)
+        CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 800000), at);
+    from = t;
+    for (; yf_layer_choose(&c, t, layers, 3, 40000, 100000000) == at && t < from + 60000000;)
+        t += 100000;
+    CHECK(t - from >= 3000000 && t - from < 3200000);
+}
+
 int main(void)
 {
     test_curve();
     test_backoff();
+    test_backoff_single();
+    test_backoff_reset_on_hold();
     test_single();
     return yf_test_done("test_layer");
 }
