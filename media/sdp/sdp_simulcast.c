@@ -95,6 +95,11 @@ gboolean yf_sdp_parse_simulcast(const GstSDPMedia *media, yf_sdp_media *m, GErro
         return TRUE;
     if (!m->ext_mid || !m->ext_rid)
         return refuse(err, m, "it has no sdes:mid and rtp-stream-id header extensions to tell the layers apart");
+    /* The router reads the rid in one-byte header extensions (ids 1..14);
+     * accepting the layers with an id it cannot read would bring them all
+     * in on one track, each taking it over from the others. */
+    if (m->ext_rid > 14)
+        return refuse(err, m, "its rtp-stream-id header extension has an id over 14 (two-byte headers are not read)");
     for (size_t pos = 0; pos <= len;) {
         size_t n = strcspn(list + pos, ";");
         if (pos + n > len)

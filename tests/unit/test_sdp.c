@@ -238,6 +238,8 @@ static void test_simulcast(void)
         { "a=simulcast:send q;h;f", "a=simulcast:send q;h;abcdefghijklmnopq", "longer than 16" },
         { "a=rid:q send", "a=rid:q recv", "no a=rid" },
         { "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "a=extmap:10 urn:x", "rtp-stream-id" },
+        { "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+          "a=extmap:15 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "over 14" },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *t = replaced(text, bad[i].from, bad[i].to);
