@@ -159,6 +159,8 @@ typedef struct {
     uint8_t red_pt;           /* RED (RFC 2198) on the same SSRC, 0: none */
     uint8_t layers;           /* simulcast layers (0: one stream); the capture
                                  follows the one the router names (router.h) */
+    uint8_t rid_ext_id;       /* simulcast: the rid extension and the layers' */
+    char rids[YF_ROUTER_MAX_LAYERS][YF_ROUTER_RID_LEN]; /* rids, as the router has them */
 } yf_room_wk_track;
 
 typedef struct {

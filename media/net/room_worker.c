@@ -355,8 +355,25 @@ static void apply_forwarding(yf_room_wk *wk, yf_room_wpart *p, const yf_room_wk_
     yf_router_set_track_forwarding(wk->router, now, t->track_id, fwd);
 }
 
-/* One published track: the same mid and payload type keeps its router
- * track (a new SSRC switches its source); otherwise a new router track. */
+/* Whether the router's track for t still describes pt: its kind, its RED
+ * payload type and its simulcast layers (count, rid extension and names).
+ * A change of any of them needs a new router track, or RED would reach
+ * listeners as Opus and renamed layers would never be matched. */
+static gboolean same_shape(const yf_room_wk_track *t, const yf_room_pub_track *pt)
+{
+    uint8_t layers = pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0;
+    if (t->kind != pt->cfg.kind || t->red_pt != pt->cfg.red_pt || t->layers != layers)
+        return FALSE;
+    if (layers && t->rid_ext_id != pt->cfg.rid_ext_id)
+        return FALSE;
+    for (int l = 0; l < layers; l++)
+        if (strcmp(t->rids[l], pt->cfg.rids[l]) != 0)
+            return FALSE;
+    return TRUE;
+}
+
+/* One published track: the same mid and shape keeps its router track (a
+ * new SSRC switches its source); otherwise a new router track. */
 static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_track *pt, gboolean new_conn, int64_t now)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
@@ -365,8 +382,7 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
 
         if (strcmp(t->mid, pt->mid))
             continue;
-        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && t->kind == pt->cfg.kind &&
-            t->layers == (pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0)) {
+        if (yf_router_get_track_stats(wk->router, t->track_id, &ts) == YF_OK && same_shape(t, pt)) {
             /* kept; pt changes are not expected from one browser */
             t->codec = pt->cfg.codec;
             t->clock_rate = pt->cfg.clock_rate;
@@ -384,7 +400,10 @@ static void publish_track(yf_room_wk *wk, yf_room_wpart *p, const yf_room_pub_tr
     }
     yf_room_wk_track nt = { .kind = pt->cfg.kind, .codec = pt->cfg.codec, .pt = pt->cfg.pt,
                          .clock_rate = pt->cfg.clock_rate, .red_pt = pt->cfg.red_pt,
-                         .layers = pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0 };
+                         .layers = pt->cfg.n_layers >= 2 ? pt->cfg.n_layers : 0,
+                         .rid_ext_id = pt->cfg.rid_ext_id };
+    for (int l = 0; l < nt.layers; l++)
+        g_strlcpy(nt.rids[l], pt->cfg.rids[l], sizeof nt.rids[l]);
     int rc = yf_router_add_publisher_track(wk->router, p->id, &pt->cfg, &nt.track_id);
     if (rc != YF_OK) {
         g_warning("room %u: participant %u: cannot add track mid %s: %s", wk->room->h.id, p->id, pt->mid,
