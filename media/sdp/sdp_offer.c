@@ -360,11 +360,32 @@ static gboolean parse_message(const GstSDPMessage *msg, yf_sdp_offer *out, GErro
     return parse_transport(msg, gst_sdp_message_get_media(msg, (guint)tagged), out, err);
 }
 
+/* One simulcast section per offer: each costs the room a router track per
+ * layer besides its own, and the room's table is shared by everyone in it
+ * (a camera is what the room page sends as simulcast). Later sections are
+ * answered as one stream, which a browser then sends. */
+static void one_simulcast(yf_sdp_offer *o)
+{
+    gboolean seen = FALSE;
+    for (int i = 0; i < o->n_media; i++) {
+        yf_sdp_media *m = &o->media[i];
+        if (m->n_rids == 0 || !m->accepted)
+            continue;
+        if (seen) {
+            g_debug("offer: mid=%s: simulcast answered as one stream (one simulcast section per offer)", m->mid);
+            m->n_rids = 0;
+        }
+        seen = TRUE;
+    }
+}
+
 gboolean yf_sdp_parse_offer(const char *sdp, size_t len, yf_sdp_offer *out, GError **err)
 {
     memset(out, 0, sizeof *out);
     GstSDPMessage *msg = yf_sdp_message_parse(sdp, len, YF_SDP_MAX_LEN, "offer", err);
     gboolean ok = msg && parse_message(msg, out, err);
+    if (ok)
+        one_simulcast(out);
     if (ok)
         g_debug("offer accepted: %d media sections, BUNDLE %s", out->n_media, out->bundle_group);
     if (msg)

@@ -156,6 +156,14 @@ static void test_chrome_av(void)
 }
 
 /* Replaces the first occurrence of from in text by to: newly allocated. */
+static int count_str(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *q = s; q && (q = strstr(q, needle)) != NULL; q++)
+        n++;
+    return n;
+}
+
 static char *replaced(const char *text, const char *from, const char *to)
 {
     const char *at = strstr(text, from);
@@ -225,6 +233,27 @@ static void test_simulcast(void)
         CHECK(!good[i].r0 || strcmp(o.media[1].rids[0], good[i].r0) == 0);
         CHECK(!good[i].r1 || strcmp(o.media[1].rids[1], good[i].r1) == 0);
         g_free(t);
+    }
+
+    /* a second camera offered as simulcast too: the first keeps its layers,
+     * the second is answered as one stream (one simulcast section per offer) */
+    {
+        const char *video = strstr(text, "m=video");
+        char *second = replaced(video, "a=mid:1", "a=mid:2");
+        char *bundled = replaced(text, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2");
+        char *two = g_strconcat(bundled, second, NULL);
+        CHECK(parse_text(two, &o, &err));
+        g_clear_error(&err);
+        CHECK_EQ_INT(o.n_media, 3);
+        CHECK_EQ_INT(o.media[1].n_rids, 3);
+        CHECK(o.media[2].accepted && o.media[2].n_rids == 0);
+        char *a2 = yf_sdp_build_answer(&o, &p, &err);
+        g_clear_error(&err);
+        CHECK(a2 && count_str(a2, "a=simulcast:recv") == 1);
+        g_free(a2);
+        g_free(two);
+        g_free(bundled);
+        g_free(second);
     }
 
     /* what we cannot receive is refused, with the reason */
