@@ -152,9 +152,11 @@ void yf_router_layers_fan_out(yf_router *r, int64_t now_us, rt_track *ly, yf_pkt
 }
 
 /* A layer that sent nothing for this long no longer carries the recording:
- * a browser sends video at 15 frames a second or more, and drops a layer it
- * cannot afford whole. */
-#define REC_SILENT_US 500000
+ * a browser drops a layer it cannot afford whole. Not shorter: a camera
+ * turned off in the page still sends every layer, a black frame about once
+ * a second, and a shorter silence moved the recording down and up at each
+ * of them (a new capture file and a keyframe request every time). */
+#define REC_SILENT_US 2000000
 
 static bool silent(const rt_track *ly, int64_t now_us)
 {

@@ -126,13 +126,15 @@ static void drain(int64_t now)
 
 /* ms of media: each live layer a packet every 10 ms, a keyframe every 3 s
  * of its own (out of phase) or when asked. */
+static int period_ms = 10; /* a packet of each live layer every period_ms */
+
 static int64_t run(int64_t now, int ms)
 {
     uint8_t pkt[1500];
     for (int t = 0; t < ms; t += 10) {
         now += 10000;
         for (int l = 0; l < 3; l++) {
-            if (!layer_on[l])
+            if (!layer_on[l] || t % period_ms != 0)
                 continue;
             bool key = key_asked[l] || sent[l] % 300 == (uint32_t)(100 * l);
             key_asked[l] = false;
@@ -297,6 +299,17 @@ int main(void)
     CHECK(switches >= 2);
     printf("simulcast: %d packets out, %d layer switches, PLIs per layer %d/%d/%d\n", out_n, switches,
            plis[0], plis[1], plis[2]);
+
+    /* the camera muted: the browser sends each layer about a frame a second
+     * (black frames); the recording stays on the top layer, not moving
+     * down and up at every frame (a new capture file and a PLI each) */
+    period_ms = 1000;
+    for (int i = 0; i < 8; i++) {
+        now = run(now, 1000);
+        CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_OK);
+        CHECK_EQ_INT(ts.ssrc, 0x2002);
+    }
+    period_ms = 10;
 
     /* removing the publisher takes its layers with it */
     CHECK_EQ_INT(yf_router_remove_participant(r, PUB), YF_OK);
