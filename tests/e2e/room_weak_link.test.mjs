@@ -1,7 +1,7 @@
 // room_weak_link.test.mjs -- a recorded hearing with the petitioner on a weak
 // link, held twice: once with what the server does for weak links
 // ([media] audio_resilience = true: Opus in-band FEC and DTX asked for, RED
-// (RFC 2198 redundant audio) accepted and passed on, the listeners' loss
+// (RFC 2198 redundant audio, [media] audio_red = true) accepted and passed on, the listeners' loss
 // reported to the speaker's encoder; video NACK as always)
 // and once without it (audio_resilience = false). yuanfang and the
 // prosecutor's Chromium run in the root namespace; the petitioner's Chromium
@@ -355,7 +355,7 @@ async function hearing(t, mode, resilience) {
   const port = await freePort();
   const conf = join(t.tmp, `${mode}.ini`);
   // YF_WEAK_RED=0: the run with the features without RED, to compare RED's part
-  const red = process.env.YF_WEAK_RED === '0' ? 'audio_red = false\n' : '';
+  const red = process.env.YF_WEAK_RED === '0' ? 'audio_red = false\n' : 'audio_red = true\n';
   writeFileSync(conf, `[media]\naudio_resilience = ${resilience}\n${red}`);
   const logPath = join(t.tmp, `server-${mode}.log`);
   const server = await startServerReady(t.bin, { dataDir, port, webDir: t.webDir,
