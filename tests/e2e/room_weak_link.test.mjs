@@ -61,12 +61,13 @@ const WINDOW_S = 40;          // the measuring window, once both decode each oth
 const SETTLE_S = 8;           // after that, before the window: the estimators settle
 const RATE = '300kbit';
 const LOSS_PERCENT = 5;
-// With RED too (the default): 0.88 % / 1.26 % (petitioner / prosecutor), and
-// 4.8 % / 6.7 % in a run where this machine was compiling, against FEC alone
-// (YF_WEAK_RED=0) 0.59 % / 0.43 %: on 5 % random loss FEC already repairs
-// single losses, and RED's second copy of the audio (about 250 kbit/s up
-// instead of 210) costs the petitioner's video (210 frames decoded in the
-// window with RED, 510 without: the downlink estimate pauses it more).
+// With RED too (this test's run with the features): 0.88 % / 1.26 % and
+// 0.61 % / 0.29 % (petitioner / prosecutor; 4.8 % / 6.7 % in a run where
+// this machine was compiling), against FEC alone (YF_WEAK_RED=0) 0.59 % /
+// 0.43 %: on 5 % random loss FEC already repairs single losses, so RED adds
+// no measurable gain here, and its second copy of the audio (about 250
+// kbit/s up instead of 210) may cost the petitioner's video (210 and 429
+// frames decoded in the window with RED, 510 with FEC alone).
 // The bound on the audio concealment ratio with the features. Measured here
 // (2 cores shared with other builds, four runs): without FEC 5 % random loss
 // conceals 4-6 % of the samples (one concealment per lost packet); with it
