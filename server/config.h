@@ -50,7 +50,7 @@ typedef struct {
     int turn_lifetime;     /* seconds a minted credential is valid, default 43200 */
     /* [media] audio_resilience (docs/config.md) */
     gboolean audio_resilience; /* negotiate Opus FEC and DTX, default TRUE */
-    gboolean audio_red;        /* [media] audio_red: with it, RED for audio where offered, default TRUE */
+    gboolean audio_red;        /* [media] audio_red: with it, RED for audio where offered, default FALSE */
 } yf_config;
 
 /* Fills cfg from defaults, the file named by --config and the command line.

@@ -63,7 +63,7 @@ static void check_unwrap(const uint8_t *data, size_t size)
 static void check_router(const uint8_t *data, size_t size)
 {
     static uint8_t pkt[MAX_INPUT];
-    yf_router_config cfg = { .seed = 1 };
+    yf_router_config cfg = { .seed = 1, .max_participants = 3, .max_tracks = 1, .rtx_cache_packets = 16 };
     yf_router *r = yf_router_new(&cfg);
     yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .pt = 111,
                                  .clock_rate = 48000, .red_pt = 63 };
