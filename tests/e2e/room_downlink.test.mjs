@@ -16,10 +16,10 @@
 // ip, nsenter and tc: exit 77 without them, except under CI=true.
 // Ends "room_downlink: N passed, M failed". YF_E2E_KEEP=1 keeps the temp dir.
 
-import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, check, sleep, startServerReady } from './lib.mjs';
+import { atExit, chromiumIn, needNamespaces, run, vethLink } from './netns.mjs';
 import { launchWith, openHearing, pageLog, runRecordedHearing, roomTokens, selfId, waitState } from './hearing.mjs';
 
 const NAME = 'room_downlink';
@@ -27,61 +27,12 @@ const PAUSE_MS = 45000;     // the narrow link is noticed within this
 const RECOVER_MS = 120000;  // and the video back within this once it is whole
 const serverLog = [];
 
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-function skip(why) {
-  if (process.env.CI === 'true') {
-    console.log(`FAIL - prerequisite: ${why} (CI must run this test; scripts/setup.sh installs it)`);
-    process.exit(1);
-  }
-  console.log(`# skipped: ${why}`);
-  process.exit(77);
-}
-if (process.getuid && process.getuid() !== 0) skip('network namespaces need root');
-for (const cmd of ['ip', 'nsenter', 'tc']) if (!have(cmd)) skip(`${cmd} is missing`);
+needNamespaces(['tc']);
 
 // ---- the petitioner's namespace ---------------------------------------------------
 
-const tag = (process.pid % 100000).toString(36);
-const NS = `yfd-p-${tag}`;
-const NET = `10.233.${process.pid % 250}`;
-const SRV_IP = `${NET}.1`, PET_IP = `${NET}.2`;
-const HOST_IF = `yfd-h${tag}`.slice(0, 15);
-let nsMade = false;
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || '').trim()}`);
-  return r.stdout;
-}
-// nsenter --net, not `ip netns exec` (which remounts /sys: fails in CI's chroot).
-const inNs = (cmd, args) => run('nsenter', [`--net=/run/netns/${NS}`, cmd, ...args]);
-
-function makeNamespace() {
-  run('ip', ['netns', 'add', NS]);
-  nsMade = true;
-  inNs('ip', ['link', 'set', 'lo', 'up']);
-  // Made inside the namespace, one end moved out to the root namespace:
-  // deleting the namespace removes the pair.
-  inNs('ip', ['link', 'add', 'yfd-p', 'type', 'veth', 'peer', 'name', HOST_IF]);
-  inNs('ip', ['link', 'set', HOST_IF, 'netns', '1']);
-  run('ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', HOST_IF]);
-  // No IPv6 link-local addresses: one appearing a second or two after the
-  // link comes up is a network change to Chromium (ERR_NETWORK_CHANGED).
-  run('ip', ['link', 'set', HOST_IF, 'addrgenmode', 'none']);
-  run('ip', ['link', 'set', HOST_IF, 'up']);
-  inNs('ip', ['addr', 'add', `${PET_IP}/24`, 'dev', 'yfd-p']);
-  inNs('ip', ['link', 'set', 'yfd-p', 'addrgenmode', 'none']);
-  inNs('ip', ['link', 'set', 'yfd-p', 'up']);
-}
-
-function removeNamespace() {
-  if (!nsMade) return;
-  nsMade = false;
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
-  spawnSync('ip', ['link', 'del', HOST_IF], { stdio: 'ignore' });   // gone with the namespace; in case
-}
+const link = vethLink({ prefix: 'yfd', subnet: 233 });
+const NS = link.NS, SRV_IP = link.NEAR_IP, PET_IP = link.FAR_IP, HOST_IF = link.NEAR_IF;
 
 /** What leaves the root namespace towards the petitioner (the server's
  *  packets to it) limited to `kbit` (a token bucket with 300 ms of queue),
@@ -92,11 +43,9 @@ function limitDownlink(kbit) {
 }
 
 const browserPids = new Set();
-process.on('exit', () => {
+atExit(() => {
   for (const pid of browserPids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
-  removeNamespace();
 });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 // ---- pages ----------------------------------------------------------------------
 
@@ -145,15 +94,14 @@ await runRecordedHearing(NAME, 'yf-downlink-', 120, serverLog, async (t) => {
     await hearing(t);
   } finally {
     for (const b of t.browsers.splice(0)) await b.close().catch(() => {});
-    removeNamespace();
-    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout || '';
-    const link = spawnSync('ip', ['link', 'show', HOST_IF], { stdio: 'ignore' }).status === 0;
-    check('namespace, veth pair and qdisc removed', !left.includes(NS) && !link, left.trim() || 'none left');
+    link.remove();
+    const { ok, left } = link.gone();
+    check('namespace, veth pair and qdisc removed', ok, left);
   }
 });
 
 async function hearing(t) {
-  makeNamespace();
+  link.make();
   check('namespace made', true, `${NS}: ${PET_IP} <-> root ${SRV_IP}`);
   t.server = await startServerReady(t.bin, { dataDir: t.dataDir, port: t.port, webDir: t.webDir,
     logPath: join(t.tmp, 'server.log'), log: serverLog, workers: 1,
@@ -165,7 +113,7 @@ async function hearing(t) {
   const host = await launchWith(t.chromium, t.media.hostVideo, t.media.hostAudio);
   t.browsers.push(host);
   const wrapper = join(t.tmp, 'chromium-in-ns.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=/run/netns/${NS} ${CHROMIUM} "$@"\n`);
+  writeFileSync(wrapper, chromiumIn(NS, CHROMIUM));
   chmodSync(wrapper, 0o700);
   const petBrowser = await t.chromium.launch({ executablePath: wrapper, headless: true, args: [...CHROMIUM_ARGS,
     '--autoplay-policy=no-user-gesture-required', `--use-file-for-fake-video-capture=${t.media.petVideo}`,

@@ -61,6 +61,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, apiRequest, check, freePort, sleep, startServerReady, stopServer } from './lib.mjs';
+import { atExit, chromiumIn, needNamespaces, run, vethLink } from './netns.mjs';
 import { discover, launchWith, makeMedia, makeProsecutor, openHearing, pageLog, roomTokens, runRecordedHearing,
   selfId, waitProcessed, waitState } from './hearing.mjs';
 
@@ -94,55 +95,18 @@ const NOISE = 0.01;
 const PROSECUTOR_VIDEO_BPS = 150000;
 const serverLog = [];
 
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-function skip(why) {
-  if (process.env.CI === 'true') {
-    console.log(`FAIL - prerequisite: ${why} (CI must run this test; scripts/setup.sh installs it)`);
-    process.exit(1);
-  }
-  console.log(`# skipped: ${why}`);
-  process.exit(77);
-}
-if (process.getuid && process.getuid() !== 0) skip('network namespaces need root');
-for (const cmd of ['ip', 'tc', 'nsenter', 'nft']) if (!have(cmd)) skip(`${cmd} is missing`);
+needNamespaces(['tc', 'nft']);
 
 // ---- the petitioner's namespace and its weak link -----------------------------------
 
-const tag = (process.pid % 100000).toString(36);
-const NS = `yfw-p-${tag}`;
-const NET = `10.233.${process.pid % 250}`;
-const SRV_IP = `${NET}.1`, PET_IP = `${NET}.2`;
-const HOST_IF = `yfw-h${tag}`.slice(0, 15);
-const PET_IF = 'yfw-p';
-const UP_TABLE = `yfweak_${tag}`;   // in the root namespace: removed by name
-let nsMade = false, upTable = false;
-
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${(r.stderr || r.stdout || '').trim()}`);
-  return r.stdout;
-}
-// nsenter --net, not `ip netns exec` (which remounts /sys: fails in CI's chroot).
-const inNs = (cmd, args) => run('nsenter', [`--net=/run/netns/${NS}`, cmd, ...args]);
+const link = vethLink({ prefix: 'yfw', subnet: 234 });
+const NS = link.NS, SRV_IP = link.NEAR_IP, PET_IP = link.FAR_IP, HOST_IF = link.NEAR_IF, PET_IF = link.FAR_IF;
+const UP_TABLE = `yfweak_${(process.pid % 100000).toString(36)}`;   // in the root namespace: removed by name
+let upTable = false;
+const inNs = (cmd, args) => link.far(cmd, args);
 
 function makeNamespace(tmp) {
-  run('ip', ['netns', 'add', NS]);
-  nsMade = true;
-  inNs('ip', ['link', 'set', 'lo', 'up']);
-  // Made inside the namespace, one end moved out: deleting the namespace
-  // removes the pair, and the qdiscs with it.
-  inNs('ip', ['link', 'add', PET_IF, 'type', 'veth', 'peer', 'name', HOST_IF]);
-  inNs('ip', ['link', 'set', HOST_IF, 'netns', '1']);
-  run('ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', HOST_IF]);
-  // No IPv6 link-local addresses: one appearing after link-up is a network
-  // change to Chromium (ERR_NETWORK_CHANGED).
-  run('ip', ['link', 'set', HOST_IF, 'addrgenmode', 'none']);
-  run('ip', ['link', 'set', HOST_IF, 'up']);
-  inNs('ip', ['addr', 'add', `${PET_IP}/24`, 'dev', PET_IF]);
-  inNs('ip', ['link', 'set', PET_IF, 'addrgenmode', 'none']);
-  inNs('ip', ['link', 'set', PET_IF, 'up']);
+  link.make();
   // 300 kbit/s each way: the server's end shapes the downlink, the
   // petitioner's end the uplink (a token bucket; a queue of 400 ms at most).
   const tbf = ['root', 'tbf', 'rate', RATE, 'burst', '32kbit', 'latency', '400ms'];
@@ -188,18 +152,14 @@ function qdiscStats() {
 function removeNamespace() {
   if (upTable) spawnSync('nft', ['delete', 'table', 'netdev', UP_TABLE], { stdio: 'ignore' });
   upTable = false;
-  if (!nsMade) return;
-  nsMade = false;
-  spawnSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
-  spawnSync('ip', ['link', 'del', HOST_IF], { stdio: 'ignore' });   // gone with the namespace; in case
+  link.remove();
 }
 
 const browserPids = new Set();
-process.on('exit', () => {
+atExit(() => {
   for (const pid of browserPids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   removeNamespace();
 });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 // ---- a voice that never stops ---------------------------------------------------------
 
@@ -404,7 +364,7 @@ async function hold(t, port, mode, res) {
   const host = await launchWith(t.chromium, mode === 'with' ? t.hostCam : t.media.hostVideo, t.voice.host);
   t.browsers.push(host);
   const wrapper = join(t.tmp, 'chromium-in-ns.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=/run/netns/${NS} ${CHROMIUM} "$@"\n`);
+  writeFileSync(wrapper, chromiumIn(NS, CHROMIUM));
   chmodSync(wrapper, 0o700);
   const petBrowser = await t.chromium.launch({ executablePath: wrapper, headless: true, args: [...CHROMIUM_ARGS,
     '--autoplay-policy=no-user-gesture-required', `--use-file-for-fake-video-capture=${t.media.petVideo}`,
@@ -595,9 +555,8 @@ await runRecordedHearing(NAME, 'yf-weak-', 30, serverLog, async (t) => {
   } finally {
     for (const b of t.browsers.splice(0)) await b.close().catch(() => {});
     removeNamespace();
-    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout || '';
-    const link = spawnSync('ip', ['link', 'show', HOST_IF], { stdio: 'ignore' }).status === 0;
+    const { ok, left } = link.gone();
     const rules = spawnSync('nft', ['list', 'table', 'netdev', UP_TABLE], { stdio: 'ignore' }).status === 0;
-    check('namespace, veth pair and loss rule removed', !left.includes(NS) && !link && !rules, left.trim() || 'none left');
+    check('namespace, veth pair and loss rule removed', ok && !rules, rules ? `${left}; ${UP_TABLE}` : left);
   }
 });
