@@ -119,7 +119,9 @@ static void fan_out(yf_router *r, int64_t now_us, rt_track *t, yf_pktbuf *b)
         if (yf_router_push_fanned(r, t, s, b, seq, ts, &plain)) {
             yf_rtx_guard_on_forward(&s->guard);
             s->packets++;
-            s->octets += b->payload_len;
+            /* what went out: a RED packet's primary alone to a subscriber
+             * that does not take RED (its sender reports count octets sent) */
+            s->octets += plain && !s->red_pt ? plain->payload_len : b->payload_len;
             r->st.forwarded++;
         }
     }

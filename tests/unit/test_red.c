@@ -217,6 +217,12 @@ static void test_router(void)
     CHECK_EQ_INT(st.red_in, 4);
     CHECK_EQ_INT(st.red_malformed, 1);
     CHECK_EQ_INT(st.red_unwrapped, 3);
+    /* each subscriber's octet count (its sender reports) is what it was sent */
+    yf_router_sub_stats ss;
+    CHECK_EQ_INT(yf_router_get_sub_stats(r, PLAIN, track, &ss), YF_OK);
+    CHECK_EQ_INT(ss.octets, (uint64_t)plain.len[0] + plain.len[1] + plain.len[2] + plain.len[3]);
+    CHECK_EQ_INT(yf_router_get_sub_stats(r, TAKES_RED, track, &ss), YF_OK);
+    CHECK_EQ_INT(ss.octets, (uint64_t)red.len[0] + red.len[1] + red.len[2] + red.len[3]);
     /* without its SSRC known, a RED packet finds its track by payload type */
     yf_router_track_config b = a;
     uint32_t track2;
