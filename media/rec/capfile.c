@@ -56,7 +56,8 @@ static gboolean meta_valid(const yf_cap_meta *m)
 
     return rl <= YF_CAP_ROOM_MAX && g_utf8_validate(m->room, (gssize)rl, NULL) && cl > 0 &&
            cl <= YF_CAP_CODEC_MAX && g_utf8_validate(m->codec, (gssize)cl, NULL) && kind_name(m->kind) &&
-           m->payload_type <= 127 && m->clock_rate > 0 && m->red_payload_type <= 127;
+           m->payload_type <= 127 && m->clock_rate > 0 && m->red_payload_type <= 127 &&
+           (m->red_payload_type == 0 || m->red_payload_type != m->payload_type); /* the reader refuses it */
 }
 
 /* Compact JSON with sorted keys, so the same metadata is the same bytes. */

@@ -164,6 +164,9 @@ static void test_meta_red(void)
     n = yf_cap_header_encode(&m, 1, hb, sizeof hb);
     CHECK(n > 0 && yf_cap_header_decode(hb, (size_t)n, &h) == n);
     CHECK(g_strstr_len((const char *)h.meta_json, (gssize)h.meta_len, "red_payload_type") == NULL);
+    /* RED under the codec's own pt is never written: the reader refuses it */
+    m.red_payload_type = 111;
+    CHECK(yf_cap_header_encode(&m, 1, hb, sizeof hb) < 0);
     static const char *bad[] = { "128", "-1", "\"63\"", "111", "null" };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         char *j = g_strdup_printf("{\"clock_rate\":48000,\"codec\":\"opus\",\"kind\":\"audio\",\"participant\":1,"
