@@ -314,6 +314,14 @@ int main(void)
     /* removing the publisher takes its layers with it */
     CHECK_EQ_INT(yf_router_remove_participant(r, PUB), YF_OK);
     CHECK_EQ_INT(yf_router_get_track_stats(r, tv, &ts), YF_ESTATE);
+    /* ... every slot of them: the table (32) takes eight simulcast tracks of
+     * three layers again (4 slots each, one publisher each), not a ninth */
+    uint32_t again;
+    for (uint32_t i = 0; i < 9; i++) {
+        CHECK_EQ_INT(yf_router_add_participant(r, 100 + i), YF_OK);
+        int rc = yf_router_add_publisher_track(r, 100 + i, &v, &again);
+        CHECK(i < 8 ? rc == YF_OK : rc != YF_OK);
+    }
     yf_router_free(r);
     return yf_test_done("test_router_simulcast");
 }
