@@ -127,9 +127,15 @@ async function floods() {
   const fast = await stream(f, 100, 3000);
   const end = await Promise.race([f.closed, sleep(5000).then(() => ({ code: 'open' }))]);
   console.log(`# 10 000/s: ${fast.sent} sent, ${fast.replies} answered, then ${JSON.stringify(end)}; /healthz meanwhile ${fast.health.map((x) => x.toFixed(1)).join(', ')} ms`);
+  // The server closes with 1008. A client still flooding may instead see its
+  // connection reset before it reads that close frame (the server's kernel
+  // answers a close with unread data in its buffer by a reset, which can
+  // overtake the frame): an abrupt close counts too, when the log says why.
+  const said = log.some((l) => /WARN.*more than 100 messages a second/.test(l));
   check('a stream of 10 000 requests a second: closed with 1008 "too many messages a second" after its burst (200)',
-    end.code === 1008 && /too many messages a second/.test(end.reason) && fast.replies <= 400, `${JSON.stringify(end)} after ${fast.replies} replies`);
-  check('… and said so in the log', log.some((l) => /WARN.*more than 100 messages a second/.test(l)));
+    fast.replies <= 400 && ((end.code === 1008 && /too many messages a second/.test(end.reason)) || (end.code === null && said)),
+    `${JSON.stringify(end)} after ${fast.replies} replies`);
+  check('… and said so in the log', said);
   await steady('a stream of 10 000 requests a second');
 
   // 16 sessions of one address, each under its own rate, together over the address's (400 a second).
