@@ -34,9 +34,25 @@
 #define TIMER_MAX_US 3000000u
 #define UDP_IP_OVERHEAD 28
 
+/* The contexts made from one certificate, one per SRTP profile list: every
+ * connection's SSL is made from a shared one (an SSL_CTX costs some 13 KiB
+ * and 0.8 ms to make; a public hearing opens hundreds of connections).
+ * SSL_CTX_new's reference counting is thread-safe; the table is filled under
+ * its lock by whichever worker thread first needs a list. */
+#define CTX_CACHE 4
+
+typedef struct {
+    pthread_mutex_t lock;
+    struct {
+        char profiles[64];
+        SSL_CTX *ctx;
+    } slot[CTX_CACHE];
+} ctx_cache;
+
 struct yf_dtls_cert {
     EVP_PKEY *key;
     X509 *x509;
+    ctx_cache *ctxs;
     char fingerprint[FP_LEN + 1];
 };
 
@@ -112,8 +128,12 @@ int yf_dtls_cert_generate(yf_dtls_cert **out)
         return YF_ENOMEM;
     c->key = EVP_EC_gen("P-256");
     c->x509 = X509_new();
-    if (!c->key || !c->x509)
+    c->ctxs = calloc(1, sizeof *c->ctxs);
+    if (!c->key || !c->x509 || !c->ctxs) {
+        rc = c->ctxs ? YF_ECRYPTO : YF_ENOMEM;
         goto out;
+    }
+    pthread_mutex_init(&c->ctxs->lock, NULL);
     rc = fill_cert(c->x509, c->key);
     if (rc == YF_OK)
         rc = fingerprint_of(c->x509, c->fingerprint);
@@ -131,6 +151,12 @@ void yf_dtls_cert_free(yf_dtls_cert *cert)
 {
     if (!cert)
         return;
+    if (cert->ctxs) {
+        for (int i = 0; i < CTX_CACHE; i++)
+            SSL_CTX_free(cert->ctxs->slot[i].ctx);
+        pthread_mutex_destroy(&cert->ctxs->lock);
+        free(cert->ctxs);
+    }
     EVP_PKEY_free(cert->key);
     X509_free(cert->x509);
     free(cert);
@@ -435,8 +461,39 @@ static SSL_CTX *make_ctx(const yf_dtls_cert *cert, const char *profiles)
         return NULL;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+    /* Shared by every connection: no session is kept, so none is resumed
+     * by another connection (each one is a full handshake, its peer's
+     * certificate checked against its own SDP). */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
     return ctx;
+}
+
+/* The shared context of cert for profiles, made on first use; a new
+ * reference for the caller. NULL when it cannot be made, or when the
+ * table is full (more distinct lists than any caller uses): then a context
+ * of the connection's own. */
+static SSL_CTX *shared_ctx(const yf_dtls_cert *cert, const char *profiles)
+{
+    ctx_cache *c = cert->ctxs;
+    SSL_CTX *ctx = NULL;
+    int i;
+
+    if (strlen(profiles) >= sizeof c->slot[0].profiles)
+        return make_ctx(cert, profiles);
+    pthread_mutex_lock(&c->lock);
+    for (i = 0; i < CTX_CACHE && c->slot[i].ctx; i++)
+        if (!strcmp(c->slot[i].profiles, profiles))
+            break;
+    if (i < CTX_CACHE && !c->slot[i].ctx) {
+        c->slot[i].ctx = make_ctx(cert, profiles);
+        if (c->slot[i].ctx)
+            strcpy(c->slot[i].profiles, profiles);
+    }
+    if (i < CTX_CACHE && c->slot[i].ctx && SSL_CTX_up_ref(c->slot[i].ctx))
+        ctx = c->slot[i].ctx;
+    pthread_mutex_unlock(&c->lock);
+    return ctx || i < CTX_CACHE ? ctx : make_ctx(cert, profiles);
 }
 
 static int make_ssl(yf_dtls *d, bool is_client)
@@ -481,7 +538,7 @@ yf_dtls *yf_dtls_new(const yf_dtls_cert *cert, bool is_client, const char *profi
     d->state = YF_DTLS_HANDSHAKING;
     if (yf_dtls_set_remote_fingerprint(d, remote_fp ? remote_fp : "") != YF_OK)
         goto fail;
-    d->ctx = make_ctx(cert, profiles);
+    d->ctx = shared_ctx(cert, profiles);
     if (!d->ctx || make_ssl(d, is_client) != YF_OK)
         goto fail;
     if (is_client)

@@ -500,6 +500,50 @@ static void test_random_input(void)
     yf_peer_free(s);
 }
 
+/* Connections of one certificate share its DTLS context (per profile
+ * list): two servers of cert_b handshaking at once, one expecting the right
+ * fingerprint and one a wrong one, end one connected and one failed; each
+ * list of profiles gets its own shared context, used again by the next
+ * connection with that list. */
+static void test_shared_context(void)
+{
+    yf_peer *c1 = make(YF_DTLS_ROLE_CLIENT, NULL, false, 0);
+    yf_peer *s1 = make(YF_DTLS_ROLE_SERVER, NULL, false, 0);
+    yf_peer *c2 = make(YF_DTLS_ROLE_CLIENT, NULL, false, 0);
+    yf_peer *s2 = make(YF_DTLS_ROLE_SERVER, NULL, true, 0);
+    ev_log l1c = {0}, l1s = {0}, l2c = {0}, l2s = {0};
+
+    CHECK(c1 && s1 && c2 && s2);
+    for (int i = 0; i < 100; i++) /* interleaved, flight by flight */
+        if (drain(c1, &l1c, s1, deliver_plain) + drain(c2, &l2c, s2, deliver_plain) +
+                drain(s1, &l1s, c1, deliver_plain) + drain(s2, &l2s, c2, deliver_plain) == 0)
+            break;
+    CHECK_EQ_INT(l1c.connected + l1s.connected, 2);
+    CHECK_EQ_INT(l2c.connected + l2s.connected, 0);
+    CHECK(strcmp(l2s.reason, "fingerprint mismatch") == 0);
+    yf_peer_free(c1);
+    yf_peer_free(s1);
+    yf_peer_free(c2);
+    yf_peer_free(s2);
+
+    static const char *lists[] = {
+        "SRTP_AEAD_AES_128_GCM", "SRTP_AES128_CM_SHA1_80", "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80",
+        "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM",
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        for (int round = 0; round < 2; round++) {
+            yf_peer *c = make(YF_DTLS_ROLE_CLIENT, NULL, false, 0);
+            yf_peer *s = make(YF_DTLS_ROLE_SERVER, lists[i], false, 0);
+            ev_log lc = {0}, ls = {0};
+            CHECK(c && s);
+            if (c && s)
+                pump(c, &lc, s, &ls);
+            CHECK_EQ_INT(lc.connected + ls.connected, 2);
+            yf_peer_free(c);
+            yf_peer_free(s);
+        }
+}
+
 int main(void)
 {
     if (yf_dtls_cert_generate(&cert_a) != YF_OK || yf_dtls_cert_generate(&cert_b) != YF_OK) {
@@ -521,6 +565,7 @@ int main(void)
     test_no_allocation_per_packet();
     test_random_input();
     test_new_client_hello();
+    test_shared_context();
     CHECK(make(YF_DTLS_ROLE_CLIENT, "SRTP_AEAD_AES_256_GCM", false, 0) == NULL); /* unsupported */
     CHECK(yf_peer_new(NULL, 0) == NULL);
     yf_dtls_cert_free(cert_a);
