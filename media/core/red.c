@@ -76,7 +76,12 @@ long yf_red_unwrap(const uint8_t *pkt, size_t len, uint8_t want_pt, uint8_t out_
 {
     yf_rtp_header h;
     yf_red red;
-    int rc = parse_packet(pkt, len, &h, &red);
+    int rc = yf_rtp_parse(pkt, len, &h);
+    if (rc != YF_OK)
+        return rc;
+    if (h.payload_len == 0) /* no block at all: an empty packet stays one */
+        return write_plain(&h, pkt, out_pt, h.payload, 0, dst, cap);
+    rc = yf_red_parse(h.payload, h.payload_len, &red);
     if (rc != YF_OK)
         return rc;
     const yf_red_block *p = &red.block[red.n - 1];

@@ -42,6 +42,8 @@ int yf_red_parse(const uint8_t *payload, size_t len, yf_red *out);
  * pkt's header (CSRCs and extension block kept) with payload type out_pt
  * and padding dropped, then the primary block. The primary's payload type
  * must be want_pt (the one the fmtp named; another one is malformed).
+ * A packet with no payload at all (Chromium sends one now and then at a
+ * pause in speech) gives the same empty packet with out_pt.
  * Returns the new length, or YF_ESHORT / YF_EMALFORMED (pkt is not a
  * parsable RTP packet with a RED payload as above), YF_ENOMEM (cap too small). */
 long yf_red_unwrap(const uint8_t *pkt, size_t len, uint8_t want_pt, uint8_t out_pt,

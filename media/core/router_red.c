@@ -1,6 +1,7 @@
 /* router_red.c -- RFC 2198 redundant audio in the router: a publisher's RED
  * packets are checked once on arrival (red.h; a malformed one is dropped
- * and counted), go as they are to subscriptions whose SDP took RED, and as
+ * and counted; an empty one, which Chromium sends at some pauses in
+ * speech, passes as an empty packet), go as they are to subscriptions whose SDP took RED, and as
  * the plain Opus packet of their primary block to the others: one unwrapped
  * copy per packet shared by all of those, with the subscriber's own seq
  * (unchanged numbering: one packet in, one out). No allocation beyond the
@@ -20,6 +21,8 @@ bool yf_router_red_ok(yf_router *r, const rt_track *t, const yf_rtp_header *h)
     if (!is_red(t, h->payload_type))
         return true;
     r->st.red_in++;
+    if (h->payload_len == 0)
+        return true; /* no audio in it, but a sequence number the listeners would miss */
     if (yf_red_parse(h->payload, h->payload_len, &red) == YF_OK &&
         red.block[red.n - 1].pt == t->cfg.pt)
         return true;

@@ -33,20 +33,36 @@ void yf_post_red_spares(GArray *spare, const yf_post_pkt *k, uint8_t pt, const u
     }
 }
 
+/* A spare fills a sequence number the capture lacks, unless the frame it
+ * carries is one the capture has: after a pause in speech a sender's
+ * packet repeats the last frame before it, not the packet just before
+ * (which had no audio, or never came), and playing it again would add
+ * 20 ms of sound that was not said at the pause. */
 void yf_post_red_fill(yf_post_track *t, const GArray *spare)
 {
     GHashTable *have = g_hash_table_new(g_int64_hash, g_int64_equal);
+    GHashTable *have_ts = g_hash_table_new(g_int64_hash, g_int64_equal);
     int64_t *seqs = g_new(int64_t, t->pkts->len + 1); /* t->pkts moves as it grows */
-    guint added = 0;
+    int64_t *tss = g_new(int64_t, t->pkts->len + 1);
+    guint added = 0, again = 0;
     for (guint i = 0; i < t->pkts->len; i++) {
-        seqs[i] = g_array_index(t->pkts, yf_post_pkt, i).ext_seq;
+        const yf_post_pkt *k = &g_array_index(t->pkts, yf_post_pkt, i);
+        seqs[i] = k->ext_seq;
+        tss[i] = k->ext_ts;
         g_hash_table_add(have, &seqs[i]);
+        if (!k->skip)
+            g_hash_table_add(have_ts, &tss[i]);
     }
     for (guint i = 0; i < spare->len; i++) {
         const yf_post_pkt *e = &g_array_index(spare, yf_post_pkt, i);
         if (g_hash_table_contains(have, &e->ext_seq))
             continue;
-        g_hash_table_add(have, (gpointer)&e->ext_seq); /* spare outlives the table */
+        if (g_hash_table_contains(have_ts, &e->ext_ts)) {
+            again++;
+            continue;
+        }
+        g_hash_table_add(have, (gpointer)&e->ext_seq); /* spare outlives the tables */
+        g_hash_table_add(have_ts, (gpointer)&e->ext_ts);
         g_array_append_val(t->pkts, *e);
         if (t->n_media == 0 || e->arrival_us < t->first_arrival_us)
             t->first_arrival_us = e->arrival_us;
@@ -56,9 +72,12 @@ void yf_post_red_fill(yf_post_track *t, const GArray *spare)
         added++;
     }
     g_hash_table_destroy(have);
+    g_hash_table_destroy(have_ts);
     g_free(seqs);
-    if (added)
-        g_debug("%s: %u lost packets rebuilt from RED", t->path, added);
+    g_free(tss);
+    if (added || again)
+        g_debug("%s: %u lost packets rebuilt from RED, %u redundant blocks of frames already there", t->path,
+                added, again);
 }
 
 size_t yf_post_red_plain(uint8_t *buf, size_t len, const yf_post_pkt *k, uint8_t pt)

@@ -6,7 +6,9 @@
  * Opus and rebuilds each single loss and the burst's last packet from the
  * redundant blocks. The same losses in a plain Opus capture are counted
  * beside it: with RED the participant file misses two frames (one more
- * after losses, RED or not), without it every lost one. The captures are made as in test_post.c
+ * after losses, RED or not), without it every lost one. After a pause in
+ * speech (a packet with no audio, then one whose redundant block repeats the
+ * frame before the pause) nothing is rebuilt. The captures are made as in test_post.c
  * (tests/unit/post_captures.h). */
 #include <fcntl.h>
 #include <gst/app/gstappsink.h>
@@ -81,9 +83,18 @@ static GBytes *red_of(GBytes *cur, GBytes *prev)
     return g_byte_array_free_to_bytes(o);
 }
 
-/* Writes the capture of recs with the losses, as RED or plain Opus.
- * *sent: distinct media packets the encoder made. */
-static gboolean write_lossy(const char *path, GArray *recs, gboolean red, guint *sent)
+/* A pause in speech as Chromium's RED makes one: packet idx carries no
+ * audio (and reached no capture: the server used to drop such empty
+ * packets), and the next one repeats the frame before the pause. */
+static gboolean paused(guint idx)
+{
+    return idx % 20 == 10;
+}
+
+/* Writes the capture of recs with the losses (with `pauses`, the pauses
+ * instead), as RED or plain Opus. *sent: distinct media packets the
+ * encoder made. */
+static gboolean write_lossy(const char *path, GArray *recs, gboolean red, gboolean pauses, guint *sent)
 {
     GHashTable *by_seq = g_hash_table_new(g_direct_hash, g_direct_equal); /* seq -> GBytes */
     GHashTable *index = g_hash_table_new(g_direct_hash, g_direct_equal);  /* seq -> 1 + order */
@@ -110,9 +121,10 @@ static gboolean write_lossy(const char *path, GArray *recs, gboolean red, guint 
         }
         guint idx = (uint16_t)(seq_of(p) - first);
         g_hash_table_insert(index, GUINT_TO_POINTER(seq_of(p)), GUINT_TO_POINTER(idx + 1));
-        if (lost(idx))
+        if (pauses ? paused(idx) : lost(idx))
             continue;
-        GBytes *out = red ? red_of(c->data, g_hash_table_lookup(by_seq, GUINT_TO_POINTER((uint16_t)(seq_of(p) - 1))))
+        uint16_t before = (uint16_t)(seq_of(p) - (pauses && paused(idx - 1) ? 2 : 1));
+        GBytes *out = red ? red_of(c->data, g_hash_table_lookup(by_seq, GUINT_TO_POINTER(before)))
                           : g_bytes_ref(c->data);
         pc_add_rec(&t, c->arrival_us, YF_CAP_RTP, g_bytes_get_data(out, NULL), g_bytes_get_size(out));
         g_bytes_unref(out);
@@ -178,8 +190,12 @@ static void run(char **dir)
     char *lossy = g_build_filename(dir[0], "lossy.ycap", NULL);
     GArray *recs = read_capture(plain);
     guint sent = 0, lost_n = 0;
-    CHECK(write_lossy(red, recs, TRUE, &sent));
-    CHECK(write_lossy(lossy, recs, FALSE, &sent));
+    CHECK(write_lossy(red, recs, TRUE, FALSE, &sent));
+    CHECK(write_lossy(lossy, recs, FALSE, FALSE, &sent));
+    char *red_pauses = g_build_filename(dir[0], "red-pauses.ycap", NULL);
+    char *plain_pauses = g_build_filename(dir[0], "plain-pauses.ycap", NULL);
+    CHECK(write_lossy(red_pauses, recs, TRUE, TRUE, &sent));
+    CHECK(write_lossy(plain_pauses, recs, FALSE, TRUE, &sent));
     for (guint i = 0; i < sent; i++)
         lost_n += lost(i);
     guint whole = run_job(dir[0], "plain.ycap", dir[3]);
@@ -193,6 +209,15 @@ static void run(char **dir)
      * capture holds one frame less than its packets, with RED or without */
     CHECK_EQ_INT(with_red - without, lost_n - 2);
     CHECK(with_red + 3 >= whole && with_red + 2 <= whole);
+    /* after a pause the redundant block repeats the frame before it, which
+     * the capture has: nothing is rebuilt, no frame is played twice */
+    guint pauses_red = run_job(dir[0], "red-pauses.ycap", dir[4]);
+    guint pauses_plain = run_job(dir[0], "plain-pauses.ycap", dir[5]);
+    printf("pauses: %u frames with RED, %u as plain Opus\n", pauses_red, pauses_plain);
+    CHECK(pauses_plain > 200);
+    CHECK_EQ_INT(pauses_red, pauses_plain);
+    g_free(red_pauses);
+    g_free(plain_pauses);
     for (guint i = 0; i < recs->len; i++)
         g_bytes_unref(g_array_index(recs, rec_copy, i).data);
     g_array_unref(recs);
@@ -203,7 +228,7 @@ static void run(char **dir)
 
 int main(void)
 {
-    static const char *const sub[] = { "in", "out-red", "out-lossy", "out-whole" };
+    static const char *const sub[] = { "in", "out-red", "out-lossy", "out-whole", "out-red-pauses", "out-plain-pauses" };
     int rc;
 
     CHECK(pc_run("yf-test-post-red-XXXXXX", sub, G_N_ELEMENTS(sub), run));

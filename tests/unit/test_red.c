@@ -114,8 +114,12 @@ static void test_unwrap(void)
     n = hex("80 3f 12 34 00 00 10 00 de ad be ef  6f 11 22", in);
     CHECK_EQ_INT(yf_red_unwrap(in, n, 111, 111, out, 13), YF_ENOMEM);
     CHECK_EQ_INT(yf_red_unwrap(in, 8, 111, 111, out, sizeof out), YF_ESHORT);
-    n = hex("80 3f 12 34 00 00 10 00 de ad be ef", in);
-    CHECK_EQ_INT(yf_red_unwrap(in, n, 111, 111, out, sizeof out), YF_ESHORT);
+    /* an empty RED packet (Chromium's at a pause) is an empty packet of out_pt */
+    n = hex("a0 3f 12 34 00 00 10 00 de ad be ef  00 00 03", in); /* padding only */
+    w = hex("80 6f 12 34 00 00 10 00 de ad be ef", want);
+    CHECK_EQ_INT(yf_red_unwrap(in, n, 111, 111, out, sizeof out), (long)w);
+    CHECK_MEM(out, want, w);
+    CHECK_EQ_INT(yf_red_block_packet(in, n, 0, 111, 111, 0, out, sizeof out), YF_ESHORT);
 }
 
 /* ---- the router ---- */
@@ -186,25 +190,29 @@ static void test_router(void)
     got_out plain = { 0 }, red = { 0 };
     uint8_t p[64];
     int64_t now = 1000000;
-    /* 100, 101 RED; 102 malformed (a block past the end); 103 RED; 104 plain Opus */
-    for (uint16_t seq = 100; seq <= 104; seq++, now += 20000) {
+    /* 100, 101 RED; 102 malformed (a block past the end); 103 RED; 104 plain
+     * Opus; 105 RED with no payload (Chromium sends such at pauses) */
+    for (uint16_t seq = 100; seq <= 105; seq++, now += 20000) {
         size_t n = red_packet(p, seq == 104 ? 111 : 63, seq, 960u * seq, (uint8_t)(seq - 90));
         if (seq == 102)
             p[15] = 0x09;
+        if (seq == 105)
+            n = 12;
         int rc = yf_router_handle_rtp(r, now, PUB, p, n);
         CHECK_EQ_INT(rc, seq == 102 ? YF_EMALFORMED : YF_OK);
         drain(r, now, &plain, &red);
     }
-    CHECK_EQ_INT(plain.n, 4);
-    CHECK_EQ_INT(red.n, 4);
-    static const uint8_t frames[4] = { 10, 11, 13, 14 };
-    for (int i = 0; i < 4 && plain.n == 4 && red.n == 4; i++) {
+    CHECK_EQ_INT(plain.n, 5);
+    CHECK_EQ_INT(red.n, 5);
+    static const uint8_t frames[5] = { 10, 11, 13, 14, 0 };
+    static const size_t plain_len[5] = { 3, 3, 3, 2, 0 }, red_len[5] = { 10, 10, 10, 2, 0 };
+    for (int i = 0; i < 5 && plain.n == 5 && red.n == 5; i++) {
         CHECK_EQ_INT(plain.pt[i], 111);
-        CHECK_EQ_INT(plain.len[i], i == 3 ? 2 : 3);       /* the primary alone */
+        CHECK_EQ_INT(plain.len[i], plain_len[i]);          /* the primary alone */
         CHECK_EQ_INT(plain.first[i], frames[i]);
         CHECK_EQ_INT(red.pt[i], i == 3 ? 111 : 63);       /* RED as it came */
-        CHECK_EQ_INT(red.len[i], i == 3 ? 2 : 10);
-        CHECK_EQ_INT(red.first[i], i == 3 ? frames[i] : 0xef);
+        CHECK_EQ_INT(red.len[i], red_len[i]);
+        CHECK_EQ_INT(red.first[i], i == 3 || i == 4 ? frames[i] : 0xef);
         /* one out per packet in: the gap is the dropped packet's only */
         uint16_t step = i == 2 ? 2 : 1;
         if (i > 0) {
@@ -214,9 +222,9 @@ static void test_router(void)
     }
     yf_router_stats st;
     yf_router_get_stats(r, &st);
-    CHECK_EQ_INT(st.red_in, 4);
+    CHECK_EQ_INT(st.red_in, 5);
     CHECK_EQ_INT(st.red_malformed, 1);
-    CHECK_EQ_INT(st.red_unwrapped, 3);
+    CHECK_EQ_INT(st.red_unwrapped, 4);
     /* each subscriber's octet count (its sender reports) is what it was sent */
     yf_router_sub_stats ss;
     CHECK_EQ_INT(yf_router_get_sub_stats(r, PLAIN, track, &ss), YF_OK);
