@@ -182,6 +182,8 @@ static void room_free(gpointer data)
     yf_sigroom_hub *h = r->hub;
     if (r->empty_timer)
         g_source_remove(r->empty_timer);
+    if (r->hosts_timer)
+        g_source_remove(r->hosts_timer);
     for (guint i = 0; i < r->members->len; i++) {
         yf_sigroom_member *m = g_ptr_array_index(r->members, i);
         if (m->conn)
@@ -297,32 +299,64 @@ static void tell_list(yf_sigroom_member *m, const char *msg, char **told)
     m->room->hub->conn->send_take(m->conn, g_strdup(msg));
 }
 
+/* The hosts' room.participants (everyone) and room.waiting, now. */
+static void announce_hosts(yf_sigroom *r)
+{
+    char *all = NULL, *waiting = NULL;
+    r->hosts_told_us = g_get_monotonic_time();
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *m = g_ptr_array_index(r->members, i);
+        if (!m->conn || !m->host)
+            continue;
+        if (!all) {
+            all = participants_event(r, FALSE, TRUE);
+            waiting = participants_event(r, TRUE, TRUE);
+        }
+        if (m->admitted)
+            tell_list(m, all, &m->told_participants);
+        tell_list(m, waiting, &m->told_waiting);
+    }
+    g_free(all);
+    g_free(waiting);
+}
+
+static gboolean on_hosts_timer(gpointer data)
+{
+    yf_sigroom *r = data;
+    r->hosts_timer = 0;
+    announce_hosts(r);
+    return G_SOURCE_REMOVE;
+}
+
 /* room.participants to everyone admitted and room.waiting to the hosts, each
  * only when the list they would get differs from the last one they got.
  * Hosts get everyone; the others get the room without its observers, so an
  * observer coming or going sends nothing to the hundreds of others (their
  * list is unchanged) and the bytes per change stay bounded by the
- * publishers, not the audience. */
+ * publishers, not the audience. The hosts' lists grow with the audience:
+ * when hundreds open the link of a public hearing at once, a list per
+ * arrival would send the host O(n²) bytes (for 200, 115 messages and a
+ * megabyte queued within seconds, and the server closed the host's
+ * connection as one that does not read), so a change within
+ * YF_SIGROOM_HOST_LIST_GAP_MS of the last lists sent is sent with the
+ * next ones, at the end of that gap: the latest state, at most a few times
+ * a second. */
 static void announce(yf_sigroom *r)
 {
     char *stage = participants_event(r, FALSE, FALSE);
-    char *all = NULL, *waiting = NULL;
     for (guint i = 0; i < r->members->len; i++) {
         yf_sigroom_member *m = g_ptr_array_index(r->members, i);
-        if (!m->conn)
-            continue;
-        if (m->host && !all) {
-            all = participants_event(r, FALSE, TRUE);
-            waiting = participants_event(r, TRUE, TRUE);
-        }
-        if (m->admitted)
-            tell_list(m, m->host ? all : stage, &m->told_participants);
-        if (m->host)
-            tell_list(m, waiting, &m->told_waiting);
+        if (m->conn && m->admitted && !m->host)
+            tell_list(m, stage, &m->told_participants);
     }
     g_free(stage);
-    g_free(all);
-    g_free(waiting);
+    if (r->hosts_timer)
+        return; /* the pending send will carry this change */
+    gint64 since_ms = (g_get_monotonic_time() - r->hosts_told_us) / 1000;
+    if (!r->hosts_told_us || since_ms >= YF_SIGROOM_HOST_LIST_GAP_MS)
+        announce_hosts(r);
+    else
+        r->hosts_timer = g_timeout_add((guint)(YF_SIGROOM_HOST_LIST_GAP_MS - since_ms), on_hosts_timer, r);
 }
 
 static gboolean on_room_empty(gpointer data)

@@ -17,6 +17,9 @@
 #include "media/net/room.h"
 
 #define YF_SIGROOM_DEFAULT_GRACE_S 60
+/* The hosts' rosters go out at most once per this many ms (sigroom.c,
+ * announce): a change within it follows at its end. */
+#define YF_SIGROOM_HOST_LIST_GAP_MS 250
 
 typedef struct yf_sigroom_hub yf_sigroom_hub;
 typedef struct yf_sigroom_member yf_sigroom_member;

@@ -48,6 +48,11 @@ struct yf_sigroom {
                                    their old media lines come back */
     uint32_t next_num;
     guint empty_timer;
+    /* The hosts' rosters (everyone, observers included) go out at most once
+     * per YF_SIGROOM_HOST_LIST_GAP_MS: hosts_told_us is when they last did,
+     * hosts_timer the pending send of a change made since (0: none). */
+    gint64 hosts_told_us;
+    guint hosts_timer;
     gboolean capturing;
     /* A public hearing's agenda (sigroom_agenda.c), on the hearing room only:
      * has_agenda => 0 <= agenda_step <= 7; timer_running => timer_start_ms != 0. */

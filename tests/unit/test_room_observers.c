@@ -99,6 +99,17 @@ static void admit(fake_conn *host, const fake_conn *who)
     g_free(json);
 }
 
+/* The hosts' rosters go out at most once per YF_SIGROOM_HOST_LIST_GAP_MS:
+ * lets a pending one go. */
+static void hosts_told(void)
+{
+    gint64 end = g_get_monotonic_time() + (YF_SIGROOM_HOST_LIST_GAP_MS + 20) * 1000;
+    while (g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, FALSE), g_usleep(2000);
+}
+
+static unsigned events(const fake_conn *c, const char *needle, guint from);
+
 static unsigned count(const char *hay, const char *needle)
 {
     unsigned n = 0;
@@ -131,6 +142,8 @@ static void scenario(void)
     for (int i = 1; i < N_STAGE; i++)
         stage_bytes += stage[i]->bytes;
     gsize host_before = stage[0]->bytes;
+    guint host_msgs = stage[0]->msgs->len;
+    gint64 t0 = g_get_monotonic_time();
     for (int i = 0; i <= N_OBSERVERS; i++) {
         obs[i] = conn_new();
         g_snprintf(pid, sizeof pid, "invitee:%d", i + 1);
@@ -138,6 +151,16 @@ static void scenario(void)
         CHECK(obs[i]->member && strstr(last(obs[i]), "\"state\":\"waiting\""));
         admit(stage[0], obs[i]);
     }
+    /* The host's rosters (which name everyone) come at most once per gap,
+     * not once per arrival: 300 arriving at once are a few lists, not 600
+     * growing ones (O(n²) bytes, which once got a host's connection closed). */
+    gint64 took_ms = (g_get_monotonic_time() - t0) / 1000;
+    hosts_told();
+    unsigned rosters = events(stage[0], "\"event\":\"room.participants\"", host_msgs) +
+                       events(stage[0], "\"event\":\"room.waiting\"", host_msgs);
+    printf("%d observers came and were admitted in %" G_GINT64_FORMAT " ms; the host got %u rosters\n",
+           N_OBSERVERS + 1, took_ms, rosters);
+    CHECK(rosters >= 2 && rosters <= 2 * (2 + took_ms / YF_SIGROOM_HOST_LIST_GAP_MS));
     /* The one past the limit is refused, with a sentence. */
     gboolean refused = FALSE;
     for (guint i = 0; i < stage[0]->msgs->len; i++)
@@ -245,6 +268,7 @@ static void admit_all(void)
     CHECK(strstr(reply_to(lawyer, 7), "\"code\":\"forbidden\"") != NULL);
     CHECK(events(obs[0], "room.admitted", 0) == 0);
 
+    hosts_told();
     guint before = host->msgs->len;
     request(host, "{\"id\":8,\"type\":\"room.admit\",\"observers\":true}", FALSE);
     char *want = g_strdup_printf("\"admitted\":%d", N_OBSERVERS);
@@ -255,6 +279,7 @@ static void admit_all(void)
     CHECK(reply && strstr(reply, "\"ok\":true") && strstr(reply, want) && strstr(reply, "\"not_admitted\":7") &&
           strstr(reply, "as many observers as it can carry"));
     g_free(want);
+    hosts_told();
     CHECK_EQ_INT(events(host, "\"event\":\"room.participants\"", before), 1);
     unsigned told = 0;
     for (int i = 0; i < N; i++)
@@ -266,6 +291,7 @@ static void admit_all(void)
     before = host->msgs->len;
     request(host, "{\"id\":9,\"type\":\"room.admit\",\"observers\":true}", FALSE);
     CHECK(strstr(reply_to(host, 9), "\"code\":\"busy\"") != NULL);
+    hosts_told();
     CHECK_EQ_INT(events(host, "\"event\":\"room.participants\"", before), 0);
     /* Once places are free, the rest come in; with nobody waiting, 0. */
     for (int i = 0; i < 7; i++)
