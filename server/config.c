@@ -26,6 +26,7 @@ static void set_defaults(yf_config *cfg)
     cfg->media_addresses = g_strsplit("127.0.0.1", ",", -1);
     cfg->max_connections_per_address = 128;
     cfg->max_websockets_per_address = 64;
+    cfg->ws_messages_per_address = 400;
     cfg->http_requests_per_address = 100;
     cfg->max_sessions = 200;
     cfg->devtest_share = 25;
@@ -82,6 +83,7 @@ static gboolean check_keys(GKeyFile *kf, GError **err)
     static const char *known[] = {
         "server:listen", "server:port", "server:data_dir", "server:web_dir", "server:production",
         "server:public_url", "server:max_connections_per_address", "server:max_websockets_per_address",
+        "server:ws_messages_per_address",
         "server:http_requests_per_address", "server:http2",
         "tls:cert", "tls:key",
         "media:workers", "media:addresses", "media:port_min", "media:port_max",
@@ -142,6 +144,7 @@ static gboolean load_file(yf_config *cfg, const char *path, GError **err)
          take_int(kf, "server", "port", &cfg->port, err) &&
          take_int(kf, "server", "max_connections_per_address", &cfg->max_connections_per_address, err) &&
          take_int(kf, "server", "max_websockets_per_address", &cfg->max_websockets_per_address, err) &&
+         take_int(kf, "server", "ws_messages_per_address", &cfg->ws_messages_per_address, err) &&
          take_int(kf, "server", "http_requests_per_address", &cfg->http_requests_per_address, err) &&
          take_int(kf, "media", "workers", &cfg->workers, err) &&
          take_int(kf, "media", "port_min", &cfg->port_min, err) &&
@@ -240,6 +243,8 @@ static gboolean validate(yf_config *cfg, GError **err)
         bad = "server max_connections_per_address must be 1..100000";
     else if (cfg->max_websockets_per_address < 1 || cfg->max_websockets_per_address > 100000)
         bad = "server max_websockets_per_address must be 1..100000";
+    else if (cfg->ws_messages_per_address < 1 || cfg->ws_messages_per_address > 1000000)
+        bad = "server ws_messages_per_address must be 1..1000000";
     else if (cfg->http_requests_per_address < 1 || cfg->http_requests_per_address > 100000)
         bad = "server http_requests_per_address must be 1..100000";
     else if (cfg->max_sessions < 1)

@@ -19,6 +19,7 @@ typedef struct {
     int max_connections_per_address; /* live TCP connections to the listener from one client
                                         address (an IPv6 /64 counts as one), default 128 */
     int max_websockets_per_address;  /* signaling websockets (/ws) from one address, default 64 */
+    int ws_messages_per_address;     /* signaling messages a second from one address, default 400 */
     int http_requests_per_address;   /* HTTP requests a second from one address (REST and
                                         files; 10 s' worth at once), default 100 */
     gboolean http2;        /* offer HTTP/2 (ALPN h2); default FALSE, so each signaling

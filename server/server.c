@@ -179,6 +179,7 @@ static gboolean start_media(const yf_config *cfg, yf_server *s, GError **err)
         .devtest_max = yf_ws_devtest_max(cfg->max_sessions, cfg->devtest_share),
         .devtest_per_address = cfg->devtest_per_address,
         .websockets_per_address = cfg->max_websockets_per_address,
+        .messages_per_address = cfg->ws_messages_per_address,
     };
     s->hub = yf_ws_hub_new(s->media, &limits, cfg->stun_server, &key, cfg->grace_s);
     explicit_bzero(&key, sizeof key);

@@ -492,10 +492,11 @@ static gboolean within_rate(yf_ws_session *s)
         b = g_new0(yf_peers_bucket, 1);
         g_hash_table_insert(s->hub->address_rates, g_memdup2(&s->key, sizeof s->key), b);
     }
-    if (yf_peers_bucket_take(b, now, YF_WS_ADDRESS_RATE, YF_WS_ADDRESS_BURST))
+    int rate = s->hub->limits.messages_per_address;
+    if (yf_peers_bucket_take(b, now, rate, 2 * rate))
         return TRUE;
-    g_warning("session %s: its address sends more than %d messages a second over all its sessions; closing "
-              "this one", s->id, YF_WS_ADDRESS_RATE);
+    g_warning("session %s: its address sends more than %d messages a second over all its sessions "
+              "([server] ws_messages_per_address); closing this one", s->id, rate);
     return FALSE;
 }
 

@@ -22,9 +22,6 @@
 #define YF_WS_CONNECT_TIMEOUT_S 30 /* from echo.offer to a media connection */
 #define YF_WS_RATE 100      /* messages a second a client may send, on average ... */
 #define YF_WS_BURST 200     /* ... and at once; past that the session is closed (1008) */
-#define YF_WS_ADDRESS_RATE 400  /* messages a second all sessions of one client address may send
-                                   together, on average ... */
-#define YF_WS_ADDRESS_BURST 800 /* ... and at once; past that the session that sent is closed */
 
 #define YF_WS_CLOSE_TRY_LATER 1013 /* RFC 6455 §7.4.2 registry: "Try Again Later" */
 #define YF_WS_CLOSE_POLICY 1008    /* RFC 6455 §7.4.1: "Policy Violation" */
@@ -40,6 +37,9 @@ typedef struct {
                                    hearings always have the rest */
     int devtest_per_address;    /* device tests at once from one client address */
     int websockets_per_address; /* signaling sessions at once from one address */
+    int messages_per_address;   /* messages a second all sessions of one address may send
+                                   together, on average, and twice that at once; past that
+                                   the session that sent is closed */
 } yf_ws_limits;
 
 /* The device-test share of max_media: share_percent of it, at least 1

@@ -139,6 +139,7 @@ data_dir = $data
 web_dir = $top/web
 max_connections_per_address = 100000
 max_websockets_per_address = 100000
+ws_messages_per_address = 1000000
 [media]
 workers = $yf_workers
 addresses = $srv_ip

@@ -54,6 +54,7 @@ static void test_defaults(void)
     CHECK(g_str_equal(cfg.public_url, "https://127.0.0.1:8443"));
     CHECK_EQ_INT(cfg.max_connections_per_address, 128);
     CHECK_EQ_INT(cfg.max_websockets_per_address, 64);
+    CHECK_EQ_INT(cfg.ws_messages_per_address, 400);
     CHECK_EQ_INT(cfg.http_requests_per_address, 100);
     CHECK_EQ_INT(cfg.max_sessions, 200);
     CHECK_EQ_INT(cfg.devtest_share, 25);
@@ -70,11 +71,12 @@ static void test_defaults(void)
     yf_config_clear(&cfg);
     /* The limits per address, from the file. */
     CHECK(load(&cfg, "[server]\nmax_connections_per_address = 7\nmax_websockets_per_address = 3\n"
-                     "http_requests_per_address = 5\n"
+                     "http_requests_per_address = 5\nws_messages_per_address = 9000\n"
                      "[media]\ndevtest_share = 10\ndevtest_per_address = 1\n", NULL, NULL));
     CHECK_EQ_INT(cfg.max_connections_per_address, 7);
     CHECK_EQ_INT(cfg.max_websockets_per_address, 3);
     CHECK_EQ_INT(cfg.http_requests_per_address, 5);
+    CHECK_EQ_INT(cfg.ws_messages_per_address, 9000);
     CHECK_EQ_INT(cfg.devtest_share, 10);
     CHECK_EQ_INT(cfg.devtest_per_address, 1);
     yf_config_clear(&cfg);
@@ -161,6 +163,7 @@ static const struct {
     {NULL, {"--stun-server", ":3478", NULL}, "stun_server"},
     {"[server]\nmax_connections_per_address = 0\n", {NULL}, "max_connections_per_address must be"},
     {"[server]\nmax_websockets_per_address = -1\n", {NULL}, "max_websockets_per_address must be"},
+    {"[server]\nws_messages_per_address = 0\n", {NULL}, "ws_messages_per_address must be"},
     {"[server]\nhttp_requests_per_address = 0\n", {NULL}, "http_requests_per_address must be"},
     {"[media]\ndevtest_share = 101\n", {NULL}, "devtest_share must be"},
     {"[media]\ndevtest_per_address = 0\n", {NULL}, "devtest_per_address must be"},
