@@ -10,7 +10,8 @@
 #include "dtls.h"
 #include "srtp.h"
 
-#define OUT_QUEUE 256
+#define OUT_QUEUE 256 /* entries at most; the ring starts at OUT_QUEUE_START and doubles */
+#define OUT_QUEUE_START 8
 #define MAX_DATAGRAM 8192 /* nothing WebRTC sends us is larger */
 /* Media buffers are recycled: a packet up to POOL_BUF bytes (every RTP/RTCP a
  * browser sends fits) takes a buffer from the peer's free list and gives it
@@ -31,7 +32,11 @@ typedef struct {
 } entry;
 
 /* Invariants: srtp is non-NULL exactly while seen == CONNECTED; the queue is a
- * ring of `count` entries from `head`, each owning its data; `cur` owns the
+ * ring of `count` entries from `head` in q[0..cap), each owning its data
+ * (cap grows from OUT_QUEUE_START to OUT_QUEUE as bursts need it: a
+ * connection's queue is a few entries deep but for a keyframe's burst, and
+ * hundreds of observers' connections each holding OUT_QUEUE entries came to
+ * 10 KiB apiece); `cur` owns the
  * data of the last output handed out, freed on the next poll; at most three
  * state events (CONNECTED, FAILED/CLOSED) are ever queued. */
 struct yf_peer {
@@ -40,8 +45,8 @@ struct yf_peer {
     bool is_client;
     yf_dtls_state seen;
     const char *profile;
-    entry q[OUT_QUEUE];
-    unsigned head, count;
+    entry *q;              /* a ring of cap entries */
+    unsigned cap, head, count;
     uint8_t *cur;
     bool cur_pooled;
     uint8_t *pool[POOL_KEEP];
@@ -92,16 +97,34 @@ static void drop_one(yf_peer *p)
 {
     unsigned i = 0;
 
-    while (i < p->count && is_state_event(&p->q[(p->head + i) % OUT_QUEUE]))
+    while (i < p->count && is_state_event(&p->q[(p->head + i) % p->cap]))
         i++;
     if (i == p->count)
         i = 0;
-    buf_put(p, p->q[(p->head + i) % OUT_QUEUE].data, p->q[(p->head + i) % OUT_QUEUE].pooled);
+    buf_put(p, p->q[(p->head + i) % p->cap].data, p->q[(p->head + i) % p->cap].pooled);
     for (unsigned j = i; j > 0; j--)
-        p->q[(p->head + j) % OUT_QUEUE] = p->q[(p->head + j - 1) % OUT_QUEUE];
-    p->head = (p->head + 1) % OUT_QUEUE;
+        p->q[(p->head + j) % p->cap] = p->q[(p->head + j - 1) % p->cap];
+    p->head = (p->head + 1) % p->cap;
     p->count--;
     p->st.dropped_queue++;
+}
+
+/* A full ring twice as large (up to OUT_QUEUE), its entries from index 0;
+ * false when it is at its largest or memory is short. */
+static bool grow_queue(yf_peer *p)
+{
+    unsigned cap = p->cap * 2;
+    entry *q;
+
+    if (cap > OUT_QUEUE || !(q = malloc(cap * sizeof *q)))
+        return false;
+    for (unsigned i = 0; i < p->count; i++)
+        q[i] = p->q[(p->head + i) % p->cap];
+    free(p->q);
+    p->q = q;
+    p->cap = cap;
+    p->head = 0;
+    return true;
 }
 
 static void push_buf(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t *data, size_t len,
@@ -109,9 +132,9 @@ static void push_buf(yf_peer *p, yf_output_kind kind, yf_event_kind ev, uint8_t 
 {
     entry *e;
 
-    if (p->count == OUT_QUEUE)
+    if (p->count == p->cap && !grow_queue(p))
         drop_one(p);
-    e = &p->q[(p->head + p->count) % OUT_QUEUE];
+    e = &p->q[(p->head + p->count) % p->cap];
     e->kind = kind;
     e->event = ev;
     e->data = data;
@@ -204,12 +227,19 @@ yf_peer *yf_peer_new(const yf_peer_config *cfg, int64_t now_us)
     p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    p->q = malloc(OUT_QUEUE_START * sizeof *p->q);
+    if (!p->q) {
+        free(p);
+        return NULL;
+    }
+    p->cap = OUT_QUEUE_START;
     memcpy(fp, cfg->remote_fingerprint, sizeof fp);
     fp[sizeof fp - 1] = '\0';
     p->is_client = cfg->role == YF_DTLS_ROLE_CLIENT;
     p->seen = YF_DTLS_HANDSHAKING;
     p->dtls = yf_dtls_new(cfg->cert, p->is_client, cfg->srtp_profiles, fp, cfg->dtls_mtu);
     if (!p->dtls) {
+        free(p->q);
         free(p);
         return NULL;
     }
@@ -223,9 +253,10 @@ void yf_peer_free(yf_peer *p)
         return;
     while (p->count) {
         free(p->q[p->head].data);
-        p->head = (p->head + 1) % OUT_QUEUE;
+        p->head = (p->head + 1) % p->cap;
         p->count--;
     }
+    free(p->q);
     free(p->cur);
     while (p->n_pool)
         free(p->pool[--p->n_pool]);
@@ -384,7 +415,7 @@ void yf_peer_poll_output(yf_peer *p, int64_t now_us, yf_output *out)
     p->cur = NULL;
     if (p->count) {
         e = p->q[p->head];
-        p->head = (p->head + 1) % OUT_QUEUE;
+        p->head = (p->head + 1) % p->cap;
         p->count--;
         p->cur = e.data;
         p->cur_pooled = e.pooled;
