@@ -76,6 +76,8 @@ void yf_router_free(yf_router *r)
                 yf_rtx_cache_clear(&r->tracks[i].cache, r->pool);
     }
     yf_pktbuf_pool_free(r->pool);
+    for (unsigned i = 0; r->parts && i < r->parts_cap; i++)
+        free(r->parts[i].twcc);
     free(r->parts);
     free(r->tracks);
     free(r->subs);
@@ -175,7 +177,6 @@ int yf_router_add_participant(yf_router *r, uint32_t participant)
         p->used = true;
         p->id = participant;
         p->rtcp_ssrc = yf_router_random32(r);
-        yf_twcc_recv_init(&p->twcc);
         yf_router_downlink_reset(r, (int)i);
         return YF_OK;
     }
@@ -196,6 +197,8 @@ int yf_router_remove_participant(yf_router *r, uint32_t participant)
             yf_router_unsubscribe(r, participant, r->tracks[i].id);
     }
     r->parts[p].used = false;
+    free(r->parts[p].twcc);
+    r->parts[p].twcc = NULL;
     return YF_OK;
 }
 
@@ -236,8 +239,11 @@ void yf_router_track_init(yf_router *r, rt_track *t, int p, const yf_router_trac
     yf_rtx_cache_set_max_age(&t->cache, r->cfg.rtx_cache_max_age_us);
     yf_nack_gen_init(&t->nack, r->cfg.initial_rtt_us, r->cfg.nack_reorder_us, r->cfg.nack_max_tries);
     yf_rx_stats_init(&t->rx, cfg->clock_rate);
-    if (cfg->twcc_ext_id)
-        r->parts[p].twcc_ext_id = cfg->twcc_ext_id;
+    rt_participant *pp = &r->parts[p];
+    if (cfg->twcc_ext_id && !pp->twcc && (pp->twcc = malloc(sizeof *pp->twcc)))
+        yf_twcc_recv_init(pp->twcc);
+    if (cfg->twcc_ext_id && pp->twcc) /* short of memory: no feedback, media still flows */
+        pp->twcc_ext_id = cfg->twcc_ext_id;
 }
 
 int yf_router_add_publisher_track(yf_router *r, uint32_t participant,

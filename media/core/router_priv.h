@@ -31,9 +31,11 @@ typedef struct {
     uint32_t id;
     int64_t next_rr_us, next_twcc_us, next_sr_us;
     uint32_t rtcp_ssrc;       /* our SSRC towards its publisher connection */
-    uint8_t twcc_ext_id;      /* last nonzero of its tracks */
+    uint8_t twcc_ext_id;      /* last nonzero of its tracks; nonzero => twcc */
     uint32_t twcc_media_ssrc;
-    yf_twcc_recv twcc;
+    yf_twcc_recv *twcc;       /* its publishing's feedback state (8 KiB): made
+                                 with its first track that names the extension,
+                                 so an observer, who never publishes, has none */
     /* The subscriber connection's downlink (twcc_send.h, bwe.h, layer.h):
      * sub_twcc_id 0 = not negotiated, nothing stamped or estimated;
      * video_paused: the estimate cannot carry its video, audio only. */

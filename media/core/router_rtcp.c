@@ -281,12 +281,12 @@ static void send_rr(yf_router *r, int64_t now_us, int part)
 static void send_twcc(yf_router *r, int part)
 {
     rt_participant *p = &r->parts[part];
-    while (yf_twcc_recv_pending(&p->twcc)) {
+    while (p->twcc && yf_twcc_recv_pending(p->twcc)) {
         uint8_t *d = yf_router_rtcp_begin(r);
         if (!d)
             return;
         int a = put_empty_rr(p->rtcp_ssrc, d, RTCP_SLOT_CAP);
-        int b = a < 0 ? a : yf_twcc_recv_build(&p->twcc, p->rtcp_ssrc, p->twcc_media_ssrc,
+        int b = a < 0 ? a : yf_twcc_recv_build(p->twcc, p->rtcp_ssrc, p->twcc_media_ssrc,
                                                 d + a, RTCP_SLOT_CAP - (size_t)a);
         if (b <= 0)
             return;

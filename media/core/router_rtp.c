@@ -57,7 +57,7 @@ static void on_twcc(yf_router *r, int64_t now_us, rt_participant *p, const yf_rt
     yf_rtp_ext e;
     if (!p->twcc_ext_id || yf_rtp_ext_find(h, p->twcc_ext_id, &e) != 1 || e.len < 2)
         return;
-    yf_twcc_recv_on_packet(&p->twcc, now_us, (uint16_t)((e.data[0] << 8) | e.data[1]));
+    yf_twcc_recv_on_packet(p->twcc, now_us, (uint16_t)((e.data[0] << 8) | e.data[1]));
     p->twcc_media_ssrc = h->ssrc;
     if (!p->next_twcc_us)
         p->next_twcc_us = now_us + r->cfg.twcc_interval_us;
