@@ -37,8 +37,8 @@
 /* The contexts made from one certificate, one per SRTP profile list: every
  * connection's SSL is made from a shared one (an SSL_CTX costs some 13 KiB
  * and 0.8 ms to make; a public hearing opens hundreds of connections).
- * SSL_CTX_new's reference counting is thread-safe; the table is filled under
- * its lock by whichever worker thread first needs a list. */
+ * SSL_CTX_up_ref and SSL_CTX_free are thread-safe; the table is filled
+ * under its lock by whichever worker thread first needs a list. */
 #define CTX_CACHE 4
 
 typedef struct {
@@ -126,14 +126,16 @@ int yf_dtls_cert_generate(yf_dtls_cert **out)
     *out = NULL;
     if (!c)
         return YF_ENOMEM;
-    c->key = EVP_EC_gen("P-256");
-    c->x509 = X509_new();
     c->ctxs = calloc(1, sizeof *c->ctxs);
-    if (!c->key || !c->x509 || !c->ctxs) {
-        rc = c->ctxs ? YF_ECRYPTO : YF_ENOMEM;
-        goto out;
+    if (!c->ctxs) {
+        free(c);
+        return YF_ENOMEM;
     }
     pthread_mutex_init(&c->ctxs->lock, NULL);
+    c->key = EVP_EC_gen("P-256");
+    c->x509 = X509_new();
+    if (!c->key || !c->x509)
+        goto out;
     rc = fill_cert(c->x509, c->key);
     if (rc == YF_OK)
         rc = fingerprint_of(c->x509, c->fingerprint);
@@ -470,9 +472,9 @@ static SSL_CTX *make_ctx(const yf_dtls_cert *cert, const char *profiles)
 }
 
 /* The shared context of cert for profiles, made on first use; a new
- * reference for the caller. NULL when it cannot be made, or when the
- * table is full (more distinct lists than any caller uses): then a context
- * of the connection's own. */
+ * reference for the caller, NULL when it cannot be made. A list too long
+ * for the table, or one more than its slots (more distinct lists than the
+ * two profiles make), gets a context of the connection's own. */
 static SSL_CTX *shared_ctx(const yf_dtls_cert *cert, const char *profiles)
 {
     ctx_cache *c = cert->ctxs;

@@ -2,7 +2,8 @@
  * a capture plays as its primary Opus block, and a packet the capture lacks
  * is rebuilt from the redundant block a later RED packet carries for it
  * (section 3: the block's timestamp offset; the sender repeats the packets
- * just before, so block k of n - 1 is the packet n - 1 - k back). The
+ * just before, so block k of n - 1 is the packet n - 1 - k back, except
+ * after a pause in speech: see yf_post_red_fill). The
  * capture keeps RTP as received; this only reads it. Parsing is red.h's. */
 #define G_LOG_DOMAIN "yf-post"
 

@@ -17,6 +17,8 @@ typedef struct {
     char profile[32], reason[64];
     uint8_t last[2048];
     size_t last_len;
+    uint16_t prev_seq;  /* of the last RTP received */
+    int out_of_order;   /* RTP received with a seq not after the one before */
 } ev_log;
 
 typedef void (*deliver_fn)(yf_peer *to, const uint8_t *buf, size_t len);
@@ -55,9 +57,13 @@ static int drain(yf_peer *from, ev_log *log, yf_peer *to, deliver_fn deliver)
         case YF_EV_CLOSED: log->closed++; break;
         case YF_EV_RTP:
         case YF_EV_RTCP:
-            if (o.event == YF_EV_RTP)
+            if (o.event == YF_EV_RTP) {
+                uint16_t seq = o.len >= 4 ? (uint16_t)((o.data[2] << 8) | o.data[3]) : 0;
+                if (log->rtp && (int16_t)(seq - log->prev_seq) <= 0)
+                    log->out_of_order++;
+                log->prev_seq = seq;
                 log->rtp++;
-            else
+            } else
                 log->rtcp++;
             log->last_len = o.len < sizeof log->last ? o.len : 0;
             memcpy(log->last, o.data, log->last_len);
@@ -352,7 +358,9 @@ static void test_media_and_close(void)
     CHECK_EQ_INT(st.rtcp_out, 1);
     CHECK_EQ_INT(st.dropped_garbage, 1);
 
-    /* the queue is bounded: 300 unpolled sends keep the newest 256 */
+    /* the queue is bounded: 300 unpolled sends keep the newest 256, in
+     * order through the ring's growth from 8 entries (its head mid-ring,
+     * where the outputs polled so far left it) */
     for (uint16_t i = 0; i < 300; i++) {
         n = make_rtp(pkt, (uint16_t)(100 + i));
         CHECK_EQ_INT(yf_peer_send_rtp(s, 0, pkt, n), YF_OK);
@@ -369,6 +377,7 @@ static void test_media_and_close(void)
     yf_peer_get_stats(s, &st);
     CHECK_EQ_INT(st.dropped_queue, 46);
     CHECK_EQ_INT(lc.rtp, 1 + 254);
+    CHECK_EQ_INT(lc.out_of_order, 0);
     CHECK(!yf_peer_is_connected(c));
     yf_peer_free(c);
     yf_peer_free(s);
