@@ -13,7 +13,7 @@ import { CHROMIUM, CHROMIUM_ARGS, apiRequest, browserTestPrerequisites, check, c
   tempDirs, wrapUp } from './lib.mjs';
 
 export const pageLog = [];
-const FPS = 15;
+export const FPS = 15;
 
 /** Flash/beep media for the host, plain media (no flash, no beep) for the
  * petitioner, so the composite's flash and beep come from one participant. */
