@@ -363,10 +363,15 @@ void yf_bwe_on_feedback(yf_bwe *b, int64_t now_us, const yf_twcc_result *pkts, s
             newest_send = p->send_us;
         on_sent(b, p->send_us, p->size);
         b->packets++;
-        b->loss_sent++;
+        /* A probe's packets (probe.h) tell the delay detector what the
+         * link does with more; their loss is the probe's question, not
+         * the link's state under what it carries: the probe judges it. */
+        if (!p->cluster)
+            b->loss_sent++;
         if (p->arrival_us == YF_TWCC_LOST) {
             b->lost++;
-            b->loss_lost++;
+            if (!p->cluster)
+                b->loss_lost++;
             continue;
         }
         on_received(b, now_us, p);

@@ -89,7 +89,8 @@ typedef struct {
 void yf_bwe_init(yf_bwe *b, const yf_bwe_config *cfg);
 
 /* One feedback's packets (yf_twcc_send_on_feedback, in sequence order),
- * received at now_us. Updates the estimate. n may be 0. */
+ * received at now_us. Updates the estimate. n may be 0. Packets of a probe
+ * cluster (cluster != 0) count for the delay but not in the loss windows. */
 void yf_bwe_on_feedback(yf_bwe *b, int64_t now_us, const yf_twcc_result *pkts, size_t n);
 
 /* The estimate in bit/s (the initial one until feedback arrives). */

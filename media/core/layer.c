@@ -20,25 +20,50 @@ void yf_layer_init(yf_layer_choice *c, const yf_layer_config *cfg)
         c->cfg.down_margin_pct = 90;
     c->current = YF_LAYER_AUDIO_ONLY;
     c->hold_us = c->cfg.up_hold_us;
+    c->probe_layer = YF_LAYER_NO_PROBE;
+}
+
+void yf_layer_set_probing(yf_layer_choice *c, bool on)
+{
+    c->probing = on;
 }
 
 #define FAILED_UP_US 10000000 /* a move up undone within this failed */
 #define MAX_HOLD_FACTOR 16
 #define SETTLE_US 2000000     /* the lowest layer alone, before audio only */
 
+/* A move up that did not last (or a probe that failed): the next waits
+ * twice as long. */
+static void failed_up(yf_layer_choice *c)
+{
+    c->failed_ups++;
+    c->hold_us = c->hold_us * 2 < c->cfg.up_hold_us * MAX_HOLD_FACTOR
+                     ? c->hold_us * 2 : c->cfg.up_hold_us * MAX_HOLD_FACTOR;
+}
+
 /* A move down: the wait for the next move up doubles when it undoes a
  * recent move up, and starts again from the configured one otherwise. */
 static void moved_down(yf_layer_choice *c, int64_t now_us)
 {
     c->downs++;
+    c->probe_layer = YF_LAYER_NO_PROBE;
+    c->probe_running = false;
+    c->quick = false;
     if (c->up_at_us && now_us - c->up_at_us < FAILED_UP_US) {
-        c->failed_ups++;
-        c->hold_us = c->hold_us * 2 < c->cfg.up_hold_us * MAX_HOLD_FACTOR
-                         ? c->hold_us * 2 : c->cfg.up_hold_us * MAX_HOLD_FACTOR;
+        failed_up(c);
     } else {
         c->hold_us = c->cfg.up_hold_us;
     }
     c->up_at_us = 0;
+}
+
+static void move_up(yf_layer_choice *c, int64_t now_us, int layer)
+{
+    c->current = layer;
+    c->since_us = 0;
+    c->ups++;
+    c->up_at_us = now_us;
+    c->current_since_us = now_us;
 }
 
 /* The highest layer whose need (times pct %) the estimate covers. */
@@ -71,12 +96,22 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
             moved_down(c, now_us);
         if (c->started && fits == YF_LAYER_AUDIO_ONLY && c->current > 0)
             fits = 0;
+        bool first = !c->started;
         c->started = true;
         c->current = fits;
         c->current_since_us = now_us;
         c->since_us = 0;
+        if (first && c->probing && n > 1 && fits > 0) {
+            /* the lowest first; the higher one after a probe */
+            c->current = 0;
+            c->since_us = now_us;
+            c->target = fits;
+            c->quick = true;
+        }
         return c->current;
     }
+    if (c->probe_layer != YF_LAYER_NO_PROBE)
+        return c->current; /* the probe's verdict decides */
     /* The last move up has held: the next one waits the configured time. */
     if (c->up_at_us && now_us - c->up_at_us >= FAILED_UP_US) {
         c->hold_us = c->cfg.up_hold_us;
@@ -95,12 +130,50 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
     } else if (up < c->target) {
         c->target = up;
     }
-    if (now_us - c->since_us >= c->hold_us) {
-        c->current = c->target;
-        c->since_us = 0;
-        c->ups++;
-        c->up_at_us = now_us;
-        c->current_since_us = now_us;
+    int64_t wait = c->probing && c->quick ? YF_LAYER_FIRST_HOLD_US : c->hold_us;
+    if (now_us - c->since_us >= wait) {
+        if (c->probing) {
+            c->probe_layer = c->current + 1; /* <= target */
+            c->probe_running = false;
+            c->since_us = 0;
+            return c->current;
+        }
+        move_up(c, now_us, c->target);
     }
     return c->current;
+}
+
+bool yf_layer_probe_wanted(yf_layer_choice *c, int *layer)
+{
+    if (c->probe_layer == YF_LAYER_NO_PROBE || c->probe_running)
+        return false;
+    c->probe_running = true;
+    *layer = c->probe_layer;
+    return true;
+}
+
+void yf_layer_probe_skip(yf_layer_choice *c)
+{
+    c->probe_layer = YF_LAYER_NO_PROBE;
+    c->probe_running = false;
+}
+
+void yf_layer_probe_result(yf_layer_choice *c, int64_t now_us, bool carried)
+{
+    int layer = c->probe_layer;
+    if (layer == YF_LAYER_NO_PROBE)
+        return;
+    c->probe_layer = YF_LAYER_NO_PROBE;
+    c->probe_running = false;
+    if (carried && layer > c->current) {
+        c->probes_ok++;
+        move_up(c, now_us, layer);
+        c->quick = true;
+        return;
+    }
+    if (!carried) {
+        c->probes_failed++;
+        c->quick = false;
+        failed_up(c);
+    }
 }

@@ -458,6 +458,24 @@ bool yf_router_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uin
     return true;
 }
 
+bool yf_router_push_padding(yf_router *r, rt_sub *s, uint16_t pad, uint8_t cluster)
+{
+    rt_out *o = push_slot(r);
+    if (!o)
+        return false;
+    o->kind = YF_ROUTER_OUT_RTP;
+    o->conn = YF_CONN_SUBSCRIBER;
+    o->participant = r->parts[s->sub].id;
+    o->part_idx = (uint32_t)s->sub;
+    o->ssrc = s->rtx_ssrc;
+    o->pt = s->rtx_pt;
+    o->seq = s->rtx_seq++;
+    o->ts = s->rw.last_out_ts;
+    o->pad = pad;
+    o->cluster = cluster;
+    return true;
+}
+
 uint8_t *yf_router_rtcp_begin(yf_router *r)
 {
     if (r->rtcp_len == RTCP_SLOTS)
@@ -494,6 +512,11 @@ void yf_router_push_event(yf_router *r, yf_router_event_kind ev, uint32_t partic
  * subscriber's transport-wide seq where negotiated), and patched. */
 static bool emit_rtp(yf_router *r, int64_t now_us, rt_out *o, yf_router_output *out)
 {
+    if (o->pad) {
+        out->len = yf_router_write_padding(r, now_us, o, r->scratch, sizeof r->scratch);
+        out->data = r->scratch;
+        return out->len > 0;
+    }
     yf_pktbuf *b = o->buf;
     long stamped = yf_router_stamp_twcc(r, now_us, o, b, r->scratch, sizeof r->scratch);
     if (stamped < 0) {

@@ -160,6 +160,8 @@ typedef struct {
     uint64_t nack_held;                  /* NACKed seqs not resent: asked again
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */
+    uint64_t probes, probes_ok, probes_failed; /* downlink probes (probe.h) and their verdicts */
+    uint64_t padding_packets;            /* probe padding sent */
 } yf_router_stats;
 
 typedef struct {
@@ -204,6 +206,9 @@ typedef struct {
     uint64_t feedbacks, stamped;
     uint64_t reported, lost, overuses;   /* packets fed back, of them lost; overuses seen */
     uint64_t unknown;                    /* statuses for packets not in the history */
+    uint64_t probes, probes_ok, probes_failed; /* moves up asked of the link (probe.h) */
+    uint64_t padding_bytes;              /* sent in probes */
+    int64_t probe_recv_bps;              /* the last probe: what arrived of it */
 } yf_router_downlink;
 
 typedef struct yf_router yf_router;
@@ -256,6 +261,16 @@ int yf_router_unsubscribe(yf_router *r, uint32_t subscriber, uint32_t track_id);
  * (red_pt > 127). */
 int yf_router_set_subscription_red(yf_router *r, uint32_t subscriber, uint32_t track_id,
                                    uint8_t red_pt);
+
+/* The subscription's RTX stream (RFC 4588; the subscriber's answer took
+ * rtx_pt for it): the router sends its downlink probes there, as padding
+ * only (probe.h), which a browser counts in its transport-cc feedback and
+ * then drops. A subscriber with one moves up a layer (or back from audio
+ * only) only after a probe says its link carries it, and starts a
+ * simulcast track on its lowest layer. rtx_ssrc 0: none. YF_ESTATE (not
+ * subscribed), YF_EMALFORMED (rtx_pt > 127, or 0 with an ssrc). */
+int yf_router_set_subscription_rtx(yf_router *r, uint32_t subscriber, uint32_t track_id,
+                                   uint32_t rtx_ssrc, uint8_t rtx_pt);
 
 /* A decrypted RTP packet from the participant's publisher connection
  * (YF_EV_RTP of its publisher peer). YF_OK, or an error for a dropped

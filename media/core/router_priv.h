@@ -16,7 +16,7 @@
 #include "bwe.h"
 #include "layer.h"
 #include "twcc_send.h"
-#include "rtp.h"
+#include "probe.h"
 
 #define RTCP_SLOTS 64
 #define RTCP_SLOT_CAP 1200
@@ -47,6 +47,10 @@ typedef struct {
     yf_twcc_send tx;
     yf_bwe bwe;
     yf_layer_choice layer;
+    yf_probe probe;           /* a move up is asked of the link first (probe.h) */
+    int64_t probe_next_us;    /* its next padding tick or deadline; 0 none */
+    int64_t probe_goal_bps;   /* the rate the layer asked for needs; probes
+                                 step up to it, each at most twice the last */
 } rt_participant;
 
 /* Invariant: a used track's owner is a used participant; subs heads the
@@ -103,6 +107,10 @@ typedef struct {
     int8_t layer;             /* simulcast: the layer forwarded now, -1 none */
     int8_t want;              /* the layer its downlink is given, -1 none */
     uint64_t switches;
+    uint32_t rtx_ssrc;        /* its RTX stream (the answer took it), 0 none:
+                                 where the subscriber's probes pad */
+    uint8_t rtx_pt;
+    uint16_t rtx_seq;
 } rt_sub;
 
 typedef struct {
@@ -118,6 +126,9 @@ typedef struct {
     uint32_t participant;
     uint32_t part_idx;        /* RTP: the subscriber's slot (stamping) */
     uint8_t pub_twcc_id;      /* RTP: the publisher's transport-cc id (removed) */
+    uint16_t pad;             /* RTP: a probe's padding-only packet of this many
+                                 padding bytes (buf NULL), 0: a packet of buf */
+    uint8_t cluster;          /* padding: the probe cluster it belongs to */
     uint32_t ssrc, ts, track_id;
     yf_pktbuf *buf;           /* RTP: holds one reference */
 } rt_out;
@@ -151,6 +162,8 @@ int yf_router_find_participant(const yf_router *r, uint32_t id);
 int yf_router_find_track(const yf_router *r, uint32_t id);
 /* Queue helpers: each returns false (and counts a drop) when full. */
 bool yf_router_push_rtp(yf_router *r, rt_sub *s, yf_pktbuf *b, uint16_t seq, uint32_t ts, bool rtx);
+/* A probe's padding-only packet on s's RTX stream. */
+bool yf_router_push_padding(yf_router *r, rt_sub *s, uint16_t pad, uint8_t cluster);
 /* Writes RTCP: slot to fill, then commit with its length. */
 uint8_t *yf_router_rtcp_begin(yf_router *r);
 void yf_router_rtcp_commit(yf_router *r, uint32_t participant, yf_router_conn conn, size_t len);
@@ -172,6 +185,11 @@ static inline bool yf_router_video_paused(const yf_router *r, int part)
     return r->parts[part].video_paused;
 }
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len);
+/* A probe's padding and verdict, when probe_next_us has come. */
+void yf_router_probe_tick(yf_router *r, int64_t now_us, int part);
+/* Writes a probe's padding-only packet of o into dst: its length, 0 when
+ * it cannot be sent (the subscriber left or has no transport-cc). */
+size_t yf_router_write_padding(yf_router *r, int64_t now_us, const rt_out *o, uint8_t *dst, size_t cap);
 
 /* router_red.c */
 /* false (counted) when t takes RED and h is a RED packet that does not

@@ -377,6 +377,8 @@ static void participant_timers(yf_router *r, int64_t now_us, int i)
         send_srs(r, now_us, i);
         p->next_sr_us = now_us + r->cfg.sr_interval_us;
     }
+    if (p->probe_next_us && p->probe_next_us <= now_us)
+        yf_router_probe_tick(r, now_us, i);
 }
 
 void yf_router_handle_timeout(yf_router *r, int64_t now_us)
@@ -415,6 +417,7 @@ int64_t yf_router_rtcp_next_timeout(const yf_router *r)
         earliest(&t, p->next_rr_us);
         earliest(&t, p->next_twcc_us);
         earliest(&t, p->next_sr_us);
+        earliest(&t, p->probe_next_us);
     }
     for (unsigned i = 0; i < r->cfg.max_tracks; i++)
         if (r->tracks[i].used && r->tracks[i].pli_pending)

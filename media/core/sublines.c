@@ -30,7 +30,7 @@ static uint32_t random32(yf_sublines *t)
 static bool ssrc_taken(const yf_sublines *t, uint32_t v)
 {
     for (unsigned i = 0; i < t->n; i++)
-        if (t->lines[i].out_ssrc == v)
+        if (t->lines[i].out_ssrc == v || t->lines[i].rtx_ssrc == v)
             return true;
     return false;
 }
@@ -106,6 +106,9 @@ static void append_line(yf_sublines *t, uint32_t pub, const yf_sublines_track *t
     copy_str(l->pub_mid, sizeof l->pub_mid, tr->mid);
     l->track = *tr;
     l->out_ssrc = fresh_ssrc(t);
+    do
+        l->rtx_ssrc = fresh_ssrc(t); /* l is not in lines[0..n) yet */
+    while (l->rtx_ssrc == l->out_ssrc);
     l->active = true;
     t->n++;
 }

@@ -37,12 +37,13 @@ typedef struct {
     char pub_mid[32];         /* the publisher's mid of the track */
     yf_sublines_track track;  /* its codec, as last published */
     uint32_t out_ssrc;        /* ours, nonzero */
+    uint32_t rtx_ssrc;        /* ours for its RTX stream (padding probes), nonzero */
     bool active;              /* false: a=inactive, the track is gone */
 } yf_sublines_line;
 
 /* Invariants: lines[0..n) are in offer order and n <= YF_SUBLINES_MAX; line
  * i's mid is the decimal i (lines are never removed, so no mid is reused);
- * no two lines have the same out_ssrc; a line belongs to one publisher for
+ * no two of the lines' out_ssrc and rtx_ssrc are the same; a line belongs to one publisher for
  * good, and no two lines of a publisher have the same (pub_mid, kind). */
 typedef struct {
     yf_sublines_line lines[YF_SUBLINES_MAX];

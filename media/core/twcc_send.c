@@ -28,6 +28,7 @@ uint16_t yf_twcc_send_stamp(yf_twcc_send *s, int64_t now_us, size_t size)
     e->seq = seq;
     e->size = (uint16_t)(size > UINT16_MAX ? UINT16_MAX : size);
     e->state = SLOT_SENT;
+    e->cluster = s->cluster;
     s->st.stamped++;
     return seq;
 }
@@ -78,6 +79,7 @@ static size_t walk(yf_twcc_send *s, const yf_rtcp_twcc *tw, const yf_twcc_status
             out[n].send_us = e->send_us;
             out[n].arrival_us = got ? arrival : YF_TWCC_LOST;
             out[n].size = e->size;
+            out[n].cluster = e->cluster;
             e->state = SLOT_REPORTED;
             s->st.reported++;
         }

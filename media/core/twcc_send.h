@@ -30,6 +30,7 @@ typedef struct {
     int64_t arrival_us;  /* the receiver's clock (offset unknown, only
                             differences mean anything), or YF_TWCC_LOST */
     uint32_t size;       /* bytes of the RTP packet as sent */
+    uint8_t cluster;     /* the probe cluster it was sent in (probe.h), 0 none */
 } yf_twcc_result;
 
 typedef struct {
@@ -37,6 +38,7 @@ typedef struct {
     uint16_t seq;
     uint16_t size;
     uint8_t state;       /* 0 free, 1 sent, 2 reported */
+    uint8_t cluster;
 } yf_twcc_sent;
 
 typedef struct {
@@ -52,6 +54,8 @@ typedef struct {
  * HISTORY packets stamped, the newest being next_seq - 1. */
 typedef struct {
     uint16_t next_seq;
+    uint8_t cluster;         /* given to every packet stamped while nonzero:
+                                a probe (probe.h) is sending */
     bool ref_known;
     int32_t last_ref;        /* last reference time seen (24-bit, signed) */
     int64_t ref_wraps;       /* unwrapped reference time = ref + wraps * 2^24 */
@@ -62,7 +66,8 @@ typedef struct {
 /* seq0: the first sequence number (any value; the router starts at 1). */
 void yf_twcc_send_init(yf_twcc_send *s, uint16_t seq0);
 
-/* Numbers one packet of `size` bytes sent at now_us; returns its seq. */
+/* Numbers one packet of `size` bytes sent at now_us, of s->cluster;
+ * returns its seq. */
 uint16_t yf_twcc_send_stamp(yf_twcc_send *s, int64_t now_us, size_t size);
 
 /* Reads one transport-cc feedback packet (an RTPFB FMT 15 of a compound

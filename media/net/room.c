@@ -189,6 +189,39 @@ static void offer_red_fix(offer_build *b)
     }
 }
 
+/* Whether pt means anything on any line of the offer. */
+static bool pt_used(const offer_build *b, int pt)
+{
+    for (size_t i = 0; i < b->p.n_media; i++) {
+        const yf_sdp_offer_media *m = &b->media[i];
+        if (m->pt == pt || m->red_pt == pt || m->rtx_pt == pt)
+            return true;
+    }
+    return false;
+}
+
+/* RTX on every active video line, one pt per repaired pt across the offer
+ * (one meaning per pt in a BUNDLE group): the one another line already
+ * has for that pt, else the first free of 96..127 and 35..63. The router
+ * sends only padding on it (probe.h). Chosen the same way for every offer
+ * of the same lines, so it stays put across renegotiations. */
+static void offer_rtx(offer_build *b)
+{
+    static const int ranges[][2] = { { 96, 127 }, { 35, 63 } };
+    for (size_t i = 0; i < b->p.n_media; i++) {
+        yf_sdp_offer_media *a = &b->media[i];
+        if (a->kind != YF_SDP_VIDEO || !a->active || !a->rtx_ssrc)
+            continue;
+        for (size_t j = 0; j < i && !a->rtx_pt; j++)
+            if (b->media[j].rtx_pt && b->media[j].pt == a->pt)
+                a->rtx_pt = b->media[j].rtx_pt;
+        for (size_t k = 0; k < G_N_ELEMENTS(ranges) && !a->rtx_pt; k++)
+            for (int pt = ranges[k][0]; pt <= ranges[k][1] && !a->rtx_pt; pt++)
+                if (!pt_used(b, pt))
+                    a->rtx_pt = pt;
+    }
+}
+
 static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build *b)
 {
     memset(b, 0, sizeof *b);
@@ -220,8 +253,10 @@ static void offer_fill(const yf_room *r, const yf_room_ctl_part *p, offer_build 
         md->active = l->active;
         md->ext_audio_level = e->ext_audio_level;
         md->red_pt = l->active ? l->track.cfg.red_pt : 0;
+        md->rtx_ssrc = l->active && md->kind == YF_SDP_VIDEO ? l->rtx_ssrc : 0;
     }
     offer_red_fix(b);
+    offer_rtx(b);
     b->p.ext_twcc = p->sub_twcc_id;
     for (size_t i = 0; i < b->p.n_media; i++)
         if (b->media[i].ext_audio_level == b->p.ext_twcc)
@@ -543,10 +578,14 @@ gboolean yf_room_subscribe_answer(yf_room *r, uint32_t participant, unsigned rev
     }
     yf_room_msg *m = msg_new(r, MSG_SUB_ANSWER, participant);
     m->change = subscriber_change(p, info, &why);
-    m->tracks = g_array_sized_new(FALSE, TRUE, sizeof(uint8_t), (guint)info->n_media); /* RED per line */
+    m->tracks = g_array_sized_new(FALSE, TRUE, sizeof(yf_room_sub_accept), (guint)info->n_media);
     for (int i = 0; i < info->n_media; i++) {
-        uint8_t red = info->media[i].red ? (uint8_t)b->media[i].red_pt : 0;
-        g_array_append_val(m->tracks, red);
+        yf_room_sub_accept a = {
+            .red_pt = info->media[i].red ? (uint8_t)b->media[i].red_pt : 0,
+            .rtx_pt = info->media[i].rtx ? (uint8_t)b->media[i].rtx_pt : 0,
+            .rtx_ssrc = info->media[i].rtx ? b->media[i].rtx_ssrc : 0,
+        };
+        g_array_append_val(m->tracks, a);
     }
     if (m->change == CONN_NEW || strcmp(info->ice_ufrag, p->sub_remote_ufrag)) {
         g_strlcpy(m->remote_ufrag, info->ice_ufrag, sizeof m->remote_ufrag);

@@ -23,6 +23,13 @@
 typedef yf_sublines_track yf_room_pub_track;
 typedef yf_sublines_line yf_room_sub_line;
 
+/* What the browser's answer took on one line of a subscriber offer. */
+typedef struct {
+    uint8_t red_pt;           /* RED under this pt; 0: Opus only */
+    uint8_t rtx_pt;           /* RTX (padding probes) under this pt; 0: none */
+    uint32_t rtx_ssrc;
+} yf_room_sub_accept;
+
 typedef enum {
     MSG_ADD_PART,
     MSG_REMOVE_PART,
@@ -63,7 +70,7 @@ typedef struct {
     char mid[32];             /* what our local candidates carry ... */
     int mline;                /* ... and their m-line index */
     GArray *tracks;           /* yf_room_pub_track (PUBLISH) or yf_room_sub_line (SUB_LINES),
-                                 uint8_t per line: the RED pt its answer took, 0: none (SUB_ANSWER) */
+                                 yf_room_sub_accept per line (SUB_ANSWER) */
     NiceCandidate *cand;      /* CANDIDATE; NULL = end of candidates */
     gboolean audio, video;    /* FORWARDING */
     uint8_t twcc_id;          /* SUB_LINES: the offer's transport-cc id (0: none) */
@@ -171,6 +178,8 @@ typedef struct {
     gboolean active;
     uint32_t track_id;        /* the router subscription's track; 0: none */
     uint8_t red_pt;           /* the subscriber's answer took RED under it; 0: Opus only */
+    uint8_t rtx_pt;           /* and RTX (the router's probes) under this; 0: none */
+    uint32_t rtx_ssrc;
 } yf_room_wk_sub;
 
 struct yf_room_wpart {

@@ -56,6 +56,7 @@ static void sync_subs(yf_room_wk *wk, yf_room_wpart *s, int64_t now)
             if (rc == YF_OK) {
                 e->track_id = want;
                 yf_router_set_subscription_red(wk->router, s->id, want, e->red_pt);
+                yf_router_set_subscription_rtx(wk->router, s->id, want, e->rtx_ssrc, e->rtx_pt);
             }
             else
                 g_warning("room %u: participant %u cannot subscribe to track %u: %s", wk->room->h.id, s->id,
@@ -132,10 +133,12 @@ static void log_downlink(yf_room_wk *wk, int64_t now, uint32_t part, gboolean pa
            G_GINT64_FORMAT ", loss bound %" G_GINT64_FORMAT ", received %" G_GINT64_FORMAT
            "), needs video %" G_GINT64_FORMAT " audio %" G_GINT64_FORMAT ", rtt %" G_GINT64_FORMAT
            " ms, %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost (%" G_GUINT64_FORMAT
-           " sent, %" G_GUINT64_FORMAT " unknown), %" G_GUINT64_FORMAT " overuses, state %s",
+           " sent, %" G_GUINT64_FORMAT " unknown), %" G_GUINT64_FORMAT " overuses, state %s; %"
+           G_GUINT64_FORMAT " probes, %" G_GUINT64_FORMAT " carried, the last received at %" G_GINT64_FORMAT
+           " bit/s",
            wk->room->h.id, part, paused ? "paused (audio only)" : "resumed", d.estimate_bps, d.delay_bps,
            d.loss_bps, d.acked_bps, d.video_bps, d.audio_bps, d.rtt_us / 1000, d.lost, d.reported,
-           d.stamped, d.unknown, d.overuses, d.state);
+           d.stamped, d.unknown, d.overuses, d.state, d.probes, d.probes_ok, d.probe_recv_bps);
 }
 
 static void router_event(yf_room_wk *wk, int64_t now, const yf_router_output *o)
@@ -341,8 +344,16 @@ static void msg_add_part(yf_room_wk *wk, const yf_room_msg *m)
 
 static void msg_remove_part(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
 {
+    yf_router_downlink d;
+
     if (!wpart(wk, m->part))
         return;
+    if (yf_router_get_downlink(wk->router, now, m->part, &d) == YF_OK && d.estimating)
+        g_info("room %u: participant %u: downlink at the end: estimate %" G_GINT64_FORMAT " bit/s, %"
+               G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost, %" G_GUINT64_FORMAT
+               " overuses; %" G_GUINT64_FORMAT " probes, %" G_GUINT64_FORMAT " carried, %" G_GUINT64_FORMAT
+               " bytes of padding", wk->room->h.id, m->part, d.estimate_bps, d.lost, d.reported, d.overuses,
+               d.probes, d.probes_ok, d.padding_bytes);
     yf_router_remove_participant(wk->router, m->part); /* its tracks and subscriptions */
     g_hash_table_remove(wk->parts, GUINT_TO_POINTER(m->part));
     sync_all(wk, now);
@@ -517,9 +528,14 @@ static void msg_sub_answer(yf_room_wk *wk, yf_room_msg *m, int64_t now)
         return;
     for (guint i = 0; m->tracks && i < m->tracks->len && i < p->subs->len; i++) {
         yf_room_wk_sub *e = &g_array_index(p->subs, yf_room_wk_sub, i);
-        e->red_pt = g_array_index(m->tracks, uint8_t, i);
-        if (e->track_id)
+        const yf_room_sub_accept *a = &g_array_index(m->tracks, yf_room_sub_accept, i);
+        e->red_pt = a->red_pt;
+        e->rtx_pt = a->rtx_pt;
+        e->rtx_ssrc = a->rtx_ssrc;
+        if (e->track_id) {
             yf_router_set_subscription_red(wk->router, p->id, e->track_id, e->red_pt);
+            yf_router_set_subscription_rtx(wk->router, p->id, e->track_id, e->rtx_ssrc, e->rtx_pt);
+        }
     }
     if (m->change != CONN_NEW || !yf_iceconn_peer(p->sub->ice)) {
         yf_iceconn_set_remote(p->sub->ice, &ip);

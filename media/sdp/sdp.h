@@ -230,6 +230,15 @@ typedef struct {
                                    <red_pt> <pt>/<pt>), 1..63 or 96..127 (Chromium:
                                    63), not pt; one
                                    red_pt carries one pt across the offer */
+    int rtx_pt;                 /* video: 0, or RFC 4588 RTX offered beside pt
+                                   (a=rtpmap:<rtx_pt> rtx/90000, a=fmtp:<rtx_pt>
+                                   apt=<pt>, a=ssrc-group:FID <ssrc> <rtx_ssrc>),
+                                   1..63 or 96..127, not pt; one rtx_pt
+                                   repairs one pt across the offer. The router
+                                   sends only padding on it: its downlink
+                                   probes (probe.h), which a browser counts in
+                                   its transport-cc feedback and then drops */
+    uint32_t rtx_ssrc;          /* with rtx_pt: nonzero, unique in the offer */
 } yf_sdp_offer_media;
 
 typedef struct {
@@ -264,6 +273,7 @@ typedef struct {
                                    active m-lines, INACTIVE for inactive ones */
     bool red;                   /* accepted, and kept our red_pt: RED may be
                                    sent on it */
+    bool rtx;                   /* accepted, and kept our rtx_pt */
 } yf_sdp_answer_media;
 
 typedef struct {

@@ -36,6 +36,9 @@ static const char *codec_problem(const yf_sdp_offer_media *m)
     if (m->red_pt != 0 && (!audio || m->red_pt < 0 || m->red_pt > 127 || (m->red_pt >= 64 && m->red_pt <= 95) ||
                            m->red_pt == m->pt))
         return "red_pt is not 0, or 1..63 or 96..127 beside another Opus pt";
+    if (m->rtx_pt != 0 && (!video || m->rtx_pt < 0 || m->rtx_pt > 127 || (m->rtx_pt >= 64 && m->rtx_pt <= 95) ||
+                           m->rtx_pt == m->pt))
+        return "rtx_pt is not 0, or 1..63 or 96..127 beside another video pt";
     return NULL;
 }
 
@@ -48,6 +51,8 @@ static const char *media_problem(const yf_sdp_offer_media *m)
         return why;
     if (m->ssrc == 0)
         return "an active m-line needs a nonzero ssrc";
+    if (m->rtx_pt && (m->rtx_ssrc == 0 || m->rtx_ssrc == m->ssrc))
+        return "rtx_pt needs a nonzero rtx_ssrc other than ssrc";
     if (!m->msid_stream || !yf_sdp_is_token(m->msid_stream, 65) || !m->msid_track ||
         !yf_sdp_is_token(m->msid_track, 65))
         return "msid_stream or msid_track is not 1..64 token characters (RFC 8830)";
@@ -81,9 +86,13 @@ static const char *pair_problem(const yf_sdp_offer_media *a, const yf_sdp_offer_
     if ((a->red_pt && (a->red_pt == b->pt || (a->red_pt == b->red_pt && a->pt != b->pt))) ||
         (b->red_pt && b->red_pt == a->pt))
         return "a red_pt that means another codec or carries another pt";
+    if ((a->rtx_pt && (a->rtx_pt == b->pt || a->rtx_pt == b->red_pt || (a->rtx_pt == b->rtx_pt && a->pt != b->pt))) ||
+        (b->rtx_pt && (b->rtx_pt == a->pt || b->rtx_pt == a->red_pt)))
+        return "an rtx_pt that means another codec or repairs another pt";
     if (!a->active || !b->active)
         return NULL;
-    if (a->ssrc == b->ssrc)
+    if (a->ssrc == b->ssrc || (a->rtx_pt && (a->rtx_ssrc == b->ssrc || (b->rtx_pt && a->rtx_ssrc == b->rtx_ssrc))) ||
+        (b->rtx_pt && b->rtx_ssrc == a->ssrc))
         return "the same ssrc";
     if ((a->ext_mid && b->ext_audio_level == a->ext_mid) ||
         (a->ext_audio_level && b->ext_mid == a->ext_audio_level))
@@ -155,6 +164,10 @@ static void add_codec(GstSDPMedia *s, const yf_sdp_offer_media *m, int twcc, yf_
         add_attr_printf(s, "rtcp-fb", "%d transport-cc", m->pt);
     if (fmtp && *fmtp)
         add_attr_printf(s, "fmtp", "%d %s", m->pt, fmtp);
+    if (m->rtx_pt) { /* RFC 4588 section 8.6 */
+        add_attr_printf(s, "rtpmap", "%d rtx/90000", m->rtx_pt);
+        add_attr_printf(s, "fmtp", "%d apt=%d", m->rtx_pt, m->pt);
+    }
     if (m->red_pt) { /* RFC 2198 section 5 */
         add_attr_printf(s, "rtpmap", "%d red/48000/2", m->red_pt);
         add_attr_printf(s, "fmtp", "%d %d/%d", m->red_pt, m->pt, m->pt);
@@ -177,6 +190,10 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
         g_snprintf(pt, sizeof pt, "%d", m->red_pt);
         gst_sdp_media_add_format(&s, pt);
     }
+    if (m->rtx_pt) {
+        g_snprintf(pt, sizeof pt, "%d", m->rtx_pt);
+        gst_sdp_media_add_format(&s, pt);
+    }
     gst_sdp_media_add_connection(&s, "IN", "IP4", "0.0.0.0", 0, 0);
     yf_sdp_add_transport(&s, p->ice_ufrag, p->ice_pwd, p->fingerprint, "actpass");
     gst_sdp_media_add_attribute(&s, "mid", m->mid);
@@ -192,9 +209,15 @@ static void add_section(GstSDPMessage *msg, const yf_sdp_offer_media *m, const y
     gst_sdp_media_add_attribute(&s, "rtcp-mux", NULL);
     gst_sdp_media_add_attribute(&s, "rtcp-rsize", NULL);
     add_codec(&s, m, p->ext_twcc, p->opus);
+    if (m->active && m->rtx_pt) /* RFC 5576 section 4.2 */
+        add_attr_printf(&s, "ssrc-group", "FID %u %u", m->ssrc, m->rtx_ssrc);
     if (m->active) {
         add_attr_printf(&s, "ssrc", "%u cname:%s", m->ssrc, p->cname);
         add_attr_printf(&s, "ssrc", "%u msid:%s %s", m->ssrc, m->msid_stream, m->msid_track);
+    }
+    if (m->active && m->rtx_pt) {
+        add_attr_printf(&s, "ssrc", "%u cname:%s", m->rtx_ssrc, p->cname);
+        add_attr_printf(&s, "ssrc", "%u msid:%s %s", m->rtx_ssrc, m->msid_stream, m->msid_track);
     }
     gst_sdp_message_add_media(msg, &s); /* takes the contents of s */
 }

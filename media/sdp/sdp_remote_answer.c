@@ -58,6 +58,7 @@ static gboolean check_media(const GstSDPMessage *msg, guint i, const yf_sdp_offe
         return refuse(err, "m-line mid=%s answers %s with a direction RFC 3264 section 6.1 "
                       "forbids", ours->mid, ours->active ? "sendonly" : "inactive");
     out->red = ours->red_pt != 0 && has_format(media, ours->red_pt);
+    out->rtx = ours->active && ours->rtx_pt != 0 && has_format(media, ours->rtx_pt);
     return TRUE;
 }
 

@@ -8,7 +8,13 @@
  * layer within seconds of the fall, video (not audio only) all through the
  * narrow stretch, the rewritten sequence without a gap anywhere (a switch
  * included), every switch on a keyframe, and the way back up to the high
- * layer. The timeline is printed; no timing of the machine is measured. */
+ * layer. Each run twice: without and with the subscriber's RTX stream,
+ * where every move up is first a probe (probe.h). And a subscriber that
+ * joins on a 300 kbit/s link: without probes its first layer is the
+ * highest (the estimate starts at its ceiling) and floods the queue, sound
+ * included; with probes it starts on the lowest and stays there, the
+ * probes' cost a few dropped packets each. The timeline is printed; no
+ * timing of the machine is measured. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +47,12 @@ static int failures;
 #define MTU 1100
 #define OUT_VIDEO 0x200
 #define OUT_AUDIO 0x100
+#define OUT_RTX 0x201
+#define RTX_PT 97
 #define FALL_US (20 * SEC)
 #define RISE_US (50 * SEC)
 #define END_US (110 * SEC)
+#define MAX_SEC 128
 
 static const int64_t layer_bps[3] = { 150000, 500000, 1200000 };
 static const char *const rids[3] = { "q", "h", "f" };
@@ -65,9 +74,11 @@ typedef struct {
     uint64_t seq_gaps, bad_switches, switches, video_out;
     /* what reached the subscriber, per second: the video layer heard last
      * and video packets of each layer */
-    int heard[128];
-    uint32_t got[128][3];
-    uint64_t paused_events;
+    int heard[MAX_SEC];
+    uint32_t got[MAX_SEC][3];
+    uint32_t voice_sent[MAX_SEC], voice_got[MAX_SEC]; /* per second of sending */
+    uint64_t paused_events, padding, bad_padding;
+    uint16_t rtx_seq;
 } sim;
 
 static sim s;
@@ -111,6 +122,7 @@ static void voice(void)
 {
     uint8_t pkt[300], payload[100] = { 0 };
     yf_rtp_header h;
+    payload[0] = (uint8_t)(s.now / SEC); /* the second it is sent in */
     memset(&h, 0, sizeof h);
     h.version = 2;
     h.payload_type = 111;
@@ -120,6 +132,13 @@ static void voice(void)
     size_t len = (size_t)yf_rtp_write(&h, payload, sizeof payload, pkt, sizeof pkt);
     if (yf_router_handle_rtp(s.r, s.now, PUB, pkt, len) != YF_OK)
         failures++;
+}
+
+/* The second a voice packet was sent in, from its payload. */
+static int voice_second(const yf_rtp_header *h)
+{
+    int sec = h->payload_len ? h->payload[0] : MAX_SEC - 1;
+    return sec < MAX_SEC ? sec : MAX_SEC - 1;
 }
 
 /* A packet for the subscriber: checked as sent, then onto the link. */
@@ -145,6 +164,19 @@ static void to_subscriber(const yf_router_output *o)
         s.have_seq = true;
         s.video_out++;
     }
+    if (h.ssrc == OUT_RTX) {
+        /* a probe's padding: RTX pt, no payload, padding only, the
+         * subscriber's transport-wide seq, its own continuous seq */
+        yf_rtp_ext e;
+        if (h.payload_type != RTX_PT || h.payload_len != 0 || !h.padding || h.padding_len == 0 ||
+            yf_rtp_ext_find(&h, SUB_TWCC, &e) != 1 || e.len != 2 ||
+            (s.padding && h.seq != (uint16_t)(s.rtx_seq + 1)))
+            s.bad_padding++;
+        s.rtx_seq = h.seq;
+        s.padding++;
+    }
+    if (h.ssrc == OUT_AUDIO)
+        s.voice_sent[voice_second(&h)]++;
     sim_bottleneck_send(&s.down, s.now, 1, o->data, o->len);
 }
 
@@ -189,7 +221,9 @@ static void deliver(void)
             if (yf_rtp_ext_find(&h, SUB_TWCC, &e) == 1 && e.len == 2)
                 yf_twcc_recv_on_packet(&s.rx, p.at, (uint16_t)((e.data[0] << 8) | e.data[1]));
             int sec = (int)(p.at / SEC);
-            if (h.ssrc == OUT_VIDEO && sec < 128) {
+            if (h.ssrc == OUT_AUDIO)
+                s.voice_got[voice_second(&h)]++;
+            if (h.ssrc == OUT_VIDEO && sec < MAX_SEC) {
                 s.got[sec][h.payload[2] % 3]++;
                 s.heard[sec] = h.payload[2];
             }
@@ -208,7 +242,7 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-static void setup(void)
+static void setup(bool probes, int64_t start_bps)
 {
     yf_router_config cfg = { .seed = 11 };
     yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA,
@@ -219,7 +253,7 @@ static void setup(void)
     uint32_t ta, tv;
     memset(&s, 0, sizeof s);
     s.out_layer = -1;
-    for (int i = 0; i < 128; i++)
+    for (int i = 0; i < MAX_SEC; i++)
         s.heard[i] = -1;
     s.r = yf_router_new(&cfg);
     yf_router_add_participant(s.r, PUB);
@@ -229,21 +263,24 @@ static void setup(void)
     yf_router_set_subscriber_twcc(s.r, 0, SUB, SUB_TWCC);
     yf_router_subscribe(s.r, 0, SUB, ta, OUT_AUDIO, 111);
     yf_router_subscribe(s.r, 0, SUB, tv, OUT_VIDEO, 96);
+    if (probes && yf_router_set_subscription_rtx(s.r, SUB, tv, OUT_RTX, RTX_PT) != YF_OK)
+        failures++;
     yf_twcc_recv_init(&s.rx);
-    sim_bottleneck_init(&s.down, 42, 2000000, 300000, 20000, 0);
+    sim_bottleneck_init(&s.down, 42, start_bps, 300000, 20000, 0);
     sim_link_init(&s.up, 43, 0, 20000, 0);
 }
 
-static void run(void)
+/* fall_us 0: no fall (the link starts where it is) */
+static void run(int64_t fall_us, int64_t rise_us, int64_t end_us)
 {
     int64_t next_frame = 0, next_audio = 0, next_fb = FEEDBACK_US, next_print = 5 * SEC;
-    bool fell = false, rose = false;
-    while (s.now < END_US) {
-        if (!fell && s.now >= FALL_US) {
+    bool fell = !fall_us, rose = false;
+    while (s.now < end_us) {
+        if (!fell && s.now >= fall_us) {
             sim_bottleneck_set_rate(&s.down, 300000);
             fell = true;
         }
-        if (!rose && s.now >= RISE_US) {
+        if (!rose && s.now >= rise_us) {
             sim_bottleneck_set_rate(&s.down, 2000000);
             rose = true;
         }
@@ -273,17 +310,18 @@ static void run(void)
         if (s.now >= next_print) {
             yf_router_downlink d;
             yf_router_get_downlink(s.r, s.now, SUB, &d);
-            printf("  %5.1f s: estimate %4lld kbit/s, video %4lld kbit/s%s, layer %d\n",
+            printf("  %5.1f s: estimate %4lld kbit/s, video %4lld kbit/s%s, layer %d, probes %llu (%llu ok)\n",
                    (double)s.now / SEC, (long long)d.estimate_bps / 1000,
-                   (long long)d.video_bps / 1000, d.video_paused ? " (paused)" : "", s.out_layer);
+                   (long long)d.video_bps / 1000, d.video_paused ? " (paused)" : "", s.out_layer,
+                   (unsigned long long)d.probes, (unsigned long long)d.probes_ok);
             next_print += 5 * SEC;
         }
         int64_t next = min64(min64(next_frame, next_audio), min64(next_fb, next_print));
         next = min64(next, min64(sim_bottleneck_next(&s.down), sim_link_next(&s.up)));
         if (!fell)
-            next = min64(next, FALL_US);
+            next = min64(next, fall_us);
         else if (!rose)
-            next = min64(next, RISE_US);
+            next = min64(next, rise_us);
         s.now = next > s.now ? next : s.now + 1;
     }
 }
@@ -292,18 +330,26 @@ static void run(void)
  * last; -1 if never. */
 static int first_heard(int from, int l)
 {
-    for (int i = from; i < 128 && i < END_US / SEC; i++)
+    for (int i = from; i < MAX_SEC && i < END_US / SEC; i++)
         if (s.heard[i] == l)
             return i - from;
     return -1;
 }
 
-int main(void)
+static void finish(void)
 {
-    setup();
-    printf("simulcast: 2 Mbit/s, 300 kbit/s from %lld s, 2 Mbit/s from %lld s\n",
-           FALL_US / SEC, RISE_US / SEC);
-    run();
+    sim_bottleneck_clear(&s.down);
+    sim_link_clear(&s.up);
+    yf_router_free(s.r);
+}
+
+/* 2 Mbit/s, 300 kbit/s for 30 s, 2 Mbit/s again. */
+static void fall_and_rise(bool probes)
+{
+    setup(probes, 2000000);
+    printf("simulcast%s: 2 Mbit/s, 300 kbit/s from %lld s, 2 Mbit/s from %lld s\n",
+           probes ? " with probes" : "", FALL_US / SEC, RISE_US / SEC);
+    run(FALL_US, RISE_US, END_US);
     yf_router_stats st;
     yf_router_get_stats(s.r, &st);
     int down = first_heard((int)(FALL_US / SEC), 0);
@@ -317,11 +363,13 @@ int main(void)
     int narrow = (int)((RISE_US - FALL_US) / SEC) - 10;
     printf("simulcast: low layer %d s after the fall, high layer %d s after the rise; "
            "%d of %d narrow seconds with video (%d at the low layer); %llu switches, "
-           "%llu seq gaps, %llu switches off a keyframe, %llu pauses, %llu tail drops\n",
+           "%llu seq gaps, %llu switches off a keyframe, %llu pauses, %llu tail drops; "
+           "%llu probes, %llu carried, %llu padding packets\n",
            down, up, seconds_with_video, narrow, seconds_low, (unsigned long long)s.switches,
            (unsigned long long)s.seq_gaps, (unsigned long long)s.bad_switches,
-           (unsigned long long)s.paused_events, (unsigned long long)s.down.tail_drops);
-    EXPECT(first_heard(5, 2) >= 0 && first_heard(5, 2) < 5, "high layer at the start");
+           (unsigned long long)s.paused_events, (unsigned long long)s.down.tail_drops,
+           (unsigned long long)st.probes, (unsigned long long)st.probes_ok, (unsigned long long)s.padding);
+    EXPECT(first_heard(0, 2) >= 0 && first_heard(0, 2) < 5, "high layer at the start");
     EXPECT(down >= 0 && down <= 5, "low layer %d s after the fall", down);
     EXPECT(seconds_with_video == narrow, "%d of %d seconds with video", seconds_with_video, narrow);
     EXPECT(seconds_low >= narrow * 8 / 10, "%d of %d seconds at the low layer", seconds_low, narrow);
@@ -331,9 +379,67 @@ int main(void)
     EXPECT(s.bad_switches == 0, "%llu switches off a keyframe", (unsigned long long)s.bad_switches);
     EXPECT(s.switches >= 2 && st.layer_switches >= 2, "%llu switches", (unsigned long long)s.switches);
     EXPECT(s.paused_events == 0, "paused %llu times", (unsigned long long)s.paused_events);
-    sim_bottleneck_clear(&s.down);
-    sim_link_clear(&s.up);
-    yf_router_free(s.r);
+    if (probes) {
+        EXPECT(st.probes_ok >= 2, "%llu probes carried (the start, the rise)", (unsigned long long)st.probes_ok);
+        EXPECT(s.padding > 0, "no padding sent");
+        EXPECT(s.bad_padding == 0, "%llu malformed padding packets", (unsigned long long)s.bad_padding);
+    } else {
+        EXPECT(st.probes == 0 && s.padding == 0, "%llu probes without RTX", (unsigned long long)st.probes);
+    }
+    finish();
+}
+
+/* Joining on 300 kbit/s: what the first 10 s cost, and the rise at 30 s. */
+#define NARROW_RISE_US (30 * SEC)
+#define NARROW_END_US (100 * SEC)
+static void narrow_start(bool probes, uint32_t *voice_lost, int *first_video_sec)
+{
+    setup(probes, 300000);
+    printf("simulcast%s: joining on 300 kbit/s, 2 Mbit/s from %lld s\n", probes ? " with probes" : "",
+           NARROW_RISE_US / SEC);
+    run(0, NARROW_RISE_US, NARROW_END_US);
+    yf_router_stats st;
+    yf_router_get_stats(s.r, &st);
+    uint32_t sent = 0, got = 0;
+    int video_secs = 0;
+    *first_video_sec = -1;
+    for (int i = 0; i < 10; i++) {
+        sent += s.voice_sent[i];
+        got += s.voice_got[i];
+        video_secs += s.got[i][0] + s.got[i][1] + s.got[i][2] > 10;
+        if (*first_video_sec < 0 && s.got[i][0] + s.got[i][1] + s.got[i][2] > 10)
+            *first_video_sec = i;
+    }
+    *voice_lost = sent - got;
+    int up = first_heard((int)(NARROW_RISE_US / SEC), 2);
+    printf("simulcast%s, joining on 300 kbit/s: first 10 s: %u of %u voice packets lost, %d s with "
+           "video (first in second %d), %llu pauses; high layer %d s after the rise; %llu probes, "
+           "%llu carried\n", probes ? " with probes" : "", *voice_lost, sent, video_secs, *first_video_sec,
+           (unsigned long long)s.paused_events, up, (unsigned long long)st.probes,
+           (unsigned long long)st.probes_ok);
+    if (probes) {
+        EXPECT(s.paused_events == 0, "paused %llu times", (unsigned long long)s.paused_events);
+        EXPECT(video_secs >= 9, "%d of the first 10 s with video", video_secs);
+        EXPECT(*voice_lost * 100 <= sent * 2, "%u of %u voice packets lost", *voice_lost, sent);
+        EXPECT(up >= 0 && up <= 50, "high layer %d s after the rise", up);
+        EXPECT(s.heard[NARROW_END_US / SEC - 1] == 2, "the end at layer %d", s.heard[NARROW_END_US / SEC - 1]);
+        EXPECT(s.seq_gaps == 0 && s.bad_switches == 0, "%llu gaps, %llu bad switches",
+               (unsigned long long)s.seq_gaps, (unsigned long long)s.bad_switches);
+    }
+    finish();
+}
+
+int main(void)
+{
+    uint32_t lost_without, lost_with;
+    int video_without, video_with;
+    fall_and_rise(false);
+    fall_and_rise(true);
+    narrow_start(false, &lost_without, &video_without);
+    narrow_start(true, &lost_with, &video_with);
+    printf("simulcast: joining on 300 kbit/s, first 10 s: %u voice packets lost without probes, %u with\n",
+           lost_without, lost_with);
+    EXPECT(lost_with < lost_without, "probes lost %u voice packets, none %u", lost_with, lost_without);
     printf("sim_simulcast: %s\n", failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }

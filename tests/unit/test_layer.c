@@ -168,8 +168,94 @@ static void test_backoff_reset_on_hold(void)
     CHECK(t - from >= 3000000 && t - from < 3200000);
 }
 
+/* With probes: the lowest layer first; each move up one layer at a time,
+ * only on a probe's verdict (the first 0.7 s after the start, the next
+ * 0.7 s after a probe that carried); a failed probe waits as a failed move
+ * up (3 s, then twice that); a move down cancels a probe; a probe that
+ * cannot be made yet is asked again. */
+static void test_probing(void)
+{
+    const int64_t T0 = 1000000; /* times are monotonic clock readings, never 0 */
+    yf_layer_choice c;
+    int layer = -5;
+    yf_layer_init(&c, NULL);
+    yf_layer_set_probing(&c, true);
+    CHECK(!yf_layer_probe_wanted(&c, &layer));
+    /* the estimate at its ceiling: still the lowest, a probe after 0.7 s */
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 0, layers, 3, 40000, 20000000), 0);
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 600000, layers, 3, 40000, 20000000), 0);
+    CHECK(!yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 700000, layers, 3, 40000, 20000000), 0);
+    CHECK(yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(layer, 1); /* one step, not the layer the estimate allows */
+    CHECK(!yf_layer_probe_wanted(&c, &layer)); /* running: asked once */
+    /* while it runs the layer stays */
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 800000, layers, 3, 40000, 20000000), 0);
+    yf_layer_probe_result(&c, T0 + 900000, true);
+    CHECK_EQ_INT(c.current, 1);
+    CHECK_EQ_INT(c.probes_ok, 1);
+    /* carried: the next step 0.7 s on */
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 1000000, layers, 3, 40000, 20000000), 1);
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 1600000, layers, 3, 40000, 20000000), 1);
+    CHECK(!yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 1700000, layers, 3, 40000, 20000000), 1);
+    CHECK(yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(layer, 2);
+    yf_layer_probe_result(&c, T0 + 1900000, false);
+    CHECK_EQ_INT(c.current, 1);
+    CHECK_EQ_INT(c.probes_failed, 1);
+    CHECK_EQ_INT(c.failed_ups, 1);
+    /* failed: the next probe 6 s after the wish starts again */
+    int64_t t = T0 + 2000000;
+    CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 20000000), 1);
+    for (t += 100000; t < T0 + 8000000; t += 100000) {
+        CHECK_EQ_INT(yf_layer_choose(&c, t, layers, 3, 40000, 20000000), 1);
+        CHECK(!yf_layer_probe_wanted(&c, &layer));
+    }
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 8000000, layers, 3, 40000, 20000000), 1);
+    CHECK(yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(layer, 2);
+    /* a fall while it runs: down at once, the probe dropped, its verdict ignored */
+    CHECK_EQ_INT(yf_layer_choose(&c, T0 + 8100000, layers, 3, 40000, 200000), 0);
+    CHECK_EQ_INT(c.probe_layer, YF_LAYER_NO_PROBE);
+    yf_layer_probe_result(&c, T0 + 8200000, true);
+    CHECK_EQ_INT(c.current, 0);
+    /* a probe that cannot be made yet: asked again after the wait */
+    t = T0 + 8300000;
+    for (; !yf_layer_probe_wanted(&c, &layer) && t < T0 + 30000000; t += 100000)
+        yf_layer_choose(&c, t, layers, 3, 40000, 20000000);
+    CHECK_EQ_INT(layer, 1);
+    yf_layer_probe_skip(&c);
+    CHECK(!yf_layer_probe_wanted(&c, &layer));
+    int64_t skipped = t;
+    for (; !yf_layer_probe_wanted(&c, &layer) && t < T0 + 60000000; t += 100000)
+        yf_layer_choose(&c, t, layers, 3, 40000, 20000000);
+    CHECK(t - skipped >= 3000000);
+    CHECK_EQ_INT(layer, 1);
+}
+
+/* From audio only, with probes: the way back to the lowest layer is a probe. */
+static void test_probing_resume(void)
+{
+    yf_layer_choice c;
+    int layer;
+    int64_t one = 1000000;
+    yf_layer_init(&c, &(yf_layer_config){ .up_hold_us = 1000000 });
+    yf_layer_set_probing(&c, true);
+    /* one layer: the first choice is what fits (no lower one to start on) */
+    CHECK_EQ_INT(yf_layer_choose(&c, 0, &one, 1, 50000, 500000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 100000, &one, 1, 50000, 2000000), YF_LAYER_AUDIO_ONLY);
+    CHECK_EQ_INT(yf_layer_choose(&c, 1100000, &one, 1, 50000, 2000000), YF_LAYER_AUDIO_ONLY);
+    CHECK(yf_layer_probe_wanted(&c, &layer));
+    CHECK_EQ_INT(layer, 0);
+    yf_layer_probe_result(&c, 1300000, true);
+    CHECK_EQ_INT(yf_layer_choose(&c, 1400000, &one, 1, 50000, 2000000), 0);
+}
+
 int main(void)
 {
+    test_probing();
+    test_probing_resume();
     test_curve();
     test_backoff();
     test_backoff_single();

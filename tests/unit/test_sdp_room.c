@@ -817,8 +817,76 @@ static void test_red(void)
     expect_invalid(&op, "red_pt");
 }
 
+/* RTX on our video lines (the router's probes pad there): the format, its
+ * rtpmap and apt, the FID group and the RTX SSRC's own lines; the
+ * answer's keeping it; the refusals. */
+static void test_rtx(void)
+{
+    GError *err = NULL;
+    yf_sdp_offer_media m[4];
+    memcpy(m, four, sizeof m);
+    m[1].rtx_pt = 97;
+    m[1].rtx_ssrc = 2002;
+    m[3].rtx_pt = 103;
+    m[3].rtx_ssrc = 2004;
+    yf_sdp_offer_params op = offer_params(m, 4);
+    char *offer = yf_sdp_build_offer(&op, &err);
+    CHECK(offer != NULL && err == NULL);
+    g_clear_error(&err);
+    HAS(offer, "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
+    HAS(offer, "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96");
+    HAS(offer, "m=video 9 UDP/TLS/RTP/SAVPF 102 103");
+    HAS(offer, "a=fmtp:103 apt=102");
+    HAS(offer, "a=ssrc-group:FID 1002 2002");
+    CHECK(offer && strstr(offer, "a=ssrc:2002 cname:") != NULL);
+    HAS(offer, "a=ssrc:2002 msid:p2 p2-video");
+    HAS(offer, "a=ssrc-group:FID 1004 2004");
+    /* the browser's answer keeps RTX on line 1, not on line 3 */
+    char *a0 = yf_test_load("sdp", "chromium156_subscribe_answer.sdp");
+    char *a1 = replace_first(a0, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n", "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\n");
+    yf_sdp_answer_info info;
+    CHECK(parse_answer(a1, &op, &info, &err));
+    g_clear_error(&err);
+    CHECK(info.media[1].rtx);
+    CHECK(!info.media[3].rtx);
+    CHECK(!info.media[0].rtx);
+    op = offer_params(four, 4); /* not offered: not taken */
+    CHECK(parse_answer(a1, &op, &info, NULL));
+    CHECK(!info.media[1].rtx);
+    g_free(a0);
+    g_free(a1);
+    g_free(offer);
+    /* refused: an rtx_pt that clashes (another line's pt, RED, another
+     * line's RTX of another pt), out of range, on audio, without an SSRC
+     * of its own */
+    op = offer_params(m, 4);
+    m[3].rtx_pt = 96;
+    expect_invalid(&op, "rtx_pt");
+    m[3].rtx_pt = 97;
+    expect_invalid(&op, "rtx_pt");
+    m[3].rtx_pt = 80;
+    expect_invalid(&op, "rtx_pt");
+    m[3].rtx_pt = 102;
+    expect_invalid(&op, "rtx_pt");
+    m[3].rtx_pt = 103;
+    m[0].red_pt = 103;
+    expect_invalid(&op, "rtx_pt");
+    m[0].red_pt = 0;
+    m[0].rtx_pt = 98;
+    m[0].rtx_ssrc = 3001;
+    expect_invalid(&op, "rtx_pt");
+    m[0].rtx_pt = 0;
+    m[3].rtx_ssrc = 0;
+    expect_invalid(&op, "rtx_ssrc");
+    m[3].rtx_ssrc = 1002;
+    expect_invalid(&op, "ssrc");
+    m[3].rtx_ssrc = 2002;
+    expect_invalid(&op, "ssrc");
+}
+
 int main(void)
 {
+    test_rtx();
     test_opus_fmtp_table();
     test_opus_resilience();
     test_red();

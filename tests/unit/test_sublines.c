@@ -76,13 +76,15 @@ static bool sane(const yf_sublines *t, const yf_sublines *prev)
     for (unsigned i = 0; i < t->n; i++) {
         const yf_sublines_line *l = &t->lines[i];
         snprintf(mid, sizeof mid, "%u", i);
-        if (strcmp(l->mid, mid) || !l->out_ssrc)
+        if (strcmp(l->mid, mid) || !l->out_ssrc || !l->rtx_ssrc || l->rtx_ssrc == l->out_ssrc)
             return false;
-        if (i < prev->n && (l->publisher != prev->lines[i].publisher || l->out_ssrc != prev->lines[i].out_ssrc))
+        if (i < prev->n && (l->publisher != prev->lines[i].publisher || l->out_ssrc != prev->lines[i].out_ssrc ||
+                            l->rtx_ssrc != prev->lines[i].rtx_ssrc))
             return false;
         for (unsigned j = 0; j < i; j++) {
             const yf_sublines_line *o = &t->lines[j];
-            if (o->out_ssrc == l->out_ssrc ||
+            if (o->out_ssrc == l->out_ssrc || o->rtx_ssrc == l->rtx_ssrc || o->out_ssrc == l->rtx_ssrc ||
+                o->rtx_ssrc == l->out_ssrc ||
                 (o->publisher == l->publisher && o->track.cfg.kind == l->track.cfg.kind &&
                  !strcmp(o->pub_mid, l->pub_mid)))
                 return false;

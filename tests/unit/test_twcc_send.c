@@ -1,6 +1,6 @@
 /* test_twcc_send.c -- the sender side of transport-wide CC (twcc_send.h):
  * feedback built by our own receiver (twcc.h) for packets we stamped comes
- * back as the right send and arrival times; hand-made feedback bytes with
+ * back as the right send and arrival times and probe clusters; hand-made feedback bytes with
  * unknown, repeated, stale and too many statuses; the extension written
  * into forwarded packets (RFC 8285 one- and two-byte forms). */
 #include "media/core/rtcp.h"
@@ -33,6 +33,7 @@ static void test_roundtrip(void)
     yf_twcc_recv_init(&rx);
     for (int i = 0; i < 20; i++) {
         int64_t now = 1000000 + i * 5000;
+        tx.cluster = (uint8_t)(i >= 5 && i < 10 ? 7 : 0); /* a probe's packets */
         uint16_t seq = yf_twcc_send_stamp(&tx, now, 1000 + (size_t)i);
         CHECK_EQ_INT(seq, (uint16_t)(65530 + i));
         if (i % 4 != 3)
@@ -45,6 +46,7 @@ static void test_roundtrip(void)
     for (size_t i = 0; i < n; i++) {
         CHECK_EQ_INT(res[i].send_us, 1000000 + (int64_t)i * 5000);
         CHECK_EQ_INT(res[i].size, 1000 + i);
+        CHECK_EQ_INT(res[i].cluster, i >= 5 && i < 10 ? 7 : 0);
         if (i % 4 == 3)
             CHECK_EQ_INT(res[i].arrival_us, YF_TWCC_LOST);
         else /* the receiver's clock to 250 µs ticks */

@@ -1,0 +1,160 @@
+/* probe.c -- the probe clusters of probe.h. The verdict compares what
+ * arrived with what was asked: the receive rate of the cluster (its bytes
+ * after the first arrival over the arrivals' span: the dispersion the
+ * bottleneck gave the train) against need_bps, and its loss against 10 %.
+ * The send rate is kept for the stats: media bursts (a keyframe) make it
+ * exceed the target, and a busy sender can fall short of it; neither
+ * decides, the arrivals do. */
+#include <string.h>
+#include "common.h"
+#include "probe.h"
+
+#define MAX_LOSS_PCT 10
+#define MIN_WAIT_US 600000      /* after the window: feedback awaited at least */
+#define MAX_WAIT_US 2000000     /* and at most */
+#define MAX_BURST_US 10000      /* a late tick pads at most this much at once */
+
+void yf_probe_init(yf_probe *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void yf_probe_start(yf_probe *p, int64_t now_us, int64_t target_bps, int64_t need_bps,
+                    int64_t rtt_us)
+{
+    if (p->state != YF_PROBE_IDLE || target_bps <= 0)
+        return;
+    yf_probe_stats st = p->st;
+    uint8_t cluster = (uint8_t)(p->cluster == 255 ? 1 : p->cluster + 1);
+    memset(p, 0, sizeof *p);
+    p->st = st;
+    p->cluster = cluster;
+    p->state = YF_PROBE_SENDING;
+    p->start_us = now_us;
+    p->end_us = now_us + YF_PROBE_WINDOW_US;
+    int64_t wait = 2 * rtt_us + 300000;
+    wait = wait < MIN_WAIT_US ? MIN_WAIT_US : wait > MAX_WAIT_US ? MAX_WAIT_US : wait;
+    p->deadline_us = p->end_us + wait;
+    p->target_bps = target_bps;
+    p->need_bps = need_bps;
+    p->st.probes++;
+}
+
+uint8_t yf_probe_cluster(yf_probe *p, int64_t now_us)
+{
+    if (p->state == YF_PROBE_SENDING && now_us >= p->end_us)
+        p->state = YF_PROBE_WAITING;
+    return p->state == YF_PROBE_SENDING ? p->cluster : 0;
+}
+
+void yf_probe_on_sent(yf_probe *p, size_t size, bool padding)
+{
+    p->sent_bytes += size;
+    p->sent_n++;
+    if (padding) {
+        p->st.padding_bytes += size;
+        p->st.padding_packets++;
+    }
+}
+
+size_t yf_probe_padding_due(yf_probe *p, int64_t now_us)
+{
+    if (!yf_probe_cluster(p, now_us))
+        return 0;
+    int64_t elapsed = now_us - p->start_us;
+    int64_t floor_us = elapsed > MAX_BURST_US ? elapsed - MAX_BURST_US : 0;
+    int64_t due = p->target_bps * elapsed / 8 / 1000000 - (int64_t)p->sent_bytes;
+    /* a tick that came late sends its last MAX_BURST_US, not the backlog */
+    int64_t late = p->target_bps * floor_us / 8 / 1000000 - (int64_t)p->sent_bytes;
+    if (late > 0)
+        p->sent_bytes += (uint64_t)late; /* owed, never sent: out of the count */
+    if (late > 0)
+        due -= late;
+    return due > 0 ? (size_t)due : 0;
+}
+
+int64_t yf_probe_next_us(const yf_probe *p)
+{
+    switch (p->state) {
+    case YF_PROBE_SENDING:
+        return p->end_us; /* the window's close; padding ticks: see router_bwe.c */
+    case YF_PROBE_WAITING:
+        return p->deadline_us;
+    default:
+        return YF_TIME_NEVER;
+    }
+}
+
+void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, size_t n)
+{
+    (void)yf_probe_cluster(p, now_us);
+    if (p->state != YF_PROBE_SENDING && p->state != YF_PROBE_WAITING)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].cluster != p->cluster)
+            continue;
+        if (p->reported_n == 0 || r[i].send_us < p->first_send)
+            p->first_send = r[i].send_us;
+        if (p->reported_n == 0 || r[i].send_us >= p->last_send) {
+            p->last_send = r[i].send_us;
+            p->last_send_size = r[i].size;
+        }
+        p->reported_n++;
+        p->send_bytes += r[i].size;
+        if (r[i].arrival_us == YF_TWCC_LOST) {
+            p->lost_n++;
+            continue;
+        }
+        uint32_t received = p->reported_n - p->lost_n - 1; /* before this one */
+        if (received == 0 || r[i].arrival_us < p->first_arr) {
+            p->first_arr = r[i].arrival_us;
+            p->last_arr_size = r[i].size; /* the first arrival's: left out */
+        }
+        if (received == 0 || r[i].arrival_us > p->last_arr)
+            p->last_arr = r[i].arrival_us;
+        p->recv_bytes += r[i].size;
+    }
+}
+
+static yf_probe_state verdict(yf_probe *p)
+{
+    uint32_t missing = p->sent_n > p->reported_n ? p->sent_n - p->reported_n : 0;
+    uint32_t lost = p->lost_n + missing;
+    uint32_t received = p->reported_n - p->lost_n;
+    p->st.last_loss_pct = (uint8_t)(p->sent_n ? lost * 100 / p->sent_n : 100);
+    p->st.last_sent_bps = p->last_send > p->first_send
+        ? (int64_t)((p->send_bytes - p->last_send_size) * 8 * 1000000 / (uint64_t)(p->last_send - p->first_send))
+        : 0;
+    p->st.last_recv_bps = received >= 2 && p->last_arr > p->first_arr
+        ? (int64_t)((p->recv_bytes - p->last_arr_size) * 8 * 1000000 / (uint64_t)(p->last_arr - p->first_arr))
+        : 0;
+    bool ok = p->reported_n >= YF_PROBE_MIN_PACKETS && p->st.last_loss_pct <= MAX_LOSS_PCT &&
+              p->st.last_recv_bps >= p->need_bps;
+    if (ok)
+        p->st.ok++;
+    else
+        p->st.failed++;
+    return ok ? YF_PROBE_OK : YF_PROBE_FAILED;
+}
+
+yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us)
+{
+    (void)yf_probe_cluster(p, now_us);
+    if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us))
+        p->state = verdict(p);
+    yf_probe_state s = p->state;
+    if (s == YF_PROBE_OK || s == YF_PROBE_FAILED)
+        p->state = YF_PROBE_IDLE;
+    return s;
+}
+
+void yf_probe_cancel(yf_probe *p)
+{
+    if (p->state != YF_PROBE_IDLE)
+        p->state = YF_PROBE_IDLE;
+}
+
+void yf_probe_get_stats(const yf_probe *p, yf_probe_stats *out)
+{
+    *out = p->st;
+}

@@ -1,0 +1,188 @@
+/* test_probe.c -- probe clusters (probe.h) against a simulated bottleneck:
+ * the padding a window asks for, the verdict from the cluster's feedback
+ * on a link that carries the rate, one that does not, one that loses, one
+ * whose feedback never comes; packets of other clusters ignored; a late
+ * tick that does not send the backlog; cancel. */
+#include "media/core/common.h"
+#include "media/core/probe.h"
+#include "yf_test.h"
+
+#define MAX_PKTS 512
+
+typedef struct {
+    yf_twcc_result r[MAX_PKTS];
+    size_t n;
+} train;
+
+/* Sends the window's padding (ticks every 5 ms, packets of at most 275
+ * bytes) through a bottleneck of link_bps (20 ms of latency, every
+ * `lose_every`-th packet lost, 0: none); results in send order. */
+static void send_window(yf_probe *p, int64_t start, int64_t link_bps, int lose_every, train *t)
+{
+    int64_t busy_until = 0;
+    t->n = 0;
+    for (int64_t now = start; yf_probe_cluster(p, now) != 0; now += YF_PROBE_TICK_US) {
+        size_t due = yf_probe_padding_due(p, now);
+        while (due > 20 && t->n < MAX_PKTS) {
+            size_t size = due > 275 ? 275 : due;
+            yf_probe_on_sent(p, size, true);
+            yf_twcc_result *r = &t->r[t->n++];
+            int64_t begin = now > busy_until ? now : busy_until;
+            busy_until = begin + (int64_t)size * 8 * 1000000 / link_bps;
+            r->send_us = now;
+            r->arrival_us = lose_every && t->n % (size_t)lose_every == 0 ? YF_TWCC_LOST : busy_until + 20000;
+            r->size = (uint32_t)size;
+            r->cluster = yf_probe_cluster(p, now);
+            due -= size;
+        }
+    }
+}
+
+static void test_carried(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_init(&p);
+    CHECK_EQ_INT(yf_probe_cluster(&p, 0), 0);
+    CHECK_EQ_INT(yf_probe_poll(&p, 0), YF_PROBE_IDLE);
+    yf_probe_start(&p, 1000000, 1000000, 880000, 40000);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1000000), YF_PROBE_SENDING);
+    CHECK(yf_probe_cluster(&p, 1000000) != 0);
+    send_window(&p, 1000000, 2000000, 0, &t);
+    /* about 1 Mbit/s for 200 ms: 25 000 bytes */
+    CHECK(p.sent_bytes >= 24000 && p.sent_bytes <= 25500);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1000000 + YF_PROBE_WINDOW_US), YF_PROBE_WAITING);
+    CHECK_EQ_INT(yf_probe_next_us(&p), p.deadline_us);
+    /* the feedback in two parts: a verdict only when all of it is in */
+    yf_probe_on_feedback(&p, 1300000, t.r, t.n / 2);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1300000), YF_PROBE_WAITING);
+    yf_probe_on_feedback(&p, 1350000, t.r + t.n / 2, t.n - t.n / 2);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1350000), YF_PROBE_OK);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1350000), YF_PROBE_IDLE); /* once */
+    yf_probe_stats st;
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_recv_bps >= 900000 && st.last_recv_bps <= 1100000);
+    CHECK_EQ_INT(st.probes, 1);
+    CHECK_EQ_INT(st.ok, 1);
+    CHECK_EQ_INT(st.last_loss_pct, 0);
+    CHECK_EQ_INT(st.padding_packets, t.n);
+}
+
+static void test_not_carried(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_window(&p, 0, 300000, 0, &t);
+    yf_probe_on_feedback(&p, 900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 900000), YF_PROBE_FAILED);
+    yf_probe_stats st;
+    yf_probe_get_stats(&p, &st);
+    /* the train arrives at the bottleneck's rate */
+    CHECK(st.last_recv_bps >= 280000 && st.last_recv_bps <= 320000);
+    CHECK_EQ_INT(st.failed, 1);
+    /* the next probe is a new cluster */
+    uint8_t first = p.cluster;
+    yf_probe_start(&p, 2000000, 400000, 350000, 0);
+    CHECK(p.cluster != first && p.cluster != 0);
+}
+
+static void test_lossy(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_window(&p, 0, 5000000, 5, &t); /* fast, but every 5th lost: 20 % */
+    yf_probe_on_feedback(&p, 500000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 500000), YF_PROBE_FAILED);
+    CHECK(p.st.last_loss_pct >= 19 && p.st.last_loss_pct <= 20);
+}
+
+static void test_no_feedback(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 100000);
+    send_window(&p, 0, 5000000, 0, &t);
+    /* half the feedback, then nothing: the deadline decides, the missing
+     * packets counted lost */
+    yf_probe_on_feedback(&p, 300000, t.r, t.n / 2);
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us - 1), YF_PROBE_WAITING);
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
+    CHECK(p.st.last_loss_pct >= 45);
+}
+
+static void test_other_clusters(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_window(&p, 0, 300000, 0, &t);
+    /* the same packets told as another cluster's, or as no cluster's:
+     * nothing counted */
+    for (size_t i = 0; i < t.n; i++)
+        t.r[i].cluster = (uint8_t)(i % 2 ? 0 : p.cluster + 1);
+    yf_probe_on_feedback(&p, 500000, t.r, t.n);
+    CHECK_EQ_INT(p.reported_n, 0);
+    CHECK_EQ_INT(yf_probe_poll(&p, 500000), YF_PROBE_WAITING);
+    /* too few reported by the deadline: failed */
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
+}
+
+static void test_padding_due(void)
+{
+    yf_probe p;
+    yf_probe_init(&p);
+    CHECK_EQ_INT(yf_probe_padding_due(&p, 0), 0);
+    yf_probe_start(&p, 0, 800000, 700000, 0); /* 100 bytes a ms */
+    CHECK_EQ_INT(yf_probe_padding_due(&p, 5000), 500);
+    /* media counts: a 1200-byte packet covers the next 12 ms */
+    yf_probe_on_sent(&p, 500, true);
+    yf_probe_on_sent(&p, 1200, false);
+    CHECK_EQ_INT(yf_probe_padding_due(&p, 10000), 0);
+    CHECK_EQ_INT(yf_probe_padding_due(&p, 20000), 300);
+    /* a tick 60 ms late: the last 10 ms only */
+    yf_probe_on_sent(&p, 300, true);
+    CHECK_EQ_INT(yf_probe_padding_due(&p, 80000), 1000);
+    CHECK_EQ_INT(p.st.padding_packets, 2);
+    CHECK_EQ_INT(p.st.padding_bytes, 800);
+    /* the window's end: nothing more */
+    CHECK_EQ_INT(yf_probe_padding_due(&p, YF_PROBE_WINDOW_US), 0);
+    CHECK_EQ_INT(yf_probe_cluster(&p, YF_PROBE_WINDOW_US), 0);
+    CHECK_EQ_INT(p.state, YF_PROBE_WAITING);
+}
+
+static void test_cancel(void)
+{
+    yf_probe p;
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 800000, 700000, 0);
+    /* a second start while one runs is ignored */
+    uint8_t c = p.cluster;
+    yf_probe_start(&p, 1000, 100000, 90000, 0);
+    CHECK_EQ_INT(p.cluster, c);
+    CHECK_EQ_INT(p.target_bps, 800000);
+    yf_probe_cancel(&p);
+    CHECK_EQ_INT(yf_probe_cluster(&p, 2000), 0);
+    CHECK_EQ_INT(yf_probe_poll(&p, 2000), YF_PROBE_IDLE);
+    CHECK_EQ_INT(yf_probe_next_us(&p), YF_TIME_NEVER);
+    /* a target of 0 starts nothing */
+    yf_probe_start(&p, 3000, 0, 0, 0);
+    CHECK_EQ_INT(p.state, YF_PROBE_IDLE);
+}
+
+int main(void)
+{
+    test_carried();
+    test_not_carried();
+    test_lossy();
+    test_no_feedback();
+    test_other_clusters();
+    test_padding_due();
+    test_cancel();
+    return yf_test_done("test_probe");
+}
