@@ -37,7 +37,7 @@ static void set_defaults(yf_config *cfg)
     cfg->ice_tcp = FALSE;   /* off until the connections a candidate accepts are capped (docs/security.md) */
     cfg->turn_lifetime = 43200;
     cfg->audio_resilience = TRUE;
-    cfg->audio_red = FALSE; /* off until RED recordings keep lip sync (docs/config.md) */
+    cfg->audio_red = TRUE; /* RED where offered: measured in docs/deployment.md */
 }
 
 static void take_string(GKeyFile *kf, const char *group, const char *key, char **dst)

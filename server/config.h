@@ -12,7 +12,7 @@ typedef struct {
     int port;              /* default 8443 */
     char *data_dir;        /* default ./data */
     char *web_dir;         /* default: the source tree's web/ */
-    gboolean production;   /* refuse to start without an admin account; default FALSE */
+    gboolean production;   /* refuse to start without an admin account; default TRUE */
     char *public_url;      /* what invitation links start with, "https://host[:port]" without a
                               trailing slash; default https://LISTEN:PORT (localhost for a
                               wildcard listen address). Never taken from a request. */

@@ -5,12 +5,15 @@
  * writes must be a valid compound starting with SR/RR. Transport-cc
  * feedback also goes to the sender side (twcc_send.h) with a history of
  * 600 packets: it may report each packet at most once; what it reports
- * goes to the downlink estimator (bwe.h), which must stay in its bounds. */
+ * goes to the downlink estimator (bwe.h), which must stay in its bounds,
+ * and to a probe (probe.h) whose cluster is the last 200 of them: it counts
+ * no more than were sent and gives a verdict with rates that make sense. */
 #include <stdlib.h>
 #include <string.h>
 #include "media/core/echo.h"
 #include "media/core/rtcp.h"
 #include "media/core/bwe.h"
+#include "media/core/probe.h"
 #include "media/core/twcc_send.h"
 
 #define FUZZ_CHECK(c) do { if (!(c)) abort(); } while (0)
@@ -179,10 +182,18 @@ static void fuzz_twcc_send(const yf_rtcp_packet *p)
 {
     static yf_twcc_send tx;
     static yf_twcc_result res[YF_TWCC_SEND_MAX_STATUS];
+    static yf_probe probe;
     size_t n = 0, again = 0;
     yf_twcc_send_init(&tx, 65200);
-    for (int i = 0; i < 600; i++)
+    yf_probe_init(&probe);
+    for (int i = 0; i < 600; i++) {
+        if (i == 400)
+            yf_probe_start(&probe, 1000000 + i * 1000, 2000000, 1760000, 20000);
+        tx.cluster = yf_probe_cluster(&probe, 1000000 + i * 1000);
         yf_twcc_send_stamp(&tx, 1000000 + i * 1000, 1200);
+        if (tx.cluster)
+            yf_probe_on_sent(&probe, 1200, false);
+    }
     int rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &n);
     FUZZ_CHECK(rc == YF_OK || n == 0);
     FUZZ_CHECK(n <= YF_TWCC_SEND_HISTORY);
@@ -198,6 +209,11 @@ static void fuzz_twcc_send(const yf_rtcp_packet *p)
     yf_bwe_on_feedback(&bwe, 1700000, res, n);
     yf_bwe_on_feedback(&bwe, 1800000, res, n);
     FUZZ_CHECK(yf_bwe_estimate(&bwe) >= 30000 && yf_bwe_estimate(&bwe) <= 20000000);
+    yf_probe_on_feedback(&probe, 1700000, res, n);
+    FUZZ_CHECK(probe.reported_n <= probe.sent_n && probe.lost_n <= probe.reported_n);
+    yf_probe_state v = yf_probe_poll(&probe, 1000000 + 600 * 1000 + 2000000); /* past any deadline */
+    FUZZ_CHECK(v == YF_PROBE_OK || v == YF_PROBE_FAILED);
+    FUZZ_CHECK(probe.st.last_recv_bps >= 0 && probe.st.last_sent_bps >= 0 && probe.st.last_loss_pct <= 100);
     rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &again);
     FUZZ_CHECK(again == 0);
 }

@@ -230,14 +230,14 @@ static void test_turn(void)
     }
 }
 
-/* [media] audio_red: off unless turned on, a boolean only. */
+/* [media] audio_red: on unless turned off, a boolean only. */
 static void test_audio_red(void)
 {
     yf_config cfg;
     GError *err = NULL;
-    CHECK(load(&cfg, NULL, NULL, NULL) && !cfg.audio_red);
+    CHECK(load(&cfg, NULL, NULL, NULL) && cfg.audio_red);
     yf_config_clear(&cfg);
-    CHECK(load(&cfg, "[media]\naudio_red = true\n", NULL, &err) && cfg.audio_red && cfg.audio_resilience);
+    CHECK(load(&cfg, "[media]\naudio_red = false\n", NULL, &err) && !cfg.audio_red && cfg.audio_resilience);
     yf_config_clear(&cfg);
     CHECK(!load(&cfg, "[media]\naudio_red = maybe\n", NULL, &err) && err && strstr(err->message, "audio_red"));
     g_clear_error(&err);
