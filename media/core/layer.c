@@ -117,7 +117,13 @@ int yf_layer_choose(yf_layer_choice *c, int64_t now_us, const int64_t *layer_bps
         c->hold_us = c->cfg.up_hold_us;
         c->up_at_us = 0;
     }
-    int up = best_fit(layer_bps, n, audio_bps, estimate_bps, 100 + c->cfg.up_margin_pct);
+    /* With probes the next layer is asked of the link at each wait's end,
+     * whatever the estimate says: the estimate of a link carrying less
+     * is not tested by what it carries (after audio only it starts from
+     * 30 kbit/s and climbs 8 % a second), and a probe that asks at most
+     * twice the load costs a few packets of queue when it fails. */
+    int up = c->probing ? (c->current + 1 < n ? c->current + 1 : c->current)
+                        : best_fit(layer_bps, n, audio_bps, estimate_bps, 100 + c->cfg.up_margin_pct);
     if (up <= c->current) {
         c->since_us = 0;
         return c->current;

@@ -10,8 +10,8 @@
  * from a higher one lands there first, with its tolerance, and stays 2 s:
  * the feedback of those seconds still reports the higher layer's packets).
  * With probes (probe.h; yf_layer_set_probing), a move up is not made on
- * the estimate alone: when it is due the choice asks for a probe of the
- * next layer's rate (yf_layer_probe_wanted; one layer at a time, so that a
+ * the estimate: at each wait's end (the same wait, doubled after each
+ * failure) the choice asks for a probe of the next layer's rate (yf_layer_probe_wanted; one layer at a time, so that a
  * probe asks at most one step more of the link) and moves only on its
  * verdict (yf_layer_probe_result); a failed probe counts as a move up that
  * did not last, one that carried lets the next step follow quickly. And a subscriber's first layer is then the lowest: the

@@ -24,8 +24,11 @@
 #define PROBE_TARGET_PCT 125
 /* ... and the link carries it when this much of the need arrives: the
  * same headroom the estimate needs for a move up (layer.h: 20 %), less
- * the receive rate's jitter over a 300 ms window. */
+ * the receive rate's jitter over a 200 ms window. */
 #define PROBE_NEED_PCT 110
+/* A step asks at least twice this: a subscriber that gets nothing now
+ * (video paused, no audio) still asks for something. */
+#define PROBE_MIN_BASE_BPS 64000
 #define PROBE_PADDING_PACKETS 16 /* at most per tick */
 #define PADDING_HEADER 20        /* RTP header and the transport-cc element */
 
@@ -72,6 +75,7 @@ void yf_router_downlink_reset(yf_router *r, int part)
     yf_layer_init(&p->layer, NULL);
     yf_probe_cancel(&p->probe);
     p->probe_next_us = 0;
+    p->probe_sub = -1;
     p->level = YF_LAYER_MAX - 1;
     p->video_paused = false;
 }
@@ -99,13 +103,24 @@ int yf_router_set_subscription_rtx(yf_router *r, uint32_t subscriber, uint32_t t
     return YF_ESTATE;
 }
 
-/* The video subscription of part whose RTX stream carries its probes. */
+static bool pads(const yf_router *r, const rt_sub *s, int part)
+{
+    return s->used && s->sub == part && s->rtx_ssrc && r->tracks[s->track].cfg.kind == YF_TRACK_VIDEO;
+}
+
+/* The video subscription of part whose RTX stream carries its probes: the
+ * one found last while it lasts (ticks come every 5 ms, and a public
+ * hearing's hundreds of viewers may all probe at once), else the first. */
 static rt_sub *probe_sub(yf_router *r, int part)
 {
+    rt_participant *p = &r->parts[part];
+    if (p->probe_sub >= 0 && (unsigned)p->probe_sub < r->subs_cap && pads(r, &r->subs[p->probe_sub], part))
+        return &r->subs[p->probe_sub];
     for (unsigned i = 0; i < r->subs_cap; i++) {
-        rt_sub *s = &r->subs[i];
-        if (s->used && s->sub == part && s->rtx_ssrc && r->tracks[s->track].cfg.kind == YF_TRACK_VIDEO)
-            return s;
+        if (pads(r, &r->subs[i], part)) {
+            p->probe_sub = (int)i;
+            return &r->subs[i];
+        }
     }
     return NULL;
 }
@@ -233,10 +248,16 @@ static void apply(yf_router *r, int64_t now_us, int part, int layer)
 static void probe_step(yf_router *r, int64_t now_us, int part, int64_t base)
 {
     rt_participant *p = &r->parts[part];
+    if (base < PROBE_MIN_BASE_BPS)
+        base = PROBE_MIN_BASE_BPS;
     int64_t target = base * 2 < p->probe_goal_bps ? base * 2 : p->probe_goal_bps;
     yf_bwe_stats st;
     yf_bwe_get_stats(&p->bwe, &st);
     yf_probe_start(&p->probe, now_us, target, target / PROBE_TARGET_PCT * PROBE_NEED_PCT, st.rtt_us);
+    if (p->probe.state != YF_PROBE_SENDING) { /* cannot: the layer choice must not wait for it */
+        yf_layer_probe_result(&p->layer, now_us, false);
+        return;
+    }
     r->st.probes++;
     p->probe_next_us = now_us;
 }

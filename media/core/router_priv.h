@@ -51,6 +51,7 @@ typedef struct {
     int64_t probe_next_us;    /* its next padding tick or deadline; 0 none */
     int64_t probe_goal_bps;   /* the rate the layer asked for needs; probes
                                  step up to it, each at most twice the last */
+    int probe_sub;            /* the subscription its padding went on last; -1 none */
 } rt_participant;
 
 /* Invariant: a used track's owner is a used participant; subs heads the

@@ -23,6 +23,9 @@ static int events_paused, events_resumed, plis;
 static uint64_t video_out, audio_out;
 static int last_tw = -1, tw_gaps, bad_ext;
 static bool downlink_up = true;
+static uint64_t padding_out, bad_padding;
+static int64_t fb_delay_us = 40000; /* feedback handled this long after `now`
+                                       (test_probes: 0, its clock never steps back) */
 static int64_t queue_us, queue_step_us; /* a queue that grows per packet, nothing lost */
 
 /* A publisher packet: audio (100 bytes) or VP8 video (1100 bytes), with
@@ -63,7 +66,11 @@ static void check_out(int64_t now, const yf_router_output *o)
     if (last_tw >= 0 && tw != ((last_tw + 1) & 0xffff))
         tw_gaps++;
     last_tw = tw;
-    if (h.ssrc == 0x200) {
+    if (h.ssrc == 0x201) { /* a probe's padding on the RTX stream */
+        padding_out++;
+        if (h.payload_type != 97 || h.payload_len != 0 || !h.padding)
+            bad_padding++;
+    } else if (h.ssrc == 0x200) {
         video_out++;
     } else {
         audio_out++;
@@ -104,8 +111,8 @@ static void feedback(int64_t now)
         yf_twcc_recv_on_packet(&rx, now, (uint16_t)last_tw);
     }
     while ((n = yf_twcc_recv_build(&rx, 0x77, 0x200, buf, sizeof buf)) > 0)
-        CHECK_EQ_INT(yf_router_handle_rtcp(r, now + 40000, SUB, YF_CONN_SUBSCRIBER, buf, (size_t)n), YF_OK);
-    drain(now + 40000);
+        CHECK_EQ_INT(yf_router_handle_rtcp(r, now + fb_delay_us, SUB, YF_CONN_SUBSCRIBER, buf, (size_t)n), YF_OK);
+    drain(now + fb_delay_us);
 }
 
 /* `ms` of media: video 100 packets/s (~900 kbit/s), audio 50/s, feedback
@@ -128,7 +135,7 @@ static int64_t run(int64_t now, int ms, bool key_every_second)
     return now;
 }
 
-int main(void)
+static void test_estimate(void)
 {
     yf_router_config cfg = { .seed = 9 };
     yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA, .pt = 111,
@@ -262,6 +269,90 @@ int main(void)
     run(now, 100, false);
     CHECK_EQ_INT(video_out + audio_out, out0); /* check_out counts stamped packets only */
     CHECK_EQ_INT(bad_ext, 15);                 /* ... the 15 unstamped ones were seen */
+    CHECK_EQ_INT(padding_out, 0);              /* no RTX stream: no probes */
     yf_router_free(r);
+}
+
+/* With the subscriber's RTX stream: the way back from audio only is asked
+ * of the link first, with padding on that stream, in the same
+ * transport-wide sequence; a link that loses everything fails the probe
+ * and the video stays off; one that carries it gets the video back. */
+static void test_probes(void)
+{
+    yf_router_config cfg = { .seed = 10 };
+    yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA, .pt = 111,
+                                 .clock_rate = 48000, .twcc_ext_id = PUB_TWCC, .audio_level_ext_id = LEVEL };
+    yf_router_track_config v = { .kind = YF_TRACK_VIDEO, .codec = YF_CODEC_VP8, .ssrc = 0xB, .pt = 96,
+                                 .clock_rate = 90000, .twcc_ext_id = PUB_TWCC };
+    uint32_t ta, tv;
+    int64_t now = 100000000;
+    yf_router_downlink d;
+
+    r = yf_router_new(&cfg);
+    yf_twcc_recv_init(&rx);
+    last_tw = -1;
+    tw_gaps = bad_ext = events_paused = events_resumed = 0;
+    video_out = audio_out = padding_out = bad_padding = 0;
+    downlink_up = true;
+    fb_delay_us = 0;
+    CHECK_EQ_INT(yf_router_add_participant(r, PUB), YF_OK);
+    CHECK_EQ_INT(yf_router_add_participant(r, SUB), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, &ta), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, &tv), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
+    CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, ta, 0x100, 111), YF_OK);
+    CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 200), YF_EMALFORMED);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 0), YF_EMALFORMED);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, 99, tv, 0x201, 97), YF_ESTATE);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, 999, 0x201, 97), YF_ESTATE);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 97), YF_OK);
+
+    /* one video track: its one layer at once, nothing to probe */
+    now = run(now, 3000, true);
+    CHECK(video_out > 250);
+    CHECK_EQ_INT(padding_out, 0);
+    /* the downlink loses everything: paused */
+    downlink_up = false;
+    now = run(now, 4000, true);
+    CHECK_EQ_INT(events_paused, 1);
+    /* still losing everything: every probe fails, the video stays off,
+     * and the probes back off (3, 6, 12 s ...) */
+    uint64_t v0 = video_out;
+    now = run(now, 20000, true);
+    CHECK_EQ_INT(video_out, v0);
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
+    CHECK(d.video_paused);
+    CHECK(d.probes_failed >= 2 && d.probes_ok == 0);
+    /* the link is whole again: a probe, then the video */
+    downlink_up = true;
+    uint64_t pad0 = padding_out;
+    int waited = 0;
+    for (; waited < 60 && !events_resumed; waited++)
+        now = run(now, 1000, true);
+    CHECK_EQ_INT(events_resumed, 1);
+    /* the wait is the probes' back-off (3, 6, 12 s after the failures
+     * during the loss), not the estimate's climb from its floor (about
+     * 50 s from 30 kbit/s to the video's 1.1 Mbit/s at 8 % a second) */
+    CHECK(waited <= 30);
+    CHECK(padding_out > pad0);
+    CHECK_EQ_INT(bad_padding, 0);
+    CHECK_EQ_INT(tw_gaps, 0);   /* padding and media in one transport-wide sequence */
+    CHECK_EQ_INT(bad_ext, 0);
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
+    CHECK(d.probes_ok >= 1);
+    CHECK(d.padding_bytes > 0);
+    now = run(now, 2000, true);
+    CHECK(video_out > v0 + 100);
+    yf_router_stats st;
+    yf_router_get_stats(r, &st);
+    CHECK(st.probes >= 1 && st.probes_ok >= 1 && st.padding_packets == padding_out);
+    yf_router_free(r);
+}
+
+int main(void)
+{
+    test_estimate();
+    test_probes();
     return yf_test_done("test_router_bwe");
 }
