@@ -185,6 +185,33 @@ rcvbuf_errors() {
   in_ns "$1" cat /proc/net/snmp | awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }'
 }
 
+# The server's user and system CPU time in clock ticks, from its /proc.
+proc_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$server_pid/stat" 2>/dev/null
+}
+
+# Whether /metrics tells an operator what the benchmark saw over one step
+# (the counters read before the generator starts and after it ends): its
+# process_cpu_seconds_total against the server's /proc, its RTP packets
+# received against what the publishers sent (less the kernel's receive
+# buffer drops), its packets forwarded against what the subscribers got
+# (never fewer; more only by the generator's receive buffer drops and what
+# was in flight at the end). Within 5 % (and 0.05 s or 100 packets): prints
+# the comparison and returns 1 when they do not agree.
+metrics_agree() {
+  local cpu_m=$1 cpu_p=$2 in_m=$3 sent=$4 out_m=$5 got=$6 drops=$7 gen_drops=$8
+  awk -v cm="$cpu_m" -v cp="$cpu_p" -v im="$in_m" -v s="$sent" -v om="$out_m" -v g="$got" -v d="$drops" -v gd="$gen_drops" 'BEGIN {
+    ok = 1
+    dc = cm - cp; if (dc < 0) dc = -dc
+    if (dc > 0.05 + 0.05 * cp) { ok = 0; why = why " cpu" }
+    di = im - (s - d); if (di < 0) di = -di
+    if (di > 100 + 0.05 * s) { ok = 0; why = why " received" }
+    if (om + 100 < g || om > (g + gd) * 1.05 + 100) { ok = 0; why = why " forwarded" }
+    printf "yfload metrics_cpu_s=%.2f proc_cpu_s=%.2f metrics_rtp_received=%d publishers_sent=%d metrics_rtp_forwarded=%d subscribers_received=%d metrics_agree=%s%s\n", cm, cp, im, s, om, g, ok ? "yes" : "no:", why
+    exit !ok
+  }'
+}
+
 # A counter of yuanfang's /metrics (docs/config.md), or nothing.
 metric() {
   [ "$server" = yuanfang ] || return 0
@@ -273,6 +300,7 @@ for server in $servers; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
     m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
     m_qd0=$(metric yuanfang_router_queue_drops_total)
+    m_cpu0=$(metric process_cpu_seconds_total); p_cpu0=$(proc_ticks)
     # In the background and waited for, so a signal to this script is handled
     # at once (bash runs traps only between foreground commands) and the
     # generator is stopped with the rest.
@@ -298,12 +326,22 @@ for server in $servers; do
     [ "$server" = yuanfang ] && sleep 0.5
     m_in1=$(metric yuanfang_rtp_packets_received_total); m_out1=$(metric yuanfang_rtp_packets_forwarded_total)
     m_qd1=$(metric yuanfang_router_queue_drops_total)
+    m_cpu1=$(metric process_cpu_seconds_total); p_cpu1=$(proc_ticks)
     extra=""
     if [ -n "$m_in0" ] && [ -n "$m_in1" ]; then
-      extra=" metrics_rtp_received=$((m_in1 - m_in0)) metrics_rtp_forwarded=$((m_out1 - m_out0))"
-      extra+=" metrics_router_queue_drops=$((m_qd1 - m_qd0))"
+      extra=" metrics_router_queue_drops=$((m_qd1 - m_qd0))"
     fi
     echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))$extra"
+    if [ -n "$m_in0" ] && [ -n "$m_in1" ] && [ -n "$m_cpu0" ] && [ -n "$m_cpu1" ] && [ -n "$p_cpu0" ] && [ -n "$p_cpu1" ]; then
+      tck=$(getconf CLK_TCK)
+      if ! metrics_agree "$(awk -v a="$m_cpu0" -v b="$m_cpu1" 'BEGIN { print b - a }')" \
+          "$(awk -v a="$p_cpu0" -v b="$p_cpu1" -v t="$tck" 'BEGIN { print (b - a) / t }')" \
+          $((m_in1 - m_in0)) "$(field sent_total "$tmp/step.out")" $((m_out1 - m_out0)) \
+          "$(field received_total "$tmp/step.out")" $((s1 - s0)) $((c1 - c0)); then
+        echo "run_bench.sh: yuanfang's /metrics does not agree with /proc and the generator at $k" >&2
+        status=1
+      fi
+    fi
     ran=1
     if [ $grow = 1 ] && saturated "$tmp/step.out"; then
       echo "run_bench.sh: $server: stopped growing at $k (loss >= 1 %, the server on every core, the generator on one or behind its schedule, or someone without media)" >&2
