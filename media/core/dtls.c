@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,10 +65,18 @@ typedef struct {
 /* Invariants: ssl owns bio; `in` is non-NULL only during a handle call; tx is a
  * ring of tx_count datagrams starting at tx_head, each owning its data until
  * taken; state only moves
- * forward, HANDSHAKING → CONNECTED → CLOSED, or to FAILED. */
+ * forward, HANDSHAKING → CONNECTED → CLOSED, or to FAILED. Retired (ssl and
+ * ctx NULL, see yf_dtls_retire): only in CONNECTED or CLOSED, farewell holds
+ * the close_notify made at retirement until yf_dtls_close queues it. */
 struct yf_dtls {
     SSL_CTX *ctx;
     SSL *ssl;
+    bool retired;
+    bool is_server;
+    uint8_t client_random[SSL3_RANDOM_SIZE];
+    dgram farewell;
+    uint64_t after_retire; /* datagrams dropped since */
+    uint64_t tx_pushed;    /* datagrams ever queued */
     yf_dtls_state state;
     unsigned mtu;
     const uint8_t *in;
@@ -194,6 +203,7 @@ static void tx_push(yf_dtls *d, const void *buf, size_t len)
     slot->data = copy;
     slot->len = len;
     d->tx_count++;
+    d->tx_pushed++;
 }
 
 bool yf_dtls_take_transmit(yf_dtls *d, uint8_t **data, size_t *len)
@@ -538,6 +548,7 @@ yf_dtls *yf_dtls_new(const yf_dtls_cert *cert, bool is_client, const char *profi
         return NULL;
     d->mtu = mtu ? mtu : YF_DTLS_DEFAULT_MTU;
     d->state = YF_DTLS_HANDSHAKING;
+    d->is_server = !is_client;
     if (yf_dtls_set_remote_fingerprint(d, remote_fp ? remote_fp : "") != YF_OK)
         goto fail;
     d->ctx = shared_ctx(cert, profiles);
@@ -559,6 +570,7 @@ void yf_dtls_free(yf_dtls *d)
         return;
     SSL_free(d->ssl); /* frees the BIO */
     SSL_CTX_free(d->ctx);
+    free(d->farewell.data);
     while (d->tx_count) {
         free(d->tx[d->tx_head].data);
         d->tx_head = (d->tx_head + 1) % TX_QUEUE;
@@ -592,6 +604,10 @@ int yf_dtls_handle_datagram(yf_dtls *d, const uint8_t *buf, size_t len)
         return YF_EMALFORMED;
     if (d->state != YF_DTLS_HANDSHAKING && d->state != YF_DTLS_CONNECTED)
         return YF_ESTATE;
+    if (d->retired) {
+        d->after_retire++;
+        return YF_OK;
+    }
     d->in = buf;
     d->in_len = len;
     step(d);
@@ -612,13 +628,15 @@ bool yf_dtls_is_new_client_hello(const yf_dtls *d, const uint8_t *buf, size_t le
 {
     uint8_t mine[SSL3_RANDOM_SIZE];
 
-    if (d->state != YF_DTLS_CONNECTED || !SSL_is_server(d->ssl) || len < 13 + 12 + 2 + SSL3_RANDOM_SIZE)
+    if (d->state != YF_DTLS_CONNECTED || !d->is_server || len < 13 + 12 + 2 + SSL3_RANDOM_SIZE)
         return false;
     if (buf[0] != 22 || buf[1] != 0xfe || yf_rd16(buf + 3) != 0 || yf_rd16(buf + 11) < 12 + 2 + SSL3_RANDOM_SIZE)
         return false;
     if (buf[13] != 1 || yf_rd24(buf + 19) != 0 || yf_rd24(buf + 22) < 2 + SSL3_RANDOM_SIZE)
         return false; /* not client_hello, or not its first fragment */
-    if (SSL_get_client_random(d->ssl, mine, sizeof mine) != sizeof mine)
+    if (d->retired)
+        memcpy(mine, d->client_random, sizeof mine);
+    else if (SSL_get_client_random(d->ssl, mine, sizeof mine) != sizeof mine)
         return false;
     return memcmp(buf + 27, mine, sizeof mine) != 0;
 }
@@ -627,7 +645,7 @@ int yf_dtls_handle_timeout(yf_dtls *d)
 {
     int r;
 
-    if (d->state != YF_DTLS_HANDSHAKING && d->state != YF_DTLS_CONNECTED)
+    if ((d->state != YF_DTLS_HANDSHAKING && d->state != YF_DTLS_CONNECTED) || d->retired)
         return YF_OK;
     ERR_clear_error();
     r = DTLSv1_handle_timeout(d->ssl); /* no-op unless the wall-clock timer expired */
@@ -641,16 +659,75 @@ int64_t yf_dtls_timer_remaining_us(yf_dtls *d)
 {
     struct timeval tv;
 
-    if (d->state != YF_DTLS_HANDSHAKING && d->state != YF_DTLS_CONNECTED)
+    if ((d->state != YF_DTLS_HANDSHAKING && d->state != YF_DTLS_CONNECTED) || d->retired)
         return -1;
     if (DTLSv1_get_timeout(d->ssl, &tv) != 1)
         return -1;
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
+static _Atomic uint64_t retired_total; /* yf_dtls_retired_total */
+
+/* The datagram at place i of the ring (0: the oldest). */
+static dgram *tx_at(yf_dtls *d, unsigned i)
+{
+    return &d->tx[(d->tx_head + i) % TX_QUEUE];
+}
+
+int yf_dtls_retire(yf_dtls *d)
+{
+    uint64_t pushed = d->tx_pushed;
+
+    if (d->state != YF_DTLS_CONNECTED || d->retired)
+        return YF_ESTATE;
+    if (SSL_get_client_random(d->ssl, d->client_random, sizeof d->client_random) != sizeof d->client_random)
+        memset(d->client_random, 0, sizeof d->client_random);
+    ERR_clear_error();
+    SSL_shutdown(d->ssl); /* its close_notify: one datagram, kept below */
+    ERR_clear_error();
+    /* what SSL_shutdown queued: the newest datagrams, taken back out */
+    for (uint64_t n = d->tx_pushed - pushed; n > 0 && d->tx_count > 0; n--) {
+        dgram *last = tx_at(d, d->tx_count - 1);
+        if (n == 1 && !d->farewell.data)
+            d->farewell = *last;
+        else
+            free(last->data);
+        d->tx_count--;
+    }
+    SSL_free(d->ssl); /* frees the BIO */
+    d->ssl = NULL;
+    SSL_CTX_free(d->ctx);
+    d->ctx = NULL;
+    OPENSSL_cleanse(&d->keys, sizeof d->keys);
+    d->retired = true;
+    atomic_fetch_add_explicit(&retired_total, 1, memory_order_relaxed);
+    return YF_OK;
+}
+
+uint64_t yf_dtls_retired_total(void)
+{
+    return atomic_load_explicit(&retired_total, memory_order_relaxed);
+}
+
+bool yf_dtls_retired(const yf_dtls *d)
+{
+    return d->retired;
+}
+
+uint64_t yf_dtls_dropped_after_retire(const yf_dtls *d)
+{
+    return d->after_retire;
+}
+
 void yf_dtls_close(yf_dtls *d)
 {
-    if (d->state == YF_DTLS_CONNECTED) {
+    if (d->state == YF_DTLS_CONNECTED && d->retired) {
+        if (d->farewell.data) {
+            tx_push(d, d->farewell.data, d->farewell.len);
+            free(d->farewell.data);
+            d->farewell.data = NULL;
+        }
+    } else if (d->state == YF_DTLS_CONNECTED) {
         ERR_clear_error();
         SSL_shutdown(d->ssl); /* queues close_notify */
         ERR_clear_error();
@@ -671,7 +748,7 @@ const char *yf_dtls_fail_reason(const yf_dtls *d)
 
 int yf_dtls_get_keys(const yf_dtls *d, yf_dtls_keys *out)
 {
-    if (d->state != YF_DTLS_CONNECTED)
+    if (d->state != YF_DTLS_CONNECTED || d->retired)
         return YF_ESTATE;
     *out = d->keys;
     return YF_OK;

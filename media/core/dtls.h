@@ -57,6 +57,26 @@ int64_t yf_dtls_timer_remaining_us(yf_dtls *d);
 /* Sends close_notify (if a session exists) and moves to CLOSED. */
 void yf_dtls_close(yf_dtls *d);
 
+/* Writes the session off once the peer has shown it finished the
+ * handshake (its first authenticated SRTP or SRTCP packet: a DTLS client
+ * sends media only after the server's Finished, and nothing of the
+ * handshake can be asked again): its close_notify is made now and kept (a
+ * few dozen bytes, sent by yf_dtls_close), and the SSL is freed. OpenSSL
+ * 3.0 keeps some 55 KiB per DTLS connection after the handshake (its two
+ * record buffers and its handshake buffer; SSL_free_buffers does not
+ * release the DTLS write path safely), a third of what a public hearing's
+ * viewer costs the server. Afterwards the state stays CONNECTED until
+ * yf_dtls_close, every datagram is dropped and counted (the peer's own
+ * close_notify can no longer be read: the end of a connection is then
+ * learnt from ICE consent or the signaling), no timer runs and the keys
+ * are gone (yf_dtls_get_keys: YF_ESTATE). YF_ESTATE unless CONNECTED and
+ * not retired. */
+int yf_dtls_retire(yf_dtls *d);
+bool yf_dtls_retired(const yf_dtls *d);
+/* Sessions written off in this process so far (any thread). */
+uint64_t yf_dtls_retired_total(void);
+uint64_t yf_dtls_dropped_after_retire(const yf_dtls *d);
+
 /* Pops the next datagram to send; false when none. The caller takes *data
  * and frees it. */
 bool yf_dtls_take_transmit(yf_dtls *d, uint8_t **data, size_t *len);

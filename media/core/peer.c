@@ -43,6 +43,7 @@ struct yf_peer {
     yf_dtls *dtls;
     yf_srtp *srtp;
     bool is_client;
+    bool keep_dtls;           /* cfg->keep_dtls_session */
     yf_dtls_state seen;
     const char *profile;
     entry *q;              /* a ring of cap entries */
@@ -236,6 +237,7 @@ yf_peer *yf_peer_new(const yf_peer_config *cfg, int64_t now_us)
     memcpy(fp, cfg->remote_fingerprint, sizeof fp);
     fp[sizeof fp - 1] = '\0';
     p->is_client = cfg->role == YF_DTLS_ROLE_CLIENT;
+    p->keep_dtls = cfg->keep_dtls_session;
     p->seen = YF_DTLS_HANDSHAKING;
     p->dtls = yf_dtls_new(cfg->cert, p->is_client, cfg->srtp_profiles, fp, cfg->dtls_mtu);
     if (!p->dtls) {
@@ -330,6 +332,8 @@ static int on_media(yf_peer *p, const uint8_t *buf, size_t len, bool rtcp)
         p->st.dropped_auth++;
     else if (rc != YF_ENOMEM)   /* unprotecting into len bytes never lacks room */
         p->st.dropped_garbage++;
+    if (rc == YF_OK && !p->keep_dtls && !yf_dtls_retired(p->dtls))
+        yf_dtls_retire(p->dtls); /* the peer finished its handshake: see dtls.h */
     return rc;
 }
 
@@ -436,6 +440,13 @@ void yf_peer_get_stats(const yf_peer *p, yf_peer_stats *out)
 {
     *out = p->st;
     out->dropped_queue += yf_dtls_dropped_transmits(p->dtls);
+    out->dtls_retired = yf_dtls_retired(p->dtls);
+    out->dropped_retired = yf_dtls_dropped_after_retire(p->dtls);
+}
+
+uint64_t yf_peer_dtls_retired_total(void)
+{
+    return yf_dtls_retired_total();
 }
 
 bool yf_peer_is_connected(const yf_peer *p)

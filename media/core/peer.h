@@ -39,9 +39,22 @@ typedef struct {
     const char *srtp_profiles;
     /* Largest DTLS datagram we send (UDP payload); 0 means 1200. */
     unsigned dtls_mtu;
+    /* false (the server's way): the DTLS session is written off after the
+     * peer's first authenticated media (dtls.h, yf_dtls_retire), some
+     * 55 KiB less per connection; its close_notify is made then and sent
+     * by yf_peer_close, and the peer's own is no longer read. true: the
+     * session lives until closed, as a browser's does (the tests' and the
+     * load generator's clients, which stand in for browsers). */
+    bool keep_dtls_session;
 } yf_peer_config;
 
 typedef struct yf_peer yf_peer;
+
+/* DTLS sessions written off after their handshake, in this process, by all
+ * peers (keep_dtls_session false): each freed some 40 KiB, which the
+ * allocator keeps until it is told to give free pages back (media/net does,
+ * at most every 10 s while this grows). Any thread. */
+uint64_t yf_peer_dtls_retired_total(void);
 
 /* Creates a peer. A client peer queues its ClientHello at once (poll it out).
  * Returns NULL on allocation or OpenSSL failure. */
@@ -116,6 +129,10 @@ typedef struct {
                                    queue holds 256; DTLS flights 64 more) */
     uint64_t buffers_allocated; /* media buffers ever allocated: flat once the
                                    peer's pool is warm (no allocation per packet) */
+    bool dtls_retired;          /* the DTLS session was written off after the
+                                   peer's first media (dtls.h, yf_dtls_retire) */
+    uint64_t dropped_retired;   /* DTLS datagrams ignored since: the peer's
+                                   close_notify among them */
 } yf_peer_stats;
 
 void yf_peer_get_stats(const yf_peer *p, yf_peer_stats *out);

@@ -48,6 +48,8 @@ struct yf_net {
     NiceAgent *parser;
     GHashTable *live;           /* yf_net_handle*, borrowed (yf_net_handle_stop) */
     guint next_session_id;
+    GSource *trim;              /* give_back_memory's timer, on control */
+    uint64_t trimmed_at;        /* yf_peer_dtls_retired_total at the last trim */
 };
 
 /* Runs fn(data) on ctx's thread, after everything posted to ctx before it

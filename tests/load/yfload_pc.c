@@ -173,6 +173,7 @@ static void make_peer(yfl_pc *pc, int64_t now)
     g_strlcpy(cfg.remote_fingerprint, pc->r_fp, sizeof cfg.remote_fingerprint);
     /* Chromium's order; the DTLS server's choice wins. */
     cfg.srtp_profiles = "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM";
+    cfg.keep_dtls_session = true; /* as a browser does */
     pc->peer = yf_peer_new(&cfg, now);
     if (!pc->peer) {
         pc->failed = TRUE;

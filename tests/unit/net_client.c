@@ -172,6 +172,7 @@ static void on_ice_state(NiceAgent *agent, guint stream_id, guint component_id, 
     g_strlcpy(pc.remote_fingerprint, c->remote_fp, sizeof pc.remote_fingerprint);
     /* Chromium's order: AES-CM first; the server's preference must win. */
     pc.srtp_profiles = "SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM";
+    pc.keep_dtls_session = true; /* a browser reads close_notify to the end */
     c->peer = yf_peer_new(&pc, g_get_monotonic_time());
     CHECK(c->peer != NULL);
     if (c->peer)

@@ -372,13 +372,77 @@ static void test_media_and_close(void)
     CHECK_EQ_INT(yf_peer_send_rtp(s, 0, pkt, n), YF_ESTATE);
     pump(c, &lc, s, &ls);
     CHECK_EQ_INT(ls.closed, 1);
-    CHECK_EQ_INT(lc.closed, 1); /* close_notify arrived */
+    /* each had the other's media, so each wrote its session off
+     * (yf_dtls_retire): the server's close_notify (made at that moment)
+     * reaches the client, which no longer reads it and counts it */
+    CHECK_EQ_INT(lc.closed, 0);
+    yf_peer_get_stats(c, &st);
+    CHECK(st.dtls_retired);
+    CHECK_EQ_INT(st.dropped_retired, 1);
     /* close_notify and CLOSED pushed two more of the oldest media out */
     yf_peer_get_stats(s, &st);
+    CHECK(st.dtls_retired);
     CHECK_EQ_INT(st.dropped_queue, 46);
     CHECK_EQ_INT(lc.rtp, 1 + 254);
     CHECK_EQ_INT(lc.out_of_order, 0);
+    CHECK(yf_peer_is_connected(c)); /* until its own close (or ICE's end) */
+    yf_peer_close(c, 0);
     CHECK(!yf_peer_is_connected(c));
+    yf_peer_free(c);
+    yf_peer_free(s);
+}
+
+/* The session written off after the peer's first media (yf_dtls_retire):
+ * a side that retired still protects its media, a late retransmission of the
+ * handshake is dropped (nothing answered), and the close_notify it made
+ * when it retired still closes a peer that did not retire, as a session's
+ * own would; before any media nothing is written off. Both roles. */
+static void test_retire(bool server_retires)
+{
+    yf_peer *c = make(YF_DTLS_ROLE_CLIENT, CM_FIRST, false, 0);
+    yf_peer *s = make(YF_DTLS_ROLE_SERVER, NULL, false, 0);
+    yf_peer *r = server_retires ? s : c, *k = server_retires ? c : s;
+    ev_log lc = {0}, ls = {0};
+    ev_log *lr = server_retires ? &ls : &lc, *lk = server_retires ? &lc : &ls;
+    uint8_t pkt[256];
+    size_t n;
+    yf_peer_stats st;
+
+    pump(c, &lc, s, &ls);
+    CHECK_EQ_INT(lc.connected + ls.connected, 2);
+    yf_peer_get_stats(r, &st);
+    CHECK(!st.dtls_retired);
+    /* k's media reaches r: r retires; r's media still reaches k */
+    for (uint16_t i = 0; i < 3; i++) {
+        n = make_rtp(pkt, (uint16_t)(10 + i));
+        CHECK_EQ_INT(yf_peer_send_rtp(k, 0, pkt, n), YF_OK);
+        pump(c, &lc, s, &ls);
+    }
+    CHECK_EQ_INT(lr->rtp, 3);
+    yf_peer_get_stats(r, &st);
+    CHECK(st.dtls_retired);
+    yf_peer_get_stats(k, &st);
+    CHECK(!st.dtls_retired);
+    /* r still protects its own media (not delivered: k would retire too) */
+    yf_output o;
+    n = make_rtp(pkt, 50);
+    CHECK_EQ_INT(yf_peer_send_rtp(r, 0, pkt, n), YF_OK);
+    yf_peer_poll_output(r, 0, &o);
+    CHECK(o.kind == YF_OUT_TRANSMIT && o.len == n + 16);
+    /* a handshake record for r now: dropped, counted, not answered */
+    uint8_t rec[13 + 12] = { 22, 0xfe, 0xfd };
+    int tx = lr->transmits;
+    CHECK_EQ_INT(yf_peer_handle_datagram(r, 0, rec, sizeof rec), YF_OK);
+    pump(c, &lc, s, &ls);
+    CHECK_EQ_INT(lr->transmits, tx);
+    yf_peer_get_stats(r, &st);
+    CHECK_EQ_INT(st.dropped_retired, 1);
+    /* r closes: its kept close_notify closes k */
+    yf_peer_close(r, 0);
+    pump(c, &lc, s, &ls);
+    CHECK_EQ_INT(lr->closed, 1);
+    CHECK_EQ_INT(lk->closed, 1);
+    CHECK(!yf_peer_is_connected(k));
     yf_peer_free(c);
     yf_peer_free(s);
 }
@@ -571,6 +635,8 @@ int main(void)
     test_late_fingerprint();
     test_demux_and_garbage();
     test_media_and_close();
+    test_retire(true);
+    test_retire(false);
     test_no_allocation_per_packet();
     test_random_input();
     test_new_client_hello();
