@@ -30,6 +30,10 @@
  * (video paused, no audio) still asks for something. */
 #define PROBE_MIN_BASE_BPS 64000
 #define PROBE_PADDING_PACKETS 16 /* at most per tick */
+/* Audio only, the layer choice is asked again this often without feedback:
+ * a subscriber that gets nothing (no audio subscribed, or its audio muted)
+ * sends no feedback, and only a probe would bring its video back. */
+#define PAUSED_RECHECK_US 500000
 #define PADDING_HEADER 20        /* RTP header and the transport-cc element */
 
 void yf_router_track_rate(rt_track *t, int64_t now_us, size_t len)
@@ -233,6 +237,8 @@ static void apply(yf_router *r, int64_t now_us, int part, int layer)
     p->video_paused = pause;
     if (pause) {
         r->st.video_pauses++;
+        if (!p->probe_next_us)
+            p->probe_next_us = now_us + PAUSED_RECHECK_US;
     } else {
         r->st.video_resumes++;
         resume_video(r, now_us, part);
@@ -328,6 +334,11 @@ void yf_router_probe_tick(yf_router *r, int64_t now_us, int part)
     rt_participant *p = &r->parts[part];
     p->probe_next_us = 0;
     take_verdict(r, now_us, part);
+    if (p->probe.state == YF_PROBE_IDLE && p->video_paused && p->sub_twcc_id) {
+        choose(r, now_us, part); /* may start a probe (and arm the timer) */
+        if (p->probe.state == YF_PROBE_IDLE && p->video_paused && !p->probe_next_us)
+            p->probe_next_us = now_us + PAUSED_RECHECK_US;
+    }
     size_t due = yf_probe_padding_due(&p->probe, now_us);
     if (p->probe.state == YF_PROBE_WAITING)
         p->probe_next_us = yf_probe_next_us(&p->probe);

@@ -350,9 +350,54 @@ static void test_probes(void)
     yf_router_free(r);
 }
 
+/* A subscriber of video alone: paused, it is sent nothing and sends no
+ * feedback; the router asks again on its own timer and its probe brings
+ * the video back once the link is whole. */
+static void test_probes_video_only(void)
+{
+    yf_router_config cfg = { .seed = 11 };
+    yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA, .pt = 111,
+                                 .clock_rate = 48000, .twcc_ext_id = PUB_TWCC, .audio_level_ext_id = LEVEL };
+    yf_router_track_config v = { .kind = YF_TRACK_VIDEO, .codec = YF_CODEC_VP8, .ssrc = 0xB, .pt = 96,
+                                 .clock_rate = 90000, .twcc_ext_id = PUB_TWCC };
+    uint32_t ta, tv;
+    int64_t now = 200000000;
+
+    r = yf_router_new(&cfg);
+    yf_twcc_recv_init(&rx);
+    last_tw = -1;
+    tw_gaps = bad_ext = events_paused = events_resumed = 0;
+    video_out = audio_out = padding_out = bad_padding = 0;
+    downlink_up = true;
+    fb_delay_us = 0;
+    CHECK_EQ_INT(yf_router_add_participant(r, PUB), YF_OK);
+    CHECK_EQ_INT(yf_router_add_participant(r, SUB), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, &ta), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, &tv), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
+    CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 97), YF_OK);
+    now = run(now, 3000, true);
+    CHECK(video_out > 250);
+    downlink_up = false;
+    now = run(now, 4000, true);
+    CHECK_EQ_INT(events_paused, 1);
+    downlink_up = true;
+    int waited = 0;
+    for (; waited < 60 && !events_resumed; waited++)
+        now = run(now, 1000, true);
+    CHECK_EQ_INT(events_resumed, 1);
+    CHECK(waited <= 30);
+    CHECK(padding_out > 0);
+    CHECK_EQ_INT(audio_out, 0);
+    CHECK_EQ_INT(bad_padding, 0);
+    yf_router_free(r);
+}
+
 int main(void)
 {
     test_estimate();
     test_probes();
+    test_probes_video_only();
     return yf_test_done("test_router_bwe");
 }
