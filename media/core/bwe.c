@@ -354,6 +354,24 @@ static void loss_control(yf_bwe *b, int64_t now_us)
     b->loss_since_us = now_us;
 }
 
+void yf_bwe_on_probe(yf_bwe *b, int64_t now_us, int64_t recv_bps, double loss)
+{
+    if (recv_bps <= 0 || loss < 0 || loss > 1)
+        return;
+    /* Direct evidence, and the newest: a subscriber that gets nothing but
+     * probes (audio only, its audio muted or not subscribed) has loss
+     * windows from before its link came back, and nothing else refreshes
+     * them. */
+    b->loss_avg = loss;
+    b->loss_fraction = (uint8_t)(loss * 255);
+    b->loss_sent = b->loss_lost = 0;
+    b->loss_since_us = now_us;
+    if (recv_bps > b->loss_bps)
+        b->loss_bps = clamp_bps(b, (double)recv_bps);
+    if (recv_bps > b->delay_bps)
+        b->delay_bps = clamp_bps(b, (double)recv_bps);
+}
+
 void yf_bwe_on_feedback(yf_bwe *b, int64_t now_us, const yf_twcc_result *pkts, size_t n)
 {
     int64_t newest_send = INT64_MIN;

@@ -93,6 +93,11 @@ void yf_bwe_init(yf_bwe *b, const yf_bwe_config *cfg);
  * cluster (cluster != 0) count for the delay but not in the loss windows. */
 void yf_bwe_on_feedback(yf_bwe *b, int64_t now_us, const yf_twcc_result *pkts, size_t n);
 
+/* A probe (probe.h) that carried: recv_bps arrived with `loss` (0..1) lost.
+ * The newest evidence of the link: the loss average becomes its loss, and
+ * neither part of the estimate stays under recv_bps. */
+void yf_bwe_on_probe(yf_bwe *b, int64_t now_us, int64_t recv_bps, double loss);
+
 /* The estimate in bit/s (the initial one until feedback arrives). */
 int64_t yf_bwe_estimate(const yf_bwe *b);
 void yf_bwe_get_stats(const yf_bwe *b, yf_bwe_stats *out);

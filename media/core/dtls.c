@@ -465,7 +465,10 @@ static SSL_CTX *make_ctx(const yf_dtls_cert *cert, const char *profiles)
 
     if (!ctx)
         return NULL;
+    /* DTLS 1.2 only: yf_dtls_retire relies on a handshake whose last
+     * flight nobody acknowledges (DTLS 1.3 acknowledges the Finished) */
     if (!SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) ||
+        !SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) ||
         !SSL_CTX_use_certificate(ctx, cert->x509) ||
         !SSL_CTX_use_PrivateKey(ctx, cert->key) || !SSL_CTX_check_private_key(ctx) ||
         SSL_CTX_set_tlsext_use_srtp(ctx, profiles) != 0 /* 0 is success */) {

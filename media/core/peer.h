@@ -40,8 +40,9 @@ typedef struct {
     /* Largest DTLS datagram we send (UDP payload); 0 means 1200. */
     unsigned dtls_mtu;
     /* false (the server's way): the DTLS session is written off after the
-     * peer's first authenticated media (dtls.h, yf_dtls_retire), some
-     * 55 KiB less per connection; its close_notify is made then and sent
+     * peer's first authenticated media (dtls.h, yf_dtls_retire): OpenSSL
+     * keeps some 55 KiB after a handshake, and a viewer costs about 40 KiB
+     * less resident (docs/performance.md, change 5); its close_notify is made then and sent
      * by yf_peer_close, and the peer's own is no longer read. true: the
      * session lives until closed, as a browser's does (the tests' and the
      * load generator's clients, which stand in for browsers). */

@@ -298,10 +298,12 @@ static void take_verdict(yf_router *r, int64_t now_us, int part)
     if (v != YF_PROBE_OK && v != YF_PROBE_FAILED)
         return;
     p->probe_next_us = 0;
-    if (v == YF_PROBE_OK)
+    if (v == YF_PROBE_OK) {
         r->st.probes_ok++;
-    else
+        yf_bwe_on_probe(&p->bwe, now_us, p->probe.st.last_recv_bps, p->probe.st.last_loss_pct / 100.0);
+    } else {
         r->st.probes_failed++;
+    }
     if (v == YF_PROBE_OK && target < p->probe_goal_bps) {
         int64_t got = p->probe.st.last_recv_bps;
         probe_step(r, now_us, part, got < target ? got : target);
@@ -327,6 +329,9 @@ static void choose(yf_router *r, int64_t now_us, int part)
     }
     apply(r, now_us, part, layer);
     start_probe(r, now_us, part, lv, n, audio);
+    /* audio only and nothing asked: the next look, feedback or not */
+    if (p->video_paused && p->probe.state == YF_PROBE_IDLE && !p->probe_next_us)
+        p->probe_next_us = now_us + PAUSED_RECHECK_US;
 }
 
 void yf_router_probe_tick(yf_router *r, int64_t now_us, int part)
@@ -334,20 +339,17 @@ void yf_router_probe_tick(yf_router *r, int64_t now_us, int part)
     rt_participant *p = &r->parts[part];
     p->probe_next_us = 0;
     take_verdict(r, now_us, part);
-    if (p->probe.state == YF_PROBE_IDLE && p->video_paused && p->sub_twcc_id) {
-        choose(r, now_us, part); /* may start a probe (and arm the timer) */
-        if (p->probe.state == YF_PROBE_IDLE && p->video_paused && !p->probe_next_us)
-            p->probe_next_us = now_us + PAUSED_RECHECK_US;
-    }
+    if (p->probe.state == YF_PROBE_IDLE && p->video_paused && p->sub_twcc_id)
+        choose(r, now_us, part); /* a probe, or the next look in 500 ms */
     size_t due = yf_probe_padding_due(&p->probe, now_us);
     if (p->probe.state == YF_PROBE_WAITING)
         p->probe_next_us = yf_probe_next_us(&p->probe);
     if (p->probe.state != YF_PROBE_SENDING)
         return;
     rt_sub *s = probe_sub(r, part);
-    if (!s || !p->sub_twcc_id) { /* its RTX stream went with its track */
+    if (!s || !p->sub_twcc_id) { /* its RTX stream went with its track: no verdict */
         yf_probe_cancel(&p->probe);
-        yf_layer_probe_result(&p->layer, now_us, false);
+        yf_layer_probe_skip(&p->layer);
         return;
     }
     for (int k = 0; k < PROBE_PADDING_PACKETS && due > PADDING_HEADER; k++) {

@@ -350,9 +350,11 @@ static void test_probes(void)
     yf_router_free(r);
 }
 
-/* A subscriber of video alone: paused, it is sent nothing and sends no
- * feedback; the router asks again on its own timer and its probe brings
- * the video back once the link is whole. */
+/* A subscriber of video alone: paused, it is sent nothing but probes, and
+ * sends no feedback between them; the router asks again on its own timer,
+ * failed probes included, and a probe brings the video back once the link
+ * is whole, for good (its loss windows, from the dead link, are not left
+ * to pause it again). */
 static void test_probes_video_only(void)
 {
     yf_router_config cfg = { .seed = 11 };
@@ -382,13 +384,25 @@ static void test_probes_video_only(void)
     downlink_up = false;
     now = run(now, 4000, true);
     CHECK_EQ_INT(events_paused, 1);
+    /* 20 s more of a dead link: probes go out, their feedback says lost,
+     * each fails; the router keeps looking on its own */
+    yf_router_downlink d;
+    now = run(now, 20000, true);
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
+    CHECK(d.probes_failed >= 2 && d.probes_ok == 0);
+    CHECK(d.video_paused);
     downlink_up = true;
     int waited = 0;
     for (; waited < 60 && !events_resumed; waited++)
         now = run(now, 1000, true);
     CHECK_EQ_INT(events_resumed, 1);
-    CHECK(waited <= 30);
+    CHECK(waited <= 50);
     CHECK(padding_out > 0);
+    /* and it stays: the probe's evidence replaced the loss of the dead link */
+    uint64_t v1 = video_out;
+    now = run(now, 5000, true);
+    CHECK(video_out > v1 + 400);
+    CHECK_EQ_INT(events_paused, 1);
     CHECK_EQ_INT(audio_out, 0);
     CHECK_EQ_INT(bad_padding, 0);
     yf_router_free(r);
