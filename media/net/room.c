@@ -205,8 +205,8 @@ static bool pt_used(const offer_build *b, int pt)
  * has for that pt, else the first free of 96..127 and 35..63. The router
  * sends only padding on it (probe.h). Chosen the same way for every offer
  * of the same lines, so it stays put while the lines keep their codecs; a
- * later line whose codec takes that pt moves it (then padding goes under
- * the old pt until the answer comes: the browser drops it uncounted). */
+ * later line whose codec takes that pt moves it (until the answer to that
+ * offer comes, padding goes under the old pt). */
 static void offer_rtx(offer_build *b)
 {
     static const int ranges[][2] = { { 96, 127 }, { 35, 63 } };
