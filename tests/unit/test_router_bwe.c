@@ -273,20 +273,15 @@ static void test_estimate(void)
     yf_router_free(r);
 }
 
-/* With the subscriber's RTX stream: the way back from audio only is asked
- * of the link first, with padding on that stream, in the same
- * transport-wide sequence; a link that loses everything fails the probe
- * and the video stays off; one that carries it gets the video back. */
-static void test_probes(void)
+/* A router with a publisher of audio and video and a subscriber with
+ * transport-cc, counters reset: for the probe tests. *ta, *tv: the tracks. */
+static void probe_room(uint64_t seed, int64_t now, uint32_t *ta, uint32_t *tv)
 {
-    yf_router_config cfg = { .seed = 10 };
+    yf_router_config cfg = { .seed = seed };
     yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA, .pt = 111,
                                  .clock_rate = 48000, .twcc_ext_id = PUB_TWCC, .audio_level_ext_id = LEVEL };
     yf_router_track_config v = { .kind = YF_TRACK_VIDEO, .codec = YF_CODEC_VP8, .ssrc = 0xB, .pt = 96,
                                  .clock_rate = 90000, .twcc_ext_id = PUB_TWCC };
-    uint32_t ta, tv;
-    int64_t now = 100000000;
-    yf_router_downlink d;
 
     r = yf_router_new(&cfg);
     yf_twcc_recv_init(&rx);
@@ -297,9 +292,22 @@ static void test_probes(void)
     fb_delay_us = 0;
     CHECK_EQ_INT(yf_router_add_participant(r, PUB), YF_OK);
     CHECK_EQ_INT(yf_router_add_participant(r, SUB), YF_OK);
-    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, &ta), YF_OK);
-    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, &tv), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, ta), YF_OK);
+    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, tv), YF_OK);
     CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
+}
+
+/* With the subscriber's RTX stream: the way back from audio only is asked
+ * of the link first, with padding on that stream, in the same
+ * transport-wide sequence; a link that loses everything fails the probe
+ * and the video stays off; one that carries it gets the video back. */
+static void test_probes(void)
+{
+    uint32_t ta, tv;
+    int64_t now = 100000000;
+    yf_router_downlink d;
+
+    probe_room(10, now, &ta, &tv);
     CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, ta, 0x100, 111), YF_OK);
     CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
     CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 200), YF_EMALFORMED);
@@ -357,26 +365,10 @@ static void test_probes(void)
  * to pause it again). */
 static void test_probes_video_only(void)
 {
-    yf_router_config cfg = { .seed = 11 };
-    yf_router_track_config a = { .kind = YF_TRACK_AUDIO, .codec = YF_CODEC_OPUS, .ssrc = 0xA, .pt = 111,
-                                 .clock_rate = 48000, .twcc_ext_id = PUB_TWCC, .audio_level_ext_id = LEVEL };
-    yf_router_track_config v = { .kind = YF_TRACK_VIDEO, .codec = YF_CODEC_VP8, .ssrc = 0xB, .pt = 96,
-                                 .clock_rate = 90000, .twcc_ext_id = PUB_TWCC };
     uint32_t ta, tv;
     int64_t now = 200000000;
 
-    r = yf_router_new(&cfg);
-    yf_twcc_recv_init(&rx);
-    last_tw = -1;
-    tw_gaps = bad_ext = events_paused = events_resumed = 0;
-    video_out = audio_out = padding_out = bad_padding = 0;
-    downlink_up = true;
-    fb_delay_us = 0;
-    CHECK_EQ_INT(yf_router_add_participant(r, PUB), YF_OK);
-    CHECK_EQ_INT(yf_router_add_participant(r, SUB), YF_OK);
-    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &a, &ta), YF_OK);
-    CHECK_EQ_INT(yf_router_add_publisher_track(r, PUB, &v, &tv), YF_OK);
-    CHECK_EQ_INT(yf_router_set_subscriber_twcc(r, now, SUB, SUB_TWCC), YF_OK);
+    probe_room(11, now, &ta, &tv);
     CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
     CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 97), YF_OK);
     now = run(now, 3000, true);
