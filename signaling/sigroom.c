@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const yf_sigroom_media_ops real_media = {
-    yf_room_new, yf_room_free, yf_room_add_participant, yf_room_remove_participant,
+    yf_room_new, yf_room_free, yf_room_add_participant, yf_room_remove_participant, yf_room_hang_up,
     yf_room_publish_offer, yf_room_subscribe_answer, yf_room_subscribe_reset,
     yf_room_subscribe_restart, yf_room_add_remote_candidate, yf_room_set_forwarding,
     yf_room_set_capture, yf_room_add_observer, yf_room_set_max_observers,
@@ -409,6 +409,7 @@ void yf_sigroom_detach(yf_sigroom_member *m)
     }
     g_info("room %s: %s (%s) disconnected; keeping the place", m->room->name, m->id, m->role);
     audit(m, "room.disconnect", NULL, NULL);
+    yf_sigroom_media_hang_up(m);
     m->grace_timer = g_timeout_add(m->room->hub->grace_ms, on_grace_over, m);
     announce(m->room);
 }

@@ -38,6 +38,7 @@ typedef struct {
     void (*room_free)(yf_room *r);
     gboolean (*add_participant)(yf_room *r, uint32_t participant, GError **err);
     void (*remove_participant)(yf_room *r, uint32_t participant);
+    void (*hang_up)(yf_room *r, uint32_t participant);   /* connections end, place kept */
     gboolean (*publish_offer)(yf_room *r, uint32_t participant, const char *sdp, char **answer,
                               GError **err);
     gboolean (*subscribe_answer)(yf_room *r, uint32_t participant, unsigned revision,

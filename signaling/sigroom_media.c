@@ -97,6 +97,17 @@ void yf_sigroom_media_remove(yf_sigroom_member *m)
     ops_of(m)->remove_participant(m->room->media, m->num);
 }
 
+/* The member's signaling went away. Its page closes its RTCPeerConnections
+ * when its websocket drops (a closed tab does too), and comes back with new
+ * ones, so its connections end now rather than at ICE consent's timeout:
+ * nothing more is sent to a page that is gone. Its place stays for the
+ * grace period. */
+void yf_sigroom_media_hang_up(yf_sigroom_member *m)
+{
+    if (m->in_media && ops_of(m)->hang_up)
+        ops_of(m)->hang_up(m->room->media, m->num);
+}
+
 void yf_sigroom_media_rejoin(yf_sigroom_member *m)
 {
     GError *err = NULL;

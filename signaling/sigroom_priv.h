@@ -131,6 +131,8 @@ void yf_sigroom_ice_candidate(yf_sigroom_member *m, const yf_sig_request *req);
  * what stopped it (a sentence for the busy reply; the log has more). */
 const char *yf_sigroom_media_add(yf_sigroom_member *m);
 void yf_sigroom_media_remove(yf_sigroom_member *m);
+/* Its websocket went away: its connections end, its place stays. */
+void yf_sigroom_media_hang_up(yf_sigroom_member *m);
 /* A reloaded page joined again: a fresh subscriber connection (its offer follows). */
 void yf_sigroom_media_rejoin(yf_sigroom_member *m);
 /* Starts (dir) or stops (NULL) the room's capture and tells the recorder

@@ -799,6 +799,15 @@ void yf_room_remove_participant(yf_room *r, uint32_t participant)
     g_debug("room %u: participant %u removed", r->h.id, participant);
 }
 
+void yf_room_hang_up(yf_room *r, uint32_t participant)
+{
+    g_return_if_fail(r != NULL);
+    if (!ctl_part(r, participant) || !r->h.media)
+        return;
+    msg_post(r, msg_new(r, MSG_HANG_UP, participant));
+    g_debug("room %u: participant %u: its connections end", r->h.id, participant);
+}
+
 void yf_room_free(yf_room *r)
 {
     if (!r)

@@ -79,6 +79,13 @@ void yf_room_set_max_observers(yf_room *r, unsigned n);
 /* Removes a participant or observer: its connections close, its tracks become inactive in
  * everyone's subscriber connection (renegotiated). */
 void yf_room_remove_participant(yf_room *r, uint32_t participant);
+/* Ends a participant's connections (each sends its DTLS close_notify) but
+ * keeps it in the room: its published tracks stay, idle, for a page that
+ * comes back with new connections (a publish offer and
+ * yf_room_subscribe_reset). For a page whose signaling went away: the page
+ * closes its RTCPeerConnections when its websocket drops, so nothing should
+ * be sent to them meanwhile. */
+void yf_room_hang_up(yf_room *r, uint32_t participant);
 
 /* The participant's browser offers its publisher connection. Writes the
  * answer (g_free). A repeated offer is handled by what changed: a new

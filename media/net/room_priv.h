@@ -33,6 +33,7 @@ typedef struct {
 typedef enum {
     MSG_ADD_PART,
     MSG_REMOVE_PART,
+    MSG_HANG_UP,      /* its connections end; its place and tracks stay */
     MSG_PUBLISH,      /* tracks + how the publisher connection changes */
     MSG_SUB_LINES,    /* the subscriber's wanted subscriptions; may create,
                          reset or ICE-restart its connection */

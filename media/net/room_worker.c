@@ -359,6 +359,19 @@ static void msg_remove_part(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
     sync_all(wk, now);
 }
 
+/* The connections end (close_notify on each); the participant, its tracks
+ * and its subscription lines stay for the connections that replace them. */
+static void msg_hang_up(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
+{
+    yf_room_wpart *p = wpart(wk, m->part);
+
+    if (!p)
+        return;
+    g_clear_pointer(&p->pub, yf_room_conn_free);
+    g_clear_pointer(&p->sub, yf_room_conn_free);
+    sync_subs(wk, p, now); /* no live connection: its subscriptions go */
+}
+
 static void apply_forwarding(yf_room_wk *wk, yf_room_wpart *p, const yf_room_wk_track *t, int64_t now)
 {
     gboolean fwd = t->kind == YF_TRACK_AUDIO ? p->fwd_audio : p->fwd_video;
@@ -558,6 +571,7 @@ gboolean yf_room_wk_dispatch(gpointer data)
     switch (m->kind) {
     case MSG_ADD_PART: msg_add_part(r->wk, m); break;
     case MSG_REMOVE_PART: msg_remove_part(r->wk, m, now); break;
+    case MSG_HANG_UP: msg_hang_up(r->wk, m, now); break;
     case MSG_PUBLISH: msg_publish(r->wk, m, now); break;
     case MSG_SUB_LINES: msg_sub_lines(r->wk, m, now); break;
     case MSG_SUB_ANSWER: msg_sub_answer(r->wk, m, now); break;

@@ -674,6 +674,61 @@ static void scenario_reload_same_cert(T *t)
     CHECK(nc_pump_within(&t->loop, p1_received, t, RECONNECT_US));
 }
 
+/* P1's websocket drops (yf_room_hang_up): both its connections end at once,
+ * each with its close_notify, and P2's audio no longer goes to it; its place
+ * and tracks stay. Its page comes back with new RTCPeerConnections (a new
+ * certificate): the new publisher connection carries the same tracks to P2
+ * without a renegotiation, and the fresh subscriber connection gets P2's
+ * audio again. */
+static void scenario_hang_up(T *t)
+{
+    GError *err = NULL;
+    part *p1 = &t->p[0], *p2 = &t->p[1];
+    rx_check k;
+
+    if (!start_room(t))
+        return;
+    p1_lines_of_p2(p2, &k);
+    p1_media_to_p2(t, &k, 1111, 2222, 1000, 0xa1, DEADLINE_US);
+    int offers_before = p2->n_offers;
+
+    yf_room_hang_up(t->room, 1);
+    CHECK(nc_pump_within(&t->loop, p1_closed, t, RECONNECT_US));
+    CHECK(!t->p[0].server_failed);
+    yf_room_hang_up(t->room, 1); /* again: nothing left to end */
+    yf_room_hang_up(t->room, 9); /* nobody */
+    nc_pump_for(&t->loop, 50 * 1000);
+    CHECK_EQ_INT(p2->n_offers, offers_before);
+
+    nc_client *old = p1->pub, *old_sub = p1->sub;
+    p1->server_pub_connected = FALSE;
+    publish(t, p1, 5555, 6666);
+    CHECK(nc_pump_within(&t->loop, p1_pub_up, t, RECONNECT_US));
+    nc_client_free(old);
+    if (!p1->pub->connected)
+        return;
+    p1_media_to_p2(t, &k, 5555, 6666, 30000, 0xb2, RECONNECT_US);
+    CHECK_EQ_INT(k.video, 10);
+    CHECK_EQ_INT(k.audio, 10);
+    CHECK_EQ_INT(p2->n_offers, offers_before); /* the same tracks switched source */
+
+    g_p1_offers = p1->n_offers;
+    p1->sub = client_new(t, 1, YF_PC_SUBSCRIBE);
+    p1->server_sub_connected = FALSE;
+    CHECK(yf_room_subscribe_reset(t->room, 1, &err));
+    g_clear_error(&err);
+    CHECK(nc_pump_within(&t->loop, p1_new_offer_since, t, RECONNECT_US));
+    answer_subscribe(t, p1);
+    CHECK(nc_pump_within(&t->loop, p1_sub_up, t, RECONNECT_US));
+    nc_client_free(old_sub);
+    if (!p1->sub->connected)
+        return;
+    nc_pump_for(&t->loop, 100 * 1000);
+    send_audio(p2->pub, 3333, 200, 3, 0xc3);
+    g_want_rx = 3;
+    CHECK(nc_pump_within(&t->loop, p1_received, t, RECONNECT_US));
+}
+
 /* The subscriber side of the same rule, on P2's subscriber connection. A
  * true ICE restart (subscribe.restart: our new offer, P2 answers from the
  * same RTCPeerConnection with new ICE credentials, the same o= session id
@@ -878,6 +933,7 @@ int main(void)
     if (t.media) {
         run_in_new_room(&t, scenario_reload_same_cert);
         run_in_new_room(&t, scenario_subscriber_same_cert);
+        run_in_new_room(&t, scenario_hang_up);
         run_in_new_room(&t, scenario_observer_beyond_cap);
     }
     yf_net_free(t.media);

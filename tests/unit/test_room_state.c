@@ -55,6 +55,7 @@ static gboolean f_add(yf_room *r, uint32_t p, GError **err)
     return TRUE;
 }
 static void f_remove(yf_room *r, uint32_t p) { (void)r; g_string_append_printf(media_log, "remove %u;", p); }
+static void f_hang_up(yf_room *r, uint32_t p) { (void)r; g_string_append_printf(media_log, "hangup %u;", p); }
 static gboolean f_publish(yf_room *r, uint32_t p, const char *sdp, char **answer, GError **err)
 {
     (void)r;
@@ -114,7 +115,7 @@ static void f_capture(yf_room *r, yf_rec_writer *w, const char *dir)
     g_string_append_printf(media_log, "capture %s;", dir ? dir : "stop");
 }
 static const yf_sigroom_media_ops media_ops = {
-    f_room_new, f_room_free, f_add, f_remove, f_publish, f_sub_answer, f_sub_reset, f_sub_restart,
+    f_room_new, f_room_free, f_add, f_remove, f_hang_up, f_publish, f_sub_answer, f_sub_reset, f_sub_restart,
     f_cand, f_fwd, f_capture, NULL, NULL,
 };
 
@@ -403,6 +404,8 @@ static void test_hearing(void)
     mark = clerk->msgs->len;
     yf_sigroom_detach(pet->member);
     CHECK(got(clerk, mark, "room.participants", "\"id\":\"p2\",\"name\":\"张三\",\"role\":\"petitioner\",\"state\":\"reconnecting\""));
+    CHECK(logged("hangup 2;"));                   /* nothing more to a page that is gone */
+    CHECK(strstr(media_log->str, "remove 2;") == NULL);
     join(pet2, tp);
     CHECK(pet2->member && got(pet2, 0, "\"state\":\"admitted\"", "\"self\":{\"id\":\"p2\""));
     CHECK(logged("reset 2;"));
