@@ -1,17 +1,65 @@
 /* sublines.c -- a subscriber connection's m-line table (sublines.h): lines
  * follow each publisher's tracks, turn inactive when a track goes and come
- * back for the same publisher, never for another. No IO and no allocation;
+ * back for the same publisher, never for another. No IO; the lines are the
+ * only allocation;
  * writing the offer text is media/sdp's, posting it media/net/room.c's. */
 #include "sublines.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void yf_sublines_init(yf_sublines *t, uint64_t seed)
 {
     memset(t, 0, sizeof *t);
     t->rng = seed ^ 0x5946535542534C4Eull; /* "YFSUBSLN" */
+}
+
+void yf_sublines_clear(yf_sublines *t)
+{
+    free(t->lines);
+    t->lines = NULL;
+    t->n = t->cap = 0;
+}
+
+int yf_sublines_copy(yf_sublines *dst, const yf_sublines *src)
+{
+    yf_sublines_line *lines = NULL;
+
+    if (src->cap) {
+        lines = malloc(src->cap * sizeof *lines);
+        if (!lines) {
+            yf_sublines_clear(dst);
+            return YF_ENOMEM;
+        }
+        memcpy(lines, src->lines, src->n * sizeof *lines);
+    }
+    free(dst->lines);
+    *dst = *src;
+    dst->lines = lines;
+    return YF_OK;
+}
+
+/* Room for one more line: 4, then doubling up to YF_SUBLINES_MAX. */
+static bool grow(yf_sublines *t)
+{
+    unsigned cap;
+    yf_sublines_line *lines;
+
+    if (t->n < t->cap)
+        return true;
+    if (t->cap >= YF_SUBLINES_MAX)
+        return false;
+    cap = t->cap ? t->cap * 2 : 4;
+    if (cap > YF_SUBLINES_MAX)
+        cap = YF_SUBLINES_MAX;
+    lines = realloc(t->lines, cap * sizeof *lines);
+    if (!lines)
+        return false;
+    t->lines = lines;
+    t->cap = cap;
+    return true;
 }
 
 /* splitmix64, nonzero 32-bit results (an SSRC of 0 means "none" here). */
@@ -96,6 +144,7 @@ static bool follow_tracks(yf_sublines *t, uint32_t pub, const yf_sublines_track 
     return changed;
 }
 
+/* Needs n < cap (grow). */
 static void append_line(yf_sublines *t, uint32_t pub, const yf_sublines_track *tr)
 {
     yf_sublines_line *l = &t->lines[t->n];
@@ -131,7 +180,7 @@ int yf_sublines_update(yf_sublines *t, uint32_t publisher, const yf_sublines_tra
             again->track = *tr;
             copy_str(again->pub_mid, sizeof again->pub_mid, tr->mid);
             again->active = true;
-        } else if (t->n < YF_SUBLINES_MAX) {
+        } else if (grow(t)) {
             append_line(t, publisher, tr);
         } else {
             return YF_ENOMEM;

@@ -2,8 +2,11 @@
  * subscriber connection carries which publisher's track, kept across joins,
  * leaves, rejoins and renegotiations (RFC 8829 section 5.2.2 subsequent
  * offers, RFC 8843 BUNDLE: mids are never reused, so lines are never removed),
- * and what the next offer says per line. Pure: no IO, no clock, no GLib, no
- * allocation (fixed arrays); SSRCs come from a seeded generator. */
+ * and what the next offer says per line. Pure: no IO, no clock, no GLib; the
+ * only allocation is the table's lines, grown as lines are added (a
+ * participant keeps a table for its whole stay, most with a few lines, so a
+ * table of YF_SUBLINES_MAX lines from the start cost ~30 KiB each); SSRCs
+ * come from a seeded generator. */
 #ifndef YF_SUBLINES_H
 #define YF_SUBLINES_H
 
@@ -41,19 +44,25 @@ typedef struct {
     bool active;              /* false: a=inactive, the track is gone */
 } yf_sublines_line;
 
-/* Invariants: lines[0..n) are in offer order and n <= YF_SUBLINES_MAX; line
+/* Invariants: lines[0..n) are in offer order and n <= cap <= YF_SUBLINES_MAX
+ * (lines is malloc'd, NULL while cap is 0); line
  * i's mid is the decimal i (lines are never removed, so no mid is reused);
  * no two of the lines' out_ssrc and rtx_ssrc are the same; a line belongs to one publisher for
  * good, and no two lines of a publisher have the same (pub_mid, kind). */
 typedef struct {
-    yf_sublines_line lines[YF_SUBLINES_MAX];
-    unsigned n;
+    yf_sublines_line *lines;
+    unsigned n, cap;
     uint64_t rng;             /* splitmix64 state for out SSRCs */
 } yf_sublines;
 
 /* An empty table; seed: 64 random bits (the lines' SSRCs are drawn from it,
- * RFC 3550 section 8). */
+ * RFC 3550 section 8). Free its lines with yf_sublines_clear. */
 void yf_sublines_init(yf_sublines *t, uint64_t seed);
+/* Frees the lines; t is empty afterwards (its generator kept). */
+void yf_sublines_clear(yf_sublines *t);
+/* dst becomes a copy of src with lines of its own (dst's old lines are
+ * freed). YF_OK or YF_ENOMEM (dst then empty). */
+int yf_sublines_copy(yf_sublines *dst, const yf_sublines *src);
 
 /* Brings the lines of `publisher` in line with its tracks (borrowed; n == 0:
  * it left or publishes nothing, so all its lines turn inactive). Only the
@@ -67,7 +76,7 @@ void yf_sublines_init(yf_sublines *t, uint64_t seed);
  *  - else a new line at the end, with a fresh SSRC.
  * Lines of the publisher whose track is gone turn inactive. *changed tells
  * whether the next offer differs. Returns YF_OK, or YF_ENOMEM when a track
- * needed a new line and the table was full: that track and the ones after
+ * needed a new line and the table was full (or its lines could not grow): that track and the ones after
  * it got nothing; what changed before stays (and is in *changed). */
 int yf_sublines_update(yf_sublines *t, uint32_t publisher, const yf_sublines_track *tracks, size_t n,
                        bool *changed);

@@ -145,6 +145,7 @@ static void ctl_part_free(gpointer data)
     yf_room_ctl_part *p = data;
 
     g_array_unref(p->pub_tracks);
+    yf_sublines_clear(&p->lines);
     g_free(p);
 }
 

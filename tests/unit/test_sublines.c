@@ -184,7 +184,7 @@ static void apply(const char *name, size_t i, yf_sublines *t, const step *s)
     char got[2048];
     int rc;
 
-    prev = *t;
+    CHECK_EQ_INT(yf_sublines_copy(&prev, t), YF_OK);
     rc = yf_sublines_update(t, s->pub, s->tracks ? tracks : NULL, n, &changed);
     describe(t, got, sizeof got);
     if (rc != s->rc || changed != s->changed || (s->lines && strcmp(got, s->lines)))
@@ -200,10 +200,12 @@ static void test_scenarios(void)
     static yf_sublines t;
 
     for (size_t k = 0; k < sizeof scenarios / sizeof scenarios[0]; k++) {
+        yf_sublines_clear(&t);
         yf_sublines_init(&t, 42 + k);
         for (size_t i = 0; i < scenarios[k].n; i++)
             apply(scenarios[k].name, i, &t, &scenarios[k].steps[i]);
     }
+    yf_sublines_clear(&t);
 }
 
 /* ---- the 64-line cap ---- */
@@ -238,9 +240,11 @@ static void test_cap(void)
     apply("cap", 0, &full.t, &partial);
     CHECK_EQ_INT(full.t.n, YF_SUBLINES_MAX);
     CHECK(full.t.lines[YF_SUBLINES_MAX - 1].publisher == 100);
+    CHECK_EQ_INT(full.t.cap, YF_SUBLINES_MAX); /* grown 4, 8, ... 64, no further */
     CHECK(full.canary == CANARY);
 
     /* Full: a newcomer is refused cleanly, and nothing changes. */
+    yf_sublines_clear(&full.t);
     yf_sublines_init(&full.t, 8);
     fill(1, YF_SUBLINES_MAX / 2);
     CHECK_EQ_INT(full.t.n, YF_SUBLINES_MAX);
@@ -265,7 +269,10 @@ static void test_cap(void)
     apply("cap refused", sizeof refused / sizeof refused[0], &full.t, &reordered);
     CHECK(full.t.lines[3].active && !strcmp(full.t.lines[3].pub_mid, "4"));
     CHECK_EQ_INT(full.t.n, YF_SUBLINES_MAX);
+    CHECK_EQ_INT(full.t.cap, YF_SUBLINES_MAX);
     CHECK(full.canary == CANARY);
+    yf_sublines_clear(&full.t);
+    CHECK(full.t.lines == NULL && full.t.n == 0 && full.t.cap == 0);
 }
 
 /* Join and leave in a loop, with new mids each time (reloads): two lines. */
@@ -284,6 +291,8 @@ static void test_churn(void)
         CHECK_EQ_INT(yf_sublines_update(&t, 5, NULL, 0, &changed), YF_OK);
     }
     CHECK_EQ_INT(t.n, 2);
+    CHECK_EQ_INT(t.cap, 4); /* the table holds what is used, not YF_SUBLINES_MAX */
+    yf_sublines_clear(&t);
 }
 
 /* The SSRCs come from the seed alone: the same seed, the same SSRCs. */
@@ -302,6 +311,9 @@ static void test_seed(void)
     yf_sublines_update(&c, 1, tracks, n, &changed);
     CHECK(a.lines[0].out_ssrc == b.lines[0].out_ssrc && a.lines[1].out_ssrc == b.lines[1].out_ssrc);
     CHECK(a.lines[0].out_ssrc != c.lines[0].out_ssrc);
+    yf_sublines_clear(&a);
+    yf_sublines_clear(&b);
+    yf_sublines_clear(&c);
 }
 
 /* ---- the offer plan ---- */
@@ -351,6 +363,7 @@ static void test_plan(void)
             fprintf(stderr, "plan, step %zu: levels \"%s\"\n", i, got);
         CHECK(!strcmp(got, plan_steps[i].levels));
     }
+    yf_sublines_clear(&t);
 }
 
 /* RED offered or not is a change: the next offer carries it or not. */
@@ -374,6 +387,7 @@ static void test_red_change(void)
     tr.cfg.red_pt = 0;
     CHECK_EQ_INT(yf_sublines_update(&t, 1, &tr, 1, &changed), YF_OK);
     CHECK(changed);
+    yf_sublines_clear(&t);
 }
 
 int main(void)
