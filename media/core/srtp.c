@@ -6,9 +6,11 @@
  * Inbound, libsrtp adds a stream per new SSRC and searches them linearly, so a
  * client could flood it with SSRCs; we accept at most YF_SRTP_MAX_INBOUND_SSRCS
  * distinct SSRCs per session and drop packets from any further one unread.
- * With AES-GCM, outbound RTP (one protect per forwarded packet) goes through
- * srtp_gcm.c on OpenSSL instead: Debian's libsrtp2 sets up an NSS cipher
- * context for every packet. RTCP and everything inbound stay on libsrtp. */
+ * With AES-GCM, everything outbound (one protect per forwarded packet, and
+ * our RTCP) goes through srtp_gcm.c on OpenSSL instead, and there is no
+ * outbound libsrtp session: Debian's libsrtp2 sets up an NSS cipher context
+ * for every packet and keeps some 17 KiB of NSS key objects per session.
+ * Everything inbound stays on libsrtp. */
 #include "srtp.h"
 #include "srtp_gcm.h"
 
@@ -22,14 +24,15 @@ _Static_assert(YF_SRTP_MAX_OVERHEAD >= SRTP_MAX_TRAILER_LEN + 4, "SRTCP overhead
 #define REPLAY_WINDOW 1024
 #define MAX_PACKET 65536 /* libsrtp lengths are int; UDP payloads are smaller */
 
-/* Invariants: both sessions exist for the whole life of the struct;
- * in_ssrc[0..n_in) are the SSRCs libsrtp has an inbound stream for. */
+/* Invariants: rx, and exactly one of tx and gcm_tx (by the profile), exist
+ * for the whole life of the struct; in_ssrc[0..n_in) are the SSRCs libsrtp
+ * has an inbound stream for. */
 struct yf_srtp {
     uint32_t in_ssrc[YF_SRTP_MAX_INBOUND_SSRCS];
     unsigned n_in;
-    srtp_t tx;
+    srtp_t tx;              /* AES-CM only */
     srtp_t rx;
-    yf_srtp_gcm_tx *gcm_tx; /* AES-GCM only: outbound RTP */
+    yf_srtp_gcm_tx *gcm_tx; /* AES-GCM only: everything outbound */
     yf_srtp_profile profile;
 };
 
@@ -107,11 +110,12 @@ int yf_srtp_new(yf_srtp **out, yf_srtp_profile prof,
     if (!s)
         return YF_ENOMEM;
     s->profile = prof;
-    rc = make_session(&s->tx, prof, ssrc_any_outbound, tx_key, tx_salt);
+    if (prof == YF_SRTP_AEAD_AES_128_GCM)
+        rc = yf_srtp_gcm_tx_new(&s->gcm_tx, tx_key, tx_salt);
+    else
+        rc = make_session(&s->tx, prof, ssrc_any_outbound, tx_key, tx_salt);
     if (rc == YF_OK)
         rc = make_session(&s->rx, prof, ssrc_any_inbound, rx_key, rx_salt);
-    if (rc == YF_OK && prof == YF_SRTP_AEAD_AES_128_GCM)
-        rc = yf_srtp_gcm_tx_new(&s->gcm_tx, tx_key, tx_salt);
     if (rc != YF_OK) {
         yf_srtp_free(s);
         return rc;
@@ -232,6 +236,16 @@ int yf_srtp_unprotect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
 int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
                          uint8_t *dst, size_t cap, size_t *out_len)
 {
+    if (s->gcm_tx) {
+        *out_len = 0;
+        if (len < 8)
+            return YF_ESHORT;
+        if (len > MAX_PACKET)
+            return YF_EMALFORMED;
+        if (cap < len + YF_SRTP_MAX_OVERHEAD)
+            return YF_ENOMEM; /* the same contract as libsrtp's path */
+        return yf_srtp_gcm_protect_rtcp(s->gcm_tx, src, len, dst, cap, out_len);
+    }
     return run(s->tx, srtp_protect_rtcp, 0, 8, src, len, dst, cap, out_len);
 }
 

@@ -1,7 +1,8 @@
-/* srtp_gcm.c -- AEAD_AES_128_GCM SRTP protect on OpenSSL (srtp_gcm.h):
- * RFC 7714 §8.1 IV, §8.2 AAD (the whole RTP header), 16-byte tag; session
- * keys by RFC 3711 §4.3.1 (AES-CM PRF, RFC 7714 §11). The cipher context is
- * keyed once; a packet sets only its IV. Allocates only for a new SSRC. */
+/* srtp_gcm.c -- AEAD_AES_128_GCM SRTP and SRTCP protect on OpenSSL
+ * (srtp_gcm.h): RFC 7714 §8.1 IV, §8.2 AAD (the whole RTP header), §9 for
+ * SRTCP, 16-byte tag; session keys by RFC 3711 §4.3.1 (AES-CM PRF, RFC 7714
+ * §11). The two cipher contexts are keyed once; a packet sets only its IV.
+ * Allocates only for a new SSRC. */
 #include "srtp_gcm.h"
 
 #include <openssl/evp.h>
@@ -15,16 +16,21 @@
 #define WINDOW 1024 /* as srtp.c's libsrtp policy: protect refuses older */
 #define LABEL_RTP_KEY 0x00
 #define LABEL_RTP_SALT 0x02
+#define LABEL_RTCP_KEY 0x03
+#define LABEL_RTCP_SALT 0x05
+#define SRTCP_INDEX_MAX 0x7fffffffu
 
 typedef struct {
     uint32_t ssrc;
+    uint32_t rtcp_index; /* the last SRTCP index sent; 0: none yet */
     uint64_t index; /* 48-bit ROC || SEQ of the highest packet sent */
 } tx_stream;
 
-/* Invariant: ctx is keyed with the session key; st[0..n) distinct SSRCs. */
+/* Invariant: ctx and rtcp_ctx are keyed with the SRTP and SRTCP session
+ * keys; st[0..n) distinct SSRCs. */
 struct yf_srtp_gcm_tx {
-    EVP_CIPHER_CTX *ctx;
-    uint8_t salt[SALT_LEN];
+    EVP_CIPHER_CTX *ctx, *rtcp_ctx;
+    uint8_t salt[SALT_LEN], rtcp_salt[SALT_LEN];
     tx_stream *st;
     size_t n, cap;
     size_t last; /* index of the last SSRC used: packets come in runs */
@@ -56,12 +62,18 @@ int yf_srtp_gcm_tx_new(yf_srtp_gcm_tx **out, const uint8_t *master_key, const ui
     int rc = YF_ENOMEM;
 
     *out = NULL;
-    if (!t || !(t->ctx = EVP_CIPHER_CTX_new()))
+    if (!t || !(t->ctx = EVP_CIPHER_CTX_new()) || !(t->rtcp_ctx = EVP_CIPHER_CTX_new()))
         goto out;
     rc = derive(master_key, master_salt, LABEL_RTP_KEY, key, KEY_LEN);
     if (rc == YF_OK)
         rc = derive(master_key, master_salt, LABEL_RTP_SALT, t->salt, SALT_LEN);
     if (rc == YF_OK && EVP_EncryptInit_ex(t->ctx, EVP_aes_128_gcm(), NULL, key, NULL) != 1)
+        rc = YF_ECRYPTO;
+    if (rc == YF_OK)
+        rc = derive(master_key, master_salt, LABEL_RTCP_KEY, key, KEY_LEN);
+    if (rc == YF_OK)
+        rc = derive(master_key, master_salt, LABEL_RTCP_SALT, t->rtcp_salt, SALT_LEN);
+    if (rc == YF_OK && EVP_EncryptInit_ex(t->rtcp_ctx, EVP_aes_128_gcm(), NULL, key, NULL) != 1)
         rc = YF_ECRYPTO;
 out:
     memset(key, 0, sizeof key);
@@ -78,8 +90,10 @@ void yf_srtp_gcm_tx_free(yf_srtp_gcm_tx *t)
     if (!t)
         return;
     EVP_CIPHER_CTX_free(t->ctx);
+    EVP_CIPHER_CTX_free(t->rtcp_ctx);
     free(t->st);
     memset(t->salt, 0, sizeof t->salt);
+    memset(t->rtcp_salt, 0, sizeof t->rtcp_salt);
     free(t);
 }
 
@@ -103,7 +117,7 @@ static tx_stream *find_stream(yf_srtp_gcm_tx *t, uint32_t ssrc)
         t->cap = cap;
     }
     t->last = t->n;
-    t->st[t->n] = (tx_stream){ .ssrc = ssrc, .index = 0 };
+    t->st[t->n] = (tx_stream){ .ssrc = ssrc, .rtcp_index = 0, .index = 0 };
     return &t->st[t->n++];
 }
 
@@ -141,12 +155,16 @@ static size_t header_len(const uint8_t *p, size_t len)
     return h;
 }
 
-static int seal(yf_srtp_gcm_tx *t, const uint8_t *iv, const uint8_t *src, size_t hlen, size_t len, uint8_t *dst)
+/* dst = src[0..hlen) || src[hlen..len) encrypted || tag, with src[0..hlen)
+ * and then aad2 (aad2_len bytes, may be 0) as the additional data. */
+static int seal(EVP_CIPHER_CTX *c, const uint8_t *iv, const uint8_t *src, size_t hlen, size_t len,
+                const uint8_t *aad2, size_t aad2_len, uint8_t *dst)
 {
     int n = 0, m = 0;
-    EVP_CIPHER_CTX *c = t->ctx;
 
     if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, iv) != 1 || EVP_EncryptUpdate(c, NULL, &n, src, (int)hlen) != 1)
+        return YF_ECRYPTO;
+    if (aad2_len && EVP_EncryptUpdate(c, NULL, &n, aad2, (int)aad2_len) != 1)
         return YF_ECRYPTO;
     if (dst != src)
         memcpy(dst, src, hlen);
@@ -190,11 +208,48 @@ int yf_srtp_gcm_protect_rtp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, u
     yf_wr16(iv + 10, seq);
     for (int i = 0; i < SALT_LEN; i++)
         iv[i] ^= t->salt[i];
-    int rc = seal(t, iv, src, hlen, len, dst);
+    int rc = seal(t->ctx, iv, src, hlen, len, NULL, 0, dst);
     if (rc != YF_OK)
         return rc;
     if (delta > 0)
         st->index = idx;
     *out_len = len + TAG_LEN;
+    return YF_OK;
+}
+
+int yf_srtp_gcm_protect_rtcp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
+                             size_t *out_len)
+{
+    uint8_t iv[SALT_LEN], word[4];
+
+    *out_len = 0;
+    if (len < 8)
+        return YF_ESHORT;
+    if (len > INT32_MAX)
+        return YF_EMALFORMED;
+    if (cap < len + TAG_LEN + 4)
+        return YF_ENOMEM;
+    uint32_t ssrc = yf_rd32(src + 4);
+    tx_stream *st = find_stream(t, ssrc);
+    if (!st)
+        return YF_ENOMEM;
+    if (st->rtcp_index >= SRTCP_INDEX_MAX)
+        return YF_ECRYPTO;
+    uint32_t idx = st->rtcp_index + 1;
+    /* RFC 7714 §9.1: 00 00 || SSRC || 00 00 || 0 || SRTCP index, XOR the
+     * SRTCP session salt; §9.2: the AAD is the first 8 bytes and the
+     * E flag (set: encrypted) || index word. */
+    memset(iv, 0, sizeof iv);
+    yf_wr32(iv + 2, ssrc);
+    yf_wr32(iv + 8, idx);
+    for (int i = 0; i < SALT_LEN; i++)
+        iv[i] ^= t->rtcp_salt[i];
+    yf_wr32(word, 0x80000000u | idx);
+    int rc = seal(t->rtcp_ctx, iv, src, 8, len, word, sizeof word, dst);
+    if (rc != YF_OK)
+        return rc;
+    memcpy(dst + len + TAG_LEN, word, sizeof word);
+    st->rtcp_index = idx;
+    *out_len = len + TAG_LEN + 4;
     return YF_OK;
 }

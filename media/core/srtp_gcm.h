@@ -1,9 +1,13 @@
-/* srtp_gcm.h -- the sending half of AEAD_AES_128_GCM SRTP (RFC 7714 §8-§11)
- * on OpenSSL's EVP: the forwarding path's one protect per subscriber packet,
- * without libsrtp's per-packet cipher set-up (on NSS, a new context every
- * call). Keys derived as RFC 3711 §4.3 with the AES-CM PRF (RFC 7714 §11);
- * per SSRC the rollover counter and highest index as RFC 3711 §3.3.1, the
- * same guess libsrtp makes. Internal to srtp.c; no IO, no clock. */
+/* srtp_gcm.h -- the sending half of AEAD_AES_128_GCM SRTP and SRTCP
+ * (RFC 7714 §8-§11) on OpenSSL's EVP: the forwarding path's one protect per
+ * subscriber packet, without libsrtp's per-packet cipher set-up (on NSS, a
+ * new context every call), and the RTCP the server sends, so that a
+ * connection needs no outbound libsrtp session at all (Debian's libsrtp2
+ * keeps some 17 KiB of NSS key objects per session; a connection here
+ * costs two cipher contexts). Keys derived as RFC 3711 §4.3 with the AES-CM
+ * PRF (RFC 7714 §11); per SSRC the rollover counter and highest index as
+ * RFC 3711 §3.3.1, the same guess libsrtp makes, and the SRTCP index
+ * (counting from 1, as libsrtp does). Internal to srtp.c; no IO, no clock. */
 #ifndef YF_SRTP_GCM_H
 #define YF_SRTP_GCM_H
 
@@ -31,5 +35,14 @@ void yf_srtp_gcm_tx_free(yf_srtp_gcm_tx *t); /* accepts NULL */
  * refuses). On error dst is garbage and nothing changed. */
 int yf_srtp_gcm_protect_rtp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
                             size_t *out_len);
+
+/* Protects one compound RTCP packet (RFC 7714 §9: the first 8 bytes and
+ * the E flag || SRTCP index word authenticated, the rest encrypted):
+ * src (len) -> dst (cap >= len + 20) = header || ciphertext || tag ||
+ * E||index; src and dst may be the same buffer. The index counts per
+ * sender SSRC (src[4..8)). YF_ESHORT (under 8 bytes), YF_ENOMEM (cap, or a
+ * new SSRC as for RTP), YF_ECRYPTO (the SSRC's 2^31 - 1 indexes used). */
+int yf_srtp_gcm_protect_rtcp(yf_srtp_gcm_tx *t, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
+                             size_t *out_len);
 
 #endif

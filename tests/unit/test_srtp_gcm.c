@@ -2,7 +2,9 @@
  * byte, with the same master key: packets with CSRCs and header
  * extensions, across sequence wrap-arounds (the rollover counter, RFC 3711
  * §3.3.1), a retransmission, reordering, a jump, several SSRCs; and what it
- * refuses (short, malformed, no room, too far behind, too many SSRCs). */
+ * refuses (short, malformed, no room, too far behind, too many SSRCs); and
+ * its SRTCP (RFC 7714 §9) the same way: compound packets of several sender
+ * SSRCs, each with its own index, in place and not. */
 #include <srtp2/srtp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -115,6 +117,54 @@ out:
         srtp_dealloc(ref);
 }
 
+/* An RTCP packet of len bytes (>= 8) from sender ssrc: an RR-like header
+ * and a body that varies with k. */
+static size_t make_rtcp(uint8_t *p, uint32_t ssrc, size_t len, unsigned k)
+{
+    p[0] = 0x81;
+    p[1] = (uint8_t)(k % 2 ? 205 : 201);
+    yf_wr16(p + 2, (uint16_t)(len / 4 - 1));
+    yf_wr32(p + 4, ssrc);
+    for (size_t i = 8; i < len; i++)
+        p[i] = (uint8_t)(i * 13 + k);
+    return len;
+}
+
+static void test_rtcp_against_libsrtp(void)
+{
+    srtp_t ref = libsrtp_sender();
+    yf_srtp_gcm_tx *t = NULL;
+    _Alignas(4) uint8_t pt[1400], want[1500], got[1500];
+    unsigned differ = 0, done = 0;
+
+    CHECK_EQ_INT(yf_srtp_gcm_tx_new(&t, master, master + 16), YF_OK);
+    if (!ref || !t)
+        goto out;
+    for (unsigned k = 0; k < 3000; k++) {
+        uint32_t ssrc = 0x5e000000u + k % 7;    /* interleaved senders */
+        size_t len = make_rtcp(pt, ssrc, 8 + 4 * (k % 300), k), n = 0;
+        int wn = (int)len;
+
+        memcpy(want, pt, len);
+        CHECK(srtp_protect_rtcp(ref, want, &wn) == srtp_err_status_ok);
+        if (k % 5 == 0) { /* in place */
+            memcpy(got, pt, len);
+            CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, got, len, got, sizeof got, &n), YF_OK);
+        } else {
+            CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, len, got, sizeof got, &n), YF_OK);
+        }
+        CHECK_EQ_INT(n, (size_t)wn);
+        differ += n != (size_t)wn || memcmp(got, want, n) != 0;
+        done++;
+    }
+    CHECK_EQ_INT(differ, 0);
+    CHECK_EQ_INT(done, 3000);
+out:
+    yf_srtp_gcm_tx_free(t);
+    if (ref)
+        srtp_dealloc(ref);
+}
+
 static void test_refusals(void)
 {
     _Alignas(4) uint8_t pt[1400], out[1500];
@@ -153,6 +203,17 @@ static void test_refusals(void)
     len = make(out, 1, 5001, 0, 0, 10);
     CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, out, len, out, sizeof out, &n), YF_OK);
     CHECK_EQ_INT(n, len + 16);
+    /* SRTCP: under 8 bytes, no room for tag and index; a new sender SSRC
+     * past the limit is refused as for RTP */
+    len = make_rtcp(pt, 1, 28, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, 7, out, sizeof out, &n), YF_ESHORT);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, len, out, len + 19, &n), YF_ENOMEM);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, len, out, len + 20, &n), YF_OK);
+    CHECK_EQ_INT(n, len + 20);
+    CHECK_EQ_INT(yf_rd32(out + len + 16), 0x80000001u); /* E set, the first index 1 */
+    len = make_rtcp(pt, YF_SRTP_GCM_MAX_SSRCS + 7, 28, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, len, out, sizeof out, &n), YF_ENOMEM);
     yf_srtp_gcm_tx_free(t);
     yf_srtp_gcm_tx_free(NULL);
 }
@@ -161,6 +222,7 @@ int main(void)
 {
     CHECK(srtp_init() == srtp_err_status_ok);
     test_against_libsrtp();
+    test_rtcp_against_libsrtp();
     test_refusals();
     return yf_test_done("test_srtp_gcm");
 }
