@@ -59,6 +59,19 @@ static void media(GString *o, yf_net *m)
         st.keyframe_requests_received);
     one(o, "yuanfang_keyframe_requests_sent_total", "counter", "PLI sent to publishers.", st.keyframe_requests_sent);
     one(o, "yuanfang_router_queue_drops_total", "counter", "Packets a room could not queue for sending.", st.router_queue_drops);
+    head(o, "yuanfang_forward_seconds", "histogram",
+         "Time from a publisher's RTP packet reaching its room's worker to its last copy sent to the subscribers.");
+    guint64 cum = 0;
+    for (size_t b = 0; b < G_N_ELEMENTS(st.forward_us_le); b++) {
+        cum += st.forward_us_le[b];
+        if (yf_net_forward_bounds_us[b] == UINT64_MAX)
+            g_string_append_printf(o, "yuanfang_forward_seconds_bucket{le=\"+Inf\"} %" G_GUINT64_FORMAT "\n", cum);
+        else
+            g_string_append_printf(o, "yuanfang_forward_seconds_bucket{le=\"%g\"} %" G_GUINT64_FORMAT "\n",
+                                   (double)yf_net_forward_bounds_us[b] / 1e6, cum);
+    }
+    g_string_append_printf(o, "yuanfang_forward_seconds_sum %.6f\n", (double)st.forward_us_sum / 1e6);
+    g_string_append_printf(o, "yuanfang_forward_seconds_count %" G_GUINT64_FORMAT "\n", cum);
 }
 
 static void recorder(GString *o, yf_recorder *rec)

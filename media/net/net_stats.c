@@ -27,6 +27,22 @@ void yf_net_stats_add(const yf_net_stats *delta)
             __atomic_store_n(&dst[i], __atomic_load_n(&dst[i], __ATOMIC_RELAXED) + src[i], __ATOMIC_RELAXED);
 }
 
+const uint64_t yf_net_forward_bounds_us[10] = { 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000, UINT64_MAX };
+
+void yf_net_stats_forward(int64_t us)
+{
+    size_t b = 0;
+
+    if (!mine)
+        return;
+    if (us < 0)
+        us = 0;
+    while ((uint64_t)us > yf_net_forward_bounds_us[b])
+        b++;
+    YF_NET_STATS_ADD(mine, forward_us_le[b], 1);
+    YF_NET_STATS_ADD(mine, forward_us_sum, (uint64_t)us);
+}
+
 void yf_net_get_stats(yf_net *m, yf_net_stats *out)
 {
     uint64_t *sum = (uint64_t *)out;

@@ -24,7 +24,16 @@ typedef struct {
     uint64_t keyframe_requests_received; /* PLI and FIR from subscribers */
     uint64_t keyframe_requests_sent;     /* PLI we sent to publishers */
     uint64_t router_queue_drops;         /* outputs a router could not queue */
+    /* The time from a publisher's RTP datagram reaching its room's worker to
+     * its last copy handed to the kernel (decrypt, route, protect and send
+     * for every subscriber), per packet: how many took at most each of
+     * yf_net_forward_bounds_us (the last: any longer), and their sum. */
+    uint64_t forward_us_le[10];
+    uint64_t forward_us_sum;
 } yf_net_stats;
+
+/* The upper bounds of forward_us_le, in µs; the last is UINT64_MAX. */
+extern const uint64_t yf_net_forward_bounds_us[10];
 
 #define YF_NET_STATS_FIELDS (sizeof(yf_net_stats) / sizeof(uint64_t))
 
@@ -44,5 +53,7 @@ void yf_net_stats_set_mine(yf_net_stats *cell);
                      __ATOMIC_RELAXED)
 /* Adds every field of delta to the calling worker's cell (no cell: nothing). */
 void yf_net_stats_add(const yf_net_stats *delta);
+/* Counts one forwarded packet that took us µs (no cell: nothing). */
+void yf_net_stats_forward(int64_t us);
 
 #endif

@@ -208,6 +208,7 @@ struct yf_room_wk {
     char *rec_dir;
     yf_router_stats counted;  /* what the worker's counters (net_stats.h) have of it */
     int64_t count_next_us;    /* when to add the router's news to them again */
+    gboolean forwarding;      /* the input being handled is a publisher's RTP */
 };
 
 /* room_conn.c */

@@ -87,6 +87,7 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
     switch (o->event) {
     case YF_EV_RTP:
         if (c->kind == YF_PC_PUBLISH) {
+            wk->forwarding = TRUE;
             yf_router_handle_rtp(wk->router, now, c->part->id, o->data, o->len);
             yf_room_cap_rtp(wk, c->part, o->data, o->len);
         }
@@ -196,6 +197,10 @@ void yf_room_wk_after_input(yf_room_wk *wk, int64_t now)
     if (wk->torn_down)
         return;
     drain_router(wk, now);
+    if (wk->forwarding) { /* now: when the datagram reached the worker */
+        wk->forwarding = FALSE;
+        yf_net_stats_forward(g_get_monotonic_time() - now);
+    }
     rearm(wk);
 }
 

@@ -83,14 +83,28 @@ export function parseExposition(text) {
     }
     if (!/^(NaN|[+-]Inf|[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(valueText)) throw new Error(`${where}: bad value`);
     const value = Number(valueText.replace('Inf', 'Infinity'));
-    const f = family(name);
+    // A histogram's samples are <name>_bucket{le=...}, <name>_sum, <name>_count.
+    const hist = /^(.*)_(bucket|sum|count)$/.exec(name);
+    const base = hist && families.has(hist[1]) && families.get(hist[1]).type === 'histogram' ? hist[1] : null;
+    const f = base ? families.get(base) : family(name);
     if (!f.type) throw new Error(`${where}: a sample before its TYPE`);
+    if (f.type === 'histogram' && !base) throw new Error(`${where}: a histogram sample not named _bucket, _sum or _count`);
+    if (base && hist[2] === 'bucket') {
+      if (!('le' in labels)) throw new Error(`${where}: a bucket without le`);
+      const prev = f.samples.filter((x) => x.name === name && 'le' in x.labels).pop();
+      if (prev && (Number(prev.labels.le.replace('Inf', 'Infinity')) >= Number(labels.le.replace('Inf', 'Infinity')) ||
+        prev.value > value)) throw new Error(`${where}: buckets not in order or not cumulative`);
+    }
+    if (base && hist[2] === 'count') {
+      const inf = f.samples.find((x) => x.name === `${base}_bucket` && x.labels.le === '+Inf');
+      if (!inf || inf.value !== value) throw new Error(`${where}: _count is not the +Inf bucket`);
+    }
     if (f.type === 'counter' && !name.endsWith('_total')) throw new Error(`${where}: a counter not named *_total`);
     if (f.type === 'counter' && !(value >= 0)) throw new Error(`${where}: a negative counter`);
     const key = name + JSON.stringify(Object.entries(labels).sort());
     if (seen.has(key)) throw new Error(`${where}: the same series twice`);
     seen.add(key);
-    f.samples.push({ labels, value });
+    f.samples.push({ name, labels, value });
   });
   for (const [name, f] of families) {
     if (!f.help || !f.type) throw new Error(`${name}: no HELP or no TYPE`);
@@ -101,8 +115,9 @@ export function parseExposition(text) {
 
 /** The value of name{labels} in a parsed scrape (undefined if absent). */
 function val(scrape, name, labels = {}) {
-  const f = scrape.families.get(name);
-  const s = f && f.samples.find((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+  const hist = /^(.*)_(bucket|sum|count)$/.exec(name);
+  const f = scrape.families.get(name) || (hist && scrape.families.get(hist[1]));
+  const s = f && f.samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
   return s ? s.value : undefined;
 }
 
@@ -228,6 +243,11 @@ async function scenario(ctx) {
     val(s1, 'yuanfang_room_participants', { kind: 'publisher' }) === 2 &&
     val(s1, 'yuanfang_room_participants', { kind: 'observer' }) === 1,
     `${val(s1, 'yuanfang_rooms')} ${val(s1, 'yuanfang_room_participants', { kind: 'publisher' })}`);
+  const fwdCount = val(s1, 'yuanfang_forward_seconds_count');
+  check('during: the forwarding time histogram counts the publishers\' packets (each once, no more than arrived)',
+    fwdCount > 0 && fwdCount <= val(s1, 'yuanfang_udp_datagrams_total', { direction: 'in' }) &&
+    val(s1, 'yuanfang_forward_seconds_bucket', { le: '+Inf' }) === fwdCount && val(s1, 'yuanfang_forward_seconds_sum') > 0,
+    `${fwdCount} packets, ${val(s1, 'yuanfang_forward_seconds_sum')} s`);
   check('during: RTP forwarded > 0 and datagrams sent > 0', val(s1, 'yuanfang_rtp_packets_forwarded_total') > 0 &&
     val(s1, 'yuanfang_udp_datagrams_total', { direction: 'out' }) > 0, String(val(s1, 'yuanfang_rtp_packets_forwarded_total')));
   consistent(s1, 'during');

@@ -218,6 +218,42 @@ metric() {
   in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# yuanfang's forwarding time histogram (/metrics yuanfang_forward_seconds:
+# a publisher's packet from reaching its room's worker to its last copy
+# sent), as "le count" lines, cumulative; nothing for Janus.
+forward_hist() {
+  [ "$server" = yuanfang ] || return 0
+  in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" |
+    sed -n 's/^yuanfang_forward_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
+}
+
+# The p50 and p99 in µs of the packets counted between two forward_hist
+# readings (files), linear within a bucket; "-" when none; a quantile in the
+# last bucket prints as ">" its lower bound.
+forward_pcts() {
+  paste -d ' ' "$1" "$2" | awk '
+    { le[NR] = $1; d[NR] = $4 - $2; n = NR }
+    END {
+      total = d[n]
+      if (total <= 0) { print "server_forward_p50_us=- server_forward_p99_us=-"; exit }
+      split("0.5 0.99", qs, " "); split("p50 p99", names, " ")
+      out = ""
+      for (k = 1; k <= 2; k++) {
+        want = qs[k] * total; prev = 0; lo = 0; v = ""
+        for (i = 1; i <= n; i++) {
+          if (d[i] >= want) {
+            if (le[i] == "+Inf") { v = ">" lo * 1e6; break }
+            hi = le[i] * 1e6; span = d[i] - prev
+            v = sprintf("%.0f", lo * 1e6 + (span > 0 ? (want - prev) / span : 1) * (hi - lo * 1e6)); break
+          }
+          prev = d[i]; if (le[i] != "+Inf") lo = le[i]
+        }
+        out = out (k > 1 ? " " : "") "server_forward_" names[k] "_us=" v
+      }
+      print out
+    }'
+}
+
 forget_pid() {
   local keep=() pid
   for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
@@ -301,6 +337,7 @@ for server in $servers; do
     m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
     m_qd0=$(metric yuanfang_router_queue_drops_total)
     m_cpu0=$(metric process_cpu_seconds_total); p_cpu0=$(proc_ticks)
+    forward_hist >"$tmp/fwd0"
     # In the background and waited for, so a signal to this script is handled
     # at once (bash runs traps only between foreground commands) and the
     # generator is stopped with the rest.
@@ -327,9 +364,13 @@ for server in $servers; do
     m_in1=$(metric yuanfang_rtp_packets_received_total); m_out1=$(metric yuanfang_rtp_packets_forwarded_total)
     m_qd1=$(metric yuanfang_router_queue_drops_total)
     m_cpu1=$(metric process_cpu_seconds_total); p_cpu1=$(proc_ticks)
+    forward_hist >"$tmp/fwd1"
     extra=""
     if [ -n "$m_in0" ] && [ -n "$m_in1" ]; then
       extra=" metrics_router_queue_drops=$((m_qd1 - m_qd0))"
+    fi
+    if [ -s "$tmp/fwd0" ] && [ -s "$tmp/fwd1" ]; then
+      extra="$extra $(forward_pcts "$tmp/fwd0" "$tmp/fwd1")"
     fi
     echo "yfload server=$server ${what#--}=$k server_udp_rcvbuf_drops=$((s1 - s0)) generator_udp_rcvbuf_drops=$((c1 - c0))$extra"
     if [ -n "$m_in0" ] && [ -n "$m_in1" ] && [ -n "$m_cpu0" ] && [ -n "$m_cpu1" ] && [ -n "$p_cpu0" ] && [ -n "$p_cpu1" ]; then

@@ -236,6 +236,46 @@ static gboolean on_tick(gpointer data)
 
 /* ---- the report ---- */
 
+/* Where a join's time goes: for each step, the median over the joined
+ * receivers of its time since the websocket opened (cumulative), "-" where
+ * the step is not seen (Janus has no admission). */
+static void report_phases(const run *r)
+{
+    enum { JOINED, ADMITTED, OFFER, ICE, DTLS, MEDIA, N_PHASES };
+    static const char *names[N_PHASES] = { "joined", "admitted", "offer", "ice", "dtls", "media" };
+    int64_t *v = g_new0(int64_t, r->n + 1);
+
+    printf("yfload server=%s join_phases_p50_ms", r->o.label);
+    for (int ph = 0; ph < N_PHASES; ph++) {
+        size_t n = 0;
+        for (int i = 0; i < r->n; i++) {
+            const yfl_part *p = &r->parts[i];
+            yfl_pc_info info;
+            int64_t t = 0;
+            if (!p->t_first_media || !p->t_open || p->expect_tracks <= 0 || !p->sub)
+                continue;
+            yfl_pc_get_info(p->sub, &info);
+            switch (ph) {
+            case JOINED: t = p->t_joined; break;
+            case ADMITTED: t = p->t_admitted; break;
+            case OFFER: t = p->t_offer; break;
+            case ICE: t = info.ice_ready_us; break;
+            case DTLS: t = info.connected_us; break;
+            default: t = p->t_first_media; break;
+            }
+            if (t >= p->t_open && t)
+                v[n++] = t - p->t_open;
+        }
+        qsort(v, n, sizeof *v, cmp_i64);
+        if (n)
+            printf(" %s=%.1f", names[ph], pct(v, n, 0.5) / 1000.0);
+        else
+            printf(" %s=-", names[ph]);
+    }
+    printf("\n");
+    g_free(v);
+}
+
 static int report(run *r)
 {
     int64_t *join = g_new0(int64_t, r->n);
@@ -292,6 +332,7 @@ static int report(run *r)
                r->p_begin.rss_kib, r->p_end.rss_kib,
                ((double)r->p_end.rss_kib - (double)r->p_begin.rss_kib) / r->n);
     }
+    report_phases(r);
     fflush(stdout);
     g_free(l64);
     g_free(join);

@@ -100,6 +100,7 @@ typedef struct {
     int rx_tracks;                /* distinct SSRCs received */
     uint64_t rx_packets, rx_expected;
     int64_t first_media_us;
+    int64_t ice_ready_us, connected_us; /* when ICE, then DTLS, came up; 0: not yet */
 } yfl_pc_info;
 void yfl_pc_get_info(const yfl_pc *pc, yfl_pc_info *out);
 

@@ -26,6 +26,8 @@ typedef struct {
     int next_id;
     int hello_id, join_id, offer_id;
     int64_t t_open, t_first_media;
+    int64_t t_joined, t_admitted, t_offer; /* yuanfang: the join reply, admission, the first
+                                              subscribe.offer (monotonic µs; 0: not yet) */
     gboolean failed;
     gboolean observer;      /* receive-only: never publishes */
     gboolean host;          /* admits whoever waits (yuanfang) */

@@ -62,7 +62,8 @@ struct yfl_pc {
     uint16_t seq[2];
     uint32_t ts_base[2];
     uint32_t pkts[2], octets[2];
-    int64_t t_start, next_sr;
+    int64_t t_start, next_sr;   /* t_start: DTLS connected */
+    int64_t t_ice_ready;
     size_t next;
     uint32_t loop;
     uint64_t originals;
@@ -198,6 +199,8 @@ static void on_ice_state(NiceAgent *agent, guint stream_id, guint component_id, 
     }
     if (state != NICE_COMPONENT_STATE_READY && state != NICE_COMPONENT_STATE_CONNECTED)
         return;
+    if (!pc->ice_ready)
+        pc->t_ice_ready = g_get_monotonic_time();
     pc->ice_ready = TRUE;
     if (!pc->peer)
         make_peer(pc, g_get_monotonic_time());
@@ -674,6 +677,8 @@ void yfl_pc_get_info(const yfl_pc *pc, yfl_pc_info *out)
     out->connected = pc->connected;
     out->failed = pc->failed;
     out->first_media_us = pc->first_media;
+    out->ice_ready_us = pc->t_ice_ready;
+    out->connected_us = pc->connected ? pc->t_start : 0;
     out->rx_tracks = pc->n_rx;
     for (int i = 0; i < pc->n_rx; i++) {
         out->rx_packets += pc->rx[i].rx.received;

@@ -77,6 +77,9 @@ static void on_reply(yfl_part *p, json_t *msg)
         p->join_id = send_req(p, "room.join", json_pack("{s:s}", "token", p->token));
     } else if (id == p->join_id) {
         const char *state = json_string_value(json_object_get(result, "state"));
+        p->t_joined = g_get_monotonic_time();
+        if (state && !strcmp(state, "admitted"))
+            p->t_admitted = p->t_joined;
         if (state && !strcmp(state, "admitted") && !p->observer)
             publish(p);
         else if (!state || (strcmp(state, "waiting") != 0 && strcmp(state, "admitted") != 0))
@@ -101,6 +104,8 @@ static void on_subscribe_offer(yfl_part *p, json_t *data)
         fail(p, "subscribe.offer without sdp or revision", NULL);
         return;
     }
+    if (!p->t_offer)
+        p->t_offer = g_get_monotonic_time();
     if (!p->sub) {
         g_snprintf(label, sizeof label, "%s/sub", p->label);
         p->sub = yfl_pc_new(p->target->env, label, FALSE, &pc_cb, p);
@@ -152,6 +157,8 @@ static void on_event(yfl_part *p, json_t *msg)
     } else if (!strcmp(ev, "room.waiting")) {
         on_waiting(p, data);
     } else if (!strcmp(ev, "room.admitted")) {
+        if (!p->t_admitted)
+            p->t_admitted = g_get_monotonic_time();
         if (!p->observer && !p->pub)
             publish(p);
     } else if (!strcmp(ev, "ice.candidate")) {
