@@ -21,6 +21,8 @@ static void on_state(void *user, const char *state, const char *profile, const c
     g_debug("room %u conn %u (participant %u %s): %s%s%s", c->wk->room->h.id, c->serial, c->part->id,
             kind_name(c), state, reason ? ": " : "", reason ? reason : "");
     yf_room_note_state(c->wk->room, c->part->id, c->kind, state, profile, reason);
+    if (c->kind == YF_PC_SUBSCRIBE && !strcmp(state, "connected"))
+        yf_room_wk_downlink_afresh(c->wk, c->part, g_get_monotonic_time());
 }
 
 static void on_candidate(void *user, const char *line)

@@ -225,6 +225,13 @@ void yf_room_conn_free(yf_room_conn *c);
 /* room_worker.c, called by room_conn.c */
 void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o);
 void yf_room_wk_after_input(yf_room_wk *wk, int64_t now);
+/* p's subscriber connection is up: at its first DTLS connection, and again
+ * when ICE comes back after a restart (the page's, after a cut or a new
+ * network). What the router's downlink estimator learnt of the path before
+ * (a cut's packets, all reported lost once feedback flows again) says
+ * nothing of the one now: it starts afresh, and the subscriptions follow
+ * the connection. */
+void yf_room_wk_downlink_afresh(yf_room_wk *wk, yf_room_wpart *p, int64_t now);
 
 /* room_capture.c: the capture tap (docs/recording-format.md). Publisher RTP
  * and sender reports are queued to the capture writer with their arrival

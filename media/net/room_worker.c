@@ -99,14 +99,23 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
         break;
     case YF_EV_CONNECTED:
     case YF_EV_CLOSED:
+        /* a new association: its downlink is estimated afresh (on_state in
+         * room_conn.c does it too, and again after an ICE restart) */
         if (c->kind == YF_PC_SUBSCRIBE && o->event == YF_EV_CONNECTED)
-            /* a new association (or path): its downlink is estimated afresh */
             yf_router_set_subscriber_twcc(wk->router, now, c->part->id, c->part->sub_twcc_id);
         if (c->kind == YF_PC_SUBSCRIBE)
             sync_subs(wk, c->part, now);
         break;
     case YF_EV_FAILED: break;
     }
+}
+
+void yf_room_wk_downlink_afresh(yf_room_wk *wk, yf_room_wpart *p, int64_t now)
+{
+    if (wk->torn_down)
+        return;
+    yf_router_set_subscriber_twcc(wk->router, now, p->id, p->sub_twcc_id);
+    sync_subs(wk, p, now);
 }
 
 static void router_out(yf_room_wk *wk, int64_t now, const yf_router_output *o)

@@ -4,7 +4,7 @@
 // offers everyone else's tracks), trickle ICE on both with `pc`, ICE restarts,
 // and rejoining after the websocket drops. No DOM here: the page listens to
 // emit()ted events ('state', 'participants', 'waiting', 'track', 'notice', ...).
-import { Signaling } from './signaling.js';
+import { Signaling, probeWebsocket } from './signaling.js';
 
 const REJOIN_DELAY_MS = 1500;
 const REJOIN_MAX_MS = 10000;
@@ -258,11 +258,41 @@ export class RoomClient {
     this.#onClose(sig, null, 0);
   }
 
+  // A restart whose reply does not come. After a cut the websocket's TCP
+  // connection may wait out seconds of retransmission backoff before it
+  // delivers anything (the reply included), while ICE cannot come back
+  // without that reply, so #signalingStuck never runs. While the server stays
+  // silent past SIGNALING_STUCK_MS, try a new websocket every
+  // SIGNALING_STUCK_MS (a new connection's first packet goes out at once,
+  // where the old one waits out its backoff): once one opens, the network is
+  // back and the old connection stuck, so join again on a fresh one (same
+  // seat, fresh connections). While the network is still down, the probes
+  // fail and nothing else changes.
+  #watchReply(sig) {
+    if (!sig || this.replyWatch) return;
+    const tick = async () => {
+      this.replyWatch = null;
+      if (sig !== this.sig || this.stopped || this.rejoining || this.rejoinTimer || this.state !== 'admitted') return;
+      const waited = sig.silentMs();
+      if (waited === null) return;   // the server has spoken since: not stuck
+      if (waited >= SIGNALING_STUCK_MS && await probeWebsocket(sig.url, SIGNALING_STUCK_MS)) {
+        if (sig !== this.sig || sig.silentMs() === null || this.rejoining || this.rejoinTimer) return;
+        console.info(`room: no reply for ${Math.round(sig.silentMs() / 100) / 10} s, but a new connection gets through; reconnecting`);
+        sig.close();
+        this.#onClose(sig, null, 0);
+        return;
+      }
+      this.replyWatch = setTimeout(tick, SIGNALING_STUCK_MS);
+    };
+    this.replyWatch = setTimeout(tick, SIGNALING_STUCK_MS);
+  }
+
   /** Restarts ICE on one connection over the same websocket: for 'publish' a
    *  new offer with new credentials (same DTLS session), for 'subscribe' a
    *  subscribe.restart (the server's new offer follows). Resolves when sent. */
   async restartIce(kind) {
     if (this.state !== 'admitted') return false;
+    this.#watchReply(this.sig);
     // `restarting` until the server's reply: the websocket keeps order, so a
     // media.state failed that arrives before it predates this restart.
     if (kind === 'publish' && this.pub) {

@@ -12,6 +12,28 @@ export function defaultUrl() {
   return `${location.origin.replace(/^http/, 'ws')}/ws`;
 }
 
+/** Whether a new websocket to url opens within ms (then closed at once):
+ *  the network and the server are there, whatever an older connection is
+ *  waiting for. Never rejects. */
+export function probeWebsocket(url, ms) {
+  return new Promise((resolve) => {
+    let done = false;
+    let ws;
+    const finish = (ok) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      try { ws.close(); } catch { /* closing a socket that never opened */ }
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), ms);
+    try { ws = new WebSocket(url, SUBPROTOCOL); } catch { finish(false); return; }
+    ws.onopen = () => finish(true);
+    ws.onerror = () => finish(false);
+    ws.onclose = () => finish(false);
+  });
+}
+
 export class Signaling {
   constructor(url = defaultUrl()) {
     this.url = url;
