@@ -60,10 +60,10 @@ static void log_counters(void *user, const yf_peer *peer)
     g_info("room %u conn %u (participant %u %s): rtp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
            ", rtcp in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", dropped: garbage %" G_GUINT64_FORMAT
            " auth %" G_GUINT64_FORMAT " early %" G_GUINT64_FORMAT " queue %" G_GUINT64_FORMAT
-           " new-hello %" G_GUINT64_FORMAT,
+           " new-hello %" G_GUINT64_FORMAT " dtls-after-media %" G_GUINT64_FORMAT,
            c->wk->room->h.id, c->serial, c->part->id, kind_name(c), st.rtp_in, st.rtp_out, st.rtcp_in,
            st.rtcp_out, st.dropped_garbage, st.dropped_auth, st.dropped_early, st.dropped_queue,
-           st.dropped_new_hello);
+           st.dropped_new_hello, st.dropped_retired);
 }
 
 static const yf_iceconn_callbacks callbacks = {
