@@ -190,6 +190,8 @@ struct yf_room_wpart {
     GArray *subs;             /* yf_room_wk_sub */
     gboolean fwd_audio, fwd_video;
     uint8_t sub_twcc_id;      /* the router stamps this transport-cc id (0: none) */
+    gboolean hung_up;         /* its page went (MSG_HANG_UP): no subscriber connection
+                                 until one from its rejoin (CONN_NEW) */
 };
 
 /* Invariants: `conns` lists every live conn of `parts` (for the timer);

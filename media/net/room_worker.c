@@ -383,6 +383,7 @@ static void msg_hang_up(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
         return;
     g_clear_pointer(&p->pub, yf_room_conn_free);
     g_clear_pointer(&p->sub, yf_room_conn_free);
+    p->hung_up = TRUE;
     sync_subs(wk, p, now); /* no live connection: its subscriptions go */
 }
 
@@ -506,7 +507,12 @@ static void msg_sub_lines(yf_room_wk *wk, yf_room_msg *m, int64_t now)
 
     if (!p)
         return;
-    p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
+    /* A renegotiation while its page is away (others came or went) updates
+     * its lines only: a connection now would gather and wait for nobody. */
+    if (m->change == CONN_NEW)
+        p->hung_up = FALSE;
+    if (!p->hung_up)
+        p->sub = conn_change(wk, p, p->sub, YF_PC_SUBSCRIBE, m);
     if (m->twcc_id != p->sub_twcc_id) {
         p->sub_twcc_id = m->twcc_id;
         yf_router_set_subscriber_twcc(wk->router, now, p->id, p->sub_twcc_id);

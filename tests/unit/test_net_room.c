@@ -41,6 +41,7 @@ typedef struct {
     int n_offers;
     yf_room_track tracks[MAX_LINES];
     size_t n_tracks;
+    int n_sub_cands;            /* the server's candidates for its subscriber connection */
 } part;
 
 typedef struct {
@@ -105,6 +106,8 @@ static void on_local_candidate(void *user, uint32_t id, yf_pc_kind pc, const cha
 
     if (id >= DUMMY_BASE)
         return; /* a participant without a browser (scenario_observer_beyond_cap) */
+    if (p && pc == YF_PC_SUBSCRIBE)
+        p->n_sub_cands++;
     if (t->freed)
         t->callbacks_after_free++;
     CHECK(c != NULL);
@@ -727,6 +730,16 @@ static void scenario_hang_up(T *t)
     send_audio(p2->pub, 3333, 200, 3, 0xc3);
     g_want_rx = 3;
     CHECK(nc_pump_within(&t->loop, p1_received, t, RECONNECT_US));
+
+    /* Away again, P1 gets a new offer (P2 left): its lines change, but no
+     * subscriber connection is made for a page that is not there. */
+    yf_room_hang_up(t->room, 1);
+    nc_pump_for(&t->loop, 100 * 1000);
+    int offers = p1->n_offers, cands = p1->n_sub_cands;
+    yf_room_remove_participant(t->room, 2);
+    nc_pump_for(&t->loop, 500 * 1000);
+    CHECK(p1->n_offers > offers);
+    CHECK_EQ_INT(p1->n_sub_cands, cands);
 }
 
 /* The subscriber side of the same rule, on P2's subscriber connection. A
