@@ -54,7 +54,13 @@ gboolean yf_token_hash(const char *text, guint8 hash[32])
     raw = g_base64_decode(buf, &n);
     if (n != YF_TOKEN_RAW_LEN)
         goto out;
-    ok = sha256(raw, n, hash);
+    /* One spelling per token: the last character's two spare bits must be
+     * ours (zero), or four strings would be the same token. */
+    char *canon = yf_base64url_encode(raw, n);
+    gboolean canonical = strcmp(canon, text) == 0;
+    g_free(canon);
+    if (canonical)
+        ok = sha256(raw, n, hash);
 out:
     if (raw)
         OPENSSL_cleanse(raw, n);

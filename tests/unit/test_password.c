@@ -88,6 +88,14 @@ static void test_tokens(void)
     CHECK(!yf_token_hash("short", h2));
     CHECK(!yf_token_hash("+++++++++++++++++++++++++++++++++++++++++++", h2));
     CHECK(!yf_token_hash(NULL, h2));
+    /* the same bytes spelt with the last character's spare bits set: refused */
+    {
+        static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char *other = g_strdup(t);
+        other[42] = alpha[(strchr(alpha, other[42]) - alpha) ^ 1];
+        CHECK(!yf_token_hash(other, h2));
+        g_free(other);
+    }
     g_free(t);
     g_free(t2);
 }
