@@ -97,12 +97,9 @@ void yf_room_wk_on_peer_event(yf_room_conn *c, int64_t now, const yf_output *o)
         if (c->kind == YF_PC_PUBLISH)
             yf_room_cap_rtcp(wk, c->part, o->data, o->len);
         break;
-    case YF_EV_CONNECTED:
+    case YF_EV_CONNECTED: /* on_state in room_conn.c: yf_room_wk_downlink_afresh */
+        break;
     case YF_EV_CLOSED:
-        /* a new association: its downlink is estimated afresh (on_state in
-         * room_conn.c does it too, and again after an ICE restart) */
-        if (c->kind == YF_PC_SUBSCRIBE && o->event == YF_EV_CONNECTED)
-            yf_router_set_subscriber_twcc(wk->router, now, c->part->id, c->part->sub_twcc_id);
         if (c->kind == YF_PC_SUBSCRIBE)
             sync_subs(wk, c->part, now);
         break;
