@@ -174,19 +174,24 @@ static int run(srtp_t ctx, srtp_fn fn, int inbound, size_t min_len,
     return rc;
 }
 
+/* The bounds run() checks before libsrtp, for the OpenSSL path: the same
+ * contract whichever does the work. */
+static int gcm_bounds(size_t min_len, size_t len, size_t cap, size_t *out_len)
+{
+    *out_len = 0;
+    if (len < min_len)
+        return YF_ESHORT;
+    if (len > MAX_PACKET)
+        return YF_EMALFORMED;
+    return cap < len + YF_SRTP_MAX_OVERHEAD ? YF_ENOMEM : YF_OK;
+}
+
 int yf_srtp_protect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
                         uint8_t *dst, size_t cap, size_t *out_len)
 {
     if (s->gcm_tx) {
-        if (len > MAX_PACKET) {
-            *out_len = 0;
-            return YF_EMALFORMED;
-        }
-        if (cap < len + YF_SRTP_MAX_OVERHEAD) {
-            *out_len = 0;
-            return YF_ENOMEM; /* the same contract as libsrtp's path */
-        }
-        return yf_srtp_gcm_protect_rtp(s->gcm_tx, src, len, dst, cap, out_len);
+        int rc = gcm_bounds(12, len, cap, out_len);
+        return rc != YF_OK ? rc : yf_srtp_gcm_protect_rtp(s->gcm_tx, src, len, dst, cap, out_len);
     }
     return run(s->tx, srtp_protect, 0, 12, src, len, dst, cap, out_len);
 }
@@ -237,14 +242,8 @@ int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
                          uint8_t *dst, size_t cap, size_t *out_len)
 {
     if (s->gcm_tx) {
-        *out_len = 0;
-        if (len < 8)
-            return YF_ESHORT;
-        if (len > MAX_PACKET)
-            return YF_EMALFORMED;
-        if (cap < len + YF_SRTP_MAX_OVERHEAD)
-            return YF_ENOMEM; /* the same contract as libsrtp's path */
-        return yf_srtp_gcm_protect_rtcp(s->gcm_tx, src, len, dst, cap, out_len);
+        int rc = gcm_bounds(8, len, cap, out_len);
+        return rc != YF_OK ? rc : yf_srtp_gcm_protect_rtcp(s->gcm_tx, src, len, dst, cap, out_len);
     }
     return run(s->tx, srtp_protect_rtcp, 0, 8, src, len, dst, cap, out_len);
 }
