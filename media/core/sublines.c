@@ -23,24 +23,6 @@ void yf_sublines_clear(yf_sublines *t)
     t->n = t->cap = 0;
 }
 
-int yf_sublines_copy(yf_sublines *dst, const yf_sublines *src)
-{
-    yf_sublines_line *lines = NULL;
-
-    if (src->cap) {
-        lines = malloc(src->cap * sizeof *lines);
-        if (!lines) {
-            yf_sublines_clear(dst);
-            return YF_ENOMEM;
-        }
-        memcpy(lines, src->lines, src->n * sizeof *lines);
-    }
-    free(dst->lines);
-    *dst = *src;
-    dst->lines = lines;
-    return YF_OK;
-}
-
 /* Room for one more line: 4, then doubling up to YF_SUBLINES_MAX. */
 static bool grow(yf_sublines *t)
 {

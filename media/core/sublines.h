@@ -60,9 +60,6 @@ typedef struct {
 void yf_sublines_init(yf_sublines *t, uint64_t seed);
 /* Frees the lines; t is empty afterwards (its generator kept). */
 void yf_sublines_clear(yf_sublines *t);
-/* dst becomes a copy of src with lines of its own (dst's old lines are
- * freed). YF_OK or YF_ENOMEM (dst then empty). */
-int yf_sublines_copy(yf_sublines *dst, const yf_sublines *src);
 
 /* Brings the lines of `publisher` in line with its tracks (borrowed; n == 0:
  * it left or publishes nothing, so all its lines turn inactive). Only the
