@@ -249,11 +249,21 @@ export class RoomClient {
   // stuck session.
   #signalingStuck(kind, pc) {
     const sig = this.sig;
-    if (!sig || this.stopped || this.rejoining || this.rejoinTimer || this.state !== 'admitted') return;
+    if (!this.#mayReconnect(sig)) return;
     if (pc !== (kind === 'publish' ? this.pub : this.sub)) return;
     const waited = sig.silentMs();
     if (waited === null || waited < SIGNALING_STUCK_MS) return;
-    console.info(`room: the ${kind} connection is back but the server has not answered for ${Math.round(waited / 100) / 10} s; reconnecting`);
+    this.#reconnectStuck(sig, `the ${kind} connection is back but the server has not answered for ${Math.round(waited / 100) / 10} s`);
+  }
+
+  /** Whether sig is the live session of an admitted page with no rejoin under way. */
+  #mayReconnect(sig) {
+    return !!sig && sig === this.sig && !this.stopped && !this.rejoining && !this.rejoinTimer && this.state === 'admitted';
+  }
+
+  /** Leaves a stuck websocket for a new one at once (same seat, fresh connections). */
+  #reconnectStuck(sig, why) {
+    console.info(`room: ${why}; reconnecting`);
     sig.close();
     this.#onClose(sig, null, 0);
   }
@@ -272,14 +282,12 @@ export class RoomClient {
     if (!sig || this.replyWatch) return;
     const tick = async () => {
       this.replyWatch = null;
-      if (sig !== this.sig || this.stopped || this.rejoining || this.rejoinTimer || this.state !== 'admitted') return;
+      if (!this.#mayReconnect(sig)) return;
       const waited = sig.silentMs();
       if (waited === null) return;   // the server has spoken since: not stuck
       if (waited >= SIGNALING_STUCK_MS && await probeWebsocket(sig.url, SIGNALING_STUCK_MS)) {
-        if (sig !== this.sig || sig.silentMs() === null || this.rejoining || this.rejoinTimer) return;
-        console.info(`room: no reply for ${Math.round(sig.silentMs() / 100) / 10} s, but a new connection gets through; reconnecting`);
-        sig.close();
-        this.#onClose(sig, null, 0);
+        if (!this.#mayReconnect(sig) || sig.silentMs() === null) return;
+        this.#reconnectStuck(sig, `no reply for ${Math.round(sig.silentMs() / 100) / 10} s, but a new connection gets through`);
         return;
       }
       this.replyWatch = setTimeout(tick, SIGNALING_STUCK_MS);
