@@ -212,19 +212,24 @@ metrics_agree() {
   }'
 }
 
-# A counter of yuanfang's /metrics (docs/config.md), or nothing.
-metric() {
+# One scrape of yuanfang's /metrics (docs/config.md) into a file; empty for
+# Janus. Everything a step compares is read from the same scrape.
+scrape_metrics() {
+  : >"$1"
   [ "$server" = yuanfang ] || return 0
-  in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+  in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" >"$1"
 }
 
-# yuanfang's forwarding time histogram (/metrics yuanfang_forward_seconds:
-# a publisher's packet from reaching its room's worker to its last copy
-# sent), as "le count" lines, cumulative; nothing for Janus.
+# A sample of a scrape (file, name), or nothing.
+metric() {
+  awk -v m="$2" '$1 == m { print $2 }' "$1"
+}
+
+# The forwarding time histogram of a scrape (yuanfang_forward_seconds: a
+# publisher's packet from reaching its room's worker to its last copy
+# sent), as "le count" lines, cumulative.
 forward_hist() {
-  [ "$server" = yuanfang ] || return 0
-  in_ns "$ns_cli" curl -s --max-time 2 "http://$srv_ip:9464/metrics" |
-    sed -n 's/^yuanfang_forward_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
+  sed -n 's/^yuanfang_forward_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' "$1"
 }
 
 # The p50 and p99 in µs of the packets counted between two forward_hist
@@ -334,10 +339,12 @@ for server in $servers; do
   steps_all=$steps
   for k in $steps; do
     s0=$(rcvbuf_errors "$ns_srv"); c0=$(rcvbuf_errors "$ns_cli")
-    m_in0=$(metric yuanfang_rtp_packets_received_total); m_out0=$(metric yuanfang_rtp_packets_forwarded_total)
-    m_qd0=$(metric yuanfang_router_queue_drops_total)
-    m_cpu0=$(metric process_cpu_seconds_total); p_cpu0=$(proc_ticks)
-    forward_hist >"$tmp/fwd0"
+    scrape_metrics "$tmp/m0"; p_cpu0=$(proc_ticks)
+    m_in0=$(metric "$tmp/m0" yuanfang_rtp_packets_received_total)
+    m_out0=$(metric "$tmp/m0" yuanfang_rtp_packets_forwarded_total)
+    m_qd0=$(metric "$tmp/m0" yuanfang_router_queue_drops_total)
+    m_cpu0=$(metric "$tmp/m0" process_cpu_seconds_total)
+    forward_hist "$tmp/m0" >"$tmp/fwd0"
     # In the background and waited for, so a signal to this script is handled
     # at once (bash runs traps only between foreground commands) and the
     # generator is stopped with the rest.
@@ -361,10 +368,12 @@ for server in $servers; do
     s1=$(rcvbuf_errors "$ns_srv"); c1=$(rcvbuf_errors "$ns_cli")
     # The room counters reach /metrics up to 250 ms late: wait that long.
     [ "$server" = yuanfang ] && sleep 0.5
-    m_in1=$(metric yuanfang_rtp_packets_received_total); m_out1=$(metric yuanfang_rtp_packets_forwarded_total)
-    m_qd1=$(metric yuanfang_router_queue_drops_total)
-    m_cpu1=$(metric process_cpu_seconds_total); p_cpu1=$(proc_ticks)
-    forward_hist >"$tmp/fwd1"
+    scrape_metrics "$tmp/m1"; p_cpu1=$(proc_ticks)
+    m_in1=$(metric "$tmp/m1" yuanfang_rtp_packets_received_total)
+    m_out1=$(metric "$tmp/m1" yuanfang_rtp_packets_forwarded_total)
+    m_qd1=$(metric "$tmp/m1" yuanfang_router_queue_drops_total)
+    m_cpu1=$(metric "$tmp/m1" process_cpu_seconds_total)
+    forward_hist "$tmp/m1" >"$tmp/fwd1"
     extra=""
     if [ -n "$m_in0" ] && [ -n "$m_in1" ]; then
       extra=" metrics_router_queue_drops=$((m_qd1 - m_qd0))"
