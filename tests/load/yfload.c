@@ -241,39 +241,35 @@ static gboolean on_tick(gpointer data)
  * the step is not seen (Janus has no admission). */
 static void report_phases(const run *r)
 {
-    enum { JOINED, ADMITTED, OFFER, ICE, DTLS, MEDIA, N_PHASES };
+    enum { N_PHASES = 6 };
     static const char *names[N_PHASES] = { "joined", "admitted", "offer", "ice", "dtls", "media" };
-    int64_t *v = g_new0(int64_t, r->n + 1);
+    int64_t *v[N_PHASES];
+    size_t n[N_PHASES] = { 0 };
 
+    for (int ph = 0; ph < N_PHASES; ph++)
+        v[ph] = g_new0(int64_t, r->n + 1);
+    for (int i = 0; i < r->n; i++) {
+        const yfl_part *p = &r->parts[i];
+        yfl_pc_info info;
+        if (!p->t_first_media || !p->t_open || p->expect_tracks <= 0 || !p->sub)
+            continue;
+        yfl_pc_get_info(p->sub, &info);
+        const int64_t at[N_PHASES] = { p->t_joined, p->t_admitted, p->t_offer, info.ice_ready_us,
+                                       info.connected_us, p->t_first_media };
+        for (int ph = 0; ph < N_PHASES; ph++)
+            if (at[ph] && at[ph] >= p->t_open)
+                v[ph][n[ph]++] = at[ph] - p->t_open;
+    }
     printf("yfload server=%s join_phases_p50_ms", r->o.label);
     for (int ph = 0; ph < N_PHASES; ph++) {
-        size_t n = 0;
-        for (int i = 0; i < r->n; i++) {
-            const yfl_part *p = &r->parts[i];
-            yfl_pc_info info;
-            int64_t t = 0;
-            if (!p->t_first_media || !p->t_open || p->expect_tracks <= 0 || !p->sub)
-                continue;
-            yfl_pc_get_info(p->sub, &info);
-            switch (ph) {
-            case JOINED: t = p->t_joined; break;
-            case ADMITTED: t = p->t_admitted; break;
-            case OFFER: t = p->t_offer; break;
-            case ICE: t = info.ice_ready_us; break;
-            case DTLS: t = info.connected_us; break;
-            default: t = p->t_first_media; break;
-            }
-            if (t >= p->t_open && t)
-                v[n++] = t - p->t_open;
-        }
-        qsort(v, n, sizeof *v, cmp_i64);
-        if (n)
-            printf(" %s=%.1f", names[ph], pct(v, n, 0.5) / 1000.0);
+        qsort(v[ph], n[ph], sizeof *v[ph], cmp_i64);
+        if (n[ph])
+            printf(" %s=%.1f", names[ph], pct(v[ph], n[ph], 0.5) / 1000.0);
         else
             printf(" %s=-", names[ph]);
+        g_free(v[ph]);
     }
     printf("\n");
-    g_free(v);
 }
 
 static int report(run *r)
