@@ -27,7 +27,7 @@ void yf_net_stats_add(const yf_net_stats *delta)
             __atomic_store_n(&dst[i], __atomic_load_n(&dst[i], __ATOMIC_RELAXED) + src[i], __ATOMIC_RELAXED);
 }
 
-const uint64_t yf_net_forward_bounds_us[10] = { 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000, UINT64_MAX };
+const uint64_t yf_net_forward_bounds_us[YF_NET_FORWARD_BUCKETS] = { 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000, UINT64_MAX };
 
 void yf_net_stats_forward(int64_t us)
 {

@@ -12,6 +12,8 @@
 
 typedef struct yf_net yf_net;
 
+#define YF_NET_FORWARD_BUCKETS 10
+
 typedef struct {
     uint64_t datagrams_in, bytes_in;     /* UDP payloads received on ICE connections */
     uint64_t datagrams_out, bytes_out;   /* ... and sent (STUN, DTLS, SRTP, SRTCP) */
@@ -28,12 +30,12 @@ typedef struct {
      * its last copy handed to the kernel (decrypt, route, protect and send
      * for every subscriber), per packet: how many took at most each of
      * yf_net_forward_bounds_us (the last: any longer), and their sum. */
-    uint64_t forward_us_le[10];
+    uint64_t forward_us_le[YF_NET_FORWARD_BUCKETS];
     uint64_t forward_us_sum;
 } yf_net_stats;
 
 /* The upper bounds of forward_us_le, in µs; the last is UINT64_MAX. */
-extern const uint64_t yf_net_forward_bounds_us[10];
+extern const uint64_t yf_net_forward_bounds_us[YF_NET_FORWARD_BUCKETS];
 
 #define YF_NET_STATS_FIELDS (sizeof(yf_net_stats) / sizeof(uint64_t))
 
