@@ -176,9 +176,17 @@ static gboolean on_message(GstMessage *m, gboolean *ok, GError **err)
 gboolean yf_post_pipeline_run(GstElement *pipe, const yf_post_job *job, double base, double span,
                               const _Atomic int64_t *pos_ns, int64_t total_ns, GError **err)
 {
-    GstBus *bus = gst_element_get_bus(pipe);
+    GstBus *bus;
     gboolean ok = FALSE, done = FALSE;
 
+    /* Cancelled before it starts: nothing runs. The loop below looks at the
+     * flag only between bus messages, and a short input can reach its end
+     * within the first wait, so a job cancelled in advance would finish. */
+    if (cancelled(job)) {
+        g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_CANCELLED, "cancelled");
+        return FALSE;
+    }
+    bus = gst_element_get_bus(pipe);
     gst_element_set_state(pipe, GST_STATE_PLAYING); /* a failure posts an ERROR */
     while (!done) {
         GstMessage *m = gst_bus_timed_pop_filtered(bus, POLL_NS, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
