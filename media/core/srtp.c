@@ -6,11 +6,10 @@
  * Inbound, libsrtp adds a stream per new SSRC and searches them linearly, so a
  * client could flood it with SSRCs; we accept at most YF_SRTP_MAX_INBOUND_SSRCS
  * distinct SSRCs per session and drop packets from any further one unread.
- * With AES-GCM, everything outbound (one protect per forwarded packet, and
- * our RTCP) goes through srtp_gcm.c on OpenSSL instead, and there is no
- * outbound libsrtp session: Debian's libsrtp2 sets up an NSS cipher context
- * for every packet and keeps some 17 KiB of NSS key objects per session.
- * Everything inbound stays on libsrtp. */
+ * With AES-GCM (what browsers choose) everything goes through srtp_gcm.c
+ * on OpenSSL instead and there is no libsrtp session: Debian's libsrtp2
+ * sets up an NSS cipher context for every packet and keeps some 17 KiB of
+ * NSS key objects per session. libsrtp keeps AES-CM. */
 #include "srtp.h"
 #include "srtp_gcm.h"
 
@@ -24,15 +23,15 @@ _Static_assert(YF_SRTP_MAX_OVERHEAD >= SRTP_MAX_TRAILER_LEN + 4, "SRTCP overhead
 #define REPLAY_WINDOW 1024
 #define MAX_PACKET 65536 /* libsrtp lengths are int; UDP payloads are smaller */
 
-/* Invariants: rx, and exactly one of tx and gcm_tx (by the profile), exist
- * for the whole life of the struct; in_ssrc[0..n_in) are the SSRCs libsrtp
- * has an inbound stream for. */
+/* Invariants: either tx and rx (AES-CM) or gcm_tx and gcm_rx (AES-GCM)
+ * exist for the whole life of the struct; in_ssrc[0..n_in) are the SSRCs
+ * libsrtp has an inbound stream for. */
 struct yf_srtp {
     uint32_t in_ssrc[YF_SRTP_MAX_INBOUND_SSRCS];
     unsigned n_in;
-    srtp_t tx;              /* AES-CM only */
-    srtp_t rx;
-    yf_srtp_gcm_tx *gcm_tx; /* AES-GCM only: everything outbound */
+    srtp_t tx, rx;
+    yf_srtp_gcm_tx *gcm_tx;
+    yf_srtp_gcm_rx *gcm_rx;
     yf_srtp_profile profile;
 };
 
@@ -110,12 +109,15 @@ int yf_srtp_new(yf_srtp **out, yf_srtp_profile prof,
     if (!s)
         return YF_ENOMEM;
     s->profile = prof;
-    if (prof == YF_SRTP_AEAD_AES_128_GCM)
+    if (prof == YF_SRTP_AEAD_AES_128_GCM) {
         rc = yf_srtp_gcm_tx_new(&s->gcm_tx, tx_key, tx_salt);
-    else
+        if (rc == YF_OK)
+            rc = yf_srtp_gcm_rx_new(&s->gcm_rx, rx_key, rx_salt, YF_SRTP_MAX_INBOUND_SSRCS);
+    } else {
         rc = make_session(&s->tx, prof, ssrc_any_outbound, tx_key, tx_salt);
-    if (rc == YF_OK)
-        rc = make_session(&s->rx, prof, ssrc_any_inbound, rx_key, rx_salt);
+        if (rc == YF_OK)
+            rc = make_session(&s->rx, prof, ssrc_any_inbound, rx_key, rx_salt);
+    }
     if (rc != YF_OK) {
         yf_srtp_free(s);
         return rc;
@@ -133,6 +135,7 @@ void yf_srtp_free(yf_srtp *s)
     if (s->rx)
         srtp_dealloc(s->rx);
     yf_srtp_gcm_tx_free(s->gcm_tx);
+    yf_srtp_gcm_rx_free(s->gcm_rx);
     free(s);
 }
 
@@ -176,21 +179,21 @@ static int run(srtp_t ctx, srtp_fn fn, int inbound, size_t min_len,
 
 /* The bounds run() checks before libsrtp, for the OpenSSL path: the same
  * contract whichever does the work. */
-static int gcm_bounds(size_t min_len, size_t len, size_t cap, size_t *out_len)
+static int gcm_bounds(int inbound, size_t min_len, size_t len, size_t cap, size_t *out_len)
 {
     *out_len = 0;
     if (len < min_len)
         return YF_ESHORT;
     if (len > MAX_PACKET)
         return YF_EMALFORMED;
-    return cap < len + YF_SRTP_MAX_OVERHEAD ? YF_ENOMEM : YF_OK;
+    return cap < (inbound ? len : len + YF_SRTP_MAX_OVERHEAD) ? YF_ENOMEM : YF_OK;
 }
 
 int yf_srtp_protect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
                         uint8_t *dst, size_t cap, size_t *out_len)
 {
     if (s->gcm_tx) {
-        int rc = gcm_bounds(12, len, cap, out_len);
+        int rc = gcm_bounds(0, 12, len, cap, out_len);
         return rc != YF_OK ? rc : yf_srtp_gcm_protect_rtp(s->gcm_tx, src, len, dst, cap, out_len);
     }
     return run(s->tx, srtp_protect, 0, 12, src, len, dst, cap, out_len);
@@ -235,6 +238,10 @@ static int unprotect(yf_srtp *s, srtp_fn fn, size_t min_len, size_t ssrc_off,
 int yf_srtp_unprotect_rtp(yf_srtp *s, const uint8_t *src, size_t len,
                           uint8_t *dst, size_t cap, size_t *out_len)
 {
+    if (s->gcm_rx) {
+        int rc = gcm_bounds(1, 12, len, cap, out_len);
+        return rc != YF_OK ? rc : yf_srtp_gcm_unprotect_rtp(s->gcm_rx, src, len, dst, cap, out_len);
+    }
     return unprotect(s, srtp_unprotect, 12, 8, src, len, dst, cap, out_len);
 }
 
@@ -242,7 +249,7 @@ int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
                          uint8_t *dst, size_t cap, size_t *out_len)
 {
     if (s->gcm_tx) {
-        int rc = gcm_bounds(8, len, cap, out_len);
+        int rc = gcm_bounds(0, 8, len, cap, out_len);
         return rc != YF_OK ? rc : yf_srtp_gcm_protect_rtcp(s->gcm_tx, src, len, dst, cap, out_len);
     }
     return run(s->tx, srtp_protect_rtcp, 0, 8, src, len, dst, cap, out_len);
@@ -251,5 +258,9 @@ int yf_srtp_protect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
 int yf_srtp_unprotect_rtcp(yf_srtp *s, const uint8_t *src, size_t len,
                            uint8_t *dst, size_t cap, size_t *out_len)
 {
+    if (s->gcm_rx) {
+        int rc = gcm_bounds(1, 8, len, cap, out_len);
+        return rc != YF_OK ? rc : yf_srtp_gcm_unprotect_rtcp(s->gcm_rx, src, len, dst, cap, out_len);
+    }
     return unprotect(s, srtp_unprotect_rtcp, 8, 4, src, len, dst, cap, out_len);
 }

@@ -1,6 +1,7 @@
-/* srtp.h -- SRTP/SRTCP (RFC 3711, RFC 7714 AES-GCM) on libsrtp2: one inbound and
- * one outbound session per peer, keyed from DTLS-SRTP (RFC 5764 §4.2). Encoders
- * write into the caller's buffer; nothing here reads a clock or does IO.
+/* srtp.h -- SRTP/SRTCP (RFC 3711, RFC 7714 AES-GCM) for one peer, keyed from
+ * DTLS-SRTP (RFC 5764 §4.2): AES-CM on libsrtp2 (an inbound and an outbound
+ * session), AES-GCM on OpenSSL (srtp_gcm.h). Encoders write into the
+ * caller's buffer; nothing here reads a clock or does IO.
  * Internal to media/core: the IO edge sees only peer.h. */
 #ifndef YF_SRTP_H
 #define YF_SRTP_H

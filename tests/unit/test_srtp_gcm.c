@@ -4,7 +4,10 @@
  * §3.3.1), a retransmission, reordering, a jump, several SSRCs; and what it
  * refuses (short, malformed, no room, too far behind, too many SSRCs); and
  * its SRTCP (RFC 7714 §9) the same way: compound packets of several sender
- * SSRCs, each with its own index, in place and not. */
+ * SSRCs, each with its own index, in place and not. Its unprotect beside a
+ * libsrtp receiver fed the same packets: reordered, repeated, too old,
+ * tampered, after jumps and wrap-arounds, SRTCP encrypted and not; the
+ * same verdict and the same bytes for every packet. */
 #include <srtp2/srtp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,7 +18,8 @@
 static const uint8_t master[28] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                     0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab };
 
-static srtp_t libsrtp_sender(void)
+/* rtcp_encrypted 0: SRTCP authenticated only (E clear, RFC 7714 §9.3). */
+static srtp_t libsrtp_session(srtp_ssrc_type_t type, int rtcp_encrypted)
 {
     srtp_policy_t pol;
     srtp_t s = NULL;
@@ -23,12 +27,19 @@ static srtp_t libsrtp_sender(void)
     memset(&pol, 0, sizeof pol);
     srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtp);
     srtp_crypto_policy_set_aes_gcm_128_16_auth(&pol.rtcp);
-    pol.ssrc.type = ssrc_any_outbound;
+    if (!rtcp_encrypted)
+        pol.rtcp.sec_serv = sec_serv_auth;
+    pol.ssrc.type = type;
     pol.key = (unsigned char *)master;
     pol.window_size = 1024;
     pol.allow_repeat_tx = 1;
     CHECK(srtp_create(&s, &pol) == srtp_err_status_ok);
     return s;
+}
+
+static srtp_t libsrtp_sender(void)
+{
+    return libsrtp_session(ssrc_any_outbound, 1);
 }
 
 /* A packet: csrcs CSRCs, an extension block of ext words (0: none). */
@@ -218,11 +229,223 @@ static void test_refusals(void)
     yf_srtp_gcm_tx_free(NULL);
 }
 
+/* ---- unprotect ---- */
+
+#define MAXP 1500
+
+typedef struct {
+    uint8_t b[MAXP];
+    size_t len;
+} wire;
+
+/* libsrtp's verdict in our codes, as srtp.c maps an inbound status. */
+static int ref_code(srtp_err_status_t st)
+{
+    switch (st) {
+    case srtp_err_status_ok: return YF_OK;
+    case srtp_err_status_alloc_fail: return YF_ENOMEM;
+    case srtp_err_status_parse_err:
+    case srtp_err_status_bad_param: return YF_EMALFORMED;
+    default: return YF_EAUTH;
+    }
+}
+
+static unsigned opened, shut;
+
+/* Delivers one packet to both receivers: the same verdict, and on success
+ * the same bytes (in place every third time). */
+static void deliver(srtp_t ref, yf_srtp_gcm_rx *r, const wire *w, bool rtcp)
+{
+    _Alignas(4) uint8_t want[MAXP], got[MAXP];
+    int wn = (int)w->len;
+    size_t n = 0;
+    int rc;
+
+    memcpy(want, w->b, w->len);
+    int ref_rc = ref_code(rtcp ? srtp_unprotect_rtcp(ref, want, &wn) : srtp_unprotect(ref, want, &wn));
+    if ((opened + shut) % 3 == 0) {
+        memcpy(got, w->b, w->len);
+        rc = rtcp ? yf_srtp_gcm_unprotect_rtcp(r, got, w->len, got, sizeof got, &n)
+                  : yf_srtp_gcm_unprotect_rtp(r, got, w->len, got, sizeof got, &n);
+    } else {
+        rc = rtcp ? yf_srtp_gcm_unprotect_rtcp(r, w->b, w->len, got, sizeof got, &n)
+                  : yf_srtp_gcm_unprotect_rtp(r, w->b, w->len, got, sizeof got, &n);
+    }
+    if (rc != ref_rc) {
+        CHECK_EQ_INT(rc, ref_rc);
+        fprintf(stderr, "  %s ssrc %08x seq/len %u/%zu\n", rtcp ? "rtcp" : "rtp",
+                yf_rd32(w->b + (rtcp ? 4 : 8)), rtcp ? 0u : yf_rd16(w->b + 2), w->len);
+        return;
+    }
+    if (rc != YF_OK) {
+        shut++;
+        return;
+    }
+    opened++;
+    CHECK_EQ_INT(n, (size_t)wn);
+    CHECK(n == (size_t)wn && memcmp(got, want, n) == 0);
+}
+
+static unsigned rnd_state = 12345;
+static unsigned rnd(unsigned n)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (rnd_state >> 8) % n;
+}
+
+/* Feeds both receivers the sent packets sent[0..n) in a disorderly way:
+ * mostly in order, some lost, some held back a few places, some repeated,
+ * some from long ago, some with a byte changed first. */
+static void deliver_all(srtp_t ref, yf_srtp_gcm_rx *r, wire *sent, size_t n, bool rtcp, size_t ssrcs,
+                        size_t window)
+{
+    wire bad;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i;
+        if (rnd(19) == 0)
+            continue; /* lost */
+        if (i % 7 == 3 && i + 3 < n) { /* the next three first */
+            for (size_t j = i + 1; j <= i + 3; j++)
+                deliver(ref, r, &sent[j], rtcp);
+            deliver(ref, r, &sent[i], rtcp);
+            i += 3;
+            k = i;
+        } else {
+            deliver(ref, r, &sent[k], rtcp);
+        }
+        if (rnd(11) == 0)
+            deliver(ref, r, &sent[k], rtcp); /* again */
+        if (rnd(5) == 0 && k >= ssrcs * (window + 8)) /* around its window's edge (sent[] interleaves the SSRCs) */
+            deliver(ref, r, &sent[k - ssrcs * (window - 4 + rnd(12))], rtcp);
+        if (rnd(13) == 0 && i + 1 < n) { /* the next one altered: a bit anywhere */
+            bad = sent[i + 1];
+            size_t at = rnd((unsigned)bad.len);
+            bad.b[at] ^= (uint8_t)(1u << rnd(8));
+            deliver(ref, r, &bad, rtcp);
+        }
+    }
+}
+
+static void test_unprotect_against_libsrtp(void)
+{
+    srtp_t tx = libsrtp_sender(), ref = libsrtp_session(ssrc_any_inbound, 1);
+    yf_srtp_gcm_rx *r = NULL;
+    static wire sent[6000];
+    size_t n = 0;
+
+    CHECK_EQ_INT(yf_srtp_gcm_rx_new(&r, master, master + 16, 32), YF_OK);
+    if (!tx || !ref || !r)
+        goto out;
+    /* three SSRCs: one from seq 0, one from near the wrap, one jumping */
+    uint16_t seq[3] = { 0, 64000, 100 };
+    for (unsigned i = 0; i < 6000; i++) {
+        unsigned s = i % 3;
+        uint8_t pt[1400];
+        size_t len = make(pt, 0xd0000000u + s, seq[s], i % 2, i % 3 == 1 ? 2 : 0, 10 + (i * 37) % 1100);
+        int wn = (int)len;
+        CHECK(srtp_protect(tx, pt, &wn) == srtp_err_status_ok);
+        memcpy(sent[n].b, pt, (size_t)wn);
+        sent[n++].len = (size_t)wn;
+        seq[s] = (uint16_t)(seq[s] + (s == 2 && i % 300 == 2 ? 1500 : 1)); /* jumps past the window */
+    }
+    deliver_all(ref, r, sent, n, false, 3, 1024);
+    fprintf(stderr, "rtp: %u opened, %u refused\n", opened, shut);
+    CHECK(opened > 5500 && shut > 500);
+out:
+    yf_srtp_gcm_rx_free(r);
+    if (tx)
+        srtp_dealloc(tx);
+    if (ref)
+        srtp_dealloc(ref);
+}
+
+static void test_unprotect_rtcp_against_libsrtp(int encrypted)
+{
+    srtp_t tx = libsrtp_session(ssrc_any_outbound, encrypted), ref = libsrtp_session(ssrc_any_inbound, 1);
+    yf_srtp_gcm_rx *r = NULL;
+    static wire sent[3000];
+    size_t n = 0;
+
+    opened = shut = 0;
+    CHECK_EQ_INT(yf_srtp_gcm_rx_new(&r, master, master + 16, 32), YF_OK);
+    if (!tx || !ref || !r)
+        goto out;
+    for (unsigned k = 0; k < 3000; k++) {
+        uint8_t pt[1400];
+        size_t len = make_rtcp(pt, 0x5e000000u + k % 5, 8 + 4 * (k % 200), k);
+        int wn = (int)len;
+        CHECK(srtp_protect_rtcp(tx, pt, &wn) == srtp_err_status_ok);
+        CHECK(encrypted ? (pt[wn - 4] & 0x80) : !(pt[wn - 4] & 0x80));
+        memcpy(sent[n].b, pt, (size_t)wn);
+        sent[n++].len = (size_t)wn;
+    }
+    deliver_all(ref, r, sent, n, true, 5, 128);
+    fprintf(stderr, "rtcp (%s): %u opened, %u refused\n", encrypted ? "encrypted" : "authenticated", opened, shut);
+    CHECK(opened > 2700 && shut > 300);
+out:
+    yf_srtp_gcm_rx_free(r);
+    if (tx)
+        srtp_dealloc(tx);
+    if (ref)
+        srtp_dealloc(ref);
+}
+
+/* What the receiver refuses before it decrypts, and its SSRC limit. */
+static void test_unprotect_refusals(void)
+{
+    yf_srtp_gcm_tx *t = NULL;
+    yf_srtp_gcm_rx *r = NULL;
+    _Alignas(4) uint8_t pt[1400], w[1500], out[1500];
+    size_t len, n = 99, wn;
+
+    CHECK_EQ_INT(yf_srtp_gcm_tx_new(&t, master, master + 16), YF_OK);
+    CHECK_EQ_INT(yf_srtp_gcm_rx_new(&r, master, master + 16, 3), YF_OK);
+    if (!t || !r)
+        goto out;
+    len = make(pt, 1, 7, 0, 0, 40);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, w, sizeof w, &wn), YF_OK);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, 11, out, sizeof out, &n), YF_ESHORT);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, 27, out, sizeof out, &n), YF_EMALFORMED); /* no tag */
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, wn, out, wn - 1, &n), YF_ENOMEM);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, wn, out, wn, &n), YF_OK);
+    CHECK_EQ_INT(n, len);
+    CHECK(memcmp(out, pt, len) == 0);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, wn, out, sizeof out, &n), YF_EAUTH); /* again */
+    /* SSRCs 2 and 3 fill the table; 4 is refused unread; known ones go on */
+    for (uint32_t s = 2; s <= 4; s++) {
+        len = make(pt, s, 1, 0, 0, 10);
+        CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, w, sizeof w, &wn), YF_OK);
+        CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, wn, out, sizeof out, &n), s < 4 ? YF_OK : YF_EAUTH);
+    }
+    len = make(pt, 1, 8, 0, 0, 40);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtp(t, pt, len, w, sizeof w, &wn), YF_OK);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtp(r, w, wn, out, sizeof out, &n), YF_OK);
+    /* SRTCP: under 8 bytes, under 28 */
+    len = make_rtcp(pt, 1, 8, 0);
+    CHECK_EQ_INT(yf_srtp_gcm_protect_rtcp(t, pt, len, w, sizeof w, &wn), YF_OK);
+    CHECK_EQ_INT(wn, 28);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtcp(r, w, 7, out, sizeof out, &n), YF_ESHORT);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtcp(r, w, 27, out, sizeof out, &n), YF_EMALFORMED);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtcp(r, w, 28, out, sizeof out, &n), YF_OK);
+    CHECK_EQ_INT(n, 8);
+    CHECK_EQ_INT(yf_srtp_gcm_unprotect_rtcp(r, w, 28, out, sizeof out, &n), YF_EAUTH);
+out:
+    yf_srtp_gcm_tx_free(t);
+    yf_srtp_gcm_rx_free(r);
+    yf_srtp_gcm_rx_free(NULL);
+}
+
 int main(void)
 {
     CHECK(srtp_init() == srtp_err_status_ok);
     test_against_libsrtp();
     test_rtcp_against_libsrtp();
     test_refusals();
+    test_unprotect_against_libsrtp();
+    test_unprotect_rtcp_against_libsrtp(1);
+    test_unprotect_rtcp_against_libsrtp(0);
+    test_unprotect_refusals();
     return yf_test_done("test_srtp_gcm");
 }
