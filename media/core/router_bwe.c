@@ -150,13 +150,15 @@ int yf_router_set_subscriber_twcc(yf_router *r, int64_t now_us, uint32_t partici
 /* What the participant's subscriptions take now: audio, and the video (not
  * host-muted) at each level of layers, lowest first (video[0..*levels)):
  * a simulcast track counts the layer that level gives, a plain track its
- * one rate at every level. From the publishers' measured rates. */
+ * one rate at every level. From the publishers' measured rates. *rtx (may
+ * be NULL): whether a video subscription can carry probes (RTX). */
 static void level_needs(const yf_router *r, int64_t now_us, int part, int64_t *video, int *levels,
                         int64_t *audio, bool *rtx)
 {
+    bool any_rtx = false;
+
     *audio = 0;
     *levels = 1;
-    *rtx = false;
     memset(video, 0, YF_LAYER_MAX * sizeof *video);
     for (unsigned i = 0; i < r->subs_cap; i++) {
         const rt_sub *s = &r->subs[i];
@@ -164,7 +166,7 @@ static void level_needs(const yf_router *r, int64_t now_us, int part, int64_t *v
             continue;
         const rt_track *t = &r->tracks[s->track];
         int n = 1;
-        *rtx = *rtx || (s->rtx_ssrc && t->cfg.kind == YF_TRACK_VIDEO);
+        any_rtx = any_rtx || (s->rtx_ssrc && t->cfg.kind == YF_TRACK_VIDEO);
         if (t->cfg.kind == YF_TRACK_AUDIO) {
             *audio += yf_router_track_rate_now(t, now_us);
             continue;
@@ -175,6 +177,8 @@ static void level_needs(const yf_router *r, int64_t now_us, int part, int64_t *v
             video[l] += yf_router_layers_rate(r, now_us, t, l, &n);
         *levels = n > *levels ? n : *levels;
     }
+    if (rtx)
+        *rtx = any_rtx;
 }
 
 /* The same at the level the participant gets now. */
@@ -182,8 +186,7 @@ static void needs(const yf_router *r, int64_t now_us, int part, int64_t *video, 
 {
     int64_t lv[YF_LAYER_MAX];
     int n;
-    bool rtx;
-    level_needs(r, now_us, part, lv, &n, audio, &rtx);
+    level_needs(r, now_us, part, lv, &n, audio, NULL);
     int at = r->parts[part].level < n ? r->parts[part].level : n - 1;
     *video = lv[at < 0 ? 0 : at];
 }

@@ -11,6 +11,7 @@
 
 #include "media/core/dtls.h"
 #include "signaling/sigroom.h"
+#include "sigroom_wait.h"
 #include "yf_test.h"
 
 #define N_STAGE 16
@@ -97,17 +98,6 @@ static void admit(fake_conn *host, const fake_conn *who)
                                  yf_sigroom_member_id(who->member));
     request(host, json, FALSE);
     g_free(json);
-}
-
-/* The hosts' rosters go out at most once per YF_SIGROOM_HOST_LIST_GAP_MS:
- * lets a pending one go. */
-static void hosts_told(void)
-{
-    gint64 end = g_get_monotonic_time() + (YF_SIGROOM_HOST_LIST_GAP_MS + 20) * 1000;
-    while (g_get_monotonic_time() < end)
-        g_main_context_iteration(NULL, FALSE), g_usleep(2000);
-    while (g_main_context_iteration(NULL, FALSE))
-        ; /* one due at the deadline, on a machine slow to wake us */
 }
 
 static unsigned events(const fake_conn *c, const char *needle, guint from);

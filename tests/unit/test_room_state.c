@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "signaling/sigroom.h"
+#include "sigroom_wait.h"
 #include "yf_test.h"
 
 /* ---- fakes ---- */
@@ -219,22 +220,6 @@ static const char *last(fake_conn *c)
 static gboolean logged(const char *what)
 {
     return strstr(media_log->str, what) != NULL;
-}
-
-static void run_for_ms(guint ms)
-{
-    gint64 end = g_get_monotonic_time() + ms * 1000;
-    while (g_get_monotonic_time() < end)
-        g_main_context_iteration(NULL, FALSE), g_usleep(2000);
-}
-
-/* The hosts' rosters go out at most once per YF_SIGROOM_HOST_LIST_GAP_MS:
- * lets a pending one go. */
-static void hosts_told(void)
-{
-    run_for_ms(YF_SIGROOM_HOST_LIST_GAP_MS + 20);
-    while (g_main_context_iteration(NULL, FALSE))
-        ; /* one due at the deadline, on a machine slow to wake us */
 }
 
 /* The last room.participants c got, or "". */
