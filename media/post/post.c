@@ -139,9 +139,13 @@ static void report(const yf_post_job *job, double fraction)
         job->progress(job->progress_user, CLAMP(fraction, 0.0, 1.0));
 }
 
-static gboolean cancelled(const yf_post_job *job)
+/* Whether the job was cancelled; if so, *err says so. */
+static gboolean cancelled(const yf_post_job *job, GError **err)
 {
-    return job->cancel && g_atomic_int_get(job->cancel);
+    if (!job->cancel || !g_atomic_int_get(job->cancel))
+        return FALSE;
+    g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_CANCELLED, "cancelled");
+    return TRUE;
 }
 
 /* Turns a bus ERROR into *err: a resource error (disk) is IO. */
@@ -182,10 +186,8 @@ gboolean yf_post_pipeline_run(GstElement *pipe, const yf_post_job *job, double b
     /* Cancelled before it starts: nothing runs. The loop below looks at the
      * flag only between bus messages, and a short input can reach its end
      * within the first wait, so a job cancelled in advance would finish. */
-    if (cancelled(job)) {
-        g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_CANCELLED, "cancelled");
+    if (cancelled(job, err))
         return FALSE;
-    }
     bus = gst_element_get_bus(pipe);
     gst_element_set_state(pipe, GST_STATE_PLAYING); /* a failure posts an ERROR */
     while (!done) {
@@ -194,10 +196,8 @@ gboolean yf_post_pipeline_run(GstElement *pipe, const yf_post_job *job, double b
             done = on_message(m, &ok, err);
             gst_message_unref(m);
         }
-        if (!done && cancelled(job)) {
-            g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_CANCELLED, "cancelled");
+        if (!done && cancelled(job, err))
             done = TRUE;
-        }
         if (pos_ns && total_ns > 0)
             report(job, base + span * MIN(1.0, (double)atomic_load(pos_ns) / (double)total_ns));
     }
@@ -213,11 +213,7 @@ static gboolean check_job(const yf_post_job *job, GError **err)
                     job->out_dir ? job->out_dir : "(none)");
         return FALSE;
     }
-    if (cancelled(job)) {
-        g_set_error(err, YF_POST_ERROR, YF_POST_ERROR_CANCELLED, "cancelled");
-        return FALSE;
-    }
-    return TRUE;
+    return !cancelled(job, err);
 }
 
 static gboolean run_outputs(const yf_post_job *job, const yf_post_timeline *tl, GPtrArray *outs, GError **err)
