@@ -1,10 +1,16 @@
 /* probe.c -- the probe clusters of probe.h. The verdict compares what
- * arrived with what was asked: the receive rate of the cluster (its bytes
- * after the first arrival over the arrivals' span: the dispersion the
- * bottleneck gave the train) against need_bps, and its loss against 10 %.
- * The send rate is kept for the stats: media bursts (a keyframe) make it
- * exceed the target, and a busy sender can fall short of it; neither
- * decides, the arrivals do. */
+ * arrived with what was asked: the cluster's receive rate against need_bps,
+ * and its loss against 10 %. The receive rate is the rate the cluster was
+ * sent at (its stamped bytes over their span) scaled by the dispersion the
+ * bottleneck gave the train (the received packets' send span over their
+ * arrival span) and by the share of the reported bytes that arrived. Both
+ * the loss and that share count only the packets the receiver reported: a
+ * feedback packet lost on the way back (5 % of them on a weak uplink)
+ * leaves a stretch of the cluster unreported, which says nothing about the
+ * downlink, so it is neither loss nor a gap in the train; a verdict needs
+ * at least half the cluster, and YF_PROBE_MIN_PACKETS, reported. Media
+ * bursts (a keyframe) make the send rate exceed the target and a busy
+ * sender can fall short of it: the rate sent is measured, not assumed. */
 #include <string.h>
 #include "common.h"
 #include "probe.h"
@@ -47,8 +53,13 @@ uint8_t yf_probe_cluster(yf_probe *p, int64_t now_us)
     return p->state == YF_PROBE_SENDING ? p->cluster : 0;
 }
 
-void yf_probe_on_sent(yf_probe *p, size_t size, bool padding)
+void yf_probe_on_sent(yf_probe *p, int64_t now_us, size_t size, bool padding)
 {
+    if (p->sent_n == 0)
+        p->first_stamp = now_us;
+    p->last_stamp = now_us;
+    p->last_stamp_size = (uint32_t)size;
+    p->stamped_bytes += size;
     p->sent_bytes += size;
     p->sent_n++;
     if (padding) {
@@ -93,12 +104,6 @@ void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, 
     for (size_t i = 0; i < n; i++) {
         if (r[i].cluster != p->cluster)
             continue;
-        if (p->reported_n == 0 || r[i].send_us < p->first_send)
-            p->first_send = r[i].send_us;
-        if (p->reported_n == 0 || r[i].send_us >= p->last_send) {
-            p->last_send = r[i].send_us;
-            p->last_send_size = r[i].size;
-        }
         p->reported_n++;
         p->send_bytes += r[i].size;
         if (r[i].arrival_us == YF_TWCC_LOST) {
@@ -106,30 +111,36 @@ void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, 
             continue;
         }
         uint32_t received = p->reported_n - p->lost_n - 1; /* before this one */
-        if (received == 0 || r[i].arrival_us < p->first_arr) {
+        if (received == 0 || r[i].arrival_us < p->first_arr)
             p->first_arr = r[i].arrival_us;
-            p->last_arr_size = r[i].size; /* the first arrival's: left out */
-        }
         if (received == 0 || r[i].arrival_us > p->last_arr)
             p->last_arr = r[i].arrival_us;
+        if (received == 0 || r[i].send_us < p->first_recv_send)
+            p->first_recv_send = r[i].send_us;
+        if (received == 0 || r[i].send_us > p->last_recv_send)
+            p->last_recv_send = r[i].send_us;
         p->recv_bytes += r[i].size;
     }
 }
 
 static yf_probe_state verdict(yf_probe *p)
 {
-    uint32_t missing = p->sent_n > p->reported_n ? p->sent_n - p->reported_n : 0;
-    uint32_t lost = p->lost_n + missing;
     uint32_t received = p->reported_n - p->lost_n;
-    p->st.last_loss_pct = (uint8_t)(p->sent_n ? lost * 100 / p->sent_n : 100);
-    p->st.last_sent_bps = p->last_send > p->first_send
-        ? (int64_t)((p->send_bytes - p->last_send_size) * 8 * 1000000 / (uint64_t)(p->last_send - p->first_send))
+    p->st.last_loss_pct = (uint8_t)(p->reported_n ? p->lost_n * 100 / p->reported_n : 100);
+    p->st.last_sent_bps = p->last_stamp > p->first_stamp
+        ? (int64_t)((p->stamped_bytes - p->last_stamp_size) * 8 * 1000000 /
+                    (uint64_t)(p->last_stamp - p->first_stamp))
         : 0;
-    p->st.last_recv_bps = received >= 2 && p->last_arr > p->first_arr
-        ? (int64_t)((p->recv_bytes - p->last_arr_size) * 8 * 1000000 / (uint64_t)(p->last_arr - p->first_arr))
+    /* the send rate, stretched as the bottleneck stretched the train, and
+     * what of it arrived */
+    int64_t send_span = p->last_recv_send - p->first_recv_send;
+    int64_t arr_span = p->last_arr - p->first_arr;
+    p->st.last_recv_bps = received >= 2 && send_span > 0 && arr_span > 0 && p->send_bytes > 0
+        ? (int64_t)((double)p->st.last_sent_bps * (double)send_span / (double)arr_span *
+                    (double)p->recv_bytes / (double)p->send_bytes)
         : 0;
-    bool ok = p->reported_n >= YF_PROBE_MIN_PACKETS && p->st.last_loss_pct <= MAX_LOSS_PCT &&
-              p->st.last_recv_bps >= p->need_bps;
+    bool ok = p->reported_n >= YF_PROBE_MIN_PACKETS && p->reported_n * 2 >= p->sent_n &&
+              p->st.last_loss_pct <= MAX_LOSS_PCT && p->st.last_recv_bps >= p->need_bps;
     if (ok)
         p->st.ok++;
     else

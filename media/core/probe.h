@@ -25,7 +25,8 @@
 
 #define YF_PROBE_WINDOW_US 200000  /* the cluster's sending window */
 #define YF_PROBE_TICK_US 5000      /* padding is topped up this often */
-#define YF_PROBE_MIN_PACKETS 10    /* fewer reported: no verdict (failed) */
+#define YF_PROBE_MIN_PACKETS 10    /* fewer reported, or under half the
+                                      cluster: no verdict (failed) */
 #define YF_PROBE_MAX_PADDING 255   /* bytes of RTP padding in one packet (RFC 3550 §5.1) */
 
 typedef enum {
@@ -53,11 +54,14 @@ typedef struct {
     int64_t need_bps;         /* arriving at this rate or more: carried */
     uint64_t sent_bytes;      /* all bytes stamped in the window */
     uint32_t sent_n;
+    int64_t first_stamp, last_stamp;  /* of the packets stamped */
+    uint64_t stamped_bytes;           /* sent_bytes without the owed */
+    uint32_t last_stamp_size;
     /* the cluster's feedback */
     uint32_t reported_n, lost_n;
-    int64_t first_send, last_send, first_arr, last_arr;
+    int64_t first_arr, last_arr;      /* of the received packets */
+    int64_t first_recv_send, last_recv_send; /* their send times */
     uint64_t send_bytes, recv_bytes;  /* of reported / received packets */
-    uint32_t last_send_size, last_arr_size;
     yf_probe_stats st;
 } yf_probe;
 
@@ -73,8 +77,9 @@ void yf_probe_start(yf_probe *p, int64_t now_us, int64_t target_bps, int64_t nee
  * window when it has passed. */
 uint8_t yf_probe_cluster(yf_probe *p, int64_t now_us);
 
-/* A packet of `size` bytes stamped with the cluster (padding included). */
-void yf_probe_on_sent(yf_probe *p, size_t size, bool padding);
+/* A packet of `size` bytes stamped with the cluster at now_us (padding
+ * included). */
+void yf_probe_on_sent(yf_probe *p, int64_t now_us, size_t size, bool padding);
 
 /* Bytes of padding to send now to keep the window at its rate (0 outside
  * it). The caller sends them in packets of at most YF_PROBE_MAX_PADDING

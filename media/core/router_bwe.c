@@ -359,7 +359,7 @@ void yf_router_probe_tick(yf_router *r, int64_t now_us, int part)
         size_t pad = due - PADDING_HEADER > YF_PROBE_MAX_PADDING ? YF_PROBE_MAX_PADDING : due - PADDING_HEADER;
         if (!yf_router_push_padding(r, s, (uint16_t)pad, p->probe.cluster))
             break;
-        yf_probe_on_sent(&p->probe, pad + PADDING_HEADER, true);
+        yf_probe_on_sent(&p->probe, now_us, pad + PADDING_HEADER, true);
         r->st.padding_packets++;
         due -= pad + PADDING_HEADER;
     }
@@ -436,7 +436,7 @@ long yf_router_stamp_twcc(yf_router *r, int64_t now_us, const rt_out *o, const y
     p->tx.cluster = yf_probe_cluster(&p->probe, now_us);
     yf_twcc_send_stamp(&p->tx, now_us, (size_t)n);
     if (p->tx.cluster)
-        yf_probe_on_sent(&p->probe, (size_t)n, false);
+        yf_probe_on_sent(&p->probe, now_us, (size_t)n, false);
     p->tx.cluster = 0;
     return n;
 }

@@ -192,7 +192,7 @@ static void fuzz_twcc_send(const yf_rtcp_packet *p)
         tx.cluster = yf_probe_cluster(&probe, 1000000 + i * 1000);
         yf_twcc_send_stamp(&tx, 1000000 + i * 1000, 1200);
         if (tx.cluster)
-            yf_probe_on_sent(&probe, 1200, false);
+            yf_probe_on_sent(&probe, 1000000 + i * 1000, 1200, false);
     }
     int rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &n);
     FUZZ_CHECK(rc == YF_OK || n == 0);

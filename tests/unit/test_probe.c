@@ -1,8 +1,11 @@
 /* test_probe.c -- probe clusters (probe.h) against a simulated bottleneck:
  * the padding a window asks for, the verdict from the cluster's feedback
  * on a link that carries the rate, one that does not, one that loses, one
- * whose feedback never comes; packets of other clusters ignored; a late
- * tick that does not send the backlog; cancel. */
+ * whose feedback never comes; a feedback packet lost on the way back (a
+ * stretch of the cluster never reported) neither counted as loss nor as a
+ * slower train, on a link that carries the rate and on one that does not;
+ * packets of other clusters ignored; a late tick that does not send the
+ * backlog; cancel. */
 #include "media/core/common.h"
 #include "media/core/probe.h"
 #include "yf_test.h"
@@ -25,7 +28,7 @@ static void send_window(yf_probe *p, int64_t start, int64_t link_bps, int lose_e
         size_t due = yf_probe_padding_due(p, now);
         while (due > 20 && t->n < MAX_PKTS) {
             size_t size = due > 275 ? 275 : due;
-            yf_probe_on_sent(p, size, true);
+            yf_probe_on_sent(p, now, size, true);
             yf_twcc_result *r = &t->r[t->n++];
             int64_t begin = now > busy_until ? now : busy_until;
             busy_until = begin + (int64_t)size * 8 * 1000000 / link_bps;
@@ -107,12 +110,59 @@ static void test_no_feedback(void)
     yf_probe_init(&p);
     yf_probe_start(&p, 0, 1000000, 880000, 100000);
     send_window(&p, 0, 5000000, 0, &t);
-    /* half the feedback, then nothing: the deadline decides, the missing
-     * packets counted lost */
-    yf_probe_on_feedback(&p, 300000, t.r, t.n / 2);
+    /* a third of the feedback, then nothing: the deadline decides, and
+     * under half the cluster reported is no verdict of "carried" */
+    yf_probe_on_feedback(&p, 300000, t.r, t.n / 3);
     CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us - 1), YF_PROBE_WAITING);
     CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
-    CHECK(p.st.last_loss_pct >= 45);
+    CHECK_EQ_INT(p.st.last_loss_pct, 0); /* unreported is not lost */
+}
+
+/* The cluster's feedback with results [from, to) left out: the feedback
+ * packet that carried them lost on the uplink. */
+static void feedback_but(yf_probe *p, int64_t now, const train *t, size_t from, size_t to)
+{
+    yf_probe_on_feedback(p, now, t->r, from);
+    yf_probe_on_feedback(p, now, t->r + to, t->n - to);
+}
+
+static void test_feedback_lost(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_stats st;
+    /* a link that carries the rate, a quarter of the feedback lost in the
+     * middle of the train: carried, at the rate sent, no loss */
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_window(&p, 0, 2000000, 0, &t);
+    feedback_but(&p, 300000, &t, t.n * 3 / 8, t.n * 5 / 8);
+    CHECK_EQ_INT(yf_probe_poll(&p, 300000), YF_PROBE_WAITING); /* the rest may come */
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_OK);
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_recv_bps >= 900000 && st.last_recv_bps <= 1100000);
+    CHECK_EQ_INT(st.last_loss_pct, 0);
+    /* the end of the train unreported: the same */
+    yf_probe_start(&p, 2000000, 1000000, 880000, 0);
+    send_window(&p, 2000000, 2000000, 0, &t);
+    feedback_but(&p, 2300000, &t, t.n * 3 / 4, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_OK);
+    /* a link of 300 kbit/s with the same gap: still its own rate */
+    yf_probe_start(&p, 4000000, 1000000, 880000, 0);
+    send_window(&p, 4000000, 300000, 0, &t);
+    feedback_but(&p, 4900000, &t, t.n * 3 / 8, t.n * 5 / 8);
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_recv_bps >= 280000 && st.last_recv_bps <= 320000);
+    /* a link that loses a fifth, with the gap: the loss of what was told */
+    yf_probe_start(&p, 6000000, 1000000, 880000, 0);
+    send_window(&p, 6000000, 5000000, 5, &t);
+    feedback_but(&p, 6300000, &t, t.n / 4, t.n / 2);
+    CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_loss_pct >= 17 && st.last_loss_pct <= 23);
+    CHECK_EQ_INT(st.ok, 2);
+    CHECK_EQ_INT(st.failed, 2);
 }
 
 static void test_other_clusters(void)
@@ -141,12 +191,12 @@ static void test_padding_due(void)
     yf_probe_start(&p, 0, 800000, 700000, 0); /* 100 bytes a ms */
     CHECK_EQ_INT(yf_probe_padding_due(&p, 5000), 500);
     /* media counts: a 1200-byte packet covers the next 12 ms */
-    yf_probe_on_sent(&p, 500, true);
-    yf_probe_on_sent(&p, 1200, false);
+    yf_probe_on_sent(&p, 5000, 500, true);
+    yf_probe_on_sent(&p, 5000, 1200, false);
     CHECK_EQ_INT(yf_probe_padding_due(&p, 10000), 0);
     CHECK_EQ_INT(yf_probe_padding_due(&p, 20000), 300);
     /* a tick 60 ms late: the last 10 ms only */
-    yf_probe_on_sent(&p, 300, true);
+    yf_probe_on_sent(&p, 20000, 300, true);
     CHECK_EQ_INT(yf_probe_padding_due(&p, 80000), 1000);
     CHECK_EQ_INT(p.st.padding_packets, 2);
     CHECK_EQ_INT(p.st.padding_bytes, 800);
@@ -181,6 +231,7 @@ int main(void)
     test_not_carried();
     test_lossy();
     test_no_feedback();
+    test_feedback_lost();
     test_other_clusters();
     test_padding_due();
     test_cancel();
