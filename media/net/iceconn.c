@@ -156,12 +156,30 @@ static gboolean on_timer(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* GLib takes a source that may not recurse out of the poll set while it
+ * dispatches and puts it back after (block_source/unblock_source), and
+ * each of the two writes the context's wakeup eventfd (GLib 2.74): two
+ * writes, and one more loop iteration over every source, for each socket
+ * read. A worker never runs its context from inside a dispatch, so there
+ * is nothing to recurse into: the socket source libnice dispatches us from
+ * is marked recursive on its first datagram (GLib still puts it back after
+ * that one, as it checks the source's blocked flag, not this one). */
+static void socket_source_may_recurse(void)
+{
+    GSource *src = g_main_current_source();
+
+    if (src && !g_source_get_can_recurse(src))
+        g_source_set_can_recurse(src, TRUE);
+}
+
 static void on_recv(NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *buf,
                     gpointer data)
 {
     yf_iceconn *c = data;
     int64_t now = g_get_monotonic_time();
     yf_net_stats *st = yf_net_stats_mine();
+
+    socket_source_may_recurse();
 
     if (st) {
         YF_NET_STATS_ADD(st, datagrams_in, 1);
