@@ -109,6 +109,9 @@ int64_t yf_iceconn_next_timeout(const yf_iceconn *c);
 yf_peer *yf_iceconn_peer(const yf_iceconn *c);
 /* DTLS connected: since the peer's CONNECTED, until CLOSED or a new remote. */
 gboolean yf_iceconn_is_connected(const yf_iceconn *c);
+/* Datagrams sent on the selected pair's socket past libnice (iceconn.c,
+ * "the datagram path"), since the connection was made. */
+uint64_t yf_iceconn_direct_sent(const yf_iceconn *c);
 
 /* Sends the peer's close_notify (its "closed" and CLOSED still reach the
  * callbacks, which may drop them), on_peer_end, then frees the stream,

@@ -3,7 +3,9 @@
  * carry RTP; one of them starts without the remote credentials, so its
  * remote candidates are held until they come; an ICE restart reports
  * "connecting" then "connected" on the same association; a new remote gets
- * a new association; free sends close_notify. Hard deadline: never hangs. */
+ * a new association; free sends close_notify; once ICE is up, datagrams
+ * go out on the pair's socket past libnice, after a restart too. Hard
+ * deadline: never hangs. */
 #include <string.h>
 
 #include "media/net/iceconn.h"
@@ -241,6 +243,8 @@ static void test_connect(T *t)
     send_rtp(t);
     CHECK(pump(t, a_got_rtp));
     CHECK(t->a.n_input > 0);
+    /* after the first through libnice, on the pair's socket directly */
+    CHECK(yf_iceconn_direct_sent(t->b.ice) > 0);
     t->b_silent = FALSE;
 }
 
@@ -264,8 +268,10 @@ static void test_restart(T *t)
     CHECK_EQ_INT(strcmp(t->b.states, "connecting;connected;"), 0);
     CHECK(!t->a.connected_event && !t->b.connected_event);
     CHECK_EQ_INT(t->a.n_peer_end, 0);
+    uint64_t direct = yf_iceconn_direct_sent(t->b.ice);
     send_rtp(t);
     CHECK(pump(t, a_got_rtp));
+    CHECK(yf_iceconn_direct_sent(t->b.ice) > direct); /* the new pair's socket */
 }
 
 /* b's page made a new RTCPeerConnection: a keeps its stream and gets a new
