@@ -63,8 +63,31 @@ static void set_log_level(const char *level)
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 }
 
-static gboolean quit_now(gpointer data)
+/* How long a stop waits for uploads being written to reach the case file
+ * (yf_server_busy): an 8 MiB aid upload is written, synced and hashed in
+ * well under a second on a working disk. */
+#define STOP_WAIT_US (20 * G_USEC_PER_SEC)
+#define STOP_LINGER_US (300 * 1000)   /* the shutdown events and DTLS close_notify */
+
+static gboolean quit_when_done(gpointer data)
 {
+    const int64_t *since = data;
+    int64_t waited = g_get_monotonic_time() - *since;
+    static gboolean said;
+    unsigned busy = yf_server_busy(server);
+
+    if (waited < STOP_LINGER_US)
+        return G_SOURCE_CONTINUE;
+    if (busy && waited < STOP_WAIT_US) {
+        if (!said)
+            g_message("stopping: waiting for %u file(s) being written to reach the case file", busy);
+        said = TRUE;
+        return G_SOURCE_CONTINUE;
+    }
+    if (busy)
+        g_warning("stopping with %u file(s) not in the case file after %d s: they may be on disk "
+                  "without a record; the senders had no reply and will send them again",
+                  busy, (int)(STOP_WAIT_US / G_USEC_PER_SEC));
     g_main_loop_quit(main_loop);
     return G_SOURCE_REMOVE;
 }
@@ -72,16 +95,19 @@ static gboolean quit_now(gpointer data)
 static gboolean on_stop_signal(gpointer data)
 {
     static gboolean stopping;
+    static int64_t since;
     if (stopping) {
         g_message("second signal: stopping at once");
         g_main_loop_quit(main_loop);
         return G_SOURCE_CONTINUE;
     }
     stopping = TRUE;
+    since = g_get_monotonic_time();
     g_message("stopping (%s)", (const char *)data);
     yf_server_shutdown(server, "server stopping");
-    /* Let the shutdown events and DTLS close_notify go out. */
-    g_timeout_add(300, quit_now, NULL);
+    /* Let the shutdown events and DTLS close_notify go out, and what is
+     * being written reach the case file. */
+    g_timeout_add(50, quit_when_done, &since);
     return G_SOURCE_CONTINUE;
 }
 

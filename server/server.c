@@ -351,6 +351,11 @@ void yf_server_shutdown(yf_server *s, const char *reason)
         yf_ws_hub_shutdown(s->hub, reason);
 }
 
+unsigned yf_server_busy(const yf_server *s)
+{
+    return s ? yf_api_busy(s->api) : 0;
+}
+
 void yf_server_free(yf_server *s)
 {
     if (!s)

@@ -20,6 +20,9 @@ yf_server *yf_server_new(const yf_config *cfg, GMainLoop *loop, GError **err);
 /* Tells every connected client the server is stopping and closes sessions;
  * the loop should run a little longer so the messages go out. */
 void yf_server_shutdown(yf_server *s, const char *reason);
+/* Work that must be applied before the process ends (yf_api_busy): the
+ * loop should run until it is 0. */
+unsigned yf_server_busy(const yf_server *s);
 /* Stops the listener and the workers. Accepts NULL. */
 void yf_server_free(yf_server *s);
 

@@ -33,6 +33,11 @@ typedef struct yf_api yf_api;
  * data_dir (created on first use). NULL with *error when the key cannot be read. */
 yf_api *yf_api_new(yf_store *store, const char *data_dir, GError **error);
 void yf_api_free(yf_api *api);   /* accepts NULL; call after the lws context is gone */
+/* Work handed to a thread and not yet applied on the control thread (an
+ * aid upload written and hashed, a receipt drawn): the server waits for it
+ * before it stops, or the file is on disk and the case file does not know
+ * it (later.c). */
+unsigned yf_api_busy(const yf_api *api);
 /* For /metrics: staff sign-ins refused since the start, for wrong or
  * disabled credentials (*failed) and while locked out (*throttled). Any
  * thread. */

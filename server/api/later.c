@@ -5,7 +5,8 @@
  * task threads and its result is made into the reply back on the control
  * thread. A request that goes away meanwhile leaves its job running: the
  * store part still happens (the file is on disk and must be known), only the
- * reply is dropped. */
+ * reply is dropped. A stopping server waits for the jobs still here
+ * (yf_api_busy, server/main.c) before it frees the API. */
 #define G_LOG_DOMAIN "yf-api"
 #include "api_priv.h"
 
@@ -71,6 +72,11 @@ void yf_api_later(yf_api *api, yf_api_req *r, yf_api_later_work work, yf_api_lat
     g_task_set_name(task, "yf-api later");
     g_task_run_in_thread(task, later_thread);
     g_object_unref(task);
+}
+
+unsigned yf_api_busy(const yf_api *api)
+{
+    return api && api->laters ? g_hash_table_size(api->laters) : 0;
 }
 
 void yf_api_later_detach(yf_api_later_job *l)
