@@ -34,11 +34,14 @@ typedef enum {
     YF_PROBE_SENDING,  /* inside the window */
     YF_PROBE_WAITING,  /* window closed, its feedback not all in */
     YF_PROBE_OK,       /* the link carried the rate: a verdict to take */
-    YF_PROBE_FAILED    /* it did not (or the feedback never came) */
+    YF_PROBE_FAILED,   /* it did not (or the feedback never came) */
+    YF_PROBE_SHORT     /* the sender fell short of need_bps (a busy server's
+                          late ticks) and the link carried all it was sent:
+                          nothing learnt about the rate; ask again */
 } yf_probe_state;
 
 typedef struct {
-    uint64_t probes, ok, failed;
+    uint64_t probes, ok, failed, short_n;
     uint64_t padding_bytes, padding_packets;
     int64_t last_sent_bps, last_recv_bps; /* the last cluster's rates */
     uint8_t last_loss_pct;
@@ -93,7 +96,7 @@ int64_t yf_probe_next_us(const yf_probe *p);
 /* One feedback's packets (twcc_send.h). */
 void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, size_t n);
 
-/* The state, after the deadline check; a verdict (OK or FAILED) is
+/* The state, after the deadline check; a verdict (OK, FAILED or SHORT) is
  * returned once and the probe goes back to idle. */
 yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us);
 

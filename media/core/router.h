@@ -161,6 +161,7 @@ typedef struct {
                                             within the subscriber's round trip, or
                                             over its resend budget (rtx_guard.h) */
     uint64_t probes, probes_ok, probes_failed; /* downlink probes (probe.h) and their verdicts */
+    uint64_t probes_short;               /* sent short of their rate: no verdict */
     uint64_t padding_packets;            /* probe padding sent */
 } yf_router_stats;
 
@@ -207,6 +208,7 @@ typedef struct {
     uint64_t reported, lost, overuses;   /* packets fed back, of them lost; overuses seen */
     uint64_t unknown;                    /* statuses for packets not in the history */
     uint64_t probes, probes_ok, probes_failed; /* moves up asked of the link (probe.h) */
+    uint64_t probes_short;               /* sent short of their rate: asked again */
     uint64_t padding_bytes;              /* sent in probes */
     int64_t probe_recv_bps;              /* the last probe: what arrived of it */
 } yf_router_downlink;

@@ -5,7 +5,8 @@
  * stretch of the cluster never reported) neither counted as loss nor as a
  * slower train, on a link that carries the rate and on one that does not;
  * packets of other clusters ignored; a late tick that does not send the
- * backlog; cancel. */
+ * backlog; a sender whose ticks all come late (a busy server): no verdict
+ * on a link that carried what it got, failed on one that did not; cancel. */
 #include "media/core/common.h"
 #include "media/core/probe.h"
 #include "yf_test.h"
@@ -17,14 +18,15 @@ typedef struct {
     size_t n;
 } train;
 
-/* Sends the window's padding (ticks every 5 ms, packets of at most 275
+/* Sends the window's padding (a tick every tick_us, packets of at most 275
  * bytes) through a bottleneck of link_bps (20 ms of latency, every
  * `lose_every`-th packet lost, 0: none); results in send order. */
-static void send_window(yf_probe *p, int64_t start, int64_t link_bps, int lose_every, train *t)
+static void send_ticks(yf_probe *p, int64_t start, int64_t tick_us, int64_t link_bps, int lose_every,
+                       train *t)
 {
     int64_t busy_until = 0;
     t->n = 0;
-    for (int64_t now = start; yf_probe_cluster(p, now) != 0; now += YF_PROBE_TICK_US) {
+    for (int64_t now = start; yf_probe_cluster(p, now) != 0; now += tick_us) {
         size_t due = yf_probe_padding_due(p, now);
         while (due > 20 && t->n < MAX_PKTS) {
             size_t size = due > 275 ? 275 : due;
@@ -39,6 +41,12 @@ static void send_window(yf_probe *p, int64_t start, int64_t link_bps, int lose_e
             due -= size;
         }
     }
+}
+
+/* The same with ticks on time. */
+static void send_window(yf_probe *p, int64_t start, int64_t link_bps, int lose_every, train *t)
+{
+    send_ticks(p, start, YF_PROBE_TICK_US, link_bps, lose_every, t);
 }
 
 static void test_carried(void)
@@ -183,6 +191,45 @@ static void test_other_clusters(void)
     CHECK_EQ_INT(yf_probe_poll(&p, p.deadline_us), YF_PROBE_FAILED);
 }
 
+static void test_sender_short(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_stats st;
+    /* ticks every 25 ms, each padding only its last 10 ms: about 400 of
+     * the 1000 kbit/s asked went out, all arrived as sent: no verdict */
+    yf_probe_init(&p);
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_ticks(&p, 0, 25000, 2000000, 0, &t);
+    yf_probe_on_feedback(&p, 500000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 500000), YF_PROBE_SHORT);
+    CHECK_EQ_INT(yf_probe_poll(&p, 500000), YF_PROBE_IDLE); /* once */
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_sent_bps >= 350000 && st.last_sent_bps <= 500000);
+    CHECK_EQ_INT(st.short_n, 1);
+    CHECK_EQ_INT(st.failed, 0);
+    /* the same sender on a link of 200 kbit/s: the train stretched, so
+     * the link carries less than was sent, and less than asked: failed */
+    yf_probe_start(&p, 1000000, 1000000, 880000, 0);
+    send_ticks(&p, 1000000, 25000, 200000, 0, &t);
+    yf_probe_on_feedback(&p, 2000000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 2000000), YF_PROBE_FAILED);
+    /* and on a link that loses a fifth of it: failed */
+    yf_probe_start(&p, 3000000, 1000000, 880000, 0);
+    send_ticks(&p, 3000000, 25000, 2000000, 5, &t);
+    yf_probe_on_feedback(&p, 3500000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 3500000), YF_PROBE_FAILED);
+    /* late ticks that still send the rate asked: a verdict as usual */
+    yf_probe_start(&p, 5000000, 400000, 350000, 0);
+    send_ticks(&p, 5000000, 10000, 2000000, 0, &t);
+    yf_probe_on_feedback(&p, 5500000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 5500000), YF_PROBE_OK);
+    yf_probe_get_stats(&p, &st);
+    CHECK_EQ_INT(st.short_n, 1);
+    CHECK_EQ_INT(st.failed, 2);
+    CHECK_EQ_INT(st.ok, 1);
+}
+
 static void test_padding_due(void)
 {
     yf_probe p;
@@ -233,6 +280,7 @@ int main(void)
     test_no_feedback();
     test_feedback_lost();
     test_other_clusters();
+    test_sender_short();
     test_padding_due();
     test_cancel();
     return yf_test_done("test_probe");

@@ -3,7 +3,9 @@
  * transport-wide sequence number (the publisher's own element removed,
  * others kept); its feedback feeds the estimate the router reports; when
  * the downlink cannot carry the video, video stops (audio goes on) with an
- * event, and when it can again, video resumes at a keyframe with an event. */
+ * event, and when it can again, video resumes at a keyframe with an event;
+ * a busy server whose timer comes late sends its probes short of their
+ * rate, which is asked again, not counted against the link. */
 #include "media/core/router.h"
 #include "media/core/rtcp.h"
 #include "media/core/rtp.h"
@@ -27,6 +29,7 @@ static uint64_t padding_out, bad_padding;
 static int64_t fb_delay_us = 40000; /* feedback handled this long after `now`
                                        (test_probes: 0, its clock never steps back) */
 static int64_t queue_us, queue_step_us; /* a queue that grows per packet, nothing lost */
+static int tick_ms = 10; /* the router's timer runs this often (a busy server: later) */
 
 /* A publisher packet: audio (100 bytes) or VP8 video (1100 bytes), with
  * the publisher's transport-cc seq and, for audio, a level element. */
@@ -127,7 +130,8 @@ static int64_t run(int64_t now, int ms, bool key_every_second)
         if (t % 20 == 0)
             CHECK_EQ_INT(yf_router_handle_rtp(r, now, PUB, pkt, packet(pkt, false, pub_seq, false)), YF_OK);
         pub_seq++;
-        yf_router_handle_timeout(r, now);
+        if (t % tick_ms == 0)
+            yf_router_handle_timeout(r, now);
         drain(now);
         if (t % 100 == 90)
             feedback(now);
@@ -400,10 +404,53 @@ static void test_probes_video_only(void)
     yf_router_free(r);
 }
 
+/* A server so busy that its timer comes every 30 ms, not every 5: each
+ * probe's padding goes out at a third of its rate, and the link carries
+ * all of it. Those probes say nothing about the link: asked again at the
+ * usual pace, never counted as failed, so that once the timer keeps time
+ * the video comes back at the next probe, not after a back-off grown
+ * through a minute of them (3 s doubled up to 48 s). */
+static void test_probes_busy_sender(void)
+{
+    uint32_t ta, tv;
+    int64_t now = 300000000;
+    yf_router_downlink d0, d;
+
+    probe_room(12, now, &ta, &tv);
+    CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, ta, 0x100, 111), YF_OK);
+    CHECK_EQ_INT(yf_router_subscribe(r, now, SUB, tv, 0x200, 96), YF_OK);
+    CHECK_EQ_INT(yf_router_set_subscription_rtx(r, SUB, tv, 0x201, 97), YF_OK);
+    now = run(now, 3000, true);
+    downlink_up = false;
+    now = run(now, 4000, true);
+    CHECK_EQ_INT(events_paused, 1);
+    downlink_up = true;
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d0), YF_OK);
+    tick_ms = 30;
+    now = run(now, 60000, true);
+    tick_ms = 10;
+    CHECK_EQ_INT(yf_router_get_downlink(r, now, SUB, &d), YF_OK);
+    CHECK(d.probes_short >= 7);                   /* asked again at the same pace ... */
+    CHECK_EQ_INT(d.probes_failed, d0.probes_failed); /* ... none held against the link */
+    CHECK(d.video_paused);                        /* nothing proved: still audio only */
+    int waited = 0;
+    for (; waited < 60 && !events_resumed; waited++)
+        now = run(now, 1000, true);
+    CHECK_EQ_INT(events_resumed, 1);
+    CHECK(waited <= 8);
+    yf_router_stats st;
+    yf_router_get_stats(r, &st);
+    CHECK_EQ_INT(st.probes_short, d.probes_short);
+    CHECK_EQ_INT(bad_padding, 0);
+    CHECK_EQ_INT(tw_gaps, 0);
+    yf_router_free(r);
+}
+
 int main(void)
 {
     test_estimate();
     test_probes();
     test_probes_video_only();
+    test_probes_busy_sender();
     return yf_test_done("test_router_bwe");
 }
