@@ -49,6 +49,10 @@ struct yf_iceconn {
     int64_t direct_checked_us;  /* the last send through libnice */
     uint64_t direct_sent;
     gboolean direct_stale;
+    /* Consent (see "consent"): the last authenticated datagram from the
+     * browser, or the start of our sending since; the last RTP sent. */
+    int64_t consent_us, heard_us, rtp_sent_us;
+    gboolean consent_lost;      /* until ICE is up again */
 };
 
 static gboolean has(const char *s)
@@ -65,6 +69,60 @@ static void report(yf_iceconn *c, const char *state, const char *profile, const 
     }
     if (c->cb.on_state)
         c->cb.on_state(c->user, state, profile, reason);
+}
+
+/* ---- consent ---- */
+
+/* Consent to send (RFC 7675). libnice 0.1.21 (Debian 12) with its consent
+ * freshness on fails a pair 10 s after the last answer to its checks, not
+ * the RFC's 30 s, and sends each check, every 4-6 s, once: on a phone link
+ * losing 5 % each way behind a full queue one or two lost checks failed
+ * connections that carried media, mid-hearing (fixed in libnice 0.1.22).
+ * So our agents run without it but with keepalive-conncheck
+ * (candidate.c): libnice still asks on the selected pair every 4-6 s and
+ * fails the pair, refusing to send, 50 s after the last answer. The 30 s
+ * is kept here from what the browser sends: it answers what it receives
+ * (RTCP reports at least every few seconds, transport-wide feedback every
+ * 100 ms), and only with our keys (SRTP/SRTCP that authenticates, a
+ * replay rejected) can it be heard. A connection we have sent media
+ * (RTP) to for consent_us while nothing authenticated came back has lost
+ * consent: nothing more is sent and it is reported "failed", as libnice
+ * would, until ICE is up again (a restart: the page makes one on
+ * "failed"). One that sent nothing for a while starts the count again
+ * when media goes out: a page that receives nothing sends nothing, and
+ * then it has media to answer. */
+#define CONSENT_US (30 * G_USEC_PER_SEC)
+#define CONSENT_IDLE_DIV 6 /* media paused this share of consent_us (5 s): a new start */
+
+static gboolean is_rtp(const uint8_t *data, size_t len)
+{
+    /* RFC 7983 / RFC 5761: RTP or RTCP by the first byte, RTCP by its type */
+    return len >= 12 && data[0] >= 128 && data[0] <= 191 && !(data[1] >= 192 && data[1] <= 223);
+}
+
+/* Whether a datagram may go out now; after consent_us of media without an
+ * answer, never again on this ICE generation. */
+static gboolean consent_allows(yf_iceconn *c, int64_t now, const uint8_t *data, size_t len)
+{
+    if (c->consent_lost)
+        return FALSE;
+    if (!c->connected || c->restarting || !is_rtp(data, len))
+        return TRUE;
+    if (now - c->rtp_sent_us > c->consent_us / CONSENT_IDLE_DIV && c->heard_us < now)
+        c->heard_us = now; /* media after a pause: the browser gets its time to answer */
+    c->rtp_sent_us = now;
+    if (now - c->heard_us <= c->consent_us)
+        return TRUE;
+    c->consent_lost = TRUE;
+    report(c, "failed", NULL, "consent expired: nothing heard from the browser while media went to it");
+    return FALSE;
+}
+
+static void consent_fresh(yf_iceconn *c, int64_t now)
+{
+    c->consent_lost = FALSE;
+    c->heard_us = now;
+    c->rtp_sent_us = now;
 }
 
 /* ---- the datagram path ---- */
@@ -85,10 +143,11 @@ static void count_out(size_t len)
  * (docs/performance.md, change 9). Once ICE has
  * chosen a pair of UDP candidates that are not our relayed ones, the
  * datagram goes to the same socket and address with sendto. libnice stays
- * the judge of whether we may send at all: consent (RFC 7675) is not told
- * to the application, so a datagram at least every DIRECT_CHECK_US goes
- * through nice_agent_send, and after a refusal there (consent expired, no
- * pair) every datagram does until one is let through again.
+ * a judge of whether we may send at all (its keepalives' 50 s, a pair gone;
+ * see "consent" for ours): that is not told to the application, so a
+ * datagram at least every DIRECT_CHECK_US goes through nice_agent_send,
+ * and after a refusal there every datagram does until one is let through
+ * again.
  * The socket is libnice's; the fd is used only while the GSocket we hold
  * a reference to is open, checked before each send on this thread, the
  * only one that runs the agent. */
@@ -127,15 +186,21 @@ static void direct_take_pair(yf_iceconn *c)
     c->direct_fd = g_socket_get_fd(sock);
 }
 
+/* The pair is to be looked up again at the next send. */
+static void direct_forget(yf_iceconn *c)
+{
+    direct_clear(c);
+    c->direct_stale = TRUE;
+}
+
 /* TRUE: handled (sent, or lost like any UDP datagram); FALSE: send it
  * through libnice. */
-static gboolean direct_send(yf_iceconn *c, const uint8_t *data, size_t len)
+static gboolean direct_send(yf_iceconn *c, int64_t now, const uint8_t *data, size_t len)
 {
     if (c->direct_stale && c->ice_up && !c->restarting)
         direct_take_pair(c);
     if (!c->direct_sock || g_socket_is_closed(c->direct_sock))
         return FALSE;
-    int64_t now = g_get_monotonic_time();
     if (now - c->direct_checked_us >= DIRECT_CHECK_US)
         return FALSE; /* libnice's turn: it still lets us send */
     ssize_t n = sendto(c->direct_fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -150,19 +215,20 @@ static gboolean direct_send(yf_iceconn *c, const uint8_t *data, size_t len)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS;
 }
 
-static void transmit(yf_iceconn *c, const uint8_t *data, size_t len)
+static void transmit(yf_iceconn *c, int64_t now, const uint8_t *data, size_t len)
 {
-    if (direct_send(c, data, len))
+    if (!consent_allows(c, now, data, len))
+        return;
+    if (direct_send(c, now, data, len))
         return;
     if (nice_agent_send(c->agent, c->stream_id, 1, (guint)len, (const gchar *)data) >= 0) {
         count_out(len);
-        c->direct_checked_us = g_get_monotonic_time();
+        c->direct_checked_us = now;
         return;
     }
     /* refused (consent expired, no pair, a full buffer): libnice alone
      * until one of its sends goes through again */
-    direct_clear(c);
-    c->direct_stale = TRUE;
+    direct_forget(c);
     if (c->ice_up)
         return; /* lost like any UDP datagram */
     if (!c->early)
@@ -190,6 +256,7 @@ static void on_event(yf_iceconn *c, int64_t now, const yf_output *o)
     switch (o->event) {
     case YF_EV_CONNECTED:
         c->connected = TRUE;
+        consent_fresh(c, now);
         c->srtp_profile = o->srtp_profile;
         report(c, "connected", o->srtp_profile, NULL);
         break;
@@ -199,7 +266,7 @@ static void on_event(yf_iceconn *c, int64_t now, const yf_output *o)
         report(c, "closed", NULL, NULL);
         break;
     case YF_EV_RTP:
-    case YF_EV_RTCP: break;
+    case YF_EV_RTCP: c->heard_us = now; break;
     }
     if (c->cb.on_peer_event)
         c->cb.on_peer_event(c->user, now, o);
@@ -218,7 +285,7 @@ void yf_iceconn_drain(yf_iceconn *c, int64_t now)
         if (o.kind == YF_OUT_TIMEOUT)
             break;
         if (o.kind == YF_OUT_TRANSMIT)
-            transmit(c, o.data, o.len);
+            transmit(c, now, o.data, o.len);
         else
             on_event(c, now, &o);
     }
@@ -317,8 +384,7 @@ static void on_selected_pair(NiceAgent *agent, guint stream_id, guint component_
 {
     yf_iceconn *c = data;
 
-    direct_clear(c);
-    c->direct_stale = TRUE;
+    direct_forget(c);
 }
 
 static void on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
@@ -332,6 +398,7 @@ static void on_component_state(NiceAgent *agent, guint stream_id, guint componen
         report(c, "connecting", NULL, NULL);
     } else if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
         c->ice_up = TRUE;
+        consent_fresh(c, g_get_monotonic_time()); /* ICE's checks were answered */
         flush_early(c);
         if (c->restarting && c->connected) /* same DTLS: media flows again */
             report(c, "connected", c->srtp_profile, NULL);
@@ -355,6 +422,7 @@ yf_iceconn *yf_iceconn_new(const yf_iceconn_config *cfg, const yf_iceconn_callba
     c->ctx = cfg->ctx;
     c->next_timeout = YF_TIME_NEVER;
     c->direct_fd = -1;
+    c->consent_us = cfg->consent_us > 0 ? cfg->consent_us : CONSENT_US;
     if (cfg->own_timer)
         c->timer = yf_net_timer_new(cfg->ctx, "yf-media peer timer", on_timer, c);
     c->agent = yf_net_agent_new(cfg->conf, cfg->ctx);
@@ -479,8 +547,7 @@ void yf_iceconn_restart(yf_iceconn *c, const yf_iceconn_params *p)
     if (!c->stream_id)
         return;
     nice_agent_restart_stream(c->agent, c->stream_id);
-    direct_clear(c); /* through libnice until the restart has its pair */
-    c->direct_stale = TRUE;
+    direct_forget(c); /* through libnice until the restart has its pair */
     nice_agent_set_local_credentials(c->agent, c->stream_id, p->local_ufrag, p->local_pwd);
     c->have_remote_creds = FALSE;
     if (has(p->remote_ufrag)) {
@@ -525,7 +592,7 @@ void yf_iceconn_new_remote(yf_iceconn *c, const yf_iceconn_params *p)
         do {
             yf_peer_poll_output(c->peer, now, &o);
             if (o.kind == YF_OUT_TRANSMIT)
-                transmit(c, o.data, o.len);
+                transmit(c, now, o.data, o.len);
         } while (o.kind != YF_OUT_TIMEOUT);
         end_peer(c); /* the old association's counters */
     }

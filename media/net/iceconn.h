@@ -1,6 +1,7 @@
 /* iceconn.h -- one browser connection on a media worker: a libnice stream
  * (full ICE, controlled, RFC 8445 via libnice's RFC 5245 mode, trickle, RFC
- * 7675 consent; BUNDLE + rtcp-mux, so one component) carrying one sans-IO
+ * 7675 consent -- libnice's keepalive checks and our own 30 s, iceconn.c
+ * "consent"; BUNDLE + rtcp-mux, so one component) carrying one sans-IO
  * yf_peer (DTLS-SRTP, RFC 5764). The echo session and every room connection
  * are one. Worker thread only (but yf_iceconn_make_credentials); nothing is
  * logged or allocated per packet. */
@@ -24,7 +25,7 @@ typedef struct yf_iceconn yf_iceconn;
 typedef struct {
     /* "connecting" (ICE checks began), "connected" (DTLS is up,
      * srtp_profile set; again when ICE is back after a restart), "failed"
-     * (ICE, DTLS or set-up; reason set), "closed" (the DTLS association
+     * (ICE, DTLS, consent or set-up; reason set), "closed" (the DTLS association
      * ended). "connecting" and "failed" come at most once per ICE
      * generation. */
     void (*on_state)(void *user, const char *state, const char *srtp_profile, const char *reason);
@@ -53,6 +54,9 @@ typedef struct {
      * the owner calls yf_iceconn_handle_timeout when
      * yf_iceconn_next_timeout says (a room arms one timer for all). */
     gboolean own_timer;
+    /* Media sent this long with nothing authenticated heard back: consent
+     * lost ("failed"). 0: 30 s (RFC 7675 section 5.1); tests shorten it. */
+    int64_t consent_us;
 } yf_iceconn_config;
 
 /* What a step of the negotiation gives; strings are borrowed for the call. */

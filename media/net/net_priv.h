@@ -177,8 +177,9 @@ NiceCandidate *yf_net_parse_candidate(const yf_net *m, const char *who, const ch
                                       yf_net_cand_budget *budget, GError **err);
 
 /* A libnice agent for one browser connection on the worker context `ctx`:
- * RFC 5245, controlled (the browser controls), trickle ICE, consent freshness
- * (RFC 7675), UDP only, no UPnP, the configured STUN server, and host
+ * RFC 5245, controlled (the browser controls), trickle ICE, binding requests
+ * as keepalives on the selected pair (consent, RFC 7675, with iceconn.c),
+ * no UPnP, the configured STUN server, and host
  * candidates on the configured addresses (libnice skips loopback otherwise). */
 NiceAgent *yf_net_agent_new(const yf_net *conf, GMainContext *ctx);
 

@@ -4,15 +4,19 @@
  * remote candidates are held until they come; an ICE restart reports
  * "connecting" then "connected" on the same association; a new remote gets
  * a new association; free sends close_notify; once ICE is up, datagrams
- * go out on the pair's socket past libnice, after a restart too. Hard
- * deadline: never hangs. */
+ * go out on the pair's socket past libnice, after a restart too; consent
+ * (RFC 7675, shortened to 1 s): media answered keeps it, media unanswered
+ * for that long loses it ("failed", nothing more sent), a restart gives it
+ * back, and media after a pause starts the count again. Hard deadline:
+ * never hangs. */
 #include <string.h>
 
 #include "media/net/iceconn.h"
 #include "media/net/net_priv.h"
 #include "yf_test.h"
 
-#define DEADLINE_US (20 * G_USEC_PER_SEC)
+#define DEADLINE_US (40 * G_USEC_PER_SEC)
+#define CONSENT_TEST_US G_USEC_PER_SEC
 
 /* One side: a connection and what it reported. */
 typedef struct {
@@ -35,6 +39,7 @@ typedef struct {
     side a, b;
     gboolean b_silent;          /* b's candidates do not reach a */
     uint16_t seq;
+    int64_t consent_us;         /* for the connections made next; 0: the default */
 } T;
 
 /* ---- callbacks ---- */
@@ -104,7 +109,8 @@ static const yf_iceconn_callbacks callbacks = {
 
 static void side_new(T *t, side *s, const char *name)
 {
-    yf_iceconn_config cfg = { .conf = t->media, .ctx = t->ctx, .name = name, .own_timer = TRUE };
+    yf_iceconn_config cfg = { .conf = t->media, .ctx = t->ctx, .name = name, .own_timer = TRUE,
+                              .consent_us = t->consent_us };
 
     g_clear_pointer(&s->lines, g_ptr_array_unref);
     memset(s, 0, sizeof *s);
@@ -337,6 +343,95 @@ static void test_failure(T *t)
     CHECK_EQ_INT(t->a.n_peer_end, 0);
 }
 
+/* One RTP packet from `from` to the other side. */
+static void send_one(T *t, side *from)
+{
+    uint8_t buf[112];
+    int64_t now = g_get_monotonic_time();
+
+    CHECK_EQ_INT(yf_peer_send_rtp(yf_iceconn_peer(from->ice), now, buf, make_rtp(buf, t->seq++)), YF_OK);
+    yf_iceconn_drain(from->ice, now);
+}
+
+/* ms of b sending media every 20 ms (b_sends) and a answering every
+ * 100 ms (a_answers); stops early once b reports "failed". */
+static void run_media(T *t, int ms, gboolean b_sends, gboolean a_answers)
+{
+    int64_t end = g_get_monotonic_time() + ms * 1000, next_b = 0, next_a = 0;
+
+    while (g_get_monotonic_time() < end && g_get_monotonic_time() < t->deadline &&
+           !ends_with(t->b.states, "failed;")) {
+        int64_t now = g_get_monotonic_time();
+        if (b_sends && now >= next_b) {
+            send_one(t, &t->b);
+            next_b = now + 20000;
+        }
+        if (a_answers && now >= next_a) {
+            send_one(t, &t->a);
+            next_a = now + 100000;
+        }
+        g_main_context_iteration(t->ctx, FALSE);
+        g_usleep(1000);
+    }
+}
+
+static void test_consent(T *t)
+{
+    yf_iceconn_params pa, pb;
+
+    t->consent_us = CONSENT_TEST_US;
+    side_new(t, &t->a, "browser");
+    side_new(t, &t->b, "server");
+    pa = params(t, &t->a, &t->b, YF_DTLS_ROLE_CLIENT, TRUE);
+    pb = params(t, &t->b, &t->a, YF_DTLS_ROLE_SERVER, TRUE);
+    CHECK(yf_iceconn_start(t->a.ice, &pa));
+    CHECK(yf_iceconn_start(t->b.ice, &pb));
+    CHECK(pump(t, both_connected));
+    /* media answered: three times the consent time, nothing lost */
+    t->a.n_rtp = t->b.n_rtp = 0;
+    run_media(t, 3000, TRUE, TRUE);
+    CHECK(!ends_with(t->b.states, "failed;"));
+    CHECK(t->a.n_rtp > 100 && t->b.n_rtp > 20);
+    /* the browser falls silent: consent goes a second later, not before */
+    int64_t silent = g_get_monotonic_time();
+    run_media(t, 3000, TRUE, FALSE);
+    int64_t took = g_get_monotonic_time() - silent;
+    CHECK(ends_with(t->b.states, "connected;failed;"));
+    CHECK(took >= CONSENT_TEST_US - 150000 && took < CONSENT_TEST_US + 500000); /* a answered every 100 ms */
+    /* and nothing more reaches it */
+    run_media(t, 50, FALSE, FALSE);
+    int got = t->a.n_rtp;
+    uint64_t direct = yf_iceconn_direct_sent(t->b.ice);
+    for (int i = 0; i < 20; i++)
+        send_one(t, &t->b);
+    run_media(t, 300, FALSE, FALSE);
+    CHECK_EQ_INT(t->a.n_rtp, got);
+    CHECK_EQ_INT(yf_iceconn_direct_sent(t->b.ice), direct);
+    /* an ICE restart gives it back */
+    CHECK(yf_iceconn_make_credentials(t->a.ufrag, t->a.pwd));
+    CHECK(yf_iceconn_make_credentials(t->b.ufrag, t->b.pwd));
+    t->a.states[0] = t->b.states[0] = '\0';
+    pa = params(t, &t->a, &t->b, YF_DTLS_ROLE_CLIENT, TRUE);
+    pb = params(t, &t->b, &t->a, YF_DTLS_ROLE_SERVER, TRUE);
+    yf_iceconn_restart(t->a.ice, &pa);
+    yf_iceconn_restart(t->b.ice, &pb);
+    CHECK(pump(t, both_connected));
+    got = t->a.n_rtp;
+    run_media(t, 300, TRUE, FALSE);
+    CHECK(t->a.n_rtp > got + 5);
+    /* media after a pause longer than the consent time, unanswered: the
+     * browser gets its time to answer before consent goes */
+    run_media(t, 1500, FALSE, FALSE);
+    run_media(t, 700, TRUE, FALSE);
+    CHECK(!ends_with(t->b.states, "failed;"));
+    run_media(t, 1000, TRUE, FALSE);
+    CHECK(ends_with(t->b.states, "failed;"));
+    yf_iceconn_free(t->a.ice);
+    yf_iceconn_free(t->b.ice);
+    t->a.ice = t->b.ice = NULL;
+    t->consent_us = 0;
+}
+
 static void test_credentials(void)
 {
     char ufrag[YF_ICECONN_UFRAG_LEN + 1], pwd[YF_ICECONN_PWD_LEN + 1];
@@ -377,6 +472,7 @@ int main(void)
         test_new_remote(&t);
         test_free(&t);
         test_failure(&t);
+        test_consent(&t);
     }
 
     yf_net_free(t.media);
