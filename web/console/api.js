@@ -85,10 +85,20 @@ export function qs(params) {
   return s ? `?${s}` : '';
 }
 
+/** Tells this browser's other pages of the origin (a room's notes panel
+ * waiting for a sign-in) that the session changed. */
+function announce(what) {
+  if (typeof BroadcastChannel !== 'function') return;
+  const ch = new BroadcastChannel('yf-session');
+  ch.postMessage(what);
+  ch.close();
+}
+
 /** Signs in with the cookie protocol; resolves to the staff account. */
 export async function login(username, password) {
   const r = await api('POST', '/auth/login', { username, password, cookie: true }, { quiet401: true });
   csrf = r.csrf || null;
+  announce('signed-in');
   return r.staff;
 }
 
@@ -106,7 +116,7 @@ export async function whoami() {
 }
 
 export async function logout() {
-  try { await api('POST', '/auth/logout', {}, { quiet401: true }); } finally { csrf = null; }
+  try { await api('POST', '/auth/logout', {}, { quiet401: true }); } finally { csrf = null; announce('signed-out'); }
 }
 
 /* ---- errors as sentences ---- */

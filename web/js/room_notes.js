@@ -10,7 +10,10 @@
 // notes API with the staff member's console session (the HttpOnly cookie at
 // Path=/api/v1, same origin; its CSRF token from GET /me, kept in memory).
 // Without a session in this browser the panel says so and links to the
-// console's sign-in; the outbox waits and is sent once they are signed in.
+// console's sign-in (a tab of its own); it looks again as soon as the
+// console says it signed in (a BroadcastChannel of the origin), when this
+// page is shown again, and every 30 s; the outbox waits and is sent once
+// they are signed in.
 //
 // New entries come by polling GET /hearings/{id}/notes every few seconds, not
 // by a push over signaling: the notes live in the case store, which signaling
@@ -27,6 +30,7 @@
 import { t } from './i18n.js';
 
 const POLL_MS = 3000;            // new entries and 【系统】 lines
+const SIGNIN_POLL_MS = 30000;    // not signed in: the page also looks again when it is shown
 const RETRY_MS = 3000;           // the outbox, while the server cannot be reached
 const POST_TIMEOUT_MS = 10000;   // a POST with no answer by then is "uncertain"
 const LATE_MS = 5000;            // an entry sent later than this after its Add carries its own moment
@@ -154,6 +158,20 @@ export class NotesPanel {
       ev.preventDefault();
       ev.returnValue = '';
     });
+    // Signing in happens in the console's tab: its word, or coming back
+    // here, looks at once, instead of asking the server every few seconds
+    // meanwhile.
+    const signedOut = () => this.problem === 'signin' || this.problem === 'other';
+    const back = () => { if (document.visibilityState === 'visible' && signedOut()) this.#wake(); };
+    document.addEventListener('visibilitychange', back);
+    window.addEventListener('focus', back);
+    if (typeof BroadcastChannel === 'function') {
+      this.session = new BroadcastChannel('yf-session');
+      this.session.onmessage = (ev) => {
+        if (ev.data === 'signed-out') this.me = null;   // asked again at the next poll
+        if (ev.data === 'signed-in' && signedOut()) { this.me = null; this.#wake(); }
+      };
+    }
     this.#loop();
   }
 
@@ -322,11 +340,25 @@ export class NotesPanel {
   /* ---- the server ---- */
 
   async #loop() {
-    await this.#poll();
+    this.next = 0;
+    this.polling = true;
+    try {
+      await this.#poll();
+    } finally {
+      this.polling = false;
+    }
     // Once this page is out of the room, the notes stop moving for it: the
     // outbox is still sent (its retry polls), the list is not.
     if (['ended', 'left', 'removed', 'error'].includes(this.client.state) && !this.outbox.length) return;
-    setTimeout(() => this.#loop(), POLL_MS);
+    const signedOut = this.problem === 'signin' || this.problem === 'other';
+    this.next = setTimeout(() => this.#loop(), signedOut ? SIGNIN_POLL_MS : POLL_MS);
+  }
+
+  /** The next poll now, if one is waiting (not while one runs). */
+  #wake() {
+    if (this.polling || !this.next) return;
+    clearTimeout(this.next);
+    this.#loop();
   }
 
   /** Signs in (GET /me), finds the hearing, reads its notes. Returns true
