@@ -171,6 +171,11 @@ async function scenario(browser, base, tokens, tmp) {
   // The full layer starts once the host's bandwidth estimate carries it (on a
   // loaded machine some seconds after the first picture): wait for both
   // layers, then for the clerk to be moved to the full one at its keyframe.
+  // The clerk's move up waits for a probe the server sends it; on a machine
+  // this busy a browser that stalls a few hundred ms in a probe's train
+  // makes it look slower than it is, and each such probe doubles the wait
+  // for the next (3, 6, 12 s; docs/architecture.md "Probes before each move
+  // up"): 30 s covers two of them.
   let hostSends = [], layers = [];
   for (const until = Date.now() + 30000; ;) {
     hostSends = (await roomStats(host.page))?.sending || [];
@@ -180,7 +185,7 @@ async function scenario(browser, base, tokens, tmp) {
   }
   const full = Math.max(0, ...layers.map((l) => l.frameWidth));
   let seen = {};
-  for (const until = Date.now() + 15000; ;) {
+  for (const until = Date.now() + 30000; ;) {
     seen = (await roomStats(clerk.page))?.participants[ids.host] || {};
     if ((full > 0 && seen.frameWidth === full) || Date.now() > until) break;
     await sleep(500);
