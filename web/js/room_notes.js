@@ -161,15 +161,14 @@ export class NotesPanel {
     // Signing in happens in the console's tab: its word, or coming back
     // here, looks at once, instead of asking the server every few seconds
     // meanwhile.
-    const signedOut = () => this.problem === 'signin' || this.problem === 'other';
-    const back = () => { if (document.visibilityState === 'visible' && signedOut()) this.#wake(); };
+    const back = () => { if (document.visibilityState === 'visible' && this.#signedOut()) this.#wake(); };
     document.addEventListener('visibilitychange', back);
     window.addEventListener('focus', back);
     if (typeof BroadcastChannel === 'function') {
       this.session = new BroadcastChannel('yf-session');
       this.session.onmessage = (ev) => {
         if (ev.data === 'signed-out') this.me = null;   // asked again at the next poll
-        if (ev.data === 'signed-in' && signedOut()) { this.me = null; this.#wake(); }
+        if (ev.data === 'signed-in' && this.#signedOut()) { this.me = null; this.#wake(); }
       };
     }
     this.#loop();
@@ -301,7 +300,7 @@ export class NotesPanel {
       this.status.replaceChildren();
       this.status.className = `notes-status${this.problem ? ' bad' : ''}`;
       if (msg) this.status.append(msg);
-      if (this.problem === 'signin' || this.problem === 'other') {
+      if (this.#signedOut()) {
         this.status.append(' ', el('a', { href: '/console/', target: '_blank', rel: 'noopener', text: t('notes.signInLink') }));
       }
     }
@@ -350,8 +349,12 @@ export class NotesPanel {
     // Once this page is out of the room, the notes stop moving for it: the
     // outbox is still sent (its retry polls), the list is not.
     if (['ended', 'left', 'removed', 'error'].includes(this.client.state) && !this.outbox.length) return;
-    const signedOut = this.problem === 'signin' || this.problem === 'other';
-    this.next = setTimeout(() => this.#loop(), signedOut ? SIGNIN_POLL_MS : POLL_MS);
+    this.next = setTimeout(() => this.#loop(), this.#signedOut() ? SIGNIN_POLL_MS : POLL_MS);
+  }
+
+  /** No console session here, or another person's: a sign-in is awaited. */
+  #signedOut() {
+    return this.problem === 'signin' || this.problem === 'other';
   }
 
   /** The next poll now, if one is waiting (not while one runs). */
