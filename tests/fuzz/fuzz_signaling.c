@@ -66,6 +66,12 @@ static void check_round_trip(const yf_sig_request *req)
         json_object_set_new(j, "kind", json_string(req->member.kind));
     if (req->type == YF_SIG_ROOM_MUTE_SELF || req->type == YF_SIG_ROOM_MUTE)
         json_object_set_new(j, "muted", json_boolean(req->member.muted));
+    if (req->type == YF_SIG_AGENDA_STEP)
+        json_object_set_new(j, "step", json_integer(req->agenda.step));
+    if (req->type == YF_SIG_AGENDA_TIMER) {
+        json_object_set_new(j, "running", json_boolean(req->agenda.running));
+        json_object_set_new(j, "limit_s", json_integer(req->agenda.limit_s));
+    }
     text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     if (!text || !yf_sig_parse(text, strlen(text), &again, NULL))
@@ -82,7 +88,8 @@ static void check_round_trip(const yf_sig_request *req)
         !same_str(again.join.token, req->join.token) ||
         !same_str(again.member.participant, req->member.participant) ||
         strcmp(again.member.kind, req->member.kind) != 0 ||
-        again.member.muted != req->member.muted)
+        again.member.muted != req->member.muted || again.agenda.step != req->agenda.step ||
+        again.agenda.running != req->agenda.running || again.agenda.limit_s != req->agenda.limit_s)
         abort();
     yf_sig_request_clear(&again);
     free(text);
@@ -128,6 +135,9 @@ static void check_encoders(const yf_sig_request *req)
     case YF_SIG_ROOM_ADMIT:
     case YF_SIG_ROOM_REMOVE:
     case YF_SIG_ROOM_LEAVE:
+    case YF_SIG_ROOM_END:
+    case YF_SIG_AGENDA_STEP:
+    case YF_SIG_AGENDA_TIMER:
         text = yf_sig_reply_ok_take(&req->id, NULL);
         break;
     case YF_SIG_ICE_CANDIDATE:
