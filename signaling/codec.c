@@ -331,6 +331,20 @@ static gboolean parse_remove(json_t *root, yf_sig_request *out, GError **error)
     return parse_participant(root, "room.remove", out, error);
 }
 
+/* room.gallery {"open":bool}: the host opens a public hearing's gallery
+ * (observers come in as they arrive) or closes it (they wait again). */
+static gboolean parse_gallery(json_t *root, yf_sig_request *out, GError **error)
+{
+    json_t *open = json_object_get(root, "open");
+
+    if (!json_is_boolean(open)) {
+        set_error(error, YF_SIG_ERR_BAD_REQUEST, "room.gallery needs a boolean field \"open\"");
+        return FALSE;
+    }
+    out->member.open = json_is_true(open);
+    return TRUE;
+}
+
 /* agenda.step {"step":1..7}. */
 static gboolean parse_agenda_step(json_t *root, yf_sig_request *out, GError **error)
 {
@@ -389,6 +403,7 @@ static const request_kind kinds[] = {
     { "room.end", YF_SIG_ROOM_END, parse_bye },
     { "agenda.step", YF_SIG_AGENDA_STEP, parse_agenda_step },
     { "agenda.timer", YF_SIG_AGENDA_TIMER, parse_agenda_timer },
+    { "room.gallery", YF_SIG_ROOM_GALLERY, parse_gallery },
 };
 
 const char *yf_sig_type_str(yf_sig_type type)

@@ -82,6 +82,7 @@ typedef enum {
     YF_SIG_ROOM_END,
     YF_SIG_AGENDA_STEP,
     YF_SIG_AGENDA_TIMER,
+    YF_SIG_ROOM_GALLERY,
 } yf_sig_type;
 
 /* Which of a room participant's two connections a candidate or state is for. */
@@ -120,6 +121,7 @@ typedef struct yf_sig_request {
         char kind[8];          /* room.mute, room.mute_self: "audio" or "video" */
         gboolean muted;        /* room.mute_self: required; room.mute: optional, default TRUE */
         gboolean all_observers; /* room.admit "observers":true: every observer waiting */
+        gboolean open;         /* room.gallery: required */
     } member;
     struct {
         int step;              /* agenda.step: required, 1..YF_SIG_AGENDA_STEPS */
@@ -228,6 +230,8 @@ char *yf_sig_reply_join(const yf_sig_id *id, const char *room, const yf_sig_part
 char *yf_sig_event_participants(gboolean waiting, const yf_sig_participant *list, size_t n);
 /* room.admitted {}. */
 char *yf_sig_event_admitted(void);
+/* room.gallery {"open":B}: whether observers now come in as they arrive. */
+char *yf_sig_event_gallery(gboolean open);
 /* room.removed {"reason":R}. */
 char *yf_sig_event_removed(const char *reason);
 /* room.ended {reason}: the hearing is over for everyone; the server closes the connection. */

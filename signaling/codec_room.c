@@ -88,6 +88,11 @@ char *yf_sig_event_admitted(void)
     return yf_sig_event_take("room.admitted", NULL);
 }
 
+char *yf_sig_event_gallery(gboolean open)
+{
+    return event1("room.gallery", "open", json_boolean(open));
+}
+
 char *yf_sig_event_removed(const char *reason)
 {
     return event1("room.removed", "reason", json_string(reason ? reason : ""));

@@ -94,6 +94,16 @@ static void audit(const yf_sigroom_member *m, const char *action, const yf_sigro
         h->audit(h->audit_user, m->room->name, action, m->pid, m->role, by ? by->pid : NULL, detail);
 }
 
+/* As audit(), for an action by a host named by their token participant id
+ * (who may have left since: the host who opened the gallery). */
+static void audit_by_pid(const yf_sigroom_member *m, const char *action, const char *by_pid,
+                         const char *detail)
+{
+    yf_sigroom_hub *h = m->room->hub;
+    if (h->audit)
+        h->audit(h->audit_user, m->room->name, action, m->pid, m->role, by_pid, detail);
+}
+
 void yf_sigroom_audit(const yf_sigroom_member *m, const char *action, const char *detail)
 {
     audit(m, action, NULL, detail);
@@ -196,6 +206,7 @@ static void room_free(gpointer data)
     g_hash_table_destroy(r->removed);
     g_hash_table_destroy(r->host_mutes);
     g_hash_table_destroy(r->nums);
+    g_free(r->gallery_by);
     g_free(r->name);
     g_free(r);
 }
@@ -359,6 +370,46 @@ static void announce(yf_sigroom *r)
         r->hosts_timer = g_timeout_add((guint)(YF_SIGROOM_HOST_LIST_GAP_MS - since_ms), on_hosts_timer, r);
 }
 
+/* ---- a public hearing's gallery ---- */
+
+#define GALLERY_DETAIL "the gallery is open"
+
+/* Observer t, waiting, comes in if the room and the server can carry them:
+ * NULL, or why not (they go on waiting). by_pid names the host who let them
+ * in; the caller announces. */
+static const char *observer_in(yf_sigroom_member *t, const char *by_pid, const char *detail)
+{
+    const char *full = yf_sigroom_media_add(t);
+    if (full)
+        return full;
+    t->admitted = TRUE;
+    audit_by_pid(t, "hearing.admit", by_pid, detail);
+    yf_sigroom_send(t, yf_sig_event_admitted());
+    yf_sigroom_agenda_tell(t);
+    return NULL;
+}
+
+/* Every observer waiting comes in, in the order they came, until the room or
+ * the server can carry no more. Returns how many came in; *left is how many
+ * still wait and *full why (NULL when none does). The caller announces. */
+static int observers_in(yf_sigroom *r, const char *by_pid, const char *detail, int *left,
+                        const char **full)
+{
+    int admitted = 0;
+    *left = 0;
+    *full = NULL;
+    for (guint i = 0; i < r->members->len; i++) {
+        yf_sigroom_member *t = g_ptr_array_index(r->members, i);
+        if (!t->observer || t->admitted)
+            continue;
+        if (*full || (*full = observer_in(t, by_pid, detail)) != NULL)
+            (*left)++;
+        else
+            admitted++;
+    }
+    return admitted;
+}
+
 static gboolean on_room_empty(gpointer data)
 {
     yf_sigroom *r = data;
@@ -373,6 +424,7 @@ static gboolean on_room_empty(gpointer data)
 static void member_drop(yf_sigroom_member *m, const char *why)
 {
     yf_sigroom *r = m->room;
+    gboolean seat_freed = m->observer && m->in_media;
     g_info("room %s: %s (%s) %s", r->name, m->id, m->role, why);
     audit(m, "room.leave", NULL, why);
     if (m->conn)
@@ -380,6 +432,11 @@ static void member_drop(yf_sigroom_member *m, const char *why)
     m->conn = NULL;
     yf_sigroom_media_remove(m);
     g_ptr_array_remove(r->members, m);   /* frees m */
+    if (seat_freed && r->gallery_open) { /* an open gallery was full: the next one waiting comes in */
+        int left;
+        const char *full;
+        observers_in(r, r->gallery_by, GALLERY_DETAIL, &left, &full);
+    }
     announce(r);
     if (r->members->len == 0 && !r->empty_timer)
         r->empty_timer = g_timeout_add(r->hub->grace_ms, on_room_empty, r);
@@ -421,6 +478,7 @@ void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *re
     if (!r)
         return;
     g_info("room %s: the hearing ended; closing it for its %u members", r->name, r->members->len);
+    r->gallery_open = FALSE;
     while (r->members->len) {
         yf_sigroom_member *m = g_ptr_array_index(r->members, r->members->len - 1);
         void *conn = m->conn;
@@ -527,10 +585,17 @@ static yf_sigroom_member *member_new(yf_sigroom *r, yf_room_claims *c, const cha
     m->host_muted_audio = (mutes & HOST_MUTED_AUDIO) != 0;
     m->host_muted_video = (mutes & HOST_MUTED_VIDEO) != 0;
     g_ptr_array_add(r->members, m);
-    if (m->admitted)
+    gboolean gallery = m->observer && r->gallery_open;
+    if (gallery) /* in at once if the gallery has room; else waiting, as if it were closed */
+        m->admitted = yf_sigroom_media_add(m) == NULL;
+    else if (m->admitted)
         *media_full = yf_sigroom_media_add(m);
-    g_info("room %s: %s (%s) joined, %s", r->name, m->id, m->role, m->admitted ? "admitted" : "waiting");
-    audit(m, m->admitted ? "room.join" : "room.wait", NULL, NULL);
+    g_info("room %s: %s (%s) joined, %s%s", r->name, m->id, m->role, m->admitted ? "admitted" : "waiting",
+           gallery ? (m->admitted ? " (the gallery is open)" : " (the gallery is open but full)") : "");
+    if (gallery && m->admitted)
+        audit_by_pid(m, "room.join", r->gallery_by, GALLERY_DETAIL);
+    else
+        audit(m, m->admitted ? "room.join" : "room.wait", NULL, NULL);
     return m;
 }
 
@@ -606,9 +671,14 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     }
     m = find_pid(r, c.participant);
     again = m != NULL;
-    if (again)
+    if (again) {
         member_rebind(m, conn);
-    else
+        /* Someone who waited, back while the gallery is open, comes in now. */
+        if (m->observer && !m->admitted && r->gallery_open && yf_sigroom_media_add(m) == NULL) {
+            m->admitted = TRUE;
+            audit_by_pid(m, "hearing.admit", r->gallery_by, GALLERY_DETAIL);
+        }
+    } else
         m = member_new(r, &c, &full);
     if (m->admitted && !m->in_media) { /* the room's (or the server's) media is full */
         member_drop(m, "refused: the hearing is full");
@@ -621,6 +691,8 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     g_clear_pointer(&m->told_participants, g_free); /* a new connection knows nothing yet */
     g_clear_pointer(&m->told_waiting, g_free);
     send_join_reply(m, req);
+    if (m->host && r->gallery_open)
+        yf_sigroom_send(m, yf_sig_event_gallery(TRUE));
     announce(r);
     if (m->admitted)
         yf_sigroom_agenda_tell(m);
@@ -633,15 +705,22 @@ out:
 
 /* ---- host actions and the participant's own state ---- */
 
+/* Whether m is a host; if not, m gets the error reply. */
+static gboolean host_only(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    if (m->host)
+        return TRUE;
+    g_info("room %s: %s (%s) tried a host action", m->room->name, m->id, m->role);
+    yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "only the host may do this");
+    return FALSE;
+}
+
 /* The member a host request names; NULL after an error reply. */
 static yf_sigroom_member *host_target(yf_sigroom_member *m, const yf_sig_request *req)
 {
     yf_sigroom_member *t;
-    if (!m->host) {
-        g_info("room %s: %s (%s) tried a host action", m->room->name, m->id, m->role);
-        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "only the host may do this");
+    if (!host_only(m, req))
         return NULL;
-    }
     t = find_id(m->room, req->member.participant);
     if (!t)
         yf_sigroom_reply_error(m, req, YF_SIG_ERR_NOT_FOUND, "no such participant in the room");
@@ -655,28 +734,12 @@ static yf_sigroom_member *host_target(yf_sigroom_member *m, const yf_sig_request
 static void admit_observers(yf_sigroom_member *m, const yf_sig_request *req)
 {
     yf_sigroom *r = m->room;
-    const char *full = NULL;
-    int admitted = 0, left = 0;
+    const char *full;
+    int left;
 
-    if (!m->host) {
-        g_info("room %s: %s (%s) tried a host action", r->name, m->id, m->role);
-        yf_sigroom_reply_error(m, req, YF_SIG_ERR_FORBIDDEN, "only the host may do this");
+    if (!host_only(m, req))
         return;
-    }
-    for (guint i = 0; i < r->members->len; i++) {
-        yf_sigroom_member *t = g_ptr_array_index(r->members, i);
-        if (!t->observer || t->admitted)
-            continue;
-        if (full || (full = yf_sigroom_media_add(t)) != NULL) {
-            left++;
-            continue;
-        }
-        t->admitted = TRUE;
-        admitted++;
-        audit(t, "hearing.admit", m, NULL);
-        yf_sigroom_send(t, yf_sig_event_admitted());
-        yf_sigroom_agenda_tell(t);
-    }
+    int admitted = observers_in(r, m->pid, NULL, &left, &full);
     g_info("room %s: %s admitted %d observers at once%s", r->name, m->id, admitted,
            left ? " (some could not come in)" : "");
     if (!admitted && left) {
@@ -689,6 +752,48 @@ static void admit_observers(yf_sigroom_member *m, const yf_sig_request *req)
         json_object_set_new(res, "reason", json_string(full));
     }
     yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, res));
+    if (admitted)
+        announce(r);
+}
+
+/* room.gallery {"open":B}: the host opens a public hearing's gallery (every
+ * observer waiting comes in, as with room.admit {"observers":true}, and those
+ * who join later come in at once, each audited as admitted by this host)
+ * or closes it (newcomers wait again; those inside stay). An open gallery
+ * that is full lets the next one waiting in when an observer leaves. The
+ * reply says what changed; every host is told of a change (room.gallery),
+ * and a host who joins while it is open is told so. */
+static void do_gallery(yf_sigroom_member *m, const yf_sig_request *req)
+{
+    yf_sigroom *r = m->room;
+    gboolean open = req->member.open, changed = open != r->gallery_open;
+    const char *full = NULL;
+    int admitted = 0, left = 0;
+
+    if (!host_only(m, req))
+        return;
+    r->gallery_open = open;
+    if (open) {
+        g_free(r->gallery_by);
+        r->gallery_by = g_strdup(m->pid);
+        admitted = observers_in(r, m->pid, GALLERY_DETAIL, &left, &full);
+    }
+    g_info("room %s: %s %s the gallery%s (%d observers came in%s)", r->name, m->id,
+           open ? "opened" : "closed", changed ? "" : ", as it was", admitted,
+           left ? ", some could not" : "");
+    if (changed)
+        audit(m, open ? "room.gallery_open" : "room.gallery_close", NULL, NULL);
+    json_t *res = json_pack("{s:b,s:i}", "open", open, "admitted", admitted);
+    if (left) {
+        json_object_set_new(res, "not_admitted", json_integer(left));
+        json_object_set_new(res, "reason", json_string(full));
+    }
+    yf_sigroom_send(m, yf_sig_reply_ok_take(&req->id, res));
+    for (guint i = 0; changed && i < r->members->len; i++) {
+        yf_sigroom_member *o = g_ptr_array_index(r->members, i);
+        if (o->host && o->admitted)
+            yf_sigroom_send(o, yf_sig_event_gallery(open));
+    }
     if (admitted)
         announce(r);
 }
@@ -820,6 +925,7 @@ void yf_sigroom_request(yf_sigroom_member *m, const yf_sig_request *req)
     case YF_SIG_ICE_CANDIDATE: yf_sigroom_ice_candidate(m, req); break;
     case YF_SIG_ROOM_MUTE_SELF: do_mute_self(m, req); break;
     case YF_SIG_ROOM_ADMIT: do_admit(m, req); break;
+    case YF_SIG_ROOM_GALLERY: do_gallery(m, req); break;
     case YF_SIG_ROOM_MUTE: do_mute(m, req); break;
     case YF_SIG_ROOM_REMOVE: do_remove(m, req); break;
     case YF_SIG_ROOM_LEAVE: do_leave(m, req); break;

@@ -54,6 +54,11 @@ struct yf_sigroom {
     gint64 hosts_told_us;
     guint hosts_timer;
     gboolean capturing;
+    /* A public hearing's gallery (room.gallery): while open, an observer who
+     * joins comes in at once, as if gallery_by (the token participant id of
+     * the host who opened it) had admitted them. */
+    gboolean gallery_open;
+    char *gallery_by;
     /* A public hearing's agenda (sigroom_agenda.c), on the hearing room only:
      * has_agenda => 0 <= agenda_step <= 7; timer_running => timer_start_ms != 0. */
     gboolean has_agenda;

@@ -399,6 +399,7 @@ static void dispatch(yf_ws_session *s, const yf_sig_request *req)
     case YF_SIG_SUBSCRIBE_RESTART:
     case YF_SIG_ROOM_MUTE_SELF:
     case YF_SIG_ROOM_ADMIT:
+    case YF_SIG_ROOM_GALLERY:
     case YF_SIG_ROOM_MUTE:
     case YF_SIG_ROOM_REMOVE:
     case YF_SIG_ROOM_LEAVE:

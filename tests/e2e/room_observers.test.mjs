@@ -4,7 +4,10 @@
 // appear in the host's list of observers, not as tiles; each observer (a
 // phone, 390×844) sees and hears the host, has no tile of their own and never
 // learns who else is watching (the roster others get leaves observers out).
-// Screenshots: host-observers-1366.png, observer-390.png. Ends
+// Then the host opens the gallery (旁听席) with one button: a late observer
+// comes straight in without waiting; closed again, the next one waits.
+// Screenshots: host-observers-1366.png, observer-390.png,
+// host-gallery-open-1366.png. Ends
 // "room_observers: N passed, M failed"; exit 77 when a prerequisite is
 // missing. YF_E2E_KEEP=1 keeps the temp dir.
 
@@ -103,7 +106,43 @@ async function scenario(browser, base, tokens, tmp) {
   check('the observer\'s phone shows the host\'s picture within the screen width', box && box.width > 200 &&
     box.x >= 0 && box.x + box.width <= PHONE.width + 1, JSON.stringify(box));
 
-  for (const x of [host, ...obs]) await x.context.close().catch(() => {});
+  // The gallery: open, a latecomer comes straight in; closed, the next waits.
+  const galleryText = () => host.page.evaluate(() => ({
+    shown: !document.getElementById('gallery').hidden,
+    state: document.getElementById('gallery-state').textContent,
+    button: document.getElementById('gallery-toggle').textContent,
+  }));
+  let g = await galleryText();
+  check('the host is told the gallery is closed and offered to open it', g.shown &&
+    g.state.startsWith('旁听席未开放') && g.button === '开放旁听席', JSON.stringify(g));
+  await host.page.click('#gallery-toggle');
+  await host.page.waitForFunction(() => document.getElementById('gallery').dataset.open === 'true',
+    null, { timeout: 10000, polling: 200 }).catch(() => {});
+  g = await galleryText();
+  check('once opened, the host reads that observers come in as they arrive', g.state.startsWith('旁听席已开放') &&
+    g.button === '关闭旁听席', JSON.stringify(g));
+  const late = await openRoom(browser, base, tokens.late[0], 'late observer', PHONE);
+  check('a latecomer comes straight in while the gallery is open', await waitState(late.page, 'admitted') === 'admitted');
+  const entered = serverLog.filter((l) => /\(observer\) joined, /.test(l)).pop() || '';
+  check('... without waiting: the server admitted them on arrival', /joined, admitted \(the gallery is open\)/.test(entered),
+    entered);
+  check('the latecomer sees and hears the host', await decodes(late.page, hostId, 40000));
+  await host.page.waitForFunction((n) => document.querySelectorAll('#observer-list li').length === n, N_OBS + 1,
+    { timeout: 10000, polling: 200 }).catch(() => {});
+  check('the host lists the latecomer among the observers',
+    await host.page.evaluate(() => document.querySelectorAll('#observer-list li').length) === N_OBS + 1);
+  await host.page.screenshot({ path: join(tmp, 'host-gallery-open-1366.png') });
+  await host.page.click('#gallery-toggle');
+  await host.page.waitForFunction(() => document.getElementById('gallery').dataset.open === 'false',
+    null, { timeout: 10000, polling: 200 }).catch(() => {});
+  const next = await openRoom(browser, base, tokens.late[1], 'next observer', PHONE);
+  check('closed again, the next observer waits', await waitState(next.page, 'waiting') === 'waiting');
+  await host.page.waitForFunction(() => [...document.querySelectorAll('#waiting-list li')].length === 1,
+    null, { timeout: 10000, polling: 200 }).catch(() => {});
+  check('... in the host\'s waiting list', await host.page.evaluate(() =>
+    document.querySelectorAll('#waiting-list li').length) === 1);
+
+  for (const x of [host, ...obs, late, next]) await x.context.close().catch(() => {});
 }
 
 async function main() {
@@ -114,6 +153,8 @@ async function main() {
   try {
     const tokens = { host: mintToken(bin, dataDir, '王检察官', 'prosecutor', 'cli:host'), obs: [] };
     for (let i = 0; i < N_OBS; i++) tokens.obs.push(mintToken(bin, dataDir, `旁听人${i + 1}`, 'observer', `cli:obs${i + 1}`));
+    tokens.late = [mintToken(bin, dataDir, '迟到旁听人', 'observer', 'cli:late1'),
+      mintToken(bin, dataDir, '后来旁听人', 'observer', 'cli:late2')];
     const port = await freePort();
     server = await startServerReady(bin, { dataDir, port, webDir, logPath: join(tmp, 'server.log'), log: serverLog });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

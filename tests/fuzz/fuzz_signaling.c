@@ -68,6 +68,8 @@ static void check_round_trip(const yf_sig_request *req)
         json_object_set_new(j, "muted", json_boolean(req->member.muted));
     if (req->type == YF_SIG_AGENDA_STEP)
         json_object_set_new(j, "step", json_integer(req->agenda.step));
+    if (req->type == YF_SIG_ROOM_GALLERY)
+        json_object_set_new(j, "open", json_boolean(req->member.open));
     if (req->type == YF_SIG_AGENDA_TIMER) {
         json_object_set_new(j, "running", json_boolean(req->agenda.running));
         json_object_set_new(j, "limit_s", json_integer(req->agenda.limit_s));
@@ -88,7 +90,8 @@ static void check_round_trip(const yf_sig_request *req)
         !same_str(again.join.token, req->join.token) ||
         !same_str(again.member.participant, req->member.participant) ||
         strcmp(again.member.kind, req->member.kind) != 0 ||
-        again.member.muted != req->member.muted || again.agenda.step != req->agenda.step ||
+        again.member.muted != req->member.muted || again.member.open != req->member.open ||
+        again.agenda.step != req->agenda.step ||
         again.agenda.running != req->agenda.running || again.agenda.limit_s != req->agenda.limit_s)
         abort();
     yf_sig_request_clear(&again);
@@ -126,6 +129,13 @@ static void check_encoders(const yf_sig_request *req)
     case YF_SIG_ROOM_MUTE_SELF:
         text = yf_sig_event_muted(req->member.kind, req->member.participant ? req->member.participant : "p1",
                                   req->member.muted);
+        if (!text)
+            abort();
+        g_free(text);
+        text = yf_sig_reply_ok_take(&req->id, NULL);
+        break;
+    case YF_SIG_ROOM_GALLERY:
+        text = yf_sig_event_gallery(req->member.open);
         if (!text)
             abort();
         g_free(text);

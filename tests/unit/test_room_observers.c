@@ -6,7 +6,8 @@
  * room, up to the room's observer limit and not one more; an observer may
  * not publish; and an observer coming in sends nothing to the people on the
  * stage (their roster leaves the audience out), while the host's roster
- * counts everyone. */
+ * counts everyone. An open gallery (room.gallery) lets observers in as
+ * they arrive. */
 #include <stdlib.h>
 
 #include "media/core/dtls.h"
@@ -301,6 +302,106 @@ static void admit_all(void)
         conn_free(obs[i]);
 }
 
+/* The audit entries of the gallery test: "action subject by detail". */
+static GPtrArray *audited;
+
+static void on_audit(void *user, const char *room, const char *action, const char *pid, const char *role,
+                     const char *by, const char *detail)
+{
+    (void)user, (void)room, (void)role;
+    g_ptr_array_add(audited, g_strdup_printf("%s %s %s %s", action, pid, by ? by : "-", detail ? detail : "-"));
+}
+
+static gboolean audited_has(const char *line)
+{
+    for (guint i = 0; i < audited->len; i++)
+        if (strcmp(g_ptr_array_index(audited, i), line) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* room.gallery: the host opens a public hearing's gallery, and observers come
+ * in as they arrive, each audited as admitted by that host, until it is full
+ * (the next arrivals wait, and come in as places free); a second host
+ * arriving is told it is open; closed, newcomers wait again. Only a host may. */
+static void gallery(void)
+{
+    enum { LIMIT = 4, N = 7 };
+    fake_conn *host = conn_new(), *lawyer = conn_new(), *host2 = conn_new(), *obs[N];
+    char pid[32];
+
+    room_name = "hall-gallery";
+    yf_sigroom_hub_set_max_observers(hub, LIMIT);
+    audited = g_ptr_array_new_with_free_func(g_free);
+    yf_sigroom_hub_set_audit(hub, on_audit, NULL);
+    join(host, "staff:1", "prosecutor");
+    join(lawyer, "staff:2", "lawyer");
+    for (int i = 0; i < N; i++) {
+        obs[i] = conn_new();
+        g_snprintf(pid, sizeof pid, "invitee:%d", i + 1);
+    }
+    join(obs[0], "invitee:1", "observer");
+    join(obs[1], "invitee:2", "observer");
+    CHECK(strstr(last(obs[0]), "\"state\":\"waiting\"") && strstr(last(obs[1]), "\"state\":\"waiting\""));
+
+    request(lawyer, "{\"id\":7,\"type\":\"room.gallery\",\"open\":true}", FALSE);
+    CHECK(strstr(reply_to(lawyer, 7), "\"code\":\"forbidden\"") != NULL);
+    CHECK(events(obs[0], "room.admitted", 0) == 0);
+
+    /* Opened: the two waiting come in at once; the host is told. */
+    request(host, "{\"id\":8,\"type\":\"room.gallery\",\"open\":true}", FALSE);
+    CHECK(strstr(reply_to(host, 8), "\"open\":true") && strstr(reply_to(host, 8), "\"admitted\":2"));
+    CHECK(events(obs[0], "\"event\":\"room.admitted\"", 0) == 1 && events(obs[1], "\"event\":\"room.admitted\"", 0) == 1);
+    CHECK_EQ_INT(events(host, "\"event\":\"room.gallery\",\"data\":{\"open\":true}", 0), 1);
+    CHECK(audited_has("room.gallery_open staff:1 - -") && audited_has("hearing.admit invitee:1 staff:1 the gallery is open"));
+    /* A second host who comes is told it is open; the lawyer never is. */
+    join(host2, "staff:3", "prosecutor");
+    CHECK_EQ_INT(events(host2, "\"event\":\"room.gallery\"", 0), 1);
+    CHECK_EQ_INT(events(lawyer, "\"event\":\"room.gallery\"", 0), 0);
+
+    /* Those who come now are in at once, up to the limit; then they wait. */
+    join(obs[2], "invitee:3", "observer");
+    join(obs[3], "invitee:4", "observer");
+    CHECK(strstr(g_ptr_array_index(obs[2]->msgs, 0), "\"state\":\"admitted\"") &&
+          strstr(g_ptr_array_index(obs[3]->msgs, 0), "\"state\":\"admitted\""));
+    CHECK(audited_has("room.join invitee:3 staff:1 the gallery is open"));
+    join(obs[4], "invitee:5", "observer");
+    CHECK(obs[4]->member && strstr(g_ptr_array_index(obs[4]->msgs, 0), "\"state\":\"waiting\""));
+    /* One leaves: the one waiting comes in, without the host's word. */
+    request(obs[0], "{\"id\":4,\"type\":\"room.leave\"}", FALSE);
+    CHECK_EQ_INT(events(obs[4], "\"event\":\"room.admitted\"", 0), 1);
+    CHECK(audited_has("hearing.admit invitee:5 staff:1 the gallery is open"));
+    unsigned rooms, pubs, observers;
+    yf_sigroom_hub_count(hub, &rooms, &pubs, &observers);
+    CHECK_EQ_INT(observers, LIMIT);
+
+    /* Closed by the other host: both hosts are told; newcomers wait again,
+     * those inside stay. */
+    request(obs[1], "{\"id\":4,\"type\":\"room.leave\"}", FALSE);
+    request(host2, "{\"id\":9,\"type\":\"room.gallery\",\"open\":false}", FALSE);
+    CHECK(strstr(reply_to(host2, 9), "\"open\":false") && strstr(reply_to(host2, 9), "\"admitted\":0"));
+    CHECK_EQ_INT(events(host, "\"event\":\"room.gallery\",\"data\":{\"open\":false}", 0), 1);
+    CHECK_EQ_INT(events(host2, "\"event\":\"room.gallery\",\"data\":{\"open\":false}", 0), 1);
+    CHECK(audited_has("room.gallery_close staff:3 - -"));
+    join(obs[5], "invitee:6", "observer");
+    CHECK(strstr(g_ptr_array_index(obs[5]->msgs, 0), "\"state\":\"waiting\""));
+    yf_sigroom_hub_count(hub, &rooms, &pubs, &observers);
+    CHECK_EQ_INT(observers, LIMIT - 1);
+    /* Closing what is closed changes nothing and tells nobody. */
+    guint before = host->msgs->len;
+    request(host2, "{\"id\":10,\"type\":\"room.gallery\",\"open\":false}", FALSE);
+    CHECK(strstr(reply_to(host2, 10), "\"ok\":true") && host->msgs->len == before);
+
+    yf_sigroom_hub_free(hub);
+    hub = NULL;
+    conn_free(host);
+    conn_free(host2);
+    conn_free(lawyer);
+    for (int i = 0; i < N; i++)
+        conn_free(obs[i]);
+    g_ptr_array_free(audited, TRUE);
+}
+
 int main(void)
 {
     GError *err = NULL;
@@ -320,6 +421,8 @@ int main(void)
     hub = yf_sigroom_hub_new(media, &key, 0, NULL, &conn_ops, NULL);
     yf_sigroom_hub_set_max_observers(hub, N_OBSERVERS);
     admit_all();
+    hub = yf_sigroom_hub_new(media, &key, 0, NULL, &conn_ops, NULL);
+    gallery();
     yf_sigroom_hub_free(hub);
     yf_net_free(media);
     yf_dtls_cert_free(cert);

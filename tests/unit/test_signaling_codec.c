@@ -52,6 +52,11 @@ static const parse_case cases[] = {
     { "room.admit observers false", "{\"id\":16,\"type\":\"room.admit\",\"observers\":false}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
     { "room.admit observers and participant", "{\"id\":16,\"type\":\"room.admit\",\"observers\":true,\"participant\":\"p3\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
     { "room.admit observers 1", "{\"id\":16,\"type\":\"room.admit\",\"observers\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "16" },
+    { "room.gallery open", "{\"id\":21,\"type\":\"room.gallery\",\"open\":true}", OK(YF_SIG_ROOM_GALLERY), "21" },
+    { "room.gallery close", "{\"id\":21,\"type\":\"room.gallery\",\"open\":false}", OK(YF_SIG_ROOM_GALLERY), "21" },
+    { "room.gallery no open", "{\"id\":21,\"type\":\"room.gallery\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "21" },
+    { "room.gallery open 1", "{\"id\":21,\"type\":\"room.gallery\",\"open\":1}", ERR(YF_SIG_ERR_BAD_REQUEST), "21" },
+    { "room.gallery open null", "{\"id\":21,\"type\":\"room.gallery\",\"open\":null}", ERR(YF_SIG_ERR_BAD_REQUEST), "21" },
     { "participant 16 bytes", "{\"id\":16,\"type\":\"room.admit\",\"participant\":\"p123456789012345\"}", OK(YF_SIG_ROOM_ADMIT), "16" },
 
     { "join without token", "{\"id\":10,\"type\":\"room.join\"}", ERR(YF_SIG_ERR_BAD_REQUEST), "10" },
@@ -303,6 +308,8 @@ static const struct {
     { "{\"id\":20,\"type\":\"agenda.timer\",\"running\":true,\"limit_s\":300}",
       { .type = YF_SIG_AGENDA_TIMER, .agenda = { 0, TRUE, 300 } } },
     { "{\"id\":20,\"type\":\"agenda.timer\",\"running\":false}", { .type = YF_SIG_AGENDA_TIMER, .agenda = { 0, FALSE, 0 } } },
+    { "{\"id\":21,\"type\":\"room.gallery\",\"open\":true}", { .type = YF_SIG_ROOM_GALLERY, .member = { NULL, "", FALSE, FALSE, TRUE } } },
+    { "{\"id\":21,\"type\":\"room.gallery\",\"open\":false}", { .type = YF_SIG_ROOM_GALLERY, .member = { NULL, "", FALSE, FALSE, FALSE } } },
 };
 
 /* Parses json and compares the member of want's type field by field; once
@@ -343,6 +350,7 @@ static void check_request(const char *json, const yf_sig_request *want)
         check_str(got.member.kind, want->member.kind);
         CHECK_EQ_INT(got.member.muted, want->member.muted);
         CHECK_EQ_INT(got.member.all_observers, want->member.all_observers);
+        CHECK_EQ_INT(got.member.open, want->member.open);
         break;
     }
     yf_sig_request_clear(&got);
@@ -489,6 +497,8 @@ static void test_room_events(void)
     EXPECT(yf_sig_event_participants(TRUE, NULL, 0),
            "{\"v\":1,\"type\":\"event\",\"event\":\"room.waiting\",\"data\":{\"waiting\":[]}}");
     EXPECT(yf_sig_event_admitted(), "{\"v\":1,\"type\":\"event\",\"event\":\"room.admitted\",\"data\":{}}");
+    EXPECT(yf_sig_event_gallery(TRUE), "{\"v\":1,\"type\":\"event\",\"event\":\"room.gallery\",\"data\":{\"open\":true}}");
+    EXPECT(yf_sig_event_gallery(FALSE), "{\"v\":1,\"type\":\"event\",\"event\":\"room.gallery\",\"data\":{\"open\":false}}");
     EXPECT(yf_sig_event_removed("removed by the host"),
            "{\"v\":1,\"type\":\"event\",\"event\":\"room.removed\",\"data\":{\"reason\":\"removed by the host\"}}");
     EXPECT(yf_sig_event_muted("audio", "p1", TRUE),

@@ -448,6 +448,8 @@ export const en = {
   'act.room.disconnect': 'Room connection lost',
   'act.room.media_lost': 'Room media lost',
   'act.room.media_back': 'Room media back',
+  'act.room.gallery_open': 'Opened the gallery',
+  'act.room.gallery_close': 'Closed the gallery',
   'act.api.refused': 'Refused request',
   'detail.username': 'user name',
   'detail.role': 'role',

@@ -469,6 +469,8 @@ export const zh = {
   'act.room.disconnect': '听证室连接中断',
   'act.room.media_lost': '听证室音视频中断',
   'act.room.media_back': '听证室音视频恢复',
+  'act.room.gallery_open': '开放旁听席',
+  'act.room.gallery_close': '关闭旁听席',
   'act.api.refused': '越权请求被拒绝',
 
   'detail.username': '用户名',

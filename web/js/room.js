@@ -32,6 +32,7 @@ function renderWaiting(list) {
   ul.replaceChildren();
   $('waiting-empty').hidden = list.length > 0;
   renderAdmitObservers(list);
+  renderGallery();
   for (const p of list) {
     const li = document.createElement('li');
     li.dataset.participant = p.id;
@@ -63,6 +64,29 @@ function renderAdmitObservers(list) {
   b.onclick = async () => {
     const left = await client.admitObservers();
     if (left) status('room.observersFull', { n: left > 0 ? left : obs.length });
+  };
+}
+
+/* A public hearing's gallery: the host opens it once and observers come in
+ * as they arrive, or keeps it closed and admits them. Shown to the host of
+ * a public hearing, or of any room where observers are waiting or inside. */
+function renderGallery() {
+  if (!client || !grid || !grid.isHost) return;
+  const h = client.hearing;
+  const observers = [...(client.waiting || []), ...(client.participants || [])].some((p) => p.role === 'observer');
+  const open = !!client.galleryOpen;
+  const box = $('gallery');
+  box.hidden = !(open || observers || (h && h.kind === 'public_hearing'));
+  box.dataset.open = String(open);
+  $('gallery-state').textContent = t(open ? 'room.galleryOpen' : 'room.galleryClosed');
+  const b = $('gallery-toggle');
+  b.textContent = t(open ? 'room.galleryCloseBtn' : 'room.galleryOpenBtn');
+  b.onclick = async () => {
+    b.disabled = true;
+    const res = await client.setGallery(!open);
+    b.disabled = false;
+    if (!res) status('room.galleryFailed');
+    else if (res.not_admitted) status('room.observersFull', { n: res.not_admitted });
   };
 }
 
@@ -121,6 +145,7 @@ function renderHearing() {
 
 function onParticipants(list) {
   if (grid.isHost) renderObservers(list.filter((p) => p.role === 'observer'));
+  renderGallery();
   grid.update(grid.isHost ? list.filter((p) => p.role !== 'observer') : list);
   for (const [id, stream] of pendingStreams) if (grid.attach(id, stream)) pendingStreams.delete(id);
   const me = list.find((p) => p.id === grid.selfId);
@@ -256,7 +281,8 @@ async function join(token) {
     if (!grid.attach(participant, stream)) pendingStreams.set(participant, stream);
   });
   client.on('speaker', (id) => grid.setSpeaker(id));
-  client.on('hearing', renderHearing);
+  client.on('hearing', () => { renderHearing(); renderGallery(); });
+  client.on('gallery', renderGallery);
   new NotesPanel($('notes'), client);   // the clerk's notes (the host reads them)
   setInterval(renderHearing, 1000);
   // Its own line, not the shared status: it stays while the video is

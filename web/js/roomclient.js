@@ -86,6 +86,7 @@ export class RoomClient {
     sig.on('room.participants', (d) => { this.participants = d.participants || []; this.emit('participants', this.participants); });
     sig.on('room.waiting', (d) => { this.waiting = d.waiting || []; this.emit('waiting', this.waiting); });
     sig.on('room.admitted', () => this.#admitted());
+    sig.on('room.gallery', (d) => { this.galleryOpen = !!d.open; this.emit('gallery', this.galleryOpen); });
     sig.on('room.removed', (d) => this.#removed(d.reason || ''));
     sig.on('room.ended', (d) => this.ended(d && d.reason));
     sig.on('agenda', (d) => { this.agenda = { ...d, receivedAt: performance.now() }; this.emit('agenda', this.agenda); });
@@ -116,6 +117,8 @@ export class RoomClient {
     sig.onclose = (e) => this.#onClose(sig, e);
     await sig.connect();
     this.connects++;
+    this.galleryOpen = false;   // a host is told (room.gallery) after joining if it is open
+    this.emit('gallery', false);
     const hello = await sig.request('hello', { client: 'room/0.1' });
     this.iceServers = hello.ice_servers || [];
     let res;
@@ -494,6 +497,19 @@ export class RoomClient {
       if (e && e.code === 'busy') return -1;
       console.warn('room: room.admit observers', e);
       return 0;
+    }
+  }
+  /** The host opens or closes a public hearing's gallery (room.gallery);
+   *  resolves to {open, admitted, not_admitted} or null when refused. */
+  async setGallery(open) {
+    try {
+      const res = await this.sig.request('room.gallery', { open });
+      this.galleryOpen = !!res.open;
+      this.emit('gallery', this.galleryOpen);
+      return res;
+    } catch (e) {
+      console.warn('room: room.gallery', e);
+      return null;
     }
   }
   mute(id, kind, muted = true) { return this.#request('room.mute', { participant: id, kind, muted }); }
