@@ -15,7 +15,16 @@
  * nothing about need_bps: not a failure of the link (SHORT). On a server
  * whose worker ticks come late (two cores shared with three browsers'
  * encoders) a third of the clusters went out so, and counting them as
- * failed doubled the wait for the next move up each time. */
+ * failed doubled the wait for the next move up each time.
+ * A receiver that stalls inside the train (a browser's network thread
+ * descheduled for a few hundred ms on a machine as busy, the packets
+ * waiting in its socket and then stamped together) stretches its arrival
+ * span as a slow link would: "sent 237 kbit/s, received 99, none lost".
+ * A bottleneck spaces every packet; a stall is one pause in an otherwise
+ * unstretched train. A cluster that arrived at its send rate but for its
+ * one longest pause says nothing about the link either (STALLED), once:
+ * the next such in a row is a failure, so a receiver that always stalls,
+ * or a link that pauses in every train, is backed off from as before. */
 #include <string.h>
 #include "common.h"
 #include "probe.h"
@@ -25,6 +34,7 @@
 #define MIN_WAIT_US 600000      /* after the window: feedback awaited at least */
 #define MAX_WAIT_US 2000000     /* and at most */
 #define MAX_BURST_US 10000      /* a late tick pads at most this much at once */
+#define STALL_MIN_US 50000      /* a pause shorter than this is jitter, not a stall */
 
 void yf_probe_init(yf_probe *p)
 {
@@ -37,9 +47,11 @@ void yf_probe_start(yf_probe *p, int64_t now_us, int64_t target_bps, int64_t nee
     if (p->state != YF_PROBE_IDLE || target_bps <= 0)
         return;
     yf_probe_stats st = p->st;
+    uint8_t stalls = p->stalls_in_row;
     uint8_t cluster = (uint8_t)(p->cluster == 255 ? 1 : p->cluster + 1);
     memset(p, 0, sizeof *p);
     p->st = st;
+    p->stalls_in_row = stalls;
     p->cluster = cluster;
     p->state = YF_PROBE_SENDING;
     p->start_us = now_us;
@@ -102,6 +114,13 @@ int64_t yf_probe_next_us(const yf_probe *p)
     }
 }
 
+/* A time difference kept in 32 bits: a train spans well under a second;
+ * what a receiver claims beyond ±17 minutes is held at that. */
+static int32_t clamp32(int64_t v)
+{
+    return (int32_t)(v > INT32_MAX / 2 ? INT32_MAX / 2 : v < -(INT32_MAX / 2) ? -(INT32_MAX / 2) : v);
+}
+
 void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, size_t n)
 {
     (void)yf_probe_cluster(p, now_us);
@@ -126,7 +145,45 @@ void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, 
         if (received == 0 || r[i].send_us > p->last_recv_send)
             p->last_recv_send = r[i].send_us;
         p->recv_bytes += r[i].size;
+        if (p->train_n < YF_PROBE_TRAIN_MAX) {
+            if (p->train_n == 0)
+                p->arr_base = r[i].arrival_us;
+            p->train[p->train_n].send = clamp32(r[i].send_us - p->start_us);
+            p->train[p->train_n].arr = clamp32(r[i].arrival_us - p->arr_base);
+            p->train_n++;
+        }
     }
+}
+
+/* Whether the train arrived at >= CARRIED_PCT of its send rate once its
+ * longest pause (arrival gap beyond the send gap, >= STALL_MIN_US) is
+ * taken out: a stall of the receiver, not a slower link. Needs every
+ * received packet recorded (a train longer than YF_PROBE_TRAIN_MAX is not
+ * judged so). */
+static bool stalled(yf_probe *p, uint32_t received, int64_t send_span, int64_t arr_span)
+{
+    if (p->train_n != received || received < YF_PROBE_MIN_PACKETS || send_span <= 0)
+        return false;
+    for (uint32_t i = 1; i < p->train_n; i++) { /* by send time; nearly sorted already */
+        yf_probe_arrival x = p->train[i];
+        uint32_t j = i;
+        for (; j > 0 && p->train[j - 1].send > x.send; j--)
+            p->train[j] = p->train[j - 1];
+        p->train[j] = x;
+    }
+    int64_t pause = 0;
+    for (uint32_t i = 1; i < p->train_n; i++) {
+        int64_t excess = ((int64_t)p->train[i].arr - p->train[i - 1].arr) -
+                         ((int64_t)p->train[i].send - p->train[i - 1].send);
+        if (excess > pause)
+            pause = excess;
+    }
+    int64_t rest = arr_span - pause;
+    if (pause < STALL_MIN_US || rest <= 0 || p->send_bytes == 0)
+        return false;
+    /* the receive rate as verdict() computes it, without the pause */
+    double carried = (double)send_span / (double)rest * (double)p->recv_bytes / (double)p->send_bytes;
+    return carried * 100 >= CARRIED_PCT;
 }
 
 static yf_probe_state verdict(yf_probe *p)
@@ -156,6 +213,11 @@ static yf_probe_state verdict(yf_probe *p)
         p->st.short_n++;
         return YF_PROBE_SHORT;
     }
+    if (clean && p->stalls_in_row == 0 && stalled(p, received, send_span, arr_span)) {
+        p->stalls_in_row++;
+        p->st.stalled++;
+        return YF_PROBE_STALLED;
+    }
     p->st.failed++;
     return YF_PROBE_FAILED;
 }
@@ -163,10 +225,13 @@ static yf_probe_state verdict(yf_probe *p)
 yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us)
 {
     (void)yf_probe_cluster(p, now_us);
-    if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us))
+    if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us)) {
         p->state = verdict(p);
+        if (p->state != YF_PROBE_STALLED)
+            p->stalls_in_row = 0;
+    }
     yf_probe_state s = p->state;
-    if (s == YF_PROBE_OK || s == YF_PROBE_FAILED || s == YF_PROBE_SHORT)
+    if (s == YF_PROBE_OK || s == YF_PROBE_FAILED || s == YF_PROBE_SHORT || s == YF_PROBE_STALLED)
         p->state = YF_PROBE_IDLE;
     return s;
 }

@@ -28,6 +28,8 @@
 #define YF_PROBE_MIN_PACKETS 10    /* fewer reported, or under half the
                                       cluster: no verdict (failed) */
 #define YF_PROBE_MAX_PADDING 255   /* bytes of RTP padding in one packet (RFC 3550 §5.1) */
+#define YF_PROBE_TRAIN_MAX 128     /* received packets kept per cluster for the
+                                      stall test (a 200 ms window at 6 Mbit/s) */
 
 typedef enum {
     YF_PROBE_IDLE,     /* nothing asked, or the last verdict taken */
@@ -35,17 +37,26 @@ typedef enum {
     YF_PROBE_WAITING,  /* window closed, its feedback not all in */
     YF_PROBE_OK,       /* the link carried the rate: a verdict to take */
     YF_PROBE_FAILED,   /* it did not (or the feedback never came) */
-    YF_PROBE_SHORT     /* the sender fell short of need_bps (a busy server's
+    YF_PROBE_SHORT,    /* the sender fell short of need_bps (a busy server's
                           late ticks) and the link carried all it was sent:
                           nothing learnt about the rate; ask again */
+    YF_PROBE_STALLED   /* the train arrived unstretched but for one pause
+                          (the receiver's own stall, not the link): nothing
+                          learnt; ask again */
 } yf_probe_state;
 
 typedef struct {
-    uint64_t probes, ok, failed, short_n;
+    uint64_t probes, ok, failed, short_n, stalled;
     uint64_t padding_bytes, padding_packets;
     int64_t last_sent_bps, last_recv_bps; /* the last cluster's rates */
     uint8_t last_loss_pct;
 } yf_probe_stats;
+
+/* One received packet of a cluster: its send time since the cluster's
+ * start, its arrival since the first arrival recorded (µs). */
+typedef struct {
+    int32_t send, arr;
+} yf_probe_arrival;
 
 /* Invariant: cluster != 0 once a probe started; sent_n counts the packets
  * stamped with it; reported_n <= sent_n. */
@@ -65,6 +76,12 @@ typedef struct {
     int64_t first_arr, last_arr;      /* of the received packets */
     int64_t first_recv_send, last_recv_send; /* their send times */
     uint64_t send_bytes, recv_bytes;  /* of reported / received packets */
+    /* the first YF_PROBE_TRAIN_MAX received: send time since start_us and
+     * arrival since the first one recorded (arr_base), in feedback order */
+    yf_probe_arrival train[YF_PROBE_TRAIN_MAX];
+    uint32_t train_n;
+    int64_t arr_base;
+    uint8_t stalls_in_row;            /* STALLED verdicts since the last other */
     yf_probe_stats st;
 } yf_probe;
 
@@ -96,8 +113,8 @@ int64_t yf_probe_next_us(const yf_probe *p);
 /* One feedback's packets (twcc_send.h). */
 void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, size_t n);
 
-/* The state, after the deadline check; a verdict (OK, FAILED or SHORT) is
- * returned once and the probe goes back to idle. */
+/* The state, after the deadline check; a verdict (OK, FAILED, SHORT or
+ * STALLED) is returned once and the probe goes back to idle. */
 yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us);
 
 /* Drops a probe in progress (a move down, a new connection): no verdict. */

@@ -162,6 +162,7 @@ typedef struct {
                                             over its resend budget (rtx_guard.h) */
     uint64_t probes, probes_ok, probes_failed; /* downlink probes (probe.h) and their verdicts */
     uint64_t probes_short;               /* sent short of their rate: no verdict */
+    uint64_t probes_stalled;             /* the receiver stalled inside: no verdict */
     uint64_t padding_packets;            /* probe padding sent */
 } yf_router_stats;
 
@@ -209,6 +210,7 @@ typedef struct {
     uint64_t unknown;                    /* statuses for packets not in the history */
     uint64_t probes, probes_ok, probes_failed; /* moves up asked of the link (probe.h) */
     uint64_t probes_short;               /* sent short of their rate: asked again */
+    uint64_t probes_stalled;             /* the receiver stalled inside: asked again */
     uint64_t padding_bytes;              /* sent in probes */
     int64_t probe_recv_bps;              /* the last probe: what arrived of it */
 } yf_router_downlink;

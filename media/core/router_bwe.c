@@ -292,18 +292,21 @@ static void start_probe(yf_router *r, int64_t now_us, int part, const int64_t *l
 }
 
 /* A probe's verdict, once: the next step, or the layer choice moves up or
- * waits longer; a probe sent short of its rate, asked again after the
- * usual wait without the longer one. */
+ * waits longer; a probe sent short of its rate, or one the receiver
+ * stalled in, asked again after the usual wait without the longer one. */
 static void take_verdict(yf_router *r, int64_t now_us, int part)
 {
     rt_participant *p = &r->parts[part];
     int64_t target = p->probe.target_bps;
     yf_probe_state v = yf_probe_poll(&p->probe, now_us);
-    if (v != YF_PROBE_OK && v != YF_PROBE_FAILED && v != YF_PROBE_SHORT)
+    if (v != YF_PROBE_OK && v != YF_PROBE_FAILED && v != YF_PROBE_SHORT && v != YF_PROBE_STALLED)
         return;
     p->probe_next_us = 0;
-    if (v == YF_PROBE_SHORT) {
-        r->st.probes_short++;
+    if (v == YF_PROBE_SHORT || v == YF_PROBE_STALLED) {
+        if (v == YF_PROBE_SHORT)
+            r->st.probes_short++;
+        else
+            r->st.probes_stalled++;
         yf_layer_probe_skip(&p->layer);
         return;
     }
@@ -479,6 +482,7 @@ int yf_router_get_downlink(const yf_router *r, int64_t now_us, uint32_t particip
     out->probes_ok = ps.ok;
     out->probes_failed = ps.failed;
     out->probes_short = ps.short_n;
+    out->probes_stalled = ps.stalled;
     out->padding_bytes = ps.padding_bytes;
     out->probe_recv_bps = ps.last_recv_bps;
     return YF_OK;

@@ -142,11 +142,11 @@ static void log_downlink(yf_room_wk *wk, int64_t now, uint32_t part, gboolean pa
            " ms, %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost (%" G_GUINT64_FORMAT
            " sent, %" G_GUINT64_FORMAT " unknown), %" G_GUINT64_FORMAT " overuses, state %s; %"
            G_GUINT64_FORMAT " probes, %" G_GUINT64_FORMAT " carried, %" G_GUINT64_FORMAT
-           " sent short, the last received at %" G_GINT64_FORMAT " bit/s",
+           " sent short, %" G_GUINT64_FORMAT " stalled, the last received at %" G_GINT64_FORMAT " bit/s",
            wk->room->h.id, part, paused ? "paused (audio only)" : "resumed", d.estimate_bps, d.delay_bps,
            d.loss_bps, d.acked_bps, d.video_bps, d.audio_bps, d.rtt_us / 1000, d.lost, d.reported,
            d.stamped, d.unknown, d.overuses, d.state, d.probes, d.probes_ok, d.probes_short,
-           d.probe_recv_bps);
+           d.probes_stalled, d.probe_recv_bps);
 }
 
 static void router_event(yf_room_wk *wk, int64_t now, const yf_router_output *o)
@@ -364,8 +364,9 @@ static void msg_remove_part(yf_room_wk *wk, const yf_room_msg *m, int64_t now)
         g_info("room %u: participant %u: downlink at the end: estimate %" G_GINT64_FORMAT " bit/s, %"
                G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " reported lost, %" G_GUINT64_FORMAT
                " overuses; %" G_GUINT64_FORMAT " probes, %" G_GUINT64_FORMAT " carried, %" G_GUINT64_FORMAT
-               " sent short, %" G_GUINT64_FORMAT " bytes of padding", wk->room->h.id, m->part, d.estimate_bps,
-               d.lost, d.reported, d.overuses, d.probes, d.probes_ok, d.probes_short, d.padding_bytes);
+               " sent short, %" G_GUINT64_FORMAT " stalled, %" G_GUINT64_FORMAT " bytes of padding", wk->room->h.id,
+               m->part, d.estimate_bps, d.lost, d.reported, d.overuses, d.probes, d.probes_ok, d.probes_short,
+               d.probes_stalled, d.padding_bytes);
     yf_router_remove_participant(wk->router, m->part); /* its tracks and subscriptions */
     g_hash_table_remove(wk->parts, GUINT_TO_POINTER(m->part));
     sync_all(wk, now);

@@ -212,7 +212,7 @@ static void fuzz_twcc_send(const yf_rtcp_packet *p)
     yf_probe_on_feedback(&probe, 1700000, res, n);
     FUZZ_CHECK(probe.reported_n <= probe.sent_n && probe.lost_n <= probe.reported_n);
     yf_probe_state v = yf_probe_poll(&probe, 1000000 + 600 * 1000 + 2000000); /* past any deadline */
-    FUZZ_CHECK(v == YF_PROBE_OK || v == YF_PROBE_FAILED || v == YF_PROBE_SHORT);
+    FUZZ_CHECK(v == YF_PROBE_OK || v == YF_PROBE_FAILED || v == YF_PROBE_SHORT || v == YF_PROBE_STALLED);
     FUZZ_CHECK(probe.st.last_recv_bps >= 0 && probe.st.last_sent_bps >= 0 && probe.st.last_loss_pct <= 100);
     rc = yf_twcc_send_on_feedback(&tx, p, res, YF_TWCC_SEND_MAX_STATUS, &again);
     FUZZ_CHECK(again == 0);

@@ -6,7 +6,9 @@
  * slower train, on a link that carries the rate and on one that does not;
  * packets of other clusters ignored; a late tick that does not send the
  * backlog; a sender whose ticks all come late (a busy server): no verdict
- * on a link that carried what it got, failed on one that did not; cancel. */
+ * on a link that carried what it got, failed on one that did not; a
+ * receiver that stalls inside the train: no verdict once, failed the next
+ * time in a row, failed on a slow link however it stalls; cancel. */
 #include "media/core/common.h"
 #include "media/core/probe.h"
 #include "yf_test.h"
@@ -230,6 +232,71 @@ static void test_sender_short(void)
     CHECK_EQ_INT(st.ok, 1);
 }
 
+/* The receiver stalls from send time `from` for stall_us: every packet
+ * that would arrive inside the stall is stamped at its end, together. */
+static void stall(train *t, int64_t from, int64_t stall_us)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->r[i].arrival_us != YF_TWCC_LOST && t->r[i].arrival_us >= from && t->r[i].arrival_us < from + stall_us)
+            t->r[i].arrival_us = from + stall_us;
+}
+
+static void test_receiver_stall(void)
+{
+    yf_probe p;
+    train t;
+    yf_probe_stats st;
+    yf_probe_init(&p);
+    /* a link that carries the rate; the receiver stalls 300 ms from the
+     * middle of the train: the span stretched to about twice, as a link of
+     * half the rate would, but in one pause: no verdict */
+    yf_probe_start(&p, 0, 1000000, 880000, 0);
+    send_window(&p, 0, 2000000, 0, &t);
+    stall(&t, 120000, 300000);
+    yf_probe_on_feedback(&p, 900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 900000), YF_PROBE_STALLED);
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_recv_bps < 880000); /* what first/last alone would have failed */
+    CHECK_EQ_INT(st.stalled, 1);
+    CHECK_EQ_INT(st.failed, 0);
+    /* the same again, at once: a receiver (or a link) that pauses in every
+     * train is backed off from: failed */
+    yf_probe_start(&p, 1000000, 1000000, 880000, 0);
+    send_window(&p, 1000000, 2000000, 0, &t);
+    stall(&t, 1150000, 300000);
+    yf_probe_on_feedback(&p, 1900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 1900000), YF_PROBE_FAILED);
+    /* a clean probe in between makes the next stall forgiven again; the
+     * last packets stamped late (the stall at the end) are one too */
+    yf_probe_start(&p, 2000000, 1000000, 880000, 0);
+    send_window(&p, 2000000, 2000000, 0, &t);
+    yf_probe_on_feedback(&p, 2900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 2900000), YF_PROBE_OK);
+    yf_probe_start(&p, 3000000, 1000000, 880000, 0);
+    send_window(&p, 3000000, 2000000, 0, &t);
+    stall(&t, 3190000, 250000);
+    yf_probe_on_feedback(&p, 3900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 3900000), YF_PROBE_STALLED);
+    /* a link of 300 kbit/s whose receiver also stalls: the train is
+     * stretched besides the pause: failed */
+    yf_probe_start(&p, 5000000, 1000000, 880000, 0);
+    send_window(&p, 5000000, 300000, 0, &t);
+    stall(&t, 5150000, 300000);
+    yf_probe_on_feedback(&p, 6500000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 6500000), YF_PROBE_FAILED);
+    /* a pause of 30 ms is a link's jitter, not a stall: judged as usual
+     * (carried here) */
+    yf_probe_start(&p, 7000000, 1000000, 880000, 0);
+    send_window(&p, 7000000, 2000000, 0, &t);
+    stall(&t, 7120000, 30000);
+    yf_probe_on_feedback(&p, 7900000, t.r, t.n);
+    CHECK_EQ_INT(yf_probe_poll(&p, 7900000), YF_PROBE_OK);
+    yf_probe_get_stats(&p, &st);
+    CHECK_EQ_INT(st.stalled, 2);
+    CHECK_EQ_INT(st.failed, 2);
+    CHECK_EQ_INT(st.ok, 2);
+}
+
 static void test_padding_due(void)
 {
     yf_probe p;
@@ -281,6 +348,7 @@ int main(void)
     test_feedback_lost();
     test_other_clusters();
     test_sender_short();
+    test_receiver_stall();
     test_padding_due();
     test_cancel();
     return yf_test_done("test_probe");
