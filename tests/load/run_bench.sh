@@ -8,7 +8,8 @@
 # it started, by PID, also on failure or Ctrl-C.
 #
 #   tests/load/run_bench.sh [--build DIR] [--yfload BIN] [--yf-workers N] [--keep] [--servers "yuanfang janus"]
-#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--burst "100"] [--grow] [--duration S] [--smoke]
+#                           [--rooms "1 2 4 8"] [--observers "10 50"] [--burst "100"] [--host-admits] [--grow]
+#                           [--duration S] [--smoke]
 #
 # --grow: steps of 1, 2, 4, ... rooms (or 10, 20, 40, ... observers) until loss
 # passes 1 %, the server uses every core or the generator a whole one.
@@ -22,6 +23,10 @@
 # instant: one publisher and N receive-only observers joining at once, 3 s of
 # media (unless --duration says otherwise); read the join columns (websocket
 # open to first media packet, p50 and p99) and the ratio line's join_p50.
+#
+# --host-admits: in (b) and (c), yuanfang's host admits whoever waits (one
+# room.admit every 20 ms at most, as a quick person would) instead of
+# opening the gallery when it joins.
 #
 # --smoke: one room of 4 for 3 s against each server (the CTest test
 # load_smoke): fails when the generator receives no media. A server whose
@@ -43,6 +48,7 @@ keep=0
 observers=""
 burst=""
 grow=0
+host_admits=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
@@ -51,6 +57,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --observers) observers=$2; shift 2 ;;
     --burst) burst=$2; shift 2 ;;
+    --host-admits) host_admits=(--host-admits); shift ;;
     --grow) grow=1; shift ;;
     --servers) servers=$2; shift 2 ;;
     --rooms) rooms=$2; shift 2 ;;
@@ -156,7 +163,7 @@ EOF
   nsenter --net="/run/netns/$ns_srv" "$yuanfang" --config "$conf" >"$tmp/yuanfang.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
-  server_args=(--yuanfang "$yuanfang" --data-dir "$data" --port 8443)
+  server_args=(--yuanfang "$yuanfang" --data-dir "$data" --port 8443 "${host_admits[@]}")
   wait_http "https://$srv_ip:8443/healthz"
 }
 

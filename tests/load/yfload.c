@@ -25,6 +25,7 @@ typedef struct {
     char *host, *yuanfang, *data_dir, *stream_dir, *label;
     char **local;
     int port, rooms, duration, join_timeout, server_pid, observers;
+    gboolean host_admits;
     gboolean plain, janus;
 } options;
 
@@ -348,6 +349,8 @@ static gboolean parse_options(options *o, int argc, char **argv)
         { "rooms", 'k', 0, G_OPTION_ARG_INT, &o->rooms, "rooms of 4 participants (1)", "K" },
         { "observers", 0, 0, G_OPTION_ARG_INT, &o->observers,
           "scenario (b): one room, one publisher and N receive-only observers", "N" },
+        { "host-admits", 0, 0, G_OPTION_ARG_NONE, &o->host_admits,
+          "yuanfang's host admits those waiting (every 20 ms) instead of opening the gallery", NULL },
         { "duration", 't', 0, G_OPTION_ARG_INT, &o->duration, "seconds measured after everyone joined (10)", "S" },
         { "join-timeout", 0, 0, G_OPTION_ARG_INT, &o->join_timeout, "seconds to wait for every join (20)", "S" },
         { "yuanfang", 0, 0, G_OPTION_ARG_FILENAME, &o->yuanfang, "the yuanfang binary, to mint room tokens",
@@ -397,7 +400,8 @@ static void options_clear(options *o)
 }
 
 /* Scenario (a): K rooms of 4 who all enter directly and publish. Scenario
- * (b): one room, a host who publishes and admits, and N observers. */
+ * (b): one room, a host who publishes and opens the gallery (or admits),
+ * and N observers. */
 static gboolean make_parts(run *r)
 {
     GError *err = NULL;
@@ -414,6 +418,7 @@ static gboolean make_parts(run *r)
             p->target = &r->target;
             p->observer = r->o.observers && i > 0;
             p->host = r->o.observers && i == 0;
+            p->host_admits = r->o.host_admits;
             p->expect_tracks = r->o.observers ? (i ? 2 : 0) : 2 * (PER_ROOM - 1);
             if (r->o.observers)
                 g_snprintf(p->label, sizeof p->label, i ? "obs%d" : "host", i);

@@ -30,7 +30,9 @@ typedef struct {
                                               subscribe.offer (monotonic µs; 0: not yet) */
     gboolean failed;
     gboolean observer;      /* receive-only: never publishes */
-    gboolean host;          /* admits whoever waits (yuanfang) */
+    gboolean host;          /* yuanfang: opens the gallery (room.gallery) on
+                               joining, or with host_admits admits whoever waits */
+    gboolean host_admits;
     int expect_tracks;      /* tracks its receiving connection should get */
     gboolean admit_due;     /* host: someone waits (room.waiting) since the last admit */
     guint admit_timer;

@@ -1,7 +1,8 @@
 /* yfload_yf.c -- a participant speaking yuanfang's signaling (docs/
  * protocol.md, "Hearing rooms"): hello, room.join with its room token,
  * publish.offer for its audio and video (not as an observer, who waits to
- * be admitted and only receives), the host admitting whoever waits,
+ * be admitted and only receives), the host opening the gallery (or,
+ * --host-admits, admitting whoever waits),
  * subscribe.answer to every
  * subscribe.offer (renegotiations included, on the same connection), and
  * ice.candidate both ways with `pc`. Errors are logged with the
@@ -80,6 +81,8 @@ static void on_reply(yfl_part *p, json_t *msg)
         p->t_joined = g_get_monotonic_time();
         if (state && !strcmp(state, "admitted"))
             p->t_admitted = p->t_joined;
+        if (p->host && !p->host_admits)   /* observers come in as they arrive */
+            send_req(p, "room.gallery", json_pack("{s:b}", "open", 1));
         if (state && !strcmp(state, "admitted") && !p->observer)
             publish(p);
         else if (!state || (strcmp(state, "waiting") != 0 && strcmp(state, "admitted") != 0))
@@ -120,7 +123,8 @@ static void on_subscribe_offer(yfl_part *p, json_t *data)
     yfl_pc_start(p->sub);
 }
 
-/* The host lets everyone waiting in with one room.admit {"observers":true}
+/* --host-admits: instead of opening the gallery, the host lets everyone
+ * waiting in with one room.admit {"observers":true}
  * (docs/protocol.md, "Observers"), at most once per tick of 20 ms however
  * many room.waiting events arrive: 50 messages a second at most, under the
  * server's 100 a second per client. Everyone who waits here is an observer. */
@@ -137,7 +141,7 @@ static gboolean admit_next(gpointer data)
 
 static void on_waiting(yfl_part *p, json_t *data)
 {
-    if (!p->host)
+    if (!p->host || !p->host_admits)
         return;
     if (!p->admit_timer)
         p->admit_timer = g_timeout_add(20, admit_next, p);
