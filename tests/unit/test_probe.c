@@ -241,56 +241,47 @@ static void stall(train *t, int64_t from, int64_t stall_us)
             t->r[i].arrival_us = from + stall_us;
 }
 
+/* A probe of 1 Mbit/s (880 kbit/s needed) from `start` over a link of
+ * link_bps whose receiver stalls stall_us from start + stall_at (0: no
+ * stall); its verdict once all the feedback is in. */
+static yf_probe_state stall_probe(yf_probe *p, int64_t start, int64_t link_bps, int64_t stall_at,
+                                  int64_t stall_us)
+{
+    train t;
+    yf_probe_start(p, start, 1000000, 880000, 0);
+    send_window(p, start, link_bps, 0, &t);
+    if (stall_us)
+        stall(&t, start + stall_at, stall_us);
+    yf_probe_on_feedback(p, start + 900000, t.r, t.n);
+    return yf_probe_poll(p, start + 900000);
+}
+
 static void test_receiver_stall(void)
 {
     yf_probe p;
-    train t;
     yf_probe_stats st;
     yf_probe_init(&p);
     /* a link that carries the rate; the receiver stalls 300 ms from the
      * middle of the train: the span stretched to about twice, as a link of
      * half the rate would, but in one pause: no verdict */
-    yf_probe_start(&p, 0, 1000000, 880000, 0);
-    send_window(&p, 0, 2000000, 0, &t);
-    stall(&t, 120000, 300000);
-    yf_probe_on_feedback(&p, 900000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 900000), YF_PROBE_STALLED);
+    CHECK_EQ_INT(stall_probe(&p, 0, 2000000, 120000, 300000), YF_PROBE_STALLED);
     yf_probe_get_stats(&p, &st);
     CHECK(st.last_recv_bps < 880000); /* what first/last alone would have failed */
     CHECK_EQ_INT(st.stalled, 1);
     CHECK_EQ_INT(st.failed, 0);
     /* the same again, at once: a receiver (or a link) that pauses in every
      * train is backed off from: failed */
-    yf_probe_start(&p, 1000000, 1000000, 880000, 0);
-    send_window(&p, 1000000, 2000000, 0, &t);
-    stall(&t, 1150000, 300000);
-    yf_probe_on_feedback(&p, 1900000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 1900000), YF_PROBE_FAILED);
+    CHECK_EQ_INT(stall_probe(&p, 1000000, 2000000, 150000, 300000), YF_PROBE_FAILED);
     /* a clean probe in between makes the next stall forgiven again; the
      * last packets stamped late (the stall at the end) are one too */
-    yf_probe_start(&p, 2000000, 1000000, 880000, 0);
-    send_window(&p, 2000000, 2000000, 0, &t);
-    yf_probe_on_feedback(&p, 2900000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 2900000), YF_PROBE_OK);
-    yf_probe_start(&p, 3000000, 1000000, 880000, 0);
-    send_window(&p, 3000000, 2000000, 0, &t);
-    stall(&t, 3190000, 250000);
-    yf_probe_on_feedback(&p, 3900000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 3900000), YF_PROBE_STALLED);
+    CHECK_EQ_INT(stall_probe(&p, 2000000, 2000000, 0, 0), YF_PROBE_OK);
+    CHECK_EQ_INT(stall_probe(&p, 3000000, 2000000, 190000, 250000), YF_PROBE_STALLED);
     /* a link of 300 kbit/s whose receiver also stalls: the train is
      * stretched besides the pause: failed */
-    yf_probe_start(&p, 5000000, 1000000, 880000, 0);
-    send_window(&p, 5000000, 300000, 0, &t);
-    stall(&t, 5150000, 300000);
-    yf_probe_on_feedback(&p, 6500000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 6500000), YF_PROBE_FAILED);
+    CHECK_EQ_INT(stall_probe(&p, 5000000, 300000, 150000, 300000), YF_PROBE_FAILED);
     /* a pause of 30 ms is a link's jitter, not a stall: judged as usual
      * (carried here) */
-    yf_probe_start(&p, 7000000, 1000000, 880000, 0);
-    send_window(&p, 7000000, 2000000, 0, &t);
-    stall(&t, 7120000, 30000);
-    yf_probe_on_feedback(&p, 7900000, t.r, t.n);
-    CHECK_EQ_INT(yf_probe_poll(&p, 7900000), YF_PROBE_OK);
+    CHECK_EQ_INT(stall_probe(&p, 7000000, 2000000, 120000, 30000), YF_PROBE_OK);
     yf_probe_get_stats(&p, &st);
     CHECK_EQ_INT(st.stalled, 2);
     CHECK_EQ_INT(st.failed, 2);
