@@ -424,7 +424,7 @@ static gboolean on_room_empty(gpointer data)
 static void member_drop(yf_sigroom_member *m, const char *why)
 {
     yf_sigroom *r = m->room;
-    gboolean seat_freed = m->observer && m->in_media;
+    gboolean seat_freed = m->in_media; /* an observer's place, or one of the server's sessions */
     g_info("room %s: %s (%s) %s", r->name, m->id, m->role, why);
     audit(m, "room.leave", NULL, why);
     if (m->conn)
@@ -432,7 +432,7 @@ static void member_drop(yf_sigroom_member *m, const char *why)
     m->conn = NULL;
     yf_sigroom_media_remove(m);
     g_ptr_array_remove(r->members, m);   /* frees m */
-    if (seat_freed && r->gallery_open) { /* an open gallery was full: the next one waiting comes in */
+    if (seat_freed && r->gallery_open) { /* an open gallery was full: those waiting come in, if they can now */
         int left;
         const char *full;
         observers_in(r, r->gallery_by, GALLERY_DETAIL, &left, &full);
@@ -469,6 +469,15 @@ void yf_sigroom_detach(yf_sigroom_member *m)
     yf_sigroom_media_hang_up(m);
     m->grace_timer = g_timeout_add(m->room->hub->grace_ms, on_grace_over, m);
     announce(m->room);
+}
+
+void yf_sigroom_hub_stopping(yf_sigroom_hub *h)
+{
+    GHashTableIter it;
+    gpointer room;
+    g_hash_table_iter_init(&it, h->rooms);
+    while (g_hash_table_iter_next(&it, NULL, &room))
+        ((yf_sigroom *)room)->gallery_open = FALSE;
 }
 
 void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason)
@@ -639,7 +648,7 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     yf_room_claims c = {0};
     GError *err = NULL;
     yf_sigroom_member *m = NULL;
-    gboolean again = FALSE;
+    gboolean again = FALSE, entered = FALSE;
     const char *why = NULL, *full = NULL;
     yf_sig_errc code = YF_SIG_ERR_FORBIDDEN;
     if (!check_token(h, conn, req, &c))
@@ -675,7 +684,7 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
         member_rebind(m, conn);
         /* Someone who waited, back while the gallery is open, comes in now. */
         if (m->observer && !m->admitted && r->gallery_open && yf_sigroom_media_add(m) == NULL) {
-            m->admitted = TRUE;
+            m->admitted = entered = TRUE; /* a new subscriber: its first offer follows */
             audit_by_pid(m, "hearing.admit", r->gallery_by, GALLERY_DETAIL);
         }
     } else
@@ -696,7 +705,7 @@ yf_sigroom_member *yf_sigroom_join(yf_sigroom_hub *h, void *conn, const yf_sig_r
     announce(r);
     if (m->admitted)
         yf_sigroom_agenda_tell(m);
-    if (again)
+    if (again && !entered)
         yf_sigroom_media_rejoin(m);
 out:
     yf_room_claims_clear(&c);
@@ -756,11 +765,13 @@ static void admit_observers(yf_sigroom_member *m, const yf_sig_request *req)
         announce(r);
 }
 
-/* room.gallery {"open":B}: the host opens a public hearing's gallery (every
- * observer waiting comes in, as with room.admit {"observers":true}, and those
- * who join later come in at once, each audited as admitted by this host)
+/* room.gallery {"open":B}: the host opens the room's gallery (its observers,
+ * 旁听: a public hearing followed online; every observer waiting comes in, as
+ * with room.admit {"observers":true}, and those who join later come in at
+ * once, each audited as admitted by the host who opened it)
  * or closes it (newcomers wait again; those inside stay). An open gallery
- * that is full lets the next one waiting in when an observer leaves. The
+ * that is full (the room's observers, or the server's media sessions) lets
+ * those waiting in as anyone in the room's media leaves. The
  * reply says what changed; every host is told of a change (room.gallery),
  * and a host who joins while it is open is told so. */
 static void do_gallery(yf_sigroom_member *m, const yf_sig_request *req)
@@ -773,11 +784,12 @@ static void do_gallery(yf_sigroom_member *m, const yf_sig_request *req)
     if (!host_only(m, req))
         return;
     r->gallery_open = open;
-    if (open) {
+    if (changed && open) { /* later entries are audited as this host's (who opened it) */
         g_free(r->gallery_by);
         r->gallery_by = g_strdup(m->pid);
-        admitted = observers_in(r, m->pid, GALLERY_DETAIL, &left, &full);
     }
+    if (open)
+        admitted = observers_in(r, m->pid, GALLERY_DETAIL, &left, &full);
     g_info("room %s: %s %s the gallery%s (%d observers came in%s)", r->name, m->id,
            open ? "opened" : "closed", changed ? "" : ", as it was", admitted,
            left ? ", some could not" : "");

@@ -130,6 +130,9 @@ void yf_sigroom_hub_set_hearing(yf_sigroom_hub *h, const yf_sigroom_hearing_hook
  * the media and has its connection closed; the room closes once empty. No
  * such room: nothing happens. Later joins are for the gate to refuse. */
 void yf_sigroom_hub_end_room(yf_sigroom_hub *h, const char *room, const char *reason);
+/* The server is stopping: every open gallery closes, so that nobody
+ * waiting is let in while the members are taken out. */
+void yf_sigroom_hub_stopping(yf_sigroom_hub *h);
 /* The server's media sessions, shared by the device tests (ws.c) and the
  * hearing rooms: a participant in a room's media is one. Invariant:
  * 0 <= used <= max. */

@@ -190,6 +190,7 @@ void yf_ws_hub_shutdown(yf_ws_hub *hub, const char *reason)
     if (!hub || hub->stopping)
         return;
     hub->stopping = TRUE;
+    yf_sigroom_hub_stopping(hub->rooms);
     for (GList *l = hub->sessions; l; l = l->next) {
         yf_ws_session *s = l->data;
         end_media(s);

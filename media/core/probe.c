@@ -22,9 +22,12 @@
  * span as a slow link would: "sent 237 kbit/s, received 99, none lost".
  * A bottleneck spaces every packet; a stall is one pause in an otherwise
  * unstretched train. A cluster that arrived at its send rate but for its
- * one longest pause says nothing about the link either (STALLED), once:
- * the next such in a row is a failure, so a receiver that always stalls,
- * or a link that pauses in every train, is backed off from as before. */
+ * one longest pause says nothing about the link either (STALLED); nor does
+ * one that arrived in under half the time it took to send (a stall through
+ * most of it: everything stamped at once). Once: after a STALLED verdict
+ * such clusters fail until one carries or is sent short, so a receiver
+ * that always stalls, or a link that pauses in every train, is backed off
+ * from as before. */
 #include <string.h>
 #include "common.h"
 #include "probe.h"
@@ -114,11 +117,14 @@ int64_t yf_probe_next_us(const yf_probe *p)
     }
 }
 
-/* A time difference kept in 32 bits: a train spans well under a second;
- * what a receiver claims beyond ±17 minutes is held at that. */
-static int32_t clamp32(int64_t v)
+/* a - b in 32 bits, computed without overflow: a train spans well under a
+ * second; what a receiver claims beyond ±17 minutes is held at that. */
+static int32_t diff32(int64_t a, int64_t b)
 {
-    return (int32_t)(v > INT32_MAX / 2 ? INT32_MAX / 2 : v < -(INT32_MAX / 2) ? -(INT32_MAX / 2) : v);
+    const int64_t lim = INT32_MAX / 2;
+    if (a >= b)
+        return (int32_t)((uint64_t)a - (uint64_t)b > (uint64_t)lim ? lim : a - b);
+    return (int32_t)((uint64_t)b - (uint64_t)a > (uint64_t)lim ? -lim : a - b);
 }
 
 void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, size_t n)
@@ -148,21 +154,25 @@ void yf_probe_on_feedback(yf_probe *p, int64_t now_us, const yf_twcc_result *r, 
         if (p->train_n < YF_PROBE_TRAIN_MAX) {
             if (p->train_n == 0)
                 p->arr_base = r[i].arrival_us;
-            p->train[p->train_n].send = clamp32(r[i].send_us - p->start_us);
-            p->train[p->train_n].arr = clamp32(r[i].arrival_us - p->arr_base);
+            p->train[p->train_n].send = diff32(r[i].send_us, p->start_us);
+            p->train[p->train_n].arr = diff32(r[i].arrival_us, p->arr_base);
             p->train_n++;
         }
     }
 }
 
-/* Whether the train arrived at >= CARRIED_PCT of its send rate once its
- * longest pause (arrival gap beyond the send gap, >= STALL_MIN_US) is
- * taken out: a stall of the receiver, not a slower link. Needs every
- * received packet recorded (a train longer than YF_PROBE_TRAIN_MAX is not
- * judged so). */
-static bool stalled(yf_probe *p, uint32_t received, int64_t send_span, int64_t arr_span)
+/* Whether the train arrived at >= CARRIED_PCT of its send rate but for its
+ * longest pause (arrival gap beyond the send gap, >= STALL_MIN_US): a stall
+ * of the receiver, not a slower link. The train is cut at the pause and
+ * each part's stretch (arrival span beyond send span) counted on its own,
+ * never below zero: the packets the stall bunched together (their arrival
+ * span shrinks to nothing) do not offset the stretch a slow link gave the
+ * part before. A stall that begins before the link has shown its pace
+ * hides it: such a train is forgiven, once. Needs every received packet
+ * recorded (a train longer than YF_PROBE_TRAIN_MAX is not judged so). */
+static bool stalled(yf_probe *p, uint32_t received)
 {
-    if (p->train_n != received || received < YF_PROBE_MIN_PACKETS || send_span <= 0)
+    if (p->train_n != received || received < YF_PROBE_MIN_PACKETS || p->send_bytes == 0)
         return false;
     for (uint32_t i = 1; i < p->train_n; i++) { /* by send time; nearly sorted already */
         yf_probe_arrival x = p->train[i];
@@ -172,17 +182,32 @@ static bool stalled(yf_probe *p, uint32_t received, int64_t send_span, int64_t a
         p->train[j] = x;
     }
     int64_t pause = 0;
+    uint32_t cut = 0; /* the first packet after the pause */
     for (uint32_t i = 1; i < p->train_n; i++) {
         int64_t excess = ((int64_t)p->train[i].arr - p->train[i - 1].arr) -
                          ((int64_t)p->train[i].send - p->train[i - 1].send);
-        if (excess > pause)
+        if (excess > pause) {
             pause = excess;
+            cut = i;
+        }
     }
-    int64_t rest = arr_span - pause;
-    if (pause < STALL_MIN_US || rest <= 0 || p->send_bytes == 0)
+    int64_t send_span = (int64_t)p->train[p->train_n - 1].send - p->train[0].send;
+    if (pause < STALL_MIN_US || send_span <= 0)
         return false;
-    /* the receive rate as verdict() computes it, without the pause */
-    double carried = (double)send_span / (double)rest * (double)p->recv_bytes / (double)p->send_bytes;
+    int64_t stretch = 0;
+    for (int part = 0; part < 2; part++) {
+        uint32_t a = part ? cut : 0, b = part ? p->train_n - 1 : cut - 1;
+        int64_t amin = p->train[a].arr, amax = p->train[a].arr;
+        for (uint32_t i = a + 1; i <= b; i++) {
+            amin = p->train[i].arr < amin ? p->train[i].arr : amin;
+            amax = p->train[i].arr > amax ? p->train[i].arr : amax;
+        }
+        int64_t excess = (amax - amin) - ((int64_t)p->train[b].send - p->train[a].send);
+        stretch += excess > 0 ? excess : 0;
+    }
+    /* the receive rate as verdict() computes it, the pause left out */
+    double carried = (double)send_span / (double)(send_span + stretch) * (double)p->recv_bytes /
+                     (double)p->send_bytes;
     return carried * 100 >= CARRIED_PCT;
 }
 
@@ -202,18 +227,23 @@ static yf_probe_state verdict(yf_probe *p)
         ? (int64_t)((double)p->st.last_sent_bps * (double)send_span / (double)arr_span *
                     (double)p->recv_bytes / (double)p->send_bytes)
         : 0;
+    /* a train that arrived squeezed (a receiver that stalled through most of
+     * it stamps it all at once) shows the link carried what was sent, no more */
+    if (p->st.last_recv_bps > p->st.last_sent_bps)
+        p->st.last_recv_bps = p->st.last_sent_bps;
     bool clean = p->reported_n >= YF_PROBE_MIN_PACKETS && p->reported_n * 2 >= p->sent_n &&
                  p->st.last_loss_pct <= MAX_LOSS_PCT;
-    if (clean && p->st.last_recv_bps >= p->need_bps) {
+    bool squeezed = received >= 2 && arr_span * 2 < send_span;
+    if (clean && !squeezed && p->st.last_recv_bps >= p->need_bps) {
         p->st.ok++;
         return YF_PROBE_OK;
     }
-    if (clean && p->st.last_sent_bps < p->need_bps &&
+    if (clean && !squeezed && p->st.last_sent_bps < p->need_bps &&
         p->st.last_recv_bps >= p->st.last_sent_bps / 100 * CARRIED_PCT) {
         p->st.short_n++;
         return YF_PROBE_SHORT;
     }
-    if (clean && p->stalls_in_row == 0 && stalled(p, received, send_span, arr_span)) {
+    if (clean && p->stalls_in_row == 0 && (squeezed || stalled(p, received))) {
         p->stalls_in_row++;
         p->st.stalled++;
         return YF_PROBE_STALLED;
@@ -227,8 +257,8 @@ yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us)
     (void)yf_probe_cluster(p, now_us);
     if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us)) {
         p->state = verdict(p);
-        if (p->state != YF_PROBE_STALLED)
-            p->stalls_in_row = 0;
+        if (p->state == YF_PROBE_OK || p->state == YF_PROBE_SHORT)
+            p->stalls_in_row = 0; /* a failure after a stall keeps it: stalls in a row fail */
     }
     yf_probe_state s = p->state;
     if (s == YF_PROBE_OK || s == YF_PROBE_FAILED || s == YF_PROBE_SHORT || s == YF_PROBE_STALLED)
@@ -240,6 +270,7 @@ void yf_probe_cancel(yf_probe *p)
 {
     if (p->state != YF_PROBE_IDLE)
         p->state = YF_PROBE_IDLE;
+    p->stalls_in_row = 0;
 }
 
 void yf_probe_get_stats(const yf_probe *p, yf_probe_stats *out)

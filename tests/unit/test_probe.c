@@ -286,6 +286,24 @@ static void test_receiver_stall(void)
     CHECK_EQ_INT(st.stalled, 2);
     CHECK_EQ_INT(st.failed, 2);
     CHECK_EQ_INT(st.ok, 2);
+    /* stalls in every train: forgiven once, then failed each time (the
+     * wait doubles every time, not every other) until one carries */
+    CHECK_EQ_INT(stall_probe(&p, 9000000, 2000000, 100000, 300000), YF_PROBE_STALLED);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(stall_probe(&p, 10000000 + i * 1000000, 2000000, 100000, 300000), YF_PROBE_FAILED);
+    /* a link of half the rate, the receiver stalling 400 ms once the link
+     * has shown its pace: the packets the stall bunched do not hide the
+     * stretch of the others: failed, not forgiven */
+    for (int64_t at = 100000; at <= 160000; at += 20000) {
+        CHECK_EQ_INT(stall_probe(&p, 14000000, 2000000, 0, 0), YF_PROBE_OK);
+        CHECK_EQ_INT(stall_probe(&p, 15000000, 500000, at, 400000), YF_PROBE_FAILED);
+    }
+    /* a stall through the whole train (everything stamped at once) is no
+     * evidence of any rate: not carried at an absurd one, no verdict once */
+    CHECK_EQ_INT(stall_probe(&p, 16000000, 2000000, 0, 0), YF_PROBE_OK);
+    CHECK_EQ_INT(stall_probe(&p, 17000000, 500000, 0, 900000), YF_PROBE_STALLED);
+    yf_probe_get_stats(&p, &st);
+    CHECK(st.last_recv_bps <= st.last_sent_bps);
 }
 
 static void test_padding_due(void)
