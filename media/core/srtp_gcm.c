@@ -33,12 +33,58 @@ typedef struct {
     uint8_t salt[SALT_LEN], rtcp_salt[SALT_LEN];
 } gcm_keys;
 
-/* Invariant: st[0..n) distinct SSRCs. */
+/* The per-SSRC records of one direction, each `size` bytes starting with
+ * its SSRC (tx_stream, rx_stream). Invariant: recs[0..n) distinct SSRCs. */
+typedef struct {
+    void *recs;
+    size_t n, cap, size;
+    size_t last; /* index of the last SSRC used: packets come in runs */
+} ssrc_table;
+
+static void *table_at(const ssrc_table *t, size_t i)
+{
+    return (char *)t->recs + i * t->size;
+}
+
+static uint32_t table_ssrc(const ssrc_table *t, size_t i)
+{
+    uint32_t ssrc;
+    memcpy(&ssrc, table_at(t, i), sizeof ssrc);
+    return ssrc;
+}
+
+/* The record of ssrc, or NULL. */
+static void *table_find(ssrc_table *t, uint32_t ssrc)
+{
+    if (t->last < t->n && table_ssrc(t, t->last) == ssrc)
+        return table_at(t, t->last);
+    for (size_t i = 0; i < t->n; i++)
+        if (table_ssrc(t, i) == ssrc) {
+            t->last = i;
+            return table_at(t, i);
+        }
+    return NULL;
+}
+
+/* A copy of rec (an SSRC not in the table) added; NULL when out of memory. */
+static void *table_add(ssrc_table *t, const void *rec)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 4;
+        void *recs = realloc(t->recs, cap * t->size);
+        if (!recs)
+            return NULL;
+        t->recs = recs;
+        t->cap = cap;
+    }
+    t->last = t->n;
+    memcpy(table_at(t, t->n), rec, t->size);
+    return table_at(t, t->n++);
+}
+
 struct yf_srtp_gcm_tx {
     gcm_keys k;
-    tx_stream *st;
-    size_t n, cap;
-    size_t last; /* index of the last SSRC used: packets come in runs */
+    ssrc_table streams; /* of tx_stream */
 };
 
 /* RFC 3711 §4.3.1 with r = 0: AES-CM keystream under the master key from
@@ -121,6 +167,7 @@ int yf_srtp_gcm_tx_new(yf_srtp_gcm_tx **out, const uint8_t *master_key, const ui
     *out = NULL;
     if (!t)
         return YF_ENOMEM;
+    t->streams.size = sizeof(tx_stream);
     rc = keys_init(&t->k, master_key, master_salt, 1);
     if (rc != YF_OK) {
         yf_srtp_gcm_tx_free(t);
@@ -135,32 +182,16 @@ void yf_srtp_gcm_tx_free(yf_srtp_gcm_tx *t)
     if (!t)
         return;
     keys_clear(&t->k);
-    free(t->st);
+    free(t->streams.recs);
     free(t);
 }
 
 static tx_stream *find_stream(yf_srtp_gcm_tx *t, uint32_t ssrc)
 {
-    if (t->last < t->n && t->st[t->last].ssrc == ssrc)
-        return &t->st[t->last];
-    for (size_t i = 0; i < t->n; i++)
-        if (t->st[i].ssrc == ssrc) {
-            t->last = i;
-            return &t->st[i];
-        }
-    if (t->n == YF_SRTP_GCM_MAX_SSRCS)
-        return NULL;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 8;
-        tx_stream *st = realloc(t->st, cap * sizeof *st);
-        if (!st)
-            return NULL;
-        t->st = st;
-        t->cap = cap;
-    }
-    t->last = t->n;
-    t->st[t->n] = (tx_stream){ .ssrc = ssrc, .rtcp_index = 0, .index = 0 };
-    return &t->st[t->n++];
+    tx_stream *st = table_find(&t->streams, ssrc);
+    if (st || t->streams.n == YF_SRTP_GCM_MAX_SSRCS)
+        return st;
+    return table_add(&t->streams, &(tx_stream){ .ssrc = ssrc, .rtcp_index = 0, .index = 0 });
 }
 
 /* RFC 3711 §3.3.1: the index of seq s next to the highest one, and its
@@ -302,13 +333,12 @@ typedef struct {
     uint64_t rtcp_seen[RTCP_WINDOW / 64];
 } rx_stream;
 
-/* Invariant: st[0..n) distinct SSRCs, n <= max; a stream exists only
- * once a packet of its SSRC authenticated. */
+/* Invariant: streams.n <= max; a stream exists only once a packet of its
+ * SSRC authenticated. */
 struct yf_srtp_gcm_rx {
     gcm_keys k;
-    rx_stream *st;
-    size_t n, cap, max;
-    size_t last;
+    ssrc_table streams; /* of rx_stream */
+    size_t max;
 };
 
 int yf_srtp_gcm_rx_new(yf_srtp_gcm_rx **out, const uint8_t *master_key, const uint8_t *master_salt,
@@ -321,6 +351,7 @@ int yf_srtp_gcm_rx_new(yf_srtp_gcm_rx **out, const uint8_t *master_key, const ui
     if (!r)
         return YF_ENOMEM;
     r->max = max_ssrcs;
+    r->streams.size = sizeof(rx_stream);
     rc = keys_init(&r->k, master_key, master_salt, 0);
     if (rc != YF_OK) {
         yf_srtp_gcm_rx_free(r);
@@ -335,7 +366,7 @@ void yf_srtp_gcm_rx_free(yf_srtp_gcm_rx *r)
     if (!r)
         return;
     keys_clear(&r->k);
-    free(r->st);
+    free(r->streams.recs);
     free(r);
 }
 
@@ -343,14 +374,10 @@ void yf_srtp_gcm_rx_free(yf_srtp_gcm_rx *r)
  * may have one; NULL if the table is full. */
 static rx_stream *rx_find(yf_srtp_gcm_rx *r, uint32_t ssrc, rx_stream *fresh)
 {
-    if (r->last < r->n && r->st[r->last].ssrc == ssrc)
-        return &r->st[r->last];
-    for (size_t i = 0; i < r->n; i++)
-        if (r->st[i].ssrc == ssrc) {
-            r->last = i;
-            return &r->st[i];
-        }
-    if (r->n >= r->max)
+    rx_stream *s = table_find(&r->streams, ssrc);
+    if (s)
+        return s;
+    if (r->streams.n >= r->max)
         return NULL;
     memset(fresh, 0, sizeof *fresh);
     fresh->ssrc = ssrc;
@@ -360,19 +387,7 @@ static rx_stream *rx_find(yf_srtp_gcm_rx *r, uint32_t ssrc, rx_stream *fresh)
 /* Keeps s: a fresh stream enters the table (its packet authenticated). */
 static rx_stream *rx_keep(yf_srtp_gcm_rx *r, rx_stream *s, const rx_stream *fresh)
 {
-    if (s != fresh)
-        return s;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 4;
-        rx_stream *st = realloc(r->st, cap * sizeof *st);
-        if (!st)
-            return NULL;
-        r->st = st;
-        r->cap = cap;
-    }
-    r->last = r->n;
-    r->st[r->n] = *fresh;
-    return &r->st[r->n++];
+    return s != fresh ? s : table_add(&r->streams, fresh);
 }
 
 static bool bit_get(const uint64_t *v, uint64_t i)
