@@ -50,11 +50,11 @@ void yf_probe_start(yf_probe *p, int64_t now_us, int64_t target_bps, int64_t nee
     if (p->state != YF_PROBE_IDLE || target_bps <= 0)
         return;
     yf_probe_stats st = p->st;
-    uint8_t stalls = p->stalls_in_row;
+    bool forgiven = p->forgiven;
     uint8_t cluster = (uint8_t)(p->cluster == 255 ? 1 : p->cluster + 1);
     memset(p, 0, sizeof *p);
     p->st = st;
-    p->stalls_in_row = stalls;
+    p->forgiven = forgiven;
     p->cluster = cluster;
     p->state = YF_PROBE_SENDING;
     p->start_us = now_us;
@@ -236,15 +236,17 @@ static yf_probe_state verdict(yf_probe *p)
     bool squeezed = received >= 2 && arr_span * 2 < send_span;
     if (clean && !squeezed && p->st.last_recv_bps >= p->need_bps) {
         p->st.ok++;
+        p->forgiven = false;
         return YF_PROBE_OK;
     }
     if (clean && !squeezed && p->st.last_sent_bps < p->need_bps &&
         p->st.last_recv_bps >= p->st.last_sent_bps / 100 * CARRIED_PCT) {
         p->st.short_n++;
+        p->forgiven = false;
         return YF_PROBE_SHORT;
     }
-    if (clean && p->stalls_in_row == 0 && (squeezed || stalled(p, received))) {
-        p->stalls_in_row++;
+    if (clean && !p->forgiven && (squeezed || stalled(p, received))) {
+        p->forgiven = true; /* until one carries or is sent short, stalls in a row fail */
         p->st.stalled++;
         return YF_PROBE_STALLED;
     }
@@ -255,11 +257,8 @@ static yf_probe_state verdict(yf_probe *p)
 yf_probe_state yf_probe_poll(yf_probe *p, int64_t now_us)
 {
     (void)yf_probe_cluster(p, now_us);
-    if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us)) {
+    if (p->state == YF_PROBE_WAITING && (p->reported_n >= p->sent_n || now_us >= p->deadline_us))
         p->state = verdict(p);
-        if (p->state == YF_PROBE_OK || p->state == YF_PROBE_SHORT)
-            p->stalls_in_row = 0; /* a failure after a stall keeps it: stalls in a row fail */
-    }
     yf_probe_state s = p->state;
     if (s == YF_PROBE_OK || s == YF_PROBE_FAILED || s == YF_PROBE_SHORT || s == YF_PROBE_STALLED)
         p->state = YF_PROBE_IDLE;
@@ -270,7 +269,7 @@ void yf_probe_cancel(yf_probe *p)
 {
     if (p->state != YF_PROBE_IDLE)
         p->state = YF_PROBE_IDLE;
-    p->stalls_in_row = 0;
+    p->forgiven = false;
 }
 
 void yf_probe_get_stats(const yf_probe *p, yf_probe_stats *out)

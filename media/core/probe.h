@@ -81,7 +81,7 @@ typedef struct {
     yf_probe_arrival train[YF_PROBE_TRAIN_MAX];
     uint32_t train_n;
     int64_t arr_base;
-    uint8_t stalls_in_row;            /* STALLED since the last OK, SHORT or cancel */
+    bool forgiven;                    /* a STALLED verdict since the last OK, SHORT or cancel */
     yf_probe_stats st;
 } yf_probe;
 
