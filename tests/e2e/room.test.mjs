@@ -173,9 +173,9 @@ async function scenario(browser, base, tokens, tmp) {
   // layers, then for the clerk to be moved to the full one at its keyframe.
   // The clerk's move up waits for a probe the server sends it; on a machine
   // this busy a browser that stalls a few hundred ms in a probe's train
-  // makes it look slower than it is, and each such probe doubles the wait
-  // for the next (3, 6, 12 s; docs/architecture.md "Probes before each move
-  // up"): 30 s covers two of them.
+  // makes it look slower than it is: the first such probe is asked again,
+  // each one after it doubles the wait for the next (3, 6, 12 s;
+  // docs/architecture.md "Probes before each move up"): 30 s covers that.
   let hostSends = [], layers = [];
   for (const until = Date.now() + 30000; ;) {
     hostSends = (await roomStats(host.page))?.sending || [];
